@@ -1,0 +1,39 @@
+"""
+convroute: routing, menus and conversion tracking for WhatsApp CRMs.
+
+Load an account's setup with `load_config`; route conversations with
+`convroute.routing.resolve`.
+"""
+
+from convroute.config import Config, check_config, dump_config, load_config
+from convroute.errors import (
+    ConfigError,
+    ConvrouteError,
+    MissingExtraError,
+    PhoneNumberError,
+    ReplyError,
+    StoreError,
+    WebhookError,
+)
+from convroute.model import Lead, Opportunity, OpportunityType, Phone, User, normalize_phone
+
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "ConvrouteError",
+    "Lead",
+    "MissingExtraError",
+    "Opportunity",
+    "OpportunityType",
+    "Phone",
+    "PhoneNumberError",
+    "ReplyError",
+    "StoreError",
+    "User",
+    "WebhookError",
+    "check_config",
+    "dump_config",
+    "load_config",
+    "normalize_phone",
+]

@@ -1,0 +1,10 @@
+"""
+``python -m convroute``: the command line.
+"""
+
+import sys
+
+from convroute.cli import main
+
+
+sys.exit(main())

@@ -1,0 +1,88 @@
+"""
+The ``convroute`` command line.
+
+Every failure is one readable line on standard error and a non-zero exit
+status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+from collections.abc import Sequence
+
+from convroute.config import load_config
+from convroute.errors import ConfigError, ConvrouteError
+
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INVALID = 2
+"""A configuration that cannot be used, or a usage error (argparse's own)."""
+EXIT_INTERNAL = 70
+"""A bug in convroute (EX_SOFTWARE)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """
+    Run the ``convroute`` command line.
+
+    Args:
+        argv: The arguments after the program name; ``sys.argv[1:]`` when
+            ``None``.
+
+    Returns:
+        The exit status.
+    """
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    try:
+        status: int = arguments.run(arguments)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+        _fail(f"internal error, please report it: {type(error).__name__}: {error}")
+        return EXIT_INTERNAL
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convroute",
+        description="Routing, menus and conversion tracking for WhatsApp CRMs.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="check a configuration file",
+        description="Check a configuration file (TOML, JSON or YAML) and print every "
+        "problem, one a line, with its path. Exit status 0 when it is valid, 2 when not.",
+    )
+    check.add_argument("config", type=pathlib.Path, metavar="FILE", help="the configuration file")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    path: pathlib.Path = arguments.config
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        for problem in error.errors:
+            print(f"{path}: {problem}")  # noqa: T201 - the command's output
+        return EXIT_INVALID
+    except OSError as error:
+        _fail(f"cannot read {path}: {error.strerror or error}")
+        return EXIT_INVALID
+    except ConvrouteError as error:
+        _fail(str(error))
+        return EXIT_INVALID
+    print(f"{path}: valid: {config.summary()}")  # noqa: T201 - the command's output
+    return EXIT_OK
+
+
+def _fail(message: str) -> None:
+    print(f"convroute: {message}", file=sys.stderr)  # noqa: T201 - the command's output

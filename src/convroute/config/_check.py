@@ -1,0 +1,349 @@
+"""
+The cross-checks of a configuration.
+
+They are all reported together, each with the path of the value at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from convroute.errors import ConfigError, PhoneNumberError
+from convroute.funnel import Funnel, Stage, Trigger, find_emoji, fold
+from convroute.menus import BusinessNumber, FirstResponse, Product
+from convroute.menus._limits import MAX_MENU_OPTIONS
+from convroute.model import normalize_phone
+from convroute.routing import ChatGroupTarget, SpecificUser
+
+
+if TYPE_CHECKING:
+    from convroute.config._config import Config
+
+
+def check_config(config: Config) -> None:
+    """
+    Check that every part of *config* fits together.
+
+    `load_config` does this already; call it on a `Config` built by hand.
+
+    Args:
+        config: The setup to check.
+
+    Raises:
+        ConfigError: With one line per problem found, each with its path.
+    """
+    problems = find_problems(config)
+    if problems:
+        raise ConfigError(problems)
+
+
+def find_problems(config: Config) -> list[str]:
+    """
+    List every problem of *config*, each as ``message @ $.path``.
+
+    Args:
+        config: The setup to check.
+
+    Returns:
+        The problems, in the order of the file; empty when there are none.
+    """
+    checker = _Checker(config)
+    checker.check()
+    return checker.problems
+
+
+class _Checker:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.problems: list[str] = []
+        self.user_ids = {user.id for user in config.users}
+        self.group_names = {group.name for group in config.chat_groups}
+        self.rule_names = {rule.name for rule in config.routing_rules}
+        self.types = {kind.name: kind for kind in config.opportunity_types}
+
+    def report(self, message: str, path: str) -> None:
+        self.problems.append(f"{message} @ {path}")
+
+    def check(self) -> None:
+        config = self.config
+        if config.conversation_timeout.total_seconds() <= 0:
+            self.report("must be longer than zero", "$.conversation_timeout")
+        if config.menu_timeout.total_seconds() <= 0:
+            self.report("must be longer than zero", "$.menu_timeout")
+        if config.max_reprompts < 0:
+            self.report("must be 0 or more", "$.max_reprompts")
+        self.reference(config.lead_level_rule, self.rule_names, "routing rule", "$.lead_level_rule")
+        if config.meta is not None:
+            self.digits(
+                config.meta.whatsapp_business_account_id, "$.meta.whatsapp_business_account_id"
+            )
+            if config.meta.dataset_id is not None:
+                self.digits(config.meta.dataset_id, "$.meta.dataset_id")
+        self.check_users()
+        self.check_groups()
+        self.check_rules()
+        self.check_types()
+        self.unique((n.number for n in config.numbers), "$.numbers", "number", "number")
+        for i, number in enumerate(config.numbers):
+            self.check_number(number, f"$.numbers[{i}]")
+        self.unique((f.name for f in config.funnels), "$.funnels", "name", "funnel name")
+        for i, funnel in enumerate(config.funnels):
+            self.check_funnel(funnel, f"$.funnels[{i}]")
+
+    # -- helpers ---------------------------------------------------------
+
+    def unique(
+        self,
+        values: Iterable[str],
+        path: str,
+        field: str,
+        what: str,
+        key: Callable[[str], str] = str,
+    ) -> None:
+        """
+        Report each value that repeats an earlier one, and blank values.
+        """
+        first: dict[str, int] = {}
+        for i, value in enumerate(values):
+            at = f"{path}[{i}].{field}" if field else f"{path}[{i}]"
+            if not value.strip():
+                self.report(f"{what} must not be blank", at)
+                continue
+            earlier = first.setdefault(key(value), i)
+            if earlier != i:
+                where = f"{path}[{earlier}]"
+                self.report(f"duplicate {what} {value!r}, first at {where}", at)
+
+    def reference(self, name: str | None, known: set[str], what: str, path: str) -> None:
+        if name is not None and name not in known:
+            self.report(f"unknown {what} {name!r}", path)
+
+    def digits(self, value: str, path: str) -> None:
+        if not (value.isascii() and value.isdecimal()):
+            self.report(f"expected digits only, not {value!r}", path)
+
+    def phone(self, value: str, path: str) -> None:
+        try:
+            normalized = normalize_phone(value)
+        except PhoneNumberError as error:
+            self.report(str(error), path)
+            return
+        if normalized != value:
+            self.report(f"write the number as digits only: {normalized!r}", path)
+
+    def blank(self, value: str | None, path: str, what: str) -> None:
+        if value is not None and not value.strip():
+            self.report(f"{what} must not be blank", path)
+
+    # -- sections --------------------------------------------------------
+
+    def check_users(self) -> None:
+        self.unique((user.id for user in self.config.users), "$.users", "id", "user id")
+        for i, user in enumerate(self.config.users):
+            self.blank(user.name, f"$.users[{i}].name", "a user's name")
+            capacity = user.max_open_conversations
+            if capacity is not None and capacity < 1:
+                self.report("must be 1 or more", f"$.users[{i}].max_open_conversations")
+
+    def check_groups(self) -> None:
+        groups = self.config.chat_groups
+        self.unique((group.name for group in groups), "$.chat_groups", "name", "chat group name")
+        for i, group in enumerate(groups):
+            path = f"$.chat_groups[{i}].members"
+            if not group.members:
+                self.report("a chat group needs at least one member", path)
+            self.unique(group.members, path, "", "member")
+            for j, member in enumerate(group.members):
+                self.reference(member, self.user_ids, "user", f"{path}[{j}]")
+
+    def check_rules(self) -> None:
+        rules = self.config.routing_rules
+        self.unique((rule.name for rule in rules), "$.routing_rules", "name", "rule name")
+        for i, rule in enumerate(rules):
+            path = f"$.routing_rules[{i}].targets"
+            if not rule.targets:
+                self.report("a routing rule needs at least one target", path)
+            self.unique((target.label for target in rule.targets), path, "", "target")
+            for j, target in enumerate(rule.targets):
+                if isinstance(target, ChatGroupTarget):
+                    self.reference(
+                        target.group, self.group_names, "chat group", f"{path}[{j}].group"
+                    )
+                elif isinstance(target, SpecificUser):
+                    self.reference(target.user, self.user_ids, "user", f"{path}[{j}].user")
+
+    def check_types(self) -> None:
+        kinds = self.config.opportunity_types
+        self.unique((kind.name for kind in kinds), "$.opportunity_types", "name", "type name")
+        for i, kind in enumerate(kinds):
+            path = f"$.opportunity_types[{i}]"
+            self.unique(kind.stages, f"{path}.stages", "", "stage")
+            for name, choices in kind.fields.items():
+                at = f"{path}.fields[{name!r}]"
+                self.blank(name, at, "a field name")
+                if not choices:
+                    self.report("a dropdown field needs at least one choice", at)
+                self.unique(choices, at, "", "choice")
+
+    def check_number(self, number: BusinessNumber, path: str) -> None:
+        self.phone(number.number, f"{path}.number")
+        labels = [product.label for product in number.products]
+        self.unique(labels, f"{path}.products", "label", "product label", key=fold)
+        for j, product in enumerate(number.products):
+            self.check_product(product, f"{path}.products[{j}]")
+        self.reference(
+            number.default_opportunity_type,
+            set(self.types),
+            "opportunity type",
+            f"{path}.default_opportunity_type",
+        )
+        self.reference(
+            number.create_new_rule, self.rule_names, "routing rule", f"{path}.create_new_rule"
+        )
+        self.reference(
+            number.other_queries_rule, self.rule_names, "routing rule", f"{path}.other_queries_rule"
+        )
+        first = number.first_response
+        if first is None:
+            if number.create_new_rule is None:
+                self.report("required when there is no first_response", f"{path}.create_new_rule")
+            if number.creates_new_opportunity and number.default_opportunity_type is None:
+                self.report(
+                    "required when creates_new_opportunity is on and there is no first_response",
+                    f"{path}.default_opportunity_type",
+                )
+            if number.second_response is not None:
+                self.report(
+                    "a second_response follows a first_response, and there is none",
+                    f"{path}.second_response",
+                )
+        else:
+            self.check_first_response(number, first, labels, path)
+        second = number.second_response
+        if second is not None:
+            at = f"{path}.second_response"
+            self.blank(second.message, f"{at}.message", "the message")
+            self.blank(second.list_button, f"{at}.list_button", "the list button")
+            self.blank(second.option_label, f"{at}.option_label", "the option label")
+            self.blank(second.new_opportunity_label, f"{at}.new_opportunity_label", "the label")
+
+    def check_product(self, product: Product, path: str) -> None:
+        self.reference(product.rule, self.rule_names, "routing rule", f"{path}.rule")
+        kind = self.types.get(product.opportunity_type)
+        if kind is None:
+            self.report(
+                f"unknown opportunity type {product.opportunity_type!r}",
+                f"{path}.opportunity_type",
+            )
+            return
+        if product.field is None:
+            if product.values:
+                self.report("values narrow a 'field', and none is given", f"{path}.values")
+            return
+        choices = kind.fields.get(product.field)
+        if choices is None:
+            self.report(
+                f"opportunity type {kind.name!r} has no field {product.field!r}", f"{path}.field"
+            )
+            return
+        if not product.values:
+            self.report("a 'field' needs at least one of its values", f"{path}.values")
+        self.unique(product.values, f"{path}.values", "", "value")
+        for k, value in enumerate(product.values):
+            if value not in choices:
+                self.report(
+                    f"{value!r} is not a choice of field {product.field!r}", f"{path}.values[{k}]"
+                )
+
+    def check_first_response(
+        self, number: BusinessNumber, first: FirstResponse, labels: list[str], path: str
+    ) -> None:
+        at = f"{path}.first_response"
+        self.blank(first.message, f"{at}.message", "the message")
+        self.blank(first.list_button, f"{at}.list_button", "the list button")
+        if not number.products:
+            self.report("a first_response needs at least one product", f"{path}.products")
+        options = len(number.products) + first.other_queries
+        if options > MAX_MENU_OPTIONS:
+            extra = " and Other queries" if first.other_queries else ""
+            self.report(
+                f"{len(number.products)} products{extra} make {options} options; "
+                f"a WhatsApp menu holds at most {MAX_MENU_OPTIONS}",
+                f"{path}.products",
+            )
+        if first.other_queries:
+            label = first.other_queries_label
+            self.blank(label, f"{at}.other_queries_label", "the label")
+            if fold(label) in {fold(product) for product in labels}:
+                self.report(f"{label!r} is also a product label", f"{at}.other_queries_label")
+            if number.other_queries_rule is None:
+                self.report("required when other_queries is on", f"{path}.other_queries_rule")
+
+    def check_funnel(self, funnel: Funnel, path: str) -> None:
+        if not funnel.stages:
+            self.report("a funnel needs at least one stage", f"{path}.stages")
+        self.unique((stage.name for stage in funnel.stages), f"{path}.stages", "name", "stage name")
+        if funnel.untracked_leads:
+            self.blank(funnel.untracked_source, f"{path}.untracked_source", "the source")
+        sources: dict[tuple[str, str], tuple[str, str]] = {}
+        follow_ups: dict[str, str] = {}
+        for j, stage in enumerate(funnel.stages):
+            at = f"{path}.stages[{j}]"
+            self.check_stage_events(stage, at)
+            if j == 0:
+                if stage.follow_ups:
+                    self.report(
+                        "the entry stage is reached by triggers, not follow-ups", f"{at}.follow_ups"
+                    )
+                for k, trigger in enumerate(stage.triggers):
+                    self.check_trigger(trigger, f"{at}.triggers[{k}]", sources)
+            elif stage.triggers:
+                self.report("only the entry stage (the first) has triggers", f"{at}.triggers")
+            for k, phrase in enumerate(stage.follow_ups):
+                self.check_follow_up(phrase, f"{at}.follow_ups[{k}]", follow_ups)
+
+    def check_stage_events(self, stage: Stage, path: str) -> None:
+        if stage.meta_event is None:
+            return
+        self.blank(stage.meta_event, f"{path}.meta_event", "the event name")
+        if self.config.meta is None:
+            self.report(
+                "a meta_event needs the [meta] section's whatsapp_business_account_id",
+                f"{path}.meta_event",
+            )
+
+    def check_trigger(
+        self, trigger: Trigger, path: str, sources: dict[tuple[str, str], tuple[str, str]]
+    ) -> None:
+        self.phone(trigger.number, f"{path}.number")
+        self.blank(trigger.source, f"{path}.source", "the source")
+        if not trigger.phrase.strip():
+            self.report("a trigger phrase must not be blank", f"{path}.phrase")
+            return
+        emoji = find_emoji(trigger.phrase)
+        if emoji is not None:
+            self.report(
+                f"a trigger phrase must be plain text, and it has the emoji {emoji!r}",
+                f"{path}.phrase",
+            )
+        key = (trigger.number, fold(trigger.phrase))
+        earlier = sources.setdefault(key, (trigger.source, path))
+        if earlier[1] == path:
+            return
+        if earlier[0] == trigger.source:
+            self.report(f"repeats the trigger at {earlier[1]}", f"{path}.phrase")
+        else:
+            self.report(
+                f"phrase {trigger.phrase!r} on {trigger.number} already names "
+                f"source {earlier[0]!r} at {earlier[1]}",
+                f"{path}.phrase",
+            )
+
+    def check_follow_up(self, phrase: str, path: str, seen: dict[str, str]) -> None:
+        if not phrase.strip():
+            self.report("a follow-up phrase must not be blank", path)
+            return
+        earlier = seen.setdefault(fold(phrase), path)
+        if earlier != path:
+            self.report(f"repeats the follow-up phrase at {earlier}", path)

@@ -1,0 +1,94 @@
+"""
+Every error convroute raises on purpose.
+
+The hierarchy::
+
+    ConvrouteError
+    ├── ConfigError (ValueError)          an account setup that cannot be used
+    ├── PhoneNumberError (ValueError)     text that is not a phone number
+    ├── ReplyError (ValueError)           a lead's reply that selects nothing
+    ├── WebhookError (ValueError)         an inbound webhook that cannot be read
+    ├── StoreError (RuntimeError)         a store that failed or holds bad state
+    └── MissingExtraError (ImportError)   an optional extra that is not installed
+
+Each error also subclasses the builtin it really is, so code that already
+catches ``ValueError`` keeps working.  An unrouted conversation is *not* an
+error: it is a normal outcome of routing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ConvrouteError(Exception):
+    """
+    The base of every error convroute raises on purpose.
+    """
+
+
+class ConfigError(ConvrouteError, ValueError):
+    """
+    An account setup that cannot be used, with every problem found.
+
+    Attributes:
+        errors: One readable line per problem, each ending with the path of
+            the offending value, e.g.
+            ``unknown chat group 'AI' @ $.routing_rules[1].targets[1].group``.
+    """
+
+    errors: tuple[str, ...]
+
+    def __init__(self, errors: Iterable[str]) -> None:
+        self.errors = tuple(errors)
+        count = len(self.errors)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{count} configuration {noun}:\n" + "\n".join(self.errors))
+
+
+class PhoneNumberError(ConvrouteError, ValueError):
+    """
+    Text that cannot be read as an international phone number.
+
+    Attributes:
+        text: The text that was given.
+    """
+
+    text: str
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        super().__init__(f"not a phone number {text!r}: {reason}")
+
+
+class ReplyError(ConvrouteError, ValueError):
+    """
+    A lead's reply to a menu that selects none of its options.
+    """
+
+
+class WebhookError(ConvrouteError, ValueError):
+    """
+    An inbound webhook that cannot be read or whose signature does not hold.
+    """
+
+
+class StoreError(ConvrouteError, RuntimeError):
+    """
+    A store that failed, or that holds state convroute cannot use.
+    """
+
+
+class MissingExtraError(ConvrouteError, ImportError):
+    """
+    A feature needs an optional extra that is not installed.
+
+    Attributes:
+        extra: The name of the extra, as in ``pip install 'convroute[extra]'``.
+    """
+
+    extra: str
+
+    def __init__(self, feature: str, extra: str) -> None:
+        self.extra = extra
+        super().__init__(f"{feature} needs the {extra!r} extra: pip install 'convroute[{extra}]'")

@@ -1,0 +1,37 @@
+"""
+WhatsApp's limits on interactive messages, in one place.
+
+Meta rejects an over-limit message whole (error ``#131009``), so these are
+enforced both when a configuration is checked and when a menu is rendered.
+Lengths count code points.
+"""
+
+from typing import Final
+
+
+MAX_BUTTONS: Final = 3
+"""
+Reply buttons in one message.
+"""
+MAX_BUTTON_TITLE: Final = 20
+MAX_BUTTON_ID: Final = 256
+
+MAX_LIST_ROWS: Final = 10
+"""
+Rows in one list message, across all its sections.
+"""
+MAX_LIST_SECTIONS: Final = 10
+MAX_LIST_BUTTON: Final = 20
+MAX_ROW_TITLE: Final = 24
+MAX_ROW_DESCRIPTION: Final = 72
+MAX_ROW_ID: Final = 200
+MAX_SECTION_TITLE: Final = 24
+
+MAX_HEADER_TEXT: Final = 60
+MAX_BODY_TEXT: Final = 1024
+MAX_FOOTER_TEXT: Final = 60
+
+MAX_MENU_OPTIONS: Final = MAX_LIST_ROWS
+"""
+The most options any menu can show: a list's rows.
+"""

@@ -1,0 +1,100 @@
+"""
+Who can take a conversation now, as a snapshot of values.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from collections.abc import Mapping
+
+import attrs
+
+from convroute.model import User
+
+
+class SkipReason(enum.StrEnum):
+    """
+    Why a target or a candidate was passed over, as written in traces.
+    """
+
+    NO_OPPORTUNITY = "no_opportunity"
+    """
+    The target needs an opportunity and the conversation has none.
+    """
+    NO_LEAD = "no_lead"
+    """
+    The target needs a lead and the conversation has none.
+    """
+    NO_OWNER = "no_owner"
+    """
+    The opportunity or lead has no owner.
+    """
+    UNKNOWN_USER = "unknown_user"
+    """
+    The user id is not among the known users.
+    """
+    UNKNOWN_GROUP = "unknown_group"
+    """
+    The chat group is not among the known groups.
+    """
+    INACTIVE = "inactive"
+    """
+    The user is not active.
+    """
+    UNAVAILABLE = "unavailable"
+    """
+    The host's presence says the user is away.
+    """
+    AT_CAPACITY = "at_capacity"
+    """
+    The user holds their ``max_open_conversations`` already.
+    """
+    NO_MEMBER_AVAILABLE = "no_member_available"
+    """
+    No member of the group (or no admin) can take the conversation.
+    """
+
+
+@attrs.frozen
+class Availability:
+    """
+    A snapshot of who can take a conversation, passed in by the caller.
+
+    The mappings are read, never changed, and not copied: building a
+    snapshot costs nothing per message.
+
+    Attributes:
+        users: Every known user by id, in the order admins take turns.
+        presence: ``False`` for users the host reports away; users missing
+            here are available.
+        open_conversations: How many open conversations each user holds;
+            users missing here hold none.
+    """
+
+    users: Mapping[str, User]
+    presence: Mapping[str, bool] = attrs.field(factory=dict)
+    open_conversations: Mapping[str, int] = attrs.field(factory=dict)
+
+    def check(self, user_id: str) -> SkipReason | None:
+        """
+        Tell why *user_id* cannot take a conversation now.
+
+        Args:
+            user_id: The user to check.
+
+        Returns:
+            ``None`` when the user is available, else the first reason found,
+            in this order: unknown, inactive, away, at capacity.
+        """
+        user = self.users.get(user_id)
+        if user is None:
+            return SkipReason.UNKNOWN_USER
+        if not user.active:
+            return SkipReason.INACTIVE
+        if not self.presence.get(user_id, True):
+            return SkipReason.UNAVAILABLE
+        capacity = user.max_open_conversations
+        if capacity is not None and self.open_conversations.get(user_id, 0) >= capacity:
+            return SkipReason.AT_CAPACITY
+        return None

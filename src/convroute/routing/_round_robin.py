@@ -1,0 +1,92 @@
+"""
+Round robin: the available member who has waited longest goes next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from convroute.routing._availability import Availability, SkipReason
+
+
+@attrs.frozen
+class TurnRecord:
+    """
+    Whose turn it is in one pool of candidates (a chat group, or the admins).
+
+    Attributes:
+        pool: The pool, as a target label: ``chat_group:<name>`` or ``admin``.
+        assigned: The members assigned from this pool so far, least recently
+            assigned first.  Members who were never assigned are not here:
+            they have waited longest of all.
+    """
+
+    pool: str
+    assigned: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Candidate:
+    """
+    A member who was passed over, and why.
+
+    Attributes:
+        user: The member's user id.
+        reason: Why they could not take the conversation.
+    """
+
+    user: str
+    reason: SkipReason
+
+
+@attrs.frozen
+class RoundRobinPick:
+    """
+    The outcome of one round-robin turn.
+
+    Attributes:
+        user: The member picked, or ``None`` when nobody could take it.
+        record: The pool's turn record after the pick, to be stored; the
+            same record when nobody was picked.
+        skipped: The members passed over before the pick (all of them when
+            nobody was picked), in the order they were considered.
+    """
+
+    user: str | None
+    record: TurnRecord
+    skipped: tuple[Candidate, ...]
+
+
+def round_robin(
+    members: Sequence[str], availability: Availability, record: TurnRecord
+) -> RoundRobinPick:
+    """
+    Pick the available member who has waited longest since their last turn.
+
+    Members never assigned from this pool wait longest, in listed order; then
+    the others, least recently assigned first.  A member who was away keeps
+    their place, so they are next once back.
+
+    Args:
+        members: The pool's members in listed order.
+        availability: Who can take a conversation now.
+        record: The pool's turn record.
+
+    Returns:
+        The pick and the pool's new turn record.
+    """
+    listed = dict.fromkeys(members)
+    assigned = [member for member in record.assigned if member in listed]
+    already = set(assigned)
+    waiting = [member for member in listed if member not in already]
+    skipped: list[Candidate] = []
+    for member in waiting + assigned:
+        reason = availability.check(member)
+        if reason is None:
+            rest = tuple(other for other in assigned if other != member)
+            new_record = attrs.evolve(record, assigned=(*rest, member))
+            return RoundRobinPick(user=member, record=new_record, skipped=tuple(skipped))
+        skipped.append(Candidate(user=member, reason=reason))
+    return RoundRobinPick(user=None, record=record, skipped=tuple(skipped))

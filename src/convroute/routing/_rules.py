@@ -1,0 +1,152 @@
+"""
+The rule objects of routing: targets, chat groups and routing rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, TypeAlias
+
+import attrs
+
+from convroute._frozen import str_tuple
+
+
+def _targets(values: Iterable[Target]) -> tuple[Target, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class OpportunityOwner:
+    """
+    The owner of the opportunity the conversation is about.
+
+    Skipped when there is no opportunity, it has no owner, or the owner is
+    not available.
+    """
+
+    kind: ClassVar[str] = "opportunity_owner"
+
+    @property
+    def label(self) -> str:
+        """
+        The target as written in traces and actions: ``opportunity_owner``.
+        """
+        return self.kind
+
+
+@attrs.frozen
+class LeadOwner:
+    """
+    The owner of the lead, for conversations about no opportunity.
+
+    Skipped when the lead has no owner or the owner is not available.
+    """
+
+    kind: ClassVar[str] = "lead_owner"
+
+    @property
+    def label(self) -> str:
+        """
+        The target as written in traces and actions: ``lead_owner``.
+        """
+        return self.kind
+
+
+@attrs.frozen
+class ChatGroupTarget:
+    """
+    One available member of a chat group, chosen round robin.
+
+    Attributes:
+        group: The name of the chat group.
+    """
+
+    kind: ClassVar[str] = "chat_group"
+    group: str
+
+    @property
+    def label(self) -> str:
+        """
+        The target as written in traces and actions: ``chat_group:<group>``.
+        """
+        return f"{self.kind}:{self.group}"
+
+
+@attrs.frozen
+class Admin:
+    """
+    One available admin (a user marked ``admin``), chosen round robin.
+    """
+
+    kind: ClassVar[str] = "admin"
+
+    @property
+    def label(self) -> str:
+        """
+        The target as written in traces and actions: ``admin``.
+        """
+        return self.kind
+
+
+@attrs.frozen
+class SpecificUser:
+    """
+    One named user.
+
+    Attributes:
+        user: The user's id.
+    """
+
+    kind: ClassVar[str] = "specific_user"
+    user: str
+
+    @property
+    def label(self) -> str:
+        """
+        The target as written in traces and actions: ``specific_user:<id>``.
+        """
+        return f"{self.kind}:{self.user}"
+
+
+Target: TypeAlias = OpportunityOwner | LeadOwner | ChatGroupTarget | Admin | SpecificUser
+"""
+Where a routing rule may send a conversation.
+"""
+
+TARGET_KINDS: dict[str, type[Target]] = {
+    cls.kind: cls for cls in (OpportunityOwner, LeadOwner, ChatGroupTarget, Admin, SpecificUser)
+}
+"""
+Every target class by its ``kind`` tag, as written in configuration files.
+"""
+
+
+@attrs.frozen
+class ChatGroup:
+    """
+    A team whose members take conversations in turn.
+
+    Attributes:
+        name: The group's unique name.
+        members: User ids, in the order the first turns go round.
+        description: What the group is for.
+    """
+
+    name: str
+    members: tuple[str, ...] = attrs.field(converter=str_tuple)
+    description: str = ""
+
+
+@attrs.frozen
+class RoutingRule:
+    """
+    A default target and its fallbacks, tried in order.
+
+    Attributes:
+        name: The rule's unique name.
+        targets: The default target first, then the fallbacks.
+    """
+
+    name: str
+    targets: tuple[Target, ...] = attrs.field(converter=_targets)

@@ -1,0 +1,115 @@
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from convroute.cli import main
+
+
+SEED = pathlib.Path(__file__).parents[1] / "examples" / "account.toml"
+
+
+class TestCheck:
+    def test_valid(self, capsys):
+        """A valid file exits 0 with a one-line summary."""
+        assert 0 == main(["check", str(SEED)])
+        out, err = capsys.readouterr()
+        assert (
+            f"{SEED}: valid: 4 users, 2 chat groups, 3 routing rules, 1 opportunity type, "
+            "1 number, 1 funnel\n"
+        ) == out
+        assert "" == err
+
+    def test_invalid(self, capsys, tmp_path):
+        """An invalid file exits 2 and prints every problem, one a line."""
+        path = tmp_path / "bad.toml"
+        path.write_text('max_reprompts = -1\nlead_level_rule = "Nobody"\n', encoding="utf-8")
+        assert 2 == main(["check", str(path)])
+        out, _ = capsys.readouterr()
+        assert [
+            f"{path}: must be 0 or more @ $.max_reprompts",
+            f"{path}: unknown routing rule 'Nobody' @ $.lead_level_rule",
+        ] == out.splitlines()
+
+    def test_unparsable(self, capsys, tmp_path):
+        """A file that is not TOML exits 2 with one line."""
+        path = tmp_path / "bad.toml"
+        path.write_text("x = [", encoding="utf-8")
+        assert 2 == main(["check", str(path)])
+        out, _ = capsys.readouterr()
+        assert [f"{path}: invalid TOML: Invalid value (at end of document) @ $"] == (
+            out.splitlines()
+        )
+
+    def test_missing_file(self, capsys, tmp_path):
+        """A missing file exits 2 with one line on stderr."""
+        path = tmp_path / "missing.toml"
+        assert 2 == main(["check", str(path)])
+        _, err = capsys.readouterr()
+        assert f"convroute: cannot read {path}: No such file or directory\n" == err
+
+    def test_directory(self, capsys, tmp_path):
+        """A directory given as the file exits 2 with one line on stderr."""
+        path = tmp_path / "dir.toml"
+        path.mkdir()
+        assert 2 == main(["check", str(path)])
+        _, err = capsys.readouterr()
+        assert 1 == len(err.splitlines())
+        assert err.startswith(f"convroute: cannot read {path}: ")
+
+    def test_undecodable(self, capsys, tmp_path):
+        """A file that is not UTF-8 exits 2 with one line, not a traceback."""
+        path = tmp_path / "latin.toml"
+        path.write_bytes(b'lead_level_rule = "\xe9"\n')
+        assert 2 == main(["check", str(path)])
+        out, err = capsys.readouterr()
+        assert 1 == len((out + err).splitlines())
+        assert "Traceback" not in out + err
+
+    def test_bad_yaml(self, capsys, tmp_path):
+        """Broken YAML exits 2 with one line."""
+        path = tmp_path / "bad.yaml"
+        path.write_text("users: [\n", encoding="utf-8")
+        assert 2 == main(["check", str(path)])
+        out, _ = capsys.readouterr()
+        assert 1 == len(out.splitlines())
+        assert out.startswith(f"{path}: invalid YAML: ")
+
+
+class TestCommandLine:
+    def test_no_command(self, capsys):
+        """Without a command, usage is printed and the exit status is 2."""
+        with pytest.raises(SystemExit) as caught:
+            main([])
+        assert 2 == caught.value.code
+        assert "usage: convroute" in capsys.readouterr().err
+
+    def test_help(self, capsys):
+        """Every command has --help."""
+        with pytest.raises(SystemExit) as caught:
+            main(["check", "--help"])
+        assert 0 == caught.value.code
+        assert "Check a configuration file" in capsys.readouterr().out
+
+    def test_internal_error_is_one_line(self, capsys, monkeypatch):
+        """An unexpected failure is one line and exit status 70, never a traceback."""
+
+        def explode(_):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr("convroute.cli.load_config", explode)
+        assert 70 == main(["check", str(SEED)])
+        _, err = capsys.readouterr()
+        assert "convroute: internal error, please report it: RuntimeError: boom\n" == err
+
+    def test_module_entry_point(self):
+        """python -m convroute runs the same command line."""
+        result = subprocess.run(
+            [sys.executable, "-m", "convroute", "check", str(SEED)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert 0 == result.returncode
+        assert result.stdout.startswith(f"{SEED}: valid: ")

@@ -1,0 +1,36 @@
+import importlib
+import types
+
+import pytest
+
+
+PACKAGES = [
+    "convroute",
+    "convroute.config",
+    "convroute.funnel",
+    "convroute.menus",
+    "convroute.routing",
+]
+
+
+class TestExportedMembers:
+    @pytest.mark.parametrize("name", PACKAGES)
+    def test_package_all_is_its_public_surface(self, name):
+        """A package's __all__ lists exactly the public names its __init__ imports."""
+        package = importlib.import_module(name)
+        public = {
+            member
+            for member, value in vars(package).items()
+            if not member.startswith("_") and not isinstance(value, types.ModuleType)
+        }
+        assert public == set(package.__all__)
+
+    def test_model_all_is_what_it_defines(self):
+        """The model module's __all__ lists exactly the public names it defines."""
+        model = importlib.import_module("convroute.model")
+        defined = {
+            member
+            for member, value in vars(model).items()
+            if not member.startswith("_") and getattr(value, "__module__", None) == model.__name__
+        }
+        assert defined == set(model.__all__)

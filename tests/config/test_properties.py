@@ -1,0 +1,54 @@
+"""
+Properties of loading and dumping generated configurations.
+"""
+
+import attrs
+import pytest
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from convroute.config import dump_config, find_problems, load_config
+from convroute.routing import ChatGroup
+from strategies import configs
+
+
+class TestRoundTrip:
+    @given(config=configs())
+    def test_generated_configs_are_valid(self, config):
+        """The strategy draws configurations the checker accepts."""
+        assert [] == find_problems(config)
+
+    @pytest.mark.parametrize("fmt", ["toml", "json", "yaml"])
+    @given(config=configs())
+    def test_load_dump(self, fmt, config):
+        """load(dump(c)) == c in every format."""
+        assert config == load_config(dump_config(config, fmt), format=fmt)
+
+
+class TestChecksOnGeneratedConfigs:
+    @given(config=configs(), data=st.data())
+    def test_unknown_member_reported_at_its_path(self, config, data):
+        """A member id nobody has is reported at exactly its place in the group."""
+        known = {user.id for user in config.users}
+        stranger = data.draw(
+            st.text(min_size=1, max_size=8).filter(lambda i: i.strip() and i not in known)
+        )
+        group = ChatGroup(name="Strangers", members=[stranger])
+        assume("Strangers" not in {g.name for g in config.chat_groups})
+        broken = attrs.evolve(config, chat_groups=(*config.chat_groups, group))
+        index = len(config.chat_groups)
+        assert [f"unknown user {stranger!r} @ $.chat_groups[{index}].members[0]"] == (
+            find_problems(broken)
+        )
+
+    @given(config=configs())
+    def test_rule_without_targets_reported(self, config):
+        """Emptying any rule is reported at that rule's targets."""
+        rules = list(config.routing_rules)
+        rules[-1] = attrs.evolve(rules[-1], targets=())
+        broken = attrs.evolve(config, routing_rules=rules)
+        expected = (
+            f"a routing rule needs at least one target @ $.routing_rules[{len(rules) - 1}].targets"
+        )
+        assert expected in find_problems(broken)

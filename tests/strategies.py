@@ -1,0 +1,498 @@
+"""
+Hypothesis strategies for convroute's values, shared by every test module.
+
+Every strategy builds valid values, as a configuration file or a host could
+give them: names are non-empty printable text without surrounding
+whitespace, user ids are unique, and references (group members, target
+users, owners) are drawn from the ids the caller passes in.  To exercise
+dangling references, pass ids that are not among the generated users.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+from hypothesis import strategies as st
+
+from convroute.config import Config
+from convroute.funnel import Funnel, MetaSettings, Stage, Trigger, find_emoji, fold
+from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
+from convroute.model import Lead, Opportunity, OpportunityType, Phone, User
+from convroute.routing import (
+    Admin,
+    Availability,
+    ChatGroup,
+    ChatGroupTarget,
+    LeadOwner,
+    OpportunityOwner,
+    RoutingContext,
+    RoutingRule,
+    SpecificUser,
+    Target,
+    TurnRecord,
+)
+
+
+__all__ = [
+    "availabilities",
+    "chat_groups",
+    "configs",
+    "durations",
+    "group_directories",
+    "leads",
+    "names",
+    "opportunities",
+    "phones",
+    "routing_contexts",
+    "routing_rule_lists",
+    "routing_rules",
+    "targets",
+    "turn_records",
+    "user_directories",
+    "users",
+]
+
+_MAX_CAPACITY = 4
+_V = TypeVar("_V")
+
+
+def names(max_size: int = 20) -> st.SearchStrategy[str]:
+    """
+    Non-empty printable text without surrounding whitespace: ids and names.
+
+    Letters, digits, punctuation and symbols of any script, with inner
+    spaces, e.g. ``AI counsellors`` or ``u-ásha``.
+    """
+    alphabet = st.characters(categories=("L", "N", "P", "S"), include_characters=" ")
+    return st.text(alphabet, min_size=1, max_size=max_size).map(str.strip).filter(bool)
+
+
+def users(user_id: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[User]:
+    """
+    One user, admin or not, active or not, with or without a capacity.
+
+    Args:
+        user_id: Where the id comes from; any name by default.
+    """
+    return st.builds(
+        User,
+        id=names() if user_id is None else user_id,
+        name=names(),
+        admin=st.booleans(),
+        active=_mostly_true(),
+        max_open_conversations=st.none() | st.integers(0, _MAX_CAPACITY),
+    )
+
+
+def user_directories(min_size: int = 0, max_size: int = 6) -> st.SearchStrategy[dict[str, User]]:
+    """
+    Users by id, ids unique, in the order drawn (the order admins take turns).
+    """
+    return st.lists(users(), min_size=min_size, max_size=max_size, unique_by=_user_id).map(_by_id)
+
+
+def chat_groups(
+    user_ids: Sequence[str], name: st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[ChatGroup]:
+    """
+    One chat group whose members are distinct ids from *user_ids*.
+
+    Args:
+        user_ids: The ids members are drawn from; at least one, as a group
+            without members is a configuration error.
+        name: Where the group's name comes from; any name by default.
+    """
+    return st.builds(
+        ChatGroup,
+        name=names() if name is None else name,
+        members=st.lists(st.sampled_from(user_ids), min_size=1, unique=True).map(tuple),
+        description=st.just("") | names(),
+    )
+
+
+def group_directories(
+    user_ids: Sequence[str], max_size: int = 3
+) -> st.SearchStrategy[dict[str, ChatGroup]]:
+    """
+    Chat groups by name, names unique; none when *user_ids* is empty.
+    """
+    if not user_ids:
+        return st.just({})
+    return st.lists(
+        chat_groups(user_ids), max_size=max_size, unique_by=lambda group: group.name
+    ).map(lambda groups: {group.name: group for group in groups})
+
+
+def targets(group_names: Sequence[str], user_ids: Sequence[str]) -> st.SearchStrategy[Target]:
+    """
+    A target of any kind; chat groups and users are drawn from the names given.
+
+    Args:
+        group_names: The groups a `ChatGroupTarget` may name; with none, no
+            such target is drawn.
+        user_ids: The users a `SpecificUser` may name; with none, no such
+            target is drawn.
+    """
+    kinds: list[st.SearchStrategy[Target]] = [
+        st.just(OpportunityOwner()),
+        st.just(LeadOwner()),
+        st.just(Admin()),
+    ]
+    if group_names:
+        kinds.append(st.builds(ChatGroupTarget, group=st.sampled_from(group_names)))
+    if user_ids:
+        kinds.append(st.builds(SpecificUser, user=st.sampled_from(user_ids)))
+    return st.one_of(kinds)
+
+
+def routing_rules(
+    group_names: Sequence[str],
+    user_ids: Sequence[str],
+    name: st.SearchStrategy[str] | None = None,
+    max_targets: int = 5,
+) -> st.SearchStrategy[RoutingRule]:
+    """
+    A routing rule with one to *max_targets* targets, see `targets`.
+    """
+    return st.builds(
+        RoutingRule,
+        name=names() if name is None else name,
+        targets=st.lists(targets(group_names, user_ids), min_size=1, max_size=max_targets).map(
+            tuple
+        ),
+    )
+
+
+def routing_rule_lists(
+    group_names: Sequence[str], user_ids: Sequence[str], max_size: int = 4
+) -> st.SearchStrategy[list[RoutingRule]]:
+    """
+    Routing rules with unique names, as a configuration file lists them.
+    """
+    return st.lists(
+        routing_rules(group_names, user_ids), max_size=max_size, unique_by=lambda rule: rule.name
+    )
+
+
+def availabilities(user_directory: Mapping[str, User]) -> st.SearchStrategy[Availability]:
+    """
+    A snapshot over *user_directory*: some users away, some holding conversations.
+
+    Presence and open conversations are given for a random subset of the
+    users, so that both the explicit and the default values are exercised.
+    """
+    ids = list(user_directory)
+    return st.builds(
+        Availability,
+        users=st.just(user_directory),
+        presence=_partial_mappings(ids, _mostly_true()),
+        open_conversations=_partial_mappings(ids, st.integers(0, _MAX_CAPACITY + 1)),
+    )
+
+
+def turn_records(pool: str, members: Sequence[str]) -> st.SearchStrategy[TurnRecord]:
+    """
+    A turn record of *pool* in which some of *members* were assigned, in any order.
+    """
+    if not members:
+        return st.just(TurnRecord(pool=pool))
+    return st.builds(
+        TurnRecord,
+        pool=st.just(pool),
+        assigned=st.lists(st.sampled_from(members), unique=True).map(tuple),
+    )
+
+
+def phones() -> st.SearchStrategy[Phone]:
+    """
+    A normalised phone: 7 to 15 digits, no leading zero.
+    """
+    return st.from_regex(r"[1-9][0-9]{6,14}", fullmatch=True).map(Phone)
+
+
+def leads(owner_ids: Sequence[str]) -> st.SearchStrategy[Lead]:
+    """
+    A lead, named or not, owned by one of *owner_ids* or by nobody.
+    """
+    return st.builds(
+        Lead, phone=phones(), name=st.just("") | names(), owner=_maybe_one_of(owner_ids)
+    )
+
+
+def opportunities(owner_ids: Sequence[str]) -> st.SearchStrategy[Opportunity]:
+    """
+    An opportunity owned by one of *owner_ids* or by nobody, with some fields.
+    """
+    return st.builds(
+        Opportunity,
+        id=names(),
+        type=names(),
+        name=st.just("") | names(),
+        fields=st.dictionaries(names(), names(), max_size=3),
+        owner=_maybe_one_of(owner_ids),
+        stage=st.none() | names(),
+        updated_at=st.none() | st.datetimes(timezones=st.just(dt.UTC)),
+    )
+
+
+@st.composite
+def routing_contexts(
+    draw: st.DrawFn,
+    user_directory: Mapping[str, User],
+    groups: Mapping[str, ChatGroup],
+    owner_ids: Sequence[str] | None = None,
+) -> RoutingContext:
+    """
+    A routing context over the users and groups given.
+
+    Every pool (each group, and the admins) may have a turn record; the lead
+    and the opportunity may be missing.
+
+    Args:
+        user_directory: The known users.
+        groups: The known chat groups.
+        owner_ids: The ids owners are drawn from; the known users by default.
+    """
+    owners = list(user_directory) if owner_ids is None else owner_ids
+    admins = [user.id for user in user_directory.values() if user.admin]
+    pools = {ChatGroupTarget(name).label: group.members for name, group in groups.items()}
+    pools[Admin().label] = tuple(admins)
+    turns = {}
+    for pool, members in pools.items():
+        if draw(st.booleans()):
+            turns[pool] = draw(turn_records(pool, members))
+    return RoutingContext(
+        availability=draw(availabilities(user_directory)),
+        groups=groups,
+        turns=turns,
+        lead=draw(st.none() | leads(owners)),
+        opportunity=draw(st.none() | opportunities(owners)),
+    )
+
+
+def durations() -> st.SearchStrategy[dt.timedelta]:
+    """
+    A positive duration of whole seconds, as a configuration file writes it.
+    """
+    units = st.sampled_from([1, 60, 3_600, 86_400])
+    return st.builds(
+        lambda amount, unit: dt.timedelta(seconds=amount * unit), st.integers(1, 999), units
+    )
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> Config:
+    """
+    A valid configuration: every section, every reference resolving.
+
+    Everything `check_config` asks holds: unique names, groups with members,
+    rules with distinct targets, products whose fields and values exist,
+    menus that fit, plain trigger phrases that name one source each.
+    """
+    user_list = draw(
+        st.lists(
+            st.builds(
+                User,
+                id=names(),
+                name=names(),
+                admin=st.booleans(),
+                active=st.booleans(),
+                max_open_conversations=st.none() | st.integers(1, 50),
+            ),
+            max_size=5,
+            unique_by=_user_id,
+        )
+    )
+    user_ids = [user.id for user in user_list]
+    groups = list(draw(group_directories(user_ids)).values())
+    group_names = [group.name for group in groups]
+    rules = draw(
+        st.lists(
+            st.builds(
+                RoutingRule,
+                name=names(),
+                targets=st.lists(
+                    targets(group_names, user_ids),
+                    min_size=1,
+                    max_size=4,
+                    unique_by=lambda target: target.label,
+                ),
+            ),
+            min_size=1,
+            max_size=4,
+            unique_by=lambda rule: rule.name,
+        )
+    )
+    rule_names = [rule.name for rule in rules]
+    kinds = draw(st.lists(_opportunity_types(), min_size=1, max_size=3, unique_by=lambda k: k.name))
+    numbers = draw(
+        st.lists(_business_numbers(kinds, rule_names), max_size=3, unique_by=lambda n: n.number)
+    )
+    meta = draw(st.none() | st.builds(MetaSettings, _digits(), st.none() | _digits()))
+    funnels = draw(
+        st.lists(
+            _funnels([n.number for n in numbers], with_meta=meta is not None),
+            max_size=2,
+            unique_by=lambda funnel: funnel.name,
+        )
+    )
+    return Config(
+        conversation_timeout=draw(durations()),
+        menu_timeout=draw(durations()),
+        max_reprompts=draw(st.integers(0, 5)),
+        lead_level_rule=draw(st.none() | st.sampled_from(rule_names)),
+        meta=meta,
+        users=user_list,
+        chat_groups=groups,
+        routing_rules=rules,
+        opportunity_types=kinds,
+        numbers=numbers,
+        funnels=funnels,
+    )
+
+
+def _digits() -> st.SearchStrategy[str]:
+    return st.from_regex(r"[1-9][0-9]{5,15}", fullmatch=True)
+
+
+def _opportunity_types() -> st.SearchStrategy[OpportunityType]:
+    return st.builds(
+        OpportunityType,
+        name=names(),
+        stages=st.lists(names(), max_size=4, unique=True),
+        fields=st.dictionaries(
+            names(), st.lists(names(), min_size=1, max_size=4, unique=True), max_size=2
+        ),
+    )
+
+
+@st.composite
+def _products(draw: st.DrawFn, kinds: Sequence[OpportunityType], rules: Sequence[str]) -> Product:
+    kind = draw(st.sampled_from(kinds))
+    field = draw(st.none() | st.sampled_from(sorted(kind.fields))) if kind.fields else None
+    values: list[str] = []
+    if field is not None:
+        values = draw(st.lists(st.sampled_from(kind.fields[field]), min_size=1, unique=True))
+    return Product(
+        label=draw(names()),
+        opportunity_type=kind.name,
+        rule=draw(st.sampled_from(rules)),
+        field=field,
+        values=values,
+    )
+
+
+@st.composite
+def _business_numbers(
+    draw: st.DrawFn, kinds: Sequence[OpportunityType], rules: Sequence[str]
+) -> BusinessNumber:
+    other_queries = draw(st.booleans())
+    products = draw(
+        st.lists(
+            _products(kinds, rules),
+            max_size=10 - other_queries,
+            unique_by=lambda product: fold(product.label),
+        )
+    )
+    labels = {fold(product.label) for product in products}
+    first = None
+    if products and draw(st.booleans()):
+        first = FirstResponse(
+            message=draw(names(200)),
+            display=draw(st.sampled_from(["buttons", "list"])),
+            list_button=draw(names()),
+            header=draw(st.none() | names(60)),
+            footer=draw(st.none() | names(60)),
+            other_queries=other_queries,
+            other_queries_label=draw(names().filter(lambda label: fold(label) not in labels)),
+        )
+    second = None
+    if first is not None and draw(st.booleans()):
+        second = SecondResponse(
+            message=draw(names(200)),
+            display=draw(st.sampled_from(["buttons", "list"])),
+            option_label=draw(names()),
+            option_description=draw(st.none() | names()),
+            new_opportunity_label=draw(names()),
+        )
+    rule = st.sampled_from(rules)
+    creates_new = draw(st.booleans())
+    return BusinessNumber(
+        number=draw(phones()),
+        products=products,
+        creates_new_opportunity=creates_new,
+        default_opportunity_type=draw(
+            st.sampled_from([k.name for k in kinds]) if creates_new else st.none()
+        ),
+        create_new_rule=draw(rule if first is None else st.none() | rule),
+        other_queries_rule=draw(rule if first is not None and other_queries else st.none()),
+        first_response=first,
+        second_response=second,
+    )
+
+
+@st.composite
+def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Funnel:
+    phrases = names(40).filter(lambda phrase: find_emoji(phrase) is None)
+    trigger_numbers = st.sampled_from(numbers) if numbers else phones()
+    triggers = draw(
+        st.lists(
+            st.builds(Trigger, phrase=phrases, number=trigger_numbers, source=names()),
+            max_size=4,
+            unique_by=lambda trigger: (trigger.number, fold(trigger.phrase)),
+        )
+    )
+    stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique=True))
+    follow_ups = draw(st.lists(phrases, max_size=2 * (len(stage_names) - 1), unique_by=fold))
+    event = st.none() | names() if with_meta else st.none()
+    stages = []
+    for position, name in enumerate(stage_names):
+        mine = follow_ups[position - 1 :: len(stage_names) - 1] if position else []
+        stages.append(
+            Stage(
+                name=name,
+                triggers=triggers if position == 0 else (),
+                follow_ups=mine,
+                meta_event=draw(event),
+                meta_without_click=draw(st.booleans()),
+            )
+        )
+    untracked = draw(st.booleans())
+    return Funnel(
+        name=draw(names()),
+        stages=stages,
+        untracked_leads=untracked,
+        untracked_source=draw(names()) if untracked else "Untracked",
+    )
+
+
+def _mostly_true() -> st.SearchStrategy[bool]:
+    # Three times in four: most users are active and present, so that
+    # routing often finds somebody and the interesting paths get exercised.
+    return st.just(True) | st.booleans()
+
+
+def _user_id(user: User) -> str:
+    return user.id
+
+
+def _by_id(user_list: list[User]) -> dict[str, User]:
+    return {user.id: user for user in user_list}
+
+
+def _maybe_one_of(values: Sequence[str]) -> st.SearchStrategy[str | None]:
+    if not values:
+        return st.none()
+    return st.none() | st.sampled_from(values)
+
+
+def _partial_mappings(
+    keys: Sequence[str], values: st.SearchStrategy[_V]
+) -> st.SearchStrategy[dict[str, _V]]:
+    # A value for some of the keys, none for the rest: the defaults count too.
+    if not keys:
+        return st.just({})
+    return st.dictionaries(st.sampled_from(keys), values)

@@ -1,5 +1,5 @@
 """
-How phrases are compared, in one place: NFC, then case folding.
+How phrases are compared, in one place: case folding, then NFC.
 
 Trigger and follow-up phrases are matched against messages as
 case-insensitive literal substrings.  Both sides go through `fold` so that
@@ -14,12 +14,17 @@ import unicodedata
 import regex
 
 
-# Emoji in every form WhatsApp shows them: pictographs, characters shown as
-# emoji by default, flags (regional indicators and tag sequences), skin-tone
-# modifiers, variation selectors and the keycap combining mark.
+# Emoji in every form WhatsApp shows them: pictographs that are emoji (not
+# every pictograph: ★ is plain text), characters shown as emoji by default,
+# flags (regional indicators and tag sequences), skin-tone modifiers, the
+# variation selectors VS1-VS16 (VS15/VS16 pick text or emoji style) and the
+# keycap combining mark.  The ideographic variation selectors (VS17 on) are
+# left alone: they pick the glyph of a CJK ideograph.
 _EMOJI = regex.compile(
-    r"[\p{Extended_Pictographic}\p{Emoji_Presentation}\p{Regional_Indicator}"
-    r"\p{Emoji_Modifier}\p{Variation_Selector}\u20E3\U000E0020-\U000E007F]"
+    r"[\p{Extended_Pictographic}&&\p{Emoji}]"
+    r"|[\p{Emoji_Presentation}\p{Regional_Indicator}\p{Emoji_Modifier}"
+    r"\uFE00-\uFE0F\u20E3\U000E0020-\U000E007F]",
+    regex.VERSION1,
 )
 
 
@@ -27,13 +32,16 @@ def fold(text: str) -> str:
     """
     Put *text* in the form phrases and messages are compared in.
 
+    Case folding first (``ß`` becomes ``ss``), then NFC, so that text in any
+    normal form folds alike: the result is always NFC.
+
     Args:
         text: Any text.
 
     Returns:
-        *text* in Unicode NFC, case-folded.
+        *text* case-folded, in Unicode NFC.
     """
-    return unicodedata.normalize("NFC", text).casefold()
+    return unicodedata.normalize("NFC", text.casefold())
 
 
 def find_emoji(text: str) -> str | None:

@@ -354,6 +354,12 @@ def configs(draw: st.DrawFn) -> Config:
     )
 
 
+def _plain_templates(max_size: int = 20) -> st.SearchStrategy[str]:
+    # Mail-merge templates without placeholders: braces are the template
+    # language's own, and tested with the menus.
+    return names(max_size).filter(lambda text: "{" not in text and "}" not in text)
+
+
 def _digits() -> st.SearchStrategy[str]:
     return st.from_regex(r"[1-9][0-9]{5,15}", fullmatch=True)
 
@@ -401,21 +407,21 @@ def _business_numbers(
     first = None
     if products and draw(st.booleans()):
         first = FirstResponse(
-            message=draw(names(200)),
+            message=draw(_plain_templates(200)),
             display=draw(st.sampled_from(["buttons", "list"])),
             list_button=draw(names()),
-            header=draw(st.none() | names(60)),
-            footer=draw(st.none() | names(60)),
+            header=draw(st.none() | _plain_templates(60)),
+            footer=draw(st.none() | _plain_templates(60)),
             other_queries=other_queries,
             other_queries_label=draw(names().filter(lambda label: fold(label) not in labels)),
         )
     second = None
     if first is not None and draw(st.booleans()):
         second = SecondResponse(
-            message=draw(names(200)),
+            message=draw(_plain_templates(200)),
             display=draw(st.sampled_from(["buttons", "list"])),
-            option_label=draw(names()),
-            option_description=draw(st.none() | names()),
+            option_label=draw(_plain_templates()),
+            option_description=draw(st.none() | _plain_templates()),
             new_opportunity_label=draw(names()),
         )
     rule = st.sampled_from(rules)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from convroute.funnel._matcher_index import PhraseIndex, build_index
 from convroute.funnel._text import fold
 
 
@@ -39,12 +40,15 @@ class TriggerMatcher:
     When several match, the longest phrase wins, then the one found
     earliest, then the one given first.
 
+    The time `find` takes grows with the message, not with the number of
+    phrases: an index shortlists the few phrases a message may contain.
+
     Attributes:
         phrases: The phrases, as given.
     """
 
     phrases: tuple[str, ...]
-    _folded: tuple[str, ...] = attrs.field(alias="_folded", repr=False, eq=False)
+    _index: PhraseIndex = attrs.field(alias="_index", repr=False, eq=False)
 
     @classmethod
     def from_phrases(cls, phrases: Iterable[str]) -> TriggerMatcher:
@@ -58,11 +62,14 @@ class TriggerMatcher:
             ValueError: When a phrase is empty once folded.
         """
         given = tuple(phrases)
-        folded = tuple(fold(phrase) for phrase in given)
-        for index, phrase in enumerate(folded):
-            if not phrase:
+        lowest_index: dict[str, int] = {}
+        for index, phrase in enumerate(given):
+            folded = fold(phrase)
+            if not folded:
                 raise ValueError(f"phrase {index} is empty")
-        return cls(phrases=given, _folded=folded)
+            # A later copy of a folded phrase never wins over the first.
+            lowest_index.setdefault(folded, index)
+        return cls(phrases=given, _index=build_index(lowest_index))
 
     def find(self, text: str) -> PhraseMatch | None:
         """
@@ -74,15 +81,7 @@ class TriggerMatcher:
         Returns:
             The winning match, or ``None`` when no phrase occurs.
         """
-        message = fold(text)
-        best: tuple[int, int, int] | None = None
-        for index, phrase in enumerate(self._folded):
-            start = message.find(phrase)
-            if start < 0:
-                continue
-            key = (-len(phrase), start, index)
-            if best is None or key < best:
-                best = key
+        best = self._index.best(fold(text))
         if best is None:
             return None
         length, start, index = -best[0], best[1], best[2]

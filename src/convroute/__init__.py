@@ -9,6 +9,7 @@ from convroute.config import Config, check_config, dump_config, load_config
 from convroute.errors import (
     ConfigError,
     ConvrouteError,
+    MenuError,
     MissingExtraError,
     PhoneNumberError,
     ReplyError,
@@ -23,6 +24,7 @@ __all__ = [
     "ConfigError",
     "ConvrouteError",
     "Lead",
+    "MenuError",
     "MissingExtraError",
     "Opportunity",
     "OpportunityType",

@@ -6,6 +6,7 @@ The hierarchy::
     ConvrouteError
     ├── ConfigError (ValueError)          an account setup that cannot be used
     ├── PhoneNumberError (ValueError)     text that is not a phone number
+    ├── MenuError (ValueError)            a menu WhatsApp would not accept
     ├── ReplyError (ValueError)           a lead's reply that selects nothing
     ├── WebhookError (ValueError)         an inbound webhook that cannot be read
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
@@ -59,6 +60,24 @@ class PhoneNumberError(ConvrouteError, ValueError):
     def __init__(self, text: str, reason: str) -> None:
         self.text = text
         super().__init__(f"not a phone number {text!r}: {reason}")
+
+
+class MenuError(ConvrouteError, ValueError):
+    """
+    A menu that WhatsApp would not accept, built by hand.
+
+    The menu builders never make one; this guards menus put together
+    otherwise.
+
+    Attributes:
+        problems: One readable line per problem.
+    """
+
+    problems: tuple[str, ...]
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("not a valid menu: " + "; ".join(self.problems))
 
 
 class ReplyError(ConvrouteError, ValueError):

@@ -25,6 +25,7 @@ __all__ = [
     "OpportunityType",
     "Phone",
     "User",
+    "first_word",
     "normalize_phone",
 ]
 
@@ -117,6 +118,20 @@ def _country_digits(country_code: str) -> str:
     return code
 
 
+def first_word(name: str) -> str:
+    """
+    The first word of a person's name, or ``""``: their first name.
+
+    Args:
+        name: A full name, e.g. ``Asha Rao``.
+
+    Returns:
+        E.g. ``Asha``.
+    """
+    words = name.split(maxsplit=1)
+    return words[0] if words else ""
+
+
 @attrs.frozen
 class User:
     """
@@ -137,6 +152,13 @@ class User:
     active: bool = True
     max_open_conversations: int | None = None
 
+    @property
+    def first_name(self) -> str:
+        """
+        The first word of the user's name, or ``""``.
+        """
+        return first_word(self.name)
+
 
 @attrs.frozen
 class Lead:
@@ -156,8 +178,7 @@ class Lead:
     @property
     def first_name(self) -> str:
         """The first word of the lead's name, or ``""``."""
-        words = self.name.split(maxsplit=1)
-        return words[0] if words else ""
+        return first_word(self.name)
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from convroute.errors import ConfigError, PhoneNumberError
 from convroute.funnel import Funnel, Stage, Trigger, find_emoji, fold
-from convroute.menus import BusinessNumber, FirstResponse, Product
+from convroute.menus import BusinessNumber, FirstResponse, Product, find_template_problems
 from convroute.menus._limits import MAX_MENU_OPTIONS
 from convroute.model import normalize_phone
 from convroute.routing import ChatGroupTarget, SpecificUser
@@ -227,6 +227,8 @@ class _Checker:
             self.blank(second.list_button, f"{at}.list_button", "the list button")
             self.blank(second.option_label, f"{at}.option_label", "the option label")
             self.blank(second.new_opportunity_label, f"{at}.new_opportunity_label", "the label")
+        for at, message in find_template_problems(number, self.types):
+            self.report(message, f"{path}.{at}")
 
     def check_product(self, product: Product, path: str) -> None:
         self.reference(product.rule, self.rule_names, "routing rule", f"{path}.rule")

@@ -1,10 +1,32 @@
 """
 Menus: the auto-responses that ask a lead what a conversation is about.
 
-For now this holds how a business number's menus are configured; building
-and rendering them comes next.  Pure: no I/O, no clock.
+`build_first_response` asks which product; `build_second_response` asks
+which of the lead's opportunities.  Both mail-merge the number's templates
+and fit every text to WhatsApp's limits; `render_menu` gives the Cloud API
+message body and `interpret_reply` reads the lead's answer.  Pure: no I/O,
+no clock.
 """
 
+from convroute.errors import MenuError
+from convroute.menus._build import (
+    build_first_response,
+    build_second_response,
+    matching_opportunities,
+    option_id,
+)
+from convroute.menus._fit import fit_text
+from convroute.menus._merge import merge_template
+from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind
+from convroute.menus._render import render_menu
+from convroute.menus._reply import (
+    InvalidReason,
+    InvalidReply,
+    MatchedBy,
+    ReplyOutcome,
+    Selected,
+    interpret_reply,
+)
 from convroute.menus._settings import (
     BusinessNumber,
     Display,
@@ -12,12 +34,32 @@ from convroute.menus._settings import (
     Product,
     SecondResponse,
 )
+from convroute.menus._templates import find_template_problems
 
 
 __all__ = [
     "BusinessNumber",
     "Display",
     "FirstResponse",
+    "InvalidReason",
+    "InvalidReply",
+    "MatchedBy",
+    "Menu",
+    "MenuError",
+    "MenuKind",
+    "MenuOption",
+    "OptionKind",
     "Product",
+    "ReplyOutcome",
     "SecondResponse",
+    "Selected",
+    "build_first_response",
+    "build_second_response",
+    "find_template_problems",
+    "fit_text",
+    "interpret_reply",
+    "matching_opportunities",
+    "merge_template",
+    "option_id",
+    "render_menu",
 ]

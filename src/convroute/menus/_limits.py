@@ -35,3 +35,9 @@ MAX_MENU_OPTIONS: Final = MAX_LIST_ROWS
 """
 The most options any menu can show: a list's rows.
 """
+
+MAX_OPTION_ID: Final = min(MAX_BUTTON_ID, MAX_ROW_ID)
+"""
+The longest option id that fits both layouts, so that an option keeps its id
+whether its menu shows as buttons or as a list.
+"""

@@ -1,0 +1,264 @@
+"""
+Building the first and second responses of a number for one conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from convroute.errors import ConfigError
+from convroute.menus._fit import fit_text, one_line, unique_titles
+from convroute.menus._limits import (
+    MAX_BODY_TEXT,
+    MAX_BUTTONS,
+    MAX_FOOTER_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_LIST_BUTTON,
+    MAX_MENU_OPTIONS,
+    MAX_ROW_DESCRIPTION,
+)
+from convroute.menus._merge import Values, merge_parts, merge_values, parse_template
+from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind, title_limit
+from convroute.menus._settings import (
+    BusinessNumber,
+    Display,
+    FirstResponse,
+    Product,
+    SecondResponse,
+)
+from convroute.menus._templates import find_template_problems
+from convroute.model import Lead, Opportunity, User
+
+
+@attrs.frozen
+class _Draft:
+    # An option before fitting: its wanted title may be blank or too long.
+    kind: OptionKind
+    key: str
+    title: str
+    description: str | None = None
+
+
+def build_first_response(number: BusinessNumber, lead: Lead) -> Menu:
+    """
+    Build the menu that asks which product a conversation is about.
+
+    Its options are the number's products, in order, then *Other queries*
+    when it is on.
+
+    Args:
+        number: The business number written to, with a ``first_response``.
+        lead: The lead writing, for the mail merge.
+
+    Returns:
+        The menu, as buttons for up to three options and a list otherwise.
+
+    Raises:
+        ConfigError: When the number has no first response, no options or
+            too many, or a template that does not hold.
+    """
+    response = number.first_response
+    if response is None:
+        raise ConfigError([f"number {number.number} has no first response @ $.first_response"])
+    _check_templates(number)
+    drafts = [
+        _Draft(OptionKind.PRODUCT, product.label, product.label) for product in number.products
+    ]
+    if response.other_queries:
+        drafts.append(_Draft(OptionKind.OTHER_QUERIES, "", response.other_queries_label))
+    if not 1 <= len(drafts) <= MAX_MENU_OPTIONS:
+        raise ConfigError(
+            [
+                (
+                    f"the first response has {len(drafts)} options, "
+                    f"and a menu holds 1 to {MAX_MENU_OPTIONS} @ $.products"
+                )
+            ]
+        )
+    return _compose(MenuKind.FIRST_RESPONSE, response, merge_values(lead=lead), drafts)
+
+
+def build_second_response(
+    number: BusinessNumber,
+    product: Product,
+    lead: Lead,
+    opportunities: Iterable[Opportunity],
+    owners: Mapping[str, User],
+) -> Menu:
+    """
+    Build the menu that asks which of the lead's opportunities is meant.
+
+    Its options are the opportunities that match *product*, most recently
+    updated first, then *New opportunity*.  When more match than a menu can
+    show, the most recent that fit are kept and the others are named in
+    `Menu.left_out`.
+
+    Args:
+        number: The business number written to, with a ``second_response``.
+        product: The product the lead chose in the first response.
+        lead: The lead writing.
+        opportunities: The lead's opportunities; those not matching
+            *product* are passed over.
+        owners: The users who may own them, by id, for ``{{owner.*}}``.
+
+    Returns:
+        The menu, as buttons for up to three options and a list otherwise.
+
+    Raises:
+        ConfigError: When the number has no second response, or a template
+            that does not hold.
+    """
+    response = number.second_response
+    if response is None:
+        raise ConfigError([f"number {number.number} has no second response @ $.second_response"])
+    _check_templates(number)
+    matching = matching_opportunities(product, opportunities)
+    room = MAX_MENU_OPTIONS - 1
+    label = parse_template(response.option_label)
+    description = (
+        None if response.option_description is None else parse_template(response.option_description)
+    )
+    drafts = []
+    for opportunity in matching[:room]:
+        owner = None if opportunity.owner is None else owners.get(opportunity.owner)
+        values = merge_values(lead=lead, opportunity=opportunity, owner=owner)
+        drafts.append(
+            _Draft(
+                OptionKind.OPPORTUNITY,
+                opportunity.id,
+                merge_parts(label, values),
+                None if description is None else merge_parts(description, values),
+            )
+        )
+    drafts.append(_Draft(OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label))
+    left_out = [opportunity.id for opportunity in matching[room:]]
+    return _compose(MenuKind.SECOND_RESPONSE, response, merge_values(lead=lead), drafts, left_out)
+
+
+def matching_opportunities(
+    product: Product, opportunities: Iterable[Opportunity]
+) -> tuple[Opportunity, ...]:
+    """
+    The opportunities that belong to *product*, most recently updated first.
+
+    An opportunity belongs to a product when it has the product's type and,
+    for a product narrowed by a field, one of its values in that field.
+    Opportunities never updated come last; a naive ``updated_at`` is taken
+    as UTC.  Ties keep their given order.
+
+    Args:
+        product: The product.
+        opportunities: Any opportunities, e.g. all of a lead's.
+
+    Returns:
+        The matching ones, most recent first.
+    """
+    matching = [
+        opportunity
+        for opportunity in opportunities
+        if opportunity.type == product.opportunity_type
+        and (product.field is None or opportunity.fields.get(product.field) in product.values)
+    ]
+    return tuple(sorted(matching, key=_recency))
+
+
+def option_id(kind: OptionKind, key: str) -> str:
+    """
+    The stable, opaque id of the option that selects *kind* and *key*.
+
+    The key is hashed, so that any label or opportunity id gives a short
+    ASCII id without spaces, the same in every menu and every layout.
+    """
+    if not key:
+        return kind.value
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{kind.value}.{digest[:20]}"
+
+
+def _recency(opportunity: Opportunity) -> tuple[bool, float]:
+    updated = opportunity.updated_at
+    if updated is None:
+        return (True, 0.0)
+    if updated.tzinfo is None:
+        updated = updated.replace(tzinfo=dt.UTC)
+    return (False, -updated.timestamp())
+
+
+def _check_templates(number: BusinessNumber) -> None:
+    # A checked config never fails here; this guards numbers built by hand.
+    problems = find_template_problems(number)
+    if problems:
+        raise ConfigError(f"{message} @ $.{path}" for path, message in problems)
+
+
+def _compose(
+    kind: MenuKind,
+    response: FirstResponse | SecondResponse,
+    values: Values,
+    drafts: Sequence[_Draft],
+    left_out: Sequence[str] = (),
+) -> Menu:
+    layout: Display = "list" if len(drafts) > MAX_BUTTONS else response.display
+    body = merge_parts(parse_template(response.message), values).strip()
+    list_button = fit_text(one_line(response.list_button), MAX_LIST_BUTTON)
+    # Only a template that is blank itself gets here: the template check
+    # makes sure the others always merge to some text.
+    for text, field in ((body, "message"), (list_button, "list_button")):
+        if not text:
+            raise ConfigError([f"the {field} must not be blank @ $.{kind.value}.{field}"])
+    wanted = [one_line(draft.title) or f"Option {n}" for n, draft in enumerate(drafts, start=1)]
+    titles = unique_titles(wanted, title_limit(layout))
+    options = [
+        MenuOption(
+            id=option_id,
+            title=title,
+            kind=draft.kind,
+            key=draft.key,
+            description=_description(draft, layout),
+        )
+        for draft, title, option_id in zip(drafts, titles, _option_ids(drafts), strict=True)
+    ]
+    return Menu(
+        kind=kind,
+        layout=layout,
+        body=fit_text(body, MAX_BODY_TEXT),
+        options=options,
+        list_button=list_button,
+        header=_optional(response.header, values, MAX_HEADER_TEXT, line=True),
+        footer=_optional(response.footer, values, MAX_FOOTER_TEXT, line=False),
+        left_out=left_out,
+    )
+
+
+def _option_ids(drafts: Sequence[_Draft]) -> list[str]:
+    # Two options selecting the same thing (two products of one label in a
+    # number built by hand) still get distinct ids.
+    ids: list[str] = []
+    for draft in drafts:
+        base = option_id(draft.kind, draft.key)
+        candidate, copy = base, 1
+        while candidate in ids:
+            copy += 1
+            candidate = f"{base}.{copy}"
+        ids.append(candidate)
+    return ids
+
+
+def _description(draft: _Draft, layout: Display) -> str | None:
+    if draft.description is None or layout == "buttons":
+        return None
+    return fit_text(one_line(draft.description), MAX_ROW_DESCRIPTION) or None
+
+
+def _optional(template: str | None, values: Values, limit: int, *, line: bool) -> str | None:
+    # An optional text that merges to blank is left out, not sent empty.
+    if template is None:
+        return None
+    merged = merge_parts(parse_template(template), values)
+    text = one_line(merged) if line else merged.strip()
+    return fit_text(text, limit) or None

@@ -1,0 +1,127 @@
+"""
+Reading a lead's reply against the menu it answers.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from typing import TypeAlias
+
+import attrs
+
+from convroute.menus._fit import read_number, title_key
+from convroute.menus._model import Menu, MenuOption
+
+
+class MatchedBy(enum.StrEnum):
+    """
+    How a reply picked its option.
+    """
+
+    ID = "id"
+    """
+    The id of a tapped button or row.
+    """
+    NUMBER = "number"
+    """
+    The option's number, typed: ``2``.
+    """
+    TITLE = "title"
+    """
+    The option's title, typed; case and spacing aside.
+    """
+
+
+class InvalidReason(enum.StrEnum):
+    """
+    Why a reply picked nothing.
+    """
+
+    EMPTY = "empty"
+    """
+    There was no text and no id, or only spaces.
+    """
+    UNKNOWN_ID = "unknown_id"
+    """
+    A tapped id that is not one of this menu's, e.g. from an older menu.
+    """
+    OUT_OF_RANGE = "out_of_range"
+    """
+    A number with no option: ``0``, or ``5`` of four.
+    """
+    NO_MATCH = "no_match"
+    """
+    Text that is neither a number nor an option's title.
+    """
+
+
+@attrs.frozen
+class Selected:
+    """
+    A reply that picked an option.
+
+    Attributes:
+        option: The option picked.
+        by: How it was picked.
+    """
+
+    option: MenuOption
+    by: MatchedBy
+
+
+@attrs.frozen
+class InvalidReply:
+    """
+    A reply that picked nothing; the engine decides what follows.
+
+    Attributes:
+        reason: Why nothing was picked.
+        reply: The id or text received.
+    """
+
+    reason: InvalidReason
+    reply: str
+
+
+ReplyOutcome: TypeAlias = Selected | InvalidReply
+"""
+What `interpret_reply` makes of a reply.
+"""
+
+
+def interpret_reply(
+    menu: Menu, *, reply_id: str | None = None, text: str | None = None
+) -> ReplyOutcome:
+    """
+    Find the option of *menu* a lead's reply picks.
+
+    A tapped button or row sends its id, and the id alone decides.  Typed
+    text picks by number (``2``, in any script's digits) or by title, case,
+    normal form and spacing aside.
+
+    Args:
+        menu: The menu replied to.
+        reply_id: The ``button_reply`` or ``list_reply`` id, for a tap.
+        text: The text typed, otherwise.
+
+    Returns:
+        `Selected`, or `InvalidReply` saying why nothing was picked.
+    """
+    if reply_id is not None:
+        for option in menu.options:
+            if option.id == reply_id:
+                return Selected(option=option, by=MatchedBy.ID)
+        return InvalidReply(reason=InvalidReason.UNKNOWN_ID, reply=reply_id)
+    if text is None or not text.strip():
+        return InvalidReply(reason=InvalidReason.EMPTY, reply=text or "")
+    number = read_number(text)
+    if number is not None and 1 <= number <= len(menu.options):
+        return Selected(option=menu.options[number - 1], by=MatchedBy.NUMBER)
+    # A number out of range may still be a title: a product called "2027".
+    key = title_key(text)
+    for option in menu.options:
+        if title_key(option.title) == key:
+            return Selected(option=option, by=MatchedBy.TITLE)
+    reason = InvalidReason.NO_MATCH if number is None else InvalidReason.OUT_OF_RANGE
+    return InvalidReply(reason=reason, reply=text)

@@ -1,0 +1,92 @@
+"""
+Which template of a number may name what, and the check of them all.
+
+- The first response knows only the lead: its message, header and footer
+  may use ``lead``.
+- The second response's message, header and footer speak of several
+  opportunities at once: ``lead`` only.
+- Each option of the second response is one opportunity: its
+  ``option_label`` and ``option_description`` may use ``lead``,
+  ``opportunity`` and that opportunity's ``owner``.
+
+Messages must never merge to blank text; headers, footers, labels and
+descriptions may (a blank header is left out, a blank title replaced).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from convroute.menus._merge import (
+    LEAD_FIELDS,
+    OPPORTUNITY_FIELDS,
+    OWNER_FIELDS,
+    Scope,
+    template_problems,
+)
+from convroute.menus._settings import BusinessNumber
+from convroute.model import OpportunityType
+
+
+def find_template_problems(
+    number: BusinessNumber, opportunity_types: Mapping[str, OpportunityType] | None = None
+) -> list[tuple[str, str]]:
+    """
+    Check every mail-merge template of *number* against what it may name.
+
+    Args:
+        number: The business number.
+        opportunity_types: The account's opportunity types by name: an
+            ``{{opportunity.<field>}}`` must then be a dropdown field of a
+            product's type.  Without them any field name is taken.
+
+    Returns:
+        ``(path, message)`` pairs, the path relative to the number, e.g.
+        ``("second_response.option_label", "unknown field …")``.
+    """
+    lead_only: Scope = {"lead": LEAD_FIELDS}
+    problems: list[tuple[str, str]] = []
+
+    def check(path: str, template: str | None, scope: Scope, *, text_required: bool) -> None:
+        if template is not None:
+            found = template_problems(template, scope, text_required=text_required)
+            problems.extend((path, message) for message in found)
+
+    first = number.first_response
+    if first is not None:
+        check("first_response.message", first.message, lead_only, text_required=True)
+        check("first_response.header", first.header, lead_only, text_required=False)
+        check("first_response.footer", first.footer, lead_only, text_required=False)
+    second = number.second_response
+    if second is not None:
+        per_option: Scope = {
+            "lead": LEAD_FIELDS,
+            "opportunity": _opportunity_fields(number, opportunity_types),
+            "owner": OWNER_FIELDS,
+        }
+        check("second_response.message", second.message, lead_only, text_required=True)
+        check("second_response.header", second.header, lead_only, text_required=False)
+        check("second_response.footer", second.footer, lead_only, text_required=False)
+        check("second_response.option_label", second.option_label, per_option, text_required=False)
+        check(
+            "second_response.option_description",
+            second.option_description,
+            per_option,
+            text_required=False,
+        )
+    return problems
+
+
+def _opportunity_fields(
+    number: BusinessNumber, opportunity_types: Mapping[str, OpportunityType] | None
+) -> frozenset[str] | None:
+    # The opportunities of a second response are those of the number's
+    # products, so their types' dropdown fields are the ones to offer.
+    if opportunity_types is None:
+        return None
+    declared: set[str] = set(OPPORTUNITY_FIELDS)
+    for product in number.products:
+        kind = opportunity_types.get(product.opportunity_type)
+        if kind is not None:
+            declared.update(kind.fields)
+    return frozenset(declared)

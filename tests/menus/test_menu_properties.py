@@ -1,0 +1,115 @@
+"""
+Properties of menus built from generated numbers and conversations.
+"""
+
+import collections
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from convroute.funnel import fold
+from convroute.menus import (
+    MatchedBy,
+    OptionKind,
+    Selected,
+    build_first_response,
+    build_second_response,
+    interpret_reply,
+    matching_opportunities,
+    render_menu,
+)
+from convroute.menus._limits import MAX_BUTTONS, MAX_MENU_OPTIONS
+from menu_strategies import conversations, menu_numbers
+from strategies import leads
+
+
+def first_menus():
+    return st.tuples(menu_numbers(), leads([])).map(lambda drawn: build_first_response(*drawn))
+
+
+@st.composite
+def second_menus(draw):
+    number = draw(menu_numbers())
+    product, lead, opportunities, owners = draw(conversations(number))
+    return build_second_response(number, product, lead, opportunities, owners)
+
+
+def menus():
+    return first_menus() | second_menus()
+
+
+class TestRenderedMenus:
+    @given(menu=menus())
+    def test_payload_is_valid(self, whatsapp_schema, menu):
+        """Every menu renders to a payload Meta's schema and the stricter limits accept."""
+        assert [] == whatsapp_schema.errors(render_menu(menu, "919800000001"))
+
+    @given(menu=menus())
+    def test_titles_and_ids_are_unique(self, menu):
+        """No two options share a title (case aside) or an id."""
+        titles = [fold(option.title) for option in menu.options]
+        ids = [option.id for option in menu.options]
+        assert (len(menu.options), len(menu.options)) == (len(set(titles)), len(set(ids)))
+
+    @given(number=menu_numbers(), lead=leads([]))
+    def test_list_exactly_when_more_than_three_options(self, number, lead):
+        """The layout is a list when there are more than 3 options, else what was asked."""
+        menu = build_first_response(number, lead)
+        asked = number.first_response.display
+        expected = "list" if len(menu.options) > MAX_BUTTONS else asked
+        assert expected == menu.layout
+
+    @given(number=menu_numbers(), lead=leads([]))
+    def test_first_response_offers_every_product(self, number, lead):
+        """The first response has one option per product, then Other queries when on."""
+        menu = build_first_response(number, lead)
+        expected = [(OptionKind.PRODUCT, product.label) for product in number.products]
+        if number.first_response.other_queries:
+            expected.append((OptionKind.OTHER_QUERIES, ""))
+        assert expected == [(option.kind, option.key) for option in menu.options]
+
+
+class TestSecondResponseProperties:
+    @given(data=st.data(), number=menu_numbers())
+    def test_most_recent_kept_and_the_rest_reported(self, data, number):
+        """The most recently updated matches fill the menu; the others are named in left_out."""
+        product, lead, opportunities, owners = data.draw(conversations(number))
+        menu = build_second_response(number, product, lead, opportunities, owners)
+        matching = [
+            opportunity.id for opportunity in matching_opportunities(product, opportunities)
+        ]
+        room = MAX_MENU_OPTIONS - 1
+        shown = [option.key for option in menu.options[:-1]]
+        assert (matching[:room], matching[room:]) == (shown, list(menu.left_out))
+        assert OptionKind.NEW_OPPORTUNITY == menu.options[-1].kind
+
+
+class TestReplyRoundTrip:
+    @given(menu=menus())
+    def test_id_number_and_title_select_each_option(self, menu):
+        """For every option, its id, its number and its title each select it."""
+        expected = [
+            (Selected(option, MatchedBy.ID), Selected(option, MatchedBy.NUMBER), option)
+            for option in menu.options
+        ]
+        actual = []
+        for number, option in enumerate(menu.options, start=1):
+            by_title = interpret_reply(menu, text=f"  {option.title} ")
+            actual.append(
+                (
+                    interpret_reply(menu, reply_id=option.id),
+                    interpret_reply(menu, text=str(number)),
+                    by_title.option if isinstance(by_title, Selected) else by_title,
+                )
+            )
+        assert expected == actual
+
+    @given(menu=menus())
+    def test_titles_are_read_back_in_every_case(self, menu):
+        """Typing a title as shown, lowercased or case-folded selects its option."""
+        counts = collections.Counter()
+        for option in menu.options:
+            for typed in (option.title, option.title.lower(), option.title.casefold()):
+                outcome = interpret_reply(menu, text=typed)
+                counts[isinstance(outcome, Selected) and outcome.option == option] += 1
+        assert {True: 3 * len(menu.options)} == dict(counts)

@@ -1,0 +1,57 @@
+"""
+Checked by mypy, never run: menus are frozen, typed values end to end.
+
+Each ``type: ignore`` below must be needed: mypy's strict mode reports an
+unused one, so a value that became mutable fails the type check.
+"""
+
+from typing import Any
+
+from convroute import Lead, Opportunity, User, normalize_phone
+from convroute.config import load_config
+from convroute.menus import (
+    InvalidReason,
+    InvalidReply,
+    MatchedBy,
+    Menu,
+    MenuOption,
+    OptionKind,
+    ReplyOutcome,
+    Selected,
+    build_first_response,
+    build_second_response,
+    find_template_problems,
+    interpret_reply,
+    matching_opportunities,
+    merge_template,
+    render_menu,
+)
+
+
+config = load_config("examples/account.toml")
+number = config.numbers[0]
+lead = Lead(phone=normalize_phone("+91 98000 00001"), name="Ravi Kumar")
+
+first: Menu = build_first_response(number, lead)
+first.body = "Changed"  # type: ignore[misc]
+first.options[0].title = "Changed"  # type: ignore[misc]
+
+opportunities: tuple[Opportunity, ...] = matching_opportunities(number.products[0], [])
+owners = {"u-ben": User(id="u-ben", name="Ben Thomas")}
+second = build_second_response(number, number.products[0], lead, opportunities, owners)
+left_out: tuple[str, ...] = second.left_out
+
+payload: dict[str, Any] = render_menu(second, lead.phone)
+
+outcome: ReplyOutcome = interpret_reply(second, text="2")
+if isinstance(outcome, Selected):
+    option: MenuOption = outcome.option
+    kind: OptionKind = option.kind
+    by: MatchedBy = outcome.by
+else:
+    invalid: InvalidReply = outcome
+    reason: InvalidReason = invalid.reason
+
+greeting: str = merge_template("Hi {{lead.first_name|there}}", lead=lead)
+problems: list[tuple[str, str]] = find_template_problems(number)
+interpret_reply(second, text=2)  # type: ignore[arg-type]

@@ -1,23 +1,97 @@
 """
 Funnel: conversion tracking from trigger phrases to Meta events.
 
-For now this holds how funnels are configured and how phrases are compared;
-matching, tracking and reports come next.  Pure: no I/O, no clock.
+`FunnelTracker` turns messages and manual moves into `Transition` records;
+`move_opportunities` carries them onto the opportunity board; `meta_event`
+builds Conversions API payloads; `funnel_progress`, `funnel_report` and
+`cohort_report` count over the records; `trigger_links` makes click-to-chat
+links.  Pure: no I/O, no clock; `now` comes in as an argument.  The one
+exception is `draw_funnel` and `draw_cohorts` (module ``_charts``, the
+``charts`` extra), which write a picture where the caller says.
 """
 
+from convroute.funnel._board import OpportunityBoard, OpportunityMove, move_opportunities
+from convroute.funnel._charts import ChartFormat, draw_cohorts, draw_funnel
+from convroute.funnel._cohorts import (
+    CohortCell,
+    CohortPeriod,
+    CohortReport,
+    CohortRow,
+    cohort_report,
+)
+from convroute.funnel._links import TriggerLink, click_to_chat_link, trigger_links
 from convroute.funnel._matcher import PhraseMatch, TriggerMatcher
+from convroute.funnel._meta import MAX_EVENT_AGE, MetaEvent, MetaSkipReason, hash_phone, meta_event
+from convroute.funnel._outcomes import FunnelMessage, FunnelOutcome, IgnoredReason
+from convroute.funnel._records import (
+    Cause,
+    Deletion,
+    FunnelPosition,
+    Transition,
+    current_position,
+    delete_transition,
+    transition_id,
+)
+from convroute.funnel._reports import (
+    FunnelProgress,
+    FunnelReport,
+    FunnelRow,
+    ReportFilter,
+    funnel_progress,
+    funnel_report,
+)
 from convroute.funnel._settings import Funnel, MetaSettings, SourceType, Stage, Trigger
+from convroute.funnel._tables import render_cohorts, render_funnel
 from convroute.funnel._text import find_emoji, fold
+from convroute.funnel._tracker import FunnelTracker
 
 
 __all__ = [
+    "MAX_EVENT_AGE",
+    "Cause",
+    "ChartFormat",
+    "CohortCell",
+    "CohortPeriod",
+    "CohortReport",
+    "CohortRow",
+    "Deletion",
     "Funnel",
+    "FunnelMessage",
+    "FunnelOutcome",
+    "FunnelPosition",
+    "FunnelProgress",
+    "FunnelReport",
+    "FunnelRow",
+    "FunnelTracker",
+    "IgnoredReason",
+    "MetaEvent",
     "MetaSettings",
+    "MetaSkipReason",
+    "OpportunityBoard",
+    "OpportunityMove",
     "PhraseMatch",
+    "ReportFilter",
     "SourceType",
     "Stage",
+    "Transition",
     "Trigger",
+    "TriggerLink",
     "TriggerMatcher",
+    "click_to_chat_link",
+    "cohort_report",
+    "current_position",
+    "delete_transition",
+    "draw_cohorts",
+    "draw_funnel",
     "find_emoji",
     "fold",
+    "funnel_progress",
+    "funnel_report",
+    "hash_phone",
+    "meta_event",
+    "move_opportunities",
+    "render_cohorts",
+    "render_funnel",
+    "transition_id",
+    "trigger_links",
 ]

@@ -1,0 +1,174 @@
+"""
+Meta Conversions API events for business messaging.
+
+A stage that names a ``meta_event`` yields, for each lead entering it, the
+body to POST to ``/{dataset_id}/events``.  Only values are built here: the
+caller sends them, once (Meta does not deduplicate these events).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from convroute.funnel._records import Transition
+from convroute.funnel._settings import Funnel, MetaSettings
+from convroute.model import normalize_phone
+
+
+MAX_EVENT_AGE = dt.timedelta(days=7)
+"""
+Meta rejects a whole batch holding an event older than this.
+"""
+
+
+class MetaSkipReason(enum.StrEnum):
+    """
+    Why a transition yields no Conversions API event.
+    """
+
+    NO_EVENT = "no_event"
+    """
+    The stage reached names no ``meta_event``.
+    """
+    NO_CLICK = "no_click"
+    """
+    The lead came without a click-to-WhatsApp ad (no ``ctwa_clid``) and the
+    stage does not set ``meta_without_click``.
+    """
+    TOO_OLD = "too_old"
+    """
+    The transition is 7 days old or more: Meta would reject it.
+    """
+    UNKNOWN_STAGE = "unknown_stage"
+    """
+    The funnel has no stage of the transition's ``to_stage``.
+    """
+    NOT_IN_FUNNEL = "not_in_funnel"
+    """
+    The lead's records hold no entry into the funnel, so no conversion.
+    """
+    NO_SETTINGS = "no_settings"
+    """
+    The account has no Meta settings (no ``[meta]`` section).
+    """
+
+
+@attrs.frozen
+class MetaEvent:
+    """
+    The Conversions API event of a transition, or why there is none.
+
+    Attributes:
+        transition: The transition's id.
+        event_name: The stage's event name, if it names one.
+        payload: The request body, ``{"data": [event]}``, as plain values
+            ready for `json.dumps`; ``None`` when not emitted.
+        path: ``/{dataset_id}/events`` when the settings name the dataset.
+        reason: Why nothing is emitted; ``None`` when it is.
+    """
+
+    transition: str
+    event_name: str | None = None
+    payload: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+    path: str | None = None
+    reason: MetaSkipReason | None = None
+
+    @property
+    def emitted(self) -> bool:
+        """
+        Whether there is an event to send.
+        """
+        return self.payload is not None
+
+
+def hash_phone(phone: str, *, country_code: str | None = None) -> str:
+    """
+    Hash a phone the way Meta matches it: digits with country code, SHA-256.
+
+    Meta's own example: ``hash_phone("(650)555-1212", country_code="1")``
+    is the SHA-256 of ``16505551212``.
+
+    Args:
+        phone: The phone, written any usual way.
+        country_code: The calling code for numbers written nationally.
+
+    Returns:
+        The lowercase hex SHA-256 digest of the normalised digits.
+
+    Raises:
+        PhoneNumberError: When *phone* is not a phone number.
+    """
+    digits = normalize_phone(phone, country_code=country_code)
+    return hashlib.sha256(digits.encode("ascii")).hexdigest()
+
+
+def meta_event(
+    transition: Transition,
+    *,
+    funnel: Funnel,
+    settings: MetaSettings,
+    now: dt.datetime,
+    entry: Transition | None = None,
+    custom_data: Mapping[str, Any] | None = None,
+) -> MetaEvent:
+    """
+    Build the Conversions API event of a transition, if it yields one.
+
+    Args:
+        transition: The transition.
+        funnel: Its funnel, whose stage decides the event.
+        settings: The account's Meta settings.
+        now: The current time, to leave out events Meta would reject.
+        entry: The lead's entry record, whose ``ctwa_clid`` attributes the
+            conversion; needed unless *transition* is the entry.
+        custom_data: Extra ``custom_data`` for the event (plain values).
+
+    Returns:
+        The event, or the reason there is none.
+
+    Raises:
+        ValueError: When *now* is naive, or *entry* is missing for a
+            transition that is not an entry.
+    """
+    if now.utcoffset() is None:
+        raise ValueError(f"now must be an aware datetime (with a time zone): {now}")
+    if entry is None:
+        if not transition.is_entry:
+            raise ValueError(f"the entry record is needed for transition {transition.id}")
+        entry = transition
+    stage = next((s for s in funnel.stages if s.name == transition.to_stage), None)
+    if stage is None:
+        return MetaEvent(transition.id, reason=MetaSkipReason.UNKNOWN_STAGE)
+    name = stage.meta_event
+    if name is None:
+        return MetaEvent(transition.id, reason=MetaSkipReason.NO_EVENT)
+    if entry.ctwa_clid is None and not stage.meta_without_click:
+        return MetaEvent(transition.id, name, reason=MetaSkipReason.NO_CLICK)
+    if now - transition.at >= MAX_EVENT_AGE:
+        return MetaEvent(transition.id, name, reason=MetaSkipReason.TOO_OLD)
+    user_data: dict[str, Any] = {
+        "whatsapp_business_account_id": settings.whatsapp_business_account_id,
+    }
+    if entry.ctwa_clid is not None:
+        user_data["ctwa_clid"] = entry.ctwa_clid  # Meta wants it as it came, never hashed
+    user_data["ph"] = [hash_phone(transition.lead)]
+    event: dict[str, Any] = {
+        "event_name": name,
+        "event_time": int(transition.at.timestamp()),
+        # The transition's id is already a stable, opaque digest.
+        "event_id": transition.id,
+        "action_source": "business_messaging",
+        "messaging_channel": "whatsapp",
+        "user_data": user_data,
+    }
+    if custom_data:
+        event["custom_data"] = dict(custom_data)
+    path = None if settings.dataset_id is None else f"/{settings.dataset_id}/events"
+    return MetaEvent(transition.id, name, payload={"data": [event]}, path=path)

@@ -1,0 +1,265 @@
+"""
+Reports over funnel records: each lead's progress, and the funnel report.
+
+`funnel_progress` reads the records once, in one pass, keeping per lead its
+entry, its latest record and its furthest stage; `funnel_report` and
+`cohort_report` (module ``_cohorts``) then count over the leads, so both
+reports together cost one pass over the records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from convroute.funnel._records import ENTRY_CAUSES, Cause, Transition
+from convroute.funnel._settings import Funnel
+from convroute.model import Phone
+
+
+def _transitions(values: Mapping[Phone, Transition]) -> Mapping[Phone, Transition]:
+    return types.MappingProxyType(values)
+
+
+def _stage_positions(values: Mapping[Phone, int]) -> Mapping[Phone, int]:
+    return types.MappingProxyType(values)
+
+
+@attrs.frozen
+class FunnelProgress:
+    """
+    Every lead's progress in one funnel: what the reports count over.
+
+    Read-only mappings by lead rather than one object per lead: reading
+    a million records makes no object per lead, and the reports stay one
+    pass over the leads.
+
+    Attributes:
+        funnel: The funnel.
+        entries: Each lead's entry record (its earliest), by phone; a lead
+            is in the funnel when it is here.
+        latest: Each lead's latest record, by phone; its ``to_stage`` is
+            the lead's current stage.
+        furthest: The position (0 = the entry stage) of the furthest stage
+            each lead's records reached, by phone.
+    """
+
+    funnel: Funnel
+    entries: Mapping[Phone, Transition] = attrs.field(converter=_transitions, hash=False)
+    latest: Mapping[Phone, Transition] = attrs.field(converter=_transitions, hash=False)
+    furthest: Mapping[Phone, int] = attrs.field(converter=_stage_positions, hash=False)
+
+
+def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProgress:
+    """
+    Summarise the records of *funnel*, lead by lead, in one pass.
+
+    A lead counts once it has an entry record (its earliest one); records of
+    leads without one are passed over, as are records to stages the funnel
+    no longer has.  The current stage is that of the lead's latest record:
+    by time, the entry first among equals, then by id, so the order the
+    records come in does not matter.
+
+    Args:
+        funnel: The funnel.
+        records: Records of any funnels and leads; others are passed over.
+
+    Returns:
+        The progress of every lead in the funnel.
+    """
+    name = funnel.name
+    positions = {stage.name: i for i, stage in enumerate(funnel.stages)}
+    trigger, untracked = Cause.TRIGGER, Cause.UNTRACKED
+    entries: dict[Phone, Transition] = {}
+    latest: dict[Phone, Transition] = {}
+    furthest: dict[Phone, int] = {}
+    # This loop runs once per record: comparisons are inlined, causes are
+    # compared by identity (an enum's hash is computed in Python), and
+    # nothing is allocated per record or per lead but dict entries, which
+    # keeps the garbage collector, walking every live record, out of it.
+    for record in records:
+        if record.funnel != name:
+            continue
+        lead = record.lead
+        at = record.at
+        cause = record.cause
+        if cause is trigger or cause is untracked:
+            entry = entries.get(lead)
+            if entry is None or at < entry.at or (at == entry.at and _before(record, entry)):
+                entries[lead] = record
+        last = latest.get(lead)
+        if last is None or at > last.at or (at == last.at and _before(last, record)):
+            latest[lead] = record
+        position = positions.get(record.to_stage, -1)
+        if position > furthest.get(lead, -1):
+            furthest[lead] = position
+    for lead in latest.keys() - entries.keys():
+        # Records without an entry: the lead is not in the funnel.
+        del latest[lead]
+        furthest.pop(lead, None)
+    for lead in entries:
+        # The entry counts as the entry stage, even one since renamed.
+        if furthest.get(lead, -1) < 0:
+            furthest[lead] = 0
+    return FunnelProgress(funnel=funnel, entries=entries, latest=latest, furthest=furthest)
+
+
+def _before(one: Transition, other: Transition) -> bool:
+    # The order of `sort_key`, cheaper: most records differ in time.
+    if one.at != other.at:
+        return one.at < other.at
+    one_entry = one.cause in ENTRY_CAUSES
+    if one_entry != (other.cause in ENTRY_CAUSES):
+        return one_entry
+    return one.id < other.id
+
+
+def _names(values: Iterable[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
+@attrs.frozen
+class ReportFilter:
+    """
+    Which leads a report counts; every condition given must hold.
+
+    Attributes:
+        sources: Count only leads that entered from one of these sources.
+        numbers: Count only leads that entered on one of these business
+            numbers.
+        since: Count only leads that entered at or after this time.
+        until: Count only leads that entered before this time.
+    """
+
+    sources: frozenset[str] | None = attrs.field(default=None, converter=_names)
+    numbers: frozenset[str] | None = attrs.field(default=None, converter=_names)
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def admits(self, entry: Transition) -> bool:
+        """
+        Whether the report counts the lead that entered with *entry*.
+
+        Args:
+            entry: The lead's entry record.
+
+        Returns:
+            ``True`` when every condition given holds.
+        """
+        return (
+            (self.sources is None or entry.source in self.sources)
+            and (self.numbers is None or entry.number in self.numbers)
+            and (self.since is None or entry.at >= self.since)
+            and (self.until is None or entry.at < self.until)
+        )
+
+
+NO_FILTER = ReportFilter()
+"""
+The filter that counts every lead.
+"""
+
+
+@attrs.frozen
+class FunnelRow:
+    """
+    One stage of the funnel report.
+
+    Attributes:
+        stage: The stage's name.
+        reached: Leads whose furthest stage is this one or a later one.
+        share: *reached* as a share of the leads that entered (0 to 1).
+        current: Leads whose current stage is this one.
+    """
+
+    stage: str
+    reached: int
+    share: float
+    current: int
+
+
+def _funnel_rows(values: Iterable[FunnelRow]) -> tuple[FunnelRow, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class FunnelReport:
+    """
+    The funnel: per stage in order, how many leads got at least that far.
+
+    Attributes:
+        funnel: The funnel's name.
+        where: The filter the leads were counted under.
+        rows: One row per stage, in the funnel's order; counts never grow
+            from one row to the next.
+    """
+
+    funnel: str
+    where: ReportFilter
+    rows: tuple[FunnelRow, ...] = attrs.field(converter=_funnel_rows)
+
+    @property
+    def entered(self) -> int:
+        """
+        How many leads entered the funnel (and passed the filter).
+        """
+        return self.rows[0].reached if self.rows else 0
+
+
+def funnel_report(progress: FunnelProgress, where: ReportFilter = NO_FILTER) -> FunnelReport:
+    """
+    Count, per stage, the leads that reached it and the leads now there.
+
+    Args:
+        progress: The leads' progress, from `funnel_progress`.
+        where: Which leads to count; all by default.
+
+    Returns:
+        The report, one row per stage.
+    """
+    stages = progress.funnel.stages
+    positions = {stage.name: i for i, stage in enumerate(stages)}
+    furthest = [0] * len(stages)
+    current = [0] * len(stages)
+    reached, latest = progress.furthest, progress.latest
+    everyone = where == NO_FILTER
+    for lead, entry in progress.entries.items():
+        if everyone or where.admits(entry):
+            furthest[reached[lead]] += 1
+            here = positions.get(latest[lead].to_stage)
+            if here is not None:
+                current[here] += 1
+    reached_counts = at_or_beyond(furthest)
+    entered = reached_counts[0] if reached_counts else 0
+    rows = [
+        FunnelRow(
+            stage=stage.name,
+            reached=reached_counts[i],
+            share=reached_counts[i] / entered if entered else 0.0,
+            current=current[i],
+        )
+        for i, stage in enumerate(stages)
+    ]
+    return FunnelReport(funnel=progress.funnel.name, where=where, rows=rows)
+
+
+def at_or_beyond(counts: list[int]) -> list[int]:
+    """
+    Turn counts of leads by furthest stage into counts at or beyond each.
+
+    Args:
+        counts: How many leads' furthest stage is each position.
+
+    Returns:
+        The suffix sums: never increasing.
+    """
+    total = 0
+    sums = [0] * len(counts)
+    for i in range(len(counts) - 1, -1, -1):
+        total += counts[i]
+        sums[i] = total
+    return sums

@@ -1,0 +1,110 @@
+import datetime as dt
+import io
+import sys
+
+import pytest
+
+from convroute.errors import MissingExtraError
+from convroute.funnel import (
+    Cause,
+    Funnel,
+    Stage,
+    Transition,
+    cohort_report,
+    draw_cohorts,
+    draw_funnel,
+    funnel_progress,
+    funnel_report,
+)
+from convroute.model import Phone
+
+
+SALES = Funnel(name="Sales", stages=[Stage(name="Lead Entry"), Stage(name="Scheduling")])
+RECORDS = [
+    Transition(
+        id="t1",
+        lead=Phone("919800000001"),
+        funnel="Sales",
+        from_stage=None,
+        to_stage="Lead Entry",
+        at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC),
+        cause=Cause.TRIGGER,
+        source="Instagram",
+    ),
+    Transition(
+        id="t2",
+        lead=Phone("919800000001"),
+        funnel="Sales",
+        from_stage="Lead Entry",
+        to_stage="Scheduling",
+        at=dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC),
+        cause=Cause.FOLLOW_UP,
+    ),
+]
+PROGRESS = funnel_progress(SALES, RECORDS)
+FUNNEL = funnel_report(PROGRESS)
+COHORTS = cohort_report(PROGRESS, period="day", zone=dt.UTC)
+EMPTY = funnel_progress(SALES, [])
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+class TestDrawFunnel:
+    def test_png_to_a_path(self, tmp_path):
+        """The funnel is drawn as PNG where the path says, the suffix choosing the format."""
+        target = tmp_path / "funnel.png"
+        draw_funnel(FUNNEL, target)
+        assert PNG == target.read_bytes()[:8]
+
+    def test_svg_to_a_file_object_is_reproducible(self):
+        """SVG goes to a binary file object, the same bytes every time."""
+        first, second = io.BytesIO(), io.BytesIO()
+        draw_funnel(FUNNEL, first, format="svg")
+        draw_funnel(FUNNEL, second, format="svg")
+        assert (True, first.getvalue()) == (b"<svg" in first.getvalue(), second.getvalue())
+
+    def test_file_object_defaults_to_png(self):
+        """Without a format, a file object gets PNG."""
+        out = io.BytesIO()
+        draw_funnel(funnel_report(EMPTY), out)
+        assert PNG == out.getvalue()[:8]
+
+    @pytest.mark.parametrize(
+        ("target", "format", "message"),
+        [("funnel.gif", None, "'.gif'"), ("funnel.png", "jpeg", "'jpeg'")],
+    )
+    def test_unknown_formats_are_refused(self, tmp_path, target, format, message):  # noqa: A002
+        """Only PNG and SVG are drawn, and nothing is written otherwise."""
+        with pytest.raises(ValueError, match=message):
+            draw_funnel(FUNNEL, tmp_path / target, format=format)
+        assert [] == list(tmp_path.iterdir())
+
+
+class TestDrawCohorts:
+    def test_heat_map_png_and_svg(self, tmp_path):
+        """The cohort table is drawn as a heat map, in PNG and SVG."""
+        draw_cohorts(COHORTS, tmp_path / "cohorts.png")
+        draw_cohorts(COHORTS, str(tmp_path / "cohorts.svg"))
+        assert (PNG, True) == (
+            (tmp_path / "cohorts.png").read_bytes()[:8],
+            b"<svg" in (tmp_path / "cohorts.svg").read_bytes(),
+        )
+
+    def test_empty_report(self):
+        """A report without cohorts still draws."""
+        out = io.BytesIO()
+        draw_cohorts(cohort_report(EMPTY, period="week", zone=dt.UTC), out)
+        assert PNG == out.getvalue()[:8]
+
+
+class TestWithoutTheExtra:
+    @pytest.mark.parametrize("draw", [draw_funnel, draw_cohorts])
+    def test_missing_matplotlib_names_the_extra(self, monkeypatch, draw):
+        """Without matplotlib, drawing raises MissingExtraError naming the charts extra."""
+        for name in list(sys.modules):
+            if name == "matplotlib" or name.startswith("matplotlib."):
+                monkeypatch.delitem(sys.modules, name)
+        monkeypatch.setitem(sys.modules, "matplotlib", None)
+        report = FUNNEL if draw is draw_funnel else COHORTS
+        with pytest.raises(MissingExtraError) as caught:
+            draw(report, io.BytesIO())
+        assert "charts" == caught.value.extra

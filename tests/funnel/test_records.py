@@ -15,6 +15,7 @@ from convroute.funnel import (
     delete_transition,
     transition_id,
 )
+from convroute.funnel._records import precedes
 from convroute.model import Phone
 from funnel_strategies import funnel_records
 
@@ -87,6 +88,25 @@ class TestTransitionId:
         """Different (event, funnel, lead) give different ids, however the parts split."""
         ids = {transition_id(*triple) for triple in parts}
         assert len(parts) == len(ids)
+
+
+class TestPrecedes:
+    def test_by_time(self):
+        """An earlier record precedes a later one, whatever their causes and ids."""
+        early = record("z", "Scheduling", 0)
+        late = record("a", "Lead Entry", 5, Cause.TRIGGER)
+        assert (True, False) == (precedes(early, late), precedes(late, early))
+
+    def test_entry_first_at_the_same_instant(self):
+        """At the same instant the entry precedes a move, whatever their ids."""
+        entry = record("z", "Lead Entry", 0, Cause.TRIGGER)
+        move = record("a", "Scheduling", 0)
+        assert (True, False) == (precedes(entry, move), precedes(move, entry))
+
+    def test_then_by_id(self):
+        """Two moves at the same instant are ordered by id."""
+        first, second = record("a", "Scheduling", 0), record("b", "Applied", 0)
+        assert (True, False) == (precedes(first, second), precedes(second, first))
 
 
 class TestCurrentPosition:

@@ -130,20 +130,29 @@ def transition_id(event_id: str, funnel: str, lead: str) -> str:
     return "tr-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def sort_key(record: Transition) -> tuple[dt.datetime, bool, str]:
+def precedes(one: Transition, other: Transition) -> bool:
     """
-    Order a lead's records: by time, the entry first among equals, then by id.
+    Whether *one* comes before *other* among a lead's records.
 
-    The id breaks ties between moves at the same instant so that every
-    store, whatever order it returns records in, agrees on the latest one.
+    By time; among records at the same instant the entry first, then by id,
+    so that every store, whatever order it returns records in, agrees on a
+    lead's entry and latest record.
 
     Args:
-        record: A transition.
+        one: A transition.
+        other: Another transition.
 
     Returns:
-        A key for `sorted` and `max`.
+        ``True`` when *one* is the earlier.
     """
-    return (record.at, not record.is_entry, record.id)
+    # Compared field by field, not as a key tuple: this runs once per
+    # record in the reports, and most records differ in time.
+    if one.at != other.at:
+        return one.at < other.at
+    one_entry = one.cause in ENTRY_CAUSES
+    if one_entry != (other.cause in ENTRY_CAUSES):
+        return one_entry
+    return one.id < other.id
 
 
 @attrs.frozen
@@ -217,9 +226,9 @@ def current_position(
     for record in records:
         if record.funnel != funnel or record.lead != lead:
             continue
-        if record.is_entry and (entry is None or sort_key(record) < sort_key(entry)):
+        if record.is_entry and (entry is None or precedes(record, entry)):
             entry = record
-        if latest is None or sort_key(record) > sort_key(latest):
+        if latest is None or precedes(latest, record):
             latest = record
     if entry is None or latest is None:
         return None

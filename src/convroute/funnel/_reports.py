@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from convroute.funnel._records import ENTRY_CAUSES, Cause, Transition
+from convroute.funnel._records import Cause, Transition, precedes
 from convroute.funnel._settings import Funnel
 from convroute.model import Phone
 
@@ -89,10 +89,10 @@ def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProg
         cause = record.cause
         if cause is trigger or cause is untracked:
             entry = entries.get(lead)
-            if entry is None or at < entry.at or (at == entry.at and _before(record, entry)):
+            if entry is None or at < entry.at or (at == entry.at and precedes(record, entry)):
                 entries[lead] = record
         last = latest.get(lead)
-        if last is None or at > last.at or (at == last.at and _before(last, record)):
+        if last is None or at > last.at or (at == last.at and precedes(last, record)):
             latest[lead] = record
         position = positions.get(record.to_stage, -1)
         if position > furthest.get(lead, -1):
@@ -106,16 +106,6 @@ def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProg
         if furthest.get(lead, -1) < 0:
             furthest[lead] = 0
     return FunnelProgress(funnel=funnel, entries=entries, latest=latest, furthest=furthest)
-
-
-def _before(one: Transition, other: Transition) -> bool:
-    # The order of `sort_key`, cheaper: most records differ in time.
-    if one.at != other.at:
-        return one.at < other.at
-    one_entry = one.cause in ENTRY_CAUSES
-    if one_entry != (other.cause in ENTRY_CAUSES):
-        return one_entry
-    return one.id < other.id
 
 
 def _names(values: Iterable[str] | None) -> frozenset[str] | None:

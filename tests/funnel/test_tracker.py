@@ -317,7 +317,7 @@ class TestTrackerMetaEvent:
     @pytest.mark.parametrize(
         ("funnel", "settings", "records", "reason"),
         [
-            ("Nope", SETTINGS, True, MetaSkipReason.UNKNOWN_STAGE),
+            ("Nope", SETTINGS, True, MetaSkipReason.UNKNOWN_FUNNEL),
             ("Sales", None, True, MetaSkipReason.NO_SETTINGS),
             ("Sales", SETTINGS, False, MetaSkipReason.NOT_IN_FUNNEL),
         ],

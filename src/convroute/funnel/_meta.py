@@ -46,6 +46,10 @@ class MetaSkipReason(enum.StrEnum):
     """
     The transition is 7 days old or more: Meta would reject it.
     """
+    UNKNOWN_FUNNEL = "unknown_funnel"
+    """
+    The config has no funnel of the transition's name.
+    """
     UNKNOWN_STAGE = "unknown_stage"
     """
     The funnel has no stage of the transition's ``to_stage``.

@@ -244,7 +244,7 @@ class FunnelTracker:
         """
         compiled = self._find(transition.funnel)
         if compiled is None:
-            return MetaEvent(transition.id, reason=MetaSkipReason.UNKNOWN_STAGE)
+            return MetaEvent(transition.id, reason=MetaSkipReason.UNKNOWN_FUNNEL)
         if settings is None:
             return MetaEvent(transition.id, reason=MetaSkipReason.NO_SETTINGS)
         if transition.is_entry:

@@ -5,6 +5,7 @@ Building the first and second responses of a number for one conversation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -191,9 +192,16 @@ def _recency(opportunity: Opportunity) -> tuple[bool, float]:
 
 def _check_templates(number: BusinessNumber) -> None:
     # A checked config never fails here; this guards numbers built by hand.
-    problems = find_template_problems(number)
+    problems = _template_errors(number)
     if problems:
-        raise ConfigError(f"{message} @ $.{path}" for path, message in problems)
+        raise ConfigError(problems)
+
+
+# Cached: menus are built per message, a number's templates change only
+# with its config (numbers are frozen and hashable).
+@functools.lru_cache(maxsize=64)
+def _template_errors(number: BusinessNumber) -> tuple[str, ...]:
+    return tuple(f"{message} @ $.{path}" for path, message in find_template_problems(number))
 
 
 def _compose(

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from convroute.config import Config
 from convroute.funnel import Funnel, MetaSettings, Stage, Trigger, find_emoji, fold
 from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
+from convroute.menus._fit import title_key
 from convroute.model import Lead, Opportunity, OpportunityType, Phone, User
 from convroute.routing import (
     Admin,
@@ -400,10 +401,10 @@ def _business_numbers(
         st.lists(
             _products(kinds, rules),
             max_size=10 - other_queries,
-            unique_by=lambda product: fold(product.label),
+            unique_by=lambda product: title_key(product.label),
         )
     )
-    labels = {fold(product.label) for product in products}
+    labels = {title_key(product.label) for product in products}
     first = None
     if products and draw(st.booleans()):
         first = FirstResponse(
@@ -413,7 +414,7 @@ def _business_numbers(
             header=draw(st.none() | _plain_templates(60)),
             footer=draw(st.none() | _plain_templates(60)),
             other_queries=other_queries,
-            other_queries_label=draw(names().filter(lambda label: fold(label) not in labels)),
+            other_queries_label=draw(names().filter(lambda label: title_key(label) not in labels)),
         )
     second = None
     if first is not None and draw(st.booleans()):

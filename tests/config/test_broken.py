@@ -250,6 +250,21 @@ CASES = [
         id="duplicate-number",
     ),
     pytest.param(
+        BASE
+        + NUMBER
+        + '\n[[numbers.products]]\nlabel = "Data Science"\nopportunity_type = "Course"\n'
+        'rule = "Desk"\n'
+        + '\n[[numbers.products]]\nlabel = "data  science"\nopportunity_type = "Course"\n'
+        'rule = "Desk"\n',
+        [
+            (
+                "duplicate product label 'data  science', first at $.numbers[0].products[0] "
+                "@ $.numbers[0].products[1].label"
+            )
+        ],
+        id="labels-apart-only-by-spacing",
+    ),
+    pytest.param(
         BASE + NUMBER + "creates_new_opportunity = true\n",
         [
             (

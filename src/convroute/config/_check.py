@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from convroute.errors import ConfigError, PhoneNumberError
 from convroute.funnel import Funnel, Stage, Trigger, find_emoji, fold
 from convroute.menus import BusinessNumber, FirstResponse, Product, find_template_problems
+from convroute.menus._fit import title_key
 from convroute.menus._limits import MAX_MENU_OPTIONS
 from convroute.model import normalize_phone
 from convroute.routing import ChatGroupTarget, SpecificUser
@@ -189,7 +190,8 @@ class _Checker:
     def check_number(self, number: BusinessNumber, path: str) -> None:
         self.phone(number.number, f"{path}.number")
         labels = [product.label for product in number.products]
-        self.unique(labels, f"{path}.products", "label", "product label", key=fold)
+        # Labels are told apart as the menu and the lead's typed reply tell them.
+        self.unique(labels, f"{path}.products", "label", "product label", key=title_key)
         for j, product in enumerate(number.products):
             self.check_product(product, f"{path}.products[{j}]")
         self.reference(
@@ -277,7 +279,7 @@ class _Checker:
         if first.other_queries:
             label = first.other_queries_label
             self.blank(label, f"{at}.other_queries_label", "the label")
-            if fold(label) in {fold(product) for product in labels}:
+            if title_key(label) in {title_key(product) for product in labels}:
                 self.report(f"{label!r} is also a product label", f"{at}.other_queries_label")
             if number.other_queries_rule is None:
                 self.report("required when other_queries is on", f"{path}.other_queries_rule")

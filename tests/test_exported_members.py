@@ -7,6 +7,7 @@ import pytest
 PACKAGES = [
     "convroute",
     "convroute.config",
+    "convroute.engine",
     "convroute.funnel",
     "convroute.menus",
     "convroute.routing",
@@ -25,9 +26,12 @@ class TestExportedMembers:
         }
         assert public == set(package.__all__)
 
-    def test_model_all_is_what_it_defines(self):
-        """The model module's __all__ lists exactly the public names it defines."""
-        model = importlib.import_module("convroute.model")
+    @pytest.mark.parametrize(
+        "name", ["convroute.model", "convroute.ports", "convroute.service", "convroute.state"]
+    )
+    def test_module_all_is_what_it_defines(self, name):
+        """A module's __all__ lists exactly the public names it defines."""
+        model = importlib.import_module(name)
         defined = {
             member
             for member, value in vars(model).items()

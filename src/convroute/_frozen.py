@@ -1,12 +1,16 @@
 """
-Named converters that freeze collections given to frozen value objects.
+Named converters and validators shared by frozen value objects.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 
 from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
 
 
 # Each converter has concrete types: mypy's attrs plugin cannot carry a
@@ -32,3 +36,16 @@ def read_only_choices(mapping: Mapping[str, Iterable[str]]) -> Mapping[str, tupl
     Copy a mapping of choices into a read-only mapping of tuples.
     """
     return types.MappingProxyType({name: tuple(choices) for name, choices in mapping.items()})
+
+
+def require_aware(
+    _instance: object, attribute: attrs.Attribute[Any], value: dt.datetime | None
+) -> None:
+    """
+    Refuse a naive datetime (``None`` passes): an attrs validator.
+
+    Raises:
+        ValueError: When *value* has no time zone.
+    """
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be an aware datetime (with a time zone): {value}")

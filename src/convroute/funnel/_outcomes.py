@@ -9,7 +9,8 @@ import enum
 
 import attrs
 
-from convroute.funnel._records import Transition, require_aware
+from convroute._frozen import require_aware
+from convroute.funnel._records import Transition
 from convroute.model import Phone
 
 

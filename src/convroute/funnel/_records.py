@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from convroute._frozen import require_aware
 from convroute.model import Phone
 
 
@@ -47,19 +48,6 @@ ENTRY_CAUSES = frozenset({Cause.TRIGGER, Cause.UNTRACKED})
 """
 The causes of the record that enters a lead into a funnel.
 """
-
-
-def require_aware(
-    _instance: object, attribute: attrs.Attribute[dt.datetime], value: dt.datetime
-) -> None:
-    """
-    Refuse a naive datetime: an attrs validator.
-
-    Raises:
-        ValueError: When *value* has no time zone.
-    """
-    if value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be an aware datetime (with a time zone): {value}")
 
 
 def _cause(value: str) -> Cause:

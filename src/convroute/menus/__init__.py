@@ -12,8 +12,10 @@ from convroute.errors import MenuError
 from convroute.menus._build import (
     build_first_response,
     build_second_response,
+    by_recency,
     matching_opportunities,
     option_id,
+    with_hint,
 )
 from convroute.menus._fit import fit_text
 from convroute.menus._merge import merge_template
@@ -55,6 +57,7 @@ __all__ = [
     "Selected",
     "build_first_response",
     "build_second_response",
+    "by_recency",
     "find_template_problems",
     "fit_text",
     "interpret_reply",
@@ -62,4 +65,5 @@ __all__ = [
     "merge_template",
     "option_id",
     "render_menu",
+    "with_hint",
 ]

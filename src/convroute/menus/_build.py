@@ -165,7 +165,34 @@ def matching_opportunities(
         if opportunity.type == product.opportunity_type
         and (product.field is None or opportunity.fields.get(product.field) in product.values)
     ]
-    return tuple(sorted(matching, key=_recency))
+    return by_recency(matching)
+
+
+def by_recency(opportunities: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
+    """
+    Order opportunities most recently updated first.
+
+    Opportunities never updated come last; a naive ``updated_at`` is taken
+    as UTC.  Ties keep their given order.
+    """
+    return tuple(sorted(opportunities, key=_recency))
+
+
+def with_hint(menu: Menu, hint: str) -> Menu:
+    """
+    The same menu with *hint* as the first paragraph of its body.
+
+    Used to send a menu again after an invalid reply; the body is fitted to
+    WhatsApp's limit, the hint kept whole when it fits.
+
+    Args:
+        menu: The menu sent before.
+        hint: A short line, e.g. ``Please choose one of the options.``
+
+    Returns:
+        The menu to send again; its options and their ids are unchanged.
+    """
+    return attrs.evolve(menu, body=fit_text(f"{hint}\n\n{menu.body}", MAX_BODY_TEXT))
 
 
 def option_id(kind: OptionKind, key: str) -> str:
@@ -179,15 +206,6 @@ def option_id(kind: OptionKind, key: str) -> str:
         return kind.value
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{kind.value}.{digest[:20]}"
-
-
-def _recency(opportunity: Opportunity) -> tuple[bool, float]:
-    updated = opportunity.updated_at
-    if updated is None:
-        return (True, 0.0)
-    if updated.tzinfo is None:
-        updated = updated.replace(tzinfo=dt.UTC)
-    return (False, -updated.timestamp())
 
 
 def _check_templates(number: BusinessNumber) -> None:
@@ -270,3 +288,12 @@ def _optional(template: str | None, values: Values, limit: int, *, line: bool) -
     merged = merge_parts(parse_template(template), values)
     text = one_line(merged) if line else merged.strip()
     return fit_text(text, limit) or None
+
+
+def _recency(opportunity: Opportunity) -> tuple[bool, float]:
+    updated = opportunity.updated_at
+    if updated is None:
+        return (True, 0.0)
+    if updated.tzinfo is None:
+        updated = updated.replace(tzinfo=dt.UTC)
+    return (False, -updated.timestamp())

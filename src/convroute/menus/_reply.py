@@ -11,7 +11,7 @@ from typing import TypeAlias
 import attrs
 
 from convroute.menus._fit import read_number, title_key
-from convroute.menus._model import Menu, MenuOption
+from convroute.menus._model import Menu, MenuOption, OptionKind
 
 
 class MatchedBy(enum.StrEnum):
@@ -98,7 +98,8 @@ def interpret_reply(
 
     A tapped button or row sends its id, and the id alone decides.  Typed
     text picks by number (``2``, in any script's digits) or by title, case,
-    normal form and spacing aside.
+    normal form and spacing aside; a product's full label picks it even when
+    its title was cut to fit.
 
     Args:
         menu: The menu replied to.
@@ -119,9 +120,20 @@ def interpret_reply(
     if number is not None and 1 <= number <= len(menu.options):
         return Selected(option=menu.options[number - 1], by=MatchedBy.NUMBER)
     # A number out of range may still be a title: a product called "2027".
-    key = title_key(text)
-    for option in menu.options:
-        if title_key(option.title) == key:
-            return Selected(option=option, by=MatchedBy.TITLE)
+    titled = _by_title(menu, title_key(text))
+    if titled is not None:
+        return Selected(option=titled, by=MatchedBy.TITLE)
     reason = InvalidReason.NO_MATCH if number is None else InvalidReason.OUT_OF_RANGE
     return InvalidReply(reason=reason, reply=text)
+
+
+def _by_title(menu: Menu, key: str) -> MenuOption | None:
+    for option in menu.options:
+        if title_key(option.title) == key:
+            return option
+    # A product's title may be cut to fit; its full label, unique among the
+    # number's products, picks it too.
+    for option in menu.options:
+        if option.kind is OptionKind.PRODUCT and title_key(option.key) == key:
+            return option
+    return None

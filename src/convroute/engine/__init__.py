@@ -1,0 +1,89 @@
+"""
+The engine: what an event changes and which actions it yields.
+
+`Engine.from_config` compiles an account's setup once; `Engine.decide`
+takes a `Snapshot` of the stored state, an event and ``now``, and returns
+an `Outcome`: the `Change`s to store and the `Action`s for the host.  Pure:
+no I/O, no clock.  `convroute.service` is the shell around it.
+"""
+
+from convroute.engine._actions import (
+    Action,
+    Assign,
+    CreateOpportunity,
+    EmitMetaEvent,
+    EnterFunnel,
+    MoveInFunnel,
+    MoveOpportunity,
+    Send,
+    TraceEntry,
+    Unrouted,
+    action_id,
+    action_json,
+)
+from convroute.engine._changes import (
+    AddTransition,
+    Change,
+    Outcome,
+    RemoveTransitions,
+    SaveConversation,
+    SaveLead,
+    SaveOpportunity,
+    SavePresence,
+    SaveTurn,
+    SaveUser,
+    Snapshot,
+)
+from convroute.engine._compiled import new_opportunity_id
+from convroute.engine._conversation import REPROMPT_HINT
+from convroute.engine._engine import Engine
+from convroute.engine._events import (
+    CloseConversation,
+    DeleteTransition,
+    Event,
+    IncomingMessage,
+    OutgoingMessage,
+    SetPresence,
+    SetStage,
+    UpdateLead,
+    UpdateUser,
+)
+
+
+__all__ = [
+    "REPROMPT_HINT",
+    "Action",
+    "AddTransition",
+    "Assign",
+    "Change",
+    "CloseConversation",
+    "CreateOpportunity",
+    "DeleteTransition",
+    "EmitMetaEvent",
+    "Engine",
+    "EnterFunnel",
+    "Event",
+    "IncomingMessage",
+    "MoveInFunnel",
+    "MoveOpportunity",
+    "Outcome",
+    "OutgoingMessage",
+    "RemoveTransitions",
+    "SaveConversation",
+    "SaveLead",
+    "SaveOpportunity",
+    "SavePresence",
+    "SaveTurn",
+    "SaveUser",
+    "Send",
+    "SetPresence",
+    "SetStage",
+    "Snapshot",
+    "TraceEntry",
+    "Unrouted",
+    "UpdateLead",
+    "UpdateUser",
+    "action_id",
+    "action_json",
+    "new_opportunity_id",
+]

@@ -1,0 +1,367 @@
+"""
+What the engine asks the host to do, as frozen values with a JSON form.
+
+The JSON form is the one of the simulate contract: it is what the outbox
+keeps and what the transport is handed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+import attrs
+
+from convroute.funnel import Cause
+from convroute.model import Phone
+from convroute.routing import Decision, TraceStep
+
+
+@attrs.frozen
+class TraceEntry:
+    """
+    One target tried by the resolver, in the words an action carries.
+
+    Attributes:
+        target: The target's label, e.g. ``chat_group:AI counsellors``.
+        user: The user assigned, or the one user the target named when it
+            was skipped.
+        reason: Why the target was skipped; ``None`` when it assigned.
+        skipped: Round-robin members passed over, as (user, reason) pairs.
+    """
+
+    target: str
+    user: str | None = None
+    reason: str | None = None
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_step(cls, step: TraceStep) -> TraceEntry:
+        """
+        Describe a resolver trace step.
+        """
+        return cls(
+            target=step.target.label,
+            user=step.user,
+            reason=None if step.reason is None else step.reason.value,
+            skipped=tuple((c.user, c.reason.value) for c in step.skipped),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The entry as JSON-ready values; empty parts are left out.
+        """
+        entry: dict[str, Any] = {"target": self.target}
+        if self.user is not None:
+            entry["user"] = self.user
+        if self.reason is not None:
+            entry["reason"] = self.reason
+        if self.skipped:
+            entry["skipped"] = [{"user": user, "reason": why} for user, why in self.skipped]
+        return entry
+
+
+def trace_of(decision: Decision) -> tuple[TraceEntry, ...]:
+    """
+    The trace of a routing decision, as actions carry it.
+    """
+    return tuple(TraceEntry.from_step(step) for step in decision.trace)
+
+
+@attrs.frozen
+class Send:
+    """
+    Send a WhatsApp message.
+
+    Attributes:
+        to: The lead's phone.
+        from_: The business number to send from.
+        message: The Cloud API message body.
+    """
+
+    to: Phone
+    from_: Phone
+    message: Mapping[str, Any] = attrs.field(hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {"type": "send", "to": self.to, "from": self.from_, "message": self.message}
+
+
+@attrs.frozen
+class CreateOpportunity:
+    """
+    Create an opportunity for the lead in the host's CRM.
+
+    Attributes:
+        lead: The lead's phone.
+        id: The new opportunity's id (stable: derived from the event).
+        type: Its opportunity type.
+        name: Its display name.
+        fields: Its field values.
+    """
+
+    lead: Phone
+    id: str
+    type: str
+    name: str
+    fields: Mapping[str, str] = attrs.field(hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        opportunity = {"id": self.id, "type": self.type, "name": self.name}
+        return {
+            "type": "create_opportunity",
+            "lead": self.lead,
+            "opportunity": {**opportunity, "fields": dict(self.fields)},
+        }
+
+
+@attrs.frozen
+class Assign:
+    """
+    Assign the conversation to a user.
+
+    Attributes:
+        lead: The lead's phone.
+        number: The business number.
+        opportunity: The id of the opportunity it is about, if any.
+        user: The user assigned.
+        rule: The rule's name.
+        target: The label of the target that assigned.
+        trace: Every target tried.
+    """
+
+    lead: Phone
+    number: Phone
+    opportunity: str | None
+    user: str
+    rule: str
+    target: str
+    trace: tuple[TraceEntry, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "assign",
+            "lead": self.lead,
+            "number": self.number,
+            "opportunity": self.opportunity,
+            "user": self.user,
+            "rule": self.rule,
+            "target": self.target,
+            "trace": [entry.to_json() for entry in self.trace],
+        }
+
+
+@attrs.frozen
+class Unrouted:
+    """
+    Tell the host nobody could take the conversation.
+
+    Attributes:
+        lead: The lead's phone.
+        number: The business number.
+        opportunity: The id of the opportunity it is about, if any.
+        rule: The rule walked, or ``None`` when there was none to walk.
+        trace: Every target tried.
+    """
+
+    lead: Phone
+    number: Phone
+    opportunity: str | None
+    rule: str | None
+    trace: tuple[TraceEntry, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "unrouted",
+            "lead": self.lead,
+            "number": self.number,
+            "opportunity": self.opportunity,
+            "rule": self.rule,
+            "trace": [entry.to_json() for entry in self.trace],
+        }
+
+
+@attrs.frozen
+class EnterFunnel:
+    """
+    The lead entered a funnel.
+
+    Attributes:
+        funnel: The funnel's name.
+        lead: The lead's phone.
+        source: The source of the trigger (or the untracked source).
+        stage: The entry stage.
+        transition: The record's id.
+    """
+
+    funnel: str
+    lead: Phone
+    source: str
+    stage: str
+    transition: str
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "enter_funnel",
+            "funnel": self.funnel,
+            "lead": self.lead,
+            "source": self.source,
+            "stage": self.stage,
+            "transition": self.transition,
+        }
+
+
+@attrs.frozen
+class MoveInFunnel:
+    """
+    The lead moved to another stage of a funnel.
+
+    Attributes:
+        funnel: The funnel's name.
+        lead: The lead's phone.
+        from_stage: The stage left.
+        to_stage: The stage reached.
+        cause: ``follow_up`` or ``manual``.
+        actor: Who moved it by hand, if anyone.
+        transition: The record's id.
+    """
+
+    funnel: str
+    lead: Phone
+    from_stage: str | None
+    to_stage: str
+    cause: Cause
+    transition: str
+    actor: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "transition",
+            "funnel": self.funnel,
+            "lead": self.lead,
+            "from": self.from_stage,
+            "to": self.to_stage,
+            "cause": self.cause.value,
+            "actor": self.actor,
+            "transition": self.transition,
+        }
+
+
+@attrs.frozen
+class MoveOpportunity:
+    """
+    Move an opportunity to a later stage of its board.
+
+    Attributes:
+        opportunity: The opportunity's id.
+        from_stage: Its stage before, if it had one.
+        to_stage: Its stage now.
+    """
+
+    opportunity: str
+    from_stage: str | None
+    to_stage: str
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "move_opportunity",
+            "opportunity": self.opportunity,
+            "from": self.from_stage,
+            "to": self.to_stage,
+        }
+
+
+@attrs.frozen
+class EmitMetaEvent:
+    """
+    Post an event to Meta's Conversions API.
+
+    Attributes:
+        path: The Graph API path to post to (``<dataset id>/events``).
+        payload: The request body.
+    """
+
+    path: str | None
+    payload: Mapping[str, Any] = attrs.field(hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {"type": "meta_event", "path": self.path, "payload": self.payload}
+
+
+Action: TypeAlias = (
+    Send
+    | CreateOpportunity
+    | Assign
+    | Unrouted
+    | EnterFunnel
+    | MoveInFunnel
+    | MoveOpportunity
+    | EmitMetaEvent
+)
+"""
+Any action the engine asks for.
+"""
+
+
+def action_id(event_id: str, index: int) -> str:
+    """
+    The stable id of the *index*-th action an event yields.
+
+    Args:
+        event_id: The event's id.
+        index: The action's place among the event's actions, from 0.
+
+    Returns:
+        ``act-`` and 32 hex digits; the same event always yields the same
+        ids, so a host can drop an action it has already carried out.
+    """
+    key = json.dumps(["convroute.action.v1", event_id, index], ensure_ascii=False)
+    return "act-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def action_json(action: Action, event_id: str) -> dict[str, Any]:
+    """
+    An action in the simulate contract's form, with the event that caused it.
+
+    Returns:
+        Plain JSON values only (dicts, lists, strings, numbers, booleans,
+        ``None``), ready for `json.dumps`.
+    """
+    plain = _plain({**action.to_json(), "event": event_id})
+    assert isinstance(plain, dict)  # noqa: S101 - a mapping stays a mapping
+    return plain
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

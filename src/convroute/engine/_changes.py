@@ -1,0 +1,170 @@
+"""
+What the engine asks the store to change, and what it reads first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TypeAlias
+
+import attrs
+
+from convroute.engine._actions import Action
+from convroute.funnel import Transition
+from convroute.model import Lead, Opportunity, Phone, User
+from convroute.routing import TurnRecord
+from convroute.state import Conversation
+
+
+@attrs.frozen
+class SaveLead:
+    """
+    Add or replace a lead (by phone).
+    """
+
+    lead: Lead
+
+
+@attrs.frozen
+class SaveOpportunity:
+    """
+    Add or replace one of a lead's opportunities (by id).
+    """
+
+    lead: Phone
+    opportunity: Opportunity
+
+
+@attrs.frozen
+class SaveConversation:
+    """
+    Add or replace a conversation (by lead and number).
+    """
+
+    conversation: Conversation
+
+
+@attrs.frozen
+class SaveTurn:
+    """
+    Replace a round-robin pool's turn record (by pool).
+    """
+
+    record: TurnRecord
+
+
+@attrs.frozen
+class AddTransition:
+    """
+    Add a funnel record.
+    """
+
+    transition: Transition
+
+
+@attrs.frozen
+class RemoveTransitions:
+    """
+    Remove funnel records, by id.
+    """
+
+    ids: tuple[str, ...]
+
+
+@attrs.frozen
+class SaveUser:
+    """
+    Add or replace a user the host reported (by id).
+    """
+
+    user: User
+
+
+@attrs.frozen
+class SavePresence:
+    """
+    Record whether a user is available.
+    """
+
+    user: str
+    available: bool
+
+
+Change: TypeAlias = (
+    SaveLead
+    | SaveOpportunity
+    | SaveConversation
+    | SaveTurn
+    | AddTransition
+    | RemoveTransitions
+    | SaveUser
+    | SavePresence
+)
+"""
+Any change the engine asks of the store.
+"""
+
+
+def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
+    return tuple(values)
+
+
+def _transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class Snapshot:
+    """
+    The stored state one event needs, read by the caller before deciding.
+
+    Attributes:
+        lead: The event's lead, if the store knows it.
+        opportunities: The lead's opportunities.
+        conversation: The lead's conversation with the event's number.
+        users: The users the host reported at run time, by id; they
+            replace the config's users of the same id.
+        presence: ``False`` for users reported away.
+        open_conversations: Open conversations held, by user id; needed
+            only for users with a capacity.
+        turns: Round-robin turn records, by pool label.
+        records: The lead's funnel records.
+    """
+
+    lead: Lead | None = None
+    opportunities: tuple[Opportunity, ...] = attrs.field(default=(), converter=_opportunities)
+    conversation: Conversation | None = None
+    users: Mapping[str, User] = attrs.field(factory=dict)
+    presence: Mapping[str, bool] = attrs.field(factory=dict)
+    open_conversations: Mapping[str, int] = attrs.field(factory=dict)
+    turns: Mapping[str, TurnRecord] = attrs.field(factory=dict)
+    records: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
+
+
+def _changes(values: Iterable[Change]) -> tuple[Change, ...]:
+    return tuple(values)
+
+
+def _actions(values: Iterable[Action]) -> tuple[Action, ...]:
+    return tuple(values)
+
+
+def _notes(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class Outcome:
+    """
+    What the engine decided for one event.
+
+    Attributes:
+        changes: The state changes, in the order to apply them.
+        actions: The actions for the host, in order.
+        notes: Plain sentences on what was decided and why, e.g. why an
+            event changed nothing.
+    """
+
+    changes: tuple[Change, ...] = attrs.field(default=(), converter=_changes)
+    actions: tuple[Action, ...] = attrs.field(default=(), converter=_actions)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)

@@ -1,0 +1,88 @@
+"""
+A config compiled for the engine: lookup tables built once, not per event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from collections.abc import Mapping
+
+import attrs
+
+from convroute.config import Config
+from convroute.funnel import FunnelTracker, OpportunityBoard
+from convroute.menus import BusinessNumber, Product
+from convroute.model import OpportunityType, Phone, User
+from convroute.routing import ChatGroup, RoutingRule
+
+
+@attrs.frozen(eq=False)
+class Compiled:
+    """
+    The lookup tables of one config.
+
+    Attributes:
+        config: The config.
+        tracker: Its funnels, compiled.
+        board: Its opportunity types' boards.
+        numbers: Its business numbers, by number.
+        rules: Its routing rules, by name.
+        groups: Its chat groups, by name.
+        users: Its users, by id, in listed order.
+        types: Its opportunity types, by name.
+    """
+
+    config: Config
+    tracker: FunnelTracker
+    board: OpportunityBoard
+    numbers: Mapping[Phone, BusinessNumber]
+    rules: Mapping[str, RoutingRule]
+    groups: Mapping[str, ChatGroup]
+    users: Mapping[str, User]
+    types: Mapping[str, OpportunityType]
+
+    @classmethod
+    def from_config(cls, config: Config) -> Compiled:
+        """
+        Compile *config*.
+        """
+        return cls(
+            config=config,
+            tracker=FunnelTracker.from_funnels(config.funnels),
+            board=OpportunityBoard.from_types(config.opportunity_types),
+            numbers={number.number: number for number in config.numbers},
+            rules={rule.name: rule for rule in config.routing_rules},
+            groups={group.name: group for group in config.chat_groups},
+            users={user.id: user for user in config.users},
+            types={kind.name: kind for kind in config.opportunity_types},
+        )
+
+    def product(self, number: BusinessNumber, label: str | None) -> Product | None:
+        """
+        The number's product with this label, or ``None``.
+        """
+        return next((p for p in number.products if p.label == label), None)
+
+    def all_users(self, runtime: Mapping[str, User]) -> Mapping[str, User]:
+        """
+        The config's users with those the host reported at run time.
+
+        Users reported at run time replace config users of the same id, in
+        their place.
+        """
+        if not runtime:
+            return self.users
+        return {**self.users, **runtime}
+
+
+def new_opportunity_id(event_id: str) -> str:
+    """
+    The id of the opportunity an event creates (an event creates at most one).
+
+    Returns:
+        ``opp-`` and 24 hex digits, the same for the same event.
+    """
+    key = json.dumps(["convroute.opportunity.v1", event_id], ensure_ascii=False)
+    return "opp-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]

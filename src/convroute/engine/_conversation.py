@@ -1,0 +1,342 @@
+"""
+An incoming message's way through a conversation (DESIGN section 4).
+
+Open assigned conversations stay with their assignee; a pending menu takes
+the reply; otherwise the conversation starts: first menu, or straight to a
+rule.  Every routing ends in an ``assign`` or an ``unrouted`` action.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from convroute.engine._actions import Assign, CreateOpportunity, Send, Unrouted, trace_of
+from convroute.engine._changes import SaveConversation, SaveTurn, Snapshot
+from convroute.engine._compiled import Compiled, new_opportunity_id
+from convroute.engine._effects import Effects
+from convroute.engine._events import IncomingMessage
+from convroute.menus import (
+    BusinessNumber,
+    InvalidReply,
+    Menu,
+    OptionKind,
+    Product,
+    build_first_response,
+    build_second_response,
+    by_recency,
+    interpret_reply,
+    matching_opportunities,
+    render_menu,
+    with_hint,
+)
+from convroute.model import Lead, Opportunity
+from convroute.routing import Availability, Decision, RoutingContext, resolve
+from convroute.state import Conversation, ConversationStatus
+
+
+REPROMPT_HINT = "Sorry, I did not get that. Please choose one of the options."
+"""
+The line put before a menu sent again after an invalid reply.
+"""
+
+
+@attrs.frozen
+class Turn:
+    """
+    One incoming message in context: what the flow reads.
+
+    Attributes:
+        compiled: The config.
+        snapshot: The stored state.
+        event: The message.
+        lead: The lead, as stored or just created.
+    """
+
+    compiled: Compiled
+    snapshot: Snapshot
+    event: IncomingMessage
+    lead: Lead
+
+
+def converse(turn: Turn, effects: Effects) -> None:
+    """
+    Carry an incoming message through its conversation.
+    """
+    config = turn.compiled.config
+    conversation = turn.snapshot.conversation
+    at = turn.event.at
+    if conversation is not None and conversation.status is not ConversationStatus.CLOSED:
+        idle = at - conversation.last_message_at
+        status = conversation.status
+        if status is ConversationStatus.ASSIGNED and idle < config.conversation_timeout:
+            effects.change(SaveConversation(_seen(conversation, turn)))
+            effects.note(f"the conversation is open with {conversation.assignee}: not routed")
+            return
+        if status is ConversationStatus.MENU and _menu_open(conversation, turn):
+            _reply(turn, effects, conversation)
+            return
+        if (
+            status is ConversationStatus.UNROUTED
+            and conversation.rule is not None
+            and idle < config.conversation_timeout
+        ):
+            effects.note("nobody took the conversation before: its rule is tried again")
+            opportunity = _find(effects, conversation.opportunity)
+            _route(turn, effects, conversation.rule, opportunity)
+            return
+        if status is not ConversationStatus.UNROUTED:
+            effects.note(f"the {status} conversation expired: it starts over")
+    _start(turn, effects)
+
+
+def _seen(conversation: Conversation, turn: Turn) -> Conversation:
+    latest = max(conversation.last_message_at, turn.event.at)
+    return attrs.evolve(conversation, last_message_at=latest)
+
+
+def _menu_open(conversation: Conversation, turn: Turn) -> bool:
+    sent = conversation.menu_sent_at
+    return (
+        conversation.menu is not None
+        and sent is not None
+        and turn.event.at - sent < turn.compiled.config.menu_timeout
+    )
+
+
+def _start(turn: Turn, effects: Effects) -> None:
+    compiled = turn.compiled
+    number = compiled.numbers.get(turn.event.number)
+    if number is None:
+        effects.note(f"number {turn.event.number} has no mapping: the lead-level rule routes it")
+        _route(turn, effects, compiled.config.lead_level_rule, None)
+        return
+    if number.first_response is not None:
+        _send_menu(turn, effects, build_first_response(number, turn.lead), product=None)
+        return
+    latest = _most_recent_match(number, effects.opportunities)
+    if latest is not None:
+        opportunity, product = latest
+        _route(turn, effects, product.rule, opportunity)
+    elif number.creates_new_opportunity and number.default_opportunity_type is not None:
+        kind = number.default_opportunity_type
+        created = _create(turn, effects, kind, kind, {})
+        _route(turn, effects, number.create_new_rule, created)
+    else:
+        _route(turn, effects, number.create_new_rule, None)
+
+
+def _most_recent_match(
+    number: BusinessNumber, opportunities: list[Opportunity]
+) -> tuple[Opportunity, Product] | None:
+    product_of: dict[str, Product] = {}
+    for product in number.products:
+        for opportunity in matching_opportunities(product, opportunities):
+            product_of.setdefault(opportunity.id, product)
+    matching = [o for o in opportunities if o.id in product_of]
+    if not matching:
+        return None
+    latest = by_recency(matching)[0]
+    return latest, product_of[latest.id]
+
+
+def _reply(turn: Turn, effects: Effects, conversation: Conversation) -> None:
+    menu = conversation.menu
+    number = turn.compiled.numbers.get(conversation.number)
+    if menu is None or number is None:
+        effects.note("the menu's number has no mapping any more: it starts over")
+        _start(turn, effects)
+        return
+    outcome = interpret_reply(menu, reply_id=turn.event.reply_id, text=turn.event.text)
+    if isinstance(outcome, InvalidReply):
+        _invalid(turn, effects, conversation, number, outcome)
+        return
+    option = outcome.option
+    product = turn.compiled.product(number, conversation.product)
+    match option.kind:
+        case OptionKind.OTHER_QUERIES:
+            _route(turn, effects, number.other_queries_rule, None)
+        case OptionKind.PRODUCT:
+            chosen = turn.compiled.product(number, option.key)
+            if chosen is None:
+                effects.note(f"product {option.key!r} is no longer offered: it starts over")
+                _start(turn, effects)
+            else:
+                _product_chosen(turn, effects, number, chosen)
+        case OptionKind.OPPORTUNITY if product is not None:
+            opportunity = _find(effects, option.key)
+            if opportunity is None:
+                effects.note(f"opportunity {option.key} is gone: routed without it")
+            _route(turn, effects, product.rule, opportunity)
+        case OptionKind.NEW_OPPORTUNITY if product is not None:
+            _new_opportunity(turn, effects, number, product)
+        case _:
+            effects.note("the product of the second menu is no longer offered: it starts over")
+            _start(turn, effects)
+
+
+def _invalid(
+    turn: Turn,
+    effects: Effects,
+    conversation: Conversation,
+    number: BusinessNumber,
+    outcome: InvalidReply,
+) -> None:
+    config = turn.compiled.config
+    menu = conversation.menu
+    if menu is not None and conversation.reprompts < config.max_reprompts:
+        effects.note(f"invalid reply ({outcome.reason}): the menu is sent again")
+        effects.act(_send(turn, with_hint(menu, REPROMPT_HINT)))
+        again = attrs.evolve(
+            conversation,
+            reprompts=conversation.reprompts + 1,
+            menu_sent_at=turn.event.at,
+            last_message_at=turn.event.at,
+        )
+        effects.change(SaveConversation(again))
+        return
+    rule = number.other_queries_rule or config.lead_level_rule
+    effects.note(f"invalid reply ({outcome.reason}) after {conversation.reprompts} reprompts")
+    _route(turn, effects, rule, None)
+
+
+def _product_chosen(turn: Turn, effects: Effects, number: BusinessNumber, product: Product) -> None:
+    matching = matching_opportunities(product, effects.opportunities)
+    if not matching:
+        _new_opportunity(turn, effects, number, product)
+    elif len(matching) == 1 or number.second_response is None:
+        _route(turn, effects, product.rule, matching[0])
+    else:
+        owners = turn.compiled.all_users(turn.snapshot.users)
+        menu = build_second_response(number, product, turn.lead, effects.opportunities, owners)
+        if menu.left_out:
+            effects.note(f"{len(menu.left_out)} older opportunities did not fit the menu")
+        _send_menu(turn, effects, menu, product=product.label)
+
+
+def _new_opportunity(
+    turn: Turn, effects: Effects, number: BusinessNumber, product: Product
+) -> None:
+    created = None
+    if number.creates_new_opportunity:
+        fields = {}
+        if product.field is not None and len(product.values) == 1:
+            fields[product.field] = product.values[0]
+        created = _create(turn, effects, product.opportunity_type, product.label, fields)
+    _route(turn, effects, product.rule, created)
+
+
+def _create(
+    turn: Turn, effects: Effects, kind: str, name: str, fields: dict[str, str]
+) -> Opportunity:
+    known = turn.compiled.types.get(kind)
+    opportunity = Opportunity(
+        id=new_opportunity_id(turn.event.id),
+        type=kind,
+        name=name,
+        fields=fields,
+        stage=known.stages[0] if known is not None and known.stages else None,
+        updated_at=turn.event.at,
+    )
+    effects.save_opportunity(opportunity)
+    effects.act(
+        CreateOpportunity(
+            lead=turn.lead.phone,
+            id=opportunity.id,
+            type=kind,
+            name=name,
+            fields=fields,
+        )
+    )
+    return opportunity
+
+
+def _find(effects: Effects, opportunity: str | None) -> Opportunity | None:
+    return next((o for o in effects.opportunities if o.id == opportunity), None)
+
+
+def _send(turn: Turn, menu: Menu) -> Send:
+    event = turn.event
+    return Send(to=event.lead, from_=event.number, message=render_menu(menu, event.lead))
+
+
+def _send_menu(turn: Turn, effects: Effects, menu: Menu, *, product: str | None) -> None:
+    effects.act(_send(turn, menu))
+    at = turn.event.at
+    waiting = Conversation(
+        lead=turn.lead.phone,
+        number=turn.event.number,
+        status=ConversationStatus.MENU,
+        last_message_at=at,
+        menu=menu,
+        menu_sent_at=at,
+        product=product,
+    )
+    effects.change(SaveConversation(waiting))
+
+
+def _route(
+    turn: Turn, effects: Effects, rule_name: str | None, opportunity: Opportunity | None
+) -> None:
+    compiled = turn.compiled
+    snapshot = turn.snapshot
+    rule = None if rule_name is None else compiled.rules.get(rule_name)
+    if rule is None:
+        decision = Decision(rule=None)
+    else:
+        availability = Availability(
+            users=compiled.all_users(snapshot.users),
+            presence=snapshot.presence,
+            open_conversations=snapshot.open_conversations,
+        )
+        context = RoutingContext(
+            availability=availability,
+            groups=compiled.groups,
+            turns=snapshot.turns,
+            lead=turn.lead,
+            opportunity=opportunity,
+        )
+        decision = resolve(rule, context)
+    if decision.turn is not None:
+        effects.change(SaveTurn(decision.turn))
+    event = turn.event
+    opportunity_id = None if opportunity is None else opportunity.id
+    status = ConversationStatus.UNROUTED
+    if decision.assignee is not None and decision.target is not None and rule is not None:
+        status = ConversationStatus.ASSIGNED
+        effects.act(
+            Assign(
+                lead=event.lead,
+                number=event.number,
+                opportunity=opportunity_id,
+                user=decision.assignee,
+                rule=rule.name,
+                target=decision.target.label,
+                trace=trace_of(decision),
+            )
+        )
+        if opportunity is not None and opportunity.owner is None:
+            # The person who takes a new opportunity's first conversation
+            # owns it: the next conversation about it goes to them.
+            effects.save_opportunity(attrs.evolve(opportunity, owner=decision.assignee))
+    else:
+        if rule_name is not None and rule is None:
+            effects.note(f"routing rule {rule_name!r} is unknown")
+        effects.act(
+            Unrouted(
+                lead=event.lead,
+                number=event.number,
+                opportunity=opportunity_id,
+                rule=rule_name,
+                trace=trace_of(decision),
+            )
+        )
+    conversation = Conversation(
+        lead=turn.lead.phone,
+        number=event.number,
+        status=status,
+        last_message_at=event.at,
+        assignee=decision.assignee,
+        opportunity=opportunity_id,
+        rule=rule_name,
+    )
+    effects.change(SaveConversation(conversation))

@@ -1,0 +1,146 @@
+"""
+The changes and actions of one event, gathered as the engine decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from collections.abc import Iterable
+
+import attrs
+
+from convroute.engine._actions import (
+    Action,
+    EmitMetaEvent,
+    EnterFunnel,
+    MoveInFunnel,
+    MoveOpportunity,
+)
+from convroute.engine._changes import (
+    AddTransition,
+    Change,
+    Outcome,
+    SaveOpportunity,
+)
+from convroute.engine._compiled import Compiled
+from convroute.funnel import FunnelOutcome, MetaSkipReason, Transition, move_opportunities
+from convroute.model import Opportunity, Phone
+
+
+# Reasons worth a note: the stage asks for an event, and none is sent.
+_NOTED_META_REASONS = frozenset({MetaSkipReason.NO_CLICK, MetaSkipReason.TOO_OLD})
+
+
+@attrs.define
+class Effects:
+    """
+    A scratch pad for one decision; frozen into an `Outcome` at the end.
+
+    Attributes:
+        lead: The lead's phone.
+        opportunities: The lead's opportunities as they stand after the
+            changes gathered so far.
+    """
+
+    lead: Phone
+    opportunities: list[Opportunity]
+    changes: list[Change] = attrs.field(factory=list)
+    actions: list[Action] = attrs.field(factory=list)
+    notes: list[str] = attrs.field(factory=list)
+
+    def change(self, change: Change) -> None:
+        """
+        Ask the store for a change.
+        """
+        self.changes.append(change)
+
+    def act(self, action: Action) -> None:
+        """
+        Ask the host for an action.
+        """
+        self.actions.append(action)
+
+    def note(self, note: str) -> None:
+        """
+        Say what was decided, or why nothing was.
+        """
+        self.notes.append(note)
+
+    def save_opportunity(self, opportunity: Opportunity) -> None:
+        """
+        Add or replace one of the lead's opportunities, here and in the store.
+        """
+        for index, known in enumerate(self.opportunities):
+            if known.id == opportunity.id:
+                self.opportunities[index] = opportunity
+                break
+        else:
+            self.opportunities.append(opportunity)
+        self.change(SaveOpportunity(self.lead, opportunity))
+
+    def outcome(self) -> Outcome:
+        """
+        The decision, frozen.
+        """
+        return Outcome(changes=self.changes, actions=self.actions, notes=self.notes)
+
+
+def record_funnel(
+    effects: Effects,
+    compiled: Compiled,
+    outcomes: Iterable[FunnelOutcome],
+    records: tuple[Transition, ...],
+    now: dt.datetime,
+) -> None:
+    """
+    Record the transitions of funnel outcomes, with what follows from them.
+
+    Each transition is stored and announced; it moves the lead's
+    opportunities on their board, and yields its Meta event if any.
+    """
+    for outcome in outcomes:
+        transition = outcome.transition
+        if transition is None:
+            continue
+        effects.change(AddTransition(transition))
+        effects.act(_funnel_action(transition))
+        _move_board(effects, compiled, transition)
+        event = compiled.tracker.meta_event(
+            transition, records, settings=compiled.config.meta, now=now
+        )
+        if event.payload is not None:
+            effects.act(EmitMetaEvent(path=event.path, payload=event.payload))
+        elif event.reason in _NOTED_META_REASONS:
+            effects.note(
+                f"no Meta event {event.event_name} for {transition.to_stage!r}: {event.reason}"
+            )
+
+
+def _funnel_action(transition: Transition) -> EnterFunnel | MoveInFunnel:
+    if transition.is_entry:
+        return EnterFunnel(
+            funnel=transition.funnel,
+            lead=transition.lead,
+            source=transition.source or "",
+            stage=transition.to_stage,
+            transition=transition.id,
+        )
+    return MoveInFunnel(
+        funnel=transition.funnel,
+        lead=transition.lead,
+        from_stage=transition.from_stage,
+        to_stage=transition.to_stage,
+        cause=transition.cause,
+        actor=transition.actor,
+        transition=transition.id,
+    )
+
+
+def _move_board(effects: Effects, compiled: Compiled, transition: Transition) -> None:
+    moves = move_opportunities(compiled.board, transition, effects.opportunities)
+    by_id = {opportunity.id: opportunity for opportunity in effects.opportunities}
+    for move in moves:
+        moved = attrs.evolve(by_id[move.opportunity], stage=move.to_stage, updated_at=transition.at)
+        effects.save_opportunity(moved)
+        effects.act(MoveOpportunity(move.opportunity, move.from_stage, move.to_stage))

@@ -1,0 +1,226 @@
+"""
+The engine: one event and the state it needs in, changes and actions out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from collections.abc import Mapping
+from typing import assert_never
+
+import attrs
+
+from convroute.config import Config
+from convroute.engine._changes import (
+    Change,
+    Outcome,
+    RemoveTransitions,
+    SaveConversation,
+    SaveLead,
+    SavePresence,
+    SaveUser,
+    Snapshot,
+)
+from convroute.engine._compiled import Compiled
+from convroute.engine._conversation import Turn, converse
+from convroute.engine._effects import Effects, record_funnel
+from convroute.engine._events import (
+    CloseConversation,
+    DeleteTransition,
+    Event,
+    IncomingMessage,
+    OutgoingMessage,
+    SetPresence,
+    SetStage,
+    UpdateLead,
+    UpdateUser,
+)
+from convroute.funnel import FunnelMessage, delete_transition
+from convroute.model import Lead, Phone, User
+from convroute.state import ConversationStatus
+
+
+@attrs.frozen(eq=False)
+class Engine:
+    """
+    A config, compiled once, that decides events.
+
+    Pure: `decide` reads only its arguments and changes nothing; the
+    service stores what it returns.
+
+    Attributes:
+        config: The account's setup.
+    """
+
+    config: Config
+    _compiled: Compiled = attrs.field(alias="_compiled", repr=False)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Engine:
+        """
+        Compile *config*: funnels' matchers, boards and lookup tables.
+
+        Args:
+            config: A checked config, e.g. from `load_config`.
+
+        Returns:
+            The engine.
+        """
+        return cls(config=config, _compiled=Compiled.from_config(config))
+
+    def all_users(self, runtime: Mapping[str, User]) -> Mapping[str, User]:
+        """
+        The config's users with those the host reported at run time.
+
+        Users reported at run time replace config users of the same id, in
+        their place.
+        """
+        return self._compiled.all_users(runtime)
+
+    def decide(self, snapshot: Snapshot, event: Event, *, now: dt.datetime) -> Outcome:
+        """
+        Decide what an event changes and which actions it yields.
+
+        Args:
+            snapshot: The stored state the event needs (see `Snapshot`).
+            event: The event.
+            now: The current time, aware; it decides only whether a Meta
+                event is too old to send.  Conversation and menu timeouts
+                are measured between the events' own times.
+
+        Returns:
+            The changes to store and the actions for the host, in order.
+
+        Raises:
+            ValueError: When *now* is naive.
+        """
+        if now.utcoffset() is None:
+            raise ValueError(f"now must be an aware datetime (with a time zone): {now}")
+        match event:
+            case IncomingMessage():
+                return self._incoming(snapshot, event, now)
+            case OutgoingMessage():
+                return self._outgoing(snapshot, event, now)
+            case SetStage():
+                return self._set_stage(snapshot, event, now)
+            case DeleteTransition():
+                return _delete(snapshot, event)
+            case CloseConversation():
+                return _close(snapshot, event)
+            case UpdateUser() | SetPresence() | UpdateLead():
+                return _host_update(event)
+            case _:  # pragma: no cover - the match above is exhaustive
+                assert_never(event)
+
+    def _incoming(self, snapshot: Snapshot, event: IncomingMessage, now: dt.datetime) -> Outcome:
+        lead = snapshot.lead
+        effects = Effects(lead=event.lead, opportunities=list(snapshot.opportunities))
+        if lead is None:
+            lead = Lead(phone=event.lead, name=event.name or "")
+            effects.change(SaveLead(lead))
+        message = FunnelMessage(
+            id=event.id,
+            lead=event.lead,
+            number=event.number,
+            text=event.text or "",
+            at=event.at,
+            ctwa_clid=event.ctwa_clid,
+        )
+        tracker = self._compiled.tracker
+        record_funnel(
+            effects,
+            self._compiled,
+            tracker.incoming(message, snapshot.records),
+            snapshot.records,
+            now,
+        )
+        converse(Turn(self._compiled, snapshot, event, lead), effects)
+        return effects.outcome()
+
+    def _outgoing(self, snapshot: Snapshot, event: OutgoingMessage, now: dt.datetime) -> Outcome:
+        effects = Effects(lead=event.lead, opportunities=list(snapshot.opportunities))
+        message = FunnelMessage(
+            id=event.id, lead=event.lead, number=event.number, text=event.text, at=event.at
+        )
+        tracker = self._compiled.tracker
+        record_funnel(
+            effects,
+            self._compiled,
+            tracker.outgoing(message, snapshot.records),
+            snapshot.records,
+            now,
+        )
+        conversation = snapshot.conversation
+        if (
+            conversation is not None
+            and conversation.status is ConversationStatus.ASSIGNED
+            and event.at > conversation.last_message_at
+        ):
+            # The business writing keeps the conversation open too.
+            effects.change(SaveConversation(attrs.evolve(conversation, last_message_at=event.at)))
+        return effects.outcome()
+
+    def _set_stage(self, snapshot: Snapshot, event: SetStage, now: dt.datetime) -> Outcome:
+        effects = Effects(lead=event.lead, opportunities=list(snapshot.opportunities))
+        outcome = self._compiled.tracker.move(
+            event_id=event.id,
+            funnel=event.funnel,
+            lead=event.lead,
+            stage=event.stage,
+            actor=event.by,
+            at=event.at,
+            records=snapshot.records,
+        )
+        if outcome.reason is not None:
+            effects.note(f"set_stage {event.funnel!r} → {event.stage!r}: {outcome.reason}")
+        record_funnel(effects, self._compiled, (outcome,), snapshot.records, now)
+        return effects.outcome()
+
+
+def _host_update(event: UpdateUser | SetPresence | UpdateLead) -> Outcome:
+    match event:
+        case UpdateUser(user=user, available=available):
+            changes: list[Change] = [SaveUser(user)]
+            if available is not None:
+                changes.append(SavePresence(user.id, available))
+            return Outcome(changes=changes)
+        case SetPresence(user=user, available=available):
+            return Outcome(changes=[SavePresence(user, available)])
+        case UpdateLead():
+            return _update_lead(event)
+        case _:  # pragma: no cover - the match above is exhaustive
+            assert_never(event)
+
+
+def _delete(snapshot: Snapshot, event: DeleteTransition) -> Outcome:
+    deletion = delete_transition(snapshot.records, event.transition)
+    if not deletion.found:
+        return Outcome(notes=[f"transition {event.transition} is unknown: nothing deleted"])
+    removed = tuple(record.id for record in deletion.removed)
+    return Outcome(changes=[RemoveTransitions(removed)])
+
+
+def _close(snapshot: Snapshot, event: CloseConversation) -> Outcome:
+    conversation = snapshot.conversation
+    if conversation is None or conversation.status is ConversationStatus.CLOSED:
+        return Outcome(notes=["no open conversation to close"])
+    closed = attrs.evolve(
+        conversation,
+        status=ConversationStatus.CLOSED,
+        last_message_at=max(conversation.last_message_at, event.at),
+        menu=None,
+        menu_sent_at=None,
+        product=None,
+        reprompts=0,
+    )
+    return Outcome(changes=[SaveConversation(closed)])
+
+
+def _update_lead(event: UpdateLead) -> Outcome:
+    lead: Phone = event.lead.phone
+    changes = [SaveLead(event.lead)]
+    effects = Effects(lead=lead, opportunities=[])
+    for opportunity in event.opportunities:
+        effects.save_opportunity(opportunity)
+    return Outcome(changes=[*changes, *effects.changes])

@@ -1,0 +1,184 @@
+"""
+What happens, as the engine hears it: messages, moves, closes, host updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from collections.abc import Iterable
+from typing import TypeAlias
+
+import attrs
+
+from convroute._frozen import require_aware
+from convroute.model import Lead, Opportunity, Phone, User
+
+
+def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class IncomingMessage:
+    """
+    A lead's message to a business number.
+
+    Attributes:
+        id: The WhatsApp message id; a repeated id is processed once.
+        at: When the lead sent it.
+        lead: The lead's phone.
+        number: The business number written to.
+        text: The text typed, if any.
+        reply_id: The id of the button or list row tapped, if any.
+        name: The lead's WhatsApp profile name, used when the lead is new.
+        ctwa_clid: The click id of the click-to-WhatsApp ad that opened
+            the chat, if any.
+    """
+
+    id: str
+    at: dt.datetime = attrs.field(validator=require_aware)
+    lead: Phone
+    number: Phone
+    text: str | None = None
+    reply_id: str | None = None
+    name: str | None = None
+    ctwa_clid: str | None = None
+
+
+@attrs.frozen
+class OutgoingMessage:
+    """
+    A message the business sent a lead (not one of convroute's menus).
+
+    Attributes:
+        id: The host's id of the message.
+        at: When it was sent.
+        lead: The lead's phone.
+        number: The business number it was sent from.
+        text: Its text.
+    """
+
+    id: str
+    at: dt.datetime = attrs.field(validator=require_aware)
+    lead: Phone
+    number: Phone
+    text: str
+
+
+@attrs.frozen
+class SetStage:
+    """
+    Somebody moves a lead to a stage of a funnel by hand.
+
+    Attributes:
+        id: The host's id of the move.
+        at: When.
+        funnel: The funnel's name.
+        lead: The lead's phone.
+        stage: The stage's name.
+        by: Who moved it (a user id), if known.
+    """
+
+    id: str
+    at: dt.datetime = attrs.field(validator=require_aware)
+    funnel: str
+    lead: Phone
+    stage: str
+    by: str | None = None
+
+
+@attrs.frozen
+class DeleteTransition:
+    """
+    Somebody deletes a funnel record.
+
+    Attributes:
+        id: The host's id of the deletion.
+        transition: The id of the record to delete.
+    """
+
+    id: str
+    transition: str
+
+
+@attrs.frozen
+class CloseConversation:
+    """
+    The host closes a lead's conversation with a business number.
+
+    Attributes:
+        id: The host's id of the close.
+        at: When.
+        lead: The lead's phone.
+        number: The business number.
+    """
+
+    id: str
+    at: dt.datetime = attrs.field(validator=require_aware)
+    lead: Phone
+    number: Phone
+
+
+@attrs.frozen
+class UpdateUser:
+    """
+    The host adds or changes a user (users of the config may be replaced).
+
+    Attributes:
+        id: The host's id of the update.
+        user: The user as it is now.
+        available: The user's presence, when the update says it.
+    """
+
+    id: str
+    user: User
+    available: bool | None = None
+
+
+@attrs.frozen
+class SetPresence:
+    """
+    The host reports a user available or away.
+
+    Attributes:
+        id: The host's id of the report.
+        user: The user's id.
+        available: Whether the user can take conversations.
+    """
+
+    id: str
+    user: str
+    available: bool
+
+
+@attrs.frozen
+class UpdateLead:
+    """
+    The host adds or changes a lead and, optionally, its opportunities.
+
+    Attributes:
+        id: The host's id of the update.
+        lead: The lead as it is now.
+        opportunities: Opportunities of the lead to add or replace (by id);
+            others the store holds are kept.
+    """
+
+    id: str
+    lead: Lead
+    opportunities: tuple[Opportunity, ...] = attrs.field(default=(), converter=_opportunities)
+
+
+Event: TypeAlias = (
+    IncomingMessage
+    | OutgoingMessage
+    | SetStage
+    | DeleteTransition
+    | CloseConversation
+    | UpdateUser
+    | SetPresence
+    | UpdateLead
+)
+"""
+Any event the engine decides on.
+"""

@@ -1,0 +1,343 @@
+"""
+The ports: what convroute needs of the host's storage and transport.
+
+Each is a `typing.Protocol`; implement it in your CRM, or use the adapters
+in `convroute.adapters` (SQLite) and `convroute.testing` (in memory).  The
+service is the only part of convroute that calls them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from convroute.funnel import Transition
+from convroute.model import Lead, Opportunity, Phone, User
+from convroute.routing import TurnRecord
+from convroute.state import Conversation, OutboxItem
+
+
+__all__ = [
+    "ConversationRepository",
+    "FunnelRecordRepository",
+    "LeadRepository",
+    "OpportunityRepository",
+    "Outbox",
+    "ProcessedEvents",
+    "Store",
+    "Transport",
+    "TurnRepository",
+    "UnitOfWork",
+    "UserRepository",
+]
+
+
+class LeadRepository(Protocol):
+    """
+    **Protocol**: leads by phone.
+    """
+
+    def get(self, phone: Phone) -> Lead | None:
+        """
+        The lead with this phone, or ``None``.
+        """
+        ...
+
+    def save(self, lead: Lead) -> None:
+        """
+        Add the lead, or replace the one with its phone.
+        """
+        ...
+
+
+class OpportunityRepository(Protocol):
+    """
+    **Protocol**: each lead's opportunities.
+    """
+
+    def for_lead(self, phone: Phone) -> Sequence[Opportunity]:
+        """
+        The lead's opportunities, in the order they were first saved.
+        """
+        ...
+
+    def save(self, lead: Phone, opportunity: Opportunity) -> None:
+        """
+        Add the opportunity to the lead, or replace the one with its id.
+        """
+        ...
+
+
+class ConversationRepository(Protocol):
+    """
+    **Protocol**: conversations by lead and business number.
+    """
+
+    def get(self, lead: Phone, number: Phone) -> Conversation | None:
+        """
+        The conversation of the lead with the number, or ``None``.
+        """
+        ...
+
+    def save(self, conversation: Conversation) -> None:
+        """
+        Add the conversation, or replace the one of its lead and number.
+        """
+        ...
+
+    def open_counts(self, users: Collection[str], since: dt.datetime) -> Mapping[str, int]:
+        """
+        Count the open conversations each of *users* holds.
+
+        A conversation counts when it is assigned to the user and saw a
+        message at or after *since*; users holding none may be left out.
+        """
+        ...
+
+
+class TurnRepository(Protocol):
+    """
+    **Protocol**: the round-robin turn record of each pool.
+    """
+
+    def all(self) -> Mapping[str, TurnRecord]:
+        """
+        Every stored turn record, by pool label.
+        """
+        ...
+
+    def save(self, record: TurnRecord) -> None:
+        """
+        Replace the record of its pool.
+        """
+        ...
+
+
+class UserRepository(Protocol):
+    """
+    **Protocol**: users the host reported at run time, and their presence.
+    """
+
+    def all(self) -> Mapping[str, User]:
+        """
+        Every stored user, by id.
+        """
+        ...
+
+    def presence(self) -> Mapping[str, bool]:
+        """
+        Every stored presence, by user id.
+        """
+        ...
+
+    def save(self, user: User) -> None:
+        """
+        Add the user, or replace the one with its id.
+        """
+        ...
+
+    def set_presence(self, user: str, available: bool) -> None:
+        """
+        Record whether the user is available.
+        """
+        ...
+
+
+class FunnelRecordRepository(Protocol):
+    """
+    **Protocol**: funnel transition records.
+    """
+
+    def for_lead(self, phone: Phone) -> Sequence[Transition]:
+        """
+        The lead's records, in every funnel.
+        """
+        ...
+
+    def get(self, transition: str) -> Transition | None:
+        """
+        The record with this id, or ``None``.
+        """
+        ...
+
+    def add(self, transition: Transition) -> None:
+        """
+        Add a record; one with the same id already there is kept as it is.
+        """
+        ...
+
+    def remove(self, transitions: Collection[str]) -> None:
+        """
+        Remove the records with these ids; unknown ids are passed over.
+        """
+        ...
+
+    def scan(self) -> Iterator[Transition]:
+        """
+        Every record, for reports.
+        """
+        ...
+
+
+class ProcessedEvents(Protocol):
+    """
+    **Protocol**: the ids of the events already processed.
+    """
+
+    def claim(self, event: str, at: dt.datetime) -> bool:
+        """
+        Record *event* as processed.
+
+        Returns:
+            ``True`` when the id was new, ``False`` when it was processed
+            before (nothing is recorded then).
+        """
+        ...
+
+
+class Outbox(Protocol):
+    """
+    **Protocol**: actions waiting for the transport.
+    """
+
+    def add(self, items: Sequence[OutboxItem]) -> None:
+        """
+        Add items; one whose id is there already is kept as it is.
+        """
+        ...
+
+    def claim(self, limit: int, now: dt.datetime, until: dt.datetime) -> Sequence[OutboxItem]:
+        """
+        Take up to *limit* pending items nobody holds at *now*.
+
+        The oldest come first; they are held until *until*, and the items
+        returned show that claim.
+        """
+        ...
+
+    def mark_sent(self, item: str) -> None:
+        """
+        Record the item as delivered.
+        """
+        ...
+
+    def release(self, item: str, error: str) -> None:
+        """
+        Record a failed delivery.
+
+        The item is pending again, with one attempt more and *error* as its
+        last error.
+        """
+        ...
+
+    def items(self) -> Sequence[OutboxItem]:
+        """
+        Every item, oldest first.
+        """
+        ...
+
+
+class UnitOfWork(Protocol):
+    """
+    **Protocol**: the repositories of one transaction.
+
+    Got from `Store.unit_of_work`; everything done through it is committed
+    together when the ``with`` block ends, or not at all.
+    """
+
+    @property
+    def leads(self) -> LeadRepository:
+        """
+        Leads by phone.
+        """
+        ...
+
+    @property
+    def opportunities(self) -> OpportunityRepository:
+        """
+        The leads' opportunities.
+        """
+        ...
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """
+        Conversations by lead and number.
+        """
+        ...
+
+    @property
+    def turns(self) -> TurnRepository:
+        """
+        Round-robin turn records.
+        """
+        ...
+
+    @property
+    def users(self) -> UserRepository:
+        """
+        Users reported at run time, and their presence.
+        """
+        ...
+
+    @property
+    def funnel_records(self) -> FunnelRecordRepository:
+        """
+        Funnel transition records.
+        """
+        ...
+
+    @property
+    def processed(self) -> ProcessedEvents:
+        """
+        Ids of the events processed.
+        """
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """
+        Actions waiting for the transport.
+        """
+        ...
+
+
+class Store(Protocol):
+    """
+    **Protocol**: where convroute's state lives.
+
+    One unit of work runs at a time per store for the same data: two
+    workers never interleave inside a unit of work (SQLite takes its write
+    lock when the unit begins), which makes a round-robin pick and its
+    record atomic.
+    """
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """
+        Open a unit of work.
+
+        It commits when the block ends, and rolls back when the block raises.
+
+        Raises:
+            StoreError: When the store cannot be reached or the commit fails.
+        """
+        ...
+
+
+class Transport(Protocol):
+    """
+    **Protocol**: how actions reach the host: WhatsApp sends, CRM updates.
+    """
+
+    def deliver(self, item: OutboxItem) -> None:
+        """
+        Carry out one action.
+
+        Raise any exception to say it failed: the item stays pending and is
+        tried again later.  The same item may come again after a crash: use
+        its id to do it once.
+        """
+        ...

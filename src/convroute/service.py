@@ -1,0 +1,281 @@
+"""
+The service: the shell around the engine, the one part that talks to ports.
+
+Per event it opens a unit of work, passes over an event id seen before,
+reads the state the event needs, lets the engine decide, stores the
+changes, writes the actions to the outbox and records the event id, all in
+one transaction; after the commit it hands the outbox to the transport.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from collections.abc import Callable, Iterable
+from typing import assert_never
+
+import attrs
+
+from convroute.config import Config
+from convroute.engine import (
+    AddTransition,
+    Change,
+    CloseConversation,
+    DeleteTransition,
+    Engine,
+    Event,
+    IncomingMessage,
+    OutgoingMessage,
+    RemoveTransitions,
+    SaveConversation,
+    SaveLead,
+    SaveOpportunity,
+    SavePresence,
+    SaveTurn,
+    SaveUser,
+    SetPresence,
+    SetStage,
+    Snapshot,
+    UpdateLead,
+    UpdateUser,
+    action_id,
+    action_json,
+)
+from convroute.ports import Store, Transport, UnitOfWork
+from convroute.state import OutboxItem
+
+
+__all__ = ["DispatchReport", "Handled", "Service"]
+
+_DEFAULT_LEASE = dt.timedelta(minutes=5)
+"""
+How long a dispatcher holds the items it delivers before others may.
+"""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _items(values: Iterable[OutboxItem]) -> tuple[OutboxItem, ...]:
+    return tuple(values)
+
+
+def _notes(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class Handled:
+    """
+    What processing one event came to.
+
+    Attributes:
+        event: The event's id.
+        duplicate: Whether the id was processed before: then nothing
+            changed and no action was written.
+        actions: The actions written to the outbox, in order.
+        notes: The engine's notes on what it decided, and why.
+    """
+
+    event: str
+    duplicate: bool = False
+    actions: tuple[OutboxItem, ...] = attrs.field(default=(), converter=_items)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+
+
+@attrs.frozen
+class DispatchReport:
+    """
+    What one pass over the outbox delivered.
+
+    Attributes:
+        sent: The ids of the items the transport took, in order.
+        failed: ``(id, error)`` of the items it refused; they stay pending.
+    """
+
+    sent: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+
+
+class Service:
+    """
+    Process events against a store, and deliver their actions.
+
+    Args:
+        config: The account's setup, or an engine compiled from it.
+        store: Where the state lives.
+        transport: How actions reach the host.
+        clock: Gives the current time (aware); the wall clock by default.
+        lease: How long a dispatch holds the items it delivers.
+    """
+
+    def __init__(
+        self,
+        config: Config | Engine,
+        store: Store,
+        transport: Transport,
+        *,
+        clock: Callable[[], dt.datetime] = _utc_now,
+        lease: dt.timedelta = _DEFAULT_LEASE,
+    ) -> None:
+        self.engine = config if isinstance(config, Engine) else Engine.from_config(config)
+        self.store = store
+        self.transport = transport
+        self._clock = clock
+        self._lease = lease
+
+    def __repr__(self) -> str:
+        return f"Service(store={self.store!r}, transport={self.transport!r})"
+
+    def handle(self, event: Event) -> Handled:
+        """
+        Process an event, then deliver what the outbox holds.
+
+        A failed delivery does not fail the event: its item stays pending
+        for `dispatch_pending`.
+
+        Raises:
+            StoreError: When the store fails; nothing of the event is kept
+                and it may be handled again.
+        """
+        handled = self.process(event)
+        if handled.actions:
+            self.dispatch_pending()
+        return handled
+
+    def process(self, event: Event) -> Handled:
+        """
+        Process an event in one unit of work, without delivering anything.
+
+        Returns:
+            The actions written to the outbox; none for an event id seen
+            before.
+
+        Raises:
+            StoreError: When the store fails; nothing of the event is kept.
+        """
+        now = self._clock()
+        with self.store.unit_of_work() as uow:
+            if not uow.processed.claim(event.id, now):
+                return Handled(event=event.id, duplicate=True)
+            snapshot = self._load(uow, event)
+            outcome = self.engine.decide(snapshot, event, now=now)
+            for change in outcome.changes:
+                _apply(uow, change)
+            items = [
+                OutboxItem(
+                    id=action_id(event.id, index),
+                    event=event.id,
+                    type=action.to_json()["type"],
+                    body=action_json(action, event.id),
+                    created_at=now,
+                )
+                for index, action in enumerate(outcome.actions)
+            ]
+            uow.outbox.add(items)
+            for item in items:
+                if item.type == "send":
+                    # A host that reports convroute's own menus back as
+                    # outgoing messages, by the action's id, is not heard:
+                    # menus never move a lead in a funnel.
+                    uow.processed.claim(item.id, now)
+        return Handled(event=event.id, actions=items, notes=outcome.notes)
+
+    def dispatch_pending(self, limit: int = 100) -> DispatchReport:
+        """
+        Deliver pending actions to the transport, oldest first.
+
+        Items are claimed for the lease first, so that dispatchers running at
+        once never deliver the same item twice; each is then marked sent, or
+        released with its error when the transport raised.
+
+        Args:
+            limit: The most items to deliver in this pass.
+
+        Returns:
+            What was delivered and what failed.
+        """
+        now = self._clock()
+        with self.store.unit_of_work() as uow:
+            claimed = uow.outbox.claim(limit, now, now + self._lease)
+        sent: list[str] = []
+        failed: list[tuple[str, str]] = []
+        for item in claimed:
+            try:
+                self.transport.deliver(item)
+            except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
+                error = f"{type(exc).__name__}: {exc}"
+                failed.append((item.id, error))
+                with self.store.unit_of_work() as uow:
+                    uow.outbox.release(item.id, error)
+            else:
+                sent.append(item.id)
+                with self.store.unit_of_work() as uow:
+                    uow.outbox.mark_sent(item.id)
+        return DispatchReport(sent=tuple(sent), failed=tuple(failed))
+
+    def _load(self, uow: UnitOfWork, event: Event) -> Snapshot:  # noqa: PLR0911 - one case an event
+        match event:
+            case IncomingMessage(lead=lead, number=number, at=at):
+                users = uow.users.all()
+                everyone = self.engine.all_users(users)
+                limited = [u.id for u in everyone.values() if u.max_open_conversations is not None]
+                since = at - self.engine.config.conversation_timeout
+                return Snapshot(
+                    lead=uow.leads.get(lead),
+                    opportunities=uow.opportunities.for_lead(lead),
+                    conversation=uow.conversations.get(lead, number),
+                    users=users,
+                    presence=uow.users.presence(),
+                    open_conversations=uow.conversations.open_counts(limited, since)
+                    if limited
+                    else {},
+                    turns=uow.turns.all(),
+                    records=uow.funnel_records.for_lead(lead),
+                )
+            case OutgoingMessage(lead=lead, number=number):
+                return Snapshot(
+                    lead=uow.leads.get(lead),
+                    opportunities=uow.opportunities.for_lead(lead),
+                    conversation=uow.conversations.get(lead, number),
+                    records=uow.funnel_records.for_lead(lead),
+                )
+            case SetStage(lead=lead):
+                return Snapshot(
+                    opportunities=uow.opportunities.for_lead(lead),
+                    records=uow.funnel_records.for_lead(lead),
+                )
+            case DeleteTransition(transition=transition):
+                record = uow.funnel_records.get(transition)
+                if record is None:
+                    return Snapshot()
+                return Snapshot(records=uow.funnel_records.for_lead(record.lead))
+            case CloseConversation(lead=lead, number=number):
+                return Snapshot(conversation=uow.conversations.get(lead, number))
+            case UpdateUser() | SetPresence() | UpdateLead():
+                return Snapshot()
+            case _:  # pragma: no cover - the match above is exhaustive
+                assert_never(event)
+
+
+def _apply(uow: UnitOfWork, change: Change) -> None:
+    match change:
+        case SaveLead(lead=lead):
+            uow.leads.save(lead)
+        case SaveOpportunity(lead=lead, opportunity=opportunity):
+            uow.opportunities.save(lead, opportunity)
+        case SaveConversation(conversation=conversation):
+            uow.conversations.save(conversation)
+        case SaveTurn(record=record):
+            uow.turns.save(record)
+        case AddTransition(transition=transition):
+            uow.funnel_records.add(transition)
+        case RemoveTransitions(ids=ids):
+            uow.funnel_records.remove(ids)
+        case SaveUser(user=user):
+            uow.users.save(user)
+        case SavePresence(user=user, available=available):
+            uow.users.set_presence(user, available)
+        case _:  # pragma: no cover - the match above is exhaustive
+            assert_never(change)

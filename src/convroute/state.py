@@ -1,0 +1,143 @@
+"""
+The values a store keeps between events: conversations and outbox items.
+
+Leads, opportunities and users are in `convroute.model`, round-robin turns
+are `convroute.routing.TurnRecord`, funnel records are
+`convroute.funnel.Transition`.  Every value here is frozen; a store saves
+and returns whole values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from convroute._frozen import require_aware
+from convroute.menus import Menu
+from convroute.model import Phone
+
+
+__all__ = [
+    "Conversation",
+    "ConversationStatus",
+    "OutboxItem",
+    "OutboxStatus",
+]
+
+
+class ConversationStatus(enum.StrEnum):
+    """
+    Where a conversation between a lead and a business number stands.
+    """
+
+    MENU = "menu"
+    """
+    A menu was sent and the lead's reply is awaited.
+    """
+    ASSIGNED = "assigned"
+    """
+    A user holds the conversation: new messages are theirs.
+    """
+    UNROUTED = "unrouted"
+    """
+    Nobody could take it; the next message tries the same rule again.
+    """
+    CLOSED = "closed"
+    """
+    Closed by the host; the next message starts over.
+    """
+
+
+def _status(value: str) -> ConversationStatus:
+    return ConversationStatus(value)
+
+
+@attrs.frozen
+class Conversation:
+    """
+    One lead writing to one business number, and where that stands.
+
+    Attributes:
+        lead: The lead's phone.
+        number: The business number.
+        status: Where it stands.
+        last_message_at: When the last message either way was seen; an
+            open conversation idle for the conversation timeout is over.
+        menu: The menu awaiting a reply, when `status` is ``menu``.
+        menu_sent_at: When that menu was sent; it expires after the menu
+            timeout.
+        product: The product chosen in the first menu, while the second
+            menu awaits a reply.
+        reprompts: How many times the pending menu was sent again after
+            an invalid reply.
+        assignee: The user holding the conversation, when assigned.
+        opportunity: The id of the opportunity the conversation is about,
+            if any.
+        rule: The name of the routing rule that routed it (or could not),
+            if any.
+    """
+
+    lead: Phone
+    number: Phone
+    status: ConversationStatus = attrs.field(converter=_status)
+    last_message_at: dt.datetime = attrs.field(validator=require_aware)
+    menu: Menu | None = None
+    menu_sent_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    product: str | None = None
+    reprompts: int = 0
+    assignee: str | None = None
+    opportunity: str | None = None
+    rule: str | None = None
+
+
+class OutboxStatus(enum.StrEnum):
+    """
+    Whether an action has reached the host's transport.
+    """
+
+    PENDING = "pending"
+    """
+    Not delivered yet (never tried, or the last try failed).
+    """
+    SENT = "sent"
+    """
+    The transport took it.
+    """
+
+
+@attrs.frozen
+class OutboxItem:
+    """
+    An action waiting in the outbox, or delivered from it.
+
+    Attributes:
+        id: The action's stable id: the same action always has the same
+            id, so a host can ignore one it has seen.
+        event: The id of the event that caused the action.
+        type: The action's type: ``send``, ``assign``, ``unrouted``,
+            ``create_opportunity``, ``enter_funnel``, ``transition``,
+            ``move_opportunity`` or ``meta_event``.
+        body: The action as JSON-ready values, in the form of the simulate
+            contract (``type`` and ``event`` included).
+        created_at: When the action was written.
+        status: Delivered or not.
+        attempts: How many deliveries were tried.
+        last_error: Why the last try failed, if it did.
+        claimed_until: While a dispatcher delivers the item, when its claim
+            lapses; another dispatcher leaves it alone until then.
+    """
+
+    id: str
+    event: str
+    type: str
+    body: Mapping[str, Any] = attrs.field(hash=False)
+    created_at: dt.datetime = attrs.field(validator=require_aware)
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    claimed_until: dt.datetime | None = attrs.field(default=None, validator=require_aware)

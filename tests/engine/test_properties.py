@@ -1,0 +1,78 @@
+import datetime as dt
+import pathlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from convroute.config import load_config
+from convroute.engine import Assign, Engine, IncomingMessage, Send, Unrouted
+from convroute.menus import OptionKind, option_id
+from convroute.model import Phone
+from convroute.state import ConversationStatus
+from engine.state import State
+
+
+CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+NUMBERS = [Phone("918040001234"), Phone("918040009999")]
+LEADS = [Phone(f"91980000000{i}") for i in range(3)]
+USERS = ["u-asha", "u-ben", "u-chen", "u-meera"]
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+replies = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            option_id(OptionKind.PRODUCT, "AI"),
+            option_id(OptionKind.PRODUCT, "Data Science"),
+            option_id(OptionKind.OTHER_QUERIES, ""),
+            option_id(OptionKind.NEW_OPPORTUNITY, ""),
+            "nonsense id",
+        ]
+    ),
+)
+texts = st.one_of(
+    st.none(), st.sampled_from(["1", "2", "3", "4", "ai", "I came from Instagram", ""]), st.text()
+)
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(LEADS),
+        st.sampled_from(NUMBERS),
+        st.integers(min_value=0, max_value=26 * 60),
+        texts,
+        replies,
+        st.dictionaries(st.sampled_from(USERS), st.booleans(), max_size=4),
+    ),
+    max_size=25,
+)
+
+
+class TestConversationInvariants:
+    @given(steps)
+    def test_every_message_is_answered_once_and_assignees_are_available(self, script):
+        """A message gets one menu or routing (none if open); only available users are assigned."""
+        state = State(Engine.from_config(CONFIG))
+        at = START
+        for index, (lead, number, minutes, text, reply, presence) in enumerate(script):
+            state.presence.update(presence)
+            at += dt.timedelta(minutes=minutes)
+            before = state.conversations.get((lead, number))
+            was_open = (
+                before is not None
+                and before.status is ConversationStatus.ASSIGNED
+                and at - before.last_message_at < CONFIG.conversation_timeout
+            )
+            event = IncomingMessage(
+                id=f"m{index}", at=at, lead=lead, number=number, text=text, reply_id=reply
+            )
+            snapshot = state.snapshot(lead, number, at)
+            outcome = state.run(event, snapshot, at)
+            # Pure: the same snapshot and event decide the same again.
+            assert outcome == state.engine.decide(snapshot, event, now=at)
+
+            answers = [a for a in outcome.actions if isinstance(a, Send | Assign | Unrouted)]
+            assert (0 if was_open else 1) == len(answers)
+            for action in answers:
+                if isinstance(action, Assign):
+                    assert state.presence.get(action.user, True)
+            after = state.conversations[lead, number]
+            assert (after.status is ConversationStatus.ASSIGNED) == (after.assignee is not None)

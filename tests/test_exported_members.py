@@ -11,6 +11,7 @@ PACKAGES = [
     "convroute.funnel",
     "convroute.menus",
     "convroute.routing",
+    "convroute.whatsapp",
 ]
 
 

@@ -31,6 +31,11 @@ MAX_HEADER_TEXT: Final = 60
 MAX_BODY_TEXT: Final = 1024
 MAX_FOOTER_TEXT: Final = 60
 
+MAX_TEXT_BODY: Final = 4096
+"""
+The longest text message body WhatsApp carries, in characters.
+"""
+
 MAX_MENU_OPTIONS: Final = MAX_LIST_ROWS
 """
 The most options any menu can show: a list's rows.

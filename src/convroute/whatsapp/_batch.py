@@ -1,0 +1,97 @@
+"""
+What reading a webhook gives: the incoming messages, and what was passed over.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from collections.abc import Iterable
+
+import attrs
+
+from convroute.engine import IncomingMessage
+
+
+class PassedOver(enum.StrEnum):
+    """
+    Why part of a webhook gave no incoming message.
+    """
+
+    STATUS = "status"
+    """
+    A status update of a message the business sent: sent, delivered, read,
+    failed.
+    """
+    OTHER_FIELD = "other_field"
+    """
+    A change of another webhook field than ``messages``, e.g.
+    ``account_update`` or ``message_template_status_update``.
+    """
+    UNSUPPORTED_TYPE = "unsupported_type"
+    """
+    A message type convroute does not read: media, reactions, locations,
+    ``unsupported``, an interactive reply other than a button or a list row,
+    or a type WhatsApp adds later.
+    """
+    NO_SENDER = "no_sender"
+    """
+    A message without a ``from`` phone, as business-scoped user ids may
+    bring.
+    """
+    NO_BUSINESS_NUMBER = "no_business_number"
+    """
+    A message whose change names no usable ``display_phone_number``.
+    """
+    OVERSIZE = "oversize"
+    """
+    A text longer than WhatsApp's 4096 characters, or another field far
+    longer than any WhatsApp sends.
+    """
+    MALFORMED = "malformed"
+    """
+    A part of the webhook that is not shaped as the Cloud API documents:
+    a wrong type, a missing id, a bad timestamp or phone.
+    """
+
+
+@attrs.frozen
+class SkippedItem:
+    """
+    A part of a webhook that gave no incoming message, and why.
+
+    Attributes:
+        path: Where it is in the webhook, e.g.
+            ``entry[0].changes[1].value.messages[2]``.
+        reason: Why it was passed over.
+        detail: A readable line saying what was found, e.g.
+            ``timestamp: expected a string of Unix seconds, got 'soon'``.
+    """
+
+    path: str
+    reason: PassedOver
+    detail: str
+
+
+def _events(values: Iterable[IncomingMessage]) -> tuple[IncomingMessage, ...]:
+    return tuple(values)
+
+
+def _skipped(values: Iterable[SkippedItem]) -> tuple[SkippedItem, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class WebhookBatch:
+    """
+    Everything one webhook delivery holds, in the order it holds it.
+
+    Attributes:
+        events: The incoming messages, for the engine.  Meta redelivers
+            webhooks, so an id may come again: the service processes each
+            id once.
+        skipped: The messages, statuses and changes passed over.
+    """
+
+    events: tuple[IncomingMessage, ...] = attrs.field(default=(), converter=_events)
+    skipped: tuple[SkippedItem, ...] = attrs.field(default=(), converter=_skipped)

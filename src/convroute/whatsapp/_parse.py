@@ -1,0 +1,356 @@
+"""
+Reading a Cloud API webhook into the engine's incoming messages.
+
+Strict per message, forgiving per batch: a message that is not shaped as
+documented is passed over with its reason and the rest of the batch is
+read; only a body that is not the Cloud API envelope at all is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final, TypeAlias
+
+from convroute.engine import IncomingMessage
+from convroute.errors import PhoneNumberError, WebhookError
+from convroute.menus._limits import MAX_TEXT_BODY
+from convroute.model import Phone, normalize_phone
+from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
+from convroute.whatsapp._describe import kind_of, shown
+
+
+# No id, name or click id WhatsApp sends comes near this; a longer one is
+# not WhatsApp's, and must not reach the store.
+_MAX_FIELD: Final = MAX_TEXT_BODY
+# Unix seconds up to the year 5138: enough, and int() of it stays cheap.
+_MAX_TIMESTAMP_DIGITS: Final = 11
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# The longest way anybody writes a phone number, spaces and brackets included.
+_MAX_PHONE_TEXT: Final = 64
+_ENVELOPE_OBJECT: Final = "whatsapp_business_account"
+_INTERACTIVE_REPLIES: Final = frozenset({"button_reply", "list_reply"})
+
+_Content: TypeAlias = tuple[str, str | None]
+"""
+What a message says: its text, and the id of the button or row tapped.
+"""
+_Item: TypeAlias = IncomingMessage | SkippedItem
+
+
+class _SkipError(Exception):
+    """
+    A message, or part of one, that cannot be read.
+
+    Raised deep in the readers, caught where the message's path is known.
+    """
+
+    def __init__(self, reason: PassedOver, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookBatch:
+    """
+    Read a Cloud API webhook delivery into incoming messages.
+
+    Every ``messages`` change of every entry is read, in order.  Text
+    messages, reply-button and list-row taps and template quick-reply
+    buttons become `IncomingMessage` events; statuses, other fields,
+    media and unknown types, and malformed messages are passed over, each
+    with its path and reason.  Check the signature first, on the same raw
+    bytes, with `verify_signature`.
+
+    Args:
+        body: The raw request body (UTF-8 JSON), or its text, or the
+            already decoded JSON object.
+
+    Returns:
+        The events and the items passed over.
+
+    Raises:
+        WebhookError: When *body* is not UTF-8 JSON, or not the Cloud API
+            envelope (``object`` ``whatsapp_business_account``, ``entry`` a
+            list).
+    """
+    entries = _entries(_decoded(body) if isinstance(body, bytes | bytearray | str) else body)
+    events: list[IncomingMessage] = []
+    skipped: list[SkippedItem] = []
+    for item in _walk_entries(entries):
+        if isinstance(item, SkippedItem):
+            skipped.append(item)
+        else:
+            events.append(item)
+    return WebhookBatch(events=events, skipped=skipped)
+
+
+def _decoded(body: bytes | bytearray | str) -> Any:
+    if isinstance(body, str):
+        text = body
+    else:
+        try:
+            text = bytes(body).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise WebhookError(f"body: not UTF-8: {error.reason} at byte {error.start}") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise WebhookError(
+            f"body: not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    except RecursionError:
+        raise WebhookError("body: nested too deeply to be a Cloud API webhook") from None
+    except ValueError as error:
+        # Numbers of thousands of digits, and NaN or Infinity.
+        raise WebhookError(f"body: not JSON: {str(error).splitlines()[0]}") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _entries(document: Any) -> Sequence[Any]:
+    if not isinstance(document, Mapping):
+        raise WebhookError(f"body: expected a JSON object, got {kind_of(document)}")
+    kind = document.get("object")
+    if not (isinstance(kind, str) and kind == _ENVELOPE_OBJECT):
+        raise WebhookError(f"object: expected {_ENVELOPE_OBJECT!r}, got {shown(kind)}")
+    entries = document.get("entry")
+    if not isinstance(entries, list | tuple):
+        raise WebhookError(f"entry: expected a list, got {kind_of(entries)}")
+    return entries
+
+
+def _walk_entries(entries: Sequence[Any]) -> Iterator[_Item]:
+    for number, entry in enumerate(entries):
+        path = f"entry[{number}]"
+        if not isinstance(entry, Mapping):
+            yield _malformed(path, f"expected an object, got {kind_of(entry)}")
+            continue
+        changes = entry.get("changes")
+        if not isinstance(changes, list | tuple):
+            yield _malformed(f"{path}.changes", f"expected a list, got {kind_of(changes)}")
+            continue
+        for index, change in enumerate(changes):
+            yield from _walk_change(f"{path}.changes[{index}]", change)
+
+
+def _walk_change(path: str, change: Any) -> Iterator[_Item]:
+    if not isinstance(change, Mapping):
+        yield _malformed(path, f"expected an object, got {kind_of(change)}")
+        return
+    field = change.get("field")
+    if not isinstance(field, str):
+        yield _malformed(f"{path}.field", f"expected text, got {kind_of(field)}")
+        return
+    if field != "messages":
+        yield SkippedItem(path=path, reason=PassedOver.OTHER_FIELD, detail=f"field {shown(field)}")
+        return
+    value = change.get("value")
+    path = f"{path}.value"
+    if not isinstance(value, Mapping):
+        yield _malformed(path, f"expected an object, got {kind_of(value)}")
+        return
+    messages = value.get("messages")
+    if messages is not None:
+        if isinstance(messages, list | tuple):
+            yield from _walk_messages(path, value, messages)
+        else:
+            yield _malformed(f"{path}.messages", f"expected a list, got {kind_of(messages)}")
+    statuses = value.get("statuses")
+    if statuses is not None:
+        if isinstance(statuses, list | tuple):
+            yield from _walk_statuses(f"{path}.statuses", statuses)
+        else:
+            yield _malformed(f"{path}.statuses", f"expected a list, got {kind_of(statuses)}")
+
+
+def _walk_messages(path: str, value: Mapping[Any, Any], messages: Sequence[Any]) -> Iterator[_Item]:
+    try:
+        number = _business_number(value.get("metadata"))
+    except _SkipError as error:
+        for index in range(len(messages)):
+            yield SkippedItem(f"{path}.messages[{index}]", error.reason, error.detail)
+        return
+    names = _profile_names(value.get("contacts"))
+    for index, message in enumerate(messages):
+        try:
+            yield _incoming(message, number, names)
+        except _SkipError as error:
+            yield SkippedItem(f"{path}.messages[{index}]", error.reason, error.detail)
+
+
+def _walk_statuses(path: str, statuses: Sequence[Any]) -> Iterator[_Item]:
+    for index, status in enumerate(statuses):
+        state = status.get("status") if isinstance(status, Mapping) else None
+        detail = f"status {shown(state)}" if isinstance(state, str) else "a status update"
+        yield SkippedItem(path=f"{path}[{index}]", reason=PassedOver.STATUS, detail=detail)
+
+
+def _business_number(metadata: Any) -> Phone:
+    if not isinstance(metadata, Mapping):
+        raise _SkipError(
+            PassedOver.NO_BUSINESS_NUMBER, f"metadata: expected an object, got {kind_of(metadata)}"
+        )
+    try:
+        return _phone(metadata.get("display_phone_number"), "metadata.display_phone_number")
+    except _SkipError as error:
+        raise _SkipError(PassedOver.NO_BUSINESS_NUMBER, error.detail) from None
+
+
+def _profile_names(contacts: Any) -> Mapping[str, str]:
+    # A name only greets a new lead: a contact that cannot be read costs the
+    # message its name, not the message itself.
+    names: dict[str, str] = {}
+    if not isinstance(contacts, list | tuple):
+        return names
+    for contact in contacts:
+        if not isinstance(contact, Mapping):
+            continue
+        wa_id = contact.get("wa_id")
+        profile = contact.get("profile")
+        name = profile.get("name") if isinstance(profile, Mapping) else None
+        if isinstance(wa_id, str) and wa_id and isinstance(name, str):
+            try:
+                names[wa_id] = _text(name, "profile.name")
+            except _SkipError:
+                continue
+    return names
+
+
+def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> IncomingMessage:
+    if not isinstance(message, Mapping):
+        raise _malformed_error(f"expected an object, got {kind_of(message)}")
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        raise _malformed_error(f"type: expected text, got {kind_of(kind)}")
+    read_content = _CONTENT_READERS.get(kind)
+    if read_content is None:
+        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"type {shown(kind)}")
+    text, reply_id = read_content(message)
+    message_id = _text(message.get("id"), "id")
+    if not message_id:
+        raise _malformed_error("id: empty")
+    at = _sent_at(message.get("timestamp"))
+    sender = message.get("from")
+    if sender is None or (isinstance(sender, str) and not sender.strip()):
+        raise _SkipError(
+            PassedOver.NO_SENDER, "from: no phone, perhaps a business-scoped user id instead"
+        )
+    lead = _phone(sender, "from")
+    name = names.get(sender) or None
+    return IncomingMessage(
+        id=message_id,
+        at=at,
+        lead=lead,
+        number=number,
+        text=text,
+        reply_id=reply_id,
+        name=name,
+        ctwa_clid=_click_id(message.get("referral")),
+    )
+
+
+def _text_content(message: Mapping[Any, Any]) -> _Content:
+    return _text(_member(message, "text").get("body"), "text.body", limit=MAX_TEXT_BODY), None
+
+
+def _interactive_content(message: Mapping[Any, Any]) -> _Content:
+    interactive = _member(message, "interactive")
+    kind = interactive.get("type")
+    if not isinstance(kind, str):
+        raise _malformed_error(f"interactive.type: expected text, got {kind_of(kind)}")
+    if kind not in _INTERACTIVE_REPLIES:
+        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"interactive type {shown(kind)}")
+    reply = interactive.get(kind)
+    where = f"interactive.{kind}"
+    if not isinstance(reply, Mapping):
+        raise _malformed_error(f"{where}: expected an object, got {kind_of(reply)}")
+    reply_id = _text(reply.get("id"), f"{where}.id")
+    if not reply_id:
+        raise _malformed_error(f"{where}.id: empty")
+    # The title as text too: a funnel's trigger phrase may be a button title.
+    return _text(reply.get("title"), f"{where}.title", limit=MAX_TEXT_BODY), reply_id
+
+
+def _button_content(message: Mapping[Any, Any]) -> _Content:
+    # A template's quick-reply button: its payload is the button's id.
+    button = _member(message, "button")
+    text = _text(button.get("text"), "button.text", limit=MAX_TEXT_BODY)
+    payload = button.get("payload")
+    reply_id = None if payload is None else _text(payload, "button.payload") or None
+    return text, reply_id
+
+
+_CONTENT_READERS: Final[Mapping[str, Callable[[Mapping[Any, Any]], _Content]]] = {
+    "text": _text_content,
+    "interactive": _interactive_content,
+    "button": _button_content,
+}
+
+
+def _member(message: Mapping[Any, Any], name: str) -> Mapping[Any, Any]:
+    value = message.get(name)
+    if not isinstance(value, Mapping):
+        raise _malformed_error(f"{name}: expected an object, got {kind_of(value)}")
+    return value
+
+
+def _text(value: Any, where: str, *, limit: int = _MAX_FIELD) -> str:
+    if not isinstance(value, str):
+        raise _malformed_error(f"{where}: expected text, got {kind_of(value)}")
+    if len(value) > limit:
+        raise _SkipError(
+            PassedOver.OVERSIZE, f"{where}: {len(value)} characters, more than {limit}"
+        )
+    try:
+        # JSON may escape a lone surrogate; no store could write it back.
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _malformed_error(f"{where}: holds a lone surrogate, which is not text") from None
+    return value
+
+
+def _sent_at(value: Any) -> dt.datetime:
+    if not (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= _MAX_TIMESTAMP_DIGITS
+    ):
+        raise _malformed_error(f"timestamp: expected a string of Unix seconds, got {shown(value)}")
+    # Not fromtimestamp: its range depends on the platform's C library.
+    return _EPOCH + dt.timedelta(seconds=int(value))
+
+
+def _phone(value: Any, where: str) -> Phone:
+    text = _text(value, where)
+    if len(text) > _MAX_PHONE_TEXT:
+        raise _malformed_error(f"{where}: {len(text)} characters, too long for a phone number")
+    try:
+        return normalize_phone(text)
+    except PhoneNumberError as error:
+        raise _malformed_error(f"{where}: {error}") from None
+
+
+def _click_id(referral: Any) -> str | None:
+    if referral is None:
+        return None
+    if not isinstance(referral, Mapping):
+        raise _malformed_error(f"referral: expected an object, got {kind_of(referral)}")
+    click_id = referral.get("ctwa_clid")
+    if click_id is None:
+        return None
+    # An empty click id attributes nothing: Meta must not receive it.
+    return _text(click_id, "referral.ctwa_clid") or None
+
+
+def _malformed_error(detail: str) -> _SkipError:
+    return _SkipError(PassedOver.MALFORMED, detail)
+
+
+def _malformed(path: str, detail: str) -> SkippedItem:
+    return SkippedItem(path=path, reason=PassedOver.MALFORMED, detail=detail)

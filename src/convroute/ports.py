@@ -3,7 +3,8 @@ The ports: what convroute needs of the host's storage and transport.
 
 Each is a `typing.Protocol`; implement it in your CRM, or use the adapters
 in `convroute.adapters` (SQLite) and `convroute.testing` (in memory).  The
-service is the only part of convroute that calls them.
+service is the only part of convroute that calls them.  Datetimes given to
+a store are aware; a naive one is refused with `ValueError`.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ class FunnelRecordRepository(Protocol):
 
     def for_lead(self, phone: Phone) -> Sequence[Transition]:
         """
-        The lead's records, in every funnel.
+        The lead's records, in every funnel, in no particular order.
         """
         ...
 
@@ -177,7 +178,7 @@ class FunnelRecordRepository(Protocol):
 
     def scan(self) -> Iterator[Transition]:
         """
-        Every record, for reports.
+        Every record, for reports, in no particular order.
         """
         ...
 
@@ -221,6 +222,9 @@ class Outbox(Protocol):
     def mark_sent(self, item: str) -> None:
         """
         Record the item as delivered.
+
+        Raises:
+            StoreError: When no item has this id.
         """
         ...
 
@@ -229,7 +233,11 @@ class Outbox(Protocol):
         Record a failed delivery.
 
         The item is pending again, with one attempt more and *error* as its
-        last error.
+        last error.  An item already sent stays sent: another dispatcher
+        delivered it.
+
+        Raises:
+            StoreError: When no item has this id.
         """
         ...
 
@@ -322,7 +330,8 @@ class Store(Protocol):
         It commits when the block ends, and rolls back when the block raises.
 
         Raises:
-            StoreError: When the store cannot be reached or the commit fails.
+            StoreError: When the store cannot be reached, the commit fails,
+                or this thread already has a unit of work open.
         """
         ...
 

@@ -43,9 +43,10 @@ from convroute.engine import (
 )
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import OutboxItem
+from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
-__all__ = ["DispatchReport", "Handled", "Service"]
+__all__ = ["DispatchReport", "Handled", "Service", "WebhookHandled"]
 
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
 """
@@ -84,6 +85,24 @@ class Handled:
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
 
 
+def _handled(values: Iterable[Handled]) -> tuple[Handled, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class WebhookHandled:
+    """
+    What handling one webhook delivery came to.
+
+    Attributes:
+        batch: The delivery as parsed: its messages and what was passed over.
+        handled: One `Handled` per message, in order.
+    """
+
+    batch: WebhookBatch
+    handled: tuple[Handled, ...] = attrs.field(converter=_handled)
+
+
 @attrs.frozen
 class DispatchReport:
     """
@@ -108,6 +127,8 @@ class Service:
         transport: How actions reach the host.
         clock: Gives the current time (aware); the wall clock by default.
         lease: How long a dispatch holds the items it delivers.
+        app_secret: The Meta app's secret; when given, `handle_webhook`
+            refuses deliveries without a valid signature.
     """
 
     def __init__(
@@ -118,12 +139,14 @@ class Service:
         *,
         clock: Callable[[], dt.datetime] = _utc_now,
         lease: dt.timedelta = _DEFAULT_LEASE,
+        app_secret: str | bytes | None = None,
     ) -> None:
         self.engine = config if isinstance(config, Engine) else Engine.from_config(config)
         self.store = store
         self.transport = transport
         self._clock = clock
         self._lease = lease
+        self._app_secret = app_secret
 
     def __repr__(self) -> str:
         return f"Service(store={self.store!r}, transport={self.transport!r})"
@@ -136,13 +159,46 @@ class Service:
         for `dispatch_pending`.
 
         Raises:
-            StoreError: When the store fails; nothing of the event is kept
-                and it may be handled again.
+            StoreError: When the store fails.  While processing, nothing of
+                the event is kept and it may be handled again; while
+                dispatching, the event is processed and its actions wait in
+                the outbox.
         """
         handled = self.process(event)
         if handled.actions:
             self.dispatch_pending()
         return handled
+
+    def handle_webhook(self, raw_body: bytes, signature: str | None = None) -> WebhookHandled:
+        """
+        Handle one Cloud API webhook delivery, then deliver the outbox.
+
+        Each message is its own unit of work: one that fails leaves the
+        others done, and Meta's redelivery of the whole batch changes
+        nothing for the messages already processed.
+
+        Args:
+            raw_body: The request body, as received: the signature is over
+                these bytes.
+            signature: The ``X-Hub-Signature-256`` header; checked when the
+                service has an app secret.
+
+        Returns:
+            The parsed batch and what each message came to.
+
+        Raises:
+            WebhookError: When the signature does not match, or the body is
+                not a Cloud API webhook.
+            StoreError: When the store fails; messages before the failing
+                one stay processed.
+        """
+        if self._app_secret is not None:
+            verify_signature(raw_body, signature, self._app_secret)
+        batch = parse_webhook(raw_body)
+        handled = [self.process(event) for event in batch.events]
+        if any(one.actions for one in handled):
+            self.dispatch_pending()
+        return WebhookHandled(batch=batch, handled=handled)
 
     def process(self, event: Event) -> Handled:
         """

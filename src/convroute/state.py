@@ -126,7 +126,7 @@ class OutboxItem:
             contract (``type`` and ``event`` included).
         created_at: When the action was written.
         status: Delivered or not.
-        attempts: How many deliveries were tried.
+        attempts: How many deliveries failed.
         last_error: Why the last try failed, if it did.
         claimed_until: While a dispatcher delivers the item, when its claim
             lapses; another dispatcher leaves it alone until then.

@@ -1,0 +1,146 @@
+"""
+The private cattrs converter that turns stored values into JSON and back.
+
+Stores keep whole frozen values (conversations with their menus, funnel
+records, opportunities, turn records, users, outbox items); the columns a
+store queries on sit beside the JSON.  Datetimes are ISO 8601 strings with
+their offset (``2026-11-02T09:30:00+05:30``), so a value comes back exactly
+as it went in: ``structure(unstructure(value), type(value)) == value``.
+
+The converter is its own, never cattrs' global one, and strict about the
+basic types: a stored value of the wrong type is bad state, not something
+to coerce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import cattrs
+
+from convroute.errors import StoreError
+
+
+__all__ = ["dumps", "loads", "structure", "unstructure"]
+
+_T = TypeVar("_T")
+
+
+def unstructure(value: object) -> Any:
+    """
+    Turn a stored value into JSON-ready values: dicts, lists, strings, numbers.
+
+    Args:
+        value: A frozen value, e.g. a `Conversation`.
+
+    Returns:
+        Its JSON-ready form.
+    """
+    return _CONVERTER.unstructure(value)
+
+
+def structure(data: Any, cls: type[_T]) -> _T:
+    """
+    Build a stored value back from its JSON-ready form.
+
+    Args:
+        data: What `unstructure` gave.
+        cls: The value's class.
+
+    Returns:
+        The value.
+
+    Raises:
+        StoreError: When *data* is not a valid *cls*.
+    """
+    try:
+        return _CONVERTER.structure(data, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        problems = "; ".join(cattrs.transform_error(exc))
+        raise StoreError(f"a stored {cls.__name__} cannot be read: {problems}") from exc
+
+
+def dumps(value: object) -> str:
+    """
+    Write a stored value as compact JSON text.
+
+    Args:
+        value: A frozen value.
+
+    Returns:
+        JSON text; `loads` reads it back.
+    """
+    return json.dumps(_CONVERTER.unstructure(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str, cls: type[_T]) -> _T:
+    """
+    Read a stored value from the JSON text `dumps` wrote.
+
+    Args:
+        text: The JSON text.
+        cls: The value's class.
+
+    Returns:
+        The value.
+
+    Raises:
+        StoreError: When *text* is not JSON of a valid *cls*.
+    """
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"a stored {cls.__name__} is not JSON: {exc}") from exc
+    return structure(data, cls)
+
+
+def _describe(value: object) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _structure_datetime(value: object, _: type) -> dt.datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 datetime, not {_describe(value)}")
+    return dt.datetime.fromisoformat(value)
+
+
+def _unstructure_datetime(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {_describe(value)}")
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, not {_describe(value)}")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, not {_describe(value)}")
+    return value
+
+
+def _make_converter() -> cattrs.Converter:
+    # Extra keys are passed over: a value written by a later version with
+    # one more optional field still reads.  Sequences and mappings come out
+    # as lists and dicts, whatever read-only form the value holds them in.
+    converter = cattrs.Converter(unstruct_collection_overrides={Sequence: list, Mapping: dict})
+    converter.register_structure_hook(dt.datetime, _structure_datetime)
+    converter.register_unstructure_hook(dt.datetime, _unstructure_datetime)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, _structure_bool)
+    return converter
+
+
+_CONVERTER = _make_converter()

@@ -1,0 +1,46 @@
+"""
+Datetimes as the stores compare them: aware, and as integers for SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def require_aware(value: dt.datetime, name: str) -> dt.datetime:
+    """
+    Refuse a naive datetime given to a store method.
+
+    Args:
+        value: The datetime.
+        name: The argument's name, for the message.
+
+    Returns:
+        *value*.
+
+    Raises:
+        ValueError: When *value* has no time zone.
+    """
+    if value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (with a time zone): {value}")
+    return value
+
+
+def to_micros(value: dt.datetime) -> int:
+    """
+    The microseconds from the Unix epoch to *value*, exactly.
+
+    SQLite compares these integers in the order of the instants, whatever
+    offsets the datetimes were written with; ISO text would not sort so.
+
+    Args:
+        value: An aware datetime.
+
+    Returns:
+        Whole microseconds since 1970-01-01T00:00:00Z.
+    """
+    return (value - _EPOCH) // _MICROSECOND

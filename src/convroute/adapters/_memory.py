@@ -1,0 +1,341 @@
+"""
+The in-memory store's units of work and repositories.
+
+`convroute.testing.MemoryStore` is the public face; the state and the undo
+journal are in `_memory_state`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import threading
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Self
+
+import attrs
+
+from convroute.adapters._instants import require_aware, to_micros
+from convroute.adapters._memory_state import Held, Journal, MemoryState
+from convroute.errors import StoreError
+from convroute.funnel import Transition
+from convroute.model import Lead, Opportunity, Phone, User
+from convroute.routing import TurnRecord
+from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
+
+
+class MemoryUnit:
+    """
+    One unit of work of a `MemoryStore`: holds the store's lock throughout.
+    """
+
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+        self._journal = Journal()
+        self._open = False
+        self._ended = False
+        self.leads = _Leads(self)
+        self.opportunities = _Opportunities(self)
+        self.conversations = _Conversations(self)
+        self.turns = _Turns(self)
+        self.users = _Users(self)
+        self.funnel_records = _FunnelRecords(self)
+        self.processed = _Processed(self)
+        self.outbox = _Outbox(self)
+
+    def __enter__(self) -> Self:
+        if self._ended or self._open:
+            raise StoreError("a unit of work is used once: open a new one with unit_of_work()")
+        state = self._state
+        # The lock is not reentrant: a nested unit in the same thread would
+        # wait for itself forever, so it is refused instead.
+        if state.owner == threading.get_ident():
+            raise StoreError(
+                "a unit of work is already open in this thread: finish it before opening another"
+            )
+        state.lock.acquire()
+        state.owner = threading.get_ident()
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        state = self._state
+        try:
+            if exc_type is None:
+                state.committed += 1
+            else:
+                self._journal.undo()
+                state.rolled_back += 1
+        finally:
+            self._open = False
+            self._ended = True
+            state.owner = None
+            state.lock.release()
+
+    def begin_write(self) -> tuple[MemoryState, Journal]:
+        """
+        The state and the journal, once the unit is known to be open.
+
+        Raises:
+            StoreError: When the unit is not open.
+        """
+        if not self._open:
+            raise StoreError(
+                "this unit of work is not open: use its repositories inside "
+                "`with store.unit_of_work() as uow:`"
+            )
+        return self._state, self._journal
+
+    def state(self) -> MemoryState:
+        """
+        The state, once the unit is known to be open.
+
+        Raises:
+            StoreError: When the unit is not open.
+        """
+        return self.begin_write()[0]
+
+
+class _Repository:
+    __slots__ = ("_unit",)
+
+    def __init__(self, unit: MemoryUnit) -> None:
+        self._unit = unit
+
+
+class _Leads(_Repository):
+    __slots__ = ()
+
+    def get(self, phone: Phone) -> Lead | None:
+        return self._unit.state().leads.get(phone)
+
+    def save(self, lead: Lead) -> None:
+        state, journal = self._unit.begin_write()
+        journal.put(state.leads, lead.phone, lead)
+
+
+class _Opportunities(_Repository):
+    __slots__ = ()
+
+    def for_lead(self, phone: Phone) -> Sequence[Opportunity]:
+        return tuple(self._unit.state().opportunities.get(phone, {}).values())
+
+    def save(self, lead: Phone, opportunity: Opportunity) -> None:
+        state, journal = self._unit.begin_write()
+        mine = state.opportunities.get(lead)
+        if mine is None:
+            mine = {}
+            journal.put(state.opportunities, lead, mine)
+        # Replacing a key keeps its place in a dict: first-saved order.
+        journal.put(mine, opportunity.id, opportunity)
+
+
+class _Conversations(_Repository):
+    __slots__ = ()
+
+    def get(self, lead: Phone, number: Phone) -> Conversation | None:
+        return self._unit.state().conversations.get((lead, number))
+
+    def save(self, conversation: Conversation) -> None:
+        state, journal = self._unit.begin_write()
+        key = (conversation.lead, conversation.number)
+        old = state.conversations.get(key)
+        if old is not None:
+            _unindex(state, journal, old)
+        _index(state, journal, conversation)
+        journal.put(state.conversations, key, conversation)
+
+    def open_counts(self, users: Collection[str], since: dt.datetime) -> Mapping[str, int]:
+        since_held = (to_micros(require_aware(since, "since")),)
+        state = self._unit.state()
+        counts = {}
+        for user in dict.fromkeys(users):
+            held = state.by_assignee.get(user)
+            if held:
+                # A 1-tuple sorts before every longer tuple it begins: the
+                # first entry at or after since.
+                count = len(held) - bisect.bisect_left(held, since_held)
+                if count:
+                    counts[user] = count
+        return counts
+
+
+def _held(conversation: Conversation) -> tuple[str, Held] | None:
+    if conversation.status != ConversationStatus.ASSIGNED or conversation.assignee is None:
+        return None
+    entry = (to_micros(conversation.last_message_at), conversation.lead, conversation.number)
+    return conversation.assignee, entry
+
+
+def _index(state: MemoryState, journal: Journal, conversation: Conversation) -> None:
+    found = _held(conversation)
+    if found is None:
+        return
+    assignee, entry = found
+    held = state.by_assignee.get(assignee)
+    if held is None:
+        held = []
+        journal.put(state.by_assignee, assignee, held)
+    bisect.insort(held, entry)
+    journal.on_undo(lambda: held.pop(bisect.bisect_left(held, entry)))
+
+
+def _unindex(state: MemoryState, journal: Journal, conversation: Conversation) -> None:
+    found = _held(conversation)
+    if found is None:
+        return
+    assignee, entry = found
+    held = state.by_assignee[assignee]
+    del held[bisect.bisect_left(held, entry)]
+    journal.on_undo(lambda: bisect.insort(held, entry))
+
+
+class _Turns(_Repository):
+    __slots__ = ()
+
+    def all(self) -> Mapping[str, TurnRecord]:
+        return dict(self._unit.state().turns)
+
+    def save(self, record: TurnRecord) -> None:
+        state, journal = self._unit.begin_write()
+        journal.put(state.turns, record.pool, record)
+
+
+class _Users(_Repository):
+    __slots__ = ()
+
+    def all(self) -> Mapping[str, User]:
+        return dict(self._unit.state().users)
+
+    def presence(self) -> Mapping[str, bool]:
+        return dict(self._unit.state().presence)
+
+    def save(self, user: User) -> None:
+        state, journal = self._unit.begin_write()
+        journal.put(state.users, user.id, user)
+
+    def set_presence(self, user: str, available: bool) -> None:
+        state, journal = self._unit.begin_write()
+        journal.put(state.presence, user, available)
+
+
+class _FunnelRecords(_Repository):
+    __slots__ = ()
+
+    def for_lead(self, phone: Phone) -> Sequence[Transition]:
+        state = self._unit.state()
+        return tuple(state.records[record] for record in state.records_by_lead.get(phone, ()))
+
+    def get(self, transition: str) -> Transition | None:
+        return self._unit.state().records.get(transition)
+
+    def add(self, transition: Transition) -> None:
+        state, journal = self._unit.begin_write()
+        if transition.id in state.records:
+            return
+        journal.put(state.records, transition.id, transition)
+        mine = state.records_by_lead.get(transition.lead)
+        if mine is None:
+            mine = {}
+            journal.put(state.records_by_lead, transition.lead, mine)
+        journal.put(mine, transition.id, None)
+
+    def remove(self, transitions: Collection[str]) -> None:
+        state, journal = self._unit.begin_write()
+        for transition in transitions:
+            record = state.records.get(transition)
+            if record is not None:
+                journal.pop(state.records, transition)
+                journal.pop(state.records_by_lead[record.lead], transition)
+
+    def scan(self) -> Iterator[Transition]:
+        # A snapshot: the caller may write records while it reads them.
+        return iter(tuple(self._unit.state().records.values()))
+
+
+class _Processed(_Repository):
+    __slots__ = ()
+
+    def claim(self, event: str, at: dt.datetime) -> bool:
+        require_aware(at, "at")
+        state, journal = self._unit.begin_write()
+        if event in state.processed:
+            return False
+        journal.put(state.processed, event, at)
+        return True
+
+
+class _Outbox(_Repository):
+    __slots__ = ()
+
+    def add(self, items: Sequence[OutboxItem]) -> None:
+        state, journal = self._unit.begin_write()
+        for item in items:
+            if item.id in state.outbox:
+                continue
+            journal.put(state.outbox, item.id, item)
+            journal.put(state.outbox_order, item.id, next(state.serial))
+            if item.status == OutboxStatus.PENDING:
+                journal.put(state.pending, item.id, None)
+
+    def claim(self, limit: int, now: dt.datetime, until: dt.datetime) -> Sequence[OutboxItem]:
+        require_aware(now, "now")
+        require_aware(until, "until")
+        state, journal = self._unit.begin_write()
+        if limit <= 0:
+            return ()
+        free = [
+            item
+            for item in map(state.outbox.__getitem__, state.pending)
+            if item.claimed_until is None or item.claimed_until <= now
+        ]
+        order = state.outbox_order
+        taken = heapq.nsmallest(limit, free, key=lambda item: (item.created_at, order[item.id]))
+        claimed = tuple(attrs.evolve(item, claimed_until=until) for item in taken)
+        for item in claimed:
+            journal.put(state.outbox, item.id, item)
+        return claimed
+
+    def mark_sent(self, item: str) -> None:
+        state, journal = self._unit.begin_write()
+        stored = _known(state, item)
+        sent = attrs.evolve(stored, status=OutboxStatus.SENT, claimed_until=None)
+        journal.put(state.outbox, item, sent)
+        journal.pop(state.pending, item)
+
+    def release(self, item: str, error: str) -> None:
+        state, journal = self._unit.begin_write()
+        stored = _known(state, item)
+        if stored.status == OutboxStatus.SENT:
+            # Another dispatcher delivered it after this one's claim lapsed.
+            return
+        released = attrs.evolve(
+            stored,
+            status=OutboxStatus.PENDING,
+            attempts=stored.attempts + 1,
+            last_error=error,
+            claimed_until=None,
+        )
+        journal.put(state.outbox, item, released)
+
+    def items(self) -> Sequence[OutboxItem]:
+        state = self._unit.state()
+        order = state.outbox_order
+        return tuple(
+            sorted(state.outbox.values(), key=lambda item: (item.created_at, order[item.id]))
+        )
+
+
+def _known(state: MemoryState, item: str) -> OutboxItem:
+    try:
+        return state.outbox[item]
+    except KeyError:
+        raise StoreError(f"no outbox item has the id {item!r}") from None

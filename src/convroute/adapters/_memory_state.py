@@ -1,0 +1,131 @@
+"""
+The in-memory store's state, and the journal that undoes a unit's writes.
+
+Every write of a unit of work goes through a `Journal` that remembers what
+it replaced, so that rolling a unit back costs as much as the unit wrote,
+never a copy of the whole state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+
+from collections.abc import Callable, MutableMapping
+from typing import Any, Final
+
+from convroute.funnel import Transition
+from convroute.model import Lead, Opportunity, Phone, User
+from convroute.routing import TurnRecord
+from convroute.state import Conversation, OutboxItem
+
+
+__all__ = ["Held", "Journal", "MemoryState"]
+
+_ABSENT: Final = object()
+
+Held = tuple[int, Phone, Phone]
+"""
+An assigned conversation as the assignee's index holds it: the microseconds
+of its last message since the epoch, its lead, its number.
+"""
+
+
+class Journal:
+    """
+    What the writes of one unit of work replaced, to undo them.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        # (table, key, old value), or (None, undo function, None) for writes
+        # that are not to a mapping.
+        self._entries: list[tuple[MutableMapping[Any, Any] | None, Any, Any]] = []
+
+    def put(self, table: MutableMapping[Any, Any], key: object, value: object) -> None:
+        """
+        Set ``table[key]``, remembering what was there.
+        """
+        self._entries.append((table, key, table.get(key, _ABSENT)))
+        table[key] = value
+
+    def pop(self, table: MutableMapping[Any, Any], key: object) -> None:
+        """
+        Remove *key* from *table* if it is there, remembering its value.
+        """
+        old = table.pop(key, _ABSENT)
+        if old is not _ABSENT:
+            self._entries.append((table, key, old))
+
+    def on_undo(self, undo: Callable[[], object]) -> None:
+        """
+        Call *undo* when the unit is undone, in its turn among the writes.
+        """
+        self._entries.append((None, undo, None))
+
+    def undo(self) -> None:
+        """
+        Undo every write, latest first.
+        """
+        for table, key, old in reversed(self._entries):
+            if table is None:
+                key()
+            elif old is _ABSENT:
+                del table[key]
+            else:
+                table[key] = old
+        self._entries.clear()
+
+
+class MemoryState:
+    """
+    Everything a `MemoryStore` holds, and the lock of its units of work.
+    """
+
+    __slots__ = (
+        "by_assignee",
+        "committed",
+        "conversations",
+        "leads",
+        "lock",
+        "opportunities",
+        "outbox",
+        "outbox_order",
+        "owner",
+        "pending",
+        "presence",
+        "processed",
+        "records",
+        "records_by_lead",
+        "rolled_back",
+        "serial",
+        "turns",
+        "users",
+    )
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: int | None = None
+        self.committed = 0
+        self.rolled_back = 0
+        self.leads: dict[Phone, Lead] = {}
+        self.opportunities: dict[Phone, dict[str, Opportunity]] = {}
+        self.conversations: dict[tuple[Phone, Phone], Conversation] = {}
+        # The assigned conversations of each user, sorted by the instant of
+        # their last message: open_counts counts these by bisection, rather
+        # than reading every conversation a user was ever assigned.
+        self.by_assignee: dict[str, list[Held]] = {}
+        self.turns: dict[str, TurnRecord] = {}
+        self.users: dict[str, User] = {}
+        self.presence: dict[str, bool] = {}
+        self.records: dict[str, Transition] = {}
+        self.records_by_lead: dict[Phone, dict[str, None]] = {}
+        self.processed: dict[str, dt.datetime] = {}
+        self.outbox: dict[str, OutboxItem] = {}
+        # Insertion numbers break ties of created_at; a rollback that puts an
+        # item back must not change its place, so they are kept apart.
+        self.outbox_order: dict[str, int] = {}
+        self.pending: dict[str, None] = {}
+        self.serial = itertools.count()

@@ -1,0 +1,189 @@
+"""
+The SQLite store's schema, the steps that build it, and how a file is opened.
+
+The schema's version is the file's ``PRAGMA user_version``: the number of
+migration steps applied.  Opening a file applies the steps it lacks, in
+order, in one ``BEGIN IMMEDIATE`` transaction that reads the version again
+once it holds the write lock, so two processes opening the same new file
+build it once.  A step is never edited once released; a change is a new
+step at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from collections.abc import Sequence
+
+from convroute.errors import StoreError
+
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "connect", "migrate"]
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the tables.  Each keeps the whole value as JSON (`data`, through the
+    # codec) beside the columns the store looks it up or filters by.
+    (
+        "CREATE TABLE leads (phone TEXT PRIMARY KEY, data TEXT NOT NULL)",
+        # seq keeps each lead's opportunities in first-saved order; an upsert
+        # keeps a row's seq.
+        """
+        CREATE TABLE opportunities (
+            seq INTEGER PRIMARY KEY,
+            lead TEXT NOT NULL,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (lead, id)
+        )
+        """,
+        """
+        CREATE TABLE conversations (
+            lead TEXT NOT NULL,
+            number TEXT NOT NULL,
+            status TEXT NOT NULL,
+            assignee TEXT,
+            last_message_at INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (lead, number)
+        )
+        """,
+        "CREATE TABLE turns (pool TEXT PRIMARY KEY, data TEXT NOT NULL)",
+        "CREATE TABLE users (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+        "CREATE TABLE presence (user TEXT PRIMARY KEY, available INTEGER NOT NULL)",
+        """
+        CREATE TABLE funnel_records (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            lead TEXT NOT NULL,
+            data TEXT NOT NULL
+        )
+        """,
+        "CREATE TABLE processed_events (id TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+        # Datetimes the store compares are integers (microseconds since the
+        # epoch): ISO text with offsets does not sort in time order.
+        """
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            claimed_until INTEGER,
+            data TEXT NOT NULL
+        )
+        """,
+    ),
+    # 2: the indexes of the queries that filter rather than look up a key.
+    (
+        "CREATE INDEX conversations_open ON conversations (status, assignee, last_message_at)",
+        "CREATE INDEX funnel_records_lead ON funnel_records (lead, seq)",
+        "CREATE INDEX outbox_pending ON outbox (status, created_at, seq)",
+    ),
+)
+"""
+The migration steps, oldest first; step *n* takes a file to version *n*.
+"""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""
+The version a file has once every step is applied.
+"""
+
+
+def connect(path: str, timeout: float) -> sqlite3.Connection:
+    """
+    Open a connection to *path* with the store's settings, schema up to date.
+
+    Autocommit mode (the store issues ``BEGIN IMMEDIATE`` and ``COMMIT``
+    itself), write-ahead logging, ``synchronous=NORMAL`` (durable at each
+    checkpoint, never corrupt), and a busy timeout of *timeout* seconds.
+
+    Args:
+        path: The database file.
+        timeout: How long to wait for another writer's lock, in seconds.
+
+    Returns:
+        The connection, for this thread only.
+
+    Raises:
+        sqlite3.Error: When the file cannot be opened or upgraded.
+        StoreError: When the file's schema is newer than this convroute's.
+    """
+    connection = sqlite3.connect(
+        path, timeout=timeout, isolation_level=None, check_same_thread=True
+    )
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        _use_wal(connection, timeout)
+        connection.execute("PRAGMA synchronous = NORMAL")
+        migrate(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _use_wal(connection: sqlite3.Connection, timeout: float) -> None:
+    # Persistent in the file: only the first connection changes it.  A file
+    # system without shared memory keeps its rollback journal, slower but
+    # just as safe.  Switching needs a lock SQLite will not wait for (no
+    # busy handler: it could deadlock), so a new file opened by two
+    # connections at once makes one of them retry here.
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.05)
+        else:
+            return
+
+
+def migrate(connection: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIGRATIONS) -> None:
+    """
+    Apply the migration steps the file lacks, in one transaction.
+
+    Args:
+        connection: A connection in autocommit mode.
+        steps: The steps to bring the file to; all of them but in tests.
+
+    Raises:
+        sqlite3.Error: When a step fails; the file keeps its version.
+        StoreError: When the file's version is newer than the steps know.
+    """
+    target = len(steps)
+    if _version(connection) == target:
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have
+        # upgraded the file since.
+        _apply(connection, steps, _version(connection))
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+
+
+def _apply(connection: sqlite3.Connection, steps: Sequence[Sequence[str]], version: int) -> None:
+    target = len(steps)
+    if version > target:
+        raise StoreError(
+            f"the database has schema version {version}, newer than this convroute "
+            f"knows ({target}): upgrade convroute to open it"
+        )
+    for step in steps[version:]:
+        for statement in step:
+            connection.execute(statement)
+    connection.execute(f"PRAGMA user_version = {target}")
+
+
+def _version(connection: sqlite3.Connection) -> int:
+    row = connection.execute("PRAGMA user_version").fetchone()
+    return int(row[0])

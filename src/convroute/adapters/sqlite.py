@@ -1,0 +1,141 @@
+"""
+`SQLiteStore`: convroute's state in one SQLite file, the embedded default.
+
+Standard library ``sqlite3`` only.  Each thread gets its own connection;
+each unit of work is one ``BEGIN IMMEDIATE`` transaction, so units never
+interleave, also across processes sharing the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Self
+
+from convroute.adapters._sqlite_schema import SCHEMA_VERSION, connect
+from convroute.adapters._sqlite_unit import SQLiteUnit
+from convroute.errors import StoreError
+from convroute.ports import UnitOfWork
+
+
+__all__ = ["SQLiteStore"]
+
+# Names sqlite3 reads as a database of the connection's own: with one
+# connection per thread, each thread would see a different, empty one.
+_PRIVATE_DATABASES = frozenset({"", ":memory:"})
+
+
+class SQLiteStore:
+    """
+    A store in one SQLite file: `convroute.ports.Store`.
+
+    The file is created, or upgraded to the current schema, when the store
+    opens it; its settings are write-ahead logging and
+    ``synchronous=NORMAL``.  Each thread that uses the store gets its own
+    connection; each unit of work is one ``BEGIN IMMEDIATE`` transaction
+    (taken when the ``with`` block begins, committed when it ends, rolled
+    back when it raises), so units never interleave, whether they run in
+    threads of one process or in several processes sharing the file.  A
+    unit that waits longer than *timeout* for another's lock fails with
+    `StoreError`, as does any other SQLite failure.
+
+        >>> import pathlib, tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> with SQLiteStore(pathlib.Path(folder.name) / "state.db") as store:
+        ...     with store.unit_of_work() as uow:
+        ...         uow.users.set_presence("u-asha", True)
+        >>> folder.cleanup()
+
+    Args:
+        path: The database file; created when missing.  ``":memory:"`` is
+            refused: each thread's connection would hold its own database
+            (use `convroute.testing.MemoryStore`).
+        timeout: How long a unit of work waits for another's write lock, in
+            seconds.
+
+    Raises:
+        StoreError: When the file cannot be opened, is not a database, or
+            has a schema newer than this convroute knows.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+        self._path = os.fspath(path)
+        if self._path in _PRIVATE_DATABASES:
+            raise StoreError(
+                f"SQLiteStore needs a file, not {self._path!r}: each thread's connection "
+                "would get a database of its own; use convroute.testing.MemoryStore instead"
+            )
+        self._timeout = timeout
+        self._local = threading.local()
+        # Open this thread's connection now, so that a bad path fails here
+        # rather than at the first event.
+        self._connection()
+
+    @property
+    def path(self) -> str:
+        """
+        The database file.
+        """
+        return self._path
+
+    @property
+    def schema_version(self) -> int:
+        """
+        The schema version this store writes, the file's ``user_version``.
+        """
+        return SCHEMA_VERSION
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """
+        Open a unit of work on this thread's connection.
+
+        Returns:
+            A context manager giving the repositories: commits when the
+            block ends, rolls back when it raises.
+
+        Raises:
+            StoreError: When the connection cannot be opened, or (on
+                entering) when the write lock is not had within the
+                timeout or this thread has a unit open already.
+        """
+        return SQLiteUnit(self._connection(), self._path)
+
+    def close(self) -> None:
+        """
+        Close this thread's connection; using the store again reopens one.
+
+        Each thread that used the store closes its own connection: sqlite3
+        connections belong to the thread that opened them.
+        """
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            self._local.connection = None
+            connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self._path!r}, timeout={self._timeout!r})"
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                connection = connect(self._path, self._timeout)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the SQLite store {self._path!r}: {exc}") from exc
+            self._local.connection = connection
+        return connection

@@ -1,0 +1,49 @@
+import datetime as dt
+import pathlib
+
+import pytest
+
+from convroute.config import load_config
+from convroute.engine import IncomingMessage
+from convroute.model import Phone
+from convroute.service import Service
+from convroute.testing import MemoryStore, RecordingTransport
+
+
+CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+LEAD = Phone("919800000001")
+NUMBER = Phone("918040001234")
+AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def make_store(kind, tmp_path):
+    if kind == "memory":
+        return MemoryStore()
+    from convroute.adapters import SQLiteStore
+
+    return SQLiteStore(tmp_path / "convroute.db")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request, tmp_path):
+    made = make_store(request.param, tmp_path)
+    yield made
+    close = getattr(made, "close", None)
+    if close is not None:
+        close()
+
+
+@pytest.fixture
+def transport():
+    return RecordingTransport()
+
+
+@pytest.fixture
+def service(store, transport):
+    return Service(CONFIG, store, transport, clock=lambda: AT)
+
+
+def message(ident, minutes=0, lead=LEAD, number=NUMBER, **kwargs):
+    return IncomingMessage(
+        id=ident, at=AT + dt.timedelta(minutes=minutes), lead=lead, number=number, **kwargs
+    )

@@ -1,0 +1,172 @@
+"""
+The SQLite store's codec: stored values to JSON-ready values and back, exactly.
+"""
+
+import datetime as dt
+import json
+import types
+
+import cattrs
+import pytest
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from convroute.adapters import _codec
+from convroute.errors import StoreError
+from convroute.funnel import Cause, Transition
+from convroute.menus import Menu, MenuKind, MenuOption, OptionKind, build_first_response
+from convroute.model import Lead, Opportunity, Phone, User
+from convroute.routing import TurnRecord
+from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
+from funnel_strategies import aware_datetimes, funnel_records
+from menu_strategies import menu_numbers
+from strategies import leads, opportunities, users
+
+
+IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
+AT = dt.datetime(2026, 11, 2, 14, 30, tzinfo=IST)
+LEAD = Phone("919800000001")
+NUMBER = Phone("918040001234")
+MENU = Menu(
+    kind=MenuKind.FIRST_RESPONSE,
+    layout="list",
+    body="Which course?",
+    options=[
+        MenuOption(id="p-ai", title="AI", kind=OptionKind.PRODUCT, key="AI", description="PG"),
+        MenuOption(id="other", title="Other queries", kind=OptionKind.OTHER_QUERIES),
+    ],
+    list_button="Courses",
+    header="Hello Ravi",
+    footer="Reply any time",
+    left_out=["o-9"],
+)
+VALUES = [
+    MENU,
+    Conversation(
+        lead=LEAD,
+        number=NUMBER,
+        status=ConversationStatus.MENU,
+        last_message_at=AT,
+        menu=MENU,
+        menu_sent_at=AT.astimezone(dt.UTC),
+        product="AI",
+        reprompts=1,
+    ),
+    Transition(
+        id="tr-1",
+        lead=LEAD,
+        funnel="Sales",
+        from_stage=None,
+        to_stage="Enquiry",
+        at=AT,
+        cause=Cause.TRIGGER,
+        source="Instagram",
+        number=NUMBER,
+        ctwa_clid="ARAkLkA8rmlFeiCktEJQ",
+    ),
+    Opportunity(
+        id="o-1",
+        type="Postgraduate Course",
+        name="PG AI 2027",
+        fields={"Course": "AI"},
+        owner="u-asha",
+        stage="Applied",
+        updated_at=AT,
+    ),
+    Opportunity(id="o-2", type="Loan", updated_at=dt.datetime(2026, 11, 2, 9, 0)),  # noqa: DTZ001
+    TurnRecord(pool="chat_group:AI", assigned=("u-ravi", "u-asha")),
+    User(id="u-asha", name="Asha Rao", admin=True, max_open_conversations=25),
+    Lead(phone=LEAD, name="Ravi", owner="u-asha"),
+    OutboxItem(
+        id="act-1",
+        event="wamid.1",
+        type="send",
+        body={"type": "send", "event": "wamid.1", "to": LEAD, "buttons": [1, 2.5, None, True]},
+        created_at=AT,
+        status=OutboxStatus.SENT,
+        attempts=2,
+        last_error="HTTP 503",
+        claimed_until=AT + dt.timedelta(minutes=5),
+    ),
+]
+
+
+class TestRoundTrip:
+    @pytest.mark.parametrize("value", VALUES, ids=lambda value: type(value).__name__)
+    def test_structure_undoes_unstructure(self, value):
+        """Every stored type comes back equal from its JSON-ready form and from JSON text."""
+        data = json.loads(json.dumps(_codec.unstructure(value)))
+
+        assert value == _codec.structure(data, type(value))
+        assert value == _codec.loads(_codec.dumps(value), type(value))
+
+    @given(menu=st.tuples(menu_numbers(), leads([])).map(lambda d: build_first_response(*d)))
+    def test_any_menu(self, menu):
+        """Any menu the builders make comes back equal."""
+        assert menu == _codec.loads(_codec.dumps(menu), Menu)
+
+    @given(
+        drawn=funnel_records(),
+        opportunity=opportunities(["u-asha"]),
+        user=users(),
+        at=aware_datetimes(),
+    )
+    def test_records_opportunities_users(self, drawn, opportunity, user, at):
+        """Funnel records, opportunities and users of any content come back equal."""
+        values = [*drawn[1], opportunity, user, TurnRecord(pool="admin", assigned=(user.id,))]
+        values.append(Conversation(lead=LEAD, number=NUMBER, status="assigned", last_message_at=at))
+
+        assert values == [_codec.loads(_codec.dumps(v), type(v)) for v in values]
+
+
+class TestForm:
+    def test_datetimes_are_iso_text_with_their_offset(self):
+        """An aware datetime is written in ISO 8601 with its own offset."""
+        data = _codec.unstructure(VALUES[1])
+
+        assert ("2026-11-02T14:30:00+05:30", "2026-11-02T09:00:00+00:00") == (
+            data["last_message_at"],
+            data["menu_sent_at"],
+        )
+
+    def test_read_only_fields_come_back_read_only(self):
+        """Opportunity fields are written as a plain object and read back as a read-only mapping."""
+        data = _codec.unstructure(VALUES[3])
+        back = _codec.structure(data, Opportunity)
+
+        assert ({"Course": "AI"}, types.MappingProxyType) == (data["fields"], type(back.fields))
+
+    def test_the_converter_is_private(self):
+        """The codec never touches cattrs' global converter."""
+        assert _codec._CONVERTER is not cattrs.global_converter
+
+
+class TestBadData:
+    @pytest.mark.parametrize(
+        ("data", "cls"),
+        [
+            ({"id": "u-1", "name": "Asha", "admin": "false"}, User),
+            ({"id": "u-1", "name": 5}, User),
+            ({"pool": "admin", "assigned": ["u-1", 2]}, TurnRecord),
+            ({"phone": LEAD, "name": "Ravi", "owner": 7}, Lead),
+        ],
+        ids=["bool-as-text", "number-as-text", "number-in-tuple", "number-as-optional-text"],
+    )
+    def test_wrong_types_are_not_coerced(self, data, cls):
+        """A stored value of the wrong type is a StoreError, never coerced."""
+        with pytest.raises(StoreError, match="cannot be read"):
+            _codec.structure(data, cls)
+
+    def test_naive_text_for_an_aware_field_is_refused(self):
+        """A datetime without its offset where one is required is a StoreError."""
+        data = _codec.unstructure(VALUES[-1])
+        data["created_at"] = "2026-11-02T09:00:00"
+
+        with pytest.raises(StoreError, match="OutboxItem"):
+            _codec.structure(data, OutboxItem)
+
+    def test_text_that_is_not_json(self):
+        """Text that is not JSON is a StoreError naming the type."""
+        with pytest.raises(StoreError, match="stored Lead is not JSON"):
+            _codec.loads("{'phone': 1}", Lead)

@@ -1,0 +1,170 @@
+"""
+The store contract for the outbox: adding, claiming, leases, delivery outcomes.
+"""
+
+import datetime as dt
+
+import attrs
+import pytest
+
+from convroute.errors import StoreError
+from convroute.state import OutboxItem, OutboxStatus
+
+
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+LEASE = dt.timedelta(minutes=5)
+
+
+def item(ident, minutes=0, **more):
+    body = {"type": "send", "event": "wamid.1", "message": {"text": {"body": "Hello"}}}
+    return OutboxItem(
+        id=ident,
+        event="wamid.1",
+        type="send",
+        body=body,
+        created_at=T0 + dt.timedelta(minutes=minutes),
+        **more,
+    )
+
+
+def add(store, *items):
+    with store.unit_of_work() as uow:
+        uow.outbox.add(items)
+
+
+def claim(store, limit=10, now=T0, lease=LEASE):
+    with store.unit_of_work() as uow:
+        return [one.id for one in uow.outbox.claim(limit, now, now + lease)]
+
+
+def items(store):
+    with store.unit_of_work() as uow:
+        return list(uow.outbox.items())
+
+
+class TestAdd:
+    def test_items_lists_oldest_first_then_in_insertion_order(self, store):
+        """Every item comes by created_at, ties in the order they were added."""
+        add(store, item("late", 10), item("tie-1", 5), item("early", 0))
+        add(store, item("tie-2", 5))
+
+        assert ["early", "tie-1", "tie-2", "late"] == [one.id for one in items(store)]
+
+    def test_a_known_id_is_kept_as_it_is(self, store):
+        """An item whose id is there already, from before or the same batch, is passed over."""
+        add(store, item("a1"))
+        add(store, item("a1", 30), item("a2"), item("a2", 60))
+
+        assert [item("a1"), item("a2")] == items(store)
+
+
+class TestClaim:
+    def test_takes_oldest_pending_up_to_the_limit(self, store):
+        """A claim takes the oldest pending items first, at most limit of them."""
+        add(store, item("c", 2), item("a", 0), item("b", 1), item("d", 3))
+
+        assert (["a", "b"], ["c", "d"], []) == (claim(store, 2), claim(store, 2), claim(store, 2))
+
+    def test_the_claim_shows_on_returned_and_stored_items(self, store):
+        """Claimed items carry claimed_until, as returned and as stored."""
+        add(store, item("a1"))
+        with store.unit_of_work() as uow:
+            claimed = list(uow.outbox.claim(1, T0, T0 + LEASE))
+
+        expected = [item("a1", claimed_until=T0 + LEASE)]
+        assert (expected, expected) == (claimed, items(store))
+
+    def test_a_held_item_waits_until_its_claim_lapses(self, store):
+        """Nobody else takes an item before its claim lapses; at the lapse it is free."""
+        add(store, item("a1"))
+        first = claim(store, now=T0)
+        while_held = claim(store, now=T0 + LEASE - dt.timedelta(microseconds=1))
+        at_lapse = claim(store, now=T0 + LEASE)
+
+        assert (["a1"], [], ["a1"]) == (first, while_held, at_lapse)
+
+    def test_a_lapse_compares_instants_across_offsets(self, store):
+        """The claim's lapse is an instant: another offset for now changes nothing."""
+        add(store, item("a1"))
+        claim(store, now=T0)
+        ist = dt.timezone(dt.timedelta(hours=5, minutes=30))
+
+        assert ["a1"] == claim(store, now=(T0 + LEASE).astimezone(ist))
+
+    def test_sent_items_are_never_claimed(self, store):
+        """Only pending items are claimed."""
+        add(store, item("done", status=OutboxStatus.SENT), item("a1", 1))
+        with store.unit_of_work() as uow:
+            uow.outbox.mark_sent("a1")
+
+        assert [] == claim(store)
+
+    @pytest.mark.parametrize("limit", [0, -1])
+    def test_no_room_takes_nothing(self, store, limit):
+        """A limit of zero or less claims nothing."""
+        add(store, item("a1"))
+
+        assert ([], None) == (claim(store, limit), items(store)[0].claimed_until)
+
+    def test_a_naive_datetime_is_refused(self, store):
+        """Claims compare instants: a datetime without a time zone is a ValueError."""
+        naive = dt.datetime(2026, 11, 2)  # noqa: DTZ001
+        with store.unit_of_work() as uow, pytest.raises(ValueError, match="aware"):
+            uow.outbox.claim(1, naive, T0)
+
+
+class TestOutcomes:
+    def test_mark_sent_records_delivery_and_clears_the_claim(self, store):
+        """A delivered item is sent, unclaimed, its attempts untouched."""
+        add(store, item("a1"))
+        claim(store)
+        with store.unit_of_work() as uow:
+            uow.outbox.mark_sent("a1")
+
+        assert [item("a1", status=OutboxStatus.SENT)] == items(store)
+
+    def test_release_makes_the_item_pending_again(self, store):
+        """A failed delivery: pending, one attempt more, its error kept, free at once."""
+        add(store, item("a1"))
+        claim(store)
+        with store.unit_of_work() as uow:
+            uow.outbox.release("a1", "timeout")
+        with store.unit_of_work() as uow:
+            uow.outbox.release("a1", "HTTP 503")
+
+        assert [item("a1", attempts=2, last_error="HTTP 503")] == items(store)
+        assert ["a1"] == claim(store)
+
+    def test_release_leaves_a_sent_item_sent(self, store):
+        """A late failure report does not undo a delivery made meanwhile by another dispatcher."""
+        add(store, item("a1"))
+        claim(store)
+        claim(store, now=T0 + LEASE)
+        with store.unit_of_work() as uow:
+            uow.outbox.mark_sent("a1")
+        with store.unit_of_work() as uow:
+            uow.outbox.release("a1", "timeout")
+
+        assert [item("a1", status=OutboxStatus.SENT)] == items(store)
+
+    @pytest.mark.parametrize(
+        "outcome",
+        [lambda outbox: outbox.mark_sent("a9"), lambda outbox: outbox.release("a9", "failed")],
+        ids=["mark_sent", "release"],
+    )
+    def test_an_unknown_id_is_a_store_error(self, store, outcome):
+        """Delivery outcomes for an id never added raise StoreError naming it."""
+        add(store, item("a1"))
+
+        with pytest.raises(StoreError, match="'a9'"), store.unit_of_work() as uow:
+            outcome(uow.outbox)
+        assert [item("a1")] == items(store)
+
+    def test_redelivery_after_a_crash_keeps_the_item(self, store):
+        """An item claimed by a dispatcher that died is taken again once the claim lapses."""
+        add(store, item("a1"), item("a2", 1))
+        claim(store, limit=1)
+        retaken = claim(store, now=T0 + 2 * LEASE)
+
+        assert ["a1", "a2"] == retaken
+        assert [attrs.evolve(item("a1"), claimed_until=T0 + 3 * LEASE)] == items(store)[:1]

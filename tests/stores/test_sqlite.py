@@ -1,0 +1,295 @@
+"""
+What only SQLiteStore does: its file, its settings, its schema, its errors.
+"""
+
+import datetime as dt
+import sqlite3
+import threading
+
+import pytest
+
+from convroute.adapters import SQLiteStore
+from convroute.adapters._sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from convroute.errors import StoreError
+from convroute.model import Lead, Phone
+from convroute.routing import TurnRecord
+
+
+LEAD = Phone("919800000001")
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def raw(path):
+    """A plain connection of our own to the store's file, in autocommit mode."""
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def pragma(connection, name):
+    return connection.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+def objects(connection, kind):
+    rows = connection.execute("SELECT name FROM sqlite_master WHERE type = ?", (kind,))
+    return {name for (name,) in rows if not name.startswith("sqlite_")}
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "convroute.db"
+
+
+@pytest.fixture
+def store(path):
+    with SQLiteStore(path, timeout=5) as opened:
+        yield opened
+
+
+class TestSettings:
+    @pytest.mark.usefixtures("store")
+    def test_the_file_uses_write_ahead_logging(self, path):
+        """The file is in WAL mode, for every connection that opens it."""
+        connection = raw(path)
+        try:
+            assert "wal" == pragma(connection, "journal_mode")
+        finally:
+            connection.close()
+
+    def test_each_connection_is_set_up(self, store):
+        """A store's connection syncs at NORMAL and waits for locks as long as told."""
+        connection = store._connection()
+
+        assert (1, 5000) == (pragma(connection, "synchronous"), pragma(connection, "busy_timeout"))
+
+    def test_each_thread_has_its_own_connection(self, store):
+        """Another thread gets a connection of its own, and closes it."""
+        seen = []
+
+        def other_thread():
+            seen.append(store._connection())
+            store.close()
+
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+
+        assert seen[0] is not store._connection()
+
+    def test_close_closes_and_the_store_reopens(self, path):
+        """Leaving the with block closes the connection; using the store again reopens one."""
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD))
+
+        assert None is store._local.connection
+        with store.unit_of_work() as uow:
+            assert Lead(phone=LEAD) == uow.leads.get(LEAD)
+        store.close()
+
+    def test_two_stores_on_one_file_share_the_state(self, store, path):
+        """What one store commits, another store object on the same file reads."""
+        with store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+
+        with SQLiteStore(path) as other, other.unit_of_work() as uow:
+            assert Lead(phone=LEAD, name="Ravi") == uow.leads.get(LEAD)
+
+    def test_repr_names_the_file(self, store, path):
+        """The repr says which file, and how long it waits."""
+        assert f"SQLiteStore({str(path)!r}, timeout=5)" == repr(store)
+
+
+class TestOpening:
+    @pytest.mark.parametrize("name", [":memory:", ""])
+    def test_a_private_database_is_refused(self, name):
+        """In-memory and temporary databases would differ per thread: refused with a hint."""
+        with pytest.raises(StoreError, match="MemoryStore"):
+            SQLiteStore(name)
+
+    def test_a_directory_is_not_a_store(self, tmp_path):
+        """Opening a directory fails with StoreError, the SQLite error as its cause."""
+        with pytest.raises(StoreError, match="cannot open") as raised:
+            SQLiteStore(tmp_path)
+
+        assert isinstance(raised.value.__cause__, sqlite3.Error)
+
+    def test_a_missing_folder_is_not_created(self, tmp_path):
+        """A path in a folder that does not exist fails with StoreError."""
+        with pytest.raises(StoreError, match="cannot open"):
+            SQLiteStore(tmp_path / "missing" / "convroute.db")
+
+    def test_a_file_that_is_not_a_database(self, path):
+        """Opening a file of something else fails with StoreError naming the file."""
+        path.write_text("name,phone\nRavi,919800000001\n" * 100, encoding="utf-8")
+
+        with pytest.raises(StoreError, match="not a database") as raised:
+            SQLiteStore(path)
+
+        assert str(path) in str(raised.value)
+
+
+class TestSchema:
+    @pytest.mark.usefixtures("store")
+    def test_a_new_file_gets_the_latest_schema(self, path):
+        """A new file has every table and index, at the latest version."""
+        connection = raw(path)
+        try:
+            tables, indexes = objects(connection, "table"), objects(connection, "index")
+            version = pragma(connection, "user_version")
+        finally:
+            connection.close()
+
+        assert SCHEMA_VERSION == version
+        expected_tables = {
+            "leads",
+            "opportunities",
+            "conversations",
+            "turns",
+            "users",
+            "presence",
+            "funnel_records",
+            "processed_events",
+            "outbox",
+        }
+        assert expected_tables == tables
+        assert {"conversations_open", "funnel_records_lead", "outbox_pending"} == indexes
+
+    def test_reopening_runs_no_step_again(self, store, path):
+        """Opening a file at the latest version changes nothing (a step run twice would fail)."""
+        with store.unit_of_work() as uow:
+            uow.turns.save(TurnRecord(pool="admin", assigned=("u-asha",)))
+
+        with SQLiteStore(path) as again, again.unit_of_work() as uow:
+            turns = dict(uow.turns.all())
+
+        assert {"admin": TurnRecord(pool="admin", assigned=("u-asha",))} == turns
+
+    def test_an_older_file_is_upgraded_with_its_data(self, path):
+        """A file at version 1 gets the later steps, and keeps what it held."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:1])
+        connection.execute(
+            "INSERT INTO leads (phone, data) VALUES (?, ?)",
+            (LEAD, '{"phone": "919800000001", "name": "Ravi", "owner": null}'),
+        )
+        before = (pragma(connection, "user_version"), objects(connection, "index"))
+        connection.close()
+
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            lead = uow.leads.get(LEAD)
+            connection = store._connection()
+            after = (pragma(connection, "user_version"), objects(connection, "index"))
+
+        assert (1, set()) == before
+        assert (2, {"conversations_open", "funnel_records_lead", "outbox_pending"}) == after
+        assert Lead(phone=LEAD, name="Ravi") == lead
+
+    def test_a_failing_step_leaves_the_file_as_it_was(self, path):
+        """The steps run in one transaction: one failing applies none."""
+        connection = raw(path)
+        try:
+            with pytest.raises(sqlite3.OperationalError):
+                migrate(connection, [*MIGRATIONS, ("CREATE TABLE broken (",)])
+            assert (0, set()) == (pragma(connection, "user_version"), objects(connection, "table"))
+        finally:
+            connection.close()
+
+    def test_a_newer_file_is_refused(self, path):
+        """A file written by a later convroute is not touched: StoreError says so."""
+        connection = raw(path)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        connection.close()
+
+        with pytest.raises(StoreError, match="newer"):
+            SQLiteStore(path)
+
+    @pytest.mark.parametrize("attempt", range(5))
+    def test_stores_opening_a_new_file_at_once(self, tmp_path, attempt):
+        """Several stores opening the same new file together build its schema once."""
+        path = tmp_path / f"race-{attempt}.db"
+        start = threading.Barrier(4)
+        failures = []
+
+        def open_and_write(index):
+            try:
+                start.wait()
+                with SQLiteStore(path) as store, store.unit_of_work() as uow:
+                    uow.users.set_presence(f"u-{index}", True)
+            except Exception as failure:  # noqa: BLE001 - reported to the test below
+                failures.append(failure)
+
+        threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert [] == failures
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            assert {f"u-{n}": True for n in range(4)} == dict(uow.users.presence())
+
+
+class TestErrors:
+    def test_a_held_write_lock_times_out_as_a_store_error(self, path):
+        """A unit that cannot get the write lock within the timeout raises StoreError."""
+        with SQLiteStore(path, timeout=0) as store:
+            holder = raw(path)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                with pytest.raises(StoreError, match="locked"), store.unit_of_work():
+                    pass
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD))
+
+    def test_a_failing_statement_rolls_the_unit_back(self, store, path):
+        """SQLite's error becomes a StoreError, with the cause kept, and the unit is undone."""
+        connection = raw(path)
+        connection.execute(
+            "CREATE TRIGGER frozen BEFORE INSERT ON turns BEGIN SELECT RAISE(ABORT, 'frozen'); END"
+        )
+        connection.close()
+
+        def save_lead_and_turn():
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD))
+                uow.turns.save(TurnRecord(pool="admin"))
+
+        with pytest.raises(StoreError, match="frozen") as raised:
+            save_lead_and_turn()
+
+        assert isinstance(raised.value.__cause__, sqlite3.IntegrityError)
+        with store.unit_of_work() as uow:
+            assert None is uow.leads.get(LEAD)
+
+    def test_nothing_runs_once_sqlite_ended_the_transaction(self, store, path):
+        """After SQLite itself rolled back, later writes fail rather than autocommit."""
+        connection = raw(path)
+        connection.execute(
+            "CREATE TRIGGER gone BEFORE INSERT ON turns BEGIN SELECT RAISE(ROLLBACK, 'gone'); END"
+        )
+        connection.close()
+
+        def carry_on_after_the_error():
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD))
+                with pytest.raises(StoreError, match="gone"):
+                    uow.turns.save(TurnRecord(pool="admin"))
+                with pytest.raises(StoreError, match="rolled back"):
+                    uow.leads.save(Lead(phone=Phone("919800000002")))
+
+        # The block ending cleanly does not commit: there is nothing left to.
+        with pytest.raises(StoreError, match="rolled back"):
+            carry_on_after_the_error()
+
+        with store.unit_of_work() as uow:
+            assert [None, None] == [uow.leads.get(LEAD), uow.leads.get(Phone("919800000002"))]
+
+    def test_a_stored_value_that_cannot_be_read(self, store, path):
+        """A row whose JSON is not a valid value gives StoreError naming the type."""
+        connection = raw(path)
+        connection.execute("INSERT INTO leads (phone, data) VALUES (?, ?)", (LEAD, '{"phone": 5}'))
+        connection.close()
+
+        with pytest.raises(StoreError, match="stored Lead"), store.unit_of_work() as uow:
+            uow.leads.get(LEAD)

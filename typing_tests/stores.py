@@ -1,0 +1,59 @@
+"""
+Checked by mypy, never run: the reference adapters satisfy their ports.
+
+Each assignment to a port type fails the type check if an adapter drifts
+from its Protocol: a method missing, renamed, or typed differently.
+"""
+
+from contextlib import AbstractContextManager
+
+from convroute.adapters import SQLiteStore
+from convroute.ports import (
+    ConversationRepository,
+    FunnelRecordRepository,
+    LeadRepository,
+    OpportunityRepository,
+    Outbox,
+    ProcessedEvents,
+    Store,
+    Transport,
+    TurnRepository,
+    UnitOfWork,
+    UserRepository,
+)
+from convroute.state import OutboxItem
+from convroute.testing import DeliveryFailed, MemoryStore, RecordingTransport
+
+
+memory: Store = MemoryStore()
+sqlite: Store = SQLiteStore("convroute.db", timeout=5.0)
+transport: Transport = RecordingTransport(fail=lambda item: item.type == "send")
+counted: Transport = RecordingTransport(fail=2)
+
+units: list[AbstractContextManager[UnitOfWork]] = [
+    MemoryStore().unit_of_work(),
+    SQLiteStore("convroute.db").unit_of_work(),
+]
+
+with MemoryStore().unit_of_work() as uow:
+    leads: LeadRepository = uow.leads
+    opportunities: OpportunityRepository = uow.opportunities
+    conversations: ConversationRepository = uow.conversations
+    turns: TurnRepository = uow.turns
+    users: UserRepository = uow.users
+    records: FunnelRecordRepository = uow.funnel_records
+    processed: ProcessedEvents = uow.processed
+    outbox: Outbox = uow.outbox
+
+committed: int = MemoryStore().committed
+sent: list[OutboxItem] = RecordingTransport().sent
+failed_item: OutboxItem = DeliveryFailed(sent[0]).item
+error: RuntimeError = DeliveryFailed(sent[0])
+
+with SQLiteStore("convroute.db") as store:
+    path: str = store.path
+    store.close()
+
+MemoryStore().committed = 3  # type: ignore[misc]
+RecordingTransport(fail="twice")  # type: ignore[arg-type]
+SQLiteStore("convroute.db", 5.0)  # type: ignore[call-arg]

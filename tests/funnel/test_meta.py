@@ -2,6 +2,7 @@ import datetime as dt
 import hashlib
 import json
 
+import attrs
 import pytest
 
 from hypothesis import given
@@ -12,6 +13,7 @@ from convroute.funnel import (
     MAX_EVENT_AGE,
     Cause,
     Funnel,
+    FunnelTracker,
     MetaEvent,
     MetaSettings,
     MetaSkipReason,
@@ -208,3 +210,25 @@ class TestMetaEvent:
                 data["messaging_channel"],
                 data["user_data"].get("ctwa_clid"),
             )
+
+
+class TestOncePerStage:
+    def test_a_stage_reached_again_sends_no_second_event(self):
+        """Back to the entry stage by hand: no second LeadSubmitted, the reason said."""
+        tracker = FunnelTracker.from_funnels([FUNNEL])
+        entry = transition(ctwa_clid="ARAkLk")
+        moved = attrs.evolve(
+            transition("Scheduling", entry=False), id="tr-1", from_stage="Lead Entry"
+        )
+        back = attrs.evolve(
+            transition("Lead Entry", entry=False), id="tr-2", from_stage="Scheduling"
+        )
+
+        first = tracker.meta_event(entry, [], settings=SETTINGS, now=NOW)
+        again = tracker.meta_event(back, [entry, moved], settings=SETTINGS, now=NOW)
+
+        assert first.emitted
+        assert (MetaSkipReason.ALREADY_REACHED, "LeadSubmitted") == (
+            again.reason,
+            again.event_name,
+        )

@@ -62,6 +62,12 @@ class MetaSkipReason(enum.StrEnum):
     """
     The account has no Meta settings (no ``[meta]`` section).
     """
+    ALREADY_REACHED = "already_reached"
+    """
+    The lead reached this stage before (e.g. moved back by hand, then on
+    again): a stage's event is due at the first arrival only, as Meta does
+    not deduplicate conversions.
+    """
 
 
 @attrs.frozen

@@ -254,7 +254,7 @@ class FunnelTracker:
             entry = None if position is None else position.entry
         if entry is None:
             return MetaEvent(transition.id, reason=MetaSkipReason.NOT_IN_FUNNEL)
-        return meta_event(
+        event = meta_event(
             transition,
             funnel=compiled.funnel,
             settings=settings,
@@ -262,6 +262,9 @@ class FunnelTracker:
             entry=entry,
             custom_data=custom_data,
         )
+        if event.emitted and _reached_before(transition, records):
+            return MetaEvent(transition.id, event.event_name, reason=MetaSkipReason.ALREADY_REACHED)
+        return event
 
     # -- one funnel ------------------------------------------------------
 
@@ -345,3 +348,13 @@ def _blocked(
     if position is None:
         return IgnoredReason.NOT_IN_FUNNEL
     return None
+
+
+def _reached_before(transition: Transition, records: Iterable[Transition]) -> bool:
+    return any(
+        record.id != transition.id
+        and record.lead == transition.lead
+        and record.funnel == transition.funnel
+        and record.to_stage == transition.to_stage
+        for record in records
+    )

@@ -28,7 +28,14 @@ class TestExportedMembers:
         assert public == set(package.__all__)
 
     @pytest.mark.parametrize(
-        "name", ["convroute.model", "convroute.ports", "convroute.service", "convroute.state"]
+        "name",
+        [
+            "convroute.model",
+            "convroute.ports",
+            "convroute.service",
+            "convroute.simulate",
+            "convroute.state",
+        ],
     )
     def test_module_all_is_what_it_defines(self, name):
         """A module's __all__ lists exactly the public names it defines."""

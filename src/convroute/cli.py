@@ -8,13 +8,19 @@ status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import pathlib
 import sys
 
 from collections.abc import Sequence
 
+from convroute.adapters import SQLiteStore
 from convroute.config import load_config
-from convroute.errors import ConfigError, ConvrouteError
+from convroute.errors import ConfigError, ConvrouteError, StoreError
+from convroute.ports import Store
+from convroute.simulate import simulate
+from convroute.testing import MemoryStore
 
 
 EXIT_OK = 0
@@ -63,6 +69,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("config", type=pathlib.Path, metavar="FILE", help="the configuration file")
     check.set_defaults(run=_check)
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="run events through the service and print the actions",
+        description="Read events, one JSON object a line, run them through the service and "
+        "print the actions as JSON lines. A malformed line prints an error action and the run "
+        "goes on; a repeated event id prints nothing. Exit status 0 when the run completed, "
+        "2 for an unusable configuration.",
+    )
+    simulate.add_argument("config", type=pathlib.Path, metavar="CONFIG", help="the configuration")
+    simulate.add_argument("events", type=pathlib.Path, metavar="EVENTS", help="the events (JSONL)")
+    simulate.add_argument(
+        "--store",
+        default="memory",
+        metavar="STORE",
+        help="memory (the default) or sqlite:PATH",
+    )
+    simulate.set_defaults(run=_simulate)
     return parser
 
 
@@ -82,6 +106,43 @@ def _check(arguments: argparse.Namespace) -> int:
         return EXIT_INVALID
     print(f"{path}: valid: {config.summary()}")  # noqa: T201 - the command's output
     return EXIT_OK
+
+
+def _simulate(arguments: argparse.Namespace) -> int:
+    path: pathlib.Path = arguments.config
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        for problem in error.errors:
+            _fail(f"{path}: {problem}")
+        return EXIT_INVALID
+    except (OSError, ConvrouteError) as error:
+        _fail(f"cannot use {path}: {error}")
+        return EXIT_INVALID
+    events: pathlib.Path = arguments.events
+    try:
+        with (
+            _open_store(arguments.store) as store,
+            events.open(encoding="utf-8", errors="surrogateescape") as lines,
+        ):
+            for action in simulate(config, store, lines):
+                print(json.dumps(action, ensure_ascii=False))  # noqa: T201 - the command's output
+    except OSError as error:
+        _fail(f"cannot read {events}: {error.strerror or error}")
+        return EXIT_FAILURE
+    except ConvrouteError as error:
+        _fail(str(error))
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _open_store(spec: str) -> contextlib.AbstractContextManager[Store]:
+    if spec == "memory":
+        return contextlib.nullcontext(MemoryStore())
+    kind, _, where = spec.partition(":")
+    if kind == "sqlite" and where:
+        return SQLiteStore(where)
+    raise StoreError(f"unknown store {spec!r}: use memory or sqlite:PATH")
 
 
 def _fail(message: str) -> None:

@@ -1,0 +1,322 @@
+"""
+The ``simulate`` contract: events as JSON lines in, actions out.
+
+Events run through the real service, on any store (DESIGN section 10).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from convroute.config import Config
+from convroute.engine import (
+    CloseConversation,
+    DeleteTransition,
+    Engine,
+    Event,
+    IncomingMessage,
+    OutgoingMessage,
+    SetPresence,
+    SetStage,
+    UpdateLead,
+    UpdateUser,
+)
+from convroute.errors import ConvrouteError
+from convroute.model import Lead, Opportunity, User, normalize_phone
+from convroute.ports import Store
+from convroute.service import Service
+from convroute.state import OutboxItem
+from convroute.whatsapp import parse_webhook
+
+
+__all__ = ["EventLineError", "read_event_line", "simulate"]
+
+
+class EventLineError(ConvrouteError, ValueError):
+    """
+    A line of a simulate event file that is not an event.
+    """
+
+
+def simulate(
+    config: Config | Engine, store: Store, lines: Iterable[str]
+) -> Iterator[dict[str, Any]]:
+    """
+    Run event lines through the service on *store*, yielding the actions.
+
+    Each event is processed in its own unit of work and its actions are
+    delivered at once; the actions yielded are those delivered, so the
+    store's outbox ends with every item sent.  Blank lines are passed over.
+    A line that is not an event yields an ``error`` action naming its line
+    number, and the run goes on; an event id seen before yields nothing.
+    Each event is decided at its own ``at`` (the latest one seen, for events
+    without one): a run is reproducible.
+
+    Args:
+        config: The account's setup, or an engine compiled from it.
+        store: Where the state lives.
+        lines: The event file's lines.
+
+    Yields:
+        Each action, in the simulate contract's form.
+    """
+    clock = _EventClock()
+    delivered: list[OutboxItem] = []
+    service = Service(config, store, _Collect(delivered), clock=clock)
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            events = read_event_line(line, number)
+            for event in events:
+                clock.follow(event)
+                if service.process(event).actions:
+                    service.dispatch_pending(limit=1_000_000)
+        except ConvrouteError as error:
+            yield {"type": "error", "line": number, "error": str(error)}
+        for item in delivered:
+            yield dict(item.body)
+        delivered.clear()
+
+
+class _Collect:
+    def __init__(self, into: list[OutboxItem]) -> None:
+        self.into = into
+
+    def deliver(self, item: OutboxItem) -> None:
+        self.into.append(item)
+
+
+class _EventClock:
+    def __init__(self) -> None:
+        self.now = dt.datetime.fromtimestamp(0, dt.UTC)
+
+    def follow(self, event: Event) -> None:
+        at = getattr(event, "at", None)
+        if isinstance(at, dt.datetime):
+            self.now = at
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def read_event_line(line: str, number: int = 1) -> tuple[Event, ...]:
+    """
+    Read one line of a simulate event file.
+
+    Args:
+        line: A JSON object with a ``type``.
+        number: The line's number, for ids of events that carry none.
+
+    Returns:
+        The events: one, or those of a ``webhook`` payload.
+
+    Raises:
+        EventLineError: When the line is not an event.
+        WebhookError: When a ``webhook`` payload is not a Cloud API webhook.
+    """
+    try:
+        value = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise EventLineError(f"not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise EventLineError("an event is a JSON object with a type")
+    reader = _READERS.get(value.get("type"))  # type: ignore[arg-type]
+    if reader is None:
+        known = ", ".join(sorted(_READERS))
+        raise EventLineError(f"unknown event type {value.get('type')!r}; known: {known}")
+    fields = _Fields(value, line, number)
+    return reader(fields)
+
+
+class _Fields:
+    def __init__(self, value: Mapping[str, Any], line: str, number: int) -> None:
+        self.value = value
+        self.line = line
+        self.number = number
+
+    def text(self, name: str, *, required: bool = True) -> str | None:
+        found = self.value.get(name)
+        if found is None and not required:
+            return None
+        if not isinstance(found, str) or (required and not found.strip()):
+            raise EventLineError(f"{self.value['type']}: {name!r} must be a non-empty string")
+        return found
+
+    def need(self, name: str) -> str:
+        found = self.text(name)
+        assert found is not None  # noqa: S101 - required
+        return found
+
+    def flag(self, name: str, default: bool | None = None) -> bool | None:
+        found = self.value.get(name, default)
+        if found is not None and not isinstance(found, bool):
+            raise EventLineError(f"{self.value['type']}: {name!r} must be true or false")
+        return found
+
+    def at(self, name: str = "at") -> dt.datetime:
+        return _instant(self.need(name), f"{self.value['type']}: {name!r}")
+
+    def phone(self, name: str) -> Any:
+        try:
+            return normalize_phone(self.need(name))
+        except ConvrouteError as error:
+            raise EventLineError(f"{self.value['type']}: {name!r}: {error}") from None
+
+    def ident(self) -> str:
+        given = self.text("id", required=False)
+        return self.line_id() if given is None else given
+
+    def line_id(self) -> str:
+        # Events that carry no id get one from their line: a file run twice
+        # against one store changes nothing the second time.
+        digest = hashlib.sha256(self.line.strip().encode("utf-8", "surrogatepass")).hexdigest()
+        return f"line-{self.number}-{digest[:16]}"
+
+
+def _instant(text: str, where: str) -> dt.datetime:
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise EventLineError(f"{where}: {text!r} is not an ISO 8601 time") from None
+    if at.utcoffset() is None:
+        raise EventLineError(f"{where}: {text!r} needs an offset, e.g. +00:00")
+    return at
+
+
+def _user(fields: _Fields) -> tuple[Event, ...]:
+    capacity = fields.value.get("max_open_conversations")
+    if capacity is not None and (
+        not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1
+    ):
+        raise EventLineError("user: 'max_open_conversations' must be a whole number ≥ 1")
+    user = User(
+        id=fields.need("id"),
+        name=fields.text("name", required=False) or "",
+        admin=bool(fields.flag("admin", default=False)),
+        active=bool(fields.flag("active", default=True)),
+        max_open_conversations=capacity,
+    )
+    return (UpdateUser(id=fields.line_id(), user=user, available=fields.flag("available")),)
+
+
+def _lead(fields: _Fields) -> tuple[Event, ...]:
+    phone = fields.phone("phone")
+    lead = Lead(
+        phone=phone,
+        name=fields.text("name", required=False) or "",
+        owner=fields.text("owner", required=False),
+    )
+    listed = fields.value.get("opportunities", [])
+    if not isinstance(listed, list):
+        raise EventLineError("lead: 'opportunities' must be a list")
+    opportunities = [_opportunity(item) for item in listed]
+    return (UpdateLead(id=fields.ident(), lead=lead, opportunities=opportunities),)
+
+
+def _opportunity(value: Any) -> Opportunity:
+    if not isinstance(value, dict):
+        raise EventLineError("lead: each opportunity is an object")
+    fields = _Fields({**value, "type": "opportunity"}, "", 0)
+    raw = value.get("fields", {})
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise EventLineError("opportunity: 'fields' must map names to strings")
+    updated = value.get("updated_at")
+    kind = value.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise EventLineError("opportunity: 'type' must be a non-empty string")
+    return Opportunity(
+        id=fields.need("id"),
+        type=kind,
+        name=fields.text("name", required=False) or "",
+        fields=raw,
+        owner=fields.text("owner", required=False),
+        stage=fields.text("stage", required=False),
+        updated_at=None if updated is None else _instant(str(updated), "opportunity: 'updated_at'"),
+    )
+
+
+def _presence(fields: _Fields) -> tuple[Event, ...]:
+    available = fields.flag("available")
+    if available is None:
+        raise EventLineError("presence: 'available' must be true or false")
+    return (SetPresence(id=fields.ident(), user=fields.need("user"), available=available),)
+
+
+def _incoming(fields: _Fields) -> tuple[Event, ...]:
+    text = fields.text("text", required=False)
+    reply_id = fields.text("reply_id", required=False)
+    if text is None and reply_id is None:
+        raise EventLineError("incoming: give 'text' or 'reply_id'")
+    event = IncomingMessage(
+        id=fields.need("id"),
+        at=fields.at(),
+        lead=fields.phone("from"),
+        number=fields.phone("to"),
+        text=text,
+        reply_id=reply_id,
+        name=fields.text("name", required=False),
+        ctwa_clid=fields.text("ctwa_clid", required=False),
+    )
+    return (event,)
+
+
+def _outgoing(fields: _Fields) -> tuple[Event, ...]:
+    event = OutgoingMessage(
+        id=fields.need("id"),
+        at=fields.at(),
+        lead=fields.phone("to"),
+        number=fields.phone("from"),
+        text=fields.text("text", required=False) or "",
+    )
+    return (event,)
+
+
+def _webhook(fields: _Fields) -> tuple[Event, ...]:
+    payload = fields.value.get("payload")
+    if not isinstance(payload, dict):
+        raise EventLineError("webhook: 'payload' must be a Cloud API webhook object")
+    return parse_webhook(payload).events
+
+
+def _set_stage(fields: _Fields) -> tuple[Event, ...]:
+    event = SetStage(
+        id=fields.ident(),
+        at=fields.at(),
+        funnel=fields.need("funnel"),
+        lead=fields.phone("lead"),
+        stage=fields.need("stage"),
+        by=fields.text("by", required=False),
+    )
+    return (event,)
+
+
+def _delete(fields: _Fields) -> tuple[Event, ...]:
+    return (DeleteTransition(id=fields.ident(), transition=fields.need("transition")),)
+
+
+def _close(fields: _Fields) -> tuple[Event, ...]:
+    event = CloseConversation(
+        id=fields.ident(), at=fields.at(), lead=fields.phone("lead"), number=fields.phone("number")
+    )
+    return (event,)
+
+
+_READERS = {
+    "user": _user,
+    "lead": _lead,
+    "presence": _presence,
+    "incoming": _incoming,
+    "outgoing": _outgoing,
+    "webhook": _webhook,
+    "set_stage": _set_stage,
+    "delete_transition": _delete,
+    "close": _close,
+}

@@ -1,0 +1,103 @@
+import json
+import pathlib
+
+import pytest
+
+from convroute.cli import main
+from convroute.simulate import EventLineError, read_event_line
+
+
+EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
+CONFIG = str(EXAMPLES / "account.toml")
+EVENTS = str(EXAMPLES / "events.jsonl")
+
+
+def run(capsys, *args):
+    status = main(["simulate", *args])
+    captured = capsys.readouterr()
+    return status, [json.loads(line) for line in captured.out.splitlines()], captured.err
+
+
+class TestSimulate:
+    def test_examples_give_the_reviewed_output(self, capsys):
+        """The example events give exactly the reviewed actions."""
+        expected = [
+            json.loads(line)
+            for line in (EXAMPLES / "events.expected.jsonl").read_text("utf-8").splitlines()
+        ]
+        status, actions, _ = run(capsys, CONFIG, EVENTS)
+
+        assert (0, expected) == (status, actions)
+
+    def test_a_second_run_on_sqlite_repeats_nothing(self, capsys, tmp_path):
+        """Against the same SQLite file, every event id is seen: only the malformed line speaks."""
+        store = f"sqlite:{tmp_path / 'state.db'}"
+        first_status, first, _ = run(capsys, CONFIG, EVENTS, "--store", store)
+        second_status, second, _ = run(capsys, CONFIG, EVENTS, "--store", store)
+
+        assert (0, 0) == (first_status, second_status)
+        assert [a for a in first if a["type"] == "error"] == second
+        assert len(first) > len(second)
+
+    def test_unusable_config_exits_2(self, capsys, tmp_path):
+        """A config that does not load is exit status 2 with its problems on stderr."""
+        broken = tmp_path / "broken.toml"
+        broken.write_text('max_reprompts = "x"\n', encoding="utf-8")
+        status, actions, err = run(capsys, str(broken), EVENTS)
+
+        assert (2, []) == (status, actions)
+        assert "max_reprompts" in err
+
+    def test_unknown_store_is_one_line(self, capsys):
+        """An unknown store kind is one readable line and a non-zero exit."""
+        status, _, err = run(capsys, CONFIG, EVENTS, "--store", "redis:x")
+
+        assert 1 == status
+        assert "unknown store 'redis:x'" in err
+
+
+class TestEventLines:
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            ("[1]", "JSON object"),
+            ('{"type": "nope"}', "unknown event type"),
+            (
+                (
+                    '{"type": "incoming", "id": "x", "at": "2026-01-01T00:00:00", '
+                    '"from": "919800000001", "to": "918040001234", "text": "Hi"}'
+                ),
+                "offset",
+            ),
+            (
+                (
+                    '{"type": "incoming", "id": "x", "at": "2026-01-01T00:00:00+00:00", '
+                    '"from": "919800000001", "to": "918040001234"}'
+                ),
+                "'text' or 'reply_id'",
+            ),
+            ('{"type": "presence", "user": "u"}', "'available'"),
+            ('{"type": "lead", "phone": "abc"}', "'phone'"),
+            ('{"type": "user", "id": "u", "max_open_conversations": 0}', "≥ 1"),
+        ],
+    )
+    def test_malformed_lines_say_why(self, line, message):
+        """Each malformed line is an EventLineError naming what is wrong."""
+        with pytest.raises(EventLineError, match=message):
+            read_event_line(line)
+
+    def test_events_without_id_get_one_from_their_line(self):
+        """The same close on another line is another event; on the same line, the same one."""
+        line = json.dumps(
+            {
+                "type": "close",
+                "lead": "919800000001",
+                "number": "918040001234",
+                "at": "2026-01-01T00:00:00+00:00",
+            }
+        )
+        (one,) = read_event_line(line, 3)
+        (same,) = read_event_line(line, 3)
+        (other,) = read_event_line(line, 4)
+
+        assert one.id == same.id != other.id

@@ -113,3 +113,34 @@ class TestCommandLine:
         )
         assert 0 == result.returncode
         assert result.stdout.startswith(f"{SEED}: valid: ")
+
+
+class TestLink:
+    def test_every_trigger_gets_its_link(self, capsys):
+        """The seed's one trigger prints its wa.me link with the phrase encoded."""
+        assert 0 == main(["link", str(SEED)])
+        out, _ = capsys.readouterr()
+        assert (
+            "Sales / Instagram (918040001234): "
+            "https://wa.me/918040001234?text=I%20came%20from%20Instagram\n"
+        ) == out
+
+    def test_json_lines(self, capsys):
+        """--json prints one object a trigger."""
+        assert 0 == main(["link", str(SEED), "--json"])
+        out, _ = capsys.readouterr()
+        assert '"phrase": "I came from Instagram"' in out
+
+    def test_no_triggers_is_said(self, capsys, tmp_path):
+        """A config without trigger phrases exits 1 with one line."""
+        path = tmp_path / "empty.toml"
+        path.write_text("", encoding="utf-8")
+        assert 1 == main(["link", str(path)])
+        _, err = capsys.readouterr()
+        assert "no funnel has trigger phrases" in err
+
+    def test_missing_file(self, capsys, tmp_path):
+        """A missing config exits 2 with one line."""
+        assert 2 == main(["link", str(tmp_path / "none.toml")])
+        _, err = capsys.readouterr()
+        assert 1 == len(err.splitlines())

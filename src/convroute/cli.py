@@ -16,8 +16,9 @@ import sys
 from collections.abc import Sequence
 
 from convroute.adapters import SQLiteStore
-from convroute.config import load_config
+from convroute.config import Config, load_config
 from convroute.errors import ConfigError, ConvrouteError, StoreError
+from convroute.funnel import trigger_links
 from convroute.ports import Store
 from convroute.simulate import simulate
 from convroute.testing import MemoryStore
@@ -87,6 +88,17 @@ def _parser() -> argparse.ArgumentParser:
         help="memory (the default) or sqlite:PATH",
     )
     simulate.set_defaults(run=_simulate)
+
+    link = commands.add_parser(
+        "link",
+        help="print the click-to-chat link of every trigger",
+        description="Print the wa.me click-to-chat link of every trigger phrase, one a line: "
+        "funnel / source (number): link. A lead who opens it finds the phrase typed, ready "
+        "to send.",
+    )
+    link.add_argument("config", type=pathlib.Path, metavar="CONFIG", help="the configuration")
+    link.add_argument("--json", action="store_true", help="print JSON lines instead")
+    link.set_defaults(run=_link)
     return parser
 
 
@@ -109,15 +121,8 @@ def _check(arguments: argparse.Namespace) -> int:
 
 
 def _simulate(arguments: argparse.Namespace) -> int:
-    path: pathlib.Path = arguments.config
-    try:
-        config = load_config(path)
-    except ConfigError as error:
-        for problem in error.errors:
-            _fail(f"{path}: {problem}")
-        return EXIT_INVALID
-    except (OSError, ConvrouteError) as error:
-        _fail(f"cannot use {path}: {error}")
+    config = _load(arguments.config)
+    if config is None:
         return EXIT_INVALID
     events: pathlib.Path = arguments.events
     try:
@@ -134,6 +139,44 @@ def _simulate(arguments: argparse.Namespace) -> int:
         _fail(str(error))
         return EXIT_FAILURE
     return EXIT_OK
+
+
+def _link(arguments: argparse.Namespace) -> int:
+    config = _load(arguments.config)
+    if config is None:
+        return EXIT_INVALID
+    links = trigger_links(config.funnels)
+    if not links:
+        _fail(f"{arguments.config}: no funnel has trigger phrases")
+        return EXIT_FAILURE
+    for link in links:
+        trigger = link.trigger
+        if arguments.json:
+            line = json.dumps(
+                {
+                    "funnel": link.funnel,
+                    "source": trigger.source,
+                    "number": trigger.number,
+                    "phrase": trigger.phrase,
+                    "url": link.url,
+                },
+                ensure_ascii=False,
+            )
+        else:
+            line = f"{link.funnel} / {trigger.source} ({trigger.number}): {link.url}"
+        print(line)  # noqa: T201 - the command's output
+    return EXIT_OK
+
+
+def _load(path: pathlib.Path) -> Config | None:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        for problem in error.errors:
+            _fail(f"{path}: {problem}")
+    except (OSError, ConvrouteError) as error:
+        _fail(f"cannot use {path}: {getattr(error, 'strerror', None) or error}")
+    return None
 
 
 def _open_store(spec: str) -> contextlib.AbstractContextManager[Store]:

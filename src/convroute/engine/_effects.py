@@ -29,7 +29,9 @@ from convroute.model import Opportunity, Phone
 
 
 # Reasons worth a note: the stage asks for an event, and none is sent.
-_NOTED_META_REASONS = frozenset({MetaSkipReason.NO_CLICK, MetaSkipReason.TOO_OLD})
+_NOTED_META_REASONS = frozenset(
+    {MetaSkipReason.NO_CLICK, MetaSkipReason.TOO_OLD, MetaSkipReason.ALREADY_REACHED}
+)
 
 
 @attrs.define

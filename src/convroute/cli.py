@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import pathlib
 import sys
 
 from collections.abc import Sequence
 
+from convroute._demo import run_demo
+from convroute._progress import counted
 from convroute.adapters import SQLiteStore
 from convroute.config import Config, load_config
 from convroute.errors import ConfigError, ConvrouteError, StoreError
@@ -28,6 +31,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 """A configuration that cannot be used, or a usage error (argparse's own)."""
+EXIT_BROKEN_PIPE = 141
+"""The reader of standard output went away (128 + SIGPIPE, as shells say)."""
 EXIT_INTERNAL = 70
 """A bug in convroute (EX_SOFTWARE)."""
 
@@ -49,6 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = arguments.run(arguments)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`convroute demo | head`): say nothing more,
+        # and keep Python from complaining when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
         _fail(f"internal error, please report it: {type(error).__name__}: {error}")
         return EXIT_INTERNAL
@@ -99,6 +110,19 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("config", type=pathlib.Path, metavar="CONFIG", help="the configuration")
     link.add_argument("--json", action="store_true", help="print JSON lines instead")
     link.set_defaults(run=_link)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the worked example end to end and print its transcript",
+        description="Run the seed's worked example through the service on a SQLite store in a "
+        "temporary directory: an Instagram lead enters the funnel and gets the first menu, a new "
+        "enquiry is routed round robin, a returning student reaches his sister's counsellor "
+        "through the second menu, an owner who is away is skipped, and the business's "
+        "scheduling message moves the lead on. Prints who wrote what, each menu as the lead "
+        "sees it, each assignment with its reason, and the funnel report.",
+    )
+    demo.add_argument("--json", action="store_true", help="print the actions as JSON lines")
+    demo.set_defaults(run=_demo)
     return parser
 
 
@@ -130,11 +154,20 @@ def _simulate(arguments: argparse.Namespace) -> int:
             _open_store(arguments.store) as store,
             events.open(encoding="utf-8", errors="surrogateescape") as lines,
         ):
-            for action in simulate(config, store, lines):
+            for action in simulate(config, store, counted(lines, "lines", sys.stderr)):
                 print(json.dumps(action, ensure_ascii=False))  # noqa: T201 - the command's output
     except OSError as error:
         _fail(f"cannot read {events}: {error.strerror or error}")
         return EXIT_FAILURE
+    except ConvrouteError as error:
+        _fail(str(error))
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    try:
+        run_demo(sys.stdout, as_json=arguments.json)
     except ConvrouteError as error:
         _fail(str(error))
         return EXIT_FAILURE

@@ -1,0 +1,240 @@
+"""
+``convroute demo``: the seed's worked example, end to end, on SQLite.
+
+The story runs as simulate events through the real service on a SQLite
+store in a temporary directory; the transcript is drawn from the events
+and the actions they yield.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import pathlib
+import tempfile
+
+from collections.abc import Iterator, Mapping
+from typing import Any, TextIO
+
+from convroute.adapters import SQLiteStore
+from convroute.config import Config, load_config
+from convroute.funnel import funnel_progress, funnel_report, render_funnel
+from convroute.menus import OptionKind, option_id
+from convroute.simulate import simulate
+
+
+NUMBER = "918040001234"
+RAVI = "919800000001"
+ARJUN = "919800000002"
+MEENA = "919800000003"
+DAY = "2026-11-02T{}:00+05:30"
+AI = option_id(OptionKind.PRODUCT, "AI")
+
+
+def seed_config() -> Config:
+    """
+    The seed's account setup, as shipped with convroute.
+    """
+    text = importlib.resources.files("convroute").joinpath("_data/account.toml").read_text("utf-8")
+    return load_config(text)
+
+
+def story() -> list[dict[str, Any]]:
+    """
+    The demo's events, in the simulate contract's form.
+    """
+    return [
+        _incoming("wamid.ravi.1", "09:00", RAVI, text="Hi, I came from Instagram!",
+                  name="Ravi Kumar", ctwa_clid="ARAkLkA8rmlFeiCktEJQ"),
+        _incoming("wamid.ravi.2", "09:01", RAVI, reply_id=AI),
+        {"type": "lead", "id": "crm.arjun", "phone": ARJUN, "name": "Arjun Mehta",
+         "opportunities": [
+             _course("opp-arjun-2027", "Arjun's PG AI 2027", "u-meera", "2026-10-20"),
+             _course("opp-priya-2026", "Priya's PG AI 2026", "u-ben", "2026-10-05"),
+             _course("opp-arjun-2025", "Arjun's PG AI 2025", "u-meera", "2025-06-01"),
+         ]},
+        _incoming("wamid.arjun.1", "09:10", ARJUN, text="Hello again", name="Arjun Mehta"),
+        _incoming("wamid.arjun.2", "09:11", ARJUN, text="ai"),
+        _incoming("wamid.arjun.3", "09:12", ARJUN,
+                  reply_id=option_id(OptionKind.OPPORTUNITY, "opp-priya-2026")),
+        {"type": "presence", "id": "presence.asha", "user": "u-asha", "available": False,
+         "at": DAY.format("09:20")},
+        {"type": "lead", "id": "crm.meena", "phone": MEENA, "name": "Meena Pillai",
+         "opportunities": [_course("opp-meena", "Meena's PG AI 2027", "u-asha", "2026-10-30")]},
+        _incoming("wamid.meena.1", "09:21", MEENA, text="Hi", name="Meena Pillai"),
+        _incoming("wamid.meena.2", "09:22", MEENA, text="1"),
+        {"type": "outgoing", "id": "out.ravi.1", "at": DAY.format("09:30"), "from": NUMBER,
+         "to": RAVI, "text": "Thank you for scheduling with us! Your time is: 3:00 PM"},
+    ]  # fmt: skip
+
+
+def _incoming(ident: str, time: str, lead: str, **fields: str) -> dict[str, Any]:
+    event = {"type": "incoming", "id": ident, "at": DAY.format(time), "from": lead, "to": NUMBER}
+    return {**event, **fields}
+
+
+def _course(ident: str, name: str, owner: str, day: str) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "type": "Postgraduate Course",
+        "name": name,
+        "fields": {"Course": "AI"},
+        "owner": owner,
+        "stage": "Enquiry",
+        "updated_at": f"{day}T09:00:00+05:30",
+    }
+
+
+def run_demo(out: TextIO, *, as_json: bool = False) -> None:
+    """
+    Run the demo, writing the transcript (or the actions as JSON lines).
+
+    Args:
+        out: Where to write.
+        as_json: Write the actions, one JSON object a line, instead.
+    """
+    config = seed_config()
+    events = story()
+    with tempfile.TemporaryDirectory(prefix="convroute-demo-") as folder:
+        path = pathlib.Path(folder) / "demo.db"
+        with SQLiteStore(path) as store:
+            lines = [json.dumps(event) for event in events]
+            actions = list(simulate(config, store, lines))
+            with store.unit_of_work() as uow:
+                records = list(uow.funnel_records.scan())
+    if as_json:
+        out.writelines(json.dumps(action, ensure_ascii=False) + "\n" for action in actions)
+        return
+    out.write(
+        "convroute demo: the seed's worked example (Example University, one WhatsApp number),\n"
+        "run through the service on a SQLite store in a temporary directory.\n"
+    )
+    transcript = Transcript(config)
+    out.writelines(line + "\n" for line in transcript.lines(events, actions))
+    out.write("\n")
+    out.writelines(
+        render_funnel(funnel_report(funnel_progress(funnel, records))) for funnel in config.funnels
+    )
+
+
+class Transcript:
+    """
+    Tells the demo's events and actions as a person would read them.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.users = {user.id: user.name for user in config.users}
+        self.leads: dict[str, str] = {}
+        self.titles: dict[str, str] = {}
+        self.opportunities: dict[str, str] = {}
+
+    def lines(self, events: list[dict[str, Any]], actions: list[dict[str, Any]]) -> Iterator[str]:
+        """
+        The transcript, a line at a time.
+        """
+        by_event: dict[str, list[dict[str, Any]]] = {}
+        for action in actions:
+            by_event.setdefault(action.get("event", ""), []).append(action)
+        for event in events:
+            yield from self._event(event)
+            for action in by_event.get(event["id"], []):
+                yield from self._action(action)
+
+    def _name(self, user: str | None) -> str:
+        return "nobody" if user is None else self.users.get(user, user)
+
+    def _lead(self, phone: str) -> str:
+        return self.leads.get(phone, phone)
+
+    def _event(self, event: Mapping[str, Any]) -> Iterator[str]:
+        kind = event["type"]
+        time = str(event.get("at", ""))[11:16]
+        if kind == "incoming":
+            self.leads.setdefault(event["from"], event.get("name", event["from"]))
+            who = self._lead(event["from"])
+            if "reply_id" in event:
+                title = self.titles.get(event["reply_id"], event["reply_id"])
+                yield f"\n[{time}] {who} taps “{title}”"
+            else:
+                yield f"\n[{time}] {who}: “{event['text']}”"
+        elif kind == "outgoing":
+            yield f"\n[{time}] Example University → {self._lead(event['to'])}: “{event['text']}”"
+        elif kind == "presence":
+            state = "is back" if event["available"] else "is away"
+            yield f"\n[{time}] {self._name(event['user'])} {state}"
+        elif kind == "lead":
+            self.leads[event["phone"]] = event["name"]
+            yield f"\n[CRM] {event['name']} ({event['phone']}) has these enquiries:"
+            for opportunity in event["opportunities"]:
+                self.opportunities[opportunity["id"]] = opportunity["name"]
+                yield f"      {opportunity['name']}, owner {self._name(opportunity['owner'])}"
+
+    def _action(self, action: Mapping[str, Any]) -> Iterator[str]:
+        kind = action["type"]
+        if kind == "send":
+            yield from self._menu(action["message"]["interactive"])
+        elif kind == "enter_funnel":
+            stage, source = action["stage"], action["source"]
+            yield f"  ▸ funnel {action['funnel']}: enters “{stage}” from {source}"
+        elif kind == "meta_event":
+            (event,) = action["payload"]["data"]
+            click = event["user_data"].get("ctwa_clid", "none")
+            yield f"  ▸ Meta Conversions API: {event['event_name']} (ad click {click})"
+        elif kind == "create_opportunity":
+            opportunity = action["opportunity"]
+            self.opportunities[opportunity["id"]] = opportunity["name"]
+            fields = ", ".join(f"{k}={v}" for k, v in opportunity["fields"].items())
+            yield f"  ▸ new opportunity “{opportunity['name']}” ({opportunity['type']}, {fields})"
+        elif kind == "assign":
+            about = self.opportunities.get(action["opportunity"], "no opportunity")
+            who = self._name(action["user"])
+            yield f"  ▸ assigned to {who} by rule “{action['rule']}” ({about})"
+            yield f"    why: {self._why(action['trace'])}"
+        elif kind == "unrouted":
+            yield f"  ▸ unrouted by rule “{action['rule']}”: {self._why(action['trace'])}"
+        elif kind == "transition":
+            cause = action["cause"].replace("_", "-")
+            yield f"  ▸ funnel {action['funnel']}: {action['from']} → {action['to']} ({cause})"
+        elif kind == "move_opportunity":
+            name = self.opportunities.get(action["opportunity"], action["opportunity"])
+            yield f"  ▸ board: “{name}” {action['from']} → {action['to']}"
+        elif kind == "error":
+            yield f"  ▸ error on line {action['line']}: {action['error']}"
+
+    def _why(self, trace: list[Mapping[str, Any]]) -> str:
+        steps = []
+        for step in trace:
+            target = step["target"].replace("_", " ").replace(":", " ")
+            skipped = "".join(
+                f"{self._name(c['user'])} {c['reason'].replace('_', ' ')}; "
+                for c in step.get("skipped", [])
+            )
+            if "reason" in step:
+                who = f" {self._name(step['user'])}" if "user" in step else ""
+                steps.append(f"{target}{who} skipped ({step['reason'].replace('_', ' ')})")
+            else:
+                steps.append(f"{target}: {skipped}{self._name(step.get('user'))}")
+        return " → ".join(steps)
+
+    def _menu(self, interactive: Mapping[str, Any]) -> Iterator[str]:
+        action = interactive["action"]
+        header = interactive.get("header", {}).get("text")
+        if header:
+            yield f"  ┌ {header}"
+        for line in interactive["body"]["text"].splitlines():
+            yield f"  │ {line}"
+        if "footer" in interactive:
+            yield f"  │ {interactive['footer']['text']}"
+        if interactive["type"] == "button":
+            buttons = [button["reply"] for button in action["buttons"]]
+            for button in buttons:
+                self.titles[button["id"]] = button["title"]
+            yield "  └ " + "  ".join(f"[ {button['title']} ]" for button in buttons)
+            return
+        yield f"  │ ≡ {action['button']}"
+        rows = [row for section in action["sections"] for row in section["rows"]]
+        for index, row in enumerate(rows):
+            self.titles[row["id"]] = row["title"]
+            corner = "└" if index == len(rows) - 1 else "│"
+            description = f" — {row['description']}" if row.get("description") else ""
+            yield f"  {corner}   • {row['title']}{description}"

@@ -214,8 +214,9 @@ class Outbox(Protocol):
         """
         Take up to *limit* pending items nobody holds at *now*.
 
-        The oldest come first; they are held until *until*, and the items
-        returned show that claim.
+        Items with fewer failed attempts come first, then the oldest: an
+        item the transport keeps refusing never holds back the others.  The
+        items are held until *until*, and those returned show that claim.
         """
         ...
 

@@ -41,6 +41,7 @@ from convroute.engine import (
     action_id,
     action_json,
 )
+from convroute.errors import WebhookError
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import OutboxItem
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
@@ -127,8 +128,8 @@ class Service:
         transport: How actions reach the host.
         clock: Gives the current time (aware); the wall clock by default.
         lease: How long a dispatch holds the items it delivers.
-        app_secret: The Meta app's secret; when given, `handle_webhook`
-            refuses deliveries without a valid signature.
+        app_secret: The Meta app's secret, with which `handle_webhook`
+            checks each delivery's signature.
     """
 
     def __init__(
@@ -169,7 +170,9 @@ class Service:
             self.dispatch_pending()
         return handled
 
-    def handle_webhook(self, raw_body: bytes, signature: str | None = None) -> WebhookHandled:
+    def handle_webhook(
+        self, raw_body: bytes, signature: str | None = None, *, verify: bool = True
+    ) -> WebhookHandled:
         """
         Handle one Cloud API webhook delivery, then deliver the outbox.
 
@@ -180,19 +183,27 @@ class Service:
         Args:
             raw_body: The request body, as received: the signature is over
                 these bytes.
-            signature: The ``X-Hub-Signature-256`` header; checked when the
-                service has an app secret.
+            signature: The ``X-Hub-Signature-256`` header.
+            verify: Whether to check the signature, with the service's app
+                secret.  Pass ``False`` only for deliveries you trust (tests,
+                replays of stored bodies): anyone can post to a webhook URL.
 
         Returns:
             The parsed batch and what each message came to.
 
         Raises:
-            WebhookError: When the signature does not match, or the body is
-                not a Cloud API webhook.
+            WebhookError: When the signature does not match (or cannot be
+                checked: the service has no app secret), or the body is not
+                a Cloud API webhook.
             StoreError: When the store fails; messages before the failing
                 one stay processed.
         """
-        if self._app_secret is not None:
+        if verify:
+            if self._app_secret is None:
+                raise WebhookError(
+                    "the service has no app_secret to check the signature with: give "
+                    "Service one, or pass verify=False for deliveries you trust"
+                )
             verify_signature(raw_body, signature, self._app_secret)
         batch = parse_webhook(raw_body)
         handled = [self.process(event) for event in batch.events]

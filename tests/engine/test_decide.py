@@ -23,6 +23,7 @@ from convroute.engine import (
     Unrouted,
     new_opportunity_id,
 )
+from convroute.errors import PhoneNumberError
 from convroute.menus import OptionKind, option_id
 from convroute.model import Opportunity, Phone
 from convroute.state import ConversationStatus
@@ -377,3 +378,13 @@ def test_naive_now_is_refused(state):
     """decide needs an aware now."""
     with pytest.raises(ValueError, match="aware"):
         state.engine.decide(Snapshot(), message("wamid.1", text="Hi"), now=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+class TestEventPhones:
+    def test_phones_are_normalised_when_an_event_is_made(self):
+        """A phone written the usual way becomes digits; one that is no phone is refused."""
+        event = message("wamid.1", lead="+91 98000-00001", number="+91 (80) 4000 1234", text="Hi")
+
+        assert (LEAD, NUMBER) == (event.lead, event.number)
+        with pytest.raises(PhoneNumberError):
+            message("wamid.2", lead="not a phone", text="Hi")

@@ -50,9 +50,9 @@ class TestRepeatedDeliveries:
     def test_same_webhook_twice_changes_nothing(self, service, transport):
         """Meta's redelivery of a batch is processed once."""
         body = webhook(text("wamid.1", "I came from Instagram"), text("wamid.2", "hello", 5))
-        first = service.handle_webhook(body)
+        first = service.handle_webhook(body, verify=False)
         sent = list(transport.sent_ids)
-        second = service.handle_webhook(body)
+        second = service.handle_webhook(body, verify=False)
 
         assert [False, False] == [one.duplicate for one in first.handled]
         assert [True, True] == [one.duplicate for one in second.handled]
@@ -60,8 +60,10 @@ class TestRepeatedDeliveries:
 
     def test_same_message_in_two_batches(self, service, transport):
         """A message repeated inside another batch is passed over; its neighbour is not."""
-        service.handle_webhook(webhook(text("wamid.1", "Hi")))
-        again = service.handle_webhook(webhook(text("wamid.1", "Hi"), text("wamid.2", "1", 30)))
+        service.handle_webhook(webhook(text("wamid.1", "Hi")), verify=False)
+        again = service.handle_webhook(
+            webhook(text("wamid.1", "Hi"), text("wamid.2", "1", 30)), verify=False
+        )
 
         assert [True, False] == [one.duplicate for one in again.handled]
         assert ["send", "create_opportunity", "assign"] == [item.type for item in transport.sent]
@@ -234,14 +236,18 @@ class TestBadInput:
     def test_unusable_bodies_are_refused_and_the_next_event_works(self, service, body):
         """An unusable body raises WebhookError; the next delivery is processed normally."""
         with pytest.raises(WebhookError):
-            service.handle_webhook(body)
+            service.handle_webhook(body, verify=False)
 
-        assert not service.handle_webhook(webhook(text("wamid.1", "Hi"))).handled[0].duplicate
+        assert (
+            not service.handle_webhook(webhook(text("wamid.1", "Hi")), verify=False)
+            .handled[0]
+            .duplicate
+        )
 
     def test_a_megabyte_message_is_passed_over(self, service):
         """A 1 MB text is a clean skip with a reason, and the batch's other message is processed."""
         body = webhook(text("wamid.big", "x" * 1_000_000), text("wamid.1", "Hi"))
-        result = service.handle_webhook(body)
+        result = service.handle_webhook(body, verify=False)
 
         assert ["oversize"] == [item.reason for item in result.batch.skipped]
         assert ["wamid.1"] == [one.event for one in result.handled]
@@ -249,7 +255,7 @@ class TestBadInput:
     def test_wrong_shapes_inside_a_batch_are_skipped(self, service):
         """A message with a numeric text is skipped; the rest of the batch is processed."""
         bad = {**text("wamid.bad", "x"), "text": {"body": 42}}
-        result = service.handle_webhook(webhook(bad, text("wamid.1", "Hi")))
+        result = service.handle_webhook(webhook(bad, text("wamid.1", "Hi")), verify=False)
 
         assert 1 == len(result.batch.skipped)
         assert ["wamid.1"] == [one.event for one in result.handled]
@@ -265,6 +271,14 @@ class TestBadInput:
         with pytest.raises(WebhookError):
             service.handle_webhook(body, "sha256=" + "0" * 64)
         assert 1 == len(service.handle_webhook(body, good).handled)
+
+    def test_no_secret_means_no_unchecked_deliveries(self, service):
+        """Without an app secret, a delivery is refused unless verify=False says it is trusted."""
+        body = webhook(text("wamid.1", "Hi"))
+
+        with pytest.raises(WebhookError, match="no app_secret"):
+            service.handle_webhook(body, "sha256=" + "0" * 64)
+        assert 1 == len(service.handle_webhook(body, verify=False).handled)
 
 
 json_values = st.recursive(
@@ -298,6 +312,6 @@ class TestFuzz:
         """No body makes the service raise anything but WebhookError, and the store stays usable."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
         with contextlib.suppress(WebhookError):
-            service.handle_webhook(body)
+            service.handle_webhook(body, verify=False)
         after = service.handle(message("wamid.after", 10, text="Hi"))
         assert not after.duplicate

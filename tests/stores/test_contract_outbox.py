@@ -135,6 +135,15 @@ class TestOutcomes:
         assert [item("a1", attempts=2, last_error="HTTP 503")] == items(store)
         assert ["a1"] == claim(store)
 
+    def test_failed_items_go_behind_the_others(self, store):
+        """An item that failed is claimed after those that did not, however old it is."""
+        add(store, item("a1"), item("a2", 1), item("a3", 2))
+        claim(store, limit=1)
+        with store.unit_of_work() as uow:
+            uow.outbox.release("a1", "HTTP 500")
+
+        assert ["a2", "a3", "a1"] == claim(store)
+
     def test_release_leaves_a_sent_item_sent(self, store):
         """A late failure report does not undo a delivery made meanwhile by another dispatcher."""
         add(store, item("a1"))

@@ -3,6 +3,7 @@ What only SQLiteStore does: its file, its settings, its schema, its errors.
 """
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 
@@ -179,8 +180,42 @@ class TestSchema:
             after = (pragma(connection, "user_version"), objects(connection, "index"))
 
         assert (1, set()) == before
-        assert (2, {"conversations_open", "funnel_records_lead", "outbox_pending"}) == after
+        assert (
+            SCHEMA_VERSION,
+            {"conversations_open", "funnel_records_lead", "outbox_pending"},
+        ) == after
         assert Lead(phone=LEAD, name="Ravi") == lead
+
+    def test_outbox_attempts_survive_the_upgrade_to_version_3(self, path):
+        """Items written at version 2 keep their attempts, and failed ones still go last."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:2])
+        for seq, (ident, attempts) in enumerate([("old-failed", 2), ("new", 0)]):
+            data = json.dumps(
+                {
+                    "id": ident,
+                    "event": "e",
+                    "type": "send",
+                    "body": {},
+                    "created_at": f"2026-11-02T09:0{seq}:00+00:00",
+                    "status": "pending",
+                    "attempts": attempts,
+                    "last_error": None,
+                    "claimed_until": None,
+                }
+            )
+            connection.execute(
+                "INSERT INTO outbox (id, status, created_at, claimed_until, data) "
+                "VALUES (?, 'pending', ?, NULL, ?)",
+                (ident, seq, data),
+            )
+        connection.close()
+
+        now = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            taken = [one.id for one in uow.outbox.claim(10, now, now)]
+
+        assert ["new", "old-failed"] == taken
 
     def test_a_failing_step_leaves_the_file_as_it_was(self, path):
         """The steps run in one transaction: one failing applies none."""

@@ -298,7 +298,9 @@ class _Outbox(_Repository):
             if item.claimed_until is None or item.claimed_until <= now
         ]
         order = state.outbox_order
-        taken = heapq.nsmallest(limit, free, key=lambda item: (item.created_at, order[item.id]))
+        taken = heapq.nsmallest(
+            limit, free, key=lambda item: (item.attempts, item.created_at, order[item.id])
+        )
         claimed = tuple(attrs.evolve(item, claimed_until=until) for item in taken)
         for item in claimed:
             journal.put(state.outbox, item.id, item)

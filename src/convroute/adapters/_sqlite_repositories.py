@@ -250,10 +250,17 @@ class SQLiteOutbox(_Repository):
 
     def add(self, items: Sequence[OutboxItem]) -> None:
         self._unit.run_many(
-            "INSERT INTO outbox (id, status, created_at, claimed_until, data) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO outbox (id, status, attempts, created_at, claimed_until, data) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             [
-                (item.id, item.status.value, to_micros(item.created_at), _until(item), dumps(item))
+                (
+                    item.id,
+                    item.status.value,
+                    item.attempts,
+                    to_micros(item.created_at),
+                    _until(item),
+                    dumps(item),
+                )
                 for item in items
             ],
         )
@@ -268,7 +275,7 @@ class SQLiteOutbox(_Repository):
         rows = self._unit.rows(
             "SELECT seq, data FROM outbox WHERE status = ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) "
-            "ORDER BY created_at, seq LIMIT ?",
+            "ORDER BY attempts, created_at, seq LIMIT ?",
             (OutboxStatus.PENDING.value, now_micros, limit),
         )
         claimed = [
@@ -311,8 +318,8 @@ class SQLiteOutbox(_Repository):
 
     def _replace(self, item: OutboxItem) -> None:
         self._unit.run(
-            "UPDATE outbox SET status = ?, claimed_until = ?, data = ? WHERE id = ?",
-            (item.status.value, _until(item), dumps(item), item.id),
+            "UPDATE outbox SET status = ?, attempts = ?, claimed_until = ?, data = ? WHERE id = ?",
+            (item.status.value, item.attempts, _until(item), dumps(item), item.id),
         )
 
 

@@ -79,6 +79,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX funnel_records_lead ON funnel_records (lead, seq)",
         "CREATE INDEX outbox_pending ON outbox (status, created_at, seq)",
     ),
+    # 3: failed deliveries go behind the others, so that an item the host's
+    # transport always refuses cannot hold back the items after it.
+    (
+        "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+        "UPDATE outbox SET attempts = json_extract(data, '$.attempts')",
+        "DROP INDEX outbox_pending",
+        "CREATE INDEX outbox_pending ON outbox (status, attempts, created_at, seq)",
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.

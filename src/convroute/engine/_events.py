@@ -1,5 +1,8 @@
 """
 What happens, as the engine hears it: messages, moves, closes, host updates.
+
+Phones are normalised when an event is made (``+91 98000 00001`` becomes
+``919800000001``); one that is not a phone raises `PhoneNumberError`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import TypeAlias
 import attrs
 
 from convroute._frozen import require_aware
-from convroute.model import Lead, Opportunity, Phone, User
+from convroute.model import Lead, Opportunity, Phone, User, normalize_phone
 
 
 def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
@@ -38,8 +41,8 @@ class IncomingMessage:
 
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
-    lead: Phone
-    number: Phone
+    lead: Phone = attrs.field(converter=normalize_phone)
+    number: Phone = attrs.field(converter=normalize_phone)
     text: str | None = None
     reply_id: str | None = None
     name: str | None = None
@@ -61,8 +64,8 @@ class OutgoingMessage:
 
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
-    lead: Phone
-    number: Phone
+    lead: Phone = attrs.field(converter=normalize_phone)
+    number: Phone = attrs.field(converter=normalize_phone)
     text: str
 
 
@@ -83,7 +86,7 @@ class SetStage:
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
     funnel: str
-    lead: Phone
+    lead: Phone = attrs.field(converter=normalize_phone)
     stage: str
     by: str | None = None
 
@@ -116,8 +119,8 @@ class CloseConversation:
 
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
-    lead: Phone
-    number: Phone
+    lead: Phone = attrs.field(converter=normalize_phone)
+    number: Phone = attrs.field(converter=normalize_phone)
 
 
 @attrs.frozen

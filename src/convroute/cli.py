@@ -16,6 +16,7 @@ import sys
 
 from collections.abc import Sequence
 
+from convroute._cli_report import add_report_command
 from convroute._demo import run_demo
 from convroute._progress import counted
 from convroute.adapters import SQLiteStore
@@ -123,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--json", action="store_true", help="print the actions as JSON lines")
     demo.set_defaults(run=_demo)
+
+    add_report_command(commands)
     return parser
 
 
@@ -156,6 +159,8 @@ def _simulate(arguments: argparse.Namespace) -> int:
         ):
             for action in simulate(config, store, counted(lines, "lines", sys.stderr)):
                 print(json.dumps(action, ensure_ascii=False))  # noqa: T201 - the command's output
+    except BrokenPipeError:
+        raise  # the reader of standard output went away: main() ends quietly
     except OSError as error:
         _fail(f"cannot read {events}: {error.strerror or error}")
         return EXIT_FAILURE

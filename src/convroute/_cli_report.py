@@ -1,0 +1,304 @@
+"""
+The ``convroute report`` command: the funnel and cohort reports of a store.
+
+Private to the command line: `convroute.cli` adds the command with
+`add_report_command`.  It reads the funnel records the service stored in a
+SQLite file, counts them with `convroute.funnel`'s reports and prints the
+plain-text tables; with ``--png`` or ``--svg`` it also draws the charts.
+Every failure is one readable line on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import re
+import sys
+import zoneinfo
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from convroute._progress import counted
+from convroute.adapters import SQLiteStore
+from convroute.config import Config, load_config
+from convroute.errors import ConfigError, ConvrouteError, MissingExtraError
+from convroute.funnel import (
+    ChartFormat,
+    CohortPeriod,
+    CohortReport,
+    Funnel,
+    FunnelReport,
+    Transition,
+    cohort_report,
+    draw_cohorts,
+    draw_funnel,
+    funnel_progress,
+    funnel_report,
+    render_cohorts,
+    render_funnel,
+)
+
+
+__all__ = ["add_report_command"]
+
+# The exit statuses of `convroute.cli`, which imports this module: it
+# cannot import them from there.
+_EXIT_OK = 0
+_EXIT_FAILURE = 1
+_EXIT_INVALID = 2
+
+"""
+How many records are read between two updates of the progress line.
+"""
+
+
+def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """
+    Add the ``report`` command to the command line's subparsers.
+
+    Args:
+        commands: The subparsers of the ``convroute`` parser.
+    """
+    report = commands.add_parser(
+        "report",
+        help="print the funnel and cohort reports of a store",
+        description="Read the funnel records of a SQLite store and print, for each funnel of "
+        "the configuration (its stages and their order come from there), the funnel report "
+        "and the cohort report as plain-text tables. With --png or --svg, also draw both as "
+        "charts: the funnel to FILE, the cohorts to FILE with -cohorts before the suffix "
+        "(report.png, report-cohorts.png); when several funnels are reported, each funnel's "
+        "name comes before that (report-Sales.png, report-Sales-cohorts.png). Exit status 0 "
+        "when the reports were printed, 1 when the store cannot be read or a chart cannot be "
+        "written, 2 for unusable options, configuration or store path.",
+    )
+    report.add_argument(
+        "config",
+        type=pathlib.Path,
+        metavar="CONFIG",
+        help="the configuration, which gives the funnels and their stages' order",
+    )
+    report.add_argument(
+        "--store",
+        required=True,
+        metavar="STORE",
+        help="sqlite:PATH, an existing store the service wrote to (required)",
+    )
+    report.add_argument(
+        "--funnel",
+        metavar="NAME",
+        help="report this funnel only (default: every funnel, in the configuration's order)",
+    )
+    report.add_argument(
+        "--by",
+        choices=[period.value for period in CohortPeriod],
+        default=CohortPeriod.WEEK.value,
+        help="the cohort period: day, week (ISO, from Monday) or month (default: week)",
+    )
+    report.add_argument(
+        "--tz",
+        default="UTC",
+        metavar="ZONE",
+        help="the IANA time zone the cohorts are cut in, e.g. Asia/Kolkata (default: UTC)",
+    )
+    charts = report.add_mutually_exclusive_group()
+    charts.add_argument(
+        "--png",
+        type=pathlib.Path,
+        metavar="FILE",
+        help="also draw the charts as PNG: the funnel to FILE, the cohorts beside it",
+    )
+    charts.add_argument(
+        "--svg",
+        type=pathlib.Path,
+        metavar="FILE",
+        help="also draw the charts as SVG: the funnel to FILE, the cohorts beside it",
+    )
+    report.set_defaults(run=_report)
+
+
+class _CommandError(Exception):
+    """
+    Why the command stops: the lines to print and the exit status.
+    """
+
+    def __init__(self, status: int, *lines: str) -> None:
+        self.status = status
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+@attrs.frozen
+class _Charts:
+    """
+    Where the charts of one funnel go.
+
+    Attributes:
+        format: ``png`` or ``svg``, as the option said, whatever the suffix.
+        funnel: The funnel chart's file.
+        cohorts: The cohort chart's file.
+    """
+
+    format: ChartFormat
+    funnel: pathlib.Path
+    cohorts: pathlib.Path
+
+
+def _report(arguments: argparse.Namespace) -> int:
+    try:
+        _run(arguments)
+    except _CommandError as error:
+        for line in error.lines:
+            _fail(line)
+        return error.status
+    return _EXIT_OK
+
+
+def _run(arguments: argparse.Namespace) -> None:
+    # Everything the options and the configuration can get wrong is found
+    # before the store is opened: reading it may take a while.
+    zone = _zone(arguments.tz)
+    path = _store_path(arguments.store)
+    config = _config(arguments.config)
+    funnels = _funnels(config, arguments.funnel, arguments.config)
+    charts = _chart_files(arguments.png, arguments.svg, funnels)
+    records = _read(path, {funnel.name for funnel in funnels})
+    for index, funnel in enumerate(funnels):
+        progress = funnel_progress(funnel, records.get(funnel.name, ()))
+        funnel_table = funnel_report(progress)
+        cohort_table = cohort_report(progress, period=arguments.by, zone=zone)
+        if index:
+            print()  # noqa: T201 - the command's output
+        print(render_funnel(funnel_table))  # noqa: T201 - the command's output
+        print(render_cohorts(cohort_table), end="")  # noqa: T201 - the command's output
+        if charts:
+            _draw(funnel_table, cohort_table, charts[index])
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # Not only unknown names: zoneinfo refuses paths with ValueError,
+        # reads a folder (America) with OSError, a data file with ValueError.
+        raise _CommandError(
+            _EXIT_INVALID, f"unknown time zone {name!r}: use an IANA name, e.g. Asia/Kolkata"
+        ) from None
+
+
+def _store_path(spec: str) -> pathlib.Path:
+    if spec == "memory":
+        raise _CommandError(
+            _EXIT_INVALID,
+            "report reads the records a service stored: a memory store starts empty; "
+            "use --store sqlite:PATH",
+        )
+    kind, _, where = spec.partition(":")
+    if kind != "sqlite" or not where:
+        raise _CommandError(_EXIT_INVALID, f"unknown store {spec!r}: use sqlite:PATH")
+    path = pathlib.Path(where)
+    # SQLiteStore creates a missing file: a mistyped path would report an
+    # empty funnel instead of failing, and leave an empty store behind.
+    if not path.exists():
+        raise _CommandError(_EXIT_INVALID, f"no store at {where}: no such file")
+    if not path.is_file():
+        raise _CommandError(_EXIT_INVALID, f"no store at {where}: not a file")
+    return path
+
+
+def _config(path: pathlib.Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        raise _CommandError(
+            _EXIT_INVALID, *(f"{path}: {problem}" for problem in error.errors)
+        ) from None
+    except OSError as error:
+        raise _CommandError(
+            _EXIT_INVALID, f"cannot read {path}: {error.strerror or error}"
+        ) from None
+    except ConvrouteError as error:
+        raise _CommandError(_EXIT_INVALID, f"cannot use {path}: {error}") from None
+
+
+def _funnels(config: Config, name: str | None, path: pathlib.Path) -> tuple[Funnel, ...]:
+    if not config.funnels:
+        raise _CommandError(_EXIT_FAILURE, f"{path}: no funnels to report")
+    if name is None:
+        return config.funnels
+    for funnel in config.funnels:
+        if funnel.name == name:
+            return (funnel,)
+    known = ", ".join(repr(funnel.name) for funnel in config.funnels)
+    raise _CommandError(_EXIT_INVALID, f"{path}: unknown funnel {name!r}; its funnels: {known}")
+
+
+def _chart_files(
+    png: pathlib.Path | None, svg: pathlib.Path | None, funnels: Sequence[Funnel]
+) -> list[_Charts]:
+    chosen: ChartFormat
+    if png is not None:
+        file, chosen = png, "png"
+    elif svg is not None:
+        file, chosen = svg, "svg"
+    else:
+        return []
+    if len(funnels) == 1:
+        return [_Charts(chosen, file, _beside(file, "cohorts"))]
+    charts = []
+    for funnel in funnels:
+        own = _beside(file, _file_part(funnel.name))
+        charts.append(_Charts(chosen, own, _beside(own, "cohorts")))
+    # Two names can make one file name ('A B', 'A/B'), or one's cohorts
+    # chart the other's ('X', 'X cohorts'): nothing is overwritten.
+    files = [file for chart in charts for file in (chart.funnel, chart.cohorts)]
+    if len(set(files)) < len(files):
+        raise _CommandError(
+            _EXIT_INVALID,
+            f"the funnels' names make the same chart file names beside {file}: "
+            "report one at a time with --funnel",
+        )
+    return charts
+
+
+def _beside(file: pathlib.Path, part: str) -> pathlib.Path:
+    return file.with_name(f"{file.stem}-{part}{file.suffix}")
+
+
+def _file_part(name: str) -> str:
+    # A funnel's name may hold spaces or slashes; a file name should not.
+    return re.sub(r"[^\w.-]+", "-", name).strip("-") or "funnel"
+
+
+def _read(path: pathlib.Path, funnels: Iterable[str]) -> dict[str, list[Transition]]:
+    # One pass over the store, keeping only the records of the funnels
+    # reported, grouped so that each funnel's progress reads only its own.
+    records: dict[str, list[Transition]] = {name: [] for name in funnels}
+    try:
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
+                kept = records.get(record.funnel)
+                if kept is not None:
+                    kept.append(record)
+    except ConvrouteError as error:
+        raise _CommandError(_EXIT_FAILURE, str(error)) from None
+    return records
+
+
+def _draw(funnel_table: FunnelReport, cohort_table: CohortReport, charts: _Charts) -> None:
+    file = charts.funnel
+    try:
+        draw_funnel(funnel_table, file, format=charts.format)
+        file = charts.cohorts
+        draw_cohorts(cohort_table, file, format=charts.format)
+    except MissingExtraError as error:
+        raise _CommandError(_EXIT_FAILURE, str(error)) from None
+    except OSError as error:
+        raise _CommandError(
+            _EXIT_FAILURE, f"cannot write {file}: {error.strerror or error}"
+        ) from None
+
+
+def _fail(message: str) -> None:
+    print(f"convroute: {message}", file=sys.stderr)  # noqa: T201 - the command's output

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from collections.abc import Callable, Iterable
-from typing import assert_never
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    ValuesView,
+)
+from typing import Any, TypeVar, assert_never
 
 import attrs
 
@@ -42,12 +50,16 @@ from convroute.engine import (
     action_json,
 )
 from convroute.errors import WebhookError
+from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import OutboxItem
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
 __all__ = ["DispatchReport", "Handled", "Service", "WebhookHandled"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
 """
@@ -230,15 +242,16 @@ class Service:
             outcome = self.engine.decide(snapshot, event, now=now)
             for change in outcome.changes:
                 _apply(uow, change)
+            bodies = [action_json(action, event.id) for action in outcome.actions]
             items = [
                 OutboxItem(
                     id=action_id(event.id, index),
                     event=event.id,
-                    type=action.to_json()["type"],
-                    body=action_json(action, event.id),
+                    type=body["type"],
+                    body=body,
                     created_at=now,
                 )
-                for index, action in enumerate(outcome.actions)
+                for index, body in enumerate(bodies)
             ]
             uow.outbox.add(items)
             for item in items:
@@ -282,23 +295,30 @@ class Service:
                     uow.outbox.mark_sent(item.id)
         return DispatchReport(sent=tuple(sent), failed=tuple(failed))
 
+    def _open_counts(
+        self, uow: UnitOfWork, users: Mapping[str, User], since: dt.datetime
+    ) -> Mapping[str, int]:
+        everyone = self.engine.all_users(users)
+        limited = [u.id for u in everyone.values() if u.max_open_conversations is not None]
+        return uow.conversations.open_counts(limited, since) if limited else {}
+
     def _load(self, uow: UnitOfWork, event: Event) -> Snapshot:  # noqa: PLR0911 - one case an event
         match event:
             case IncomingMessage(lead=lead, number=number, at=at):
-                users = uow.users.all()
-                everyone = self.engine.all_users(users)
-                limited = [u.id for u in everyone.values() if u.max_open_conversations is not None]
+                # Users, presence, capacities and turns matter only when the
+                # message is routed (or, for users, offered a second menu),
+                # which most messages are not: they are read from the unit
+                # the first time the engine looks at them, inside this unit.
+                users: Mapping[str, User] = _Deferred(uow.users.all)
                 since = at - self.engine.config.conversation_timeout
                 return Snapshot(
                     lead=uow.leads.get(lead),
                     opportunities=uow.opportunities.for_lead(lead),
                     conversation=uow.conversations.get(lead, number),
                     users=users,
-                    presence=uow.users.presence(),
-                    open_conversations=uow.conversations.open_counts(limited, since)
-                    if limited
-                    else {},
-                    turns=uow.turns.all(),
+                    presence=_Deferred(uow.users.presence),
+                    open_conversations=_Deferred(lambda: self._open_counts(uow, users, since)),
+                    turns=_Deferred(uow.turns.all),
                     records=uow.funnel_records.for_lead(lead),
                 )
             case OutgoingMessage(lead=lead, number=number):
@@ -324,6 +344,68 @@ class Service:
                 return Snapshot()
             case _:  # pragma: no cover - the match above is exhaustive
                 assert_never(event)
+
+
+class _Deferred(Mapping[_K, _V]):
+    """
+    A mapping read from the store the first time it is looked at.
+
+    The engine reads a snapshot's mappings only on the paths that need
+    them; the service decides inside the unit of work, so a deferred read
+    sees what an early one would have.
+    """
+
+    __slots__ = ("_read", "_values")
+
+    def __init__(self, read: Callable[[], Mapping[_K, _V]]) -> None:
+        self._read: Callable[[], Mapping[_K, _V]] | None = read
+        self._values: Mapping[_K, _V] = {}
+
+    def _loaded(self) -> Mapping[_K, _V]:
+        read = self._read
+        if read is not None:
+            self._values = read()
+            self._read = None
+        return self._values
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._loaded()
+
+    def __repr__(self) -> str:
+        return repr(self._loaded())
+
+    def get(self, key: _K, default: Any = None) -> Any:
+        """
+        The value of *key*, or *default*.
+        """
+        return self._loaded().get(key, default)
+
+    def keys(self) -> KeysView[_K]:
+        """
+        The keys, as the store gave them.
+        """
+        return self._loaded().keys()
+
+    def values(self) -> ValuesView[_V]:
+        """
+        The values, as the store gave them.
+        """
+        return self._loaded().values()
+
+    def items(self) -> ItemsView[_K, _V]:
+        """
+        The items, as the store gave them.
+        """
+        return self._loaded().items()
 
 
 def _apply(uow: UnitOfWork, change: Change) -> None:

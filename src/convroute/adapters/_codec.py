@@ -74,7 +74,7 @@ def dumps(value: object) -> str:
     Returns:
         JSON text; `loads` reads it back.
     """
-    return json.dumps(_CONVERTER.unstructure(value), ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(_CONVERTER.unstructure(value))
 
 
 def loads(text: str, cls: type[_T]) -> _T:
@@ -130,6 +130,31 @@ def _structure_bool(value: object, _: type) -> bool:
     return value
 
 
+# What JSON holds as it is, and cattrs passes through as it is.
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+_JSON_OBJECT = Mapping[str, Any]
+
+
+def _unstructure_any(value: Any) -> Any:
+    # What cattrs makes of a value typed Any (it looks at the value's class),
+    # taken straight for the plain JSON values an outbox item's body holds:
+    # cattrs' own dispatch costs more than the copy.  Anything else goes to
+    # cattrs, as before.
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict:
+        return {_unstructure_any(key): _unstructure_any(item) for key, item in value.items()}
+    if kind is list:
+        return [_unstructure_any(item) for item in value]
+    return _CONVERTER.unstructure(value)
+
+
+def _unstructure_json_object(value: Mapping[str, Any]) -> dict[str, Any]:
+    # A Mapping[str, Any] field: keys as they are, values by their class.
+    return {key: _unstructure_any(item) for key, item in value.items()}
+
+
 def _make_converter() -> cattrs.Converter:
     # Extra keys are passed over: a value written by a later version with
     # one more optional field still reads.  Sequences and mappings come out
@@ -140,7 +165,14 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(bool, _structure_bool)
+    converter.register_unstructure_hook_func(
+        lambda cls: cls == _JSON_OBJECT, _unstructure_json_object
+    )
     return converter
 
 
 _CONVERTER = _make_converter()
+
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")), with the
+# encoder made once: json.dumps makes a new one per call when given options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any, TypeAlias
 
 import attrs
@@ -43,11 +44,15 @@ class TraceEntry:
         """
         Describe a resolver trace step.
         """
+        reason = step.reason
+        skipped = step.skipped
+        # Positional arguments: attrs' __init__ takes them faster, and this
+        # runs for every target tried.
         return cls(
-            target=step.target.label,
-            user=step.user,
-            reason=None if step.reason is None else step.reason.value,
-            skipped=tuple((c.user, c.reason.value) for c in step.skipped),
+            step.target.label,
+            step.user,
+            None if reason is None else reason.value,
+            tuple([(c.user, c.reason.value) for c in skipped]) if skipped else (),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -342,8 +347,28 @@ def action_id(event_id: str, index: int) -> str:
         ``act-`` and 32 hex digits; the same event always yields the same
         ids, so a host can drop an action it has already carried out.
     """
-    key = json.dumps(["convroute.action.v1", event_id, index], ensure_ascii=False)
+    key = json_key(("convroute.action.v1", event_id, index))
     return "act-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def json_key(parts: Sequence[str | int]) -> str:
+    """
+    ``json.dumps(list(parts), ensure_ascii=False)``, without its cost per call.
+
+    `json.dumps` with any argument builds a new encoder each time; the ids
+    derived per event and per action are JSON arrays of a few strings and
+    whole numbers, written here as `json.dumps` writes them, so the text
+    (and so the digest) is the same.
+    """
+    pieces = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append(encode_basestring(part))
+        elif type(part) is int:  # not a bool: JSON writes those as true/false
+            pieces.append(str(part))
+        else:
+            return json.dumps(list(parts), ensure_ascii=False)
+    return "[" + ", ".join(pieces) + "]"
 
 
 def action_json(action: Action, event_id: str) -> dict[str, Any]:
@@ -359,8 +384,16 @@ def action_json(action: Action, event_id: str) -> dict[str, Any]:
     return plain
 
 
+# What JSON text holds as it is: copied by reference.  Checked by exact type
+# first, as nearly every value is one of these or a plain dict or list:
+# `isinstance` against the Mapping ABC costs far more than the copy.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: object) -> object:
-    if isinstance(value, Mapping):
+    if type(value) in _SCALARS:
+        return value
+    if isinstance(value, dict | Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]

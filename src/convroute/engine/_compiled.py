@@ -5,13 +5,13 @@ A config compiled for the engine: lookup tables built once, not per event.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from collections.abc import Mapping
 
 import attrs
 
 from convroute.config import Config
+from convroute.engine._actions import json_key
 from convroute.funnel import FunnelTracker, OpportunityBoard
 from convroute.menus import BusinessNumber, Product
 from convroute.model import OpportunityType, Phone, User
@@ -32,6 +32,7 @@ class Compiled:
         groups: Its chat groups, by name.
         users: Its users, by id, in listed order.
         types: Its opportunity types, by name.
+        products: Each number's products by label (the first of a label).
     """
 
     config: Config
@@ -42,6 +43,7 @@ class Compiled:
     groups: Mapping[str, ChatGroup]
     users: Mapping[str, User]
     types: Mapping[str, OpportunityType]
+    products: Mapping[Phone, Mapping[str, Product]] = attrs.field(factory=dict)
 
     @classmethod
     def from_config(cls, config: Config) -> Compiled:
@@ -57,12 +59,16 @@ class Compiled:
             groups={group.name: group for group in config.chat_groups},
             users={user.id: user for user in config.users},
             types={kind.name: kind for kind in config.opportunity_types},
+            products={number.number: _by_label(number) for number in config.numbers},
         )
 
     def product(self, number: BusinessNumber, label: str | None) -> Product | None:
         """
         The number's product with this label, or ``None``.
         """
+        if self.numbers.get(number.number) is number:
+            # One of the config's numbers: its products by label are at hand.
+            return self.products[number.number].get(label) if label is not None else None
         return next((p for p in number.products if p.label == label), None)
 
     def all_users(self, runtime: Mapping[str, User]) -> Mapping[str, User]:
@@ -77,6 +83,14 @@ class Compiled:
         return {**self.users, **runtime}
 
 
+def _by_label(number: BusinessNumber) -> dict[str, Product]:
+    # The first product of each label, as a search in order finds it.
+    products: dict[str, Product] = {}
+    for product in number.products:
+        products.setdefault(product.label, product)
+    return products
+
+
 def new_opportunity_id(event_id: str) -> str:
     """
     The id of the opportunity an event creates (an event creates at most one).
@@ -84,5 +98,5 @@ def new_opportunity_id(event_id: str) -> str:
     Returns:
         ``opp-`` and 24 hex digits, the same for the same event.
     """
-    key = json.dumps(["convroute.opportunity.v1", event_id], ensure_ascii=False)
+    key = json_key(("convroute.opportunity.v1", event_id))
     return "opp-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]

@@ -39,6 +39,13 @@ REPROMPT_HINT = "Sorry, I did not get that. Please choose one of the options."
 The line put before a menu sent again after an invalid reply.
 """
 
+# Enum members looked up once: every message reads a few, and reading a
+# member from its class costs more than a global.
+_MENU = ConversationStatus.MENU
+_ASSIGNED = ConversationStatus.ASSIGNED
+_UNROUTED = ConversationStatus.UNROUTED
+_CLOSED = ConversationStatus.CLOSED
+
 
 @attrs.frozen
 class Turn:
@@ -65,18 +72,18 @@ def converse(turn: Turn, effects: Effects) -> None:
     config = turn.compiled.config
     conversation = turn.snapshot.conversation
     at = turn.event.at
-    if conversation is not None and conversation.status is not ConversationStatus.CLOSED:
+    if conversation is not None and conversation.status is not _CLOSED:
         idle = at - conversation.last_message_at
         status = conversation.status
-        if status is ConversationStatus.ASSIGNED and idle < config.conversation_timeout:
+        if status is _ASSIGNED and idle < config.conversation_timeout:
             effects.change(SaveConversation(_seen(conversation, turn)))
             effects.note(f"the conversation is open with {conversation.assignee}: not routed")
             return
-        if status is ConversationStatus.MENU and _menu_open(conversation, turn):
+        if status is _MENU and _menu_open(conversation, turn):
             _reply(turn, effects, conversation)
             return
         if (
-            status is ConversationStatus.UNROUTED
+            status is _UNROUTED
             and conversation.rule is not None
             and idle < config.conversation_timeout
         ):
@@ -84,14 +91,29 @@ def converse(turn: Turn, effects: Effects) -> None:
             opportunity = _find(effects, conversation.opportunity)
             _route(turn, effects, conversation.rule, opportunity)
             return
-        if status is not ConversationStatus.UNROUTED:
+        if status is not _UNROUTED:
             effects.note(f"the {status} conversation expired: it starts over")
     _start(turn, effects)
 
 
 def _seen(conversation: Conversation, turn: Turn) -> Conversation:
     latest = max(conversation.last_message_at, turn.event.at)
-    return attrs.evolve(conversation, last_message_at=latest)
+    # attrs.evolve, spelt out: this runs for every message of an open
+    # conversation, and evolve's generic walk over the fields costs more
+    # than the conversation itself.
+    return Conversation(
+        lead=conversation.lead,
+        number=conversation.number,
+        status=conversation.status,
+        last_message_at=latest,
+        menu=conversation.menu,
+        menu_sent_at=conversation.menu_sent_at,
+        product=conversation.product,
+        reprompts=conversation.reprompts,
+        assignee=conversation.assignee,
+        opportunity=conversation.opportunity,
+        rule=conversation.rule,
+    )
 
 
 def _menu_open(conversation: Conversation, turn: Turn) -> bool:
@@ -207,7 +229,9 @@ def _product_chosen(turn: Turn, effects: Effects, number: BusinessNumber, produc
         _route(turn, effects, product.rule, matching[0])
     else:
         owners = turn.compiled.all_users(turn.snapshot.users)
-        menu = build_second_response(number, product, turn.lead, effects.opportunities, owners)
+        # The matching opportunities, already in order, are all the menu
+        # looks at: it finds the same ones among them, in the same order.
+        menu = build_second_response(number, product, turn.lead, matching, owners)
         if menu.left_out:
             effects.note(f"{len(menu.left_out)} older opportunities did not fit the menu")
         _send_menu(turn, effects, menu, product=product.label)
@@ -256,7 +280,7 @@ def _find(effects: Effects, opportunity: str | None) -> Opportunity | None:
 
 def _send(turn: Turn, menu: Menu) -> Send:
     event = turn.event
-    return Send(to=event.lead, from_=event.number, message=render_menu(menu, event.lead))
+    return Send(event.lead, event.number, render_menu(menu, event.lead))
 
 
 def _send_menu(turn: Turn, effects: Effects, menu: Menu, *, product: str | None) -> None:
@@ -265,13 +289,26 @@ def _send_menu(turn: Turn, effects: Effects, menu: Menu, *, product: str | None)
     waiting = Conversation(
         lead=turn.lead.phone,
         number=turn.event.number,
-        status=ConversationStatus.MENU,
+        status=_MENU,
         last_message_at=at,
         menu=menu,
         menu_sent_at=at,
         product=product,
     )
     effects.change(SaveConversation(waiting))
+
+
+def _owned_by(opportunity: Opportunity, owner: str) -> Opportunity:
+    # attrs.evolve(opportunity, owner=owner), spelt out: cheaper per message.
+    return Opportunity(
+        id=opportunity.id,
+        type=opportunity.type,
+        name=opportunity.name,
+        fields=opportunity.fields,
+        owner=owner,
+        stage=opportunity.stage,
+        updated_at=opportunity.updated_at,
+    )
 
 
 def _route(
@@ -283,26 +320,21 @@ def _route(
     if rule is None:
         decision = Decision(rule=None)
     else:
+        # Positional arguments: attrs' __init__ takes them faster.
         availability = Availability(
-            users=compiled.all_users(snapshot.users),
-            presence=snapshot.presence,
-            open_conversations=snapshot.open_conversations,
+            compiled.all_users(snapshot.users), snapshot.presence, snapshot.open_conversations
         )
         context = RoutingContext(
-            availability=availability,
-            groups=compiled.groups,
-            turns=snapshot.turns,
-            lead=turn.lead,
-            opportunity=opportunity,
+            availability, compiled.groups, snapshot.turns, turn.lead, opportunity
         )
         decision = resolve(rule, context)
     if decision.turn is not None:
         effects.change(SaveTurn(decision.turn))
     event = turn.event
     opportunity_id = None if opportunity is None else opportunity.id
-    status = ConversationStatus.UNROUTED
+    status = _UNROUTED
     if decision.assignee is not None and decision.target is not None and rule is not None:
-        status = ConversationStatus.ASSIGNED
+        status = _ASSIGNED
         effects.act(
             Assign(
                 lead=event.lead,
@@ -317,7 +349,7 @@ def _route(
         if opportunity is not None and opportunity.owner is None:
             # The person who takes a new opportunity's first conversation
             # owns it: the next conversation about it goes to them.
-            effects.save_opportunity(attrs.evolve(opportunity, owner=decision.assignee))
+            effects.save_opportunity(_owned_by(opportunity, decision.assignee))
     else:
         if rule_name is not None and rule is None:
             effects.note(f"routing rule {rule_name!r} is unknown")

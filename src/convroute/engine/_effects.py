@@ -85,7 +85,7 @@ class Effects:
         """
         The decision, frozen.
         """
-        return Outcome(changes=self.changes, actions=self.actions, notes=self.notes)
+        return Outcome(self.changes, self.actions, self.notes)
 
 
 def record_funnel(

@@ -11,7 +11,13 @@ from collections.abc import Iterable
 
 import attrs
 
-from convroute.funnel._reports import NO_FILTER, FunnelProgress, ReportFilter, at_or_beyond
+from convroute.funnel._reports import (
+    NO_FILTER,
+    FunnelProgress,
+    ReportFilter,
+    at_or_beyond,
+    side_by_side,
+)
 
 
 class CohortPeriod(enum.StrEnum):
@@ -125,23 +131,7 @@ def cohort_report(
     """
     cut = CohortPeriod(period)
     stages = progress.funnel.stages
-    # Per period start: how many leads' furthest stage is each position.
-    furthest: dict[dt.date, list[int]] = {}
-    furthest_of = progress.furthest
-    everyone = where == NO_FILTER
-    # Leads enter on far fewer days than there are leads: each day's
-    # period is worked out once.
-    starts: dict[dt.date, dt.date] = {}
-    for lead, entry in progress.entries.items():
-        if everyone or where.admits(entry):
-            day = entry.at.astimezone(zone).date()
-            start = starts.get(day)
-            if start is None:
-                start = starts[day] = _period_start(day, cut)
-            counts = furthest.get(start)
-            if counts is None:
-                counts = furthest[start] = [0] * len(stages)
-            counts[furthest_of[lead]] += 1
+    furthest = _by_period(_by_day(progress, zone, where), cut)
     rows = []
     for start in sorted(furthest):
         reached = at_or_beyond(furthest[start])
@@ -159,6 +149,53 @@ def cohort_report(
         stages=tuple(stage.name for stage in stages),
         rows=rows,
     )
+
+
+def _by_day(
+    progress: FunnelProgress, zone: dt.tzinfo, where: ReportFilter
+) -> dict[dt.date, list[int]]:
+    # Per day of entry in *zone*: how many leads' furthest stage is each
+    # position.  Leads enter on far fewer days than there are leads: the
+    # days are gathered into periods afterwards, once each.
+    stages = len(progress.funnel.stages)
+    by_day: dict[dt.date, list[int]] = {}
+    counts_of = by_day.get
+    everyone = where == NO_FILTER
+    if side_by_side(progress):
+        # The same leads in the same order: walked side by side, no lead is
+        # looked up.
+        for entry, position in zip(
+            progress.entries.values(), progress.furthest.values(), strict=True
+        ):
+            if everyone or where.admits(entry):
+                day = entry.at.astimezone(zone).date()
+                counts = counts_of(day)
+                if counts is None:
+                    counts = by_day[day] = [0] * stages
+                counts[position] += 1
+    else:
+        furthest_of = progress.furthest
+        for lead, entry in progress.entries.items():
+            if everyone or where.admits(entry):
+                day = entry.at.astimezone(zone).date()
+                counts = counts_of(day)
+                if counts is None:
+                    counts = by_day[day] = [0] * stages
+                counts[furthest_of[lead]] += 1
+    return by_day
+
+
+def _by_period(by_day: dict[dt.date, list[int]], cut: CohortPeriod) -> dict[dt.date, list[int]]:
+    # Per period start: the counts of its days, added up.
+    furthest: dict[dt.date, list[int]] = {}
+    for day, counts in by_day.items():
+        start = _period_start(day, cut)
+        total = furthest.get(start)
+        if total is None:
+            furthest[start] = counts
+        else:
+            furthest[start] = [a + b for a, b in zip(total, counts, strict=True)]
+    return furthest
 
 
 def _period_start(day: dt.date, period: CohortPeriod) -> dt.date:

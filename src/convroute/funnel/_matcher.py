@@ -5,29 +5,25 @@ Finding trigger and follow-up phrases in messages.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 import attrs
 
-from convroute.funnel._matcher_index import PhraseIndex, build_index
+from convroute.funnel._matcher_accelerated import accelerated_search
+from convroute.funnel._matcher_index import python_search
+from convroute.funnel._matcher_match import PhraseMatch, Search
 from convroute.funnel._text import fold
 
 
-@attrs.frozen
-class PhraseMatch:
-    """
-    The phrase that wins in a message.
+# PhraseMatch lives with the engines that make it; the package takes it from here.
+__all__ = ["Engine", "PhraseMatch", "TriggerMatcher"]
 
-    Attributes:
-        index: The phrase's position in the list the matcher was built from.
-        phrase: The phrase as it was given.
-        start: Where it starts in the folded message (see `fold`).
-        end: Where it ends in the folded message.
-    """
 
-    index: int
-    phrase: str
-    start: int
-    end: int
+Engine = Literal["ahocorasick_rs", "python"]
+"""
+What finds the phrases: the compiled ``ahocorasick_rs`` (the ``fast``
+extra) or convroute's own pure-Python index.
+"""
 
 
 @attrs.frozen
@@ -41,22 +37,30 @@ class TriggerMatcher:
     earliest, then the one given first.
 
     The time `find` takes grows with the message, not with the number of
-    phrases: an index shortlists the few phrases a message may contain.
+    phrases.  When ``ahocorasick_rs`` is installed (the ``fast`` extra) its
+    automaton finds the phrases; otherwise an index of convroute's own
+    shortlists the few phrases a message may contain.  Both give the same
+    answers.
 
     Attributes:
         phrases: The phrases, as given.
+        engine: What finds the phrases: ``"ahocorasick_rs"`` or
+            ``"python"``.
     """
 
     phrases: tuple[str, ...]
-    _index: PhraseIndex = attrs.field(alias="_index", repr=False, eq=False)
+    engine: Engine = attrs.field(eq=False)
+    _search: Search = attrs.field(alias="_search", repr=False, eq=False)
 
     @classmethod
-    def from_phrases(cls, phrases: Iterable[str]) -> TriggerMatcher:
+    def from_phrases(cls, phrases: Iterable[str], *, accelerate: bool = True) -> TriggerMatcher:
         """
         Build a matcher.
 
         Args:
             phrases: The phrases, in configuration order.
+            accelerate: Use ``ahocorasick_rs`` when it is installed;
+                ``False`` always uses the pure-Python index.
 
         Raises:
             ValueError: When a phrase is empty once folded.
@@ -69,7 +73,15 @@ class TriggerMatcher:
                 raise ValueError(f"phrase {index} is empty")
             # A later copy of a folded phrase never wins over the first.
             lowest_index.setdefault(folded, index)
-        return cls(phrases=given, _index=build_index(lowest_index))
+        search = accelerated_search(lowest_index, given) if accelerate else None
+        if search is not None:
+            return cls(phrases=given, engine="ahocorasick_rs", _search=search)
+        return cls(phrases=given, engine="python", _search=python_search(lowest_index, given))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The search is a closure, which pickle cannot take: a matcher
+        # travels as its phrases and is built again where it lands.
+        return _rebuild, (self.phrases, self.engine == "ahocorasick_rs")
 
     def find(self, text: str) -> PhraseMatch | None:
         """
@@ -81,8 +93,8 @@ class TriggerMatcher:
         Returns:
             The winning match, or ``None`` when no phrase occurs.
         """
-        best = self._index.best(fold(text))
-        if best is None:
-            return None
-        length, start, index = -best[0], best[1], best[2]
-        return PhraseMatch(index=index, phrase=self.phrases[index], start=start, end=start + length)
+        return self._search(text)
+
+
+def _rebuild(phrases: tuple[str, ...], accelerate: bool) -> TriggerMatcher:
+    return TriggerMatcher.from_phrases(phrases, accelerate=accelerate)

@@ -1,301 +1,298 @@
 """
-The index that lets a matcher look at a handful of phrases per message.
+The pure-Python engine: an index that shortlists the phrases a message may hold.
 
-Checking every phrase against every message costs time in proportion to the
-number of phrases.  Instead each folded phrase is filed under one *key*, a
-piece that any message containing the phrase must show, and a message only
-looks up its own keys: the few phrases filed under them are then checked
-with ``in``.  Every lookup is a set intersection over an iterator built from
-C-level parts (`str.split`, `zip`, `map`), so no Python loop runs per token,
-per position or per phrase.
+Testing every phrase costs time in proportion to the number of phrases.
+Instead each phrase is filed under a few *keys*, short byte strings that
+any message containing the phrase is sure to show, and a message looks up
+only its own keys; the handful of phrases filed under those it has are then
+tested with ``in``.
 
-The keys come from whitespace, which folding never creates or removes and
-`str.split` finds at C speed.  A token of a phrase with whitespace on both
-sides (an *inner* token) is a whole token of any message containing the
-phrase, as `str.split` cuts it, so phrases are filed by, in order of
-preference:
+Work per message, not per phrase or per character, is what costs in
+Python, so every step runs in C:
 
-- a pair of adjacent inner tokens, looked up among the message's pairs of
-  adjacent tokens;
-- an inner token and the first character of the token after it (the
-  phrase's last token, which only starts a message token);
-- a lone inner token.
+- The folded text is encoded in UTF-8 and *reduced* with one
+  ``bytes.translate``, which drops whitespace, ASCII punctuation and the
+  lead byte of every multi-byte character.  Dropping bytes keeps
+  substrings substrings: a message holding a phrase holds its reduced form
+  in its own, so the index misses nothing, while false leads are weeded out
+  by ``in``.  Reduced text carries more information per byte (accents and
+  Cyrillic take one byte, spaces none), so fewer keys cover a message.
+- The keys are *grams*: ``width`` bytes (4 or 8) of reduced text, read as
+  a number.  A message yields the grams starting at every ``step`` bytes,
+  cut by `struct` in one call per ``stride`` (a gram starts every
+  ``stride`` bytes in each call, at offsets ``0, step, ...``), about 60
+  for a message of 160 characters.
+  Whatever its offset, a reduced phrase of ``width + step - 1`` bytes or
+  more covers one of them: the phrase is filed under one of its grams for
+  each offset modulo ``step``, the one least likely in a message (see
+  `_file`), as a rare gram shortlists few phrases.
+- A set intersection finds the message's grams that are keys.
 
-A phrase without an inner token (one or two words) is filed under sampled
-q-grams: one message q-gram is read every `_STEP` characters, so a phrase of
-at least `_SAMPLED_MIN` characters always covers one of them whatever its
-offset, and it is filed under one q-gram for each offset modulo `_STEP`.
-The few phrases shorter than that go into one regular expression, a trie
-whose greedy branches give the longest phrase starting at each position.
-
-Where a phrase has several possible keys it takes the one the fewest
-phrases share, which keeps every shortlist short.
+The sampling (width and step) is chosen per phrase list: the longest step
+that the list's shortest phrases allow.  Up to `LOOP_MAX` phrases too short
+even for the finest sampling, and phrases made only of what is dropped, are
+left to `short_phrases`.
 """
 
 from __future__ import annotations
 
-import re
+import string
+import struct
 
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from itertools import chain, islice, pairwise
-from operator import itemgetter
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from itertools import accumulate, chain, repeat
+from operator import add, lshift, sub
 
 import attrs
 
-
-# q-grams of 5 characters are rare enough to shortlist well (4 were not:
-# in measurements they shortlisted four times as many phrases); reading one
-# every 3 characters keeps a 160-character message at 52 lookups, and
-# phrases of 7 characters or more are still sure to cover one.
-_GRAM = 5
-_STEP = 3
-_SAMPLED_MIN = _GRAM + _STEP - 1
-
-# A message's sampled q-grams are read as tuples of characters zipped from
-# strided slices: slicing every q-gram out one by one costs twice as much.
-_STRIDES = tuple(slice(offset, None, _STEP) for offset in range(_GRAM))
-
-_first_character = itemgetter(0)
-
-Ranking = tuple[int, int, int]
-"""
-A match as it is ranked: ``(-length, start, index)``, smallest wins.
-"""
+from convroute.funnel._matcher_match import PhraseMatch, Search
+from convroute.funnel._matcher_scan import LOOP_MAX, scan_search, short_phrases, winner
+from convroute.funnel._text import fold
 
 
-def _frozen_table(table: Mapping[Hashable, list[str]]) -> dict[Hashable, tuple[str, ...]]:
-    return {key: tuple(phrases) for key, phrases in table.items()}
+# Below this many phrases, testing each with ``in`` is faster than the index.
+SCAN_MAX = 40
+
+# Bytes that carry little: ASCII whitespace and punctuation, and the lead
+# bytes of multi-byte characters (0xC0 and up; the continuation bytes that
+# remain tell the characters of a script apart).
+_DROPPED = (string.whitespace + string.punctuation).encode() + bytes(range(0xC0, 0x100))
+
+# Ranks put a gram's count above the sum of its pairs' counts; a pair of
+# bytes is read as one number.
+_SHIFTS = repeat(32)
+_EIGHTS = repeat(8)
+
+# A message's grams are cut in chunks of at most this many per `struct` call.
+_CHUNK = 64
+
+# Grams are cut as little-endian unsigned numbers, by width: made faster
+# than bytes objects, and hashed for nothing.  Their hashes (the numbers
+# themselves) are skewed in their low bits, which dicts' probing copes
+# with: measured, the lookups still cost less than hashing bytes.
+_CODES = {4: "I", 8: "Q"}
 
 
 @attrs.frozen
-class PhraseIndex:
+class Sampling:
     """
-    Folded phrases filed for quick lookup, see the module docstring.
+    How grams are read from reduced text.
 
     Attributes:
-        lowest_index: Each distinct folded phrase and the first position it
-            was given at: a later copy can never win over it.
-        pairs: Phrases by a pair of adjacent inner tokens.
-        heads: Phrases by an inner token and the next token's first
-            character.
-        tokens: Phrases by a lone inner token.
-        grams: Phrases by sampled q-gram.
-        short: The phrases too short for sampled q-grams, as one pattern
-            capturing the longest of them at each position, or ``None``.
+        width: Bytes in a gram: 4 or 8, the sizes `struct` reads as numbers.
+        step: Bytes between the starts of successive grams.
     """
 
-    lowest_index: Mapping[str, int]
-    pairs: Mapping[Hashable, tuple[str, ...]]
-    heads: Mapping[Hashable, tuple[str, ...]]
-    tokens: Mapping[Hashable, tuple[str, ...]]
-    grams: Mapping[Hashable, tuple[str, ...]]
-    short: re.Pattern[str] | None
+    width: int = attrs.field(validator=attrs.validators.in_(_CODES))
+    step: int = attrs.field(validator=attrs.validators.ge(1))
 
-    def best(self, message: str) -> Ranking | None:
+    @property
+    def shortest(self) -> int:
         """
-        Rank the phrases found in *message* and return the winner.
-
-        Args:
-            message: A folded message.
-
-        Returns:
-            The winner as ``(-length, start, index)``, or ``None``.
+        The shortest reduced phrase sure to cover a gram at any offset.
         """
-        found = self._shortlist(message)
-        best: Ranking | None = None
-        if found:
-            lowest_index = self.lowest_index
-            for phrase in found:
-                ranking = (-len(phrase), message.find(phrase), lowest_index[phrase])
-                if best is None or ranking < best:
-                    best = ranking
-        if self.short is not None:
-            for match in self.short.finditer(message):
-                phrase = match.group(1)
-                ranking = (-len(phrase), match.start(), self.lowest_index[phrase])
-                if best is None or ranking < best:
-                    best = ranking
-        return best
+        return self.width + self.step - 1
 
-    def _shortlist(self, message: str) -> list[str]:
+    @property
+    def stride(self) -> int:
         """
-        Find the phrases of the q-gram and token tables in *message*.
+        Bytes between the starts of the grams one `struct` call cuts.
         """
-        found: list[str] = []
-        if self.pairs or self.heads or self.tokens:
-            words = message.split()
-            if self.pairs:
-                _extend(found, message, self.pairs, pairwise(words))
-            if self.heads:
-                heads = map(_first_character, islice(words, 1, None))
-                _extend(found, message, self.heads, zip(words, heads, strict=False))
-            if self.tokens:
-                _extend(found, message, self.tokens, words)
-        if self.grams:
-            _extend(found, message, self.grams, _sampled_grams(message))
-        return found
+        return self.step * -(-self.width // self.step)
 
 
-def _extend(
-    found: list[str],
-    message: str,
-    table: Mapping[Hashable, tuple[str, ...]],
-    keys: Iterable[Hashable],
-) -> None:
+# From the fewest grams per message to the most, the first that leaves at
+# most `LOOP_MAX` phrases too short is used.  Wider grams are rarer and so
+# shortlist fewer phrases; a width of 4 is still rare enough.
+SAMPLINGS = (Sampling(8, 4), Sampling(4, 4), Sampling(4, 3), Sampling(4, 2))
+
+
+def python_search(
+    lowest_index: Mapping[str, int],
+    phrases: Sequence[str],
+    *,
+    scan_max: int = SCAN_MAX,
+    loop_max: int = LOOP_MAX,
+    sampling: Sampling | None = None,
+) -> Search:
     """
-    Add to *found* the phrases *table* files under *keys* that *message* has.
-    """
-    hits = table.keys() & keys
-    # Most messages hit no key: building the chain would cost more than
-    # the intersection.
-    if hits:
-        filed = chain.from_iterable(map(table.__getitem__, hits))
-        found.extend(filter(message.__contains__, filed))
-
-
-def _sampled_grams(message: str) -> Iterator[tuple[str, ...]]:
-    """
-    The q-grams of *message* that start at a multiple of `_STEP`.
-    """
-    # zip stops with the shortest slice, that is at the last whole q-gram.
-    return zip(*map(message.__getitem__, _STRIDES), strict=False)
-
-
-def build_index(lowest_index: Mapping[str, int]) -> PhraseIndex:
-    """
-    File distinct folded phrases for lookup.
+    Build the pure-Python search for *phrases*.
 
     Args:
         lowest_index: Each distinct, non-empty folded phrase and the first
             position it was given at.
+        phrases: The phrases as given.
+        scan_max: Up to this many distinct phrases are simply scanned.
+        loop_max: Up to this many phrases too short to index are tested one
+            by one rather than put in a pattern.
+        sampling: The sampling to use rather than `choose_sampling`'s.
 
     Returns:
-        The index.
+        The search.
     """
-    options = {phrase: _token_keys(phrase) for phrase in lowest_index}
-    long_ones = [p for p, keys in options.items() if not keys and len(p) >= _SAMPLED_MIN]
-    short_ones = [p for p, keys in options.items() if not keys and len(p) < _SAMPLED_MIN]
-    tables: dict[str, dict[Hashable, list[str]]] = {
-        kind: {} for kind in ("pairs", "heads", "tokens", "grams")
-    }
-    shared = Counter((kind, key) for keys in options.values() for kind, key, _ in set(keys))
-    for phrase, keys in options.items():
-        if keys:
-            kind, key, _ = min(keys, key=_preference(shared))
-            tables[kind].setdefault(key, []).append(phrase)
-    gram_shared = Counter(gram for phrase in long_ones for gram in set(_all_grams(phrase)))
-    for phrase in long_ones:
-        for gram in _sampled_keys(phrase, gram_shared):
-            tables["grams"].setdefault(gram, []).append(phrase)
-    return PhraseIndex(
-        lowest_index=dict(lowest_index),
-        pairs=_frozen_table(tables["pairs"]),
-        heads=_frozen_table(tables["heads"]),
-        tokens=_frozen_table(tables["tokens"]),
-        grams=_frozen_table(tables["grams"]),
-        short=re.compile(f"(?=({_trie_pattern(short_ones)}))") if short_ones else None,
+    if len(lowest_index) <= scan_max:
+        return scan_search(lowest_index, phrases)
+    return _index_search(lowest_index, phrases, loop_max, sampling)
+
+
+def reduced_form(folded: str) -> bytes:
+    """
+    The reduced form of folded text, see the module docstring.
+    """
+    return folded.encode("utf-8", "surrogatepass").translate(None, _DROPPED)
+
+
+def choose_sampling(lengths: Sequence[int], loop_max: int = LOOP_MAX) -> Sampling:
+    """
+    The sampling with the fewest grams that leaves few phrases unindexed.
+
+    Args:
+        lengths: The reduced length of every phrase.
+        loop_max: How many phrases may be left too short.
+    """
+    for sampling in SAMPLINGS[:-1]:
+        if sum(1 for length in lengths if length < sampling.shortest) <= loop_max:
+            return sampling
+    return SAMPLINGS[-1]
+
+
+def _index_search(
+    lowest_index: Mapping[str, int],
+    phrases: Sequence[str],
+    loop_max: int,
+    sampling: Sampling | None,
+) -> Search:
+    reduced = {phrase: reduced_form(phrase) for phrase in lowest_index}
+    if sampling is None:
+        sampling = choose_sampling([len(data) for data in reduced.values()], loop_max)
+    indexed = {phrase: data for phrase, data in reduced.items() if len(data) >= sampling.shortest}
+    table = _file(indexed, sampling)
+    unindexed = [phrase for phrase in lowest_index if phrase not in indexed]
+    short = short_phrases(unindexed, loop_max=loop_max) if unindexed else None
+    # Its keys view, not a set apart: the lookups after the intersection
+    # then find the entries it has just read still in the cache.
+    keys = table.keys()
+    width, stride = sampling.width, sampling.stride
+    unpack = _unpackers(width, stride)
+    offsets = tuple(range(0, stride, sampling.step))
+
+    def search(text: str) -> PhraseMatch | None:
+        message = fold(text)
+        data = message.encode("utf-8", "surrogatepass").translate(None, _DROPPED)
+        size = len(data)
+        grams: tuple[int, ...] = ()
+        for offset in offsets:
+            count = (size - offset - width) // stride + 1
+            if count > _CHUNK:
+                grams += _cut_long(unpack, data, offset, width, stride)
+            elif count > 0:
+                grams += unpack[count](data, offset)
+        hits = keys & grams
+        found = [phrase for key in hits for phrase in table[key] if phrase in message]
+        if short is not None:
+            found += short(message)
+        if not found:
+            return None
+        return winner(message, found, lowest_index, phrases)
+
+    return search
+
+
+def _file(indexed: Mapping[str, bytes], sampling: Sampling) -> dict[int, tuple[str, ...]]:
+    """
+    File each phrase under one gram per offset modulo the step.
+
+    Of the grams at the offsets of a residue, the one least likely in a
+    message is taken.  The phrases themselves are the sample of the
+    language the messages are written in: a gram is ranked by how often
+    the phrases have it, then, to tell apart the many grams found once, by
+    how often they have its pairs of adjacent bytes, then by its offset,
+    for a stable choice.
+    """
+    width, step = sampling.width, sampling.step
+    grams_of = {phrase: _slices(data, width) for phrase, data in indexed.items()}
+    counts = Counter(chain.from_iterable(grams_of.values()))
+    pair_counts = Counter(chain.from_iterable(map(_pairs, indexed.values())))
+    table: dict[int, tuple[str, ...]] = {}
+    for phrase, grams in grams_of.items():
+        # Running totals of the pair counts give each gram's sum by one
+        # subtraction; one number per gram ranks its count above that sum.
+        # All of it in C: the index is built per config.
+        totals = list(accumulate(map(pair_counts.__getitem__, _pairs(indexed[phrase])), initial=0))
+        ranks = list(
+            map(
+                add,
+                map(lshift, map(counts.__getitem__, grams), _SHIFTS),
+                map(sub, totals[width - 1 :], totals),
+            )
+        )
+        alone = (phrase,)
+        for residue in range(step):
+            key = gram_key(grams[min(range(residue, len(grams), step), key=ranks.__getitem__)])
+            table[key] = table[key] + alone if key in table else alone
+    return table
+
+
+def _pairs(data: bytes) -> map[int]:
+    """
+    Each two adjacent bytes of *data* as one number, in order.
+    """
+    return map(add, map(lshift, data[:-1], _EIGHTS), data[1:])
+
+
+def _slices(data: bytes, width: int) -> list[bytes]:
+    """
+    Every *width* bytes of *data*, in order.
+    """
+    return [data[start : start + width] for start in range(len(data) - width + 1)]
+
+
+def gram_key(gram: bytes) -> int:
+    """
+    A gram as the number it is filed under, the one `struct` cuts.
+    """
+    return int.from_bytes(gram, "little")
+
+
+Unpack = Callable[[bytes, int], tuple[int, ...]]
+"""
+``struct.Struct.unpack_from`` of a format cutting grams.
+"""
+
+
+@cache
+def _unpackers(width: int, stride: int) -> tuple[Unpack, ...]:
+    """
+    Functions cutting grams of *width* bytes every *stride* bytes from data.
+
+    The one at position ``n`` cuts ``n`` grams at ``offset, offset + stride,
+    ...``: ``n - 1`` padded to the stride and a last one without padding,
+    which may end where the data ends.
+    """
+    code = _CODES[width]
+    gram = f"{code}{stride - width}x" if stride > width else code
+    return (
+        _no_grams,
+        *(
+            struct.Struct("<" + gram * (count - 1) + code).unpack_from
+            for count in range(1, _CHUNK + 1)
+        ),
     )
 
 
-# A pair of inner tokens is rarer than a token and the next one's first
-# character, itself rarer than the token alone.
-_KIND_RANK = {"pairs": 0, "heads": 1, "tokens": 2}
-
-_TokenKey = tuple[str, Hashable, int]
-"""
-A key for the token tables: the table, the key, and its length in characters.
-"""
-
-_Rank = tuple[int, int, int, str]
-
-
-def _preference(shared: Mapping[tuple[str, Hashable], int]) -> Callable[[_TokenKey], _Rank]:
+def _cut_long(
+    unpack: Sequence[Unpack], data: bytes, offset: int, width: int, stride: int
+) -> tuple[int, ...]:
     """
-    Rank a phrase's keys: the most telling kind, the least shared, the longest.
+    The grams of long data, cut in chunks of at most `_CHUNK`.
     """
-
-    def rank(option: _TokenKey) -> _Rank:
-        kind, key, length = option
-        # Longer keys are rarer in messages; repr makes ties deterministic.
-        return (_KIND_RANK[kind], shared[kind, key], -length, repr(key))
-
-    return rank
+    grams: list[int] = []
+    for start in range(offset, len(data) - width + 1, _CHUNK * stride):
+        grams.extend(unpack[min(_CHUNK, (len(data) - start - width) // stride + 1)](data, start))
+    return tuple(grams)
 
 
-def _token_keys(phrase: str) -> list[_TokenKey]:
-    """
-    Every key *phrase* could be filed under in the token tables.
-    """
-    words = phrase.split()
-    # A token is inner when whitespace surrounds it inside the phrase.
-    first_inner = 0 if phrase[0].isspace() else 1
-    last_inner = len(words) - 1 if phrase[-1].isspace() else len(words) - 2
-    keys: list[_TokenKey] = []
-    for position in range(first_inner, last_inner + 1):
-        word = words[position]
-        if position < last_inner:
-            after = words[position + 1]
-            keys.append(("pairs", (word, after), len(word) + len(after)))
-        elif position + 1 < len(words):
-            keys.append(("heads", (word, words[position + 1][0]), len(word) + 1))
-        keys.append(("tokens", word, len(word)))
-    return keys
-
-
-def _all_grams(phrase: str) -> list[str]:
-    return [phrase[start : start + _GRAM] for start in range(len(phrase) - _GRAM + 1)]
-
-
-def _sampled_keys(phrase: str, shared: Mapping[str, int]) -> set[tuple[str, ...]]:
-    """
-    One q-gram of *phrase* per offset modulo `_STEP`, the least shared one.
-
-    Whatever the phrase's offset in a message, the sampled q-gram that falls
-    inside it starts at one of the offsets of one residue class.
-    """
-    grams = _all_grams(phrase)
-    chosen = {
-        min(grams[residue::_STEP], key=lambda gram: (shared[gram], gram))
-        for residue in range(_STEP)
-    }
-    # Counted as strings, which take less memory than tuples of characters.
-    return {tuple(gram) for gram in chosen}
-
-
-def _trie_pattern(phrases: Iterable[str]) -> str:
-    """
-    One pattern matching, at any position, the longest of *phrases* there.
-
-    The phrases share prefixes as in a trie, so the engine tries each
-    character once per position rather than once per phrase; the branches
-    of a node differ in their first character, and a node that ends a
-    phrase makes its branches optional and greedy, so the longest phrase
-    wins.  The phrases are short (under `_SAMPLED_MIN` characters), which
-    bounds the nesting.
-    """
-    root: _Trie = {}
-    for phrase in phrases:
-        node = root
-        for character in phrase:
-            node = node.setdefault(character, {})
-        node[""] = {}
-    return _node_pattern(root)
-
-
-_Trie = dict[str, "_Trie"]
-"""
-A trie node: its children by character, and ``""`` when a phrase ends there.
-"""
-
-
-def _node_pattern(node: _Trie) -> str:
-    branches = [
-        re.escape(character) + _node_pattern(child)
-        for character, child in sorted(node.items())
-        if character
-    ]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if "" in node else body
+def _no_grams(data: bytes, offset: int) -> tuple[int, ...]:  # noqa: ARG001 - an unpack_from
+    return ()

@@ -12,7 +12,8 @@ import enum
 import hashlib
 import json
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
 
 import attrs
 
@@ -114,8 +115,22 @@ def transition_id(event_id: str, funnel: str, lead: str) -> str:
         ``tr-`` and 32 hex digits, the same for the same arguments.
     """
     # JSON keeps the parts apart whatever characters they hold.
-    key = json.dumps(["convroute.transition.v1", event_id, funnel, lead], ensure_ascii=False)
+    key = json_strings(("convroute.transition.v1", event_id, funnel, lead))
     return "tr-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def json_strings(parts: Sequence[str]) -> str:
+    """
+    ``json.dumps(list(parts), ensure_ascii=False)``, without its cost per call.
+
+    `json.dumps` with any argument builds a new encoder each time; the ids
+    derived per event are JSON arrays of a few strings, written here with
+    the same string encoder, so the text (and so the digest) is the same.
+    """
+    try:
+        return "[" + ", ".join(map(encode_basestring, parts)) + "]"
+    except TypeError:  # not all strings: json.dumps says what it makes of them
+        return json.dumps(list(parts), ensure_ascii=False)
 
 
 def precedes(one: Transition, other: Transition) -> bool:

@@ -12,13 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import types
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from operator import attrgetter, is_
 
 import attrs
 
 from convroute.funnel._records import Cause, Transition, precedes
 from convroute.funnel._settings import Funnel
 from convroute.model import Phone
+
+
+_TO_STAGE = attrgetter("to_stage")
 
 
 def _transitions(values: Mapping[Phone, Transition]) -> Mapping[Phone, Transition]:
@@ -78,9 +83,12 @@ def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProg
     latest: dict[Phone, Transition] = {}
     furthest: dict[Phone, int] = {}
     # This loop runs once per record: comparisons are inlined, causes are
-    # compared by identity (an enum's hash is computed in Python), and
-    # nothing is allocated per record or per lead but dict entries, which
-    # keeps the garbage collector, walking every live record, out of it.
+    # compared by identity (an enum's hash is computed in Python), the
+    # dicts' methods are looked up once, and nothing is allocated per
+    # record or per lead but dict entries, which keeps the garbage
+    # collector, walking every live record, out of it.
+    entry_of, latest_of, furthest_of = entries.get, latest.get, furthest.get
+    position_of = positions.get
     for record in records:
         if record.funnel != name:
             continue
@@ -88,24 +96,34 @@ def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProg
         at = record.at
         cause = record.cause
         if cause is trigger or cause is untracked:
-            entry = entries.get(lead)
+            entry = entry_of(lead)
             if entry is None or at < entry.at or (at == entry.at and precedes(record, entry)):
                 entries[lead] = record
-        last = latest.get(lead)
+        last = latest_of(lead)
         if last is None or at > last.at or (at == last.at and precedes(last, record)):
             latest[lead] = record
-        position = positions.get(record.to_stage, -1)
-        if position > furthest.get(lead, -1):
+        position = position_of(record.to_stage, -1)
+        if position > furthest_of(lead, -1):
             furthest[lead] = position
+    _settle(entries, latest, furthest)
+    return FunnelProgress(funnel=funnel, entries=entries, latest=latest, furthest=furthest)
+
+
+def _settle(
+    entries: dict[Phone, Transition], latest: dict[Phone, Transition], furthest: dict[Phone, int]
+) -> None:
     for lead in latest.keys() - entries.keys():
         # Records without an entry: the lead is not in the funnel.
         del latest[lead]
         furthest.pop(lead, None)
-    for lead in entries:
-        # The entry counts as the entry stage, even one since renamed.
-        if furthest.get(lead, -1) < 0:
-            furthest[lead] = 0
-    return FunnelProgress(funnel=funnel, entries=entries, latest=latest, furthest=furthest)
+    # The entry counts as the entry stage, even one since renamed.  Only a
+    # lead none of whose records reached a stage the funnel has lacks one:
+    # set operations find them without a loop over every lead.
+    unplaced = entries.keys() - furthest.keys()
+    if unplaced:
+        for lead in entries:
+            if lead in unplaced:
+                furthest[lead] = 0
 
 
 def _names(values: Iterable[str] | None) -> frozenset[str] | None:
@@ -217,12 +235,22 @@ def funnel_report(progress: FunnelProgress, where: ReportFilter = NO_FILTER) -> 
     current = [0] * len(stages)
     reached, latest = progress.furthest, progress.latest
     everyone = where == NO_FILTER
-    for lead, entry in progress.entries.items():
-        if everyone or where.admits(entry):
-            furthest[reached[lead]] += 1
-            here = positions.get(latest[lead].to_stage)
+    if everyone and same_leads(progress):
+        # Every lead counts: `collections.Counter` counts the values in C,
+        # and only the few distinct positions and stages are seen here.
+        for position, count in Counter(reached.values()).items():
+            furthest[position] += count
+        for stage, count in Counter(map(_TO_STAGE, latest.values())).items():
+            here = positions.get(stage)
             if here is not None:
-                current[here] += 1
+                current[here] += count
+    else:
+        for lead, entry in progress.entries.items():
+            if everyone or where.admits(entry):
+                furthest[reached[lead]] += 1
+                here = positions.get(latest[lead].to_stage)
+                if here is not None:
+                    current[here] += 1
     reached_counts = at_or_beyond(furthest)
     entered = reached_counts[0] if reached_counts else 0
     rows = [
@@ -235,6 +263,37 @@ def funnel_report(progress: FunnelProgress, where: ReportFilter = NO_FILTER) -> 
         for i, stage in enumerate(stages)
     ]
     return FunnelReport(funnel=progress.funnel.name, where=where, rows=rows)
+
+
+def side_by_side(progress: FunnelProgress) -> bool:
+    """
+    Whether the progress's three mappings hold the same leads in the same order.
+
+    `funnel_progress` makes them so when each lead's entry is its first
+    record read, as in records read in the order they were added: then the
+    reports walk them side by side rather than look every lead up.
+
+    Args:
+        progress: Any progress, built by `funnel_progress` or by hand.
+
+    Returns:
+        ``True`` when the keys are the same objects, in the same order.
+    """
+    entries, latest, furthest = progress.entries, progress.latest, progress.furthest
+    return (
+        len(entries) == len(latest) == len(furthest)
+        and all(map(is_, entries, latest))
+        and all(map(is_, entries, furthest))
+    )
+
+
+def same_leads(progress: FunnelProgress) -> bool:
+    """
+    Whether the progress's three mappings hold the same leads, in any order.
+    """
+    if side_by_side(progress):
+        return True
+    return progress.entries.keys() == progress.latest.keys() == progress.furthest.keys()
 
 
 def at_or_beyond(counts: list[int]) -> list[int]:

@@ -38,6 +38,7 @@ class _CompiledFunnel:
     triggers: Mapping[str, tuple[TriggerMatcher, tuple[Trigger, ...]]]
     follow_ups: TriggerMatcher | None
     follow_up_stages: tuple[Stage, ...]
+    name_encodes: bool
 
 
 def _compile(funnel: Funnel) -> _CompiledFunnel:
@@ -57,7 +58,17 @@ def _compile(funnel: Funnel) -> _CompiledFunnel:
         triggers=triggers,
         follow_ups=follow_ups,
         follow_up_stages=tuple(stage for _, stage in phrases),
+        name_encodes=_encodes(funnel.name),
     )
+
+
+def _encodes(text: str) -> bool:
+    # Whether `transition_id` can digest *text*: a lone surrogate cannot.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _compiled(values: Iterable[_CompiledFunnel]) -> tuple[_CompiledFunnel, ...]:
@@ -275,11 +286,19 @@ class FunnelTracker:
         self, compiled: _CompiledFunnel, message: FunnelMessage, records: tuple[Transition, ...]
     ) -> FunnelOutcome:
         funnel = compiled.funnel
-        ident = transition_id(message.id, funnel.name, message.lead)
-        if any(record.id == ident for record in records):
-            return FunnelOutcome(funnel=funnel.name, reason=IgnoredReason.DUPLICATE_EVENT)
-        if current_position(records, funnel.name, message.lead) is not None:
-            return FunnelOutcome(funnel=funnel.name, reason=IgnoredReason.ALREADY_IN_FUNNEL)
+        # Most messages come from leads with no records at all: the record's
+        # id (a digest) is worked out only when it is compared or used, or
+        # when working it out might fail (text that is not UTF-8), as it
+        # would have first.
+        ident = None
+        if records or not (
+            compiled.name_encodes and message.id.isascii() and message.lead.isascii()
+        ):
+            ident = transition_id(message.id, funnel.name, message.lead)
+            if any(record.id == ident for record in records):
+                return FunnelOutcome(funnel=funnel.name, reason=IgnoredReason.DUPLICATE_EVENT)
+            if current_position(records, funnel.name, message.lead) is not None:
+                return FunnelOutcome(funnel=funnel.name, reason=IgnoredReason.ALREADY_IN_FUNNEL)
         phrase: str | None = None
         cause = Cause.TRIGGER
         listed = compiled.triggers.get(message.number)
@@ -292,7 +311,7 @@ class FunnelTracker:
         else:
             return FunnelOutcome(funnel=funnel.name, reason=IgnoredReason.NO_TRIGGER)
         record = Transition(
-            id=ident,
+            id=transition_id(message.id, funnel.name, message.lead) if ident is None else ident,
             lead=message.lead,
             funnel=funnel.name,
             from_stage=None,

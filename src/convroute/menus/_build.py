@@ -23,7 +23,13 @@ from convroute.menus._limits import (
     MAX_MENU_OPTIONS,
     MAX_ROW_DESCRIPTION,
 )
-from convroute.menus._merge import Values, merge_parts, merge_values, parse_template
+from convroute.menus._merge import (
+    Placeholder,
+    Values,
+    merge_parts,
+    merge_values,
+    parse_template,
+)
 from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind, title_limit
 from convroute.menus._settings import (
     BusinessNumber,
@@ -66,12 +72,9 @@ def build_first_response(number: BusinessNumber, lead: Lead) -> Menu:
     response = number.first_response
     if response is None:
         raise ConfigError([f"number {number.number} has no first response @ $.first_response"])
-    _check_templates(number)
-    drafts = [
-        _Draft(OptionKind.PRODUCT, product.label, product.label) for product in number.products
-    ]
-    if response.other_queries:
-        drafts.append(_Draft(OptionKind.OTHER_QUERIES, "", response.other_queries_label))
+    prepared = _prepare(number)
+    _check_templates(prepared)
+    drafts = prepared.first_drafts
     if not 1 <= len(drafts) <= MAX_MENU_OPTIONS:
         raise ConfigError(
             [
@@ -81,7 +84,16 @@ def build_first_response(number: BusinessNumber, lead: Lead) -> Menu:
                 )
             ]
         )
-    return _compose(MenuKind.FIRST_RESPONSE, response, merge_values(lead=lead), drafts)
+    # The menu depends on the number and on the values its templates name
+    # (the lead's first name, say), and on nothing else: leads who give the
+    # same values get the same menu, built once.
+    values = merge_values(lead=lead)
+    key = tuple(values.get(namespace, {}).get(field, "") for namespace, field in prepared.named)
+    try:
+        hash(key)
+    except TypeError:  # a value that is not text (a lead built by hand): built as it is
+        return _compose(MenuKind.FIRST_RESPONSE, response, values, drafts)
+    return _first_response(prepared, key)
 
 
 def build_second_response(
@@ -117,17 +129,19 @@ def build_second_response(
     response = number.second_response
     if response is None:
         raise ConfigError([f"number {number.number} has no second response @ $.second_response"])
-    _check_templates(number)
+    _check_templates(_prepare(number))
     matching = matching_opportunities(product, opportunities)
     room = MAX_MENU_OPTIONS - 1
     label = parse_template(response.option_label)
     description = (
         None if response.option_description is None else parse_template(response.option_description)
     )
+    lead_values = merge_values(lead=lead)
     drafts = []
     for opportunity in matching[:room]:
         owner = None if opportunity.owner is None else owners.get(opportunity.owner)
-        values = merge_values(lead=lead, opportunity=opportunity, owner=owner)
+        # The lead's values are the same for every option: made once.
+        values = {**lead_values, **merge_values(opportunity=opportunity, owner=owner)}
         drafts.append(
             _Draft(
                 OptionKind.OPPORTUNITY,
@@ -138,7 +152,7 @@ def build_second_response(
         )
     drafts.append(_Draft(OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label))
     left_out = [opportunity.id for opportunity in matching[room:]]
-    return _compose(MenuKind.SECOND_RESPONSE, response, merge_values(lead=lead), drafts, left_out)
+    return _compose(MenuKind.SECOND_RESPONSE, response, lead_values, drafts, left_out)
 
 
 def matching_opportunities(
@@ -204,22 +218,94 @@ def option_id(kind: OptionKind, key: str) -> str:
     """
     if not key:
         return kind.value
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{kind.value}.{digest[:20]}"
+    return f"{kind.value}.{_digest(key)}"
 
 
-def _check_templates(number: BusinessNumber) -> None:
+# Cached: the same labels and opportunity ids are offered again and again.
+@functools.lru_cache(maxsize=4096)
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+@attrs.frozen(eq=False)
+class _Prepared:
+    # What the menus of one number object share, worked out once: compared
+    # and hashed by identity, so that a lookup never walks the number.
+    number: BusinessNumber
+    # Its template problems, as `ConfigError` lines.
+    template_errors: tuple[str, ...]
+    # The options of its first response, before fitting.
+    first_drafts: tuple[_Draft, ...]
+    # The (namespace, field) of every placeholder of its first response's
+    # message, header and footer: all a first response depends on.
+    named: tuple[tuple[str, str], ...]
+
+
+# The numbers prepared, by id(): each entry holds its number, so no other
+# object can take that id while the entry is here.  Few numbers are in use
+# at once; when more turn up, the table starts afresh.
+_PREPARED: dict[int, _Prepared] = {}
+_MAX_PREPARED = 64
+
+
+def _prepare(number: BusinessNumber) -> _Prepared:
+    prepared = _PREPARED.get(id(number))
+    if prepared is not None and prepared.number is number:
+        return prepared
+    prepared = _Prepared(
+        number=number,
+        template_errors=tuple(
+            f"{message} @ $.{path}" for path, message in find_template_problems(number)
+        ),
+        first_drafts=_first_drafts(number),
+        named=_first_named(number),
+    )
+    if len(_PREPARED) >= _MAX_PREPARED:
+        _PREPARED.clear()
+    _PREPARED[id(number)] = prepared
+    return prepared
+
+
+def _first_drafts(number: BusinessNumber) -> tuple[_Draft, ...]:
+    response = number.first_response
+    drafts = [
+        _Draft(OptionKind.PRODUCT, product.label, product.label) for product in number.products
+    ]
+    if response is not None and response.other_queries:
+        drafts.append(_Draft(OptionKind.OTHER_QUERIES, "", response.other_queries_label))
+    return tuple(drafts)
+
+
+def _first_named(number: BusinessNumber) -> tuple[tuple[str, str], ...]:
+    response = number.first_response
+    if response is None:
+        return ()
+    named: dict[tuple[str, str], None] = {}
+    for template in (response.message, response.header, response.footer):
+        if template is not None:
+            for part in parse_template(template).parts:
+                if isinstance(part, Placeholder):
+                    named[part.namespace, part.field] = None
+    return tuple(named)
+
+
+# Cached: a number's first response is the same for every lead who gives
+# its templates the same values.  Keyed on the prepared number (by
+# identity) and those values; menus are frozen, so one can be shared.
+@functools.lru_cache(maxsize=1024)
+def _first_response(prepared: _Prepared, key: tuple[str, ...]) -> Menu:
+    response = prepared.number.first_response
+    assert response is not None  # noqa: S101 - build_first_response checked it
+    values: dict[str, dict[str, str]] = {}
+    for (namespace, field), value in zip(prepared.named, key, strict=True):
+        values.setdefault(namespace, {})[field] = value
+    return _compose(MenuKind.FIRST_RESPONSE, response, values, prepared.first_drafts)
+
+
+def _check_templates(prepared: _Prepared) -> None:
     # A checked config never fails here; this guards numbers built by hand.
-    problems = _template_errors(number)
-    if problems:
-        raise ConfigError(problems)
-
-
-# Cached: menus are built per message, a number's templates change only
-# with its config (numbers are frozen and hashable).
-@functools.lru_cache(maxsize=64)
-def _template_errors(number: BusinessNumber) -> tuple[str, ...]:
-    return tuple(f"{message} @ $.{path}" for path, message in find_template_problems(number))
+    if prepared.template_errors:
+        raise ConfigError(prepared.template_errors)
 
 
 def _compose(
@@ -239,14 +325,9 @@ def _compose(
             raise ConfigError([f"the {field} must not be blank @ $.{kind.value}.{field}"])
     wanted = [one_line(draft.title) or f"Option {n}" for n, draft in enumerate(drafts, start=1)]
     titles = unique_titles(wanted, title_limit(layout))
+    # Positional arguments: attrs' __init__ takes them faster.
     options = [
-        MenuOption(
-            id=option_id,
-            title=title,
-            kind=draft.kind,
-            key=draft.key,
-            description=_description(draft, layout),
-        )
+        MenuOption(option_id, title, draft.kind, draft.key, _description(draft, layout))
         for draft, title, option_id in zip(drafts, titles, _option_ids(drafts), strict=True)
     ]
     return Menu(

@@ -8,6 +8,8 @@ an emoji without its skin tone or a letter without its accent.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Sequence
 
 import regex
@@ -62,6 +64,9 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Cached: the same few titles are compared again with every menu built,
+# checked and replied to; the key is a pure function of the title.
+@functools.lru_cache(maxsize=4096)
 def title_key(title: str) -> str:
     """
     The form in which titles are compared with each other and with replies.
@@ -123,11 +128,13 @@ def unique_titles(titles: Sequence[str], limit: int) -> tuple[str, ...]:
     count = len(titles)
     for position, title in enumerate(titles, start=1):
         candidate = fit_text(title, limit)
+        key = title_key(candidate)
         copy = 1
-        while title_key(candidate) in taken or reads_as_other_number(candidate, position, count):
+        while key in taken or reads_as_other_number(candidate, position, count):
             copy += 1
             suffix = f" ({copy})"
             candidate = fit_text(title, limit - len(suffix)) + suffix
-        taken.add(title_key(candidate))
+            key = title_key(candidate)
+        taken.add(key)
         shown.append(candidate)
     return tuple(shown)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 
 from collections.abc import Iterable
+from operator import attrgetter
 
 import attrs
 
@@ -165,34 +166,103 @@ def _problems(menu: Menu) -> list[str]:
         problems.extend(_text_problems("header", menu.header, MAX_HEADER_TEXT))
     if menu.footer is not None:
         problems.extend(_text_problems("footer", menu.footer, MAX_FOOTER_TEXT))
-    problems.extend(_option_problems(menu))
+    problems.extend(_option_problems(menu.layout, menu.options))
     return problems
 
 
-def _option_problems(menu: Menu) -> list[str]:
-    problems = []
-    count = len(menu.options)
+# A menu's options are checked whenever a Menu is made, and the same options
+# come back again and again: a number's first response for every lead, a
+# pending menu read back from a store, a menu sent again.  Their problems
+# depend on the layout and each option's id, title and description alone
+# (strings), so those are the key; kind and key (an enum, whose hash is
+# computed in Python) are left out of it.
+_CHECKED: dict[tuple[object, ...], tuple[str, ...]] = {}
+_MAX_CHECKED = 1024
+_CHECKED_PARTS = attrgetter("id", "title", "description")
+
+
+def _option_problems(layout: Display, options: tuple[MenuOption, ...]) -> tuple[str, ...]:
+    try:
+        key = (layout, *map(_CHECKED_PARTS, options))
+        problems = _CHECKED.get(key)
+    except TypeError:  # unhashable: not options as built, checked as they are
+        return _find_option_problems(layout, options)
+    if problems is None:
+        problems = _find_option_problems(layout, options)
+        if len(_CHECKED) >= _MAX_CHECKED:
+            _CHECKED.clear()
+        _CHECKED[key] = problems
+    return problems
+
+
+def _find_option_problems(layout: Display, options: tuple[MenuOption, ...]) -> tuple[str, ...]:
+    if _options_hold(layout, options):
+        return ()
+    return _describe_option_problems(layout, options)
+
+
+def _options_hold(layout: Display, options: tuple[MenuOption, ...]) -> bool:
+    # The checks of `_describe_option_problems`, as one yes or no: options
+    # that hold, as every menu built here does, cost no message text.
+    count = len(options)
+    limit = title_limit(layout)
     titles: set[str] = set()
     ids: set[str] = set()
-    for position, option in enumerate(menu.options, start=1):
+    for position, option in enumerate(options, start=1):
+        title = option.title
+        stripped = title.strip()
+        if not stripped or len(title) > limit or title != stripped:
+            return False
+        key = title_key(title)
+        if key in titles or reads_as_other_number(title, position, count):
+            return False
+        titles.add(key)
+        option_id = option.id
+        if (
+            not option_id
+            or len(option_id) > MAX_OPTION_ID
+            or not option_id.isascii()
+            or not option_id.isprintable()
+            or " " in option_id
+            or option_id in ids
+        ):
+            return False
+        ids.add(option_id)
+        description = option.description
+        if description is not None and (
+            layout == "buttons" or not description.strip() or len(description) > MAX_ROW_DESCRIPTION
+        ):
+            return False
+    return True
+
+
+def _describe_option_problems(layout: Display, options: tuple[MenuOption, ...]) -> tuple[str, ...]:
+    problems = []
+    count = len(options)
+    limit = title_limit(layout)
+    titles: set[str] = set()
+    ids: set[str] = set()
+    for position, option in enumerate(options, start=1):
         at = f"options[{position - 1}]"
-        problems.extend(_text_problems(f"{at}.title", option.title, menu.title_limit))
-        if option.title != option.title.strip():
+        title = option.title
+        problems.extend(_text_problems(f"{at}.title", title, limit))
+        if title != title.strip():
             problems.append(f"{at}.title has surrounding spaces")
-        if title_key(option.title) in titles:
-            problems.append(f"{at}.title {option.title!r} repeats an earlier title")
-        if reads_as_other_number(option.title, position, count):
-            problems.append(f"{at}.title {option.title!r} reads as another option's number")
-        titles.add(title_key(option.title))
+        key = title_key(title)
+        if key in titles:
+            problems.append(f"{at}.title {title!r} repeats an earlier title")
+        if reads_as_other_number(title, position, count):
+            problems.append(f"{at}.title {title!r} reads as another option's number")
+        titles.add(key)
         problems.extend(_id_problems(at, option.id, ids))
         ids.add(option.id)
         if option.description is not None:
-            if menu.layout == "buttons":
+            if layout == "buttons":
                 problems.append(f"{at}.description: buttons have no description")
             problems.extend(
                 _text_problems(f"{at}.description", option.description, MAX_ROW_DESCRIPTION)
             )
-    return problems
+    return tuple(problems)
 
 
 def _text_problems(what: str, text: str, limit: int) -> list[str]:

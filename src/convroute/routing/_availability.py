@@ -89,12 +89,20 @@ class Availability:
         """
         user = self.users.get(user_id)
         if user is None:
-            return SkipReason.UNKNOWN_USER
+            return _UNKNOWN_USER
         if not user.active:
-            return SkipReason.INACTIVE
+            return _INACTIVE
         if not self.presence.get(user_id, True):
-            return SkipReason.UNAVAILABLE
+            return _UNAVAILABLE
         capacity = user.max_open_conversations
         if capacity is not None and self.open_conversations.get(user_id, 0) >= capacity:
-            return SkipReason.AT_CAPACITY
+            return _AT_CAPACITY
         return None
+
+
+# Enum members looked up once: `check` runs for every candidate, and reading
+# a member from its class costs more than a global.
+_UNKNOWN_USER = SkipReason.UNKNOWN_USER
+_INACTIVE = SkipReason.INACTIVE
+_UNAVAILABLE = SkipReason.UNAVAILABLE
+_AT_CAPACITY = SkipReason.AT_CAPACITY

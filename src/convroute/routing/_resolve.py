@@ -4,14 +4,14 @@ The resolver: walk a rule's targets until one yields an available person.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import assert_never
+from collections.abc import Callable, Mapping
+from typing import Any, TypeAlias, assert_never
 
 import attrs
 
 from convroute.model import Lead, Opportunity
 from convroute.routing._availability import Availability, SkipReason
-from convroute.routing._round_robin import Candidate, TurnRecord, round_robin
+from convroute.routing._round_robin import Candidate, TurnRecord, pick_turn
 from convroute.routing._rules import (
     Admin,
     ChatGroup,
@@ -116,56 +116,110 @@ def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:
         tried.  Nothing in *context* is changed: a round-robin pick comes
         back as `Decision.turn` for the caller to store.
     """
+    # Positional arguments throughout: attrs' __init__ takes them faster,
+    # and this runs once per message routed.
     trace = []
     for target in rule.targets:
         step, turn = _try(target, context)
         trace.append(step)
         if step.reason is None:
-            return Decision(
-                rule=rule, assignee=step.user, target=target, trace=tuple(trace), turn=turn
-            )
-    return Decision(rule=rule, trace=tuple(trace))
+            return Decision(rule, step.user, target, tuple(trace), turn)
+    return Decision(rule, None, None, tuple(trace))
 
 
-def _try(  # noqa: PLR0911 - one return per target kind reads best
-    target: Target, context: RoutingContext
-) -> tuple[TraceStep, TurnRecord | None]:
+_Step: TypeAlias = tuple[TraceStep, TurnRecord | None]
+"""
+A trace step, and the pool's new turn record when a round robin picked.
+"""
+
+
+def _try(target: Target, context: RoutingContext) -> _Step:
+    # By the target's exact class: a `match` over five class patterns costs
+    # more than the rest of a step.
+    attempt = _ATTEMPTS.get(type(target))
+    if attempt is None:  # a subclass of a target class
+        attempt = _attempt_of(target)
+    return attempt(target, context)
+
+
+def _attempt_of(target: Target) -> _Attempt:
     match target:
         case OpportunityOwner():
-            if context.opportunity is None:
-                return TraceStep(target, reason=SkipReason.NO_OPPORTUNITY), None
-            return _one_user(target, context.opportunity.owner, context.availability), None
+            return _try_opportunity_owner
         case LeadOwner():
-            if context.lead is None:
-                return TraceStep(target, reason=SkipReason.NO_LEAD), None
-            return _one_user(target, context.lead.owner, context.availability), None
-        case SpecificUser(user=user):
-            return _one_user(target, user, context.availability), None
-        case ChatGroupTarget(group=name):
-            group = context.groups.get(name)
-            if group is None:
-                return TraceStep(target, reason=SkipReason.UNKNOWN_GROUP), None
-            return _take_turn(target, group.members, context)
+            return _try_lead_owner
+        case SpecificUser():
+            return _try_specific_user
+        case ChatGroupTarget():
+            return _try_chat_group
         case Admin():
-            admins = [user.id for user in context.availability.users.values() if user.admin]
-            return _take_turn(target, admins, context)
+            return _try_admin
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(target)
 
 
+def _try_opportunity_owner(target: OpportunityOwner, context: RoutingContext) -> _Step:
+    opportunity = context.opportunity
+    if opportunity is None:
+        return TraceStep(target, None, _NO_OPPORTUNITY), None
+    return _one_user(target, opportunity.owner, context.availability), None
+
+
+def _try_lead_owner(target: LeadOwner, context: RoutingContext) -> _Step:
+    lead = context.lead
+    if lead is None:
+        return TraceStep(target, None, _NO_LEAD), None
+    return _one_user(target, lead.owner, context.availability), None
+
+
+def _try_specific_user(target: SpecificUser, context: RoutingContext) -> _Step:
+    return _one_user(target, target.user, context.availability), None
+
+
+def _try_chat_group(target: ChatGroupTarget, context: RoutingContext) -> _Step:
+    group = context.groups.get(target.group)
+    if group is None:
+        return TraceStep(target, None, _UNKNOWN_GROUP), None
+    return _take_turn(target, group.members, context)
+
+
+def _try_admin(target: Admin, context: RoutingContext) -> _Step:
+    admins = [user.id for user in context.availability.users.values() if user.admin]
+    return _take_turn(target, admins, context)
+
+
+# Each attempt takes the class it is filed under in _ATTEMPTS.
+_Attempt: TypeAlias = Callable[[Any, RoutingContext], _Step]
+
+_ATTEMPTS: dict[type, _Attempt] = {
+    OpportunityOwner: _try_opportunity_owner,
+    LeadOwner: _try_lead_owner,
+    SpecificUser: _try_specific_user,
+    ChatGroupTarget: _try_chat_group,
+    Admin: _try_admin,
+}
+
+# Enum members looked up once: reading one from its class costs more than
+# a global.
+_NO_OPPORTUNITY = SkipReason.NO_OPPORTUNITY
+_NO_LEAD = SkipReason.NO_LEAD
+_NO_OWNER = SkipReason.NO_OWNER
+_UNKNOWN_GROUP = SkipReason.UNKNOWN_GROUP
+_NO_MEMBER_AVAILABLE = SkipReason.NO_MEMBER_AVAILABLE
+
+
 def _one_user(target: Target, user: str | None, availability: Availability) -> TraceStep:
     if user is None:
-        return TraceStep(target, reason=SkipReason.NO_OWNER)
-    return TraceStep(target, user=user, reason=availability.check(user))
+        return TraceStep(target, None, _NO_OWNER)
+    return TraceStep(target, user, availability.check(user))
 
 
 def _take_turn(
     target: ChatGroupTarget | Admin, members: list[str] | tuple[str, ...], context: RoutingContext
 ) -> tuple[TraceStep, TurnRecord | None]:
     pool = target.label
-    record = context.turns.get(pool) or TurnRecord(pool=pool)
-    pick = round_robin(members, context.availability, record)
-    if pick.user is None:
-        step = TraceStep(target, reason=SkipReason.NO_MEMBER_AVAILABLE, skipped=pick.skipped)
-        return step, None
-    return TraceStep(target, user=pick.user, skipped=pick.skipped), pick.record
+    record = context.turns.get(pool) or TurnRecord(pool)
+    user, new_record, skipped = pick_turn(members, context.availability, record)
+    if user is None:
+        return TraceStep(target, None, _NO_MEMBER_AVAILABLE, skipped), None
+    return TraceStep(target, user, None, skipped), new_record

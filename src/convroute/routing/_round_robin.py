@@ -4,6 +4,8 @@ Round robin: the available member who has waited longest goes next.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Sequence
 
 import attrs
@@ -77,16 +79,40 @@ def round_robin(
     Returns:
         The pick and the pool's new turn record.
     """
+    return RoundRobinPick(*pick_turn(members, availability, record))
+
+
+def pick_turn(
+    members: Sequence[str], availability: Availability, record: TurnRecord
+) -> tuple[str | None, TurnRecord, tuple[Candidate, ...]]:
+    """
+    `round_robin`, as a plain ``(user, record, skipped)`` tuple.
+
+    The resolver takes its parts apart at once: it is spared the frozen
+    value made only to be read.
+    """
     listed = dict.fromkeys(members)
-    assigned = [member for member in record.assigned if member in listed]
-    already = set(assigned)
-    waiting = [member for member in listed if member not in already]
+    if record.assigned:
+        assigned = [member for member in record.assigned if member in listed]
+        already = set(assigned)
+        order = [member for member in listed if member not in already]
+        order += assigned
+    else:
+        assigned = []
+        order = list(listed)
+    check = availability.check
     skipped: list[Candidate] = []
-    for member in waiting + assigned:
-        reason = availability.check(member)
+    for member in order:
+        reason = check(member)
         if reason is None:
-            rest = tuple(other for other in assigned if other != member)
-            new_record = attrs.evolve(record, assigned=(*rest, member))
-            return RoundRobinPick(user=member, record=new_record, skipped=tuple(skipped))
-        skipped.append(Candidate(user=member, reason=reason))
-    return RoundRobinPick(user=None, record=record, skipped=tuple(skipped))
+            rest = [other for other in assigned if other != member]
+            rest.append(member)
+            # Positional arguments: attrs' __init__ takes them faster.
+            return member, TurnRecord(record.pool, tuple(rest)), tuple(skipped)
+        skipped.append(_candidate(member, reason))
+    return None, record, tuple(skipped)
+
+
+# Cached: the same few members are passed over for the same few reasons
+# again and again, and a Candidate is a frozen value.
+_candidate = functools.lru_cache(maxsize=1024)(Candidate)

@@ -1,0 +1,193 @@
+"""
+``python -m bench service``: the service over a store, one event a unit of work.
+
+Generated conversations on the worked example's account, every event in
+its own unit of work, through `Service.process` (the outbox is left for a
+dispatcher) and through `Service.handle` (which also delivers the outbox
+to a `RecordingTransport` after each event).  Per lead:
+
+- three in four leads: a first message (the first menu; one in three with
+  the trigger phrase, entering the funnel), a tap on a product (an
+  opportunity is created and assigned), and a message in the now open
+  conversation;
+- one in four leads, known to the CRM with three enquiries beforehand
+  (`UpdateLead`, not timed): a first message, a tap on a product (the
+  second menu) and a tap on an enquiry (assigned to its owner).
+
+The events of all leads are interleaved in time.  Each run starts from a
+fresh store.  Target (DESIGN §8): at least 2 000 events/s with SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import pathlib
+import random
+import tempfile
+import time
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from bench._engine import AI, FIRST_NAMES, NUMBER, PLAIN, START, TRIGGER, account, phone
+from bench._timing import Timing, table
+from convroute.adapters import SQLiteStore
+from convroute.engine import Engine, Event, IncomingMessage, UpdateLead
+from convroute.menus import OptionKind, option_id
+from convroute.model import Lead, Opportunity
+from convroute.ports import Store
+from convroute.service import Service
+from convroute.testing import MemoryStore, RecordingTransport
+
+
+TARGET = 2_000
+SEED = 20261102
+RUNS = 5
+
+
+def _enquiries(index: int) -> tuple[Opportunity, ...]:
+    return tuple(
+        Opportunity(
+            id=f"opp-{index}-{n}",
+            type="Postgraduate Course",
+            name=f"PG AI {2025 + n}",
+            fields={"Course": "AI"},
+            owner=("u-asha", "u-ben", "u-chen")[n],
+            stage="Enquiry",
+            updated_at=START - dt.timedelta(days=n + 1),
+        )
+        for n in range(3)
+    )
+
+
+def conversations(leads: int, seed: int = SEED) -> tuple[list[Event], list[Event]]:
+    """
+    The host's updates (to load first) and the timed events, in time order.
+    """
+    rng = random.Random(seed)
+    setup: list[Event] = []
+    steps: list[tuple[dt.datetime, int, Event]] = []
+    for index in range(leads):
+        lead = phone(index)
+        name = rng.choice(FIRST_NAMES)
+        known = index % 4 == 3
+        begin = START + dt.timedelta(seconds=index)
+        if known:
+            setup.append(
+                UpdateLead(
+                    id=f"crm.{index}",
+                    lead=Lead(phone=lead, name=name, owner="u-asha"),
+                    opportunities=_enquiries(index),
+                )
+            )
+            second = option_id(OptionKind.OPPORTUNITY, f"opp-{index}-1")
+            replies: list[dict[str, str]] = [{"reply_id": AI}, {"reply_id": second}]
+        else:
+            replies = [{"reply_id": AI}, {"text": "When does the next batch start?"}]
+        text = TRIGGER if index % 3 == 0 else PLAIN
+        first = IncomingMessage(
+            id=f"wamid.{index}.0", at=begin, lead=lead, number=NUMBER, text=text, name=name
+        )
+        steps.append((begin, index, first))
+        for step, fields in enumerate(replies, start=1):
+            at = begin + dt.timedelta(minutes=step)
+            message = IncomingMessage(
+                id=f"wamid.{index}.{step}", at=at, lead=lead, number=NUMBER, **fields
+            )
+            steps.append((at, index, message))
+    steps.sort(key=lambda step: (step[0], step[1]))
+    return setup, [event for _, _, event in steps]
+
+
+@contextmanager
+def _sqlite() -> Iterator[Store]:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SQLiteStore(pathlib.Path(folder) / "convroute.db") as store,
+    ):
+        yield store
+
+
+@contextmanager
+def _memory() -> Iterator[Store]:
+    yield MemoryStore()
+
+
+def _time(
+    engine: Engine,
+    stores: Callable[[], AbstractContextManager[Store]],
+    setup: list[Event],
+    events: list[Event],
+    *,
+    dispatch: bool,
+) -> Timing:
+    """
+    Time the events over a fresh store, one warm-up run and `RUNS` timed.
+    """
+    clock_at = START + dt.timedelta(days=1)
+    runs = []
+    for run in range(RUNS + 1):
+        with stores() as store:
+            transport = RecordingTransport()
+            service = Service(engine, store, transport, clock=lambda: clock_at)
+            for update in setup:
+                service.process(update)
+            work = service.handle if dispatch else service.process
+            gc.collect()
+            start = time.perf_counter()
+            for event in events:
+                work(event)
+            seconds = time.perf_counter() - start
+            if dispatch and not transport.sent:
+                raise RuntimeError("nothing was delivered")
+        if run:
+            runs.append(seconds)
+    return Timing(runs=tuple(runs), items=len(events))
+
+
+def _check(engine: Engine, setup: list[Event], events: list[Event]) -> None:
+    # The conversations go where they should, or the figures mean nothing.
+    transport = RecordingTransport()
+    service = Service(engine, MemoryStore(), transport, clock=lambda: START)
+    for update in setup:
+        service.process(update)
+    kinds: dict[str, int] = {}
+    for event in events:
+        for item in service.handle(event).actions:
+            kinds[item.type] = kinds.get(item.type, 0) + 1
+    leads = len({event.lead for event in events if isinstance(event, IncomingMessage)})
+    if (kinds.get("assign"), kinds.get("send")) != (leads, leads + len(setup)):
+        raise RuntimeError(f"the conversations did not go as planned: {kinds}")
+
+
+def main(quick: bool) -> None:
+    """
+    Time the service on SQLite and in memory; print the medians.
+    """
+    engine = Engine.from_config(account())
+    leads = 200 if quick else 2_000
+    setup, events = conversations(leads)
+    _check(engine, setup, events)
+    rows = []
+    rates = {}
+    for store_name, stores in (("SQLiteStore", _sqlite), ("MemoryStore", _memory)):
+        for how, dispatch in (("process", False), ("handle (+ dispatch)", True)):
+            timing = _time(engine, stores, setup, events, dispatch=dispatch)
+            rates[store_name, dispatch] = timing.rate
+            rows.append(
+                (
+                    f"{store_name}, {how}",
+                    f"{timing.median * 1e6 / len(events):.0f}",
+                    f"{timing.rate:,.0f}",
+                )
+            )
+    met = rates["SQLiteStore", False] >= TARGET
+    print()
+    print(
+        f"## service: {len(events):,} events of {leads:,} leads a run, "
+        f"one unit of work an event, medians of {RUNS}"
+    )
+    print(f"target ≥ {TARGET:,}/s with SQLite (process): {'met' if met else 'NOT met'}")
+    print()
+    print(table(["store, entry point", "µs/event", "events/s"], rows))

@@ -1,0 +1,96 @@
+"""
+The service reads users, presence, capacities and turns only for messages it routes.
+"""
+
+import contextlib
+
+from convroute.menus import OptionKind, option_id
+from convroute.service import Service, _Deferred
+from convroute.testing import MemoryStore, RecordingTransport
+from service.conftest import AT, CONFIG, message
+
+
+class Counting:
+    """A repository that counts the calls of its methods by name."""
+
+    def __init__(self, inner, calls, prefix):
+        self._inner = inner
+        self._calls = calls
+        self._prefix = prefix
+
+    def __getattr__(self, name):
+        method = getattr(self._inner, name)
+        key = f"{self._prefix}.{name}"
+
+        def counted(*args, **kwargs):
+            self._calls[key] = self._calls.get(key, 0) + 1
+            return method(*args, **kwargs)
+
+        return counted
+
+
+class CountingStore:
+    """A MemoryStore whose users and turns repositories count what is read."""
+
+    def __init__(self):
+        self.store = MemoryStore()
+        self.calls = {}
+
+    @contextlib.contextmanager
+    def unit_of_work(self):
+        with self.store.unit_of_work() as uow:
+            uow.users = Counting(uow.users, self.calls, "users")
+            uow.turns = Counting(uow.turns, self.calls, "turns")
+            yield uow
+
+
+def reads(calls):
+    return {
+        name: count for name, count in calls.items() if not name.endswith(("save", "set_presence"))
+    }
+
+
+class TestSnapshotReads:
+    def test_a_menu_reads_no_users_nor_turns(self):
+        """A first message, answered with the first menu, reads neither users nor turns."""
+        store = CountingStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        handled = service.process(message("wamid.1", text="Hi"))
+        assert ["send"] == [item.type for item in handled.actions]
+        assert {} == reads(store.calls)
+
+    def test_a_routed_message_reads_them_once(self):
+        """A tap that routes reads users (once, for capacities too), presence and turns."""
+        store = CountingStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        service.process(message("wamid.1", text="Hi"))
+        handled = service.process(
+            message("wamid.2", 1, reply_id=option_id(OptionKind.PRODUCT, "AI"))
+        )
+        assert "assign" == handled.actions[-1].type
+        assert {"users.all": 1, "users.presence": 1, "turns.all": 1} == reads(store.calls)
+
+
+class TestDeferred:
+    def test_reads_once_when_first_looked_at(self):
+        """The mapping is read the first time it is looked at, and only then."""
+        calls = []
+
+        def read():
+            calls.append(1)
+            return {"u-asha": True}
+
+        deferred = _Deferred(read)
+        assert [] == calls
+        assert (True, True, 1, ["u-asha"]) == (
+            deferred["u-asha"],
+            "u-asha" in deferred,
+            len(deferred),
+            list(deferred),
+        )
+        assert ({"u-asha": True}, None, [True]) == (
+            dict(deferred.items()),
+            deferred.get("u-ben"),
+            list(deferred.values()),
+        )
+        assert [1] == calls

@@ -20,10 +20,18 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from convroute._cli_common import (
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_OK,
+    CommandError,
+    fail,
+    read_config,
+)
 from convroute._progress import counted
 from convroute.adapters import SQLiteStore
-from convroute.config import Config, load_config
-from convroute.errors import ConfigError, ConvrouteError, MissingExtraError
+from convroute.config import Config
+from convroute.errors import ConvrouteError, MissingExtraError
 from convroute.funnel import (
     ChartFormat,
     CohortPeriod,
@@ -42,16 +50,6 @@ from convroute.funnel import (
 
 
 __all__ = ["add_report_command"]
-
-# The exit statuses of `convroute.cli`, which imports this module: it
-# cannot import them from there.
-_EXIT_OK = 0
-_EXIT_FAILURE = 1
-_EXIT_INVALID = 2
-
-"""
-How many records are read between two updates of the progress line.
-"""
 
 
 def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -118,17 +116,6 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     report.set_defaults(run=_report)
 
 
-class _CommandError(Exception):
-    """
-    Why the command stops: the lines to print and the exit status.
-    """
-
-    def __init__(self, status: int, *lines: str) -> None:
-        self.status = status
-        self.lines = lines
-        super().__init__("\n".join(lines))
-
-
 @attrs.frozen
 class _Charts:
     """
@@ -148,11 +135,11 @@ class _Charts:
 def _report(arguments: argparse.Namespace) -> int:
     try:
         _run(arguments)
-    except _CommandError as error:
+    except CommandError as error:
         for line in error.lines:
-            _fail(line)
+            fail(line)
         return error.status
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def _run(arguments: argparse.Namespace) -> None:
@@ -160,7 +147,7 @@ def _run(arguments: argparse.Namespace) -> None:
     # before the store is opened: reading it may take a while.
     zone = _zone(arguments.tz)
     path = _store_path(arguments.store)
-    config = _config(arguments.config)
+    config = read_config(arguments.config)
     funnels = _funnels(config, arguments.funnel, arguments.config)
     charts = _chart_files(arguments.png, arguments.svg, funnels)
     records = _read(path, {funnel.name for funnel in funnels})
@@ -182,56 +169,41 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         # Not only unknown names: zoneinfo refuses paths with ValueError,
         # reads a folder (America) with OSError, a data file with ValueError.
-        raise _CommandError(
-            _EXIT_INVALID, f"unknown time zone {name!r}: use an IANA name, e.g. Asia/Kolkata"
+        raise CommandError(
+            EXIT_INVALID, f"unknown time zone {name!r}: use an IANA name, e.g. Asia/Kolkata"
         ) from None
 
 
 def _store_path(spec: str) -> pathlib.Path:
     if spec == "memory":
-        raise _CommandError(
-            _EXIT_INVALID,
+        raise CommandError(
+            EXIT_INVALID,
             "report reads the records a service stored: a memory store starts empty; "
             "use --store sqlite:PATH",
         )
     kind, _, where = spec.partition(":")
     if kind != "sqlite" or not where:
-        raise _CommandError(_EXIT_INVALID, f"unknown store {spec!r}: use sqlite:PATH")
+        raise CommandError(EXIT_INVALID, f"unknown store {spec!r}: use sqlite:PATH")
     path = pathlib.Path(where)
     # SQLiteStore creates a missing file: a mistyped path would report an
     # empty funnel instead of failing, and leave an empty store behind.
     if not path.exists():
-        raise _CommandError(_EXIT_INVALID, f"no store at {where}: no such file")
+        raise CommandError(EXIT_INVALID, f"no store at {where}: no such file")
     if not path.is_file():
-        raise _CommandError(_EXIT_INVALID, f"no store at {where}: not a file")
+        raise CommandError(EXIT_INVALID, f"no store at {where}: not a file")
     return path
-
-
-def _config(path: pathlib.Path) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as error:
-        raise _CommandError(
-            _EXIT_INVALID, *(f"{path}: {problem}" for problem in error.errors)
-        ) from None
-    except OSError as error:
-        raise _CommandError(
-            _EXIT_INVALID, f"cannot read {path}: {error.strerror or error}"
-        ) from None
-    except ConvrouteError as error:
-        raise _CommandError(_EXIT_INVALID, f"cannot use {path}: {error}") from None
 
 
 def _funnels(config: Config, name: str | None, path: pathlib.Path) -> tuple[Funnel, ...]:
     if not config.funnels:
-        raise _CommandError(_EXIT_FAILURE, f"{path}: no funnels to report")
+        raise CommandError(EXIT_FAILURE, f"{path}: no funnels to report")
     if name is None:
         return config.funnels
     for funnel in config.funnels:
         if funnel.name == name:
             return (funnel,)
     known = ", ".join(repr(funnel.name) for funnel in config.funnels)
-    raise _CommandError(_EXIT_INVALID, f"{path}: unknown funnel {name!r}; its funnels: {known}")
+    raise CommandError(EXIT_INVALID, f"{path}: unknown funnel {name!r}; its funnels: {known}")
 
 
 def _chart_files(
@@ -254,8 +226,8 @@ def _chart_files(
     # chart the other's ('X', 'X cohorts'): nothing is overwritten.
     files = [file for chart in charts for file in (chart.funnel, chart.cohorts)]
     if len(set(files)) < len(files):
-        raise _CommandError(
-            _EXIT_INVALID,
+        raise CommandError(
+            EXIT_INVALID,
             f"the funnels' names make the same chart file names beside {file}: "
             "report one at a time with --funnel",
         )
@@ -282,7 +254,7 @@ def _read(path: pathlib.Path, funnels: Iterable[str]) -> dict[str, list[Transiti
                 if kept is not None:
                     kept.append(record)
     except ConvrouteError as error:
-        raise _CommandError(_EXIT_FAILURE, str(error)) from None
+        raise CommandError(EXIT_FAILURE, str(error)) from None
     return records
 
 
@@ -293,12 +265,8 @@ def _draw(funnel_table: FunnelReport, cohort_table: CohortReport, charts: _Chart
         file = charts.cohorts
         draw_cohorts(cohort_table, file, format=charts.format)
     except MissingExtraError as error:
-        raise _CommandError(_EXIT_FAILURE, str(error)) from None
+        raise CommandError(EXIT_FAILURE, str(error)) from None
     except OSError as error:
-        raise _CommandError(
-            _EXIT_FAILURE, f"cannot write {file}: {error.strerror or error}"
+        raise CommandError(
+            EXIT_FAILURE, f"cannot write {file}: {error.strerror or error}"
         ) from None
-
-
-def _fail(message: str) -> None:
-    print(f"convroute: {message}", file=sys.stderr)  # noqa: T201 - the command's output

@@ -16,6 +16,16 @@ import sys
 
 from collections.abc import Sequence
 
+from convroute._cli_common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILURE,
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    CommandError,
+    fail,
+    read_config,
+)
 from convroute._cli_report import add_report_command
 from convroute._demo import run_demo
 from convroute._progress import counted
@@ -26,16 +36,6 @@ from convroute.funnel import trigger_links
 from convroute.ports import Store
 from convroute.simulate import simulate
 from convroute.testing import MemoryStore
-
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_INVALID = 2
-"""A configuration that cannot be used, or a usage error (argparse's own)."""
-EXIT_BROKEN_PIPE = 141
-"""The reader of standard output went away (128 + SIGPIPE, as shells say)."""
-EXIT_INTERNAL = 70
-"""A bug in convroute (EX_SOFTWARE)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
-        _fail(f"internal error, please report it: {type(error).__name__}: {error}")
+        fail(f"internal error, please report it: {type(error).__name__}: {error}")
         return EXIT_INTERNAL
     return status
 
@@ -138,10 +138,10 @@ def _check(arguments: argparse.Namespace) -> int:
             print(f"{path}: {problem}")  # noqa: T201 - the command's output
         return EXIT_INVALID
     except OSError as error:
-        _fail(f"cannot read {path}: {error.strerror or error}")
+        fail(f"cannot read {path}: {error.strerror or error}")
         return EXIT_INVALID
     except ConvrouteError as error:
-        _fail(str(error))
+        fail(str(error))
         return EXIT_INVALID
     print(f"{path}: valid: {config.summary()}")  # noqa: T201 - the command's output
     return EXIT_OK
@@ -162,10 +162,10 @@ def _simulate(arguments: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise  # the reader of standard output went away: main() ends quietly
     except OSError as error:
-        _fail(f"cannot read {events}: {error.strerror or error}")
+        fail(f"cannot read {events}: {error.strerror or error}")
         return EXIT_FAILURE
     except ConvrouteError as error:
-        _fail(str(error))
+        fail(str(error))
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -174,7 +174,7 @@ def _demo(arguments: argparse.Namespace) -> int:
     try:
         run_demo(sys.stdout, as_json=arguments.json)
     except ConvrouteError as error:
-        _fail(str(error))
+        fail(str(error))
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -185,7 +185,7 @@ def _link(arguments: argparse.Namespace) -> int:
         return EXIT_INVALID
     links = trigger_links(config.funnels)
     if not links:
-        _fail(f"{arguments.config}: no funnel has trigger phrases")
+        fail(f"{arguments.config}: no funnel has trigger phrases")
         return EXIT_FAILURE
     for link in links:
         trigger = link.trigger
@@ -208,12 +208,10 @@ def _link(arguments: argparse.Namespace) -> int:
 
 def _load(path: pathlib.Path) -> Config | None:
     try:
-        return load_config(path)
-    except ConfigError as error:
-        for problem in error.errors:
-            _fail(f"{path}: {problem}")
-    except (OSError, ConvrouteError) as error:
-        _fail(f"cannot use {path}: {getattr(error, 'strerror', None) or error}")
+        return read_config(path)
+    except CommandError as error:
+        for line in error.lines:
+            fail(line)
     return None
 
 
@@ -224,7 +222,3 @@ def _open_store(spec: str) -> contextlib.AbstractContextManager[Store]:
     if kind == "sqlite" and where:
         return SQLiteStore(where)
     raise StoreError(f"unknown store {spec!r}: use memory or sqlite:PATH")
-
-
-def _fail(message: str) -> None:
-    print(f"convroute: {message}", file=sys.stderr)  # noqa: T201 - the command's output

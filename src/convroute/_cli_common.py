@@ -1,0 +1,61 @@
+"""
+What every ``convroute`` command shares.
+
+Exit statuses, error lines, and reading the configuration.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+from convroute.config import Config, load_config
+from convroute.errors import ConfigError, ConvrouteError
+
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INVALID = 2
+"""A configuration or input that cannot be used, or a usage error (argparse's own)."""
+EXIT_BROKEN_PIPE = 141
+"""The reader of standard output went away (128 + SIGPIPE, as shells say)."""
+EXIT_INTERNAL = 70
+"""A bug in convroute (EX_SOFTWARE)."""
+
+
+class CommandError(Exception):
+    """
+    Why a command stops: the lines to print and the exit status.
+    """
+
+    def __init__(self, status: int, *lines: str) -> None:
+        self.status = status
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def fail(message: str) -> None:
+    """
+    Print one error line on standard error, as every command does.
+    """
+    print(f"convroute: {message}", file=sys.stderr)  # noqa: T201 - the command's output
+
+
+def read_config(path: pathlib.Path) -> Config:
+    """
+    Load a command's configuration file.
+
+    Raises:
+        CommandError: With `EXIT_INVALID` and one line per problem, when
+            the file cannot be read or is not a valid configuration.
+    """
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        raise CommandError(
+            EXIT_INVALID, *(f"{path}: {problem}" for problem in error.errors)
+        ) from None
+    except OSError as error:
+        raise CommandError(EXIT_INVALID, f"cannot read {path}: {error.strerror or error}") from None
+    except ConvrouteError as error:
+        raise CommandError(EXIT_INVALID, f"cannot use {path}: {error}") from None

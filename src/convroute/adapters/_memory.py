@@ -20,6 +20,7 @@ import attrs
 
 from convroute.adapters._instants import require_aware, to_micros
 from convroute.adapters._memory_state import Held, Journal, MemoryState
+from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
@@ -47,15 +48,12 @@ class MemoryUnit:
         self.outbox = _Outbox(self)
 
     def __enter__(self) -> Self:
-        if self._ended or self._open:
-            raise StoreError("a unit of work is used once: open a new one with unit_of_work()")
+        refuse_reuse(opened=self._open, ended=self._ended)
         state = self._state
         # The lock is not reentrant: a nested unit in the same thread would
         # wait for itself forever, so it is refused instead.
         if state.owner == threading.get_ident():
-            raise StoreError(
-                "a unit of work is already open in this thread: finish it before opening another"
-            )
+            raise nested()
         state.lock.acquire()
         state.owner = threading.get_ident()
         self._open = True
@@ -88,10 +86,7 @@ class MemoryUnit:
             StoreError: When the unit is not open.
         """
         if not self._open:
-            raise StoreError(
-                "this unit of work is not open: use its repositories inside "
-                "`with store.unit_of_work() as uow:`"
-            )
+            raise not_open()
         return self._state, self._journal
 
     def state(self) -> MemoryState:

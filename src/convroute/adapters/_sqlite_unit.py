@@ -24,6 +24,7 @@ from convroute.adapters._sqlite_repositories import (
     SQLiteTurns,
     SQLiteUsers,
 )
+from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
 
 
@@ -52,12 +53,9 @@ class SQLiteUnit:
         self.outbox = SQLiteOutbox(self)
 
     def __enter__(self) -> Self:
-        if self._ended or self._open:
-            raise StoreError("a unit of work is used once: open a new one with unit_of_work()")
+        refuse_reuse(opened=self._open, ended=self._ended)
         if self._connection.in_transaction:
-            raise StoreError(
-                "a unit of work is already open in this thread: finish it before opening another"
-            )
+            raise nested()
         try:
             # IMMEDIATE takes the write lock now, not at the first write: the
             # reads of the unit then see what no other writer can change.
@@ -98,10 +96,7 @@ class SQLiteUnit:
                 transaction after an error.
         """
         if not self._open:
-            raise StoreError(
-                "this unit of work is not open: use its repositories inside "
-                "`with store.unit_of_work() as uow:`"
-            )
+            raise not_open()
         if not self._connection.in_transaction:
             self._open = False
             raise StoreError(

@@ -1,6 +1,17 @@
 import os
 
+import pytest
+
 from hypothesis import HealthCheck, settings
+
+from postgres_cluster import (
+    REQUIRE_ENV,
+    URL_ENV,
+    ClusterUnavailable,
+    ThrowAwayCluster,
+    drop_schemas,
+    fresh_schema_name,
+)
 
 
 # The machines are noisy: no test may depend on timing.  CI runs
@@ -17,3 +28,85 @@ settings.register_profile("fast", deadline=None, max_examples=10)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
 )
+
+
+# PostgreSQL: tests that ask for `postgres_url` (marked `postgres`, automatically) get a server
+# for the whole session; see docs/development.md, "PostgreSQL tests".
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+def _no_postgres(reason):
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"no PostgreSQL server, and {REQUIRE_ENV} is set: {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL server: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """
+    The URL of a PostgreSQL server, as a superuser, for the whole session.
+
+    The server in CONVROUTE_TEST_POSTGRES when set; else a throw-away cluster, started the
+    first time a test asks and stopped at the end of the session.  Tests skip when there is
+    none to be had, and fail instead when CONVROUTE_REQUIRE_POSTGRES is set (CI sets it).
+    """
+    # Skips and failures are raised outside the except clauses: no chained tracebacks.
+    problem = None
+    try:
+        import psycopg
+    except ImportError as error:
+        problem = f"psycopg is not installed ({error}); pip install -e '.[test]'"
+    if problem is not None:
+        _no_postgres(problem)
+    given = os.environ.get(URL_ENV)
+    if given:
+        try:
+            with psycopg.connect(given, connect_timeout=10):
+                pass
+        except psycopg.Error as error:
+            problem = f"the server in {URL_ENV} cannot be reached: {error}"
+        if problem is not None:
+            # A server named on purpose that cannot be reached is an error, never a skip.
+            pytest.fail(problem, pytrace=False)
+        yield given
+        return
+    cluster = ThrowAwayCluster()
+    try:
+        cluster.start()
+    except ClusterUnavailable as error:
+        problem = str(error)
+    if problem is not None:
+        _no_postgres(problem)
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def new_postgres_schema(postgres_url):
+    """
+    A maker of fresh PostgreSQL schema names; the schemas are dropped at teardown.
+
+    Give each store its own (``PostgresStore(postgres_url, schema=new_postgres_schema())``)
+    for an empty store in the shared server.  Close the stores before teardown: a connection
+    still in a transaction on the schema makes the drop fail after a lock timeout.
+    """
+    names = []
+
+    def make():
+        names.append(fresh_schema_name())
+        return names[-1]
+
+    yield make
+    if names:
+        drop_schemas(postgres_url, names)
+
+
+@pytest.fixture
+def postgres_schema(new_postgres_schema):
+    """One fresh PostgreSQL schema name, dropped at teardown."""
+    return new_postgres_schema()

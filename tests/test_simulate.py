@@ -52,7 +52,7 @@ class TestSimulate:
         """An unknown store kind is one readable line and a non-zero exit."""
         status, _, err = run(capsys, CONFIG, EVENTS, "--store", "redis:x")
 
-        assert 1 == status
+        assert 2 == status
         assert "unknown store 'redis:x'" in err
 
 

@@ -7,7 +7,10 @@ from its Protocol: a method missing, renamed, or typed differently.
 
 from contextlib import AbstractContextManager
 
+import psycopg
+
 from convroute.adapters import SQLiteStore
+from convroute.adapters.postgres import PostgresStore
 from convroute.ports import (
     ConversationRepository,
     FunnelRecordRepository,
@@ -30,9 +33,13 @@ sqlite: Store = SQLiteStore("convroute.db", timeout=5.0)
 transport: Transport = RecordingTransport(fail=lambda item: item.type == "send")
 counted: Transport = RecordingTransport(fail=2)
 
+postgres: Store = PostgresStore("postgresql://localhost/crm", schema="convroute")
+on_connection: Store = PostgresStore(psycopg.connect("postgresql://localhost/crm"))
+
 units: list[AbstractContextManager[UnitOfWork]] = [
     MemoryStore().unit_of_work(),
     SQLiteStore("convroute.db").unit_of_work(),
+    PostgresStore("postgresql://localhost/crm").unit_of_work(),
 ]
 
 with MemoryStore().unit_of_work() as uow:
@@ -57,3 +64,4 @@ with SQLiteStore("convroute.db") as store:
 MemoryStore().committed = 3  # type: ignore[misc]
 RecordingTransport(fail="twice")  # type: ignore[arg-type]
 SQLiteStore("convroute.db", 5.0)  # type: ignore[call-arg]
+PostgresStore("postgresql://localhost/crm", "convroute")  # type: ignore[call-arg]

@@ -13,6 +13,7 @@ from convroute.errors import (
     MissingExtraError,
     PhoneNumberError,
     ReplyError,
+    StoreConflictError,
     StoreError,
     WebhookError,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "Phone",
     "PhoneNumberError",
     "ReplyError",
+    "StoreConflictError",
     "StoreError",
     "User",
     "WebhookError",

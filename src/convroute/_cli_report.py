@@ -28,8 +28,8 @@ from convroute._cli_common import (
     fail,
     read_config,
 )
+from convroute._cli_store import open_store
 from convroute._progress import counted
-from convroute.adapters import SQLiteStore
 from convroute.config import Config
 from convroute.errors import ConvrouteError, MissingExtraError
 from convroute.funnel import (
@@ -62,11 +62,11 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     report = commands.add_parser(
         "report",
         help="print the funnel and cohort reports of a store",
-        description="Read the funnel records of a SQLite store and print, for each funnel of "
-        "the configuration (its stages and their order come from there), the funnel report "
-        "and the cohort report as plain-text tables. With --png or --svg, also draw both as "
-        "charts: the funnel to FILE, the cohorts to FILE with -cohorts before the suffix "
-        "(report.png, report-cohorts.png); when several funnels are reported, each funnel's "
+        description="Read the funnel records of a store (SQLite or PostgreSQL) and print, for "
+        "each funnel of the configuration (its stages and their order come from there), the "
+        "funnel report and the cohort report as plain-text tables. With --png or --svg, also "
+        "draw both as charts: the funnel to FILE, the cohorts to FILE with -cohorts before the "
+        "suffix (report.png, report-cohorts.png); when several funnels are reported, each funnel's "
         "name comes before that (report-Sales.png, report-Sales-cohorts.png). Exit status 0 "
         "when the reports were printed, 1 when the store cannot be read or a chart cannot be "
         "written, 2 for unusable options, configuration or store path.",
@@ -81,7 +81,8 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--store",
         required=True,
         metavar="STORE",
-        help="sqlite:PATH, an existing store the service wrote to (required)",
+        help="an existing store the service wrote to (required): sqlite:PATH or "
+        "postgresql://USER@HOST/DB[?schema=NAME]",
     )
     report.add_argument(
         "--funnel",
@@ -146,11 +147,10 @@ def _run(arguments: argparse.Namespace) -> None:
     # Everything the options and the configuration can get wrong is found
     # before the store is opened: reading it may take a while.
     zone = _zone(arguments.tz)
-    path = _store_path(arguments.store)
     config = read_config(arguments.config)
     funnels = _funnels(config, arguments.funnel, arguments.config)
     charts = _chart_files(arguments.png, arguments.svg, funnels)
-    records = _read(path, {funnel.name for funnel in funnels})
+    records = _read(arguments.store, {funnel.name for funnel in funnels})
     for index, funnel in enumerate(funnels):
         progress = funnel_progress(funnel, records.get(funnel.name, ()))
         funnel_table = funnel_report(progress)
@@ -172,26 +172,6 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
         raise CommandError(
             EXIT_INVALID, f"unknown time zone {name!r}: use an IANA name, e.g. Asia/Kolkata"
         ) from None
-
-
-def _store_path(spec: str) -> pathlib.Path:
-    if spec == "memory":
-        raise CommandError(
-            EXIT_INVALID,
-            "report reads the records a service stored: a memory store starts empty; "
-            "use --store sqlite:PATH",
-        )
-    kind, _, where = spec.partition(":")
-    if kind != "sqlite" or not where:
-        raise CommandError(EXIT_INVALID, f"unknown store {spec!r}: use sqlite:PATH")
-    path = pathlib.Path(where)
-    # SQLiteStore creates a missing file: a mistyped path would report an
-    # empty funnel instead of failing, and leave an empty store behind.
-    if not path.exists():
-        raise CommandError(EXIT_INVALID, f"no store at {where}: no such file")
-    if not path.is_file():
-        raise CommandError(EXIT_INVALID, f"no store at {where}: not a file")
-    return path
 
 
 def _funnels(config: Config, name: str | None, path: pathlib.Path) -> tuple[Funnel, ...]:
@@ -243,12 +223,12 @@ def _file_part(name: str) -> str:
     return re.sub(r"[^\w.-]+", "-", name).strip("-") or "funnel"
 
 
-def _read(path: pathlib.Path, funnels: Iterable[str]) -> dict[str, list[Transition]]:
+def _read(spec: str, funnels: Iterable[str]) -> dict[str, list[Transition]]:
     # One pass over the store, keeping only the records of the funnels
     # reported, grouped so that each funnel's progress reads only its own.
     records: dict[str, list[Transition]] = {name: [] for name in funnels}
     try:
-        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+        with open_store(spec, existing=True) as store, store.unit_of_work() as uow:
             for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
                 kept = records.get(record.funnel)
                 if kept is not None:

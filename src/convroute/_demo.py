@@ -2,8 +2,9 @@
 ``convroute demo``: the seed's worked example, end to end, on SQLite.
 
 The story runs as simulate events through the real service on a SQLite
-store in a temporary directory; the transcript is drawn from the events
-and the actions they yield.
+store in a temporary directory (or on PostgreSQL, in a schema of its own
+dropped afterwards); the transcript is drawn from the events and the
+actions they yield.
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ from __future__ import annotations
 import importlib.resources
 import json
 import pathlib
+import secrets
 import tempfile
 
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
+from convroute._cli_common import EXIT_INVALID, CommandError
+from convroute._cli_store import postgres_spec
 from convroute.adapters import SQLiteStore
 from convroute.config import Config, load_config
-from convroute.funnel import funnel_progress, funnel_report, render_funnel
+from convroute.funnel import Transition, funnel_progress, funnel_report, render_funnel
 from convroute.menus import OptionKind, option_id
+from convroute.ports import Store
 from convroute.simulate import simulate
 
 
@@ -85,29 +90,39 @@ def _course(ident: str, name: str, owner: str, day: str) -> dict[str, Any]:
     }
 
 
-def run_demo(out: TextIO, *, as_json: bool = False) -> None:
+def run_demo(out: TextIO, *, as_json: bool = False, postgres: str | None = None) -> None:
     """
     Run the demo, writing the transcript (or the actions as JSON lines).
 
     Args:
         out: Where to write.
         as_json: Write the actions, one JSON object a line, instead.
+        postgres: A PostgreSQL URL to run on, in a new schema dropped
+            afterwards, instead of SQLite in a temporary directory.
+
+    Raises:
+        CommandError: When *postgres* is not a PostgreSQL URL.
+        ConvrouteError: When the store fails.
     """
     config = seed_config()
     events = story()
-    with tempfile.TemporaryDirectory(prefix="convroute-demo-") as folder:
-        path = pathlib.Path(folder) / "demo.db"
-        with SQLiteStore(path) as store:
-            lines = [json.dumps(event) for event in events]
-            actions = list(simulate(config, store, lines))
-            with store.unit_of_work() as uow:
-                records = list(uow.funnel_records.scan())
+    lines = [json.dumps(event) for event in events]
+    if postgres is None:
+        where = "on a SQLite store in a temporary directory"
+        with (
+            tempfile.TemporaryDirectory(prefix="convroute-demo-") as folder,
+            SQLiteStore(pathlib.Path(folder) / "demo.db") as store,
+        ):
+            actions, records = _run(config, store, lines)
+    else:
+        where = "on PostgreSQL, in a schema of its own dropped afterwards"
+        actions, records = _run_on_postgres(config, postgres, lines)
     if as_json:
         out.writelines(json.dumps(action, ensure_ascii=False) + "\n" for action in actions)
         return
     out.write(
         "convroute demo: the seed's worked example (Example University, one WhatsApp number),\n"
-        "run through the service on a SQLite store in a temporary directory.\n"
+        f"run through the service {where}.\n"
     )
     transcript = Transcript(config)
     out.writelines(line + "\n" for line in transcript.lines(events, actions))
@@ -115,6 +130,32 @@ def run_demo(out: TextIO, *, as_json: bool = False) -> None:
     out.writelines(
         render_funnel(funnel_report(funnel_progress(funnel, records))) for funnel in config.funnels
     )
+
+
+def _run(
+    config: Config, store: Store, lines: list[str]
+) -> tuple[list[dict[str, Any]], list[Transition]]:
+    actions = list(simulate(config, store, lines))
+    with store.unit_of_work() as uow:
+        records = list(uow.funnel_records.scan())
+    return actions, records
+
+
+def _run_on_postgres(
+    config: Config, spec: str, lines: list[str]
+) -> tuple[list[dict[str, Any]], list[Transition]]:
+    found = postgres_spec(spec)
+    if found is None:
+        raise CommandError(EXIT_INVALID, f"not a PostgreSQL URL: {spec!r}")
+    from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
+
+    # A schema no one else uses: the demo's story needs an empty store.
+    store = PostgresStore(found[0], schema=f"convroute_demo_{secrets.token_hex(6)}")
+    try:
+        return _run(config, store, lines)
+    finally:
+        store.drop()
+        store.close()
 
 
 class Transcript:

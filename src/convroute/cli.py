@@ -8,7 +8,6 @@ status, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import pathlib
@@ -27,15 +26,13 @@ from convroute._cli_common import (
     read_config,
 )
 from convroute._cli_report import add_report_command
+from convroute._cli_store import STORES, open_store
 from convroute._demo import run_demo
 from convroute._progress import counted
-from convroute.adapters import SQLiteStore
 from convroute.config import Config, load_config
-from convroute.errors import ConfigError, ConvrouteError, StoreError
+from convroute.errors import ConfigError, ConvrouteError
 from convroute.funnel import trigger_links
-from convroute.ports import Store
 from convroute.simulate import simulate
-from convroute.testing import MemoryStore
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Read events, one JSON object a line, run them through the service and "
         "print the actions as JSON lines. A malformed line prints an error action and the run "
         "goes on; a repeated event id prints nothing. Exit status 0 when the run completed, "
-        "2 for an unusable configuration.",
+        "1 when the store fails, 2 for an unusable configuration or --store.",
     )
     simulate.add_argument("config", type=pathlib.Path, metavar="CONFIG", help="the configuration")
     simulate.add_argument("events", type=pathlib.Path, metavar="EVENTS", help="the events (JSONL)")
@@ -97,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         "--store",
         default="memory",
         metavar="STORE",
-        help="memory (the default) or sqlite:PATH",
+        help=f"{STORES} (default: memory)",
     )
     simulate.set_defaults(run=_simulate)
 
@@ -123,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
         "sees it, each assignment with its reason, and the funnel report.",
     )
     demo.add_argument("--json", action="store_true", help="print the actions as JSON lines")
+    demo.add_argument(
+        "--store",
+        metavar="URL",
+        help="run on PostgreSQL instead, in a schema of its own dropped afterwards: "
+        "postgresql://USER@HOST/DB",
+    )
     demo.set_defaults(run=_demo)
 
     add_report_command(commands)
@@ -154,13 +157,17 @@ def _simulate(arguments: argparse.Namespace) -> int:
     events: pathlib.Path = arguments.events
     try:
         with (
-            _open_store(arguments.store) as store,
+            open_store(arguments.store) as store,
             events.open(encoding="utf-8", errors="surrogateescape") as lines,
         ):
             for action in simulate(config, store, counted(lines, "lines", sys.stderr)):
                 print(json.dumps(action, ensure_ascii=False))  # noqa: T201 - the command's output
     except BrokenPipeError:
         raise  # the reader of standard output went away: main() ends quietly
+    except CommandError as error:
+        for line in error.lines:
+            fail(line)
+        return error.status
     except OSError as error:
         fail(f"cannot read {events}: {error.strerror or error}")
         return EXIT_FAILURE
@@ -172,7 +179,11 @@ def _simulate(arguments: argparse.Namespace) -> int:
 
 def _demo(arguments: argparse.Namespace) -> int:
     try:
-        run_demo(sys.stdout, as_json=arguments.json)
+        run_demo(sys.stdout, as_json=arguments.json, postgres=arguments.store)
+    except CommandError as error:
+        for line in error.lines:
+            fail(line)
+        return error.status
     except ConvrouteError as error:
         fail(str(error))
         return EXIT_FAILURE
@@ -213,12 +224,3 @@ def _load(path: pathlib.Path) -> Config | None:
         for line in error.lines:
             fail(line)
     return None
-
-
-def _open_store(spec: str) -> contextlib.AbstractContextManager[Store]:
-    if spec == "memory":
-        return contextlib.nullcontext(MemoryStore())
-    kind, _, where = spec.partition(":")
-    if kind == "sqlite" and where:
-        return SQLiteStore(where)
-    raise StoreError(f"unknown store {spec!r}: use memory or sqlite:PATH")

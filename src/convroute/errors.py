@@ -10,6 +10,7 @@ The hierarchy::
     ├── ReplyError (ValueError)           a lead's reply that selects nothing
     ├── WebhookError (ValueError)         an inbound webhook that cannot be read
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
+    │   └── StoreConflictError            a unit of work that lost a race: run it again
     └── MissingExtraError (ImportError)   an optional extra that is not installed
 
 Each error also subclasses the builtin it really is, so code that already
@@ -95,6 +96,17 @@ class WebhookError(ConvrouteError, ValueError):
 class StoreError(ConvrouteError, RuntimeError):
     """
     A store that failed, or that holds state convroute cannot use.
+    """
+
+
+class StoreConflictError(StoreError):
+    """
+    A unit of work that lost a race with another and was rolled back.
+
+    The database ended it to let another go on (PostgreSQL's deadlock
+    detection, or a serialization failure).  Nothing of it was kept, and
+    running it again can succeed: `convroute.service.Service` does so a
+    few times before it gives up and raises this.
     """
 
 

@@ -110,6 +110,17 @@ class TurnRepository(Protocol):
         """
         ...
 
+    def get(self, pool: str) -> TurnRecord | None:
+        """
+        The record of the pool, or ``None`` when none is stored.
+
+        The service reads a pool's record only to pick from it.  A store
+        shared by workers that run units at once holds the pool until the
+        unit ends (a row or advisory lock), so that the pick and its record
+        are one step: two workers never pick from the same record.
+        """
+        ...
+
     def save(self, record: TurnRecord) -> None:
         """
         Replace the record of its pool.
@@ -318,10 +329,13 @@ class Store(Protocol):
     """
     **Protocol**: where convroute's state lives.
 
-    One unit of work runs at a time per store for the same data: two
-    workers never interleave inside a unit of work (SQLite takes its write
-    lock when the unit begins), which makes a round-robin pick and its
-    record atomic.
+    Units of work that touch the same data never interleave: SQLite takes
+    its write lock when the unit begins; PostgreSQL holds a lead's lock from
+    the unit's first read of that lead, and a pool's from its read of the
+    pool's turn record, which makes a round-robin pick and its record
+    atomic.  A store may end a unit that lost a race with another
+    (a deadlock, say) with `StoreConflictError`: nothing of it is kept, and the
+    service runs the event again.
     """
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:

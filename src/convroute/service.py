@@ -49,9 +49,10 @@ from convroute.engine import (
     action_id,
     action_json,
 )
-from convroute.errors import WebhookError
+from convroute.errors import StoreConflictError, WebhookError
 from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
+from convroute.routing import TurnRecord
 from convroute.state import OutboxItem
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
@@ -64,6 +65,11 @@ _V = TypeVar("_V")
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
 """
 How long a dispatcher holds the items it delivers before others may.
+"""
+
+_ATTEMPTS = 5
+"""
+How many times an event is processed when its unit keeps losing races.
 """
 
 
@@ -231,9 +237,23 @@ class Service:
             The actions written to the outbox; none for an event id seen
             before.
 
+        A unit of work that loses a race with another worker's
+        (`StoreConflictError`) is run again, a few times.
+
         Raises:
             StoreError: When the store fails; nothing of the event is kept.
         """
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return self._process_once(event)
+            except StoreConflictError:
+                # Rolled back whole: the event was not processed, and the
+                # unit that won the race has committed or gone on by now.
+                if attempt == _ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _process_once(self, event: Event) -> Handled:
         now = self._clock()
         with self.store.unit_of_work() as uow:
             if not uow.processed.claim(event.id, now):
@@ -318,7 +338,7 @@ class Service:
                     users=users,
                     presence=_Deferred(uow.users.presence),
                     open_conversations=_Deferred(lambda: self._open_counts(uow, users, since)),
-                    turns=_Deferred(uow.turns.all),
+                    turns=_PerKey(uow.turns.get, uow.turns.all),
                     records=uow.funnel_records.for_lead(lead),
                 )
             case OutgoingMessage(lead=lead, number=number):
@@ -406,6 +426,59 @@ class _Deferred(Mapping[_K, _V]):
         The items, as the store gave them.
         """
         return self._loaded().items()
+
+
+class _PerKey(Mapping[str, TurnRecord]):
+    """
+    Turn records read from the store one pool at a time, when looked up.
+
+    Routing looks up only the pools it picks from; a store shared by
+    workers holds each pool it is asked for until the unit ends, so only
+    those are held.  Going over every record reads them all.
+    """
+
+    __slots__ = ("_all", "_get", "_read")
+
+    def __init__(
+        self,
+        get: Callable[[str], TurnRecord | None],
+        every: Callable[[], Mapping[str, TurnRecord]],
+    ) -> None:
+        self._get = get
+        self._all = every
+        self._read: dict[str, TurnRecord | None] = {}
+
+    def _one(self, pool: str) -> TurnRecord | None:
+        try:
+            return self._read[pool]
+        except KeyError:
+            record = self._read[pool] = self._get(pool)
+            return record
+
+    def __getitem__(self, pool: str) -> TurnRecord:
+        record = self._one(pool)
+        if record is None:
+            raise KeyError(pool)
+        return record
+
+    def get(self, pool: str, default: Any = None) -> Any:
+        """
+        The record of *pool*, or *default*.
+        """
+        record = self._one(pool)
+        return default if record is None else record
+
+    def __contains__(self, pool: object) -> bool:
+        return isinstance(pool, str) and self._one(pool) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return f"_PerKey(read={self._read!r})"
 
 
 def _apply(uow: UnitOfWork, change: Change) -> None:

@@ -16,17 +16,26 @@ NUMBER = Phone("918040001234")
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
-def make_store(kind, tmp_path):
+KINDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def make_store(kind, tmp_path, request):
     if kind == "memory":
         return MemoryStore()
-    from convroute.adapters import SQLiteStore
+    if kind == "sqlite":
+        from convroute.adapters import SQLiteStore
 
-    return SQLiteStore(tmp_path / "convroute.db")
+        return SQLiteStore(tmp_path / "convroute.db")
+    from convroute.adapters.postgres import PostgresStore
+
+    # Asked for only here: the other kinds run without a server.
+    url = request.getfixturevalue("postgres_url")
+    return PostgresStore(url, schema=request.getfixturevalue("new_postgres_schema")())
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=KINDS)
 def store(request, tmp_path):
-    made = make_store(request.param, tmp_path)
+    made = make_store(request.param, tmp_path, request)
     yield made
     close = getattr(made, "close", None)
     if close is not None:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convroute.config import load_config
-from convroute.errors import StoreError, WebhookError
+from convroute.errors import StoreConflictError, StoreError, WebhookError
 from convroute.model import Phone
 from convroute.service import Service
 from convroute.testing import MemoryStore, RecordingTransport
@@ -186,18 +186,29 @@ create_new_rule = "Desk"
 """
 
 
-class TestConcurrentWorkers:
-    def test_eight_threads_share_one_group_fairly(self, tmp_path):
-        """8 workers, own connections, 800 conversations: equal shares ±1, one assignee each."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_store(request, tmp_path):
+    """A maker of store objects that all open one shared state, as workers' would."""
+    if request.param == "sqlite":
         from convroute.adapters import SQLiteStore
 
+        return lambda: SQLiteStore(tmp_path / "shared.db")
+    from convroute.adapters.postgres import PostgresStore
+
+    url = request.getfixturevalue("postgres_url")
+    schema = request.getfixturevalue("postgres_schema")
+    return lambda: PostgresStore(url, schema=schema)
+
+
+class TestConcurrentWorkers:
+    def test_eight_threads_share_one_group_fairly(self, shared_store):
+        """8 workers, own connections, 800 conversations: equal shares ±1, one assignee each."""
         config = load_config(ONE_GROUP)
-        path = tmp_path / "shared.db"
         transports = [RecordingTransport() for _ in range(8)]
         errors = []
 
         def work(worker):
-            with SQLiteStore(path) as store:
+            with shared_store() as store:
                 service = Service(config, store, transports[worker], clock=lambda: AT)
                 try:
                     for index in range(100):
@@ -213,13 +224,53 @@ class TestConcurrentWorkers:
             thread.join()
 
         assert [] == errors
-        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+        with shared_store() as store, store.unit_of_work() as uow:
             assigns = [item.body for item in uow.outbox.items() if item.type == "assign"]
         counts = dict.fromkeys(("u1", "u2", "u3", "u4"), 0)
         for body in assigns:
             counts[body["user"]] += 1
         assert 800 == len(assigns) == len({body["lead"] for body in assigns})
         assert max(counts.values()) - min(counts.values()) <= 1
+
+
+class _Conflicting:
+    """A store whose first units end as a lost race, rolled back."""
+
+    def __init__(self, store, conflicts):
+        self.store = store
+        self.conflicts = conflicts
+        self.units = 0
+
+    @contextlib.contextmanager
+    def unit_of_work(self):
+        self.units += 1
+        with self.store.unit_of_work() as uow:
+            yield uow
+            if self.conflicts:
+                self.conflicts -= 1
+                raise StoreConflictError("deadlock detected")
+
+
+class TestLostRaces:
+    def test_a_unit_that_lost_a_race_is_run_again(self, transport):
+        """The service runs an event again after a StoreConflictError; it is processed once."""
+        store = _Conflicting(MemoryStore(), conflicts=2)
+        service = Service(CONFIG, store, transport, clock=lambda: AT)
+        handled = service.process(message("wamid.1", text="I came from Instagram"))
+        assert (3, False) == (store.units, handled.duplicate)
+        assert ["enter_funnel", "send"] == [item.type for item in handled.actions]
+        with store.store.unit_of_work() as uow:
+            assert 2 == len(uow.outbox.items())
+
+    def test_a_unit_that_keeps_losing_gives_up(self, transport):
+        """After five lost races the conflict is raised, and nothing of the event is kept."""
+        store = _Conflicting(MemoryStore(), conflicts=99)
+        service = Service(CONFIG, store, transport, clock=lambda: AT)
+        with pytest.raises(StoreConflictError):
+            service.process(message("wamid.1", text="I came from Instagram"))
+        assert 5 == store.units
+        with store.store.unit_of_work() as uow:
+            assert (None, ()) == (uow.leads.get(LEAD), tuple(uow.outbox.items()))
 
 
 class TestBadInput:

@@ -4,8 +4,11 @@ The service reads users, presence, capacities and turns only for messages it rou
 
 import contextlib
 
+import pytest
+
 from convroute.menus import OptionKind, option_id
-from convroute.service import Service, _Deferred
+from convroute.routing import TurnRecord
+from convroute.service import Service, _Deferred, _PerKey
 from convroute.testing import MemoryStore, RecordingTransport
 from service.conftest import AT, CONFIG, message
 
@@ -60,7 +63,7 @@ class TestSnapshotReads:
         assert {} == reads(store.calls)
 
     def test_a_routed_message_reads_them_once(self):
-        """A tap that routes reads users (once, for capacities too), presence and turns."""
+        """A routing tap reads users (once, for capacities too), presence and its pool's turns."""
         store = CountingStore()
         service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
         service.process(message("wamid.1", text="Hi"))
@@ -68,7 +71,7 @@ class TestSnapshotReads:
             message("wamid.2", 1, reply_id=option_id(OptionKind.PRODUCT, "AI"))
         )
         assert "assign" == handled.actions[-1].type
-        assert {"users.all": 1, "users.presence": 1, "turns.all": 1} == reads(store.calls)
+        assert {"users.all": 1, "users.presence": 1, "turns.get": 1} == reads(store.calls)
 
 
 class TestDeferred:
@@ -94,3 +97,35 @@ class TestDeferred:
             list(deferred.values()),
         )
         assert [1] == calls
+
+
+class TestPerKey:
+    def test_reads_each_pool_once_when_looked_up(self):
+        """Each pool is read the first time it is looked up; going over them reads all."""
+        stored = {"admin": TurnRecord("admin", ("u-asha",))}
+        got = []
+
+        def get(pool):
+            got.append(pool)
+            return stored.get(pool)
+
+        turns = _PerKey(get, lambda: dict(stored))
+        assert [] == got
+        assert (stored["admin"], None, "fallback") == (
+            turns.get("admin"),
+            turns.get("chat_group:AI"),
+            turns.get("chat_group:AI", "fallback"),
+        )
+        assert (True, False, stored["admin"]) == (
+            "admin" in turns,
+            "chat_group:AI" in turns,
+            turns["admin"],
+        )
+        assert ["admin", "chat_group:AI"] == got
+        assert (["admin"], 1) == (list(turns), len(turns))
+
+    def test_a_missing_pool_is_a_key_error(self):
+        """Looking up a pool with no record by key raises KeyError, as a dict would."""
+        turns = _PerKey(lambda _: None, dict)
+        with pytest.raises(KeyError, match="admin"):
+            turns["admin"]

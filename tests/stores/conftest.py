@@ -4,21 +4,32 @@ from convroute.adapters import SQLiteStore
 from convroute.testing import MemoryStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+KINDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=KINDS)
 def store_kind(request):
     return request.param
 
 
 @pytest.fixture
-def new_store(store_kind, tmp_path):
+def new_store(store_kind, tmp_path, request):
     """A maker of fresh, empty stores of the kind under test, closed at teardown."""
     made = []
+    if store_kind == "postgres":
+        # Asked for only here: the other kinds run without a server.
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("new_postgres_schema")
 
     def make():
         if store_kind == "memory":
             store = MemoryStore()
-        else:
+        elif store_kind == "sqlite":
             store = SQLiteStore(tmp_path / f"store-{len(made)}.db")
+        else:
+            from convroute.adapters.postgres import PostgresStore
+
+            store = PostgresStore(url, schema=schema())
         made.append(store)
         return store
 
@@ -31,5 +42,5 @@ def new_store(store_kind, tmp_path):
 
 @pytest.fixture
 def store(new_store):
-    """One store of each kind: in memory, and SQLite in a temporary directory."""
+    """One store of each kind: in memory, SQLite in a temporary directory, and PostgreSQL."""
     return new_store()

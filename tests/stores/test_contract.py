@@ -366,6 +366,19 @@ class TestTurns:
         }
         assert expected == dict(read(store, lambda uow: uow.turns.all()))
 
+    def test_get_gives_one_pool_or_none(self, store):
+        """`get` reads one pool's latest record, and None for a pool with none."""
+        with store.unit_of_work() as uow:
+            assert uow.turns.get("admin") is None
+            uow.turns.save(TurnRecord(pool="admin", assigned=("u-asha",)))
+            uow.turns.save(TurnRecord(pool="admin", assigned=("u-asha", "u-meera")))
+            assert TurnRecord(pool="admin", assigned=("u-asha", "u-meera")) == uow.turns.get(
+                "admin"
+            )
+        assert (None, TurnRecord(pool="admin", assigned=("u-asha", "u-meera"))) == read(
+            store, lambda uow: (uow.turns.get("chat_group:AI"), uow.turns.get("admin"))
+        )
+
 
 class TestUsers:
     def test_all_gives_every_user_by_id(self, store):

@@ -328,3 +328,32 @@ class TestErrors:
 
         with pytest.raises(StoreError, match="stored Lead"), store.unit_of_work() as uow:
             uow.leads.get(LEAD)
+
+
+class TestReadOnly:
+    def test_a_reader_refuses_writes(self, store, path):
+        """A read-only store reads what writers stored, and refuses to write."""
+        with store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+        with SQLiteStore(path, read_only=True) as reader:
+            with reader.unit_of_work() as uow:
+                assert "Ravi" == uow.leads.get(LEAD).name
+            with pytest.raises(StoreError, match="readonly"), reader.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD, name="Someone else"))
+            assert "read_only=True" in repr(reader)
+        with store.unit_of_work() as uow:
+            assert "Ravi" == uow.leads.get(LEAD).name
+
+    def test_a_long_read_blocks_no_writer(self, store, path):
+        """While a reader's unit is open, a writer commits; the reader keeps its snapshot."""
+        with store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD, name="before"))
+        writer = SQLiteStore(path, timeout=0.5)
+        with SQLiteStore(path, read_only=True) as reader, reader.unit_of_work() as reading:
+            assert "before" == reading.leads.get(LEAD).name
+            with writer.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD, name="after"))
+            assert "before" == reading.leads.get(LEAD).name
+        writer.close()
+        with store.unit_of_work() as uow:
+            assert "after" == uow.leads.get(LEAD).name

@@ -199,6 +199,9 @@ class _Turns(_Repository):
     def all(self) -> Mapping[str, TurnRecord]:
         return dict(self._unit.state().turns)
 
+    def get(self, pool: str) -> TurnRecord | None:
+        return self._unit.state().turns.get(pool)
+
     def save(self, record: TurnRecord) -> None:
         state, journal = self._unit.begin_write()
         journal.put(state.turns, record.pool, record)

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from convroute.adapters._sqlite_repositories import (
-    SQLiteConversations,
-    SQLiteFunnelRecords,
-    SQLiteLeads,
-    SQLiteOpportunities,
-    SQLiteOutbox,
-    SQLiteProcessed,
-    SQLiteTurns,
-    SQLiteUsers,
-)
+from convroute.adapters._sql_statements import statements
+from convroute.adapters._sql_unit import StatementRunner
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
 
@@ -32,25 +24,27 @@ from convroute.errors import StoreError
 # surrogate) fails before SQLite sees it.
 _FAILURES = (sqlite3.Error, UnicodeEncodeError)
 
+_STATEMENTS = statements(lambda name: name, "?")
 
-class SQLiteUnit:
+
+class SQLiteUnit(StatementRunner):
     """
     The repositories of one transaction on one connection.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+    FAILURES = _FAILURES
+
+    def __init__(
+        self, connection: sqlite3.Connection, path: str, *, read_only: bool = False
+    ) -> None:
+        super().__init__(_STATEMENTS)
+        # A writer's unit takes the write lock at once; a reader's begins a
+        # read transaction, a snapshot that blocks no writer.
+        self._begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
         self._connection = connection
         self._path = path
         self._open = False
         self._ended = False
-        self.leads = SQLiteLeads(self)
-        self.opportunities = SQLiteOpportunities(self)
-        self.conversations = SQLiteConversations(self)
-        self.turns = SQLiteTurns(self)
-        self.users = SQLiteUsers(self)
-        self.funnel_records = SQLiteFunnelRecords(self)
-        self.processed = SQLiteProcessed(self)
-        self.outbox = SQLiteOutbox(self)
 
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
@@ -59,7 +53,7 @@ class SQLiteUnit:
         try:
             # IMMEDIATE takes the write lock now, not at the first write: the
             # reads of the unit then see what no other writer can change.
-            self._connection.execute("BEGIN IMMEDIATE")
+            self._connection.execute(self._begin)
         except _FAILURES as exc:
             raise self._error("cannot begin a unit of work", exc) from exc
         self._open = True
@@ -105,60 +99,18 @@ class SQLiteUnit:
             )
         return self._connection
 
-    def run(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+    def failed(self, doing: str, exc: Exception) -> StoreError:
         """
-        Run one statement that writes.
+        The error of a failed statement.
 
-        Returns:
-            How many rows it changed.
-
-        Raises:
-            StoreError: When SQLite fails.
+        SQLite decides whether the transaction goes on: `check_open` tells.
         """
-        connection = self.check_open()
-        try:
-            return connection.execute(sql, parameters).rowcount
-        except _FAILURES as exc:
-            raise self._error("a write failed", exc) from exc
+        return self._error(doing, exc)
 
-    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    def lock(self, kind: str, keys: Iterable[str]) -> None:
         """
-        Run one statement that writes, once per row of parameters.
-
-        Raises:
-            StoreError: When SQLite fails.
+        Nothing to take: the unit holds the file's write lock from its start.
         """
-        connection = self.check_open()
-        try:
-            connection.executemany(sql, rows)
-        except _FAILURES as exc:
-            raise self._error("a write failed", exc) from exc
-
-    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
-        """
-        Run a query and fetch every row.
-
-        Raises:
-            StoreError: When SQLite fails.
-        """
-        connection = self.check_open()
-        try:
-            return connection.execute(sql, parameters).fetchall()
-        except _FAILURES as exc:
-            raise self._error("a read failed", exc) from exc
-
-    def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
-        """
-        Run a query and fetch its first row, or ``None``.
-
-        Raises:
-            StoreError: When SQLite fails.
-        """
-        connection = self.check_open()
-        try:
-            return connection.execute(sql, parameters).fetchone()
-        except _FAILURES as exc:
-            raise self._error("a read failed", exc) from exc
 
     def _rollback(self) -> None:
         if not self._connection.in_transaction:

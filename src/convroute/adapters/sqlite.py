@@ -13,9 +13,8 @@ import sqlite3
 import threading
 
 from contextlib import AbstractContextManager
-from types import TracebackType
-from typing import Self
 
+from convroute.adapters._sql_unit import ClosedOnExit
 from convroute.adapters._sqlite_schema import SCHEMA_VERSION, connect
 from convroute.adapters._sqlite_unit import SQLiteUnit
 from convroute.errors import StoreError
@@ -29,7 +28,7 @@ __all__ = ["SQLiteStore"]
 _PRIVATE_DATABASES = frozenset({"", ":memory:"})
 
 
-class SQLiteStore:
+class SQLiteStore(ClosedOnExit):
     """
     A store in one SQLite file: `convroute.ports.Store`.
 
@@ -56,14 +55,21 @@ class SQLiteStore:
             (use `convroute.testing.MemoryStore`).
         timeout: How long a unit of work waits for another's write lock, in
             seconds.
+        read_only: A reader's store (reports): its units begin a read
+            transaction (``BEGIN``), which sees one consistent state and,
+            with write-ahead logging, never blocks the writers, however
+            long it lasts; a write is refused with `StoreError`.
 
     Raises:
         StoreError: When the file cannot be opened, is not a database, or
             has a schema newer than this convroute knows.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = 30.0, read_only: bool = False
+    ) -> None:
         self._path = os.fspath(path)
+        self._read_only = read_only
         if self._path in _PRIVATE_DATABASES:
             raise StoreError(
                 f"SQLiteStore needs a file, not {self._path!r}: each thread's connection "
@@ -102,7 +108,7 @@ class SQLiteStore:
                 entering) when the write lock is not had within the
                 timeout or this thread has a unit open already.
         """
-        return SQLiteUnit(self._connection(), self._path)
+        return SQLiteUnit(self._connection(), self._path, read_only=self._read_only)
 
     def close(self) -> None:
         """
@@ -116,25 +122,17 @@ class SQLiteStore:
             self._local.connection = None
             connection.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
-        return f"SQLiteStore({self._path!r}, timeout={self._timeout!r})"
+        reading = ", read_only=True" if self._read_only else ""
+        return f"SQLiteStore({self._path!r}, timeout={self._timeout!r}{reading})"
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             try:
                 connection = connect(self._path, self._timeout)
+                if self._read_only:
+                    connection.execute("PRAGMA query_only = ON")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the SQLite store {self._path!r}: {exc}") from exc
             self._local.connection = connection

@@ -1,21 +1,26 @@
 """
-The SQLite store's repositories: the ports' methods as SQL.
+The repositories of the SQL stores: the ports' methods as SQL.
 
+Written once for SQLite and PostgreSQL: the statements come from the
+unit's dialect (`_sql_statements`), and the unit takes the locks its
+database needs (PostgreSQL serialises the events of one lead, and the
+picks of one round-robin pool; SQLite's write lock covers every unit).
 Each table keeps the whole value as JSON (``data``, through the codec)
-beside the columns it is found or filtered by; see `_sqlite_schema`.
+beside the columns it is found or filtered by.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 import attrs
 
 from convroute.adapters._codec import dumps, loads
 from convroute.adapters._instants import require_aware, to_micros
+from convroute.adapters._sql_statements import Statements
 from convroute.errors import StoreError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
@@ -23,30 +28,61 @@ from convroute.routing import TurnRecord
 from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
 
 
-if TYPE_CHECKING:
-    from convroute.adapters._sqlite_unit import SQLiteUnit
-
-
 # Fewer than SQLite's smallest limit on bound parameters (999 before 3.32).
 _CHUNK = 500
 # Funnel records are read in pages: no statement stays open between the
 # records handed out, whatever the caller does in between.
 _PAGE = 1000
-# Filled with one placeholder per user: no value is ever formatted in.
-_OPEN_COUNTS = (
-    "SELECT assignee, COUNT(*) FROM conversations "
-    "WHERE status = ? AND assignee IN ({marks}) AND last_message_at >= ? GROUP BY assignee"
-)
+
+LEAD = "lead"
+"""
+The lock of a lead's state: its events are decided one at a time.
+"""
+
+POOL = "pool"
+"""
+The lock of a round-robin pool: its picks and their record, one at a time.
+"""
+
+USER = "user"
+"""
+The lock of a user's capacity: their open conversations, counted and added to.
+"""
+
+
+class SQLUnit(Protocol):
+    """
+    What the repositories need of a unit of work of a SQL store.
+    """
+
+    sql: Statements
+
+    def check_open(self) -> object: ...
+
+    def run(self, sql: str, parameters: Sequence[Any] = ()) -> int: ...
+
+    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]: ...
+
+    def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any: ...
+
+    def lock(self, kind: str, keys: Iterable[str]) -> None:
+        """
+        Hold the locks of *keys* of this *kind* until the unit ends.
+        """
+        ...
 
 
 class _Repository:
-    __slots__ = ("_unit",)
+    __slots__ = ("_sql", "_unit")
 
-    def __init__(self, unit: SQLiteUnit) -> None:
+    def __init__(self, unit: SQLUnit) -> None:
         self._unit = unit
+        self._sql = unit.sql
 
 
-class SQLiteLeads(_Repository):
+class SQLLeads(_Repository):
     """
     Leads by phone.
     """
@@ -54,18 +90,15 @@ class SQLiteLeads(_Repository):
     __slots__ = ()
 
     def get(self, phone: Phone) -> Lead | None:
-        row = self._unit.row("SELECT data FROM leads WHERE phone = ?", (phone,))
+        self._unit.lock(LEAD, (phone,))
+        row = self._unit.row(self._sql.lead_get, (phone,))
         return None if row is None else loads(row[0], Lead)
 
     def save(self, lead: Lead) -> None:
-        self._unit.run(
-            "INSERT INTO leads (phone, data) VALUES (?, ?) "
-            "ON CONFLICT (phone) DO UPDATE SET data = excluded.data",
-            (lead.phone, dumps(lead)),
-        )
+        self._unit.run(self._sql.lead_save, (lead.phone, dumps(lead)))
 
 
-class SQLiteOpportunities(_Repository):
+class SQLOpportunities(_Repository):
     """
     Each lead's opportunities, in first-saved order.
     """
@@ -73,21 +106,15 @@ class SQLiteOpportunities(_Repository):
     __slots__ = ()
 
     def for_lead(self, phone: Phone) -> Sequence[Opportunity]:
-        rows = self._unit.rows(
-            "SELECT data FROM opportunities WHERE lead = ? ORDER BY seq", (phone,)
-        )
+        self._unit.lock(LEAD, (phone,))
+        rows = self._unit.rows(self._sql.opportunities_for_lead, (phone,))
         return tuple(loads(data, Opportunity) for (data,) in rows)
 
     def save(self, lead: Phone, opportunity: Opportunity) -> None:
-        # An upsert keeps the row, and so its seq: a re-save keeps its place.
-        self._unit.run(
-            "INSERT INTO opportunities (lead, id, data) VALUES (?, ?, ?) "
-            "ON CONFLICT (lead, id) DO UPDATE SET data = excluded.data",
-            (lead, opportunity.id, dumps(opportunity)),
-        )
+        self._unit.run(self._sql.opportunity_save, (lead, opportunity.id, dumps(opportunity)))
 
 
-class SQLiteConversations(_Repository):
+class SQLConversations(_Repository):
     """
     Conversations by lead and business number.
     """
@@ -95,17 +122,13 @@ class SQLiteConversations(_Repository):
     __slots__ = ()
 
     def get(self, lead: Phone, number: Phone) -> Conversation | None:
-        row = self._unit.row(
-            "SELECT data FROM conversations WHERE lead = ? AND number = ?", (lead, number)
-        )
+        self._unit.lock(LEAD, (lead,))
+        row = self._unit.row(self._sql.conversation_get, (lead, number))
         return None if row is None else loads(row[0], Conversation)
 
     def save(self, conversation: Conversation) -> None:
         self._unit.run(
-            "INSERT INTO conversations (lead, number, status, assignee, last_message_at, data) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lead, number) DO UPDATE SET "
-            "status = excluded.status, assignee = excluded.assignee, "
-            "last_message_at = excluded.last_message_at, data = excluded.data",
+            self._sql.conversation_save,
             (
                 conversation.lead,
                 conversation.number,
@@ -119,18 +142,22 @@ class SQLiteConversations(_Repository):
     def open_counts(self, users: Collection[str], since: dt.datetime) -> Mapping[str, int]:
         since_micros = to_micros(require_aware(since, "since"))
         wanted = list(dict.fromkeys(users))
+        # Counted under each user's lock, held until the unit ends: a pick
+        # that counts next waits until this unit's assignment is committed.
+        self._unit.lock(USER, sorted(wanted))
+        assigned = ConversationStatus.ASSIGNED.value
+        if self._sql.users_listed:
+            return dict(self._unit.rows(self._sql.open_counts, (assigned, wanted, since_micros)))
         counts: dict[str, int] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            rows = self._unit.rows(
-                _OPEN_COUNTS.format(marks=", ".join("?" * len(chunk))),
-                (ConversationStatus.ASSIGNED.value, *chunk, since_micros),
-            )
-            counts.update(rows)
+            # One mark per user: no value is ever formatted in.
+            statement = self._sql.open_counts.format(marks=", ".join("?" * len(chunk)))
+            counts.update(self._unit.rows(statement, (assigned, *chunk, since_micros)))
         return counts
 
 
-class SQLiteTurns(_Repository):
+class SQLTurns(_Repository):
     """
     The round-robin turn record of each pool.
     """
@@ -138,18 +165,22 @@ class SQLiteTurns(_Repository):
     __slots__ = ()
 
     def all(self) -> Mapping[str, TurnRecord]:
-        rows = self._unit.rows("SELECT pool, data FROM turns")
+        rows = self._unit.rows(self._sql.turns_all)
         return {pool: loads(data, TurnRecord) for pool, data in rows}
 
+    def get(self, pool: str) -> TurnRecord | None:
+        # The pool's lock, held until the unit ends, covers a record not
+        # written yet as well as one that is: the pick and its record are
+        # one step for every worker.
+        self._unit.lock(POOL, (pool,))
+        row = self._unit.row(self._sql.turn_get, (pool,))
+        return None if row is None else loads(row[0], TurnRecord)
+
     def save(self, record: TurnRecord) -> None:
-        self._unit.run(
-            "INSERT INTO turns (pool, data) VALUES (?, ?) "
-            "ON CONFLICT (pool) DO UPDATE SET data = excluded.data",
-            (record.pool, dumps(record)),
-        )
+        self._unit.run(self._sql.turn_save, (record.pool, dumps(record)))
 
 
-class SQLiteUsers(_Repository):
+class SQLUsers(_Repository):
     """
     Users reported at run time, and their presence.
     """
@@ -157,29 +188,21 @@ class SQLiteUsers(_Repository):
     __slots__ = ()
 
     def all(self) -> Mapping[str, User]:
-        rows = self._unit.rows("SELECT id, data FROM users")
+        rows = self._unit.rows(self._sql.users_all)
         return {user: loads(data, User) for user, data in rows}
 
     def presence(self) -> Mapping[str, bool]:
-        rows = self._unit.rows("SELECT user, available FROM presence")
+        rows = self._unit.rows(self._sql.presence_all)
         return {user: bool(available) for user, available in rows}
 
     def save(self, user: User) -> None:
-        self._unit.run(
-            "INSERT INTO users (id, data) VALUES (?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-            (user.id, dumps(user)),
-        )
+        self._unit.run(self._sql.user_save, (user.id, dumps(user)))
 
     def set_presence(self, user: str, available: bool) -> None:
-        self._unit.run(
-            "INSERT INTO presence (user, available) VALUES (?, ?) "
-            "ON CONFLICT (user) DO UPDATE SET available = excluded.available",
-            (user, int(available)),
-        )
+        self._unit.run(self._sql.presence_save, (user, available))
 
 
-class SQLiteFunnelRecords(_Repository):
+class SQLFunnelRecords(_Repository):
     """
     Funnel transition records.
     """
@@ -187,26 +210,19 @@ class SQLiteFunnelRecords(_Repository):
     __slots__ = ()
 
     def for_lead(self, phone: Phone) -> Sequence[Transition]:
-        rows = self._unit.rows(
-            "SELECT data FROM funnel_records WHERE lead = ? ORDER BY seq", (phone,)
-        )
+        self._unit.lock(LEAD, (phone,))
+        rows = self._unit.rows(self._sql.records_for_lead, (phone,))
         return tuple(loads(data, Transition) for (data,) in rows)
 
     def get(self, transition: str) -> Transition | None:
-        row = self._unit.row("SELECT data FROM funnel_records WHERE id = ?", (transition,))
+        row = self._unit.row(self._sql.record_get, (transition,))
         return None if row is None else loads(row[0], Transition)
 
     def add(self, transition: Transition) -> None:
-        self._unit.run(
-            "INSERT INTO funnel_records (id, lead, data) VALUES (?, ?, ?) "
-            "ON CONFLICT (id) DO NOTHING",
-            (transition.id, transition.lead, dumps(transition)),
-        )
+        self._unit.run(self._sql.record_add, (transition.id, transition.lead, dumps(transition)))
 
     def remove(self, transitions: Collection[str]) -> None:
-        self._unit.run_many(
-            "DELETE FROM funnel_records WHERE id = ?", [(record,) for record in transitions]
-        )
+        self._unit.run_many(self._sql.record_remove, [(record,) for record in transitions])
 
     def scan(self) -> Iterator[Transition]:
         self._unit.check_open()
@@ -215,10 +231,7 @@ class SQLiteFunnelRecords(_Repository):
     def _pages(self) -> Iterator[Transition]:
         last = 0
         while True:
-            rows = self._unit.rows(
-                "SELECT seq, data FROM funnel_records WHERE seq > ? ORDER BY seq LIMIT ?",
-                (last, _PAGE),
-            )
+            rows = self._unit.rows(self._sql.records_page, (last, _PAGE))
             for _, data in rows:
                 yield loads(data, Transition)
             if len(rows) < _PAGE:
@@ -226,7 +239,7 @@ class SQLiteFunnelRecords(_Repository):
             last = rows[-1][0]
 
 
-class SQLiteProcessed(_Repository):
+class SQLProcessed(_Repository):
     """
     The ids of the events already processed.
     """
@@ -235,13 +248,12 @@ class SQLiteProcessed(_Repository):
 
     def claim(self, event: str, at: dt.datetime) -> bool:
         changed = self._unit.run(
-            "INSERT INTO processed_events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-            (event, to_micros(require_aware(at, "at"))),
+            self._sql.processed_claim, (event, to_micros(require_aware(at, "at")))
         )
         return changed == 1
 
 
-class SQLiteOutbox(_Repository):
+class SQLOutbox(_Repository):
     """
     Actions waiting for the transport.
     """
@@ -250,8 +262,7 @@ class SQLiteOutbox(_Repository):
 
     def add(self, items: Sequence[OutboxItem]) -> None:
         self._unit.run_many(
-            "INSERT INTO outbox (id, status, attempts, created_at, claimed_until, data) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            self._sql.outbox_add,
             [
                 (
                     item.id,
@@ -273,16 +284,13 @@ class SQLiteOutbox(_Repository):
             # SQLite reads a negative LIMIT as no limit at all.
             return ()
         rows = self._unit.rows(
-            "SELECT seq, data FROM outbox WHERE status = ? "
-            "AND (claimed_until IS NULL OR claimed_until <= ?) "
-            "ORDER BY attempts, created_at, seq LIMIT ?",
-            (OutboxStatus.PENDING.value, now_micros, limit),
+            self._sql.outbox_claim, (OutboxStatus.PENDING.value, now_micros, limit)
         )
         claimed = [
             (seq, attrs.evolve(loads(data, OutboxItem), claimed_until=until)) for seq, data in rows
         ]
         self._unit.run_many(
-            "UPDATE outbox SET claimed_until = ?, data = ? WHERE seq = ?",
+            self._sql.outbox_hold,
             [(to_micros(until), dumps(item), seq) for seq, item in claimed],
         )
         return tuple(item for _, item in claimed)
@@ -307,18 +315,18 @@ class SQLiteOutbox(_Repository):
         )
 
     def items(self) -> Sequence[OutboxItem]:
-        rows = self._unit.rows("SELECT data FROM outbox ORDER BY created_at, seq")
+        rows = self._unit.rows(self._sql.outbox_items)
         return tuple(loads(data, OutboxItem) for (data,) in rows)
 
     def _known(self, item: str) -> OutboxItem:
-        row = self._unit.row("SELECT data FROM outbox WHERE id = ?", (item,))
+        row = self._unit.row(self._sql.outbox_get, (item,))
         if row is None:
             raise StoreError(f"no outbox item has the id {item!r}")
         return loads(row[0], OutboxItem)
 
     def _replace(self, item: OutboxItem) -> None:
         self._unit.run(
-            "UPDATE outbox SET status = ?, attempts = ?, claimed_until = ?, data = ? WHERE id = ?",
+            self._sql.outbox_replace,
             (item.status.value, item.attempts, _until(item), dumps(item), item.id),
         )
 

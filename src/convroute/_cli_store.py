@@ -1,0 +1,94 @@
+"""
+The ``--store`` option of the commands: which store a spec names, opened.
+
+``memory``, ``sqlite:PATH``, or a PostgreSQL connection URL
+(``postgresql://user@host/db``), with ``?schema=NAME`` for a schema other
+than ``convroute``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pathlib
+import urllib.parse
+
+from contextlib import AbstractContextManager
+
+from convroute._cli_common import EXIT_INVALID, CommandError
+from convroute.adapters import SQLiteStore
+from convroute.ports import Store
+from convroute.testing import MemoryStore
+
+
+__all__ = ["STORES", "open_store", "postgres_spec"]
+
+STORES = "memory, sqlite:PATH or postgresql://USER@HOST/DB[?schema=NAME]"
+"""
+The stores a ``--store`` option takes, for its help and errors.
+"""
+
+_POSTGRES = ("postgresql", "postgres")
+
+
+def postgres_spec(spec: str) -> tuple[str, str] | None:
+    """
+    The connection URL and schema a PostgreSQL spec names, or ``None``.
+
+    Raises:
+        CommandError: When the schema is named more than once.
+    """
+    parts = urllib.parse.urlsplit(spec)
+    if parts.scheme not in _POSTGRES:
+        return None
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "schema"]
+    if len(schemas) > 1:
+        raise CommandError(EXIT_INVALID, "the store URL names its schema more than once")
+    rest = urllib.parse.urlencode([(key, value) for key, value in query if key != "schema"])
+    return parts._replace(query=rest).geturl(), (schemas[0] if schemas else "convroute")
+
+
+def open_store(spec: str, *, existing: bool = False) -> AbstractContextManager[Store]:
+    """
+    Open the store *spec* names.
+
+    Args:
+        spec: ``memory``, ``sqlite:PATH`` or a PostgreSQL URL.
+        existing: Whether the store must be there already (a reader's):
+            memory is refused, and a missing file or schema is an error
+            rather than a new empty store.
+
+    Raises:
+        CommandError: When *spec* names no store, or no existing one.
+        ConvrouteError: When the store cannot be opened (`StoreError`), or
+            PostgreSQL's extra is not installed (`MissingExtraError`).
+    """
+    if spec == "memory":
+        if existing:
+            raise CommandError(
+                EXIT_INVALID,
+                "a memory store starts empty: name one a service wrote to, "
+                "sqlite:PATH or postgresql://…",
+            )
+        return contextlib.nullcontext(MemoryStore())
+    postgres = postgres_spec(spec)
+    if postgres is not None:
+        url, schema = postgres
+        try:
+            from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
+
+            return PostgresStore(url, schema=schema, create=not existing)
+        except ValueError as error:
+            raise CommandError(EXIT_INVALID, str(error)) from None
+    kind, _, where = spec.partition(":")
+    if kind != "sqlite" or not where:
+        raise CommandError(EXIT_INVALID, f"unknown store {spec!r}: use {STORES}")
+    path = pathlib.Path(where)
+    # SQLiteStore creates a missing file: a mistyped path would give a
+    # reader an empty store instead of failing, and leave it behind.
+    if existing and not path.exists():
+        raise CommandError(EXIT_INVALID, f"no store at {where}: no such file")
+    if existing and not path.is_file():
+        raise CommandError(EXIT_INVALID, f"no store at {where}: not a file")
+    # A reader's store takes no write lock: a long report blocks no writer.
+    return SQLiteStore(path, read_only=existing)

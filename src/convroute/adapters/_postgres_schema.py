@@ -1,0 +1,176 @@
+"""
+The PostgreSQL store's schema, the steps that build it, and how they run.
+
+The store's tables live in a PostgreSQL schema of their own (``convroute``
+unless told otherwise), beside a one-row table holding the number of
+migration steps applied.  Opening a store applies the steps it lacks, in
+order, in one transaction that first takes an advisory lock on the schema's
+name: workers starting at once build it once, the others wait and find it
+done.  A step is never edited once released; a change is a new step at the
+end.
+"""
+
+# ruff: noqa: S608 - the schema name formatted in is checked by `quoted`; values are bound.
+from __future__ import annotations
+
+import hashlib
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+import regex
+
+from convroute.errors import StoreError
+
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "lock_key", "migrate", "quoted"]
+
+# The tables' statements name the schema as {s}, filled in per store.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the tables, as in the SQLite store: each keeps the whole value as
+    # JSON text (`data`, through the codec) beside the columns it is looked
+    # up or filtered by.  Text rather than jsonb: jsonb refuses the NUL
+    # character, which JSON text holds escaped.  Instants the store
+    # compares are microseconds since the epoch, as in SQLite.
+    (
+        "CREATE TABLE {s}.leads (phone text PRIMARY KEY, data text NOT NULL)",
+        """
+        CREATE TABLE {s}.opportunities (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            lead text NOT NULL,
+            id text NOT NULL,
+            data text NOT NULL,
+            UNIQUE (lead, id)
+        )
+        """,
+        """
+        CREATE TABLE {s}.conversations (
+            lead text NOT NULL,
+            number text NOT NULL,
+            status text NOT NULL,
+            assignee text,
+            last_message_at bigint NOT NULL,
+            data text NOT NULL,
+            PRIMARY KEY (lead, number)
+        )
+        """,
+        "CREATE TABLE {s}.turns (pool text PRIMARY KEY, data text NOT NULL)",
+        "CREATE TABLE {s}.users (id text PRIMARY KEY, data text NOT NULL)",
+        'CREATE TABLE {s}.presence ("user" text PRIMARY KEY, available boolean NOT NULL)',
+        """
+        CREATE TABLE {s}.funnel_records (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            lead text NOT NULL,
+            data text NOT NULL
+        )
+        """,
+        "CREATE TABLE {s}.processed_events (id text PRIMARY KEY, at bigint NOT NULL)",
+        """
+        CREATE TABLE {s}.outbox (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            status text NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            created_at bigint NOT NULL,
+            claimed_until bigint,
+            data text NOT NULL
+        )
+        """,
+        "CREATE INDEX conversations_open ON {s}.conversations (status, assignee, last_message_at)",
+        "CREATE INDEX funnel_records_lead ON {s}.funnel_records (lead, seq)",
+        "CREATE INDEX outbox_pending ON {s}.outbox (status, attempts, created_at, seq)",
+    ),
+)
+"""
+The migration steps, oldest first; step *n* takes a schema to version *n*.
+"""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""
+The version a schema has once every step is applied.
+"""
+
+_NAME = regex.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def quoted(schema: str) -> str:
+    """
+    The schema's name, quoted for SQL, once it is known to be a plain name.
+
+    Raises:
+        ValueError: When *schema* is not lower-case letters, digits and
+            underscores, starting with no digit, at most 63 characters.
+    """
+    if not _NAME.fullmatch(schema):
+        raise ValueError(
+            f"not a schema name PostgreSQL keeps as it is: {schema!r} (use lower-case "
+            "letters, digits and underscores, 63 at most, not starting with a digit)"
+        )
+    return f'"{schema}"'
+
+
+def lock_key(*parts: str) -> int:
+    """
+    A transaction-level advisory lock's key for *parts*: a signed 64-bit number.
+
+    Two different names may share a key (one in 2**64): they then wait for
+    each other, which costs time but never correctness.
+    """
+    digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def migrate(
+    connection: psycopg.Connection[Any],
+    schema: str,
+    steps: Sequence[Sequence[str]] = MIGRATIONS,
+    *,
+    create: bool = True,
+) -> None:
+    """
+    Bring *schema* to the steps' version, building it when it is missing.
+
+    Args:
+        connection: A connection not inside a transaction.
+        schema: The schema's plain name.
+        steps: The steps to bring it to; all of them but in tests.
+        create: Whether to build a store that is not there.
+
+    Raises:
+        psycopg.Error: When a step fails; the schema keeps its version.
+        StoreError: When the schema's version is newer than the steps know,
+            or there is no store and *create* is false.
+    """
+    name = quoted(schema)
+    target = len(steps)
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("schema", schema),))
+        # Read under the lock: another worker may have built it since.
+        table = connection.execute("SELECT to_regclass(%s)", (f"{name}.schema_version",))
+        found = table.fetchone()
+        if not create and (found is None or found[0] is None):
+            raise StoreError(f"no convroute store in the PostgreSQL schema {schema!r}")
+        exists = connection.execute("SELECT to_regnamespace(%s)", (name,)).fetchone()
+        if exists is None or exists[0] is None:
+            connection.execute(f"CREATE SCHEMA {name}")
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {name}.schema_version ("
+            "single boolean PRIMARY KEY DEFAULT true CHECK (single), version integer NOT NULL)"
+        )
+        row = connection.execute(f"SELECT version FROM {name}.schema_version").fetchone()
+        version = 0 if row is None else int(row[0])
+        if version > target:
+            raise StoreError(
+                f"the PostgreSQL schema {schema!r} has version {version}, newer than this "
+                f"convroute knows ({target}): upgrade convroute to open it"
+            )
+        for step in steps[version:]:
+            for statement in step:
+                connection.execute(statement.replace("{s}", name))
+        connection.execute(
+            f"INSERT INTO {name}.schema_version (version) VALUES (%s) "
+            "ON CONFLICT (single) DO UPDATE SET version = excluded.version",
+            (target,),
+        )

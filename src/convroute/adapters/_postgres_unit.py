@@ -1,0 +1,203 @@
+"""
+A unit of work of the PostgreSQL store: one transaction on one connection.
+
+Every statement goes through `PostgresUnit`, which turns `psycopg.Error`
+into `StoreError` (`StoreConflictError` for the failures that running the unit
+again can cure) and refuses to run once the transaction has failed.  The
+unit runs at ``READ COMMITTED`` and takes transaction-level advisory locks
+where it must see what no other worker can change: a lead's state, a
+round-robin pool, a user's capacity.  Each statement after the lock then
+reads what the lock's previous holder committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any, Self
+
+import psycopg
+
+from convroute.adapters._postgres_schema import lock_key
+from convroute.adapters._sql_statements import Statements
+from convroute.adapters._sql_unit import StatementRunner
+from convroute.adapters._unit_rules import not_open, refuse_reuse
+from convroute.errors import StoreConflictError, StoreError
+
+
+# psycopg raises these itself; a str that cannot be encoded as UTF-8 (a lone
+# surrogate) or that holds NUL, which PostgreSQL's text cannot, fails before
+# the server sees it.
+_FAILURES: tuple[type[Exception], ...] = (psycopg.Error, UnicodeEncodeError, ValueError)
+# What running the unit again can cure: it lost a race, and was rolled back.
+_CONFLICTS = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+_LOCK_ONE = "SELECT pg_advisory_xact_lock(%s)"
+# unnest keeps the list's order, and so the order the locks are taken in.
+_LOCK_MANY = "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key"
+
+
+class PostgresUnit(StatementRunner):
+    """
+    The repositories of one transaction on one connection.
+
+    Args:
+        acquire: Gives the connection when the unit begins, and the function
+            that gives it back when the unit ends.
+        sql: The store's statements.
+        schema: The store's schema, which its lock keys are made from.
+        describe: The store, as error messages name it.
+    """
+
+    FAILURES = _FAILURES
+
+    def __init__(
+        self,
+        acquire: Callable[[], tuple[psycopg.Connection[Any], Callable[[], None]]],
+        sql: Statements,
+        schema: str,
+        describe: str,
+    ) -> None:
+        super().__init__(sql)
+        self._acquire = acquire
+        self._schema = schema
+        self._describe = describe
+        self._connection: psycopg.Connection[Any] | None = None
+        self._release: Callable[[], None] | None = None
+        self._transaction: AbstractContextManager[Any] | None = None
+        self._failure: StoreError | None = None
+        self._held: set[tuple[str, str]] = set()
+        self._open = False
+        self._ended = False
+
+    def __enter__(self) -> Self:
+        refuse_reuse(opened=self._open, ended=self._ended)
+        connection, release = self._acquire()
+        if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            release()
+            raise StoreError(
+                f"{self._describe}: the connection is inside a transaction already; "
+                "a unit of work is a transaction of its own, on a connection not in one"
+            )
+        try:
+            transaction = connection.transaction()
+            transaction.__enter__()
+        except _FAILURES as exc:
+            release()
+            raise self._error("cannot begin a unit of work", exc) from exc
+        except BaseException:
+            release()
+            raise
+        self._connection, self._release, self._transaction = connection, release, transaction
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._open = False
+        self._ended = True
+        transaction, release = self._transaction, self._release
+        if transaction is None or release is None:
+            return
+        self._transaction = self._release = self._connection = None
+        try:
+            if exc_type is not None or self._failure is not None:
+                _rollback(transaction, exc_type, exc, traceback)
+                if exc_type is None and self._failure is not None:
+                    raise self._failure
+                return
+            try:
+                transaction.__exit__(None, None, None)
+            except _FAILURES as failure:
+                raise self._error("cannot commit", failure) from failure
+        finally:
+            release()
+
+    def check_open(self) -> psycopg.Connection[Any]:
+        """
+        The connection, once the unit is known to be open and not failed.
+
+        Raises:
+            StoreError: When the unit is not open, or one of its statements
+                failed (PostgreSQL then refuses the rest of the transaction).
+        """
+        if not self._open or self._connection is None:
+            raise not_open()
+        if self._failure is not None:
+            raise StoreError(
+                f"{self._describe}: a statement of this unit of work failed, so nothing "
+                f"of it will be committed; open a new unit of work ({self._failure})"
+            )
+        return self._connection
+
+    def lock(self, kind: str, keys: Iterable[str]) -> None:
+        """
+        Hold the advisory locks of *keys* of this *kind* until the unit ends.
+
+        Keys held already are passed over; the others are taken in the
+        order given, so callers that take many give them sorted, and two
+        units never wait for each other in a circle on one kind.
+
+        Raises:
+            StoreError: When PostgreSQL fails; `StoreConflictError` when it ended
+                the wait to break a deadlock.
+        """
+        wanted = [key for key in dict.fromkeys(keys) if (kind, key) not in self._held]
+        if not wanted:
+            return
+        numbers = [lock_key(self._schema, kind, key) for key in wanted]
+        if len(numbers) == 1:
+            self.rows(_LOCK_ONE, numbers)
+        else:
+            self.rows(_LOCK_MANY, (numbers,))
+        self._held.update((kind, key) for key in wanted)
+
+    def failed(self, doing: str, exc: Exception) -> StoreError:
+        """
+        The error of a failed statement, which ends the unit.
+        """
+        # PostgreSQL refuses every later statement of a failed transaction;
+        # a failure before the server saw the statement leaves it usable,
+        # but the unit is ended alike, so that what it did is all or none.
+        self._failure = self._error(doing, exc)
+        return self._failure
+
+    def _error(self, doing: str, exc: Exception) -> StoreError:
+        kind = StoreConflictError if isinstance(exc, _CONFLICTS) else StoreError
+        return kind(f"{self._describe}: {doing}: {one_line(exc)}")
+
+
+def one_line(exc: BaseException) -> str:
+    """
+    What *exc* says, on one line: libpq's messages run over several.
+    """
+    return " ".join(str(exc).split())
+
+
+def _rollback(
+    transaction: AbstractContextManager[Any],
+    exc_type: type[BaseException] | None,
+    exc: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    try:
+        # Given no exception, psycopg would commit: give it one to roll back.
+        if exc_type is None:
+            transaction.__exit__(_RollbackError, _RollbackError(), None)
+        else:
+            transaction.__exit__(exc_type, exc, traceback)
+    except _FAILURES:
+        # The exception that brought us here says more; PostgreSQL rolls
+        # back an unfinished transaction when the connection closes.
+        return
+
+
+class _RollbackError(Exception):
+    """
+    Raised into nothing: the reason psycopg is given to roll back.
+    """

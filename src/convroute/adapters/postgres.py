@@ -1,0 +1,263 @@
+"""
+`PostgresStore`: convroute's state in PostgreSQL, shared by many workers.
+
+Needs the ``postgres`` extra (``pip install 'convroute[postgres]'``, which
+brings psycopg 3).  Several processes, on several machines, may process
+events against one database at once: the database serialises what must
+not interleave (see `convroute.adapters._postgres_unit` and
+docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from convroute.errors import MissingExtraError, StoreError
+
+
+try:
+    import psycopg
+except ImportError as exc:  # pragma: no cover - the tests run with the extra
+    raise MissingExtraError("the PostgreSQL store", "postgres") from exc
+
+from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
+from convroute.adapters._postgres_unit import PostgresUnit, one_line
+from convroute.adapters._sql_statements import statements
+from convroute.adapters._sql_unit import ClosedOnExit
+from convroute.ports import UnitOfWork
+
+
+__all__ = ["ConnectionPool", "PostgresStore"]
+
+_Connection = psycopg.Connection[Any]
+
+
+class ConnectionPool(Protocol):
+    """
+    **Protocol**: a pool that lends connections, as ``psycopg_pool``'s does.
+    """
+
+    def connection(self, timeout: float | None = None) -> AbstractContextManager[_Connection]:
+        """
+        Lend a connection for the ``with`` block.
+        """
+        ...
+
+
+class PostgresStore(ClosedOnExit):
+    """
+    A store in a PostgreSQL database: `convroute.ports.Store`.
+
+    Its tables live in a schema of their own (*schema*), created, or
+    upgraded to the current version, when the store opens: workers starting
+    at once build it once.  Each unit of work is one transaction; units
+    that touch the same lead, the same round-robin pool or the same user's
+    capacity wait for each other, whichever processes or machines they run
+    in, and others run side by side.
+
+        >>> store = PostgresStore(url)  # doctest: +SKIP
+        >>> with store.unit_of_work() as uow:  # doctest: +SKIP
+        ...     uow.users.set_presence("u-asha", True)
+
+    Args:
+        source: Where the connections come from:
+
+            - a connection string (``postgresql://user@host/db``, or
+              ``key=value`` pairs): the store opens a connection per thread
+              that uses it, and closes them in `close`;
+            - a ``psycopg.Connection``: every unit of work runs on it, one
+              at a time (units from several threads wait for each other);
+              it stays the host's, and open;
+            - a pool, such as ``psycopg_pool.ConnectionPool``: each unit of
+              work borrows a connection for as long as it runs.
+
+            A connection the store is given must not be inside a
+            transaction when a unit of work begins.
+        schema: The PostgreSQL schema of the store's tables.
+        create: Whether to build the store when the schema holds none;
+            with ``False``, a missing store is an error (for readers, such
+            as reports, that a mistyped name should not send to an empty
+            new store).
+
+    Raises:
+        StoreError: When the database cannot be reached, its schema is
+            newer than this convroute knows, or (*create* false) there is
+            no store in the schema.
+        ValueError: When *schema* is not a plain lower-case name.
+    """
+
+    def __init__(
+        self,
+        source: str | _Connection | ConnectionPool,
+        *,
+        schema: str = "convroute",
+        create: bool = True,
+    ) -> None:
+        self._schema = schema
+        name = quoted(schema)
+        self._sql = statements(
+            lambda table: f"{name}.{table}",
+            "%s",
+            row_lock=" FOR UPDATE",
+            skip_locked=" SKIP LOCKED",
+            members="= ANY(%s)",
+        )
+        self._source = source
+        self._conninfo = source if isinstance(source, str) else ""
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        # The connections the store opened, with their threads, and the lock
+        # that keeps the list.
+        self._opened: list[tuple[threading.Thread, _Connection]] = []
+        self._books = threading.Lock()
+        self._describe = f"PostgreSQL store (schema {schema!r})"
+        self._acquire: Callable[[], tuple[_Connection, Callable[[], None]]]
+        if isinstance(source, str):
+            self._acquire = self._own_connection
+        elif isinstance(source, psycopg.Connection):
+            self._acquire = self._given_connection
+        else:
+            self._acquire = self._pooled_connection
+        connection, release = self._acquire()
+        try:
+            migrate(connection, schema, create=create)
+        except BaseException as exc:
+            release()
+            # The store is not made: nobody could close what it opened.
+            self.close()
+            if isinstance(exc, psycopg.Error):
+                raise StoreError(f"cannot open the PostgreSQL store: {one_line(exc)}") from exc
+            raise
+        release()
+
+    @property
+    def schema(self) -> str:
+        """
+        The PostgreSQL schema of the store's tables.
+        """
+        return self._schema
+
+    @property
+    def schema_version(self) -> int:
+        """
+        The schema version this store writes.
+        """
+        return SCHEMA_VERSION
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """
+        Open a unit of work: one transaction, on a connection of its own.
+
+        Returns:
+            A context manager giving the repositories: commits when the
+            block ends, rolls back when it raises.
+
+        Raises:
+            StoreError: (on entering) When no connection can be had, or this
+                thread has a unit of this store open already.
+            StoreConflictError: (on leaving, or from a repository) When
+                PostgreSQL ended the unit to break a deadlock: nothing of it
+                was kept, and it may be run again.
+        """
+        return PostgresUnit(self._nested_guard, self._sql, self._schema, self._describe)
+
+    def drop(self) -> None:
+        """
+        Drop the store's schema, and every table and value in it, for good.
+
+        For throw-away stores (tests, demos); no unit of work may be open.
+
+        Raises:
+            StoreError: When PostgreSQL fails.
+        """
+        connection, release = self._nested_guard()
+        try:
+            with connection.transaction():
+                connection.execute(f"DROP SCHEMA IF EXISTS {quoted(self._schema)} CASCADE")
+        except psycopg.Error as exc:
+            raise StoreError(f"{self._describe}: cannot drop the schema: {one_line(exc)}") from exc
+        finally:
+            release()
+
+    def close(self) -> None:
+        """
+        Close this thread's connection, when the store opened it itself.
+
+        Each thread that used a store made from a connection string closes
+        its own connection, as with `SQLiteStore`; the connections of
+        threads that have ended are closed too.  Using the store again
+        opens a new one.  A connection or pool the store was given stays
+        open: it is the host's.
+        """
+        me = threading.current_thread()
+        with self._books:
+            closing = [
+                connection
+                for thread, connection in self._opened
+                if thread is me or not thread.is_alive()
+            ]
+            self._opened = [pair for pair in self._opened if pair[1] not in closing]
+        self._local.connection = None
+        for connection in closing:
+            connection.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore(schema={self._schema!r})"
+
+    def _nested_guard(self) -> tuple[_Connection, Callable[[], None]]:
+        # With a pool, a unit opened inside another would get a connection
+        # of its own and could wait forever for a lock its caller holds.
+        if getattr(self._local, "open", False):
+            raise StoreError(
+                "a unit of work is already open in this thread: finish it before opening another"
+            )
+        connection, release = self._acquire()
+        self._local.open = True
+
+        def done() -> None:
+            self._local.open = False
+            release()
+
+        return connection, done
+
+    def _own_connection(self) -> tuple[_Connection, Callable[[], None]]:
+        connection: _Connection | None = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or connection.broken:
+            try:
+                connection = psycopg.connect(self._conninfo, autocommit=True)
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"cannot connect to the PostgreSQL store: {one_line(exc)}"
+                ) from exc
+            self._local.connection = connection
+            with self._books:
+                self._opened.append((threading.current_thread(), connection))
+        return connection, _nothing
+
+    def _given_connection(self) -> tuple[_Connection, Callable[[], None]]:
+        source: Any = self._source
+        self._lock.acquire()
+        return source, self._lock.release
+
+    def _pooled_connection(self) -> tuple[_Connection, Callable[[], None]]:
+        pool: Any = self._source
+        lent = pool.connection()
+        try:
+            connection: _Connection = lent.__enter__()
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot borrow a connection for the PostgreSQL store: {one_line(exc)}"
+            ) from exc
+
+        def give_back() -> None:
+            lent.__exit__(None, None, None)
+
+        return connection, give_back
+
+
+def _nothing() -> None:
+    return None

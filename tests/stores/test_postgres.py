@@ -1,0 +1,312 @@
+"""
+What only PostgresStore does: its sources, its schema, its locks, its errors.
+"""
+
+# ruff: noqa: S608 - the schema names formatted into the queries are the tests' own.
+
+import contextlib
+import datetime as dt
+import threading
+
+import pytest
+
+from convroute.errors import StoreConflictError, StoreError
+from convroute.model import Lead, Phone
+from convroute.routing import TurnRecord
+
+
+psycopg = pytest.importorskip("psycopg")
+psycopg_pool = pytest.importorskip("psycopg_pool")
+
+from convroute.adapters._postgres_schema import (  # noqa: E402 - after the extra is known
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    lock_key,
+    migrate,
+    quoted,
+)
+from convroute.adapters.postgres import PostgresStore  # noqa: E402
+
+
+pytestmark = pytest.mark.postgres
+
+LEAD = Phone("919800000001")
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def url(postgres_url):
+    return postgres_url
+
+
+@pytest.fixture
+def store(url, postgres_schema):
+    with PostgresStore(url, schema=postgres_schema) as opened:
+        yield opened
+
+
+def scalar(url, query, parameters=()):
+    with psycopg.connect(url, autocommit=True) as connection:
+        return connection.execute(query, parameters).fetchone()[0]
+
+
+class TestSources:
+    def test_a_given_connection_stays_the_hosts(self, url, postgres_schema):
+        """Units run on a given connection; closing the store leaves it open."""
+        with psycopg.connect(url) as connection:
+            store = PostgresStore(connection, schema=postgres_schema)
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+            store.close()
+            assert not connection.closed
+            with store.unit_of_work() as uow:
+                assert "Ravi" == uow.leads.get(LEAD).name
+
+    def test_threads_sharing_a_given_connection_take_turns(self, url, postgres_schema):
+        """Units of several threads on one given connection run one at a time."""
+        with psycopg.connect(url, autocommit=True) as connection:
+            store = PostgresStore(connection, schema=postgres_schema)
+            with store.unit_of_work() as uow:
+                uow.turns.save(TurnRecord("counter", ("0",)))
+
+            def add():
+                for _ in range(20):
+                    with store.unit_of_work() as uow:
+                        (count,) = uow.turns.get("counter").assigned
+                        uow.turns.save(TurnRecord("counter", (str(int(count) + 1),)))
+
+            threads = [threading.Thread(target=add) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            with store.unit_of_work() as uow:
+                assert ("80",) == uow.turns.get("counter").assigned
+
+    def test_a_connection_inside_a_transaction_is_refused(self, url, postgres_schema):
+        """A unit of work is a transaction of its own: the host's open one is not taken over."""
+        with psycopg.connect(url) as connection:
+            store = PostgresStore(connection, schema=postgres_schema)
+            connection.execute("SELECT 1")  # psycopg has begun a transaction
+            with pytest.raises(StoreError, match="inside a transaction already"):
+                store.unit_of_work().__enter__()
+            connection.rollback()
+            with store.unit_of_work() as uow:
+                assert uow.leads.get(LEAD) is None
+
+    def test_a_pool_lends_a_connection_per_unit(self, url, postgres_schema):
+        """With a pool, each unit borrows a connection and gives it back."""
+        with psycopg_pool.ConnectionPool(url, min_size=1, max_size=2, open=True) as pool:
+            store = PostgresStore(pool, schema=postgres_schema)
+            for name in ("Ravi", "Ravi Kumar"):
+                with store.unit_of_work() as uow:
+                    uow.leads.save(Lead(phone=LEAD, name=name))
+            with store.unit_of_work() as uow:
+                assert "Ravi Kumar" == uow.leads.get(LEAD).name
+            assert 0 == pool.get_stats().get("requests_waiting", 0)
+
+    def test_a_unit_inside_another_is_refused_with_a_pool(self, url, postgres_schema):
+        """A nested unit would wait forever for its caller's lock: it is refused at once."""
+        with psycopg_pool.ConnectionPool(url, min_size=1, max_size=2, open=True) as pool:
+            store = PostgresStore(pool, schema=postgres_schema)
+            with store.unit_of_work() as uow:
+                uow.leads.get(LEAD)
+                with pytest.raises(StoreError, match="already open in this thread"):
+                    store.unit_of_work().__enter__()
+            with store.unit_of_work() as uow:
+                assert uow.leads.get(LEAD) is None
+
+    def test_an_unreachable_server_is_a_store_error(self):
+        """A server that is not there is one readable StoreError line."""
+        with pytest.raises(StoreError, match="cannot connect") as caught:
+            PostgresStore("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+        assert "\n" not in str(caught.value)
+
+    @pytest.mark.parametrize("name", ["Convroute", "1st", "a-b", "", "x" * 64, 'a"b'])
+    def test_a_schema_name_must_be_plain(self, url, name):
+        """Schema names are plain lower-case identifiers: nothing is ever quoted in by chance."""
+        with pytest.raises(ValueError, match="not a schema name"):
+            PostgresStore(url, schema=name)
+
+
+class TestSchema:
+    def test_a_new_schema_gets_the_latest_version(self, store, url):
+        """Opening builds the tables and records the version."""
+        name = quoted(store.schema)
+        assert SCHEMA_VERSION == scalar(url, f"SELECT version FROM {name}.schema_version")
+        tables = scalar(
+            url,
+            "SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables "
+            "WHERE schemaname = %s",
+            (store.schema,),
+        )
+        assert [
+            "conversations",
+            "funnel_records",
+            "leads",
+            "opportunities",
+            "outbox",
+            "presence",
+            "processed_events",
+            "schema_version",
+            "turns",
+            "users",
+        ] == tables
+
+    def test_reopening_keeps_the_data(self, store, url):
+        """A second store on the schema runs no step again and sees what the first wrote."""
+        with store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+        with PostgresStore(url, schema=store.schema) as again, again.unit_of_work() as uow:
+            assert "Ravi" == uow.leads.get(LEAD).name
+
+    def test_a_newer_schema_is_refused(self, store, url):
+        """A schema written by a later convroute is not touched."""
+        name = quoted(store.schema)
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"UPDATE {name}.schema_version SET version = 99")
+        with pytest.raises(StoreError, match="version 99, newer than"):
+            PostgresStore(url, schema=store.schema)
+
+    def test_a_failing_step_leaves_the_schema_as_it_was(self, url, postgres_schema):
+        """Steps run in one transaction: a failing one leaves no table behind."""
+        broken = (*MIGRATIONS, ("CREATE TABLE {s}.extra (id text)", "SELECT no_such_function()"))
+        with psycopg.connect(url, autocommit=True) as connection:
+            with pytest.raises(psycopg.Error):
+                migrate(connection, postgres_schema, broken)
+            assert scalar(url, "SELECT to_regnamespace(%s)", (postgres_schema,)) is None
+
+    def test_create_false_refuses_a_missing_store(self, url, postgres_schema):
+        """A reader asking for an existing store gets an error, and no schema is made."""
+        with pytest.raises(StoreError, match="no convroute store"):
+            PostgresStore(url, schema=postgres_schema, create=False)
+        assert scalar(url, "SELECT to_regnamespace(%s)", (postgres_schema,)) is None
+
+    def test_workers_opening_a_new_schema_at_once(self, url, postgres_schema):
+        """Eight stores opening one new schema at once build it once, and all work."""
+        start = threading.Barrier(8)
+        failures, stores = [], []
+
+        def open_one():
+            try:
+                start.wait()
+                opened = PostgresStore(url, schema=postgres_schema)
+                opened.close()  # this thread's connection; another opens when used
+                stores.append(opened)
+            except BaseException as failure:  # noqa: BLE001 - reported below
+                failures.append(failure)
+
+        threads = [threading.Thread(target=open_one) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        try:
+            assert [] == failures
+            for one in stores:
+                with one.unit_of_work() as uow:
+                    uow.users.set_presence("u-asha", True)
+        finally:
+            for one in stores:
+                one.close()
+        name = quoted(postgres_schema)
+        assert 1 == scalar(url, f"SELECT count(*) FROM {name}.schema_version")
+
+    def test_drop_removes_the_schema(self, url, postgres_schema):
+        """`drop` removes every table and the schema itself."""
+        store = PostgresStore(url, schema=postgres_schema)
+        store.drop()
+        store.close()
+        assert scalar(url, "SELECT to_regnamespace(%s)", (postgres_schema,)) is None
+
+    def test_lock_keys_differ_by_schema_kind_and_key(self):
+        """Lock keys are 64-bit and tell schemas, kinds and keys apart."""
+        keys = {
+            lock_key("a", "lead", "1"),
+            lock_key("b", "lead", "1"),
+            lock_key("a", "pool", "1"),
+            lock_key("a", "lead", "2"),
+        }
+        assert 4 == len(keys)
+        assert all(-(2**63) <= key < 2**63 for key in keys)
+
+
+class TestLocks:
+    def test_a_lead_read_waits_for_the_unit_holding_it(self, store):
+        """A second unit reading a lead waits until the first, which read it, commits."""
+        order = []
+        first_has_it = threading.Event()
+
+        def second():
+            first_has_it.wait()
+            with store.unit_of_work() as uow:
+                order.append(("second reads", uow.leads.get(LEAD).name))
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        with store.unit_of_work() as uow:
+            uow.leads.get(LEAD)
+            first_has_it.set()
+            # The second unit cannot read until this one ends; what it reads is this write.
+            uow.leads.save(Lead(phone=LEAD, name="written first"))
+            order.append(("first commits", None))
+        thread.join()
+        assert [("first commits", None), ("second reads", "written first")] == order
+
+    def test_a_deadlock_is_a_store_conflict(self, store):
+        """Two units taking two pools in opposite orders: one is ended as a StoreConflictError."""
+        both_hold_one = threading.Barrier(2)
+        outcomes = []
+
+        def take(first, then):
+            try:
+                with store.unit_of_work() as uow:
+                    uow.turns.get(first)
+                    both_hold_one.wait()
+                    uow.turns.get(then)
+                outcomes.append("committed")
+            except StoreConflictError as conflict:
+                outcomes.append(conflict)
+            finally:
+                store.close()
+
+        threads = [
+            threading.Thread(target=take, args=("admin", "chat_group:AI")),
+            threading.Thread(target=take, args=("chat_group:AI", "admin")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert ["committed"] == [one for one in outcomes if one == "committed"]
+        (conflict,) = [one for one in outcomes if one != "committed"]
+        assert "deadlock" in str(conflict)
+
+    def test_a_failed_statement_ends_the_unit(self, store):
+        """After a statement fails, the unit refuses more work and commits nothing."""
+
+        def go_on_after_a_failure():
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+                with pytest.raises(StoreError, match="a write failed"):
+                    uow.processed.claim("bad\x00id", T0)
+                uow.leads.get(LEAD)
+
+        with pytest.raises(StoreError, match="a statement of this unit of work failed"):
+            go_on_after_a_failure()
+        with store.unit_of_work() as uow:
+            assert uow.leads.get(LEAD) is None
+
+    def test_a_failure_swallowed_by_the_caller_still_commits_nothing(self, store):
+        """A unit whose statement failed raises at its end even if the block went on."""
+
+        def swallow_a_failure():
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+                with contextlib.suppress(StoreError):
+                    uow.processed.claim("bad\x00id", T0)
+
+        with pytest.raises(StoreError, match="a write failed"):
+            swallow_a_failure()
+        with store.unit_of_work() as uow:
+            assert uow.leads.get(LEAD) is None

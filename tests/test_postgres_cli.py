@@ -1,0 +1,110 @@
+"""
+The commands on PostgreSQL: `--store postgresql://…` for simulate, report and demo.
+"""
+
+import io
+import json
+import pathlib
+
+import pytest
+
+from convroute._demo import run_demo
+from convroute.cli import main
+
+
+pytest.importorskip("psycopg")
+pytestmark = pytest.mark.postgres
+
+EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
+CONFIG = str(EXAMPLES / "account.toml")
+EVENTS = str(EXAMPLES / "events.jsonl")
+
+
+def run(capsys, *args):
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def schemas(url, prefix):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (prefix + "%",)
+        )
+        return [name for (name,) in rows]
+
+
+class TestSimulate:
+    def test_examples_give_the_reviewed_output_and_repeat_nothing(
+        self, capsys, postgres_url, postgres_schema
+    ):
+        """The reviewed actions on PostgreSQL as elsewhere; a second run repeats nothing."""
+        store = f"{postgres_url}?schema={postgres_schema}"
+        expected = (EXAMPLES / "events.expected.jsonl").read_text("utf-8").splitlines()
+        status, out, _ = run(capsys, "simulate", CONFIG, EVENTS, "--store", store)
+        assert (0, expected) == (status, out.splitlines())
+
+        status, out, _ = run(capsys, "simulate", CONFIG, EVENTS, "--store", store)
+        again = [json.loads(line) for line in out.splitlines()]
+        assert 0 == status
+        assert ["error"] == [action["type"] for action in again]
+
+    def test_a_bad_schema_name_is_one_line_and_exit_2(self, capsys, postgres_url):
+        """A schema name PostgreSQL would fold or need quoted is refused before connecting."""
+        status, out, err = run(
+            capsys, "simulate", CONFIG, EVENTS, "--store", f"{postgres_url}?schema=Bad-Name"
+        )
+        assert (2, "") == (status, out)
+        assert 1 == len(err.splitlines())
+        assert "not a schema name" in err
+
+    def test_an_unreachable_server_is_one_line_and_exit_1(self, capsys):
+        """A server that is not there is one error line, never a traceback."""
+        store = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+        status, _, err = run(capsys, "simulate", CONFIG, EVENTS, "--store", store)
+        assert 1 == status
+        assert 1 == len(err.splitlines())
+        assert err.startswith("convroute: cannot connect to the PostgreSQL store")
+
+
+class TestReport:
+    def test_reports_what_simulate_stored(self, capsys, postgres_url, postgres_schema):
+        """`report` reads the funnel records a run stored in the schema."""
+        store = f"{postgres_url}?schema={postgres_schema}"
+        assert 0 == run(capsys, "simulate", CONFIG, EVENTS, "--store", store)[0]
+        status, out, err = run(capsys, "report", CONFIG, "--store", store)
+        assert (0, "") == (status, err)
+        assert out.startswith("Funnel 'Sales':")
+
+    def test_a_missing_store_is_not_created(self, capsys, postgres_url, postgres_schema):
+        """A schema with no store is an error, and reading it creates nothing."""
+        store = f"{postgres_url}?schema={postgres_schema}"
+        status, _, err = run(capsys, "report", CONFIG, "--store", store)
+        assert 1 == status
+        assert f"no convroute store in the PostgreSQL schema '{postgres_schema}'" in err
+        assert [] == schemas(postgres_url, postgres_schema)
+
+
+class TestDemo:
+    def test_the_demo_on_postgres_tells_the_same_story(self, postgres_url):
+        """On PostgreSQL the demo gives the same actions as on SQLite, and drops its schema."""
+        on_sqlite, on_postgres = io.StringIO(), io.StringIO()
+        run_demo(on_sqlite, as_json=True)
+        run_demo(on_postgres, as_json=True, postgres=postgres_url)
+        assert on_sqlite.getvalue() == on_postgres.getvalue()
+        assert [] == schemas(postgres_url, "convroute_demo_")
+
+    def test_the_transcript_says_where_it_ran(self, capsys, postgres_url):
+        """`convroute demo --store URL` prints the transcript, saying it ran on PostgreSQL."""
+        status, out, _ = run(capsys, "demo", "--store", postgres_url)
+        assert 0 == status
+        assert "run through the service on PostgreSQL" in out
+        assert "assigned to Ben Thomas" in out
+
+    def test_a_store_that_is_not_postgres_is_refused(self, capsys):
+        """`demo --store` takes a PostgreSQL URL only: anything else is exit 2, one line."""
+        status, _, err = run(capsys, "demo", "--store", "sqlite:demo.db")
+        assert 2 == status
+        assert "convroute: not a PostgreSQL URL: 'sqlite:demo.db'\n" == err

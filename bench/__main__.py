@@ -17,6 +17,7 @@ BENCHMARKS = {
     "engine": "bench._engine",
     "service": "bench._service",
     "reports": "bench._reports",
+    "postgres": "bench._postgres",
 }
 
 

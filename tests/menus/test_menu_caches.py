@@ -18,14 +18,28 @@ from convroute.menus import (
     MenuOption,
     OptionKind,
     Product,
+    SecondResponse,
     _build,
     _model,
     build_first_response,
+    build_second_response,
+    matching_opportunities,
+    option_id,
 )
-from convroute.menus._fit import one_line, title_key
-from convroute.menus._merge import merge_values
-from convroute.model import Lead, Phone
-from menu_strategies import menu_numbers, menu_texts
+from convroute.menus._fit import fit_text, one_line, title_key, unique_titles
+from convroute.menus._limits import (
+    MAX_BODY_TEXT,
+    MAX_BUTTONS,
+    MAX_FOOTER_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_LIST_BUTTON,
+    MAX_MENU_OPTIONS,
+    MAX_ROW_DESCRIPTION,
+)
+from convroute.menus._merge import merge_parts, merge_values, parse_template
+from convroute.menus._model import title_limit
+from convroute.model import Lead, Opportunity, Phone, User
+from menu_strategies import conversations, menu_numbers, menu_texts
 from strategies import leads
 
 
@@ -89,6 +103,122 @@ class TestFirstResponseCache:
         for _ in range(3 * _build._MAX_PREPARED):
             build_first_response(attrs.evolve(NUMBER), lead)
         assert len(_build._PREPARED) <= _build._MAX_PREPARED
+
+
+def second_built_afresh(number, product, lead, opportunities, owners):
+    """The second response as built before any cache, step by step from the public rules."""
+    response = number.second_response
+    matching = matching_opportunities(product, opportunities)
+    room = MAX_MENU_OPTIONS - 1
+    lead_values = merge_values(lead=lead)
+    label = parse_template(response.option_label)
+    described = response.option_description
+    drafts = []
+    for opportunity in matching[:room]:
+        owner = None if opportunity.owner is None else owners.get(opportunity.owner)
+        values = {**lead_values, **merge_values(opportunity=opportunity, owner=owner)}
+        description = None if described is None else merge_parts(parse_template(described), values)
+        drafts.append(
+            (OptionKind.OPPORTUNITY, opportunity.id, merge_parts(label, values), description)
+        )
+    drafts.append((OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label, None))
+    layout = "list" if len(drafts) > MAX_BUTTONS else response.display
+    wanted = [one_line(title) or f"Option {n}" for n, (_, _, title, _) in enumerate(drafts, 1)]
+    titles = unique_titles(wanted, title_limit(layout))
+    options = []
+    for (kind, key, _, wanted_description), title in zip(drafts, titles, strict=True):
+        description = None
+        if wanted_description is not None and layout == "list":
+            description = fit_text(one_line(wanted_description), MAX_ROW_DESCRIPTION) or None
+        options.append(MenuOption(option_id(kind, key), title, kind, key, description))
+
+    def optional(template, limit, *, line):
+        if template is None:
+            return None
+        merged = merge_parts(parse_template(template), lead_values)
+        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+
+    body = merge_parts(parse_template(response.message), lead_values).strip()
+    return Menu(
+        kind=MenuKind.SECOND_RESPONSE,
+        layout=layout,
+        body=fit_text(body, MAX_BODY_TEXT),
+        options=options,
+        list_button=fit_text(one_line(response.list_button), MAX_LIST_BUTTON),
+        header=optional(response.header, MAX_HEADER_TEXT, line=True),
+        footer=optional(response.footer, MAX_FOOTER_TEXT, line=False),
+        left_out=[opportunity.id for opportunity in matching[room:]],
+    )
+
+
+SECOND = BusinessNumber(
+    number=Phone("918040001234"),
+    products=[
+        Product(label="AI", opportunity_type="Course", rule="Desk", field="Course", values=["AI"])
+    ],
+    second_response=SecondResponse(
+        message="Which of your enquiries, {{lead.first_name|there}}?",
+        option_label="{{opportunity.name}}",
+        option_description="with {{owner.name|our team}}",
+    ),
+)
+OWNERS = {"u-asha": User(id="u-asha", name="Asha Rao")}
+
+
+def enquiries(lead_number, names):
+    """One AI enquiry of the given name per name, the first owned by Asha."""
+    return [
+        Opportunity(
+            id=f"opp-{lead_number}-{n}",
+            type="Course",
+            name=name,
+            fields={"Course": "AI"},
+            owner="u-asha" if n == 0 else None,
+        )
+        for n, name in enumerate(names)
+    ]
+
+
+class TestSecondResponseCache:
+    @given(data=st.data(), number=menu_numbers())
+    def test_cached_menu_equals_one_built_afresh(self, data, number):
+        """The second response, its texts cached or not, equals one built step by step afresh."""
+        product, lead, opportunities, owners = data.draw(conversations(number))
+        for _ in range(2):
+            expected = second_built_afresh(number, product, lead, opportunities, owners)
+            actual = build_second_response(number, product, lead, opportunities, owners)
+            assert expected == actual
+
+    def test_leads_share_texts_but_not_ids(self):
+        """Two leads with enquiries of the same names get the same texts, each their own ids."""
+        [product] = SECOND.products
+        ravi = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
+        also_ravi = Lead(phone=Phone("919800000002"), name="Ravi Shah")
+        one = build_second_response(
+            SECOND, product, ravi, enquiries(1, ["PG AI", "MSc AI"]), OWNERS
+        )
+        other = build_second_response(
+            SECOND, product, also_ravi, enquiries(2, ["PG AI", "MSc AI"]), OWNERS
+        )
+        texts = [(option.title, option.description) for option in one.options]
+        assert texts == [(option.title, option.description) for option in other.options]
+        assert (one.body, one.list_button) == (other.body, other.list_button)
+        assert [option.key for option in other.options] == ["opp-2-0", "opp-2-1", ""]
+        assert {option.id for option in one.options[:2]}.isdisjoint(
+            option.id for option in other.options[:2]
+        )
+
+    def test_the_lead_values_named_are_not_mixed_up(self):
+        """Leads giving other values the texts name get their own texts, cache or not."""
+        [product] = SECOND.products
+        ravi = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
+        asha = Lead(phone=Phone("919800000003"), name="Asha Rao")
+        bodies = [
+            build_second_response(SECOND, product, lead, enquiries(3, ["PG AI"]), {}).body
+            for lead in (ravi, asha, ravi)
+        ]
+        expected = ["Which of your enquiries, Ravi?", "Which of your enquiries, Asha?"]
+        assert [*expected, expected[0]] == bodies
 
 
 def options():

@@ -1,6 +1,10 @@
+import copy
+import pickle
+
 from collections.abc import Sequence
 
 import attrs
+import pytest
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,6 +26,7 @@ from convroute.routing import (
     Target,
     TraceStep,
     TurnRecord,
+    _resolve,
     resolve,
 )
 from strategies import (
@@ -91,6 +96,20 @@ def with_user(**changes) -> dict[str, User]:
         user_id = key.replace("_", "-")
         users[user_id] = attrs.evolve(users[user_id], **fields)
     return users
+
+
+def owner_away_decision():
+    """What resolving AI_DESK gives with the owner u-chen away: the first counsellor."""
+    return Decision(
+        rule=AI_DESK,
+        assignee="u-asha",
+        target=ChatGroupTarget("AI counsellors"),
+        trace=(
+            TraceStep(OpportunityOwner(), user="u-chen", reason=SkipReason.UNAVAILABLE),
+            TraceStep(ChatGroupTarget("AI counsellors"), user="u-asha"),
+        ),
+        turn=TurnRecord(pool=COUNSELLORS_POOL, assigned=("u-asha",)),
+    )
 
 
 class TestOpportunityOwner:
@@ -397,6 +416,45 @@ class TestDecision:
         """A decision that assigned without a round robin carries no turn record."""
         assert None is resolve(AI_DESK, desk()).turn
 
+    def test_resolved_decision_is_like_one_built(self):
+        """A resolved decision, its trace made when read, compares and copies as one built."""
+        built = owner_away_decision()
+        made = [lambda: resolve(AI_DESK, desk(away=["u-chen"])) for _ in range(7)]
+
+        assert built == made[0]()
+        assert hash(built) == hash(made[1]())
+        assert repr(built) == repr(made[2]())
+        assert attrs.asdict(built) == attrs.asdict(made[3]())
+        assert built == attrs.evolve(made[4]())
+        assert built == pickle.loads(pickle.dumps(made[5]()))  # noqa: S301 - bytes of our own
+        assert built == copy.deepcopy(made[6]())
+
+    def test_trace_is_made_once(self):
+        """Reading a resolved decision's trace twice gives the same tuple."""
+        decision = resolve(AI_DESK, desk(away=["u-chen"]))
+
+        assert decision.trace is decision.trace
+
+    def test_other_attributes_are_still_missing(self):
+        """Only the trace is made on demand: other unknown attributes raise AttributeError."""
+        decision = resolve(AI_DESK, desk())
+
+        with pytest.raises(AttributeError, match="no attribute 'steps'"):
+            decision.steps  # noqa: B018 - the read is the test
+
+    def test_a_rule_evolved_is_walked_anew(self):
+        """Rules are planned once by identity: a rule evolved with other targets walks those."""
+        resolve(AI_DESK, desk())
+        admin_only = attrs.evolve(AI_DESK, targets=(Admin(),))
+
+        assert "u-meera" == resolve(admin_only, desk()).assignee
+
+    def test_the_planned_rules_stay_bounded(self):
+        """However many rules pass, the table of planned rules keeps at most its bound."""
+        for _ in range(2 * _resolve._MAX_PLANS):
+            resolve(attrs.evolve(AI_DESK), desk())
+        assert len(_resolve._PLANS) <= _resolve._MAX_PLANS
+
     def test_step_assigned(self):
         """A trace step tells whether it assigned."""
         decision = resolve(AI_DESK, desk(away=["u-chen"]))
@@ -427,16 +485,7 @@ class TestAIDesk:
         """The decision traces the owner skipped as unavailable, then the counsellor assigned."""
         decision = resolve(AI_DESK, desk(away=["u-chen"]))
 
-        expected = Decision(
-            rule=AI_DESK,
-            assignee="u-asha",
-            target=ChatGroupTarget("AI counsellors"),
-            trace=(
-                TraceStep(OpportunityOwner(), user="u-chen", reason=SkipReason.UNAVAILABLE),
-                TraceStep(ChatGroupTarget("AI counsellors"), user="u-asha"),
-            ),
-            turn=TurnRecord(pool=COUNSELLORS_POOL, assigned=("u-asha",)),
-        )
+        expected = owner_away_decision()
         assert expected == decision
 
     def test_no_counsellor_goes_to_admin(self):

@@ -16,6 +16,31 @@ NUMBER = Phone("918040001234")
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
+# Four users in one chat group, which one rule routes to round robin.
+DESK_TEAM = """
+[[users]]
+id = "u1"
+name = "One"
+[[users]]
+id = "u2"
+name = "Two"
+[[users]]
+id = "u3"
+name = "Three"
+[[users]]
+id = "u4"
+name = "Four"
+
+[[chat_groups]]
+name = "Desk"
+members = ["u1", "u2", "u3", "u4"]
+
+[[routing_rules]]
+name = "Desk"
+targets = [{ kind = "chat_group", group = "Desk" }]
+"""
+
+
 KINDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

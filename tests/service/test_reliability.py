@@ -19,7 +19,7 @@ from convroute.errors import StoreConflictError, StoreError, WebhookError
 from convroute.model import Phone
 from convroute.service import Service
 from convroute.testing import MemoryStore, RecordingTransport
-from service.conftest import AT, CONFIG, LEAD, NUMBER, message
+from service.conftest import AT, CONFIG, DESK_TEAM, LEAD, NUMBER, message
 
 
 def webhook(*messages, number=NUMBER):
@@ -158,32 +158,14 @@ class TestFailingStore:
         assert ["enter_funnel", "send"] == [item.type for item in handled.actions]
 
 
-ONE_GROUP = """
-[[users]]
-id = "u1"
-name = "One"
-[[users]]
-id = "u2"
-name = "Two"
-[[users]]
-id = "u3"
-name = "Three"
-[[users]]
-id = "u4"
-name = "Four"
-
-[[chat_groups]]
-name = "Desk"
-members = ["u1", "u2", "u3", "u4"]
-
-[[routing_rules]]
-name = "Desk"
-targets = [{ kind = "chat_group", group = "Desk" }]
-
+ONE_GROUP = (
+    DESK_TEAM
+    + """
 [[numbers]]
 number = "918040001234"
 create_new_rule = "Desk"
 """
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

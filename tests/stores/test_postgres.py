@@ -310,3 +310,45 @@ class TestLocks:
             swallow_a_failure()
         with store.unit_of_work() as uow:
             assert uow.leads.get(LEAD) is None
+
+
+class TestQueuedWrites:
+    """Writes wait for the unit's next read or its commit, and go with it in one round trip."""
+
+    def test_a_read_sees_the_writes_before_it(self, store):
+        """A read after writes in the same unit sees them."""
+        with store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+            uow.users.set_presence("u-asha", True)
+            assert ("Ravi", {"u-asha": True}) == (uow.leads.get(LEAD).name, uow.users.presence())
+
+    def test_a_failing_write_fails_the_commit_and_keeps_nothing(self, store):
+        """A write that fails when it is sent, at the commit, leaves nothing of the unit."""
+
+        def write_a_bad_id():
+            with store.unit_of_work() as uow:
+                uow.users.set_presence("u-asha", True)
+                uow.users.set_presence("bad\x00id", True)
+
+        with pytest.raises(StoreError, match="cannot commit"):
+            write_a_bad_id()
+        with store.unit_of_work() as uow:
+            assert {} == dict(uow.users.presence())
+
+    def test_a_failing_write_fails_the_next_read(self, store):
+        """A write that fails when the next read sends it fails that read, and the unit."""
+
+        def read_after_a_bad_write():
+            with store.unit_of_work() as uow:
+                uow.users.set_presence("bad\x00id", True)
+                with pytest.raises(StoreError, match="a read failed"):
+                    uow.users.presence()
+
+        with pytest.raises(StoreError, match="a read failed"):
+            read_after_a_bad_write()
+
+    def test_a_unit_that_asked_nothing_sends_nothing(self, store):
+        """An empty unit costs no round trip: its BEGIN is never sent."""
+        with store.unit_of_work() as uow:
+            pass
+        assert [] == uow._queued

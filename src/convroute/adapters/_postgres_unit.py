@@ -12,8 +12,7 @@ reads what the lock's previous holder committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -65,9 +64,10 @@ class PostgresUnit(StatementRunner):
         self._describe = describe
         self._connection: psycopg.Connection[Any] | None = None
         self._release: Callable[[], None] | None = None
-        self._transaction: AbstractContextManager[Any] | None = None
         self._failure: StoreError | None = None
         self._held: set[tuple[str, str]] = set()
+        # Writes and locks not sent yet: (once per row?, statement, values).
+        self._queued: list[tuple[bool, str, Any]] = []
         self._open = False
         self._ended = False
 
@@ -80,16 +80,11 @@ class PostgresUnit(StatementRunner):
                 f"{self._describe}: the connection is inside a transaction already; "
                 "a unit of work is a transaction of its own, on a connection not in one"
             )
-        try:
-            transaction = connection.transaction()
-            transaction.__enter__()
-        except _FAILURES as exc:
-            release()
-            raise self._error("cannot begin a unit of work", exc) from exc
-        except BaseException:
-            release()
-            raise
-        self._connection, self._release, self._transaction = connection, release, transaction
+        if connection.autocommit:
+            # Sent with the unit's first statement; psycopg begins one
+            # itself on a connection that is not in autocommit mode.
+            self._queued.append((False, "BEGIN", None))
+        self._connection, self._release = connection, release
         self._open = True
         return self
 
@@ -101,21 +96,26 @@ class PostgresUnit(StatementRunner):
     ) -> None:
         self._open = False
         self._ended = True
-        transaction, release = self._transaction, self._release
-        if transaction is None or release is None:
+        connection, release = self._connection, self._release
+        if connection is None or release is None:
             return
-        self._transaction = self._release = self._connection = None
+        self._connection = self._release = None
         try:
             if exc_type is not None or self._failure is not None:
-                _rollback(transaction, exc_type, exc, traceback)
+                _rollback(connection)
                 if exc_type is None and self._failure is not None:
                     raise self._failure
                 return
+            if self._queued == [(False, "BEGIN", None)]:
+                return  # nothing was asked of the database
             try:
-                transaction.__exit__(None, None, None)
+                # The queued writes and the COMMIT, in one round trip.
+                self._send(connection, "COMMIT", ())
             except _FAILURES as failure:
+                _rollback(connection)
                 raise self._error("cannot commit", failure) from failure
         finally:
+            self._queued = []
             release()
 
     def check_open(self) -> psycopg.Connection[Any]:
@@ -150,12 +150,99 @@ class PostgresUnit(StatementRunner):
         wanted = [key for key in dict.fromkeys(keys) if (kind, key) not in self._held]
         if not wanted:
             return
+        self.check_open()
         numbers = [lock_key(self._schema, kind, key) for key in wanted]
+        # Sent with the next statement that reads, which then reads what
+        # the lock's previous holder committed: one round trip for both.
         if len(numbers) == 1:
-            self.rows(_LOCK_ONE, numbers)
+            self._queued.append((False, _LOCK_ONE, numbers))
         else:
-            self.rows(_LOCK_MANY, (numbers,))
+            self._queued.append((False, _LOCK_MANY, (numbers,)))
         self._held.update((kind, key) for key in wanted)
+
+    def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        """
+        Queue a write, to be sent with the unit's next read or its commit.
+        """
+        self.check_open()
+        self._queued.append((False, sql, parameters))
+
+    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """
+        Queue a write for each row of parameters, sent as `write` is.
+        """
+        self.check_open()
+        batch = list(rows)
+        if batch:
+            self._queued.append((True, sql, batch))
+
+    def run(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """
+        Run one statement that writes, after the queued ones.
+
+        Returns:
+            How many rows it changed.
+
+        Raises:
+            StoreError: When PostgreSQL fails.
+        """
+        return self._call(sql, parameters, "a write failed").rowcount
+
+    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """
+        Run one statement that writes once per row, after the queued ones.
+
+        Raises:
+            StoreError: When PostgreSQL fails.
+        """
+        self.write_many(sql, rows)
+        self._call("", (), "a write failed")
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """
+        Run a query, after the queued statements, and fetch every row.
+
+        Raises:
+            StoreError: When PostgreSQL fails.
+        """
+        return self._call(sql, parameters, "a read failed").fetchall()
+
+    def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        """
+        Run a query, after the queued statements, and fetch its first row.
+
+        Raises:
+            StoreError: When PostgreSQL fails.
+        """
+        return self._call(sql, parameters, "a read failed").fetchone()
+
+    def _call(self, sql: str, parameters: Sequence[Any], doing: str) -> psycopg.Cursor[Any]:
+        connection = self.check_open()
+        try:
+            return self._send(connection, sql, parameters)
+        except _FAILURES as exc:
+            raise self.failed(doing, exc) from exc
+
+    def _send(
+        self, connection: psycopg.Connection[Any], sql: str, parameters: Sequence[Any]
+    ) -> psycopg.Cursor[Any]:
+        # The queued statements, then *sql* (unless empty), in one round
+        # trip: psycopg's pipeline sends them all and waits once.
+        queued, self._queued = self._queued, []
+        cursor = connection.cursor()
+        if not queued:
+            if sql:
+                cursor.execute(sql, parameters)
+            return cursor
+        with connection.pipeline():
+            for many, statement, values in queued:
+                if many:
+                    connection.cursor().executemany(statement, values)
+                else:
+                    connection.execute(statement, values)
+            if sql:
+                cursor.execute(sql, parameters)
+        return cursor
 
     def failed(self, doing: str, exc: Exception) -> StoreError:
         """
@@ -179,25 +266,12 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _rollback(
-    transaction: AbstractContextManager[Any],
-    exc_type: type[BaseException] | None,
-    exc: BaseException | None,
-    traceback: TracebackType | None,
-) -> None:
+def _rollback(connection: psycopg.Connection[Any]) -> None:
     try:
-        # Given no exception, psycopg would commit: give it one to roll back.
-        if exc_type is None:
-            transaction.__exit__(_RollbackError, _RollbackError(), None)
-        else:
-            transaction.__exit__(exc_type, exc, traceback)
+        # Nothing to do when the transaction was never begun, or the
+        # server ended it (a failed COMMIT).
+        connection.rollback()
     except _FAILURES:
         # The exception that brought us here says more; PostgreSQL rolls
         # back an unfinished transaction when the connection closes.
         return
-
-
-class _RollbackError(Exception):
-    """
-    Raised into nothing: the reason psycopg is given to roll back.
-    """

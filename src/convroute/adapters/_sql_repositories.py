@@ -63,6 +63,10 @@ class SQLUnit(Protocol):
 
     def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
+    def write(self, sql: str, parameters: Sequence[Any] = ()) -> None: ...
+
+    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]: ...
 
     def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any: ...
@@ -95,7 +99,7 @@ class SQLLeads(_Repository):
         return None if row is None else loads(row[0], Lead)
 
     def save(self, lead: Lead) -> None:
-        self._unit.run(self._sql.lead_save, (lead.phone, dumps(lead)))
+        self._unit.write(self._sql.lead_save, (lead.phone, dumps(lead)))
 
 
 class SQLOpportunities(_Repository):
@@ -111,7 +115,7 @@ class SQLOpportunities(_Repository):
         return tuple(loads(data, Opportunity) for (data,) in rows)
 
     def save(self, lead: Phone, opportunity: Opportunity) -> None:
-        self._unit.run(self._sql.opportunity_save, (lead, opportunity.id, dumps(opportunity)))
+        self._unit.write(self._sql.opportunity_save, (lead, opportunity.id, dumps(opportunity)))
 
 
 class SQLConversations(_Repository):
@@ -127,7 +131,7 @@ class SQLConversations(_Repository):
         return None if row is None else loads(row[0], Conversation)
 
     def save(self, conversation: Conversation) -> None:
-        self._unit.run(
+        self._unit.write(
             self._sql.conversation_save,
             (
                 conversation.lead,
@@ -177,7 +181,7 @@ class SQLTurns(_Repository):
         return None if row is None else loads(row[0], TurnRecord)
 
     def save(self, record: TurnRecord) -> None:
-        self._unit.run(self._sql.turn_save, (record.pool, dumps(record)))
+        self._unit.write(self._sql.turn_save, (record.pool, dumps(record)))
 
 
 class SQLUsers(_Repository):
@@ -196,10 +200,10 @@ class SQLUsers(_Repository):
         return {user: bool(available) for user, available in rows}
 
     def save(self, user: User) -> None:
-        self._unit.run(self._sql.user_save, (user.id, dumps(user)))
+        self._unit.write(self._sql.user_save, (user.id, dumps(user)))
 
     def set_presence(self, user: str, available: bool) -> None:
-        self._unit.run(self._sql.presence_save, (user, available))
+        self._unit.write(self._sql.presence_save, (user, available))
 
 
 class SQLFunnelRecords(_Repository):
@@ -219,10 +223,10 @@ class SQLFunnelRecords(_Repository):
         return None if row is None else loads(row[0], Transition)
 
     def add(self, transition: Transition) -> None:
-        self._unit.run(self._sql.record_add, (transition.id, transition.lead, dumps(transition)))
+        self._unit.write(self._sql.record_add, (transition.id, transition.lead, dumps(transition)))
 
     def remove(self, transitions: Collection[str]) -> None:
-        self._unit.run_many(self._sql.record_remove, [(record,) for record in transitions])
+        self._unit.write_many(self._sql.record_remove, [(record,) for record in transitions])
 
     def scan(self) -> Iterator[Transition]:
         self._unit.check_open()
@@ -261,7 +265,7 @@ class SQLOutbox(_Repository):
     __slots__ = ()
 
     def add(self, items: Sequence[OutboxItem]) -> None:
-        self._unit.run_many(
+        self._unit.write_many(
             self._sql.outbox_add,
             [
                 (
@@ -289,7 +293,7 @@ class SQLOutbox(_Repository):
         claimed = [
             (seq, attrs.evolve(loads(data, OutboxItem), claimed_until=until)) for seq, data in rows
         ]
-        self._unit.run_many(
+        self._unit.write_many(
             self._sql.outbox_hold,
             [(to_micros(until), dumps(item), seq) for seq, item in claimed],
         )
@@ -325,7 +329,7 @@ class SQLOutbox(_Repository):
         return loads(row[0], OutboxItem)
 
     def _replace(self, item: OutboxItem) -> None:
-        self._unit.run(
+        self._unit.write(
             self._sql.outbox_replace,
             (item.status.value, item.attempts, _until(item), dumps(item), item.id),
         )

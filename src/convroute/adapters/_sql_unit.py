@@ -83,6 +83,27 @@ class StatementRunner:
         except self.FAILURES as exc:
             raise self.failed("a write failed", exc) from exc
 
+    def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        """
+        Run one statement that writes, whose row count nobody needs.
+
+        A store may send it later, with the unit's next statement that
+        reads (or its commit): a read always sees the unit's own writes.
+
+        Raises:
+            StoreError: When the database fails, now or when it is sent.
+        """
+        self.run(sql, parameters)
+
+    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """
+        `write`, once per row of parameters.
+
+        Raises:
+            StoreError: When the database fails, now or when it is sent.
+        """
+        self.run_many(sql, rows)
+
     def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """
         Run one statement that writes, once per row of parameters.

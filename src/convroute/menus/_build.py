@@ -9,6 +9,7 @@ import functools
 import hashlib
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeAlias
 
 import attrs
 
@@ -88,7 +89,7 @@ def build_first_response(number: BusinessNumber, lead: Lead) -> Menu:
     # (the lead's first name, say), and on nothing else: leads who give the
     # same values get the same menu, built once.
     values = merge_values(lead=lead)
-    key = tuple(values.get(namespace, {}).get(field, "") for namespace, field in prepared.named)
+    key = _key(prepared.named, values)
     try:
         hash(key)
     except TypeError:  # a value that is not text (a lead built by hand): built as it is
@@ -129,7 +130,8 @@ def build_second_response(
     response = number.second_response
     if response is None:
         raise ConfigError([f"number {number.number} has no second response @ $.second_response"])
-    _check_templates(_prepare(number))
+    prepared = _prepare(number)
+    _check_templates(prepared)
     matching = matching_opportunities(product, opportunities)
     room = MAX_MENU_OPTIONS - 1
     label = parse_template(response.option_label)
@@ -152,7 +154,15 @@ def build_second_response(
         )
     drafts.append(_Draft(OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label))
     left_out = [opportunity.id for opportunity in matching[room:]]
-    return _compose(MenuKind.SECOND_RESPONSE, response, lead_values, drafts, left_out)
+    # The texts around the options depend on the number and on the lead's
+    # values they name alone (the templates may name nothing else): leads
+    # who give the same values share them, worked out once.
+    key = _key(prepared.second_named, lead_values)
+    try:
+        frame = _second_frame(prepared, key)
+    except TypeError:  # a value that is not text (a lead built by hand): merged as it is
+        frame = _frame(MenuKind.SECOND_RESPONSE, response, lead_values)
+    return _menu(MenuKind.SECOND_RESPONSE, response, frame, drafts, left_out)
 
 
 def matching_opportunities(
@@ -216,9 +226,15 @@ def option_id(kind: OptionKind, key: str) -> str:
     The key is hashed, so that any label or opportunity id gives a short
     ASCII id without spaces, the same in every menu and every layout.
     """
+    prefix = _PREFIXES.get(kind) or kind.value
     if not key:
-        return kind.value
-    return f"{kind.value}.{_digest(key)}"
+        return prefix
+    return f"{prefix}.{_digest(key)}"
+
+
+# Each kind's value, read once: an enum's `value` is a property, read for
+# every option of every menu.
+_PREFIXES = {kind: kind.value for kind in OptionKind}
 
 
 # Cached: the same labels and opportunity ids are offered again and again.
@@ -239,6 +255,9 @@ class _Prepared:
     # The (namespace, field) of every placeholder of its first response's
     # message, header and footer: all a first response depends on.
     named: tuple[tuple[str, str], ...]
+    # The same of its second response: all its texts around the options
+    # depend on.
+    second_named: tuple[tuple[str, str], ...]
 
 
 # The numbers prepared, by id(): each entry holds its number, so no other
@@ -258,7 +277,8 @@ def _prepare(number: BusinessNumber) -> _Prepared:
             f"{message} @ $.{path}" for path, message in find_template_problems(number)
         ),
         first_drafts=_first_drafts(number),
-        named=_first_named(number),
+        named=_named(number.first_response),
+        second_named=_named(number.second_response),
     )
     if len(_PREPARED) >= _MAX_PREPARED:
         _PREPARED.clear()
@@ -276,8 +296,9 @@ def _first_drafts(number: BusinessNumber) -> tuple[_Draft, ...]:
     return tuple(drafts)
 
 
-def _first_named(number: BusinessNumber) -> tuple[tuple[str, str], ...]:
-    response = number.first_response
+def _named(response: FirstResponse | SecondResponse | None) -> tuple[tuple[str, str], ...]:
+    # The (namespace, field) of every placeholder of a response's message,
+    # header and footer, in order, once each.
     if response is None:
         return ()
     named: dict[tuple[str, str], None] = {}
@@ -289,6 +310,19 @@ def _first_named(number: BusinessNumber) -> tuple[tuple[str, str], ...]:
     return tuple(named)
 
 
+def _key(named: tuple[tuple[str, str], ...], values: Values) -> tuple[str, ...]:
+    # The values a response's texts name, in the order of *named*.
+    return tuple([values.get(namespace, {}).get(field, "") for namespace, field in named])
+
+
+def _values(named: tuple[tuple[str, str], ...], key: tuple[str, ...]) -> Values:
+    # The values of a `_key`, as the mappings placeholders look up.
+    values: dict[str, dict[str, str]] = {}
+    for (namespace, field), value in zip(named, key, strict=True):
+        values.setdefault(namespace, {})[field] = value
+    return values
+
+
 # Cached: a number's first response is the same for every lead who gives
 # its templates the same values.  Keyed on the prepared number (by
 # identity) and those values; menus are frozen, so one can be shared.
@@ -296,10 +330,17 @@ def _first_named(number: BusinessNumber) -> tuple[tuple[str, str], ...]:
 def _first_response(prepared: _Prepared, key: tuple[str, ...]) -> Menu:
     response = prepared.number.first_response
     assert response is not None  # noqa: S101 - build_first_response checked it
-    values: dict[str, dict[str, str]] = {}
-    for (namespace, field), value in zip(prepared.named, key, strict=True):
-        values.setdefault(namespace, {})[field] = value
+    values = _values(prepared.named, key)
     return _compose(MenuKind.FIRST_RESPONSE, response, values, prepared.first_drafts)
+
+
+# Cached: the texts around a second response's options are the same for
+# every lead who gives its templates the same values; keyed as above.
+@functools.lru_cache(maxsize=1024)
+def _second_frame(prepared: _Prepared, key: tuple[str, ...]) -> _Frame:
+    response = prepared.number.second_response
+    assert response is not None  # noqa: S101 - build_second_response checked it
+    return _frame(MenuKind.SECOND_RESPONSE, response, _values(prepared.second_named, key))
 
 
 def _check_templates(prepared: _Prepared) -> None:
@@ -315,7 +356,16 @@ def _compose(
     drafts: Sequence[_Draft],
     left_out: Sequence[str] = (),
 ) -> Menu:
-    layout: Display = "list" if len(drafts) > MAX_BUTTONS else response.display
+    return _menu(kind, response, _frame(kind, response, values), drafts, left_out)
+
+
+_Frame: TypeAlias = tuple[str, str, str | None, str | None]
+"""
+A menu's texts around its options: body, list button, header and footer.
+"""
+
+
+def _frame(kind: MenuKind, response: FirstResponse | SecondResponse, values: Values) -> _Frame:
     body = merge_parts(parse_template(response.message), values).strip()
     list_button = fit_text(one_line(response.list_button), MAX_LIST_BUTTON)
     # Only a template that is blank itself gets here: the template check
@@ -323,23 +373,36 @@ def _compose(
     for text, field in ((body, "message"), (list_button, "list_button")):
         if not text:
             raise ConfigError([f"the {field} must not be blank @ $.{kind.value}.{field}"])
-    wanted = [one_line(draft.title) or f"Option {n}" for n, draft in enumerate(drafts, start=1)]
-    titles = unique_titles(wanted, title_limit(layout))
+    return (
+        fit_text(body, MAX_BODY_TEXT),
+        list_button,
+        _optional(response.header, values, MAX_HEADER_TEXT, line=True),
+        _optional(response.footer, values, MAX_FOOTER_TEXT, line=False),
+    )
+
+
+def _menu(
+    kind: MenuKind,
+    response: FirstResponse | SecondResponse,
+    frame: _Frame,
+    drafts: Sequence[_Draft],
+    left_out: Sequence[str],
+) -> Menu:
+    layout: Display = "list" if len(drafts) > MAX_BUTTONS else response.display
+    titles, descriptions = _fitted(
+        layout,
+        tuple([draft.title for draft in drafts]),
+        tuple([draft.description for draft in drafts]),
+    )
     # Positional arguments: attrs' __init__ takes them faster.
     options = [
-        MenuOption(option_id, title, draft.kind, draft.key, _description(draft, layout))
-        for draft, title, option_id in zip(drafts, titles, _option_ids(drafts), strict=True)
+        MenuOption(option_id, title, draft.kind, draft.key, description)
+        for draft, title, description, option_id in zip(
+            drafts, titles, descriptions, _option_ids(drafts), strict=True
+        )
     ]
-    return Menu(
-        kind=kind,
-        layout=layout,
-        body=fit_text(body, MAX_BODY_TEXT),
-        options=options,
-        list_button=list_button,
-        header=_optional(response.header, values, MAX_HEADER_TEXT, line=True),
-        footer=_optional(response.footer, values, MAX_FOOTER_TEXT, line=False),
-        left_out=left_out,
-    )
+    body, list_button, header, footer = frame
+    return Menu(kind, layout, body, options, list_button, header, footer, left_out)
 
 
 def _option_ids(drafts: Sequence[_Draft]) -> list[str]:
@@ -356,10 +419,25 @@ def _option_ids(drafts: Sequence[_Draft]) -> list[str]:
     return ids
 
 
-def _description(draft: _Draft, layout: Display) -> str | None:
-    if draft.description is None or layout == "buttons":
+# Cached: the option texts of a menu depend on its layout and the wanted
+# titles and descriptions alone, and the same few come back with every
+# menu (a number's products; the names of the lead's opportunities, such
+# as "PG AI 2027", and their owners).  Not on the options' ids: those
+# differ from lead to lead.
+@functools.lru_cache(maxsize=1024)
+def _fitted(
+    layout: Display, titles: tuple[str, ...], descriptions: tuple[str | None, ...]
+) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    # The titles to show, fitted and kept apart, and each description.
+    wanted = [one_line(title) or f"Option {n}" for n, title in enumerate(titles, start=1)]
+    shown = unique_titles(wanted, title_limit(layout))
+    return shown, tuple([_description(description, layout) for description in descriptions])
+
+
+def _description(description: str | None, layout: Display) -> str | None:
+    if description is None or layout == "buttons":
         return None
-    return fit_text(one_line(draft.description), MAX_ROW_DESCRIPTION) or None
+    return fit_text(one_line(description), MAX_ROW_DESCRIPTION) or None
 
 
 def _optional(template: str | None, values: Values, limit: int, *, line: bool) -> str | None:

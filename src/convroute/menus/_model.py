@@ -170,33 +170,32 @@ def _problems(menu: Menu) -> list[str]:
     return problems
 
 
-# A menu's options are checked whenever a Menu is made, and the same options
-# come back again and again: a number's first response for every lead, a
-# pending menu read back from a store, a menu sent again.  Their problems
-# depend on the layout and each option's id, title and description alone
-# (strings), so those are the key; kind and key (an enum, whose hash is
-# computed in Python) are left out of it.
-_CHECKED: dict[tuple[object, ...], tuple[str, ...]] = {}
+# A menu's options are checked whenever a Menu is made, and the same texts
+# come back again and again: a number's first response for every lead, the
+# names of a lead's opportunities in a second response, a pending menu read
+# back from a store, a menu sent again.  Whether the texts hold depends on
+# the layout and each option's title and description alone (strings), so
+# those are the key; the ids, which differ from lead to lead, are checked
+# every time, and quickly.  Options that do not hold are described afresh.
+_CHECKED: dict[tuple[object, ...], bool] = {}
 _MAX_CHECKED = 1024
-_CHECKED_PARTS = attrgetter("id", "title", "description")
+_CHECKED_PARTS = attrgetter("title", "description")
 
 
 def _option_problems(layout: Display, options: tuple[MenuOption, ...]) -> tuple[str, ...]:
     try:
         key = (layout, *map(_CHECKED_PARTS, options))
-        problems = _CHECKED.get(key)
+        texts_hold = _CHECKED.get(key)
     except TypeError:  # unhashable: not options as built, checked as they are
-        return _find_option_problems(layout, options)
-    if problems is None:
-        problems = _find_option_problems(layout, options)
-        if len(_CHECKED) >= _MAX_CHECKED:
-            _CHECKED.clear()
-        _CHECKED[key] = problems
-    return problems
-
-
-def _find_option_problems(layout: Display, options: tuple[MenuOption, ...]) -> tuple[str, ...]:
-    if _options_hold(layout, options):
+        texts_hold = None
+        key = None
+    if texts_hold is None:
+        texts_hold = _texts_hold(layout, options)
+        if key is not None:
+            if len(_CHECKED) >= _MAX_CHECKED:
+                _CHECKED.clear()
+            _CHECKED[key] = texts_hold
+    if texts_hold and _ids_hold(options):
         return ()
     return _describe_option_problems(layout, options)
 
@@ -204,10 +203,13 @@ def _find_option_problems(layout: Display, options: tuple[MenuOption, ...]) -> t
 def _options_hold(layout: Display, options: tuple[MenuOption, ...]) -> bool:
     # The checks of `_describe_option_problems`, as one yes or no: options
     # that hold, as every menu built here does, cost no message text.
+    return _texts_hold(layout, options) and _ids_hold(options)
+
+
+def _texts_hold(layout: Display, options: tuple[MenuOption, ...]) -> bool:
     count = len(options)
     limit = title_limit(layout)
     titles: set[str] = set()
-    ids: set[str] = set()
     for position, option in enumerate(options, start=1):
         title = option.title
         stripped = title.strip()
@@ -217,23 +219,32 @@ def _options_hold(layout: Display, options: tuple[MenuOption, ...]) -> bool:
         if key in titles or reads_as_other_number(title, position, count):
             return False
         titles.add(key)
-        option_id = option.id
-        if (
-            not option_id
-            or len(option_id) > MAX_OPTION_ID
-            or not option_id.isascii()
-            or not option_id.isprintable()
-            or " " in option_id
-            or option_id in ids
-        ):
-            return False
-        ids.add(option_id)
         description = option.description
         if description is not None and (
             layout == "buttons" or not description.strip() or len(description) > MAX_ROW_DESCRIPTION
         ):
             return False
     return True
+
+
+def _ids_hold(options: tuple[MenuOption, ...]) -> bool:
+    # Each id checked at once with the others: the ids are new with every
+    # lead, so this runs for every menu made.
+    ids = [option.id for option in options]
+    if not ids:
+        return True
+    try:
+        joined = "".join(ids)
+    except TypeError:  # an id that is not text: described as it is
+        return False
+    return (
+        min(map(len, ids)) > 0
+        and max(map(len, ids)) <= MAX_OPTION_ID
+        and joined.isascii()
+        and joined.isprintable()
+        and " " not in joined
+        and len(set(ids)) == len(ids)
+    )
 
 
 def _describe_option_problems(layout: Display, options: tuple[MenuOption, ...]) -> tuple[str, ...]:

@@ -4,8 +4,10 @@ The resolver: walk a rule's targets until one yields an available person.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Mapping
-from typing import Any, TypeAlias, assert_never
+from typing import TYPE_CHECKING, Any, TypeAlias, assert_never
 
 import attrs
 
@@ -73,8 +75,35 @@ class TraceStep:
         return self.reason is None
 
 
+class _TraceOnDemand:
+    # The base of `Decision` that holds the trace as `resolve` found it,
+    # plain tuples, and makes its `TraceStep` values the first time `trace`
+    # is read: most decisions are acted on by who was assigned, and a
+    # frozen value costs more to make than the rest of a step.  The slot is
+    # no attrs field, so equality, hashing, repr, `attrs.evolve` and
+    # `attrs.asdict` see the public fields only, each reading `trace`.
+    __slots__ = ("_steps",)
+
+    if not TYPE_CHECKING:  # mypy would take any attribute for a trace
+
+        def __getattr__(self, name: str) -> tuple[TraceStep, ...]:
+            # Called only when an attribute is missing: `trace`, when
+            # `resolve` left it to be made from `_steps`.
+            if name != "trace":
+                message = f"{type(self).__name__!r} object has no attribute {name!r}"
+                raise AttributeError(message, name=name, obj=self)
+            trace = tuple(
+                [
+                    TraceStep(target, user, reason, skipped)
+                    for target, user, reason, skipped, _ in self._steps
+                ]
+            )
+            object.__setattr__(self, "trace", trace)
+            return trace
+
+
 @attrs.frozen
-class Decision:
+class Decision(_TraceOnDemand):
     """
     Who gets a conversation, and why.
 
@@ -84,7 +113,8 @@ class Decision:
         rule: The rule that was walked; ``None`` when there was none to walk.
         assignee: The user id assigned, or ``None`` when unrouted.
         target: The target that assigned, or ``None`` when unrouted.
-        trace: One step per target tried, in order.
+        trace: One step per target tried, in order.  A decision made by
+            `resolve` makes its steps when `trace` is first read.
         turn: The new turn record of the round-robin pool that picked the
             assignee, to be stored; ``None`` when no round robin picked.
     """
@@ -116,30 +146,70 @@ def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:
         tried.  Nothing in *context* is changed: a round-robin pick comes
         back as `Decision.turn` for the caller to store.
     """
-    # Positional arguments throughout: attrs' __init__ takes them faster,
-    # and this runs once per message routed.
-    trace = []
-    for target in rule.targets:
-        step, turn = _try(target, context)
-        trace.append(step)
-        if step.reason is None:
-            return Decision(rule, step.user, target, tuple(trace), turn)
-    return Decision(rule, None, None, tuple(trace))
+    steps: list[_Step] = []
+    for attempt, target, pool in _plan(rule):
+        step = attempt(target, pool, context)
+        steps.append(step)
+        if step[2] is None:
+            return _decision(rule, step[1], target, step[4], steps)
+    return _decision(rule, None, None, None, steps)
 
 
-_Step: TypeAlias = tuple[TraceStep, TurnRecord | None]
+_Step: TypeAlias = tuple[
+    Target, str | None, SkipReason | None, tuple[Candidate, ...], TurnRecord | None
+]
 """
-A trace step, and the pool's new turn record when a round robin picked.
+A trace step as plain values: target, user, reason, skipped, and the pool's
+new turn record when a round robin picked.
+"""
+
+# Each attempt takes the class it is planned for, the target's pool label
+# (for round robins) and the context.
+_Attempt: TypeAlias = Callable[[Any, str, RoutingContext], _Step]
+
+_Plan: TypeAlias = tuple[tuple[_Attempt, Target, str], ...]
+"""
+A rule's targets, each with its attempt and its label, worked out once.
 """
 
 
-def _try(target: Target, context: RoutingContext) -> _Step:
-    # By the target's exact class: a `match` over five class patterns costs
-    # more than the rest of a step.
-    attempt = _ATTEMPTS.get(type(target))
-    if attempt is None:  # a subclass of a target class
-        attempt = _attempt_of(target)
-    return attempt(target, context)
+def _decision(
+    rule: RoutingRule,
+    assignee: str | None,
+    target: Target | None,
+    turn: TurnRecord | None,
+    steps: list[_Step],
+) -> Decision:
+    # The fields set one by one, leaving `trace` to be made when read: the
+    # values are resolve's own, and attrs' __init__ would ask for the trace.
+    decision = _new(Decision)
+    _set(decision, "rule", rule)
+    _set(decision, "assignee", assignee)
+    _set(decision, "target", target)
+    _set(decision, "turn", turn)
+    _set(decision, "_steps", steps)
+    return decision
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+# The rules planned, by id(): each entry holds its rule, so no other object
+# can take that id while the entry is here.  Few rules are in use at once;
+# when more turn up, the table starts afresh.
+_PLANS: dict[int, tuple[RoutingRule, _Plan]] = {}
+_MAX_PLANS = 256
+
+
+def _plan(rule: RoutingRule) -> _Plan:
+    entry = _PLANS.get(id(rule))
+    if entry is not None and entry[0] is rule:
+        return entry[1]
+    plan = tuple((_attempt_of(target), target, target.label) for target in rule.targets)
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(rule)] = (rule, plan)
+    return plan
 
 
 def _attempt_of(target: Target) -> _Attempt:
@@ -158,46 +228,35 @@ def _attempt_of(target: Target) -> _Attempt:
             assert_never(target)
 
 
-def _try_opportunity_owner(target: OpportunityOwner, context: RoutingContext) -> _Step:
+def _try_opportunity_owner(target: OpportunityOwner, _pool: str, context: RoutingContext) -> _Step:
     opportunity = context.opportunity
     if opportunity is None:
-        return TraceStep(target, None, _NO_OPPORTUNITY), None
-    return _one_user(target, opportunity.owner, context.availability), None
+        return target, None, _NO_OPPORTUNITY, (), None
+    return _one_user(target, opportunity.owner, context.availability)
 
 
-def _try_lead_owner(target: LeadOwner, context: RoutingContext) -> _Step:
+def _try_lead_owner(target: LeadOwner, _pool: str, context: RoutingContext) -> _Step:
     lead = context.lead
     if lead is None:
-        return TraceStep(target, None, _NO_LEAD), None
-    return _one_user(target, lead.owner, context.availability), None
+        return target, None, _NO_LEAD, (), None
+    return _one_user(target, lead.owner, context.availability)
 
 
-def _try_specific_user(target: SpecificUser, context: RoutingContext) -> _Step:
-    return _one_user(target, target.user, context.availability), None
+def _try_specific_user(target: SpecificUser, _pool: str, context: RoutingContext) -> _Step:
+    return _one_user(target, target.user, context.availability)
 
 
-def _try_chat_group(target: ChatGroupTarget, context: RoutingContext) -> _Step:
+def _try_chat_group(target: ChatGroupTarget, pool: str, context: RoutingContext) -> _Step:
     group = context.groups.get(target.group)
     if group is None:
-        return TraceStep(target, None, _UNKNOWN_GROUP), None
-    return _take_turn(target, group.members, context)
+        return target, None, _UNKNOWN_GROUP, (), None
+    return _take_turn(target, pool, group.members, context)
 
 
-def _try_admin(target: Admin, context: RoutingContext) -> _Step:
-    admins = [user.id for user in context.availability.users.values() if user.admin]
-    return _take_turn(target, admins, context)
+def _try_admin(target: Admin, pool: str, context: RoutingContext) -> _Step:
+    admins = tuple([user.id for user in context.availability.users.values() if user.admin])
+    return _take_turn(target, pool, admins, context)
 
-
-# Each attempt takes the class it is filed under in _ATTEMPTS.
-_Attempt: TypeAlias = Callable[[Any, RoutingContext], _Step]
-
-_ATTEMPTS: dict[type, _Attempt] = {
-    OpportunityOwner: _try_opportunity_owner,
-    LeadOwner: _try_lead_owner,
-    SpecificUser: _try_specific_user,
-    ChatGroupTarget: _try_chat_group,
-    Admin: _try_admin,
-}
 
 # Enum members looked up once: reading one from its class costs more than
 # a global.
@@ -208,18 +267,25 @@ _UNKNOWN_GROUP = SkipReason.UNKNOWN_GROUP
 _NO_MEMBER_AVAILABLE = SkipReason.NO_MEMBER_AVAILABLE
 
 
-def _one_user(target: Target, user: str | None, availability: Availability) -> TraceStep:
+def _one_user(target: Target, user: str | None, availability: Availability) -> _Step:
     if user is None:
-        return TraceStep(target, None, _NO_OWNER)
-    return TraceStep(target, user, availability.check(user))
+        return target, None, _NO_OWNER, (), None
+    return target, user, availability.check(user), (), None
 
 
 def _take_turn(
-    target: ChatGroupTarget | Admin, members: list[str] | tuple[str, ...], context: RoutingContext
-) -> tuple[TraceStep, TurnRecord | None]:
-    pool = target.label
-    record = context.turns.get(pool) or TurnRecord(pool)
+    target: ChatGroupTarget | Admin,
+    pool: str,
+    members: tuple[str, ...],
+    context: RoutingContext,
+) -> _Step:
+    record = context.turns.get(pool) or _empty_record(pool)
     user, new_record, skipped = pick_turn(members, context.availability, record)
     if user is None:
-        return TraceStep(target, None, _NO_MEMBER_AVAILABLE, skipped), None
-    return TraceStep(target, user, None, skipped), new_record
+        return target, None, _NO_MEMBER_AVAILABLE, skipped, None
+    return target, user, None, skipped, new_record
+
+
+# Cached: a pool that never assigned anybody is asked for its empty record
+# with every message it routes.
+_empty_record = functools.lru_cache(maxsize=256)(TurnRecord)

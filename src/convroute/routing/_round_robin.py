@@ -91,26 +91,45 @@ def pick_turn(
     The resolver takes its parts apart at once: it is spared the frozen
     value made only to be read.
     """
-    listed = dict.fromkeys(members)
-    if record.assigned:
-        assigned = [member for member in record.assigned if member in listed]
-        already = set(assigned)
-        order = [member for member in listed if member not in already]
-        order += assigned
-    else:
-        assigned = []
-        order = list(listed)
+    pool = record.pool
+    # The order depends on the members and the record alone, and the new
+    # record on those and the member picked: the same few pools and
+    # records come back with every message, so both are worked out once.
+    assigned = record.assigned
+    order, kept = _turn_order(
+        members if type(members) is tuple else tuple(members),
+        assigned if type(assigned) is tuple else tuple(assigned),
+    )
     check = availability.check
     skipped: list[Candidate] = []
     for member in order:
         reason = check(member)
         if reason is None:
-            rest = [other for other in assigned if other != member]
-            rest.append(member)
-            # Positional arguments: attrs' __init__ takes them faster.
-            return member, TurnRecord(record.pool, tuple(rest)), tuple(skipped)
+            return member, _next_record(pool, kept, member), tuple(skipped)
         skipped.append(_candidate(member, reason))
     return None, record, tuple(skipped)
+
+
+@functools.lru_cache(maxsize=1024)
+def _turn_order(
+    members: tuple[str, ...], assigned: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # The members in turn order, and the record's members still listed.
+    listed = dict.fromkeys(members)
+    kept = [member for member in assigned if member in listed]
+    already = set(kept)
+    order = [member for member in listed if member not in already]
+    order += kept
+    return tuple(order), tuple(kept)
+
+
+@functools.lru_cache(maxsize=1024)
+def _next_record(pool: str, kept: tuple[str, ...], member: str) -> TurnRecord:
+    # The pool's record once *member* took a turn: last in the queue.
+    rest = [other for other in kept if other != member]
+    rest.append(member)
+    # Positional arguments: attrs' __init__ takes them faster.
+    return TurnRecord(pool, tuple(rest))
 
 
 # Cached: the same few members are passed over for the same few reasons

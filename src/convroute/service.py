@@ -243,15 +243,14 @@ class Service:
         Raises:
             StoreError: When the store fails; nothing of the event is kept.
         """
-        for attempt in range(1, _ATTEMPTS + 1):
+        for _ in range(_ATTEMPTS - 1):
             try:
                 return self._process_once(event)
             except StoreConflictError:
                 # Rolled back whole: the event was not processed, and the
                 # unit that won the race has committed or gone on by now.
-                if attempt == _ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                continue
+        return self._process_once(event)
 
     def _process_once(self, event: Event) -> Handled:
         now = self._clock()

@@ -20,7 +20,7 @@ import psycopg
 
 from convroute.adapters._postgres_schema import lock_key
 from convroute.adapters._sql_statements import Statements
-from convroute.adapters._sql_unit import StatementRunner
+from convroute.adapters._sql_unit import SQLRepositories
 from convroute.adapters._unit_rules import not_open, refuse_reuse
 from convroute.errors import StoreConflictError, StoreError
 
@@ -37,7 +37,7 @@ _LOCK_ONE = "SELECT pg_advisory_xact_lock(%s)"
 _LOCK_MANY = "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key"
 
 
-class PostgresUnit(StatementRunner):
+class PostgresUnit(SQLRepositories):
     """
     The repositories of one transaction on one connection.
 
@@ -48,8 +48,6 @@ class PostgresUnit(StatementRunner):
         schema: The store's schema, which its lock keys are made from.
         describe: The store, as error messages name it.
     """
-
-    FAILURES = _FAILURES
 
     def __init__(
         self,
@@ -221,7 +219,7 @@ class PostgresUnit(StatementRunner):
         try:
             return self._send(connection, sql, parameters)
         except _FAILURES as exc:
-            raise self.failed(doing, exc) from exc
+            raise self._failed(doing, exc) from exc
 
     def _send(
         self, connection: psycopg.Connection[Any], sql: str, parameters: Sequence[Any]
@@ -244,10 +242,8 @@ class PostgresUnit(StatementRunner):
                 cursor.execute(sql, parameters)
         return cursor
 
-    def failed(self, doing: str, exc: Exception) -> StoreError:
-        """
-        The error of a failed statement, which ends the unit.
-        """
+    def _failed(self, doing: str, exc: Exception) -> StoreError:
+        # The error of a failed statement, which ends the unit.
         # PostgreSQL refuses every later statement of a failed transaction;
         # a failure before the server saw the statement leaves it usable,
         # but the unit is ended alike, so that what it did is all or none.

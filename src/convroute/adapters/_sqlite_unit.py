@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from convroute.adapters._sql_statements import statements
-from convroute.adapters._sql_unit import StatementRunner
+from convroute.adapters._sql_unit import SQLRepositories
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
 
@@ -27,12 +27,10 @@ _FAILURES = (sqlite3.Error, UnicodeEncodeError)
 _STATEMENTS = statements(lambda name: name, "?")
 
 
-class SQLiteUnit(StatementRunner):
+class SQLiteUnit(SQLRepositories):
     """
     The repositories of one transaction on one connection.
     """
-
-    FAILURES = _FAILURES
 
     def __init__(
         self, connection: sqlite3.Connection, path: str, *, read_only: bool = False
@@ -99,13 +97,59 @@ class SQLiteUnit(StatementRunner):
             )
         return self._connection
 
-    def failed(self, doing: str, exc: Exception) -> StoreError:
+    def run(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """
-        The error of a failed statement.
+        Run one statement that writes.
 
-        SQLite decides whether the transaction goes on: `check_open` tells.
+        Returns:
+            How many rows it changed.
+
+        Raises:
+            StoreError: When SQLite fails.
         """
-        return self._error(doing, exc)
+        return self._execute(sql, parameters, "a write failed").rowcount
+
+    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """
+        Run one statement that writes, once per row of parameters.
+
+        Raises:
+            StoreError: When SQLite fails.
+        """
+        connection = self.check_open()
+        try:
+            connection.executemany(sql, rows)
+        except _FAILURES as exc:
+            raise self._error("a write failed", exc) from exc
+
+    # In-process, a write costs no round trip: it runs at once.
+    write = run
+    write_many = run_many
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """
+        Run a query and fetch every row.
+
+        Raises:
+            StoreError: When SQLite fails.
+        """
+        return self._execute(sql, parameters, "a read failed").fetchall()
+
+    def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        """
+        Run a query and fetch its first row, or ``None``.
+
+        Raises:
+            StoreError: When SQLite fails.
+        """
+        return self._execute(sql, parameters, "a read failed").fetchone()
+
+    def _execute(self, sql: str, parameters: Sequence[Any], doing: str) -> sqlite3.Cursor:
+        connection = self.check_open()
+        try:
+            return connection.execute(sql, parameters)
+        except _FAILURES as exc:
+            raise self._error(doing, exc) from exc
 
     def lock(self, kind: str, keys: Iterable[str]) -> None:
         """

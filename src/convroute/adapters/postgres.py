@@ -28,6 +28,7 @@ from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_unit import PostgresUnit, one_line
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import ClosedOnExit
+from convroute.adapters._unit_rules import nested
 from convroute.ports import UnitOfWork
 
 
@@ -212,9 +213,7 @@ class PostgresStore(ClosedOnExit):
         # With a pool, a unit opened inside another would get a connection
         # of its own and could wait forever for a lock its caller holds.
         if getattr(self._local, "open", False):
-            raise StoreError(
-                "a unit of work is already open in this thread: finish it before opening another"
-            )
+            raise nested()
         connection, release = self._acquire()
         self._local.open = True
 

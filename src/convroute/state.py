@@ -54,6 +54,10 @@ class ConversationStatus(enum.StrEnum):
 
 
 def _status(value: str) -> ConversationStatus:
+    # A member is taken as it is: calling the enum on one costs more than
+    # the rest of a conversation, made for every message.
+    if type(value) is ConversationStatus:
+        return value
     return ConversationStatus(value)
 
 

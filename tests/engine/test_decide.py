@@ -17,6 +17,7 @@ from convroute.engine import (
     IncomingMessage,
     MoveInFunnel,
     OutgoingMessage,
+    SaveOpportunity,
     Send,
     SetStage,
     Snapshot,
@@ -119,6 +120,15 @@ class TestFirstSelection:
             assigned.trace[0].reason,
         )
         assert "u-asha" == state.opportunities[LEAD][created.id].owner
+
+    def test_a_created_opportunity_is_saved_once_with_its_owner(self, state):
+        """The opportunity created and then owned is one store write, as it ends up."""
+        state.message(message("wamid.1", text="Hi"))
+        outcome = state.message(message("wamid.2", 1, reply_id=AI))
+
+        saved = [c.opportunity for c in outcome.changes if isinstance(c, SaveOpportunity)]
+        [created] = [a for a in outcome.actions if isinstance(a, CreateOpportunity)]
+        assert [(created.id, "u-asha")] == [(o.id, o.owner) for o in saved]
 
     def test_one_matching_opportunity_goes_straight_to_its_owner(self, state):
         """A single AI enquiry is routed to its owner with no second menu."""

@@ -2,6 +2,8 @@
 The menus' caches give what building from scratch gives.
 """
 
+import types
+
 import attrs
 import pytest
 
@@ -236,19 +238,33 @@ def options():
     return st.lists(option, max_size=11).map(tuple)
 
 
-class TestOptionChecks:
-    @given(layout=st.sampled_from(["buttons", "list"]), given_options=options())
-    def test_quick_check_agrees_with_the_problems_found(self, layout, given_options):
-        """Options hold exactly when the full check finds no problem."""
-        found = _model._describe_option_problems(layout, given_options)
-        assert (not found) == _model._options_hold(layout, given_options)
+def unchecked_menus():
+    """Menus as a host might write them by hand, not checked: the attributes a check reads."""
+    frame = menu_texts(30) | st.sampled_from(["", " ", "x" * 1100])
+    return st.builds(
+        types.SimpleNamespace,
+        layout=st.sampled_from(["buttons", "list"]),
+        body=frame,
+        list_button=frame,
+        header=st.none() | frame,
+        footer=st.none() | frame,
+        options=options(),
+    )
 
-    @given(layout=st.sampled_from(["buttons", "list"]), given_options=options())
-    def test_cached_problems_equal_problems_found_afresh(self, layout, given_options):
+
+class TestOptionChecks:
+    @given(menu=unchecked_menus())
+    def test_quick_check_agrees_with_the_problems_found(self, menu):
+        """A menu holds exactly when the full check finds no problem."""
+        found = _model._describe_problems(menu)
+        assert (not found) == _model._holds_afresh(menu)
+
+    @given(menu=unchecked_menus())
+    def test_cached_problems_equal_problems_found_afresh(self, menu):
         """The cached check says what the full check says, the first time and after."""
-        found = _model._describe_option_problems(layout, given_options)
-        assert found == _model._option_problems(layout, given_options)
-        assert found == _model._option_problems(layout, given_options)
+        found = _model._describe_problems(menu)
+        assert found == _model._problems(menu)
+        assert found == _model._problems(menu)
 
     def test_a_cached_check_still_refuses_a_bad_menu(self):
         """A menu whose options were checked before is refused again, with the same problems."""
@@ -266,7 +282,14 @@ class TestOptionChecks:
     def test_the_checked_options_stay_bounded(self):
         """However many menus are checked, the table of checked options keeps at most its bound."""
         for index in range(2 * _model._MAX_CHECKED):
-            _model._option_problems("list", (MenuOption(f"opportunity.{index}", "A", "product"),))
+            option = MenuOption(f"opportunity.{index}", f"A {index}", OptionKind.PRODUCT)
+            Menu(
+                kind=MenuKind.FIRST_RESPONSE,
+                layout="list",
+                body="?",
+                options=[option],
+                list_button="Go",
+            )
         assert len(_model._CHECKED) <= _model._MAX_CHECKED
 
     @given(title=menu_texts())

@@ -455,6 +455,26 @@ class TestDecision:
             resolve(attrs.evolve(AI_DESK), desk())
         assert len(_resolve._PLANS) <= _resolve._MAX_PLANS
 
+    @pytest.mark.parametrize("read_first", [False, True])
+    def test_trace_values_are_the_trace(self, read_first):
+        """A resolved decision's plain trace values are its steps, read or not read yet."""
+        decision = resolve(AI_DESK, desk(away=["u-chen", "u-ben"]))
+        if read_first:
+            decision.trace  # noqa: B018 - the read is the test
+
+        values = decision.trace_values()
+
+        assert [(s.target, s.user, s.reason, s.skipped) for s in decision.trace] == values
+
+    def test_trace_values_of_a_decision_built(self):
+        """A decision built with a trace gives that trace's values."""
+        built = owner_away_decision()
+
+        assert [(s.target, s.user, s.reason, s.skipped) for s in built.trace] == (
+            built.trace_values()
+        )
+        assert [] == Decision(rule=None).trace_values()
+
     def test_step_assigned(self):
         """A trace step tells whether it assigned."""
         decision = resolve(AI_DESK, desk(away=["u-chen"]))
@@ -647,6 +667,16 @@ class TestProperties:
         expected = None if pool is None else (pool, decision.assignee)
         actual = None if decision.turn is None else (decision.turn.pool, decision.turn.assigned[-1])
         assert expected == actual
+
+    @given(routing_cases())
+    def test_trace_values_match_the_trace(self, case):
+        """The plain trace values of any decision are its trace's steps, in order."""
+        rule, context = case
+
+        decision = resolve(rule, context)
+
+        values = decision.trace_values()
+        assert [(s.target, s.user, s.reason, s.skipped) for s in decision.trace] == values
 
     @given(routing_cases())
     def test_pure(self, case):

@@ -210,6 +210,14 @@ class TestOutboxBodies:
         item = OutboxItem(id="act-1", event="wamid.1", type="send", body=body, created_at=AT)
         assert written(plain_dumps, item) == written(_codec.dumps, item)
 
+    @pytest.mark.parametrize(
+        "odd", [{1, 2}, frozenset({"a"}), b"bytes", object(), [{"deep": {3}}]], ids=repr
+    )
+    def test_what_json_cannot_hold_is_refused(self, odd):
+        """A body holding what JSON cannot is refused with TypeError, as cattrs alone refused it."""
+        item = OutboxItem(id="act-1", event="wamid.1", type="send", body={"x": odd}, created_at=AT)
+        assert TypeError is written(plain_dumps, item) is written(_codec.dumps, item)
+
     @given(body=st.dictionaries(st.text(max_size=5), json_values(odd=False), max_size=4))
     def test_a_plain_body_reads_back(self, body):
         """A body of plain JSON values comes back equal."""

@@ -9,14 +9,22 @@ import threading
 
 import pytest
 
-from convroute.adapters import SQLiteStore
-from convroute.adapters._sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from convroute.adapters import SQLiteStore, _codec
+from convroute.adapters._instants import to_micros
+from convroute.adapters._sqlite_schema import (
+    CHECKPOINT_PAGES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    migrate,
+)
 from convroute.errors import StoreError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
+from convroute.state import Conversation
 
 
 LEAD = Phone("919800000001")
+NUMBER = Phone("918040001234")
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -56,10 +64,14 @@ class TestSettings:
             connection.close()
 
     def test_each_connection_is_set_up(self, store):
-        """A store's connection syncs at NORMAL and waits for locks as long as told."""
+        """A store's connection syncs at NORMAL, checkpoints seldom, waits for locks as told."""
         connection = store._connection()
 
-        assert (1, 5000) == (pragma(connection, "synchronous"), pragma(connection, "busy_timeout"))
+        assert (1, CHECKPOINT_PAGES, 5000) == (
+            pragma(connection, "synchronous"),
+            pragma(connection, "wal_autocheckpoint"),
+            pragma(connection, "busy_timeout"),
+        )
 
     def test_each_thread_has_its_own_connection(self, store):
         """Another thread gets a connection of its own, and closes it."""
@@ -216,6 +228,42 @@ class TestSchema:
             taken = [one.id for one in uow.outbox.claim(10, now, now)]
 
         assert ["new", "old-failed"] == taken
+
+    def test_key_tables_keep_their_rows_through_the_upgrade_to_version_4(self, path):
+        """Leads, conversations and claimed event ids written at version 3 read back at 4."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:3])
+        conversation = Conversation(
+            lead=LEAD, number=NUMBER, status="assigned", last_message_at=T0, assignee="u-ben"
+        )
+        connection.executemany(
+            "INSERT INTO leads (phone, data) VALUES (?, ?)",
+            [(LEAD, _codec.dumps(Lead(phone=LEAD, name="Ravi")))],
+        )
+        connection.execute(
+            "INSERT INTO conversations (lead, number, status, assignee, last_message_at, data) "
+            "VALUES (?, ?, 'assigned', 'u-ben', ?, ?)",
+            (LEAD, NUMBER, to_micros(T0), _codec.dumps(conversation)),
+        )
+        connection.execute("INSERT INTO processed_events (id, at) VALUES ('wamid.1', 0)")
+        connection.close()
+
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            found = (
+                uow.leads.get(LEAD),
+                uow.conversations.get(LEAD, NUMBER).status,
+                uow.processed.claim("wamid.1", T0),
+                dict(uow.conversations.open_counts(["u-ben"], T0)),
+            )
+            connection = store._connection()
+            rowless = {
+                name
+                for (name, sql) in connection.execute("SELECT name, sql FROM sqlite_master")
+                if sql and sql.endswith("WITHOUT ROWID")
+            }
+
+        assert (Lead(phone=LEAD, name="Ravi"), "assigned", False, {"u-ben": 1}) == found
+        assert {"leads", "conversations", "processed_events"} == rowless
 
     def test_a_failing_step_leaves_the_file_as_it_was(self, path):
         """The steps run in one transaction: one failing applies none."""

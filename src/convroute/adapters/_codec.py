@@ -74,7 +74,7 @@ def dumps(value: object) -> str:
     Returns:
         JSON text; `loads` reads it back.
     """
-    return _ENCODER.encode(_CONVERTER.unstructure(value))
+    return _ENCODER.encode(_TEXT_CONVERTER.unstructure(value))
 
 
 def loads(text: str, cls: type[_T]) -> _T:
@@ -133,6 +133,8 @@ def _structure_bool(value: object, _: type) -> bool:
 # What JSON holds as it is, and cattrs passes through as it is.
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 _JSON_OBJECT = Mapping[str, Any]
+# What the encoder writes itself.
+_JSON_WRITTEN = _JSON_SCALARS | {dict, list, tuple}
 
 
 def _unstructure_any(value: Any) -> Any:
@@ -171,8 +173,34 @@ def _make_converter() -> cattrs.Converter:
     return converter
 
 
+def _as_written(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A Mapping[str, Any] field on its way to JSON text: handed to the
+    # encoder as it is, which writes the plain values in it itself (in C)
+    # and asks `_json_default` for anything else.
+    return value
+
+
+def _json_default(value: object) -> Any:
+    # What the encoder cannot write itself, met inside a value typed Any:
+    # a read-only mapping, or a value cattrs unstructures (as
+    # `_unstructure_any` would have).  What neither knows is refused.
+    if isinstance(value, Mapping):
+        return dict(value)
+    unstructured = _CONVERTER.unstructure(value)
+    if type(unstructured) in _JSON_WRITTEN:
+        return unstructured
+    # Given back again, it would come back here for ever (a set).
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 _CONVERTER = _make_converter()
+
+# The converter `dumps` uses: the same, but a Mapping[str, Any] field (an
+# outbox item's body, JSON values already) is not copied value by value
+# before the encoder walks it again.  The text is the same (tested).
+_TEXT_CONVERTER = _CONVERTER.copy()
+_TEXT_CONVERTER.register_unstructure_hook_func(lambda cls: cls == _JSON_OBJECT, _as_written)
 
 # json.dumps(value, ensure_ascii=False, separators=(",", ":")), with the
 # encoder made once: json.dumps makes a new one per call when given options.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default)

@@ -18,7 +18,7 @@ import attrs
 
 from convroute.funnel import Cause
 from convroute.model import Phone
-from convroute.routing import Decision, TraceStep
+from convroute.routing import Candidate, Decision, SkipReason, Target, TraceStep
 
 
 @attrs.frozen
@@ -44,16 +44,7 @@ class TraceEntry:
         """
         Describe a resolver trace step.
         """
-        reason = step.reason
-        skipped = step.skipped
-        # Positional arguments: attrs' __init__ takes them faster, and this
-        # runs for every target tried.
-        return cls(
-            step.target.label,
-            step.user,
-            None if reason is None else reason.value,
-            tuple([(c.user, c.reason.value) for c in skipped]) if skipped else (),
-        )
+        return _entry(step.target, step.user, step.reason, step.skipped)
 
     def to_json(self) -> dict[str, Any]:
         """
@@ -73,7 +64,26 @@ def trace_of(decision: Decision) -> tuple[TraceEntry, ...]:
     """
     The trace of a routing decision, as actions carry it.
     """
-    return tuple(TraceEntry.from_step(step) for step in decision.trace)
+    # From the decision's plain values: its `TraceStep` values, made only
+    # to be read once here, are never made.
+    return tuple([_entry(*values) for values in decision.trace_values()])
+
+
+def _entry(
+    target: Target,
+    user: str | None,
+    reason: SkipReason | None,
+    skipped: tuple[Candidate, ...],
+) -> TraceEntry:
+    # Positional arguments: attrs' __init__ takes them faster, and this runs
+    # for every target tried.  A reason's text is `str()` of it, in C: an
+    # enum's `value` is a property.
+    return TraceEntry(
+        target.label,
+        user,
+        None if reason is None else str(reason),
+        tuple([(c.user, str(c.reason)) for c in skipped]) if skipped else (),
+    )
 
 
 @attrs.frozen
@@ -393,8 +403,13 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 def _plain(value: object) -> object:
     if type(value) in _SCALARS:
         return value
+    # Scalars inside are taken as they are without a call each: most of
+    # what a message holds is text.
     if isinstance(value, dict | Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {
+            str(key): item if type(item) in _SCALARS else _plain(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [item if type(item) in _SCALARS else _plain(item) for item in value]
     return value

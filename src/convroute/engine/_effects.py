@@ -72,6 +72,10 @@ class Effects:
     def save_opportunity(self, opportunity: Opportunity) -> None:
         """
         Add or replace one of the lead's opportunities, here and in the store.
+
+        An opportunity saved before in this decision (one created, then
+        given its first owner) is saved once, as it ends up, in the place of
+        its first save: the store writes it once.
         """
         for index, known in enumerate(self.opportunities):
             if known.id == opportunity.id:
@@ -79,7 +83,12 @@ class Effects:
                 break
         else:
             self.opportunities.append(opportunity)
-        self.change(SaveOpportunity(self.lead, opportunity))
+        save = SaveOpportunity(self.lead, opportunity)
+        for index, change in enumerate(self.changes):
+            if type(change) is SaveOpportunity and change.opportunity.id == opportunity.id:
+                self.changes[index] = save
+                return
+        self.change(save)
 
     def outcome(self) -> Outcome:
         """

@@ -154,6 +154,12 @@ def title_limit(layout: Display) -> int:
 
 
 def _problems(menu: Menu) -> list[str]:
+    if _holds(menu):
+        return []
+    return _describe_problems(menu)
+
+
+def _describe_problems(menu: Menu) -> list[str]:
     problems = []
     count = len(menu.options)
     if not 1 <= count <= MAX_MENU_OPTIONS:
@@ -166,44 +172,63 @@ def _problems(menu: Menu) -> list[str]:
         problems.extend(_text_problems("header", menu.header, MAX_HEADER_TEXT))
     if menu.footer is not None:
         problems.extend(_text_problems("footer", menu.footer, MAX_FOOTER_TEXT))
-    problems.extend(_option_problems(menu.layout, menu.options))
+    problems.extend(_describe_option_problems(menu.layout, menu.options))
     return problems
 
 
-# A menu's options are checked whenever a Menu is made, and the same texts
-# come back again and again: a number's first response for every lead, the
-# names of a lead's opportunities in a second response, a pending menu read
-# back from a store, a menu sent again.  Whether the texts hold depends on
-# the layout and each option's title and description alone (strings), so
-# those are the key; the ids, which differ from lead to lead, are checked
-# every time, and quickly.  Options that do not hold are described afresh.
+# A menu is checked whenever a Menu is made, and the same texts come back
+# again and again: a number's first response for every lead, a second
+# response's texts and the names of a lead's opportunities, a pending menu
+# read back from a store, a menu sent again.  Whether its texts hold
+# depends on its layout and texts alone (strings), so those are the key;
+# the options' ids, which differ from lead to lead, are checked every time,
+# and quickly.  A menu that does not hold is described afresh.
 _CHECKED: dict[tuple[object, ...], bool] = {}
 _MAX_CHECKED = 1024
 _CHECKED_PARTS = attrgetter("title", "description")
 
 
-def _option_problems(layout: Display, options: tuple[MenuOption, ...]) -> tuple[str, ...]:
+def _holds(menu: Menu) -> bool:
+    # The checks of `_describe_problems`, as one yes or no, the texts'
+    # answer cached.
+    options = menu.options
     try:
-        key = (layout, *map(_CHECKED_PARTS, options))
+        key = (
+            menu.layout,
+            menu.body,
+            menu.list_button,
+            menu.header,
+            menu.footer,
+            *map(_CHECKED_PARTS, options),
+        )
         texts_hold = _CHECKED.get(key)
-    except TypeError:  # unhashable: not options as built, checked as they are
-        texts_hold = None
-        key = None
+    except TypeError:  # unhashable: not a menu as built, described as it is
+        return False
     if texts_hold is None:
-        texts_hold = _texts_hold(layout, options)
-        if key is not None:
-            if len(_CHECKED) >= _MAX_CHECKED:
-                _CHECKED.clear()
-            _CHECKED[key] = texts_hold
-    if texts_hold and _ids_hold(options):
-        return ()
-    return _describe_option_problems(layout, options)
+        texts_hold = _texts_hold_afresh(menu)
+        if len(_CHECKED) >= _MAX_CHECKED:
+            _CHECKED.clear()
+        _CHECKED[key] = texts_hold
+    return texts_hold and _ids_hold(options)
 
 
-def _options_hold(layout: Display, options: tuple[MenuOption, ...]) -> bool:
-    # The checks of `_describe_option_problems`, as one yes or no: options
-    # that hold, as every menu built here does, cost no message text.
-    return _texts_hold(layout, options) and _ids_hold(options)
+def _holds_afresh(menu: Menu) -> bool:
+    # `_holds` without its cache.
+    return _texts_hold_afresh(menu) and _ids_hold(menu.options)
+
+
+def _texts_hold_afresh(menu: Menu) -> bool:
+    count = len(menu.options)
+    layout = menu.layout
+    return (
+        1 <= count <= MAX_MENU_OPTIONS
+        and not (layout == "buttons" and count > MAX_BUTTONS)
+        and not _text_problems("body", menu.body, MAX_BODY_TEXT)
+        and not _text_problems("list_button", menu.list_button, MAX_LIST_BUTTON)
+        and (menu.header is None or not _text_problems("header", menu.header, MAX_HEADER_TEXT))
+        and (menu.footer is None or not _text_problems("footer", menu.footer, MAX_FOOTER_TEXT))
+        and _texts_hold(layout, menu.options)
+    )
 
 
 def _texts_hold(layout: Display, options: tuple[MenuOption, ...]) -> bool:

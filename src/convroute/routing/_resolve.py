@@ -48,6 +48,12 @@ class RoutingContext:
     opportunity: Opportunity | None = None
 
 
+TraceValues: TypeAlias = tuple[Target, str | None, SkipReason | None, tuple[Candidate, ...]]
+"""
+One trace step as plain values: target, user, reason and skipped (see `TraceStep`).
+"""
+
+
 @attrs.frozen
 class TraceStep:
     """
@@ -100,6 +106,21 @@ class _TraceOnDemand:
             )
             object.__setattr__(self, "trace", trace)
             return trace
+
+    def trace_values(self) -> list[TraceValues]:
+        """
+        The trace as plain values: (target, user, reason, skipped) per step.
+
+        The same steps as `Decision.trace`, for a caller that turns each
+        into a value of its own (an action's trace): a decision `resolve`
+        made gives them without making its `TraceStep` values first.
+        """
+        try:
+            steps: list[_Step] = object.__getattribute__(self, "_steps")
+        except AttributeError:  # made by hand: its trace was given
+            trace: tuple[TraceStep, ...] = object.__getattribute__(self, "trace")
+            return [(step.target, step.user, step.reason, step.skipped) for step in trace]
+        return [(target, user, reason, skipped) for target, user, reason, skipped, _ in steps]
 
 
 @attrs.frozen

@@ -3,6 +3,7 @@ Properties of menus built from generated numbers and conversations.
 """
 
 import collections
+import datetime as dt
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,11 +15,13 @@ from convroute.menus import (
     Selected,
     build_first_response,
     build_second_response,
+    by_recency,
     interpret_reply,
     matching_opportunities,
     render_menu,
 )
 from convroute.menus._limits import MAX_BUTTONS, MAX_MENU_OPTIONS
+from convroute.model import Opportunity
 from menu_strategies import conversations, menu_numbers
 from strategies import leads
 
@@ -113,3 +116,41 @@ class TestReplyRoundTrip:
                 outcome = interpret_reply(menu, text=typed)
                 counts[isinstance(outcome, Selected) and outcome.option == option] += 1
         assert {True: 3 * len(menu.options)} == dict(counts)
+
+
+def update_times():
+    """Times an opportunity may carry: none, naive (read as UTC) or aware, often tied."""
+    base = dt.datetime(2026, 11, 2, 9, 0)  # noqa: DTZ001 - naive, as some hosts give them
+    minutes = st.integers(-3, 3).map(lambda n: base + dt.timedelta(minutes=30 * n))
+    zones = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30))])
+    aware = st.builds(lambda at, zone: at.replace(tzinfo=dt.UTC).astimezone(zone), minutes, zones)
+    return st.none() | minutes | aware
+
+
+class TestRecency:
+    @given(
+        times=st.lists(update_times(), max_size=8),
+        naive_or_aware=st.sampled_from(["any", "naive", "aware"]),
+    )
+    def test_by_recency_is_most_recent_first_ties_in_order(self, times, naive_or_aware):
+        """Most recent first (naive as UTC), never updated last, ties in the order given."""
+        if naive_or_aware == "naive":
+            times = [t.replace(tzinfo=None) if t else t for t in times]
+        elif naive_or_aware == "aware":
+            times = [t if t is None or t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times]
+        given = [
+            Opportunity(id=f"o{n}", type="Course", name="", updated_at=at)
+            for n, at in enumerate(times)
+        ]
+
+        def instant(opportunity):
+            at = opportunity.updated_at
+            return at.replace(tzinfo=at.tzinfo or dt.UTC).timestamp()
+
+        dated = [o for o in given if o.updated_at is not None]
+        expected = [
+            *[o for _, _, o in sorted((-instant(o), n, o) for n, o in enumerate(dated))],
+            *[o for o in given if o.updated_at is None],
+        ]
+        assert [o.id for o in expected] == [o.id for o in by_recency(given)]
+        assert [o.id for o in expected] == [o.id for o in by_recency(iter(given))]

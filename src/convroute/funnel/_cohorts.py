@@ -156,7 +156,11 @@ def _by_day(
 ) -> dict[dt.date, list[int]]:
     # Per day of entry in *zone*: how many leads' furthest stage is each
     # position.  Leads enter on far fewer days than there are leads: the
-    # days are gathered into periods afterwards, once each.
+    # days are gathered into periods afterwards, once each.  Most of the
+    # time goes to `astimezone`, once per lead and needed exactly: the
+    # same done in C (`map` over `operator.methodcaller`, then counting
+    # the (day, position) pairs with `collections.Counter`) was measured
+    # no faster than this loop.
     stages = len(progress.funnel.stages)
     by_day: dict[dt.date, list[int]] = {}
     counts_of = by_day.get

@@ -9,6 +9,7 @@ import functools
 import hashlib
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import TypeAlias
 
 import attrs
@@ -199,7 +200,17 @@ def by_recency(opportunities: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
     Opportunities never updated come last; a naive ``updated_at`` is taken
     as UTC.  Ties keep their given order.
     """
-    return tuple(sorted(opportunities, key=_recency))
+    given = list(opportunities)
+    try:
+        # Most often every opportunity has an aware time (or every one a
+        # naive time, taken alike as UTC): then they are compared as they
+        # are, in C, ties kept in order (a reversed sort is stable too).
+        return tuple(sorted(given, key=_UPDATED_AT, reverse=True))
+    except TypeError:  # some never updated, or naive and aware times mixed
+        return tuple(sorted(given, key=_recency))
+
+
+_UPDATED_AT = attrgetter("updated_at")
 
 
 def with_hint(menu: Menu, hint: str) -> Menu:

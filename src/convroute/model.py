@@ -15,7 +15,14 @@ from typing import NewType
 
 import attrs
 
-from convroute._frozen import read_only_choices, read_only_mapping, str_tuple
+from convroute._frozen import (
+    optional_unicode_text,
+    read_only_choices,
+    read_only_text_mapping,
+    require_within_calendar,
+    str_tuple,
+    unicode_text,
+)
 from convroute.errors import PhoneNumberError
 
 
@@ -146,8 +153,8 @@ class User:
             hold at once; ``None`` for no limit.
     """
 
-    id: str
-    name: str
+    id: str = attrs.field(converter=unicode_text)
+    name: str = attrs.field(converter=unicode_text)
     admin: bool = False
     active: bool = True
     max_open_conversations: int | None = None
@@ -172,8 +179,8 @@ class Lead:
     """
 
     phone: Phone
-    name: str = ""
-    owner: str | None = None
+    name: str = attrs.field(default="", converter=unicode_text)
+    owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
     @property
     def first_name(self) -> str:
@@ -196,13 +203,15 @@ class Opportunity:
         updated_at: When it last changed; the most recent is preferred.
     """
 
-    id: str
-    type: str
-    name: str = ""
-    fields: Mapping[str, str] = attrs.field(factory=dict, converter=read_only_mapping, hash=False)
-    owner: str | None = None
-    stage: str | None = None
-    updated_at: dt.datetime | None = None
+    id: str = attrs.field(converter=unicode_text)
+    type: str = attrs.field(converter=unicode_text)
+    name: str = attrs.field(default="", converter=unicode_text)
+    fields: Mapping[str, str] = attrs.field(
+        factory=dict, converter=read_only_text_mapping, hash=False
+    )
+    owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    stage: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    updated_at: dt.datetime | None = attrs.field(default=None, validator=require_within_calendar)
 
 
 @attrs.frozen

@@ -2,7 +2,9 @@
 What happens, as the engine hears it: messages, moves, closes, host updates.
 
 Phones are normalised when an event is made (``+91 98000 00001`` becomes
-``919800000001``); one that is not a phone raises `PhoneNumberError`.
+``919800000001``); one that is not a phone raises `PhoneNumberError`.  Text
+holding a lone surrogate raises `TextError`, and a time within a day of the
+calendar's ends `TimeRangeError`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from typing import TypeAlias
 
 import attrs
 
-from convroute._frozen import require_aware
+from convroute._frozen import (
+    optional_unicode_text,
+    require_aware,
+    require_within_calendar,
+    unicode_text,
+)
 from convroute.model import Lead, Opportunity, Phone, User, normalize_phone
 
 
@@ -39,14 +46,14 @@ class IncomingMessage:
             the chat, if any.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
     lead: Phone = attrs.field(converter=normalize_phone)
     number: Phone = attrs.field(converter=normalize_phone)
-    text: str | None = None
-    reply_id: str | None = None
-    name: str | None = None
-    ctwa_clid: str | None = None
+    text: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    reply_id: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    name: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    ctwa_clid: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
 
 @attrs.frozen
@@ -62,11 +69,11 @@ class OutgoingMessage:
         text: Its text.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
     lead: Phone = attrs.field(converter=normalize_phone)
     number: Phone = attrs.field(converter=normalize_phone)
-    text: str
+    text: str = attrs.field(converter=unicode_text)
 
 
 @attrs.frozen
@@ -83,12 +90,12 @@ class SetStage:
         by: Who moved it (a user id), if known.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
-    funnel: str
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
+    funnel: str = attrs.field(converter=unicode_text)
     lead: Phone = attrs.field(converter=normalize_phone)
-    stage: str
-    by: str | None = None
+    stage: str = attrs.field(converter=unicode_text)
+    by: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
 
 @attrs.frozen
@@ -101,8 +108,8 @@ class DeleteTransition:
         transition: The id of the record to delete.
     """
 
-    id: str
-    transition: str
+    id: str = attrs.field(converter=unicode_text)
+    transition: str = attrs.field(converter=unicode_text)
 
 
 @attrs.frozen
@@ -117,8 +124,8 @@ class CloseConversation:
         number: The business number.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
     lead: Phone = attrs.field(converter=normalize_phone)
     number: Phone = attrs.field(converter=normalize_phone)
 
@@ -134,7 +141,7 @@ class UpdateUser:
         available: The user's presence, when the update says it.
     """
 
-    id: str
+    id: str = attrs.field(converter=unicode_text)
     user: User
     available: bool | None = None
 
@@ -150,8 +157,8 @@ class SetPresence:
         available: Whether the user can take conversations.
     """
 
-    id: str
-    user: str
+    id: str = attrs.field(converter=unicode_text)
+    user: str = attrs.field(converter=unicode_text)
     available: bool
 
 
@@ -167,7 +174,7 @@ class UpdateLead:
             others the store holds are kept.
     """
 
-    id: str
+    id: str = attrs.field(converter=unicode_text)
     lead: Lead
     opportunities: tuple[Opportunity, ...] = attrs.field(default=(), converter=_opportunities)
 

@@ -161,6 +161,20 @@ def json_values() -> st.SearchStrategy[Any]:
 
 
 @st.composite
+def _webhook_payloads(draw: st.DrawFn) -> dict[str, Any]:
+    # The good payload with wild values in its message and its metadata.
+    payload = json.loads(json.dumps(_GOOD_WEBHOOK))
+    value = payload["entry"][0]["changes"][0]["value"]
+    message = value["messages"][0]
+    for name in ("from", "id", "timestamp", "type", "text", "referral"):
+        if draw(st.booleans()):
+            message[name] = draw(json_values())
+    if draw(st.booleans()):
+        value["metadata"]["display_phone_number"] = draw(json_values())
+    return payload
+
+
+@st.composite
 def _event_objects(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(sorted(_FIELDS)))
     event: dict[str, Any] = {"type": kind}
@@ -169,7 +183,8 @@ def _event_objects(draw: st.DrawFn) -> dict[str, Any]:
         if choice == "good":
             event[name] = good
         elif choice == "wild":
-            event[name] = draw(json_values())
+            wild = _webhook_payloads() if name == "payload" else json_values()
+            event[name] = draw(st.one_of(wild, json_values()))
     if draw(st.integers(0, 9)) == 0:
         event["type"] = draw(json_values())
     return event

@@ -88,6 +88,7 @@ def require_aware(
 # side of it (a 24-hour window, another time zone's date).
 _FIRST_TIME = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
 _AFTER_LAST_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+_END_YEARS = frozenset({_FIRST_TIME.year, _AFTER_LAST_TIME.year})
 
 
 def require_within_calendar(
@@ -103,10 +104,12 @@ def require_within_calendar(
         TimeRangeError: When *value* is before 0001-01-02 or after
             9999-12-30 in UTC.
     """
-    # Comparing aware datetimes never overflows, even for those whose UTC
-    # time is past year 9999.
+    # An offset is less than a day: only a time in year 1 or 9999 can be
+    # within a day of the ends in UTC.  Comparing aware datetimes never
+    # overflows, even for those whose UTC time is past year 9999.
     if (
         value is not None
+        and value.year in _END_YEARS
         and value.utcoffset() is not None
         and not _FIRST_TIME <= value < _AFTER_LAST_TIME
     ):

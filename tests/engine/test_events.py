@@ -114,6 +114,8 @@ class TestCalendarEnds:
             dt.datetime(1, 1, 2, tzinfo=dt.UTC),
             dt.datetime(1, 1, 2, 5, tzinfo=dt.timezone(dt.timedelta(hours=5))),
             dt.datetime(9999, 12, 30, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+            dt.datetime(9998, 12, 31, 23, tzinfo=dt.timezone(-dt.timedelta(hours=23, minutes=59))),
+            dt.datetime(2, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=23, minutes=59))),
         ],
     )
     def test_the_days_between_are_accepted(self, at):

@@ -84,33 +84,56 @@ def require_aware(
         raise ValueError(f"{attribute.name} must be an aware datetime (with a time zone): {value}")
 
 
-# A day inside each end: every time is reckoned with at most a day either
-# side of it (a 24-hour window, another time zone's date).
-_FIRST_TIME = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
-_AFTER_LAST_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
-_END_YEARS = frozenset({_FIRST_TIME.year, _AFTER_LAST_TIME.year})
+# Events: a day inside each end, as an event's time is reckoned with at
+# most a day either side of it (a 24-hour timeout, another zone's date).
+# Other times: a UTC time inside the calendar, that stores can read back.
+_FIRST_EVENT_TIME = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+_AFTER_LAST_EVENT_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+_FIRST_TIME = dt.datetime.min.replace(tzinfo=dt.UTC)
+_LAST_TIME = dt.datetime.max.replace(tzinfo=dt.UTC)
+# An offset is less than a day: only a time in year 1 or 9999 can be
+# outside these in UTC.
+_END_YEARS = frozenset({1, 9999})
 
 
-def require_within_calendar(
-    _instance: object, _attribute: attrs.Attribute[Any], value: dt.datetime | None
+def require_event_time(
+    _instance: object, _attribute: attrs.Attribute[Any], value: dt.datetime
 ) -> None:
     """
-    Refuse an aware datetime within a day of the calendar's ends: an attrs validator.
+    Refuse an event time within a day of the calendar's ends: an attrs validator.
 
-    ``None`` and naive datetimes pass (`require_aware` refuses those where
-    they are wrong).
+    Naive datetimes pass (`require_aware` refuses them).
 
     Raises:
         TimeRangeError: When *value* is before 0001-01-02 or after
             9999-12-30 in UTC.
     """
-    # An offset is less than a day: only a time in year 1 or 9999 can be
-    # within a day of the ends in UTC.  Comparing aware datetimes never
-    # overflows, even for those whose UTC time is past year 9999.
+    # Comparing aware datetimes never overflows, even for those whose UTC
+    # time is past year 9999.
+    if (
+        value.year in _END_YEARS
+        and value.utcoffset() is not None
+        and not _FIRST_EVENT_TIME <= value < _AFTER_LAST_EVENT_TIME
+    ):
+        raise TimeRangeError(value, "events from 0001-01-02 to 9999-12-30 (UTC)")
+
+
+def require_utc_time(
+    _instance: object, _attribute: attrs.Attribute[Any], value: dt.datetime | None
+) -> None:
+    """
+    Refuse an aware datetime whose UTC time is outside the calendar: an attrs validator.
+
+    ``None`` and naive datetimes pass.
+
+    Raises:
+        TimeRangeError: For e.g. 9999-12-31T23:00-05:00, past year 9999 in
+            UTC.
+    """
     if (
         value is not None
         and value.year in _END_YEARS
         and value.utcoffset() is not None
-        and not _FIRST_TIME <= value < _AFTER_LAST_TIME
+        and not _FIRST_TIME <= value <= _LAST_TIME
     ):
-        raise TimeRangeError(value)
+        raise TimeRangeError(value, "times from 0001-01-01 to 9999-12-31 (UTC)")

@@ -123,9 +123,9 @@ class TimeRangeError(ConvrouteError, ValueError):
     """
     A time too near the ends of the calendar (years 1 and 9999) to reckon with.
 
-    Times are reckoned with a day either side (windows, timeouts, other
-    time zones), so convroute takes those from 0001-01-02 to 9999-12-30 in
-    UTC.
+    An event's time is reckoned with a day either side (timeouts, leases,
+    other time zones), so events are taken from 0001-01-02 to 9999-12-30
+    in UTC; any other time needs a UTC time inside the calendar.
 
     Attributes:
         at: The time refused.
@@ -133,11 +133,10 @@ class TimeRangeError(ConvrouteError, ValueError):
 
     at: dt.datetime
 
-    def __init__(self, at: dt.datetime) -> None:
+    def __init__(self, at: dt.datetime, taken: str) -> None:
         self.at = at
         super().__init__(
-            f"time {at.isoformat()} is too near the ends of the calendar: "
-            "times from 0001-01-02 to 9999-12-30 (UTC) are taken"
+            f"time {at.isoformat()} is too near the ends of the calendar: {taken} are taken"
         )
 
 

@@ -19,7 +19,7 @@ from convroute._frozen import (
     optional_unicode_text,
     read_only_choices,
     read_only_text_mapping,
-    require_within_calendar,
+    require_utc_time,
     str_tuple,
     unicode_text,
 )
@@ -211,7 +211,7 @@ class Opportunity:
     )
     owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
     stage: str | None = attrs.field(default=None, converter=optional_unicode_text)
-    updated_at: dt.datetime | None = attrs.field(default=None, validator=require_within_calendar)
+    updated_at: dt.datetime | None = attrs.field(default=None, validator=require_utc_time)
 
 
 @attrs.frozen

@@ -122,6 +122,11 @@ class TestCalendarEnds:
         """From the calendar's second day to its last but one, events are taken."""
         assert at == attrs.evolve(TIMED[0], at=at).at
 
+    def test_an_opportunity_may_be_updated_on_the_calendars_first_day(self):
+        """An opportunity's time is only ordered, never reckoned with: the ends are fine."""
+        first = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+        assert first == Opportunity(id="o", type="T", updated_at=first).updated_at
+
     def test_an_opportunity_update_time_is_checked_too(self):
         """An opportunity updated at a time that has no UTC value is refused."""
         with pytest.raises(TimeRangeError):

@@ -19,7 +19,7 @@ import attrs
 from convroute._frozen import (
     optional_unicode_text,
     require_aware,
-    require_within_calendar,
+    require_event_time,
     unicode_text,
 )
 from convroute.model import Lead, Opportunity, Phone, User, normalize_phone
@@ -47,7 +47,7 @@ class IncomingMessage:
     """
 
     id: str = attrs.field(converter=unicode_text)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=normalize_phone)
     number: Phone = attrs.field(converter=normalize_phone)
     text: str | None = attrs.field(default=None, converter=optional_unicode_text)
@@ -70,7 +70,7 @@ class OutgoingMessage:
     """
 
     id: str = attrs.field(converter=unicode_text)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=normalize_phone)
     number: Phone = attrs.field(converter=normalize_phone)
     text: str = attrs.field(converter=unicode_text)
@@ -91,7 +91,7 @@ class SetStage:
     """
 
     id: str = attrs.field(converter=unicode_text)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     funnel: str = attrs.field(converter=unicode_text)
     lead: Phone = attrs.field(converter=normalize_phone)
     stage: str = attrs.field(converter=unicode_text)
@@ -125,7 +125,7 @@ class CloseConversation:
     """
 
     id: str = attrs.field(converter=unicode_text)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_within_calendar])
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=normalize_phone)
     number: Phone = attrs.field(converter=normalize_phone)
 

@@ -15,7 +15,8 @@ to a `RecordingTransport` after each event).  Per lead:
   second menu) and a tap on an enquiry (assigned to its owner).
 
 The events of all leads are interleaved in time.  Each run starts from a
-fresh store.  Target (DESIGN §8): at least 2 000 events/s with SQLite.
+fresh store.  Target (docs/performance.md): at least 2 000 events/s with
+SQLite.
 """
 
 from __future__ import annotations

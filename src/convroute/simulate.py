@@ -1,7 +1,8 @@
 """
 The ``simulate`` contract: events as JSON lines in, actions out.
 
-Events run through the real service, on any store (DESIGN section 10).
+Events run through the real service, on any store; docs/simulate.md gives
+the fields of each.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """
-An incoming message's way through a conversation (DESIGN section 4).
+An incoming message's way through a conversation (docs/engine.md).
 
 Open assigned conversations stay with their assignee; a pending menu takes
 the reply; otherwise the conversation starts: first menu, or straight to a

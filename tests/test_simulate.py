@@ -101,3 +101,32 @@ class TestEventLines:
         (other,) = read_event_line(line, 4)
 
         assert one.id == same.id != other.id
+
+
+class TestEventTimes:
+    def test_a_jump_forward_is_never_refused(self):
+        """Each event is decided at its own time: a jump of centuries ahead is not refused."""
+        from convroute.config import load_config
+        from convroute.simulate import simulate
+        from convroute.testing import MemoryStore
+
+        def incoming(ident, at, text):
+            return json.dumps(
+                {
+                    "type": "incoming",
+                    "id": ident,
+                    "at": at,
+                    "from": "919800000001",
+                    "to": "918040001234",
+                    "text": text,
+                }
+            )
+
+        lines = [
+            incoming("m1", "2026-11-02T09:00:00+00:00", "Hi"),
+            incoming("m2", "2400-01-01T00:00:00+00:00", "Hi"),
+            incoming("m3", "9000-01-01T00:00:00+00:00", "Hi"),
+        ]
+        actions = list(simulate(load_config(CONFIG), MemoryStore(), lines))
+
+        assert ["send", "send", "send"] == [action["type"] for action in actions]

@@ -57,7 +57,7 @@ from convroute.state import OutboxItem
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
-__all__ = ["FUTURE_MARGIN", "DispatchReport", "Handled", "Service", "WebhookHandled"]
+__all__ = ["DispatchReport", "Handled", "Service", "WebhookHandled"]
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -72,7 +72,7 @@ _ATTEMPTS = 5
 How many times an event is processed when its unit keeps losing races.
 """
 
-FUTURE_MARGIN = dt.timedelta(minutes=5)
+_FUTURE_MARGIN = dt.timedelta(minutes=5)
 """
 How far after the service's clock an event may be dated: clocks of hosts
 and of Meta drift a little, but nothing may hold a conversation or a
@@ -191,7 +191,7 @@ class Service:
 
         Raises:
             FutureEventError: When the event is dated more than
-                `FUTURE_MARGIN` after the service's clock; nothing of it is
+                5 minutes after the service's clock; nothing of it is
                 kept.
             StoreError: When the store fails.  While processing, nothing of
                 the event is kept and it may be handled again; while
@@ -212,7 +212,7 @@ class Service:
         Each message is its own unit of work: one that fails leaves the
         others done, and Meta's redelivery of the whole batch changes
         nothing for the messages already processed.  A message dated more
-        than `FUTURE_MARGIN` after the service's clock is not processed:
+        than 5 minutes after the service's clock is not processed:
         its `Handled` says why in ``refused``, and the others go on.
 
         Args:
@@ -265,7 +265,7 @@ class Service:
 
         Raises:
             FutureEventError: When the event is dated more than
-                `FUTURE_MARGIN` after the service's clock; nothing of it is
+                5 minutes after the service's clock; nothing of it is
                 kept, its id included.
             StoreError: When the store fails; nothing of the event is kept.
         """
@@ -397,8 +397,8 @@ def _refuse_future(event: Event, now: dt.datetime) -> None:
     # capacity slot or a funnel record dated ahead would be held until then.
     at = getattr(event, "at", None)
     # A difference, not now + margin: that overflows at the calendar's end.
-    if isinstance(at, dt.datetime) and at - now > FUTURE_MARGIN:
-        raise FutureEventError(event.id, at, now, FUTURE_MARGIN)
+    if isinstance(at, dt.datetime) and at - now > _FUTURE_MARGIN:
+        raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
 
 
 class _Deferred(Mapping[_K, _V]):

@@ -8,8 +8,12 @@ import pathlib
 import attrs
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from convroute.config import load_config
 from convroute.engine import (
+    CAPTIONED_MEDIA,
     REPROMPT_HINT,
     Assign,
     Engine,
@@ -146,3 +150,31 @@ class TestMediaValues:
         """A message is text (or a tap), or media whose caption is its text: never both."""
         with pytest.raises(ValueError, match="text or media, not both"):
             message("wamid.1", media=Media(MediaKind.IMAGE), **content)
+
+
+captions = st.one_of(
+    st.none(), st.sampled_from(["1", "2", "ai", "Data Science", "I came from Instagram", ""])
+)
+scripts = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=26 * 60), st.sampled_from(list(MediaKind)), captions
+    ),
+    max_size=12,
+)
+
+
+class TestMediaOracle:
+    @settings(deadline=None)
+    @given(scripts)
+    def test_media_is_decided_as_its_caption_typed(self, script):
+        """Any run of media messages is decided exactly as the same captions typed as text."""
+        as_media = State(Engine.from_config(CONFIG))
+        as_text = State(Engine.from_config(CONFIG))
+        minutes = 0
+        for index, (later, kind, caption) in enumerate(script):
+            minutes += later
+            said = caption if kind in CAPTIONED_MEDIA else None
+            media = message(f"m{index}", minutes, media=Media(kind, said))
+            typed = message(f"m{index}", minutes, text=said)
+
+            assert as_text.message(typed) == as_media.message(media)

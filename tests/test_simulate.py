@@ -1,5 +1,6 @@
 import json
 import pathlib
+import re
 
 import pytest
 
@@ -74,7 +75,7 @@ class TestEventLines:
                     '{"type": "incoming", "id": "x", "at": "2026-01-01T00:00:00+00:00", '
                     '"from": "919800000001", "to": "918040001234"}'
                 ),
-                "'text' or 'reply_id'",
+                "'text', 'reply_id' or 'media'",
             ),
             ('{"type": "presence", "user": "u"}', "'available'"),
             ('{"type": "lead", "phone": "abc"}', "'phone'"),
@@ -101,3 +102,103 @@ class TestEventLines:
         (other,) = read_event_line(line, 4)
 
         assert one.id == same.id != other.id
+
+
+class TestEventTimes:
+    def test_a_jump_forward_is_never_refused(self):
+        """Each event is decided at its own time: a jump of centuries ahead is not refused."""
+        from convroute.config import load_config
+        from convroute.simulate import simulate
+        from convroute.testing import MemoryStore
+
+        def incoming(ident, at, text):
+            return json.dumps(
+                {
+                    "type": "incoming",
+                    "id": ident,
+                    "at": at,
+                    "from": "919800000001",
+                    "to": "918040001234",
+                    "text": text,
+                }
+            )
+
+        lines = [
+            incoming("m1", "2026-11-02T09:00:00+00:00", "Hi"),
+            incoming("m2", "2400-01-01T00:00:00+00:00", "Hi"),
+            incoming("m3", "9000-01-01T00:00:00+00:00", "Hi"),
+        ]
+        actions = list(simulate(load_config(CONFIG), MemoryStore(), lines))
+
+        assert ["send", "send", "send"] == [action["type"] for action in actions]
+
+
+def media_line(media, **extra):
+    return json.dumps(
+        {
+            "type": "incoming",
+            "id": "wamid.1",
+            "at": "2026-11-02T09:00:00+00:00",
+            "from": "919800000001",
+            "to": "918040001234",
+            "media": media,
+            **extra,
+        }
+    )
+
+
+class TestMediaLines:
+    @pytest.mark.parametrize(
+        ("media", "expected"),
+        [
+            ({"type": "image", "caption": "AI"}, ("image", "AI")),
+            ({"type": "document"}, ("document", None)),
+            ({"type": "audio"}, ("audio", None)),
+            ({"type": "location"}, ("location", None)),
+        ],
+    )
+    def test_media_in_place_of_text(self, media, expected):
+        """An incoming line may carry media, with its caption, in place of text."""
+        (event,) = read_event_line(media_line(media))
+
+        assert expected == (event.media.kind, event.media.caption)
+        assert (None, expected[1]) == (event.text, event.text_or_caption)
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            (media_line("image"), "incoming: 'media' must be an object with a 'type'"),
+            (media_line({"caption": "Hi"}), "incoming: 'media.type' must be one of audio, "),
+            (media_line({"type": "gif"}), "incoming: 'media.type' must be one of audio, "),
+            (media_line({"type": ["image"]}), "incoming: 'media.type' must be one of audio, "),
+            (media_line({"type": "image", "caption": 5}), "incoming: 'media.caption' must be "),
+            (
+                media_line({"type": "audio", "caption": "Hi"}),
+                "incoming: 'media.caption' is only for image, video and document",
+            ),
+            (
+                media_line({"type": "image", "captoin": "Hi"}),
+                "incoming: 'media' has unknown keys 'captoin'; known: caption, type",
+            ),
+            (media_line({"type": "image"}, text="Hi"), "give 'text' or 'media', not both"),
+        ],
+    )
+    def test_malformed_media_says_why(self, line, message):
+        """Media must be an object with a known type, and a caption only where one fits."""
+        with pytest.raises(EventLineError, match=re.escape(message)):
+            read_event_line(line)
+
+    def test_a_voice_note_reprompts_a_pending_menu(self):
+        """Run through simulate: an image opens with the menu, a voice note gets it again."""
+        from convroute.config import load_config
+        from convroute.simulate import simulate
+        from convroute.testing import MemoryStore
+
+        lines = [
+            media_line({"type": "image"}),
+            media_line({"type": "audio"}, id="wamid.2", at="2026-11-02T09:01:00+00:00"),
+            media_line({"type": "image", "caption": "AI"}, id="wamid.3"),
+        ]
+        actions = list(simulate(load_config(CONFIG), MemoryStore(), lines))
+
+        assert ["send", "send", "create_opportunity", "assign"] == [a["type"] for a in actions]

@@ -9,6 +9,7 @@ The hierarchy::
     ├── MenuError (ValueError)            a menu WhatsApp would not accept
     ├── ReplyError (ValueError)           a lead's reply that selects nothing
     ├── WebhookError (ValueError)         an inbound webhook that cannot be read
+    ├── FutureEventError (ValueError)     an event dated after the service's clock
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   └── StoreConflictError            a unit of work that lost a race: run it again
     └── MissingExtraError (ImportError)   an optional extra that is not installed
@@ -19,6 +20,8 @@ error: it is a normal outcome of routing.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from collections.abc import Iterable
 
@@ -91,6 +94,38 @@ class WebhookError(ConvrouteError, ValueError):
     """
     An inbound webhook that cannot be read or whose signature does not hold.
     """
+
+
+class FutureEventError(ConvrouteError, ValueError):
+    """
+    An event dated more than the allowed margin after the service's clock.
+
+    Nothing may hold a conversation, or a user's capacity, by a time to come:
+    the service refuses such an event unprocessed, and processes it when it
+    comes again once its time has come.
+
+    Attributes:
+        event: The event's id.
+        at: The time the event carries.
+        now: The service's clock when it was refused.
+        margin: How far after the clock an event may be dated.
+    """
+
+    event: str
+    at: dt.datetime
+    now: dt.datetime
+    margin: dt.timedelta
+
+    def __init__(self, event: str, at: dt.datetime, now: dt.datetime, margin: dt.timedelta) -> None:
+        self.event = event
+        self.at = at
+        self.now = now
+        self.margin = margin
+        minutes = f"{margin / dt.timedelta(minutes=1):g} minutes"
+        super().__init__(
+            f"event {event!r} is dated {at.isoformat()}, more than {minutes} after the "
+            f"service's clock ({now.isoformat()}): refused"
+        )
 
 
 class StoreError(ConvrouteError, RuntimeError):

@@ -49,7 +49,7 @@ from convroute.engine import (
     action_id,
     action_json,
 )
-from convroute.errors import StoreConflictError, WebhookError
+from convroute.errors import FutureEventError, StoreConflictError, WebhookError
 from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.routing import TurnRecord
@@ -70,6 +70,13 @@ How long a dispatcher holds the items it delivers before others may.
 _ATTEMPTS = 5
 """
 How many times an event is processed when its unit keeps losing races.
+"""
+
+_FUTURE_MARGIN = dt.timedelta(minutes=5)
+"""
+How far after the service's clock an event may be dated: clocks of hosts
+and of Meta drift a little, but nothing may hold a conversation or a
+capacity slot by a time to come.
 """
 
 
@@ -96,12 +103,17 @@ class Handled:
             changed and no action was written.
         actions: The actions written to the outbox, in order.
         notes: The engine's notes on what it decided, and why.
+        refused: Why the event was refused unprocessed, if it was (only
+            `Service.handle_webhook` reports a message so; `Service.handle`
+            raises instead): nothing of it was kept, and it is processed
+            when it comes again and can be.
     """
 
     event: str
     duplicate: bool = False
     actions: tuple[OutboxItem, ...] = attrs.field(default=(), converter=_items)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    refused: str | None = None
 
 
 def _handled(values: Iterable[Handled]) -> tuple[Handled, ...]:
@@ -178,6 +190,9 @@ class Service:
         for `dispatch_pending`.
 
         Raises:
+            FutureEventError: When the event is dated more than
+                5 minutes after the service's clock; nothing of it is
+                kept.
             StoreError: When the store fails.  While processing, nothing of
                 the event is kept and it may be handled again; while
                 dispatching, the event is processed and its actions wait in
@@ -196,7 +211,9 @@ class Service:
 
         Each message is its own unit of work: one that fails leaves the
         others done, and Meta's redelivery of the whole batch changes
-        nothing for the messages already processed.
+        nothing for the messages already processed.  A message dated more
+        than 5 minutes after the service's clock is not processed:
+        its `Handled` says why in ``refused``, and the others go on.
 
         Args:
             raw_body: The request body, as received: the signature is over
@@ -224,10 +241,16 @@ class Service:
                 )
             verify_signature(raw_body, signature, self._app_secret)
         batch = parse_webhook(raw_body)
-        handled = [self.process(event) for event in batch.events]
+        handled = [self._process_or_refuse(event) for event in batch.events]
         if any(one.actions for one in handled):
             self.dispatch_pending()
         return WebhookHandled(batch=batch, handled=handled)
+
+    def _process_or_refuse(self, event: Event) -> Handled:
+        try:
+            return self.process(event)
+        except FutureEventError as error:
+            return Handled(event=event.id, refused=str(error))
 
     def process(self, event: Event) -> Handled:
         """
@@ -241,6 +264,9 @@ class Service:
         (`StoreConflictError`) is run again, a few times.
 
         Raises:
+            FutureEventError: When the event is dated more than
+                5 minutes after the service's clock; nothing of it is
+                kept, its id included.
             StoreError: When the store fails; nothing of the event is kept.
         """
         for _ in range(_ATTEMPTS - 1):
@@ -254,6 +280,7 @@ class Service:
 
     def _process_once(self, event: Event) -> Handled:
         now = self._clock()
+        _refuse_future(event, now)
         with self.store.unit_of_work() as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
@@ -363,6 +390,15 @@ class Service:
                 return Snapshot()
             case _:  # pragma: no cover - the match above is exhaustive
                 assert_never(event)
+
+
+def _refuse_future(event: Event, now: dt.datetime) -> None:
+    # Any event's own time, whichever kinds carry one: a conversation, a
+    # capacity slot or a funnel record dated ahead would be held until then.
+    at = getattr(event, "at", None)
+    # A difference, not now + margin: that overflows at the calendar's end.
+    if isinstance(at, dt.datetime) and at - now > _FUTURE_MARGIN:
+        raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
 
 
 class _Deferred(Mapping[_K, _V]):

@@ -16,11 +16,14 @@ from typing import Any
 
 from convroute.config import Config
 from convroute.engine import (
+    CAPTIONED_MEDIA,
     CloseConversation,
     DeleteTransition,
     Engine,
     Event,
     IncomingMessage,
+    Media,
+    MediaKind,
     OutgoingMessage,
     SetPresence,
     SetStage,
@@ -254,8 +257,11 @@ def _presence(fields: _Fields) -> tuple[Event, ...]:
 def _incoming(fields: _Fields) -> tuple[Event, ...]:
     text = fields.text("text", required=False)
     reply_id = fields.text("reply_id", required=False)
-    if text is None and reply_id is None:
-        raise EventLineError("incoming: give 'text' or 'reply_id'")
+    media = _media(fields.value.get("media"))
+    if media is not None and (text is not None or reply_id is not None):
+        raise EventLineError("incoming: give 'text' or 'media', not both (a caption is its text)")
+    if text is None and reply_id is None and media is None:
+        raise EventLineError("incoming: give 'text', 'reply_id' or 'media'")
     event = IncomingMessage(
         id=fields.need("id"),
         at=fields.at(),
@@ -265,8 +271,37 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         reply_id=reply_id,
         name=fields.text("name", required=False),
         ctwa_clid=fields.text("ctwa_clid", required=False),
+        media=media,
     )
     return (event,)
+
+
+_MEDIA_KEYS = frozenset({"type", "caption"})
+_MEDIA_KINDS = frozenset(MediaKind)
+
+
+def _media(value: Any) -> Media | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise EventLineError("incoming: 'media' must be an object with a 'type'")
+    unknown = sorted(str(key) for key in value if key not in _MEDIA_KEYS)
+    if unknown:
+        listed = ", ".join(repr(key) for key in unknown)
+        known = ", ".join(sorted(_MEDIA_KEYS))
+        raise EventLineError(f"incoming: 'media' has unknown keys {listed}; known: {known}")
+    kind = value.get("type")
+    if not isinstance(kind, str) or kind not in _MEDIA_KINDS:
+        kinds = ", ".join(sorted(MediaKind))
+        raise EventLineError(f"incoming: 'media.type' must be one of {kinds}")
+    caption = value.get("caption")
+    if caption is None:
+        return Media(kind)
+    if not isinstance(caption, str):
+        raise EventLineError("incoming: 'media.caption' must be a string")
+    if kind not in CAPTIONED_MEDIA:
+        raise EventLineError("incoming: 'media.caption' is only for image, video and document")
+    return Media(kind, caption)
 
 
 def _outgoing(fields: _Fields) -> tuple[Event, ...]:

@@ -143,8 +143,10 @@ class TestPathsThroughTheService:
         (assigned,) = choose(service, transport, text="??", ident="wamid.3", minutes=2)
         assert "Lead owner" == assigned["rule"]
 
-    def test_open_conversation_routes_nothing_and_timeout_starts_over(self, service, transport):
+    def test_open_conversation_routes_nothing_and_timeout_starts_over(self, store, transport):
         """Inside the open conversation nothing is routed; a day later the menu comes again."""
+        # The clock at the last message: none may be dated after it.
+        service = Service(CONFIG, store, transport, clock=lambda: AT + dt.timedelta(hours=25))
         service.handle(message("wamid.1", text="Hi"))
         choose(service, transport, reply_id=AI)
 

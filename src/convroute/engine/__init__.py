@@ -38,10 +38,13 @@ from convroute.engine._compiled import new_opportunity_id
 from convroute.engine._conversation import REPROMPT_HINT
 from convroute.engine._engine import Engine
 from convroute.engine._events import (
+    CAPTIONED_MEDIA,
     CloseConversation,
     DeleteTransition,
     Event,
     IncomingMessage,
+    Media,
+    MediaKind,
     OutgoingMessage,
     SetPresence,
     SetStage,
@@ -51,6 +54,7 @@ from convroute.engine._events import (
 
 
 __all__ = [
+    "CAPTIONED_MEDIA",
     "REPROMPT_HINT",
     "Action",
     "AddTransition",
@@ -64,6 +68,8 @@ __all__ = [
     "EnterFunnel",
     "Event",
     "IncomingMessage",
+    "Media",
+    "MediaKind",
     "MoveInFunnel",
     "MoveOpportunity",
     "Outcome",

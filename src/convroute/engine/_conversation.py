@@ -169,7 +169,8 @@ def _reply(turn: Turn, effects: Effects, conversation: Conversation) -> None:
         effects.note("the menu's number has no mapping any more: it starts over")
         _start(turn, effects)
         return
-    outcome = interpret_reply(menu, reply_id=turn.event.reply_id, text=turn.event.text)
+    event = turn.event
+    outcome = interpret_reply(menu, reply_id=event.reply_id, text=event.text_or_caption)
     if isinstance(outcome, InvalidReply):
         _invalid(turn, effects, conversation, number, outcome)
         return

@@ -121,7 +121,12 @@ class Engine:
             effects.change(SaveLead(lead))
         # Positional arguments: attrs' __init__ takes them faster.
         message = FunnelMessage(
-            event.id, event.lead, event.number, event.text or "", event.at, event.ctwa_clid
+            event.id,
+            event.lead,
+            event.number,
+            event.text_or_caption or "",
+            event.at,
+            event.ctwa_clid,
         )
         tracker = self._compiled.tracker
         record_funnel(

@@ -8,9 +8,10 @@ Phones are normalised when an event is made (``+91 98000 00001`` becomes
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from collections.abc import Iterable
-from typing import TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 
@@ -20,6 +21,76 @@ from convroute.model import Lead, Opportunity, Phone, User, normalize_phone
 
 def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
     return tuple(values)
+
+
+class MediaKind(enum.StrEnum):
+    """
+    What a lead's message holds when it is neither text nor a tap.
+    """
+
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    """
+    A sound file or a voice note.
+    """
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    """
+    One or more contact cards.
+    """
+
+
+CAPTIONED_MEDIA: Final = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.DOCUMENT})
+"""
+The kinds of media WhatsApp lets a lead write a caption under.
+"""
+
+
+def _media_kind(value: str) -> MediaKind:
+    try:
+        return MediaKind(value)
+    except ValueError:
+        known = ", ".join(sorted(MediaKind))
+        raise ValueError(f"unknown media kind {value!r}; known: {known}") from None
+
+
+def _caption_allowed(instance: Media, _attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and instance.kind not in CAPTIONED_MEDIA:
+        raise ValueError(
+            f"{instance.kind} messages have no caption: only image, video and document do"
+        )
+
+
+@attrs.frozen
+class Media:
+    """
+    What a lead's media message holds, as far as convroute reads it.
+
+    A media message counts like text: it starts and keeps conversations,
+    and enters funnels.  Its caption is its text: matched against trigger
+    phrases and read as a typed reply.  Without one, it says nothing: as
+    the reply to a menu, it picks nothing.
+
+    Attributes:
+        kind: The kind of media (a `MediaKind`, or its name).
+        caption: The caption written under an image, video or document,
+            if any; other kinds have none.
+    """
+
+    kind: MediaKind = attrs.field(converter=_media_kind)
+    caption: str | None = attrs.field(default=None, validator=_caption_allowed)
+
+
+def _text_or_media(
+    instance: IncomingMessage, _attribute: attrs.Attribute[Any], value: Media | None
+) -> None:
+    if value is not None and (instance.text is not None or instance.reply_id is not None):
+        raise ValueError(
+            "a message holds text or media, not both: a media message's caption is its text"
+        )
 
 
 @attrs.frozen
@@ -37,6 +108,8 @@ class IncomingMessage:
         name: The lead's WhatsApp profile name, used when the lead is new.
         ctwa_clid: The click id of the click-to-WhatsApp ad that opened
             the chat, if any.
+        media: What a media message holds (an image, a voice note, a
+            location…), in place of text: its caption is its text.
     """
 
     id: str
@@ -47,6 +120,15 @@ class IncomingMessage:
     reply_id: str | None = None
     name: str | None = None
     ctwa_clid: str | None = None
+    media: Media | None = attrs.field(default=None, validator=_text_or_media)
+
+    @property
+    def text_or_caption(self) -> str | None:
+        """
+        What the message says: the text typed, or its media's caption.
+        """
+        media = self.media
+        return self.text if media is None else media.caption
 
 
 @attrs.frozen

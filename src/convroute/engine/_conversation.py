@@ -23,8 +23,8 @@ from convroute.menus import (
     Product,
     build_first_response,
     build_second_response,
-    by_recency,
     interpret_reply,
+    latest_match,
     matching_opportunities,
     render_menu,
     with_hint,
@@ -136,30 +136,19 @@ def _start(turn: Turn, effects: Effects) -> None:
     if number.first_response is not None:
         _send_menu(turn, effects, build_first_response(number, turn.lead), product=None)
         return
-    latest = _most_recent_match(number, effects.opportunities)
-    if latest is not None:
-        opportunity, product = latest
-        _route(turn, effects, product.rule, opportunity)
+    found = latest_match(number, effects.opportunities)
+    if found is not None:
+        # A number without products routes what it finds as it routes
+        # what it creates.
+        product = found.product
+        rule = number.create_new_rule if product is None else product.rule
+        _route(turn, effects, rule, found.opportunity)
     elif number.creates_new_opportunity and number.default_opportunity_type is not None:
         kind = number.default_opportunity_type
         created = _create(turn, effects, kind, kind, {})
         _route(turn, effects, number.create_new_rule, created)
     else:
         _route(turn, effects, number.create_new_rule, None)
-
-
-def _most_recent_match(
-    number: BusinessNumber, opportunities: list[Opportunity]
-) -> tuple[Opportunity, Product] | None:
-    product_of: dict[str, Product] = {}
-    for product in number.products:
-        for opportunity in matching_opportunities(product, opportunities):
-            product_of.setdefault(opportunity.id, product)
-    matching = [o for o in opportunities if o.id in product_of]
-    if not matching:
-        return None
-    latest = by_recency(matching)[0]
-    return latest, product_of[latest.id]
 
 
 def _reply(turn: Turn, effects: Effects, conversation: Conversation) -> None:

@@ -80,6 +80,11 @@ def converse(turn: Turn, effects: Effects) -> None:
             effects.note(f"the conversation is open with {conversation.assignee}: not routed")
             return
         if status is _MENU and _menu_open(conversation, turn):
+            if _sent_before_menu(conversation, turn):
+                # Typed before the menu existed, so it answers nothing:
+                # the menu keeps waiting, and no reprompt is used up.
+                effects.note("the message was sent before the pending menu: not a reply to it")
+                return
             _reply(turn, effects, conversation)
             return
         if (
@@ -124,6 +129,14 @@ def _menu_open(conversation: Conversation, turn: Turn) -> bool:
         and sent is not None
         and turn.event.at - sent < turn.compiled.config.menu_timeout
     )
+
+
+def _sent_before_menu(conversation: Conversation, turn: Turn) -> bool:
+    sent = conversation.menu_sent_at
+    at = turn.event.at
+    # Meta's times have whole seconds: a reply in the menu's own second
+    # may answer it.  (Compared as it is first: most replies come after.)
+    return sent is not None and at < sent and at < sent.replace(microsecond=0)
 
 
 def _start(turn: Turn, effects: Effects) -> None:

@@ -176,6 +176,15 @@ class TestSources:
         path.write_text(dump_config(seed, "json"), encoding="utf-8")
         assert seed == load_config(path, format="json")
 
+    def test_unknown_format(self, tmp_path):
+        """An unknown format is a ValueError naming the choices, for text and files alike."""
+        path = tmp_path / "account.toml"
+        path.write_text("", encoding="utf-8")
+        with pytest.raises(ValueError, match="use 'toml', 'json' or 'yaml'"):
+            loads_config("", format="ini")
+        with pytest.raises(ValueError, match="use 'toml', 'json' or 'yaml'"):
+            load_config(path, format="ini")
+
     def test_missing_file(self, tmp_path):
         """A missing file raises the OSError it is."""
         with pytest.raises(FileNotFoundError):

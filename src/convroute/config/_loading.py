@@ -39,6 +39,8 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 The largest configuration file read, 16 MiB; a larger one is refused unread.
 """
 
+_FORMATS: tuple[Format, ...] = ("toml", "json", "yaml")
+
 _SUFFIXES: dict[str, Format] = {
     ".toml": "toml",
     ".json": "json",
@@ -73,6 +75,7 @@ def load_config(
         OSError: When the file cannot be opened, e.g. `FileNotFoundError`
             for a missing one.
         MissingExtraError: For YAML without the ``yaml`` extra.
+        ValueError: For an unknown format.
     """
     if isinstance(source, Mapping):
         return _build(source)
@@ -99,6 +102,7 @@ def loads_config(text: str, format: Format | None = None) -> Config:  # noqa: A0
         ConfigError: With every problem found, one line each with its path.
         MissingExtraError: For YAML without the ``yaml`` extra.
         TypeError: When *text* is not a `str`.
+        ValueError: For an unknown format.
     """
     if not isinstance(text, str):
         raise TypeError(
@@ -179,6 +183,8 @@ def _guess_format(text: str) -> Format:
 
 
 def _parse(text: str, format: Format) -> Mapping[Any, Any]:  # noqa: A002
+    if format not in _FORMATS:
+        raise ValueError(f"unknown format {format!r}: use 'toml', 'json' or 'yaml'")
     name = format.upper()
     try:
         raw = _parse_any(text, format)

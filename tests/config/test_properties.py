@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from convroute._blank import is_blank
 from convroute.config import dump_config, find_problems, loads_config
 from convroute.config._check import name_key
+from convroute.funnel import Funnel, Stage
 from convroute.routing import ChatGroup
 from strategies import configs
 
@@ -54,3 +55,20 @@ class TestChecksOnGeneratedConfigs:
             f"a routing rule needs at least one target @ $.routing_rules[{len(rules) - 1}].targets"
         )
         assert expected in find_problems(broken)
+
+    @given(config=configs())
+    def test_phrase_for_another_source_in_another_funnel_reported(self, config):
+        """Each trigger repeated in a new funnel for another source is reported at its phrase."""
+        entries = [funnel.stages[0] for funnel in config.funnels]
+        triggers = [trigger for stage in entries for trigger in stage.triggers]
+        assume(triggers)
+        renamed = [
+            attrs.evolve(trigger, source=trigger.source + " (other)") for trigger in triggers
+        ]
+        copy = Funnel(name="Copied triggers", stages=[Stage(name="Entry", triggers=renamed)])
+        assume("copied triggers" not in {name_key(funnel.name) for funnel in config.funnels})
+        broken = attrs.evolve(config, funnels=(*config.funnels, copy))
+        at = f"$.funnels[{len(config.funnels)}].stages[0].triggers"
+        assert [f"{at}[{k}].phrase" for k in range(len(renamed))] == [
+            problem.rpartition(" @ ")[2] for problem in find_problems(broken)
+        ]

@@ -103,6 +103,12 @@ class TestTemplateCheck:
                 f"{{{{lead.first_name|there}}}} @ {FIRST}.message",
                 id="may-merge-blank",
             ),
+            pytest.param(
+                {"first": {"message": "\u200b{{lead.first_name}}\u00ad"}},
+                "may merge to blank text: add words of its own, or a fallback such as "
+                f"{{{{lead.first_name|there}}}} @ {FIRST}.message",
+                id="may-merge-invisible",
+            ),
         ],
     )
     def test_reported_at_its_path(self, config, texts, expected):

@@ -15,9 +15,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
+import attrs
+
 from hypothesis import strategies as st
 
+from convroute._blank import is_blank
 from convroute.config import Config
+from convroute.config._check import name_key
 from convroute.funnel import Funnel, MetaSettings, Stage, Trigger, find_emoji, fold
 from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
 from convroute.menus._fit import title_key
@@ -68,7 +72,7 @@ def names(max_size: int = 20) -> st.SearchStrategy[str]:
     spaces, e.g. ``AI counsellors`` or ``u-ásha``.
     """
     alphabet = st.characters(categories=("L", "N", "P", "S"), include_characters=" ")
-    return st.text(alphabet, min_size=1, max_size=max_size).map(str.strip).filter(bool)
+    return st.text(alphabet, min_size=1, max_size=max_size).map(str.strip).filter(_shows)
 
 
 def users(user_id: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[User]:
@@ -123,7 +127,7 @@ def group_directories(
     if not user_ids:
         return st.just({})
     return st.lists(
-        chat_groups(user_ids), max_size=max_size, unique_by=lambda group: group.name
+        chat_groups(user_ids), max_size=max_size, unique_by=lambda group: name_key(group.name)
     ).map(lambda groups: {group.name: group for group in groups})
 
 
@@ -174,7 +178,9 @@ def routing_rule_lists(
     Routing rules with unique names, as a configuration file lists them.
     """
     return st.lists(
-        routing_rules(group_names, user_ids), max_size=max_size, unique_by=lambda rule: rule.name
+        routing_rules(group_names, user_ids),
+        max_size=max_size,
+        unique_by=lambda rule: name_key(rule.name),
     )
 
 
@@ -324,11 +330,13 @@ def configs(draw: st.DrawFn) -> Config:
             ),
             min_size=1,
             max_size=4,
-            unique_by=lambda rule: rule.name,
+            unique_by=lambda rule: name_key(rule.name),
         )
     )
     rule_names = [rule.name for rule in rules]
-    kinds = draw(st.lists(_opportunity_types(), min_size=1, max_size=3, unique_by=lambda k: k.name))
+    kinds = draw(
+        st.lists(_opportunity_types(), min_size=1, max_size=3, unique_by=lambda k: name_key(k.name))
+    )
     numbers = draw(
         st.lists(_business_numbers(kinds, rule_names), max_size=3, unique_by=lambda n: n.number)
     )
@@ -337,7 +345,7 @@ def configs(draw: st.DrawFn) -> Config:
         st.lists(
             _funnels([n.number for n in numbers], with_meta=meta is not None),
             max_size=2,
-            unique_by=lambda funnel: funnel.name,
+            unique_by=lambda funnel: name_key(funnel.name),
         )
     )
     return Config(
@@ -351,8 +359,29 @@ def configs(draw: st.DrawFn) -> Config:
         routing_rules=rules,
         opportunity_types=kinds,
         numbers=numbers,
-        funnels=funnels,
+        funnels=_one_source_per_phrase(funnels),
     )
+
+
+def _one_source_per_phrase(funnels: Sequence[Funnel]) -> list[Funnel]:
+    # A phrase names one source on a number across all funnels: a later
+    # funnel's trigger takes the source an earlier funnel gave its phrase.
+    sources: dict[tuple[str, str], str] = {}
+    kept = []
+    for funnel in funnels:
+        if not funnel.stages:
+            kept.append(funnel)
+            continue
+        entry, *rest = funnel.stages
+        triggers = [
+            attrs.evolve(
+                trigger,
+                source=sources.setdefault((trigger.number, fold(trigger.phrase)), trigger.source),
+            )
+            for trigger in entry.triggers
+        ]
+        kept.append(attrs.evolve(funnel, stages=(attrs.evolve(entry, triggers=triggers), *rest)))
+    return kept
 
 
 def _plain_templates(max_size: int = 20) -> st.SearchStrategy[str]:
@@ -369,7 +398,7 @@ def _opportunity_types() -> st.SearchStrategy[OpportunityType]:
     return st.builds(
         OpportunityType,
         name=names(),
-        stages=st.lists(names(), max_size=4, unique=True),
+        stages=st.lists(names(), max_size=4, unique_by=name_key),
         fields=st.dictionaries(
             names(), st.lists(names(), min_size=1, max_size=4, unique=True), max_size=2
         ),
@@ -452,7 +481,7 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
             unique_by=lambda trigger: (trigger.number, fold(trigger.phrase)),
         )
     )
-    stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique=True))
+    stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique_by=name_key))
     follow_ups = draw(st.lists(phrases, max_size=2 * (len(stage_names) - 1), unique_by=fold))
     event = st.none() | names() if with_meta else st.none()
     stages = []
@@ -483,7 +512,12 @@ def _mostly_true() -> st.SearchStrategy[bool]:
 
 
 def _user_id(user: User) -> str:
-    return user.id
+    return name_key(user.id)
+
+
+def _shows(text: str) -> bool:
+    # Some letters show nothing (the Hangul fillers): such a name is blank.
+    return not is_blank(text)
 
 
 def _by_id(user_list: list[User]) -> dict[str, User]:

@@ -138,7 +138,7 @@ def _check(arguments: argparse.Namespace) -> int:
         config = load_config(path)
     except ConfigError as error:
         for problem in error.errors:
-            print(f"{path}: {problem}")  # noqa: T201 - the command's output
+            print(_printable(f"{path}: {problem}"))  # noqa: T201 - the command's output
         return EXIT_INVALID
     except OSError as error:
         fail(f"cannot read {path}: {error.strerror or error}")
@@ -146,8 +146,14 @@ def _check(arguments: argparse.Namespace) -> int:
     except ConvrouteError as error:
         fail(str(error))
         return EXIT_INVALID
-    print(f"{path}: valid: {config.summary()}")  # noqa: T201 - the command's output
+    print(_printable(f"{path}: valid: {config.summary()}"))  # noqa: T201 - the command's output
     return EXIT_OK
+
+
+def _printable(line: str) -> str:
+    # A file name the system could not decode, or a key of the file, may
+    # hold lone surrogates: written escaped, as standard error writes them.
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _simulate(arguments: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import typing
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -34,6 +34,13 @@ class InvalidValue(ValueError):  # noqa: N818 - an internal signal, never raised
     A value convroute rejects, with the readable message to report.
     """
 
+
+# Where configuration integers end up (SQL columns, JSON for Meta, other
+# languages' hosts) a signed 64-bit integer is the widest that holds.
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+_LONE_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 
 _DURATION = regex.compile(r"(?P<amount>[0-9]+)\s*(?P<unit>[smhd])")
 _UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
@@ -97,6 +104,8 @@ def _parse_duration(value: object) -> dt.timedelta:
 def _describe(value: object) -> str:  # noqa: PLR0911 - one return per kind of value
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+        return "a whole number outside the signed 64-bit range"
     if isinstance(value, int | float):
         return f"the number {value!r}"
     if isinstance(value, str):
@@ -113,12 +122,19 @@ def _describe(value: object) -> str:  # noqa: PLR0911 - one return per kind of v
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
         raise InvalidValue(f"expected text, not {_describe(value)}")
+    surrogate = _LONE_SURROGATE.search(value)
+    if surrogate is not None:
+        raise InvalidValue(
+            f"text holding a lone surrogate ({surrogate.group()!r}) is not valid Unicode"
+        )
     return value
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(f"expected a whole number, not {_describe(value)}")
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise InvalidValue("expected a whole number, not one outside the signed 64-bit range")
     return value
 
 
@@ -242,8 +258,15 @@ def _format_exception(error: BaseException, type_: type | None) -> str:
     if isinstance(error, KeyError):
         return "required key missing"
     if isinstance(error, cattrs.ForbiddenExtraKeysError):
-        return f"unknown key(s): {', '.join(sorted(error.extra_fields))}"
+        return f"unknown key(s): {describe_keys(error.extra_fields)}"
     return format_exception(error, type_)
+
+
+def describe_keys(keys: Iterable[object]) -> str:
+    """
+    Name unknown keys, which YAML allows to be numbers or null as well as text.
+    """
+    return ", ".join(sorted(map(str, keys)))
 
 
 def _make_converter() -> cattrs.Converter:
@@ -272,17 +295,17 @@ def _make_converter() -> cattrs.Converter:
 _CONVERTER = _make_converter()
 
 
-def structure(raw: Mapping[str, Any], cls: type[Any]) -> Any:
+def structure(raw: object, type_: Any, path: str = "$") -> Any:
     """
-    Build *cls* from raw configuration data.
+    Build a value of *type_* from the raw configuration data at *path*.
 
     Raises:
         ConfigError: With every problem cattrs found, each with its path.
     """
     try:
-        return _CONVERTER.structure(raw, cls)
+        return _CONVERTER.structure(raw, type_)
     except Exception as error:  # noqa: BLE001 - every failure becomes a readable ConfigError
-        messages = cattrs.transform_error(error, path="$", format_exception=_format_exception)
+        messages = cattrs.transform_error(error, path=path, format_exception=_format_exception)
         raise ConfigError(messages) from None
 
 

@@ -53,7 +53,7 @@ from convroute.errors import StoreConflictError, WebhookError
 from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.routing import TurnRecord
-from convroute.state import OutboxItem
+from convroute.state import OutboxItem, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
@@ -130,10 +130,23 @@ class DispatchReport:
     Attributes:
         sent: The ids of the items the transport took, in order.
         failed: ``(id, error)`` of the items it refused; they stay pending.
+            Each error is the exception's type and message, at most 2 000
+            characters (`convroute.state.bounded_error`).
     """
 
     sent: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
+
+
+def _describe(exc: Exception) -> str:
+    # What an error report keeps of *exc*: its type and what it says, cut
+    # to the outbox's limit; an exception whose str() fails is still told.
+    name = type(exc).__name__
+    try:
+        text = f"{name}: {exc}"
+    except Exception:  # noqa: BLE001 - any failure of the exception's own __str__
+        text = f"{name} (its message cannot be read)"
+    return bounded_error(text)
 
 
 class Service:
@@ -304,7 +317,7 @@ class Service:
             try:
                 self.transport.deliver(item)
             except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
-                error = f"{type(exc).__name__}: {exc}"
+                error = _describe(exc)
                 failed.append((item.id, error))
                 with self.store.unit_of_work() as uow:
                     uow.outbox.release(item.id, error)

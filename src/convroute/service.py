@@ -49,7 +49,7 @@ from convroute.engine import (
     action_id,
     action_json,
 )
-from convroute.errors import StoreConflictError, WebhookError
+from convroute.errors import StoreConflictError, StoreError, WebhookError
 from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.routing import TurnRecord
@@ -108,6 +108,10 @@ def _handled(values: Iterable[Handled]) -> tuple[Handled, ...]:
     return tuple(values)
 
 
+def _failures(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((event, error) for event, error in values)
+
+
 @attrs.frozen
 class WebhookHandled:
     """
@@ -115,11 +119,17 @@ class WebhookHandled:
 
     Attributes:
         batch: The delivery as parsed: its messages and what was passed over.
-        handled: One `Handled` per message, in order.
+        handled: One `Handled` per message processed, in order.
+        failed: ``(message id, error)`` of each message whose unit of work
+            failed, in order: nothing of it was kept.  When there are any,
+            answer the delivery with an error status, so that Meta delivers
+            it again; the messages handled are then passed over as
+            duplicates.
     """
 
     batch: WebhookBatch
     handled: tuple[Handled, ...] = attrs.field(converter=_handled)
+    failed: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
 
 
 @attrs.frozen
@@ -207,9 +217,11 @@ class Service:
         """
         Handle one Cloud API webhook delivery, then deliver the outbox.
 
-        Each message is its own unit of work: one that fails leaves the
-        others done, and Meta's redelivery of the whole batch changes
-        nothing for the messages already processed.
+        Each message is its own unit of work: one whose unit fails (a store
+        error, a stored value that cannot be read) is reported in
+        `WebhookHandled.failed` and the messages after it are still
+        handled.  Meta's redelivery of the whole batch changes nothing for
+        the messages already processed.
 
         Args:
             raw_body: The request body, as received: the signature is over
@@ -220,14 +232,15 @@ class Service:
                 replays of stored bodies): anyone can post to a webhook URL.
 
         Returns:
-            The parsed batch and what each message came to.
+            The parsed batch, what each message came to, and the messages
+            that failed.
 
         Raises:
             WebhookError: When the signature does not match (or cannot be
                 checked: the service has no app secret), or the body is not
                 a Cloud API webhook.
-            StoreError: When the store fails; messages before the failing
-                one stay processed.
+            StoreError: When the store fails while delivering the outbox;
+                the messages are processed and their actions wait in it.
         """
         if verify:
             if self._app_secret is None:
@@ -237,10 +250,18 @@ class Service:
                 )
             verify_signature(raw_body, signature, self._app_secret)
         batch = parse_webhook(raw_body)
-        handled = [self.process(event) for event in batch.events]
+        handled: list[Handled] = []
+        failed: list[tuple[str, str]] = []
+        for event in batch.events:
+            try:
+                handled.append(self.process(event))
+            except StoreError as exc:
+                # Rolled back whole; the host's error answer brings the
+                # message back with Meta's redelivery.
+                failed.append((event.id, _describe(exc)))
         if any(one.actions for one in handled):
             self.dispatch_pending()
-        return WebhookHandled(batch=batch, handled=handled)
+        return WebhookHandled(batch=batch, handled=handled, failed=failed)
 
     def process(self, event: Event) -> Handled:
         """

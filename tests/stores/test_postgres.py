@@ -117,6 +117,44 @@ class TestSources:
             with store.unit_of_work() as uow:
                 assert uow.leads.get(LEAD) is None
 
+    def test_threads_that_ended_leave_no_connection_open(self, url, postgres_schema):
+        """200 short-lived threads, under a 40-connection limit: each one's connection closes."""
+        role = f"{postgres_schema}_user"
+        with psycopg.connect(url, autocommit=True) as admin:
+            database = admin.info.dbname
+            admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'x' CONNECTION LIMIT 40")
+            admin.execute(f'GRANT CREATE ON DATABASE "{database}" TO {role}')
+        limited = psycopg.conninfo.make_conninfo(url, user=role, password="x")  # noqa: S106 - a test role
+        used, failures = [], []
+
+        def one_request(index):
+            try:
+                with store.unit_of_work() as uow:
+                    uow.users.set_presence(f"u-{index}", True)
+                    used.append(uow.check_open())
+            except StoreError as failure:
+                failures.append(failure)
+
+        try:
+            store = PostgresStore(limited, schema=postgres_schema)
+            for wave in range(20):
+                threads = [
+                    threading.Thread(target=one_request, args=(wave * 10 + n,)) for n in range(10)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            with store.unit_of_work() as uow:
+                presence = dict(uow.users.presence())
+            store.close()
+        finally:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(f"DROP OWNED BY {role}")
+                admin.execute(f"DROP ROLE {role}")
+
+        assert ([], 200, [True] * 200) == (failures, len(presence), [c.closed for c in used])
+
     def test_an_unreachable_server_is_a_store_error(self):
         """A server that is not there is one readable StoreError line."""
         with pytest.raises(StoreError, match="cannot connect") as caught:

@@ -103,12 +103,16 @@ def webhook_app(
             logger.warning("delivery refused with %d: %s", status, error)
             return PlainTextResponse("", status_code=status)
         except StoreError:
-            # A message could not be processed, and Meta redelivers the batch
-            # on any answer but 2xx; the messages processed already are then
-            # passed over as duplicates.
-            logger.exception("delivery failed; Meta will send it again")
+            # The messages were processed, and the store failed while their
+            # actions were delivered: they wait in the outbox for the worker.
+            logger.exception("delivery processed; its actions wait in the outbox")
             return PlainTextResponse("", status_code=500)
         log_outcome(handled)
+        if handled.failed:
+            # Meta redelivers the batch on any answer but 2xx: the messages
+            # processed already are then passed over as duplicates, and the
+            # failed ones get another try.
+            return PlainTextResponse("", status_code=500)
         return PlainTextResponse("")
 
     return app
@@ -130,11 +134,15 @@ def refusal_status(raw_body: bytes, signature: str | None, app_secret: str) -> i
 
 def log_outcome(handled: WebhookHandled) -> None:
     """
-    Log what a delivery came to: what was passed over, and the duplicates.
+    Log what a delivery came to: what was passed over, the duplicates, the failures.
 
-    Both are answered 200: statuses, media and malformed messages would be
-    no better read the next time, and a duplicate was processed before.
+    The first two are answered 200: statuses, media and malformed messages
+    would be no better read the next time, and a duplicate was processed
+    before.  A failure is answered 500, so that Meta delivers it again; its
+    message id encodes the sender's phone, so only the error is logged.
     """
+    for _, error in handled.failed:
+        logger.error("a message failed, Meta will send it again: %s", error)
     for skipped in handled.batch.skipped:
         logger.info("passed over %s: %s", skipped.path, skipped.reason)
     duplicates = [one.event for one in handled.handled if one.duplicate]

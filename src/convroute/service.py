@@ -49,11 +49,11 @@ from convroute.engine import (
     action_id,
     action_json,
 )
-from convroute.errors import FutureEventError, StoreConflictError, WebhookError
+from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
 from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.routing import TurnRecord
-from convroute.state import OutboxItem
+from convroute.state import OutboxItem, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
@@ -103,21 +103,20 @@ class Handled:
             changed and no action was written.
         actions: The actions written to the outbox, in order.
         notes: The engine's notes on what it decided, and why.
-        refused: Why the event was refused unprocessed, if it was (only
-            `Service.handle_webhook` reports a message so; `Service.handle`
-            raises instead): nothing of it was kept, and it is processed
-            when it comes again and can be.
     """
 
     event: str
     duplicate: bool = False
     actions: tuple[OutboxItem, ...] = attrs.field(default=(), converter=_items)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
-    refused: str | None = None
 
 
 def _handled(values: Iterable[Handled]) -> tuple[Handled, ...]:
     return tuple(values)
+
+
+def _failures(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((event, error) for event, error in values)
 
 
 @attrs.frozen
@@ -127,11 +126,18 @@ class WebhookHandled:
 
     Attributes:
         batch: The delivery as parsed: its messages and what was passed over.
-        handled: One `Handled` per message, in order.
+        handled: One `Handled` per message processed, in order.
+        failed: ``(message id, error)`` of each message whose unit of work
+            failed, or that was dated more than 5 minutes after the
+            service's clock, in order: nothing of it was kept.  When there are any,
+            answer the delivery with an error status, so that Meta delivers
+            it again; the messages handled are then passed over as
+            duplicates.
     """
 
     batch: WebhookBatch
     handled: tuple[Handled, ...] = attrs.field(converter=_handled)
+    failed: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
 
 
 @attrs.frozen
@@ -142,10 +148,23 @@ class DispatchReport:
     Attributes:
         sent: The ids of the items the transport took, in order.
         failed: ``(id, error)`` of the items it refused; they stay pending.
+            Each error is the exception's type and message, at most 2 000
+            characters (`convroute.state.bounded_error`).
     """
 
     sent: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
+
+
+def _describe(exc: Exception) -> str:
+    # What an error report keeps of *exc*: its type and what it says, cut
+    # to the outbox's limit; an exception whose str() fails is still told.
+    name = type(exc).__name__
+    try:
+        text = f"{name}: {exc}"
+    except Exception:  # noqa: BLE001 - any failure of the exception's own __str__
+        text = f"{name} (its message cannot be read)"
+    return bounded_error(text)
 
 
 class Service:
@@ -209,11 +228,12 @@ class Service:
         """
         Handle one Cloud API webhook delivery, then deliver the outbox.
 
-        Each message is its own unit of work: one that fails leaves the
-        others done, and Meta's redelivery of the whole batch changes
-        nothing for the messages already processed.  A message dated more
-        than 5 minutes after the service's clock is not processed:
-        its `Handled` says why in ``refused``, and the others go on.
+        Each message is its own unit of work: one whose unit fails (a store
+        error, a stored value that cannot be read) or that is dated more
+        than 5 minutes after the service's clock is reported in
+        `WebhookHandled.failed`, and the messages after it are still
+        handled.  Meta's redelivery of the whole batch changes nothing for
+        the messages already processed.
 
         Args:
             raw_body: The request body, as received: the signature is over
@@ -224,14 +244,15 @@ class Service:
                 replays of stored bodies): anyone can post to a webhook URL.
 
         Returns:
-            The parsed batch and what each message came to.
+            The parsed batch, what each message came to, and the messages
+            that failed.
 
         Raises:
             WebhookError: When the signature does not match (or cannot be
                 checked: the service has no app secret), or the body is not
                 a Cloud API webhook.
-            StoreError: When the store fails; messages before the failing
-                one stay processed.
+            StoreError: When the store fails while delivering the outbox;
+                the messages are processed and their actions wait in it.
         """
         if verify:
             if self._app_secret is None:
@@ -241,16 +262,19 @@ class Service:
                 )
             verify_signature(raw_body, signature, self._app_secret)
         batch = parse_webhook(raw_body)
-        handled = [self._process_or_refuse(event) for event in batch.events]
+        handled: list[Handled] = []
+        failed: list[tuple[str, str]] = []
+        for event in batch.events:
+            try:
+                handled.append(self.process(event))
+            except (StoreError, FutureEventError) as exc:
+                # Nothing of it was kept; the host's error answer brings the
+                # message back with Meta's redelivery (a future date, once
+                # the clock has caught up).
+                failed.append((event.id, _describe(exc)))
         if any(one.actions for one in handled):
             self.dispatch_pending()
-        return WebhookHandled(batch=batch, handled=handled)
-
-    def _process_or_refuse(self, event: Event) -> Handled:
-        try:
-            return self.process(event)
-        except FutureEventError as error:
-            return Handled(event=event.id, refused=str(error))
+        return WebhookHandled(batch=batch, handled=handled, failed=failed)
 
     def process(self, event: Event) -> Handled:
         """
@@ -331,7 +355,7 @@ class Service:
             try:
                 self.transport.deliver(item)
             except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
-                error = f"{type(exc).__name__}: {exc}"
+                error = _describe(exc)
                 failed.append((item.id, error))
                 with self.store.unit_of_work() as uow:
                     uow.outbox.release(item.id, error)

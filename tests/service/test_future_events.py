@@ -14,7 +14,7 @@ from convroute.engine import (
     SetStage,
 )
 from convroute.errors import ConvrouteError, FutureEventError
-from convroute.service import Handled, Service
+from convroute.service import Service
 from convroute.testing import MemoryStore, RecordingTransport
 from service.conftest import AT, CONFIG, LEAD, NUMBER
 
@@ -105,7 +105,7 @@ class TestRefused:
         """A clock a little behind the sender's is no reason to refuse: 5 minutes pass."""
         handled = service.handle(dated(kind, AT + LIMIT))
 
-        assert (False, None) == (handled.duplicate, handled.refused)
+        assert ("e1", False) == (handled.event, handled.duplicate)
 
     def test_error_is_a_value_error_that_names_the_event(self, service):
         """The error is a ConvrouteError and a ValueError, and says what was refused and why."""
@@ -145,30 +145,29 @@ class TestRefused:
 
 class TestWebhooks:
     def test_future_message_is_refused_alone(self, service):
-        """A message dated in the future is reported refused; the rest of the batch goes on."""
+        """A message dated in the future is reported failed; the rest of the batch goes on."""
         raw = webhook(text("wamid.future", YEAR_5000), text("wamid.now", AT))
 
         result = service.handle_webhook(raw, verify=False)
 
-        refused, handled = result.handled
-        assert (
-            Handled(
-                event="wamid.future",
-                refused=(
-                    "event 'wamid.future' is dated 5000-01-01T00:00:00+00:00, more than 5 minutes "
-                    "after the service's clock (2026-11-02T09:00:00+00:00): refused"
-                ),
-            )
-            == refused
+        (handled,) = result.handled
+        expected = (
+            "wamid.future",
+            (
+                "FutureEventError: event 'wamid.future' is dated 5000-01-01T00:00:00+00:00, more "
+                "than 5 minutes after the service's clock (2026-11-02T09:00:00+00:00): refused"
+            ),
         )
+        assert (expected,) == result.failed
         assert ("wamid.now", ["send"]) == (handled.event, [a.type for a in handled.actions])
 
     def test_refused_message_is_processed_when_redelivered_in_time(self, service, clock):
         """Meta's redelivery, once the clock has caught up, processes the refused message."""
         raw = webhook(text("wamid.soon", AT + dt.timedelta(minutes=30)))
-        service.handle_webhook(raw, verify=False)
+        first = service.handle_webhook(raw, verify=False)
         clock.now = AT + dt.timedelta(minutes=30)
 
-        (handled,) = service.handle_webhook(raw, verify=False).handled
+        second = service.handle_webhook(raw, verify=False)
 
-        assert (None, ["send"]) == (handled.refused, [a.type for a in handled.actions])
+        assert ((), ["wamid.soon"]) == (first.handled, [event for event, _ in first.failed])
+        assert ((), ["send"]) == (second.failed, [a.type for a in second.handled[0].actions])

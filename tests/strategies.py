@@ -213,11 +213,78 @@ def turn_records(pool: str, members: Sequence[str]) -> st.SearchStrategy[TurnRec
     )
 
 
+_NATIONAL_NUMBERS = {
+    "1": r"[2-9][0-9]{2}[2-9][0-9]{6}",
+    "7": r"9[0-9]{9}",
+    "39": r"06[0-9]{6,8}|3[0-9]{8,9}",
+    "44": r"7[0-9]{9}|20[0-9]{8}",
+    "49": r"1[5-7][0-9]{8,9}",
+    "55": r"[1-9]{2}9[0-9]{8}",
+    "86": r"1[3-9][0-9]{9}",
+    "91": r"[6-9][0-9]{9}",
+    "234": r"[789]0[0-9]{8}",
+    "290": r"[2-9][0-9]{4}",
+    "971": r"5[0-9]{8}",
+}
+"""
+Country calling codes, and the shape of national numbers possible there.
+"""
+
+
 def phones() -> st.SearchStrategy[Phone]:
     """
-    A normalised phone: 7 to 15 digits, no leading zero.
+    A normalised phone that is a possible number: country code first.
     """
-    return st.from_regex(r"[1-9][0-9]{6,14}", fullmatch=True).map(Phone)
+    return country_phones().map(lambda drawn: Phone(drawn[0] + drawn[1]))
+
+
+def country_phones() -> st.SearchStrategy[tuple[str, str]]:
+    """
+    A possible number as its country calling code and its national part.
+    """
+    return st.sampled_from(sorted(_NATIONAL_NUMBERS.items())).flatmap(
+        lambda item: st.tuples(st.just(item[0]), st.from_regex(item[1], fullmatch=True))
+    )
+
+
+_TRUNK_PREFIXES = {"1": "1", "7": "8", "39": "", "290": ""}
+"""
+How a national number is dialled in its country, where it is not with a 0.
+"""
+
+
+def written_phones() -> st.SearchStrategy[str]:
+    """
+    A possible number as people type it: international (``+``, ``00`` or
+    bare digits) or national (with its trunk prefix), spaced, dashed or
+    bracketed.
+    """
+    return st.tuples(country_phones(), st.data()).map(lambda drawn: _written(*drawn))
+
+
+def national_written(code: str, national: str) -> str:
+    """
+    *national* as it is dialled in the country of calling code *code*.
+    """
+    if national.startswith("0"):
+        return national
+    return _TRUNK_PREFIXES.get(code, "0") + national
+
+
+def _written(drawn: tuple[str, str], data: st.DataObject) -> str:
+    code, national = drawn
+    digits = data.draw(
+        st.sampled_from(
+            [
+                "+" + code + national,
+                "00" + code + national,
+                code + national,
+                national_written(code, national),
+            ]
+        )
+    )
+    separators = st.sampled_from(["", "", " ", "-", ".", "(", ")"])
+    return "".join(data.draw(separators) + char for char in digits)
 
 
 def leads(owner_ids: Sequence[str]) -> st.SearchStrategy[Lead]:
@@ -353,6 +420,7 @@ def configs(draw: st.DrawFn) -> Config:
         menu_timeout=draw(durations()),
         max_reprompts=draw(st.integers(0, 5)),
         lead_level_rule=draw(st.none() | st.sampled_from(rule_names)),
+        default_country_code=draw(st.none() | st.sampled_from(sorted(_NATIONAL_NUMBERS))),
         meta=meta,
         users=user_list,
         chat_groups=groups,

@@ -2,10 +2,13 @@ import json
 import pathlib
 import re
 
+import attrs
 import pytest
 
 from convroute.cli import main
-from convroute.simulate import EventLineError, read_event_line
+from convroute.config import load_config
+from convroute.simulate import EventLineError, read_event_line, simulate
+from convroute.testing import MemoryStore
 
 
 EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
@@ -197,8 +200,73 @@ class TestMediaLines:
         lines = [
             media_line({"type": "image"}),
             media_line({"type": "audio"}, id="wamid.2", at="2026-11-02T09:01:00+00:00"),
-            media_line({"type": "image", "caption": "AI"}, id="wamid.3"),
+            media_line(
+                {"type": "image", "caption": "AI"}, id="wamid.3", at="2026-11-02T09:02:00+00:00"
+            ),
         ]
         actions = list(simulate(load_config(CONFIG), MemoryStore(), lines))
 
         assert ["send", "send", "create_opportunity", "assign"] == [a["type"] for a in actions]
+
+
+class TestPhones:
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            ('{"type": "lead", "phone": "98000 00001"}', "919800000001"),
+            ('{"type": "lead", "phone": "919800000001"}', "919800000001"),
+            ('{"type": "lead", "phone": "+44 (0) 20 7946 0958"}', "442079460958"),
+        ],
+    )
+    def test_read_in_the_default_country(self, line, expected):
+        """Typed phones are read in the account's country; a + or 00 number as international."""
+        (event,) = read_event_line(line, country_code="91")
+
+        assert expected == event.lead.phone
+
+    def test_national_number_without_default_country_refused(self):
+        """Without a default country, a national number is not read as another country's."""
+        with pytest.raises(EventLineError, match=r"lead: 'phone': .*\+98"):
+            read_event_line('{"type": "lead", "phone": "98000 00001"}')
+
+    def test_webhook_numbers_taken_as_given(self):
+        """A webhook's numbers are WhatsApp's: kept as they are, whatever the default country."""
+        value = {
+            "metadata": {"display_phone_number": "918040001234", "phone_number_id": "1"},
+            "messages": [
+                {
+                    "from": "9800000001",
+                    "id": "wamid.1",
+                    "timestamp": "1762074000",
+                    "type": "text",
+                    "text": {"body": "Hi"},
+                }
+            ],
+        }
+        payload = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+        }
+        line = json.dumps({"type": "webhook", "payload": payload})
+        (event,) = read_event_line(line, country_code="44")
+
+        assert ("9800000001", "918040001234") == (event.lead, event.number)
+
+    def test_simulate_reads_with_the_configs_country(self):
+        """simulate reads the event file's numbers in the config's default country."""
+        config = attrs.evolve(load_config(CONFIG), default_country_code="91")
+        line = json.dumps(
+            {
+                "type": "incoming",
+                "id": "wamid.1",
+                "at": "2026-11-02T09:00:00+00:00",
+                "from": "98000 00001",
+                "to": "080 4000 1234",
+                "text": "Hello",
+            }
+        )
+        actions = list(simulate(config, MemoryStore(), [line]))
+
+        assert [("send", "919800000001", "918040001234")] == [
+            (a["type"], a["to"], a["from"]) for a in actions
+        ]

@@ -72,11 +72,12 @@ def simulate(
     clock = _EventClock()
     delivered: list[OutboxItem] = []
     service = Service(config, store, _Collect(delivered), clock=clock)
+    country_code = service.engine.config.default_country_code
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            events = read_event_line(line, number)
+            events = read_event_line(line, number, country_code=country_code)
             for event in events:
                 clock.follow(event)
                 if service.process(event).actions:
@@ -109,13 +110,20 @@ class _EventClock:
         return self.now
 
 
-def read_event_line(line: str, number: int = 1) -> tuple[Event, ...]:
+def read_event_line(
+    line: str, number: int = 1, *, country_code: str | None = None
+) -> tuple[Event, ...]:
     """
     Read one line of a simulate event file.
+
+    Phones are read with `normalize_phone`, those of a ``webhook`` payload
+    excepted: WhatsApp's own numbers are taken as given.
 
     Args:
         line: A JSON object with a ``type``.
         number: The line's number, for ids of events that carry none.
+        country_code: The account's ``default_country_code``, in which
+            numbers written without ``+`` or ``00`` are read.
 
     Returns:
         The events: one, or those of a ``webhook`` payload.
@@ -134,15 +142,18 @@ def read_event_line(line: str, number: int = 1) -> tuple[Event, ...]:
     if reader is None:
         known = ", ".join(sorted(_READERS))
         raise EventLineError(f"unknown event type {value.get('type')!r}; known: {known}")
-    fields = _Fields(value, line, number)
+    fields = _Fields(value, line, number, country_code)
     return reader(fields)
 
 
 class _Fields:
-    def __init__(self, value: Mapping[str, Any], line: str, number: int) -> None:
+    def __init__(
+        self, value: Mapping[str, Any], line: str, number: int, country_code: str | None = None
+    ) -> None:
         self.value = value
         self.line = line
         self.number = number
+        self.country_code = country_code
 
     def text(self, name: str, *, required: bool = True) -> str | None:
         found = self.value.get(name)
@@ -168,7 +179,7 @@ class _Fields:
 
     def phone(self, name: str) -> Any:
         try:
-            return normalize_phone(self.need(name))
+            return normalize_phone(self.need(name), country_code=self.country_code)
         except ConvrouteError as error:
             raise EventLineError(f"{self.value['type']}: {name!r}: {error}") from None
 

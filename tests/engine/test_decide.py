@@ -398,3 +398,14 @@ class TestEventPhones:
         assert (LEAD, NUMBER) == (event.lead, event.number)
         with pytest.raises(PhoneNumberError):
             message("wamid.2", lead="not a phone", text="Hi")
+
+    def test_typed_national_number_refused(self):
+        """A national number written without its country code is not read as another country's."""
+        with pytest.raises(PhoneNumberError, match=r"\+98"):
+            message("wamid.1", lead="98000 00001", text="Hi")
+
+    def test_digits_taken_as_given(self):
+        """Digits, as WhatsApp sends them, are kept as they are: never re-read."""
+        event = message("wamid.1", lead="9800000001", text="Hi")
+
+        assert "9800000001" == event.lead

@@ -227,6 +227,13 @@ class TestRealisticPayloads:
 
         assert (incoming(),) == parse_webhook(body).events
 
+    @pytest.mark.parametrize("sender", ["9800000001", "1234"])
+    def test_sender_taken_as_given(self, sender):
+        """WhatsApp's own number is kept as it came, even one convroute would not read typed."""
+        body = envelope(messages_change(text(sender=sender)))
+
+        assert (incoming(lead=sender),) == parse_webhook(body).events
+
     def test_name_only_from_the_sender_contact(self):
         """A contact of another wa_id names nobody; a contact without a name is fine."""
         contacts = [contact(OTHER_LEAD, "Ana"), {"wa_id": LEAD}, "not a contact"]

@@ -18,7 +18,7 @@ from convroute.funnel import Funnel, Stage, Trigger, find_emoji, fold
 from convroute.menus import BusinessNumber, FirstResponse, Product, find_template_problems
 from convroute.menus._fit import title_key
 from convroute.menus._limits import MAX_MENU_OPTIONS
-from convroute.model import normalize_phone
+from convroute.model import normalize_country_code, normalize_phone
 from convroute.routing import ChatGroupTarget, SpecificUser
 
 
@@ -116,6 +116,8 @@ class _Checker:
         if config.max_reprompts < 0:
             self.report("must be 0 or more", "$.max_reprompts")
         self.reference(config.lead_level_rule, self.rule_names, "routing rule", "$.lead_level_rule")
+        if config.default_country_code is not None:
+            self.country_code(config.default_country_code, "$.default_country_code")
         if config.meta is not None:
             self.digits(
                 config.meta.whatsapp_business_account_id, "$.meta.whatsapp_business_account_id"
@@ -179,6 +181,15 @@ class _Checker:
             return
         if normalized != value:
             self.report(f"write the number as digits only: {normalized!r}", path)
+
+    def country_code(self, value: str, path: str) -> None:
+        try:
+            normalized = normalize_country_code(value)
+        except PhoneNumberError:
+            self.report(f"expected a country calling code such as '44' or '1', not {value!r}", path)
+            return
+        if normalized != value:
+            self.report(f"write the country code as digits only: {normalized!r}", path)
 
     def blank(self, value: str | None, path: str, what: str) -> None:
         if value is not None and is_blank(value):

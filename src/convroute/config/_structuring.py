@@ -19,7 +19,12 @@ from typing import Any, TypeVar
 import attrs
 
 from convroute.config._config import Config
-from convroute.config._converter import describe_keys, structure
+from convroute.config._converter import (
+    describe_keys,
+    phones_read_in,
+    structure,
+    structure_country_code,
+)
 from convroute.errors import ConfigError
 
 
@@ -88,8 +93,32 @@ def structure_config(raw: Mapping[Any, Any]) -> tuple[Config, Gaps, list[str]]:
     positions: dict[str, tuple[int, ...]] = {}
     lost_names: dict[str, frozenset[str]] = {}
     lost_keys: set[str] = set()
+    # Every phone of the file is read in the account's country, if it has one.
+    code = None
+    if raw.get("default_country_code") is not None:
+        try:
+            code = values["default_country_code"] = structure_country_code(
+                raw["default_country_code"]
+            )
+        except ConfigError as error:
+            problems.extend(error.errors)
+            lost_keys.add("default_country_code")
+    with phones_read_in(code):
+        _structure_fields(raw, values, positions, lost_names, lost_keys, problems)
+    gaps = Gaps(positions=positions, lost_names=lost_names, lost_keys=frozenset(lost_keys))
+    return Config(**values), gaps, problems
+
+
+def _structure_fields(  # noqa: PLR0917 - the accumulators of one pass
+    raw: Mapping[Any, Any],
+    values: dict[str, Any],
+    positions: dict[str, tuple[int, ...]],
+    lost_names: dict[str, frozenset[str]],
+    lost_keys: set[str],
+    problems: list[str],
+) -> None:
     for name, type_ in _FIELD_TYPES.items():
-        if name not in raw:
+        if name not in raw or name in values or name in lost_keys:
             continue
         value = raw[name]
         if name in _SECTIONS and _is_list(value):
@@ -111,8 +140,6 @@ def structure_config(raw: Mapping[Any, Any]) -> tuple[Config, Gaps, list[str]]:
         except ConfigError as error:
             problems.extend(error.errors)
             lost_keys.add(name)
-    gaps = Gaps(positions=positions, lost_names=lost_names, lost_keys=frozenset(lost_keys))
-    return Config(**values), gaps, problems
 
 
 def _is_list(value: object) -> bool:

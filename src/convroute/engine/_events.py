@@ -1,8 +1,11 @@
 """
 What happens, as the engine hears it: messages, moves, closes, host updates.
 
-Phones are normalised when an event is made (``+91 98000 00001`` becomes
-``919800000001``); one that is not a phone raises `PhoneNumberError`.
+An event's phones are digits with country code (`Phone`), taken as given:
+WhatsApp's own numbers are never re-read.  A number written otherwise
+(``+91 98000 00001``) is read as international when the event is made;
+one that is not a phone raises `PhoneNumberError`.  Read numbers typed
+nationally with `normalize_phone` and the account's country code first.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from convroute._frozen import require_aware
-from convroute.model import Lead, Opportunity, Phone, User, normalize_phone
+from convroute.model import Lead, Opportunity, Phone, User, given_phone, normalize_phone
+
+
+def _phone(value: str) -> Phone:
+    # Digits are a Phone already (a wa_id, or what normalize_phone made):
+    # kept as they are, which also keeps the hot path to one string check.
+    if value.isascii() and value.isdigit():
+        return given_phone(value)
+    return normalize_phone(value)
 
 
 def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
@@ -114,8 +125,8 @@ class IncomingMessage:
 
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
-    lead: Phone = attrs.field(converter=normalize_phone)
-    number: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
+    number: Phone = attrs.field(converter=_phone)
     text: str | None = None
     reply_id: str | None = None
     name: str | None = None
@@ -146,8 +157,8 @@ class OutgoingMessage:
 
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
-    lead: Phone = attrs.field(converter=normalize_phone)
-    number: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
+    number: Phone = attrs.field(converter=_phone)
     text: str
 
 
@@ -168,7 +179,7 @@ class SetStage:
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
     funnel: str
-    lead: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
     stage: str
     by: str | None = None
 
@@ -201,8 +212,8 @@ class CloseConversation:
 
     id: str
     at: dt.datetime = attrs.field(validator=require_aware)
-    lead: Phone = attrs.field(converter=normalize_phone)
-    number: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
+    number: Phone = attrs.field(converter=_phone)
 
 
 @attrs.frozen

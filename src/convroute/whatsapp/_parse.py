@@ -17,7 +17,7 @@ from typing import Any, Final, TypeAlias
 from convroute.engine import CAPTIONED_MEDIA, IncomingMessage, Media, MediaKind
 from convroute.errors import PhoneNumberError, WebhookError
 from convroute.menus._limits import MAX_TEXT_BODY
-from convroute.model import Phone, normalize_phone
+from convroute.model import Phone, given_phone
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
 from convroute.whatsapp._describe import kind_of, shown
 
@@ -380,7 +380,8 @@ def _phone(value: Any, where: str) -> Phone:
     if len(text) > _MAX_PHONE_TEXT:
         raise _malformed_error(f"{where}: {len(text)} characters, too long for a phone number")
     try:
-        return normalize_phone(text)
+        # WhatsApp's own number: kept as it came, never re-read.
+        return given_phone(text)
     except PhoneNumberError as error:
         raise _malformed_error(f"{where}: {error}") from None
 

@@ -56,6 +56,66 @@ class TestSimulate:
         assert "unknown store 'redis:x'" in err
 
 
+ENTRY = {
+    "type": "incoming",
+    "id": "wamid.1",
+    "at": "2026-11-02T09:00:00+05:30",
+    "from": "919800000001",
+    "to": "918040001234",
+    "text": "I came from Instagram",
+}
+MOVE = {
+    "type": "set_stage",
+    "id": "m1",
+    "funnel": "Sales",
+    "lead": "919800000001",
+    "stage": "Scheduling",
+    "at": "2026-11-02T10:00:00+05:30",
+}
+
+
+def write_events(tmp_path, *events):
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
+    return str(path)
+
+
+class TestDeletions:
+    def test_a_deletion_prints_where_the_lead_stands(self, capsys, tmp_path):
+        """Deleting a move, then the entry, prints transition_deleted with the stage left."""
+        _, actions, _ = run(capsys, CONFIG, write_events(tmp_path, ENTRY, MOVE))
+        entry = next(a["transition"] for a in actions if a["type"] == "enter_funnel")
+        move = next(a["transition"] for a in actions if a["type"] == "transition")
+        events = write_events(
+            tmp_path,
+            ENTRY,
+            MOVE,
+            {"type": "delete_transition", "id": "d1", "transition": move},
+            {"type": "delete_transition", "id": "d2", "transition": entry},
+        )
+        status, actions, _ = run(capsys, CONFIG, events)
+
+        expected = [
+            {
+                "type": "transition_deleted",
+                "funnel": "Sales",
+                "lead": "919800000001",
+                "transition": move,
+                "stage": "Lead Entry",
+                "event": "d1",
+            },
+            {
+                "type": "transition_deleted",
+                "funnel": "Sales",
+                "lead": "919800000001",
+                "transition": entry,
+                "stage": None,
+                "event": "d2",
+            },
+        ]
+        assert (0, expected) == (status, actions[-2:])
+
+
 class TestEventLines:
     @pytest.mark.parametrize(
         ("line", "message"),

@@ -21,6 +21,7 @@ from convroute.engine import (
     Send,
     SetStage,
     Snapshot,
+    TransitionDeleted,
     Unrouted,
     new_opportunity_id,
 )
@@ -374,6 +375,44 @@ class TestFunnelEvents:
             DeleteTransition(id="d1", transition=entry.id), state.snapshot(LEAD, NUMBER, AT), AT
         )
         assert {} == state.records
+
+    def test_deleting_a_move_tells_the_host_where_the_lead_stands(self, state):
+        """Deleting a move yields transition_deleted with the lead's stage after it."""
+        state.message(message("wamid.1", text="I came from Instagram"))
+        move = SetStage(id="m1", at=AT, funnel="Sales", lead=LEAD, stage="Scheduling")
+        (moved,) = state.run(move, state.snapshot(LEAD, NUMBER, AT), AT).actions
+        delete = DeleteTransition(id="d1", transition=moved.transition)
+        outcome = state.run(delete, state.snapshot(LEAD, NUMBER, AT), AT)
+
+        expected = TransitionDeleted(
+            funnel="Sales", lead=LEAD, transition=moved.transition, stage="Lead Entry"
+        )
+        assert ((expected,), ()) == (outcome.actions, outcome.notes)
+        assert {
+            "type": "transition_deleted",
+            "funnel": "Sales",
+            "lead": LEAD,
+            "transition": moved.transition,
+            "stage": "Lead Entry",
+        } == expected.to_json()
+
+    def test_deleting_the_entry_says_the_lead_left_the_funnel(self, state):
+        """Deleting the entry record yields transition_deleted with no stage."""
+        (entered, *_) = state.message(message("wamid.1", text="I came from Instagram")).actions
+        delete = DeleteTransition(id="d1", transition=entered.transition)
+        outcome = state.run(delete, state.snapshot(LEAD, NUMBER, AT), AT)
+
+        expected = TransitionDeleted(
+            funnel="Sales", lead=LEAD, transition=entered.transition, stage=None
+        )
+        assert (expected,) == outcome.actions
+
+    def test_deleting_an_unknown_record_is_noted(self, state):
+        """An unknown transition id changes nothing, yields nothing and says why."""
+        outcome = state.run(DeleteTransition(id="d1", transition="tr-nope"), Snapshot(), AT)
+
+        assert ((), ()) == (outcome.changes, outcome.actions)
+        assert ["transition tr-nope is unknown: nothing deleted"] == list(outcome.notes)
 
     def test_unknown_funnel_is_noted(self, state):
         """A manual move into an unknown funnel changes nothing and says why."""

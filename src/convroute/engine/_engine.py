@@ -12,6 +12,7 @@ from typing import assert_never
 import attrs
 
 from convroute.config import Config
+from convroute.engine._actions import TransitionDeleted
 from convroute.engine._changes import (
     Change,
     Outcome,
@@ -194,7 +195,14 @@ def _delete(snapshot: Snapshot, event: DeleteTransition) -> Outcome:
     if not deletion.found:
         return Outcome(notes=[f"transition {event.transition} is unknown: nothing deleted"])
     removed = tuple(record.id for record in deletion.removed)
-    return Outcome(changes=[RemoveTransitions(removed)])
+    (target,) = (record for record in deletion.removed if record.id == event.transition)
+    deleted = TransitionDeleted(
+        funnel=target.funnel,
+        lead=target.lead,
+        transition=target.id,
+        stage=None if deletion.position is None else deletion.position.stage,
+    )
+    return Outcome(changes=[RemoveTransitions(removed)], actions=[deleted])
 
 
 def _close(snapshot: Snapshot, event: CloseConversation) -> Outcome:

@@ -116,6 +116,78 @@ class TestDeletions:
         assert (0, expected) == (status, actions[-2:])
 
 
+THREE_STAGES = (EXAMPLES / "account.toml").read_text("utf-8") + (
+    '\n[[funnels.stages]]\nname = "Applied"\nfollow_ups = ["application received"]\n'
+)
+
+
+def outgoing(ident, text, at="2026-11-02T11:00:00+05:30"):
+    return {
+        "type": "outgoing",
+        "id": ident,
+        "at": at,
+        "from": "918040001234",
+        "to": "919800000001",
+        "text": text,
+    }
+
+
+class TestNotes:
+    def test_notes_say_why_events_changed_nothing(self, capsys, tmp_path):
+        """With --notes, each event that changed nothing prints a note saying why."""
+        config = tmp_path / "account.toml"
+        config.write_text(THREE_STAGES, encoding="utf-8")
+        events = write_events(
+            tmp_path,
+            outgoing("out.0", "Thank you for scheduling with us"),
+            ENTRY,
+            {**MOVE, "id": "m0", "stage": "Scheduled"},
+            outgoing("out.1", "The application received, thanks"),
+            outgoing("out.2", "Thank you for scheduling with us"),
+            ENTRY,
+            {"type": "delete_transition", "id": "d1", "transition": "tr-nope"},
+        )
+        status, actions, _ = run(capsys, str(config), events, "--notes")
+        notes = [(a["event"], a["note"]) for a in actions if a["type"] == "note"]
+
+        expected = [
+            ("out.0", "funnel 'Sales': the lead is not in the funnel (not_in_funnel)"),
+            ("wamid.1", "no Meta event LeadSubmitted for 'Lead Entry': no_click"),
+            (
+                "m0",
+                (
+                    "set_stage 'Sales' → 'Scheduled': the funnel has no stage of that name "
+                    "(unknown_stage)"
+                ),
+            ),
+            (
+                "out.2",
+                (
+                    "funnel 'Sales': the follow-up 'Thank you for scheduling with us' names a "
+                    "stage behind the lead's, and automatic moves never go backwards "
+                    "(earlier_stage)"
+                ),
+            ),
+            ("wamid.1", "the event was processed before: nothing done"),
+            ("d1", "transition tr-nope is unknown: nothing deleted"),
+        ]
+        assert (0, expected) == (status, notes)
+
+    def test_notes_follow_their_event_s_actions(self, capsys, tmp_path):
+        """A note is printed after the actions of its event, before the next event's."""
+        events = write_events(tmp_path, ENTRY, outgoing("out.1", "Hello"))
+        _, actions, _ = run(capsys, CONFIG, events, "--notes")
+
+        assert ["wamid.1", "wamid.1", "wamid.1", "out.1"] == [a["event"] for a in actions]
+        assert ["enter_funnel", "send", "note", "note"] == [a["type"] for a in actions]
+
+    def test_without_notes_nothing_is_noted(self, capsys, tmp_path):
+        """Without --notes, events that changed nothing print nothing."""
+        events = write_events(tmp_path, outgoing("out.0", "Hello"))
+
+        assert (0, []) == run(capsys, CONFIG, events)[:2]
+
+
 class TestEventLines:
     @pytest.mark.parametrize(
         ("line", "message"),

@@ -66,7 +66,8 @@ def simulate(
             what it skipped), and one for an event id seen before.
 
     Yields:
-        Each action, in the simulate contract's form.
+        Each action, in the simulate contract's form (and, with *notes*,
+        each ``note`` after its event's actions).
     """
     clock = _EventClock()
     delivered: list[Mapping[str, Any]] = []

@@ -25,7 +25,9 @@ from convroute.engine import (
     Unrouted,
     new_opportunity_id,
 )
+from convroute.engine._effects import why_ignored
 from convroute.errors import PhoneNumberError
+from convroute.funnel import FunnelOutcome, IgnoredReason
 from convroute.menus import OptionKind, option_id
 from convroute.model import Opportunity, Phone
 from convroute.state import ConversationStatus
@@ -437,3 +439,13 @@ class TestEventPhones:
         assert (LEAD, NUMBER) == (event.lead, event.number)
         with pytest.raises(PhoneNumberError):
             message("wamid.2", lead="not a phone", text="Hi")
+
+
+class TestWhyIgnored:
+    @pytest.mark.parametrize("reason", list(IgnoredReason))
+    def test_every_reason_has_words(self, reason):
+        """Every reason a funnel gives for recording nothing is said in words, its value after."""
+        said = why_ignored(FunnelOutcome(funnel="Sales", reason=reason, phrase="see you"))
+
+        assert said.endswith(f" ({reason})")
+        assert len(said) > len(f" ({reason})") + 10

@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="STORE",
         help=f"{STORES} (default: memory)",
     )
+    simulate.add_argument(
+        "--notes",
+        action="store_true",
+        help="also print a note line for each event that changed nothing, and for what an "
+        "event skipped, saying why",
+    )
     simulate.set_defaults(run=_simulate)
 
     link = commands.add_parser(
@@ -166,7 +172,8 @@ def _simulate(arguments: argparse.Namespace) -> int:
             open_store(arguments.store) as store,
             events.open(encoding="utf-8", errors="surrogateescape") as lines,
         ):
-            for action in simulate(config, store, counted(lines, "lines", sys.stderr)):
+            read = counted(lines, "lines", sys.stderr)
+            for action in simulate(config, store, read, notes=arguments.notes):
                 print(json.dumps(action, ensure_ascii=False))  # noqa: T201 - the command's output
     except BrokenPipeError:
         raise  # the reader of standard output went away: main() ends quietly

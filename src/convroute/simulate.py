@@ -33,7 +33,7 @@ from convroute.engine import (
 from convroute.errors import ConvrouteError
 from convroute.model import Lead, Opportunity, User, normalize_phone
 from convroute.ports import Store
-from convroute.service import Service
+from convroute.service import Handled, Service
 from convroute.state import OutboxItem
 from convroute.whatsapp import parse_webhook
 
@@ -48,7 +48,7 @@ class EventLineError(ConvrouteError, ValueError):
 
 
 def simulate(
-    config: Config | Engine, store: Store, lines: Iterable[str]
+    config: Config | Engine, store: Store, lines: Iterable[str], *, notes: bool = False
 ) -> Iterator[dict[str, Any]]:
     """
     Run event lines through the service on *store*, yielding the actions.
@@ -65,12 +65,16 @@ def simulate(
         config: The account's setup, or an engine compiled from it.
         store: Where the state lives.
         lines: The event file's lines.
+        notes: Whether to yield, after each event's actions, a ``note``
+            for each of the engine's notes on it (why it changed nothing,
+            what it skipped), and one for an event id seen before.
 
     Yields:
-        Each action, in the simulate contract's form.
+        Each action, in the simulate contract's form (and, with *notes*,
+        each ``note`` after its event's actions).
     """
     clock = _EventClock()
-    delivered: list[OutboxItem] = []
+    delivered: list[Mapping[str, Any]] = []
     service = Service(config, store, _Collect(delivered), clock=clock)
     country_code = service.engine.config.default_country_code
     for number, line in enumerate(lines, 1):
@@ -80,21 +84,31 @@ def simulate(
             events = read_event_line(line, number, country_code=country_code)
             for event in events:
                 clock.follow(event)
-                if service.process(event).actions:
+                handled = service.process(event)
+                if handled.actions:
                     service.dispatch_pending(limit=1_000_000)
+                if notes:
+                    delivered.extend(_notes(handled))
         except ConvrouteError as error:
             yield {"type": "error", "line": number, "error": str(error)}
-        for item in delivered:
-            yield dict(item.body)
+        for body in delivered:
+            yield dict(body)
         delivered.clear()
 
 
+def _notes(handled: Handled) -> list[dict[str, Any]]:
+    said = ("the event was processed before: nothing done",) if handled.duplicate else ()
+    return [
+        {"type": "note", "event": handled.event, "note": note} for note in (*said, *handled.notes)
+    ]
+
+
 class _Collect:
-    def __init__(self, into: list[OutboxItem]) -> None:
+    def __init__(self, into: list[Mapping[str, Any]]) -> None:
         self.into = into
 
     def deliver(self, item: OutboxItem) -> None:
-        self.into.append(item)
+        self.into.append(item.body)
 
 
 class _EventClock:

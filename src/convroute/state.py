@@ -148,7 +148,7 @@ class OutboxItem:
         event: The id of the event that caused the action.
         type: The action's type: ``send``, ``assign``, ``unrouted``,
             ``create_opportunity``, ``enter_funnel``, ``transition``,
-            ``move_opportunity`` or ``meta_event``.
+            ``transition_deleted``, ``move_opportunity`` or ``meta_event``.
         body: The action as JSON-ready values, in the form of the simulate
             contract (``type`` and ``event`` included).
         created_at: When the action was written.

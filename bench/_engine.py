@@ -14,7 +14,7 @@ of message, each over a snapshot prepared beforehand, so that only
   product: the second menu is sent.
 
 The mix is the four in turn, each message from its own lead.  Target
-(DESIGN §8): at least 20 000 events/s.
+(docs/performance.md): at least 20 000 events/s.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ Every engine starts from the message as received and gives the winner by
 the same rule (longest, then earliest, then first given):
 
 - convroute, pure Python (``accelerate=False``) and with ``ahocorasick_rs``;
-- the naive loop of DESIGN §8: fold, ``any(p in message for p in
-  phrases)``, and when one is there, the winner among those ``in`` finds;
+- the naive loop the targets compare with: fold, ``any(p in message
+  for p in phrases)``, and when one is there, the winner among those ``in`` finds;
 - the same loop at C speed: ``filter(message.__contains__, phrases)``;
 - one ``re`` alternation of the escaped folded phrases, longest first, in
   a lookahead so that ``finditer`` gives the longest phrase at every
@@ -39,7 +39,7 @@ process of its own: wall time, the tracemalloc peak (Python's heap only)
 and the growth of the peak resident set (all memory, the compiled peers'
 too).
 
-Targets (DESIGN §8), at 10 000 phrases: pure Python at least 100 000
+Targets (docs/performance.md), at 10 000 phrases: pure Python at least 100 000
 messages/s, half of pyahocorasick and 100 times the naive loop; the
 accelerated engine at least 90 % of ahocorasick_rs raw; building a matcher
 in at most 0.5 s and 20 MB.

@@ -11,7 +11,7 @@ order, is timed too.
 
 Timed: `funnel_progress` (the one pass over the records), then
 `funnel_report` and `cohort_report` (weekly, in Asia/Kolkata) over it,
-unfiltered and filtered by source and period.  Target (DESIGN §8): both
+unfiltered and filtered by source and period.  Target (docs/performance.md): both
 reports over 1 000 000 transitions in at most 2 s.
 """
 

@@ -5,7 +5,7 @@ Three scenarios, each with its `RoutingContext` built once: the owner is
 available (the first target assigns); the owner is away, so the chat group
 assigns round robin (its first two members away too); the owner and the
 whole group are away, so an admin takes it.  The mix runs the three in
-turn.  Target (DESIGN §8): at least 200 000 decisions/s.
+turn.  Target (docs/performance.md): at least 200 000 decisions/s.
 """
 
 from __future__ import annotations

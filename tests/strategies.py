@@ -15,9 +15,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
+import attrs
+
 from hypothesis import strategies as st
 
+from convroute._blank import is_blank
 from convroute.config import Config
+from convroute.config._check import name_key
 from convroute.funnel import Funnel, MetaSettings, Stage, Trigger, find_emoji, fold
 from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
 from convroute.menus._fit import title_key
@@ -68,7 +72,7 @@ def names(max_size: int = 20) -> st.SearchStrategy[str]:
     spaces, e.g. ``AI counsellors`` or ``u-ásha``.
     """
     alphabet = st.characters(categories=("L", "N", "P", "S"), include_characters=" ")
-    return st.text(alphabet, min_size=1, max_size=max_size).map(str.strip).filter(bool)
+    return st.text(alphabet, min_size=1, max_size=max_size).map(str.strip).filter(_shows)
 
 
 def users(user_id: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[User]:
@@ -123,7 +127,7 @@ def group_directories(
     if not user_ids:
         return st.just({})
     return st.lists(
-        chat_groups(user_ids), max_size=max_size, unique_by=lambda group: group.name
+        chat_groups(user_ids), max_size=max_size, unique_by=lambda group: name_key(group.name)
     ).map(lambda groups: {group.name: group for group in groups})
 
 
@@ -174,7 +178,9 @@ def routing_rule_lists(
     Routing rules with unique names, as a configuration file lists them.
     """
     return st.lists(
-        routing_rules(group_names, user_ids), max_size=max_size, unique_by=lambda rule: rule.name
+        routing_rules(group_names, user_ids),
+        max_size=max_size,
+        unique_by=lambda rule: name_key(rule.name),
     )
 
 
@@ -207,11 +213,78 @@ def turn_records(pool: str, members: Sequence[str]) -> st.SearchStrategy[TurnRec
     )
 
 
+_NATIONAL_NUMBERS = {
+    "1": r"[2-9][0-9]{2}[2-9][0-9]{6}",
+    "7": r"9[0-9]{9}",
+    "39": r"06[0-9]{6,8}|3[0-9]{8,9}",
+    "44": r"7[0-9]{9}|20[0-9]{8}",
+    "49": r"1[5-7][0-9]{8,9}",
+    "55": r"[1-9]{2}9[0-9]{8}",
+    "86": r"1[3-9][0-9]{9}",
+    "91": r"[6-9][0-9]{9}",
+    "234": r"[789]0[0-9]{8}",
+    "290": r"[2-9][0-9]{4}",
+    "971": r"5[0-9]{8}",
+}
+"""
+Country calling codes, and the shape of national numbers possible there.
+"""
+
+
 def phones() -> st.SearchStrategy[Phone]:
     """
-    A normalised phone: 7 to 15 digits, no leading zero.
+    A normalised phone that is a possible number: country code first.
     """
-    return st.from_regex(r"[1-9][0-9]{6,14}", fullmatch=True).map(Phone)
+    return country_phones().map(lambda drawn: Phone(drawn[0] + drawn[1]))
+
+
+def country_phones() -> st.SearchStrategy[tuple[str, str]]:
+    """
+    A possible number as its country calling code and its national part.
+    """
+    return st.sampled_from(sorted(_NATIONAL_NUMBERS.items())).flatmap(
+        lambda item: st.tuples(st.just(item[0]), st.from_regex(item[1], fullmatch=True))
+    )
+
+
+_TRUNK_PREFIXES = {"1": "1", "7": "8", "39": "", "290": ""}
+"""
+How a national number is dialled in its country, where it is not with a 0.
+"""
+
+
+def written_phones() -> st.SearchStrategy[str]:
+    """
+    A possible number as people type it: international (``+``, ``00`` or
+    bare digits) or national (with its trunk prefix), spaced, dashed or
+    bracketed.
+    """
+    return st.tuples(country_phones(), st.data()).map(lambda drawn: _written(*drawn))
+
+
+def national_written(code: str, national: str) -> str:
+    """
+    *national* as it is dialled in the country of calling code *code*.
+    """
+    if national.startswith("0"):
+        return national
+    return _TRUNK_PREFIXES.get(code, "0") + national
+
+
+def _written(drawn: tuple[str, str], data: st.DataObject) -> str:
+    code, national = drawn
+    digits = data.draw(
+        st.sampled_from(
+            [
+                "+" + code + national,
+                "00" + code + national,
+                code + national,
+                national_written(code, national),
+            ]
+        )
+    )
+    separators = st.sampled_from(["", "", " ", "-", ".", "(", ")"])
+    return "".join(data.draw(separators) + char for char in digits)
 
 
 def leads(owner_ids: Sequence[str]) -> st.SearchStrategy[Lead]:
@@ -324,11 +397,13 @@ def configs(draw: st.DrawFn) -> Config:
             ),
             min_size=1,
             max_size=4,
-            unique_by=lambda rule: rule.name,
+            unique_by=lambda rule: name_key(rule.name),
         )
     )
     rule_names = [rule.name for rule in rules]
-    kinds = draw(st.lists(_opportunity_types(), min_size=1, max_size=3, unique_by=lambda k: k.name))
+    kinds = draw(
+        st.lists(_opportunity_types(), min_size=1, max_size=3, unique_by=lambda k: name_key(k.name))
+    )
     numbers = draw(
         st.lists(_business_numbers(kinds, rule_names), max_size=3, unique_by=lambda n: n.number)
     )
@@ -337,7 +412,7 @@ def configs(draw: st.DrawFn) -> Config:
         st.lists(
             _funnels([n.number for n in numbers], with_meta=meta is not None),
             max_size=2,
-            unique_by=lambda funnel: funnel.name,
+            unique_by=lambda funnel: name_key(funnel.name),
         )
     )
     return Config(
@@ -345,14 +420,36 @@ def configs(draw: st.DrawFn) -> Config:
         menu_timeout=draw(durations()),
         max_reprompts=draw(st.integers(0, 5)),
         lead_level_rule=draw(st.none() | st.sampled_from(rule_names)),
+        default_country_code=draw(st.none() | st.sampled_from(sorted(_NATIONAL_NUMBERS))),
         meta=meta,
         users=user_list,
         chat_groups=groups,
         routing_rules=rules,
         opportunity_types=kinds,
         numbers=numbers,
-        funnels=funnels,
+        funnels=_one_source_per_phrase(funnels),
     )
+
+
+def _one_source_per_phrase(funnels: Sequence[Funnel]) -> list[Funnel]:
+    # A phrase names one source on a number across all funnels: a later
+    # funnel's trigger takes the source an earlier funnel gave its phrase.
+    sources: dict[tuple[str, str], str] = {}
+    kept = []
+    for funnel in funnels:
+        if not funnel.stages:
+            kept.append(funnel)
+            continue
+        entry, *rest = funnel.stages
+        triggers = [
+            attrs.evolve(
+                trigger,
+                source=sources.setdefault((trigger.number, fold(trigger.phrase)), trigger.source),
+            )
+            for trigger in entry.triggers
+        ]
+        kept.append(attrs.evolve(funnel, stages=(attrs.evolve(entry, triggers=triggers), *rest)))
+    return kept
 
 
 def _plain_templates(max_size: int = 20) -> st.SearchStrategy[str]:
@@ -369,7 +466,7 @@ def _opportunity_types() -> st.SearchStrategy[OpportunityType]:
     return st.builds(
         OpportunityType,
         name=names(),
-        stages=st.lists(names(), max_size=4, unique=True),
+        stages=st.lists(names(), max_size=4, unique_by=name_key),
         fields=st.dictionaries(
             names(), st.lists(names(), min_size=1, max_size=4, unique=True), max_size=2
         ),
@@ -452,7 +549,7 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
             unique_by=lambda trigger: (trigger.number, fold(trigger.phrase)),
         )
     )
-    stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique=True))
+    stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique_by=name_key))
     follow_ups = draw(st.lists(phrases, max_size=2 * (len(stage_names) - 1), unique_by=fold))
     event = st.none() | names() if with_meta else st.none()
     stages = []
@@ -483,7 +580,12 @@ def _mostly_true() -> st.SearchStrategy[bool]:
 
 
 def _user_id(user: User) -> str:
-    return user.id
+    return name_key(user.id)
+
+
+def _shows(text: str) -> bool:
+    # Some letters show nothing (the Hangul fillers): such a name is blank.
+    return not is_blank(text)
 
 
 def _by_id(user_list: list[User]) -> dict[str, User]:

@@ -76,6 +76,59 @@ class TestCheck:
         assert 1 == len(out.splitlines())
         assert out.startswith(f"{path}: invalid YAML: ")
 
+    @pytest.mark.parametrize(
+        ("name", "content"),
+        [
+            pytest.param(
+                "deep.json", b'{"users": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", id="deep"
+            ),
+            pytest.param("long.toml", b"max_reprompts = " + b"9" * 5000, id="5000-digits"),
+            pytest.param("wide.toml", b"max_reprompts = 99999999999999999999", id="over-64-bits"),
+            pytest.param("twice.json", b'{"max_reprompts": 1, "max_reprompts": 1}', id="repeated"),
+            pytest.param("lone.json", b'{"lead_level_rule": "\\udc80"}', id="lone-surrogate"),
+            pytest.param("odd.yaml", b"1: a\n? [1, 2]\n: b\n", id="odd-yaml-keys"),
+        ],
+    )
+    def test_any_file_exits_2_with_a_message(self, capsys, tmp_path, name, content):
+        """However deep, long or odd the file, check answers exit 2 with its problems."""
+        path = tmp_path / name
+        path.write_bytes(content)
+        assert 2 == main(["check", str(path)])
+        out, err = capsys.readouterr()
+        assert out.startswith(f"{path}: ")
+        assert "Traceback" not in out + err
+
+    def test_huge_file_refused_unread(self, capsys, tmp_path):
+        """A file over 16 MiB exits 2 with one line, without being read."""
+        path = tmp_path / "huge.toml"
+        with path.open("wb") as file:
+            file.truncate(17 * 1024 * 1024)
+        assert 2 == main(["check", str(path)])
+        out, _ = capsys.readouterr()
+        limit = "a configuration holds at most 16 MiB (16777216)"
+        assert [f"{path}: the file holds 17825792 bytes; {limit} @ $"] == out.splitlines()
+
+    def test_every_problem_of_every_kind(self, capsys, tmp_path):
+        """A wrong type does not hide an unknown name elsewhere: both are printed."""
+        path = tmp_path / "bad.toml"
+        path.write_text('max_reprompts = "x"\nlead_level_rule = "Nobody"\n', encoding="utf-8")
+        assert 2 == main(["check", str(path)])
+        out, _ = capsys.readouterr()
+        assert [
+            f"{path}: expected a whole number, not the text 'x' @ $.max_reprompts",
+            f"{path}: unknown routing rule 'Nobody' @ $.lead_level_rule",
+        ] == out.splitlines()
+
+    def test_undecodable_file_name(self, capsys, tmp_path):
+        """A file name that is not UTF-8 is printed escaped, not a crash."""
+        path = tmp_path / "caf\udce9.toml"
+        path.write_text("max_reprompts = -1\n", encoding="utf-8")
+        assert 2 == main(["check", str(path)])
+        out, _ = capsys.readouterr()
+        assert [f"{tmp_path}/caf\\udce9.toml: must be 0 or more @ $.max_reprompts"] == (
+            out.splitlines()
+        )
+
 
 class TestCommandLine:
     def test_no_command(self, capsys):

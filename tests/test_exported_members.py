@@ -3,6 +3,9 @@ import types
 
 import pytest
 
+import convroute
+import convroute.config
+
 
 PACKAGES = [
     "convroute",
@@ -46,3 +49,13 @@ class TestExportedMembers:
             if not member.startswith("_") and getattr(value, "__module__", None) == model.__name__
         }
         assert defined == set(model.__all__)
+
+
+class TestConfigReaders:
+    def test_load_and_loads_config_at_the_top(self):
+        """load_config, loads_config and dump_config are re-exported by convroute."""
+        assert (
+            convroute.config.load_config,
+            convroute.config.loads_config,
+            convroute.config.dump_config,
+        ) == (convroute.load_config, convroute.loads_config, convroute.dump_config)

@@ -3,12 +3,27 @@ import datetime as dt
 import attrs
 import pytest
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from convroute.errors import ConvrouteError, PhoneNumberError
-from convroute.model import Lead, Opportunity, OpportunityType, Phone, User, normalize_phone
-from strategies import opportunities, phones
+from convroute.model import (
+    Lead,
+    Opportunity,
+    OpportunityType,
+    Phone,
+    User,
+    given_phone,
+    normalize_country_code,
+    normalize_phone,
+)
+from strategies import (
+    country_phones,
+    national_written,
+    opportunities,
+    phones,
+    written_phones,
+)
 
 
 def in_script(text: str, zero: str) -> str:
@@ -30,10 +45,24 @@ class TestNormalizePhone:
             ("  +55 11 91234 5678  ", "5511912345678"),
             ("\N{FULLWIDTH PLUS SIGN}55 11 91234\N{EN DASH}5678", "5511912345678"),
             ("+55\N{NO-BREAK SPACE}11\N{NO-BREAK SPACE}912345678", "5511912345678"),
+            ("+39 06 1234 5678", "390612345678"),
         ],
     )
     def test_international(self, text, expected):
         """A number written with its country code is read as digits, punctuation dropped."""
+        assert expected == normalize_phone(text)
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("+44 (0) 20 7946 0958", "442079460958"),
+            ("+44 020 7946 0958", "442079460958"),
+            ("0044 (0)20 7946 0958", "442079460958"),
+            ("4402079460958", "442079460958"),
+        ],
+    )
+    def test_trunk_zero_after_the_country_code_dropped(self, text, expected):
+        """A trunk 0 written after the country code, bracketed or not, is no digit of the number."""
         assert expected == normalize_phone(text)
 
     @pytest.mark.parametrize(
@@ -42,13 +71,51 @@ class TestNormalizePhone:
             ("(650)555-1212", "1", "16505551212"),
             ("020 7946 0958", "44", "442079460958"),
             ("020 7946 0958", "+44", "442079460958"),
+            ("98000 00001", "91", "919800000001"),
             ("+55 11 91234 5678", "44", "5511912345678"),
             ("0055 11 91234 5678", "44", "5511912345678"),
         ],
     )
     def test_national(self, text, country_code, expected):
-        """A national number gets the country code in front of it, its trunk 0 dropped."""
+        """A national number is read in the country given, its trunk 0 dropped."""
         assert expected == normalize_phone(text, country_code=country_code)
+
+    @pytest.mark.parametrize(
+        ("text", "country_code", "expected"),
+        [
+            ("919800000001", "91", "919800000001"),
+            ("91 98000 00001", "91", "919800000001"),
+            ("16505551212", "1", "16505551212"),
+            ("44 20 7946 0958", "44", "442079460958"),
+        ],
+    )
+    def test_country_code_already_there_recognised(self, text, country_code, expected):
+        """A number that starts with the default country's code is not given it twice."""
+        assert expected == normalize_phone(text, country_code=country_code)
+
+    def test_other_country_without_plus_refused(self):
+        """With a default country, digits of another country are read as a national number."""
+        with pytest.raises(PhoneNumberError, match="another country starts with \\+"):
+            normalize_phone("919800000001", country_code="44")
+
+    def test_national_number_read_as_international_refused(self):
+        """Without a default country, 98000 00001 is not taken for a number of +98."""
+        with pytest.raises(PhoneNumberError, match="no number of \\+98 starts with 0"):
+            normalize_phone("98000 00001")
+
+    @pytest.mark.parametrize("text", ["+1 (555) 0100", "+44 7946 0958"])
+    def test_local_number_refused(self, text):
+        """A number of local length, its area code missing, is no full number."""
+        with pytest.raises(PhoneNumberError, match="local number"):
+            normalize_phone(text)
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [("+1 555 123 4567", "15551234567"), ("+44 20 7946 0000", "442079460000")],
+    )
+    def test_ranges_not_validated(self, text, expected):
+        """Numbers of a possible length are read, test and fictional ranges included."""
+        assert expected == normalize_phone(text)
 
     @pytest.mark.parametrize(
         ("text", "expected"),
@@ -85,19 +152,34 @@ class TestNormalizePhone:
 
         assert text == caught.value.text
 
-    @pytest.mark.parametrize("text", ["+55 11 12", "+123456", "1234567890123456", "+"])
-    def test_wrong_length_rejected(self, text):
-        """Fewer than 7 or more than 15 digits are not a phone number."""
-        with pytest.raises(PhoneNumberError, match="digits, not 7 to 15"):
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [
+            ("+55 11 12", "too short for a number of \\+55"),
+            ("+123456", "too short for a number of \\+1"),
+            ("1234567890123456", "too long for a number of \\+1"),
+            ("+999 1234 5678", "no country's calling code"),
+            ("+", "no digits"),
+        ],
+    )
+    def test_impossible_numbers_rejected(self, text, reason):
+        """A number too short or too long for its country, or of no country, is refused."""
+        with pytest.raises(PhoneNumberError, match=reason):
             normalize_phone(text)
 
-    @pytest.mark.parametrize("text", ["+1234567", "+123456789012345"])
+    @pytest.mark.parametrize("text", ["+290 22158", "+49 1234 567890123"])
     def test_shortest_and_longest(self, text):
-        """Numbers of 7 and of 15 digits are accepted."""
-        assert text[1:] == normalize_phone(text)
+        """Full numbers of 8 and of 15 digits are read."""
+        assert text[1:].replace(" ", "") == normalize_phone(text)
+
+    @pytest.mark.parametrize(("text", "length"), [("+43 1234", 6), ("+49 1234 5678901234", 16)])
+    def test_beyond_8_to_15_digits_rejected(self, text, length):
+        """A possible number of fewer than 8 or more than 15 digits in all is refused."""
+        with pytest.raises(PhoneNumberError, match=f"it has {length} digits, not 8 to 15"):
+            normalize_phone(text)
 
     def test_too_long_with_country_code(self):
-        """The country code counts towards the 15 digits."""
+        """The country code counts towards the length."""
         with pytest.raises(PhoneNumberError):
             normalize_phone("012345678901234", country_code="44")
 
@@ -113,10 +195,10 @@ class TestNormalizePhone:
         with pytest.raises(PhoneNumberError, match="empty"):
             normalize_phone(text)
 
-    @pytest.mark.parametrize("country_code", ["", "0", "1234", "UK", "\u0664\u0664"])
+    @pytest.mark.parametrize("country_code", ["", "0", "1234", "UK", "\u0664\u0664", "800", "999"])
     def test_bad_country_code_rejected(self, country_code):
-        """A country code that is not 1 to 3 ASCII digits without a leading 0 is rejected."""
-        with pytest.raises(PhoneNumberError, match="country code"):
+        """A country code that is not a country's 1 to 3 ASCII digits is rejected."""
+        with pytest.raises(PhoneNumberError, match=r"country code|calling code"):
             normalize_phone("020 7946 0958", country_code=country_code)
 
     def test_error_is_a_value_error(self):
@@ -134,13 +216,92 @@ class TestNormalizePhone:
         """A normalised phone normalises to itself."""
         assert phone == normalize_phone(phone)
 
-    @given(phones(), st.data())
-    def test_formatting_ignored(self, phone, data):
-        """A phone written with a plus and any spacing, dashes or brackets reads as its digits."""
-        separators = st.sampled_from(["", " ", "-", ".", "(", ")", "/", "\N{NO-BREAK SPACE}"])
-        written = "+" + "".join(digit + data.draw(separators) for digit in phone)
+    @given(written_phones(), st.sampled_from([None, "1", "44", "91"]))
+    def test_idempotent(self, written, country_code):
+        """What normalising gives (with a default country or without) normalises to itself."""
+        try:
+            once = normalize_phone(written, country_code=country_code)
+        except PhoneNumberError:
+            assume(False)
+        assert once == normalize_phone(once)
 
-        assert phone == normalize_phone(written)
+    @given(country_phones(), st.data())
+    def test_formatting_ignored(self, drawn, data):
+        """Spaces, dashes, brackets, dots and a + or 00 prefix leave the same digits."""
+        code, national = drawn
+        separators = st.sampled_from(["", " ", "-", ".", "(", ")", "/", "\N{NO-BREAK SPACE}"])
+        body = "".join(digit + data.draw(separators) for digit in code + national)
+        written = data.draw(st.sampled_from(["+", "00", "00 ", "+ ", "("])) + body
+
+        assert code + national == normalize_phone(written)
+
+    @given(country_phones(), st.data())
+    def test_national_formatting_ignored(self, drawn, data):
+        """A national number written with its trunk prefix and any spacing reads in its country."""
+        code, national = drawn
+        separators = st.sampled_from(["", " ", "-", ".", "(", ")"])
+        written = "".join(data.draw(separators) + d for d in national_written(code, national))
+
+        assert code + national == normalize_phone(written, country_code=code)
+
+    @given(st.text(alphabet="0123456789 +-()./", max_size=24), st.sampled_from([None, "44"]))
+    def test_results_are_8_to_15_digits(self, text, country_code):
+        """Whatever text is read, the result is 8 to 15 ASCII digits without a leading 0."""
+        try:
+            phone = normalize_phone(text, country_code=country_code)
+        except PhoneNumberError:
+            return
+        assert (True, True, False) == (
+            phone.isascii() and phone.isdigit(),
+            8 <= len(phone) <= 15,
+            phone.startswith("0"),
+        )
+
+
+class TestGivenPhone:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("919800000001", "919800000001"),
+            ("9800000001", "9800000001"),
+            ("1", "1"),
+            ("+1 555-078-3881", "15550783881"),
+            ("+44 020 7946 0958", "4402079460958"),
+        ],
+    )
+    def test_digits_taken_as_given(self, text, expected):
+        """WhatsApp's digits are kept as they are, even where normalize_phone would differ."""
+        assert expected == given_phone(text)
+
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [
+            ("US.13491208655302741918", "'U' is neither a digit nor punctuation"),
+            ("", "no digits"),
+            ("+", "no digits"),
+            ("0919800000001", "starts with 0"),
+            ("1234567890123456", "16 digits"),
+        ],
+    )
+    def test_anything_else_refused(self, text, reason):
+        """Letters, no digits, a leading 0 or more than 15 digits are no WhatsApp number."""
+        with pytest.raises(PhoneNumberError, match=reason):
+            given_phone(text)
+
+
+class TestNormalizeCountryCode:
+    @pytest.mark.parametrize(
+        ("text", "expected"), [("44", "44"), ("+44", "44"), (" 1 ", "1"), ("971", "971")]
+    )
+    def test_read(self, text, expected):
+        """A calling code is read with or without its +."""
+        assert expected == normalize_country_code(text)
+
+    @pytest.mark.parametrize("text", ["", "UK", "044", "1234", "800", "999", "+"])
+    def test_refused(self, text):
+        """Text that is no country's calling code is refused (+800 belongs to no country)."""
+        with pytest.raises(PhoneNumberError):
+            normalize_country_code(text)
 
 
 class TestUser:

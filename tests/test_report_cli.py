@@ -87,6 +87,11 @@ def cohort_rows(out):
     return lines[header + 1 :]
 
 
+def cohort_header(out):
+    """The header line of the cohort table."""
+    return next(line for line in out.splitlines() if "Entered" in line)
+
+
 def one_error_line(capsys):
     out, err = capsys.readouterr()
     assert "" == out
@@ -115,6 +120,25 @@ class TestTables:
             "2026-11-30        1    1 (100%)      0 (0%)\n"
         ) == out
         assert "" == err
+
+    def test_stage_renamed_since(self, capsys, store, tmp_path):
+        """Records of a stage renamed since are listed, marked, and counted in one line."""
+        renamed = tmp_path / "renamed.toml"
+        text = SEED.read_text(encoding="utf-8").replace('name = "Scheduling"', 'name = "Booked"')
+        renamed.write_text(text, encoding="utf-8")
+        assert 0 == report(store, config=renamed)
+        out = capsys.readouterr().out
+        assert (
+            "Funnel 'Sales': 3 leads entered\n"
+            "\n"
+            "Stage                           Reached  Share  Currently here\n"
+            "Lead Entry                            3   100%               2\n"
+            "Booked                                0     0%               0\n"
+            "Scheduling (not in the funnel)        1    33%               1\n"
+            "\n"
+            "1 record names a stage no longer in the funnel: 'Scheduling'"
+        ) == out[: out.index("\n\nCohorts")]
+        assert "Scheduling (not in the funnel)" in cohort_header(out)
 
     def test_by_day(self, capsys, store):
         """--by day makes one cohort per day leads entered on."""

@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -66,6 +67,138 @@ class TestSimulate:
         assert "unknown store 'redis:x'" in err
 
 
+ENTRY = {
+    "type": "incoming",
+    "id": "wamid.1",
+    "at": "2026-11-02T09:00:00+05:30",
+    "from": "919800000001",
+    "to": "918040001234",
+    "text": "I came from Instagram",
+}
+MOVE = {
+    "type": "set_stage",
+    "id": "m1",
+    "funnel": "Sales",
+    "lead": "919800000001",
+    "stage": "Scheduling",
+    "at": "2026-11-02T10:00:00+05:30",
+}
+
+
+def write_events(tmp_path, *events):
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
+    return str(path)
+
+
+class TestDeletions:
+    def test_a_deletion_prints_where_the_lead_stands(self, capsys, tmp_path):
+        """Deleting a move, then the entry, prints transition_deleted with the stage left."""
+        _, actions, _ = run(capsys, CONFIG, write_events(tmp_path, ENTRY, MOVE))
+        entry = next(a["transition"] for a in actions if a["type"] == "enter_funnel")
+        move = next(a["transition"] for a in actions if a["type"] == "transition")
+        events = write_events(
+            tmp_path,
+            ENTRY,
+            MOVE,
+            {"type": "delete_transition", "id": "d1", "transition": move},
+            {"type": "delete_transition", "id": "d2", "transition": entry},
+        )
+        status, actions, _ = run(capsys, CONFIG, events)
+
+        expected = [
+            {
+                "type": "transition_deleted",
+                "funnel": "Sales",
+                "lead": "919800000001",
+                "transition": move,
+                "stage": "Lead Entry",
+                "event": "d1",
+            },
+            {
+                "type": "transition_deleted",
+                "funnel": "Sales",
+                "lead": "919800000001",
+                "transition": entry,
+                "stage": None,
+                "event": "d2",
+            },
+        ]
+        assert (0, expected) == (status, actions[-2:])
+
+
+THREE_STAGES = (EXAMPLES / "account.toml").read_text("utf-8") + (
+    '\n[[funnels.stages]]\nname = "Applied"\nfollow_ups = ["application received"]\n'
+)
+
+
+def outgoing(ident, text, at="2026-11-02T11:00:00+05:30"):
+    return {
+        "type": "outgoing",
+        "id": ident,
+        "at": at,
+        "from": "918040001234",
+        "to": "919800000001",
+        "text": text,
+    }
+
+
+class TestNotes:
+    def test_notes_say_why_events_changed_nothing(self, capsys, tmp_path):
+        """With --notes, each event that changed nothing prints a note saying why."""
+        config = tmp_path / "account.toml"
+        config.write_text(THREE_STAGES, encoding="utf-8")
+        events = write_events(
+            tmp_path,
+            outgoing("out.0", "Thank you for scheduling with us"),
+            ENTRY,
+            {**MOVE, "id": "m0", "stage": "Scheduled"},
+            outgoing("out.1", "The application received, thanks"),
+            outgoing("out.2", "Thank you for scheduling with us"),
+            ENTRY,
+            {"type": "delete_transition", "id": "d1", "transition": "tr-nope"},
+        )
+        status, actions, _ = run(capsys, str(config), events, "--notes")
+        notes = [(a["event"], a["note"]) for a in actions if a["type"] == "note"]
+
+        expected = [
+            ("out.0", "funnel 'Sales': the lead is not in the funnel (not_in_funnel)"),
+            ("wamid.1", "no Meta event LeadSubmitted for 'Lead Entry': no_click"),
+            (
+                "m0",
+                (
+                    "set_stage 'Sales' → 'Scheduled': the funnel has no stage of that name "
+                    "(unknown_stage)"
+                ),
+            ),
+            (
+                "out.2",
+                (
+                    "funnel 'Sales': the follow-up 'Thank you for scheduling with us' names a "
+                    "stage behind the lead's, and automatic moves never go backwards "
+                    "(earlier_stage)"
+                ),
+            ),
+            ("wamid.1", "the event was processed before: nothing done"),
+            ("d1", "transition tr-nope is unknown: nothing deleted"),
+        ]
+        assert (0, expected) == (status, notes)
+
+    def test_notes_follow_their_event_s_actions(self, capsys, tmp_path):
+        """A note is printed after the actions of its event, before the next event's."""
+        events = write_events(tmp_path, ENTRY, outgoing("out.1", "Hello"))
+        _, actions, _ = run(capsys, CONFIG, events, "--notes")
+
+        assert ["wamid.1", "wamid.1", "wamid.1", "out.1"] == [a["event"] for a in actions]
+        assert ["enter_funnel", "send", "note", "note"] == [a["type"] for a in actions]
+
+    def test_without_notes_nothing_is_noted(self, capsys, tmp_path):
+        """Without --notes, events that changed nothing print nothing."""
+        events = write_events(tmp_path, outgoing("out.0", "Hello"))
+
+        assert (0, []) == run(capsys, CONFIG, events)[:2]
+
+
 class TestEventLines:
     @pytest.mark.parametrize(
         ("line", "message"),
@@ -84,7 +217,7 @@ class TestEventLines:
                     '{"type": "incoming", "id": "x", "at": "2026-01-01T00:00:00+00:00", '
                     '"from": "919800000001", "to": "918040001234"}'
                 ),
-                "'text' or 'reply_id'",
+                "'text', 'reply_id' or 'media'",
             ),
             ('{"type": "presence", "user": "u"}', "'available'"),
             ('{"type": "lead", "phone": "abc"}', "'phone'"),
@@ -111,6 +244,171 @@ class TestEventLines:
         (other,) = read_event_line(line, 4)
 
         assert one.id == same.id != other.id
+
+
+class TestEventTimes:
+    def test_a_jump_forward_is_never_refused(self):
+        """Each event is decided at its own time: a jump of centuries ahead is not refused."""
+        from convroute.config import load_config
+        from convroute.simulate import simulate
+        from convroute.testing import MemoryStore
+
+        def incoming(ident, at, text):
+            return json.dumps(
+                {
+                    "type": "incoming",
+                    "id": ident,
+                    "at": at,
+                    "from": "919800000001",
+                    "to": "918040001234",
+                    "text": text,
+                }
+            )
+
+        lines = [
+            incoming("m1", "2026-11-02T09:00:00+00:00", "Hi"),
+            incoming("m2", "2400-01-01T00:00:00+00:00", "Hi"),
+            incoming("m3", "9000-01-01T00:00:00+00:00", "Hi"),
+        ]
+        actions = list(simulate(load_config(CONFIG), MemoryStore(), lines))
+
+        assert ["send", "send", "send"] == [action["type"] for action in actions]
+
+
+def media_line(media, **extra):
+    return json.dumps(
+        {
+            "type": "incoming",
+            "id": "wamid.1",
+            "at": "2026-11-02T09:00:00+00:00",
+            "from": "919800000001",
+            "to": "918040001234",
+            "media": media,
+            **extra,
+        }
+    )
+
+
+class TestMediaLines:
+    @pytest.mark.parametrize(
+        ("media", "expected"),
+        [
+            ({"type": "image", "caption": "AI"}, ("image", "AI")),
+            ({"type": "document"}, ("document", None)),
+            ({"type": "audio"}, ("audio", None)),
+            ({"type": "location"}, ("location", None)),
+        ],
+    )
+    def test_media_in_place_of_text(self, media, expected):
+        """An incoming line may carry media, with its caption, in place of text."""
+        (event,) = read_event_line(media_line(media))
+
+        assert expected == (event.media.kind, event.media.caption)
+        assert (None, expected[1]) == (event.text, event.text_or_caption)
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            (media_line("image"), "incoming: 'media' must be an object with a 'type'"),
+            (media_line({"caption": "Hi"}), "incoming: 'media.type' must be one of audio, "),
+            (media_line({"type": "gif"}), "incoming: 'media.type' must be one of audio, "),
+            (media_line({"type": ["image"]}), "incoming: 'media.type' must be one of audio, "),
+            (media_line({"type": "image", "caption": 5}), "incoming: 'media.caption' must be "),
+            (
+                media_line({"type": "audio", "caption": "Hi"}),
+                "incoming: 'media.caption' is only for image, video and document",
+            ),
+            (
+                media_line({"type": "image", "captoin": "Hi"}),
+                "incoming: 'media' has unknown keys 'captoin'; known: caption, type",
+            ),
+            (media_line({"type": "image"}, text="Hi"), "give 'text' or 'media', not both"),
+        ],
+    )
+    def test_malformed_media_says_why(self, line, message):
+        """Media must be an object with a known type, and a caption only where one fits."""
+        with pytest.raises(EventLineError, match=re.escape(message)):
+            read_event_line(line)
+
+    def test_a_voice_note_reprompts_a_pending_menu(self):
+        """Run through simulate: an image opens with the menu, a voice note gets it again."""
+        from convroute.config import load_config
+        from convroute.simulate import simulate
+        from convroute.testing import MemoryStore
+
+        lines = [
+            media_line({"type": "image"}),
+            media_line({"type": "audio"}, id="wamid.2", at="2026-11-02T09:01:00+00:00"),
+            media_line(
+                {"type": "image", "caption": "AI"}, id="wamid.3", at="2026-11-02T09:02:00+00:00"
+            ),
+        ]
+        actions = list(simulate(load_config(CONFIG), MemoryStore(), lines))
+
+        assert ["send", "send", "create_opportunity", "assign"] == [a["type"] for a in actions]
+
+
+class TestPhones:
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            ('{"type": "lead", "phone": "98000 00001"}', "919800000001"),
+            ('{"type": "lead", "phone": "919800000001"}', "919800000001"),
+            ('{"type": "lead", "phone": "+44 (0) 20 7946 0958"}', "442079460958"),
+        ],
+    )
+    def test_read_in_the_default_country(self, line, expected):
+        """Typed phones are read in the account's country; a + or 00 number as international."""
+        (event,) = read_event_line(line, country_code="91")
+
+        assert expected == event.lead.phone
+
+    def test_national_number_without_default_country_refused(self):
+        """Without a default country, a national number is not read as another country's."""
+        with pytest.raises(EventLineError, match=r"lead: 'phone': .*\+98"):
+            read_event_line('{"type": "lead", "phone": "98000 00001"}')
+
+    def test_webhook_numbers_taken_as_given(self):
+        """A webhook's numbers are WhatsApp's: kept as they are, whatever the default country."""
+        value = {
+            "metadata": {"display_phone_number": "918040001234", "phone_number_id": "1"},
+            "messages": [
+                {
+                    "from": "9800000001",
+                    "id": "wamid.1",
+                    "timestamp": "1762074000",
+                    "type": "text",
+                    "text": {"body": "Hi"},
+                }
+            ],
+        }
+        payload = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+        }
+        line = json.dumps({"type": "webhook", "payload": payload})
+        (event,) = read_event_line(line, country_code="44")
+
+        assert ("9800000001", "918040001234") == (event.lead, event.number)
+
+    def test_simulate_reads_with_the_configs_country(self):
+        """simulate reads the event file's numbers in the config's default country."""
+        config = attrs.evolve(load_config(CONFIG), default_country_code="91")
+        line = json.dumps(
+            {
+                "type": "incoming",
+                "id": "wamid.1",
+                "at": "2026-11-02T09:00:00+00:00",
+                "from": "98000 00001",
+                "to": "080 4000 1234",
+                "text": "Hello",
+            }
+        )
+        actions = list(simulate(config, MemoryStore(), [line]))
+
+        assert [("send", "919800000001", "918040001234")] == [
+            (a["type"], a["to"], a["from"]) for a in actions
+        ]
 
 
 ACCOUNT = load_config(CONFIG)
@@ -197,10 +495,10 @@ class TestAnyLine:
         assert ["send"] == sorted({action["type"] for action in actions})
 
     @settings(deadline=None)
-    @given(st.lists(event_lines(), min_size=1, max_size=4))
-    def test_any_lines_give_at_most_one_error_each(self, lines):
+    @given(st.lists(event_lines(), min_size=1, max_size=4), st.booleans())
+    def test_any_lines_give_at_most_one_error_each(self, lines, notes):
         """Whatever the lines, simulate never raises and prints UTF-8, at most one error a line."""
-        actions = list(simulate(ACCOUNT, MemoryStore(), lines))
+        actions = list(simulate(ACCOUNT, MemoryStore(), lines, notes=notes))
 
         for action in actions:
             json.dumps(action, ensure_ascii=False).encode("utf-8")

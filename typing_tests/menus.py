@@ -15,6 +15,7 @@ from convroute.menus import (
     MatchedBy,
     Menu,
     MenuOption,
+    NumberMatch,
     OptionKind,
     ReplyOutcome,
     Selected,
@@ -22,8 +23,10 @@ from convroute.menus import (
     build_second_response,
     find_template_problems,
     interpret_reply,
+    latest_match,
     matching_opportunities,
     merge_template,
+    opportunity_matches,
     render_menu,
 )
 
@@ -37,6 +40,10 @@ first.body = "Changed"  # type: ignore[misc]
 first.options[0].title = "Changed"  # type: ignore[misc]
 
 opportunities: tuple[Opportunity, ...] = matching_opportunities(number.products[0], [])
+belongs: bool = opportunity_matches(Opportunity(id="opp-1", type="Course"), number.products[0])
+found: NumberMatch | None = latest_match(number, opportunities)
+if found is not None:
+    found.product = None  # type: ignore[misc]
 owners = {"u-ben": User(id="u-ben", name="Ben Thomas")}
 second = build_second_response(number, number.products[0], lead, opportunities, owners)
 left_out: tuple[str, ...] = second.left_out

@@ -1,11 +1,11 @@
 """
 convroute: routing, menus and conversion tracking for WhatsApp CRMs.
 
-Load an account's setup with `load_config`; route conversations with
-`convroute.routing.resolve`.
+Load an account's setup with `load_config` (a file) or `loads_config` (its
+text); route conversations with `convroute.routing.resolve`.
 """
 
-from convroute.config import Config, check_config, dump_config, load_config
+from convroute.config import Config, check_config, dump_config, load_config, loads_config
 from convroute.errors import (
     ConfigError,
     ConvrouteError,
@@ -43,5 +43,6 @@ __all__ = [
     "check_config",
     "dump_config",
     "load_config",
+    "loads_config",
     "normalize_phone",
 ]

@@ -66,11 +66,14 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="print the funnel and cohort reports of a store",
         description="Read the funnel records of a store (SQLite or PostgreSQL) and print, for "
         "each funnel of the configuration (its stages and their order come from there), the "
-        "funnel report and the cohort report as plain-text tables. With --chart FILE, also "
-        "draw both as charts, in the format FILE's suffix names (.png, .svg or .pdf): the funnel "
-        "to FILE, the cohorts to FILE with -cohorts before the suffix (report.png, "
-        "report-cohorts.png); when several funnels are reported, each funnel's name comes before "
-        "that (report-Sales.png, report-Sales-cohorts.png). Exit status 0 "
+        "funnel report and the cohort report as plain-text tables; records of stages no longer in "
+        "the funnel (renamed or removed) are listed after its stages, marked so, and counted in "
+        "one line. With --chart FILE, also draw both as charts, PNG, SVG or PDF as FILE's suffix "
+        "says: the funnel to FILE, the cohorts to FILE with -cohorts before the suffix "
+        "(report.png, report-cohorts.png); when several funnels are reported, "
+        "each "
+        "funnel's name comes before that (report-Sales.png, report-Sales-cohorts.png). Exit "
+        "status 0 "
         "when the reports were printed, 1 when the store cannot be read or a chart cannot be "
         "written, 2 for unusable options, configuration or store path.",
     )

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from convroute._cli_common import EXIT_INVALID, CommandError
 from convroute._cli_store import postgres_spec
 from convroute.adapters import SQLiteStore
-from convroute.config import Config, load_config
+from convroute.config import Config, loads_config
 from convroute.funnel import Transition, funnel_progress, funnel_report, render_funnel
 from convroute.menus import OptionKind, option_id
 from convroute.ports import Store
@@ -41,7 +41,7 @@ def seed_config() -> Config:
     The seed's account setup, as shipped with convroute.
     """
     text = importlib.resources.files("convroute").joinpath("_data/account.toml").read_text("utf-8")
-    return load_config(text)
+    return loads_config(text)
 
 
 def story() -> list[dict[str, Any]]:

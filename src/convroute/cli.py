@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="STORE",
         help=f"{STORES} (default: memory)",
     )
+    simulate.add_argument(
+        "--notes",
+        action="store_true",
+        help="also print a note line for each event that changed nothing, and for what an "
+        "event skipped, saying why",
+    )
     simulate.set_defaults(run=_simulate)
 
     link = commands.add_parser(
@@ -138,7 +144,7 @@ def _check(arguments: argparse.Namespace) -> int:
         config = load_config(path)
     except ConfigError as error:
         for problem in error.errors:
-            print(f"{path}: {problem}")  # noqa: T201 - the command's output
+            print(_printable(f"{path}: {problem}"))  # noqa: T201 - the command's output
         return EXIT_INVALID
     except OSError as error:
         fail(f"cannot read {path}: {error.strerror or error}")
@@ -146,8 +152,14 @@ def _check(arguments: argparse.Namespace) -> int:
     except ConvrouteError as error:
         fail(str(error))
         return EXIT_INVALID
-    print(f"{path}: valid: {config.summary()}")  # noqa: T201 - the command's output
+    print(_printable(f"{path}: valid: {config.summary()}"))  # noqa: T201 - the command's output
     return EXIT_OK
+
+
+def _printable(line: str) -> str:
+    # A file name the system could not decode, or a key of the file, may
+    # hold lone surrogates: written escaped, as standard error writes them.
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _simulate(arguments: argparse.Namespace) -> int:
@@ -160,7 +172,8 @@ def _simulate(arguments: argparse.Namespace) -> int:
             open_store(arguments.store) as store,
             events.open(encoding="utf-8", errors="surrogateescape") as lines,
         ):
-            for action in simulate(config, store, counted(lines, "lines", sys.stderr)):
+            read = counted(lines, "lines", sys.stderr)
+            for action in simulate(config, store, read, notes=arguments.notes):
                 print(json.dumps(action, ensure_ascii=False))  # noqa: T201 - the command's output
     except BrokenPipeError:
         raise  # the reader of standard output went away: main() ends quietly

@@ -11,6 +11,7 @@ The hierarchy::
     ├── WebhookError (ValueError)         an inbound webhook that cannot be read
     ├── TextError (ValueError)            text that is not Unicode: a lone surrogate
     ├── TimeRangeError (ValueError)       a time too near the calendar's ends to reckon with
+    ├── FutureEventError (ValueError)     an event dated after the service's clock
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   └── StoreConflictError            a unit of work that lost a race: run it again
     └── MissingExtraError (ImportError)   an optional extra that is not installed
@@ -137,6 +138,38 @@ class TimeRangeError(ConvrouteError, ValueError):
         self.at = at
         super().__init__(
             f"time {at.isoformat()} is too near the ends of the calendar: {taken} are taken"
+        )
+
+
+class FutureEventError(ConvrouteError, ValueError):
+    """
+    An event dated more than the allowed margin after the service's clock.
+
+    Nothing may hold a conversation, or a user's capacity, by a time to come:
+    the service refuses such an event unprocessed, and processes it when it
+    comes again once its time has come.
+
+    Attributes:
+        event: The event's id.
+        at: The time the event carries.
+        now: The service's clock when it was refused.
+        margin: How far after the clock an event may be dated.
+    """
+
+    event: str
+    at: dt.datetime
+    now: dt.datetime
+    margin: dt.timedelta
+
+    def __init__(self, event: str, at: dt.datetime, now: dt.datetime, margin: dt.timedelta) -> None:
+        self.event = event
+        self.at = at
+        self.now = now
+        self.margin = margin
+        minutes = f"{margin / dt.timedelta(minutes=1):g} minutes"
+        super().__init__(
+            f"event {event!r} is dated {at.isoformat()}, more than {minutes} after the "
+            f"service's clock ({now.isoformat()}): refused"
         )
 
 

@@ -1,19 +1,23 @@
 """
 The values every part of convroute shares: users, leads, opportunities, phones.
 
-Phone normalisation lives here and nowhere else: every phone that enters
-convroute goes through `normalize_phone`.
+Phone normalisation lives here and nowhere else: a number somebody typed is
+read by `normalize_phone`, a number WhatsApp sent is taken by `given_phone`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 from collections.abc import Mapping
-from typing import NewType
+from typing import Final, NewType, cast
 
 import attrs
+import phonenumbers
+
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, ValidationResult
 
 from convroute._frozen import (
     optional_unicode_text,
@@ -33,70 +37,235 @@ __all__ = [
     "Phone",
     "User",
     "first_word",
+    "given_phone",
+    "normalize_country_code",
     "normalize_phone",
 ]
 
 Phone = NewType("Phone", str)
 """
 An international phone number as digits only, country code first, no leading
-zero: ``5511912345678``.  Make one with `normalize_phone`.
+zero: ``5511912345678``.  Make one with `normalize_phone` from what somebody
+typed; `Phone("...")` itself checks nothing.
 """
 
-# E.164 allows at most 15 digits; the shortest numbers in use (a 3-digit
-# country code and a 4-digit subscriber number) have 7.
-_MIN_DIGITS = 7
-_MAX_DIGITS = 15
-_PLUS_SIGNS = frozenset("+\N{FULLWIDTH PLUS SIGN}")
+# E.164 allows at most 15 digits; the shortest full numbers in use (a 3-digit
+# country code and a 5-digit subscriber number) have 8.
+_MIN_DIGITS: Final = 8
+_MAX_DIGITS: Final = 15
+_PLUS_SIGNS: Final = frozenset("+\N{FULLWIDTH PLUS SIGN}")
 # Spaces (Zs), dashes (Pd), opening and closing brackets (Ps, Pe).
-_SEPARATOR_CATEGORIES = frozenset({"Zs", "Pd", "Ps", "Pe"})
-_SEPARATOR_MARKS = frozenset("./")
+_SEPARATOR_CATEGORIES: Final = frozenset({"Zs", "Pd", "Ps", "Pe"})
+_SEPARATOR_MARKS: Final = frozenset("./")
+# libphonenumber's region for calling codes that belong to no country (+800).
+_NON_GEOGRAPHIC: Final = "001"
+_UNKNOWN_REGION: Final = "ZZ"
+_NOT_POSSIBLE: Final = {
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it is a local number of +{code}: add its area code",
+    ValidationResult.TOO_SHORT: "it is too short for a number of +{code}",
+    ValidationResult.TOO_LONG: "it is too long for a number of +{code}",
+    ValidationResult.INVALID_LENGTH: "no number of +{code} has its length",
+}
+_UNREADABLE: Final = {
+    NumberParseException.INVALID_COUNTRY_CODE: "it starts with no country's calling code",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short",
+    NumberParseException.TOO_SHORT_NSN: "it is too short",
+    NumberParseException.TOO_LONG: "it is too long",
+}
+_ANOTHER_COUNTRY: Final = "; a number of another country starts with + and its country code"
 
 
 def normalize_phone(text: str, *, country_code: str | None = None) -> Phone:
     """
-    Read a phone number written any usual way as digits with country code.
+    Read a phone number somebody typed as digits with country code.
 
     Spaces, dashes, dots, slashes and brackets are dropped; digits of any
-    script count.  A leading ``+`` or ``00`` marks a number that already
-    starts with its country code.  Otherwise the digits are taken as
-    international as they are (WhatsApp's own ``wa_id`` form), unless
-    *country_code* is given: then a national trunk ``0`` is dropped and the
-    country code put in front.
+    script count.  A leading ``+`` or ``00`` marks a number that starts with
+    its country code.  Otherwise the number is read in the country of
+    *country_code* when it is given (a trunk ``0`` dropped, the country code
+    recognised when it is already there), and as international (WhatsApp's
+    own ``wa_id`` form) when it is not.  A trunk ``0`` written after the
+    country code, as in ``+44 (0) 20 7946 0958``, is dropped.
+
+    The number must be possible in full for its country, by the lengths
+    libphonenumber knows: a local number without its area code is refused.
+    Ranges are not checked, so test numbers such as ``+1 555 123 4567``
+    are read.
 
     Args:
         text: The number as written, e.g. ``+55 (11) 91234-5678``.
         country_code: The calling code for numbers written nationally, e.g.
-            ``"1"`` for ``(650)555-1212``.
+            ``"1"`` for ``(650)555-1212``: the account's
+            ``default_country_code``.
 
     Returns:
-        The digits, e.g. ``5511912345678``.
+        The digits, 8 to 15 of them, e.g. ``5511912345678``.
 
     Raises:
-        PhoneNumberError: When *text* holds letters or symbols, too few or
-            too many digits, or a national number without a country code.
+        PhoneNumberError: When *text* holds letters or symbols, or is not a
+            possible number of its country, or *country_code* is no
+            country's calling code.
     """
+    if country_code is None and text.isascii() and text.isdigit() and _is_possible_as_written(text):
+        return Phone(text)
     stripped = text.strip()
     if not stripped:
         raise PhoneNumberError(text, "it is empty")
     plus = stripped[0] in _PLUS_SIGNS
     digits = _digits_of(text, stripped[1:] if plus else stripped)
+    if not digits:
+        raise PhoneNumberError(text, "it has no digits")
     if plus:
-        international = digits
-    elif digits.startswith("00"):
-        international = digits[2:]
-    elif country_code is not None:
-        international = _country_digits(country_code) + digits.lstrip("0")
+        return _international(text, digits)
+    if digits.startswith("00"):
+        return _international(text, digits[2:])
+    if country_code is not None:
+        return _national(text, digits, country_code)
+    return _international(text, digits)
+
+
+def given_phone(text: str) -> Phone:
+    """
+    Take a number as WhatsApp gives it, its digits kept, nothing re-read.
+
+    Meta's ``from``, ``wa_id`` and ``display_phone_number`` are the number
+    as WhatsApp knows it: a ``+`` and spacing, dashes or brackets are
+    dropped, but the digits are kept as they are, never read for a country
+    or a length, so that no number WhatsApp serves is refused.
+
+    Args:
+        text: Digits with country code, e.g. ``919800000001`` or
+            ``+1 555-078-3881``.
+
+    Returns:
+        The digits, as a `Phone`.
+
+    Raises:
+        PhoneNumberError: When *text* holds letters or symbols, no digits,
+            a leading zero, or more than 15 digits.
+    """
+    if text.isascii() and text.isdigit():
+        digits = text
     else:
-        international = digits
-    if international.startswith("0"):
+        stripped = text.strip()
+        digits = _digits_of(text, stripped[1:] if stripped[:1] in _PLUS_SIGNS else stripped)
+    if not digits:
+        raise PhoneNumberError(text, "it has no digits")
+    if digits.startswith("0"):
+        raise PhoneNumberError(text, "it starts with 0, and a country code never does")
+    if len(digits) > _MAX_DIGITS:
+        raise PhoneNumberError(text, f"it has {len(digits)} digits, more than {_MAX_DIGITS}")
+    return Phone(digits)
+
+
+def normalize_country_code(text: str) -> str:
+    """
+    Read a country calling code, with or without its ``+``.
+
+    Args:
+        text: E.g. ``"44"`` or ``"+44"``.
+
+    Returns:
+        Its digits, e.g. ``"44"``.
+
+    Raises:
+        PhoneNumberError: When *text* is not the calling code of a country
+            (``+800`` and the like belong to none).
+    """
+    code = text.strip().removeprefix("+")
+    if not (code.isascii() and code.isdecimal() and 1 <= len(code) <= 3 and code[0] != "0"):
+        raise PhoneNumberError(text, "a country code is 1 to 3 digits, e.g. 1 or 44")
+    if phonenumbers.region_code_for_country_code(int(code)) in {_UNKNOWN_REGION, _NON_GEOGRAPHIC}:
+        raise PhoneNumberError(text, f"+{code} is not the calling code of a country")
+    return code
+
+
+def _international(text: str, digits: str) -> Phone:
+    if digits.startswith("0"):
         raise PhoneNumberError(
             text, "it starts with 0; write it with its country code, e.g. +44 20 7946 0958"
         )
-    if not _MIN_DIGITS <= len(international) <= _MAX_DIGITS:
+    if _is_possible_as_written(digits):
+        return Phone(digits)
+    return _read(text, "+" + digits, None)
+
+
+def _national(text: str, digits: str, country_code: str) -> Phone:
+    region = phonenumbers.region_code_for_country_code(int(normalize_country_code(country_code)))
+    return _read(text, digits, region)
+
+
+def _is_possible_as_written(digits: str) -> bool:
+    # The fast path, for digits already normalised: the country code is the
+    # first 1 to 3 digits that are one, as libphonenumber finds it, and what
+    # follows is checked as it stands, without parsing the text.  Digits
+    # that fail (a trunk 0 after the code, an odd length) take the full
+    # parse, which drops what may be dropped or says why it is no number.
+    if digits.startswith("0") or not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
+        return False
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return _is_possible(code, digits[size:])
+    return False
+
+
+def _is_possible(code: int, national: str) -> bool:
+    significant = national.lstrip("0")
+    if not significant:
+        return False
+    zeros = len(national) - len(significant)
+    number = PhoneNumber(
+        country_code=code,
+        national_number=int(significant),
+        italian_leading_zero=zeros > 0,
+        number_of_leading_zeros=zeros,
+    )
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    return possible == ValidationResult.IS_POSSIBLE and (
+        zeros == 0 or _may_start_with_zero(code, national)
+    )
+
+
+def _read(text: str, written: str, region: str | None) -> Phone:
+    hint = "" if region is None else _ANOTHER_COUNTRY
+    try:
+        number = phonenumbers.parse(written, region)
+    except NumberParseException as error:
+        reason = _UNREADABLE.get(error.error_type, "it is not a phone number")
+        raise PhoneNumberError(text, reason + hint) from None
+    code = cast("int", number.country_code)  # parse always sets it
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        hint = ""
+    if possible != ValidationResult.IS_POSSIBLE:
+        reason = _NOT_POSSIBLE.get(possible, "it is not a possible number of +{code}")
+        raise PhoneNumberError(text, reason.format(code=code) + hint)
+    national = phonenumbers.national_significant_number(number)
+    if national.startswith("0") and not _may_start_with_zero(code, national):
         raise PhoneNumberError(
-            text, f"it has {len(international)} digits, not {_MIN_DIGITS} to {_MAX_DIGITS}"
+            text,
+            f"no number of +{code} starts with 0 after the country code; "
+            "was it written without its own country code?",
         )
-    return Phone(international)
+    digits = f"{code}{national}"
+    if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
+        raise PhoneNumberError(
+            text, f"it has {len(digits)} digits, not {_MIN_DIGITS} to {_MAX_DIGITS}"
+        )
+    return Phone(digits)
+
+
+def _may_start_with_zero(code: int, national: str) -> bool:
+    # Italy's numbers keep their 0 after +39; Iran's never do: a 0 there is
+    # a national number read as international (98000 00001 as +98).  Only
+    # such numbers are held to the country's overall pattern: no range is
+    # checked otherwise.
+    region = phonenumbers.region_code_for_country_code(code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    general = None if metadata is None else metadata.general_desc
+    pattern = None if general is None else general.national_number_pattern
+    return pattern is None or re.fullmatch(pattern, national) is not None
 
 
 def _digits_of(text: str, body: str) -> str:
@@ -116,13 +285,6 @@ def _is_separator(char: str) -> bool:
         unicodedata.category(char) in _SEPARATOR_CATEGORIES
         or unicodedata.normalize("NFKC", char) in _SEPARATOR_MARKS
     )
-
-
-def _country_digits(country_code: str) -> str:
-    code = country_code.strip().lstrip("+")
-    if not (code.isascii() and code.isdecimal() and 1 <= len(code) <= 3 and code[0] != "0"):
-        raise PhoneNumberError(country_code, "a country code is 1 to 3 digits, e.g. 1 or 44")
-    return code
 
 
 def first_word(name: str) -> str:

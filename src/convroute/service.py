@@ -49,11 +49,11 @@ from convroute.engine import (
     action_id,
     action_json,
 )
-from convroute.errors import StoreConflictError, WebhookError
+from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
 from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.routing import TurnRecord
-from convroute.state import OutboxItem
+from convroute.state import OutboxItem, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
@@ -71,6 +71,13 @@ How long a dispatcher holds the items it delivers before others may.
 _ATTEMPTS = 5
 """
 How many times an event is processed when its unit keeps losing races.
+"""
+
+_FUTURE_MARGIN = dt.timedelta(minutes=5)
+"""
+How far after the service's clock an event may be dated: clocks of hosts
+and of Meta drift a little, but nothing may hold a conversation or a
+capacity slot by a time to come.
 """
 
 
@@ -109,6 +116,10 @@ def _handled(values: Iterable[Handled]) -> tuple[Handled, ...]:
     return tuple(values)
 
 
+def _failures(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((event, error) for event, error in values)
+
+
 @attrs.frozen
 class WebhookHandled:
     """
@@ -116,11 +127,18 @@ class WebhookHandled:
 
     Attributes:
         batch: The delivery as parsed: its messages and what was passed over.
-        handled: One `Handled` per message, in order.
+        handled: One `Handled` per message processed, in order.
+        failed: ``(message id, error)`` of each message whose unit of work
+            failed, or that was dated more than 5 minutes after the
+            service's clock, in order: nothing of it was kept.  When there are any,
+            answer the delivery with an error status, so that Meta delivers
+            it again; the messages handled are then passed over as
+            duplicates.
     """
 
     batch: WebhookBatch
     handled: tuple[Handled, ...] = attrs.field(converter=_handled)
+    failed: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
 
 
 @attrs.frozen
@@ -131,10 +149,23 @@ class DispatchReport:
     Attributes:
         sent: The ids of the items the transport took, in order.
         failed: ``(id, error)`` of the items it refused; they stay pending.
+            Each error is the exception's type and message, at most 2 000
+            characters (`convroute.state.bounded_error`).
     """
 
     sent: tuple[str, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
+
+
+def _describe(exc: Exception) -> str:
+    # What an error report keeps of *exc*: its type and what it says, cut
+    # to the outbox's limit; an exception whose str() fails is still told.
+    name = type(exc).__name__
+    try:
+        text = f"{name}: {exc}"
+    except Exception:  # noqa: BLE001 - any failure of the exception's own __str__
+        text = f"{name} (its message cannot be read)"
+    return bounded_error(text)
 
 
 class Service:
@@ -179,6 +210,9 @@ class Service:
         for `dispatch_pending`.
 
         Raises:
+            FutureEventError: When the event is dated more than
+                5 minutes after the service's clock; nothing of it is
+                kept.
             StoreError: When the store fails.  While processing, nothing of
                 the event is kept and it may be handled again; while
                 dispatching, the event is processed and its actions wait in
@@ -195,9 +229,12 @@ class Service:
         """
         Handle one Cloud API webhook delivery, then deliver the outbox.
 
-        Each message is its own unit of work: one that fails leaves the
-        others done, and Meta's redelivery of the whole batch changes
-        nothing for the messages already processed.
+        Each message is its own unit of work: one whose unit fails (a store
+        error, a stored value that cannot be read) or that is dated more
+        than 5 minutes after the service's clock is reported in
+        `WebhookHandled.failed`, and the messages after it are still
+        handled.  Meta's redelivery of the whole batch changes nothing for
+        the messages already processed.
 
         Args:
             raw_body: The request body, as received: the signature is over
@@ -208,14 +245,15 @@ class Service:
                 replays of stored bodies): anyone can post to a webhook URL.
 
         Returns:
-            The parsed batch and what each message came to.
+            The parsed batch, what each message came to, and the messages
+            that failed.
 
         Raises:
             WebhookError: When the signature does not match (or cannot be
                 checked: the service has no app secret), or the body is not
                 a Cloud API webhook.
-            StoreError: When the store fails; messages before the failing
-                one stay processed.
+            StoreError: When the store fails while delivering the outbox;
+                the messages are processed and their actions wait in it.
         """
         if verify:
             if self._app_secret is None:
@@ -225,10 +263,19 @@ class Service:
                 )
             verify_signature(raw_body, signature, self._app_secret)
         batch = parse_webhook(raw_body)
-        handled = [self.process(event) for event in batch.events]
+        handled: list[Handled] = []
+        failed: list[tuple[str, str]] = []
+        for event in batch.events:
+            try:
+                handled.append(self.process(event))
+            except (StoreError, FutureEventError) as exc:
+                # Nothing of it was kept; the host's error answer brings the
+                # message back with Meta's redelivery (a future date, once
+                # the clock has caught up).
+                failed.append((event.id, _describe(exc)))
         if any(one.actions for one in handled):
             self.dispatch_pending()
-        return WebhookHandled(batch=batch, handled=handled)
+        return WebhookHandled(batch=batch, handled=handled, failed=failed)
 
     def process(self, event: Event) -> Handled:
         """
@@ -242,6 +289,9 @@ class Service:
         (`StoreConflictError`) is run again, a few times.
 
         Raises:
+            FutureEventError: When the event is dated more than
+                5 minutes after the service's clock; nothing of it is
+                kept, its id included.
             StoreError: When the store fails; nothing of the event is kept.
         """
         for _ in range(_ATTEMPTS - 1):
@@ -255,6 +305,7 @@ class Service:
 
     def _process_once(self, event: Event) -> Handled:
         now = self._clock()
+        _refuse_future(event, now)
         with self.store.unit_of_work() as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
@@ -305,7 +356,7 @@ class Service:
             try:
                 self.transport.deliver(item)
             except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
-                error = f"{type(exc).__name__}: {exc}"
+                error = _describe(exc)
                 failed.append((item.id, error))
                 with self.store.unit_of_work() as uow:
                     uow.outbox.release(item.id, error)
@@ -364,6 +415,15 @@ class Service:
                 return Snapshot()
             case _:  # pragma: no cover - the match above is exhaustive
                 assert_never(event)
+
+
+def _refuse_future(event: Event, now: dt.datetime) -> None:
+    # Any event's own time, whichever kinds carry one: a conversation, a
+    # capacity slot or a funnel record dated ahead would be held until then.
+    at = getattr(event, "at", None)
+    # A difference, not now + margin: that overflows at the calendar's end.
+    if isinstance(at, dt.datetime) and at - now > _FUTURE_MARGIN:
+        raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
 
 
 class _Deferred(Mapping[_K, _V]):

@@ -1,7 +1,8 @@
 """
 The ``simulate`` contract: events as JSON lines in, actions out.
 
-Events run through the real service, on any store (DESIGN section 10).
+Events run through the real service, on any store; docs/simulate.md gives
+the fields of each.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any
 
 from convroute.config import Config
 from convroute.engine import (
+    CAPTIONED_MEDIA,
     CloseConversation,
     DeleteTransition,
     Engine,
     Event,
     IncomingMessage,
+    Media,
+    MediaKind,
     OutgoingMessage,
     SetPresence,
     SetStage,
@@ -29,7 +33,7 @@ from convroute.engine import (
 from convroute.errors import ConvrouteError, TextError, TimeRangeError
 from convroute.model import Lead, Opportunity, User, normalize_phone
 from convroute.ports import Store
-from convroute.service import Service
+from convroute.service import Handled, Service
 from convroute.state import OutboxItem
 from convroute.whatsapp import parse_webhook
 
@@ -49,7 +53,7 @@ class EventLineError(ConvrouteError, ValueError):
 
 
 def simulate(
-    config: Config | Engine, store: Store, lines: Iterable[str]
+    config: Config | Engine, store: Store, lines: Iterable[str], *, notes: bool = False
 ) -> Iterator[dict[str, Any]]:
     """
     Run event lines through the service on *store*, yielding the actions.
@@ -66,35 +70,50 @@ def simulate(
         config: The account's setup, or an engine compiled from it.
         store: Where the state lives.
         lines: The event file's lines.
+        notes: Whether to yield, after each event's actions, a ``note``
+            for each of the engine's notes on it (why it changed nothing,
+            what it skipped), and one for an event id seen before.
 
     Yields:
-        Each action, in the simulate contract's form.
+        Each action, in the simulate contract's form (and, with *notes*,
+        each ``note`` after its event's actions).
     """
     clock = _EventClock()
-    delivered: list[OutboxItem] = []
+    delivered: list[Mapping[str, Any]] = []
     service = Service(config, store, _Collect(delivered), clock=clock)
+    country_code = service.engine.config.default_country_code
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            events = read_event_line(line, number)
+            events = read_event_line(line, number, country_code=country_code)
             for event in events:
                 clock.follow(event)
-                if service.process(event).actions:
+                handled = service.process(event)
+                if handled.actions:
                     service.dispatch_pending(limit=1_000_000)
+                if notes:
+                    delivered.extend(_notes(handled))
         except ConvrouteError as error:
             yield {"type": "error", "line": number, "error": str(error)}
-        for item in delivered:
-            yield dict(item.body)
+        for body in delivered:
+            yield dict(body)
         delivered.clear()
 
 
+def _notes(handled: Handled) -> list[dict[str, Any]]:
+    said = ("the event was processed before: nothing done",) if handled.duplicate else ()
+    return [
+        {"type": "note", "event": handled.event, "note": note} for note in (*said, *handled.notes)
+    ]
+
+
 class _Collect:
-    def __init__(self, into: list[OutboxItem]) -> None:
+    def __init__(self, into: list[Mapping[str, Any]]) -> None:
         self.into = into
 
     def deliver(self, item: OutboxItem) -> None:
-        self.into.append(item)
+        self.into.append(item.body)
 
 
 class _EventClock:
@@ -110,13 +129,20 @@ class _EventClock:
         return self.now
 
 
-def read_event_line(line: str, number: int = 1) -> tuple[Event, ...]:
+def read_event_line(
+    line: str, number: int = 1, *, country_code: str | None = None
+) -> tuple[Event, ...]:
     """
     Read one line of a simulate event file.
+
+    Phones are read with `normalize_phone`, those of a ``webhook`` payload
+    excepted: WhatsApp's own numbers are taken as given.
 
     Args:
         line: A JSON object with a ``type``.
         number: The line's number, for ids of events that carry none.
+        country_code: The account's ``default_country_code``, in which
+            numbers written without ``+`` or ``00`` are read.
 
     Returns:
         The events: one, or those of a ``webhook`` payload.
@@ -139,7 +165,7 @@ def read_event_line(line: str, number: int = 1) -> tuple[Event, ...]:
         known = ", ".join(sorted(_READERS))
         raise EventLineError(f"unknown event type {kind!r}; known: {known}")
     try:
-        return reader(_Fields(value, line, number))
+        return reader(_Fields(value, line, number, country_code))
     except (TextError, TimeRangeError) as error:
         # Refused by the event's own values: say which event.
         raise EventLineError(f"{kind}: {error}") from None
@@ -155,10 +181,13 @@ def _integer(digits: str) -> int:
 
 
 class _Fields:
-    def __init__(self, value: Mapping[str, Any], line: str, number: int) -> None:
+    def __init__(
+        self, value: Mapping[str, Any], line: str, number: int, country_code: str | None = None
+    ) -> None:
         self.value = value
         self.line = line
         self.number = number
+        self.country_code = country_code
 
     def text(self, name: str, *, required: bool = True) -> str | None:
         found = self.value.get(name)
@@ -184,7 +213,7 @@ class _Fields:
 
     def phone(self, name: str) -> Any:
         try:
-            return normalize_phone(self.need(name))
+            return normalize_phone(self.need(name), country_code=self.country_code)
         except ConvrouteError as error:
             raise EventLineError(f"{self.value['type']}: {name!r}: {error}") from None
 
@@ -273,8 +302,11 @@ def _presence(fields: _Fields) -> tuple[Event, ...]:
 def _incoming(fields: _Fields) -> tuple[Event, ...]:
     text = fields.text("text", required=False)
     reply_id = fields.text("reply_id", required=False)
-    if text is None and reply_id is None:
-        raise EventLineError("incoming: give 'text' or 'reply_id'")
+    media = _media(fields.value.get("media"))
+    if media is not None and (text is not None or reply_id is not None):
+        raise EventLineError("incoming: give 'text' or 'media', not both (a caption is its text)")
+    if text is None and reply_id is None and media is None:
+        raise EventLineError("incoming: give 'text', 'reply_id' or 'media'")
     event = IncomingMessage(
         id=fields.need("id"),
         at=fields.at(),
@@ -284,8 +316,37 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         reply_id=reply_id,
         name=fields.text("name", required=False),
         ctwa_clid=fields.text("ctwa_clid", required=False),
+        media=media,
     )
     return (event,)
+
+
+_MEDIA_KEYS = frozenset({"type", "caption"})
+_MEDIA_KINDS = frozenset(MediaKind)
+
+
+def _media(value: Any) -> Media | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise EventLineError("incoming: 'media' must be an object with a 'type'")
+    unknown = sorted(str(key) for key in value if key not in _MEDIA_KEYS)
+    if unknown:
+        listed = ", ".join(repr(key) for key in unknown)
+        known = ", ".join(sorted(_MEDIA_KEYS))
+        raise EventLineError(f"incoming: 'media' has unknown keys {listed}; known: {known}")
+    kind = value.get("type")
+    if not isinstance(kind, str) or kind not in _MEDIA_KINDS:
+        kinds = ", ".join(sorted(MediaKind))
+        raise EventLineError(f"incoming: 'media.type' must be one of {kinds}")
+    caption = value.get("caption")
+    if caption is None:
+        return Media(kind)
+    if not isinstance(caption, str):
+        raise EventLineError("incoming: 'media.caption' must be a string")
+    if kind not in CAPTIONED_MEDIA:
+        raise EventLineError("incoming: 'media.caption' is only for image, video and document")
+    return Media(kind, caption)
 
 
 def _outgoing(fields: _Fields) -> tuple[Event, ...]:

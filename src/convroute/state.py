@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -27,7 +27,14 @@ __all__ = [
     "ConversationStatus",
     "OutboxItem",
     "OutboxStatus",
+    "bounded_error",
 ]
+
+
+_LAST_ERROR_LIMIT: Final = 2000
+"""
+The most characters of a failed delivery's error an outbox item keeps.
+"""
 
 
 class ConversationStatus(enum.StrEnum):
@@ -114,6 +121,22 @@ class OutboxStatus(enum.StrEnum):
     """
 
 
+def bounded_error(text: str) -> str:
+    """
+    *text*, cut to 2 000 characters, the last an ellipsis, when longer.
+
+    A transport's exception may carry a whole response body, or more: the
+    outbox keeps enough of it to say what went wrong, and no more.
+    """
+    if len(text) <= _LAST_ERROR_LIMIT:
+        return text
+    return text[: _LAST_ERROR_LIMIT - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def _last_error(text: str | None) -> str | None:
+    return None if text is None else bounded_error(text)
+
+
 @attrs.frozen
 class OutboxItem:
     """
@@ -125,13 +148,14 @@ class OutboxItem:
         event: The id of the event that caused the action.
         type: The action's type: ``send``, ``assign``, ``unrouted``,
             ``create_opportunity``, ``enter_funnel``, ``transition``,
-            ``move_opportunity`` or ``meta_event``.
+            ``transition_deleted``, ``move_opportunity`` or ``meta_event``.
         body: The action as JSON-ready values, in the form of the simulate
             contract (``type`` and ``event`` included).
         created_at: When the action was written.
         status: Delivered or not.
         attempts: How many deliveries failed.
-        last_error: Why the last try failed, if it did.
+        last_error: Why the last try failed, if it did: at most
+            2 000 characters (a longer text is cut short: `bounded_error`).
         claimed_until: While a dispatcher delivers the item, when its claim
             lapses; another dispatcher leaves it alone until then.
     """
@@ -143,5 +167,5 @@ class OutboxItem:
     created_at: dt.datetime = attrs.field(validator=require_aware)
     status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
-    last_error: str | None = None
+    last_error: str | None = attrs.field(default=None, converter=_last_error)
     claimed_until: dt.datetime | None = attrs.field(default=None, validator=require_aware)

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from convroute.config import Config, check_config, find_problems, load_config
+from convroute.config import Config, check_config, find_problems, loads_config
 from convroute.errors import ConfigError
 from convroute.routing import RoutingRule
 
@@ -61,7 +61,7 @@ follow_ups = ["Thank you for scheduling"]
 
 def problems_of(text):
     with pytest.raises(ConfigError) as caught:
-        load_config(textwrap.dedent(text))
+        loads_config(textwrap.dedent(text))
     return list(caught.value.errors)
 
 
@@ -420,6 +420,98 @@ CASES = [
         id="bad-waba-id",
     ),
     pytest.param(
+        BASE
+        + FUNNEL
+        + FUNNEL.replace('name = "Sales"', 'name = "Ads"')
+        .replace("I came from Instagram", "i came from instagram")
+        .replace('source = "Instagram"', 'source = "Blog"'),
+        [
+            (
+                "phrase 'i came from instagram' on 918040001234 already names source 'Instagram' "
+                "at $.funnels[0].stages[0].triggers[0] @ $.funnels[1].stages[0].triggers[0].phrase"
+            )
+        ],
+        id="phrase-for-two-sources-in-two-funnels",
+    ),
+    pytest.param(
+        BASE.replace('id = "u-m"', 'id = "U-A"'),
+        ["duplicate user id 'U-A', first at $.users[0] @ $.users[1].id"],
+        id="user-ids-apart-only-by-case",
+    ),
+    pytest.param(
+        BASE + '[[chat_groups]]\nname = "\uff34eam"\nmembers = ["u-a"]\n',
+        [
+            (
+                "duplicate chat group name '\uff34eam', first at $.chat_groups[0] "
+                "@ $.chat_groups[1].name"
+            )
+        ],
+        id="group-names-apart-only-by-width",
+    ),
+    pytest.param(
+        BASE + '[[routing_rules]]\nname = "DESK"\ntargets = [{ kind = "admin" }]\n',
+        ["duplicate rule name 'DESK', first at $.routing_rules[0] @ $.routing_rules[1].name"],
+        id="rule-names-apart-only-by-case",
+    ),
+    pytest.param(
+        BASE + '[[opportunity_types]]\nname = "course"\nstages = ["Enquiry", "ENQUIRY"]\n',
+        [
+            (
+                "duplicate type name 'course', first at $.opportunity_types[0] "
+                "@ $.opportunity_types[1].name"
+            ),
+            (
+                "duplicate stage 'ENQUIRY', first at $.opportunity_types[1].stages[0] "
+                "@ $.opportunity_types[1].stages[1]"
+            ),
+        ],
+        id="type-and-board-stage-names-apart-only-by-case",
+    ),
+    pytest.param(
+        BASE
+        + FUNNEL.replace('name = "Sales"', 'name = "Caf\u00e9"').replace(
+            'name = "Scheduling"', 'name = "entry"'
+        )
+        + '\n[[funnels]]\nname = "CAFE\u0301"\n[[funnels.stages]]\nname = "Entry"\n',
+        [
+            (
+                "duplicate stage name 'entry', first at $.funnels[0].stages[0] "
+                "@ $.funnels[0].stages[1].name"
+            ),
+            "duplicate funnel name 'CAFE\u0301', first at $.funnels[0] @ $.funnels[1].name",
+        ],
+        id="funnel-and-stage-names-apart-only-by-case-and-form",
+    ),
+    pytest.param(
+        BASE.replace('name = "Meera"', 'name = "\u200b\u2060"').replace(
+            'name = "Team"', 'name = "\u00ad"'
+        )
+        + FUNNEL.replace("I came from Instagram", "\u200b")
+        .replace('source = "Instagram"', 'source = "\ufeff "')
+        .replace("Thank you for scheduling", "\u3164\u00a0"),
+        [
+            "a user's name must not be blank @ $.users[1].name",
+            "chat group name must not be blank @ $.chat_groups[0].name",
+            "unknown chat group 'Team' @ $.routing_rules[0].targets[1].group",
+            "the source must not be blank @ $.funnels[0].stages[0].triggers[0].source",
+            "a trigger phrase must not be blank @ $.funnels[0].stages[0].triggers[0].phrase",
+            "a follow-up phrase must not be blank @ $.funnels[0].stages[1].follow_ups[0]",
+        ],
+        id="invisible-only-text",
+    ),
+    pytest.param(
+        "max_reprompts = 9223372036854775808\n"
+        '[[users]]\nid = "u"\nname = "U"\nmax_open_conversations = -9223372036854775809\n',
+        [
+            "expected a whole number, not one outside the signed 64-bit range @ $.max_reprompts",
+            (
+                "expected a whole number, not one outside the signed 64-bit range "
+                "@ $.users[0].max_open_conversations"
+            ),
+        ],
+        id="integers-outside-64-bits",
+    ),
+    pytest.param(
         'lead_level_rule = "Nobody"\n[[funnels]]\nname = "Empty"\nstages = []\n',
         [
             "unknown routing rule 'Nobody' @ $.lead_level_rule",
@@ -438,7 +530,7 @@ class TestBrokenConfigs:
 
     def test_base_is_valid(self):
         """The pieces the cases are made from are valid on their own."""
-        load_config(textwrap.dedent(BASE + NUMBER + FUNNEL))
+        loads_config(textwrap.dedent(BASE + NUMBER + FUNNEL))
 
     def test_all_reported_together(self):
         """Problems in different sections are reported in one error."""
@@ -453,7 +545,7 @@ class TestBrokenConfigs:
     def test_message_lists_problems(self):
         """The exception's message counts the problems and lists them."""
         with pytest.raises(ConfigError, match=r"^2 configuration problems:\n"):
-            load_config('lead_level_rule = "Nobody"\nmax_reprompts = -1\n')
+            loads_config('lead_level_rule = "Nobody"\nmax_reprompts = -1\n')
 
 
 class TestCheckConfig:
@@ -482,3 +574,91 @@ class TestCheckConfig:
             "a routing rule needs at least one target @ $.routing_rules[0].targets",
             "write the number as digits only: '918040001234' @ $.numbers[0].number",
         ] == find_problems(config)
+
+
+def paths_of(problems):
+    return [problem.rpartition(" @ ")[2] for problem in problems]
+
+
+class TestEveryPhaseAtOnce:
+    def test_type_value_and_reference_problems_together(self):
+        """Wrong types and bad phones hide neither value problems nor unknown names elsewhere."""
+        text = (
+            'max_reprompts = "x"\n'
+            + BASE.replace("admin = true", 'admin = "yes"').replace(
+                'group = "Team"', 'group = "Teem"'
+            )
+            + NUMBER.replace("918040001234", "0804000")
+            + '\n[[numbers]]\nnumber = "918040005678"\ncreate_new_rule = "Nowhere"\n'
+            + '\n[[funnels]]\nname = "Empty"\nstages = []\n'
+        )
+        problems = problems_of(text)
+        assert [
+            "$.max_reprompts",
+            "$.users[1].admin",
+            "$.numbers[0].number",
+            "$.routing_rules[0].targets[1].group",
+            "$.numbers[1].create_new_rule",
+            "$.funnels[0].stages",
+        ] == paths_of(problems)
+        assert {
+            "expected a whole number, not the text 'x' @ $.max_reprompts",
+            "expected true or false, not the text 'yes' @ $.users[1].admin",
+            "unknown chat group 'Teem' @ $.routing_rules[0].targets[1].group",
+            "unknown routing rule 'Nowhere' @ $.numbers[1].create_new_rule",
+            "a funnel needs at least one stage @ $.funnels[0].stages",
+        } < set(problems)
+
+    def test_names_of_broken_entries_still_resolve(self):
+        """A user, group, rule or type with a wrong field is still known by its name elsewhere."""
+        text = (
+            BASE.replace("admin = true", "admin = 1")
+            .replace('members = ["u-a"]', 'members = ["u-m"]\ndescription = 5')
+            .replace('stages = ["Enquiry", "Scheduling"]', 'stages = "Enquiry"')
+            + '\n[[chat_groups]]\nname = "Other"\nmembers = ["u-m"]\n'
+            + '\n[[routing_rules]]\nname = "Broken"\ntargets = [{ kind = "mystery" }]\n'
+            + '\n[[routing_rules]]\nname = "Uses them"\n'
+            + 'targets = [{ kind = "chat_group", group = "Team" }, { kind = "specific_user", '
+            + 'user = "u-m" }]\n'
+            + NUMBER.replace('create_new_rule = "Desk"', 'create_new_rule = "Broken"')
+            + 'default_opportunity_type = "Course"\n'
+        )
+        assert [
+            "$.users[1].admin",
+            "$.chat_groups[0].description",
+            "$.routing_rules[1].targets[0].kind",
+            "$.opportunity_types[0].stages",
+        ] == paths_of(problems_of(text))
+
+    def test_positions_kept_after_a_broken_entry(self):
+        """Problems of the entries after a broken one keep their own positions in the file."""
+        text = (
+            '[[users]]\nid = "u-0"\nname = 0\n'
+            '[[users]]\nid = "u-a"\nname = "A"\n'
+            '[[users]]\nid = "u-a"\nname = "B"\n'
+        )
+        assert [
+            "expected text, not the number 0 @ $.users[0].name",
+            "duplicate user id 'u-a', first at $.users[1] @ $.users[2].id",
+        ] == problems_of(text)
+
+    def test_broken_meta_section_is_not_missing(self):
+        """A [meta] section with a wrong value is reported once, not also as missing."""
+        text = (
+            "[meta]\nwhatsapp_business_account_id = 102290129340398\n"
+            + BASE
+            + FUNNEL.replace('name = "Entry"', 'name = "Entry"\nmeta_event = "LeadSubmitted"')
+        )
+        assert ["$.meta.whatsapp_business_account_id"] == paths_of(problems_of(text))
+
+    def test_unknown_top_level_keys_with_other_problems(self):
+        """Unknown top-level keys are reported beside the problems of known ones."""
+        assert [
+            "unknown key(s): colour, size @ $",
+            "must be 0 or more @ $.max_reprompts",
+        ] == problems_of('colour = "red"\nsize = 2\nmax_reprompts = -1\n')
+
+    def test_same_phrase_and_source_in_two_funnels(self):
+        """A phrase may enter two funnels with the same source: both record it alike."""
+        text = BASE + FUNNEL + FUNNEL.replace('name = "Sales"', 'name = "Ads"')
+        assert 2 == len(loads_config(textwrap.dedent(text)).funnels)

@@ -3,7 +3,7 @@ import pathlib
 
 import pytest
 
-from convroute.config import Config, dump_config, load_config
+from convroute.config import Config, dump_config, load_config, loads_config
 from convroute.errors import ConfigError, MissingExtraError
 from convroute.funnel import Funnel, Stage, Trigger
 from convroute.model import OpportunityType, User
@@ -92,7 +92,7 @@ class TestSeedExample:
     @pytest.mark.parametrize("fmt", ["toml", "json", "yaml"])
     def test_round_trip(self, seed, fmt):
         """Dumping and loading again gives an equal configuration."""
-        assert seed == load_config(dump_config(seed, fmt), format=fmt)
+        assert seed == loads_config(dump_config(seed, fmt), format=fmt)
 
     def test_summary(self, seed):
         """The summary counts every section."""
@@ -104,16 +104,42 @@ class TestSeedExample:
 
 class TestSources:
     def test_path_string(self):
-        """A one-line string ending in .toml is a path."""
+        """A string given to load_config is a path."""
         assert load_config(SEED) == load_config(str(SEED))
 
+    def test_path_string_any_suffix(self, seed, tmp_path):
+        """A string path with an unknown suffix is read as a file, its format told by content."""
+        path = tmp_path / "account.conf"
+        path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+        assert seed == load_config(str(path))
+
+    def test_text_is_not_a_path(self):
+        """Configuration text given to load_config is a file that cannot be opened, not parsed."""
+        with pytest.raises(OSError, match="File name too long"):
+            load_config(SEED.read_text(encoding="utf-8"))
+
+    def test_path_with_nul(self):
+        """A path holding a NUL character is a missing file, not a ValueError from the OS."""
+        with pytest.raises(FileNotFoundError):
+            load_config("account\0.toml")
+
     def test_text(self):
-        """A string with newlines is the text of a TOML file."""
-        assert load_config(SEED) == load_config(SEED.read_text(encoding="utf-8"))
+        """loads_config reads the text of a TOML file."""
+        assert load_config(SEED) == loads_config(SEED.read_text(encoding="utf-8"))
 
     def test_json_text(self, seed):
         """Text starting with a brace is JSON."""
-        assert seed == load_config(dump_config(seed, "json"))
+        assert seed == loads_config(dump_config(seed, "json"))
+
+    def test_one_line_text_ending_in_a_suffix(self):
+        """loads_config never takes its text for a path, even one that looks like one."""
+        assert Config() == loads_config("# account.toml")
+
+    @pytest.mark.parametrize("given", [{}, b"", pathlib.Path("account.toml")])
+    def test_loads_config_reads_only_text(self, given):
+        """loads_config given a mapping, bytes or a path says what it reads instead."""
+        with pytest.raises(TypeError, match="loads_config reads text, not "):
+            loads_config(given)
 
     def test_json_file(self, seed, tmp_path):
         """A .json file is read as JSON."""
@@ -133,23 +159,31 @@ class TestSources:
 
     def test_empty(self):
         """An empty file is a valid, empty configuration."""
-        assert Config() == load_config("")
+        assert Config() == loads_config("")
 
-    def test_unknown_suffix(self, tmp_path):
-        """A file with an unknown suffix and no format is an error that says so."""
+    @pytest.mark.parametrize(("text", "fmt"), [("[[users]\n", "toml"), ('{"users": [', "json")])
+    def test_unknown_suffix_told_by_content(self, tmp_path, text, fmt):
+        """A file with an unknown suffix is JSON when it starts with a brace, TOML otherwise."""
         path = tmp_path / "account.ini"
-        path.write_text("", encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError) as caught:
             load_config(path)
-        assert ("cannot tell the format of 'account.ini': use .toml, .json or .yaml @ $",) == (
-            caught.value.errors
-        )
+        assert caught.value.errors[0].startswith(f"invalid {fmt.upper()}: ")
 
     def test_explicit_format(self, seed, tmp_path):
         """The format argument reads a file whatever its suffix."""
-        path = tmp_path / "account.conf"
+        path = tmp_path / "account.toml"
         path.write_text(dump_config(seed, "json"), encoding="utf-8")
         assert seed == load_config(path, format="json")
+
+    def test_unknown_format(self, tmp_path):
+        """An unknown format is a ValueError naming the choices, for text and files alike."""
+        path = tmp_path / "account.toml"
+        path.write_text("", encoding="utf-8")
+        with pytest.raises(ValueError, match="use 'toml', 'json' or 'yaml'"):
+            loads_config("", format="ini")
+        with pytest.raises(ValueError, match="use 'toml', 'json' or 'yaml'"):
+            load_config(path, format="ini")
 
     def test_missing_file(self, tmp_path):
         """A missing file raises the OSError it is."""
@@ -159,7 +193,7 @@ class TestSources:
     def test_top_level_not_a_table(self):
         """A JSON list at the top is reported, not a traceback."""
         with pytest.raises(ConfigError) as caught:
-            load_config("[1, 2]", format="json")
+            loads_config("[1, 2]", format="json")
         assert ("expected a table of settings at the top @ $",) == caught.value.errors
 
 
@@ -184,7 +218,7 @@ class TestDump:
         """Without PyYAML, reading YAML names the extra to install."""
         monkeypatch.setitem(__import__("sys").modules, "yaml", None)
         with pytest.raises(MissingExtraError, match=r"pip install 'convroute\[yaml\]'"):
-            load_config("users: []", format="yaml")
+            loads_config("users: []", format="yaml")
 
     def test_targets_tagged(self, seed):
         """Targets are written with their kind tag first."""

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from convroute.config import dump_config, find_problems, load_config
+from convroute._blank import is_blank
+from convroute.config import dump_config, find_problems, loads_config
+from convroute.config._check import name_key
+from convroute.funnel import Funnel, Stage
 from convroute.routing import ChatGroup
 from strategies import configs
 
@@ -23,7 +26,7 @@ class TestRoundTrip:
     @given(config=configs())
     def test_load_dump(self, fmt, config):
         """load(dump(c)) == c in every format."""
-        assert config == load_config(dump_config(config, fmt), format=fmt)
+        assert config == loads_config(dump_config(config, fmt), format=fmt)
 
 
 class TestChecksOnGeneratedConfigs:
@@ -32,10 +35,10 @@ class TestChecksOnGeneratedConfigs:
         """A member id nobody has is reported at exactly its place in the group."""
         known = {user.id for user in config.users}
         stranger = data.draw(
-            st.text(min_size=1, max_size=8).filter(lambda i: i.strip() and i not in known)
+            st.text(min_size=1, max_size=8).filter(lambda i: not is_blank(i) and i not in known)
         )
         group = ChatGroup(name="Strangers", members=[stranger])
-        assume("Strangers" not in {g.name for g in config.chat_groups})
+        assume("strangers" not in {name_key(g.name) for g in config.chat_groups})
         broken = attrs.evolve(config, chat_groups=(*config.chat_groups, group))
         index = len(config.chat_groups)
         assert [f"unknown user {stranger!r} @ $.chat_groups[{index}].members[0]"] == (
@@ -52,3 +55,20 @@ class TestChecksOnGeneratedConfigs:
             f"a routing rule needs at least one target @ $.routing_rules[{len(rules) - 1}].targets"
         )
         assert expected in find_problems(broken)
+
+    @given(config=configs())
+    def test_phrase_for_another_source_in_another_funnel_reported(self, config):
+        """Each trigger repeated in a new funnel for another source is reported at its phrase."""
+        entries = [funnel.stages[0] for funnel in config.funnels]
+        triggers = [trigger for stage in entries for trigger in stage.triggers]
+        assume(triggers)
+        renamed = [
+            attrs.evolve(trigger, source=trigger.source + " (other)") for trigger in triggers
+        ]
+        copy = Funnel(name="Copied triggers", stages=[Stage(name="Entry", triggers=renamed)])
+        assume("copied triggers" not in {name_key(funnel.name) for funnel in config.funnels})
+        broken = attrs.evolve(config, funnels=(*config.funnels, copy))
+        at = f"$.funnels[{len(config.funnels)}].stages[0].triggers"
+        assert [f"{at}[{k}].phrase" for k in range(len(renamed))] == [
+            problem.rpartition(" @ ")[2] for problem in find_problems(broken)
+        ]

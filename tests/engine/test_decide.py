@@ -21,10 +21,13 @@ from convroute.engine import (
     Send,
     SetStage,
     Snapshot,
+    TransitionDeleted,
     Unrouted,
     new_opportunity_id,
 )
+from convroute.engine._effects import why_ignored
 from convroute.errors import PhoneNumberError
+from convroute.funnel import FunnelOutcome, IgnoredReason
 from convroute.menus import OptionKind, option_id
 from convroute.model import Opportunity, Phone
 from convroute.state import ConversationStatus
@@ -375,6 +378,44 @@ class TestFunnelEvents:
         )
         assert {} == state.records
 
+    def test_deleting_a_move_tells_the_host_where_the_lead_stands(self, state):
+        """Deleting a move yields transition_deleted with the lead's stage after it."""
+        state.message(message("wamid.1", text="I came from Instagram"))
+        move = SetStage(id="m1", at=AT, funnel="Sales", lead=LEAD, stage="Scheduling")
+        (moved,) = state.run(move, state.snapshot(LEAD, NUMBER, AT), AT).actions
+        delete = DeleteTransition(id="d1", transition=moved.transition)
+        outcome = state.run(delete, state.snapshot(LEAD, NUMBER, AT), AT)
+
+        expected = TransitionDeleted(
+            funnel="Sales", lead=LEAD, transition=moved.transition, stage="Lead Entry"
+        )
+        assert ((expected,), ()) == (outcome.actions, outcome.notes)
+        assert {
+            "type": "transition_deleted",
+            "funnel": "Sales",
+            "lead": LEAD,
+            "transition": moved.transition,
+            "stage": "Lead Entry",
+        } == expected.to_json()
+
+    def test_deleting_the_entry_says_the_lead_left_the_funnel(self, state):
+        """Deleting the entry record yields transition_deleted with no stage."""
+        (entered, *_) = state.message(message("wamid.1", text="I came from Instagram")).actions
+        delete = DeleteTransition(id="d1", transition=entered.transition)
+        outcome = state.run(delete, state.snapshot(LEAD, NUMBER, AT), AT)
+
+        expected = TransitionDeleted(
+            funnel="Sales", lead=LEAD, transition=entered.transition, stage=None
+        )
+        assert (expected,) == outcome.actions
+
+    def test_deleting_an_unknown_record_is_noted(self, state):
+        """An unknown transition id changes nothing, yields nothing and says why."""
+        outcome = state.run(DeleteTransition(id="d1", transition="tr-nope"), Snapshot(), AT)
+
+        assert ((), ()) == (outcome.changes, outcome.actions)
+        assert ["transition tr-nope is unknown: nothing deleted"] == list(outcome.notes)
+
     def test_unknown_funnel_is_noted(self, state):
         """A manual move into an unknown funnel changes nothing and says why."""
         move = SetStage(id="m1", at=AT, funnel="Nope", lead=LEAD, stage="X")
@@ -398,3 +439,24 @@ class TestEventPhones:
         assert (LEAD, NUMBER) == (event.lead, event.number)
         with pytest.raises(PhoneNumberError):
             message("wamid.2", lead="not a phone", text="Hi")
+
+    def test_typed_national_number_refused(self):
+        """A national number written without its country code is not read as another country's."""
+        with pytest.raises(PhoneNumberError, match=r"\+98"):
+            message("wamid.1", lead="98000 00001", text="Hi")
+
+    def test_digits_taken_as_given(self):
+        """Digits, as WhatsApp sends them, are kept as they are: never re-read."""
+        event = message("wamid.1", lead="9800000001", text="Hi")
+
+        assert "9800000001" == event.lead
+
+
+class TestWhyIgnored:
+    @pytest.mark.parametrize("reason", list(IgnoredReason))
+    def test_every_reason_has_words(self, reason):
+        """Every reason a funnel gives for recording nothing is said in words, its value after."""
+        said = why_ignored(FunnelOutcome(funnel="Sales", reason=reason, phrase="see you"))
+
+        assert said.endswith(f" ({reason})")
+        assert len(said) > len(f" ({reason})") + 10

@@ -7,6 +7,8 @@ from convroute.engine import (
     CloseConversation,
     DeleteTransition,
     IncomingMessage,
+    Media,
+    MediaKind,
     OutgoingMessage,
     SetPresence,
     SetStage,
@@ -28,6 +30,7 @@ VALUES_AND_TEXT_FIELDS = [
         IncomingMessage(id="w.1", at=AT, lead=LEAD, number=NUMBER, text="Hi"),
         ["id", "text", "reply_id", "name", "ctwa_clid"],
     ),
+    (Media(MediaKind.IMAGE, caption="Look"), ["caption"]),
     (OutgoingMessage(id="o.1", at=AT, lead=LEAD, number=NUMBER, text="Hi"), ["id", "text"]),
     (
         SetStage(id="s.1", at=AT, funnel="Sales", lead=LEAD, stage="Won", by="u"),

@@ -5,7 +5,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convroute.config import load_config
-from convroute.engine import Assign, Engine, IncomingMessage, Send, Unrouted
+from convroute.engine import (
+    Assign,
+    CloseConversation,
+    DeleteTransition,
+    Engine,
+    IncomingMessage,
+    OutgoingMessage,
+    Send,
+    SetStage,
+    Unrouted,
+)
 from convroute.menus import OptionKind, option_id
 from convroute.model import Phone
 from convroute.state import ConversationStatus
@@ -76,3 +86,44 @@ class TestConversationInvariants:
                     assert state.presence.get(action.user, True)
             after = state.conversations[lead, number]
             assert (after.status is ConversationStatus.ASSIGNED) == (after.assignee is not None)
+
+
+funnel_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["incoming", "outgoing", "set_stage", "delete", "close"]),
+        st.sampled_from(LEADS),
+        st.integers(min_value=0, max_value=60),
+        st.sampled_from(
+            ["Hi", "I came from Instagram", "Thank you for scheduling with us", "Lead Entry", "X"]
+        ),
+    ),
+    max_size=25,
+)
+
+
+def funnel_event(kind, ident, at, lead, text, *, records):
+    number = NUMBERS[0]
+    if kind == "incoming":
+        return IncomingMessage(ident, at, lead, number, text=text)
+    if kind == "outgoing":
+        return OutgoingMessage(ident, at, lead, number, text)
+    if kind == "set_stage":
+        return SetStage(ident, at, "Sales", lead, text)
+    if kind == "delete":
+        return DeleteTransition(ident, records[len(ident) % len(records)] if records else "tr-x")
+    return CloseConversation(ident, at, lead, number)
+
+
+class TestNotes:
+    @given(funnel_steps)
+    def test_an_event_that_changes_nothing_says_why(self, script):
+        """Every event that yields no change and no action carries at least one note."""
+        state = State(Engine.from_config(CONFIG))
+        at = START
+        for index, (kind, lead, minutes, text) in enumerate(script):
+            at += dt.timedelta(minutes=minutes)
+            records = [r.id for r in state.records.values()]
+            event = funnel_event(kind, f"e{index}", at, lead, text, records=records)
+            outcome = state.run(event, state.snapshot(lead, NUMBERS[0], at), at)
+
+            assert outcome.changes or outcome.actions or outcome.notes, event

@@ -125,6 +125,22 @@ class TestDrawCohorts:
         assert PNG == out.getvalue()[:8]
 
 
+class TestStagesNoLongerInTheFunnel:
+    @pytest.mark.parametrize("draw", [draw_funnel, draw_cohorts])
+    def test_drawn_after_the_funnel_s_stages_and_marked(self, draw):
+        """A stage renamed or removed that records name is drawn too, marked so."""
+        renamed = Funnel(name="Sales", stages=[Stage(name="Lead Entry"), Stage(name="Booked")])
+        progress = funnel_progress(renamed, RECORDS)
+        report = (
+            funnel_report(progress)
+            if draw is draw_funnel
+            else cohort_report(progress, period="day", zone=dt.UTC)
+        )
+        out = io.BytesIO()
+        draw(report, out, format="svg")
+        assert b"Scheduling (not in the funnel)" in out.getvalue()
+
+
 class TestWithoutTheExtra:
     @pytest.mark.parametrize("draw", [draw_funnel, draw_cohorts])
     def test_missing_matplotlib_names_the_extra(self, monkeypatch, draw):

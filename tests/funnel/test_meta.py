@@ -23,6 +23,7 @@ from convroute.funnel import (
     meta_event,
 )
 from convroute.model import Phone
+from strategies import phones
 
 
 LEAD = Phone("16505551212")
@@ -70,13 +71,28 @@ class TestHashPhone:
         with pytest.raises(PhoneNumberError):
             hash_phone("n/a")
 
-    @given(st.from_regex(r"[1-9][0-9]{6,14}", fullmatch=True))
+    @given(phones())
     def test_sha256_of_the_digits(self, digits):
         """The hash is the lowercase hex SHA-256 of the normalised digits."""
         assert hashlib.sha256(digits.encode()).hexdigest() == hash_phone(digits)
 
 
 class TestMetaEvent:
+    def test_lead_phone_hashed_as_given(self):
+        """A lead's phone, as WhatsApp gave it, is hashed as it is, never read again."""
+        given = Phone("9800000001")  # a length normalize_phone would refuse
+        event = meta_event(
+            attrs.evolve(transition(ctwa_clid="c"), lead=given),
+            funnel=FUNNEL,
+            settings=SETTINGS,
+            now=NOW,
+        )
+
+        assert event.payload is not None
+        assert [hashlib.sha256(b"9800000001").hexdigest()] == (
+            event.payload["data"][0]["user_data"]["ph"]
+        )
+
     def test_entry_with_click_yields_the_full_body(self):
         """An entry from an ad yields the business-messaging body, ctwa_clid in clear."""
         event = meta_event(

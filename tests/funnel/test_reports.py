@@ -107,6 +107,20 @@ def brute_force(funnel, records, where):
             )
         )
         current.append(sum(1 for _, position in counted if position.stage == name))
+    gone = sorted(
+        {r.to_stage for r in records if r.funnel == funnel.name and r.to_stage not in names}
+    )
+    for name in gone:
+        mine = [
+            lead
+            for lead, _ in counted
+            if any(
+                r.lead == lead and r.funnel == funnel.name and r.to_stage == name for r in records
+            )
+        ]
+        if mine:
+            reached.append(len(mine))
+            current.append(sum(1 for _, position in counted if position.stage == name))
     return reached, current
 
 
@@ -164,7 +178,9 @@ class TestFunnelReport:
             reached,
             [row.current for row in report.rows],
         )
-        assert reached == sorted(reached, reverse=True)
+        staged = [row.reached for row in report.rows if row.in_funnel]
+        assert staged == sorted(staged, reverse=True)
+        assert report.entered == sum(row.current for row in report.rows)
 
     @given(funnel_records(), st.data())
     def test_deleting_and_re_adding_a_record_restores_the_report(self, drawn, data):
@@ -178,6 +194,89 @@ class TestFunnelReport:
         assert funnel_report(funnel_progress(funnel, records)) == funnel_report(
             funnel_progress(funnel, restored)
         )
+
+
+# Stages renamed or removed: "Demo" and "Trial" are no longer in the funnel.
+# 921 was at Demo (after Scheduling): it still reached Scheduling; 922's
+# latest record is at Trial; 923 went through Demo and on to Won.
+GONE = [
+    entry("921"),
+    move("921", "Scheduling"),
+    move("921", "Demo", hours=2),
+    entry("922", days=8),
+    move("922", "Trial", days=8),
+    entry("923"),
+    move("923", "Demo"),
+    move("923", "Demo", hours=2),
+    move("923", "Won", hours=3),
+    move("999", "Trial"),  # no entry: not counted
+]
+
+
+class TestStagesNoLongerInTheFunnel:
+    def test_rows_after_the_funnel_s_stages(self):
+        """Records of stages no longer in the funnel are rows after its stages, not lost."""
+        report = funnel_report(funnel_progress(SALES, GONE))
+
+        assert (
+            FunnelReport(
+                funnel="Sales",
+                where=ReportFilter(),
+                rows=[
+                    FunnelRow(stage="Lead Entry", reached=3, share=1.0, current=0),
+                    FunnelRow(stage="Scheduling", reached=2, share=2 / 3, current=0),
+                    FunnelRow(stage="Won", reached=1, share=1 / 3, current=1),
+                    FunnelRow("Demo", reached=2, share=2 / 3, current=1, in_funnel=False),
+                    FunnelRow("Trial", reached=1, share=1 / 3, current=1, in_funnel=False),
+                ],
+                stray_records=4,
+            )
+            == report
+        )
+
+    def test_filtered(self):
+        """The filter applies to them too: only the leads counted, and their records."""
+        where = ReportFilter(since=BASE + dt.timedelta(days=1))
+        report = funnel_report(funnel_progress(SALES, GONE), where)
+
+        assert [("Lead Entry", 1, 0), ("Scheduling", 0, 0), ("Won", 0, 0), ("Trial", 1, 1)] == [
+            (row.stage, row.reached, row.current) for row in report.rows
+        ]
+        assert (1, [True, True, True, False]) == (
+            report.stray_records,
+            [row.in_funnel for row in report.rows],
+        )
+
+    def test_cohorts(self):
+        """The cohort table has their columns after the funnel's stages."""
+        report = cohort_report(funnel_progress(SALES, GONE), period="week", zone=dt.UTC)
+
+        assert ("Lead Entry", "Scheduling", "Won", "Demo", "Trial") == report.stages
+        assert [
+            [(2, True), (2, True), (1, True), (2, False), (0, False)],
+            [(1, True), (0, True), (0, True), (0, False), (1, False)],
+        ] == [[(cell.reached, cell.in_funnel) for cell in row.cells] for row in report.rows]
+
+    def test_rendered(self):
+        """The tables mark them as not in the funnel, and say how many records name them."""
+        progress = funnel_progress(SALES, GONE)
+
+        assert (
+            "Funnel 'Sales': 3 leads entered\n"
+            "\n"
+            "Stage                      Reached  Share  Currently here\n"
+            "Lead Entry                       3   100%               0\n"
+            "Scheduling                       2    67%               0\n"
+            "Won                              1    33%               1\n"
+            "Demo (not in the funnel)         2    67%               1\n"
+            "Trial (not in the funnel)        1    33%               1\n"
+            "\n"
+            "4 records name stages no longer in the funnel: 'Demo', 'Trial'\n"
+        ) == render_funnel(funnel_report(progress))
+        assert (
+            "Month    Entered  Lead Entry  Scheduling      Won  Demo (not in the funnel)  "
+            "Trial (not in the funnel)"
+        ) == render_cohorts(cohort_report(progress, period="month", zone=dt.UTC)).splitlines()[2]
 
 
 class TestCohortReport:

@@ -228,6 +228,57 @@ class TestOutgoing:
         assert IgnoredReason.DUPLICATE_EVENT == again.reason
 
 
+def at_stage(records, stage, hours):
+    """
+    *records* with a manual move of the lead in Sales to *stage*, *hours* after T0.
+    """
+    latest = current_position(records, "Sales", LEAD)
+    move = Transition(
+        id=f"to-{stage}-{hours}",
+        lead=LEAD,
+        funnel="Sales",
+        from_stage=latest.stage,
+        to_stage=stage,
+        at=T0 + dt.timedelta(hours=hours),
+        cause=Cause.MANUAL,
+    )
+    return [*records, move]
+
+
+class TestCurrentStageGone:
+    def follow_up(self, records, text):
+        sales, _ = TRACKER.outgoing(message(text, "out.9", 600), records)
+        return sales
+
+    def test_stands_at_its_latest_stage_still_in_the_funnel(self):
+        """A lead at a stage since removed stands at its latest record of a stage that exists."""
+        records = at_stage(at_stage(entered(), "Applied", 1), "Demo", 2)  # Demo: removed
+        back = self.follow_up(records, "Thank you for scheduling with us")
+        same = self.follow_up(records, "Your application is received")
+
+        assert (IgnoredReason.EARLIER_STAGE, IgnoredReason.ALREADY_AT_STAGE) == (
+            back.reason,
+            same.reason,
+        )
+
+    def test_moves_on_from_there(self):
+        """A later stage's follow-up moves it on, from the stage its records name."""
+        records = at_stage(at_stage(entered(), "Scheduling", 1), "Demo", 2)
+        moved = self.follow_up(records, "Your application is received")
+
+        assert ("Demo", "Applied") == (moved.transition.from_stage, moved.transition.to_stage)
+
+    def test_before_the_entry_stage_when_no_stage_exists(self):
+        """A lead none of whose records names a stage that exists stands before the entry stage."""
+        renamed = [attrs.evolve(record, to_stage="Old Entry") for record in entered()]
+        moved = self.follow_up(renamed, "Thank you for scheduling with us")
+
+        assert ("Old Entry", "Scheduling") == (
+            moved.transition.from_stage,
+            moved.transition.to_stage,
+        )
+
+
 class TestMove:
     def move(self, records, stage="Won", funnel="Sales", ident="host.1"):
         return TRACKER.move(
@@ -418,6 +469,37 @@ class TestTrackerProperties:
             else:
                 assert None is outcome.transition
             assert stages[here] == current_position(records, funnel.name, LEAD).stage
+
+
+class TestCurrentStageGoneProperties:
+    @given(small_funnels(), texts(), st.integers(0, 4))
+    def test_a_stage_since_removed_changes_nothing_for_moving_on(self, funnel, text, start):
+        """A lead's record of a removed stage, latest or not, moves it on as if it were absent."""
+        tracker = FunnelTracker.from_funnels([funnel])
+        stages = [s.name for s in funnel.stages]
+        entry = Transition(
+            id="entry",
+            lead=LEAD,
+            funnel=funnel.name,
+            from_stage=None,
+            to_stage=stages[0],
+            at=T0,
+            cause=Cause.TRIGGER,
+        )
+        records = [entry]
+        if 0 < start < len(stages):
+            records.append(attrs.evolve(attrs_move(entry, stages[start]), at=T0 + dt.timedelta(1)))
+        gone = attrs.evolve(attrs_move(entry, "Removed"), id="gone", at=T0 + dt.timedelta(2))
+        sent = FunnelMessage(
+            id="out", lead=LEAD, number=NUMBERS[0], text=text, at=T0 + dt.timedelta(3)
+        )
+        (without,) = tracker.outgoing(sent, records)
+        (with_gone,) = tracker.outgoing(sent, [*records, gone])
+
+        assert (without.reason, without.transition and without.transition.to_stage) == (
+            with_gone.reason,
+            with_gone.transition and with_gone.transition.to_stage,
+        )
 
 
 def attrs_move(entry, stage):

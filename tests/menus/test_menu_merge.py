@@ -48,6 +48,11 @@ class TestMergeTemplate:
         lead = Lead(phone="919800000001", name="   ")
         assert "Hi there" == merge_template("Hi {{lead.first_name|there}}", lead=lead)
 
+    def test_invisible_value_takes_the_fallback(self):
+        """A value of invisible characters only (a zero-width space) counts as missing too."""
+        lead = Lead(phone="919800000001", name="\u200b\u2060")
+        assert "Hi there" == merge_template("Hi {{lead.first_name|there}}", lead=lead)
+
     def test_values_are_not_merged_again(self):
         """A value that looks like a placeholder is shown as it is."""
         lead = Lead(phone="919800000001", name="{{owner.name}}")

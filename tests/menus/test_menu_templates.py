@@ -7,7 +7,7 @@ import pathlib
 import attrs
 import pytest
 
-from convroute import ConfigError, load_config
+from convroute import ConfigError, load_config, loads_config
 from convroute.config import find_problems
 from convroute.menus import find_template_problems
 
@@ -103,6 +103,12 @@ class TestTemplateCheck:
                 f"{{{{lead.first_name|there}}}} @ {FIRST}.message",
                 id="may-merge-blank",
             ),
+            pytest.param(
+                {"first": {"message": "\u200b{{lead.first_name}}\u00ad"}},
+                "may merge to blank text: add words of its own, or a fallback such as "
+                f"{{{{lead.first_name|there}}}} @ {FIRST}.message",
+                id="may-merge-invisible",
+            ),
         ],
     )
     def test_reported_at_its_path(self, config, texts, expected):
@@ -122,13 +128,13 @@ class TestTemplateCheck:
         )
         assert [] == find_problems(fine)
 
-    def test_load_config_refuses_them(self):
-        """load_config reports a bad template with the number's path."""
+    def test_loads_config_refuses_them(self):
+        """loads_config reports a bad template with the number's path."""
         text = EXAMPLE.read_text(encoding="utf-8").replace(
             'option_label = "{{opportunity.name}}"', 'option_label = "{{opportunity.name!r}}"'
         )
         with pytest.raises(ConfigError) as caught:
-            load_config(text, format="toml")
+            loads_config(text, format="toml")
         assert (
             (
                 "unknown field 'name!r' in {{opportunity.name!r}}: opportunity has Course, "

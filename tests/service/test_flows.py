@@ -1,12 +1,13 @@
 import datetime as dt
+import json
 
 import attrs
 
 from convroute.engine import OutgoingMessage, SetPresence, UpdateLead
 from convroute.menus import OptionKind, option_id
-from convroute.model import Lead, Opportunity, Phone
+from convroute.model import Lead, Opportunity, Phone, normalize_phone
 from convroute.service import Service
-from convroute.testing import RecordingTransport
+from convroute.testing import MemoryStore, RecordingTransport
 from service.conftest import AT, CONFIG, LEAD, NUMBER, message
 
 
@@ -143,8 +144,10 @@ class TestPathsThroughTheService:
         (assigned,) = choose(service, transport, text="??", ident="wamid.3", minutes=2)
         assert "Lead owner" == assigned["rule"]
 
-    def test_open_conversation_routes_nothing_and_timeout_starts_over(self, service, transport):
+    def test_open_conversation_routes_nothing_and_timeout_starts_over(self, store, transport):
         """Inside the open conversation nothing is routed; a day later the menu comes again."""
+        # The clock at the last message: none may be dated after it.
+        service = Service(CONFIG, store, transport, clock=lambda: AT + dt.timedelta(hours=25))
         service.handle(message("wamid.1", text="Hi"))
         choose(service, transport, reply_id=AI)
 
@@ -208,3 +211,46 @@ class TestSeedFunnel:
         service.handle(message("wamid.2", 1, number=other, text="Hi"))
 
         assert ["send", "assign"] == types(sent_since(transport, 0))
+
+
+class TestPhones:
+    def test_typed_national_number_meets_whatsapps_digits(self):
+        """A lead the host typed nationally is the lead WhatsApp's digits name."""
+        config = attrs.evolve(CONFIG, default_country_code="91")
+        transport = RecordingTransport()
+        service = Service(config, MemoryStore(), transport, clock=lambda: AT)
+        typed = normalize_phone("098000 00001", country_code=config.default_country_code)
+        lead = Lead(phone=typed, name="Ravi Kumar")
+        service.handle(UpdateLead(id="crm.1", lead=lead, opportunities=enquiries(("u-chen", 1))))
+        body = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "1",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "metadata": {
+                                    "display_phone_number": NUMBER,
+                                    "phone_number_id": "1",
+                                },
+                                "messages": [
+                                    {
+                                        "from": LEAD,
+                                        "id": "wamid.1",
+                                        "timestamp": str(int(AT.timestamp())),
+                                        "type": "text",
+                                        "text": {"body": "Hi"},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        service.handle_webhook(json.dumps(body).encode(), verify=False)
+        (assigned,) = choose(service, transport, reply_id=AI)
+
+        assert (LEAD, "u-chen", "o1") == (typed, assigned["user"], assigned["opportunity"])

@@ -26,7 +26,7 @@ import pytest
 from psycopg import sql
 
 from convroute.adapters.postgres import PostgresStore
-from convroute.config import load_config
+from convroute.config import loads_config
 from convroute.engine import IncomingMessage
 from convroute.model import Phone
 from convroute.service import Service
@@ -48,7 +48,7 @@ USERS = ("u1", "u2", "u3", "u4")
 # The ONE_GROUP desk of test_reliability (a new conversation goes round robin to a chat group of
 # four), with an opportunity created per conversation and a funnel whose entry, on the trigger
 # phrase, reports a Meta event.
-CONFIG = load_config(
+CONFIG = loads_config(
     DESK_TEAM
     + """
 [meta]

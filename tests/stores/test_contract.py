@@ -6,6 +6,7 @@ own (test_contract_*.py).
 """
 
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -482,3 +483,18 @@ class TestProcessedEvents:
             claim_then_fail()
 
         assert read(store, lambda uow: uow.processed.claim("wamid.1", T0))
+
+    @pytest.mark.parametrize("length", [2_700, 10_000])
+    def test_an_id_of_any_length_is_claimed_once(self, store, length):
+        """Ids longer than a database index takes (2.7 KB in PostgreSQL) are claimed once."""
+        # Digests strung together: text no compression shortens.
+        blocks = (hashlib.sha256(str(n).encode()).hexdigest() for n in range(length // 64 + 1))
+        long_id = "".join(blocks)[:length]
+        near = long_id[:-1] + "!"
+        with store.unit_of_work() as uow:
+            first = uow.processed.claim(long_id, T0)
+            other = uow.processed.claim(near, T0)
+        with store.unit_of_work() as uow:
+            again = uow.processed.claim(long_id, T0)
+
+        assert (True, True, False) == (first, other, again)

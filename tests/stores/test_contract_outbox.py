@@ -135,6 +135,16 @@ class TestOutcomes:
         assert [item("a1", attempts=2, last_error="HTTP 503")] == items(store)
         assert ["a1"] == claim(store)
 
+    def test_release_keeps_at_most_2000_characters_of_the_error(self, store):
+        """A 5 MB error is kept as its first 1 999 characters and an ellipsis."""
+        add(store, item("a1"))
+        claim(store)
+        with store.unit_of_work() as uow:
+            uow.outbox.release("a1", "HTTP 500: " + "x" * 5_000_000)
+
+        [released] = items(store)
+        assert "HTTP 500: " + "x" * 1_989 + "\N{HORIZONTAL ELLIPSIS}" == released.last_error
+
     def test_failed_items_go_behind_the_others(self, store):
         """An item that failed is claimed after those that did not, however old it is."""
         add(store, item("a1"), item("a2", 1), item("a3", 2))

@@ -6,6 +6,7 @@ What only PostgresStore does: its sources, its schema, its locks, its errors.
 
 import contextlib
 import datetime as dt
+import hashlib
 import threading
 
 import pytest
@@ -116,6 +117,44 @@ class TestSources:
             with store.unit_of_work() as uow:
                 assert uow.leads.get(LEAD) is None
 
+    def test_threads_that_ended_leave_no_connection_open(self, url, postgres_schema):
+        """200 short-lived threads, under a 40-connection limit: each one's connection closes."""
+        role = f"{postgres_schema}_user"
+        with psycopg.connect(url, autocommit=True) as admin:
+            database = admin.info.dbname
+            admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'x' CONNECTION LIMIT 40")
+            admin.execute(f'GRANT CREATE ON DATABASE "{database}" TO {role}')
+        limited = psycopg.conninfo.make_conninfo(url, user=role, password="x")  # noqa: S106 - a test role
+        used, failures = [], []
+
+        def one_request(index):
+            try:
+                with store.unit_of_work() as uow:
+                    uow.users.set_presence(f"u-{index}", True)
+                    used.append(uow.check_open())
+            except StoreError as failure:
+                failures.append(failure)
+
+        try:
+            store = PostgresStore(limited, schema=postgres_schema)
+            for wave in range(20):
+                threads = [
+                    threading.Thread(target=one_request, args=(wave * 10 + n,)) for n in range(10)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            with store.unit_of_work() as uow:
+                presence = dict(uow.users.presence())
+            store.close()
+        finally:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(f"DROP OWNED BY {role}")
+                admin.execute(f"DROP ROLE {role}")
+
+        assert ([], 200, [True] * 200) == (failures, len(presence), [c.closed for c in used])
+
     def test_an_unreachable_server_is_a_store_error(self):
         """A server that is not there is one readable StoreError line."""
         with pytest.raises(StoreError, match="cannot connect") as caught:
@@ -167,6 +206,37 @@ class TestSchema:
             connection.execute(f"UPDATE {name}.schema_version SET version = 99")
         with pytest.raises(StoreError, match="version 99, newer than"):
             PostgresStore(url, schema=store.schema)
+
+    def test_claimed_event_ids_become_digests_in_the_upgrade_to_version_2(
+        self, url, postgres_schema
+    ):
+        """Ids claimed at version 1 stay claimed at 2, where only their SHA-256 is kept."""
+        old = ["wamid.HBgMOTE5ODAwMDAwMDAx", "caf\N{LATIN SMALL LETTER E WITH ACUTE}"]
+        name = quoted(postgres_schema)
+        with psycopg.connect(url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:1])
+            for event in old:
+                connection.execute(
+                    f"INSERT INTO {name}.processed_events (id, at) VALUES (%s, 0)", (event,)
+                )
+
+        with PostgresStore(url, schema=postgres_schema) as store, store.unit_of_work() as uow:
+            claims = [uow.processed.claim(event, T0) for event in [*old, "wamid.new"]]
+
+        with psycopg.connect(url, autocommit=True) as connection:
+            rows = connection.execute(f"SELECT id FROM {name}.processed_events").fetchall()
+        digests = {hashlib.sha256(event.encode()).digest() for event in [*old, "wamid.new"]}
+        assert ([False, False, True], digests) == (claims, {bytes(key) for (key,) in rows})
+
+    @pytest.mark.parametrize("version", [-1, 99])
+    def test_a_version_this_convroute_does_not_know_is_refused(self, store, url, version):
+        """A schema whose version is negative or newer is refused, and left as it is."""
+        name = quoted(store.schema)
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"UPDATE {name}.schema_version SET version = %s", (version,))
+        with pytest.raises(StoreError, match=f"version {version}"):
+            PostgresStore(url, schema=store.schema)
+        assert version == scalar(url, f"SELECT version FROM {name}.schema_version")
 
     def test_a_failing_step_leaves_the_schema_as_it_was(self, url, postgres_schema):
         """Steps run in one transaction: a failing one leaves no table behind."""
@@ -289,7 +359,7 @@ class TestLocks:
             with store.unit_of_work() as uow:
                 uow.leads.save(Lead(phone=LEAD, name="Ravi"))
                 with pytest.raises(StoreError, match="a write failed"):
-                    uow.processed.claim("bad\x00id", T0)
+                    uow.run("INSERT INTO no_such_table VALUES (1)")
                 uow.leads.get(LEAD)
 
         with pytest.raises(StoreError, match="a statement of this unit of work failed"):
@@ -304,7 +374,7 @@ class TestLocks:
             with store.unit_of_work() as uow:
                 uow.leads.save(Lead(phone=LEAD, name="Ravi"))
                 with contextlib.suppress(StoreError):
-                    uow.processed.claim("bad\x00id", T0)
+                    uow.run("INSERT INTO no_such_table VALUES (1)")
 
         with pytest.raises(StoreError, match="a write failed"):
             swallow_a_failure()

@@ -3,6 +3,7 @@ What only SQLiteStore does: its file, its settings, its schema, its errors.
 """
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 import threading
@@ -264,6 +265,56 @@ class TestSchema:
 
         assert (Lead(phone=LEAD, name="Ravi"), "assigned", False, {"u-ben": 1}) == found
         assert {"leads", "conversations", "processed_events"} == rowless
+
+    def test_claimed_event_ids_become_digests_in_the_upgrade_to_version_5(self, path):
+        """Ids claimed at version 4 stay claimed at 5, where only their SHA-256 is kept."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:4])
+        connection.executemany(
+            "INSERT INTO processed_events (id, at) VALUES (?, 0)",
+            [("wamid.HBgMOTE5ODAwMDAwMDAx",), ("caf\N{LATIN SMALL LETTER E WITH ACUTE}",)],
+        )
+        connection.close()
+
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            claims = [
+                uow.processed.claim(event, T0)
+                for event in (
+                    "wamid.HBgMOTE5ODAwMDAwMDAx",
+                    "caf\N{LATIN SMALL LETTER E WITH ACUTE}",
+                    "wamid.new",
+                )
+            ]
+            connection = store._connection()
+            kept = {key for (key,) in connection.execute("SELECT id FROM processed_events")}
+
+        digests = {
+            hashlib.sha256(event.encode()).digest()
+            for event in (
+                "wamid.HBgMOTE5ODAwMDAwMDAx",
+                "caf\N{LATIN SMALL LETTER E WITH ACUTE}",
+                "wamid.new",
+            )
+        }
+        assert ([False, False, True], digests) == (claims, kept)
+
+    @pytest.mark.parametrize("version", [-1, -7, SCHEMA_VERSION + 1, 2**31 - 1])
+    def test_a_version_this_convroute_does_not_know_is_refused(self, path, version):
+        """A file whose version is negative or newer is refused with StoreError, and left alone."""
+        connection = raw(path)
+        connection.execute(f"PRAGMA user_version = {version}")
+        connection.close()
+
+        with pytest.raises(StoreError, match=f"schema version {version}"):
+            SQLiteStore(path)
+        connection = raw(path)
+        try:
+            assert (version, set()) == (
+                pragma(connection, "user_version"),
+                objects(connection, "table"),
+            )
+        finally:
+            connection.close()
 
     def test_a_failing_step_leaves_the_file_as_it_was(self, path):
         """The steps run in one transaction: one failing applies none."""

@@ -41,6 +41,12 @@ KEYS = st.sampled_from(
         "title",
         "referral",
         "ctwa_clid",
+        "image",
+        "document",
+        "caption",
+        "location",
+        "latitude",
+        "longitude",
     ]
 )
 SCALARS = (
@@ -99,6 +105,27 @@ MESSAGES = [
         "type": "button",
         "button": {"payload": "yes", "text": "Yes"},
     },
+    {
+        "from": "16505551234",
+        "id": "wamid.image",
+        "timestamp": "1749416387",
+        "type": "image",
+        "image": {"caption": "AI", "mime_type": "image/jpeg", "sha256": "SfIn", "id": "1003"},
+    },
+    {
+        "from": "16505551234",
+        "id": "wamid.location",
+        "timestamp": "1749416388",
+        "type": "location",
+        "location": {"latitude": 37.44, "longitude": -122.16, "name": "Philz Coffee"},
+    },
+    {
+        "from": "16505551234",
+        "id": "wamid.contacts",
+        "timestamp": "1749416389",
+        "type": "contacts",
+        "contacts": [{"name": {"formatted_name": "Lucía Gómez"}}],
+    },
 ]
 REAL = {
     "object": "whatsapp_business_account",
@@ -135,8 +162,8 @@ MESSAGES_PATH = ("entry", 0, "changes", 0, "value", "messages")
 
 def paths(value, prefix=()):
     yield prefix
-    children = value.items() if isinstance(value, dict) else enumerate(value)
     if isinstance(value, dict | list):
+        children = value.items() if isinstance(value, dict) else enumerate(value)
         for key, child in children:
             yield from paths(child, (*prefix, key))
 
@@ -169,6 +196,8 @@ def parsed_or_refused(body):
     for event in batch.events:
         assert event.at.utcoffset() is not None
         assert event.text is None or len(event.text) <= MAX_TEXT_BODY
+        said = event.text_or_caption
+        assert said is None or len(said) <= MAX_TEXT_BODY
     return batch
 
 

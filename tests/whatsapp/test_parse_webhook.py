@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from convroute.engine import IncomingMessage
+from convroute.engine import IncomingMessage, Media, MediaKind
 from convroute.model import Phone
 from convroute.whatsapp import (
     MAX_TEXT_BODY,
@@ -163,11 +163,6 @@ class TestRealisticPayloads:
                 id="reaction",
             ),
             pytest.param(
-                message("image", {"id": "1479", "mime_type": "image/jpeg", "caption": "Hi"}),
-                "type 'image'",
-                id="image",
-            ),
-            pytest.param(
                 {
                     "from": LEAD,
                     "id": "wamid.1",
@@ -187,7 +182,7 @@ class TestRealisticPayloads:
         ],
     )
     def test_unread_types_are_passed_over(self, unread, detail):
-        """Media, reactions and unknown types are passed over; the next message is read."""
+        """Reactions, flow replies and unknown types are passed over; the next message is read."""
         body = envelope(messages_change(unread, text(wamid="wamid.2")))
 
         expected = WebhookBatch(
@@ -231,6 +226,13 @@ class TestRealisticPayloads:
         body = envelope(messages_change(text(), meta=metadata("+1 555-078-3881")))
 
         assert (incoming(),) == parse_webhook(body).events
+
+    @pytest.mark.parametrize("sender", ["9800000001", "1234"])
+    def test_sender_taken_as_given(self, sender):
+        """WhatsApp's own number is kept as it came, even one convroute would not read typed."""
+        body = envelope(messages_change(text(sender=sender)))
+
+        assert (incoming(lead=sender),) == parse_webhook(body).events
 
     def test_name_only_from_the_sender_contact(self):
         """A contact of another wa_id names nobody; a contact without a name is fine."""
@@ -575,3 +577,294 @@ class TestPassedOverDocumented:
         docs = pathlib.Path(__file__).parents[2] / "docs" / "whatsapp.md"
 
         assert f"| `{reason}` |" in docs.read_text(encoding="utf-8")
+
+
+SHA = "SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI="
+MEDIA_ID = "1003383421387256"
+
+
+def media(kind, **extra):
+    return message(
+        kind, {"mime_type": "application/octet-stream", "sha256": SHA, "id": MEDIA_ID, **extra}
+    )
+
+
+def media_event(kind, caption=None, **extra):
+    return IncomingMessage(
+        id="wamid.1", at=AT, lead=LEAD, number=BUSINESS, media=Media(kind, caption), **extra
+    )
+
+
+CONTACT_CARD = {
+    "name": {"first_name": "Lucía", "last_name": "Gómez", "formatted_name": "Lucía Gómez"},
+    "org": {"company": "Google"},
+    "phones": [{"phone": "+1 (983) 555-2319", "wa_id": "19835552319", "type": "MOBILE"}],
+}
+LOCATION = {
+    "address": "101 Forest Ave, Palo Alto, CA 94301",
+    "latitude": 37.44221496582,
+    "longitude": -122.16165924072,
+    "name": "Philz Coffee",
+    "url": "https://philzcoffee.com/",
+}
+
+
+def broken_media(detail, kind, content, reason=PassedOver.MALFORMED):
+    bad = message(kind, content, wamid="wamid.bad")
+    return pytest.param(bad, reason, detail, id=detail)
+
+
+class TestMediaMessages:
+    @pytest.mark.parametrize(
+        ("payload", "expected"),
+        [
+            pytest.param(
+                message(
+                    "image",
+                    {
+                        "caption": "Taj Mahal",
+                        "mime_type": "image/jpeg",
+                        "sha256": SHA,
+                        "id": MEDIA_ID,
+                    },
+                ),
+                media_event(MediaKind.IMAGE, "Taj Mahal"),
+                id="image-with-caption",
+            ),
+            pytest.param(
+                message("image", {"mime_type": "image/jpeg", "sha256": SHA, "id": MEDIA_ID}),
+                media_event(MediaKind.IMAGE),
+                id="image",
+            ),
+            pytest.param(
+                media("video", mime_type="video/mp4", caption="My vacation video"),
+                media_event(MediaKind.VIDEO, "My vacation video"),
+                id="video",
+            ),
+            pytest.param(
+                media("audio", mime_type="audio/ogg; codecs=opus", voice=True),
+                media_event(MediaKind.AUDIO),
+                id="voice-note",
+            ),
+            pytest.param(
+                media(
+                    "document",
+                    mime_type="application/pdf",
+                    filename="lucky-shrub-invoice.pdf",
+                    caption="Lucky Shrub Invoice",
+                ),
+                media_event(MediaKind.DOCUMENT, "Lucky Shrub Invoice"),
+                id="document",
+            ),
+            pytest.param(
+                media("document", mime_type="application/pdf", filename="fees.pdf"),
+                media_event(MediaKind.DOCUMENT),
+                id="document-without-caption",
+            ),
+            pytest.param(
+                media("sticker", mime_type="image/webp", animated=False),
+                media_event(MediaKind.STICKER),
+                id="sticker",
+            ),
+            pytest.param(
+                message("location", LOCATION), media_event(MediaKind.LOCATION), id="location"
+            ),
+            pytest.param(
+                message("location", {"latitude": 12.97, "longitude": 77.59}),
+                media_event(MediaKind.LOCATION),
+                id="dropped-pin",
+            ),
+            pytest.param(
+                message("contacts", [CONTACT_CARD]), media_event(MediaKind.CONTACTS), id="contacts"
+            ),
+        ],
+    )
+    def test_each_kind_is_an_event(self, payload, expected):
+        """Images, videos, voice notes, documents, stickers, locations, contacts are events."""
+        body = envelope(messages_change(payload))
+
+        assert WebhookBatch(events=[expected]) == parse_webhook(json.dumps(body).encode())
+
+    def test_media_from_an_ad_keeps_its_click_and_name(self):
+        """A media message keeps its sender's name and its ad's click id, as text does."""
+        referral = {"source_type": "ad", "source_id": "1202", "ctwa_clid": "ARAkLkA8rmlF"}
+        image = {
+            "caption": "Is this open?",
+            "mime_type": "image/jpeg",
+            "sha256": SHA,
+            "id": MEDIA_ID,
+        }
+        payload = message("image", image, referral=referral)
+        body = envelope(messages_change(payload, contacts=[contact(LEAD, "Sheena Nelson")]))
+
+        expected = media_event(
+            MediaKind.IMAGE, "Is this open?", name="Sheena Nelson", ctwa_clid="ARAkLkA8rmlF"
+        )
+        assert (expected,) == parse_webhook(body).events
+
+    def test_caption_of_other_kinds_is_not_read(self):
+        """Only images, videos and documents have captions: another kind's is passed over."""
+        body = envelope(messages_change(media("audio", caption=42)))
+
+        assert (media_event(MediaKind.AUDIO),) == parse_webhook(body).events
+
+    @pytest.mark.parametrize(
+        ("unread", "detail"),
+        [
+            pytest.param(
+                message("reaction", {"message_id": "wamid.x", "emoji": "\N{THUMBS UP SIGN}"}),
+                "type 'reaction'",
+                id="reaction",
+            ),
+            pytest.param(
+                message("reaction", {"message_id": "wamid.x"}),
+                "type 'reaction'",
+                id="reaction-removed",
+            ),
+            pytest.param(
+                {
+                    "from": LEAD,
+                    "id": "wamid.1",
+                    "timestamp": TIMESTAMP,
+                    "type": "unknown",
+                    "errors": [{"code": 131051, "title": "Message type unknown"}],
+                },
+                "type 'unknown'",
+                id="unknown",
+            ),
+            pytest.param(
+                message(
+                    "order",
+                    {
+                        "catalog_id": "194836987003835",
+                        "text": "I came from Instagram",
+                        "product_items": [
+                            {
+                                "product_retailer_id": "di9ozbzfi4",
+                                "quantity": 2,
+                                "item_price": 30,
+                                "currency": "USD",
+                            }
+                        ],
+                    },
+                ),
+                "type 'order'",
+                id="order",
+            ),
+            pytest.param(
+                message(
+                    "system",
+                    {
+                        "body": "User A changed from 16505551234 to 16505551235",
+                        "wa_id": "16505551235",
+                        "type": "user_changed_number",
+                    },
+                ),
+                "type 'system'",
+                id="system",
+            ),
+            pytest.param(
+                message("revoke", {"original_message_id": "wamid.x"}), "type 'revoke'", id="revoke"
+            ),
+            pytest.param(
+                message(
+                    "edit",
+                    {
+                        "original_message_id": "wamid.x",
+                        "message": {"type": "image", "image": {"id": MEDIA_ID, "caption": "AI"}},
+                    },
+                ),
+                "type 'edit'",
+                id="edit",
+            ),
+            pytest.param(
+                message(
+                    "interactive",
+                    {
+                        "type": "nfm_reply",
+                        "nfm_reply": {
+                            "name": "flow",
+                            "body": "Sent",
+                            "response_json": '{"flow_token": "t"}',
+                        },
+                    },
+                ),
+                "interactive type 'nfm_reply'",
+                id="flow-reply",
+            ),
+        ],
+    )
+    def test_kinds_not_acted_on_are_passed_over(self, unread, detail):
+        """Reactions, system messages, orders, edits, revokes and flow replies give no event."""
+        body = envelope(messages_change(unread, text(wamid="wamid.2")))
+
+        expected = WebhookBatch(
+            events=[incoming(wamid="wamid.2")],
+            skipped=[SkippedItem(f"{FIRST}.messages[0]", PassedOver.UNSUPPORTED_TYPE, detail)],
+        )
+        assert expected == parse_webhook(body)
+
+    @pytest.mark.parametrize(
+        ("bad", "reason", "detail"),
+        [
+            broken_media("image: expected an object, got text", "image", "1003383421387256"),
+            broken_media("image.id: expected text, got null", "image", {"mime_type": "image/jpeg"}),
+            broken_media("image.id: empty", "image", {"id": ""}),
+            broken_media(
+                "video.id: expected text, got a number", "video", {"id": 1003383421387256}
+            ),
+            broken_media(
+                "image.caption: expected text, got a number",
+                "image",
+                {"id": MEDIA_ID, "caption": 42},
+            ),
+            broken_media(
+                "document.caption: expected text, got a list",
+                "document",
+                {"id": MEDIA_ID, "caption": ["Fees"]},
+            ),
+            broken_media(
+                "video.caption: holds a lone surrogate, which is not text",
+                "video",
+                {"id": MEDIA_ID, "caption": "\ud83d"},
+            ),
+            broken_media(
+                "image.caption: 4097 characters, more than 4096",
+                "image",
+                {"id": MEDIA_ID, "caption": "x" * 4097},
+                reason=PassedOver.OVERSIZE,
+            ),
+            broken_media("audio: expected an object, got null", "audio", None),
+            broken_media("sticker.id: expected text, got a boolean", "sticker", {"id": True}),
+            broken_media("location: expected an object, got text", "location", "Palo Alto"),
+            broken_media(
+                "location.latitude: expected a number, got null",
+                "location",
+                {"longitude": -122.16},
+            ),
+            broken_media(
+                "location.longitude: expected a number, got text",
+                "location",
+                {"latitude": 37.44, "longitude": "-122.16"},
+            ),
+            broken_media(
+                "location.latitude: expected a number, got a boolean",
+                "location",
+                {"latitude": True, "longitude": 0},
+            ),
+            broken_media("contacts: expected a list, got an object", "contacts", CONTACT_CARD),
+            broken_media("contacts: empty", "contacts", []),
+            broken_media(
+                "contacts[1]: expected an object, got text", "contacts", [CONTACT_CARD, "x"]
+            ),
+        ],
+    )
+    def test_malformed_media_is_skipped_and_the_rest_read(self, bad, reason, detail):
+        """A media message not shaped as documented is passed over; the others are read."""
+        body = envelope(messages_change(text(wamid="before"), bad, text(wamid="after")))
+
+        expected = WebhookBatch(
+            events=[incoming(wamid="before"), incoming(wamid="after")],
+            skipped=[SkippedItem(f"{FIRST}.messages[1]", reason, detail)],
+        )
+        assert expected == parse_webhook(json.dumps(body).encode())

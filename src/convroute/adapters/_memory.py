@@ -18,6 +18,7 @@ from typing import Self
 
 import attrs
 
+from convroute.adapters._event_ids import event_key
 from convroute.adapters._instants import require_aware, to_micros
 from convroute.adapters._memory_state import Held, Journal, MemoryState
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
@@ -265,9 +266,10 @@ class _Processed(_Repository):
     def claim(self, event: str, at: dt.datetime) -> bool:
         require_aware(at, "at")
         state, journal = self._unit.begin_write()
-        if event in state.processed:
+        key = event_key(event)
+        if key in state.processed:
             return False
-        journal.put(state.processed, event, at)
+        journal.put(state.processed, key, at)
         return True
 
 

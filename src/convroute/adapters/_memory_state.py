@@ -122,7 +122,8 @@ class MemoryState:
         self.presence: dict[str, bool] = {}
         self.records: dict[str, Transition] = {}
         self.records_by_lead: dict[Phone, dict[str, None]] = {}
-        self.processed: dict[str, dt.datetime] = {}
+        # Keyed by the ids' digests, as the SQL stores keep them.
+        self.processed: dict[bytes, dt.datetime] = {}
         self.outbox: dict[str, OutboxItem] = {}
         # Insertion numbers break ties of created_at; a rollback that puts an
         # item back must not change its place, so they are kept apart.

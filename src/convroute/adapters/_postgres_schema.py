@@ -82,6 +82,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX funnel_records_lead ON {s}.funnel_records (lead, seq)",
         "CREATE INDEX outbox_pending ON {s}.outbox (status, attempts, created_at, seq)",
     ),
+    # 2: a processed event is kept as the SHA-256 of its id's UTF-8 (32
+    # bytes, as `_event_ids.event_key` computes it), so that ids of any
+    # length are stored alike (the b-tree refuses keys over about 2.7 KB)
+    # and none holds a sender's phone.
+    (
+        (
+            "ALTER TABLE {s}.processed_events ALTER COLUMN id TYPE bytea "
+            "USING sha256(convert_to(id, 'UTF8'))"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a schema to version *n*.
@@ -140,8 +150,9 @@ def migrate(
 
     Raises:
         psycopg.Error: When a step fails; the schema keeps its version.
-        StoreError: When the schema's version is newer than the steps know,
-            or there is no store and *create* is false.
+        StoreError: When the schema's version is one the steps do not know
+            (newer than they are, or negative), or there is no store and
+            *create* is false.
     """
     name = quoted(schema)
     target = len(steps)
@@ -165,6 +176,12 @@ def migrate(
             raise StoreError(
                 f"the PostgreSQL schema {schema!r} has version {version}, newer than this "
                 f"convroute knows ({target}): upgrade convroute to open it"
+            )
+        if version < 0:
+            # convroute never writes one: the table was changed by hand.
+            raise StoreError(
+                f"the PostgreSQL schema {schema!r} has version {version}, which no "
+                f"convroute writes: versions run from 0 to {target}; it is left as it is"
             )
         for step in steps[version:]:
             for statement in step:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import attrs
 
 from convroute.adapters._codec import dumps, loads
+from convroute.adapters._event_ids import event_key
 from convroute.adapters._instants import require_aware, to_micros
 from convroute.adapters._sql_statements import Statements
 from convroute.errors import StoreError
@@ -245,14 +246,14 @@ class SQLFunnelRecords(_Repository):
 
 class SQLProcessed(_Repository):
     """
-    The ids of the events already processed.
+    The ids of the events already processed, kept as their digests.
     """
 
     __slots__ = ()
 
     def claim(self, event: str, at: dt.datetime) -> bool:
         changed = self._unit.run(
-            self._sql.processed_claim, (event, to_micros(require_aware(at, "at")))
+            self._sql.processed_claim, (event_key(event), to_micros(require_aware(at, "at")))
         )
         return changed == 1
 

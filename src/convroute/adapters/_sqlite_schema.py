@@ -16,6 +16,7 @@ import time
 
 from collections.abc import Sequence
 
+from convroute.adapters._event_ids import SQL_FUNCTION, event_key
 from convroute.errors import StoreError
 
 
@@ -110,6 +111,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX conversations_open ON conversations (status, assignee, last_message_at)",
         *_without_rowid("processed_events", "id TEXT NOT NULL PRIMARY KEY, at INTEGER NOT NULL"),
     ),
+    # 5: a processed event is kept as the SHA-256 of its id (32 bytes,
+    # `_event_ids.event_key`, which `migrate` lends the steps under the
+    # name `SQL_FUNCTION`), so that ids of any length are stored alike and
+    # none holds a sender's phone.
+    (
+        (
+            "CREATE TABLE processed_events_new "
+            "(id BLOB NOT NULL PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID"
+        ),
+        (
+            f"INSERT INTO processed_events_new SELECT {SQL_FUNCTION}(id), at "  # noqa: S608 - our names
+            "FROM processed_events"
+        ),
+        "DROP TABLE processed_events",
+        "ALTER TABLE processed_events_new RENAME TO processed_events",
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.
@@ -148,7 +165,8 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
 
     Raises:
         sqlite3.Error: When the file cannot be opened or upgraded.
-        StoreError: When the file's schema is newer than this convroute's.
+        StoreError: When the file's schema version is one this convroute
+            does not know (newer, or negative).
     """
     connection = sqlite3.connect(
         path, timeout=timeout, isolation_level=None, check_same_thread=True
@@ -196,11 +214,13 @@ def migrate(connection: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIG
 
     Raises:
         sqlite3.Error: When a step fails; the file keeps its version.
-        StoreError: When the file's version is newer than the steps know.
+        StoreError: When the file's version is one the steps do not know:
+            newer than they are, or negative.
     """
     target = len(steps)
     if _version(connection) == target:
         return
+    connection.create_function(SQL_FUNCTION, 1, event_key, deterministic=True)
     connection.execute("BEGIN IMMEDIATE")
     try:
         # Read again under the write lock: another process may have
@@ -219,6 +239,13 @@ def _apply(connection: sqlite3.Connection, steps: Sequence[Sequence[str]], versi
         raise StoreError(
             f"the database has schema version {version}, newer than this convroute "
             f"knows ({target}): upgrade convroute to open it"
+        )
+    if version < 0:
+        # convroute never writes one: the file was changed by hand or by
+        # another program, and its tables cannot be trusted to be ours.
+        raise StoreError(
+            f"the database has schema version {version} (its PRAGMA user_version), "
+            f"which no convroute writes: versions run from 0 to {target}; it is left as it is"
         )
     for step in steps[version:]:
         for statement in step:

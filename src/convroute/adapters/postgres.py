@@ -10,7 +10,9 @@ docs/deployment.md).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import weakref
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -69,7 +71,8 @@ class PostgresStore(ClosedOnExit):
 
             - a connection string (``postgresql://user@host/db``, or
               ``key=value`` pairs): the store opens a connection per thread
-              that uses it, and closes them in `close`;
+              that uses it, and closes it when the thread ends, or at once
+              in `close`;
             - a ``psycopg.Connection``: every unit of work runs on it, one
               at a time (units from several threads wait for each other);
               it stays the host's, and open;
@@ -110,11 +113,10 @@ class PostgresStore(ClosedOnExit):
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""
         self._lock = threading.Lock()
+        # Each thread's own connection (from a connection string) sits in a
+        # holder only this thread-local refers to: when the thread ends,
+        # Python drops the holder, and its finaliser closes the connection.
         self._local = threading.local()
-        # The connections the store opened, with their threads, and the lock
-        # that keeps the list.
-        self._opened: list[tuple[threading.Thread, _Connection]] = []
-        self._books = threading.Lock()
         self._describe = f"PostgreSQL store (schema {schema!r})"
         self._acquire: Callable[[], tuple[_Connection, Callable[[], None]]]
         if isinstance(source, str):
@@ -188,23 +190,17 @@ class PostgresStore(ClosedOnExit):
         """
         Close this thread's connection, when the store opened it itself.
 
-        Each thread that used a store made from a connection string closes
-        its own connection, as with `SQLiteStore`; the connections of
-        threads that have ended are closed too.  Using the store again
-        opens a new one.  A connection or pool the store was given stays
-        open: it is the host's.
+        A store made from a connection string opens one connection per
+        thread that uses it, and closes it when that thread ends; `close`
+        closes the calling thread's at once (a long-lived thread, such as
+        the main one, calls it when done).  Using the store again opens a
+        new one.  A connection or pool the store was given stays open: it
+        is the host's.
         """
-        me = threading.current_thread()
-        with self._books:
-            closing = [
-                connection
-                for thread, connection in self._opened
-                if thread is me or not thread.is_alive()
-            ]
-            self._opened = [pair for pair in self._opened if pair[1] not in closing]
-        self._local.connection = None
-        for connection in closing:
-            connection.close()
+        held: _Held | None = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None:
+            held.close()
 
     def __repr__(self) -> str:
         return f"PostgresStore(schema={self._schema!r})"
@@ -224,17 +220,16 @@ class PostgresStore(ClosedOnExit):
         return connection, done
 
     def _own_connection(self) -> tuple[_Connection, Callable[[], None]]:
-        connection: _Connection | None = getattr(self._local, "connection", None)
-        if connection is None or connection.closed or connection.broken:
-            try:
-                connection = psycopg.connect(self._conninfo, autocommit=True)
-            except psycopg.Error as exc:
-                raise StoreError(
-                    f"cannot connect to the PostgreSQL store: {one_line(exc)}"
-                ) from exc
-            self._local.connection = connection
-            with self._books:
-                self._opened.append((threading.current_thread(), connection))
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is not None and held.usable():
+            return held.connection, _nothing
+        if held is not None:
+            held.close()
+        try:
+            connection = psycopg.connect(self._conninfo, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to the PostgreSQL store: {one_line(exc)}") from exc
+        self._local.held = _Held(connection)
         return connection, _nothing
 
     def _given_connection(self) -> tuple[_Connection, Callable[[], None]]:
@@ -260,3 +255,39 @@ class PostgresStore(ClosedOnExit):
 
 def _nothing() -> None:
     return None
+
+
+class _Held:
+    """
+    One thread's own connection, closed when the holder is dropped.
+
+    Only the store's thread-local refers to a holder, so it is dropped (and
+    the connection closed) when its thread ends, or when `close` lets go of
+    it.  The finaliser refers to the connection, never to the holder or the
+    store, which may go first.
+    """
+
+    __slots__ = ("__weakref__", "_closer", "connection")
+
+    def __init__(self, connection: _Connection) -> None:
+        self.connection = connection
+        self._closer = weakref.finalize(self, _close_quietly, connection)
+
+    def usable(self) -> bool:
+        """
+        Whether the connection is open and not broken.
+        """
+        return not (self.connection.closed or self.connection.broken)
+
+    def close(self) -> None:
+        """
+        Close the connection now (once: the finaliser then does nothing).
+        """
+        self._closer()
+
+
+def _close_quietly(connection: _Connection) -> None:
+    # Run as its thread ends, or at exit: a server already gone, or a
+    # connection psycopg found broken, has nothing left to close.
+    with contextlib.suppress(psycopg.Error):
+        connection.close()

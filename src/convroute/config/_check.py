@@ -6,15 +6,19 @@ They are all reported together, each with the path of the value at fault.
 
 from __future__ import annotations
 
+import unicodedata
+
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from convroute._blank import is_blank
+from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
 from convroute.funnel import Funnel, Stage, Trigger, find_emoji, fold
 from convroute.menus import BusinessNumber, FirstResponse, Product, find_template_problems
 from convroute.menus._fit import title_key
 from convroute.menus._limits import MAX_MENU_OPTIONS
-from convroute.model import normalize_phone
+from convroute.model import normalize_country_code, normalize_phone
 from convroute.routing import ChatGroupTarget, SpecificUser
 
 
@@ -49,19 +53,56 @@ def find_problems(config: Config) -> list[str]:
     Returns:
         The problems, in the order of the file; empty when there are none.
     """
-    checker = _Checker(config)
+    return find_problems_around(config, Gaps())
+
+
+def find_problems_around(config: Config, gaps: Gaps) -> list[str]:
+    """
+    List every problem of what could be built of a file, around its *gaps*.
+
+    Args:
+        config: The setup built from the values that could be read.
+        gaps: What was left out, so that it is neither reported again nor
+            taken for missing.
+
+    Returns:
+        The problems, each with its path in the file.
+    """
+    checker = _Checker(config, gaps)
     checker.check()
     return checker.problems
 
 
+def name_key(name: str) -> str:
+    """
+    Put a name in the form names of one kind are told apart in.
+
+    Two names that differ only by case, by Unicode normal form or by a
+    compatibility variant (full-width letters, ligatures) read as the same
+    name to people, so they may not name two things of one kind.
+
+    Args:
+        name: A user id or the name of a group, rule, type, funnel or stage.
+
+    Returns:
+        *name* in Unicode NFKC, case-folded.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
 class _Checker:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, gaps: Gaps) -> None:
         self.config = config
+        self.gaps = gaps
         self.problems: list[str] = []
-        self.user_ids = {user.id for user in config.users}
-        self.group_names = {group.name for group in config.chat_groups}
-        self.rule_names = {rule.name for rule in config.routing_rules}
+        self.user_ids = {user.id for user in config.users} | gaps.names("users")
+        self.group_names = {group.name for group in config.chat_groups} | gaps.names("chat_groups")
+        self.rule_names = {rule.name for rule in config.routing_rules} | gaps.names("routing_rules")
         self.types = {kind.name: kind for kind in config.opportunity_types}
+        self.type_names = set(self.types) | gaps.names("opportunity_types")
+        # One phrase, as it is matched, names one source on a number across
+        # all funnels: a message holding it enters every funnel it triggers.
+        self.sources: dict[tuple[str, str], tuple[str, str]] = {}
 
     def report(self, message: str, path: str) -> None:
         self.problems.append(f"{message} @ {path}")
@@ -75,6 +116,8 @@ class _Checker:
         if config.max_reprompts < 0:
             self.report("must be 0 or more", "$.max_reprompts")
         self.reference(config.lead_level_rule, self.rule_names, "routing rule", "$.lead_level_rule")
+        if config.default_country_code is not None:
+            self.country_code(config.default_country_code, "$.default_country_code")
         if config.meta is not None:
             self.digits(
                 config.meta.whatsapp_business_account_id, "$.meta.whatsapp_business_account_id"
@@ -85,18 +128,22 @@ class _Checker:
         self.check_groups()
         self.check_rules()
         self.check_types()
-        self.unique((n.number for n in config.numbers), "$.numbers", "number", "number")
-        for i, number in enumerate(config.numbers):
+        numbers = list(self.gaps.entries("numbers", config.numbers))
+        self.unique(((i, n.number) for i, n in numbers), "$.numbers", "number", "number")
+        for i, number in numbers:
             self.check_number(number, f"$.numbers[{i}]")
-        self.unique((f.name for f in config.funnels), "$.funnels", "name", "funnel name")
-        for i, funnel in enumerate(config.funnels):
+        funnels = list(self.gaps.entries("funnels", config.funnels))
+        self.unique(
+            ((i, f.name) for i, f in funnels), "$.funnels", "name", "funnel name", key=name_key
+        )
+        for i, funnel in funnels:
             self.check_funnel(funnel, f"$.funnels[{i}]")
 
     # -- helpers ---------------------------------------------------------
 
     def unique(
         self,
-        values: Iterable[str],
+        values: Iterable[tuple[int, str]],
         path: str,
         field: str,
         what: str,
@@ -104,11 +151,13 @@ class _Checker:
     ) -> None:
         """
         Report each value that repeats an earlier one, and blank values.
+
+        Values come with their positions in the list at *path*.
         """
         first: dict[str, int] = {}
-        for i, value in enumerate(values):
+        for i, value in values:
             at = f"{path}[{i}].{field}" if field else f"{path}[{i}]"
-            if not value.strip():
+            if is_blank(value):
                 self.report(f"{what} must not be blank", at)
                 continue
             earlier = first.setdefault(key(value), i)
@@ -133,39 +182,61 @@ class _Checker:
         if normalized != value:
             self.report(f"write the number as digits only: {normalized!r}", path)
 
+    def country_code(self, value: str, path: str) -> None:
+        try:
+            normalized = normalize_country_code(value)
+        except PhoneNumberError:
+            self.report(f"expected a country calling code such as '44' or '1', not {value!r}", path)
+            return
+        if normalized != value:
+            self.report(f"write the country code as digits only: {normalized!r}", path)
+
     def blank(self, value: str | None, path: str, what: str) -> None:
-        if value is not None and not value.strip():
+        if value is not None and is_blank(value):
             self.report(f"{what} must not be blank", path)
 
     # -- sections --------------------------------------------------------
 
     def check_users(self) -> None:
-        self.unique((user.id for user in self.config.users), "$.users", "id", "user id")
-        for i, user in enumerate(self.config.users):
+        users = list(self.gaps.entries("users", self.config.users))
+        self.unique(((i, user.id) for i, user in users), "$.users", "id", "user id", key=name_key)
+        for i, user in users:
             self.blank(user.name, f"$.users[{i}].name", "a user's name")
             capacity = user.max_open_conversations
             if capacity is not None and capacity < 1:
                 self.report("must be 1 or more", f"$.users[{i}].max_open_conversations")
 
     def check_groups(self) -> None:
-        groups = self.config.chat_groups
-        self.unique((group.name for group in groups), "$.chat_groups", "name", "chat group name")
-        for i, group in enumerate(groups):
+        groups = list(self.gaps.entries("chat_groups", self.config.chat_groups))
+        self.unique(
+            ((i, group.name) for i, group in groups),
+            "$.chat_groups",
+            "name",
+            "chat group name",
+            key=name_key,
+        )
+        for i, group in groups:
             path = f"$.chat_groups[{i}].members"
             if not group.members:
                 self.report("a chat group needs at least one member", path)
-            self.unique(group.members, path, "", "member")
+            self.unique(enumerate(group.members), path, "", "member")
             for j, member in enumerate(group.members):
                 self.reference(member, self.user_ids, "user", f"{path}[{j}]")
 
     def check_rules(self) -> None:
-        rules = self.config.routing_rules
-        self.unique((rule.name for rule in rules), "$.routing_rules", "name", "rule name")
-        for i, rule in enumerate(rules):
+        rules = list(self.gaps.entries("routing_rules", self.config.routing_rules))
+        self.unique(
+            ((i, rule.name) for i, rule in rules),
+            "$.routing_rules",
+            "name",
+            "rule name",
+            key=name_key,
+        )
+        for i, rule in rules:
             path = f"$.routing_rules[{i}].targets"
             if not rule.targets:
                 self.report("a routing rule needs at least one target", path)
-            self.unique((target.label for target in rule.targets), path, "", "target")
+            self.unique(enumerate(target.label for target in rule.targets), path, "", "target")
             for j, target in enumerate(rule.targets):
                 if isinstance(target, ChatGroupTarget):
                     self.reference(
@@ -175,28 +246,34 @@ class _Checker:
                     self.reference(target.user, self.user_ids, "user", f"{path}[{j}].user")
 
     def check_types(self) -> None:
-        kinds = self.config.opportunity_types
-        self.unique((kind.name for kind in kinds), "$.opportunity_types", "name", "type name")
-        for i, kind in enumerate(kinds):
+        kinds = list(self.gaps.entries("opportunity_types", self.config.opportunity_types))
+        self.unique(
+            ((i, kind.name) for i, kind in kinds),
+            "$.opportunity_types",
+            "name",
+            "type name",
+            key=name_key,
+        )
+        for i, kind in kinds:
             path = f"$.opportunity_types[{i}]"
-            self.unique(kind.stages, f"{path}.stages", "", "stage")
+            self.unique(enumerate(kind.stages), f"{path}.stages", "", "stage", key=name_key)
             for name, choices in kind.fields.items():
                 at = f"{path}.fields[{name!r}]"
                 self.blank(name, at, "a field name")
                 if not choices:
                     self.report("a dropdown field needs at least one choice", at)
-                self.unique(choices, at, "", "choice")
+                self.unique(enumerate(choices), at, "", "choice")
 
     def check_number(self, number: BusinessNumber, path: str) -> None:
         self.phone(number.number, f"{path}.number")
         labels = [product.label for product in number.products]
         # Labels are told apart as the menu and the lead's typed reply tell them.
-        self.unique(labels, f"{path}.products", "label", "product label", key=title_key)
+        self.unique(enumerate(labels), f"{path}.products", "label", "product label", key=title_key)
         for j, product in enumerate(number.products):
             self.check_product(product, f"{path}.products[{j}]")
         self.reference(
             number.default_opportunity_type,
-            set(self.types),
+            self.type_names,
             "opportunity type",
             f"{path}.default_opportunity_type",
         )
@@ -236,6 +313,8 @@ class _Checker:
         self.reference(product.rule, self.rule_names, "routing rule", f"{path}.rule")
         kind = self.types.get(product.opportunity_type)
         if kind is None:
+            if product.opportunity_type in self.type_names:
+                return  # a type left out for a problem of its own
             self.report(
                 f"unknown opportunity type {product.opportunity_type!r}",
                 f"{path}.opportunity_type",
@@ -253,7 +332,7 @@ class _Checker:
             return
         if not product.values:
             self.report("a 'field' needs at least one of its values", f"{path}.values")
-        self.unique(product.values, f"{path}.values", "", "value")
+        self.unique(enumerate(product.values), f"{path}.values", "", "value")
         for k, value in enumerate(product.values):
             if value not in choices:
                 self.report(
@@ -287,10 +366,16 @@ class _Checker:
     def check_funnel(self, funnel: Funnel, path: str) -> None:
         if not funnel.stages:
             self.report("a funnel needs at least one stage", f"{path}.stages")
-        self.unique((stage.name for stage in funnel.stages), f"{path}.stages", "name", "stage name")
+        self.unique(
+            enumerate(stage.name for stage in funnel.stages),
+            f"{path}.stages",
+            "name",
+            "stage name",
+            key=name_key,
+        )
         if funnel.untracked_leads:
             self.blank(funnel.untracked_source, f"{path}.untracked_source", "the source")
-        sources: dict[tuple[str, str], tuple[str, str]] = {}
+        triggers: dict[tuple[str, str], str] = {}
         follow_ups: dict[str, str] = {}
         for j, stage in enumerate(funnel.stages):
             at = f"{path}.stages[{j}]"
@@ -301,7 +386,7 @@ class _Checker:
                         "the entry stage is reached by triggers, not follow-ups", f"{at}.follow_ups"
                     )
                 for k, trigger in enumerate(stage.triggers):
-                    self.check_trigger(trigger, f"{at}.triggers[{k}]", sources)
+                    self.check_trigger(trigger, f"{at}.triggers[{k}]", triggers)
             elif stage.triggers:
                 self.report("only the entry stage (the first) has triggers", f"{at}.triggers")
             for k, phrase in enumerate(stage.follow_ups):
@@ -311,18 +396,19 @@ class _Checker:
         if stage.meta_event is None:
             return
         self.blank(stage.meta_event, f"{path}.meta_event", "the event name")
-        if self.config.meta is None:
+        if self.config.meta is None and "meta" not in self.gaps.lost_keys:
             self.report(
                 "a meta_event needs the [meta] section's whatsapp_business_account_id",
                 f"{path}.meta_event",
             )
 
-    def check_trigger(
-        self, trigger: Trigger, path: str, sources: dict[tuple[str, str], tuple[str, str]]
-    ) -> None:
+    def check_trigger(self, trigger: Trigger, path: str, seen: dict[tuple[str, str], str]) -> None:
+        """
+        Check a trigger; *seen* holds the earlier triggers of its funnel.
+        """
         self.phone(trigger.number, f"{path}.number")
         self.blank(trigger.source, f"{path}.source", "the source")
-        if not trigger.phrase.strip():
+        if is_blank(trigger.phrase):
             self.report("a trigger phrase must not be blank", f"{path}.phrase")
             return
         emoji = find_emoji(trigger.phrase)
@@ -332,20 +418,21 @@ class _Checker:
                 f"{path}.phrase",
             )
         key = (trigger.number, fold(trigger.phrase))
-        earlier = sources.setdefault(key, (trigger.source, path))
-        if earlier[1] == path:
-            return
-        if earlier[0] == trigger.source:
-            self.report(f"repeats the trigger at {earlier[1]}", f"{path}.phrase")
-        else:
+        in_funnel = seen.setdefault(key, path)
+        source, earlier = self.sources.setdefault(key, (trigger.source, path))
+        if source != trigger.source:
             self.report(
                 f"phrase {trigger.phrase!r} on {trigger.number} already names "
-                f"source {earlier[0]!r} at {earlier[1]}",
+                f"source {source!r} at {earlier}",
                 f"{path}.phrase",
             )
+        elif in_funnel != path:
+            # In another funnel, the same source is no conflict: the message
+            # enters both funnels alike.
+            self.report(f"repeats the trigger at {in_funnel}", f"{path}.phrase")
 
     def check_follow_up(self, phrase: str, path: str, seen: dict[str, str]) -> None:
-        if not phrase.strip():
+        if is_blank(phrase):
             self.report("a follow-up phrase must not be blank", path)
             return
         earlier = seen.setdefault(fold(phrase), path)

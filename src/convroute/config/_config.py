@@ -63,6 +63,9 @@ class Config:
             before falling back.
         lead_level_rule: The routing rule for messages to numbers with no
             mapping, if any.
+        default_country_code: The country calling code (digits, e.g.
+            ``"44"``) in which numbers people type without ``+`` or ``00``
+            are read; without it they are read as international.
         meta: The Conversions API settings, if events are wanted.
         users: The users known from the file (more may come from the host).
         chat_groups: The chat groups.
@@ -76,6 +79,7 @@ class Config:
     menu_timeout: dt.timedelta = DEFAULT_TIMEOUT
     max_reprompts: int = 1
     lead_level_rule: str | None = None
+    default_country_code: str | None = None
     meta: MetaSettings | None = None
     users: tuple[User, ...] = attrs.field(default=(), converter=_users)
     chat_groups: tuple[ChatGroup, ...] = attrs.field(default=(), converter=_chat_groups)

@@ -9,10 +9,12 @@ reported with the path of the value, e.g. ``$.routing_rules[1].targets[0]``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import typing
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -24,8 +26,9 @@ from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import format_exception
 
-from convroute.errors import ConfigError
-from convroute.model import Phone, normalize_phone
+from convroute.config._config import Config
+from convroute.errors import ConfigError, PhoneNumberError
+from convroute.model import Phone, normalize_country_code, normalize_phone
 from convroute.routing import TARGET_KINDS, Target
 
 
@@ -35,6 +38,18 @@ class InvalidValue(ValueError):  # noqa: N818 - an internal signal, never raised
     """
 
 
+# Where configuration integers end up (SQL columns, JSON for Meta, other
+# languages' hosts) a signed 64-bit integer is the widest that holds.
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+_LONE_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+
+# The default_country_code of the Config being read or written: cattrs hooks
+# take no context, and how a phone is read depends on this top-level key.
+_COUNTRY_CODE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "convroute_country_code", default=None
+)
 _DURATION = regex.compile(r"(?P<amount>[0-9]+)\s*(?P<unit>[smhd])")
 _UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
 
@@ -97,6 +112,8 @@ def _parse_duration(value: object) -> dt.timedelta:
 def _describe(value: object) -> str:  # noqa: PLR0911 - one return per kind of value
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+        return "a whole number outside the signed 64-bit range"
     if isinstance(value, int | float):
         return f"the number {value!r}"
     if isinstance(value, str):
@@ -113,12 +130,19 @@ def _describe(value: object) -> str:  # noqa: PLR0911 - one return per kind of v
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
         raise InvalidValue(f"expected text, not {_describe(value)}")
+    surrogate = _LONE_SURROGATE.search(value)
+    if surrogate is not None:
+        raise InvalidValue(
+            f"text holding a lone surrogate ({surrogate.group()!r}) is not valid Unicode"
+        )
     return value
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(f"expected a whole number, not {_describe(value)}")
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise InvalidValue("expected a whole number, not one outside the signed 64-bit range")
     return value
 
 
@@ -140,9 +164,77 @@ def _structure_phone(value: object, _: type) -> Phone:
         value = str(value)
     text = _structure_str(value, str)
     try:
-        return normalize_phone(text)
+        return normalize_phone(text, country_code=_COUNTRY_CODE.get())
     except ValueError as error:
         raise InvalidValue(str(error)) from None
+
+
+def _unstructure_phone(phone: Phone) -> str:
+    # Bare digits would read back as a national number of the default country.
+    return phone if _COUNTRY_CODE.get() is None else f"+{phone}"
+
+
+def _config_hooks(
+    converter: cattrs.Converter,
+) -> tuple[Callable[[Any, Any], Config], Callable[[Config], Any]]:
+    structure_fields = _strict_class(Config, converter)
+    unstructure_fields = converter.gen_unstructure_attrs_fromdict(Config)
+
+    def structure_config(value: object, cls: Any) -> Config:
+        code = value.get("default_country_code") if isinstance(value, Mapping) else None
+        if code is not None:
+            code = _country_code(code)
+            value = {**value, "default_country_code": code}  # type: ignore[dict-item]
+        with phones_read_in(code):
+            config: Config = structure_fields(value, cls)
+        return config
+
+    def unstructure_config(config: Config) -> Any:
+        with phones_read_in(config.default_country_code):
+            return unstructure_fields(config)
+
+    return structure_config, unstructure_config
+
+
+@contextlib.contextmanager
+def phones_read_in(country_code: str | None) -> Iterator[None]:
+    """
+    Read (and write) the phones of a configuration in *country_code*'s country.
+    """
+    token = _COUNTRY_CODE.set(country_code)
+    try:
+        yield
+    finally:
+        _COUNTRY_CODE.reset(token)
+
+
+def structure_country_code(raw: object) -> str:
+    """
+    Read an account's ``default_country_code`` as digits.
+
+    Raises:
+        ConfigError: When it is no country calling code, at its path.
+    """
+    try:
+        return _country_code(raw)
+    except ClassValidationError as error:
+        messages = cattrs.transform_error(error, path="$", format_exception=_format_exception)
+        raise ConfigError(messages) from None
+
+
+def _country_code(value: object) -> str:
+    # A bare TOML/JSON integer is unambiguous digits, as for phones.
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    try:
+        return normalize_country_code(_structure_str(text, str))
+    except (InvalidValue, PhoneNumberError):
+        problem = InvalidValue(
+            f"expected a country calling code such as '44' or '1', not {_describe(value)}"
+        )
+    problem.__notes__ = [
+        AttributeValidationNote("in 'default_country_code'", "default_country_code", str)
+    ]
+    raise ClassValidationError("invalid config", [problem], Config)
 
 
 def _structure_duration(value: object, _: type) -> dt.timedelta:
@@ -242,8 +334,15 @@ def _format_exception(error: BaseException, type_: type | None) -> str:
     if isinstance(error, KeyError):
         return "required key missing"
     if isinstance(error, cattrs.ForbiddenExtraKeysError):
-        return f"unknown key(s): {', '.join(sorted(error.extra_fields))}"
+        return f"unknown key(s): {describe_keys(error.extra_fields)}"
     return format_exception(error, type_)
+
+
+def describe_keys(keys: Iterable[object]) -> str:
+    """
+    Name unknown keys, which YAML allows to be numbers or null as well as text.
+    """
+    return ", ".join(sorted(map(str, keys)))
 
 
 def _make_converter() -> cattrs.Converter:
@@ -266,23 +365,28 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(dt.timedelta, format_duration)
     converter.register_structure_hook(Target, _structure_target)
     converter.register_unstructure_hook_factory(_is_target, _tagged_target)
+    converter.register_unstructure_hook(Phone, _unstructure_phone)
+    # Last: the Config hooks are generated from every hook above.
+    structure_config, unstructure_config = _config_hooks(converter)
+    converter.register_structure_hook(Config, structure_config)
+    converter.register_unstructure_hook(Config, unstructure_config)
     return converter
 
 
 _CONVERTER = _make_converter()
 
 
-def structure(raw: Mapping[str, Any], cls: type[Any]) -> Any:
+def structure(raw: object, type_: Any, path: str = "$") -> Any:
     """
-    Build *cls* from raw configuration data.
+    Build a value of *type_* from the raw configuration data at *path*.
 
     Raises:
         ConfigError: With every problem cattrs found, each with its path.
     """
     try:
-        return _CONVERTER.structure(raw, cls)
+        return _CONVERTER.structure(raw, type_)
     except Exception as error:  # noqa: BLE001 - every failure becomes a readable ConfigError
-        messages = cattrs.transform_error(error, path="$", format_exception=_format_exception)
+        messages = cattrs.transform_error(error, path=path, format_exception=_format_exception)
         raise ConfigError(messages) from None
 
 

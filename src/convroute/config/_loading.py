@@ -1,23 +1,31 @@
 """
 Reading and writing configuration files.
 
-TOML and JSON always; YAML with the ``yaml`` extra.
+TOML and JSON always; YAML with the ``yaml`` extra.  Whatever the input,
+reading gives a `Config` or a `ConfigError` (or, for a file that cannot be
+opened, the `OSError` it is): a file too deep, too large, with integers too
+long or with a key given twice is a problem like any other.
 """
 
 from __future__ import annotations
 
+import collections
+import errno
+import functools
 import json
 import os
 import pathlib
+import sys
 import tomllib
 import types
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
-from convroute.config._check import check_config
+from convroute.config._check import find_problems_around
 from convroute.config._config import Config
-from convroute.config._converter import structure, unstructure
+from convroute.config._converter import unstructure
+from convroute.config._structuring import structure_config
 from convroute.errors import ConfigError, MissingExtraError
 
 
@@ -25,6 +33,13 @@ Format: TypeAlias = Literal["toml", "json", "yaml"]
 """
 A configuration file format.
 """
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""
+The largest configuration file read, 16 MiB; a larger one is refused unread.
+"""
+
+_FORMATS: tuple[Format, ...] = ("toml", "json", "yaml")
 
 _SUFFIXES: dict[str, Format] = {
     ".toml": "toml",
@@ -40,14 +55,44 @@ def load_config(
     format: Format | None = None,  # noqa: A002 - the API's word
 ) -> Config:
     """
-    Read and check an account's setup.
+    Read and check an account's setup from a file, or from a parsed mapping.
+
+    A string is always a path: `loads_config` reads text.
 
     Args:
-        source: A path (a `pathlib.Path`, or a one-line string ending in
-            ``.toml``, ``.json``, ``.yaml`` or ``.yml``), the text of a file,
-            or the already-parsed mapping.
-        format: The format of text or of a file with another suffix; by
-            default the suffix decides, and text starting with ``{`` is JSON,
+        source: The path of the file (a `str` or a `pathlib.Path`), or the
+            already-parsed mapping.
+        format: The format of the file; by default its suffix decides
+            (``.toml``, ``.json``, ``.yaml`` or ``.yml``), and a file with
+            another suffix is JSON when it starts with ``{``, TOML otherwise.
+
+    Returns:
+        The checked setup.
+
+    Raises:
+        ConfigError: With every problem found, one line each with its path;
+            also for a file over `MAX_FILE_BYTES` (not read) or not UTF-8.
+        OSError: When the file cannot be opened, e.g. `FileNotFoundError`
+            for a missing one.
+        MissingExtraError: For YAML without the ``yaml`` extra.
+        ValueError: For an unknown format.
+    """
+    if isinstance(source, Mapping):
+        return _build(source)
+    path = pathlib.Path(source)
+    text = _read(path)
+    if format is None:
+        format = _SUFFIXES.get(path.suffix.lower()) or _guess_format(text)  # noqa: A001
+    return _build(_parse(text, format))
+
+
+def loads_config(text: str, format: Format | None = None) -> Config:  # noqa: A002 - the API's word
+    """
+    Read and check an account's setup from the text of a file.
+
+    Args:
+        text: The text of a TOML, JSON or YAML file.
+        format: Its format; by default text starting with ``{`` is JSON,
             other text TOML.
 
     Returns:
@@ -55,18 +100,21 @@ def load_config(
 
     Raises:
         ConfigError: With every problem found, one line each with its path.
-        OSError: When the file cannot be read.
         MissingExtraError: For YAML without the ``yaml`` extra.
+        TypeError: When *text* is not a `str`.
+        ValueError: For an unknown format.
     """
-    raw = source if isinstance(source, Mapping) else _read(source, format)
-    config: Config = structure(raw, Config)
-    check_config(config)
-    return config
+    if not isinstance(text, str):
+        raise TypeError(
+            f"loads_config reads text, not {type(text).__name__}: "
+            "give load_config a path or a mapping"
+        )
+    return _build(_parse(text, format or _guess_format(text)))
 
 
 def dump_config(config: Config, format: Format = "toml") -> str:  # noqa: A002 - the API's word
     """
-    Write *config* as text that `load_config` reads back to an equal value.
+    Write *config* as text that `loads_config` reads back to an equal value.
 
     Keys left at their defaults are left out.
 
@@ -98,49 +146,153 @@ def dump_config(config: Config, format: Format = "toml") -> str:  # noqa: A002 -
     raise ValueError(f"unknown format {format!r}: use 'toml', 'json' or 'yaml'")
 
 
-def _read(source: str | os.PathLike[str], format: Format | None) -> Any:  # noqa: A002
-    if isinstance(source, os.PathLike) or _looks_like_path(source):
-        path = pathlib.Path(source)
-        if format is None:
-            format = _SUFFIXES.get(path.suffix.lower())  # noqa: A001
-            if format is None:
-                raise ConfigError(
-                    [f"cannot tell the format of {path.name!r}: use .toml, .json or .yaml @ $"]
-                )
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ConfigError(
-                [f"not UTF-8 text: {error.reason} at byte {error.start} @ $"]
-            ) from None
-    else:
-        text = source
-        if format is None:
-            format = "json" if text.lstrip().startswith("{") else "toml"  # noqa: A001
-    raw = _parse(text, format)
+def _build(raw: Mapping[Any, Any]) -> Config:
+    config, gaps, problems = structure_config(raw)
+    problems = [*_repeated_keys(raw), *problems, *find_problems_around(config, gaps)]
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _read(path: pathlib.Path) -> str:
+    try:
+        file = path.open("rb")
+    except ValueError:  # a NUL in the path: no file has such a name
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path)) from None
+    with file:
+        size = os.fstat(file.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_large(str(size))
+        # A pipe or a device tells no size: read one byte past the limit.
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(f"more than {MAX_FILE_BYTES}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError([f"not UTF-8 text: {error.reason} at byte {error.start} @ $"]) from None
+
+
+def _too_large(size: str) -> ConfigError:
+    limit = f"a configuration holds at most 16 MiB ({MAX_FILE_BYTES})"
+    return ConfigError([f"the file holds {size} bytes; {limit} @ $"])
+
+
+def _guess_format(text: str) -> Format:
+    return "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "toml"
+
+
+def _parse(text: str, format: Format) -> Mapping[Any, Any]:  # noqa: A002
+    if format not in _FORMATS:
+        raise ValueError(f"unknown format {format!r}: use 'toml', 'json' or 'yaml'")
+    name = format.upper()
+    try:
+        raw = _parse_any(text, format)
+    except ConfigError:
+        raise
+    except RecursionError:
+        raise ConfigError([f"invalid {name}: nested too deeply @ $"]) from None
+    except ValueError as error:  # an integer longer than Python reads, a date out of range
+        raise ConfigError([f"invalid {name}: {_explain(error)} @ $"]) from None
     if not isinstance(raw, Mapping):
         raise ConfigError(["expected a table of settings at the top @ $"])
     return raw
 
 
-def _looks_like_path(text: str) -> bool:
-    # No configuration text is a single line ending in a file suffix.
-    return "\n" not in text and pathlib.PurePath(text.strip()).suffix.lower() in _SUFFIXES
-
-
-def _parse(text: str, format: Format) -> Any:  # noqa: A002
+def _parse_any(text: str, format: Format) -> Any:  # noqa: A002
     if format == "yaml":
         yaml = _import_yaml("reading YAML")
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_yaml_loader())
         except yaml.YAMLError as error:
             raise ConfigError([f"invalid YAML: {' '.join(str(error).split())} @ $"]) from None
+    if format == "toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError([f"invalid TOML: {error} @ $"]) from None
     try:
-        return tomllib.loads(text) if format == "toml" else json.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([f"invalid TOML: {error} @ $"]) from None
+        return json.loads(text, object_pairs_hook=_json_table)
     except json.JSONDecodeError as error:
         raise ConfigError([f"invalid JSON: {error} @ $"]) from None
+
+
+def _explain(error: ValueError) -> str:
+    if "integer string conversion" in str(error):
+        return f"an integer of more than {sys.get_int_max_str_digits()} digits"
+    return str(error)
+
+
+class _Table(dict[Any, Any]):
+    """
+    A parsed table whose file gave some of its keys more than once.
+    """
+
+    repeated: tuple[object, ...] = ()
+
+
+def _json_table(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    table = _Table(pairs)
+    if len(table) == len(pairs):
+        return dict(table)
+    counts = collections.Counter(key for key, _ in pairs)
+    table.repeated = tuple(key for key, count in counts.items() if count > 1)
+    return table
+
+
+@functools.cache
+def _yaml_loader() -> type[Any]:
+    yaml = _import_yaml("reading YAML")
+
+    class ConfigLoader(yaml.SafeLoader):  # type: ignore[name-defined,misc]
+        """
+        YAML's safe loader, remembering the keys a mapping gives twice.
+        """
+
+        def construct_yaml_map(self, node: Any) -> Any:
+            table = _Table()
+            yield table
+            # Counted before the merge keys (<<) are flattened into the
+            # mapping: a merged value may be overridden.
+            keys = collections.Counter(
+                self.construct_object(key)
+                for key, _ in node.value
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge"
+            )
+            table.update(self.construct_mapping(node))
+            table.repeated = tuple(key for key, count in keys.items() if count > 1)
+
+    ConfigLoader.add_constructor("tag:yaml.org,2002:map", ConfigLoader.construct_yaml_map)
+    return ConfigLoader
+
+
+def _repeated_keys(raw: object) -> list[str]:
+    # Walked with a stack, not recursion, and each table once (YAML aliases
+    # may share one table many times).
+    problems: list[str] = []
+    stack: list[tuple[object, str]] = [(raw, "$")]
+    seen: set[int] = set()
+    while stack:
+        value, path = stack.pop()
+        if id(value) in seen:
+            continue
+        if isinstance(value, Mapping):
+            children = [(item, _child(path, key)) for key, item in value.items()]
+            problems.extend(
+                f"duplicate key {key!r} @ {_child(path, key)}"
+                for key in getattr(value, "repeated", ())
+            )
+        elif isinstance(value, list):
+            children = [(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        else:
+            continue
+        seen.add(id(value))
+        stack.extend(reversed(children))
+    return problems
+
+
+def _child(path: str, key: object) -> str:
+    return f"{path}.{key}" if isinstance(key, str) and key.isidentifier() else f"{path}[{key!r}]"
 
 
 def _import_yaml(feature: str) -> types.ModuleType:

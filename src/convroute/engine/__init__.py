@@ -17,6 +17,7 @@ from convroute.engine._actions import (
     MoveOpportunity,
     Send,
     TraceEntry,
+    TransitionDeleted,
     Unrouted,
     action_id,
     action_json,
@@ -38,10 +39,13 @@ from convroute.engine._compiled import new_opportunity_id
 from convroute.engine._conversation import REPROMPT_HINT
 from convroute.engine._engine import Engine
 from convroute.engine._events import (
+    CAPTIONED_MEDIA,
     CloseConversation,
     DeleteTransition,
     Event,
     IncomingMessage,
+    Media,
+    MediaKind,
     OutgoingMessage,
     SetPresence,
     SetStage,
@@ -51,6 +55,7 @@ from convroute.engine._events import (
 
 
 __all__ = [
+    "CAPTIONED_MEDIA",
     "REPROMPT_HINT",
     "Action",
     "AddTransition",
@@ -64,6 +69,8 @@ __all__ = [
     "EnterFunnel",
     "Event",
     "IncomingMessage",
+    "Media",
+    "MediaKind",
     "MoveInFunnel",
     "MoveOpportunity",
     "Outcome",
@@ -80,6 +87,7 @@ __all__ = [
     "SetStage",
     "Snapshot",
     "TraceEntry",
+    "TransitionDeleted",
     "Unrouted",
     "UpdateLead",
     "UpdateUser",

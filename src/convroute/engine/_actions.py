@@ -284,6 +284,38 @@ class MoveInFunnel:
 
 
 @attrs.frozen
+class TransitionDeleted:
+    """
+    A funnel record was deleted.
+
+    Attributes:
+        funnel: The funnel's name.
+        lead: The lead's phone.
+        transition: The id of the record deleted (deleting an entry takes
+            the lead's other records in the funnel with it).
+        stage: The lead's stage now, read from its latest remaining record;
+            ``None`` when the lead left the funnel.
+    """
+
+    funnel: str
+    lead: Phone
+    transition: str
+    stage: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "transition_deleted",
+            "funnel": self.funnel,
+            "lead": self.lead,
+            "transition": self.transition,
+            "stage": self.stage,
+        }
+
+
+@attrs.frozen
 class MoveOpportunity:
     """
     Move an opportunity to a later stage of its board.
@@ -337,6 +369,7 @@ Action: TypeAlias = (
     | Unrouted
     | EnterFunnel
     | MoveInFunnel
+    | TransitionDeleted
     | MoveOpportunity
     | EmitMetaEvent
 )

@@ -1,5 +1,5 @@
 """
-An incoming message's way through a conversation (DESIGN section 4).
+An incoming message's way through a conversation (docs/engine.md).
 
 Open assigned conversations stay with their assignee; a pending menu takes
 the reply; otherwise the conversation starts: first menu, or straight to a
@@ -23,8 +23,8 @@ from convroute.menus import (
     Product,
     build_first_response,
     build_second_response,
-    by_recency,
     interpret_reply,
+    latest_match,
     matching_opportunities,
     render_menu,
     with_hint,
@@ -80,6 +80,11 @@ def converse(turn: Turn, effects: Effects) -> None:
             effects.note(f"the conversation is open with {conversation.assignee}: not routed")
             return
         if status is _MENU and _menu_open(conversation, turn):
+            if _sent_before_menu(conversation, turn):
+                # Typed before the menu existed, so it answers nothing:
+                # the menu keeps waiting, and no reprompt is used up.
+                effects.note("the message was sent before the pending menu: not a reply to it")
+                return
             _reply(turn, effects, conversation)
             return
         if (
@@ -126,6 +131,14 @@ def _menu_open(conversation: Conversation, turn: Turn) -> bool:
     )
 
 
+def _sent_before_menu(conversation: Conversation, turn: Turn) -> bool:
+    sent = conversation.menu_sent_at
+    at = turn.event.at
+    # Meta's times have whole seconds: a reply in the menu's own second
+    # may answer it.  (Compared as it is first: most replies come after.)
+    return sent is not None and at < sent and at < sent.replace(microsecond=0)
+
+
 def _start(turn: Turn, effects: Effects) -> None:
     compiled = turn.compiled
     number = compiled.numbers.get(turn.event.number)
@@ -136,30 +149,19 @@ def _start(turn: Turn, effects: Effects) -> None:
     if number.first_response is not None:
         _send_menu(turn, effects, build_first_response(number, turn.lead), product=None)
         return
-    latest = _most_recent_match(number, effects.opportunities)
-    if latest is not None:
-        opportunity, product = latest
-        _route(turn, effects, product.rule, opportunity)
+    found = latest_match(number, effects.opportunities)
+    if found is not None:
+        # A number without products routes what it finds as it routes
+        # what it creates.
+        product = found.product
+        rule = number.create_new_rule if product is None else product.rule
+        _route(turn, effects, rule, found.opportunity)
     elif number.creates_new_opportunity and number.default_opportunity_type is not None:
         kind = number.default_opportunity_type
         created = _create(turn, effects, kind, kind, {})
         _route(turn, effects, number.create_new_rule, created)
     else:
         _route(turn, effects, number.create_new_rule, None)
-
-
-def _most_recent_match(
-    number: BusinessNumber, opportunities: list[Opportunity]
-) -> tuple[Opportunity, Product] | None:
-    product_of: dict[str, Product] = {}
-    for product in number.products:
-        for opportunity in matching_opportunities(product, opportunities):
-            product_of.setdefault(opportunity.id, product)
-    matching = [o for o in opportunities if o.id in product_of]
-    if not matching:
-        return None
-    latest = by_recency(matching)[0]
-    return latest, product_of[latest.id]
 
 
 def _reply(turn: Turn, effects: Effects, conversation: Conversation) -> None:
@@ -169,7 +171,8 @@ def _reply(turn: Turn, effects: Effects, conversation: Conversation) -> None:
         effects.note("the menu's number has no mapping any more: it starts over")
         _start(turn, effects)
         return
-    outcome = interpret_reply(menu, reply_id=turn.event.reply_id, text=turn.event.text)
+    event = turn.event
+    outcome = interpret_reply(menu, reply_id=event.reply_id, text=event.text_or_caption)
     if isinstance(outcome, InvalidReply):
         _invalid(turn, effects, conversation, number, outcome)
         return

@@ -24,7 +24,13 @@ from convroute.engine._changes import (
     SaveOpportunity,
 )
 from convroute.engine._compiled import Compiled
-from convroute.funnel import FunnelOutcome, MetaSkipReason, Transition, move_opportunities
+from convroute.funnel import (
+    FunnelOutcome,
+    IgnoredReason,
+    MetaSkipReason,
+    Transition,
+    move_opportunities,
+)
 from convroute.model import Opportunity, Phone
 
 
@@ -32,6 +38,40 @@ from convroute.model import Opportunity, Phone
 _NOTED_META_REASONS = frozenset(
     {MetaSkipReason.NO_CLICK, MetaSkipReason.TOO_OLD, MetaSkipReason.ALREADY_REACHED}
 )
+
+
+# Why an event left a lead where it was, in words; the reason's value
+# follows in parentheses, for those who search for it.
+_WHY_IGNORED = {
+    IgnoredReason.DUPLICATE_EVENT: "the event's record is there already",
+    IgnoredReason.ALREADY_IN_FUNNEL: "the lead is in the funnel already (first touch counts)",
+    IgnoredReason.NO_TRIGGER: "the message holds no trigger phrase of its number",
+    IgnoredReason.NOT_IN_FUNNEL: "the lead is not in the funnel",
+    IgnoredReason.NO_FOLLOW_UP: "the message holds no follow-up phrase",
+    IgnoredReason.ALREADY_AT_STAGE: "the lead is at that stage already",
+    IgnoredReason.EARLIER_STAGE: "names a stage behind the lead's, and automatic moves never go "
+    "backwards",
+    IgnoredReason.UNKNOWN_FUNNEL: "no funnel has that name",
+    IgnoredReason.UNKNOWN_STAGE: "the funnel has no stage of that name",
+}
+
+
+def why_ignored(outcome: FunnelOutcome) -> str:
+    """
+    Say in words why a funnel outcome recorded nothing.
+
+    Args:
+        outcome: An outcome with a reason.
+
+    Returns:
+        A sentence ending with the reason's value in parentheses.
+    """
+    reason = outcome.reason
+    assert reason is not None  # noqa: S101 - only outcomes that recorded nothing are explained
+    why = _WHY_IGNORED[reason]
+    if reason is IgnoredReason.EARLIER_STAGE:
+        why = f"the follow-up {outcome.phrase!r} {why}"
+    return f"{why} ({reason})"
 
 
 @attrs.define

@@ -12,6 +12,7 @@ from typing import assert_never
 import attrs
 
 from convroute.config import Config
+from convroute.engine._actions import TransitionDeleted
 from convroute.engine._changes import (
     Change,
     Outcome,
@@ -24,7 +25,7 @@ from convroute.engine._changes import (
 )
 from convroute.engine._compiled import Compiled
 from convroute.engine._conversation import Turn, converse
-from convroute.engine._effects import Effects, record_funnel
+from convroute.engine._effects import Effects, record_funnel, why_ignored
 from convroute.engine._events import (
     CloseConversation,
     DeleteTransition,
@@ -121,7 +122,12 @@ class Engine:
             effects.change(SaveLead(lead))
         # Positional arguments: attrs' __init__ takes them faster.
         message = FunnelMessage(
-            event.id, event.lead, event.number, event.text or "", event.at, event.ctwa_clid
+            event.id,
+            event.lead,
+            event.number,
+            event.text_or_caption or "",
+            event.at,
+            event.ctwa_clid,
         )
         tracker = self._compiled.tracker
         record_funnel(
@@ -139,14 +145,11 @@ class Engine:
         message = FunnelMessage(
             id=event.id, lead=event.lead, number=event.number, text=event.text, at=event.at
         )
-        tracker = self._compiled.tracker
-        record_funnel(
-            effects,
-            self._compiled,
-            tracker.outgoing(message, snapshot.records),
-            snapshot.records,
-            now,
-        )
+        outcomes = self._compiled.tracker.outgoing(message, snapshot.records)
+        record_funnel(effects, self._compiled, outcomes, snapshot.records, now)
+        for outcome in outcomes:
+            if outcome.reason is not None:
+                effects.note(f"funnel {outcome.funnel!r}: {why_ignored(outcome)}")
         conversation = snapshot.conversation
         if (
             conversation is not None
@@ -169,7 +172,7 @@ class Engine:
             records=snapshot.records,
         )
         if outcome.reason is not None:
-            effects.note(f"set_stage {event.funnel!r} → {event.stage!r}: {outcome.reason}")
+            effects.note(f"set_stage {event.funnel!r} → {event.stage!r}: {why_ignored(outcome)}")
         record_funnel(effects, self._compiled, (outcome,), snapshot.records, now)
         return effects.outcome()
 
@@ -194,7 +197,14 @@ def _delete(snapshot: Snapshot, event: DeleteTransition) -> Outcome:
     if not deletion.found:
         return Outcome(notes=[f"transition {event.transition} is unknown: nothing deleted"])
     removed = tuple(record.id for record in deletion.removed)
-    return Outcome(changes=[RemoveTransitions(removed)])
+    (target,) = (record for record in deletion.removed if record.id == event.transition)
+    deleted = TransitionDeleted(
+        funnel=target.funnel,
+        lead=target.lead,
+        transition=target.id,
+        stage=None if deletion.position is None else deletion.position.stage,
+    )
+    return Outcome(changes=[RemoveTransitions(removed)], actions=[deleted])
 
 
 def _close(snapshot: Snapshot, event: CloseConversation) -> Outcome:

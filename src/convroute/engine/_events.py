@@ -1,18 +1,22 @@
 """
 What happens, as the engine hears it: messages, moves, closes, host updates.
 
-Phones are normalised when an event is made (``+91 98000 00001`` becomes
-``919800000001``); one that is not a phone raises `PhoneNumberError`.  Text
-holding a lone surrogate raises `TextError`, and a time within a day of the
-calendar's ends `TimeRangeError`.
+An event's phones are digits with country code (`Phone`), taken as given:
+WhatsApp's own numbers are never re-read.  A number written otherwise
+(``+91 98000 00001``) is read as international when the event is made;
+one that is not a phone raises `PhoneNumberError`.  Read numbers typed
+nationally with `normalize_phone` and the account's country code first.
+Text holding a lone surrogate raises `TextError`, and a time within a day of
+the calendar's ends `TimeRangeError`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from collections.abc import Iterable
-from typing import TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 
@@ -22,11 +26,91 @@ from convroute._frozen import (
     require_event_time,
     unicode_text,
 )
-from convroute.model import Lead, Opportunity, Phone, User, normalize_phone
+from convroute.model import Lead, Opportunity, Phone, User, given_phone, normalize_phone
+
+
+def _phone(value: str) -> Phone:
+    # Digits are a Phone already (a wa_id, or what normalize_phone made):
+    # kept as they are, which also keeps the hot path to one string check.
+    if value.isascii() and value.isdigit():
+        return given_phone(value)
+    return normalize_phone(value)
 
 
 def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
     return tuple(values)
+
+
+class MediaKind(enum.StrEnum):
+    """
+    What a lead's message holds when it is neither text nor a tap.
+    """
+
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    """
+    A sound file or a voice note.
+    """
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    """
+    One or more contact cards.
+    """
+
+
+CAPTIONED_MEDIA: Final = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.DOCUMENT})
+"""
+The kinds of media WhatsApp lets a lead write a caption under.
+"""
+
+
+def _media_kind(value: str) -> MediaKind:
+    try:
+        return MediaKind(value)
+    except ValueError:
+        known = ", ".join(sorted(MediaKind))
+        raise ValueError(f"unknown media kind {value!r}; known: {known}") from None
+
+
+def _caption_allowed(instance: Media, _attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and instance.kind not in CAPTIONED_MEDIA:
+        raise ValueError(
+            f"{instance.kind} messages have no caption: only image, video and document do"
+        )
+
+
+@attrs.frozen
+class Media:
+    """
+    What a lead's media message holds, as far as convroute reads it.
+
+    A media message counts like text: it starts and keeps conversations,
+    and enters funnels.  Its caption is its text: matched against trigger
+    phrases and read as a typed reply.  Without one, it says nothing: as
+    the reply to a menu, it picks nothing.
+
+    Attributes:
+        kind: The kind of media (a `MediaKind`, or its name).
+        caption: The caption written under an image, video or document,
+            if any; other kinds have none.
+    """
+
+    kind: MediaKind = attrs.field(converter=_media_kind)
+    caption: str | None = attrs.field(
+        default=None, converter=optional_unicode_text, validator=_caption_allowed
+    )
+
+
+def _text_or_media(
+    instance: IncomingMessage, _attribute: attrs.Attribute[Any], value: Media | None
+) -> None:
+    if value is not None and (instance.text is not None or instance.reply_id is not None):
+        raise ValueError(
+            "a message holds text or media, not both: a media message's caption is its text"
+        )
 
 
 @attrs.frozen
@@ -44,16 +128,27 @@ class IncomingMessage:
         name: The lead's WhatsApp profile name, used when the lead is new.
         ctwa_clid: The click id of the click-to-WhatsApp ad that opened
             the chat, if any.
+        media: What a media message holds (an image, a voice note, a
+            location…), in place of text: its caption is its text.
     """
 
     id: str = attrs.field(converter=unicode_text)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
-    lead: Phone = attrs.field(converter=normalize_phone)
-    number: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
+    number: Phone = attrs.field(converter=_phone)
     text: str | None = attrs.field(default=None, converter=optional_unicode_text)
     reply_id: str | None = attrs.field(default=None, converter=optional_unicode_text)
     name: str | None = attrs.field(default=None, converter=optional_unicode_text)
     ctwa_clid: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    media: Media | None = attrs.field(default=None, validator=_text_or_media)
+
+    @property
+    def text_or_caption(self) -> str | None:
+        """
+        What the message says: the text typed, or its media's caption.
+        """
+        media = self.media
+        return self.text if media is None else media.caption
 
 
 @attrs.frozen
@@ -71,8 +166,8 @@ class OutgoingMessage:
 
     id: str = attrs.field(converter=unicode_text)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
-    lead: Phone = attrs.field(converter=normalize_phone)
-    number: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
+    number: Phone = attrs.field(converter=_phone)
     text: str = attrs.field(converter=unicode_text)
 
 
@@ -93,7 +188,7 @@ class SetStage:
     id: str = attrs.field(converter=unicode_text)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     funnel: str = attrs.field(converter=unicode_text)
-    lead: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
     stage: str = attrs.field(converter=unicode_text)
     by: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
@@ -126,8 +221,8 @@ class CloseConversation:
 
     id: str = attrs.field(converter=unicode_text)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
-    lead: Phone = attrs.field(converter=normalize_phone)
-    number: Phone = attrs.field(converter=normalize_phone)
+    lead: Phone = attrs.field(converter=_phone)
+    number: Phone = attrs.field(converter=_phone)
 
 
 @attrs.frozen

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias
 from convroute.errors import MissingExtraError
 from convroute.funnel._cohorts import CohortReport
 from convroute.funnel._reports import FunnelReport
-from convroute.funnel._tables import _period_label
+from convroute.funnel._tables import _period_label, stage_label
 
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ def draw_funnel(
 
     Each bar is the leads that reached the stage, labelled with the count
     and the share of those that entered; a thinner bar inside it shows the
-    leads currently there.
+    leads currently there.  Stages no longer in the funnel come last, in
+    grey, their names marked ``(not in the funnel)``.
 
     Args:
         report: The report.
@@ -86,11 +87,16 @@ def draw_funnel(
     """
     chosen = _format(target, format)
     figure = _figure()
-    stages = [row.stage for row in report.rows]
+    stages = [stage_label(row.stage, in_funnel=row.in_funnel) for row in report.rows]
     figure.set_size_inches(8, 1.6 + 0.6 * max(len(stages), 1))
     axes = figure.add_subplot()
     places = list(range(len(stages)))
-    axes.barh(places, [row.reached for row in report.rows], color="#4c72b0", label="reached")
+    axes.barh(
+        places,
+        [row.reached for row in report.rows],
+        color=["#4c72b0" if row.in_funnel else "#a0a0a0" for row in report.rows],
+        label="reached",
+    )
     axes.barh(
         places,
         [row.current for row in report.rows],
@@ -127,7 +133,8 @@ def draw_cohorts(
     Draw the cohort report as a heat map: cohorts down, stages across.
 
     Each cell is shaded by the share of the cohort that reached the stage
-    and labelled with the count and the share.
+    and labelled with the count and the share.  Stages no longer in the
+    funnel come last, their names marked ``(not in the funnel)``.
 
     Args:
         report: The report.
@@ -159,7 +166,9 @@ def draw_cohorts(
                 fontsize=8,
                 color="white" if cell.share > 0.6 else "black",
             )
-    axes.set_xticks(range(len(report.stages)), report.stages, rotation=30, ha="right")
+    gone = {cell.stage for row in report.rows for cell in row.cells if not cell.in_funnel}
+    stages = [stage_label(stage, in_funnel=stage not in gone) for stage in report.stages]
+    axes.set_xticks(range(len(stages)), stages, rotation=30, ha="right")
     axes.set_yticks(range(len(labels)), labels)
     axes.set_title(f"Cohorts of {report.funnel} by {report.period} ({report.zone})")
     figure.colorbar(image, ax=axes, label="share of cohort")

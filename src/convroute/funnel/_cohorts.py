@@ -46,13 +46,18 @@ class CohortCell:
 
     Attributes:
         stage: The stage's name.
-        reached: Leads of the cohort whose furthest stage is this one or later.
+        reached: Leads of the cohort whose furthest stage is this one or
+            later; for a stage no longer in the funnel, leads of the cohort
+            with a record of it.
         share: *reached* as a share of the cohort (0 to 1).
+        in_funnel: ``False`` for a stage the funnel no longer has (renamed
+            or removed) that records still name.
     """
 
     stage: str
     reached: int
     share: float
+    in_funnel: bool = True
 
 
 def _cells(values: Iterable[CohortCell]) -> tuple[CohortCell, ...]:
@@ -67,7 +72,7 @@ class CohortRow:
     Attributes:
         start: The period's first day, in the report's time zone.
         entered: How many leads entered in it.
-        cells: One cell per stage, in the funnel's order.
+        cells: One cell per stage, in the order of the report's ``stages``.
     """
 
     start: dt.date
@@ -93,7 +98,10 @@ class CohortReport:
         period: How the cohorts are cut.
         zone: The time zone the periods are cut in.
         where: The filter the leads were counted under.
-        stages: The stages' names, in the funnel's order.
+        stages: The stages' names: the funnel's, in its order, then those
+            of stages the funnel no longer has that records of the leads
+            counted name, in name order (their cells say ``in_funnel``
+            ``False``).
         rows: One row per period in which leads entered, earliest first;
             periods without leads are left out.
     """
@@ -132,6 +140,7 @@ def cohort_report(
     cut = CohortPeriod(period)
     stages = progress.funnel.stages
     furthest = _by_period(_by_day(progress, zone, where), cut)
+    gone = _gone_by_period(progress, zone, where, cut)
     rows = []
     for start in sorted(furthest):
         reached = at_or_beyond(furthest[start])
@@ -140,15 +149,37 @@ def cohort_report(
             CohortCell(stage=stage.name, reached=reached[i], share=reached[i] / entered)
             for i, stage in enumerate(stages)
         ]
+        for stage, by_start in gone.items():
+            count = by_start.get(start, 0)
+            cells.append(CohortCell(stage, count, count / entered, in_funnel=False))
         rows.append(CohortRow(start=start, entered=entered, cells=cells))
     return CohortReport(
         funnel=progress.funnel.name,
         period=cut,
         zone=zone,
         where=where,
-        stages=tuple(stage.name for stage in stages),
+        stages=(*(stage.name for stage in stages), *gone),
         rows=rows,
     )
+
+
+def _gone_by_period(
+    progress: FunnelProgress, zone: dt.tzinfo, where: ReportFilter, cut: CohortPeriod
+) -> dict[str, dict[dt.date, int]]:
+    # Per stage no longer in the funnel, in name order: per period start,
+    # how many leads counted have a record of it.  Such leads are few: each
+    # is looked up.
+    gone: dict[str, dict[dt.date, int]] = {}
+    for stage, leads in progress.gone_stages.items():
+        by_start: dict[dt.date, int] = {}
+        for lead in leads:
+            entry = progress.entries[lead]
+            if where.admits(entry):
+                start = _period_start(entry.at.astimezone(zone).date(), cut)
+                by_start[start] = by_start.get(start, 0) + 1
+        if by_start:
+            gone[stage] = by_start
+    return gone
 
 
 def _by_day(

@@ -19,7 +19,7 @@ import attrs
 
 from convroute.funnel._records import Transition
 from convroute.funnel._settings import Funnel, MetaSettings
-from convroute.model import normalize_phone
+from convroute.model import Phone, normalize_phone
 
 
 MAX_EVENT_AGE = dt.timedelta(days=7)
@@ -115,8 +115,7 @@ def hash_phone(phone: str, *, country_code: str | None = None) -> str:
     Raises:
         PhoneNumberError: When *phone* is not a phone number.
     """
-    digits = normalize_phone(phone, country_code=country_code)
-    return hashlib.sha256(digits.encode("ascii")).hexdigest()
+    return _digest(normalize_phone(phone, country_code=country_code))
 
 
 def meta_event(
@@ -168,7 +167,8 @@ def meta_event(
     }
     if entry.ctwa_clid is not None:
         user_data["ctwa_clid"] = entry.ctwa_clid  # Meta wants it as it came, never hashed
-    user_data["ph"] = [hash_phone(transition.lead)]
+    # The lead's phone is digits already, maybe WhatsApp's own: not re-read.
+    user_data["ph"] = [_digest(transition.lead)]
     event: dict[str, Any] = {
         "event_name": name,
         "event_time": int(transition.at.timestamp()),
@@ -182,3 +182,7 @@ def meta_event(
         event["custom_data"] = dict(custom_data)
     path = None if settings.dataset_id is None else f"/{settings.dataset_id}/events"
     return MetaEvent(transition.id, name, payload={"data": [event]}, path=path)
+
+
+def _digest(phone: Phone) -> str:
+    return hashlib.sha256(phone.encode("ascii")).hexdigest()

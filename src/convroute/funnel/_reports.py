@@ -41,6 +41,14 @@ def _stage_positions(values: Mapping[Phone, int]) -> Mapping[Phone, int]:
     return types.MappingProxyType(values)
 
 
+def _gone_stages(
+    values: Mapping[str, Mapping[Phone, int]],
+) -> Mapping[str, Mapping[Phone, int]]:
+    return types.MappingProxyType(
+        {stage: types.MappingProxyType(dict(leads)) for stage, leads in values.items()}
+    )
+
+
 @attrs.frozen
 class FunnelProgress:
     """
@@ -58,12 +66,18 @@ class FunnelProgress:
             the lead's current stage.
         furthest: The position (0 = the entry stage) of the furthest stage
             each lead's records reached, by phone.
+        gone_stages: Records naming a stage the funnel no longer has (one
+            renamed or removed), of leads in the funnel: per stage name, in
+            name order, how many each lead has, by phone.
     """
 
     funnel: Funnel
     entries: Mapping[Phone, Transition] = attrs.field(converter=_transitions, hash=False)
     latest: Mapping[Phone, Transition] = attrs.field(converter=_transitions, hash=False)
     furthest: Mapping[Phone, int] = attrs.field(converter=_stage_positions, hash=False)
+    gone_stages: Mapping[str, Mapping[Phone, int]] = attrs.field(
+        factory=dict, converter=_gone_stages, hash=False
+    )
 
 
 def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProgress:
@@ -71,10 +85,12 @@ def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProg
     Summarise the records of *funnel*, lead by lead, in one pass.
 
     A lead counts once it has an entry record (its earliest one); records of
-    leads without one are passed over, as are records to stages the funnel
-    no longer has.  The current stage is that of the lead's latest record:
-    by time, the entry first among equals, then by id, so the order the
-    records come in does not matter.
+    leads without one are passed over.  Records to stages the funnel no
+    longer has count for no stage's progress (an entry counts as the entry
+    stage, whatever it names) and are kept apart, in ``gone_stages``.  The
+    current stage is that of the lead's latest record: by time, the entry
+    first among equals, then by id, so the order the records come in does
+    not matter.
 
     Args:
         funnel: The funnel.
@@ -89,6 +105,7 @@ def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProg
     entries: dict[Phone, Transition] = {}
     latest: dict[Phone, Transition] = {}
     furthest: dict[Phone, int] = {}
+    gone: list[Transition] = []  # few: records of stages renamed or removed
     # This loop runs once per record: comparisons are inlined, causes are
     # compared by identity (an enum's hash is computed in Python), the
     # dicts' methods are looked up once, and nothing is allocated per
@@ -122,11 +139,31 @@ def funnel_progress(funnel: Funnel, records: Iterable[Transition]) -> FunnelProg
             last = latest_of(lead)
             if last is None or at > last.at or (at == last.at and precedes(last, record)):
                 latest[lead] = record
-        position = position_of(record.to_stage, -1)
-        if position > furthest_of(lead, -1):
+        position = position_of(record.to_stage)
+        if position is None:
+            gone.append(record)
+        elif position > furthest_of(lead, -1):
             furthest[lead] = position
     _settle(entries, latest, furthest)
-    return FunnelProgress(funnel=funnel, entries=entries, latest=latest, furthest=furthest)
+    return FunnelProgress(
+        funnel=funnel,
+        entries=entries,
+        latest=latest,
+        furthest=furthest,
+        gone_stages=_gone_by_stage(gone, entries),
+    )
+
+
+def _gone_by_stage(
+    gone: Iterable[Transition], entries: Mapping[Phone, Transition]
+) -> dict[str, dict[Phone, int]]:
+    by_stage: dict[str, dict[Phone, int]] = {}
+    for record in gone:
+        lead = record.lead
+        if lead in entries:
+            leads = by_stage.setdefault(record.to_stage, {})
+            leads[lead] = leads.get(lead, 0) + 1
+    return {stage: by_stage[stage] for stage in sorted(by_stage)}
 
 
 def _settle(
@@ -205,15 +242,19 @@ class FunnelRow:
 
     Attributes:
         stage: The stage's name.
-        reached: Leads whose furthest stage is this one or a later one.
+        reached: Leads whose furthest stage is this one or a later one; for
+            a stage no longer in the funnel, leads with a record of it.
         share: *reached* as a share of the leads that entered (0 to 1).
         current: Leads whose current stage is this one.
+        in_funnel: ``False`` for a stage the funnel no longer has (renamed
+            or removed) that records still name.
     """
 
     stage: str
     reached: int
     share: float
     current: int
+    in_funnel: bool = True
 
 
 def _funnel_rows(values: Iterable[FunnelRow]) -> tuple[FunnelRow, ...]:
@@ -228,13 +269,19 @@ class FunnelReport:
     Attributes:
         funnel: The funnel's name.
         where: The filter the leads were counted under.
-        rows: One row per stage, in the funnel's order; counts never grow
-            from one row to the next.
+        rows: One row per stage, in the funnel's order, where counts never
+            grow from one row to the next; then one per stage the funnel no
+            longer has that records of the leads counted name, in name
+            order (``in_funnel`` is ``False``).  Every lead counted is
+            currently at one row's stage.
+        stray_records: How many records of the leads counted name a stage
+            the funnel no longer has.
     """
 
     funnel: str
     where: ReportFilter
     rows: tuple[FunnelRow, ...] = attrs.field(converter=_funnel_rows)
+    stray_records: int = 0
 
     @property
     def entered(self) -> int:
@@ -253,12 +300,15 @@ def funnel_report(progress: FunnelProgress, where: ReportFilter = NO_FILTER) -> 
         where: Which leads to count; all by default.
 
     Returns:
-        The report, one row per stage.
+        The report, one row per stage, then one per stage no longer in the
+        funnel that records of the leads counted name.
     """
     stages = progress.funnel.stages
     positions = {stage.name: i for i, stage in enumerate(stages)}
     furthest = [0] * len(stages)
     current = [0] * len(stages)
+    # Leads now at a stage the funnel no longer has, by its name.
+    current_gone: Counter[str] = Counter()
     reached, latest = progress.furthest, progress.latest
     everyone = where == NO_FILTER
     if everyone and same_leads(progress):
@@ -268,14 +318,19 @@ def funnel_report(progress: FunnelProgress, where: ReportFilter = NO_FILTER) -> 
             furthest[position] += count
         for stage, count in Counter(map(_TO_STAGE, latest.values())).items():
             here = positions.get(stage)
-            if here is not None:
+            if here is None:
+                current_gone[stage] += count
+            else:
                 current[here] += count
     else:
         for lead, entry in progress.entries.items():
             if everyone or where.admits(entry):
                 furthest[reached[lead]] += 1
-                here = positions.get(latest[lead].to_stage)
-                if here is not None:
+                stage = latest[lead].to_stage
+                here = positions.get(stage)
+                if here is None:
+                    current_gone[stage] += 1
+                else:
                     current[here] += 1
     reached_counts = at_or_beyond(furthest)
     entered = reached_counts[0] if reached_counts else 0
@@ -288,7 +343,21 @@ def funnel_report(progress: FunnelProgress, where: ReportFilter = NO_FILTER) -> 
         )
         for i, stage in enumerate(stages)
     ]
-    return FunnelReport(funnel=progress.funnel.name, where=where, rows=rows)
+    stray = 0
+    for stage, leads in progress.gone_stages.items():
+        counted = [count for lead, count in leads.items() if where.admits(progress.entries[lead])]
+        if counted:
+            stray += sum(counted)
+            rows.append(
+                FunnelRow(
+                    stage=stage,
+                    reached=len(counted),
+                    share=len(counted) / entered,
+                    current=current_gone[stage],
+                    in_funnel=False,
+                )
+            )
+    return FunnelReport(funnel=progress.funnel.name, where=where, rows=rows, stray_records=stray)
 
 
 def side_by_side(progress: FunnelProgress) -> bool:

@@ -22,14 +22,50 @@ def render_funnel(report: FunnelReport) -> str:
     Returns:
         A title line, the filter (if any), then one line per stage with the
         leads that reached it, their share of those that entered, and the
-        leads currently there; ends with a newline.
+        leads currently there; stages no longer in the funnel come last,
+        marked so, and a line after the table says how many records name
+        them; ends with a newline.
     """
     header = ("Stage", "Reached", "Share", "Currently here")
     rows = [
-        (row.stage, str(row.reached), _percent(row.share), str(row.current)) for row in report.rows
+        (
+            stage_label(row.stage, in_funnel=row.in_funnel),
+            str(row.reached),
+            _percent(row.share),
+            str(row.current),
+        )
+        for row in report.rows
     ]
     title = f"Funnel {report.funnel!r}: {report.entered} {_leads(report.entered)} entered"
-    return _lines(title, report.where, _table(header, rows, left=1))
+    table = _table(header, rows, left=1)
+    gone = [row.stage for row in report.rows if not row.in_funnel]
+    if gone:
+        table += ["", stray_records_line(report.stray_records, gone)]
+    return _lines(title, report.where, table)
+
+
+def stage_label(stage: str, *, in_funnel: bool) -> str:
+    """
+    A stage's name as tables and charts show it, marked when not in the funnel.
+    """
+    return stage if in_funnel else f"{stage} (not in the funnel)"
+
+
+def stray_records_line(count: int, stages: Sequence[str]) -> str:
+    """
+    Say how many records name stages no longer in the funnel, and which.
+
+    Args:
+        count: How many records.
+        stages: The stages' names.
+
+    Returns:
+        One sentence, without a newline.
+    """
+    names = ", ".join(repr(stage) for stage in stages)
+    records = "1 record names" if count == 1 else f"{count} records name"
+    what = "a stage" if len(stages) == 1 else "stages"
+    return f"{records} {what} no longer in the funnel: {names}"
 
 
 def render_cohorts(report: CohortReport) -> str:
@@ -44,7 +80,9 @@ def render_cohorts(report: CohortReport) -> str:
         leads that entered and, per stage, how many of them reached it and
         their share; ends with a newline.
     """
-    header = (_PERIOD_HEADERS[report.period], "Entered", *report.stages)
+    gone = {cell.stage for row in report.rows for cell in row.cells if not cell.in_funnel}
+    stages = (stage_label(stage, in_funnel=stage not in gone) for stage in report.stages)
+    header = (_PERIOD_HEADERS[report.period], "Entered", *stages)
     rows = [
         (
             _period_label(row.start, report.period),

@@ -25,6 +25,7 @@ from convroute.funnel._records import (
     FunnelPosition,
     Transition,
     current_position,
+    precedes,
     transition_id,
 )
 from convroute.funnel._settings import Funnel, MetaSettings, Stage, Trigger
@@ -156,7 +157,10 @@ class FunnelTracker:
         In each funnel the lead is in, the stage is that of the phrase found.
         The winning phrase (longest, then earliest, then first configured)
         decides; a follow-up of a stage before the lead's current one is
-        ignored, as automatic moves never go backwards.
+        ignored, as automatic moves never go backwards.  A lead whose
+        current stage the funnel no longer has (renamed or removed) stands
+        at its latest record of a stage that still exists, or before the
+        entry stage when it has none.
 
         Args:
             message: The business's message to the lead.
@@ -338,7 +342,9 @@ class FunnelTracker:
         if match is None:
             return FunnelOutcome(funnel=name, reason=IgnoredReason.NO_FOLLOW_UP)
         stage = compiled.follow_up_stages[match.index].name
-        here = compiled.positions.get(position.stage, -1)
+        here = compiled.positions.get(position.stage)
+        if here is None:
+            here = _standing(compiled, records, message.lead)
         there = compiled.positions[stage]
         if there <= here:
             reason = (
@@ -367,6 +373,23 @@ def _blocked(
     if position is None:
         return IgnoredReason.NOT_IN_FUNNEL
     return None
+
+
+def _standing(compiled: _CompiledFunnel, records: tuple[Transition, ...], lead: Phone) -> int:
+    # Where a lead whose current stage the funnel no longer has stands, for
+    # moving on: at its latest record of a stage that still exists, or
+    # before the entry stage (-1) when it has none.
+    name, positions = compiled.funnel.name, compiled.positions
+    latest: Transition | None = None
+    for record in records:
+        if (
+            record.funnel == name
+            and record.lead == lead
+            and record.to_stage in positions
+            and (latest is None or precedes(latest, record))
+        ):
+            latest = record
+    return -1 if latest is None else positions[latest.to_stage]
 
 
 def _reached_before(transition: Transition, records: Iterable[Transition]) -> bool:

@@ -12,12 +12,17 @@ from convroute.errors import MenuError
 from convroute.menus._build import (
     build_first_response,
     build_second_response,
-    by_recency,
-    matching_opportunities,
     option_id,
     with_hint,
 )
 from convroute.menus._fit import fit_text
+from convroute.menus._match import (
+    NumberMatch,
+    by_recency,
+    latest_match,
+    matching_opportunities,
+    opportunity_matches,
+)
 from convroute.menus._merge import merge_template
 from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind
 from convroute.menus._render import render_menu
@@ -50,6 +55,7 @@ __all__ = [
     "MenuError",
     "MenuKind",
     "MenuOption",
+    "NumberMatch",
     "OptionKind",
     "Product",
     "ReplyOutcome",
@@ -61,8 +67,10 @@ __all__ = [
     "find_template_problems",
     "fit_text",
     "interpret_reply",
+    "latest_match",
     "matching_opportunities",
     "merge_template",
+    "opportunity_matches",
     "option_id",
     "render_menu",
     "with_hint",

@@ -4,12 +4,10 @@ Building the first and second responses of a number for one conversation.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 
 from collections.abc import Iterable, Mapping, Sequence
-from operator import attrgetter
 from typing import TypeAlias
 
 import attrs
@@ -25,6 +23,7 @@ from convroute.menus._limits import (
     MAX_MENU_OPTIONS,
     MAX_ROW_DESCRIPTION,
 )
+from convroute.menus._match import matching_opportunities
 from convroute.menus._merge import (
     Placeholder,
     Values,
@@ -164,53 +163,6 @@ def build_second_response(
     except TypeError:  # a value that is not text (a lead built by hand): merged as it is
         frame = _frame(MenuKind.SECOND_RESPONSE, response, lead_values)
     return _menu(MenuKind.SECOND_RESPONSE, response, frame, drafts, left_out)
-
-
-def matching_opportunities(
-    product: Product, opportunities: Iterable[Opportunity]
-) -> tuple[Opportunity, ...]:
-    """
-    The opportunities that belong to *product*, most recently updated first.
-
-    An opportunity belongs to a product when it has the product's type and,
-    for a product narrowed by a field, one of its values in that field.
-    Opportunities never updated come last; a naive ``updated_at`` is taken
-    as UTC.  Ties keep their given order.
-
-    Args:
-        product: The product.
-        opportunities: Any opportunities, e.g. all of a lead's.
-
-    Returns:
-        The matching ones, most recent first.
-    """
-    matching = [
-        opportunity
-        for opportunity in opportunities
-        if opportunity.type == product.opportunity_type
-        and (product.field is None or opportunity.fields.get(product.field) in product.values)
-    ]
-    return by_recency(matching)
-
-
-def by_recency(opportunities: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
-    """
-    Order opportunities most recently updated first.
-
-    Opportunities never updated come last; a naive ``updated_at`` is taken
-    as UTC.  Ties keep their given order.
-    """
-    given = list(opportunities)
-    try:
-        # Most often every opportunity has an aware time (or every one a
-        # naive time, taken alike as UTC): then they are compared as they
-        # are, in C, ties kept in order (a reversed sort is stable too).
-        return tuple(sorted(given, key=_UPDATED_AT, reverse=True))
-    except TypeError:  # some never updated, or naive and aware times mixed
-        return tuple(sorted(given, key=_recency))
-
-
-_UPDATED_AT = attrgetter("updated_at")
 
 
 def with_hint(menu: Menu, hint: str) -> Menu:
@@ -458,12 +410,3 @@ def _optional(template: str | None, values: Values, limit: int, *, line: bool) -
     merged = merge_parts(parse_template(template), values)
     text = one_line(merged) if line else merged.strip()
     return fit_text(text, limit) or None
-
-
-def _recency(opportunity: Opportunity) -> tuple[bool, float]:
-    updated = opportunity.updated_at
-    if updated is None:
-        return (True, 0.0)
-    if updated.tzinfo is None:
-        updated = updated.replace(tzinfo=dt.UTC)
-    return (False, -updated.timestamp())

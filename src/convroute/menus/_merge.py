@@ -19,6 +19,7 @@ from typing import TypeAlias
 
 import attrs
 
+from convroute._blank import is_blank
 from convroute.errors import ConfigError
 from convroute.model import Lead, Opportunity, User
 
@@ -159,7 +160,7 @@ def merge_parts(parsed: ParsedTemplate, values: Values) -> str:
             pieces.append(part)
             continue
         value = values.get(part.namespace, {}).get(part.field, "")
-        pieces.append(value if value.strip() else part.fallback)
+        pieces.append(part.fallback if is_blank(value) else value)
     return "".join(pieces)
 
 
@@ -183,7 +184,7 @@ def template_problems(template: str, scope: Scope, *, text_required: bool = Fals
     for part in parsed.parts:
         if isinstance(part, Placeholder):
             problems.extend(_scope_problems(part, scope))
-    if text_required and template.strip() and not parsed.problems and _may_be_blank(parsed):
+    if text_required and not is_blank(template) and not parsed.problems and _may_be_blank(parsed):
         problems.append(
             "may merge to blank text: add words of its own, or a fallback such as "
             "{{lead.first_name|there}}"
@@ -194,7 +195,7 @@ def template_problems(template: str, scope: Scope, *, text_required: bool = Fals
 def _may_be_blank(parsed: ParsedTemplate) -> bool:
     for part in parsed.parts:
         text = part if isinstance(part, str) else part.fallback
-        if text.strip():
+        if not is_blank(text):
             return False
     return True
 

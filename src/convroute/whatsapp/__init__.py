@@ -4,8 +4,8 @@ WhatsApp: the inbound side of the Cloud API.
 `verify_subscription` answers the GET handshake that subscribes a webhook;
 `verify_signature` checks a delivery's ``X-Hub-Signature-256`` against its
 raw bytes; `parse_webhook` reads the delivery into the engine's incoming
-messages, passing over statuses, media and malformed messages with a
-reason.  Pure: no I/O, no clock.
+messages (text, taps and media), passing over statuses, reactions, system
+messages and malformed messages with a reason.  Pure: no I/O, no clock.
 """
 
 from convroute.errors import WebhookError

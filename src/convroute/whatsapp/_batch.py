@@ -30,9 +30,11 @@ class PassedOver(enum.StrEnum):
     """
     UNSUPPORTED_TYPE = "unsupported_type"
     """
-    A message type convroute does not read: media, reactions, locations,
-    ``unsupported``, an interactive reply other than a button or a list row,
-    or a type WhatsApp adds later.
+    A kind of message convroute does not act on: reactions, system
+    messages (a lead's new number), orders, edits and revokes,
+    ``unsupported`` and ``unknown``, an interactive reply other than a
+    button or a list row (a flow's ``nfm_reply``), or a type WhatsApp adds
+    later.
     """
     NO_SENDER = "no_sender"
     """

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 
 from convroute._frozen import unicode_text
-from convroute.engine import IncomingMessage
+from convroute.engine import CAPTIONED_MEDIA, IncomingMessage, Media, MediaKind
 from convroute.errors import PhoneNumberError, TextError, WebhookError
 from convroute.menus._limits import MAX_TEXT_BODY
-from convroute.model import Phone, normalize_phone
+from convroute.model import Phone, given_phone
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
 from convroute.whatsapp._describe import kind_of, shown
 
@@ -34,9 +34,10 @@ _MAX_PHONE_TEXT: Final = 64
 _ENVELOPE_OBJECT: Final = "whatsapp_business_account"
 _INTERACTIVE_REPLIES: Final = frozenset({"button_reply", "list_reply"})
 
-_Content: TypeAlias = tuple[str, str | None]
+_Content: TypeAlias = tuple[str | None, str | None, Media | None]
 """
-What a message says: its text, and the id of the button or row tapped.
+What a message says: its text, the id of the button or row tapped, and
+what a media message holds.
 """
 _Item: TypeAlias = IncomingMessage | SkippedItem
 
@@ -59,10 +60,13 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookBatch:
     Read a Cloud API webhook delivery into incoming messages.
 
     Every ``messages`` change of every entry is read, in order.  Text
-    messages, reply-button and list-row taps and template quick-reply
-    buttons become `IncomingMessage` events; statuses, other fields,
-    media and unknown types, and malformed messages are passed over, each
-    with its path and reason.  Check the signature first, on the same raw
+    messages, reply-button and list-row taps, template quick-reply
+    buttons and media (images, videos, audio and voice notes, documents,
+    stickers, locations, contacts) become `IncomingMessage` events;
+    statuses, other fields, the kinds convroute does not act on
+    (reactions, system messages, orders, edits, revokes, flow replies,
+    ``unsupported`` and unknown types) and malformed messages are passed
+    over, each with its path and reason.  Check the signature first, on the same raw
     bytes, with `verify_signature`.
 
     Args:
@@ -231,7 +235,7 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
     read_content = _CONTENT_READERS.get(kind)
     if read_content is None:
         raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"type {shown(kind)}")
-    text, reply_id = read_content(message)
+    text, reply_id, media = read_content(message)
     message_id = _text(message.get("id"), "id")
     if not message_id:
         raise _malformed_error("id: empty")
@@ -252,11 +256,13 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
         reply_id=reply_id,
         name=name,
         ctwa_clid=_click_id(message.get("referral")),
+        media=media,
     )
 
 
 def _text_content(message: Mapping[Any, Any]) -> _Content:
-    return _text(_member(message, "text").get("body"), "text.body", limit=MAX_TEXT_BODY), None
+    body = _text(_member(message, "text").get("body"), "text.body", limit=MAX_TEXT_BODY)
+    return body, None, None
 
 
 def _interactive_content(message: Mapping[Any, Any]) -> _Content:
@@ -274,7 +280,7 @@ def _interactive_content(message: Mapping[Any, Any]) -> _Content:
     if not reply_id:
         raise _malformed_error(f"{where}.id: empty")
     # The title as text too: a funnel's trigger phrase may be a button title.
-    return _text(reply.get("title"), f"{where}.title", limit=MAX_TEXT_BODY), reply_id
+    return _text(reply.get("title"), f"{where}.title", limit=MAX_TEXT_BODY), reply_id, None
 
 
 def _button_content(message: Mapping[Any, Any]) -> _Content:
@@ -283,13 +289,56 @@ def _button_content(message: Mapping[Any, Any]) -> _Content:
     text = _text(button.get("text"), "button.text", limit=MAX_TEXT_BODY)
     payload = button.get("payload")
     reply_id = None if payload is None else _text(payload, "button.payload") or None
-    return text, reply_id
+    return text, reply_id, None
+
+
+def _asset_content(message: Mapping[Any, Any]) -> _Content:
+    # An image, video, audio, document or sticker: an asset the host may
+    # fetch by its id, so a message without one is not as documented.
+    kind = MediaKind(message["type"])
+    asset = _member(message, kind)
+    asset_id = _text(asset.get("id"), f"{kind}.id")
+    if not asset_id:
+        raise _malformed_error(f"{kind}.id: empty")
+    caption = asset.get("caption")
+    if caption is None or kind not in CAPTIONED_MEDIA:
+        return None, None, Media(kind)
+    return None, None, Media(kind, _text(caption, f"{kind}.caption", limit=MAX_TEXT_BODY))
+
+
+def _location_content(message: Mapping[Any, Any]) -> _Content:
+    # A pin dropped on the map has no name or address: only its place counts.
+    location = _member(message, "location")
+    for axis in ("latitude", "longitude"):
+        value = location.get(axis)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _malformed_error(f"location.{axis}: expected a number, got {kind_of(value)}")
+    return None, None, Media(MediaKind.LOCATION)
+
+
+def _contacts_content(message: Mapping[Any, Any]) -> _Content:
+    cards = message.get("contacts")
+    if not isinstance(cards, list | tuple):
+        raise _malformed_error(f"contacts: expected a list, got {kind_of(cards)}")
+    if not cards:
+        raise _malformed_error("contacts: empty")
+    for index, card in enumerate(cards):
+        if not isinstance(card, Mapping):
+            raise _malformed_error(f"contacts[{index}]: expected an object, got {kind_of(card)}")
+    return None, None, Media(MediaKind.CONTACTS)
 
 
 _CONTENT_READERS: Final[Mapping[str, Callable[[Mapping[Any, Any]], _Content]]] = {
     "text": _text_content,
     "interactive": _interactive_content,
     "button": _button_content,
+    "image": _asset_content,
+    "video": _asset_content,
+    "audio": _asset_content,
+    "document": _asset_content,
+    "sticker": _asset_content,
+    "location": _location_content,
+    "contacts": _contacts_content,
 }
 
 
@@ -331,7 +380,8 @@ def _phone(value: Any, where: str) -> Phone:
     if len(text) > _MAX_PHONE_TEXT:
         raise _malformed_error(f"{where}: {len(text)} characters, too long for a phone number")
     try:
-        return normalize_phone(text)
+        # WhatsApp's own number: kept as it came, never re-read.
+        return given_phone(text)
     except PhoneNumberError as error:
         raise _malformed_error(f"{where}: {error}") from None
 

@@ -1,0 +1,51 @@
+"""
+How the service records a delivery that failed, whatever the transport raised.
+"""
+
+from convroute.service import Service
+from service.conftest import AT, CONFIG, message
+
+
+class _UnprintableError(Exception):
+    def __str__(self):
+        raise ValueError("no words for it")
+
+
+class _Raising:
+    """A transport that raises the exception it was given, every time."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def deliver(self, _item):
+        raise self.error
+
+
+def outbox(service):
+    with service.store.unit_of_work() as uow:
+        return list(uow.outbox.items())
+
+
+class TestDeliveryErrors:
+    def test_a_huge_error_is_kept_to_2000_characters(self, store):
+        """A 5 MB exception message is stored, and reported, as its first 2 000 characters."""
+        service = Service(CONFIG, store, _Raising(RuntimeError("x" * 5_000_000)), clock=lambda: AT)
+
+        service.handle(message("wamid.1", text="Hi"))
+        report = service.dispatch_pending()
+
+        [item] = outbox(service)
+        expected = "RuntimeError: " + "x" * 1_985 + "\N{HORIZONTAL ELLIPSIS}"
+        assert (expected, "pending") == (item.last_error, item.status)
+        assert [(item.id, expected)] == list(report.failed)
+
+    def test_an_exception_whose_str_fails_is_recorded(self, store):
+        """An exception that cannot say what it is counts as a failure named by its type."""
+        service = Service(CONFIG, store, _Raising(_UnprintableError()), clock=lambda: AT)
+
+        handled = service.handle(message("wamid.1", text="Hi"))
+
+        [item] = outbox(service)
+        expected = (handled.actions[0].id, "pending", 1, None)
+        assert expected == (item.id, item.status, item.attempts, item.claimed_until)
+        assert "_UnprintableError (its message cannot be read)" == item.last_error

@@ -15,6 +15,8 @@ from convroute.simulate import simulate
 SEED = pathlib.Path(__file__).parents[1] / "examples" / "account.toml"
 NUMBER = "918040001234"
 PNG = b"\x89PNG\r\n\x1a\n"
+PDF = b"%PDF-"
+SVG = b"<?xml"
 SUPPORT = f"""
 [[funnels]]
 name = "Support Desk"
@@ -275,6 +277,7 @@ class TestUnusableInput:
         "options",
         [
             pytest.param(["--png", "a.png", "--svg", "a.svg"], id="png-and-svg"),
+            pytest.param(["--chart", "a.pdf", "--png", "a.png"], id="chart-and-png"),
             pytest.param(["--by", "year"], id="unknown-period"),
         ],
     )
@@ -317,6 +320,38 @@ class TestCharts:
         assert 0 == report(store, "--png", str(target))
         assert PNG == target.read_bytes()[:8]
         assert PNG == (tmp_path / "chart-cohorts").read_bytes()[:8]
+
+    @pytest.mark.parametrize(
+        ("name", "magic"),
+        [("r.png", PNG), ("r.svg", SVG), ("r.pdf", PDF), ("r.PDF", PDF)],
+    )
+    def test_chart_takes_the_format_from_the_suffix(self, store, tmp_path, name, magic):
+        """--chart FILE writes both charts in the format FILE's suffix names."""
+        target = tmp_path / name
+        assert 0 == report(store, "--chart", str(target))
+        cohorts = tmp_path / f"r-cohorts{target.suffix}"
+        size = len(magic)
+        assert (magic, magic) == (target.read_bytes()[:size], cohorts.read_bytes()[:size])
+
+    @pytest.mark.parametrize(
+        ("given", "message"),
+        [
+            (("--chart", "r.jpg"), "--chart: cannot tell the chart format from '.jpg'"),
+            (("--chart", "r"), "--chart: cannot tell the chart format from no suffix"),
+            (("--png", "r.pdf"), "--png writes PNG but 'r.pdf' names a .pdf file"),
+            (("--png", "r.svg"), "--png writes PNG but 'r.svg' names a .svg file"),
+            (("--svg", "r.png"), "--svg writes SVG but 'r.png' names a .png file"),
+            (("--png", "r.jpg"), "--png writes PNG but 'r.jpg' names a .jpg file"),
+        ],
+    )
+    def test_a_suffix_that_is_not_the_format_is_refused(
+        self, capsys, store, tmp_path, given, message
+    ):
+        """A file whose suffix names another format, or none known, exits 2 and writes nothing."""
+        option, name = given
+        assert 2 == report(store, option, str(tmp_path / name))
+        assert message in one_error_line(capsys)
+        assert [] == list(tmp_path.glob("r*"))
 
     def test_several_funnels(self, store, tmp_path, two_funnels):
         """With several funnels, each chart's name carries its funnel's, spaces made dashes."""

@@ -15,6 +15,8 @@ from convroute.errors import (
     ReplyError,
     StoreConflictError,
     StoreError,
+    TextError,
+    TimeRangeError,
     WebhookError,
 )
 from convroute.model import Lead, Opportunity, OpportunityType, Phone, User, normalize_phone
@@ -34,6 +36,8 @@ __all__ = [
     "ReplyError",
     "StoreConflictError",
     "StoreError",
+    "TextError",
+    "TimeRangeError",
     "User",
     "WebhookError",
     "check_config",

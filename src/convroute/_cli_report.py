@@ -4,7 +4,8 @@ The ``convroute report`` command: the funnel and cohort reports of a store.
 Private to the command line: `convroute.cli` adds the command with
 `add_report_command`.  It reads the funnel records the service stored in a
 SQLite file, counts them with `convroute.funnel`'s reports and prints the
-plain-text tables; with ``--png`` or ``--svg`` it also draws the charts.
+plain-text tables; with ``--chart`` (or ``--png``, ``--svg``) it also draws
+the charts.
 Every failure is one readable line on standard error, never a traceback.
 """
 
@@ -39,6 +40,7 @@ from convroute.funnel import (
     Funnel,
     FunnelReport,
     Transition,
+    chart_format,
     cohort_report,
     draw_cohorts,
     draw_funnel,
@@ -66,10 +68,12 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "each funnel of the configuration (its stages and their order come from there), the "
         "funnel report and the cohort report as plain-text tables; records of stages no longer in "
         "the funnel (renamed or removed) are listed after its stages, marked so, and counted in "
-        "one line. With --png or --svg, also "
-        "draw both as charts: the funnel to FILE, the cohorts to FILE with -cohorts before the "
-        "suffix (report.png, report-cohorts.png); when several funnels are reported, each funnel's "
-        "name comes before that (report-Sales.png, report-Sales-cohorts.png). Exit status 0 "
+        "one line. With --chart FILE, also draw both as charts, PNG, SVG or PDF as FILE's suffix "
+        "says: the funnel to FILE, the cohorts to FILE with -cohorts before the suffix "
+        "(report.png, report-cohorts.png); when several funnels are reported, "
+        "each "
+        "funnel's name comes before that (report-Sales.png, report-Sales-cohorts.png). Exit "
+        "status 0 "
         "when the reports were printed, 1 when the store cannot be read or a chart cannot be "
         "written, 2 for unusable options, configuration or store path.",
     )
@@ -105,16 +109,23 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     charts = report.add_mutually_exclusive_group()
     charts.add_argument(
+        "--chart",
+        type=pathlib.Path,
+        metavar="FILE",
+        help="also draw the charts, as PNG, SVG or PDF by FILE's suffix (.png, .svg, .pdf): "
+        "the funnel to FILE, the cohorts beside it",
+    )
+    charts.add_argument(
         "--png",
         type=pathlib.Path,
         metavar="FILE",
-        help="also draw the charts as PNG: the funnel to FILE, the cohorts beside it",
+        help="the same as PNG: FILE ends in .png or has no suffix",
     )
     charts.add_argument(
         "--svg",
         type=pathlib.Path,
         metavar="FILE",
-        help="also draw the charts as SVG: the funnel to FILE, the cohorts beside it",
+        help="the same as SVG: FILE ends in .svg or has no suffix",
     )
     report.set_defaults(run=_report)
 
@@ -125,7 +136,7 @@ class _Charts:
     Where the charts of one funnel go.
 
     Attributes:
-        format: ``png`` or ``svg``, as the option said, whatever the suffix.
+        format: ``png``, ``svg`` or ``pdf``.
         funnel: The funnel chart's file.
         cohorts: The cohort chart's file.
     """
@@ -151,7 +162,7 @@ def _run(arguments: argparse.Namespace) -> None:
     zone = _zone(arguments.tz)
     config = read_config(arguments.config)
     funnels = _funnels(config, arguments.funnel, arguments.config)
-    charts = _chart_files(arguments.png, arguments.svg, funnels)
+    charts = _chart_files(_chart_option(arguments), funnels)
     records = _read(arguments.store, {funnel.name for funnel in funnels})
     for index, funnel in enumerate(funnels):
         progress = funnel_progress(funnel, records.get(funnel.name, ()))
@@ -188,16 +199,38 @@ def _funnels(config: Config, name: str | None, path: pathlib.Path) -> tuple[Funn
     raise CommandError(EXIT_INVALID, f"{path}: unknown funnel {name!r}; its funnels: {known}")
 
 
-def _chart_files(
-    png: pathlib.Path | None, svg: pathlib.Path | None, funnels: Sequence[Funnel]
-) -> list[_Charts]:
+def _chart_option(arguments: argparse.Namespace) -> tuple[pathlib.Path, ChartFormat] | None:
+    # --chart takes the format from the suffix; --png and --svg (kept from
+    # before --chart) name it, and a suffix naming anything else would put
+    # one format's bytes in a file that says another.
+    file: pathlib.Path | None = arguments.chart
+    if file is not None:
+        try:
+            return file, chart_format(file)
+        except ValueError as error:
+            raise CommandError(EXIT_INVALID, f"--chart: {error}") from None
     chosen: ChartFormat
-    if png is not None:
-        file, chosen = png, "png"
-    elif svg is not None:
-        file, chosen = svg, "svg"
-    else:
+    for option, chosen in (("png", "png"), ("svg", "svg")):
+        file = getattr(arguments, option)
+        if file is None:
+            continue
+        if file.suffix and file.suffix.lower() != f".{chosen}":
+            raise CommandError(
+                EXIT_INVALID,
+                f"--{option} writes {chosen.upper()} but {file.name!r} names a "
+                f"{file.suffix} file: name it .{chosen}, or use --chart, which takes the "
+                "format from the suffix (.png, .svg or .pdf)",
+            )
+        return file, chosen
+    return None
+
+
+def _chart_files(
+    option: tuple[pathlib.Path, ChartFormat] | None, funnels: Sequence[Funnel]
+) -> list[_Charts]:
+    if option is None:
         return []
+    file, chosen = option
     if len(funnels) == 1:
         return [_Charts(chosen, file, _beside(file, "cohorts"))]
     charts = []

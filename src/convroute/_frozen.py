@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 
+from convroute.errors import TextError, TimeRangeError
+
 
 # Each converter has concrete types: mypy's attrs plugin cannot carry a
 # generic converter's type over to the generated __init__.
@@ -24,11 +26,42 @@ def str_tuple(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def read_only_mapping(mapping: Mapping[str, str]) -> Mapping[str, str]:
+def unicode_text(text: str) -> str:
     """
-    Copy *mapping* into a read-only mapping nobody else holds.
+    Refuse text that holds a lone surrogate: the one check of text entering.
+
+    Raises:
+        TextError: When *text* is not Unicode text.
     """
-    return types.MappingProxyType(dict(mapping))
+    # ASCII, by far the most common, is known without looking at the text.
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise TextError(text, error.start) from None
+    return text
+
+
+def optional_unicode_text(text: str | None) -> str | None:
+    """
+    Refuse text that holds a lone surrogate; ``None`` passes.
+
+    Raises:
+        TextError: When *text* is not Unicode text.
+    """
+    return None if text is None else unicode_text(text)
+
+
+def read_only_text_mapping(mapping: Mapping[str, str]) -> Mapping[str, str]:
+    """
+    Copy a mapping of text to text into a read-only mapping nobody else holds.
+
+    Raises:
+        TextError: When a key or a value is not Unicode text.
+    """
+    return types.MappingProxyType(
+        {unicode_text(key): unicode_text(value) for key, value in mapping.items()}
+    )
 
 
 def read_only_choices(mapping: Mapping[str, Iterable[str]]) -> Mapping[str, tuple[str, ...]]:
@@ -49,3 +82,58 @@ def require_aware(
     """
     if value is not None and value.utcoffset() is None:
         raise ValueError(f"{attribute.name} must be an aware datetime (with a time zone): {value}")
+
+
+# Events: a day inside each end, as an event's time is reckoned with at
+# most a day either side of it (a 24-hour timeout, another zone's date).
+# Other times: a UTC time inside the calendar, that stores can read back.
+_FIRST_EVENT_TIME = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+_AFTER_LAST_EVENT_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+_FIRST_TIME = dt.datetime.min.replace(tzinfo=dt.UTC)
+_LAST_TIME = dt.datetime.max.replace(tzinfo=dt.UTC)
+# An offset is less than a day: only a time in year 1 or 9999 can be
+# outside these in UTC.
+_END_YEARS = frozenset({1, 9999})
+
+
+def require_event_time(
+    _instance: object, _attribute: attrs.Attribute[Any], value: dt.datetime
+) -> None:
+    """
+    Refuse an event time within a day of the calendar's ends: an attrs validator.
+
+    Naive datetimes pass (`require_aware` refuses them).
+
+    Raises:
+        TimeRangeError: When *value* is before 0001-01-02 or after
+            9999-12-30 in UTC.
+    """
+    # Comparing aware datetimes never overflows, even for those whose UTC
+    # time is past year 9999.
+    if (
+        value.year in _END_YEARS
+        and value.utcoffset() is not None
+        and not _FIRST_EVENT_TIME <= value < _AFTER_LAST_EVENT_TIME
+    ):
+        raise TimeRangeError(value, "events from 0001-01-02 to 9999-12-30 (UTC)")
+
+
+def require_utc_time(
+    _instance: object, _attribute: attrs.Attribute[Any], value: dt.datetime | None
+) -> None:
+    """
+    Refuse an aware datetime whose UTC time is outside the calendar: an attrs validator.
+
+    ``None`` and naive datetimes pass.
+
+    Raises:
+        TimeRangeError: For e.g. 9999-12-31T23:00-05:00, past year 9999 in
+            UTC.
+    """
+    if (
+        value is not None
+        and value.year in _END_YEARS
+        and value.utcoffset() is not None
+        and not _FIRST_TIME <= value <= _LAST_TIME
+    ):
+        raise TimeRangeError(value, "times from 0001-01-01 to 9999-12-31 (UTC)")

@@ -9,6 +9,8 @@ The hierarchy::
     ├── MenuError (ValueError)            a menu WhatsApp would not accept
     ├── ReplyError (ValueError)           a lead's reply that selects nothing
     ├── WebhookError (ValueError)         an inbound webhook that cannot be read
+    ├── TextError (ValueError)            text that is not Unicode: a lone surrogate
+    ├── TimeRangeError (ValueError)       a time too near the calendar's ends to reckon with
     ├── FutureEventError (ValueError)     an event dated after the service's clock
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   └── StoreConflictError            a unit of work that lost a race: run it again
@@ -94,6 +96,49 @@ class WebhookError(ConvrouteError, ValueError):
     """
     An inbound webhook that cannot be read or whose signature does not hold.
     """
+
+
+class TextError(ConvrouteError, ValueError):
+    r"""
+    Text that is not Unicode text: it holds a lone surrogate.
+
+    Python strings can hold one (a ``\ud800`` escape in JSON, or bytes that
+    are not UTF-8 read with ``errors="surrogateescape"``); no store, file or
+    transport can write it, so it is refused where text enters convroute.
+
+    Attributes:
+        position: Where the first lone surrogate is in the text.
+    """
+
+    position: int
+
+    def __init__(self, text: str, position: int) -> None:
+        self.position = position
+        super().__init__(
+            f"not Unicode text: a lone surrogate {text[position]!r} at position {position} "
+            "(bytes that are not UTF-8, or a broken \\u escape)"
+        )
+
+
+class TimeRangeError(ConvrouteError, ValueError):
+    """
+    A time too near the ends of the calendar (years 1 and 9999) to reckon with.
+
+    An event's time is reckoned with a day either side (timeouts, leases,
+    other time zones), so events are taken from 0001-01-02 to 9999-12-30
+    in UTC; any other time needs a UTC time inside the calendar.
+
+    Attributes:
+        at: The time refused.
+    """
+
+    at: dt.datetime
+
+    def __init__(self, at: dt.datetime, taken: str) -> None:
+        self.at = at
+        super().__init__(
+            f"time {at.isoformat()} is too near the ends of the calendar: {taken} are taken"
+        )
 
 
 class FutureEventError(ConvrouteError, ValueError):

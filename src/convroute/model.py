@@ -19,7 +19,14 @@ import phonenumbers
 
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, ValidationResult
 
-from convroute._frozen import read_only_choices, read_only_mapping, str_tuple
+from convroute._frozen import (
+    optional_unicode_text,
+    read_only_choices,
+    read_only_text_mapping,
+    require_utc_time,
+    str_tuple,
+    unicode_text,
+)
 from convroute.errors import PhoneNumberError
 
 
@@ -308,8 +315,8 @@ class User:
             hold at once; ``None`` for no limit.
     """
 
-    id: str
-    name: str
+    id: str = attrs.field(converter=unicode_text)
+    name: str = attrs.field(converter=unicode_text)
     admin: bool = False
     active: bool = True
     max_open_conversations: int | None = None
@@ -334,8 +341,8 @@ class Lead:
     """
 
     phone: Phone
-    name: str = ""
-    owner: str | None = None
+    name: str = attrs.field(default="", converter=unicode_text)
+    owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
     @property
     def first_name(self) -> str:
@@ -358,13 +365,15 @@ class Opportunity:
         updated_at: When it last changed; the most recent is preferred.
     """
 
-    id: str
-    type: str
-    name: str = ""
-    fields: Mapping[str, str] = attrs.field(factory=dict, converter=read_only_mapping, hash=False)
-    owner: str | None = None
-    stage: str | None = None
-    updated_at: dt.datetime | None = None
+    id: str = attrs.field(converter=unicode_text)
+    type: str = attrs.field(converter=unicode_text)
+    name: str = attrs.field(default="", converter=unicode_text)
+    fields: Mapping[str, str] = attrs.field(
+        factory=dict, converter=read_only_text_mapping, hash=False
+    )
+    owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    stage: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    updated_at: dt.datetime | None = attrs.field(default=None, validator=require_utc_time)
 
 
 @attrs.frozen

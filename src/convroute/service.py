@@ -63,6 +63,7 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
+_FIRST_INSTANT = dt.datetime.min.replace(tzinfo=dt.UTC)
 """
 How long a dispatcher holds the items it delivers before others may.
 """
@@ -380,7 +381,7 @@ class Service:
                 # which most messages are not: they are read from the unit
                 # the first time the engine looks at them, inside this unit.
                 users: Mapping[str, User] = _Deferred(uow.users.all)
-                since = at - self.engine.config.conversation_timeout
+                since = _earlier(at, self.engine.config.conversation_timeout)
                 return Snapshot(
                     lead=uow.leads.get(lead),
                     opportunities=uow.opportunities.for_lead(lead),
@@ -560,3 +561,12 @@ def _apply(uow: UnitOfWork, change: Change) -> None:
             uow.users.set_presence(user, available)
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(change)
+
+
+def _earlier(at: dt.datetime, span: dt.timedelta) -> dt.datetime:
+    # A timeout reaching back past the calendar's first day (years long)
+    # reaches back to it: every conversation since counts.
+    try:
+        return at - span
+    except OverflowError:
+        return _FIRST_INSTANT

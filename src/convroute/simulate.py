@@ -30,7 +30,7 @@ from convroute.engine import (
     UpdateLead,
     UpdateUser,
 )
-from convroute.errors import ConvrouteError
+from convroute.errors import ConvrouteError, TextError, TimeRangeError
 from convroute.model import Lead, Opportunity, User, normalize_phone
 from convroute.ports import Store
 from convroute.service import Handled, Service
@@ -39,6 +39,11 @@ from convroute.whatsapp import parse_webhook
 
 
 __all__ = ["EventLineError", "read_event_line", "simulate"]
+
+
+_MIN_INTEGER = -(2**63)
+_MAX_INTEGER = 2**63 - 1
+_MAX_INTEGER_DIGITS = len(str(_MIN_INTEGER))
 
 
 class EventLineError(ConvrouteError, ValueError):
@@ -147,17 +152,32 @@ def read_event_line(
         WebhookError: When a ``webhook`` payload is not a Cloud API webhook.
     """
     try:
-        value = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as error:
+        value = json.loads(line, parse_int=_integer)
+    except RecursionError:
+        raise EventLineError("not JSON: nested too deeply") from None
+    except ValueError as error:  # JSONDecodeError, or _integer's refusal
         raise EventLineError(f"not JSON: {error}") from None
     if not isinstance(value, dict):
         raise EventLineError("an event is a JSON object with a type")
-    reader = _READERS.get(value.get("type"))  # type: ignore[arg-type]
+    kind = value.get("type")
+    reader = _READERS.get(kind) if isinstance(kind, str) else None
     if reader is None:
         known = ", ".join(sorted(_READERS))
-        raise EventLineError(f"unknown event type {value.get('type')!r}; known: {known}")
-    fields = _Fields(value, line, number, country_code)
-    return reader(fields)
+        raise EventLineError(f"unknown event type {kind!r}; known: {known}")
+    try:
+        return reader(_Fields(value, line, number, country_code))
+    except (TextError, TimeRangeError) as error:
+        # Refused by the event's own values: say which event.
+        raise EventLineError(f"{kind}: {error}") from None
+
+
+def _integer(digits: str) -> int:
+    # Bounded before conversion: Python refuses to read integers of more
+    # than 4 300 digits, and no store holds one outside 64 bits.
+    if len(digits) > _MAX_INTEGER_DIGITS or not _MIN_INTEGER <= int(digits) <= _MAX_INTEGER:
+        shown = digits if len(digits) <= _MAX_INTEGER_DIGITS else f"{digits[:20]}…"
+        raise ValueError(f"the integer {shown} is outside the signed 64-bit range")
+    return int(digits)
 
 
 class _Fields:
@@ -257,7 +277,7 @@ def _opportunity(value: Any) -> Opportunity:
         isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
     ):
         raise EventLineError("opportunity: 'fields' must map names to strings")
-    updated = value.get("updated_at")
+    updated = fields.text("updated_at", required=False)
     kind = value.get("type")
     if not isinstance(kind, str) or not kind:
         raise EventLineError("opportunity: 'type' must be a non-empty string")
@@ -268,7 +288,7 @@ def _opportunity(value: Any) -> Opportunity:
         fields=raw,
         owner=fields.text("owner", required=False),
         stage=fields.text("stage", required=False),
-        updated_at=None if updated is None else _instant(str(updated), "opportunity: 'updated_at'"),
+        updated_at=None if updated is None else _instant(updated, "opportunity: 'updated_at'"),
     )
 
 

@@ -10,6 +10,7 @@ from convroute.funnel import (
     Funnel,
     Stage,
     Transition,
+    chart_format,
     cohort_report,
     draw_cohorts,
     draw_funnel,
@@ -46,6 +47,7 @@ FUNNEL = funnel_report(PROGRESS)
 COHORTS = cohort_report(PROGRESS, period="day", zone=dt.UTC)
 EMPTY = funnel_progress(SALES, [])
 PNG = b"\x89PNG\r\n\x1a\n"
+PDF = b"%PDF-"
 
 
 class TestDrawFunnel:
@@ -68,15 +70,42 @@ class TestDrawFunnel:
         draw_funnel(funnel_report(EMPTY), out)
         assert PNG == out.getvalue()[:8]
 
+    def test_pdf_to_a_path_is_reproducible(self, tmp_path):
+        """A .pdf path gets PDF, the same bytes every time (no creation date)."""
+        first, second = tmp_path / "one.pdf", tmp_path / "two.PDF"
+        draw_funnel(FUNNEL, first)
+        draw_funnel(FUNNEL, second)
+        assert (PDF, first.read_bytes()) == (first.read_bytes()[:5], second.read_bytes())
+
     @pytest.mark.parametrize(
         ("target", "format", "message"),
-        [("funnel.gif", None, "'.gif'"), ("funnel.png", "jpeg", "'jpeg'")],
+        [
+            ("funnel.gif", None, "'.gif'"),
+            ("funnel", None, "no suffix"),
+            ("funnel.png", "jpeg", "'jpeg'"),
+        ],
     )
     def test_unknown_formats_are_refused(self, tmp_path, target, format, message):  # noqa: A002
         """Only PNG and SVG are drawn, and nothing is written otherwise."""
         with pytest.raises(ValueError, match=message):
             draw_funnel(FUNNEL, tmp_path / target, format=format)
         assert [] == list(tmp_path.iterdir())
+
+
+class TestChartFormat:
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [("a.png", "png"), ("a.svg", "svg"), ("a.pdf", "pdf"), ("dir.x/A.PDF", "pdf")],
+    )
+    def test_the_suffix_names_the_format(self, name, expected):
+        """A file name's suffix, in any case, names its chart format."""
+        assert expected == chart_format(name)
+
+    @pytest.mark.parametrize("name", ["a.jpg", "a", "a.png.bak", ".png"])
+    def test_other_names_are_refused(self, name):
+        """A suffix other than .png, .svg or .pdf, or none, names no format."""
+        with pytest.raises(ValueError, match=r"use \.png, \.svg or \.pdf"):
+            chart_format(name)
 
 
 class TestDrawCohorts:

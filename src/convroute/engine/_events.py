@@ -6,6 +6,8 @@ WhatsApp's own numbers are never re-read.  A number written otherwise
 (``+91 98000 00001``) is read as international when the event is made;
 one that is not a phone raises `PhoneNumberError`.  Read numbers typed
 nationally with `normalize_phone` and the account's country code first.
+Text holding a lone surrogate raises `TextError`, and a time within a day of
+the calendar's ends `TimeRangeError`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from convroute._frozen import require_aware
+from convroute._frozen import (
+    optional_unicode_text,
+    require_aware,
+    require_event_time,
+    unicode_text,
+)
 from convroute.model import Lead, Opportunity, Phone, User, given_phone, normalize_phone
 
 
@@ -92,7 +99,9 @@ class Media:
     """
 
     kind: MediaKind = attrs.field(converter=_media_kind)
-    caption: str | None = attrs.field(default=None, validator=_caption_allowed)
+    caption: str | None = attrs.field(
+        default=None, converter=optional_unicode_text, validator=_caption_allowed
+    )
 
 
 def _text_or_media(
@@ -123,14 +132,14 @@ class IncomingMessage:
             location…), in place of text: its caption is its text.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
-    text: str | None = None
-    reply_id: str | None = None
-    name: str | None = None
-    ctwa_clid: str | None = None
+    text: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    reply_id: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    name: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    ctwa_clid: str | None = attrs.field(default=None, converter=optional_unicode_text)
     media: Media | None = attrs.field(default=None, validator=_text_or_media)
 
     @property
@@ -155,11 +164,11 @@ class OutgoingMessage:
         text: Its text.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
-    text: str
+    text: str = attrs.field(converter=unicode_text)
 
 
 @attrs.frozen
@@ -176,12 +185,12 @@ class SetStage:
         by: Who moved it (a user id), if known.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
-    funnel: str
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
+    funnel: str = attrs.field(converter=unicode_text)
     lead: Phone = attrs.field(converter=_phone)
-    stage: str
-    by: str | None = None
+    stage: str = attrs.field(converter=unicode_text)
+    by: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
 
 @attrs.frozen
@@ -194,8 +203,8 @@ class DeleteTransition:
         transition: The id of the record to delete.
     """
 
-    id: str
-    transition: str
+    id: str = attrs.field(converter=unicode_text)
+    transition: str = attrs.field(converter=unicode_text)
 
 
 @attrs.frozen
@@ -210,8 +219,8 @@ class CloseConversation:
         number: The business number.
     """
 
-    id: str
-    at: dt.datetime = attrs.field(validator=require_aware)
+    id: str = attrs.field(converter=unicode_text)
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
 
@@ -227,7 +236,7 @@ class UpdateUser:
         available: The user's presence, when the update says it.
     """
 
-    id: str
+    id: str = attrs.field(converter=unicode_text)
     user: User
     available: bool | None = None
 
@@ -243,8 +252,8 @@ class SetPresence:
         available: Whether the user can take conversations.
     """
 
-    id: str
-    user: str
+    id: str = attrs.field(converter=unicode_text)
+    user: str = attrs.field(converter=unicode_text)
     available: bool
 
 
@@ -260,7 +269,7 @@ class UpdateLead:
             others the store holds are kept.
     """
 
-    id: str
+    id: str = attrs.field(converter=unicode_text)
     lead: Lead
     opportunities: tuple[Opportunity, ...] = attrs.field(default=(), converter=_opportunities)
 

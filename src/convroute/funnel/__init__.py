@@ -11,7 +11,7 @@ exception is `draw_funnel` and `draw_cohorts` (module ``_charts``, the
 """
 
 from convroute.funnel._board import OpportunityBoard, OpportunityMove, move_opportunities
-from convroute.funnel._charts import ChartFormat, draw_cohorts, draw_funnel
+from convroute.funnel._charts import ChartFormat, chart_format, draw_cohorts, draw_funnel
 from convroute.funnel._cohorts import (
     CohortCell,
     CohortPeriod,
@@ -77,6 +77,7 @@ __all__ = [
     "Trigger",
     "TriggerLink",
     "TriggerMatcher",
+    "chart_format",
     "click_to_chat_link",
     "cohort_report",
     "current_position",

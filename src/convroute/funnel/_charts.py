@@ -1,5 +1,5 @@
 """
-Charts of the funnel and cohort reports, as PNG or SVG.
+Charts of the funnel and cohort reports, as PNG, SVG or PDF.
 
 The only I/O of `convroute.funnel`, kept apart from the pure core on
 purpose: everything else in the package computes values; this module draws
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-ChartFormat: TypeAlias = Literal["png", "svg"]
+ChartFormat: TypeAlias = Literal["png", "svg", "pdf"]
 """
 A chart's file format.
 """
@@ -36,7 +36,29 @@ ChartTarget: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
 Where a chart goes: a path, or a binary file object open for writing.
 """
 
-_SUFFIXES: dict[str, ChartFormat] = {".png": "png", ".svg": "svg"}
+_NO_DATE: dict[ChartFormat, dict[str, Any]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
+_SUFFIXES: dict[str, ChartFormat] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def chart_format(path: str | os.PathLike[str]) -> ChartFormat:
+    """
+    The chart format a file's name says: its suffix, in any case.
+
+    Args:
+        path: The file's path, e.g. ``report.pdf``.
+
+    Returns:
+        ``png``, ``svg`` or ``pdf``.
+
+    Raises:
+        ValueError: For another suffix, or none.
+    """
+    suffix = pathlib.Path(path).suffix
+    found = _SUFFIXES.get(suffix.lower())
+    if found is None:
+        said = repr(suffix) if suffix else "no suffix"
+        raise ValueError(f"cannot tell the chart format from {said}: use .png, .svg or .pdf")
+    return found
 
 
 def draw_funnel(
@@ -56,8 +78,8 @@ def draw_funnel(
     Args:
         report: The report.
         target: A path, or a binary file object open for writing.
-        format: ``png`` or ``svg``; by default the path's suffix decides,
-            and a file object gets PNG.
+        format: ``png``, ``svg`` or ``pdf``; by default the path's suffix
+            decides (see `chart_format`), and a file object gets PNG.
 
     Raises:
         MissingExtraError: Without the ``charts`` extra.
@@ -117,8 +139,8 @@ def draw_cohorts(
     Args:
         report: The report.
         target: A path, or a binary file object open for writing.
-        format: ``png`` or ``svg``; by default the path's suffix decides,
-            and a file object gets PNG.
+        format: ``png``, ``svg`` or ``pdf``; by default the path's suffix
+            decides (see `chart_format`), and a file object gets PNG.
 
     Raises:
         MissingExtraError: Without the ``charts`` extra.
@@ -155,15 +177,11 @@ def draw_cohorts(
 
 def _format(target: ChartTarget, format: ChartFormat | None) -> ChartFormat:  # noqa: A002
     if format is not None:
-        if format not in ("png", "svg"):
-            raise ValueError(f"unknown chart format {format!r}: use 'png' or 'svg'")
+        if format not in _SUFFIXES.values():
+            raise ValueError(f"unknown chart format {format!r}: use 'png', 'svg' or 'pdf'")
         return format
     if isinstance(target, (str, os.PathLike)):
-        suffix = pathlib.Path(target).suffix.lower()
-        found = _SUFFIXES.get(suffix)
-        if found is None:
-            raise ValueError(f"cannot tell the chart format from {suffix!r}: use .png or .svg")
-        return found
+        return chart_format(target)
     return "png"
 
 
@@ -183,6 +201,6 @@ def _save(figure: Figure, target: ChartTarget, format: ChartFormat) -> None:  # 
 
     # No creation date and no random element ids in the file: the same
     # report draws the same bytes.
-    metadata: dict[str, Any] = {"Date": None} if format == "svg" else {}
+    metadata: dict[str, Any] = _NO_DATE.get(format, {})
     with mpl.rc_context({"svg.hashsalt": "convroute"}):
         figure.savefig(target, format=format, metadata=metadata)

@@ -14,8 +14,9 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 
+from convroute._frozen import unicode_text
 from convroute.engine import CAPTIONED_MEDIA, IncomingMessage, Media, MediaKind
-from convroute.errors import PhoneNumberError, WebhookError
+from convroute.errors import PhoneNumberError, TextError, WebhookError
 from convroute.menus._limits import MAX_TEXT_BODY
 from convroute.model import Phone, given_phone
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
@@ -357,10 +358,9 @@ def _text(value: Any, where: str, *, limit: int = _MAX_FIELD) -> str:
         )
     try:
         # JSON may escape a lone surrogate; no store could write it back.
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+        return unicode_text(value)
+    except TextError:
         raise _malformed_error(f"{where}: holds a lone surrogate, which is not text") from None
-    return value
 
 
 def _sent_at(value: Any) -> dt.datetime:

@@ -18,10 +18,10 @@ from convroute.menus import (
     Menu,
     MenuKind,
     MenuOption,
+    NumberMenus,
     OptionKind,
     Product,
     SecondResponse,
-    _build,
     _model,
     build_first_response,
     build_second_response,
@@ -46,10 +46,42 @@ from strategies import leads
 
 
 def built_afresh(number, lead):
-    """The first response as built before any cache: every lead value at hand."""
-    drafts = list(_build._first_drafts(number))
+    """The first response built step by step from the public rules, every lead value at hand."""
+    response = number.first_response
     values = merge_values(lead=lead)
-    return _build._compose(MenuKind.FIRST_RESPONSE, number.first_response, values, drafts)
+    drafts = [(OptionKind.PRODUCT, product.label, product.label) for product in number.products]
+    if response.other_queries:
+        drafts.append((OptionKind.OTHER_QUERIES, "", response.other_queries_label))
+    layout = "list" if len(drafts) > MAX_BUTTONS else response.display
+    wanted = [one_line(title) or f"Option {n}" for n, (_, _, title) in enumerate(drafts, 1)]
+    titles = unique_titles(wanted, title_limit(layout))
+    ids = []
+    for kind, key, _ in drafts:
+        base, copy = option_id(kind, key), 1
+        while (candidate := base if copy == 1 else f"{base}.{copy}") in ids:
+            copy += 1
+        ids.append(candidate)
+    options = [
+        MenuOption(ident, title, kind, key)
+        for (kind, key, _), title, ident in zip(drafts, titles, ids, strict=True)
+    ]
+
+    def optional(template, limit, *, line):
+        if template is None:
+            return None
+        merged = merge_parts(parse_template(template), values)
+        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+
+    body = merge_parts(parse_template(response.message), values).strip()
+    return Menu(
+        kind=MenuKind.FIRST_RESPONSE,
+        layout=layout,
+        body=fit_text(body, MAX_BODY_TEXT),
+        options=options,
+        list_button=fit_text(one_line(response.list_button), MAX_LIST_BUTTON),
+        header=optional(response.header, MAX_HEADER_TEXT, line=True),
+        footer=optional(response.footer, MAX_FOOTER_TEXT, line=False),
+    )
 
 
 NUMBER = BusinessNumber(
@@ -74,17 +106,17 @@ class TestFirstResponseCache:
         same = built_afresh(number, one) == built_afresh(number, other)
         assert same == (build_first_response(number, one) == build_first_response(number, other))
 
-    def test_same_values_give_the_same_menu_object(self):
-        """Leads with the same name share one menu; another first name gets its own."""
+    def test_the_numbers_menus_build_what_the_functions_build(self):
+        """A number's menus, made once and used for many leads, build each lead's own menu."""
         ravi = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
-        also_ravi = Lead(phone=Phone("919800000002"), name="Ravi Kumar")
         asha = Lead(phone=Phone("919800000003"), name="Asha Rao")
-        menu = build_first_response(NUMBER, ravi)
-        assert menu is build_first_response(NUMBER, also_ravi)
-        assert ("Hi Ravi!", "Hi Asha!") == (menu.body, build_first_response(NUMBER, asha).body)
+        menus = NumberMenus(NUMBER)
+        built = [menus.first_response(lead) for lead in (ravi, asha, ravi)]
+        assert [build_first_response(NUMBER, lead) for lead in (ravi, asha, ravi)] == built
+        assert ["Hi Ravi!", "Hi Asha!", "Hi Ravi!"] == [menu.body for menu in built]
 
     def test_an_equal_number_built_apart_gives_an_equal_menu(self):
-        """Numbers are told apart by identity in the cache: an equal copy builds the same menu."""
+        """An equal copy of a number builds the same menu."""
         lead = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
         copy = attrs.evolve(NUMBER)
         assert copy is not NUMBER
@@ -98,13 +130,6 @@ class TestFirstResponseCache:
             NUMBER, first_response=attrs.evolve(NUMBER.first_response, message="Hello!")
         )
         assert "Hello!" == build_first_response(changed, lead).body
-
-    def test_the_prepared_numbers_stay_bounded(self):
-        """However many numbers pass, the table of prepared numbers keeps at most its bound."""
-        lead = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
-        for _ in range(3 * _build._MAX_PREPARED):
-            build_first_response(attrs.evolve(NUMBER), lead)
-        assert len(_build._PREPARED) <= _build._MAX_PREPARED
 
 
 def second_built_afresh(number, product, lead, opportunities, owners):

@@ -1,3 +1,4 @@
+import attrs
 import pytest
 
 from convroute.routing import (
@@ -53,3 +54,17 @@ class TestRuleObjects:
         assert (Admin(),) == rule.targets
         assert ("u-a",) == group.members
         assert hash(rule) == hash(RoutingRule(name="R", targets=(Admin(),)))
+
+    def test_labels(self):
+        """A rule's labels are its targets' labels, in order, also once evolved."""
+        rule = RoutingRule(name="R", targets=[ChatGroupTarget(group="A"), Admin()])
+        evolved = attrs.evolve(rule, targets=(SpecificUser(user="u-a"),))
+
+        assert (("chat_group:A", "admin"), ("specific_user:u-a",)) == (rule.labels, evolved.labels)
+
+    def test_labels_are_no_part_of_the_value(self):
+        """The labels are worked out, not given: equality and repr are the name and targets."""
+        rule = RoutingRule(name="R", targets=[Admin()])
+
+        assert "RoutingRule(name='R', targets=(Admin(),))" == repr(rule)
+        assert ["name", "targets"] == [f.name for f in attrs.fields(RoutingRule) if f.init]

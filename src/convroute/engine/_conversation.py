@@ -21,8 +21,6 @@ from convroute.menus import (
     Menu,
     OptionKind,
     Product,
-    build_first_response,
-    build_second_response,
     interpret_reply,
     latest_match,
     matching_opportunities,
@@ -147,7 +145,7 @@ def _start(turn: Turn, effects: Effects) -> None:
         _route(turn, effects, compiled.config.lead_level_rule, None)
         return
     if number.first_response is not None:
-        _send_menu(turn, effects, build_first_response(number, turn.lead), product=None)
+        _send_menu(turn, effects, compiled.menus_of(number).first_response(turn.lead), product=None)
         return
     found = latest_match(number, effects.opportunities)
     if found is not None:
@@ -235,7 +233,8 @@ def _product_chosen(turn: Turn, effects: Effects, number: BusinessNumber, produc
         owners = turn.compiled.all_users(turn.snapshot.users)
         # The matching opportunities, already in order, are all the menu
         # looks at: it finds the same ones among them, in the same order.
-        menu = build_second_response(number, product, turn.lead, matching, owners)
+        menus = turn.compiled.menus_of(number)
+        menu = menus.second_response(product, turn.lead, matching, owners)
         if menu.left_out:
             effects.note(f"{len(menu.left_out)} older opportunities did not fit the menu")
         _send_menu(turn, effects, menu, product=product.label)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias, assert_never
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -168,8 +168,8 @@ def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:
         back as `Decision.turn` for the caller to store.
     """
     steps: list[_Step] = []
-    for attempt, target, pool in _plan(rule):
-        step = attempt(target, pool, context)
+    for target, label in zip(rule.targets, rule.labels, strict=True):
+        step = _ATTEMPTS[type(target)](target, label, context)
         steps.append(step)
         if step[2] is None:
             return _decision(rule, step[1], target, step[4], steps)
@@ -184,14 +184,9 @@ A trace step as plain values: target, user, reason, skipped, and the pool's
 new turn record when a round robin picked.
 """
 
-# Each attempt takes the class it is planned for, the target's pool label
-# (for round robins) and the context.
+# Each attempt takes a target of its class, the target's label (the pool of
+# a round robin) and the context.
 _Attempt: TypeAlias = Callable[[Any, str, RoutingContext], _Step]
-
-_Plan: TypeAlias = tuple[tuple[_Attempt, Target, str], ...]
-"""
-A rule's targets, each with its attempt and its label, worked out once.
-"""
 
 
 def _decision(
@@ -214,39 +209,6 @@ def _decision(
 
 _new = object.__new__
 _set = object.__setattr__
-
-# The rules planned, by id(): each entry holds its rule, so no other object
-# can take that id while the entry is here.  Few rules are in use at once;
-# when more turn up, the table starts afresh.
-_PLANS: dict[int, tuple[RoutingRule, _Plan]] = {}
-_MAX_PLANS = 256
-
-
-def _plan(rule: RoutingRule) -> _Plan:
-    entry = _PLANS.get(id(rule))
-    if entry is not None and entry[0] is rule:
-        return entry[1]
-    plan = tuple((_attempt_of(target), target, target.label) for target in rule.targets)
-    if len(_PLANS) >= _MAX_PLANS:
-        _PLANS.clear()
-    _PLANS[id(rule)] = (rule, plan)
-    return plan
-
-
-def _attempt_of(target: Target) -> _Attempt:
-    match target:
-        case OpportunityOwner():
-            return _try_opportunity_owner
-        case LeadOwner():
-            return _try_lead_owner
-        case SpecificUser():
-            return _try_specific_user
-        case ChatGroupTarget():
-            return _try_chat_group
-        case Admin():
-            return _try_admin
-        case _:  # pragma: no cover - the match above is exhaustive
-            assert_never(target)
 
 
 def _try_opportunity_owner(target: OpportunityOwner, _pool: str, context: RoutingContext) -> _Step:
@@ -305,6 +267,18 @@ def _take_turn(
     if user is None:
         return target, None, _NO_MEMBER_AVAILABLE, skipped, None
     return target, user, None, skipped, new_record
+
+
+_ATTEMPTS: dict[type[Target], _Attempt] = {
+    OpportunityOwner: _try_opportunity_owner,
+    LeadOwner: _try_lead_owner,
+    SpecificUser: _try_specific_user,
+    ChatGroupTarget: _try_chat_group,
+    Admin: _try_admin,
+}
+"""
+The attempt of each target class.
+"""
 
 
 # Cached: a pool that never assigned anybody is asked for its empty record

@@ -16,6 +16,10 @@ def _targets(values: Iterable[Target]) -> tuple[Target, ...]:
     return tuple(values)
 
 
+def _labels(rule: RoutingRule) -> tuple[str, ...]:
+    return tuple([target.label for target in rule.targets])
+
+
 @attrs.frozen
 class OpportunityOwner:
     """
@@ -146,7 +150,12 @@ class RoutingRule:
     Attributes:
         name: The rule's unique name.
         targets: The default target first, then the fallbacks.
+        labels: Each target's label, in the same order: worked out when the
+            rule is built (and again by `attrs.evolve`), not per decision.
     """
 
     name: str
     targets: tuple[Target, ...] = attrs.field(converter=_targets)
+    labels: tuple[str, ...] = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_labels, takes_self=True)
+    )

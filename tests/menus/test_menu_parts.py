@@ -1,5 +1,5 @@
 """
-The menus' caches give what building from scratch gives.
+Menus built from a number's parts worked out beforehand give what building from scratch gives.
 """
 
 import types
@@ -93,10 +93,10 @@ NUMBER = BusinessNumber(
 )
 
 
-class TestFirstResponseCache:
+class TestFirstResponseParts:
     @given(number=menu_numbers(), lead=leads([]))
-    def test_cached_menu_equals_one_built_afresh(self, number, lead):
-        """The first response, cached or not, equals one built from all the lead's values."""
+    def test_menu_equals_one_built_afresh(self, number, lead):
+        """The first response, built twice, equals one built step by step from the lead's values."""
         assert built_afresh(number, lead) == build_first_response(number, lead)
         assert built_afresh(number, lead) == build_first_response(number, lead)
 
@@ -133,7 +133,7 @@ class TestFirstResponseCache:
 
 
 def second_built_afresh(number, product, lead, opportunities, owners):
-    """The second response as built before any cache, step by step from the public rules."""
+    """The second response built step by step from the public rules."""
     response = number.second_response
     matching = matching_opportunities(product, opportunities)
     room = MAX_MENU_OPTIONS - 1
@@ -206,10 +206,10 @@ def enquiries(lead_number, names):
     ]
 
 
-class TestSecondResponseCache:
+class TestSecondResponseParts:
     @given(data=st.data(), number=menu_numbers())
-    def test_cached_menu_equals_one_built_afresh(self, data, number):
-        """The second response, its texts cached or not, equals one built step by step afresh."""
+    def test_menu_equals_one_built_afresh(self, data, number):
+        """The second response, built twice, equals one built step by step afresh."""
         product, lead, opportunities, owners = data.draw(conversations(number))
         for _ in range(2):
             expected = second_built_afresh(number, product, lead, opportunities, owners)
@@ -236,7 +236,7 @@ class TestSecondResponseCache:
         )
 
     def test_the_lead_values_named_are_not_mixed_up(self):
-        """Leads giving other values the texts name get their own texts, cache or not."""
+        """Leads giving other values the texts name get their own texts, in any order."""
         [product] = SECOND.products
         ravi = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
         asha = Lead(phone=Phone("919800000003"), name="Asha Rao")
@@ -279,20 +279,23 @@ def unchecked_menus():
 
 class TestOptionChecks:
     @given(menu=unchecked_menus())
-    def test_quick_check_agrees_with_the_problems_found(self, menu):
-        """A menu holds exactly when the full check finds no problem."""
-        found = _model._describe_problems(menu)
-        assert (not found) == _model._holds_afresh(menu)
+    def test_a_menu_is_refused_with_exactly_the_problems_found(self, menu):
+        """A menu is made when the check finds no problem, and refused with those it finds."""
+        found = tuple(_model._problems(menu))
+        given_fields = {
+            "kind": MenuKind.FIRST_RESPONSE,
+            **{name: getattr(menu, name) for name in ("layout", "body", "list_button")},
+            **{name: getattr(menu, name) for name in ("header", "footer", "options")},
+        }
+        if found:
+            with pytest.raises(MenuError) as refused:
+                Menu(**given_fields)
+            assert found == refused.value.problems
+        else:
+            assert menu.options == Menu(**given_fields).options
 
-    @given(menu=unchecked_menus())
-    def test_cached_problems_equal_problems_found_afresh(self, menu):
-        """The cached check says what the full check says, the first time and after."""
-        found = _model._describe_problems(menu)
-        assert found == _model._problems(menu)
-        assert found == _model._problems(menu)
-
-    def test_a_cached_check_still_refuses_a_bad_menu(self):
-        """A menu whose options were checked before is refused again, with the same problems."""
+    def test_a_bad_menu_is_refused_every_time(self):
+        """A menu refused once is refused again, with the same problems."""
         options = (MenuOption("product.1", "AI", OptionKind.PRODUCT, "AI"),) * 2
         for _ in range(2):
             with pytest.raises(MenuError, match="repeats an earlier title"):
@@ -304,20 +307,7 @@ class TestOptionChecks:
                     list_button="Options",
                 )
 
-    def test_the_checked_options_stay_bounded(self):
-        """However many menus are checked, the table of checked options keeps at most its bound."""
-        for index in range(2 * _model._MAX_CHECKED):
-            option = MenuOption(f"opportunity.{index}", f"A {index}", OptionKind.PRODUCT)
-            Menu(
-                kind=MenuKind.FIRST_RESPONSE,
-                layout="list",
-                body="?",
-                options=[option],
-                list_button="Go",
-            )
-        assert len(_model._CHECKED) <= _model._MAX_CHECKED
-
     @given(title=menu_texts())
     def test_title_key_is_fold_of_one_line(self, title):
-        """The cached title key is the folded one-line title."""
+        """The title key is the folded one-line title."""
         assert fold(one_line(title)) == title_key(title)

@@ -38,6 +38,23 @@ class TestTargets:
             "specific_user": SpecificUser,
         } == TARGET_KINDS
 
+    def test_named_labels_follow_the_name(self):
+        """A target's label is worked out when it is made, and again when evolved."""
+        group, user = ChatGroupTarget(group="A"), SpecificUser(user="u-a")
+
+        assert ("chat_group:B", "specific_user:u-b") == (
+            attrs.evolve(group, group="B").label,
+            attrs.evolve(user, user="u-b").label,
+        )
+
+    def test_labels_are_no_part_of_the_value(self):
+        """A label is worked out, not given: equality and repr are the named group or user."""
+        assert "ChatGroupTarget(group='A')" == repr(ChatGroupTarget(group="A"))
+        assert [["group"], ["user"]] == [
+            [field.name for field in attrs.fields(cls) if field.init]
+            for cls in (ChatGroupTarget, SpecificUser)
+        ]
+
     def test_hashable(self):
         """Targets are values: equal ones hash alike."""
         assert {ChatGroupTarget(group="A"), ChatGroupTarget(group="A"), Admin()} == {
@@ -54,17 +71,3 @@ class TestRuleObjects:
         assert (Admin(),) == rule.targets
         assert ("u-a",) == group.members
         assert hash(rule) == hash(RoutingRule(name="R", targets=(Admin(),)))
-
-    def test_labels(self):
-        """A rule's labels are its targets' labels, in order, also once evolved."""
-        rule = RoutingRule(name="R", targets=[ChatGroupTarget(group="A"), Admin()])
-        evolved = attrs.evolve(rule, targets=(SpecificUser(user="u-a"),))
-
-        assert (("chat_group:A", "admin"), ("specific_user:u-a",)) == (rule.labels, evolved.labels)
-
-    def test_labels_are_no_part_of_the_value(self):
-        """The labels are worked out, not given: equality and repr are the name and targets."""
-        rule = RoutingRule(name="R", targets=[Admin()])
-
-        assert "RoutingRule(name='R', targets=(Admin(),))" == repr(rule)
-        assert ["name", "targets"] == [f.name for f in attrs.fields(RoutingRule) if f.init]

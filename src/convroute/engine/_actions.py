@@ -73,9 +73,7 @@ def _entry(
     reason: SkipReason | None,
     skipped: tuple[Candidate, ...],
 ) -> TraceEntry:
-    # Positional arguments: attrs' __init__ takes them faster, and this runs
-    # for every target tried.  A reason's text is `str()` of it, in C: an
-    # enum's `value` is a property.
+    # A reason's text is `str()` of it: an enum's `value` is a property.
     return TraceEntry(
         target.label,
         user,

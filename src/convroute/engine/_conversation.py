@@ -37,8 +37,7 @@ REPROMPT_HINT = "Sorry, I did not get that. Please choose one of the options."
 The line put before a menu sent again after an invalid reply.
 """
 
-# Enum members looked up once: every message reads a few, and reading a
-# member from its class costs more than a global.
+# Enum members read once (see docs/performance.md, "How the hot paths are written").
 _MENU = ConversationStatus.MENU
 _ASSIGNED = ConversationStatus.ASSIGNED
 _UNROUTED = ConversationStatus.UNROUTED
@@ -101,10 +100,8 @@ def converse(turn: Turn, effects: Effects) -> None:
 
 def _seen(conversation: Conversation, turn: Turn) -> Conversation:
     latest = max(conversation.last_message_at, turn.event.at)
-    # attrs.evolve, spelt out: this runs for every message of an open
-    # conversation, and evolve's generic walk over the fields costs more
-    # than the conversation itself.  Positional arguments, in the fields'
-    # order: attrs' __init__ takes them in half the time of keywords.
+    # attrs.evolve, spelt out with positional arguments in the fields' order
+    # (see docs/performance.md, "How the hot paths are written").
     return Conversation(
         conversation.lead,
         conversation.number,
@@ -256,9 +253,8 @@ def _create(
     turn: Turn, effects: Effects, kind: str, name: str, fields: dict[str, str]
 ) -> Opportunity:
     known = turn.compiled.types.get(kind)
-    # Positional arguments here and below, in the fields' order: attrs'
-    # __init__ takes them in half the time of keywords, and these run for
-    # every conversation routed.
+    # Positional arguments here and below, in the fields' order
+    # (see docs/performance.md, "How the hot paths are written").
     opportunity = Opportunity(
         new_opportunity_id(turn.event.id),  # id
         kind,  # type
@@ -312,7 +308,6 @@ def _route(
     if rule is None:
         decision = Decision(rule=None)
     else:
-        # Positional arguments: attrs' __init__ takes them faster.
         availability = Availability(
             compiled.all_users(snapshot.users), snapshot.presence, snapshot.open_conversations
         )

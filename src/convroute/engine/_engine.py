@@ -120,7 +120,6 @@ class Engine:
         if lead is None:
             lead = Lead(phone=event.lead, name=event.name or "")
             effects.change(SaveLead(lead))
-        # Positional arguments: attrs' __init__ takes them faster.
         message = FunnelMessage(
             event.id,
             event.lead,

@@ -277,8 +277,7 @@ def option_id(kind: OptionKind, key: str) -> str:
     return f"{prefix}.{_digest(key)}"
 
 
-# Each kind's value, read once: an enum's `value` is a property, read for
-# every option of every menu.
+# Each kind's value read once (see docs/performance.md, "How the hot paths are written").
 _PREFIXES = {kind: kind.value for kind in OptionKind}
 
 
@@ -350,7 +349,6 @@ def _options(layout: Display, drafts: Sequence[_Draft]) -> tuple[MenuOption, ...
         tuple([draft.title for draft in drafts]),
         tuple([draft.description for draft in drafts]),
     )
-    # Positional arguments: attrs' __init__ takes them faster.
     return tuple(
         [
             MenuOption(option_id, title, draft.kind, draft.key, description)

@@ -130,13 +130,13 @@ def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:
         tried.  Nothing in *context* is changed: a round-robin pick comes
         back as `Decision.turn` for the caller to store.
     """
-    trace: tuple[TraceStep, ...] = ()
-    for target, label in zip(rule.targets, rule.labels, strict=False):
-        step, turn = _ATTEMPTS[type(target)](target, label, context)
-        trace += (step,)
+    trace: list[TraceStep] = []
+    for target in rule.targets:
+        step, turn = _ATTEMPTS[type(target)](target, context)
+        trace.append(step)
         if step.reason is None:
-            return Decision(rule, step.user, target, trace, turn)
-    return Decision(rule, None, None, trace, None)
+            return Decision(rule, step.user, target, tuple(trace), turn)
+    return Decision(rule, None, None, tuple(trace), None)
 
 
 _Outcome: TypeAlias = tuple[TraceStep, TurnRecord | None]
@@ -145,42 +145,41 @@ What trying one target gives: its trace step, and the pool's new turn record
 when a round robin picked.
 """
 
-_Attempt: TypeAlias = Callable[[Any, str, RoutingContext], _Outcome]
+# Each attempt takes a target of its class and the context.
+_Attempt: TypeAlias = Callable[[Any, RoutingContext], _Outcome]
 
 
-def _try_opportunity_owner(
-    target: OpportunityOwner, _pool: str, context: RoutingContext
-) -> _Outcome:
+def _try_opportunity_owner(target: OpportunityOwner, context: RoutingContext) -> _Outcome:
     opportunity = context.opportunity
     if opportunity is None:
-        return TraceStep(target, None, _NO_OPPORTUNITY), None
+        return TraceStep(target, None, _NO_OPPORTUNITY, ()), None
     return _one_user(target, opportunity.owner, context.availability)
 
 
-def _try_lead_owner(target: LeadOwner, _pool: str, context: RoutingContext) -> _Outcome:
+def _try_lead_owner(target: LeadOwner, context: RoutingContext) -> _Outcome:
     lead = context.lead
     if lead is None:
-        return TraceStep(target, None, _NO_LEAD), None
+        return TraceStep(target, None, _NO_LEAD, ()), None
     return _one_user(target, lead.owner, context.availability)
 
 
-def _try_specific_user(target: SpecificUser, _pool: str, context: RoutingContext) -> _Outcome:
+def _try_specific_user(target: SpecificUser, context: RoutingContext) -> _Outcome:
     return _one_user(target, target.user, context.availability)
 
 
-def _try_chat_group(target: ChatGroupTarget, pool: str, context: RoutingContext) -> _Outcome:
+def _try_chat_group(target: ChatGroupTarget, context: RoutingContext) -> _Outcome:
     group = context.groups.get(target.group)
     if group is None:
-        return TraceStep(target, None, _UNKNOWN_GROUP), None
-    return _take_turn(target, pool, group.members, context)
+        return TraceStep(target, None, _UNKNOWN_GROUP, ()), None
+    return _take_turn(target, group.members, context)
 
 
-def _try_admin(target: Admin, pool: str, context: RoutingContext) -> _Outcome:
+def _try_admin(target: Admin, context: RoutingContext) -> _Outcome:
     admins = tuple([user.id for user in context.availability.users.values() if user.admin])
-    return _take_turn(target, pool, admins, context)
+    return _take_turn(target, admins, context)
 
 
-# Enum members read once (see docs/performance.md).
+# Enum members read once (see docs/performance.md, "How the hot paths are written").
 _NO_OPPORTUNITY = SkipReason.NO_OPPORTUNITY
 _NO_LEAD = SkipReason.NO_LEAD
 _NO_OWNER = SkipReason.NO_OWNER
@@ -190,16 +189,14 @@ _NO_MEMBER_AVAILABLE = SkipReason.NO_MEMBER_AVAILABLE
 
 def _one_user(target: Target, user: str | None, availability: Availability) -> _Outcome:
     if user is None:
-        return TraceStep(target, None, _NO_OWNER), None
-    return TraceStep(target, user, availability.check(user)), None
+        return TraceStep(target, None, _NO_OWNER, ()), None
+    return TraceStep(target, user, availability.check(user), ()), None
 
 
 def _take_turn(
-    target: ChatGroupTarget | Admin,
-    pool: str,
-    members: tuple[str, ...],
-    context: RoutingContext,
+    target: ChatGroupTarget | Admin, members: tuple[str, ...], context: RoutingContext
 ) -> _Outcome:
+    pool = target.label
     record = context.turns.get(pool)
     assigned = () if record is None else record.assigned
     user, new_record, skipped = pick_turn(members, context.availability, pool, assigned)

@@ -107,6 +107,8 @@ def pick_turn(
     return None, None, tuple(skipped)
 
 
+# The turn order, the next record and the candidates passed over are memos
+# of pure functions of text (see docs/performance.md, "How the hot paths are written").
 @functools.lru_cache(maxsize=1024)
 def _turn_order(
     members: tuple[str, ...], assigned: tuple[str, ...]
@@ -125,10 +127,7 @@ def _next_record(pool: str, kept: tuple[str, ...], member: str) -> TurnRecord:
     # The pool's record once *member* took a turn: last in the queue.
     rest = [other for other in kept if other != member]
     rest.append(member)
-    # Positional arguments: attrs' __init__ takes them faster.
     return TurnRecord(pool, tuple(rest))
 
 
-# Cached: the same few members are passed over for the same few reasons
-# again and again, and a Candidate is a frozen value.
 _candidate = functools.lru_cache(maxsize=1024)(Candidate)

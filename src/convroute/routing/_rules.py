@@ -16,8 +16,12 @@ def _targets(values: Iterable[Target]) -> tuple[Target, ...]:
     return tuple(values)
 
 
-def _labels(rule: RoutingRule) -> tuple[str, ...]:
-    return tuple([target.label for target in rule.targets])
+def _group_label(target: ChatGroupTarget) -> str:
+    return f"{target.kind}:{target.group}"
+
+
+def _user_label(target: SpecificUser) -> str:
+    return f"{target.kind}:{target.user}"
 
 
 @attrs.frozen
@@ -64,17 +68,16 @@ class ChatGroupTarget:
 
     Attributes:
         group: The name of the chat group.
+        label: The target as written in traces and actions (and the label
+            of its round-robin pool): ``chat_group:<group>``, worked out
+            when the target is made.
     """
 
     kind: ClassVar[str] = "chat_group"
     group: str
-
-    @property
-    def label(self) -> str:
-        """
-        The target as written in traces and actions: ``chat_group:<group>``.
-        """
-        return f"{self.kind}:{self.group}"
+    label: str = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_group_label, takes_self=True)
+    )
 
 
 @attrs.frozen
@@ -100,17 +103,15 @@ class SpecificUser:
 
     Attributes:
         user: The user's id.
+        label: The target as written in traces and actions:
+            ``specific_user:<id>``, worked out when the target is made.
     """
 
     kind: ClassVar[str] = "specific_user"
     user: str
-
-    @property
-    def label(self) -> str:
-        """
-        The target as written in traces and actions: ``specific_user:<id>``.
-        """
-        return f"{self.kind}:{self.user}"
+    label: str = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_user_label, takes_self=True)
+    )
 
 
 Target: TypeAlias = OpportunityOwner | LeadOwner | ChatGroupTarget | Admin | SpecificUser
@@ -150,12 +151,7 @@ class RoutingRule:
     Attributes:
         name: The rule's unique name.
         targets: The default target first, then the fallbacks.
-        labels: Each target's label, in the same order: worked out when the
-            rule is built (and again by `attrs.evolve`), not per decision.
     """
 
     name: str
     targets: tuple[Target, ...] = attrs.field(converter=_targets)
-    labels: tuple[str, ...] = attrs.field(
-        init=False, eq=False, repr=False, default=attrs.Factory(_labels, takes_self=True)
-    )

@@ -24,6 +24,7 @@ from convroute.menus._limits import (
 from convroute.menus._match import matching_opportunities
 from convroute.menus._merge import (
     ParsedTemplate,
+    Placeholder,
     Values,
     merge_parts,
     merge_values,
@@ -287,13 +288,14 @@ def _digest(key: str) -> str:
 
 @attrs.frozen
 class _Texts:
-    # A response's texts around its options: its templates parsed, and its
-    # list button (which names no value) fitted.
+    # A response's texts around its options: its templates parsed, and the
+    # texts that name no value (the list button, often header and footer)
+    # merged and fitted.
     kind: MenuKind
     message: ParsedTemplate
     list_button: str
-    header: ParsedTemplate | None
-    footer: ParsedTemplate | None
+    header: ParsedTemplate | str | None
+    footer: ParsedTemplate | str | None
 
     @classmethod
     def of(cls, kind: MenuKind, response: FirstResponse | SecondResponse) -> _Texts:
@@ -301,8 +303,8 @@ class _Texts:
             kind,
             parse_template(response.message),
             fit_text(one_line(response.list_button), MAX_LIST_BUTTON),
-            None if response.header is None else parse_template(response.header),
-            None if response.footer is None else parse_template(response.footer),
+            _optional_part(response.header, MAX_HEADER_TEXT, line=True),
+            _optional_part(response.footer, MAX_FOOTER_TEXT, line=False),
         )
 
     def frame(self, values: Values) -> tuple[str, str, str | None, str | None]:
@@ -388,12 +390,22 @@ def _description(description: str | None, layout: Display) -> str | None:
     return fit_text(one_line(description), MAX_ROW_DESCRIPTION) or None
 
 
-def _optional(
-    template: ParsedTemplate | None, values: Values, limit: int, *, line: bool
-) -> str | None:
-    # An optional text that merges to blank is left out, not sent empty.
+def _optional_part(template: str | None, limit: int, *, line: bool) -> ParsedTemplate | str | None:
+    # An optional text: parsed, or its text when it names no value.
     if template is None:
         return None
+    parsed = parse_template(template)
+    if any(isinstance(part, Placeholder) for part in parsed.parts):
+        return parsed
+    return _optional(parsed, {}, limit, line=line)
+
+
+def _optional(
+    template: ParsedTemplate | str | None, values: Values, limit: int, *, line: bool
+) -> str | None:
+    # An optional text that merges to blank is left out, not sent empty.
+    if template is None or isinstance(template, str):
+        return template
     merged = merge_parts(template, values)
     text = one_line(merged) if line else merged.strip()
     return fit_text(text, limit) or None

@@ -160,12 +160,15 @@ def _problems(menu: Menu) -> Iterator[str]:
         yield f"{count} options: a menu has 1 to {MAX_MENU_OPTIONS}"
     if menu.layout == "buttons" and count > MAX_BUTTONS:
         yield f"{count} options cannot be buttons: at most {MAX_BUTTONS}"
-    yield from _text_problems("body", menu.body, MAX_BODY_TEXT)
-    yield from _text_problems("list_button", menu.list_button, MAX_LIST_BUTTON)
-    if menu.header is not None:
-        yield from _text_problems("header", menu.header, MAX_HEADER_TEXT)
-    if menu.footer is not None:
-        yield from _text_problems("footer", menu.footer, MAX_FOOTER_TEXT)
+    for what, text, limit in (
+        ("body", menu.body, MAX_BODY_TEXT),
+        ("list_button", menu.list_button, MAX_LIST_BUTTON),
+        ("header", menu.header, MAX_HEADER_TEXT),
+        ("footer", menu.footer, MAX_FOOTER_TEXT),
+    ):
+        problem = None if text is None else _text_problem(text, limit)
+        if problem:
+            yield f"{what} {problem}"
     yield from _option_problems(menu.layout, menu.options)
 
 
@@ -175,36 +178,45 @@ def _option_problems(layout: Display, options: tuple[MenuOption, ...]) -> Iterat
     titles: set[str] = set()
     ids: set[str] = set()
     for position, option in enumerate(options, start=1):
-        at = f"options[{position - 1}]"
+        at = position - 1
         title = option.title
-        yield from _text_problems(f"{at}.title", title, limit)
+        problem = _text_problem(title, limit)
+        if problem:
+            yield f"options[{at}].title {problem}"
         if title != title.strip():
-            yield f"{at}.title has surrounding spaces"
+            yield f"options[{at}].title has surrounding spaces"
         key = title_key(title)
         if key in titles:
-            yield f"{at}.title {title!r} repeats an earlier title"
+            yield f"options[{at}].title {title!r} repeats an earlier title"
         if reads_as_other_number(title, position, count):
-            yield f"{at}.title {title!r} reads as another option's number"
+            yield f"options[{at}].title {title!r} reads as another option's number"
         titles.add(key)
-        yield from _id_problems(at, option.id, ids)
+        problem = _id_problem(option.id, ids)
+        if problem:
+            yield f"options[{at}].id {problem}"
         ids.add(option.id)
-        if option.description is not None:
+        description = option.description
+        if description is not None:
             if layout == "buttons":
-                yield f"{at}.description: buttons have no description"
-            yield from _text_problems(f"{at}.description", option.description, MAX_ROW_DESCRIPTION)
+                yield f"options[{at}].description: buttons have no description"
+            problem = _text_problem(description, MAX_ROW_DESCRIPTION)
+            if problem:
+                yield f"options[{at}].description {problem}"
 
 
-def _text_problems(what: str, text: str, limit: int) -> Iterator[str]:
+def _text_problem(text: str, limit: int) -> str | None:
     if not text.strip():
-        yield f"{what} is blank"
-    elif len(text) > limit:
-        yield f"{what} has {len(text)} characters, more than {limit}"
+        return "is blank"
+    if len(text) > limit:
+        return f"has {len(text)} characters, more than {limit}"
+    return None
 
 
-def _id_problems(at: str, option_id: str, ids: set[str]) -> Iterator[str]:
+def _id_problem(option_id: str, ids: set[str]) -> str | None:
     if not option_id or len(option_id) > MAX_OPTION_ID:
-        yield f"{at}.id must have 1 to {MAX_OPTION_ID} characters"
-    elif not option_id.isascii() or not option_id.isprintable() or " " in option_id:
-        yield f"{at}.id {option_id!r} must be printable ASCII without spaces"
-    elif option_id in ids:
-        yield f"{at}.id {option_id!r} repeats an earlier id"
+        return f"must have 1 to {MAX_OPTION_ID} characters"
+    if not option_id.isascii() or not option_id.isprintable() or " " in option_id:
+        return f"{option_id!r} must be printable ASCII without spaces"
+    if option_id in ids:
+        return f"{option_id!r} repeats an earlier id"
+    return None

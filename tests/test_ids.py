@@ -2,14 +2,14 @@
 The ids convroute derives are stable: stored, and seen by hosts.
 """
 
+import hashlib
+
 import pytest
 
-from convroute.adapters._event_ids import event_key
-from convroute.engine import action_id
-from convroute.engine._compiled import new_opportunity_id
+from convroute._ids import event_key
+from convroute.engine import action_id, new_opportunity_id
 from convroute.funnel import transition_id
-from convroute.menus import OptionKind
-from convroute.menus._build import option_id
+from convroute.menus import OptionKind, option_id
 from convroute.simulate import read_event_line
 
 
@@ -89,3 +89,17 @@ class TestKnownIds:
     def test_line_id(self, line, number, expected):
         """An event without an id gets the one its line has always given it."""
         assert expected == read_event_line(line, number)[0].id
+
+
+class TestLoneSurrogates:
+    def test_every_text_has_a_transition_id(self):
+        """A lone surrogate is digested as it is, as in every other id."""
+        expected = (
+            "tr-"
+            + hashlib.sha256(
+                '["convroute.transition.v1", "e\ud800", "Sales", "+34600000000"]'.encode(
+                    "utf-8", "surrogatepass"
+                )
+            ).hexdigest()[:32]
+        )
+        assert expected == transition_id("e\ud800", "Sales", "+34600000000")

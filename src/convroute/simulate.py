@@ -8,12 +8,12 @@ the fields of each.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from convroute._ids import line_id
 from convroute.config import Config
 from convroute.engine import (
     CAPTIONED_MEDIA,
@@ -224,8 +224,7 @@ class _Fields:
     def line_id(self) -> str:
         # Events that carry no id get one from their line: a file run twice
         # against one store changes nothing the second time.
-        digest = hashlib.sha256(self.line.strip().encode("utf-8", "surrogatepass")).hexdigest()
-        return f"line-{self.number}-{digest[:16]}"
+        return line_id(self.number, self.line)
 
 
 def _instant(text: str, where: str) -> dt.datetime:

@@ -18,7 +18,7 @@ from typing import Self
 
 import attrs
 
-from convroute.adapters._event_ids import event_key
+from convroute._ids import event_key
 from convroute.adapters._instants import require_aware, to_micros
 from convroute.adapters._memory_state import Held, Journal, MemoryState
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse

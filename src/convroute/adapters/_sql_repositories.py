@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 import attrs
 
+from convroute._ids import event_key
 from convroute.adapters._codec import dumps, loads
-from convroute.adapters._event_ids import event_key
 from convroute.adapters._instants import require_aware, to_micros
 from convroute.adapters._sql_statements import Statements
 from convroute.errors import StoreError

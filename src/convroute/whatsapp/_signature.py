@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from convroute._ids import utf8
 from convroute.errors import WebhookError
 from convroute.whatsapp._describe import kind_of, shown
 
@@ -122,4 +123,4 @@ def _parameter(params: Mapping[str, str], name: str) -> str:
 
 
 def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return hashlib.sha256(utf8(text)).digest()

@@ -30,7 +30,7 @@ from convroute.engine import (
     UpdateLead,
     UpdateUser,
 )
-from convroute.errors import ConvrouteError, TextError, TimeRangeError
+from convroute.errors import ConvrouteError, EventLineError, TextError, TimeRangeError
 from convroute.model import Lead, Opportunity, User, normalize_phone
 from convroute.ports import Store
 from convroute.service import Handled, Service
@@ -44,12 +44,6 @@ __all__ = ["EventLineError", "read_event_line", "simulate"]
 _MIN_INTEGER = -(2**63)
 _MAX_INTEGER = 2**63 - 1
 _MAX_INTEGER_DIGITS = len(str(_MIN_INTEGER))
-
-
-class EventLineError(ConvrouteError, ValueError):
-    """
-    A line of a simulate event file that is not an event.
-    """
 
 
 def simulate(

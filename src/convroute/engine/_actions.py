@@ -14,7 +14,7 @@ import attrs
 
 from convroute.funnel import Cause
 from convroute.model import Phone
-from convroute.routing import Candidate, Decision, SkipReason, Target, TraceStep
+from convroute.routing import Candidate, Decision, SkipReason, Target
 
 
 @attrs.frozen
@@ -34,13 +34,6 @@ class TraceEntry:
     user: str | None = None
     reason: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def from_step(cls, step: TraceStep) -> TraceEntry:
-        """
-        Describe a resolver trace step.
-        """
-        return _entry(step.target, step.user, step.reason, step.skipped)
 
     def to_json(self) -> dict[str, Any]:
         """

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from convroute._frozen import unicode_text
+from convroute._frozen import aware, unicode_text
 from convroute._ids import transition_id
 from convroute.funnel._matcher import TriggerMatcher
 from convroute.funnel._meta import MetaEvent, MetaSkipReason, meta_event
@@ -194,8 +194,7 @@ class FunnelTracker:
             ValueError: When *at* is naive.
             TextError: When *event_id* or *lead* is not Unicode text.
         """
-        if at.utcoffset() is None:
-            raise ValueError(f"at must be an aware datetime (with a time zone): {at}")
+        aware(at, "at")
         unicode_text(event_id)
         unicode_text(lead)
         compiled = self._find(funnel)

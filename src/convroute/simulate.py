@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from convroute._describe import described, quoted
 from convroute._ids import line_id
 from convroute.config import Config
 from convroute.engine import (
@@ -157,7 +158,7 @@ def read_event_line(
     reader = _READERS.get(kind) if isinstance(kind, str) else None
     if reader is None:
         known = ", ".join(sorted(_READERS))
-        raise EventLineError(f"unknown event type {kind!r}; known: {known}")
+        raise EventLineError(f"unknown event type: {described(kind)}; known: {known}")
     try:
         return reader(_Fields(value, line, number, country_code))
     except (TextError, TimeRangeError) as error:
@@ -225,9 +226,9 @@ def _instant(text: str, where: str) -> dt.datetime:
     try:
         at = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise EventLineError(f"{where}: {text!r} is not an ISO 8601 time") from None
+        raise EventLineError(f"{where}: {quoted(text)} is not an ISO 8601 time") from None
     if at.utcoffset() is None:
-        raise EventLineError(f"{where}: {text!r} needs an offset, e.g. +00:00")
+        raise EventLineError(f"{where}: {quoted(text)} needs an offset, e.g. +00:00")
     return at
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from convroute.funnel import Cause
-from convroute.model import Phone
+from convroute.model import Opportunity, Phone
 from convroute.routing import Candidate, Decision, SkipReason, Target
 
 
@@ -64,9 +64,9 @@ def _entry(
     reason: SkipReason | None,
     skipped: tuple[Candidate, ...],
 ) -> TraceEntry:
-    # Positional arguments: attrs' __init__ takes them faster, and this runs
-    # for every target tried.  A reason's text is `str()` of it, in C: an
-    # enum's `value` is a property.
+    # The one place that makes entries by position (docs/performance.md,
+    # "Frozen values made per message").  A reason's text is `str()` of
+    # it, in C: an enum's `value` is a property.
     return TraceEntry(
         target.label,
         user,
@@ -116,6 +116,13 @@ class CreateOpportunity:
     name: str
     fields: Mapping[str, str] = attrs.field(hash=False)
 
+    @classmethod
+    def of(cls, lead: Phone, opportunity: Opportunity) -> CreateOpportunity:
+        """
+        The action creating *opportunity* for the lead of phone *lead*.
+        """
+        return cls(lead, opportunity.id, opportunity.type, opportunity.name, opportunity.fields)
+
     def to_json(self) -> dict[str, Any]:
         """
         The action in the simulate contract's form, without its event.
@@ -151,6 +158,23 @@ class Assign:
     target: str
     trace: tuple[TraceEntry, ...]
 
+    @classmethod
+    def conversation(
+        cls,
+        lead: Phone,
+        number: Phone,
+        *,
+        opportunity: str | None,
+        user: str,
+        rule: str,
+        target: str,
+        trace: tuple[TraceEntry, ...],
+    ) -> Assign:
+        """
+        The action assigning the conversation of *lead* with *number* to *user*.
+        """
+        return cls(lead, number, opportunity, user, rule, target, trace)
+
     def to_json(self) -> dict[str, Any]:
         """
         The action in the simulate contract's form, without its event.
@@ -185,6 +209,21 @@ class Unrouted:
     opportunity: str | None
     rule: str | None
     trace: tuple[TraceEntry, ...]
+
+    @classmethod
+    def conversation(
+        cls,
+        lead: Phone,
+        number: Phone,
+        *,
+        opportunity: str | None,
+        rule: str | None,
+        trace: tuple[TraceEntry, ...],
+    ) -> Unrouted:
+        """
+        The action telling that nobody took the conversation of *lead* with *number*.
+        """
+        return cls(lead, number, opportunity, rule, trace)
 
     def to_json(self) -> dict[str, Any]:
         """

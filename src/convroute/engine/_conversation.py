@@ -77,7 +77,7 @@ def converse(turn: Turn, effects: Effects) -> None:
         idle = at - conversation.last_message_at
         status = conversation.status
         if status is _ASSIGNED and idle < config.conversation_timeout:
-            effects.change(SaveConversation(_seen(conversation, turn)))
+            effects.change(SaveConversation(conversation.seen_at(at)))
             effects.note(f"the conversation is open with {conversation.assignee}: not routed")
             return
         if status is _MENU and _menu_open(conversation, turn):
@@ -100,27 +100,6 @@ def converse(turn: Turn, effects: Effects) -> None:
         if status is not _UNROUTED:
             effects.note(f"the {status} conversation expired: it starts over")
     _start(turn, effects)
-
-
-def _seen(conversation: Conversation, turn: Turn) -> Conversation:
-    latest = max(conversation.last_message_at, turn.event.at)
-    # attrs.evolve, spelt out: this runs for every message of an open
-    # conversation, and evolve's generic walk over the fields costs more
-    # than the conversation itself.  Positional arguments, in the fields'
-    # order: attrs' __init__ takes them in half the time of keywords.
-    return Conversation(
-        conversation.lead,
-        conversation.number,
-        conversation.status,
-        latest,
-        conversation.menu,
-        conversation.menu_sent_at,
-        conversation.product,
-        conversation.reprompts,
-        conversation.assignee,
-        conversation.opportunity,
-        conversation.rule,
-    )
 
 
 def _menu_open(conversation: Conversation, turn: Turn) -> bool:
@@ -213,13 +192,7 @@ def _invalid(
     if menu is not None and conversation.reprompts < config.max_reprompts:
         effects.note(f"invalid reply ({outcome.reason}): the menu is sent again")
         effects.act(_send(turn, with_hint(menu, REPROMPT_HINT)))
-        again = attrs.evolve(
-            conversation,
-            reprompts=conversation.reprompts + 1,
-            menu_sent_at=turn.event.at,
-            last_message_at=turn.event.at,
-        )
-        effects.change(SaveConversation(again))
+        effects.change(SaveConversation(conversation.reprompted_at(turn.event.at)))
         return
     rule = number.other_queries_rule or config.lead_level_rule
     effects.note(f"invalid reply ({outcome.reason}) after {conversation.reprompts} reprompts")
@@ -258,20 +231,16 @@ def _create(
     turn: Turn, effects: Effects, kind: str, name: str, fields: dict[str, str]
 ) -> Opportunity:
     known = turn.compiled.types.get(kind)
-    # Positional arguments here and below, in the fields' order: attrs'
-    # __init__ takes them in half the time of keywords, and these run for
-    # every conversation routed.
     opportunity = Opportunity(
-        new_opportunity_id(turn.event.id),  # id
-        kind,  # type
-        name,
-        fields,
-        None,  # owner
-        known.stages[0] if known is not None and known.stages else None,  # stage
-        turn.event.at,  # updated_at
+        id=new_opportunity_id(turn.event.id),
+        type=kind,
+        name=name,
+        fields=fields,
+        stage=known.stages[0] if known is not None and known.stages else None,
+        updated_at=turn.event.at,
     )
     effects.save_opportunity(opportunity)
-    effects.act(CreateOpportunity(turn.lead.phone, opportunity.id, kind, name, fields))
+    effects.act(CreateOpportunity.of(turn.lead.phone, opportunity))
     return opportunity
 
 
@@ -281,28 +250,15 @@ def _find(effects: Effects, opportunity: str | None) -> Opportunity | None:
 
 def _send(turn: Turn, menu: Menu) -> Send:
     event = turn.event
-    return Send(event.lead, event.number, render_menu(menu, event.lead))
+    return Send(to=event.lead, from_=event.number, message=render_menu(menu, event.lead))
 
 
 def _send_menu(turn: Turn, effects: Effects, menu: Menu, *, product: str | None) -> None:
     effects.act(_send(turn, menu))
-    at = turn.event.at
-    # lead, number, status, last_message_at, menu, menu_sent_at, product
-    waiting = Conversation(turn.lead.phone, turn.event.number, _MENU, at, menu, at, product)
-    effects.change(SaveConversation(waiting))
-
-
-def _owned_by(opportunity: Opportunity, owner: str) -> Opportunity:
-    # attrs.evolve(opportunity, owner=owner), spelt out: cheaper per message.
-    return Opportunity(
-        opportunity.id,
-        opportunity.type,
-        opportunity.name,
-        opportunity.fields,
-        owner,
-        opportunity.stage,
-        opportunity.updated_at,
+    waiting = Conversation.menu_sent(
+        turn.lead.phone, turn.event.number, menu, turn.event.at, product=product
     )
+    effects.change(SaveConversation(waiting))
 
 
 def _route(
@@ -314,7 +270,7 @@ def _route(
     if rule is None:
         decision = Decision(rule=None)
     else:
-        # Positional arguments: attrs' __init__ takes them faster.
+        # By position, each argument named as its field (docs/performance.md).
         availability = Availability(
             compiled.all_users(snapshot.users), snapshot.presence, snapshot.open_conversations
         )
@@ -326,43 +282,43 @@ def _route(
         effects.change(SaveTurn(decision.turn))
     event = turn.event
     opportunity_id = None if opportunity is None else opportunity.id
-    status = _UNROUTED
     if decision.assignee is not None and decision.target is not None and rule is not None:
-        status = _ASSIGNED
-        # lead, number, opportunity, user, rule, target, trace
         effects.act(
-            Assign(
+            Assign.conversation(
                 event.lead,
                 event.number,
-                opportunity_id,
-                decision.assignee,
-                rule.name,
-                decision.target.label,
-                trace_of(decision),
+                opportunity=opportunity_id,
+                user=decision.assignee,
+                rule=rule.name,
+                target=decision.target.label,
+                trace=trace_of(decision),
             )
         )
         if opportunity is not None and opportunity.owner is None:
             # The person who takes a new opportunity's first conversation
             # owns it: the next conversation about it goes to them.
-            effects.save_opportunity(_owned_by(opportunity, decision.assignee))
+            effects.save_opportunity(opportunity.owned_by(decision.assignee))
+        conversation = Conversation.assigned(
+            turn.lead.phone,
+            event.number,
+            event.at,
+            decision.assignee,
+            opportunity=opportunity_id,
+            rule=rule.name,
+        )
     else:
         if rule_name is not None and rule is None:
             effects.note(f"routing rule {rule_name!r} is unknown")
-        # lead, number, opportunity, rule, trace
         effects.act(
-            Unrouted(event.lead, event.number, opportunity_id, rule_name, trace_of(decision))
+            Unrouted.conversation(
+                event.lead,
+                event.number,
+                opportunity=opportunity_id,
+                rule=rule_name,
+                trace=trace_of(decision),
+            )
         )
-    conversation = Conversation(
-        turn.lead.phone,
-        event.number,
-        status,
-        event.at,  # last_message_at
-        None,  # menu
-        None,  # menu_sent_at
-        None,  # product
-        0,  # reprompts
-        decision.assignee,
-        opportunity_id,
-        rule_name,
-    )
+        conversation = Conversation.unrouted(
+            turn.lead.phone, event.number, event.at, opportunity=opportunity_id, rule=rule_name
+        )
     effects.change(SaveConversation(conversation))

@@ -363,6 +363,15 @@ class TestPhones:
 
         assert expected == event.lead.phone
 
+    @pytest.mark.parametrize("phone", ["", 919800000001, None])
+    def test_a_phone_that_is_no_text_is_said_once(self, phone):
+        """A phone field that is not text names its event and field once."""
+        line = json.dumps({"type": "lead", "phone": phone})
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert "lead: 'phone' must be a non-empty string" == str(caught.value)
+
     def test_national_number_without_default_country_refused(self):
         """Without a default country, a national number is not read as another country's."""
         with pytest.raises(EventLineError, match=r"lead: 'phone': .*\+98"):

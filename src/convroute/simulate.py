@@ -212,8 +212,9 @@ class _Fields:
         return _instant(self.need(name), f"{self.value['type']}: {name!r}")
 
     def phone(self, name: str) -> Any:
+        written = self.need(name)
         try:
-            return normalize_phone(self.need(name), country_code=self.country_code)
+            return normalize_phone(written, country_code=self.country_code)
         except ConvrouteError as error:
             raise EventLineError(f"{self.value['type']}: {name!r}: {error}") from None
 

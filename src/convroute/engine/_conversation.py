@@ -143,8 +143,17 @@ def _start(turn: Turn, effects: Effects) -> None:
     compiled = turn.compiled
     number = compiled.numbers.get(turn.event.number)
     if number is None:
-        effects.note(f"number {turn.event.number} has no mapping: the lead-level rule routes it")
-        _route(turn, effects, compiled.config.lead_level_rule, None)
+        rule = compiled.config.lead_level_rule
+        if rule is None:
+            effects.note(
+                f"number {turn.event.number} has no mapping, and the account no "
+                "lead-level rule: unrouted"
+            )
+        else:
+            effects.note(
+                f"number {turn.event.number} has no mapping: the lead-level rule routes it"
+            )
+        _route(turn, effects, rule, None)
         return
     if number.first_response is not None:
         _send_menu(turn, effects, build_first_response(number, turn.lead), product=None)

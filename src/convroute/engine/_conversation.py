@@ -160,8 +160,8 @@ def _start(turn: Turn, effects: Effects) -> None:
         return
     found = latest_match(number, effects.opportunities)
     if found is not None:
-        # A number without products routes what it finds as it routes
-        # what it creates.
+        # What no product takes (the default type's) is routed as what the
+        # number creates.
         product = found.product
         rule = number.create_new_rule if product is None else product.rule
         _route(turn, effects, rule, found.opportunity)

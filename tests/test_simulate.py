@@ -262,6 +262,21 @@ class TestEventLines:
         with pytest.raises(EventLineError, match=message):
             read_event_line(line)
 
+    @pytest.mark.parametrize(
+        "line",
+        [
+            '{"type": "lead", "id": "", "phone": "919800000001"}',
+            '{"type": "delete_transition", "id": " ", "transition": "tr-1"}',
+        ],
+    )
+    def test_an_empty_id_is_an_error_line(self, line):
+        """An id given empty is an error line, not an internal error."""
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        kind = json.loads(line)["type"]
+        assert f"{kind}: 'id' must be a non-empty string" == str(caught.value)
+
     def test_events_without_id_get_one_from_their_line(self):
         """The same close on another line is another event; on the same line, the same one."""
         line = json.dumps(

@@ -7,18 +7,14 @@ keeps and what the transport is handed.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from collections.abc import Mapping, Sequence
-from json.encoder import encode_basestring
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import attrs
 
 from convroute.funnel import Cause
 from convroute.model import Phone
-from convroute.routing import Candidate, Decision, SkipReason, Target, TraceStep
+from convroute.routing import Candidate, Decision, SkipReason, Target
 
 
 @attrs.frozen
@@ -38,13 +34,6 @@ class TraceEntry:
     user: str | None = None
     reason: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def from_step(cls, step: TraceStep) -> TraceEntry:
-        """
-        Describe a resolver trace step.
-        """
-        return _entry(step.target, step.user, step.reason, step.skipped)
 
     def to_json(self) -> dict[str, Any]:
         """
@@ -376,42 +365,6 @@ Action: TypeAlias = (
 """
 Any action the engine asks for.
 """
-
-
-def action_id(event_id: str, index: int) -> str:
-    """
-    The stable id of the *index*-th action an event yields.
-
-    Args:
-        event_id: The event's id.
-        index: The action's place among the event's actions, from 0.
-
-    Returns:
-        ``act-`` and 32 hex digits; the same event always yields the same
-        ids, so a host can drop an action it has already carried out.
-    """
-    key = json_key(("convroute.action.v1", event_id, index))
-    return "act-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def json_key(parts: Sequence[str | int]) -> str:
-    """
-    ``json.dumps(list(parts), ensure_ascii=False)``, without its cost per call.
-
-    `json.dumps` with any argument builds a new encoder each time; the ids
-    derived per event and per action are JSON arrays of a few strings and
-    whole numbers, written here as `json.dumps` writes them, so the text
-    (and so the digest) is the same.
-    """
-    pieces = []
-    for part in parts:
-        if isinstance(part, str):
-            pieces.append(encode_basestring(part))
-        elif type(part) is int:  # not a bool: JSON writes those as true/false
-            pieces.append(str(part))
-        else:
-            return json.dumps(list(parts), ensure_ascii=False)
-    return "[" + ", ".join(pieces) + "]"
 
 
 def action_json(action: Action, event_id: str) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import attrs
 
+from convroute._ids import new_opportunity_id
 from convroute.engine._actions import Assign, CreateOpportunity, Send, Unrouted, trace_of
 from convroute.engine._changes import SaveConversation, SaveTurn, Snapshot
-from convroute.engine._compiled import Compiled, new_opportunity_id
+from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
 from convroute.engine._events import IncomingMessage
 from convroute.menus import (

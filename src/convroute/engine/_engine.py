@@ -11,6 +11,7 @@ from typing import assert_never
 
 import attrs
 
+from convroute._frozen import aware
 from convroute.config import Config
 from convroute.engine._actions import TransitionDeleted
 from convroute.engine._changes import (
@@ -96,8 +97,7 @@ class Engine:
         Raises:
             ValueError: When *now* is naive.
         """
-        if now.utcoffset() is None:
-            raise ValueError(f"now must be an aware datetime (with a time zone): {now}")
+        aware(now, "now")
         match event:
             case IncomingMessage():
                 return self._incoming(snapshot, event, now)

@@ -5,7 +5,6 @@ Building the first and second responses of a number for one conversation.
 from __future__ import annotations
 
 import functools
-import hashlib
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeAlias
@@ -13,6 +12,7 @@ from typing import TypeAlias
 import attrs
 
 from convroute._blank import is_blank
+from convroute._ids import option_digest
 from convroute.errors import ConfigError
 from convroute.menus._fit import fit_text, one_line, unique_titles
 from convroute.menus._limits import (
@@ -204,7 +204,7 @@ _PREFIXES = {kind: kind.value for kind in OptionKind}
 # Cached: the same labels and opportunity ids are offered again and again.
 @functools.lru_cache(maxsize=4096)
 def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return option_digest(key)
 
 
 @attrs.frozen(eq=False)

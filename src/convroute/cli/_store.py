@@ -14,8 +14,8 @@ import urllib.parse
 
 from contextlib import AbstractContextManager
 
-from convroute._cli_common import EXIT_INVALID, CommandError
 from convroute.adapters import SQLiteStore
+from convroute.cli._common import EXIT_INVALID, CommandError
 from convroute.ports import Store
 from convroute.testing import MemoryStore
 

@@ -5,14 +5,13 @@ import sys
 
 import pytest
 
-from convroute import _progress
 from convroute.adapters import SQLiteStore
-from convroute.cli import main
+from convroute.cli import _progress, main
 from convroute.config import load_config
 from convroute.simulate import simulate
 
 
-SEED = pathlib.Path(__file__).parents[1] / "examples" / "account.toml"
+SEED = pathlib.Path(__file__).parents[2] / "examples" / "account.toml"
 NUMBER = "918040001234"
 PNG = b"\x89PNG\r\n\x1a\n"
 PDF = b"%PDF-"

@@ -51,6 +51,21 @@ class TestEventLines:
         with pytest.raises(EventLineError, match=message):
             read_event_line(line)
 
+    @pytest.mark.parametrize(
+        "line",
+        [
+            '{"type": "lead", "id": "", "phone": "919800000001"}',
+            '{"type": "delete_transition", "id": " ", "transition": "tr-1"}',
+        ],
+    )
+    def test_an_empty_id_is_an_error_line(self, line):
+        """An id given empty is an error line, not an internal error."""
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        kind = json.loads(line)["type"]
+        assert f"{kind}: 'id' must be a non-empty string" == str(caught.value)
+
     def test_events_without_id_get_one_from_their_line(self):
         """The same close on another line is another event; on the same line, the same one."""
         line = json.dumps(
@@ -184,6 +199,15 @@ class TestPhones:
         (event,) = read_event_line(line, country_code="91")
 
         assert expected == event.lead.phone
+
+    @pytest.mark.parametrize("phone", ["", 919800000001, None])
+    def test_a_phone_that_is_no_text_is_said_once(self, phone):
+        """A phone field that is not text names its event and field once."""
+        line = json.dumps({"type": "lead", "phone": phone})
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert "lead: 'phone' must be a non-empty string" == str(caught.value)
 
     def test_national_number_without_default_country_refused(self):
         """Without a default country, a national number is not read as another country's."""

@@ -164,6 +164,10 @@ def read_event_line(
     except (TextError, TimeRangeError) as error:
         # Refused by the event's own values: say which event.
         raise EventLineError(f"{kind}: {error}") from None
+    except ConvrouteError:
+        raise
+    except ValueError as error:  # any other value an event refuses: never an internal error
+        raise EventLineError(f"{kind}: {error}") from None
 
 
 def _integer(digits: str) -> int:
@@ -207,14 +211,15 @@ class _Fields:
         return _instant(self.need(name), f"{self.value['type']}: {name!r}")
 
     def phone(self, name: str) -> Any:
+        written = self.need(name)
         try:
-            return normalize_phone(self.need(name), country_code=self.country_code)
+            return normalize_phone(written, country_code=self.country_code)
         except ConvrouteError as error:
             raise EventLineError(f"{self.value['type']}: {name!r}: {error}") from None
 
     def ident(self) -> str:
-        given = self.text("id", required=False)
-        return self.line_id() if given is None else given
+        # An id given must be one: an empty one would be every event's.
+        return self.line_id() if self.value.get("id") is None else self.need("id")
 
     def line_id(self) -> str:
         # Events that carry no id get one from their line: a file run twice

@@ -206,12 +206,16 @@ class OutboxStatus(enum.StrEnum):
 
 
 def bounded_error(text: str) -> str:
-    """
+    r"""
     *text*, cut to 2 000 characters, the last an ellipsis, when longer.
 
     A transport's exception may carry a whole response body, or more: the
-    outbox keeps enough of it to say what went wrong, and no more.
+    outbox keeps enough of it to say what went wrong, and no more.  A lone
+    surrogate (bytes read with ``surrogateescape``), which no store can
+    write, is kept escaped: ``\udcff``.
     """
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(text) <= _LAST_ERROR_LIMIT:
         return text
     return text[: _LAST_ERROR_LIMIT - 1] + "\N{HORIZONTAL ELLIPSIS}"

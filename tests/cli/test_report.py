@@ -220,6 +220,14 @@ class TestUnusableInput:
         assert 2 == report(tmp_path)
         assert f"convroute: no store at {tmp_path}: not a file\n" == one_error_line(capsys)
 
+    def test_store_is_an_empty_file(self, capsys, tmp_path):
+        """An empty file is no store a service wrote to: exit 2, and it stays empty."""
+        path = tmp_path / "empty.db"
+        path.touch()
+        assert 2 == report(path)
+        assert f"convroute: no store at {path}: the file is empty\n" == one_error_line(capsys)
+        assert b"" == path.read_bytes()
+
     def test_memory_store(self, capsys):
         """--store memory is refused: it would always be empty."""
         assert 2 == main(["report", str(SEED), "--store", "memory"])

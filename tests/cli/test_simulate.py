@@ -118,6 +118,21 @@ THREE_STAGES = (EXAMPLES / "account.toml").read_text("utf-8") + (
 )
 
 
+NO_FUNNELS = """
+[[users]]
+id = "u-asha"
+name = "Asha Rao"
+
+[[routing_rules]]
+name = "Desk"
+targets = [{ kind = "specific_user", user = "u-asha" }]
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+
+
 def outgoing(ident, text, at="2026-11-02T11:00:00+05:30"):
     return {
         "type": "outgoing",
@@ -169,6 +184,24 @@ class TestNotes:
             ("d1", "transition tr-nope is unknown: nothing deleted"),
         ]
         assert (0, expected) == (status, notes)
+
+    def test_an_outgoing_message_without_funnels_is_noted(self, capsys, tmp_path):
+        """An outgoing message of an account without funnels, keeping nothing open, says why."""
+        config = tmp_path / "account.toml"
+        config.write_text(NO_FUNNELS, encoding="utf-8")
+        incoming = {**ENTRY, "text": "Hi"}
+        events = write_events(
+            tmp_path,
+            outgoing("out.0", "Hello"),
+            incoming,
+            outgoing("out.1", "Hello", at="2026-11-02T08:00:00+05:30"),
+            outgoing("out.2", "Hello"),
+        )
+        status, actions, _ = run(capsys, str(config), events, "--notes")
+        notes = [(a["event"], a["note"]) for a in actions if a["type"] == "note"]
+
+        nothing = "the account has no funnels, and no open conversation was kept open: nothing done"
+        assert (0, [("out.0", nothing), ("out.1", nothing)]) == (status, notes)
 
     def test_notes_follow_their_event_s_actions(self, capsys, tmp_path):
         """A note is printed after the actions of its event, before the next event's."""

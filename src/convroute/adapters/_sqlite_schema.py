@@ -218,7 +218,8 @@ def migrate(connection: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIG
     Raises:
         sqlite3.Error: When a step fails; the file keeps its version.
         StoreError: When the file's version is one the steps do not know:
-            newer than they are, or negative.
+            newer than they are, or negative; or when it is 0 and the file
+            holds tables (another program's database).
     """
     target = len(steps)
     if _version(connection) == target:
@@ -250,10 +251,25 @@ def _apply(connection: sqlite3.Connection, steps: Sequence[Sequence[str]], versi
             f"the database has schema version {version} (its PRAGMA user_version), "
             f"which no convroute writes: versions run from 0 to {target}; it is left as it is"
         )
+    if version == 0 and _has_tables(connection):
+        # A new store's file is empty; one with tables and no version is
+        # another program's database, which convroute must not build into.
+        raise StoreError(
+            "the database holds tables but no schema version (its PRAGMA user_version is 0): "
+            "it is not a convroute store; it is left as it is"
+        )
     for step in steps[version:]:
         for statement in step:
             connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {target}")
+
+
+def _has_tables(connection: sqlite3.Connection) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\' LIMIT 1"
+    ).fetchone()
+    return row is not None
 
 
 def _version(connection: sqlite3.Connection) -> int:

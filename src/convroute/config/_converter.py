@@ -53,6 +53,10 @@ _COUNTRY_CODE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 _DURATION = regex.compile(r"(?P<amount>[0-9]+)\s*(?P<unit>[smhd])")
 _UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+# The longest a timedelta holds, in whole days: what a duration may be.
+_LONGEST_SECONDS = dt.timedelta.max.days * _UNIT_SECONDS["d"]
+_LONGEST_DAYS_DIGITS = len(str(_LONGEST_SECONDS))
+_TOO_LONG = f"it is longer than {dt.timedelta.max.days}d"
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -104,9 +108,15 @@ def _parse_duration(value: object) -> dt.timedelta:
             f"invalid duration {value!r}: "
             "write a whole number and s, m, h or d, e.g. '90s' or '24h'"
         )
-    seconds = int(found["amount"]) * _UNIT_SECONDS[found["unit"]]
+    amount = found["amount"].lstrip("0")
+    # Compared before int() reads it: Python refuses over 4 300 digits.
+    if len(amount) > _LONGEST_DAYS_DIGITS:
+        raise InvalidValue(f"invalid duration {value!r}: {_TOO_LONG}")
+    seconds = int(amount or "0") * _UNIT_SECONDS[found["unit"]]
     if seconds == 0:
         raise InvalidValue(f"invalid duration {value!r}: it must be longer than zero")
+    if seconds > _LONGEST_SECONDS:
+        raise InvalidValue(f"invalid duration {value!r}: {_TOO_LONG}")
     return dt.timedelta(seconds=seconds)
 
 

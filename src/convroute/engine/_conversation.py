@@ -123,16 +123,25 @@ def _start(turn: Turn, effects: Effects) -> None:
     compiled = turn.compiled
     number = compiled.numbers.get(turn.event.number)
     if number is None:
-        effects.note(f"number {turn.event.number} has no mapping: the lead-level rule routes it")
-        _route(turn, effects, compiled.config.lead_level_rule, None)
+        rule = compiled.config.lead_level_rule
+        if rule is None:
+            effects.note(
+                f"number {turn.event.number} has no mapping, and the account no "
+                "lead-level rule: unrouted"
+            )
+        else:
+            effects.note(
+                f"number {turn.event.number} has no mapping: the lead-level rule routes it"
+            )
+        _route(turn, effects, rule, None)
         return
     if number.first_response is not None:
         _send_menu(turn, effects, build_first_response(number, turn.lead), product=None)
         return
     found = latest_match(number, effects.opportunities)
     if found is not None:
-        # A number without products routes what it finds as it routes
-        # what it creates.
+        # What no product takes (the default type's) is routed as what the
+        # number creates.
         product = found.product
         rule = number.create_new_rule if product is None else product.rule
         _route(turn, effects, rule, found.opportunity)

@@ -150,6 +150,11 @@ class Engine:
         ):
             # The business writing keeps the conversation open too.
             effects.change(SaveConversation(attrs.evolve(conversation, last_message_at=event.at)))
+        elif not outcomes:
+            # Each funnel notes why it moved nobody; without funnels, this says it.
+            effects.note(
+                "the account has no funnels, and no open conversation was kept open: nothing done"
+            )
         return effects.outcome()
 
     def _set_stage(self, snapshot: Snapshot, event: SetStage, now: dt.datetime) -> Outcome:

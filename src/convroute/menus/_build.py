@@ -11,6 +11,7 @@ from typing import TypeAlias
 
 import attrs
 
+from convroute._blank import is_blank
 from convroute._ids import option_digest
 from convroute.errors import ConfigError
 from convroute.menus._fit import fit_text, one_line, unique_titles
@@ -400,7 +401,8 @@ def _fitted(
 def _description(description: str | None, layout: Display) -> str | None:
     if description is None or layout == "buttons":
         return None
-    return fit_text(one_line(description), MAX_ROW_DESCRIPTION) or None
+    fitted = fit_text(one_line(description), MAX_ROW_DESCRIPTION)
+    return None if is_blank(fitted) else fitted
 
 
 def _optional(template: str | None, values: Values, limit: int, *, line: bool) -> str | None:
@@ -409,4 +411,5 @@ def _optional(template: str | None, values: Values, limit: int, *, line: bool) -
         return None
     merged = merge_parts(parse_template(template), values)
     text = one_line(merged) if line else merged.strip()
-    return fit_text(text, limit) or None
+    fitted = fit_text(text, limit)
+    return None if is_blank(fitted) else fitted

@@ -1,9 +1,9 @@
 """
 ``python -m bench engine``: `Engine.decide` for one incoming message, in memory.
 
-The account is the worked example (``examples/account.toml``).  Four kinds
-of message, each over a snapshot prepared beforehand, so that only
-`Engine.decide` is timed:
+The account and the leads are `bench._workload`'s.  Four kinds of message,
+each over a snapshot prepared beforehand, so that only `Engine.decide` is
+timed:
 
 - *first message*: a lead's first message, one in three with the trigger
   phrase (the lead enters the funnel), and the first menu is sent;
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import pathlib
 import random
 
 from collections.abc import Callable
@@ -29,7 +28,17 @@ from collections.abc import Callable
 import attrs
 
 from bench._timing import measure, table
-from convroute.config import Config, load_config
+from bench._workload import (
+    AI,
+    FIRST_NAMES,
+    NUMBER,
+    SEED,
+    START,
+    account,
+    enquiries,
+    first_text,
+    phone,
+)
 from convroute.engine import (
     AddTransition,
     Engine,
@@ -37,52 +46,16 @@ from convroute.engine import (
     SaveConversation,
     Snapshot,
 )
-from convroute.menus import OptionKind, option_id
-from convroute.model import Lead, Opportunity, Phone
+from convroute.model import Lead, Opportunity
 from convroute.state import Conversation
 
 
 TARGET = 20_000
-SEED = 20261102
-ACCOUNT = pathlib.Path(__file__).resolve().parent.parent / "examples" / "account.toml"
-NUMBER = Phone("918040001234")
-START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-AI = option_id(OptionKind.PRODUCT, "AI")
-FIRST_NAMES = (
-    "Ravi Kumar",
-    "Asha",
-    "Priya Nair",
-    "Arjun Mehta",
-    "Meena",
-    "Sanjay Gupta",
-    "Lakshmi Iyer",
-    "Vikram",
-    "Deepa Shah",
-    "Rahul Das",
-    "Ananya",
-    "Kiran Rao",
-)
-TRIGGER = "Hi, I came from Instagram! Tell me about the AI course."
-PLAIN = "Hello, I would like to know more about your courses."
 
 Case = tuple[Snapshot, IncomingMessage]
 """
 One message and the snapshot it is decided over.
 """
-
-
-def account() -> Config:
-    """
-    The worked example's config.
-    """
-    return load_config(ACCOUNT)
-
-
-def phone(index: int) -> Phone:
-    """
-    The phone of the *index*-th generated lead.
-    """
-    return Phone(f"9198{index:08d}")
 
 
 def _message(index: int, at: dt.datetime, **fields: str) -> IncomingMessage:
@@ -91,8 +64,7 @@ def _message(index: int, at: dt.datetime, **fields: str) -> IncomingMessage:
 
 def _first(rng: random.Random, index: int) -> Case:
     name = rng.choice(FIRST_NAMES)
-    text = TRIGGER if index % 3 == 0 else PLAIN
-    return Snapshot(), _message(index, START, text=text, name=name)
+    return Snapshot(), _message(index, START, text=first_text(index), name=name)
 
 
 def _menu_snapshot(
@@ -133,19 +105,8 @@ def _open(rng: random.Random, index: int) -> Case:
 
 
 def _second(engine: Engine, rng: random.Random, index: int) -> Case:
-    enquiries = tuple(
-        Opportunity(
-            id=f"opp-{index}-{n}",
-            type="Postgraduate Course",
-            name=f"PG AI {2025 + n}",
-            fields={"Course": "AI"},
-            owner=("u-asha", "u-ben", None)[n],
-            stage="Enquiry",
-            updated_at=START - dt.timedelta(days=n + 1),
-        )
-        for n in range(3)
-    )
-    snapshot = _menu_snapshot(engine, rng, index, opportunities=enquiries)
+    opportunities = enquiries(index, ("u-asha", "u-ben", None))
+    snapshot = _menu_snapshot(engine, rng, index, opportunities=opportunities)
     at = START + dt.timedelta(minutes=1)
     return snapshot, _message(index, at, reply_id=AI)
 

@@ -32,9 +32,9 @@ round after round, so that a slow spell of the machine hits all alike; the
 figures are medians over the rounds.  The slow peers (the naive loops and
 ``re``) are timed on the first messages only, as many as take about 0.3 s.
 
-At 10 000 phrases the pure-Python engine's search is also timed cut short
-after each of its stages (a copy of it kept here, `_staged`), to show where
-its time goes.  Building each engine for 10 000 phrases is measured in a
+Where the pure-Python engine's time goes is for a profiler to say:
+``python -m bench matcher --profile`` runs `profile` under pyinstrument
+(docs/performance.md, "Profiling").  Building each engine for 10 000 phrases is measured in a
 process of its own: wall time, the tracemalloc peak (Python's heap only)
 and the growth of the peak resident set (all memory, the compiled peers'
 too).
@@ -53,7 +53,6 @@ import os
 import random
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -158,13 +157,10 @@ def main(quick: bool) -> None:
         data = workload(size, message_count, seed=SEED + size, word_counts=word_counts)
         if label == "10 000":
             print(data.describe() + "\n")
-            stages = _stages(data, engines, repeat)
         measured[label] = _measure_all(engines, data, repeat)
     print(_rate_table([engine.name for engine in engines], measured))
     print()
     print(_ratio_table(measured))
-    print()
-    print(stages)
     print()
     phrases = workload(10_000, 0, seed=SEED + 10_000).phrases
     costs = {
@@ -173,6 +169,30 @@ def main(quick: bool) -> None:
     print(_compile_table(costs, repeat=1 if quick else 3))
     print()
     print(_verdict(measured["10 000"], costs[PYTHON]))
+
+
+def profile(quick: bool) -> Callable[[], None]:
+    """
+    The work ``--profile`` profiles: the pure-Python engine alone at 10 000 phrases.
+
+    The phrases and messages are made and the matcher built beforehand, so
+    that the profile shows the search alone: every message, in as many
+    rounds as `main` times it.
+
+    Args:
+        quick: Fewer messages and rounds.
+    """
+    message_count = 2_000 if quick else 10_000
+    rounds = 3 if quick else 7
+    data = workload(10_000, message_count, seed=SEED + 10_000)
+    find = TriggerMatcher.from_phrases(data.phrases, accelerate=False).find
+
+    def search() -> None:
+        for _ in range(rounds):
+            for message in data.messages:
+                find(message)
+
+    return search
 
 
 def _engines() -> list[Engine]:
@@ -319,108 +339,6 @@ def _ahocorasick_rs(module: object) -> Callable[[Sequence[str]], Search]:
 
 
 # --- measuring --------------------------------------------------------------
-
-
-@attrs.frozen
-class _Index:
-    """
-    The pure-Python engine's index for a phrase list, built as it builds it.
-    """
-
-    lowest: dict[str, int]
-    phrases: Sequence[str]
-    table: dict[int, tuple[str, ...]]
-    width: int
-    stride: int
-    offsets: range
-
-    @classmethod
-    def build(cls, phrases: Sequence[str]) -> _Index:
-        from convroute.funnel import _matcher_index as index
-
-        lowest = _lowest_index(phrases)
-        reduced = {phrase: index.reduced_form(phrase) for phrase in lowest}
-        sampling = index.choose_sampling([len(text) for text in reduced.values()])
-        indexed = {p: text for p, text in reduced.items() if len(text) >= sampling.shortest}
-        return cls(
-            lowest=lowest,
-            phrases=phrases,
-            table=index._file(indexed, sampling),  # noqa: SLF001 - a profile of the internals
-            width=sampling.width,
-            stride=sampling.stride,
-            offsets=range(0, sampling.stride, sampling.step),
-        )
-
-
-def _staged(index: _Index, last: int) -> Search:
-    """
-    The pure-Python engine's search, cut short after stage *last*.
-
-    A copy of ``_index_search`` in ``convroute.funnel._matcher_index``: it
-    must follow that one.
-    """
-    from convroute.funnel import _matcher_index as internals
-    from convroute.funnel._matcher_scan import winner
-
-    dropped, chunk = internals._DROPPED, internals._CHUNK  # noqa: SLF001
-    unpack = internals._unpackers(index.width, index.stride)  # noqa: SLF001
-    keys, table, width, stride = index.table.keys(), index.table, index.width, index.stride
-
-    def grams_of(reduced: bytes) -> tuple[int, ...]:
-        grams: tuple[int, ...] = ()
-        for offset in index.offsets:
-            count = (len(reduced) - offset - width) // stride + 1
-            if count > chunk:
-                grams += internals._cut_long(unpack, reduced, offset, width, stride)  # noqa: SLF001
-            elif count > 0:
-                grams += unpack[count](reduced, offset)
-        return grams
-
-    def search(text: str) -> object:
-        message = fold(text)
-        reduced = message.encode("utf-8", "surrogatepass").translate(None, dropped) if last else b""
-        grams = grams_of(reduced) if last > 1 else ()
-        hits = keys & grams if last > 2 else set()
-        found = [p for key in hits for p in table[key] if p in message] if last > 3 else []
-        return winner(message, found, index.lowest, index.phrases) if last > 4 and found else None
-
-    return search
-
-
-_STAGES = (
-    "fold (casefold, NFC)",
-    "+ reduce (UTF-8, translate)",
-    "+ cut grams (struct)",
-    "+ look grams up (keys & grams)",
-    "+ test the phrases filed (in)",
-    "+ rank, make the PhraseMatch",
-)
-
-
-def _stages(data: Workload, engines: Sequence[Engine], repeat: int) -> str:
-    """
-    Where the pure-Python engine's time goes, stage by stage, on *data*.
-
-    Each stage is timed in the same rounds as the whole `TriggerMatcher.find`
-    and the two Aho-Corasick peers.
-    """
-    index = _Index.build(data.phrases)
-    searches = {name: _staged(index, last) for last, name in enumerate(_STAGES)}
-    for engine in engines:
-        if engine.name in (PYTHON, PYAHOCORASICK, RAW):
-            searches[engine.name] = engine.build(data.phrases)
-    runs: dict[str, list[float]] = {name: [] for name in searches}
-    for _ in range(repeat + 1):
-        for name, search in searches.items():
-            runs[name].append(_timed_pass(search, data.messages) / len(data.messages))
-    rows, before = [], 0.0
-    for name, times in runs.items():
-        micros = statistics.median(times[1:]) * 1e6
-        rows.append([name, f"{micros:.2f}", f"{micros - before:.2f}" if name in _STAGES else ""])
-        before = micros if name in _STAGES else before
-    title = f"Where the pure-Python engine's time goes at {_number(len(data.phrases))} phrases"
-    header = ["stage", "µs per message", "µs added"]
-    return f"{title} (medians, the first round dropped):\n\n" + table(header, rows)
 
 
 def _measure_all(engines: Sequence[Engine], data: Workload, repeat: int) -> Measured:

@@ -1,7 +1,7 @@
 """
 ``python -m bench postgres``: the service with 1, 2 and 4 worker processes.
 
-The workload of ``python -m bench service`` (`bench._service.conversations`:
+The workload of ``python -m bench service`` (`bench._workload.conversations`:
 first messages, product taps, follow-ups and second menus of generated
 leads, every event its own unit of work through `Service.process`), its
 leads shared out between worker processes (a lead's events all go to one
@@ -38,9 +38,8 @@ from typing import Any
 
 import attrs
 
-from bench._engine import START, account
-from bench._service import conversations
 from bench._timing import Timing, table
+from bench._workload import START, account, conversations
 from convroute.adapters import SQLiteStore
 from convroute.engine import Engine, Event, IncomingMessage
 from convroute.ports import Store

@@ -1,10 +1,11 @@
 """
 ``python -m bench service``: the service over a store, one event a unit of work.
 
-Generated conversations on the worked example's account, every event in
-its own unit of work, through `Service.process` (the outbox is left for a
-dispatcher) and through `Service.handle` (which also delivers the outbox
-to a `RecordingTransport` after each event).  Per lead:
+The generated conversations of `bench._workload.conversations` on the
+worked example's account, every event in its own unit of work, through
+`Service.process` (the outbox is left for a dispatcher) and through
+`Service.handle` (which also delivers the outbox to a `RecordingTransport`
+after each event).  Per lead:
 
 - three in four leads: a first message (the first menu; one in three with
   the trigger phrase, entering the funnel), a tap on a product (an
@@ -24,81 +25,23 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import pathlib
-import random
 import tempfile
 import time
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from bench._engine import AI, FIRST_NAMES, NUMBER, PLAIN, START, TRIGGER, account, phone
 from bench._timing import Timing, table
+from bench._workload import START, account, conversations
 from convroute.adapters import SQLiteStore
-from convroute.engine import Engine, Event, IncomingMessage, UpdateLead
-from convroute.menus import OptionKind, option_id
-from convroute.model import Lead, Opportunity
+from convroute.engine import Engine, Event, IncomingMessage
 from convroute.ports import Store
 from convroute.service import Service
 from convroute.testing import MemoryStore, RecordingTransport
 
 
 TARGET = 2_000
-SEED = 20261102
 RUNS = 5
-
-
-def _enquiries(index: int) -> tuple[Opportunity, ...]:
-    return tuple(
-        Opportunity(
-            id=f"opp-{index}-{n}",
-            type="Postgraduate Course",
-            name=f"PG AI {2025 + n}",
-            fields={"Course": "AI"},
-            owner=("u-asha", "u-ben", "u-chen")[n],
-            stage="Enquiry",
-            updated_at=START - dt.timedelta(days=n + 1),
-        )
-        for n in range(3)
-    )
-
-
-def conversations(leads: int, seed: int = SEED) -> tuple[list[Event], list[Event]]:
-    """
-    The host's updates (to load first) and the timed events, in time order.
-    """
-    rng = random.Random(seed)
-    setup: list[Event] = []
-    steps: list[tuple[dt.datetime, int, Event]] = []
-    for index in range(leads):
-        lead = phone(index)
-        name = rng.choice(FIRST_NAMES)
-        known = index % 4 == 3
-        begin = START + dt.timedelta(seconds=index)
-        if known:
-            setup.append(
-                UpdateLead(
-                    id=f"crm.{index}",
-                    lead=Lead(phone=lead, name=name, owner="u-asha"),
-                    opportunities=_enquiries(index),
-                )
-            )
-            second = option_id(OptionKind.OPPORTUNITY, f"opp-{index}-1")
-            replies: list[dict[str, str]] = [{"reply_id": AI}, {"reply_id": second}]
-        else:
-            replies = [{"reply_id": AI}, {"text": "When does the next batch start?"}]
-        text = TRIGGER if index % 3 == 0 else PLAIN
-        first = IncomingMessage(
-            id=f"wamid.{index}.0", at=begin, lead=lead, number=NUMBER, text=text, name=name
-        )
-        steps.append((begin, index, first))
-        for step, fields in enumerate(replies, start=1):
-            at = begin + dt.timedelta(minutes=step)
-            message = IncomingMessage(
-                id=f"wamid.{index}.{step}", at=at, lead=lead, number=NUMBER, **fields
-            )
-            steps.append((at, index, message))
-    steps.sort(key=lambda step: (step[0], step[1]))
-    return setup, [event for _, _, event in steps]
 
 
 @contextmanager

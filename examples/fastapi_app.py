@@ -136,7 +136,7 @@ def log_outcome(handled: WebhookHandled) -> None:
     """
     Log what a delivery came to: what was passed over, the duplicates, the failures.
 
-    The first two are answered 200: statuses, media and malformed messages
+    The first two are answered 200: statuses, reactions and malformed messages
     would be no better read the next time, and a duplicate was processed
     before.  A failure is answered 500, so that Meta delivers it again; its
     message id encodes the sender's phone, so only the error is logged.

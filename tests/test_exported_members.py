@@ -17,6 +17,9 @@ PACKAGES = [
     "convroute.whatsapp",
 ]
 
+# Names a module still exports where they were first, after they moved.
+MOVED = {"convroute.simulate": {"EventLineError"}}
+
 
 class TestExportedMembers:
     @pytest.mark.parametrize("name", PACKAGES)
@@ -41,14 +44,14 @@ class TestExportedMembers:
         ],
     )
     def test_module_all_is_what_it_defines(self, name):
-        """A module's __all__ lists exactly the public names it defines."""
+        """A module's __all__ lists exactly the public names it defines, and those that moved."""
         model = importlib.import_module(name)
         defined = {
             member
             for member, value in vars(model).items()
             if not member.startswith("_") and getattr(value, "__module__", None) == model.__name__
         }
-        assert defined == set(model.__all__)
+        assert defined | MOVED.get(name, set()) == set(model.__all__)
 
 
 class TestConfigReaders:

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convroute.cli import main
 from convroute.config import load_config
 from convroute.simulate import EventLineError, read_event_line, simulate
 from convroute.testing import MemoryStore
@@ -20,183 +19,6 @@ from event_line_strategies import LEAD, NUMBER, event_lines
 
 EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
 CONFIG = str(EXAMPLES / "account.toml")
-EVENTS = str(EXAMPLES / "events.jsonl")
-
-
-def run(capsys, *args):
-    status = main(["simulate", *args])
-    captured = capsys.readouterr()
-    return status, [json.loads(line) for line in captured.out.splitlines()], captured.err
-
-
-class TestSimulate:
-    def test_examples_give_the_reviewed_output(self, capsys):
-        """The example events give exactly the reviewed actions."""
-        expected = [
-            json.loads(line)
-            for line in (EXAMPLES / "events.expected.jsonl").read_text("utf-8").splitlines()
-        ]
-        status, actions, _ = run(capsys, CONFIG, EVENTS)
-
-        assert (0, expected) == (status, actions)
-
-    def test_a_second_run_on_sqlite_repeats_nothing(self, capsys, tmp_path):
-        """Against the same SQLite file, every event id is seen: only the malformed line speaks."""
-        store = f"sqlite:{tmp_path / 'state.db'}"
-        first_status, first, _ = run(capsys, CONFIG, EVENTS, "--store", store)
-        second_status, second, _ = run(capsys, CONFIG, EVENTS, "--store", store)
-
-        assert (0, 0) == (first_status, second_status)
-        assert [a for a in first if a["type"] == "error"] == second
-        assert len(first) > len(second)
-
-    def test_unusable_config_exits_2(self, capsys, tmp_path):
-        """A config that does not load is exit status 2 with its problems on stderr."""
-        broken = tmp_path / "broken.toml"
-        broken.write_text('max_reprompts = "x"\n', encoding="utf-8")
-        status, actions, err = run(capsys, str(broken), EVENTS)
-
-        assert (2, []) == (status, actions)
-        assert "max_reprompts" in err
-
-    def test_unknown_store_is_one_line(self, capsys):
-        """An unknown store kind is one readable line and a non-zero exit."""
-        status, _, err = run(capsys, CONFIG, EVENTS, "--store", "redis:x")
-
-        assert 2 == status
-        assert "unknown store 'redis:x'" in err
-
-
-ENTRY = {
-    "type": "incoming",
-    "id": "wamid.1",
-    "at": "2026-11-02T09:00:00+05:30",
-    "from": "919800000001",
-    "to": "918040001234",
-    "text": "I came from Instagram",
-}
-MOVE = {
-    "type": "set_stage",
-    "id": "m1",
-    "funnel": "Sales",
-    "lead": "919800000001",
-    "stage": "Scheduling",
-    "at": "2026-11-02T10:00:00+05:30",
-}
-
-
-def write_events(tmp_path, *events):
-    path = tmp_path / "events.jsonl"
-    path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
-    return str(path)
-
-
-class TestDeletions:
-    def test_a_deletion_prints_where_the_lead_stands(self, capsys, tmp_path):
-        """Deleting a move, then the entry, prints transition_deleted with the stage left."""
-        _, actions, _ = run(capsys, CONFIG, write_events(tmp_path, ENTRY, MOVE))
-        entry = next(a["transition"] for a in actions if a["type"] == "enter_funnel")
-        move = next(a["transition"] for a in actions if a["type"] == "transition")
-        events = write_events(
-            tmp_path,
-            ENTRY,
-            MOVE,
-            {"type": "delete_transition", "id": "d1", "transition": move},
-            {"type": "delete_transition", "id": "d2", "transition": entry},
-        )
-        status, actions, _ = run(capsys, CONFIG, events)
-
-        expected = [
-            {
-                "type": "transition_deleted",
-                "funnel": "Sales",
-                "lead": "919800000001",
-                "transition": move,
-                "stage": "Lead Entry",
-                "event": "d1",
-            },
-            {
-                "type": "transition_deleted",
-                "funnel": "Sales",
-                "lead": "919800000001",
-                "transition": entry,
-                "stage": None,
-                "event": "d2",
-            },
-        ]
-        assert (0, expected) == (status, actions[-2:])
-
-
-THREE_STAGES = (EXAMPLES / "account.toml").read_text("utf-8") + (
-    '\n[[funnels.stages]]\nname = "Applied"\nfollow_ups = ["application received"]\n'
-)
-
-
-def outgoing(ident, text, at="2026-11-02T11:00:00+05:30"):
-    return {
-        "type": "outgoing",
-        "id": ident,
-        "at": at,
-        "from": "918040001234",
-        "to": "919800000001",
-        "text": text,
-    }
-
-
-class TestNotes:
-    def test_notes_say_why_events_changed_nothing(self, capsys, tmp_path):
-        """With --notes, each event that changed nothing prints a note saying why."""
-        config = tmp_path / "account.toml"
-        config.write_text(THREE_STAGES, encoding="utf-8")
-        events = write_events(
-            tmp_path,
-            outgoing("out.0", "Thank you for scheduling with us"),
-            ENTRY,
-            {**MOVE, "id": "m0", "stage": "Scheduled"},
-            outgoing("out.1", "The application received, thanks"),
-            outgoing("out.2", "Thank you for scheduling with us"),
-            ENTRY,
-            {"type": "delete_transition", "id": "d1", "transition": "tr-nope"},
-        )
-        status, actions, _ = run(capsys, str(config), events, "--notes")
-        notes = [(a["event"], a["note"]) for a in actions if a["type"] == "note"]
-
-        expected = [
-            ("out.0", "funnel 'Sales': the lead is not in the funnel (not_in_funnel)"),
-            ("wamid.1", "no Meta event LeadSubmitted for 'Lead Entry': no_click"),
-            (
-                "m0",
-                (
-                    "set_stage 'Sales' → 'Scheduled': the funnel has no stage of that name "
-                    "(unknown_stage)"
-                ),
-            ),
-            (
-                "out.2",
-                (
-                    "funnel 'Sales': the follow-up 'Thank you for scheduling with us' names a "
-                    "stage behind the lead's, and automatic moves never go backwards "
-                    "(earlier_stage)"
-                ),
-            ),
-            ("wamid.1", "the event was processed before: nothing done"),
-            ("d1", "transition tr-nope is unknown: nothing deleted"),
-        ]
-        assert (0, expected) == (status, notes)
-
-    def test_notes_follow_their_event_s_actions(self, capsys, tmp_path):
-        """A note is printed after the actions of its event, before the next event's."""
-        events = write_events(tmp_path, ENTRY, outgoing("out.1", "Hello"))
-        _, actions, _ = run(capsys, CONFIG, events, "--notes")
-
-        assert ["wamid.1", "wamid.1", "wamid.1", "out.1"] == [a["event"] for a in actions]
-        assert ["enter_funnel", "send", "note", "note"] == [a["type"] for a in actions]
-
-    def test_without_notes_nothing_is_noted(self, capsys, tmp_path):
-        """Without --notes, events that changed nothing print nothing."""
-        events = write_events(tmp_path, outgoing("out.0", "Hello"))
-
-        assert (0, []) == run(capsys, CONFIG, events)[:2]
 
 
 class TestEventLines:
@@ -228,6 +50,21 @@ class TestEventLines:
         """Each malformed line is an EventLineError naming what is wrong."""
         with pytest.raises(EventLineError, match=message):
             read_event_line(line)
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            '{"type": "lead", "id": "", "phone": "919800000001"}',
+            '{"type": "delete_transition", "id": " ", "transition": "tr-1"}',
+        ],
+    )
+    def test_an_empty_id_is_an_error_line(self, line):
+        """An id given empty is an error line, not an internal error."""
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        kind = json.loads(line)["type"]
+        assert f"{kind}: 'id' must be a non-empty string" == str(caught.value)
 
     def test_events_without_id_get_one_from_their_line(self):
         """The same close on another line is another event; on the same line, the same one."""
@@ -362,6 +199,15 @@ class TestPhones:
         (event,) = read_event_line(line, country_code="91")
 
         assert expected == event.lead.phone
+
+    @pytest.mark.parametrize("phone", ["", 919800000001, None])
+    def test_a_phone_that_is_no_text_is_said_once(self, phone):
+        """A phone field that is not text names its event and field once."""
+        line = json.dumps({"type": "lead", "phone": phone})
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert "lead: 'phone' must be a non-empty string" == str(caught.value)
 
     def test_national_number_without_default_country_refused(self):
         """Without a default country, a national number is not read as another country's."""

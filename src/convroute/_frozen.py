@@ -71,6 +71,25 @@ def read_only_choices(mapping: Mapping[str, Iterable[str]]) -> Mapping[str, tupl
     return types.MappingProxyType({name: tuple(choices) for name, choices in mapping.items()})
 
 
+def aware(value: dt.datetime, name: str) -> dt.datetime:
+    """
+    Refuse a naive datetime: the one check that a time carries its zone.
+
+    Args:
+        value: The datetime.
+        name: The argument's or field's name, for the message.
+
+    Returns:
+        *value*.
+
+    Raises:
+        ValueError: When *value* has no time zone.
+    """
+    if value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (with a time zone): {value}")
+    return value
+
+
 def require_aware(
     _instance: object, attribute: attrs.Attribute[Any], value: dt.datetime | None
 ) -> None:
@@ -80,8 +99,8 @@ def require_aware(
     Raises:
         ValueError: When *value* has no time zone.
     """
-    if value is not None and value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be an aware datetime (with a time zone): {value}")
+    if value is not None:
+        aware(value, attribute.name)
 
 
 # Events: a day inside each end, as an event's time is reckoned with at

@@ -12,6 +12,7 @@ The hierarchy::
     ├── TextError (ValueError)            text that is not Unicode: a lone surrogate
     ├── TimeRangeError (ValueError)       a time too near the calendar's ends to reckon with
     ├── FutureEventError (ValueError)     an event dated after the service's clock
+    ├── EventLineError (ValueError)       a line of a simulate event file that is not an event
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   └── StoreConflictError            a unit of work that lost a race: run it again
     └── MissingExtraError (ImportError)   an optional extra that is not installed
@@ -171,6 +172,14 @@ class FutureEventError(ConvrouteError, ValueError):
             f"event {event!r} is dated {at.isoformat()}, more than {minutes} after the "
             f"service's clock ({now.isoformat()}): refused"
         )
+
+
+class EventLineError(ConvrouteError, ValueError):
+    """
+    A line of a simulate event file that is not an event.
+
+    `convroute.simulate` turns it into an ``error`` line and goes on.
+    """
 
 
 class StoreError(ConvrouteError, RuntimeError):

@@ -80,8 +80,8 @@ def normalize_phone(text: str, *, country_code: str | None = None) -> Phone:
     Read a phone number somebody typed as digits with country code.
 
     Spaces, dashes, dots, slashes and brackets are dropped; digits of any
-    script count.  A leading ``+`` or ``00`` marks a number that starts with
-    its country code.  Otherwise the number is read in the country of
+    script count.  A leading ``+`` (bracketed too: ``(+91)``) or ``00`` marks
+    a number that starts with its country code.  Otherwise the number is read in the country of
     *country_code* when it is given (a trunk ``0`` dropped, the country code
     recognised when it is already there), and as international (WhatsApp's
     own ``wa_id`` form) when it is not.  A trunk ``0`` written after the
@@ -111,8 +111,8 @@ def normalize_phone(text: str, *, country_code: str | None = None) -> Phone:
     stripped = text.strip()
     if not stripped:
         raise PhoneNumberError(text, "it is empty")
-    plus = stripped[0] in _PLUS_SIGNS
-    digits = _digits_of(text, stripped[1:] if plus else stripped)
+    plus, body = _without_leading_plus(stripped)
+    digits = _digits_of(text, body)
     if not digits:
         raise PhoneNumberError(text, "it has no digits")
     if plus:
@@ -268,6 +268,16 @@ def _may_start_with_zero(code: int, national: str) -> bool:
     return pattern is None or re.fullmatch(pattern, national) is not None
 
 
+def _without_leading_plus(text: str) -> tuple[bool, str]:
+    # The + may follow an opening bracket or a space: "(+91) 98000 00001".
+    for index, char in enumerate(text):
+        if char in _PLUS_SIGNS:
+            return True, text[:index] + text[index + 1 :]
+        if not _is_separator(char):
+            break
+    return False, text
+
+
 def _digits_of(text: str, body: str) -> str:
     digits = []
     for char in body:
@@ -374,6 +384,18 @@ class Opportunity:
     owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
     stage: str | None = attrs.field(default=None, converter=optional_unicode_text)
     updated_at: dt.datetime | None = attrs.field(default=None, validator=require_utc_time)
+
+    def owned_by(self, owner: str) -> Opportunity:
+        """
+        The opportunity with *owner* as its owner.
+
+        The same as ``attrs.evolve(self, owner=owner)``, made directly: the
+        engine gives a new opportunity its first owner as it routes it
+        (docs/performance.md, "Frozen values made per message").
+        """
+        return self.__class__(
+            self.id, self.type, self.name, self.fields, owner, self.stage, self.updated_at
+        )
 
 
 @attrs.frozen

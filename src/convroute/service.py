@@ -5,6 +5,7 @@ Per event it opens a unit of work, passes over an event id seen before,
 reads the state the event needs, lets the engine decide, stores the
 changes, writes the actions to the outbox and records the event id, all in
 one transaction; after the commit it hands the outbox to the transport.
+What an event reads is `convroute._snapshots`' part of the shell.
 """
 
 from __future__ import annotations
@@ -13,27 +14,19 @@ import datetime as dt
 
 from collections.abc import (
     Callable,
-    ItemsView,
     Iterable,
-    Iterator,
-    KeysView,
-    Mapping,
-    ValuesView,
 )
-from typing import Any, TypeVar, assert_never
+from typing import assert_never
 
 import attrs
 
+from convroute._snapshots import load_snapshot
 from convroute.config import Config
 from convroute.engine import (
     AddTransition,
     Change,
-    CloseConversation,
-    DeleteTransition,
     Engine,
     Event,
-    IncomingMessage,
-    OutgoingMessage,
     RemoveTransitions,
     SaveConversation,
     SaveLead,
@@ -41,29 +34,18 @@ from convroute.engine import (
     SavePresence,
     SaveTurn,
     SaveUser,
-    SetPresence,
-    SetStage,
-    Snapshot,
-    UpdateLead,
-    UpdateUser,
     action_id,
     action_json,
 )
 from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
-from convroute.model import User
 from convroute.ports import Store, Transport, UnitOfWork
-from convroute.routing import TurnRecord
 from convroute.state import OutboxItem, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
 __all__ = ["DispatchReport", "Handled", "Service", "WebhookHandled"]
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
-_FIRST_INSTANT = dt.datetime.min.replace(tzinfo=dt.UTC)
 """
 How long a dispatcher holds the items it delivers before others may.
 """
@@ -309,7 +291,7 @@ class Service:
         with self.store.unit_of_work() as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
-            snapshot = self._load(uow, event)
+            snapshot = load_snapshot(uow, event, self.engine)
             outcome = self.engine.decide(snapshot, event, now=now)
             for change in outcome.changes:
                 _apply(uow, change)
@@ -366,56 +348,6 @@ class Service:
                     uow.outbox.mark_sent(item.id)
         return DispatchReport(sent=tuple(sent), failed=tuple(failed))
 
-    def _open_counts(
-        self, uow: UnitOfWork, users: Mapping[str, User], since: dt.datetime
-    ) -> Mapping[str, int]:
-        everyone = self.engine.all_users(users)
-        limited = [u.id for u in everyone.values() if u.max_open_conversations is not None]
-        return uow.conversations.open_counts(limited, since) if limited else {}
-
-    def _load(self, uow: UnitOfWork, event: Event) -> Snapshot:  # noqa: PLR0911 - one case an event
-        match event:
-            case IncomingMessage(lead=lead, number=number, at=at):
-                # Users, presence, capacities and turns matter only when the
-                # message is routed (or, for users, offered a second menu),
-                # which most messages are not: they are read from the unit
-                # the first time the engine looks at them, inside this unit.
-                users: Mapping[str, User] = _Deferred(uow.users.all)
-                since = _earlier(at, self.engine.config.conversation_timeout)
-                return Snapshot(
-                    lead=uow.leads.get(lead),
-                    opportunities=uow.opportunities.for_lead(lead),
-                    conversation=uow.conversations.get(lead, number),
-                    users=users,
-                    presence=_Deferred(uow.users.presence),
-                    open_conversations=_Deferred(lambda: self._open_counts(uow, users, since)),
-                    turns=_PerKey(uow.turns.get, uow.turns.all),
-                    records=uow.funnel_records.for_lead(lead),
-                )
-            case OutgoingMessage(lead=lead, number=number):
-                return Snapshot(
-                    lead=uow.leads.get(lead),
-                    opportunities=uow.opportunities.for_lead(lead),
-                    conversation=uow.conversations.get(lead, number),
-                    records=uow.funnel_records.for_lead(lead),
-                )
-            case SetStage(lead=lead):
-                return Snapshot(
-                    opportunities=uow.opportunities.for_lead(lead),
-                    records=uow.funnel_records.for_lead(lead),
-                )
-            case DeleteTransition(transition=transition):
-                record = uow.funnel_records.get(transition)
-                if record is None:
-                    return Snapshot()
-                return Snapshot(records=uow.funnel_records.for_lead(record.lead))
-            case CloseConversation(lead=lead, number=number):
-                return Snapshot(conversation=uow.conversations.get(lead, number))
-            case UpdateUser() | SetPresence() | UpdateLead():
-                return Snapshot()
-            case _:  # pragma: no cover - the match above is exhaustive
-                assert_never(event)
-
 
 def _refuse_future(event: Event, now: dt.datetime) -> None:
     # Any event's own time, whichever kinds carry one: a conversation, a
@@ -424,121 +356,6 @@ def _refuse_future(event: Event, now: dt.datetime) -> None:
     # A difference, not now + margin: that overflows at the calendar's end.
     if isinstance(at, dt.datetime) and at - now > _FUTURE_MARGIN:
         raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
-
-
-class _Deferred(Mapping[_K, _V]):
-    """
-    A mapping read from the store the first time it is looked at.
-
-    The engine reads a snapshot's mappings only on the paths that need
-    them; the service decides inside the unit of work, so a deferred read
-    sees what an early one would have.
-    """
-
-    __slots__ = ("_read", "_values")
-
-    def __init__(self, read: Callable[[], Mapping[_K, _V]]) -> None:
-        self._read: Callable[[], Mapping[_K, _V]] | None = read
-        self._values: Mapping[_K, _V] = {}
-
-    def _loaded(self) -> Mapping[_K, _V]:
-        read = self._read
-        if read is not None:
-            self._values = read()
-            self._read = None
-        return self._values
-
-    def __getitem__(self, key: _K) -> _V:
-        return self._loaded()[key]
-
-    def __iter__(self) -> Iterator[_K]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._loaded()
-
-    def __repr__(self) -> str:
-        return repr(self._loaded())
-
-    def get(self, key: _K, default: Any = None) -> Any:
-        """
-        The value of *key*, or *default*.
-        """
-        return self._loaded().get(key, default)
-
-    def keys(self) -> KeysView[_K]:
-        """
-        The keys, as the store gave them.
-        """
-        return self._loaded().keys()
-
-    def values(self) -> ValuesView[_V]:
-        """
-        The values, as the store gave them.
-        """
-        return self._loaded().values()
-
-    def items(self) -> ItemsView[_K, _V]:
-        """
-        The items, as the store gave them.
-        """
-        return self._loaded().items()
-
-
-class _PerKey(Mapping[str, TurnRecord]):
-    """
-    Turn records read from the store one pool at a time, when looked up.
-
-    Routing looks up only the pools it picks from; a store shared by
-    workers holds each pool it is asked for until the unit ends, so only
-    those are held.  Going over every record reads them all.
-    """
-
-    __slots__ = ("_all", "_get", "_read")
-
-    def __init__(
-        self,
-        get: Callable[[str], TurnRecord | None],
-        every: Callable[[], Mapping[str, TurnRecord]],
-    ) -> None:
-        self._get = get
-        self._all = every
-        self._read: dict[str, TurnRecord | None] = {}
-
-    def _one(self, pool: str) -> TurnRecord | None:
-        try:
-            return self._read[pool]
-        except KeyError:
-            record = self._read[pool] = self._get(pool)
-            return record
-
-    def __getitem__(self, pool: str) -> TurnRecord:
-        record = self._one(pool)
-        if record is None:
-            raise KeyError(pool)
-        return record
-
-    def get(self, pool: str, default: Any = None) -> Any:
-        """
-        The record of *pool*, or *default*.
-        """
-        record = self._one(pool)
-        return default if record is None else record
-
-    def __contains__(self, pool: object) -> bool:
-        return isinstance(pool, str) and self._one(pool) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __repr__(self) -> str:
-        return f"_PerKey(read={self._read!r})"
 
 
 def _apply(uow: UnitOfWork, change: Change) -> None:
@@ -561,12 +378,3 @@ def _apply(uow: UnitOfWork, change: Change) -> None:
             uow.users.set_presence(user, available)
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(change)
-
-
-def _earlier(at: dt.datetime, span: dt.timedelta) -> dt.datetime:
-    # A timeout reaching back past the calendar's first day (years long)
-    # reaches back to it: every conversation since counts.
-    try:
-        return at - span
-    except OverflowError:
-        return _FIRST_INSTANT

@@ -8,12 +8,13 @@ the fields of each.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from convroute._describe import described, quoted
+from convroute._ids import line_id
 from convroute.config import Config
 from convroute.engine import (
     CAPTIONED_MEDIA,
@@ -30,7 +31,7 @@ from convroute.engine import (
     UpdateLead,
     UpdateUser,
 )
-from convroute.errors import ConvrouteError, TextError, TimeRangeError
+from convroute.errors import ConvrouteError, EventLineError, TextError, TimeRangeError
 from convroute.model import Lead, Opportunity, User, normalize_phone
 from convroute.ports import Store
 from convroute.service import Handled, Service
@@ -44,12 +45,6 @@ __all__ = ["EventLineError", "read_event_line", "simulate"]
 _MIN_INTEGER = -(2**63)
 _MAX_INTEGER = 2**63 - 1
 _MAX_INTEGER_DIGITS = len(str(_MIN_INTEGER))
-
-
-class EventLineError(ConvrouteError, ValueError):
-    """
-    A line of a simulate event file that is not an event.
-    """
 
 
 def simulate(
@@ -163,11 +158,15 @@ def read_event_line(
     reader = _READERS.get(kind) if isinstance(kind, str) else None
     if reader is None:
         known = ", ".join(sorted(_READERS))
-        raise EventLineError(f"unknown event type {kind!r}; known: {known}")
+        raise EventLineError(f"unknown event type: {described(kind)}; known: {known}")
     try:
         return reader(_Fields(value, line, number, country_code))
     except (TextError, TimeRangeError) as error:
         # Refused by the event's own values: say which event.
+        raise EventLineError(f"{kind}: {error}") from None
+    except ConvrouteError:
+        raise
+    except ValueError as error:  # any other value an event refuses: never an internal error
         raise EventLineError(f"{kind}: {error}") from None
 
 
@@ -212,29 +211,29 @@ class _Fields:
         return _instant(self.need(name), f"{self.value['type']}: {name!r}")
 
     def phone(self, name: str) -> Any:
+        written = self.need(name)
         try:
-            return normalize_phone(self.need(name), country_code=self.country_code)
+            return normalize_phone(written, country_code=self.country_code)
         except ConvrouteError as error:
             raise EventLineError(f"{self.value['type']}: {name!r}: {error}") from None
 
     def ident(self) -> str:
-        given = self.text("id", required=False)
-        return self.line_id() if given is None else given
+        # An id given must be one: an empty one would be every event's.
+        return self.line_id() if self.value.get("id") is None else self.need("id")
 
     def line_id(self) -> str:
         # Events that carry no id get one from their line: a file run twice
         # against one store changes nothing the second time.
-        digest = hashlib.sha256(self.line.strip().encode("utf-8", "surrogatepass")).hexdigest()
-        return f"line-{self.number}-{digest[:16]}"
+        return line_id(self.number, self.line)
 
 
 def _instant(text: str, where: str) -> dt.datetime:
     try:
         at = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise EventLineError(f"{where}: {text!r} is not an ISO 8601 time") from None
+        raise EventLineError(f"{where}: {quoted(text)} is not an ISO 8601 time") from None
     if at.utcoffset() is None:
-        raise EventLineError(f"{where}: {text!r} needs an offset, e.g. +00:00")
+        raise EventLineError(f"{where}: {quoted(text)} needs an offset, e.g. +00:00")
     return at
 
 

@@ -68,6 +68,12 @@ def _status(value: str) -> ConversationStatus:
     return ConversationStatus(value)
 
 
+# Read once: the constructors below run for nearly every message.
+_MENU: Final = ConversationStatus.MENU
+_ASSIGNED: Final = ConversationStatus.ASSIGNED
+_UNROUTED: Final = ConversationStatus.UNROUTED
+
+
 @attrs.frozen
 class Conversation:
     """
@@ -105,6 +111,84 @@ class Conversation:
     opportunity: str | None = None
     rule: str | None = None
 
+    # The constructors below give every field by position, the one place
+    # that does: docs/performance.md, "Frozen values made per message".
+
+    @classmethod
+    def menu_sent(
+        cls, lead: Phone, number: Phone, menu: Menu, at: dt.datetime, *, product: str | None
+    ) -> Conversation:
+        """
+        A conversation awaiting the reply to *menu*, sent at *at*.
+
+        Args:
+            lead: The lead's phone.
+            number: The business number.
+            menu: The menu sent.
+            at: When it was sent, and the last message seen.
+            product: The product chosen in the first menu, when *menu* is
+                the second.
+        """
+        return cls(lead, number, _MENU, at, menu, at, product)
+
+    @classmethod
+    def assigned(
+        cls,
+        lead: Phone,
+        number: Phone,
+        at: dt.datetime,
+        assignee: str,
+        *,
+        opportunity: str | None,
+        rule: str,
+    ) -> Conversation:
+        """
+        A conversation assigned to *assignee* at *at* by the rule named *rule*.
+        """
+        return cls(lead, number, _ASSIGNED, at, None, None, None, 0, assignee, opportunity, rule)
+
+    @classmethod
+    def unrouted(
+        cls,
+        lead: Phone,
+        number: Phone,
+        at: dt.datetime,
+        *,
+        opportunity: str | None,
+        rule: str | None,
+    ) -> Conversation:
+        """
+        A conversation nobody could take at *at*: the next message tries *rule* again.
+        """
+        return cls(lead, number, _UNROUTED, at, None, None, None, 0, None, opportunity, rule)
+
+    def seen_at(self, at: dt.datetime) -> Conversation:
+        """
+        The conversation with a message seen at *at*: its last message time is the later.
+
+        The same as ``attrs.evolve`` of the last message time, made directly.
+        """
+        latest = max(self.last_message_at, at)
+        return self.__class__(
+            self.lead,
+            self.number,
+            self.status,
+            latest,
+            self.menu,
+            self.menu_sent_at,
+            self.product,
+            self.reprompts,
+            self.assignee,
+            self.opportunity,
+            self.rule,
+        )
+
+    def reprompted_at(self, at: dt.datetime) -> Conversation:
+        """
+        The conversation with its pending menu sent again at *at*, after an invalid reply.
+        """
+        return attrs.evolve(self, reprompts=self.reprompts + 1, menu_sent_at=at, last_message_at=at)
+
 
 class OutboxStatus(enum.StrEnum):
     """
@@ -122,12 +206,16 @@ class OutboxStatus(enum.StrEnum):
 
 
 def bounded_error(text: str) -> str:
-    """
+    r"""
     *text*, cut to 2 000 characters, the last an ellipsis, when longer.
 
     A transport's exception may carry a whole response body, or more: the
-    outbox keeps enough of it to say what went wrong, and no more.
+    outbox keeps enough of it to say what went wrong, and no more.  A lone
+    surrogate (bytes read with ``surrogateescape``), which no store can
+    write, is kept escaped: ``\udcff``.
     """
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(text) <= _LAST_ERROR_LIMIT:
         return text
     return text[: _LAST_ERROR_LIMIT - 1] + "\N{HORIZONTAL ELLIPSIS}"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convroute.config import Config, dump_config, load_config, loads_config
+from convroute.config import Config, dump_config, load_config, loads_config, parse_duration
 from convroute.errors import ConfigError
 
 
@@ -103,6 +103,28 @@ class TestLimits:
                 "@ $.lead_level_rule"
             ),
         ) == caught.value.errors
+
+    @pytest.mark.parametrize(
+        "duration",
+        [pytest.param("1000000000d", id="days"), pytest.param("9" * 5000 + "s", id="digits")],
+    )
+    def test_duration_too_long(self, duration):
+        """A duration longer than a timedelta holds is a problem at its path."""
+        assert [
+            f"invalid duration {duration!r}: it is longer than 999999999d @ $.menu_timeout"
+        ] == problems_of(json.dumps({"menu_timeout": duration}), "json")
+
+    def test_parse_duration_too_long(self):
+        """parse_duration refuses a duration too long with ConfigError, not OverflowError."""
+        with pytest.raises(ConfigError) as caught:
+            parse_duration("1000000000d")
+        assert ("invalid duration '1000000000d': it is longer than 999999999d",) == (
+            caught.value.errors
+        )
+
+    def test_longest_duration(self):
+        """The longest duration a timedelta holds is read."""
+        assert 999_999_999 == loads_config('menu_timeout = "999999999d"').menu_timeout.days
 
     def test_largest_64_bit_integer(self):
         """The largest signed 64-bit integer is a whole number like any other."""

@@ -329,21 +329,25 @@ class TestWithoutMenus:
 
     def test_unmapped_number_uses_the_lead_level_rule(self, state):
         """A number with no mapping routes with the lead-level rule."""
-        (assigned,) = state.message(
-            message("wamid.1", text="Hi", number=Phone("918040009999"))
-        ).actions
+        outcome = state.message(message("wamid.1", text="Hi", number=Phone("918040009999")))
+        (assigned,) = outcome.actions
 
         assert ("Lead owner", "specific_user:u-meera") == (assigned.rule, assigned.target)
+        assert ["number 918040009999 has no mapping: the lead-level rule routes it"] == list(
+            outcome.notes
+        )
 
     def test_unmapped_number_without_lead_level_rule_is_unrouted(self):
         """Without a lead-level rule, an unmapped number's message is unrouted with no rule."""
         state = State(Engine.from_config(attrs.evolve(CONFIG, lead_level_rule=None)))
-        (unrouted,) = state.message(
-            message("wamid.1", text="Hi", number=Phone("918040009999"))
-        ).actions
+        outcome = state.message(message("wamid.1", text="Hi", number=Phone("918040009999")))
+        (unrouted,) = outcome.actions
 
         assert isinstance(unrouted, Unrouted)
         assert None is unrouted.rule
+        assert [
+            "number 918040009999 has no mapping, and the account no lead-level rule: unrouted"
+        ] == list(outcome.notes)
 
 
 class TestFunnelEvents:

@@ -140,3 +140,24 @@ class TestCalendarEnds:
                     9999, 12, 31, 23, tzinfo=dt.timezone(-dt.timedelta(hours=5))
                 ),
             )
+
+
+EVENT_TYPES = (
+    IncomingMessage,
+    OutgoingMessage,
+    SetStage,
+    DeleteTransition,
+    CloseConversation,
+    UpdateUser,
+    SetPresence,
+    UpdateLead,
+)
+EVENTS = [value for value, _ in VALUES_AND_TEXT_FIELDS if isinstance(value, EVENT_TYPES)]
+
+
+class TestEventIds:
+    @pytest.mark.parametrize("event", EVENTS, ids=lambda event: type(event).__name__)
+    def test_an_empty_id_is_refused(self, event):
+        """An event without an id would be taken for every other one: ValueError."""
+        with pytest.raises(ValueError, match="id must not be empty"):
+            attrs.evolve(event, id="")

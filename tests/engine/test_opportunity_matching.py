@@ -167,6 +167,17 @@ class TestWithoutMenus:
 
         assert ("DS desk", created.id, "u-asha", "opportunity_owner") == routed(outcome)
 
+    def test_a_default_type_no_product_has_finds_what_was_created(self):
+        """Created of a type no product has, the opportunity is found by that type next time."""
+        state = without_menus(default_opportunity_type="Short Course")
+        created = state.message(message("wamid.1", text="Hi")).actions[0]
+        close(state, 1)
+
+        outcome = state.message(message("wamid.2", NEXT_DAY, text="Hello again"))
+
+        assert ("AI desk", created.id, "u-asha", "opportunity_owner") == routed(outcome)
+        assert [created.id] == list(state.opportunities[LEAD])
+
 
 class TestWithMenus:
     def test_a_several_values_product_finds_its_own_opportunity(self):

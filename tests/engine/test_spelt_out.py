@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from convroute.engine import TraceEntry
 from convroute.engine._actions import _plain, trace_of
-from convroute.engine._conversation import _owned_by, _seen
 from convroute.menus import build_first_response
 from convroute.model import User
 from convroute.routing import (
@@ -60,23 +59,18 @@ def conversations(draw):
     )
 
 
-class FakeTurn:
-    def __init__(self, at):
-        self.event = type("Event", (), {"at": at})()
-
-
 class TestSpeltOut:
     @given(conversation=conversations(), at=TIMES)
     def test_seen_is_evolve(self, conversation, at):
         """A conversation seen again is the same with its latest message time."""
         latest = max(conversation.last_message_at, at)
         expected = attrs.evolve(conversation, last_message_at=latest)
-        assert expected == _seen(conversation, FakeTurn(at))
+        assert expected == conversation.seen_at(at)
 
     @given(opportunity=opportunities(["u-asha", "u-ben"]), owner=names())
     def test_owned_by_is_evolve(self, opportunity, owner):
         """An opportunity given an owner is the same with that owner."""
-        assert attrs.evolve(opportunity, owner=owner) == _owned_by(opportunity, owner)
+        assert attrs.evolve(opportunity, owner=owner) == opportunity.owned_by(owner)
 
     @given(
         steps=st.lists(

@@ -376,6 +376,12 @@ class TestRendering:
             "2026-11        4    4 (100%)     3 (75%)  2 (50%)\n"
         ) == render_cohorts(report)
 
+    def test_months_of_the_first_years_have_four_digits(self):
+        """A cohort of year 1 is labelled 0001-01, as days and weeks are, not 1-01."""
+        early = [entry("919800000001", at=dt.datetime(1, 1, 2, tzinfo=dt.UTC))]
+        report = cohort_report(funnel_progress(SALES, early), period="month", zone=dt.UTC)
+        assert "0001-01" == render_cohorts(report).splitlines()[3].split()[0]
+
     def test_filter_description(self):
         """Every condition of the filter is said under the title."""
         where = ReportFilter(numbers=["2", "1"], since=BASE, until=BASE + dt.timedelta(days=7))

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute.errors import TextError
 from convroute.funnel import (
     Cause,
     Funnel,
@@ -88,8 +89,19 @@ class TestFunnelMessage:
                 at=dt.datetime(2026, 1, 1),  # noqa: DTZ001 - the point of the test
             )
 
+    @pytest.mark.parametrize("field", ["id", "lead"])
+    def test_text_that_is_not_unicode_is_refused(self, field):
+        """A message's id and lead, which its records' ids digest, must be Unicode text."""
+        with pytest.raises(TextError):
+            attrs.evolve(message("hi"), **{field: "w\ud800"})
+
 
 class TestFromFunnels:
+    def test_name_that_is_not_unicode_is_refused(self):
+        """A funnel's name, which its records' ids digest, must be Unicode text."""
+        with pytest.raises(TextError):
+            Funnel(name="Sales\ud800", stages=[Stage(name="Open")])
+
     def test_funnel_without_stages_is_refused(self):
         """A funnel must have its entry stage."""
         with pytest.raises(ValueError, match="no stages"):
@@ -336,6 +348,13 @@ class TestMove:
                 at=dt.datetime(2026, 1, 1),  # noqa: DTZ001 - the point of the test
                 records=[],
             )
+
+    @pytest.mark.parametrize("field", ["event_id", "lead"])
+    def test_text_that_is_not_unicode_is_refused(self, field):
+        """A manual move's event id and lead, which its record's id digests, are Unicode text."""
+        given = {"event_id": "h", "lead": LEAD, field: "h\ud800"}
+        with pytest.raises(TextError):
+            TRACKER.move(funnel="Sales", stage="Won", actor=None, at=T0, records=entered(), **given)
 
 
 class TestTrackerMetaEvent:

@@ -91,6 +91,12 @@ class TestBuildFirstResponse:
         menu = build_first_response(number(first=first), Lead(phone="919800000001"))
         assert (None, None) == (menu.header, menu.footer)
 
+    def test_invisible_header_and_footer_are_left_out(self):
+        """A header or footer of invisible characters only is blank, and not sent."""
+        first = FirstResponse(message="Hi", header="\u2060", footer="\u200b\u00ad")
+        menu = build_first_response(number(first=first), Lead(phone="919800000001"))
+        assert (None, None) == (menu.header, menu.footer)
+
     def test_texts_fitted_to_their_limits(self):
         """Long titles are cut with an ellipsis to the button limit."""
         long = "Postgraduate Diploma in Artificial Intelligence"
@@ -170,6 +176,14 @@ class TestBuildSecondResponse:
         ]
         assert expected == [(o.title, o.description) for o in menu.options]
         assert "Which, Ravi?" == menu.body
+
+    def test_invisible_descriptions_are_left_out(self):
+        """A description of invisible characters only is blank, and not sent."""
+        second = SecondResponse(message="Which?", display="list", option_description="\u200b")
+        menu = build_second_response(
+            number(second=second), product("AI"), LEAD, [opportunity("a")], {}
+        )
+        assert [None, None] == [o.description for o in menu.options]
 
     def test_buttons_carry_no_description(self):
         """With buttons, descriptions are left out: buttons cannot show them."""

@@ -77,6 +77,20 @@ class TestLatestMatch:
 
         assert NumberMatch(found[1], None) == latest_match(number, found)
 
+    def test_a_number_with_products_takes_its_default_type_too(self):
+        """An opportunity of the default type that no product takes matches, with no product."""
+        number = BusinessNumber(number=NUMBER, products=[AI], default_opportunity_type="Enquiry")
+        found = [course("ai", 1, Subject="AI"), course("enquiry", 5, kind="Enquiry")]
+
+        assert NumberMatch(found[1], None) == latest_match(number, found)
+
+    def test_the_default_type_of_a_product_is_narrowed_by_it(self):
+        """When a product has the default type, its field decides, not the type."""
+        number = BusinessNumber(number=NUMBER, products=[AI], default_opportunity_type="Course")
+        found = [course("bots", 5, Subject="Bots")]
+
+        assert None is latest_match(number, found)
+
     def test_nothing_matches(self):
         """No opportunity of the number's products or type: no match."""
         bare = BusinessNumber(number=NUMBER)
@@ -150,14 +164,15 @@ class TestMatchingProperties:
         default=st.none() | TYPES,
     )
     def test_latest_match_is_the_newest_with_its_first_product(self, found, numbered, default):
-        """latest_match is the number's newest opportunity, with the first product it matches."""
+        """latest_match is the newest of a product or of a default type no product has."""
         number = BusinessNumber(number=NUMBER, products=numbered, default_opportunity_type=default)
         pairs = []
+        types = {p.opportunity_type for p in numbered}
         for opportunity in found:
-            if numbered:
-                first = [p for p in numbered if belongs(opportunity, p)][:1]
-                pairs.extend((opportunity, p) for p in first)
-            elif opportunity.type == default:
+            first = [p for p in numbered if belongs(opportunity, p)][:1]
+            if first:
+                pairs.append((opportunity, first[0]))
+            elif opportunity.type == default and default not in types:
                 pairs.append((opportunity, None))
         expected = [NumberMatch(*pair) for pair in newest_first(pairs)[:1]]
 

@@ -49,3 +49,14 @@ class TestDeliveryErrors:
         expected = (handled.actions[0].id, "pending", 1, None)
         assert expected == (item.id, item.status, item.attempts, item.claimed_until)
         assert "_UnprintableError (its message cannot be read)" == item.last_error
+
+    def test_an_error_holding_a_lone_surrogate_is_recorded_escaped(self, store):
+        """An error message no store can write is recorded with its lone surrogate escaped."""
+        error = RuntimeError("the CRM answered b'\\xff' as \udcff")
+        service = Service(CONFIG, store, _Raising(error), clock=lambda: AT)
+
+        service.handle(message("wamid.1", text="Hi"))
+
+        [item] = outbox(service)
+        expected = "RuntimeError: the CRM answered b'\\xff' as \\udcff"
+        assert (expected, "pending", 1) == (item.last_error, item.status, item.attempts)

@@ -6,11 +6,15 @@ import contextlib
 
 import pytest
 
+from convroute._snapshots import ReadOnFirstUse, TurnRecordsByPool, load_snapshot
+from convroute.engine import CloseConversation, DeleteTransition, Engine, SetStage, Snapshot
 from convroute.menus import OptionKind, option_id
+from convroute.model import Lead, Opportunity
 from convroute.routing import TurnRecord
-from convroute.service import Service, _Deferred, _PerKey
+from convroute.service import Service
+from convroute.state import Conversation, ConversationStatus
 from convroute.testing import MemoryStore, RecordingTransport
-from service.conftest import AT, CONFIG, message
+from service.conftest import AT, CONFIG, LEAD, NUMBER, message
 
 
 class Counting:
@@ -74,7 +78,7 @@ class TestSnapshotReads:
         assert {"users.all": 1, "users.presence": 1, "turns.get": 1} == reads(store.calls)
 
 
-class TestDeferred:
+class TestReadOnFirstUse:
     def test_reads_once_when_first_looked_at(self):
         """The mapping is read the first time it is looked at, and only then."""
         calls = []
@@ -83,7 +87,7 @@ class TestDeferred:
             calls.append(1)
             return {"u-asha": True}
 
-        deferred = _Deferred(read)
+        deferred = ReadOnFirstUse(read)
         assert [] == calls
         assert (True, True, 1, ["u-asha"]) == (
             deferred["u-asha"],
@@ -99,7 +103,7 @@ class TestDeferred:
         assert [1] == calls
 
 
-class TestPerKey:
+class TestTurnRecordsByPool:
     def test_reads_each_pool_once_when_looked_up(self):
         """Each pool is read the first time it is looked up; going over them reads all."""
         stored = {"admin": TurnRecord("admin", ("u-asha",))}
@@ -109,7 +113,7 @@ class TestPerKey:
             got.append(pool)
             return stored.get(pool)
 
-        turns = _PerKey(get, lambda: dict(stored))
+        turns = TurnRecordsByPool(get, lambda: dict(stored))
         assert [] == got
         assert (stored["admin"], None, "fallback") == (
             turns.get("admin"),
@@ -126,6 +130,37 @@ class TestPerKey:
 
     def test_a_missing_pool_is_a_key_error(self):
         """Looking up a pool with no record by key raises KeyError, as a dict would."""
-        turns = _PerKey(lambda _: None, dict)
+        turns = TurnRecordsByPool(lambda _: None, dict)
         with pytest.raises(KeyError, match="admin"):
             turns["admin"]
+
+
+class TestLoadSnapshot:
+    def test_a_stage_set_by_hand_reads_the_leads_opportunities_and_records(self):
+        """A stage set by hand reads the lead's opportunities and funnel records, nothing more."""
+        store = MemoryStore()
+        opportunity = Opportunity(id="o-1", type="PG AI", name="PG AI 2027")
+        with store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD, name="Asha"))
+            uow.opportunities.save(LEAD, opportunity)
+            uow.conversations.save(Conversation(LEAD, NUMBER, ConversationStatus.ASSIGNED, AT))
+            event = SetStage(id="s-1", at=AT, funnel="Admissions", lead=LEAD, stage="Applied")
+            snapshot = load_snapshot(uow, event, Engine.from_config(CONFIG))
+        assert Snapshot(opportunities=(opportunity,)) == snapshot
+
+    def test_a_close_reads_the_conversation(self):
+        """Closing a conversation reads that conversation alone."""
+        store = MemoryStore()
+        conversation = Conversation(LEAD, NUMBER, ConversationStatus.ASSIGNED, AT)
+        with store.unit_of_work() as uow:
+            uow.conversations.save(conversation)
+            event = CloseConversation(id="c-1", at=AT, lead=LEAD, number=NUMBER)
+            snapshot = load_snapshot(uow, event, Engine.from_config(CONFIG))
+        assert Snapshot(conversation=conversation) == snapshot
+
+    def test_deleting_an_unknown_record_reads_nothing_more(self):
+        """Deleting a funnel record that is not stored gives an empty snapshot."""
+        with MemoryStore().unit_of_work() as uow:
+            event = DeleteTransition(id="d-1", transition="t-unknown")
+            snapshot = load_snapshot(uow, event, Engine.from_config(CONFIG))
+        assert Snapshot() == snapshot

@@ -316,6 +316,23 @@ class TestSchema:
         finally:
             connection.close()
 
+    def test_another_program_s_database_is_refused(self, path):
+        """A file of version 0 that holds tables is another program's: refused, left alone."""
+        connection = raw(path)
+        connection.execute("CREATE TABLE customers (id INTEGER)")
+        connection.close()
+
+        with pytest.raises(StoreError, match="not a convroute store"):
+            SQLiteStore(path)
+        connection = raw(path)
+        try:
+            assert (0, {"customers"}) == (
+                pragma(connection, "user_version"),
+                objects(connection, "table"),
+            )
+        finally:
+            connection.close()
+
     def test_a_failing_step_leaves_the_file_as_it_was(self, path):
         """The steps run in one transaction: one failing applies none."""
         connection = raw(path)

@@ -298,7 +298,7 @@ class TestUnusableEnvelope:
             ),
             pytest.param(
                 {"object": "page", "entry": []},
-                "object: expected 'whatsapp_business_account', got 'page'",
+                "object: expected 'whatsapp_business_account', got the text 'page'",
                 id="page",
             ),
             pytest.param(
@@ -391,27 +391,27 @@ class TestMalformedMessages:
             ),
             broken(
                 PassedOver.MALFORMED,
-                "timestamp: expected a string of Unix seconds, got 'soon'",
+                "timestamp: expected a string of Unix seconds, got the text 'soon'",
                 timestamp="soon",
             ),
             broken(
                 PassedOver.MALFORMED,
-                "timestamp: expected a string of Unix seconds, got a number",
+                "timestamp: expected a string of Unix seconds, got the number 1749416383",
                 timestamp=1749416383,
             ),
             broken(
                 PassedOver.MALFORMED,
-                "timestamp: expected a string of Unix seconds, got '-1'",
+                "timestamp: expected a string of Unix seconds, got the text '-1'",
                 timestamp="-1",
             ),
             broken(
                 PassedOver.MALFORMED,
-                "timestamp: expected a string of Unix seconds, got '99999999999999999999'",
+                "timestamp: expected a string of Unix seconds, got the text '99999999999999999999'",
                 timestamp="9" * 20,
             ),
             broken(
                 PassedOver.MALFORMED,
-                "timestamp: expected a string of Unix seconds, got " + repr(WIDE_DIGITS),
+                "timestamp: expected a string of Unix seconds, got the text " + repr(WIDE_DIGITS),
                 timestamp=WIDE_DIGITS,
             ),
             broken(PassedOver.MALFORMED, "id: expected text, got null", id=DROP),

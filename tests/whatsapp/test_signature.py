@@ -69,11 +69,13 @@ class TestVerifySignature:
                 None, "X-Hub-Signature-256: missing; Meta signs every delivery", id="missing"
             ),
             pytest.param(
-                "", "X-Hub-Signature-256: expected 'sha256=' and 64 hex digits, got ''", id="empty"
+                "",
+                "X-Hub-Signature-256: expected 'sha256=' and 64 hex digits, got the text ''",
+                id="empty",
             ),
             pytest.param(
                 "sha1=" + hmac.new(SECRET.encode(), RAW, hashlib.sha1).hexdigest(),
-                "X-Hub-Signature-256: expected 'sha256=' and 64 hex digits, got 'sha1=",
+                "X-Hub-Signature-256: expected 'sha256=' and 64 hex digits, got the text 'sha1=",
                 id="sha1",
             ),
             pytest.param(sign(RAW)[:-1], "expected 'sha256=' and 64 hex digits", id="short"),
@@ -158,7 +160,7 @@ class TestVerifySubscription:
             ),
             pytest.param(
                 {"hub.mode": "unsubscribe"},
-                "hub.mode: expected 'subscribe', got 'unsubscribe'",
+                "hub.mode: expected 'subscribe', got the text 'unsubscribe'",
                 id="mode",
             ),
             pytest.param({"hub.mode": None}, "hub.mode: missing", id="no-mode"),

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import cattrs
 
+from convroute._describe import described
 from convroute.errors import StoreError
 
 
@@ -98,13 +99,9 @@ def loads(text: str, cls: type[_T]) -> _T:
     return structure(data, cls)
 
 
-def _describe(value: object) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
-
-
 def _structure_datetime(value: object, _: type) -> dt.datetime:
     if not isinstance(value, str):
-        raise TypeError(f"expected an ISO 8601 datetime, not {_describe(value)}")
+        raise TypeError(f"expected an ISO 8601 datetime, not {described(value)}")
     return dt.datetime.fromisoformat(value)
 
 
@@ -114,19 +111,19 @@ def _unstructure_datetime(value: dt.datetime) -> str:
 
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected text, not {_describe(value)}")
+        raise TypeError(f"expected text, not {described(value)}")
     return value
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, not {_describe(value)}")
+        raise TypeError(f"expected a whole number, not {described(value)}")
     return value
 
 
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, not {_describe(value)}")
+        raise TypeError(f"expected true or false, not {described(value)}")
     return value
 
 

@@ -1,5 +1,5 @@
 """
-Datetimes as the stores compare them: aware, and as integers for SQLite.
+Datetimes as the stores compare them: as integers for SQLite.
 """
 
 from __future__ import annotations
@@ -9,25 +9,6 @@ import datetime as dt
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
-
-
-def require_aware(value: dt.datetime, name: str) -> dt.datetime:
-    """
-    Refuse a naive datetime given to a store method.
-
-    Args:
-        value: The datetime.
-        name: The argument's name, for the message.
-
-    Returns:
-        *value*.
-
-    Raises:
-        ValueError: When *value* has no time zone.
-    """
-    if value.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime (with a time zone): {value}")
-    return value
 
 
 def to_micros(value: dt.datetime) -> int:

@@ -18,8 +18,9 @@ from typing import Self
 
 import attrs
 
-from convroute.adapters._event_ids import event_key
-from convroute.adapters._instants import require_aware, to_micros
+from convroute._frozen import aware
+from convroute._ids import event_key
+from convroute.adapters._instants import to_micros
 from convroute.adapters._memory_state import Held, Journal, MemoryState
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
@@ -150,7 +151,7 @@ class _Conversations(_Repository):
         journal.put(state.conversations, key, conversation)
 
     def open_counts(self, users: Collection[str], since: dt.datetime) -> Mapping[str, int]:
-        since_held = (to_micros(require_aware(since, "since")),)
+        since_held = (to_micros(aware(since, "since")),)
         state = self._unit.state()
         counts = {}
         for user in dict.fromkeys(users):
@@ -264,7 +265,7 @@ class _Processed(_Repository):
     __slots__ = ()
 
     def claim(self, event: str, at: dt.datetime) -> bool:
-        require_aware(at, "at")
+        aware(at, "at")
         state, journal = self._unit.begin_write()
         key = event_key(event)
         if key in state.processed:
@@ -287,8 +288,8 @@ class _Outbox(_Repository):
                 journal.put(state.pending, item.id, None)
 
     def claim(self, limit: int, now: dt.datetime, until: dt.datetime) -> Sequence[OutboxItem]:
-        require_aware(now, "now")
-        require_aware(until, "until")
+        aware(now, "now")
+        aware(until, "until")
         state, journal = self._unit.begin_write()
         if limit <= 0:
             return ()

@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 import regex
 
+from convroute._ids import utf8
 from convroute.errors import StoreError
 
 
@@ -83,7 +84,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX outbox_pending ON {s}.outbox (status, attempts, created_at, seq)",
     ),
     # 2: a processed event is kept as the SHA-256 of its id's UTF-8 (32
-    # bytes, as `_event_ids.event_key` computes it), so that ids of any
+    # bytes, as `convroute._ids.event_key` computes it), so that ids of any
     # length are stored alike (the b-tree refuses keys over about 2.7 KB)
     # and none holds a sender's phone.
     (
@@ -128,7 +129,7 @@ def lock_key(*parts: str) -> int:
     Two different names may share a key (one in 2**64): they then wait for
     each other, which costs time but never correctness.
     """
-    digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=8)
+    digest = hashlib.blake2b(utf8("\0".join(parts)), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 

@@ -18,9 +18,10 @@ from typing import Any, Protocol
 
 import attrs
 
+from convroute._frozen import aware
+from convroute._ids import event_key
 from convroute.adapters._codec import dumps, loads
-from convroute.adapters._event_ids import event_key
-from convroute.adapters._instants import require_aware, to_micros
+from convroute.adapters._instants import to_micros
 from convroute.adapters._sql_statements import Statements
 from convroute.errors import StoreError
 from convroute.funnel import Transition
@@ -145,7 +146,7 @@ class SQLConversations(_Repository):
         )
 
     def open_counts(self, users: Collection[str], since: dt.datetime) -> Mapping[str, int]:
-        since_micros = to_micros(require_aware(since, "since"))
+        since_micros = to_micros(aware(since, "since"))
         wanted = list(dict.fromkeys(users))
         # Counted under each user's lock, held until the unit ends: a pick
         # that counts next waits until this unit's assignment is committed.
@@ -253,7 +254,7 @@ class SQLProcessed(_Repository):
 
     def claim(self, event: str, at: dt.datetime) -> bool:
         changed = self._unit.run(
-            self._sql.processed_claim, (event_key(event), to_micros(require_aware(at, "at")))
+            self._sql.processed_claim, (event_key(event), to_micros(aware(at, "at")))
         )
         return changed == 1
 
@@ -282,8 +283,8 @@ class SQLOutbox(_Repository):
         )
 
     def claim(self, limit: int, now: dt.datetime, until: dt.datetime) -> Sequence[OutboxItem]:
-        now_micros = to_micros(require_aware(now, "now"))
-        require_aware(until, "until")
+        now_micros = to_micros(aware(now, "now"))
+        aware(until, "until")
         self._unit.check_open()
         if limit <= 0:
             # SQLite reads a negative LIMIT as no limit at all.

@@ -16,12 +16,15 @@ import time
 
 from collections.abc import Sequence
 
-from convroute.adapters._event_ids import SQL_FUNCTION, event_key
+from convroute._ids import event_key
 from convroute.errors import StoreError
 
 
 __all__ = ["CHECKPOINT_PAGES", "MIGRATIONS", "SCHEMA_VERSION", "connect", "migrate"]
 
+
+# The name under which `migrate` lends the schema steps `event_key`.
+_EVENT_KEY_FUNCTION = "convroute_event_key"
 
 _CONVERSATION_COLUMNS = """
     lead TEXT NOT NULL,
@@ -112,8 +115,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         *_without_rowid("processed_events", "id TEXT NOT NULL PRIMARY KEY, at INTEGER NOT NULL"),
     ),
     # 5: a processed event is kept as the SHA-256 of its id (32 bytes,
-    # `_event_ids.event_key`, which `migrate` lends the steps under the
-    # name `SQL_FUNCTION`), so that ids of any length are stored alike and
+    # `convroute._ids.event_key`, which `migrate` lends the steps under the
+    # name `_EVENT_KEY_FUNCTION`), so that ids of any length are stored alike and
     # none holds a sender's phone.
     (
         (
@@ -121,7 +124,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "(id BLOB NOT NULL PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID"
         ),
         (
-            f"INSERT INTO processed_events_new SELECT {SQL_FUNCTION}(id), at "  # noqa: S608 - our names
+            f"INSERT INTO processed_events_new SELECT {_EVENT_KEY_FUNCTION}(id), at "  # noqa: S608 - our names
             "FROM processed_events"
         ),
         "DROP TABLE processed_events",
@@ -215,12 +218,13 @@ def migrate(connection: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIG
     Raises:
         sqlite3.Error: When a step fails; the file keeps its version.
         StoreError: When the file's version is one the steps do not know:
-            newer than they are, or negative.
+            newer than they are, or negative; or when it is 0 and the file
+            holds tables (another program's database).
     """
     target = len(steps)
     if _version(connection) == target:
         return
-    connection.create_function(SQL_FUNCTION, 1, event_key, deterministic=True)
+    connection.create_function(_EVENT_KEY_FUNCTION, 1, event_key, deterministic=True)
     connection.execute("BEGIN IMMEDIATE")
     try:
         # Read again under the write lock: another process may have
@@ -247,10 +251,25 @@ def _apply(connection: sqlite3.Connection, steps: Sequence[Sequence[str]], versi
             f"the database has schema version {version} (its PRAGMA user_version), "
             f"which no convroute writes: versions run from 0 to {target}; it is left as it is"
         )
+    if version == 0 and _has_tables(connection):
+        # A new store's file is empty; one with tables and no version is
+        # another program's database, which convroute must not build into.
+        raise StoreError(
+            "the database holds tables but no schema version (its PRAGMA user_version is 0): "
+            "it is not a convroute store; it is left as it is"
+        )
     for step in steps[version:]:
         for statement in step:
             connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {target}")
+
+
+def _has_tables(connection: sqlite3.Connection) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\' LIMIT 1"
+    ).fetchone()
+    return row is not None
 
 
 def _version(connection: sqlite3.Connection) -> int:

@@ -26,6 +26,7 @@ from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import format_exception
 
+from convroute._describe import described
 from convroute.config._config import Config
 from convroute.errors import ConfigError, PhoneNumberError
 from convroute.model import Phone, normalize_country_code, normalize_phone
@@ -52,6 +53,10 @@ _COUNTRY_CODE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 _DURATION = regex.compile(r"(?P<amount>[0-9]+)\s*(?P<unit>[smhd])")
 _UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+# The longest a timedelta holds, in whole days: what a duration may be.
+_LONGEST_SECONDS = dt.timedelta.max.days * _UNIT_SECONDS["d"]
+_LONGEST_DAYS_DIGITS = len(str(_LONGEST_SECONDS))
+_TOO_LONG = f"it is longer than {dt.timedelta.max.days}d"
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -95,7 +100,7 @@ def format_duration(duration: dt.timedelta) -> str:
 def _parse_duration(value: object) -> dt.timedelta:
     if not isinstance(value, str):
         raise InvalidValue(
-            f"expected a duration such as '90s', '15m', '24h' or '7d', not {_describe(value)}"
+            f"expected a duration such as '90s', '15m', '24h' or '7d', not {described(value)}"
         )
     found = _DURATION.fullmatch(value.strip())
     if found is None:
@@ -103,33 +108,21 @@ def _parse_duration(value: object) -> dt.timedelta:
             f"invalid duration {value!r}: "
             "write a whole number and s, m, h or d, e.g. '90s' or '24h'"
         )
-    seconds = int(found["amount"]) * _UNIT_SECONDS[found["unit"]]
+    amount = found["amount"].lstrip("0")
+    # Compared before int() reads it: Python refuses over 4 300 digits.
+    if len(amount) > _LONGEST_DAYS_DIGITS:
+        raise InvalidValue(f"invalid duration {value!r}: {_TOO_LONG}")
+    seconds = int(amount or "0") * _UNIT_SECONDS[found["unit"]]
     if seconds == 0:
         raise InvalidValue(f"invalid duration {value!r}: it must be longer than zero")
+    if seconds > _LONGEST_SECONDS:
+        raise InvalidValue(f"invalid duration {value!r}: {_TOO_LONG}")
     return dt.timedelta(seconds=seconds)
-
-
-def _describe(value: object) -> str:  # noqa: PLR0911 - one return per kind of value
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
-        return "a whole number outside the signed 64-bit range"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if value is None:
-        return "null"
-    return f"a {type(value).__name__}"
 
 
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise InvalidValue(f"expected text, not {_describe(value)}")
+        raise InvalidValue(f"expected text, not {described(value)}")
     surrogate = _LONE_SURROGATE.search(value)
     if surrogate is not None:
         raise InvalidValue(
@@ -140,7 +133,7 @@ def _structure_str(value: object, _: type) -> str:
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidValue(f"expected a whole number, not {_describe(value)}")
+        raise InvalidValue(f"expected a whole number, not {described(value)}")
     if not _INT64_MIN <= value <= _INT64_MAX:
         raise InvalidValue("expected a whole number, not one outside the signed 64-bit range")
     return value
@@ -148,13 +141,13 @@ def _structure_int(value: object, _: type) -> int:
 
 def _structure_float(value: object, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidValue(f"expected a number, not {_describe(value)}")
+        raise InvalidValue(f"expected a number, not {described(value)}")
     return float(value)
 
 
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise InvalidValue(f"expected true or false, not {_describe(value)}")
+        raise InvalidValue(f"expected true or false, not {described(value)}")
     return value
 
 
@@ -229,7 +222,7 @@ def _country_code(value: object) -> str:
         return normalize_country_code(_structure_str(text, str))
     except (InvalidValue, PhoneNumberError):
         problem = InvalidValue(
-            f"expected a country calling code such as '44' or '1', not {_describe(value)}"
+            f"expected a country calling code such as '44' or '1', not {described(value)}"
         )
     problem.__notes__ = [
         AttributeValidationNote("in 'default_country_code'", "default_country_code", str)
@@ -243,7 +236,7 @@ def _structure_duration(value: object, _: type) -> dt.timedelta:
 
 def _structure_target(value: object, _: type) -> Target:
     if not isinstance(value, Mapping):
-        raise InvalidValue(f"expected a table with a 'kind', not {_describe(value)}")
+        raise InvalidValue(f"expected a table with a 'kind', not {described(value)}")
     kinds = ", ".join(sorted(TARGET_KINDS))
     if "kind" not in value:
         raise InvalidValue(f"a target needs a 'kind', one of: {kinds}")
@@ -271,7 +264,7 @@ def _strict_tuple(tuple_type: Any, converter: cattrs.Converter) -> Callable[[Any
 
     def structure_strict_tuple(value: object, _: Any) -> Any:
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
-            raise InvalidValue(f"expected a list, not {_describe(value)}")
+            raise InvalidValue(f"expected a list, not {described(value)}")
         return structure(value, tuple_type)
 
     return structure_strict_tuple
@@ -282,7 +275,7 @@ def _strict_mapping(mapping_type: Any, converter: cattrs.Converter) -> Callable[
 
     def structure_strict_mapping(value: object, _: Any) -> Any:
         if not isinstance(value, Mapping):
-            raise InvalidValue(f"expected a table, not {_describe(value)}")
+            raise InvalidValue(f"expected a table, not {described(value)}")
         return structure(value, mapping_type)
 
     return structure_strict_mapping
@@ -293,7 +286,7 @@ def _strict_class(cls: type[Any], converter: cattrs.Converter) -> Callable[[Any,
 
     def structure_strict_class(value: object, _: Any) -> Any:
         if not isinstance(value, Mapping):
-            raise InvalidValue(f"expected a table, not {_describe(value)}")
+            raise InvalidValue(f"expected a table, not {described(value)}")
         return structure(value, cls)
 
     return structure_strict_class
@@ -305,7 +298,7 @@ def _strict_literal(literal_type: Any, _: cattrs.Converter) -> Callable[[Any, An
 
     def structure_literal(value: object, _: Any) -> Any:
         if not isinstance(value, str) or value not in allowed:
-            raise InvalidValue(f"expected one of {choices}, not {_describe(value)}")
+            raise InvalidValue(f"expected one of {choices}, not {described(value)}")
         return value
 
     return structure_literal

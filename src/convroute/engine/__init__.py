@@ -7,6 +7,7 @@ an `Outcome`: the `Change`s to store and the `Action`s for the host.  Pure:
 no I/O, no clock.  `convroute.service` is the shell around it.
 """
 
+from convroute._ids import action_id, new_opportunity_id
 from convroute.engine._actions import (
     Action,
     Assign,
@@ -19,7 +20,6 @@ from convroute.engine._actions import (
     TraceEntry,
     TransitionDeleted,
     Unrouted,
-    action_id,
     action_json,
 )
 from convroute.engine._changes import (
@@ -35,7 +35,6 @@ from convroute.engine._changes import (
     SaveUser,
     Snapshot,
 )
-from convroute.engine._compiled import new_opportunity_id
 from convroute.engine._conversation import REPROMPT_HINT
 from convroute.engine._engine import Engine
 from convroute.engine._events import (

@@ -7,18 +7,14 @@ keeps and what the transport is handed.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from collections.abc import Mapping, Sequence
-from json.encoder import encode_basestring
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import attrs
 
 from convroute.funnel import Cause
-from convroute.model import Phone
-from convroute.routing import Candidate, Decision, SkipReason, Target, TraceStep
+from convroute.model import Opportunity, Phone
+from convroute.routing import Candidate, Decision, SkipReason, Target
 
 
 @attrs.frozen
@@ -38,13 +34,6 @@ class TraceEntry:
     user: str | None = None
     reason: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def from_step(cls, step: TraceStep) -> TraceEntry:
-        """
-        Describe a resolver trace step.
-        """
-        return _entry(step.target, step.user, step.reason, step.skipped)
 
     def to_json(self) -> dict[str, Any]:
         """
@@ -73,7 +62,9 @@ def _entry(
     reason: SkipReason | None,
     skipped: tuple[Candidate, ...],
 ) -> TraceEntry:
-    # A reason's text is `str()` of it: an enum's `value` is a property.
+    # The one place that makes entries by position (docs/performance.md,
+    # "Frozen values made per message").  A reason's text is `str()` of
+    # it, in C: an enum's `value` is a property.
     return TraceEntry(
         target.label,
         user,
@@ -123,6 +114,13 @@ class CreateOpportunity:
     name: str
     fields: Mapping[str, str] = attrs.field(hash=False)
 
+    @classmethod
+    def of(cls, lead: Phone, opportunity: Opportunity) -> CreateOpportunity:
+        """
+        The action creating *opportunity* for the lead of phone *lead*.
+        """
+        return cls(lead, opportunity.id, opportunity.type, opportunity.name, opportunity.fields)
+
     def to_json(self) -> dict[str, Any]:
         """
         The action in the simulate contract's form, without its event.
@@ -158,6 +156,23 @@ class Assign:
     target: str
     trace: tuple[TraceEntry, ...]
 
+    @classmethod
+    def conversation(
+        cls,
+        lead: Phone,
+        number: Phone,
+        *,
+        opportunity: str | None,
+        user: str,
+        rule: str,
+        target: str,
+        trace: tuple[TraceEntry, ...],
+    ) -> Assign:
+        """
+        The action assigning the conversation of *lead* with *number* to *user*.
+        """
+        return cls(lead, number, opportunity, user, rule, target, trace)
+
     def to_json(self) -> dict[str, Any]:
         """
         The action in the simulate contract's form, without its event.
@@ -192,6 +207,21 @@ class Unrouted:
     opportunity: str | None
     rule: str | None
     trace: tuple[TraceEntry, ...]
+
+    @classmethod
+    def conversation(
+        cls,
+        lead: Phone,
+        number: Phone,
+        *,
+        opportunity: str | None,
+        rule: str | None,
+        trace: tuple[TraceEntry, ...],
+    ) -> Unrouted:
+        """
+        The action telling that nobody took the conversation of *lead* with *number*.
+        """
+        return cls(lead, number, opportunity, rule, trace)
 
     def to_json(self) -> dict[str, Any]:
         """
@@ -372,42 +402,6 @@ Action: TypeAlias = (
 """
 Any action the engine asks for.
 """
-
-
-def action_id(event_id: str, index: int) -> str:
-    """
-    The stable id of the *index*-th action an event yields.
-
-    Args:
-        event_id: The event's id.
-        index: The action's place among the event's actions, from 0.
-
-    Returns:
-        ``act-`` and 32 hex digits; the same event always yields the same
-        ids, so a host can drop an action it has already carried out.
-    """
-    key = json_key(("convroute.action.v1", event_id, index))
-    return "act-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def json_key(parts: Sequence[str | int]) -> str:
-    """
-    ``json.dumps(list(parts), ensure_ascii=False)``, without its cost per call.
-
-    `json.dumps` with any argument builds a new encoder each time; the ids
-    derived per event and per action are JSON arrays of a few strings and
-    whole numbers, written here as `json.dumps` writes them, so the text
-    (and so the digest) is the same.
-    """
-    pieces = []
-    for part in parts:
-        if isinstance(part, str):
-            pieces.append(encode_basestring(part))
-        elif type(part) is int:  # not a bool: JSON writes those as true/false
-            pieces.append(str(part))
-        else:
-            return json.dumps(list(parts), ensure_ascii=False)
-    return "[" + ", ".join(pieces) + "]"
 
 
 def action_json(action: Action, event_id: str) -> dict[str, Any]:

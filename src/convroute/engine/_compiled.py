@@ -4,14 +4,11 @@ A config compiled for the engine: lookup tables built once, not per event.
 
 from __future__ import annotations
 
-import hashlib
-
 from collections.abc import Mapping
 
 import attrs
 
 from convroute.config import Config
-from convroute.engine._actions import json_key
 from convroute.funnel import FunnelTracker, OpportunityBoard
 from convroute.menus import BusinessNumber, NumberMenus, Product
 from convroute.model import OpportunityType, Phone, User
@@ -101,14 +98,3 @@ def _by_label(number: BusinessNumber) -> dict[str, Product]:
     for product in number.products:
         products.setdefault(product.label, product)
     return products
-
-
-def new_opportunity_id(event_id: str) -> str:
-    """
-    The id of the opportunity an event creates (an event creates at most one).
-
-    Returns:
-        ``opp-`` and 24 hex digits, the same for the same event.
-    """
-    key = json_key(("convroute.opportunity.v1", event_id))
-    return "opp-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import attrs
 
+from convroute._ids import new_opportunity_id
 from convroute.engine._actions import Assign, CreateOpportunity, Send, Unrouted, trace_of
 from convroute.engine._changes import SaveConversation, SaveTurn, Snapshot
-from convroute.engine._compiled import Compiled, new_opportunity_id
+from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
 from convroute.engine._events import IncomingMessage
 from convroute.menus import (
@@ -73,7 +74,7 @@ def converse(turn: Turn, effects: Effects) -> None:
         idle = at - conversation.last_message_at
         status = conversation.status
         if status is _ASSIGNED and idle < config.conversation_timeout:
-            effects.change(SaveConversation(_seen(conversation, turn)))
+            effects.change(SaveConversation(conversation.seen_at(at)))
             effects.note(f"the conversation is open with {conversation.assignee}: not routed")
             return
         if status is _MENU and _menu_open(conversation, turn):
@@ -98,25 +99,6 @@ def converse(turn: Turn, effects: Effects) -> None:
     _start(turn, effects)
 
 
-def _seen(conversation: Conversation, turn: Turn) -> Conversation:
-    latest = max(conversation.last_message_at, turn.event.at)
-    # attrs.evolve, spelt out with positional arguments in the fields' order
-    # (see docs/performance.md, "How the hot paths are written").
-    return Conversation(
-        conversation.lead,
-        conversation.number,
-        conversation.status,
-        latest,
-        conversation.menu,
-        conversation.menu_sent_at,
-        conversation.product,
-        conversation.reprompts,
-        conversation.assignee,
-        conversation.opportunity,
-        conversation.rule,
-    )
-
-
 def _menu_open(conversation: Conversation, turn: Turn) -> bool:
     sent = conversation.menu_sent_at
     return (
@@ -138,16 +120,25 @@ def _start(turn: Turn, effects: Effects) -> None:
     compiled = turn.compiled
     number = compiled.numbers.get(turn.event.number)
     if number is None:
-        effects.note(f"number {turn.event.number} has no mapping: the lead-level rule routes it")
-        _route(turn, effects, compiled.config.lead_level_rule, None)
+        rule = compiled.config.lead_level_rule
+        if rule is None:
+            effects.note(
+                f"number {turn.event.number} has no mapping, and the account no "
+                "lead-level rule: unrouted"
+            )
+        else:
+            effects.note(
+                f"number {turn.event.number} has no mapping: the lead-level rule routes it"
+            )
+        _route(turn, effects, rule, None)
         return
     if number.first_response is not None:
         _send_menu(turn, effects, compiled.menus_of(number).first_response(turn.lead), product=None)
         return
     found = latest_match(number, effects.opportunities)
     if found is not None:
-        # A number without products routes what it finds as it routes
-        # what it creates.
+        # What no product takes (the default type's) is routed as what the
+        # number creates.
         product = found.product
         rule = number.create_new_rule if product is None else product.rule
         _route(turn, effects, rule, found.opportunity)
@@ -207,13 +198,7 @@ def _invalid(
     if menu is not None and conversation.reprompts < config.max_reprompts:
         effects.note(f"invalid reply ({outcome.reason}): the menu is sent again")
         effects.act(_send(turn, with_hint(menu, REPROMPT_HINT)))
-        again = attrs.evolve(
-            conversation,
-            reprompts=conversation.reprompts + 1,
-            menu_sent_at=turn.event.at,
-            last_message_at=turn.event.at,
-        )
-        effects.change(SaveConversation(again))
+        effects.change(SaveConversation(conversation.reprompted_at(turn.event.at)))
         return
     rule = number.other_queries_rule or config.lead_level_rule
     effects.note(f"invalid reply ({outcome.reason}) after {conversation.reprompts} reprompts")
@@ -253,19 +238,16 @@ def _create(
     turn: Turn, effects: Effects, kind: str, name: str, fields: dict[str, str]
 ) -> Opportunity:
     known = turn.compiled.types.get(kind)
-    # Positional arguments here and below, in the fields' order
-    # (see docs/performance.md, "How the hot paths are written").
     opportunity = Opportunity(
-        new_opportunity_id(turn.event.id),  # id
-        kind,  # type
-        name,
-        fields,
-        None,  # owner
-        known.stages[0] if known is not None and known.stages else None,  # stage
-        turn.event.at,  # updated_at
+        id=new_opportunity_id(turn.event.id),
+        type=kind,
+        name=name,
+        fields=fields,
+        stage=known.stages[0] if known is not None and known.stages else None,
+        updated_at=turn.event.at,
     )
     effects.save_opportunity(opportunity)
-    effects.act(CreateOpportunity(turn.lead.phone, opportunity.id, kind, name, fields))
+    effects.act(CreateOpportunity.of(turn.lead.phone, opportunity))
     return opportunity
 
 
@@ -275,28 +257,15 @@ def _find(effects: Effects, opportunity: str | None) -> Opportunity | None:
 
 def _send(turn: Turn, menu: Menu) -> Send:
     event = turn.event
-    return Send(event.lead, event.number, render_menu(menu, event.lead))
+    return Send(to=event.lead, from_=event.number, message=render_menu(menu, event.lead))
 
 
 def _send_menu(turn: Turn, effects: Effects, menu: Menu, *, product: str | None) -> None:
     effects.act(_send(turn, menu))
-    at = turn.event.at
-    # lead, number, status, last_message_at, menu, menu_sent_at, product
-    waiting = Conversation(turn.lead.phone, turn.event.number, _MENU, at, menu, at, product)
-    effects.change(SaveConversation(waiting))
-
-
-def _owned_by(opportunity: Opportunity, owner: str) -> Opportunity:
-    # attrs.evolve(opportunity, owner=owner), spelt out: cheaper per message.
-    return Opportunity(
-        opportunity.id,
-        opportunity.type,
-        opportunity.name,
-        opportunity.fields,
-        owner,
-        opportunity.stage,
-        opportunity.updated_at,
+    waiting = Conversation.menu_sent(
+        turn.lead.phone, turn.event.number, menu, turn.event.at, product=product
     )
+    effects.change(SaveConversation(waiting))
 
 
 def _route(
@@ -308,6 +277,7 @@ def _route(
     if rule is None:
         decision = Decision(rule=None)
     else:
+        # By position, each argument named as its field (docs/performance.md).
         availability = Availability(
             compiled.all_users(snapshot.users), snapshot.presence, snapshot.open_conversations
         )
@@ -319,43 +289,43 @@ def _route(
         effects.change(SaveTurn(decision.turn))
     event = turn.event
     opportunity_id = None if opportunity is None else opportunity.id
-    status = _UNROUTED
     if decision.assignee is not None and decision.target is not None and rule is not None:
-        status = _ASSIGNED
-        # lead, number, opportunity, user, rule, target, trace
         effects.act(
-            Assign(
+            Assign.conversation(
                 event.lead,
                 event.number,
-                opportunity_id,
-                decision.assignee,
-                rule.name,
-                decision.target.label,
-                trace_of(decision),
+                opportunity=opportunity_id,
+                user=decision.assignee,
+                rule=rule.name,
+                target=decision.target.label,
+                trace=trace_of(decision),
             )
         )
         if opportunity is not None and opportunity.owner is None:
             # The person who takes a new opportunity's first conversation
             # owns it: the next conversation about it goes to them.
-            effects.save_opportunity(_owned_by(opportunity, decision.assignee))
+            effects.save_opportunity(opportunity.owned_by(decision.assignee))
+        conversation = Conversation.assigned(
+            turn.lead.phone,
+            event.number,
+            event.at,
+            decision.assignee,
+            opportunity=opportunity_id,
+            rule=rule.name,
+        )
     else:
         if rule_name is not None and rule is None:
             effects.note(f"routing rule {rule_name!r} is unknown")
-        # lead, number, opportunity, rule, trace
         effects.act(
-            Unrouted(event.lead, event.number, opportunity_id, rule_name, trace_of(decision))
+            Unrouted.conversation(
+                event.lead,
+                event.number,
+                opportunity=opportunity_id,
+                rule=rule_name,
+                trace=trace_of(decision),
+            )
         )
-    conversation = Conversation(
-        turn.lead.phone,
-        event.number,
-        status,
-        event.at,  # last_message_at
-        None,  # menu
-        None,  # menu_sent_at
-        None,  # product
-        0,  # reprompts
-        decision.assignee,
-        opportunity_id,
-        rule_name,
-    )
+        conversation = Conversation.unrouted(
+            turn.lead.phone, event.number, event.at, opportunity=opportunity_id, rule=rule_name
+        )
     effects.change(SaveConversation(conversation))

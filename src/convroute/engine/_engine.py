@@ -11,6 +11,7 @@ from typing import assert_never
 
 import attrs
 
+from convroute._frozen import aware
 from convroute.config import Config
 from convroute.engine._actions import TransitionDeleted
 from convroute.engine._changes import (
@@ -96,8 +97,7 @@ class Engine:
         Raises:
             ValueError: When *now* is naive.
         """
-        if now.utcoffset() is None:
-            raise ValueError(f"now must be an aware datetime (with a time zone): {now}")
+        aware(now, "now")
         match event:
             case IncomingMessage():
                 return self._incoming(snapshot, event, now)
@@ -120,14 +120,7 @@ class Engine:
         if lead is None:
             lead = Lead(phone=event.lead, name=event.name or "")
             effects.change(SaveLead(lead))
-        message = FunnelMessage(
-            event.id,
-            event.lead,
-            event.number,
-            event.text_or_caption or "",
-            event.at,
-            event.ctwa_clid,
-        )
+        message = _funnel_message(event)
         tracker = self._compiled.tracker
         record_funnel(
             effects,
@@ -157,6 +150,11 @@ class Engine:
         ):
             # The business writing keeps the conversation open too.
             effects.change(SaveConversation(attrs.evolve(conversation, last_message_at=event.at)))
+        elif not outcomes:
+            # Each funnel notes why it moved nobody; without funnels, this says it.
+            effects.note(
+                "the account has no funnels, and no open conversation was kept open: nothing done"
+            )
         return effects.outcome()
 
     def _set_stage(self, snapshot: Snapshot, event: SetStage, now: dt.datetime) -> Outcome:
@@ -189,6 +187,14 @@ def _host_update(event: UpdateUser | SetPresence | UpdateLead) -> Outcome:
             return _update_lead(event)
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(event)
+
+
+def _funnel_message(event: IncomingMessage) -> FunnelMessage:
+    # What the funnel reads of a message; the one place a funnel message
+    # is made by position (docs/performance.md).
+    return FunnelMessage(
+        event.id, event.lead, event.number, event.text_or_caption or "", event.at, event.ctwa_clid
+    )
 
 
 def _delete(snapshot: Snapshot, event: DeleteTransition) -> Outcome:

@@ -6,8 +6,8 @@ WhatsApp's own numbers are never re-read.  A number written otherwise
 (``+91 98000 00001``) is read as international when the event is made;
 one that is not a phone raises `PhoneNumberError`.  Read numbers typed
 nationally with `normalize_phone` and the account's country code first.
-Text holding a lone surrogate raises `TextError`, and a time within a day of
-the calendar's ends `TimeRangeError`.
+Text holding a lone surrogate raises `TextError`, a time within a day of
+the calendar's ends `TimeRangeError`, and an empty id `ValueError`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,14 @@ def _phone(value: str) -> Phone:
     if value.isascii() and value.isdigit():
         return given_phone(value)
     return normalize_phone(value)
+
+
+def _event_id(value: str) -> str:
+    # The service processes each id once: events without one would all be
+    # taken for the first, and passed over as processed before.
+    if not value:
+        raise ValueError("an event's id must not be empty: the service processes each id once")
+    return unicode_text(value)
 
 
 def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
@@ -132,7 +140,7 @@ class IncomingMessage:
             location…), in place of text: its caption is its text.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
@@ -164,7 +172,7 @@ class OutgoingMessage:
         text: Its text.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
@@ -185,7 +193,7 @@ class SetStage:
         by: Who moved it (a user id), if known.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     funnel: str = attrs.field(converter=unicode_text)
     lead: Phone = attrs.field(converter=_phone)
@@ -203,7 +211,7 @@ class DeleteTransition:
         transition: The id of the record to delete.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     transition: str = attrs.field(converter=unicode_text)
 
 
@@ -219,7 +227,7 @@ class CloseConversation:
         number: The business number.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
@@ -236,7 +244,7 @@ class UpdateUser:
         available: The user's presence, when the update says it.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     user: User
     available: bool | None = None
 
@@ -252,7 +260,7 @@ class SetPresence:
         available: Whether the user can take conversations.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     user: str = attrs.field(converter=unicode_text)
     available: bool
 
@@ -269,7 +277,7 @@ class UpdateLead:
             others the store holds are kept.
     """
 
-    id: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(converter=_event_id)
     lead: Lead
     opportunities: tuple[Opportunity, ...] = attrs.field(default=(), converter=_opportunities)
 

@@ -10,6 +10,7 @@ exception is `draw_funnel` and `draw_cohorts` (module ``_charts``, the
 ``charts`` extra), which write a picture where the caller says.
 """
 
+from convroute._ids import transition_id
 from convroute.funnel._board import OpportunityBoard, OpportunityMove, move_opportunities
 from convroute.funnel._charts import ChartFormat, chart_format, draw_cohorts, draw_funnel
 from convroute.funnel._cohorts import (
@@ -30,7 +31,6 @@ from convroute.funnel._records import (
     Transition,
     current_position,
     delete_transition,
-    transition_id,
 )
 from convroute.funnel._reports import (
     FunnelProgress,

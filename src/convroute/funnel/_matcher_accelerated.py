@@ -72,7 +72,7 @@ def accelerated_search(lowest_index: Mapping[str, int], phrases: Sequence[str]) 
     def search(text: str) -> PhraseMatch | None:
         message = fold(text)
         try:
-            matches = find_all(message, True)  # positional: a keyword costs time
+            matches = find_all(message, True)  # overlapping; by position: docs/performance.md
         except UnicodeEncodeError:
             if not fallback:
                 fallback.append(python_search(lowest_index, phrases))

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from convroute._frozen import aware
 from convroute.funnel._records import Transition
 from convroute.funnel._settings import Funnel, MetaSettings
 from convroute.model import Phone, normalize_phone
@@ -146,8 +147,7 @@ def meta_event(
         ValueError: When *now* is naive, or *entry* is missing for a
             transition that is not an entry.
     """
-    if now.utcoffset() is None:
-        raise ValueError(f"now must be an aware datetime (with a time zone): {now}")
+    aware(now, "now")
     if entry is None:
         if not transition.is_entry:
             raise ValueError(f"the entry record is needed for transition {transition.id}")

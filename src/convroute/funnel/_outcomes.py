@@ -9,7 +9,7 @@ import enum
 
 import attrs
 
-from convroute._frozen import require_aware
+from convroute._frozen import require_aware, unicode_text
 from convroute.funnel._records import Transition
 from convroute.model import Phone
 
@@ -75,8 +75,8 @@ class FunnelMessage:
             message's referral, if any.
     """
 
-    id: str
-    lead: Phone
+    id: str = attrs.field(converter=unicode_text)
+    lead: Phone = attrs.field(converter=unicode_text)
     number: Phone
     text: str
     at: dt.datetime = attrs.field(validator=require_aware)

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
-import json
 
-from collections.abc import Iterable, Sequence
-from json.encoder import encode_basestring
+from collections.abc import Iterable
 
 import attrs
 
@@ -96,41 +93,6 @@ class Transition:
         Whether this record entered the lead into the funnel.
         """
         return self.cause in ENTRY_CAUSES
-
-
-def transition_id(event_id: str, funnel: str, lead: str) -> str:
-    """
-    Derive the id of the transition an event causes for a lead in a funnel.
-
-    The id is a digest, not the parts themselves: it leaves convroute as the
-    Meta ``event_id``, and must not carry the lead's phone in clear.
-
-    Args:
-        event_id: The causing event's id: the WhatsApp message id, or the
-            host's id of an outgoing message or a manual move.
-        funnel: The funnel's name.
-        lead: The lead's phone.
-
-    Returns:
-        ``tr-`` and 32 hex digits, the same for the same arguments.
-    """
-    # JSON keeps the parts apart whatever characters they hold.
-    key = json_strings(("convroute.transition.v1", event_id, funnel, lead))
-    return "tr-" + hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def json_strings(parts: Sequence[str]) -> str:
-    """
-    ``json.dumps(list(parts), ensure_ascii=False)``, without its cost per call.
-
-    `json.dumps` with any argument builds a new encoder each time; the ids
-    derived per event are JSON arrays of a few strings, written here with
-    the same string encoder, so the text (and so the digest) is the same.
-    """
-    try:
-        return "[" + ", ".join(map(encode_basestring, parts)) + "]"
-    except TypeError:  # not all strings: json.dumps says what it makes of them
-        return json.dumps(list(parts), ensure_ascii=False)
 
 
 def precedes(one: Transition, other: Transition) -> bool:

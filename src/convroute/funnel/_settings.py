@@ -9,7 +9,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
-from convroute._frozen import str_tuple
+from convroute._frozen import str_tuple, unicode_text
 from convroute.model import Phone
 
 
@@ -81,7 +81,7 @@ class Funnel:
         untracked_source: The source recorded for such leads.
     """
 
-    name: str
+    name: str = attrs.field(converter=unicode_text)
     stages: tuple[Stage, ...] = attrs.field(converter=_stages)
     untracked_leads: bool = False
     untracked_source: str = "Untracked"

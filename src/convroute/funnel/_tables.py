@@ -103,7 +103,8 @@ _PERIOD_HEADERS = {
 
 
 def _period_label(start: dt.date, period: CohortPeriod) -> str:
-    return start.strftime("%Y-%m") if period is CohortPeriod.MONTH else start.isoformat()
+    # Not strftime: it writes year 1 as "1" on some platforms.
+    return start.isoformat()[:7] if period is CohortPeriod.MONTH else start.isoformat()
 
 
 def _leads(count: int) -> str:

@@ -17,6 +17,8 @@ from typing import Any
 
 import attrs
 
+from convroute._frozen import aware, unicode_text
+from convroute._ids import transition_id
 from convroute.funnel._matcher import TriggerMatcher
 from convroute.funnel._meta import MetaEvent, MetaSkipReason, meta_event
 from convroute.funnel._outcomes import FunnelMessage, FunnelOutcome, IgnoredReason
@@ -26,7 +28,6 @@ from convroute.funnel._records import (
     Transition,
     current_position,
     precedes,
-    transition_id,
 )
 from convroute.funnel._settings import Funnel, MetaSettings, Stage, Trigger
 from convroute.model import Phone
@@ -39,7 +40,6 @@ class _CompiledFunnel:
     triggers: Mapping[str, tuple[TriggerMatcher, tuple[Trigger, ...]]]
     follow_ups: TriggerMatcher | None
     follow_up_stages: tuple[Stage, ...]
-    name_encodes: bool
 
 
 def _compile(funnel: Funnel) -> _CompiledFunnel:
@@ -59,17 +59,7 @@ def _compile(funnel: Funnel) -> _CompiledFunnel:
         triggers=triggers,
         follow_ups=follow_ups,
         follow_up_stages=tuple(stage for _, stage in phrases),
-        name_encodes=_encodes(funnel.name),
     )
-
-
-def _encodes(text: str) -> bool:
-    # Whether `transition_id` can digest *text*: a lone surrogate cannot.
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _compiled(values: Iterable[_CompiledFunnel]) -> tuple[_CompiledFunnel, ...]:
@@ -202,9 +192,11 @@ class FunnelTracker:
 
         Raises:
             ValueError: When *at* is naive.
+            TextError: When *event_id* or *lead* is not Unicode text.
         """
-        if at.utcoffset() is None:
-            raise ValueError(f"at must be an aware datetime (with a time zone): {at}")
+        aware(at, "at")
+        unicode_text(event_id)
+        unicode_text(lead)
         compiled = self._find(funnel)
         if compiled is None:
             return FunnelOutcome(funnel=funnel, reason=IgnoredReason.UNKNOWN_FUNNEL)
@@ -291,13 +283,9 @@ class FunnelTracker:
     ) -> FunnelOutcome:
         funnel = compiled.funnel
         # Most messages come from leads with no records at all: the record's
-        # id (a digest) is worked out only when it is compared or used, or
-        # when working it out might fail (text that is not UTF-8), as it
-        # would have first.
+        # id (a digest) is worked out only when it is compared or used.
         ident = None
-        if records or not (
-            compiled.name_encodes and message.id.isascii() and message.lead.isascii()
-        ):
+        if records:
             ident = transition_id(message.id, funnel.name, message.lead)
             if any(record.id == ident for record in records):
                 return FunnelOutcome(funnel=funnel.name, reason=IgnoredReason.DUPLICATE_EVENT)

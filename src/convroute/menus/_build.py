@@ -4,12 +4,12 @@ Building the first and second responses of a number for one conversation.
 
 from __future__ import annotations
 
-import hashlib
-
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from convroute._blank import is_blank
+from convroute._ids import option_digest
 from convroute.errors import ConfigError
 from convroute.menus._fit import fit_text, one_line, unique_titles
 from convroute.menus._limits import (
@@ -275,15 +275,11 @@ def option_id(kind: OptionKind, key: str) -> str:
     prefix = _PREFIXES.get(kind) or kind.value
     if not key:
         return prefix
-    return f"{prefix}.{_digest(key)}"
+    return f"{prefix}.{option_digest(key)}"
 
 
 # Each kind's value read once (see docs/performance.md, "How the hot paths are written").
 _PREFIXES = {kind: kind.value for kind in OptionKind}
-
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 @attrs.frozen
@@ -387,7 +383,8 @@ def _fitted(
 def _description(description: str | None, layout: Display) -> str | None:
     if description is None or layout == "buttons":
         return None
-    return fit_text(one_line(description), MAX_ROW_DESCRIPTION) or None
+    fitted = fit_text(one_line(description), MAX_ROW_DESCRIPTION)
+    return None if is_blank(fitted) else fitted
 
 
 def _optional_part(template: str | None, limit: int, *, line: bool) -> ParsedTemplate | str | None:
@@ -408,4 +405,5 @@ def _optional(
         return template
     merged = merge_parts(template, values)
     text = one_line(merged) if line else merged.strip()
-    return fit_text(text, limit) or None
+    fitted = fit_text(text, limit)
+    return None if is_blank(fitted) else fitted

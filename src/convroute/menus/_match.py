@@ -5,7 +5,8 @@ The one rule: an opportunity belongs to a product when it has the
 product's type and, for a product narrowed by a field, one of its values
 in that field *or no value at all* (an opportunity created without a menu,
 or for a product of several values, does not know its value: it may be any).
-A number without products takes the opportunities of its default type.
+A number also takes the opportunities of its default type, the ones it
+creates without menus, when none of its products is of that type.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ class NumberMatch:
     Attributes:
         opportunity: The lead's opportunity.
         product: The number's first product it belongs to, in config order;
-            ``None`` for a number without products, which takes the
-            opportunities of its default type.
+            ``None`` for an opportunity of the number's default type when no
+            product is of that type (a number without products, say).
     """
 
     opportunity: Opportunity
@@ -88,9 +89,11 @@ def latest_match(
     The most recently updated of *opportunities* that belongs to *number*.
 
     An opportunity belongs to a number when it belongs to one of its
-    products (`opportunity_matches`), or, for a number without products,
-    when it has the number's default type.  The product reported is the
-    first it belongs to, in the number's order.
+    products (`opportunity_matches`), or when it has the number's default
+    type (the type of the opportunities the number creates without menus)
+    and no product is of that type.  The product reported is the first it
+    belongs to, in the number's order, or ``None`` for one of the default
+    type.
 
     Args:
         number: The business number written to.
@@ -100,15 +103,18 @@ def latest_match(
         The match, or ``None`` when no opportunity belongs to the number.
     """
     products = number.products
+    # The default type's opportunities are the ones the number creates
+    # without menus: the next conversation must find them.  Of a product's
+    # type, they do through the product (their field is unset); of another
+    # type, through the default type itself.
+    default = number.default_opportunity_type
+    if any(product.opportunity_type == default for product in products):
+        default = None
     found: list[Opportunity] = []
     product_of: list[Product | None] = []
     for opportunity in opportunities:
-        product: Product | None = None
-        if products:
-            product = next((p for p in products if opportunity_matches(opportunity, p)), None)
-            if product is None:
-                continue
-        elif opportunity.type != number.default_opportunity_type:
+        product = next((p for p in products if opportunity_matches(opportunity, p)), None)
+        if product is None and opportunity.type != default:
             continue
         found.append(opportunity)
         product_of.append(product)

@@ -14,13 +14,13 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 
+from convroute._describe import described, kind_of, quoted
 from convroute._frozen import unicode_text
 from convroute.engine import CAPTIONED_MEDIA, IncomingMessage, Media, MediaKind
 from convroute.errors import PhoneNumberError, TextError, WebhookError
 from convroute.menus._limits import MAX_TEXT_BODY
 from convroute.model import Phone, given_phone
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
-from convroute.whatsapp._describe import kind_of, shown
 
 
 # No id, name or click id WhatsApp sends comes near this; a longer one is
@@ -122,7 +122,7 @@ def _entries(document: Any) -> Sequence[Any]:
         raise WebhookError(f"body: expected a JSON object, got {kind_of(document)}")
     kind = document.get("object")
     if not (isinstance(kind, str) and kind == _ENVELOPE_OBJECT):
-        raise WebhookError(f"object: expected {_ENVELOPE_OBJECT!r}, got {shown(kind)}")
+        raise WebhookError(f"object: expected {_ENVELOPE_OBJECT!r}, got {described(kind)}")
     entries = document.get("entry")
     if not isinstance(entries, list | tuple):
         raise WebhookError(f"entry: expected a list, got {kind_of(entries)}")
@@ -152,7 +152,7 @@ def _walk_change(path: str, change: Any) -> Iterator[_Item]:
         yield _malformed(f"{path}.field", f"expected text, got {kind_of(field)}")
         return
     if field != "messages":
-        yield SkippedItem(path=path, reason=PassedOver.OTHER_FIELD, detail=f"field {shown(field)}")
+        yield SkippedItem(path=path, reason=PassedOver.OTHER_FIELD, detail=f"field {quoted(field)}")
         return
     value = change.get("value")
     path = f"{path}.value"
@@ -191,7 +191,7 @@ def _walk_messages(path: str, value: Mapping[Any, Any], messages: Sequence[Any])
 def _walk_statuses(path: str, statuses: Sequence[Any]) -> Iterator[_Item]:
     for index, status in enumerate(statuses):
         state = status.get("status") if isinstance(status, Mapping) else None
-        detail = f"status {shown(state)}" if isinstance(state, str) else "a status update"
+        detail = f"status {quoted(state)}" if isinstance(state, str) else "a status update"
         yield SkippedItem(path=f"{path}[{index}]", reason=PassedOver.STATUS, detail=detail)
 
 
@@ -234,7 +234,7 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
         raise _malformed_error(f"type: expected text, got {kind_of(kind)}")
     read_content = _CONTENT_READERS.get(kind)
     if read_content is None:
-        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"type {shown(kind)}")
+        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"type {quoted(kind)}")
     text, reply_id, media = read_content(message)
     message_id = _text(message.get("id"), "id")
     if not message_id:
@@ -271,7 +271,7 @@ def _interactive_content(message: Mapping[Any, Any]) -> _Content:
     if not isinstance(kind, str):
         raise _malformed_error(f"interactive.type: expected text, got {kind_of(kind)}")
     if kind not in _INTERACTIVE_REPLIES:
-        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"interactive type {shown(kind)}")
+        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"interactive type {quoted(kind)}")
     reply = interactive.get(kind)
     where = f"interactive.{kind}"
     if not isinstance(reply, Mapping):
@@ -370,7 +370,9 @@ def _sent_at(value: Any) -> dt.datetime:
         and value.isdigit()
         and len(value) <= _MAX_TIMESTAMP_DIGITS
     ):
-        raise _malformed_error(f"timestamp: expected a string of Unix seconds, got {shown(value)}")
+        raise _malformed_error(
+            f"timestamp: expected a string of Unix seconds, got {described(value)}"
+        )
     # Not fromtimestamp: its range depends on the platform's C library.
     return _EPOCH + dt.timedelta(seconds=int(value))
 

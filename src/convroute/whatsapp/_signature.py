@@ -14,8 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from convroute._describe import described, kind_of
+from convroute._ids import utf8
 from convroute.errors import WebhookError
-from convroute.whatsapp._describe import kind_of, shown
 
 
 SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
@@ -74,7 +75,7 @@ def _signature_digest(header: str | bytes | None) -> bytes:
     match = _SIGNATURE.fullmatch(header.strip())
     if match is None:
         raise WebhookError(
-            f"{SIGNATURE_HEADER}: expected 'sha256=' and 64 hex digits, got {shown(header)}"
+            f"{SIGNATURE_HEADER}: expected 'sha256=' and 64 hex digits, got {described(header)}"
         )
     return bytes.fromhex(match[1])
 
@@ -105,7 +106,7 @@ def verify_subscription(params: Mapping[str, str], verify_token: str) -> str:
     token = _parameter(params, "hub.verify_token")
     challenge = _parameter(params, "hub.challenge")
     if mode != "subscribe":
-        raise WebhookError(f"hub.mode: expected 'subscribe', got {shown(mode)}")
+        raise WebhookError(f"hub.mode: expected 'subscribe', got {described(mode)}")
     # Digests of equal length, so that not even the token's length leaks.
     if not hmac.compare_digest(_digest(token), _digest(verify_token)):
         raise WebhookError("hub.verify_token: does not match")
@@ -122,4 +123,4 @@ def _parameter(params: Mapping[str, str], name: str) -> str:
 
 
 def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return hashlib.sha256(utf8(text)).digest()

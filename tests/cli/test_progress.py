@@ -1,6 +1,6 @@
 import io
 
-from convroute._progress import EVERY, counted
+from convroute.cli._progress import EVERY, counted
 
 
 class _Terminal(io.StringIO):

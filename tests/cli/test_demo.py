@@ -3,11 +3,11 @@ import pathlib
 import subprocess
 import sys
 
-from convroute._demo import seed_config
+from convroute.cli._demo import seed_config
 from convroute.config import load_config
 
 
-ROOT = pathlib.Path(__file__).parents[1]
+ROOT = pathlib.Path(__file__).parents[2]
 
 
 def convroute(*args):
@@ -60,5 +60,5 @@ class TestDemo:
         """The config the demo ships is examples/account.toml, unchanged."""
         assert load_config(ROOT / "examples" / "account.toml") == seed_config()
         assert (ROOT / "examples" / "account.toml").read_bytes() == (
-            ROOT / "src" / "convroute" / "_data" / "account.toml"
+            ROOT / "src" / "convroute" / "cli" / "_data" / "account.toml"
         ).read_bytes()

@@ -8,14 +8,14 @@ import pathlib
 
 import pytest
 
-from convroute._demo import run_demo
 from convroute.cli import main
+from convroute.cli._demo import run_demo
 
 
 pytest.importorskip("psycopg")
 pytestmark = pytest.mark.postgres
 
-EXAMPLES = pathlib.Path(__file__).parents[1] / "examples"
+EXAMPLES = pathlib.Path(__file__).parents[2] / "examples"
 CONFIG = str(EXAMPLES / "account.toml")
 EVENTS = str(EXAMPLES / "events.jsonl")
 

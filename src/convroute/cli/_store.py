@@ -14,8 +14,8 @@ import urllib.parse
 
 from contextlib import AbstractContextManager
 
-from convroute._cli_common import EXIT_INVALID, CommandError
 from convroute.adapters import SQLiteStore
+from convroute.cli._common import EXIT_INVALID, CommandError
 from convroute.ports import Store
 from convroute.testing import MemoryStore
 
@@ -90,5 +90,9 @@ def open_store(spec: str, *, existing: bool = False) -> AbstractContextManager[S
         raise CommandError(EXIT_INVALID, f"no store at {where}: no such file")
     if existing and not path.is_file():
         raise CommandError(EXIT_INVALID, f"no store at {where}: not a file")
+    # SQLite takes an empty file for a new database, and would build a
+    # store in it: a store a service wrote to is never empty.
+    if existing and path.stat().st_size == 0:
+        raise CommandError(EXIT_INVALID, f"no store at {where}: the file is empty")
     # A reader's store takes no write lock: a long report blocks no writer.
     return SQLiteStore(path, read_only=existing)

@@ -1,12 +1,10 @@
 """
 The ``convroute report`` command: the funnel and cohort reports of a store.
 
-Private to the command line: `convroute.cli` adds the command with
-`add_report_command`.  It reads the funnel records the service stored in a
+It reads the funnel records the service stored in a
 SQLite file, counts them with `convroute.funnel`'s reports and prints the
 plain-text tables; with ``--chart`` (or ``--png``, ``--svg``) it also draws
 the charts.
-Every failure is one readable line on standard error, never a traceback.
 """
 
 from __future__ import annotations
@@ -21,18 +19,17 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from convroute._cli_common import (
+from convroute.cli._common import (
     EXIT_FAILURE,
     EXIT_INVALID,
     EXIT_OK,
     CommandError,
-    fail,
+    Commands,
     read_config,
 )
-from convroute._cli_store import open_store
-from convroute._progress import counted
+from convroute.cli._progress import counted
+from convroute.cli._store import open_store
 from convroute.config import Config
-from convroute.errors import ConvrouteError, MissingExtraError
 from convroute.funnel import (
     ChartFormat,
     CohortPeriod,
@@ -54,12 +51,9 @@ from convroute.funnel import (
 __all__ = ["add_report_command"]
 
 
-def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_report_command(commands: Commands) -> None:
     """
     Add the ``report`` command to the command line's subparsers.
-
-    Args:
-        commands: The subparsers of the ``convroute`` parser.
     """
     report = commands.add_parser(
         "report",
@@ -147,16 +141,6 @@ class _Charts:
 
 
 def _report(arguments: argparse.Namespace) -> int:
-    try:
-        _run(arguments)
-    except CommandError as error:
-        for line in error.lines:
-            fail(line)
-        return error.status
-    return EXIT_OK
-
-
-def _run(arguments: argparse.Namespace) -> None:
     # Everything the options and the configuration can get wrong is found
     # before the store is opened: reading it may take a while.
     zone = _zone(arguments.tz)
@@ -174,6 +158,7 @@ def _run(arguments: argparse.Namespace) -> None:
         print(render_cohorts(cohort_table), end="")  # noqa: T201 - the command's output
         if charts:
             _draw(funnel_table, cohort_table, charts[index])
+    return EXIT_OK
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:
@@ -262,14 +247,11 @@ def _read(spec: str, funnels: Iterable[str]) -> dict[str, list[Transition]]:
     # One pass over the store, keeping only the records of the funnels
     # reported, grouped so that each funnel's progress reads only its own.
     records: dict[str, list[Transition]] = {name: [] for name in funnels}
-    try:
-        with open_store(spec, existing=True) as store, store.unit_of_work() as uow:
-            for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
-                kept = records.get(record.funnel)
-                if kept is not None:
-                    kept.append(record)
-    except ConvrouteError as error:
-        raise CommandError(EXIT_FAILURE, str(error)) from None
+    with open_store(spec, existing=True) as store, store.unit_of_work() as uow:
+        for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
+            kept = records.get(record.funnel)
+            if kept is not None:
+                kept.append(record)
     return records
 
 
@@ -279,8 +261,6 @@ def _draw(funnel_table: FunnelReport, cohort_table: CohortReport, charts: _Chart
         draw_funnel(funnel_table, file, format=charts.format)
         file = charts.cohorts
         draw_cohorts(cohort_table, file, format=charts.format)
-    except MissingExtraError as error:
-        raise CommandError(EXIT_FAILURE, str(error)) from None
     except OSError as error:
         raise CommandError(
             EXIT_FAILURE, f"cannot write {file}: {error.strerror or error}"

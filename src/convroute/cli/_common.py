@@ -6,8 +6,11 @@ Exit statuses, error lines, and reading the configuration.
 
 from __future__ import annotations
 
+import argparse
 import pathlib
 import sys
+
+from typing import TypeAlias
 
 from convroute.config import Config, load_config
 from convroute.errors import ConfigError, ConvrouteError
@@ -17,10 +20,18 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 """A configuration or input that cannot be used, or a usage error (argparse's own)."""
-EXIT_BROKEN_PIPE = 141
-"""The reader of standard output went away (128 + SIGPIPE, as shells say)."""
 EXIT_INTERNAL = 70
 """A bug in convroute (EX_SOFTWARE)."""
+EXIT_INTERRUPTED = 130
+"""Stopped with Ctrl-C (128 + SIGINT, as shells say)."""
+EXIT_BROKEN_PIPE = 141
+"""The reader of standard output went away (128 + SIGPIPE, as shells say)."""
+
+# argparse names no public type for what add_subparsers returns.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # noqa: SLF001
+"""
+The subparsers of the ``convroute`` parser, to which each command adds itself.
+"""
 
 
 class CommandError(Exception):
@@ -39,6 +50,16 @@ def fail(message: str) -> None:
     Print one error line on standard error, as every command does.
     """
     print(f"convroute: {message}", file=sys.stderr)  # noqa: T201 - the command's output
+
+
+def error_line(error: ConvrouteError | OSError) -> str:
+    """
+    The line that tells *error*: an `OSError` names its file when it has one.
+    """
+    if isinstance(error, ConvrouteError):
+        return str(error)
+    reason = error.strerror or str(error)
+    return reason if error.filename is None else f"cannot read {error.filename}: {reason}"
 
 
 def read_config(path: pathlib.Path) -> Config:

@@ -5,14 +5,13 @@ import sys
 
 import pytest
 
-from convroute import _progress
 from convroute.adapters import SQLiteStore
-from convroute.cli import main
+from convroute.cli import _progress, main
 from convroute.config import load_config
 from convroute.simulate import simulate
 
 
-SEED = pathlib.Path(__file__).parents[1] / "examples" / "account.toml"
+SEED = pathlib.Path(__file__).parents[2] / "examples" / "account.toml"
 NUMBER = "918040001234"
 PNG = b"\x89PNG\r\n\x1a\n"
 PDF = b"%PDF-"
@@ -220,6 +219,14 @@ class TestUnusableInput:
         """A folder given as the store exits 2 with one line."""
         assert 2 == report(tmp_path)
         assert f"convroute: no store at {tmp_path}: not a file\n" == one_error_line(capsys)
+
+    def test_store_is_an_empty_file(self, capsys, tmp_path):
+        """An empty file is no store a service wrote to: exit 2, and it stays empty."""
+        path = tmp_path / "empty.db"
+        path.touch()
+        assert 2 == report(path)
+        assert f"convroute: no store at {path}: the file is empty\n" == one_error_line(capsys)
+        assert b"" == path.read_bytes()
 
     def test_memory_store(self, capsys):
         """--store memory is refused: it would always be empty."""

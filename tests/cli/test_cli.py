@@ -5,9 +5,10 @@ import sys
 import pytest
 
 from convroute.cli import main
+from convroute.errors import StoreError
 
 
-SEED = pathlib.Path(__file__).parents[1] / "examples" / "account.toml"
+SEED = pathlib.Path(__file__).parents[2] / "examples" / "account.toml"
 
 
 class TestCheck:
@@ -151,7 +152,7 @@ class TestCommandLine:
         def explode(_):
             raise RuntimeError("boom")
 
-        monkeypatch.setattr("convroute.cli.load_config", explode)
+        monkeypatch.setattr("convroute.cli._check.load_config", explode)
         assert 70 == main(["check", str(SEED)])
         _, err = capsys.readouterr()
         assert "convroute: internal error, please report it: RuntimeError: boom\n" == err
@@ -197,3 +198,36 @@ class TestLink:
         assert 2 == main(["link", str(tmp_path / "none.toml")])
         _, err = capsys.readouterr()
         assert 1 == len(err.splitlines())
+
+
+class TestFailures:
+    @pytest.mark.parametrize(
+        ("error", "line"),
+        [
+            (StoreError("the store is gone"), "convroute: the store is gone\n"),
+            (
+                FileNotFoundError(2, "No such file or directory", "x.db"),
+                "convroute: cannot read x.db: No such file or directory\n",
+            ),
+            (OSError(5, "Input/output error"), "convroute: Input/output error\n"),
+        ],
+    )
+    def test_a_command_s_error_is_one_line_and_status_1(self, capsys, monkeypatch, error, line):
+        """What a command raises, a convroute or system error, is one line and exit status 1."""
+
+        def fails(_):
+            raise error
+
+        monkeypatch.setattr("convroute.cli._link.trigger_links", fails)
+        assert 1 == main(["link", str(SEED)])
+        assert ("", line) == capsys.readouterr()
+
+    def test_interrupted(self, capsys, monkeypatch):
+        """Ctrl-C during a command ends it quietly with exit status 130."""
+
+        def interrupted(_):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr("convroute.cli._link.trigger_links", interrupted)
+        assert 130 == main(["link", str(SEED)])
+        assert ("", "") == capsys.readouterr()

@@ -9,18 +9,20 @@ actions they yield.
 
 from __future__ import annotations
 
+import argparse
 import importlib.resources
 import json
 import pathlib
 import secrets
+import sys
 import tempfile
 
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from convroute._cli_common import EXIT_INVALID, CommandError
-from convroute._cli_store import postgres_spec
 from convroute.adapters import SQLiteStore
+from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
+from convroute.cli._store import postgres_spec
 from convroute.config import Config, loads_config
 from convroute.funnel import Transition, funnel_progress, funnel_report, render_funnel
 from convroute.menus import OptionKind, option_id
@@ -36,11 +38,42 @@ DAY = "2026-11-02T{}:00+05:30"
 AI = option_id(OptionKind.PRODUCT, "AI")
 
 
+def add_demo_command(commands: Commands) -> None:
+    """
+    Add the ``demo`` command to the command line's subparsers.
+    """
+    demo = commands.add_parser(
+        "demo",
+        help="run the worked example end to end and print its transcript",
+        description="Run the seed's worked example through the service on a SQLite store in a "
+        "temporary directory: an Instagram lead enters the funnel and gets the first menu, a new "
+        "enquiry is routed round robin, a returning student reaches his sister's counsellor "
+        "through the second menu, an owner who is away is skipped, and the business's "
+        "scheduling message moves the lead on. Prints who wrote what, each menu as the lead "
+        "sees it, each assignment with its reason, and the funnel report.",
+    )
+    demo.add_argument("--json", action="store_true", help="print the actions as JSON lines")
+    demo.add_argument(
+        "--store",
+        metavar="URL",
+        help="run on PostgreSQL instead, in a schema of its own dropped afterwards: "
+        "postgresql://USER@HOST/DB",
+    )
+    demo.set_defaults(run=_demo)
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    run_demo(sys.stdout, as_json=arguments.json, postgres=arguments.store)
+    return EXIT_OK
+
+
 def seed_config() -> Config:
     """
     The seed's account setup, as shipped with convroute.
     """
-    text = importlib.resources.files("convroute").joinpath("_data/account.toml").read_text("utf-8")
+    text = (
+        importlib.resources.files("convroute.cli").joinpath("_data/account.toml").read_text("utf-8")
+    )
     return loads_config(text)
 
 

@@ -26,7 +26,6 @@ from convroute.routing import (
     Target,
     TraceStep,
     TurnRecord,
-    _resolve,
     resolve,
 )
 from strategies import (
@@ -417,7 +416,7 @@ class TestDecision:
         assert None is resolve(AI_DESK, desk()).turn
 
     def test_resolved_decision_is_like_one_built(self):
-        """A resolved decision, its trace made when read, compares and copies as one built."""
+        """A resolved decision compares, hashes, prints and copies as one built by hand."""
         built = owner_away_decision()
         made = [lambda: resolve(AI_DESK, desk(away=["u-chen"])) for _ in range(7)]
 
@@ -429,38 +428,42 @@ class TestDecision:
         assert built == pickle.loads(pickle.dumps(made[5]()))  # noqa: S301 - bytes of our own
         assert built == copy.deepcopy(made[6]())
 
-    def test_trace_is_made_once(self):
-        """Reading a resolved decision's trace twice gives the same tuple."""
-        decision = resolve(AI_DESK, desk(away=["u-chen"]))
-
-        assert decision.trace is decision.trace
-
-    def test_other_attributes_are_still_missing(self):
-        """Only the trace is made on demand: other unknown attributes raise AttributeError."""
+    def test_a_decision_is_its_fields(self):
+        """A decision's attributes are its five fields; others raise AttributeError."""
         decision = resolve(AI_DESK, desk())
 
-        with pytest.raises(AttributeError, match="no attribute 'steps'"):
+        assert ["rule", "assignee", "target", "trace", "turn"] == [
+            field.name for field in attrs.fields(Decision)
+        ]
+        with pytest.raises(AttributeError, match="steps"):
             decision.steps  # noqa: B018 - the read is the test
 
+    def test_a_step_unpacks(self):
+        """A trace step unpacks as its target, user, reason and skipped members."""
+        decision = resolve(AI_DESK, desk(away=["u-chen"]))
+
+        (target, user, reason, skipped), _ = decision.trace
+
+        assert (OpportunityOwner(), "u-chen", SkipReason.UNAVAILABLE, ()) == (
+            target,
+            user,
+            reason,
+            skipped,
+        )
+        assert "TraceStep(target=Admin(), user='u-a', reason=None, skipped=())" == repr(
+            TraceStep(Admin(), "u-a")
+        )
+
     def test_a_rule_evolved_is_walked_anew(self):
-        """Rules are planned once by identity: a rule evolved with other targets walks those."""
+        """A rule evolved with other targets walks those, not the targets it was made from."""
         resolve(AI_DESK, desk())
         admin_only = attrs.evolve(AI_DESK, targets=(Admin(),))
 
         assert "u-meera" == resolve(admin_only, desk()).assignee
 
-    def test_the_planned_rules_stay_bounded(self):
-        """However many rules pass, the table of planned rules keeps at most its bound."""
-        for _ in range(2 * _resolve._MAX_PLANS):
-            resolve(attrs.evolve(AI_DESK), desk())
-        assert len(_resolve._PLANS) <= _resolve._MAX_PLANS
-
-    @pytest.mark.parametrize("read_first", [False, True])
-    def test_trace_values_are_the_trace(self, read_first):
-        """A resolved decision's plain trace values are its steps, read or not read yet."""
+    def test_trace_values_are_the_trace(self):
+        """A resolved decision's plain trace values are its steps."""
         decision = resolve(AI_DESK, desk(away=["u-chen", "u-ben"]))
-        if read_first:
-            decision.trace  # noqa: B018 - the read is the test
 
         values = decision.trace_values()
 

@@ -1,3 +1,4 @@
+import attrs
 import pytest
 
 from convroute.routing import (
@@ -36,6 +37,23 @@ class TestTargets:
             "admin": Admin,
             "specific_user": SpecificUser,
         } == TARGET_KINDS
+
+    def test_named_labels_follow_the_name(self):
+        """A target's label is worked out when it is made, and again when evolved."""
+        group, user = ChatGroupTarget(group="A"), SpecificUser(user="u-a")
+
+        assert ("chat_group:B", "specific_user:u-b") == (
+            attrs.evolve(group, group="B").label,
+            attrs.evolve(user, user="u-b").label,
+        )
+
+    def test_labels_are_no_part_of_the_value(self):
+        """A label is worked out, not given: equality and repr are the named group or user."""
+        assert "ChatGroupTarget(group='A')" == repr(ChatGroupTarget(group="A"))
+        assert [["group"], ["user"]] == [
+            [field.name for field in attrs.fields(cls) if field.init]
+            for cls in (ChatGroupTarget, SpecificUser)
+        ]
 
     def test_hashable(self):
         """Targets are values: equal ones hash alike."""

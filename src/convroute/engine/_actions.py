@@ -53,9 +53,7 @@ def trace_of(decision: Decision) -> tuple[TraceEntry, ...]:
     """
     The trace of a routing decision, as actions carry it.
     """
-    # From the decision's plain values: its `TraceStep` values, made only
-    # to be read once here, are never made.
-    return tuple([_entry(*values) for values in decision.trace_values()])
+    return tuple([_entry(*step) for step in decision.trace])
 
 
 def _entry(

@@ -10,7 +10,7 @@ import attrs
 
 from convroute.config import Config
 from convroute.funnel import FunnelTracker, OpportunityBoard
-from convroute.menus import BusinessNumber, Product
+from convroute.menus import BusinessNumber, NumberMenus, Product
 from convroute.model import OpportunityType, Phone, User
 from convroute.routing import ChatGroup, RoutingRule
 
@@ -30,6 +30,7 @@ class Compiled:
         users: Its users, by id, in listed order.
         types: Its opportunity types, by name.
         products: Each number's products by label (the first of a label).
+        menus: Each number's menus, their shared parts worked out.
     """
 
     config: Config
@@ -41,6 +42,7 @@ class Compiled:
     users: Mapping[str, User]
     types: Mapping[str, OpportunityType]
     products: Mapping[Phone, Mapping[str, Product]] = attrs.field(factory=dict)
+    menus: Mapping[Phone, NumberMenus] = attrs.field(factory=dict)
 
     @classmethod
     def from_config(cls, config: Config) -> Compiled:
@@ -57,6 +59,7 @@ class Compiled:
             users={user.id: user for user in config.users},
             types={kind.name: kind for kind in config.opportunity_types},
             products={number.number: _by_label(number) for number in config.numbers},
+            menus={number.number: NumberMenus(number) for number in config.numbers},
         )
 
     def product(self, number: BusinessNumber, label: str | None) -> Product | None:
@@ -67,6 +70,15 @@ class Compiled:
             # One of the config's numbers: its products by label are at hand.
             return self.products[number.number].get(label) if label is not None else None
         return next((p for p in number.products if p.label == label), None)
+
+    def menus_of(self, number: BusinessNumber) -> NumberMenus:
+        """
+        The menus of *number*: the config's own when it is one of its numbers.
+        """
+        menus = self.menus.get(number.number)
+        if menus is not None and menus.number is number:
+            return menus
+        return NumberMenus(number)
 
     def all_users(self, runtime: Mapping[str, User]) -> Mapping[str, User]:
         """

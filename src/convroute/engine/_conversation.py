@@ -22,8 +22,6 @@ from convroute.menus import (
     Menu,
     OptionKind,
     Product,
-    build_first_response,
-    build_second_response,
     interpret_reply,
     latest_match,
     matching_opportunities,
@@ -40,8 +38,7 @@ REPROMPT_HINT = "Sorry, I did not get that. Please choose one of the options."
 The line put before a menu sent again after an invalid reply.
 """
 
-# Enum members looked up once: every message reads a few, and reading a
-# member from its class costs more than a global.
+# Enum members read once (see docs/performance.md, "How the hot paths are written").
 _MENU = ConversationStatus.MENU
 _ASSIGNED = ConversationStatus.ASSIGNED
 _UNROUTED = ConversationStatus.UNROUTED
@@ -136,7 +133,7 @@ def _start(turn: Turn, effects: Effects) -> None:
         _route(turn, effects, rule, None)
         return
     if number.first_response is not None:
-        _send_menu(turn, effects, build_first_response(number, turn.lead), product=None)
+        _send_menu(turn, effects, compiled.menus_of(number).first_response(turn.lead), product=None)
         return
     found = latest_match(number, effects.opportunities)
     if found is not None:
@@ -218,7 +215,8 @@ def _product_chosen(turn: Turn, effects: Effects, number: BusinessNumber, produc
         owners = turn.compiled.all_users(turn.snapshot.users)
         # The matching opportunities, already in order, are all the menu
         # looks at: it finds the same ones among them, in the same order.
-        menu = build_second_response(number, product, turn.lead, matching, owners)
+        menus = turn.compiled.menus_of(number)
+        menu = menus.second_response(product, turn.lead, matching, owners)
         if menu.left_out:
             effects.note(f"{len(menu.left_out)} older opportunities did not fit the menu")
         _send_menu(turn, effects, menu, product=product.label)

@@ -10,6 +10,7 @@ no clock.
 
 from convroute.errors import MenuError
 from convroute.menus._build import (
+    NumberMenus,
     build_first_response,
     build_second_response,
     option_id,
@@ -56,6 +57,7 @@ __all__ = [
     "MenuKind",
     "MenuOption",
     "NumberMatch",
+    "NumberMenus",
     "OptionKind",
     "Product",
     "ReplyOutcome",

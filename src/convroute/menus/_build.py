@@ -4,10 +4,7 @@ Building the first and second responses of a number for one conversation.
 
 from __future__ import annotations
 
-import functools
-
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeAlias
 
 import attrs
 
@@ -26,6 +23,7 @@ from convroute.menus._limits import (
 )
 from convroute.menus._match import matching_opportunities
 from convroute.menus._merge import (
+    ParsedTemplate,
     Placeholder,
     Values,
     merge_parts,
@@ -58,7 +56,8 @@ def build_first_response(number: BusinessNumber, lead: Lead) -> Menu:
     Build the menu that asks which product a conversation is about.
 
     Its options are the number's products, in order, then *Other queries*
-    when it is on.
+    when it is on.  `NumberMenus.first_response` builds the same menu from
+    the number's parts worked out beforehand.
 
     Args:
         number: The business number written to, with a ``first_response``.
@@ -71,31 +70,7 @@ def build_first_response(number: BusinessNumber, lead: Lead) -> Menu:
         ConfigError: When the number has no first response, no options or
             too many, or a template that does not hold.
     """
-    response = number.first_response
-    if response is None:
-        raise ConfigError([f"number {number.number} has no first response @ $.first_response"])
-    prepared = _prepare(number)
-    _check_templates(prepared)
-    drafts = prepared.first_drafts
-    if not 1 <= len(drafts) <= MAX_MENU_OPTIONS:
-        raise ConfigError(
-            [
-                (
-                    f"the first response has {len(drafts)} options, "
-                    f"and a menu holds 1 to {MAX_MENU_OPTIONS} @ $.products"
-                )
-            ]
-        )
-    # The menu depends on the number and on the values its templates name
-    # (the lead's first name, say), and on nothing else: leads who give the
-    # same values get the same menu, built once.
-    values = merge_values(lead=lead)
-    key = _key(prepared.named, values)
-    try:
-        hash(key)
-    except TypeError:  # a value that is not text (a lead built by hand): built as it is
-        return _compose(MenuKind.FIRST_RESPONSE, response, values, drafts)
-    return _first_response(prepared, key)
+    return NumberMenus(number).first_response(lead)
 
 
 def build_second_response(
@@ -111,7 +86,8 @@ def build_second_response(
     Its options are the opportunities that match *product*, most recently
     updated first, then *New opportunity*.  When more match than a menu can
     show, the most recent that fit are kept and the others are named in
-    `Menu.left_out`.
+    `Menu.left_out`.  `NumberMenus.second_response` builds the same menu
+    from the number's parts worked out beforehand.
 
     Args:
         number: The business number written to, with a ``second_response``.
@@ -128,42 +104,148 @@ def build_second_response(
         ConfigError: When the number has no second response, or a template
             that does not hold.
     """
-    response = number.second_response
+    return NumberMenus(number).second_response(product, lead, opportunities, owners)
+
+
+# What `NumberMenus` works out when it is built.
+
+
+def _template_errors(menus: NumberMenus) -> tuple[str, ...]:
+    return tuple(f"{message} @ $.{path}" for path, message in find_template_problems(menus.number))
+
+
+def _first_parts(menus: NumberMenus) -> _FirstParts | None:
+    number = menus.number
+    response = number.first_response
     if response is None:
-        raise ConfigError([f"number {number.number} has no second response @ $.second_response"])
-    prepared = _prepare(number)
-    _check_templates(prepared)
-    matching = matching_opportunities(product, opportunities)
-    room = MAX_MENU_OPTIONS - 1
-    label = parse_template(response.option_label)
-    description = (
-        None if response.option_description is None else parse_template(response.option_description)
+        return None
+    drafts = [
+        _Draft(OptionKind.PRODUCT, product.label, product.label) for product in number.products
+    ]
+    if response.other_queries:
+        drafts.append(_Draft(OptionKind.OTHER_QUERIES, "", response.other_queries_label))
+    layout = _layout(response.display, drafts)
+    return _FirstParts(
+        _Texts.of(MenuKind.FIRST_RESPONSE, response), layout, _options(layout, drafts)
     )
-    lead_values = merge_values(lead=lead)
-    drafts = []
-    for opportunity in matching[:room]:
-        owner = None if opportunity.owner is None else owners.get(opportunity.owner)
-        # The lead's values are the same for every option: made once.
-        values = {**lead_values, **merge_values(opportunity=opportunity, owner=owner)}
-        drafts.append(
-            _Draft(
-                OptionKind.OPPORTUNITY,
-                opportunity.id,
-                merge_parts(label, values),
-                None if description is None else merge_parts(description, values),
+
+
+def _second_parts(menus: NumberMenus) -> _SecondParts | None:
+    response = menus.number.second_response
+    if response is None:
+        return None
+    description = response.option_description
+    return _SecondParts(
+        _Texts.of(MenuKind.SECOND_RESPONSE, response),
+        response.display,
+        parse_template(response.option_label),
+        None if description is None else parse_template(description),
+        _Draft(OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label),
+    )
+
+
+@attrs.frozen(eq=False)
+class NumberMenus:
+    """
+    The menus of one business number, what they share worked out when built.
+
+    Its templates are parsed and checked, and the first response's options
+    fitted and given their ids, once; building a menu for a lead then merges
+    only the texts that name the lead's values.  The engine makes one per
+    number of its config; `build_first_response` and
+    `build_second_response` make one for the call.
+
+    Attributes:
+        number: The business number.
+    """
+
+    number: BusinessNumber
+    _template_errors: tuple[str, ...] = attrs.field(
+        init=False, repr=False, default=attrs.Factory(_template_errors, takes_self=True)
+    )
+    _first: _FirstParts | None = attrs.field(
+        init=False, repr=False, default=attrs.Factory(_first_parts, takes_self=True)
+    )
+    _second: _SecondParts | None = attrs.field(
+        init=False, repr=False, default=attrs.Factory(_second_parts, takes_self=True)
+    )
+
+    def first_response(self, lead: Lead) -> Menu:
+        """
+        Build the number's first response for *lead*; see `build_first_response`.
+        """
+        first = self._first
+        if first is None:
+            raise ConfigError(
+                [f"number {self.number.number} has no first response @ $.first_response"]
             )
+        self._check_templates()
+        count = len(first.options)
+        if not 1 <= count <= MAX_MENU_OPTIONS:
+            raise ConfigError(
+                [
+                    (
+                        f"the first response has {count} options, "
+                        f"and a menu holds 1 to {MAX_MENU_OPTIONS} @ $.products"
+                    )
+                ]
+            )
+        body, list_button, header, footer = first.texts.frame(merge_values(lead=lead))
+        return Menu(
+            MenuKind.FIRST_RESPONSE, first.layout, body, first.options, list_button, header, footer
         )
-    drafts.append(_Draft(OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label))
-    left_out = [opportunity.id for opportunity in matching[room:]]
-    # The texts around the options depend on the number and on the lead's
-    # values they name alone (the templates may name nothing else): leads
-    # who give the same values share them, worked out once.
-    key = _key(prepared.second_named, lead_values)
-    try:
-        frame = _second_frame(prepared, key)
-    except TypeError:  # a value that is not text (a lead built by hand): merged as it is
-        frame = _frame(MenuKind.SECOND_RESPONSE, response, lead_values)
-    return _menu(MenuKind.SECOND_RESPONSE, response, frame, drafts, left_out)
+
+    def second_response(
+        self,
+        product: Product,
+        lead: Lead,
+        opportunities: Iterable[Opportunity],
+        owners: Mapping[str, User],
+    ) -> Menu:
+        """
+        Build the number's second response; see `build_second_response`.
+        """
+        second = self._second
+        if second is None:
+            raise ConfigError(
+                [f"number {self.number.number} has no second response @ $.second_response"]
+            )
+        self._check_templates()
+        matching = matching_opportunities(product, opportunities)
+        room = MAX_MENU_OPTIONS - 1
+        lead_values = merge_values(lead=lead)
+        label, description = second.option_label, second.option_description
+        drafts = []
+        for opportunity in matching[:room]:
+            owner = None if opportunity.owner is None else owners.get(opportunity.owner)
+            # The lead's values are the same for every option: made once.
+            values = {**lead_values, **merge_values(opportunity=opportunity, owner=owner)}
+            drafts.append(
+                _Draft(
+                    OptionKind.OPPORTUNITY,
+                    opportunity.id,
+                    merge_parts(label, values),
+                    None if description is None else merge_parts(description, values),
+                )
+            )
+        drafts.append(second.new_opportunity)
+        layout = _layout(second.display, drafts)
+        body, list_button, header, footer = second.texts.frame(lead_values)
+        return Menu(
+            MenuKind.SECOND_RESPONSE,
+            layout,
+            body,
+            _options(layout, drafts),
+            list_button,
+            header,
+            footer,
+            [opportunity.id for opportunity in matching[room:]],
+        )
+
+    def _check_templates(self) -> None:
+        # A checked config never fails here; this guards numbers built by hand.
+        if self._template_errors:
+            raise ConfigError(self._template_errors)
 
 
 def with_hint(menu: Menu, hint: str) -> Menu:
@@ -193,180 +275,86 @@ def option_id(kind: OptionKind, key: str) -> str:
     prefix = _PREFIXES.get(kind) or kind.value
     if not key:
         return prefix
-    return f"{prefix}.{_digest(key)}"
+    return f"{prefix}.{option_digest(key)}"
 
 
-# Each kind's value, read once: an enum's `value` is a property, read for
-# every option of every menu.
+# Each kind's value read once (see docs/performance.md, "How the hot paths are written").
 _PREFIXES = {kind: kind.value for kind in OptionKind}
 
 
-# Cached: the same labels and opportunity ids are offered again and again.
-@functools.lru_cache(maxsize=4096)
-def _digest(key: str) -> str:
-    return option_digest(key)
+@attrs.frozen
+class _Texts:
+    # A response's texts around its options: its templates parsed, and the
+    # texts that name no value (the list button, often header and footer)
+    # merged and fitted.
+    kind: MenuKind
+    message: ParsedTemplate
+    list_button: str
+    header: ParsedTemplate | str | None
+    footer: ParsedTemplate | str | None
+
+    @classmethod
+    def of(cls, kind: MenuKind, response: FirstResponse | SecondResponse) -> _Texts:
+        return cls(
+            kind,
+            parse_template(response.message),
+            fit_text(one_line(response.list_button), MAX_LIST_BUTTON),
+            _optional_part(response.header, MAX_HEADER_TEXT, line=True),
+            _optional_part(response.footer, MAX_FOOTER_TEXT, line=False),
+        )
+
+    def frame(self, values: Values) -> tuple[str, str, str | None, str | None]:
+        # The body, list button, header and footer of a menu for *values*.
+        body = merge_parts(self.message, values).strip()
+        # Only a template that is blank itself gets here: the template check
+        # makes sure the others always merge to some text.
+        for text, field in ((body, "message"), (self.list_button, "list_button")):
+            if not text:
+                raise ConfigError([f"the {field} must not be blank @ $.{self.kind.value}.{field}"])
+        return (
+            fit_text(body, MAX_BODY_TEXT),
+            self.list_button,
+            _optional(self.header, values, MAX_HEADER_TEXT, line=True),
+            _optional(self.footer, values, MAX_FOOTER_TEXT, line=False),
+        )
 
 
-@attrs.frozen(eq=False)
-class _Prepared:
-    # What the menus of one number object share, worked out once: compared
-    # and hashed by identity, so that a lookup never walks the number.
-    number: BusinessNumber
-    # Its template problems, as `ConfigError` lines.
-    template_errors: tuple[str, ...]
-    # The options of its first response, before fitting.
-    first_drafts: tuple[_Draft, ...]
-    # The (namespace, field) of every placeholder of its first response's
-    # message, header and footer: all a first response depends on.
-    named: tuple[tuple[str, str], ...]
-    # The same of its second response: all its texts around the options
-    # depend on.
-    second_named: tuple[tuple[str, str], ...]
+@attrs.frozen
+class _FirstParts:
+    # A first response's texts, and its options, the same for every lead.
+    texts: _Texts
+    layout: Display
+    options: tuple[MenuOption, ...]
 
 
-# The numbers prepared, by id(): each entry holds its number, so no other
-# object can take that id while the entry is here.  Few numbers are in use
-# at once; when more turn up, the table starts afresh.
-_PREPARED: dict[int, _Prepared] = {}
-_MAX_PREPARED = 64
+@attrs.frozen
+class _SecondParts:
+    # A second response's texts and option templates.
+    texts: _Texts
+    display: Display
+    option_label: ParsedTemplate
+    option_description: ParsedTemplate | None
+    new_opportunity: _Draft
 
 
-def _prepare(number: BusinessNumber) -> _Prepared:
-    prepared = _PREPARED.get(id(number))
-    if prepared is not None and prepared.number is number:
-        return prepared
-    prepared = _Prepared(
-        number=number,
-        template_errors=tuple(
-            f"{message} @ $.{path}" for path, message in find_template_problems(number)
-        ),
-        first_drafts=_first_drafts(number),
-        named=_named(number.first_response),
-        second_named=_named(number.second_response),
-    )
-    if len(_PREPARED) >= _MAX_PREPARED:
-        _PREPARED.clear()
-    _PREPARED[id(number)] = prepared
-    return prepared
+def _layout(display: Display, drafts: Sequence[_Draft]) -> Display:
+    return "list" if len(drafts) > MAX_BUTTONS else display
 
 
-def _first_drafts(number: BusinessNumber) -> tuple[_Draft, ...]:
-    response = number.first_response
-    drafts = [
-        _Draft(OptionKind.PRODUCT, product.label, product.label) for product in number.products
-    ]
-    if response is not None and response.other_queries:
-        drafts.append(_Draft(OptionKind.OTHER_QUERIES, "", response.other_queries_label))
-    return tuple(drafts)
-
-
-def _named(response: FirstResponse | SecondResponse | None) -> tuple[tuple[str, str], ...]:
-    # The (namespace, field) of every placeholder of a response's message,
-    # header and footer, in order, once each.
-    if response is None:
-        return ()
-    named: dict[tuple[str, str], None] = {}
-    for template in (response.message, response.header, response.footer):
-        if template is not None:
-            for part in parse_template(template).parts:
-                if isinstance(part, Placeholder):
-                    named[part.namespace, part.field] = None
-    return tuple(named)
-
-
-def _key(named: tuple[tuple[str, str], ...], values: Values) -> tuple[str, ...]:
-    # The values a response's texts name, in the order of *named*.
-    return tuple([values.get(namespace, {}).get(field, "") for namespace, field in named])
-
-
-def _values(named: tuple[tuple[str, str], ...], key: tuple[str, ...]) -> Values:
-    # The values of a `_key`, as the mappings placeholders look up.
-    values: dict[str, dict[str, str]] = {}
-    for (namespace, field), value in zip(named, key, strict=True):
-        values.setdefault(namespace, {})[field] = value
-    return values
-
-
-# Cached: a number's first response is the same for every lead who gives
-# its templates the same values.  Keyed on the prepared number (by
-# identity) and those values; menus are frozen, so one can be shared.
-@functools.lru_cache(maxsize=1024)
-def _first_response(prepared: _Prepared, key: tuple[str, ...]) -> Menu:
-    response = prepared.number.first_response
-    assert response is not None  # noqa: S101 - build_first_response checked it
-    values = _values(prepared.named, key)
-    return _compose(MenuKind.FIRST_RESPONSE, response, values, prepared.first_drafts)
-
-
-# Cached: the texts around a second response's options are the same for
-# every lead who gives its templates the same values; keyed as above.
-@functools.lru_cache(maxsize=1024)
-def _second_frame(prepared: _Prepared, key: tuple[str, ...]) -> _Frame:
-    response = prepared.number.second_response
-    assert response is not None  # noqa: S101 - build_second_response checked it
-    return _frame(MenuKind.SECOND_RESPONSE, response, _values(prepared.second_named, key))
-
-
-def _check_templates(prepared: _Prepared) -> None:
-    # A checked config never fails here; this guards numbers built by hand.
-    if prepared.template_errors:
-        raise ConfigError(prepared.template_errors)
-
-
-def _compose(
-    kind: MenuKind,
-    response: FirstResponse | SecondResponse,
-    values: Values,
-    drafts: Sequence[_Draft],
-    left_out: Sequence[str] = (),
-) -> Menu:
-    return _menu(kind, response, _frame(kind, response, values), drafts, left_out)
-
-
-_Frame: TypeAlias = tuple[str, str, str | None, str | None]
-"""
-A menu's texts around its options: body, list button, header and footer.
-"""
-
-
-def _frame(kind: MenuKind, response: FirstResponse | SecondResponse, values: Values) -> _Frame:
-    body = merge_parts(parse_template(response.message), values).strip()
-    list_button = fit_text(one_line(response.list_button), MAX_LIST_BUTTON)
-    # Only a template that is blank itself gets here: the template check
-    # makes sure the others always merge to some text.
-    for text, field in ((body, "message"), (list_button, "list_button")):
-        if not text:
-            raise ConfigError([f"the {field} must not be blank @ $.{kind.value}.{field}"])
-    return (
-        fit_text(body, MAX_BODY_TEXT),
-        list_button,
-        _optional(response.header, values, MAX_HEADER_TEXT, line=True),
-        _optional(response.footer, values, MAX_FOOTER_TEXT, line=False),
-    )
-
-
-def _menu(
-    kind: MenuKind,
-    response: FirstResponse | SecondResponse,
-    frame: _Frame,
-    drafts: Sequence[_Draft],
-    left_out: Sequence[str],
-) -> Menu:
-    layout: Display = "list" if len(drafts) > MAX_BUTTONS else response.display
+def _options(layout: Display, drafts: Sequence[_Draft]) -> tuple[MenuOption, ...]:
     titles, descriptions = _fitted(
         layout,
         tuple([draft.title for draft in drafts]),
         tuple([draft.description for draft in drafts]),
     )
-    # Positional arguments: attrs' __init__ takes them faster.
-    options = [
-        MenuOption(option_id, title, draft.kind, draft.key, description)
-        for draft, title, description, option_id in zip(
-            drafts, titles, descriptions, _option_ids(drafts), strict=True
-        )
-    ]
-    body, list_button, header, footer = frame
-    return Menu(kind, layout, body, options, list_button, header, footer, left_out)
+    return tuple(
+        [
+            MenuOption(option_id, title, draft.kind, draft.key, description)
+            for draft, title, description, option_id in zip(
+                drafts, titles, descriptions, _option_ids(drafts), strict=True
+            )
+        ]
+    )
 
 
 def _option_ids(drafts: Sequence[_Draft]) -> list[str]:
@@ -383,12 +371,6 @@ def _option_ids(drafts: Sequence[_Draft]) -> list[str]:
     return ids
 
 
-# Cached: the option texts of a menu depend on its layout and the wanted
-# titles and descriptions alone, and the same few come back with every
-# menu (a number's products; the names of the lead's opportunities, such
-# as "PG AI 2027", and their owners).  Not on the options' ids: those
-# differ from lead to lead.
-@functools.lru_cache(maxsize=1024)
 def _fitted(
     layout: Display, titles: tuple[str, ...], descriptions: tuple[str | None, ...]
 ) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
@@ -405,11 +387,23 @@ def _description(description: str | None, layout: Display) -> str | None:
     return None if is_blank(fitted) else fitted
 
 
-def _optional(template: str | None, values: Values, limit: int, *, line: bool) -> str | None:
-    # An optional text that merges to blank is left out, not sent empty.
+def _optional_part(template: str | None, limit: int, *, line: bool) -> ParsedTemplate | str | None:
+    # An optional text: parsed, or its text when it names no value.
     if template is None:
         return None
-    merged = merge_parts(parse_template(template), values)
+    parsed = parse_template(template)
+    if any(isinstance(part, Placeholder) for part in parsed.parts):
+        return parsed
+    return _optional(parsed, {}, limit, line=line)
+
+
+def _optional(
+    template: ParsedTemplate | str | None, values: Values, limit: int, *, line: bool
+) -> str | None:
+    # An optional text that merges to blank is left out, not sent empty.
+    if template is None or isinstance(template, str):
+        return template
+    merged = merge_parts(template, values)
     text = one_line(merged) if line else merged.strip()
     fitted = fit_text(text, limit)
     return None if is_blank(fitted) else fitted

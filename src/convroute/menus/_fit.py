@@ -64,8 +64,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-# Cached: the same few titles are compared again with every menu built,
-# checked and replied to; the key is a pure function of the title.
+# A memo of a pure function of text (see docs/performance.md, "How the hot paths are written").
 @functools.lru_cache(maxsize=4096)
 def title_key(title: str) -> str:
     """

@@ -12,8 +12,6 @@ for `str.format` (``{0.__class__}``) is reported, not sent.
 
 from __future__ import annotations
 
-import functools
-
 from collections.abc import Mapping
 from typing import TypeAlias
 
@@ -214,8 +212,6 @@ def _scope_problems(placeholder: Placeholder, scope: Scope) -> list[str]:
     return [f"unknown field {field!r} in {placeholder.source}: {namespace} has {known}"]
 
 
-# Cached: a number's few templates are parsed once, not once per message.
-@functools.lru_cache(maxsize=512)
 def parse_template(template: str) -> ParsedTemplate:
     """
     Split *template* into literal text and placeholders, noting bad braces.

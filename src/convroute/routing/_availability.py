@@ -100,8 +100,7 @@ class Availability:
         return None
 
 
-# Enum members looked up once: `check` runs for every candidate, and reading
-# a member from its class costs more than a global.
+# Enum members read once (see docs/performance.md, "How the hot paths are written").
 _UNKNOWN_USER = SkipReason.UNKNOWN_USER
 _INACTIVE = SkipReason.INACTIVE
 _UNAVAILABLE = SkipReason.UNAVAILABLE

@@ -4,10 +4,8 @@ The resolver: walk a rule's targets until one yields an available person.
 
 from __future__ import annotations
 
-import functools
-
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias, assert_never
+from typing import Any, NamedTuple, TypeAlias
 
 import attrs
 
@@ -48,16 +46,12 @@ class RoutingContext:
     opportunity: Opportunity | None = None
 
 
-TraceValues: TypeAlias = tuple[Target, str | None, SkipReason | None, tuple[Candidate, ...]]
-"""
-One trace step as plain values: target, user, reason and skipped (see `TraceStep`).
-"""
-
-
-@attrs.frozen
-class TraceStep:
+class TraceStep(NamedTuple):
     """
     One target tried, and what came of it.
+
+    A named tuple, so that a step unpacks as ``target, user, reason,
+    skipped``.
 
     Attributes:
         target: The target tried.
@@ -81,50 +75,14 @@ class TraceStep:
         return self.reason is None
 
 
-class _TraceOnDemand:
-    # The base of `Decision` that holds the trace as `resolve` found it,
-    # plain tuples, and makes its `TraceStep` values the first time `trace`
-    # is read: most decisions are acted on by who was assigned, and a
-    # frozen value costs more to make than the rest of a step.  The slot is
-    # no attrs field, so equality, hashing, repr, `attrs.evolve` and
-    # `attrs.asdict` see the public fields only, each reading `trace`.
-    __slots__ = ("_steps",)
-
-    if not TYPE_CHECKING:  # mypy would take any attribute for a trace
-
-        def __getattr__(self, name: str) -> tuple[TraceStep, ...]:
-            # Called only when an attribute is missing: `trace`, when
-            # `resolve` left it to be made from `_steps`.
-            if name != "trace":
-                message = f"{type(self).__name__!r} object has no attribute {name!r}"
-                raise AttributeError(message, name=name, obj=self)
-            trace = tuple(
-                [
-                    TraceStep(target, user, reason, skipped)
-                    for target, user, reason, skipped, _ in self._steps
-                ]
-            )
-            object.__setattr__(self, "trace", trace)
-            return trace
-
-    def trace_values(self) -> list[TraceValues]:
-        """
-        The trace as plain values: (target, user, reason, skipped) per step.
-
-        The same steps as `Decision.trace`, for a caller that turns each
-        into a value of its own (an action's trace): a decision `resolve`
-        made gives them without making its `TraceStep` values first.
-        """
-        try:
-            steps: list[_Step] = object.__getattribute__(self, "_steps")
-        except AttributeError:  # made by hand: its trace was given
-            trace: tuple[TraceStep, ...] = object.__getattribute__(self, "trace")
-            return [(step.target, step.user, step.reason, step.skipped) for step in trace]
-        return [(target, user, reason, skipped) for target, user, reason, skipped, _ in steps]
+TraceValues: TypeAlias = tuple[Target, str | None, SkipReason | None, tuple[Candidate, ...]]
+"""
+One trace step as plain values: target, user, reason and skipped (see `TraceStep`).
+"""
 
 
 @attrs.frozen
-class Decision(_TraceOnDemand):
+class Decision:
     """
     Who gets a conversation, and why.
 
@@ -134,8 +92,7 @@ class Decision(_TraceOnDemand):
         rule: The rule that was walked; ``None`` when there was none to walk.
         assignee: The user id assigned, or ``None`` when unrouted.
         target: The target that assigned, or ``None`` when unrouted.
-        trace: One step per target tried, in order.  A decision made by
-            `resolve` makes its steps when `trace` is first read.
+        trace: One step per target tried, in order.
         turn: The new turn record of the round-robin pool that picked the
             assignee, to be stored; ``None`` when no round robin picked.
     """
@@ -153,6 +110,12 @@ class Decision(_TraceOnDemand):
         """
         return self.assignee is not None
 
+    def trace_values(self) -> list[TraceValues]:
+        """
+        The trace as plain values: (target, user, reason, skipped) per step.
+        """
+        return [(step.target, step.user, step.reason, step.skipped) for step in self.trace]
+
 
 def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:
     """
@@ -167,120 +130,56 @@ def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:
         tried.  Nothing in *context* is changed: a round-robin pick comes
         back as `Decision.turn` for the caller to store.
     """
-    steps: list[_Step] = []
-    for attempt, target, pool in _plan(rule):
-        step = attempt(target, pool, context)
-        steps.append(step)
-        if step[2] is None:
-            return _decision(rule, step[1], target, step[4], steps)
-    return _decision(rule, None, None, None, steps)
+    trace: list[TraceStep] = []
+    for target in rule.targets:
+        step, turn = _ATTEMPTS[type(target)](target, context)
+        trace.append(step)
+        if step.reason is None:
+            return Decision(rule, step.user, target, tuple(trace), turn)
+    return Decision(rule, None, None, tuple(trace), None)
 
 
-_Step: TypeAlias = tuple[
-    Target, str | None, SkipReason | None, tuple[Candidate, ...], TurnRecord | None
-]
+_Outcome: TypeAlias = tuple[TraceStep, TurnRecord | None]
 """
-A trace step as plain values: target, user, reason, skipped, and the pool's
-new turn record when a round robin picked.
+What trying one target gives: its trace step, and the pool's new turn record
+when a round robin picked.
 """
 
-# Each attempt takes the class it is planned for, the target's pool label
-# (for round robins) and the context.
-_Attempt: TypeAlias = Callable[[Any, str, RoutingContext], _Step]
-
-_Plan: TypeAlias = tuple[tuple[_Attempt, Target, str], ...]
-"""
-A rule's targets, each with its attempt and its label, worked out once.
-"""
+# Each attempt takes a target of its class and the context.
+_Attempt: TypeAlias = Callable[[Any, RoutingContext], _Outcome]
 
 
-def _decision(
-    rule: RoutingRule,
-    assignee: str | None,
-    target: Target | None,
-    turn: TurnRecord | None,
-    steps: list[_Step],
-) -> Decision:
-    # The fields set one by one, leaving `trace` to be made when read: the
-    # values are resolve's own, and attrs' __init__ would ask for the trace.
-    decision = _new(Decision)
-    _set(decision, "rule", rule)
-    _set(decision, "assignee", assignee)
-    _set(decision, "target", target)
-    _set(decision, "turn", turn)
-    _set(decision, "_steps", steps)
-    return decision
-
-
-_new = object.__new__
-_set = object.__setattr__
-
-# The rules planned, by id(): each entry holds its rule, so no other object
-# can take that id while the entry is here.  Few rules are in use at once;
-# when more turn up, the table starts afresh.
-_PLANS: dict[int, tuple[RoutingRule, _Plan]] = {}
-_MAX_PLANS = 256
-
-
-def _plan(rule: RoutingRule) -> _Plan:
-    entry = _PLANS.get(id(rule))
-    if entry is not None and entry[0] is rule:
-        return entry[1]
-    plan = tuple((_attempt_of(target), target, target.label) for target in rule.targets)
-    if len(_PLANS) >= _MAX_PLANS:
-        _PLANS.clear()
-    _PLANS[id(rule)] = (rule, plan)
-    return plan
-
-
-def _attempt_of(target: Target) -> _Attempt:
-    match target:
-        case OpportunityOwner():
-            return _try_opportunity_owner
-        case LeadOwner():
-            return _try_lead_owner
-        case SpecificUser():
-            return _try_specific_user
-        case ChatGroupTarget():
-            return _try_chat_group
-        case Admin():
-            return _try_admin
-        case _:  # pragma: no cover - the match above is exhaustive
-            assert_never(target)
-
-
-def _try_opportunity_owner(target: OpportunityOwner, _pool: str, context: RoutingContext) -> _Step:
+def _try_opportunity_owner(target: OpportunityOwner, context: RoutingContext) -> _Outcome:
     opportunity = context.opportunity
     if opportunity is None:
-        return target, None, _NO_OPPORTUNITY, (), None
+        return TraceStep(target, None, _NO_OPPORTUNITY, ()), None
     return _one_user(target, opportunity.owner, context.availability)
 
 
-def _try_lead_owner(target: LeadOwner, _pool: str, context: RoutingContext) -> _Step:
+def _try_lead_owner(target: LeadOwner, context: RoutingContext) -> _Outcome:
     lead = context.lead
     if lead is None:
-        return target, None, _NO_LEAD, (), None
+        return TraceStep(target, None, _NO_LEAD, ()), None
     return _one_user(target, lead.owner, context.availability)
 
 
-def _try_specific_user(target: SpecificUser, _pool: str, context: RoutingContext) -> _Step:
+def _try_specific_user(target: SpecificUser, context: RoutingContext) -> _Outcome:
     return _one_user(target, target.user, context.availability)
 
 
-def _try_chat_group(target: ChatGroupTarget, pool: str, context: RoutingContext) -> _Step:
+def _try_chat_group(target: ChatGroupTarget, context: RoutingContext) -> _Outcome:
     group = context.groups.get(target.group)
     if group is None:
-        return target, None, _UNKNOWN_GROUP, (), None
-    return _take_turn(target, pool, group.members, context)
+        return TraceStep(target, None, _UNKNOWN_GROUP, ()), None
+    return _take_turn(target, group.members, context)
 
 
-def _try_admin(target: Admin, pool: str, context: RoutingContext) -> _Step:
+def _try_admin(target: Admin, context: RoutingContext) -> _Outcome:
     admins = tuple([user.id for user in context.availability.users.values() if user.admin])
-    return _take_turn(target, pool, admins, context)
+    return _take_turn(target, admins, context)
 
 
-# Enum members looked up once: reading one from its class costs more than
-# a global.
+# Enum members read once (see docs/performance.md, "How the hot paths are written").
 _NO_OPPORTUNITY = SkipReason.NO_OPPORTUNITY
 _NO_LEAD = SkipReason.NO_LEAD
 _NO_OWNER = SkipReason.NO_OWNER
@@ -288,25 +187,31 @@ _UNKNOWN_GROUP = SkipReason.UNKNOWN_GROUP
 _NO_MEMBER_AVAILABLE = SkipReason.NO_MEMBER_AVAILABLE
 
 
-def _one_user(target: Target, user: str | None, availability: Availability) -> _Step:
+def _one_user(target: Target, user: str | None, availability: Availability) -> _Outcome:
     if user is None:
-        return target, None, _NO_OWNER, (), None
-    return target, user, availability.check(user), (), None
+        return TraceStep(target, None, _NO_OWNER, ()), None
+    return TraceStep(target, user, availability.check(user), ()), None
 
 
 def _take_turn(
-    target: ChatGroupTarget | Admin,
-    pool: str,
-    members: tuple[str, ...],
-    context: RoutingContext,
-) -> _Step:
-    record = context.turns.get(pool) or _empty_record(pool)
-    user, new_record, skipped = pick_turn(members, context.availability, record)
+    target: ChatGroupTarget | Admin, members: tuple[str, ...], context: RoutingContext
+) -> _Outcome:
+    pool = target.label
+    record = context.turns.get(pool)
+    assigned = () if record is None else record.assigned
+    user, new_record, skipped = pick_turn(members, context.availability, pool, assigned)
     if user is None:
-        return target, None, _NO_MEMBER_AVAILABLE, skipped, None
-    return target, user, None, skipped, new_record
+        return TraceStep(target, None, _NO_MEMBER_AVAILABLE, skipped), None
+    return TraceStep(target, user, None, skipped), new_record
 
 
-# Cached: a pool that never assigned anybody is asked for its empty record
-# with every message it routes.
-_empty_record = functools.lru_cache(maxsize=256)(TurnRecord)
+_ATTEMPTS: dict[type[Target], _Attempt] = {
+    OpportunityOwner: _try_opportunity_owner,
+    LeadOwner: _try_lead_owner,
+    SpecificUser: _try_specific_user,
+    ChatGroupTarget: _try_chat_group,
+    Admin: _try_admin,
+}
+"""
+The attempt of each target class.
+"""

@@ -79,23 +79,20 @@ def round_robin(
     Returns:
         The pick and the pool's new turn record.
     """
-    return RoundRobinPick(*pick_turn(members, availability, record))
+    user, picked, skipped = pick_turn(members, availability, record.pool, record.assigned)
+    return RoundRobinPick(user, record if picked is None else picked, skipped)
 
 
 def pick_turn(
-    members: Sequence[str], availability: Availability, record: TurnRecord
-) -> tuple[str | None, TurnRecord, tuple[Candidate, ...]]:
+    members: Sequence[str], availability: Availability, pool: str, assigned: Sequence[str]
+) -> tuple[str | None, TurnRecord | None, tuple[Candidate, ...]]:
     """
-    `round_robin`, as a plain ``(user, record, skipped)`` tuple.
+    `round_robin` over a pool's label and its members assigned so far.
 
-    The resolver takes its parts apart at once: it is spared the frozen
-    value made only to be read.
+    Returns:
+        The member picked, or ``None``; the pool's new turn record, or
+        ``None`` when nobody was picked; the members passed over.
     """
-    pool = record.pool
-    # The order depends on the members and the record alone, and the new
-    # record on those and the member picked: the same few pools and
-    # records come back with every message, so both are worked out once.
-    assigned = record.assigned
     order, kept = _turn_order(
         members if type(members) is tuple else tuple(members),
         assigned if type(assigned) is tuple else tuple(assigned),
@@ -107,9 +104,11 @@ def pick_turn(
         if reason is None:
             return member, _next_record(pool, kept, member), tuple(skipped)
         skipped.append(_candidate(member, reason))
-    return None, record, tuple(skipped)
+    return None, None, tuple(skipped)
 
 
+# The turn order, the next record and the candidates passed over are memos
+# of pure functions of text (see docs/performance.md, "How the hot paths are written").
 @functools.lru_cache(maxsize=1024)
 def _turn_order(
     members: tuple[str, ...], assigned: tuple[str, ...]
@@ -128,10 +127,7 @@ def _next_record(pool: str, kept: tuple[str, ...], member: str) -> TurnRecord:
     # The pool's record once *member* took a turn: last in the queue.
     rest = [other for other in kept if other != member]
     rest.append(member)
-    # Positional arguments: attrs' __init__ takes them faster.
     return TurnRecord(pool, tuple(rest))
 
 
-# Cached: the same few members are passed over for the same few reasons
-# again and again, and a Candidate is a frozen value.
 _candidate = functools.lru_cache(maxsize=1024)(Candidate)

@@ -16,6 +16,14 @@ def _targets(values: Iterable[Target]) -> tuple[Target, ...]:
     return tuple(values)
 
 
+def _group_label(target: ChatGroupTarget) -> str:
+    return f"{target.kind}:{target.group}"
+
+
+def _user_label(target: SpecificUser) -> str:
+    return f"{target.kind}:{target.user}"
+
+
 @attrs.frozen
 class OpportunityOwner:
     """
@@ -60,17 +68,16 @@ class ChatGroupTarget:
 
     Attributes:
         group: The name of the chat group.
+        label: The target as written in traces and actions (and the label
+            of its round-robin pool): ``chat_group:<group>``, worked out
+            when the target is made.
     """
 
     kind: ClassVar[str] = "chat_group"
     group: str
-
-    @property
-    def label(self) -> str:
-        """
-        The target as written in traces and actions: ``chat_group:<group>``.
-        """
-        return f"{self.kind}:{self.group}"
+    label: str = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_group_label, takes_self=True)
+    )
 
 
 @attrs.frozen
@@ -96,17 +103,15 @@ class SpecificUser:
 
     Attributes:
         user: The user's id.
+        label: The target as written in traces and actions:
+            ``specific_user:<id>``, worked out when the target is made.
     """
 
     kind: ClassVar[str] = "specific_user"
     user: str
-
-    @property
-    def label(self) -> str:
-        """
-        The target as written in traces and actions: ``specific_user:<id>``.
-        """
-        return f"{self.kind}:{self.user}"
+    label: str = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_user_label, takes_self=True)
+    )
 
 
 Target: TypeAlias = OpportunityOwner | LeadOwner | ChatGroupTarget | Admin | SpecificUser

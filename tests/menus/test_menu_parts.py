@@ -1,5 +1,5 @@
 """
-The menus' caches give what building from scratch gives.
+Menus built from a number's parts worked out beforehand give what building from scratch gives.
 """
 
 import types
@@ -18,10 +18,10 @@ from convroute.menus import (
     Menu,
     MenuKind,
     MenuOption,
+    NumberMenus,
     OptionKind,
     Product,
     SecondResponse,
-    _build,
     _model,
     build_first_response,
     build_second_response,
@@ -46,10 +46,42 @@ from strategies import leads
 
 
 def built_afresh(number, lead):
-    """The first response as built before any cache: every lead value at hand."""
-    drafts = list(_build._first_drafts(number))
+    """The first response built step by step from the public rules, every lead value at hand."""
+    response = number.first_response
     values = merge_values(lead=lead)
-    return _build._compose(MenuKind.FIRST_RESPONSE, number.first_response, values, drafts)
+    drafts = [(OptionKind.PRODUCT, product.label, product.label) for product in number.products]
+    if response.other_queries:
+        drafts.append((OptionKind.OTHER_QUERIES, "", response.other_queries_label))
+    layout = "list" if len(drafts) > MAX_BUTTONS else response.display
+    wanted = [one_line(title) or f"Option {n}" for n, (_, _, title) in enumerate(drafts, 1)]
+    titles = unique_titles(wanted, title_limit(layout))
+    ids = []
+    for kind, key, _ in drafts:
+        base, copy = option_id(kind, key), 1
+        while (candidate := base if copy == 1 else f"{base}.{copy}") in ids:
+            copy += 1
+        ids.append(candidate)
+    options = [
+        MenuOption(ident, title, kind, key)
+        for (kind, key, _), title, ident in zip(drafts, titles, ids, strict=True)
+    ]
+
+    def optional(template, limit, *, line):
+        if template is None:
+            return None
+        merged = merge_parts(parse_template(template), values)
+        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+
+    body = merge_parts(parse_template(response.message), values).strip()
+    return Menu(
+        kind=MenuKind.FIRST_RESPONSE,
+        layout=layout,
+        body=fit_text(body, MAX_BODY_TEXT),
+        options=options,
+        list_button=fit_text(one_line(response.list_button), MAX_LIST_BUTTON),
+        header=optional(response.header, MAX_HEADER_TEXT, line=True),
+        footer=optional(response.footer, MAX_FOOTER_TEXT, line=False),
+    )
 
 
 NUMBER = BusinessNumber(
@@ -61,10 +93,10 @@ NUMBER = BusinessNumber(
 )
 
 
-class TestFirstResponseCache:
+class TestFirstResponseParts:
     @given(number=menu_numbers(), lead=leads([]))
-    def test_cached_menu_equals_one_built_afresh(self, number, lead):
-        """The first response, cached or not, equals one built from all the lead's values."""
+    def test_menu_equals_one_built_afresh(self, number, lead):
+        """The first response, built twice, equals one built step by step from the lead's values."""
         assert built_afresh(number, lead) == build_first_response(number, lead)
         assert built_afresh(number, lead) == build_first_response(number, lead)
 
@@ -74,17 +106,17 @@ class TestFirstResponseCache:
         same = built_afresh(number, one) == built_afresh(number, other)
         assert same == (build_first_response(number, one) == build_first_response(number, other))
 
-    def test_same_values_give_the_same_menu_object(self):
-        """Leads with the same name share one menu; another first name gets its own."""
+    def test_the_numbers_menus_build_what_the_functions_build(self):
+        """A number's menus, made once and used for many leads, build each lead's own menu."""
         ravi = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
-        also_ravi = Lead(phone=Phone("919800000002"), name="Ravi Kumar")
         asha = Lead(phone=Phone("919800000003"), name="Asha Rao")
-        menu = build_first_response(NUMBER, ravi)
-        assert menu is build_first_response(NUMBER, also_ravi)
-        assert ("Hi Ravi!", "Hi Asha!") == (menu.body, build_first_response(NUMBER, asha).body)
+        menus = NumberMenus(NUMBER)
+        built = [menus.first_response(lead) for lead in (ravi, asha, ravi)]
+        assert [build_first_response(NUMBER, lead) for lead in (ravi, asha, ravi)] == built
+        assert ["Hi Ravi!", "Hi Asha!", "Hi Ravi!"] == [menu.body for menu in built]
 
     def test_an_equal_number_built_apart_gives_an_equal_menu(self):
-        """Numbers are told apart by identity in the cache: an equal copy builds the same menu."""
+        """An equal copy of a number builds the same menu."""
         lead = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
         copy = attrs.evolve(NUMBER)
         assert copy is not NUMBER
@@ -99,16 +131,9 @@ class TestFirstResponseCache:
         )
         assert "Hello!" == build_first_response(changed, lead).body
 
-    def test_the_prepared_numbers_stay_bounded(self):
-        """However many numbers pass, the table of prepared numbers keeps at most its bound."""
-        lead = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
-        for _ in range(3 * _build._MAX_PREPARED):
-            build_first_response(attrs.evolve(NUMBER), lead)
-        assert len(_build._PREPARED) <= _build._MAX_PREPARED
-
 
 def second_built_afresh(number, product, lead, opportunities, owners):
-    """The second response as built before any cache, step by step from the public rules."""
+    """The second response built step by step from the public rules."""
     response = number.second_response
     matching = matching_opportunities(product, opportunities)
     room = MAX_MENU_OPTIONS - 1
@@ -181,10 +206,10 @@ def enquiries(lead_number, names):
     ]
 
 
-class TestSecondResponseCache:
+class TestSecondResponseParts:
     @given(data=st.data(), number=menu_numbers())
-    def test_cached_menu_equals_one_built_afresh(self, data, number):
-        """The second response, its texts cached or not, equals one built step by step afresh."""
+    def test_menu_equals_one_built_afresh(self, data, number):
+        """The second response, built twice, equals one built step by step afresh."""
         product, lead, opportunities, owners = data.draw(conversations(number))
         for _ in range(2):
             expected = second_built_afresh(number, product, lead, opportunities, owners)
@@ -211,7 +236,7 @@ class TestSecondResponseCache:
         )
 
     def test_the_lead_values_named_are_not_mixed_up(self):
-        """Leads giving other values the texts name get their own texts, cache or not."""
+        """Leads giving other values the texts name get their own texts, in any order."""
         [product] = SECOND.products
         ravi = Lead(phone=Phone("919800000001"), name="Ravi Kumar")
         asha = Lead(phone=Phone("919800000003"), name="Asha Rao")
@@ -254,20 +279,23 @@ def unchecked_menus():
 
 class TestOptionChecks:
     @given(menu=unchecked_menus())
-    def test_quick_check_agrees_with_the_problems_found(self, menu):
-        """A menu holds exactly when the full check finds no problem."""
-        found = _model._describe_problems(menu)
-        assert (not found) == _model._holds_afresh(menu)
+    def test_a_menu_is_refused_with_exactly_the_problems_found(self, menu):
+        """A menu is made when the check finds no problem, and refused with those it finds."""
+        found = tuple(_model._problems(menu))
+        given_fields = {
+            "kind": MenuKind.FIRST_RESPONSE,
+            **{name: getattr(menu, name) for name in ("layout", "body", "list_button")},
+            **{name: getattr(menu, name) for name in ("header", "footer", "options")},
+        }
+        if found:
+            with pytest.raises(MenuError) as refused:
+                Menu(**given_fields)
+            assert found == refused.value.problems
+        else:
+            assert menu.options == Menu(**given_fields).options
 
-    @given(menu=unchecked_menus())
-    def test_cached_problems_equal_problems_found_afresh(self, menu):
-        """The cached check says what the full check says, the first time and after."""
-        found = _model._describe_problems(menu)
-        assert found == _model._problems(menu)
-        assert found == _model._problems(menu)
-
-    def test_a_cached_check_still_refuses_a_bad_menu(self):
-        """A menu whose options were checked before is refused again, with the same problems."""
+    def test_a_bad_menu_is_refused_every_time(self):
+        """A menu refused once is refused again, with the same problems."""
         options = (MenuOption("product.1", "AI", OptionKind.PRODUCT, "AI"),) * 2
         for _ in range(2):
             with pytest.raises(MenuError, match="repeats an earlier title"):
@@ -279,20 +307,7 @@ class TestOptionChecks:
                     list_button="Options",
                 )
 
-    def test_the_checked_options_stay_bounded(self):
-        """However many menus are checked, the table of checked options keeps at most its bound."""
-        for index in range(2 * _model._MAX_CHECKED):
-            option = MenuOption(f"opportunity.{index}", f"A {index}", OptionKind.PRODUCT)
-            Menu(
-                kind=MenuKind.FIRST_RESPONSE,
-                layout="list",
-                body="?",
-                options=[option],
-                list_button="Go",
-            )
-        assert len(_model._CHECKED) <= _model._MAX_CHECKED
-
     @given(title=menu_texts())
     def test_title_key_is_fold_of_one_line(self, title):
-        """The cached title key is the folded one-line title."""
+        """The title key is the folded one-line title."""
         assert fold(one_line(title)) == title_key(title)

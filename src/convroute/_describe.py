@@ -20,10 +20,12 @@ __all__ = ["described", "kind_of", "quoted"]
 
 
 _SHOWN_CHARACTERS = 40
-# A whole number beyond these is not shown: Python cannot even write one of
-# more than 4 300 digits, and none is a number convroute takes.
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
+# The whole numbers convroute takes (config, event lines, stores): a signed
+# 64-bit integer is the widest every store and host language holds.  One
+# beyond them is not shown: Python cannot even write one of more than 4 300
+# digits.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 # bool before int: True is an int too.
 _KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (bool, "a boolean"),
@@ -47,7 +49,7 @@ def described(value: object) -> str:
     """
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
-    if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
         return "a whole number outside the signed 64-bit range"
     if isinstance(value, int | float):
         return f"the number {value!r}"

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from convroute._describe import described, quoted
+from convroute._describe import INT64_MAX, INT64_MIN, described, quoted
 from convroute._ids import line_id
 from convroute.config import Config
 from convroute.engine import (
@@ -42,9 +42,7 @@ from convroute.whatsapp import parse_webhook
 __all__ = ["EventLineError", "read_event_line", "simulate"]
 
 
-_MIN_INTEGER = -(2**63)
-_MAX_INTEGER = 2**63 - 1
-_MAX_INTEGER_DIGITS = len(str(_MIN_INTEGER))
+_MAX_INTEGER_DIGITS = len(str(INT64_MIN))
 
 
 def simulate(
@@ -173,7 +171,7 @@ def read_event_line(
 def _integer(digits: str) -> int:
     # Bounded before conversion: Python refuses to read integers of more
     # than 4 300 digits, and no store holds one outside 64 bits.
-    if len(digits) > _MAX_INTEGER_DIGITS or not _MIN_INTEGER <= int(digits) <= _MAX_INTEGER:
+    if len(digits) > _MAX_INTEGER_DIGITS or not INT64_MIN <= int(digits) <= INT64_MAX:
         shown = digits if len(digits) <= _MAX_INTEGER_DIGITS else f"{digits[:20]}…"
         raise ValueError(f"the integer {shown} is outside the signed 64-bit range")
     return int(digits)

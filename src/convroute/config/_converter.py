@@ -26,9 +26,10 @@ from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import format_exception
 
-from convroute._describe import described
+from convroute._describe import INT64_MAX, INT64_MIN, described
+from convroute._frozen import unicode_text
 from convroute.config._config import Config
-from convroute.errors import ConfigError, PhoneNumberError
+from convroute.errors import ConfigError, PhoneNumberError, TextError
 from convroute.model import Phone, normalize_country_code, normalize_phone
 from convroute.routing import TARGET_KINDS, Target
 
@@ -38,13 +39,6 @@ class InvalidValue(ValueError):  # noqa: N818 - an internal signal, never raised
     A value convroute rejects, with the readable message to report.
     """
 
-
-# Where configuration integers end up (SQL columns, JSON for Meta, other
-# languages' hosts) a signed 64-bit integer is the widest that holds.
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
-
-_LONE_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 
 # The default_country_code of the Config being read or written: cattrs hooks
 # take no context, and how a phone is read depends on this top-level key.
@@ -123,18 +117,19 @@ def _parse_duration(value: object) -> dt.timedelta:
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
         raise InvalidValue(f"expected text, not {described(value)}")
-    surrogate = _LONE_SURROGATE.search(value)
-    if surrogate is not None:
+    try:
+        return unicode_text(value)
+    except TextError as error:
+        surrogate = value[error.position]
         raise InvalidValue(
-            f"text holding a lone surrogate ({surrogate.group()!r}) is not valid Unicode"
-        )
-    return value
+            f"text holding a lone surrogate ({surrogate!r}) is not valid Unicode"
+        ) from None
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(f"expected a whole number, not {described(value)}")
-    if not _INT64_MIN <= value <= _INT64_MAX:
+    if not INT64_MIN <= value <= INT64_MAX:
         raise InvalidValue("expected a whole number, not one outside the signed 64-bit range")
     return value
 

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from convroute._frozen import require_aware
+from convroute._frozen import require_aware, str_tuple
 from convroute.menus import Menu
 from convroute.model import Phone
 
@@ -97,6 +97,23 @@ class Conversation:
             if any.
         rule: The name of the routing rule that routed it (or could not),
             if any.
+        waiting_since: When the current wait began: set while its rule
+            could not route it, kept across retries, reset by an
+            unassignment.
+        away_message_sent: Whether the number's away message was sent
+            during the current wait.
+        assigned_at: When the current assignee took it.
+        reply_awaited_since: When the assignee's reply clock started (the
+            assignment, or the first lead message after an answer);
+            ``None`` while no reply is awaited.
+        last_incoming_at: When the lead last wrote: free-form messages may
+            be sent for 24 hours after it.
+        held_before: The users who held it before and were moved off it,
+            in order; routing again skips them.
+        reassignments: How many times it was reassigned or unassigned.
+        due_at: When a tick must next look at it; ``None`` when nothing
+            about it is timed.  A store finds due conversations by this,
+            through an index.
     """
 
     lead: Phone
@@ -110,6 +127,14 @@ class Conversation:
     assignee: str | None = None
     opportunity: str | None = None
     rule: str | None = None
+    waiting_since: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    away_message_sent: bool = False
+    assigned_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    reply_awaited_since: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    last_incoming_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    held_before: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
+    reassignments: int = 0
+    due_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
 
     # The constructors below give every field by position, the one place
     # that does: docs/performance.md, "Frozen values made per message".
@@ -181,6 +206,14 @@ class Conversation:
             self.assignee,
             self.opportunity,
             self.rule,
+            self.waiting_since,
+            self.away_message_sent,
+            self.assigned_at,
+            self.reply_awaited_since,
+            self.last_incoming_at,
+            self.held_before,
+            self.reassignments,
+            self.due_at,
         )
 
     def reprompted_at(self, at: dt.datetime) -> Conversation:

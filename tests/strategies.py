@@ -197,6 +197,9 @@ def availabilities(user_directory: Mapping[str, User]) -> st.SearchStrategy[Avai
         users=st.just(user_directory),
         presence=_partial_mappings(ids, _mostly_true()),
         open_conversations=_partial_mappings(ids, st.integers(0, _MAX_CAPACITY + 1)),
+        held_before=st.frozensets(st.sampled_from(ids), max_size=2)
+        if ids
+        else st.just(frozenset()),
     )
 
 

@@ -34,6 +34,10 @@ class SkipReason(enum.StrEnum):
     """
     The user id is not among the known users.
     """
+    HELD_BEFORE = "held_before"
+    """
+    The user held this conversation before and was moved off it.
+    """
     UNKNOWN_GROUP = "unknown_group"
     """
     The chat group is not among the known groups.
@@ -70,11 +74,14 @@ class Availability:
             here are available.
         open_conversations: How many open conversations each user holds;
             users missing here hold none.
+        held_before: Users who held the conversation before and were
+            moved off it: routing it again passes them over.
     """
 
     users: Mapping[str, User]
     presence: Mapping[str, bool] = attrs.field(factory=dict)
     open_conversations: Mapping[str, int] = attrs.field(factory=dict)
+    held_before: frozenset[str] = frozenset()
 
     def check(self, user_id: str) -> SkipReason | None:
         """
@@ -85,11 +92,13 @@ class Availability:
 
         Returns:
             ``None`` when the user is available, else the first reason found,
-            in this order: unknown, inactive, away, at capacity.
+            in this order: unknown, held before, inactive, away, at capacity.
         """
         user = self.users.get(user_id)
         if user is None:
             return _UNKNOWN_USER
+        if self.held_before and user_id in self.held_before:
+            return _HELD_BEFORE
         if not user.active:
             return _INACTIVE
         if not self.presence.get(user_id, True):
@@ -102,6 +111,7 @@ class Availability:
 
 # Enum members read once (see docs/performance.md, "How the hot paths are written").
 _UNKNOWN_USER = SkipReason.UNKNOWN_USER
+_HELD_BEFORE = SkipReason.HELD_BEFORE
 _INACTIVE = SkipReason.INACTIVE
 _UNAVAILABLE = SkipReason.UNAVAILABLE
 _AT_CAPACITY = SkipReason.AT_CAPACITY

@@ -44,7 +44,7 @@ class TestConversationConstructors:
         about=st.tuples(st.none() | names(), names()),
     )
     def test_assigned(self, lead, number, at, assignee, about):
-        """An assigned conversation holds its assignee, opportunity and rule, and no menu; its reply clock starts."""
+        """An assigned conversation holds its assignee, opportunity and rule; its clock starts."""
         opportunity, rule = about
         expected = Conversation(
             lead=lead,
@@ -62,15 +62,15 @@ class TestConversationConstructors:
         assert expected == made
 
     @given(
-        lead=phones(),
-        number=phones(),
+        ends=st.tuples(phones(), phones()),
         at=TIMES,
         held=st.lists(names(), max_size=2).map(tuple),
         reassignments=st.integers(0, 3),
         due=st.none() | TIMES,
     )
-    def test_assigned_after_a_wait(self, lead, number, at, held, reassignments, due):
+    def test_assigned_after_a_wait(self, ends, at, held, reassignments, due):
         """An assignment ending a wait carries on its history, with the due time given."""
+        lead, number = ends
         expected = Conversation(
             lead=lead,
             number=number,

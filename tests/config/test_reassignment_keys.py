@@ -67,24 +67,30 @@ class TestReassignmentKeys:
             pytest.param(
                 'max_reassignments = "2"',
                 [
-                    "expected a whole number, not the text '2' "
-                    "@ $.routing_rules[0].max_reassignments"
+                    (
+                        "expected a whole number, not the text '2' "
+                        "@ $.routing_rules[0].max_reassignments"
+                    )
                 ],
                 id="text-for-int",
             ),
             pytest.param(
                 'reply_within = "0m"',
                 [
-                    "invalid duration '0m': it must be longer than zero "
-                    "@ $.routing_rules[0].reply_within"
+                    (
+                        "invalid duration '0m': it must be longer than zero "
+                        "@ $.routing_rules[0].reply_within"
+                    )
                 ],
                 id="zero-duration",
             ),
             pytest.param(
                 "reassign_when_away = 600",
                 [
-                    "expected a duration such as '90s', '15m', '24h' or '7d', not the number 600 "
-                    "@ $.routing_rules[0].reassign_when_away"
+                    (
+                        "expected a duration such as '90s', '15m', '24h' or '7d', "
+                        "not the number 600 @ $.routing_rules[0].reassign_when_away"
+                    )
                 ],
                 id="number-for-duration",
             ),

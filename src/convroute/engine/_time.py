@@ -72,16 +72,18 @@ def tick(compiled: Compiled, snapshot: Snapshot, event: Tick) -> Outcome:
     effects.change(AdvanceTick(at))
     router = _router(compiled, snapshot, snapshot.users, snapshot.presence, snapshot.away_since)
     served: set[tuple[str, str]] = set()
+    unassigned: list[ConversationContext] = []
     for context in snapshot.due:
         conversation = context.conversation
         served.add((conversation.lead, conversation.number))
-        _serve_due(router, effects, context, at)
+        _serve_due(router, effects, context, at, unassigned)
     waiting = [
         context
         for context in snapshot.waiting
         if (context.conversation.lead, context.conversation.number) not in served
     ]
-    route_waiting(router, effects, waiting, at, keyed=True)
+    # Those unassigned now wait too: a slot freed after theirs may take them.
+    route_waiting(router, effects, [*waiting, *unassigned], at, keyed=True)
     return effects.outcome()
 
 
@@ -230,7 +232,11 @@ def route_waiting(
 
 
 def _serve_due(
-    router: Router, effects: Effects, context: ConversationContext, at: dt.datetime
+    router: Router,
+    effects: Effects,
+    context: ConversationContext,
+    at: dt.datetime,
+    unassigned: list[ConversationContext],
 ) -> None:
     conversation = context.conversation
     _enter(effects, context, conversation.due_at)
@@ -250,7 +256,9 @@ def _serve_due(
     if rule is None or reason is None:
         _set_due(effects, conversation, router.next_due(conversation))
         return
-    _reassign(router, effects, context, rule, reason, at)
+    waiting = _reassign(router, effects, context, rule, reason, at)
+    if waiting is not None:
+        unassigned.append(attrs.evolve(context, conversation=waiting))
 
 
 def _reassign_reason(
@@ -278,7 +286,8 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
     rule: RoutingRule,
     reason: ReassignReason,
     at: dt.datetime,
-) -> None:
+) -> Conversation | None:
+    # Returns the conversation when it was unassigned and waits.
     conversation = context.conversation
     old = conversation.assignee
     assert old is not None  # noqa: S101 - only assigned conversations are reassigned
@@ -317,7 +326,7 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
             trace,
         )
         hand_over(effects, moved, action, context.lead)
-        return
+        return None
     effects.act(
         Unassign(
             conversation.lead,
@@ -342,6 +351,7 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
         due_at=None,
     )
     start_wait(effects, waiting, context.lead)
+    return waiting
 
 
 def _rule_removed(effects: Effects, conversation: Conversation) -> None:

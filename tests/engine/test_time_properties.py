@@ -78,17 +78,21 @@ step = st.one_of(
 scripts = st.lists(st.tuples(minutes, step), min_size=4, max_size=40)
 
 
-def events_of(index, at, kind, subject, detail, state):
+def events_of(index, at, step, state):
     # An enquiry is a first message and, a minute on, a tap on the menu.
+    kind, subject, detail = step
     if kind == "enquiry":
         return [
-            event_of(f"{index}a", at, "message", subject, None, state),
-            event_of(f"{index}b", at + dt.timedelta(minutes=1), "message", subject, detail, state),
+            event_of(f"{index}a", at, ("message", subject, None), state),
+            event_of(
+                f"{index}b", at + dt.timedelta(minutes=1), ("message", subject, detail), state
+            ),
         ]
-    return [event_of(index, at, kind, subject, detail, state)]
+    return [event_of(index, at, step, state)]
 
 
-def event_of(index, at, kind, subject, detail, state):
+def event_of(index, at, step, state):
+    kind, subject, detail = step
     match kind:
         case "message":
             return IncomingMessage(
@@ -234,47 +238,52 @@ class TestTimeProperties:
         state = State(Engine.from_config(config))
         rules = {rule.name: rule for rule in config.routing_rules}
         at = START
-        for index, (gap, (kind, subject, detail)) in enumerate(script):
+        for index, (gap, step) in enumerate(script):
             at += dt.timedelta(minutes=gap)
-            for event in events_of(index, at, kind, subject, detail, state):
+            for event in events_of(index, at, step, state):
                 at = max(at, getattr(event, "at", at))
                 self.decide(state, event, at)
-
-            for conversation in state.conversations.values():
-                rule = rules.get(conversation.rule)
-                if rule is not None:
-                    assert conversation.reassignments <= rule.max_reassignments
+            kind, _, detail = step
+            check_limits(state, rules)
             if kind == "tick":
-                for conversation in state.conversations.values():
-                    rule = rules.get(conversation.rule)
-                    if (
-                        conversation.status is not ConversationStatus.ASSIGNED
-                        or not is_open(state, conversation, at)
-                        or rule is None
-                        or rule.reassign_when_away is None
-                        or conversation.reassignments >= rule.max_reassignments
-                        or not away(state, conversation.assignee)
-                    ):
-                        continue
-                    start = away_start(conversation, state.away_since)
-                    assert at < start + rule.reassign_when_away
-                for conversation in state.conversations.values():
-                    rule = rules.get(conversation.rule)
-                    awaited = conversation.reply_awaited_since
-                    if (
-                        conversation.status is ConversationStatus.ASSIGNED
-                        and is_open(state, conversation, at)
-                        and rule is not None
-                        and rule.reply_within is not None
-                        and awaited is not None
-                        and conversation.reassignments < rule.max_reassignments
-                    ):
-                        assert at < awaited + rule.reply_within
+                check_deadlines(state, rules, at)
             if kind == "tick" or (kind in {"presence", "active"} and detail):
-                for conversation in state.conversations.values():
-                    if (
-                        conversation.status is ConversationStatus.UNROUTED
-                        and conversation.waiting_since is not None
-                        and is_open(state, conversation, at)
-                    ):
-                        assert not routable(state, conversation, at)
+                check_waits(state, at)
+
+
+def check_limits(state, rules):
+    # No conversation is reassigned more often than its rule allows.
+    for conversation in state.conversations.values():
+        rule = rules.get(conversation.rule)
+        if rule is not None:
+            assert conversation.reassignments <= rule.max_reassignments
+
+
+def check_deadlines(state, rules, at):
+    # After a tick, no open conversation is held past its away or reply
+    # deadline while its rule allows another reassignment.
+    for conversation in state.conversations.values():
+        rule = rules.get(conversation.rule)
+        if (
+            conversation.status is not ConversationStatus.ASSIGNED
+            or not is_open(state, conversation, at)
+            or rule is None
+            or conversation.reassignments >= rule.max_reassignments
+        ):
+            continue
+        if rule.reassign_when_away is not None and away(state, conversation.assignee):
+            assert at < away_start(conversation, state.away_since) + rule.reassign_when_away
+        awaited = conversation.reply_awaited_since
+        if rule.reply_within is not None and awaited is not None:
+            assert at < awaited + rule.reply_within
+
+
+def check_waits(state, at):
+    # No open waiting conversation is left that its rule could route now.
+    for conversation in state.conversations.values():
+        if (
+            conversation.status is ConversationStatus.UNROUTED
+            and conversation.waiting_since is not None
+            and is_open(state, conversation, at)
+        ):
+            assert not routable(state, conversation, at)

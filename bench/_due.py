@@ -1,9 +1,9 @@
 """
 ``python -m bench due``: the store's share of a tick, finding and saving due work.
 
-A store holds many open conversations (assigned, each due when it expires,
-a day on; one in ten unrouted, waiting with no due time) of which 1 000 are
-due now.  Timed: what a tick asks of the store, in units of work of 100
+A store holds many open conversations (assigned to one of 200 users, each
+due when it expires, a day on; one in ten unrouted, waiting with no due
+time) of which 1 000 are due now.  Timed: what a tick asks of the store, in units of work of 100
 conversations as `Service.tick` runs them, until none is due: `due(now,
 100)`, then each conversation saved again with its next due time (a day
 on).  Between runs the 1 000 are made due again (not timed).
@@ -39,6 +39,8 @@ from convroute.testing import MemoryStore
 RUNS = 5
 DUE = 1_000
 BATCH = 100
+# The team the assigned conversations are shared by.
+USERS = 200
 # Saved in units of this many while the store is filled (not timed).
 _FILL_UNIT = 10_000
 _NOW = START + dt.timedelta(hours=12)
@@ -59,6 +61,13 @@ def _memory() -> Iterator[Store]:
     yield MemoryStore()
 
 
+def _user(index: int) -> str:
+    """
+    The assignee of the *index*-th conversation: one of `USERS`.
+    """
+    return f"u-{index % USERS}"
+
+
 def _conversation(index: int, total: int) -> Conversation:
     """
     The *index*-th open conversation, not due: assigned and due a day on, or one in ten waiting.
@@ -68,7 +77,9 @@ def _conversation(index: int, total: int) -> Conversation:
     if index % 10 == 0:
         waiting = Conversation.unrouted(lead, NUMBER, seen, opportunity=None, rule="Desk")
         return attrs.evolve(waiting, waiting_since=seen)
-    assigned = Conversation.assigned(lead, NUMBER, seen, "u-asha", opportunity=None, rule="Desk")
+    assigned = Conversation.assigned(
+        lead, NUMBER, seen, _user(index), opportunity=None, rule="Desk"
+    )
     return attrs.evolve(assigned, assigned_at=seen, due_at=seen + dt.timedelta(days=1))
 
 
@@ -80,7 +91,7 @@ def _due_now(total: int) -> list[Conversation]:
     for index in range(DUE):
         seen = START + dt.timedelta(seconds=index * 40_000 / total)
         assigned = Conversation.assigned(
-            phone(index), NUMBER, seen, "u-asha", opportunity=None, rule="Desk"
+            phone(index), NUMBER, seen, _user(index), opportunity=None, rule="Desk"
         )
         at = _NOW - dt.timedelta(seconds=(index * 7919) % 3600)
         due.append(attrs.evolve(assigned, assigned_at=seen, due_at=at))

@@ -195,7 +195,7 @@ class SQLConversations(_Repository):
         while True:
             rows = self._unit.rows(self._sql.conversations_held, parameters)
             leads = {lead for lead, _ in rows}
-            if leads <= locked:
+            if not self._sql.locks or leads <= locked:
                 return tuple(loads(data, Conversation) for _, data in rows)
             # Read again under the leads' locks, as a read of each lead
             # would be: what their events committed meanwhile is seen.

@@ -19,6 +19,11 @@ import attrs
 class Statements:
     """
     The statements of one store, in its dialect.
+
+    Attributes:
+        users_listed: Whether `open_counts` takes its users as one list.
+        locks: Whether units run at once, each taking the locks of what it
+            reads (PostgreSQL), rather than one at a time (SQLite).
     """
 
     lead_get: str
@@ -56,6 +61,7 @@ class Statements:
     outbox_replace: str
     outbox_items: str
     users_listed: bool
+    locks: bool
 
 
 def statements(
@@ -190,4 +196,5 @@ def statements(
         ),
         outbox_items=f"SELECT data FROM {outbox} ORDER BY created_at, seq",
         users_listed="{marks}" not in members,
+        locks=bool(row_lock),
     )

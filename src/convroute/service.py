@@ -304,7 +304,10 @@ class Service:
                 5 minutes after the service's clock; nothing of it is
                 kept, its id included.
             StoreError: When the store fails; nothing of the event is kept.
+            TypeError: When given a `Tick`: `tick` runs those.
         """
+        if isinstance(event, Tick):
+            raise TypeError("a Tick has no id and is not an event to process: call Service.tick")
         for _ in range(_ATTEMPTS - 1):
             try:
                 return self._process_once(event)

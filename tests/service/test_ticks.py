@@ -7,7 +7,14 @@ import datetime as dt
 import pytest
 
 from convroute.config import loads_config
-from convroute.engine import IncomingMessage, OutgoingMessage, SetPresence, UpdateUser, action_id
+from convroute.engine import (
+    IncomingMessage,
+    OutgoingMessage,
+    SetPresence,
+    Tick,
+    UpdateUser,
+    action_id,
+)
 from convroute.model import Phone, User
 from convroute.service import Service, TickReport
 from service.conftest import AT, DESK_TEAM, NUMBER
@@ -101,6 +108,11 @@ class TestTick:
         """A tick's time must carry its zone."""
         with pytest.raises(ValueError, match="now"):
             service.tick(dt.datetime(2026, 11, 2, 9, 0))  # noqa: DTZ001 - the naive time refused
+
+    def test_a_tick_is_not_an_event_to_handle(self, service):
+        """Handing a Tick to handle says to call tick."""
+        with pytest.raises(TypeError, match=r"Service\.tick"):
+            service.handle(Tick(AT))
 
     def test_many_due_in_batches(self, service):
         """More due conversations than one batch holds are all served by one tick."""

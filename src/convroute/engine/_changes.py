@@ -235,5 +235,6 @@ class Outcome:
     changes: tuple[Change, ...] = attrs.field(default=(), converter=_changes)
     actions: tuple[Action, ...] = attrs.field(default=(), converter=_actions)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
-    keys: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    # A tuple as given, unconverted: nearly every outcome has none.
+    keys: tuple[str, ...] = ()
     frees_someone: bool = False

@@ -23,7 +23,7 @@ from convroute.engine._changes import SaveConversation, SaveTurn, Snapshot
 from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
 from convroute.engine._events import IncomingMessage
-from convroute.engine._routing import Router, hand_over, later, start_wait
+from convroute.engine._routing import due_when_assigned, hand_over, later, start_wait
 from convroute.menus import (
     BusinessNumber,
     InvalidReply,
@@ -37,7 +37,7 @@ from convroute.menus import (
     with_hint,
 )
 from convroute.model import Lead, Opportunity
-from convroute.routing import Decision
+from convroute.routing import Availability, Decision, RoutingContext, resolve
 from convroute.state import Conversation, ConversationStatus
 
 
@@ -323,29 +323,29 @@ def _route(
     reassignments = 0 if waiting is None else waiting.reassignments
     if rule is None:
         decision = Decision(rule=None)
-        router = None
     else:
-        router = Router(
-            compiled,
+        # By position, each argument named as its field (docs/performance.md).
+        availability = Availability(
             compiled.all_users(snapshot.users),
             snapshot.presence,
             snapshot.open_conversations,
-            snapshot.turns,
-            snapshot.away_since,
+            frozenset(held) if held else _NONE_HELD,
         )
-        decision = router.resolve(rule, message.lead, opportunity, frozenset(held))
+        context = RoutingContext(
+            availability, compiled.groups, snapshot.turns, message.lead, opportunity
+        )
+        decision = resolve(rule, context)
     if decision.turn is not None:
         effects.change(SaveTurn(decision.turn))
     assignee = decision.assignee
-    if assignee is not None and decision.target is not None and router is not None:
-        rule_name = decision.rule.name if decision.rule is not None else ""
+    if assignee is not None and decision.target is not None and rule is not None:
         since = None if waiting is None else waiting.waiting_since
         action = Assign.conversation(
             event.lead,
             event.number,
             opportunity=opportunity_id,
             user=assignee,
-            rule=rule_name,
+            rule=rule.name,
             target=decision.target.label,
             trace=trace_of(decision),
             waited=None if since is None else (event.at - since).total_seconds(),
@@ -355,8 +355,9 @@ def _route(
             # owns it: the next conversation about it goes to them.
             effects.save_opportunity(opportunity.owned_by(assignee))
         # Just assigned, so not away: due at its expiry or reply deadline.
-        due = router.due_when_assigned(
-            rule_name,
+        due = due_when_assigned(
+            compiled,
+            rule.name,
             last_message_at=event.at,
             reply_awaited_since=event.at,
             reassignments=reassignments,
@@ -369,7 +370,7 @@ def _route(
             event.at,
             assignee,
             opportunity=opportunity_id,
-            rule=rule_name,
+            rule=rule.name,
             held_before=held,
             reassignments=reassignments,
             due_at=due,
@@ -411,6 +412,7 @@ def _route(
         effects.change(SaveConversation(unrouted))
 
 
+_NONE_HELD: frozenset[str] = frozenset()
 _NO_RULE = UnroutedReason.NO_RULE
 _NO_TARGET_AVAILABLE = UnroutedReason.NO_TARGET_AVAILABLE
 _RULE_REMOVED = UnroutedReason.RULE_REMOVED

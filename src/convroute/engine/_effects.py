@@ -150,7 +150,10 @@ class Effects:
         """
         The decision, frozen.
         """
-        return Outcome(self.changes, self.actions, self.notes, self.keys, self.frees_someone)
+        if self.keys or self.frees_someone:
+            keys = tuple(self.keys)
+            return Outcome(self.changes, self.actions, self.notes, keys, self.frees_someone)
+        return Outcome(self.changes, self.actions, self.notes)
 
 
 def record_funnel(

@@ -123,7 +123,8 @@ class Router:
         assignee = conversation.assignee
         if assignee is None or conversation.status is not _ASSIGNED:
             return None
-        return self.due_when_assigned(
+        return due_when_assigned(
+            self.compiled,
             conversation.rule,
             last_message_at=conversation.last_message_at,
             reply_awaited_since=conversation.reply_awaited_since,
@@ -132,38 +133,39 @@ class Router:
             away_start=away_start(conversation, self.away_since),
         )
 
-    def due_when_assigned(
-        self,
-        rule_name: str | None,
-        *,
-        last_message_at: dt.datetime,
-        reply_awaited_since: dt.datetime | None,
-        reassignments: int,
-        away: str | None,
-        away_start: dt.datetime,
-    ) -> dt.datetime | None:
-        """
-        `next_due` of an assigned conversation, from its parts.
 
-        Args:
-            rule_name: The rule that routed it.
-            last_message_at: Its last message's time.
-            reply_awaited_since: When its reply clock started, if a reply
-                is awaited.
-            reassignments: How many times it was reassigned or unassigned.
-            away: Its assignee, when away; else ``None``.
-            away_start: Since when the assignee counts as away from it.
-        """
-        config = self.compiled.config
-        due = later(last_message_at, config.conversation_timeout)
-        rule = None if rule_name is None else self.compiled.rules.get(rule_name)
-        if rule is None or reassignments >= rule.max_reassignments:
-            return due
-        if rule.reply_within is not None and reply_awaited_since is not None:
-            due = _earliest(due, later(reply_awaited_since, rule.reply_within))
-        if rule.reassign_when_away is not None and away is not None:
-            due = _earliest(due, later(away_start, rule.reassign_when_away))
+def due_when_assigned(
+    compiled: Compiled,
+    rule_name: str | None,
+    *,
+    last_message_at: dt.datetime,
+    reply_awaited_since: dt.datetime | None,
+    reassignments: int,
+    away: str | None,
+    away_start: dt.datetime,
+) -> dt.datetime | None:
+    """
+    `Router.next_due` of an assigned conversation, from its parts.
+
+    Args:
+        compiled: The config.
+        rule_name: The rule that routed it.
+        last_message_at: Its last message's time.
+        reply_awaited_since: When its reply clock started, if a reply is
+            awaited.
+        reassignments: How many times it was reassigned or unassigned.
+        away: Its assignee, when away; else ``None``.
+        away_start: Since when the assignee counts as away from it.
+    """
+    due = later(last_message_at, compiled.config.conversation_timeout)
+    rule = None if rule_name is None else compiled.rules.get(rule_name)
+    if rule is None or reassignments >= rule.max_reassignments:
         return due
+    if rule.reply_within is not None and reply_awaited_since is not None:
+        due = _earliest(due, later(reply_awaited_since, rule.reply_within))
+    if rule.reassign_when_away is not None and away is not None:
+        due = _earliest(due, later(away_start, rule.reassign_when_away))
+    return due
 
 
 def start_wait(effects: Effects, conversation: Conversation, lead: Lead | None) -> None:

@@ -394,6 +394,42 @@ class TestReassignment:
         assert [LEAD] == [a.lead for a in of_type(outcome, Assign)]
 
 
+class TestNewConversation:
+    def test_history_ends_with_the_conversation(self, state):
+        """After a close, the lead's next conversation may go to anyone who held the last."""
+        state.message(message("m1", 0))
+        state.tick(at(15))
+        assert ("u-a",) == state.conversations[LEAD, NUMBER].held_before
+        state.host(CloseConversation(id="c1", at=at(16), lead=LEAD, number=NUMBER), at(16))
+
+        state.message(message("m2", 17))
+
+        conversation = state.conversations[LEAD, NUMBER]
+        assert ((), 0, "u-a") == (
+            conversation.held_before,
+            conversation.reassignments,
+            conversation.assignee,
+        )
+
+    def test_a_wait_past_the_timeout_starts_anew(self, state):
+        """A lead writing after a wait outlived the timeout starts a new conversation and wait."""
+        state.host(presence("p1", "u-a", False, -5), at(-5))
+        state.host(presence("p2", "u-b", False, -5), at(-5))
+        state.message(message("m1", 0))
+
+        state.message(message("m2", 25 * 60))
+
+        assert at(25 * 60) == state.conversations[LEAD, NUMBER].waiting_since
+
+    def test_close_clears_the_due_time(self, state):
+        """A closed conversation is never due."""
+        state.message(message("m1", 0))
+
+        state.host(CloseConversation(id="c1", at=at(1), lead=LEAD, number=NUMBER), at(1))
+
+        assert None is state.conversations[LEAD, NUMBER].due_at
+
+
 class TestTicks:
     def test_stale_tick_changes_nothing(self, state):
         """A tick at or before the last one changes nothing, and says so."""

@@ -279,7 +279,11 @@ def _route(
     else:
         # By position, each argument named as its field (docs/performance.md).
         availability = Availability(
-            compiled.all_users(snapshot.users), snapshot.presence, snapshot.open_conversations
+            compiled.all_users(snapshot.users),
+            snapshot.presence,
+            snapshot.open_conversations,
+            compiled.schedules,
+            turn.event.at,
         )
         context = RoutingContext(
             availability, compiled.groups, snapshot.turns, turn.lead, opportunity

@@ -245,6 +245,16 @@ class TestBuilding:
             with pytest.raises(ValueError, match="unknown time zone"):
                 schedule(zone, EVERY_DAY, "09:00-17:00")
 
+    def test_holidays_are_dates(self):
+        """A datetime among the holidays is refused: it would never match a local date."""
+        with pytest.raises(TypeError, match=r"datetime\.date"):
+            schedule("UTC", EVERY_DAY, "09:00-17:00", holidays=[utc("2026-12-25T00:00")])
+
+    def test_times_are_times(self):
+        """An interval's start and end are datetime.time values."""
+        with pytest.raises(TypeError, match=r"datetime\.time"):
+            Interval("09:00", dt.time(17))
+
     def test_overlap_refused(self):
         """Intervals sharing a minute are refused."""
         with pytest.raises(ValueError, match="overlaps"):

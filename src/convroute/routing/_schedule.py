@@ -35,7 +35,8 @@ _ONE_DAY = dt.timedelta(days=1)
 # offset is passed at most two dates later.
 _DATES_BEFORE = 4
 _DATES_AFTER = 2
-_STEP_DAYS = 7
+# The UTC dates whose instants are worked out at once.
+_STEP = dt.timedelta(days=7)
 # Not a zone but the machine's own: hours would differ between machines.
 _MACHINE_ZONE = "localtime"
 
@@ -66,6 +67,8 @@ class Weekday(enum.IntEnum):
 def _whole_minute(
     _instance: object, attribute: attrs.Attribute[Any], value: dt.time | None
 ) -> None:
+    if value is not None and not isinstance(value, dt.time):
+        raise TypeError(f"{attribute.name} must be a datetime.time, not {type(value).__name__}")
     if value is not None and (value.second or value.microsecond or value.tzinfo):
         raise ValueError(f"{attribute.name} must be a whole minute without a time zone: {value}")
 
@@ -212,7 +215,12 @@ def _hours(
 
 
 def _holidays(dates: Iterable[dt.date]) -> frozenset[dt.date]:
-    return frozenset(dates)
+    holidays = frozenset(dates)
+    for date in holidays:
+        # A datetime is a date too, and would never equal a local date.
+        if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+            raise TypeError(f"holidays must be datetime.date values, not {date!r}")
+    return holidays
 
 
 @attrs.frozen
@@ -414,11 +422,14 @@ class Schedule:
         """
         after = after.astimezone(dt.UTC)
         first = after.date()
+        # A day first: a tick asks whether the last minute saw an opening.
+        step = _ONE_DAY
         try:
             while True:
-                last = first + dt.timedelta(days=_STEP_DAYS)
+                last = first + step
                 yield from (i for i in self._instants_between(first, last) if i > after)
                 first = last
+                step = _STEP
         except OverflowError:
             return
 
@@ -429,7 +440,7 @@ class Schedule:
         last = at.date() + _ONE_DAY if at.date() < dt.date.max else at.date()
         try:
             while True:
-                first = last - dt.timedelta(days=_STEP_DAYS)
+                first = last - _STEP
                 yield from (i for i in reversed(self._instants_between(first, last)) if i <= at)
                 last = first
         except OverflowError:
@@ -456,9 +467,12 @@ class Schedule:
 
         For a repeated or skipped local time, the change of offset too.
         """
-        naive = dt.datetime.combine(date, dt.time(second // 3600, second // 60 % 60))
-        first = naive.replace(tzinfo=self._zone).astimezone(dt.UTC)
-        second_fold = naive.replace(tzinfo=self._zone, fold=1).astimezone(dt.UTC)
+        hour, minute = second // 3600, second // 60 % 60
+        zone = self._zone
+        first = dt.datetime.combine(date, dt.time(hour, minute), zone).astimezone(dt.UTC)
+        second_fold = dt.datetime.combine(date, dt.time(hour, minute, fold=1), zone).astimezone(
+            dt.UTC
+        )
         if first == second_fold:
             yield first
             return

@@ -181,10 +181,12 @@ def routable(state, conversation, at):
     if rule is None:
         return False
     availability = Availability(
-        state.engine.all_users(state.users),
-        state.presence,
-        counts(state, at),
-        frozenset(conversation.held_before),
+        users=state.engine.all_users(state.users),
+        presence=state.presence,
+        open_conversations=counts(state, at),
+        schedules=state.engine._compiled.schedules,
+        at=at,
+        held_before=frozenset(conversation.held_before),
     )
     opportunity = next(
         (
@@ -272,7 +274,8 @@ def check_deadlines(state, rules, at):
         ):
             continue
         if rule.reassign_when_away is not None and away(state, conversation.assignee):
-            assert at < away_start(conversation, state.away_since) + rule.reassign_when_away
+            since = state.away_since.get(conversation.assignee)
+            assert at < away_start(conversation, since) + rule.reassign_when_away
         awaited = conversation.reply_awaited_since
         if rule.reply_within is not None and awaited is not None:
             assert at < awaited + rule.reply_within

@@ -12,7 +12,7 @@ from convroute.config import Config
 from convroute.funnel import FunnelTracker, OpportunityBoard
 from convroute.menus import BusinessNumber, NumberMenus, Product
 from convroute.model import OpportunityType, Phone, User
-from convroute.routing import ChatGroup, RoutingRule
+from convroute.routing import ChatGroup, RoutingRule, Schedule
 
 
 @attrs.frozen(eq=False)
@@ -31,6 +31,7 @@ class Compiled:
         types: Its opportunity types, by name.
         products: Each number's products by label (the first of a label).
         menus: Each number's menus, their shared parts worked out.
+        schedules: Its schedules, by name.
     """
 
     config: Config
@@ -43,6 +44,7 @@ class Compiled:
     types: Mapping[str, OpportunityType]
     products: Mapping[Phone, Mapping[str, Product]] = attrs.field(factory=dict)
     menus: Mapping[Phone, NumberMenus] = attrs.field(factory=dict)
+    schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
 
     @classmethod
     def from_config(cls, config: Config) -> Compiled:
@@ -60,6 +62,7 @@ class Compiled:
             types={kind.name: kind for kind in config.opportunity_types},
             products={number.number: _by_label(number) for number in config.numbers},
             menus={number.number: NumberMenus(number) for number in config.numbers},
+            schedules={schedule.name: schedule for schedule in config.schedules},
         )
 
     def product(self, number: BusinessNumber, label: str | None) -> Product | None:

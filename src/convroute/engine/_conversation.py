@@ -329,6 +329,8 @@ def _route(
             compiled.all_users(snapshot.users),
             snapshot.presence,
             snapshot.open_conversations,
+            compiled.schedules,
+            event.at,
             frozenset(held) if held else _NONE_HELD,
         )
         context = RoutingContext(
@@ -355,14 +357,18 @@ def _route(
             # owns it: the next conversation about it goes to them.
             effects.save_opportunity(opportunity.owned_by(assignee))
         # Just assigned, so not away: due at its expiry or reply deadline.
+        # Just assigned, so not away: due at its expiry, its reply deadline
+        # or its assignee's next closing.
         due = due_when_assigned(
             compiled,
             rule.name,
+            at=event.at,
             last_message_at=event.at,
             reply_awaited_since=event.at,
             reassignments=reassignments,
-            away=None,
-            away_start=event.at,
+            assignee=assignee,
+            users=availability.users,
+            away_start=None,
         )
         assigned = Conversation.assigned(
             message.lead.phone,

@@ -27,6 +27,7 @@ from convroute.routing import (
     Decision,
     RoutingContext,
     RoutingRule,
+    Schedule,
     SkipReason,
     TurnRecord,
     resolve,
@@ -36,7 +37,7 @@ from convroute.state import Conversation, ConversationStatus
 
 # The reasons that make an assignee away: never at_capacity, as a full user
 # is full of the conversations they hold.
-_AWAY_REASONS = frozenset({SkipReason.UNAVAILABLE, SkipReason.INACTIVE})
+_AWAY_REASONS = frozenset({SkipReason.UNAVAILABLE, SkipReason.INACTIVE, SkipReason.OFF_HOURS})
 _ASSIGNED = ConversationStatus.ASSIGNED
 
 
@@ -51,7 +52,9 @@ class Router:
         presence: ``False`` for users reported away.
         open_conversations: Open conversations held, by user, as stored.
         turns: Round-robin turn records, by pool, as stored.
-        away_since: Since when each user recorded away has been away.
+        at: The time of the decision: schedules are read at it.
+        away_since: Since when each user recorded away (unavailable or
+            inactive) has been away.
         taken: Slots taken (positive) or freed (negative) in this decision.
         new_turns: Turn records picked in this decision, by pool.
     """
@@ -61,6 +64,7 @@ class Router:
     presence: Mapping[str, bool]
     open_conversations: Mapping[str, int]
     turns: Mapping[str, TurnRecord]
+    at: dt.datetime
     away_since: Mapping[str, dt.datetime] = attrs.field(factory=dict)
     taken: dict[str, int] = attrs.field(factory=dict)
     new_turns: dict[str, TurnRecord] = attrs.field(factory=dict)
@@ -82,7 +86,9 @@ class Router:
         if self.new_turns:
             turns = ChainMap(self.new_turns, turns)  # type: ignore[arg-type]
         # By position, each argument named as its field (docs/performance.md).
-        availability = Availability(self.users, self.presence, counts, held_before)
+        availability = Availability(
+            self.users, self.presence, counts, self.compiled.schedules, self.at, held_before
+        )
         context = RoutingContext(availability, self.compiled.groups, turns, lead, opportunity)
         decision = resolve(rule, context)
         if decision.turn is not None:
@@ -103,9 +109,25 @@ class Router:
 
     def away(self, user: str) -> bool:
         """
-        Whether *user* is away: unavailable or inactive (never merely full).
+        Whether *user* is away: unavailable, inactive or off hours (never merely full).
         """
-        return Availability(self.users, self.presence).check(user) in _AWAY_REASONS
+        availability = Availability(self.users, self.presence, {}, self.compiled.schedules, self.at)
+        return availability.check(user) in _AWAY_REASONS
+
+    def absent_since(self, user: str) -> dt.datetime | None:
+        """
+        When the absence of *user*, away now, began, as far as it is known.
+
+        The earlier of the recorded absence (unavailable or inactive) and
+        the closing of their schedule, when both hold now; ``None`` when
+        neither is known (made inactive in the config, say).
+        """
+        since = self.away_since.get(user)
+        schedule = schedule_of(self.compiled, self.users, user)
+        closed = None if schedule is None else schedule.closed_since(self.at)
+        if closed is not None and (since is None or closed < since):
+            return closed
+        return since
 
     def next_due(self, conversation: Conversation) -> dt.datetime | None:
         """
@@ -113,9 +135,10 @@ class Router:
 
         An assigned conversation is due at the earliest of: its expiry (a
         tick then sees its slot freed), its assignee's reply deadline, and
-        the deadline of its assignee's absence; the last two only while
-        the rule allows another reassignment.  Any other conversation is
-        never due: waiting ones are found as waiting.
+        the deadline of its assignee's absence, or of the absence their
+        schedule's next closing starts; the last two only while the rule
+        allows another reassignment.  Any other conversation is never due:
+        waiting ones are found as waiting.
 
         Returns:
             The time, or ``None``.
@@ -123,14 +146,19 @@ class Router:
         assignee = conversation.assignee
         if assignee is None or conversation.status is not _ASSIGNED:
             return None
+        start = None
+        if self.away(assignee):
+            start = away_start(conversation, self.absent_since(assignee))
         return due_when_assigned(
             self.compiled,
             conversation.rule,
+            at=self.at,
             last_message_at=conversation.last_message_at,
             reply_awaited_since=conversation.reply_awaited_since,
             reassignments=conversation.reassignments,
-            away=assignee if self.away(assignee) else None,
-            away_start=away_start(conversation, self.away_since),
+            assignee=assignee,
+            users=self.users,
+            away_start=start,
         )
 
 
@@ -138,24 +166,29 @@ def due_when_assigned(
     compiled: Compiled,
     rule_name: str | None,
     *,
+    at: dt.datetime,
     last_message_at: dt.datetime,
     reply_awaited_since: dt.datetime | None,
     reassignments: int,
-    away: str | None,
-    away_start: dt.datetime,
+    assignee: str,
+    users: Mapping[str, User],
+    away_start: dt.datetime | None,
 ) -> dt.datetime | None:
     """
-    `Router.next_due` of an assigned conversation, from its parts.
+    `Router.next_due` of an assigned conversation at *at*, from its parts.
 
     Args:
         compiled: The config.
         rule_name: The rule that routed it.
+        at: The time of the decision.
         last_message_at: Its last message's time.
         reply_awaited_since: When its reply clock started, if a reply is
             awaited.
         reassignments: How many times it was reassigned or unassigned.
-        away: Its assignee, when away; else ``None``.
-        away_start: Since when the assignee counts as away from it.
+        assignee: Who holds it.
+        users: Every known user by id.
+        away_start: Since when the assignee counts as away from it, when
+            away; ``None`` when not.
     """
     due = later(last_message_at, compiled.config.conversation_timeout)
     rule = None if rule_name is None else compiled.rules.get(rule_name)
@@ -163,9 +196,26 @@ def due_when_assigned(
         return due
     if rule.reply_within is not None and reply_awaited_since is not None:
         due = _earliest(due, later(reply_awaited_since, rule.reply_within))
-    if rule.reassign_when_away is not None and away is not None:
-        due = _earliest(due, later(away_start, rule.reassign_when_away))
+    patience = rule.reassign_when_away
+    if patience is None:
+        return due
+    if away_start is not None:
+        return _earliest(due, later(away_start, patience))
+    # Available now: their schedule's next closing starts an absence.
+    schedule = schedule_of(compiled, users, assignee)
+    closing = None if schedule is None else schedule.next_change(at)
+    if closing is not None:
+        due = _earliest(due, later(closing, patience))
     return due
+
+
+def schedule_of(compiled: Compiled, users: Mapping[str, User], user: str) -> Schedule | None:
+    """
+    The working hours *user* follows, if any the config knows.
+    """
+    known = users.get(user)
+    name = None if known is None else known.schedule
+    return None if name is None else compiled.schedules.get(name)
 
 
 def start_wait(effects: Effects, conversation: Conversation, lead: Lead | None) -> None:
@@ -204,16 +254,13 @@ def hand_over(
     effects.change(SaveConversation(conversation))
 
 
-def away_start(conversation: Conversation, away_since: Mapping[str, dt.datetime]) -> dt.datetime:
+def away_start(conversation: Conversation, since: dt.datetime | None) -> dt.datetime:
     """
-    Since when the assignee of *conversation* counts as away from it.
+    Since when the assignee of *conversation*, away since *since*, counts as away from it.
 
-    The later of the time they went away and the assignment; the
-    assignment alone when their absence was not recorded (they were made
-    inactive in the config, say).
+    The later of *since* and the assignment; the assignment alone when
+    *since* is not known.
     """
-    assignee = conversation.assignee
-    since = None if assignee is None else away_since.get(assignee)
     assigned = conversation.assigned_at or conversation.last_message_at
     return assigned if since is None or since < assigned else since
 

@@ -70,7 +70,7 @@ def tick(compiled: Compiled, snapshot: Snapshot, event: Tick) -> Outcome:
         )
     effects = Effects(_NOBODY, [])
     effects.change(AdvanceTick(at))
-    router = _router(compiled, snapshot, snapshot.users, snapshot.presence, snapshot.away_since)
+    router = _router(compiled, snapshot, at, snapshot.users, snapshot.presence)
     served: set[tuple[str, str]] = set()
     unassigned: list[ConversationContext] = []
     for context in snapshot.due:
@@ -112,7 +112,7 @@ def update_presence(
     presence = snapshot.presence
     if available is not None:
         presence = {**presence, user_id: available}
-    router = _router(compiled, snapshot, runtime, presence, snapshot.away_since)
+    router = _router(compiled, snapshot, at, runtime, presence)
     away = router.away(user_id)
     recorded = snapshot.away_since.get(user_id)
     if away and recorded is None:
@@ -154,7 +154,7 @@ def close(compiled: Compiled, snapshot: Snapshot, event: CloseConversation) -> O
         and assignee is not None
         and _open(compiled, conversation, event.at)
     ):
-        router = _router(compiled, snapshot, snapshot.users, snapshot.presence, snapshot.away_since)
+        router = _router(compiled, snapshot, event.at, snapshot.users, snapshot.presence)
         router.freed(assignee)
         route_waiting(router, effects, snapshot.waiting, event.at, keyed=False)
     return effects.outcome()
@@ -267,7 +267,7 @@ def _reassign_reason(
     if conversation.reassignments >= rule.max_reassignments or conversation.assignee is None:
         return None
     if rule.reassign_when_away is not None and router.away(conversation.assignee):
-        start = away_start(conversation, router.away_since)
+        start = away_start(conversation, router.absent_since(conversation.assignee))
         deadline = later(start, rule.reassign_when_away)
         if deadline is not None and deadline <= at:
             return ReassignReason.AWAY
@@ -373,9 +373,9 @@ def _rule_removed(effects: Effects, conversation: Conversation) -> None:
 def _router(
     compiled: Compiled,
     snapshot: Snapshot,
+    at: dt.datetime,
     runtime: Mapping[str, User],
     presence: Mapping[str, bool],
-    away_since: Mapping[str, dt.datetime],
 ) -> Router:
     return Router(
         compiled,
@@ -383,7 +383,8 @@ def _router(
         presence,
         snapshot.open_conversations,
         snapshot.turns,
-        away_since,
+        at,
+        snapshot.away_since,
     )
 
 

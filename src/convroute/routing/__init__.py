@@ -3,7 +3,8 @@ Routing: who gets a conversation.
 
 A `RoutingRule` lists targets, the default first and then its fallbacks;
 `resolve` walks them over a `RoutingContext` snapshot and returns a
-`Decision` that explains itself.  Pure: no I/O, no clock.
+`Decision` that explains itself.  A `Schedule` says when a user works.
+Pure: no I/O, no clock.
 """
 
 from convroute.routing._availability import Availability, SkipReason
@@ -20,6 +21,7 @@ from convroute.routing._rules import (
     SpecificUser,
     Target,
 )
+from convroute.routing._schedule import Interval, Schedule, Weekday
 
 
 __all__ = [
@@ -30,16 +32,19 @@ __all__ = [
     "ChatGroup",
     "ChatGroupTarget",
     "Decision",
+    "Interval",
     "LeadOwner",
     "OpportunityOwner",
     "RoundRobinPick",
     "RoutingContext",
     "RoutingRule",
+    "Schedule",
     "SkipReason",
     "SpecificUser",
     "Target",
     "TraceStep",
     "TurnRecord",
+    "Weekday",
     "resolve",
     "round_robin",
 ]

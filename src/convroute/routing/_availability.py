@@ -4,13 +4,16 @@ Who can take a conversation now, as a snapshot of values.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 from collections.abc import Mapping
 
 import attrs
 
+from convroute._frozen import require_aware
 from convroute.model import User
+from convroute.routing._schedule import Schedule
 
 
 class SkipReason(enum.StrEnum):
@@ -50,6 +53,10 @@ class SkipReason(enum.StrEnum):
     """
     The host's presence says the user is away.
     """
+    OFF_HOURS = "off_hours"
+    """
+    The user's schedule is closed.
+    """
     AT_CAPACITY = "at_capacity"
     """
     The user holds their ``max_open_conversations`` already.
@@ -74,6 +81,10 @@ class Availability:
             here are available.
         open_conversations: How many open conversations each user holds;
             users missing here hold none.
+        schedules: The working hours users follow, by name.  A user whose
+            ``schedule`` names none of them has no working hours.
+        at: The time of the decision, at which schedules are read; ``None``
+            to leave schedules out.
         held_before: Users who held the conversation before and were
             moved off it: routing it again passes them over.
     """
@@ -81,9 +92,11 @@ class Availability:
     users: Mapping[str, User]
     presence: Mapping[str, bool] = attrs.field(factory=dict)
     open_conversations: Mapping[str, int] = attrs.field(factory=dict)
+    schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
+    at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
     held_before: frozenset[str] = frozenset()
 
-    def check(self, user_id: str) -> SkipReason | None:
+    def check(self, user_id: str) -> SkipReason | None:  # noqa: PLR0911 - one return a reason
         """
         Tell why *user_id* cannot take a conversation now.
 
@@ -92,7 +105,8 @@ class Availability:
 
         Returns:
             ``None`` when the user is available, else the first reason found,
-            in this order: unknown, held before, inactive, away, at capacity.
+            in this order: unknown, held before, inactive, away, off hours, at
+            capacity.
         """
         user = self.users.get(user_id)
         if user is None:
@@ -103,6 +117,10 @@ class Availability:
             return _INACTIVE
         if not self.presence.get(user_id, True):
             return _UNAVAILABLE
+        if user.schedule is not None and self.at is not None:
+            schedule = self.schedules.get(user.schedule)
+            if schedule is not None and not schedule.is_open(self.at):
+                return _OFF_HOURS
         capacity = user.max_open_conversations
         if capacity is not None and self.open_conversations.get(user_id, 0) >= capacity:
             return _AT_CAPACITY
@@ -114,4 +132,5 @@ _UNKNOWN_USER = SkipReason.UNKNOWN_USER
 _HELD_BEFORE = SkipReason.HELD_BEFORE
 _INACTIVE = SkipReason.INACTIVE
 _UNAVAILABLE = SkipReason.UNAVAILABLE
+_OFF_HOURS = SkipReason.OFF_HOURS
 _AT_CAPACITY = SkipReason.AT_CAPACITY

@@ -1,0 +1,526 @@
+"""
+Working hours: when a user may take conversations, in their own time zone.
+
+A `Schedule` is a frozen value: weekly intervals of local wall-clock time,
+and holidays.  Its tables are built once, when it is made, so that
+`Schedule.is_open` costs one conversion to local time and a few
+comparisons.  Pure: the time is always passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import types
+import zoneinfo
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from convroute._frozen import aware, unicode_text
+
+
+SEARCH_BOUND = dt.timedelta(days=400)
+"""
+How far `Schedule.next_change` looks ahead and `Schedule.closed_since` looks
+back: more than a year, so that a yearly pattern of holidays is seen whole.
+"""
+
+_DAY_SECONDS = 86_400
+_ONE_DAY = dt.timedelta(days=1)
+# Local dates whose boundaries can fall inside a stretch of UTC dates: a
+# UTC offset is less than two days, and a boundary skipped by a change of
+# offset is passed at most two dates later.
+_DATES_BEFORE = 4
+_DATES_AFTER = 2
+# The UTC dates whose instants are worked out at once.
+_STEP = dt.timedelta(days=7)
+# Not a zone but the machine's own: hours would differ between machines.
+_MACHINE_ZONE = "localtime"
+
+
+class Weekday(enum.IntEnum):
+    """
+    A day of the week, numbered as `datetime.date.weekday` numbers them.
+
+    The configuration names them by their lower-case names: ``mon`` … ``sun``.
+    """
+
+    MON = 0
+    TUE = 1
+    WED = 2
+    THU = 3
+    FRI = 4
+    SAT = 5
+    SUN = 6
+
+    @property
+    def key(self) -> str:
+        """
+        The day's name in the configuration, e.g. ``"mon"``.
+        """
+        return self.name.lower()
+
+
+def _whole_minute(
+    _instance: object, attribute: attrs.Attribute[Any], value: dt.time | None
+) -> None:
+    if value is not None and not isinstance(value, dt.time):
+        raise TypeError(f"{attribute.name} must be a datetime.time, not {type(value).__name__}")
+    if value is not None and (value.second or value.microsecond or value.tzinfo):
+        raise ValueError(f"{attribute.name} must be a whole minute without a time zone: {value}")
+
+
+@attrs.frozen
+class Interval:
+    """
+    Open hours within a day, in local wall-clock time.
+
+    The start is inclusive and the end exclusive.  An end at or before the
+    start runs past midnight into the next day (``22:00-02:00``); an end of
+    ``None`` is the end of the day (``24:00``).
+
+    Attributes:
+        start: When it opens: a whole minute.
+        end: When it closes: a whole minute, or ``None`` for midnight at the
+            end of the day.
+    """
+
+    start: dt.time = attrs.field(validator=_whole_minute)
+    end: dt.time | None = attrs.field(validator=_whole_minute)
+
+    def __attrs_post_init__(self) -> None:
+        if self.start == self.end:
+            raise ValueError(f"an interval must not start and end at the same time: {self}")
+
+    def __str__(self) -> str:
+        end = "24:00" if self.end is None else self.end.strftime("%H:%M")
+        return f"{self.start.strftime('%H:%M')}-{end}"
+
+    @property
+    def overnight(self) -> bool:
+        """
+        Whether it runs past midnight into the next day.
+        """
+        return self.end is not None and self.end < self.start
+
+    @classmethod
+    def parse(cls, text: str) -> Interval:
+        """
+        Read an interval written ``HH:MM-HH:MM``, e.g. ``"09:00-13:00"``.
+
+        ``24:00`` is allowed as the end only.
+
+        Raises:
+            ValueError: When *text* is no such interval.
+        """
+        parts = text.split("-")
+        if len(parts) != 2:
+            raise ValueError(f"expected an interval such as '09:00-18:00', not {text!r}")
+        start, end = (_minutes(part.strip(), text) for part in parts)
+        if start == _DAY_SECONDS // 60:
+            raise ValueError(f"24:00 may only end an interval, not start one: {text!r}")
+        if start == end:
+            raise ValueError(
+                f"interval {text!r} starts and ends at the same time"
+                " (write '00:00-24:00' for the whole day)"
+            )
+        return cls(_time(start), None if end == _DAY_SECONDS // 60 else _time(end))
+
+
+def _minutes(part: str, text: str) -> int:
+    hours, colon, minutes = part.partition(":")
+    if not (
+        colon
+        and len(hours) == 2
+        and len(minutes) == 2
+        and (hours + minutes).isascii()
+        and (hours + minutes).isdecimal()
+    ):
+        raise ValueError(f"expected an interval such as '09:00-18:00', not {text!r}")
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) > 59 or value > 24 * 60:
+        raise ValueError(f"{part!r} is not a time of day (00:00 to 24:00), in {text!r}")
+    return value
+
+
+def _time(minutes: int) -> dt.time:
+    return dt.time(minutes // 60, minutes % 60)
+
+
+def find_overlaps(
+    hours: Mapping[Weekday, Sequence[Interval]],
+) -> Iterator[tuple[Weekday, int, Weekday, int]]:
+    """
+    Find the intervals of a week that overlap another.
+
+    An overnight interval overlaps the next day's intervals up to its end
+    (Sunday's runs into Monday).
+
+    Args:
+        hours: Each day's intervals, in the order given.
+
+    Yields:
+        For each interval at fault, its day and position, then the day and
+        position of the interval it overlaps: the previous day's overnight
+        interval or one earlier in its own day.
+    """
+    for day in Weekday:
+        spans: list[tuple[int, int, Weekday, int]] = []
+        before = Weekday((day - 1) % 7)
+        for j, interval in enumerate(hours.get(before, ())):
+            if interval.overnight:
+                spans.append((0, _end_seconds(interval), before, j))
+        for j, interval in enumerate(hours.get(day, ())):
+            start, end = _seconds(interval.start), _day_end_seconds(interval)
+            for other_start, other_end, other_day, other_j in spans:
+                if start < other_end and other_start < end:
+                    yield day, j, other_day, other_j
+                    break
+            spans.append((start, end, day, j))
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """
+    Find the IANA time zone *name*, e.g. ``"Asia/Kolkata"``.
+
+    ``localtime``, the machine's own zone where there is one, is no IANA
+    name: hours in it would differ from one machine to the next.
+
+    Raises:
+        ValueError: When there is no such time zone.
+    """
+    try:
+        if name != _MACHINE_ZONE:
+            return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # ValueError for keys that are no zone's form, e.g. "../etc";
+        # OSError for a name the file system cannot hold.
+        pass
+    raise ValueError(f"unknown time zone {name!r}: expected an IANA name such as 'Asia/Kolkata'")
+
+
+def _hours(
+    hours: Mapping[Weekday, Iterable[Interval]],
+) -> Mapping[Weekday, tuple[Interval, ...]]:
+    # Days in week order, intervals by start, closed days left out: two
+    # schedules of the same hours are equal however they were written.
+    frozen = {
+        Weekday(day): tuple(sorted(intervals, key=_start_seconds))
+        for day, intervals in hours.items()
+    }
+    return types.MappingProxyType({day: frozen[day] for day in Weekday if frozen.get(day)})
+
+
+def _holidays(dates: Iterable[dt.date]) -> frozenset[dt.date]:
+    holidays = frozenset(dates)
+    for date in holidays:
+        # A datetime is a date too, and would never equal a local date.
+        if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+            raise TypeError(f"holidays must be datetime.date values, not {date!r}")
+    return holidays
+
+
+@attrs.frozen
+class _Week:
+    """
+    A schedule's lookup tables, in seconds of the local day.
+
+    Attributes:
+        spans: For each weekday (by number), the open spans of the intervals
+            starting that day, up to the end of the day, in order.
+        spills: For each weekday, where the previous day's overnight
+            interval ends (0 for none).
+        boundaries: For each weekday, every second at which being open may
+            change, midnight included, in order.
+    """
+
+    spans: tuple[tuple[tuple[int, int], ...], ...]
+    spills: tuple[int, ...]
+    boundaries: tuple[tuple[int, ...], ...]
+
+
+def _week_of(schedule: Schedule) -> _Week:
+    hours = schedule.hours
+    spans = tuple(
+        tuple((_seconds(i.start), _day_end_seconds(i)) for i in hours.get(day, ()))
+        for day in Weekday
+    )
+    spills = tuple(
+        max(
+            (_end_seconds(i) for i in hours.get(Weekday((day - 1) % 7), ()) if i.overnight),
+            default=0,
+        )
+        for day in Weekday
+    )
+    boundaries = tuple(
+        tuple(
+            sorted(
+                {0, spills[day]}
+                | {start for start, _ in spans[day]}
+                | {end for _, end in spans[day] if end < _DAY_SECONDS}
+            )
+        )
+        for day in Weekday
+    )
+    return _Week(spans, spills, boundaries)
+
+
+@attrs.frozen
+class Schedule:
+    """
+    Working hours: weekly intervals in a time zone, and holidays.
+
+    Intervals are local wall-clock times, the start inclusive and the end
+    exclusive; a day left out of *hours* is closed.  A holiday closes the
+    intervals that start on it; an overnight interval begun the evening
+    before runs on into it.  Being open depends only on the local time of
+    day: in a repeated hour (clocks turned back) both instances of a local
+    time are alike, and local times skipped (clocks turned forward) never
+    occur.
+
+    Attributes:
+        name: The name users refer to it by.
+        time_zone: The IANA time zone of the hours, e.g. ``Asia/Kolkata``.
+        hours: Each day's intervals, in order of their starts.
+        holidays: Local dates on which no interval starts.
+
+    Raises:
+        ValueError: For an unknown time zone, or intervals that overlap.
+    """
+
+    name: str = attrs.field(converter=unicode_text)
+    time_zone: str = attrs.field(converter=unicode_text)
+    hours: Mapping[Weekday, tuple[Interval, ...]] = attrs.field(factory=dict, converter=_hours)
+    holidays: frozenset[dt.date] = attrs.field(default=frozenset(), converter=_holidays)
+    _zone: zoneinfo.ZoneInfo = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(lambda self: zone_named(self.time_zone), takes_self=True),
+    )
+    _week: _Week = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_week_of, takes_self=True)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for day, j, other_day, other_j in find_overlaps(self.hours):
+            interval, other = self.hours[day][j], self.hours[other_day][other_j]
+            raise ValueError(
+                f"schedule {self.name!r}: {day.key} {interval} overlaps {other_day.key} {other}"
+            )
+
+    def is_open(self, at: dt.datetime) -> bool:
+        """
+        Tell whether the schedule is open at *at*.
+
+        Args:
+            at: An aware datetime.
+
+        Raises:
+            ValueError: When *at* is naive.
+        """
+        local = aware(at, "at").astimezone(self._zone)
+        week = self._week
+        second = local.hour * 3600 + local.minute * 60 + local.second
+        day = local.weekday()
+        holidays = self.holidays
+        today_open = not holidays or local.date() not in holidays
+        if today_open:
+            for start, end in week.spans[day]:
+                if second < start:
+                    break
+                if second < end:
+                    return True
+        if second < week.spills[day]:
+            return not holidays or local.date() - _ONE_DAY not in holidays
+        return False
+
+    def next_change(self, after: dt.datetime) -> dt.datetime | None:
+        """
+        Find when the schedule next opens or closes.
+
+        Args:
+            after: An aware datetime.
+
+        Returns:
+            The first instant strictly after *after* at which `is_open`
+            changes, in UTC; ``None`` when it does not change within
+            `SEARCH_BOUND`.
+
+        Raises:
+            ValueError: When *after* is naive.
+        """
+        was_open = self.is_open(after)
+        limit = _shifted(after, SEARCH_BOUND)
+        for instant in self._instants_after(after):
+            if limit is not None and instant > limit:
+                return None
+            if self.is_open(instant) != was_open:
+                return instant
+        return None
+
+    def closed_since(self, at: dt.datetime) -> dt.datetime | None:
+        """
+        Find when the closed stretch holding *at* began.
+
+        Args:
+            at: An aware datetime.
+
+        Returns:
+            ``None`` when the schedule is open at *at*; else the last instant
+            at or before *at* at which it closed, in UTC, or the start of
+            `SEARCH_BOUND` before *at* when it was not open within it.
+
+        Raises:
+            ValueError: When *at* is naive.
+        """
+        if self.is_open(at):
+            return None
+        at = at.astimezone(dt.UTC)
+        bound = _shifted(at, -SEARCH_BOUND) or dt.datetime.min.replace(tzinfo=dt.UTC)
+        later = at
+        for instant in self._instants_until(at):
+            if instant < bound:
+                break
+            if self.is_open(instant):
+                return later
+            later = instant
+        return bound
+
+    def opened_between(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """
+        Tell whether the schedule opens at some instant in (*start*, *end*].
+
+        Args:
+            start: An aware datetime, excluded.
+            end: An aware datetime, included.
+
+        Raises:
+            ValueError: When *start* or *end* is naive.
+        """
+        aware(end, "end")
+        was_open = self.is_open(start)
+        if end <= start:
+            return False
+        for instant in self._instants_after(start):
+            if instant > end:
+                return False
+            now_open = self.is_open(instant)
+            if now_open and not was_open:
+                return True
+            was_open = now_open
+        return False
+
+    # -- the instants at which being open may change ---------------------
+
+    def _instants_after(self, after: dt.datetime) -> Iterator[dt.datetime]:
+        """
+        Every instant after *after* at which `is_open` may change, in order.
+        """
+        after = after.astimezone(dt.UTC)
+        first = after.date()
+        # A day first: a tick asks whether the last minute saw an opening.
+        step = _ONE_DAY
+        try:
+            while True:
+                last = first + step
+                yield from (i for i in self._instants_between(first, last) if i > after)
+                first = last
+                step = _STEP
+        except OverflowError:
+            return
+
+    def _instants_until(self, at: dt.datetime) -> Iterator[dt.datetime]:
+        """
+        Every instant at or before *at* at which `is_open` may change, latest first.
+        """
+        last = at.date() + _ONE_DAY if at.date() < dt.date.max else at.date()
+        try:
+            while True:
+                first = last - _STEP
+                yield from (i for i in reversed(self._instants_between(first, last)) if i <= at)
+                last = first
+        except OverflowError:
+            return
+
+    def _instants_between(self, first: dt.date, last: dt.date) -> list[dt.datetime]:
+        """
+        The instants from UTC midnight of *first* to before that of *last*.
+        """
+        lower = _utc_midnight(first)
+        upper = _utc_midnight(last)
+        found: set[dt.datetime] = set()
+        date = first - dt.timedelta(days=_DATES_BEFORE)
+        stop = last + dt.timedelta(days=_DATES_AFTER)
+        while date < stop:
+            for second in self._week.boundaries[date.weekday()]:
+                found.update(self._instants_at(date, second))
+            date += _ONE_DAY
+        return sorted(i for i in found if lower <= i < upper)
+
+    def _instants_at(self, date: dt.date, second: int) -> Iterator[dt.datetime]:
+        """
+        When local time reaches *second* of *date*.
+
+        For a repeated or skipped local time, the change of offset too.
+        """
+        hour, minute = second // 3600, second // 60 % 60
+        zone = self._zone
+        first = dt.datetime.combine(date, dt.time(hour, minute), zone).astimezone(dt.UTC)
+        second_fold = dt.datetime.combine(date, dt.time(hour, minute, fold=1), zone).astimezone(
+            dt.UTC
+        )
+        if first == second_fold:
+            yield first
+            return
+        if first < second_fold:  # a repeated local time: both, and the turn back between
+            yield first
+            yield second_fold
+        yield self._offset_change(min(first, second_fold), max(first, second_fold))
+
+    def _offset_change(self, low: dt.datetime, high: dt.datetime) -> dt.datetime:
+        """
+        The first instant in (*low*, *high*] with *high*'s UTC offset, to the second.
+        """
+        zone = self._zone
+        wanted = high.astimezone(zone).utcoffset()
+        below, above = 0, int((high - low).total_seconds())
+        while above - below > 1:
+            middle = (below + above) // 2
+            if (low + dt.timedelta(seconds=middle)).astimezone(zone).utcoffset() == wanted:
+                above = middle
+            else:
+                below = middle
+        return low + dt.timedelta(seconds=above)
+
+
+def _shifted(at: dt.datetime, by: dt.timedelta) -> dt.datetime | None:
+    # None past the calendar's ends.
+    try:
+        return at + by
+    except OverflowError:
+        return None
+
+
+def _start_seconds(interval: Interval) -> int:
+    return _seconds(interval.start)
+
+
+def _utc_midnight(date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
+
+
+def _seconds(time: dt.time) -> int:
+    return time.hour * 3600 + time.minute * 60
+
+
+def _end_seconds(interval: Interval) -> int:
+    return _DAY_SECONDS if interval.end is None else _seconds(interval.end)
+
+
+def _day_end_seconds(interval: Interval) -> int:
+    # The part of an interval on the day it starts.
+    return _DAY_SECONDS if interval.end is None or interval.overnight else _seconds(interval.end)

@@ -541,3 +541,82 @@ class TestPurity:
     def test_skip_reason(self):
         """Routing again passes over a user who held the conversation, as held_before."""
         assert "held_before" == str(SkipReason.HELD_BEFORE)
+
+
+SCHEDULED = """
+[[schedules]]
+name = "Office"
+time_zone = "UTC"
+
+[schedules.hours]
+mon = ["09:00-10:00", "11:00-12:00"]
+
+[[users]]
+id = "u-a"
+name = "Asha"
+schedule = "Office"
+
+[[users]]
+id = "u-b"
+name = "Ben"
+
+[[chat_groups]]
+name = "Team"
+members = ["u-a", "u-b"]
+
+[[routing_rules]]
+name = "Desk"
+targets = [{ kind = "chat_group", group = "Team" }]
+reassign_when_away = "10m"
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+
+
+@pytest.fixture
+def scheduled():
+    return State(Engine.from_config(loads_config(SCHEDULED)))
+
+
+class TestSchedules:
+    def test_closing_makes_the_conversation_due(self, scheduled):
+        """An assignee with working hours is due reassign_when_away after they close."""
+        scheduled.message(message("m1", 0))
+
+        assert at(70) == scheduled.conversations[LEAD, NUMBER].due_at
+
+    def test_off_hours_assignee_reassigned(self, scheduled):
+        """Off hours count as away: the tick after the deadline reassigns."""
+        scheduled.message(message("m1", 0))
+
+        early = scheduled.tick(at(69))
+        outcome = scheduled.tick(at(70))
+
+        assert () == early.actions
+        assert [("u-a", "u-b", ReassignReason.AWAY)] == [
+            (a.from_user, a.user, a.reason) for a in of_type(outcome, Reassign)
+        ]
+
+    def test_opening_frees_someone(self, scheduled):
+        """A tick that passes a schedule's opening says someone may take what waits."""
+        scheduled.tick(at(90))
+
+        assert scheduled.tick(at(121)).frees_someone
+
+    def test_no_opening_frees_nobody(self, scheduled):
+        """A tick with nothing opened, closed or freed since the last says so."""
+        scheduled.tick(at(90))
+
+        assert not scheduled.tick(at(100)).frees_someone
+
+    def test_opening_routes_what_waits(self, scheduled):
+        """A conversation waiting for the only member is routed by the tick after she opens."""
+        scheduled.host(presence("p1", "u-b", False, 60), at(60))
+        scheduled.message(message("m1", 65))
+        assert None is not scheduled.conversations[LEAD, NUMBER].waiting_since
+
+        outcome = scheduled.tick(at(120))
+
+        assert [("u-a", 55 * 60)] == [(a.user, a.waited) for a in of_type(outcome, Assign)]

@@ -186,3 +186,45 @@ class TestWaiting:
 
         (assign,) = handled.actions
         assert ("u4", 300) == (assign.body["user"], assign.body["waited"])
+
+
+SCHEDULED = loads_config(
+    """
+[[schedules]]
+name = "Office"
+time_zone = "UTC"
+
+[schedules.hours]
+mon = ["11:00-12:00"]
+
+[[users]]
+id = "u1"
+name = "One"
+schedule = "Office"
+
+[[chat_groups]]
+name = "Desk"
+members = ["u1"]
+
+[[routing_rules]]
+name = "Desk"
+targets = [{ kind = "chat_group", group = "Desk" }]
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+)
+
+
+class TestSchedules:
+    def test_a_tick_after_an_opening_routes_what_waits(self, store, transport):
+        """Working hours beginning between two ticks let the second route the waiting ones."""
+        service = Service(SCHEDULED, store, transport, clock=lambda: at(60))
+        unrouted = service.handle(message(1, 0))
+        service.tick(at(60))
+
+        report = service.tick(at(121))
+
+        assert ["unrouted"] == [item.type for item in unrouted.actions]
+        assert [("assign", "u1")] == [(item.type, item.body["user"]) for item in report.actions]

@@ -70,6 +70,10 @@ def tick(compiled: Compiled, snapshot: Snapshot, event: Tick) -> Outcome:
         )
     effects = Effects(_NOBODY, [])
     effects.change(AdvanceTick(at))
+    # Someone whose working hours began since the last tick may take what waits.
+    effects.frees_someone = last is None or any(
+        schedule.opened_between(last, at) for schedule in compiled.schedules.values()
+    )
     router = _router(compiled, snapshot, at, snapshot.users, snapshot.presence)
     served: set[tuple[str, str]] = set()
     unassigned: list[ConversationContext] = []

@@ -620,3 +620,10 @@ class TestSchedules:
         outcome = scheduled.tick(at(120))
 
         assert [("u-a", 55 * 60)] == [(a.user, a.waited) for a in of_type(outcome, Assign)]
+
+    def test_off_hours_are_not_recorded(self, scheduled):
+        """Coming back outside working hours records no absence: the schedule says it."""
+        scheduled.host(presence("p1", "u-a", False, 90), at(90))
+        scheduled.host(presence("p2", "u-a", True, 95), at(95))
+
+        assert {} == scheduled.away_since

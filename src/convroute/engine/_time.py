@@ -41,7 +41,7 @@ from convroute.engine._effects import Effects
 from convroute.engine._events import CloseConversation, SetPresence, Tick, UpdateUser
 from convroute.engine._routing import Router, away_start, hand_over, later, start_wait
 from convroute.model import Opportunity, Phone, User
-from convroute.routing import RoutingRule
+from convroute.routing import Availability, RoutingRule, SkipReason
 from convroute.state import Conversation, ConversationStatus
 
 
@@ -49,6 +49,7 @@ _ASSIGNED = ConversationStatus.ASSIGNED
 _UNROUTED = ConversationStatus.UNROUTED
 _CLOSED = ConversationStatus.CLOSED
 _NOBODY = Phone("")
+_REPORTED_AWAY = frozenset({SkipReason.UNAVAILABLE, SkipReason.INACTIVE})
 
 
 def tick(compiled: Compiled, snapshot: Snapshot, event: Tick) -> Outcome:
@@ -117,14 +118,16 @@ def update_presence(
     if available is not None:
         presence = {**presence, user_id: available}
     router = _router(compiled, snapshot, at, runtime, presence)
-    away = router.away(user_id)
+    # What is recorded is the host's word (presence, active); off hours are
+    # read from the schedule whenever they matter.
+    reported_away = Availability(router.users, presence).check(user_id) in _REPORTED_AWAY
     recorded = snapshot.away_since.get(user_id)
-    if away and recorded is None:
+    if reported_away and recorded is None:
         effects.change(SaveAwaySince(user_id, at))
         router.away_since = {**snapshot.away_since, user_id: at}
-    elif not away and recorded is not None:
+    elif not reported_away and recorded is not None:
         effects.change(SaveAwaySince(user_id, None))
-    if away:
+    if router.away(user_id):
         for conversation in snapshot.held:
             _lower_due(effects, conversation, router.next_due(conversation))
     else:

@@ -114,8 +114,10 @@ class ConversationRepository(Protocol):
         conversations returned until the unit ends, and another unit's
         `due` passes over them rather than waiting (PostgreSQL: ``FOR
         UPDATE SKIP LOCKED``): two workers' ticks never take the same
-        conversation.  A unit that saves one with a later due time, or
-        none, before it ends gives it up for good.
+        conversation for the same due time, once the first saves it with
+        its next one.  Such a store may leave out a conversation whose
+        lead another unit holds (that unit may write it), and so return
+        fewer than *limit* while more are due: a later tick takes it.
 
         Raises:
             ValueError: When *now* is naive.

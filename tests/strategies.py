@@ -42,7 +42,7 @@ from convroute.routing import (
     TurnRecord,
     Weekday,
 )
-from convroute.routing._schedule import find_overlaps
+from convroute.routing._hours import find_overlaps
 
 
 __all__ = [

@@ -28,7 +28,7 @@ from cattrs.errors import (
 from convroute._describe import described
 from convroute.config._invalid import InvalidValue, describe_keys
 from convroute.routing import Interval, Schedule, Weekday
-from convroute.routing._schedule import find_overlaps, zone_named
+from convroute.routing._hours import find_overlaps, zone_named
 
 
 _KEYS = ("name", "time_zone", "holidays", "hours")

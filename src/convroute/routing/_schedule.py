@@ -9,6 +9,7 @@ comparisons.  Pure: the time is always passed in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import types
 import zoneinfo
@@ -17,7 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
-from convroute._frozen import aware, unicode_text
+from convroute._frozen import aware, event_time, unicode_text
+from convroute.errors import TimeRangeError
 from convroute.routing._hours import (
     DAY_SECONDS,
     Interval,
@@ -40,8 +42,9 @@ _ONE_DAY = dt.timedelta(days=1)
 # Local dates whose boundaries can fall inside a stretch of UTC dates: a
 # UTC offset is less than two days, and a boundary skipped by a change of
 # offset is passed at most two dates later.
-_DATES_BEFORE = 4
-_DATES_AFTER = 2
+_BEFORE = dt.timedelta(days=4)
+_AFTER = dt.timedelta(days=2)
+_TAKEN = "times from 0001-01-02 to 9999-12-30 (UTC)"
 # The UTC dates whose instants are worked out at once.
 _STEP = dt.timedelta(days=7)
 
@@ -164,8 +167,12 @@ class Schedule:
 
         Raises:
             ValueError: When *at* is naive.
+            TimeRangeError: When *at*'s local time is outside the calendar.
         """
-        local = aware(at, "at").astimezone(self._zone)
+        try:
+            local = aware(at, "at").astimezone(self._zone)
+        except OverflowError:
+            raise TimeRangeError(at, _TAKEN) from None
         week = self._week
         second = local.hour * 3600 + local.minute * 60 + local.second
         day = local.weekday()
@@ -195,8 +202,9 @@ class Schedule:
 
         Raises:
             ValueError: When *after* is naive.
+            TimeRangeError: When *after* is within a day of the calendar's ends.
         """
-        was_open = self.is_open(after)
+        was_open = self.is_open(_taken(after, "after"))
         limit = _shifted(after, SEARCH_BOUND)
         for instant in self._instants_after(after):
             if limit is not None and instant > limit:
@@ -219,8 +227,9 @@ class Schedule:
 
         Raises:
             ValueError: When *at* is naive.
+            TimeRangeError: When *at* is within a day of the calendar's ends.
         """
-        if self.is_open(at):
+        if self.is_open(_taken(at, "at")):
             return None
         at = at.astimezone(dt.UTC)
         bound = _shifted(at, -SEARCH_BOUND) or dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -243,9 +252,10 @@ class Schedule:
 
         Raises:
             ValueError: When *start* or *end* is naive.
+            TimeRangeError: When either is within a day of the calendar's ends.
         """
-        aware(end, "end")
-        was_open = self.is_open(start)
+        _taken(end, "end")
+        was_open = self.is_open(_taken(start, "start"))
         if end <= start:
             return False
         for instant in self._instants_after(start):
@@ -264,45 +274,47 @@ class Schedule:
         Every instant after *after* at which `is_open` may change, in order.
         """
         after = after.astimezone(dt.UTC)
-        first = after.date()
+        first: dt.date | None = after.date()
         # A day first: a tick asks whether the last minute saw an opening.
         step = _ONE_DAY
-        try:
-            while True:
-                last = first + step
-                yield from (i for i in self._instants_between(first, last) if i > after)
-                first = last
-                step = _STEP
-        except OverflowError:
-            return
+        while first is not None:
+            last = _later(first, step)
+            yield from (i for i in self._instants_between(first, last) if i > after)
+            first, step = last, _STEP
 
     def _instants_until(self, at: dt.datetime) -> Iterator[dt.datetime]:
         """
         Every instant at or before *at* at which `is_open` may change, latest first.
         """
-        last = at.date() + _ONE_DAY if at.date() < dt.date.max else at.date()
-        try:
-            while True:
-                first = last - _STEP
-                yield from (i for i in reversed(self._instants_between(first, last)) if i <= at)
-                last = first
-        except OverflowError:
-            return
+        at = at.astimezone(dt.UTC)
+        last = _later(at.date(), _ONE_DAY)
+        while True:
+            first = _earlier(dt.date.max if last is None else last, _STEP)
+            yield from (i for i in reversed(self._instants_between(first, last)) if i <= at)
+            if first == dt.date.min:
+                return
+            last = first
 
-    def _instants_between(self, first: dt.date, last: dt.date) -> list[dt.datetime]:
+    def _instants_between(self, first: dt.date, last: dt.date | None) -> list[dt.datetime]:
         """
         The instants from UTC midnight of *first* to before that of *last*.
+
+        ``None`` for *last* is the end of the calendar.
         """
         lower = _utc_midnight(first)
-        upper = _utc_midnight(last)
+        upper = None if last is None else _utc_midnight(last)
         found: set[dt.datetime] = set()
-        date = first - dt.timedelta(days=_DATES_BEFORE)
-        stop = last + dt.timedelta(days=_DATES_AFTER)
-        while date < stop:
+        date = _earlier(first, _BEFORE)
+        stop = (None if last is None else _later(last, _AFTER)) or dt.date.max
+        while True:
             for second in self._week.boundaries[date.weekday()]:
-                found.update(self._instants_at(date, second))
+                # A local time whose UTC time is outside the calendar is left out.
+                with contextlib.suppress(OverflowError):
+                    found.update(self._instants_at(date, second))
+            if date >= stop:
+                break
             date += _ONE_DAY
-        return sorted(i for i in found if lower <= i < upper)
+        return sorted(i for i in found if lower <= i and (upper is None or i < upper))
 
     def _instants_at(self, date: dt.date, second: int) -> Iterator[dt.datetime]:
         """
@@ -340,12 +352,33 @@ class Schedule:
         return low + dt.timedelta(seconds=above)
 
 
+def _taken(at: dt.datetime, name: str) -> dt.datetime:
+    # What the searches take: aware times a day inside the calendar's ends.
+    return event_time(aware(at, name), "times")
+
+
 def _shifted(at: dt.datetime, by: dt.timedelta) -> dt.datetime | None:
     # None past the calendar's ends.
     try:
         return at + by
     except OverflowError:
         return None
+
+
+def _later(date: dt.date, by: dt.timedelta) -> dt.date | None:
+    # None past the calendar's end.
+    try:
+        return date + by
+    except OverflowError:
+        return None
+
+
+def _earlier(date: dt.date, by: dt.timedelta) -> dt.date:
+    # The calendar's first date at most.
+    try:
+        return date - by
+    except OverflowError:
+        return dt.date.min
 
 
 def _start_seconds(interval: Interval) -> int:

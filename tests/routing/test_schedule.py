@@ -256,6 +256,22 @@ class TestBuilding:
         with pytest.raises(TypeError, match=r"datetime\.time"):
             Interval("09:00", dt.time(17))
 
+    def test_find_zone(self):
+        """find_zone gives the zone a schedule reads, and refuses what it refuses."""
+        assert zoneinfo.ZoneInfo("Asia/Kolkata") == Schedule.find_zone("Asia/Kolkata")
+        with pytest.raises(ValueError, match="unknown time zone"):
+            Schedule.find_zone("Asia/Bombay2")
+
+    def test_find_overlaps(self):
+        """find_overlaps names each interval at fault and the one it overlaps, by position."""
+        hours = {
+            Weekday.SUN: [Interval.parse("22:00-08:00")],
+            Weekday.MON: [Interval.parse("09:00-12:00"), Interval.parse("07:00-09:30")],
+        }
+
+        expected = [(Weekday.MON, 1, Weekday.SUN, 0)]
+        assert expected == list(Schedule.find_overlaps(hours))
+
     def test_overlap_refused(self):
         """Intervals sharing a minute are refused."""
         with pytest.raises(ValueError, match="overlaps"):

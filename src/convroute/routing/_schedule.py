@@ -14,7 +14,7 @@ import datetime as dt
 import types
 import zoneinfo
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
@@ -157,6 +157,39 @@ class Schedule:
             raise ValueError(
                 f"schedule {self.name!r}: {day.key} {interval} overlaps {other_day.key} {other}"
             )
+
+    @staticmethod
+    def find_overlaps(
+        hours: Mapping[Weekday, Sequence[Interval]],
+    ) -> Iterator[tuple[Weekday, int, Weekday, int]]:
+        """
+        Find the intervals of a week that overlap another, as a schedule refuses them.
+
+        An overnight interval overlaps the next day's intervals up to its end
+        (Sunday's runs into Monday).
+
+        Args:
+            hours: Each day's intervals, in the order given.
+
+        Returns:
+            For each interval at fault, its day and position, then the day
+            and position of the interval it overlaps: the previous day's
+            overnight interval or one earlier in its own day.
+        """
+        return find_overlaps(hours)
+
+    @staticmethod
+    def find_zone(name: str) -> zoneinfo.ZoneInfo:
+        """
+        Find the IANA time zone *name*, e.g. ``"Asia/Kolkata"``, as a schedule reads it.
+
+        ``localtime``, the machine's own zone where there is one, is no IANA
+        name: hours in it would differ from one machine to the next.
+
+        Raises:
+            ValueError: When there is no such time zone.
+        """
+        return zone_named(name)
 
     def is_open(self, at: dt.datetime) -> bool:
         """

@@ -42,7 +42,6 @@ from convroute.routing import (
     TurnRecord,
     Weekday,
 )
-from convroute.routing._schedule import find_overlaps
 
 
 __all__ = [
@@ -152,7 +151,7 @@ def schedules(
         hours[day] = intervals
     # An overnight interval may run into the next day's first: drop the later.
     while True:
-        overlap = next(find_overlaps(hours), None)
+        overlap = next(Schedule.find_overlaps(hours), None)
         if overlap is None:
             break
         del hours[overlap[0]][overlap[1]]

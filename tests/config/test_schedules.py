@@ -78,6 +78,14 @@ class TestReading:
 
         assert frozenset({dt.date(2026, 12, 25)}) == config.schedules[0].holidays
 
+    def test_yaml_dates(self):
+        """Holidays may be YAML dates, written unquoted."""
+        text = "schedules:\n  - name: Office\n    time_zone: UTC\n    holidays: [2026-12-25]\n"
+
+        config = loads_config(text, format="yaml")
+
+        assert frozenset({dt.date(2026, 12, 25)}) == config.schedules[0].holidays
+
     def test_hours_and_holidays_optional(self):
         """A schedule without hours is always closed; without holidays it has none."""
         config = loads_config(schedule_table())

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute.errors import TimeRangeError
 from convroute.routing import Interval, Schedule, Weekday
 from convroute.routing._schedule import SEARCH_BOUND
 from strategies import SCHEDULE_ZONES, schedules
@@ -255,6 +256,22 @@ class TestBuilding:
         with pytest.raises(TypeError, match=r"datetime\.time"):
             Interval("09:00", dt.time(17))
 
+    def test_find_zone(self):
+        """find_zone gives the zone a schedule reads, and refuses what it refuses."""
+        assert zoneinfo.ZoneInfo("Asia/Kolkata") == Schedule.find_zone("Asia/Kolkata")
+        with pytest.raises(ValueError, match="unknown time zone"):
+            Schedule.find_zone("Asia/Bombay2")
+
+    def test_find_overlaps(self):
+        """find_overlaps names each interval at fault and the one it overlaps, by position."""
+        hours = {
+            Weekday.SUN: [Interval.parse("22:00-08:00")],
+            Weekday.MON: [Interval.parse("09:00-12:00"), Interval.parse("07:00-09:30")],
+        }
+
+        expected = [(Weekday.MON, 1, Weekday.SUN, 0)]
+        assert expected == list(Schedule.find_overlaps(hours))
+
     def test_overlap_refused(self):
         """Intervals sharing a minute are refused."""
         with pytest.raises(ValueError, match="overlaps"):
@@ -465,6 +482,34 @@ class TestDays:
         early = schedule("Asia/Kolkata", EVERY_DAY, "03:00-04:00")
         assert utc("2026-11-01T21:30") == early.next_change(utc("2026-11-01T20:00"))
         assert utc("2026-11-01T22:30") == early.closed_since(utc("2026-11-01T23:50"))
+
+    def test_near_the_end_of_the_calendar(self):
+        """Changes are found up to the calendar's last day, and none past it."""
+        office = schedule("America/New_York", EVERY_DAY, "09:00-17:00")
+        at = utc("9999-12-30T23:00")  # 18:00 in New York
+
+        assert utc("9999-12-31T14:00") == office.next_change(at)
+        assert utc("9999-12-30T22:00") == office.closed_since(at)
+        mondays = schedule("UTC", (Weekday.MON,), "09:00-17:00")  # 9999-12-31 is a Friday
+        assert None is mondays.next_change(at)
+
+    def test_near_the_start_of_the_calendar(self):
+        """closed_since looks back no further than the calendar's first instant."""
+        never = Schedule(name="Closed", time_zone="Asia/Kolkata")
+
+        assert dt.datetime.min.replace(tzinfo=UTC) == never.closed_since(utc("0001-01-02T00:00"))
+
+    def test_times_at_the_ends_of_the_calendar_refused(self):
+        """A time within a day of the calendar's ends is a TimeRangeError, never an overflow."""
+        office = schedule("Pacific/Kiritimati", EVERY_DAY, "09:00-17:00")
+        for call in (
+            lambda: office.is_open(utc("9999-12-31T23:59")),  # year 10000 in Kiritimati
+            lambda: office.next_change(utc("9999-12-31T00:00")),
+            lambda: office.closed_since(utc("0001-01-01T12:00")),
+            lambda: office.opened_between(utc("0001-01-01T00:00"), utc("2026-01-01T00:00")),
+        ):
+            with pytest.raises(TimeRangeError, match="ends of the calendar"):
+                call()
 
     def test_results_in_utc(self):
         """Instants come back in UTC whatever zone they were asked in."""

@@ -28,7 +28,6 @@ from cattrs.errors import (
 from convroute._describe import described
 from convroute.config._invalid import InvalidValue, describe_keys
 from convroute.routing import Interval, Schedule, Weekday
-from convroute.routing._schedule import find_overlaps, zone_named
 
 
 _KEYS = ("name", "time_zone", "holidays", "hours")
@@ -102,7 +101,7 @@ def _at_index(error: Exception, index: int) -> Exception:
 def _time_zone(value: object, converter: cattrs.Converter) -> str:
     name: str = converter.structure(value, str)
     try:
-        zone_named(name)
+        Schedule.find_zone(name)
     except ValueError as error:
         raise InvalidValue(str(error)) from None
     return name
@@ -157,7 +156,7 @@ def _hours(value: object) -> dict[Weekday, tuple[Interval, ...]]:
             read[day], day_problems[day] = _intervals(intervals)
         except InvalidValue as error:
             problems.append(_at(error, day.key))
-    for day, j, other_day, other_j in find_overlaps(
+    for day, j, other_day, other_j in Schedule.find_overlaps(
         {day: [interval for _, interval in pairs] for day, pairs in read.items()}
     ):
         position, interval = read[day][j]

@@ -8,6 +8,7 @@ Pure: no I/O, no clock.
 """
 
 from convroute.routing._availability import Availability, SkipReason
+from convroute.routing._hours import Interval, Weekday
 from convroute.routing._resolve import Decision, RoutingContext, TraceStep, resolve
 from convroute.routing._round_robin import Candidate, RoundRobinPick, TurnRecord, round_robin
 from convroute.routing._rules import (
@@ -21,7 +22,7 @@ from convroute.routing._rules import (
     SpecificUser,
     Target,
 )
-from convroute.routing._schedule import Interval, Schedule, Weekday
+from convroute.routing._schedule import Schedule
 
 
 __all__ = [

@@ -9,17 +9,27 @@ comparisons.  Pure: the time is always passed in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import enum
 import types
 import zoneinfo
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
 
 import attrs
 
-from convroute._frozen import aware, unicode_text
+from convroute._frozen import aware, event_time, unicode_text
+from convroute.errors import TimeRangeError
+from convroute.routing._hours import (
+    DAY_SECONDS,
+    Interval,
+    Weekday,
+    day_end_seconds,
+    end_seconds,
+    find_overlaps,
+    seconds,
+    zone_named,
+)
 
 
 SEARCH_BOUND = dt.timedelta(days=400)
@@ -28,178 +38,15 @@ How far `Schedule.next_change` looks ahead and `Schedule.closed_since` looks
 back: more than a year, so that a yearly pattern of holidays is seen whole.
 """
 
-_DAY_SECONDS = 86_400
 _ONE_DAY = dt.timedelta(days=1)
 # Local dates whose boundaries can fall inside a stretch of UTC dates: a
 # UTC offset is less than two days, and a boundary skipped by a change of
 # offset is passed at most two dates later.
-_DATES_BEFORE = 4
-_DATES_AFTER = 2
+_BEFORE = dt.timedelta(days=4)
+_AFTER = dt.timedelta(days=2)
+_TAKEN = "times from 0001-01-02 to 9999-12-30 (UTC)"
 # The UTC dates whose instants are worked out at once.
 _STEP = dt.timedelta(days=7)
-# Not a zone but the machine's own: hours would differ between machines.
-_MACHINE_ZONE = "localtime"
-
-
-class Weekday(enum.IntEnum):
-    """
-    A day of the week, numbered as `datetime.date.weekday` numbers them.
-
-    The configuration names them by their lower-case names: ``mon`` … ``sun``.
-    """
-
-    MON = 0
-    TUE = 1
-    WED = 2
-    THU = 3
-    FRI = 4
-    SAT = 5
-    SUN = 6
-
-    @property
-    def key(self) -> str:
-        """
-        The day's name in the configuration, e.g. ``"mon"``.
-        """
-        return self.name.lower()
-
-
-def _whole_minute(
-    _instance: object, attribute: attrs.Attribute[Any], value: dt.time | None
-) -> None:
-    if value is not None and not isinstance(value, dt.time):
-        raise TypeError(f"{attribute.name} must be a datetime.time, not {type(value).__name__}")
-    if value is not None and (value.second or value.microsecond or value.tzinfo):
-        raise ValueError(f"{attribute.name} must be a whole minute without a time zone: {value}")
-
-
-@attrs.frozen
-class Interval:
-    """
-    Open hours within a day, in local wall-clock time.
-
-    The start is inclusive and the end exclusive.  An end at or before the
-    start runs past midnight into the next day (``22:00-02:00``); an end of
-    ``None`` is the end of the day (``24:00``).
-
-    Attributes:
-        start: When it opens: a whole minute.
-        end: When it closes: a whole minute, or ``None`` for midnight at the
-            end of the day.
-    """
-
-    start: dt.time = attrs.field(validator=_whole_minute)
-    end: dt.time | None = attrs.field(validator=_whole_minute)
-
-    def __attrs_post_init__(self) -> None:
-        if self.start == self.end:
-            raise ValueError(f"an interval must not start and end at the same time: {self}")
-
-    def __str__(self) -> str:
-        end = "24:00" if self.end is None else self.end.strftime("%H:%M")
-        return f"{self.start.strftime('%H:%M')}-{end}"
-
-    @property
-    def overnight(self) -> bool:
-        """
-        Whether it runs past midnight into the next day.
-        """
-        return self.end is not None and self.end < self.start
-
-    @classmethod
-    def parse(cls, text: str) -> Interval:
-        """
-        Read an interval written ``HH:MM-HH:MM``, e.g. ``"09:00-13:00"``.
-
-        ``24:00`` is allowed as the end only.
-
-        Raises:
-            ValueError: When *text* is no such interval.
-        """
-        parts = text.split("-")
-        if len(parts) != 2:
-            raise ValueError(f"expected an interval such as '09:00-18:00', not {text!r}")
-        start, end = (_minutes(part.strip(), text) for part in parts)
-        if start == _DAY_SECONDS // 60:
-            raise ValueError(f"24:00 may only end an interval, not start one: {text!r}")
-        if start == end:
-            raise ValueError(
-                f"interval {text!r} starts and ends at the same time"
-                " (write '00:00-24:00' for the whole day)"
-            )
-        return cls(_time(start), None if end == _DAY_SECONDS // 60 else _time(end))
-
-
-def _minutes(part: str, text: str) -> int:
-    hours, colon, minutes = part.partition(":")
-    if not (
-        colon
-        and len(hours) == 2
-        and len(minutes) == 2
-        and (hours + minutes).isascii()
-        and (hours + minutes).isdecimal()
-    ):
-        raise ValueError(f"expected an interval such as '09:00-18:00', not {text!r}")
-    value = int(hours) * 60 + int(minutes)
-    if int(minutes) > 59 or value > 24 * 60:
-        raise ValueError(f"{part!r} is not a time of day (00:00 to 24:00), in {text!r}")
-    return value
-
-
-def _time(minutes: int) -> dt.time:
-    return dt.time(minutes // 60, minutes % 60)
-
-
-def find_overlaps(
-    hours: Mapping[Weekday, Sequence[Interval]],
-) -> Iterator[tuple[Weekday, int, Weekday, int]]:
-    """
-    Find the intervals of a week that overlap another.
-
-    An overnight interval overlaps the next day's intervals up to its end
-    (Sunday's runs into Monday).
-
-    Args:
-        hours: Each day's intervals, in the order given.
-
-    Yields:
-        For each interval at fault, its day and position, then the day and
-        position of the interval it overlaps: the previous day's overnight
-        interval or one earlier in its own day.
-    """
-    for day in Weekday:
-        spans: list[tuple[int, int, Weekday, int]] = []
-        before = Weekday((day - 1) % 7)
-        for j, interval in enumerate(hours.get(before, ())):
-            if interval.overnight:
-                spans.append((0, _end_seconds(interval), before, j))
-        for j, interval in enumerate(hours.get(day, ())):
-            start, end = _seconds(interval.start), _day_end_seconds(interval)
-            for other_start, other_end, other_day, other_j in spans:
-                if start < other_end and other_start < end:
-                    yield day, j, other_day, other_j
-                    break
-            spans.append((start, end, day, j))
-
-
-def zone_named(name: str) -> zoneinfo.ZoneInfo:
-    """
-    Find the IANA time zone *name*, e.g. ``"Asia/Kolkata"``.
-
-    ``localtime``, the machine's own zone where there is one, is no IANA
-    name: hours in it would differ from one machine to the next.
-
-    Raises:
-        ValueError: When there is no such time zone.
-    """
-    try:
-        if name != _MACHINE_ZONE:
-            return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        # ValueError for keys that are no zone's form, e.g. "../etc";
-        # OSError for a name the file system cannot hold.
-        pass
-    raise ValueError(f"unknown time zone {name!r}: expected an IANA name such as 'Asia/Kolkata'")
 
 
 def _hours(
@@ -245,12 +92,11 @@ class _Week:
 def _week_of(schedule: Schedule) -> _Week:
     hours = schedule.hours
     spans = tuple(
-        tuple((_seconds(i.start), _day_end_seconds(i)) for i in hours.get(day, ()))
-        for day in Weekday
+        tuple((seconds(i.start), day_end_seconds(i)) for i in hours.get(day, ())) for day in Weekday
     )
     spills = tuple(
         max(
-            (_end_seconds(i) for i in hours.get(Weekday((day - 1) % 7), ()) if i.overnight),
+            (end_seconds(i) for i in hours.get(Weekday((day - 1) % 7), ()) if i.overnight),
             default=0,
         )
         for day in Weekday
@@ -260,7 +106,7 @@ def _week_of(schedule: Schedule) -> _Week:
             sorted(
                 {0, spills[day]}
                 | {start for start, _ in spans[day]}
-                | {end for _, end in spans[day] if end < _DAY_SECONDS}
+                | {end for _, end in spans[day] if end < DAY_SECONDS}
             )
         )
         for day in Weekday
@@ -312,6 +158,39 @@ class Schedule:
                 f"schedule {self.name!r}: {day.key} {interval} overlaps {other_day.key} {other}"
             )
 
+    @staticmethod
+    def find_overlaps(
+        hours: Mapping[Weekday, Sequence[Interval]],
+    ) -> Iterator[tuple[Weekday, int, Weekday, int]]:
+        """
+        Find the intervals of a week that overlap another, as a schedule refuses them.
+
+        An overnight interval overlaps the next day's intervals up to its end
+        (Sunday's runs into Monday).
+
+        Args:
+            hours: Each day's intervals, in the order given.
+
+        Returns:
+            For each interval at fault, its day and position, then the day
+            and position of the interval it overlaps: the previous day's
+            overnight interval or one earlier in its own day.
+        """
+        return find_overlaps(hours)
+
+    @staticmethod
+    def find_zone(name: str) -> zoneinfo.ZoneInfo:
+        """
+        Find the IANA time zone *name*, e.g. ``"Asia/Kolkata"``, as a schedule reads it.
+
+        ``localtime``, the machine's own zone where there is one, is no IANA
+        name: hours in it would differ from one machine to the next.
+
+        Raises:
+            ValueError: When there is no such time zone.
+        """
+        return zone_named(name)
+
     def is_open(self, at: dt.datetime) -> bool:
         """
         Tell whether the schedule is open at *at*.
@@ -321,8 +200,12 @@ class Schedule:
 
         Raises:
             ValueError: When *at* is naive.
+            TimeRangeError: When *at*'s local time is outside the calendar.
         """
-        local = aware(at, "at").astimezone(self._zone)
+        try:
+            local = aware(at, "at").astimezone(self._zone)
+        except OverflowError:
+            raise TimeRangeError(at, _TAKEN) from None
         week = self._week
         second = local.hour * 3600 + local.minute * 60 + local.second
         day = local.weekday()
@@ -352,8 +235,9 @@ class Schedule:
 
         Raises:
             ValueError: When *after* is naive.
+            TimeRangeError: When *after* is within a day of the calendar's ends.
         """
-        was_open = self.is_open(after)
+        was_open = self.is_open(_taken(after, "after"))
         limit = _shifted(after, SEARCH_BOUND)
         for instant in self._instants_after(after):
             if limit is not None and instant > limit:
@@ -376,8 +260,9 @@ class Schedule:
 
         Raises:
             ValueError: When *at* is naive.
+            TimeRangeError: When *at* is within a day of the calendar's ends.
         """
-        if self.is_open(at):
+        if self.is_open(_taken(at, "at")):
             return None
         at = at.astimezone(dt.UTC)
         bound = _shifted(at, -SEARCH_BOUND) or dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -400,9 +285,10 @@ class Schedule:
 
         Raises:
             ValueError: When *start* or *end* is naive.
+            TimeRangeError: When either is within a day of the calendar's ends.
         """
-        aware(end, "end")
-        was_open = self.is_open(start)
+        _taken(end, "end")
+        was_open = self.is_open(_taken(start, "start"))
         if end <= start:
             return False
         for instant in self._instants_after(start):
@@ -421,45 +307,47 @@ class Schedule:
         Every instant after *after* at which `is_open` may change, in order.
         """
         after = after.astimezone(dt.UTC)
-        first = after.date()
+        first: dt.date | None = after.date()
         # A day first: a tick asks whether the last minute saw an opening.
         step = _ONE_DAY
-        try:
-            while True:
-                last = first + step
-                yield from (i for i in self._instants_between(first, last) if i > after)
-                first = last
-                step = _STEP
-        except OverflowError:
-            return
+        while first is not None:
+            last = _later(first, step)
+            yield from (i for i in self._instants_between(first, last) if i > after)
+            first, step = last, _STEP
 
     def _instants_until(self, at: dt.datetime) -> Iterator[dt.datetime]:
         """
         Every instant at or before *at* at which `is_open` may change, latest first.
         """
-        last = at.date() + _ONE_DAY if at.date() < dt.date.max else at.date()
-        try:
-            while True:
-                first = last - _STEP
-                yield from (i for i in reversed(self._instants_between(first, last)) if i <= at)
-                last = first
-        except OverflowError:
-            return
+        at = at.astimezone(dt.UTC)
+        last = _later(at.date(), _ONE_DAY)
+        while True:
+            first = _earlier(dt.date.max if last is None else last, _STEP)
+            yield from (i for i in reversed(self._instants_between(first, last)) if i <= at)
+            if first == dt.date.min:
+                return
+            last = first
 
-    def _instants_between(self, first: dt.date, last: dt.date) -> list[dt.datetime]:
+    def _instants_between(self, first: dt.date, last: dt.date | None) -> list[dt.datetime]:
         """
         The instants from UTC midnight of *first* to before that of *last*.
+
+        ``None`` for *last* is the end of the calendar.
         """
         lower = _utc_midnight(first)
-        upper = _utc_midnight(last)
+        upper = None if last is None else _utc_midnight(last)
         found: set[dt.datetime] = set()
-        date = first - dt.timedelta(days=_DATES_BEFORE)
-        stop = last + dt.timedelta(days=_DATES_AFTER)
-        while date < stop:
+        date = _earlier(first, _BEFORE)
+        stop = (None if last is None else _later(last, _AFTER)) or dt.date.max
+        while True:
             for second in self._week.boundaries[date.weekday()]:
-                found.update(self._instants_at(date, second))
+                # A local time whose UTC time is outside the calendar is left out.
+                with contextlib.suppress(OverflowError):
+                    found.update(self._instants_at(date, second))
+            if date >= stop:
+                break
             date += _ONE_DAY
-        return sorted(i for i in found if lower <= i < upper)
+        return sorted(i for i in found if lower <= i and (upper is None or i < upper))
 
     def _instants_at(self, date: dt.date, second: int) -> Iterator[dt.datetime]:
         """
@@ -497,6 +385,11 @@ class Schedule:
         return low + dt.timedelta(seconds=above)
 
 
+def _taken(at: dt.datetime, name: str) -> dt.datetime:
+    # What the searches take: aware times a day inside the calendar's ends.
+    return event_time(aware(at, name), "times")
+
+
 def _shifted(at: dt.datetime, by: dt.timedelta) -> dt.datetime | None:
     # None past the calendar's ends.
     try:
@@ -505,22 +398,25 @@ def _shifted(at: dt.datetime, by: dt.timedelta) -> dt.datetime | None:
         return None
 
 
+def _later(date: dt.date, by: dt.timedelta) -> dt.date | None:
+    # None past the calendar's end.
+    try:
+        return date + by
+    except OverflowError:
+        return None
+
+
+def _earlier(date: dt.date, by: dt.timedelta) -> dt.date:
+    # The calendar's first date at most.
+    try:
+        return date - by
+    except OverflowError:
+        return dt.date.min
+
+
 def _start_seconds(interval: Interval) -> int:
-    return _seconds(interval.start)
+    return seconds(interval.start)
 
 
 def _utc_midnight(date: dt.date) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
-
-
-def _seconds(time: dt.time) -> int:
-    return time.hour * 3600 + time.minute * 60
-
-
-def _end_seconds(interval: Interval) -> int:
-    return _DAY_SECONDS if interval.end is None else _seconds(interval.end)
-
-
-def _day_end_seconds(interval: Interval) -> int:
-    # The part of an interval on the day it starts.
-    return _DAY_SECONDS if interval.end is None or interval.overnight else _seconds(interval.end)

@@ -627,3 +627,14 @@ class TestSchedules:
         scheduled.host(presence("p2", "u-a", True, 95), at(95))
 
         assert {} == scheduled.away_since
+
+
+class TestTickChanges:
+    def test_advance_comes_last(self, state):
+        """The tick's time is the last change: a shared store holds its row only briefly."""
+        state.message(message("m1", 0))
+
+        outcome = state.tick(at(15))
+
+        assert isinstance(outcome.changes[-1], AdvanceTick)
+        assert 1 < len(outcome.changes)

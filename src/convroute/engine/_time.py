@@ -70,7 +70,6 @@ def tick(compiled: Compiled, snapshot: Snapshot, event: Tick) -> Outcome:
             ]
         )
     effects = Effects(_NOBODY, [])
-    effects.change(AdvanceTick(at))
     # Someone whose working hours began since the last tick may take what waits.
     effects.frees_someone = last is None or any(
         schedule.opened_between(last, at) for schedule in compiled.schedules.values()
@@ -89,6 +88,9 @@ def tick(compiled: Compiled, snapshot: Snapshot, event: Tick) -> Outcome:
     ]
     # Those unassigned now wait too: a slot freed after theirs may take them.
     route_waiting(router, effects, [*waiting, *unassigned], at, keyed=True)
+    # Last: a store shared by workers holds the tick's one row from this
+    # write to the end of the unit, so the write comes as late as it can.
+    effects.change(AdvanceTick(at))
     return effects.outcome()
 
 

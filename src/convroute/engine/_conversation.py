@@ -350,13 +350,12 @@ def _route(
             rule=rule.name,
             target=decision.target.label,
             trace=trace_of(decision),
-            waited=None if since is None else (event.at - since).total_seconds(),
+            waited=None if since is None else max((event.at - since).total_seconds(), 0.0),
         )
         if opportunity is not None and opportunity.owner is None:
             # The person who takes a new opportunity's first conversation
             # owns it: the next conversation about it goes to them.
             effects.save_opportunity(opportunity.owned_by(assignee))
-        # Just assigned, so not away: due at its expiry or reply deadline.
         # Just assigned, so not away: due at its expiry, its reply deadline
         # or its assignee's next closing.
         due = due_when_assigned(

@@ -235,11 +235,29 @@ class TestTimeProperties:
             (30, ("tick", None, None)),
         ],
     )
+    @example(
+        # The business writing to a conversation a tick found over opens it
+        # again: its reply deadline must make it due again.
+        config=attrs.evolve(
+            BASE,
+            routing_rules=tuple(
+                attrs.evolve(rule, reply_within=dt.timedelta(minutes=5), max_reassignments=1)
+                for rule in BASE.routing_rules
+            ),
+        ),
+        script=[
+            (0, ("enquiry", LEADS[1], TAPS[1])),
+            (1440, ("tick", None, None)),
+            (0, ("answer", LEADS[1], "u-asha")),
+            (1, ("tick", None, None)),
+        ],
+    )
     def test_time_invariants(self, config, script):
         """Deadlines are kept, waits end when someone is free, limits hold, decide is pure."""
         state = State(Engine.from_config(config))
         rules = {rule.name: rule for rule in config.routing_rules}
         at = START
+        last = None
         for index, (gap, step) in enumerate(script):
             at += dt.timedelta(minutes=gap)
             for event in events_of(index, at, step, state):
@@ -247,9 +265,13 @@ class TestTimeProperties:
                 self.decide(state, event, at)
             kind, _, detail = step
             check_limits(state, rules)
+            ticked = kind == "tick" and state.last_tick == at and at != last
             if kind == "tick":
+                # A tick at the time of the one before does nothing.
+                last = at
+            if ticked:
                 check_deadlines(state, rules, at)
-            if kind == "tick" or (kind in {"presence", "active"} and detail):
+            if ticked or (kind in {"presence", "active"} and detail):
                 check_waits(state, at)
 
 

@@ -36,6 +36,7 @@ from convroute.engine._events import (
     UpdateLead,
     UpdateUser,
 )
+from convroute.engine._routing import later
 from convroute.engine._time import close, tick, update_presence
 from convroute.funnel import FunnelMessage, delete_transition
 from convroute.model import Lead, Phone, User
@@ -157,7 +158,7 @@ class Engine:
             if _answers(event, conversation):
                 kept = attrs.evolve(kept, reply_awaited_since=None)
             if kept is not conversation:
-                effects.change(SaveConversation(kept))
+                effects.change(SaveConversation(self._due_no_later(kept)))
                 return effects.outcome()
         if not outcomes:
             # Each funnel notes why it moved nobody; without funnels, this says it.
@@ -165,6 +166,28 @@ class Engine:
                 "the account has no funnels, and no open conversation was kept open: nothing done"
             )
         return effects.outcome()
+
+    def _due_no_later(self, conversation: Conversation) -> Conversation:
+        # Kept open by the business, a conversation is due at its expiry or
+        # its reply deadline, if not sooner: it may have been over, and its
+        # due time cleared, when this message opened it again.
+        compiled = self._compiled
+        due = later(conversation.last_message_at, compiled.config.conversation_timeout)
+        rule = None if conversation.rule is None else compiled.rules.get(conversation.rule)
+        awaited = conversation.reply_awaited_since
+        if (
+            rule is not None
+            and rule.reply_within is not None
+            and awaited is not None
+            and conversation.reassignments < rule.max_reassignments
+        ):
+            deadline = later(awaited, rule.reply_within)
+            if deadline is not None and (due is None or deadline < due):
+                due = deadline
+        current = conversation.due_at
+        if due is None or (current is not None and current <= due):
+            return conversation
+        return attrs.evolve(conversation, due_at=due)
 
     def _set_stage(self, snapshot: Snapshot, event: SetStage, now: dt.datetime) -> Outcome:
         effects = Effects(lead=event.lead, opportunities=list(snapshot.opportunities))

@@ -11,6 +11,7 @@ exception is `draw_funnel` and `draw_cohorts` (module ``_charts``, the
 """
 
 from convroute._ids import transition_id
+from convroute._text import find_emoji, fold
 from convroute.funnel._board import OpportunityBoard, OpportunityMove, move_opportunities
 from convroute.funnel._charts import ChartFormat, chart_format, draw_cohorts, draw_funnel
 from convroute.funnel._cohorts import (
@@ -42,7 +43,6 @@ from convroute.funnel._reports import (
 )
 from convroute.funnel._settings import Funnel, MetaSettings, SourceType, Stage, Trigger
 from convroute.funnel._tables import render_cohorts, render_funnel
-from convroute.funnel._text import find_emoji, fold
 from convroute.funnel._tracker import FunnelTracker
 
 

@@ -9,10 +9,10 @@ from typing import Literal
 
 import attrs
 
+from convroute._text import fold
 from convroute.funnel._matcher_accelerated import accelerated_search
 from convroute.funnel._matcher_index import python_search
 from convroute.funnel._matcher_match import PhraseMatch, Search
-from convroute.funnel._text import fold
 
 
 # PhraseMatch lives with the engines that make it; the package takes it from here.

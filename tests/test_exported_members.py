@@ -54,6 +54,21 @@ class TestExportedMembers:
         assert defined | MOVED.get(name, set()) == set(model.__all__)
 
 
+class TestInternalNames:
+    @pytest.mark.parametrize(
+        ("name", "internal"),
+        [
+            ("convroute.engine", {"action_id", "new_opportunity_id"}),
+            ("convroute.funnel", {"MAX_EVENT_AGE", "find_emoji", "fold", "transition_id"}),
+        ],
+    )
+    def test_helpers_stay_inside(self, name, internal):
+        """Ids, text folding and constants only convroute itself uses are not exported."""
+        package = importlib.import_module(name)
+
+        assert set() == internal & set(package.__all__)
+
+
 class TestConfigReaders:
     def test_load_and_loads_config_at_the_top(self):
         """load_config, loads_config and dump_config are re-exported by convroute."""

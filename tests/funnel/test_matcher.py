@@ -9,7 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from convroute.funnel import PhraseMatch, TriggerMatcher, fold
+from convroute._text import fold
+from convroute.funnel import PhraseMatch, TriggerMatcher
 from convroute.funnel._matcher import MatcherBackend
 from convroute.funnel._matcher_accelerated import ACCELERATOR_INSTALLED
 from convroute.funnel._matcher_index import (

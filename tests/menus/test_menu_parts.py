@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convroute._text import one_line, title_key
+from convroute._text import fold, one_line, title_key
 from convroute._whatsapp_limits import (
     MAX_BODY_TEXT,
     MAX_BUTTONS,
@@ -21,7 +21,6 @@ from convroute._whatsapp_limits import (
     MAX_ROW_DESCRIPTION,
 )
 from convroute.errors import MenuError
-from convroute.funnel import fold
 from convroute.menus import (
     BusinessNumber,
     FirstResponse,

@@ -8,8 +8,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute._text import fold
 from convroute._whatsapp_limits import MAX_BUTTONS, MAX_MENU_OPTIONS
-from convroute.funnel import fold
 from convroute.menus import (
     MatchedBy,
     OptionKind,

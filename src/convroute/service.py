@@ -20,6 +20,7 @@ from typing import assert_never
 
 import attrs
 
+from convroute._ids import action_id
 from convroute._snapshots import load_snapshot
 from convroute.config import Config
 from convroute.engine import (
@@ -34,7 +35,6 @@ from convroute.engine import (
     SavePresence,
     SaveTurn,
     SaveUser,
-    action_id,
     action_json,
 )
 from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError

@@ -4,6 +4,7 @@ import pathlib
 import attrs
 import pytest
 
+from convroute._ids import new_opportunity_id
 from convroute.config import load_config
 from convroute.engine import (
     REPROMPT_HINT,
@@ -23,7 +24,6 @@ from convroute.engine import (
     Snapshot,
     TransitionDeleted,
     Unrouted,
-    new_opportunity_id,
 )
 from convroute.engine._effects import why_ignored
 from convroute.errors import PhoneNumberError

@@ -11,7 +11,7 @@ import yaml
 
 from referencing.jsonschema import DRAFT202012
 
-from convroute.menus._limits import (
+from convroute._whatsapp_limits import (
     MAX_BODY_TEXT,
     MAX_BUTTON_ID,
     MAX_BUTTON_TITLE,

@@ -10,8 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute._text import fold, one_line, title_key
+from convroute._whatsapp_limits import (
+    MAX_BODY_TEXT,
+    MAX_BUTTONS,
+    MAX_FOOTER_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_LIST_BUTTON,
+    MAX_MENU_OPTIONS,
+    MAX_ROW_DESCRIPTION,
+)
 from convroute.errors import MenuError
-from convroute.funnel import fold
 from convroute.menus import (
     BusinessNumber,
     FirstResponse,
@@ -28,16 +37,7 @@ from convroute.menus import (
     matching_opportunities,
     option_id,
 )
-from convroute.menus._fit import fit_text, one_line, title_key, unique_titles
-from convroute.menus._limits import (
-    MAX_BODY_TEXT,
-    MAX_BUTTONS,
-    MAX_FOOTER_TEXT,
-    MAX_HEADER_TEXT,
-    MAX_LIST_BUTTON,
-    MAX_MENU_OPTIONS,
-    MAX_ROW_DESCRIPTION,
-)
+from convroute.menus._fit import fit_text, unique_titles
 from convroute.menus._merge import merge_parts, merge_values, parse_template
 from convroute.menus._model import title_limit
 from convroute.model import Lead, Opportunity, Phone, User

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute._blank import is_blank
 from convroute._text import fold, one_line, title_key
 from convroute._whatsapp_limits import (
     MAX_BODY_TEXT,
@@ -70,7 +71,9 @@ def built_afresh(number, lead):
         if template is None:
             return None
         merged = merge_parts(parse_template(template), values)
-        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+        fitted = fit_text(one_line(merged) if line else merged.strip(), limit)
+        # Invisible-only text is blank too: left out, like an empty one.
+        return None if is_blank(fitted) else fitted
 
     body = merge_parts(parse_template(response.message), values).strip()
     return Menu(
@@ -163,7 +166,9 @@ def second_built_afresh(number, product, lead, opportunities, owners):
         if template is None:
             return None
         merged = merge_parts(parse_template(template), lead_values)
-        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+        fitted = fit_text(one_line(merged) if line else merged.strip(), limit)
+        # Invisible-only text is blank too: left out, like an empty one.
+        return None if is_blank(fitted) else fitted
 
     body = merge_parts(parse_template(response.message), lead_values).strip()
     return Menu(

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute._blank import is_blank
 from convroute.errors import MenuError
 from convroute.funnel import fold
 from convroute.menus import (
@@ -45,6 +46,11 @@ from menu_strategies import conversations, menu_numbers, menu_texts
 from strategies import leads
 
 
+def shown(text):
+    # An optional text that shows nothing (invisible characters included) is left out.
+    return None if is_blank(text) else text
+
+
 def built_afresh(number, lead):
     """The first response built step by step from the public rules, every lead value at hand."""
     response = number.first_response
@@ -70,7 +76,7 @@ def built_afresh(number, lead):
         if template is None:
             return None
         merged = merge_parts(parse_template(template), values)
-        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+        return shown(fit_text(one_line(merged) if line else merged.strip(), limit))
 
     body = merge_parts(parse_template(response.message), values).strip()
     return Menu(
@@ -156,14 +162,14 @@ def second_built_afresh(number, product, lead, opportunities, owners):
     for (kind, key, _, wanted_description), title in zip(drafts, titles, strict=True):
         description = None
         if wanted_description is not None and layout == "list":
-            description = fit_text(one_line(wanted_description), MAX_ROW_DESCRIPTION) or None
+            description = shown(fit_text(one_line(wanted_description), MAX_ROW_DESCRIPTION))
         options.append(MenuOption(option_id(kind, key), title, kind, key, description))
 
     def optional(template, limit, *, line):
         if template is None:
             return None
         merged = merge_parts(parse_template(template), lead_values)
-        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+        return shown(fit_text(one_line(merged) if line else merged.strip(), limit))
 
     body = merge_parts(parse_template(response.message), lead_values).strip()
     return Menu(

@@ -47,11 +47,31 @@ def with_messages(config, **messages):
     return attrs.evolve(config, numbers=[number])
 
 
+def with_lines(away, assigned):
+    """The example's text with its messages' lines replaced."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    replaced = [
+        away if line.startswith("away_message") else line
+        for line in lines
+        if assigned or not line.startswith("assigned_message")
+    ]
+    return "\n".join(assigned if line.startswith("assigned_message") else line for line in replaced)
+
+
 def number(**messages):
     return BusinessNumber(number="918040001234", **messages)
 
 
 class TestLeadMessageCheck:
+    def test_the_example_has_both(self, config):
+        """The example account sets both messages on its number, and they check clean."""
+        number = config.numbers[0]
+        assert (True, True) == (
+            number.away_message is not None,
+            number.assigned_message is not None,
+        )
+        assert [] == find_problems(config)
+
     def test_fine_messages(self, config):
         """Both messages may name lead, opportunity and owner; the assigned one the user too."""
         fine = with_messages(
@@ -114,12 +134,9 @@ class TestLeadMessageCheck:
 
     def test_every_problem_in_one_run(self):
         """loads_config reports the problems of both messages together, with their paths."""
-        text = EXAMPLE.read_text(encoding="utf-8").replace(
-            'other_queries_rule = "Lead owner"\n',
-            'other_queries_rule = "Lead owner"\n'
-            'away_message = "{{user.name}} is away"\n'
-            'assigned_message = "{{owner.nickname}} will help"\n',
-            1,
+        text = with_lines(
+            'away_message = "{{user.name}} is away"',
+            'assigned_message = "{{owner.nickname}} will help"',
         )
         with pytest.raises(ConfigError) as caught:
             loads_config(text, format="toml")
@@ -136,11 +153,7 @@ class TestLeadMessageCheck:
 
     def test_not_a_string(self):
         """A message that is not text is refused at its path."""
-        text = EXAMPLE.read_text(encoding="utf-8").replace(
-            'other_queries_rule = "Lead owner"\n',
-            'other_queries_rule = "Lead owner"\naway_message = 3\n',
-            1,
-        )
+        text = with_lines("away_message = 3", "")
         with pytest.raises(ConfigError) as caught:
             loads_config(text, format="toml")
         assert [f"{NUMBER}.away_message"] == [p.rpartition(" @ ")[2] for p in caught.value.errors]

@@ -8,6 +8,8 @@ is the engine's decision; this module only says what they read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from convroute._blank import is_blank
@@ -99,7 +101,7 @@ def _parsed(template: str | None) -> ParsedTemplate | None:
     return None if template is None else parse_template(template)
 
 
-def _problems(messages: LeadMessages) -> dict[str, tuple[str, ...]]:
+def _problems(messages: LeadMessages) -> Mapping[str, tuple[str, ...]]:
     found: dict[str, list[str]] = {"away_message": [], "assigned_message": []}
     number = messages.number
     for path, template in (
@@ -133,7 +135,7 @@ class LeadMessages:
     _assigned: ParsedTemplate | None = attrs.field(
         init=False, repr=False, default=attrs.Factory(_parsed_assigned, takes_self=True)
     )
-    _problems: dict[str, tuple[str, ...]] = attrs.field(
+    _problems: Mapping[str, tuple[str, ...]] = attrs.field(
         init=False, repr=False, default=attrs.Factory(_problems, takes_self=True)
     )
 

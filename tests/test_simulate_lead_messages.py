@@ -6,7 +6,9 @@ import json
 import pathlib
 
 import attrs
+import pytest
 
+from convroute.adapters import SQLiteStore
 from convroute.config import load_config
 from convroute.menus import OptionKind, option_id
 from convroute.simulate import simulate
@@ -60,14 +62,23 @@ LINES = [
 ]
 
 
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request, tmp_path):
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with SQLiteStore(tmp_path / "convroute.db") as sqlite:
+        yield sqlite
+
+
 class TestSimulateLeadMessages:
-    def test_a_wait_then_an_assignment(self):
+    def test_a_wait_then_an_assignment(self, store):
         """The away message once when the wait starts, the assigned message when Ben takes it."""
         config = with_messages(
             "We are closed now. {{lead.first_name|You}} will hear from us at 9:00.",
             "{{user.name}} will help you with {{opportunity.name|your enquiry}}.",
         )
-        actions = list(simulate(config, MemoryStore(), LINES))
+        actions = list(simulate(config, store, LINES))
 
         assert [
             ("wamid.1", "interactive"),
@@ -81,8 +92,8 @@ class TestSimulateLeadMessages:
             action["type"] for action in actions if action["type"] in {"assign", "unrouted"}
         ]
 
-    def test_without_messages_the_run_is_as_before(self):
+    def test_without_messages_the_run_is_as_before(self, store):
         """Without them, the same events send the menu alone."""
-        actions = list(simulate(with_messages(None, None), MemoryStore(), LINES))
+        actions = list(simulate(with_messages(None, None), store, LINES))
 
         assert [("wamid.1", "interactive")] == sends(actions)

@@ -535,6 +535,8 @@ def _business_numbers(
         other_queries_rule=draw(rule if first is not None and other_queries else st.none()),
         first_response=first,
         second_response=second,
+        away_message=draw(st.none() | _plain_templates(200)),
+        assigned_message=draw(st.none() | _plain_templates(200)),
     )
 
 

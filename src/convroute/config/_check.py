@@ -306,6 +306,8 @@ class _Checker:
             self.blank(second.list_button, f"{at}.list_button", "the list button")
             self.blank(second.option_label, f"{at}.option_label", "the option label")
             self.blank(second.new_opportunity_label, f"{at}.new_opportunity_label", "the label")
+        self.blank(number.away_message, f"{path}.away_message", "the away message")
+        self.blank(number.assigned_message, f"{path}.assigned_message", "the assigned message")
         for at, message in find_template_problems(number, self.types):
             self.report(message, f"{path}.{at}")
 

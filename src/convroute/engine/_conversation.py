@@ -8,6 +8,8 @@ rule.  Every routing ends in an ``assign`` or an ``unrouted`` action.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 
 from convroute._ids import new_opportunity_id
@@ -16,6 +18,7 @@ from convroute.engine._changes import SaveConversation, SaveTurn, Snapshot
 from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
 from convroute.engine._events import IncomingMessage
+from convroute.engine._lead_messages import assigned_message, away_message
 from convroute.menus import (
     BusinessNumber,
     InvalidReply,
@@ -55,12 +58,15 @@ class Turn:
         snapshot: The stored state.
         event: The message.
         lead: The lead, as stored or just created.
+        now: The time of the decision: a message to the lead is sent then,
+            so WhatsApp's 24-hour window is measured to it.
     """
 
     compiled: Compiled
     snapshot: Snapshot
     event: IncomingMessage
     lead: Lead
+    now: dt.datetime
 
 
 def converse(turn: Turn, effects: Effects) -> None:
@@ -274,13 +280,12 @@ def _route(
     compiled = turn.compiled
     snapshot = turn.snapshot
     rule = None if rule_name is None else compiled.rules.get(rule_name)
+    users = compiled.all_users(snapshot.users)
     if rule is None:
         decision = Decision(rule=None)
     else:
         # By position, each argument named as its field (docs/performance.md).
-        availability = Availability(
-            compiled.all_users(snapshot.users), snapshot.presence, snapshot.open_conversations
-        )
+        availability = Availability(users, snapshot.presence, snapshot.open_conversations)
         context = RoutingContext(
             availability, compiled.groups, snapshot.turns, turn.lead, opportunity
         )
@@ -288,6 +293,7 @@ def _route(
     if decision.turn is not None:
         effects.change(SaveTurn(decision.turn))
     event = turn.event
+    at = event.at
     opportunity_id = None if opportunity is None else opportunity.id
     if decision.assignee is not None and decision.target is not None and rule is not None:
         effects.act(
@@ -304,14 +310,21 @@ def _route(
         if opportunity is not None and opportunity.owner is None:
             # The person who takes a new opportunity's first conversation
             # owns it: the next conversation about it goes to them.
-            effects.save_opportunity(opportunity.owned_by(decision.assignee))
-        conversation = Conversation.assigned(
-            turn.lead.phone,
-            event.number,
-            event.at,
-            decision.assignee,
-            opportunity=opportunity_id,
-            rule=rule.name,
+            opportunity = opportunity.owned_by(decision.assignee)
+            effects.save_opportunity(opportunity)
+        conversation = attrs.evolve(
+            Conversation.assigned(
+                turn.lead.phone,
+                event.number,
+                at,
+                decision.assignee,
+                opportunity=opportunity_id,
+                rule=rule.name,
+            ),
+            last_incoming_at=at,
+        )
+        sent = assigned_message(
+            compiled, conversation, turn.lead, opportunity=opportunity, users=users, at=turn.now
         )
     else:
         if rule_name is not None and rule is None:
@@ -326,6 +339,46 @@ def _route(
             )
         )
         conversation = Conversation.unrouted(
-            turn.lead.phone, event.number, event.at, opportunity=opportunity_id, rule=rule_name
+            turn.lead.phone, event.number, at, opportunity=opportunity_id, rule=rule_name
         )
+        sent = None
+        if rule is not None:
+            # Its rule found nobody: the conversation waits for someone.
+            conversation = _waiting(conversation, _wait_before(turn), at)
+            sent = away_message(
+                compiled, conversation, turn.lead, opportunity=opportunity, users=users, at=turn.now
+            )
+            if sent is not None:
+                conversation = attrs.evolve(conversation, away_message_sent=True)
+    if sent is not None:
+        effects.act(sent)
     effects.change(SaveConversation(conversation))
+
+
+def _wait_before(turn: Turn) -> Conversation | None:
+    # The wait this message goes on with: its conversation, unrouted by a
+    # rule and still open (what `converse` tries again), or none.
+    conversation = turn.snapshot.conversation
+    if (
+        conversation is None
+        or conversation.status is not _UNROUTED
+        or conversation.rule is None
+        or turn.event.at - conversation.last_message_at >= turn.compiled.config.conversation_timeout
+    ):
+        return None
+    return conversation
+
+
+def _waiting(
+    conversation: Conversation, before: Conversation | None, at: dt.datetime
+) -> Conversation:
+    # A wait goes on from the one before, keeping when it began and whether
+    # the away message was sent; otherwise it begins now.
+    if before is None:
+        return attrs.evolve(conversation, waiting_since=at, last_incoming_at=at)
+    return attrs.evolve(
+        conversation,
+        waiting_since=before.waiting_since or at,
+        away_message_sent=before.away_message_sent,
+        last_incoming_at=at,
+    )

@@ -88,8 +88,10 @@ class Engine:
             snapshot: The stored state the event needs (see `Snapshot`).
             event: The event.
             now: The current time, aware; it decides only whether a Meta
-                event is too old to send.  Conversation and menu timeouts
-                are measured between the events' own times.
+                event is too old to send, and whether the lead's last
+                message is recent enough for an away or assigned message.
+                Conversation and menu timeouts are measured between the
+                events' own times.
 
         Returns:
             The changes to store and the actions for the host, in order.
@@ -129,7 +131,7 @@ class Engine:
             snapshot.records,
             now,
         )
-        converse(Turn(self._compiled, snapshot, event, lead), effects)
+        converse(Turn(self._compiled, snapshot, event, lead, now), effects)
         return effects.outcome()
 
     def _outgoing(self, snapshot: Snapshot, event: OutgoingMessage, now: dt.datetime) -> Outcome:

@@ -31,13 +31,16 @@ from convroute.routing import (
     Availability,
     ChatGroup,
     ChatGroupTarget,
+    Interval,
     LeadOwner,
     OpportunityOwner,
     RoutingContext,
     RoutingRule,
+    Schedule,
     SpecificUser,
     Target,
     TurnRecord,
+    Weekday,
 )
 
 
@@ -54,6 +57,7 @@ __all__ = [
     "routing_contexts",
     "routing_rule_lists",
     "routing_rules",
+    "schedules",
     "targets",
     "turn_records",
     "user_directories",
@@ -89,6 +93,74 @@ def users(user_id: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Us
         admin=st.booleans(),
         active=_mostly_true(),
         max_open_conversations=st.none() | st.integers(0, _MAX_CAPACITY),
+        schedule=st.none() | st.sampled_from(SCHEDULE_NAMES),
+    )
+
+
+# Zones with whole-minute offsets since 2000, and their odd ones: half-hour
+# and 45-minute offsets, a half-hour shift (Lord Howe), transitions at
+# midnight (Santiago), southern summers.
+SCHEDULE_ZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Santiago",
+    "Asia/Kathmandu",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Europe/London",
+    "Pacific/Chatham",
+)
+# The schedules users name; `availabilities` draws some of them, so that a
+# user may name one it lacks.
+SCHEDULE_NAMES = ("Day shift", "Night shift", "Weekends")
+_QUARTERS = 96  # quarter hours of a day; the last one ends at 24:00
+
+
+def _quarter(n: int) -> dt.time | None:
+    return None if n == _QUARTERS else dt.time(n // 4, n % 4 * 15)
+
+
+@st.composite
+def schedules(
+    draw: st.DrawFn,
+    name: st.SearchStrategy[str] | None = None,
+    holidays: st.SearchStrategy[dt.date] | None = None,
+) -> Schedule:
+    """
+    A valid schedule on quarter hours: intervals, overnight ones, holidays.
+
+    Quarter hours meet the changes of daylight-saving time (on the hour or
+    the half hour) often.
+
+    Args:
+        name: Where the name comes from; any name by default.
+        holidays: Where holiday dates come from; dates of 2020-2035 by default.
+    """
+    hours: dict[Weekday, list[Interval]] = {}
+    for day in Weekday:
+        points = sorted(draw(st.sets(st.integers(0, _QUARTERS), max_size=6)))
+        intervals = [
+            Interval(dt.time(points[i] // 4, points[i] % 4 * 15), _quarter(points[i + 1]))
+            for i in range(0, len(points) - 1, 2)
+        ]
+        latest = points[-1] if points else -1
+        if latest < _QUARTERS - 1 and draw(st.booleans()):
+            start = draw(st.integers(max(latest + 1, 1), _QUARTERS - 1))
+            end = draw(st.integers(0, start - 1))
+            intervals.append(Interval(dt.time(start // 4, start % 4 * 15), _quarter(end)))
+        hours[day] = intervals
+    # An overnight interval may run into the next day's first: drop the later.
+    while True:
+        overlap = next(Schedule.find_overlaps(hours), None)
+        if overlap is None:
+            break
+        del hours[overlap[0]][overlap[1]]
+    dates = st.dates(dt.date(2020, 1, 1), dt.date(2035, 12, 31)) if holidays is None else holidays
+    return Schedule(
+        name=draw(names() if name is None else name),
+        time_zone=draw(st.sampled_from(SCHEDULE_ZONES)),
+        hours=hours,
+        holidays=draw(st.frozensets(dates, max_size=4)),
     )
 
 
@@ -186,7 +258,8 @@ def routing_rule_lists(
 
 def availabilities(user_directory: Mapping[str, User]) -> st.SearchStrategy[Availability]:
     """
-    A snapshot over *user_directory*: some users away, some holding conversations.
+    A snapshot over *user_directory*: some users away, some holding
+    conversations, some off hours (or naming a schedule it lacks).
 
     Presence and open conversations are given for a random subset of the
     users, so that both the explicit and the default values are exercised.
@@ -197,6 +270,16 @@ def availabilities(user_directory: Mapping[str, User]) -> st.SearchStrategy[Avai
         users=st.just(user_directory),
         presence=_partial_mappings(ids, _mostly_true()),
         open_conversations=_partial_mappings(ids, st.integers(0, _MAX_CAPACITY + 1)),
+        schedules=st.lists(
+            st.sampled_from(SCHEDULE_NAMES).flatmap(lambda name: schedules(name=st.just(name))),
+            unique_by=lambda schedule: schedule.name,
+        ).map(lambda found: {schedule.name: schedule for schedule in found}),
+        at=st.none()
+        | st.datetimes(
+            dt.datetime(2026, 1, 1),  # noqa: DTZ001 - hypothesis adds the zone
+            dt.datetime(2026, 12, 31),  # noqa: DTZ001
+            timezones=st.just(dt.UTC),
+        ),
     )
 
 
@@ -366,6 +449,7 @@ def configs(draw: st.DrawFn) -> Config:
     rules with distinct targets, products whose fields and values exist,
     menus that fit, plain trigger phrases that name one source each.
     """
+    schedule_list = draw(st.lists(schedules(), max_size=2, unique_by=lambda s: name_key(s.name)))
     user_list = draw(
         st.lists(
             st.builds(
@@ -375,6 +459,7 @@ def configs(draw: st.DrawFn) -> Config:
                 admin=st.booleans(),
                 active=st.booleans(),
                 max_open_conversations=st.none() | st.integers(1, 50),
+                schedule=_maybe_one_of([schedule.name for schedule in schedule_list]),
             ),
             max_size=5,
             unique_by=_user_id,
@@ -422,6 +507,7 @@ def configs(draw: st.DrawFn) -> Config:
         lead_level_rule=draw(st.none() | st.sampled_from(rule_names)),
         default_country_code=draw(st.none() | st.sampled_from(sorted(_NATIONAL_NUMBERS))),
         meta=meta,
+        schedules=schedule_list,
         users=user_list,
         chat_groups=groups,
         routing_rules=rules,

@@ -44,12 +44,20 @@ class TestEventLines:
             ('{"type": "presence", "user": "u"}', "'available'"),
             ('{"type": "lead", "phone": "abc"}', "'phone'"),
             ('{"type": "user", "id": "u", "max_open_conversations": 0}', "≥ 1"),
+            ('{"type": "user", "id": "u", "schedule": 5}', "'schedule'"),
         ],
     )
     def test_malformed_lines_say_why(self, line, message):
         """Each malformed line is an EventLineError naming what is wrong."""
         with pytest.raises(EventLineError, match=message):
             read_event_line(line)
+
+    def test_user_line_carries_the_schedule(self):
+        """A user line's schedule is the user's; without one the user has none."""
+        (named,) = read_event_line('{"type": "user", "id": "u", "schedule": "India office"}')
+        (unnamed,) = read_event_line('{"type": "user", "id": "u"}')
+
+        assert ("India office", None) == (named.user.schedule, unnamed.user.schedule)
 
     @pytest.mark.parametrize(
         "line",

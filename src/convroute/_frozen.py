@@ -127,6 +127,26 @@ def require_event_time(
         TimeRangeError: When *value* is before 0001-01-02 or after
             9999-12-30 in UTC.
     """
+    event_time(value, "events")
+
+
+def event_time(value: dt.datetime, what: str = "times") -> dt.datetime:
+    """
+    Refuse a time within a day of the calendar's ends, as events' times are.
+
+    Naive datetimes pass (`aware` refuses them).
+
+    Args:
+        value: The time.
+        what: What is taken, for the message, e.g. ``"events"``.
+
+    Returns:
+        *value*.
+
+    Raises:
+        TimeRangeError: When *value* is before 0001-01-02 or after
+            9999-12-30 in UTC.
+    """
     # Comparing aware datetimes never overflows, even for those whose UTC
     # time is past year 9999.
     if (
@@ -134,7 +154,8 @@ def require_event_time(
         and value.utcoffset() is not None
         and not _FIRST_EVENT_TIME <= value < _AFTER_LAST_EVENT_TIME
     ):
-        raise TimeRangeError(value, "events from 0001-01-02 to 9999-12-30 (UTC)")
+        raise TimeRangeError(value, f"{what} from 0001-01-02 to 9999-12-30 (UTC)")
+    return value
 
 
 def require_utc_time(

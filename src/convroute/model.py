@@ -323,6 +323,8 @@ class User:
         active: Inactive users are never assigned anything.
         max_open_conversations: The most open conversations the user may
             hold at once; ``None`` for no limit.
+        schedule: The name of the user's working hours; ``None`` for none
+            (a name no schedule has is taken as none).
     """
 
     id: str = attrs.field(converter=unicode_text)
@@ -330,6 +332,7 @@ class User:
     admin: bool = False
     active: bool = True
     max_open_conversations: int | None = None
+    schedule: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
     @property
     def first_name(self) -> str:

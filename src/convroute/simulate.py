@@ -247,6 +247,7 @@ def _user(fields: _Fields) -> tuple[Event, ...]:
         admin=bool(fields.flag("admin", default=False)),
         active=bool(fields.flag("active", default=True)),
         max_open_conversations=capacity,
+        schedule=fields.text("schedule", required=False),
     )
     return (UpdateUser(id=fields.line_id(), user=user, available=fields.flag("available")),)
 

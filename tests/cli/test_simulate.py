@@ -216,3 +216,118 @@ class TestNotes:
         events = write_events(tmp_path, outgoing("out.0", "Hello"))
 
         assert (0, []) == run(capsys, CONFIG, events)[:2]
+
+
+SCHEDULED = """
+[[schedules]]
+name = "India office"
+time_zone = "Asia/Kolkata"
+holidays = ["2026-11-03"]
+
+[schedules.hours]
+mon = ["09:00-18:00"]
+tue = ["09:00-18:00"]
+
+[[users]]
+id = "u-asha"
+name = "Asha"
+schedule = "India office"
+
+[[users]]
+id = "u-ben"
+name = "Ben"
+
+[[chat_groups]]
+name = "Desk"
+members = ["u-asha", "u-ben"]
+
+[[routing_rules]]
+name = "Desk"
+targets = [{ kind = "chat_group", group = "Desk" }]
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+creates_new_opportunity = false
+"""
+
+
+def incoming(ident, at, lead="919800000001"):
+    return {
+        "type": "incoming",
+        "id": ident,
+        "at": at,
+        "from": lead,
+        "to": "918040001234",
+        "text": "Hello",
+    }
+
+
+def assignments(actions):
+    return [
+        (action["user"], [step.get("skipped", []) for step in action["trace"]])
+        for action in actions
+        if action["type"] == "assign"
+    ]
+
+
+class TestSchedules:
+    def run_scheduled(self, capsys, tmp_path, *events):
+        config = tmp_path / "account.toml"
+        config.write_text(SCHEDULED, encoding="utf-8")
+        status, actions, err = run(capsys, str(config), write_events(tmp_path, *events))
+        assert (0, "") == (status, err)
+        return actions
+
+    def test_message_outside_hours_skips_the_user(self, capsys, tmp_path):
+        """Before 09:00 in Kolkata Asha is passed over as off_hours; at 10:00 she takes the next."""
+        actions = self.run_scheduled(
+            capsys,
+            tmp_path,
+            incoming("wamid.1", "2026-11-02T08:00:00+05:30"),
+            incoming("wamid.2", "2026-11-02T10:00:00+05:30", lead="919800000002"),
+        )
+
+        expected = [
+            ("u-ben", [[{"user": "u-asha", "reason": "off_hours"}]]),
+            ("u-asha", [[]]),
+        ]
+        assert expected == assignments(actions)
+
+    def test_holiday_skips_the_user(self, capsys, tmp_path):
+        """On a holiday Asha is off hours all day."""
+        actions = self.run_scheduled(
+            capsys, tmp_path, incoming("wamid.1", "2026-11-03T10:00:00+05:30")
+        )
+
+        assert [("u-ben", [[{"user": "u-asha", "reason": "off_hours"}]])] == assignments(actions)
+
+    def test_user_event_sets_a_schedule(self, capsys, tmp_path):
+        """A user event naming the schedule puts Ben on it: before hours nobody is available."""
+        actions = self.run_scheduled(
+            capsys,
+            tmp_path,
+            {"type": "user", "id": "u-ben", "name": "Ben", "schedule": "India office"},
+            incoming("wamid.1", "2026-11-02T08:00:00+05:30"),
+        )
+
+        unrouted = [action for action in actions if action["type"] == "unrouted"]
+        skipped = [step["skipped"] for step in unrouted[0]["trace"]]
+        expected = [
+            [
+                {"user": "u-asha", "reason": "off_hours"},
+                {"user": "u-ben", "reason": "off_hours"},
+            ]
+        ]
+        assert expected == skipped
+
+    def test_user_event_naming_an_unknown_schedule(self, capsys, tmp_path):
+        """A schedule the config lacks is taken as none: the user works at any hour."""
+        actions = self.run_scheduled(
+            capsys,
+            tmp_path,
+            {"type": "user", "id": "u-asha", "name": "Asha", "schedule": "Night desk"},
+            incoming("wamid.1", "2026-11-02T08:00:00+05:30"),
+        )
+
+        assert [("u-asha", [[]])] == assignments(actions)

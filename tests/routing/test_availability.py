@@ -1,14 +1,23 @@
+import datetime as dt
+
 import pytest
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from convroute.model import User
-from convroute.routing import Availability, SkipReason
+from convroute.routing import Availability, Interval, Schedule, SkipReason, Weekday
 from strategies import availabilities, user_directories
 
 
 ASHA = User(id="u-asha", name="Asha")
+OFFICE = Schedule(
+    name="Office",
+    time_zone="Asia/Kolkata",
+    hours={day: [Interval.parse("09:00-18:00")] for day in Weekday if day <= Weekday.FRI},
+)
+MONDAY = dt.datetime(2026, 11, 2, 6, 30, tzinfo=dt.UTC)  # 12:00 in Kolkata
+SUNDAY = dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC)
 
 
 def availability_of(user: User, **snapshot) -> Availability:
@@ -25,6 +34,12 @@ def oracle_reason(availability: Availability, user_id: str) -> SkipReason | None
     reasons = [
         (not user.active, SkipReason.INACTIVE),
         (availability.presence.get(user_id) is False, SkipReason.UNAVAILABLE),
+        (
+            availability.at is not None
+            and user.schedule in availability.schedules
+            and not availability.schedules[user.schedule].is_open(availability.at),
+            SkipReason.OFF_HOURS,
+        ),
         (
             user.max_open_conversations is not None
             and availability.open_conversations.get(user_id, 0) >= user.max_open_conversations,
@@ -108,6 +123,56 @@ class TestCheck:
 
         assert SkipReason.UNAVAILABLE == availability.check("u-asha")
 
+    def test_off_hours(self):
+        """A user outside their schedule at the snapshot's time is off hours."""
+        user = User(id="u-asha", name="Asha", schedule="Office")
+        availability = availability_of(user, schedules={"Office": OFFICE}, at=SUNDAY)
+
+        assert SkipReason.OFF_HOURS == availability.check("u-asha")
+
+    def test_within_hours(self):
+        """A user within their schedule is available."""
+        user = User(id="u-asha", name="Asha", schedule="Office")
+        availability = availability_of(user, schedules={"Office": OFFICE}, at=MONDAY)
+
+        assert None is availability.check("u-asha")
+
+    def test_schedules_not_read_without_a_time(self):
+        """Without a time, schedules are left out."""
+        user = User(id="u-asha", name="Asha", schedule="Office")
+
+        assert None is availability_of(user, schedules={"Office": OFFICE}).check("u-asha")
+
+    def test_unknown_schedule_is_none(self):
+        """A user naming a schedule the snapshot lacks has no working hours."""
+        user = User(id="u-asha", name="Asha", schedule="Night desk")
+        availability = availability_of(user, schedules={"Office": OFFICE}, at=SUNDAY)
+
+        assert None is availability.check("u-asha")
+
+    def test_away_before_off_hours(self):
+        """An away user who is also off hours is reported unavailable."""
+        user = User(id="u-asha", name="Asha", schedule="Office")
+        availability = availability_of(
+            user, presence={"u-asha": False}, schedules={"Office": OFFICE}, at=SUNDAY
+        )
+
+        assert SkipReason.UNAVAILABLE == availability.check("u-asha")
+
+    def test_off_hours_before_at_capacity(self):
+        """An off-hours user who is also at capacity is reported off hours."""
+        user = User(id="u-asha", name="Asha", schedule="Office", max_open_conversations=1)
+        availability = availability_of(
+            user, open_conversations={"u-asha": 1}, schedules={"Office": OFFICE}, at=SUNDAY
+        )
+
+        assert SkipReason.OFF_HOURS == availability.check("u-asha")
+
+    def test_naive_time_refused(self):
+        """The snapshot's time must carry its zone."""
+        with pytest.raises(ValueError, match="aware"):
+            availability_of(ASHA, at=dt.datetime(2026, 11, 2, 9))  # noqa: DTZ001 - refused
+
     def test_reads_without_changing(self):
         """Checking leaves the snapshot's mappings as they were."""
         users = {"u-asha": ASHA}
@@ -140,6 +205,7 @@ class TestSkipReason:
             "unknown_group",
             "inactive",
             "unavailable",
+            "off_hours",
             "at_capacity",
             "no_member_available",
         ]

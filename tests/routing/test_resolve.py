@@ -1,4 +1,5 @@
 import copy
+import datetime as dt
 import pickle
 
 from collections.abc import Sequence
@@ -17,15 +18,18 @@ from convroute.routing import (
     ChatGroup,
     ChatGroupTarget,
     Decision,
+    Interval,
     LeadOwner,
     OpportunityOwner,
     RoutingContext,
     RoutingRule,
+    Schedule,
     SkipReason,
     SpecificUser,
     Target,
     TraceStep,
     TurnRecord,
+    Weekday,
     resolve,
 )
 from strategies import (
@@ -55,6 +59,12 @@ AI_ENQUIRY = Opportunity(
     id="op-1", type="Postgraduate Course", name="PG AI 2027", owner="u-chen", stage="Enquiry"
 )
 COUNSELLORS_POOL = "chat_group:AI counsellors"
+OFFICE = Schedule(
+    name="Office",
+    time_zone="Asia/Kolkata",
+    hours={day: [Interval.parse("09:00-18:00")] for day in Weekday if day <= Weekday.FRI},
+)
+SATURDAY_NOON = dt.datetime(2026, 11, 7, 6, 30, tzinfo=dt.UTC)
 
 
 def desk(
@@ -252,6 +262,43 @@ class TestSpecificUser:
 
         expected = (TraceStep(SpecificUser("u-ben"), "u-ben", SkipReason.AT_CAPACITY),)
         assert expected == decision.trace
+
+
+class TestOffHours:
+    def test_owner_off_hours_falls_back_to_the_group(self):
+        """An owner outside their schedule is skipped as off_hours and the group assigns."""
+        users = with_user(u_chen={"schedule": "Office"})
+        context = desk(users=users)
+        context = attrs.evolve(
+            context,
+            availability=attrs.evolve(
+                context.availability, schedules={"Office": OFFICE}, at=SATURDAY_NOON
+            ),
+        )
+
+        decision = resolve(AI_DESK, context)
+
+        expected = (
+            TraceStep(OpportunityOwner(), user="u-chen", reason=SkipReason.OFF_HOURS),
+            TraceStep(ChatGroupTarget("AI counsellors"), user="u-asha"),
+        )
+        assert expected == decision.trace
+
+    def test_member_off_hours_passed_over(self):
+        """A group member outside their schedule is passed over as off_hours."""
+        users = with_user(u_asha={"schedule": "Office"})
+        context = desk(users=users)
+        context = attrs.evolve(
+            context,
+            availability=attrs.evolve(
+                context.availability, schedules={"Office": OFFICE}, at=SATURDAY_NOON
+            ),
+        )
+
+        decision = resolve(only(ChatGroupTarget("AI counsellors")), context)
+
+        assert "u-ben" == decision.assignee
+        assert (Candidate("u-asha", SkipReason.OFF_HOURS),) == decision.trace[0].skipped
 
 
 class TestChatGroupTarget:
@@ -572,6 +619,11 @@ def oracle_available(context: RoutingContext, user_id: str) -> bool:
     return (
         user.active
         and snapshot.presence.get(user_id) is not False
+        and (
+            snapshot.at is None
+            or user.schedule not in snapshot.schedules
+            or snapshot.schedules[user.schedule].is_open(snapshot.at)
+        )
         and (limit is None or snapshot.open_conversations.get(user_id, 0) < limit)
     )
 

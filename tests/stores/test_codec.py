@@ -166,6 +166,15 @@ class TestBadData:
         with pytest.raises(StoreError, match="OutboxItem"):
             _codec.structure(data, OutboxItem)
 
+    def test_a_user_stored_before_schedules_reads_without_one(self):
+        """A user row written before users had a schedule reads back with none."""
+        text = (
+            '{"id":"u-asha","name":"Asha","admin":false,"active":true,"max_open_conversations":3}'
+        )
+
+        expected = User(id="u-asha", name="Asha", max_open_conversations=3)
+        assert expected == _codec.loads(text, User)
+
     def test_text_that_is_not_json(self):
         """Text that is not JSON is a StoreError naming the type."""
         with pytest.raises(StoreError, match="stored Lead is not JSON"):

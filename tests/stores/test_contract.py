@@ -395,6 +395,14 @@ class TestUsers:
         }
         assert expected == dict(read(store, lambda uow: uow.users.all()))
 
+    def test_a_users_schedule_is_kept(self, store):
+        """A user's schedule comes back as saved."""
+        with store.unit_of_work() as uow:
+            uow.users.save(User(id="u-asha", name="Asha", schedule="India office"))
+
+        expected = {"u-asha": User(id="u-asha", name="Asha", schedule="India office")}
+        assert expected == dict(read(store, lambda uow: uow.users.all()))
+
     def test_presence_keeps_the_latest_fact(self, store):
         """Presence is kept per user id, known user or not; the latest wins."""
         with store.unit_of_work() as uow:

@@ -96,6 +96,7 @@ class _Checker:
         self.gaps = gaps
         self.problems: list[str] = []
         self.user_ids = {user.id for user in config.users} | gaps.names("users")
+        self.schedule_names = {s.name for s in config.schedules} | gaps.names("schedules")
         self.group_names = {group.name for group in config.chat_groups} | gaps.names("chat_groups")
         self.rule_names = {rule.name for rule in config.routing_rules} | gaps.names("routing_rules")
         self.types = {kind.name: kind for kind in config.opportunity_types}
@@ -124,6 +125,7 @@ class _Checker:
             )
             if config.meta.dataset_id is not None:
                 self.digits(config.meta.dataset_id, "$.meta.dataset_id")
+        self.check_schedules()
         self.check_users()
         self.check_groups()
         self.check_rules()
@@ -197,6 +199,16 @@ class _Checker:
 
     # -- sections --------------------------------------------------------
 
+    def check_schedules(self) -> None:
+        schedules = list(self.gaps.entries("schedules", self.config.schedules))
+        self.unique(
+            ((i, schedule.name) for i, schedule in schedules),
+            "$.schedules",
+            "name",
+            "schedule name",
+            key=name_key,
+        )
+
     def check_users(self) -> None:
         users = list(self.gaps.entries("users", self.config.users))
         self.unique(((i, user.id) for i, user in users), "$.users", "id", "user id", key=name_key)
@@ -205,6 +217,7 @@ class _Checker:
             capacity = user.max_open_conversations
             if capacity is not None and capacity < 1:
                 self.report("must be 1 or more", f"$.users[{i}].max_open_conversations")
+            self.reference(user.schedule, self.schedule_names, "schedule", f"$.users[{i}].schedule")
 
     def check_groups(self) -> None:
         groups = list(self.gaps.entries("chat_groups", self.config.chat_groups))

@@ -13,7 +13,7 @@ import attrs
 from convroute.funnel import Funnel, MetaSettings
 from convroute.menus import BusinessNumber
 from convroute.model import OpportunityType, User
-from convroute.routing import ChatGroup, RoutingRule
+from convroute.routing import ChatGroup, RoutingRule, Schedule
 
 
 DEFAULT_TIMEOUT = dt.timedelta(hours=24)
@@ -21,6 +21,10 @@ DEFAULT_TIMEOUT = dt.timedelta(hours=24)
 WhatsApp's customer service window: the default life of menus and
 conversations.
 """
+
+
+def _schedules(values: Iterable[Schedule]) -> tuple[Schedule, ...]:
+    return tuple(values)
 
 
 def _users(values: Iterable[User]) -> tuple[User, ...]:
@@ -67,6 +71,7 @@ class Config:
             ``"44"``) in which numbers people type without ``+`` or ``00``
             are read; without it they are read as international.
         meta: The Conversions API settings, if events are wanted.
+        schedules: The working hours users may follow.
         users: The users known from the file (more may come from the host).
         chat_groups: The chat groups.
         routing_rules: The routing rules.
@@ -81,6 +86,7 @@ class Config:
     lead_level_rule: str | None = None
     default_country_code: str | None = None
     meta: MetaSettings | None = None
+    schedules: tuple[Schedule, ...] = attrs.field(default=(), converter=_schedules)
     users: tuple[User, ...] = attrs.field(default=(), converter=_users)
     chat_groups: tuple[ChatGroup, ...] = attrs.field(default=(), converter=_chat_groups)
     routing_rules: tuple[RoutingRule, ...] = attrs.field(default=(), converter=_routing_rules)

@@ -14,7 +14,7 @@ import contextvars
 import datetime as dt
 import typing
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -29,15 +29,11 @@ from cattrs.v import format_exception
 from convroute._describe import INT64_MAX, INT64_MIN, described
 from convroute._frozen import unicode_text
 from convroute.config._config import Config
+from convroute.config._invalid import InvalidValue, describe_keys
+from convroute.config._schedules import schedule_hooks
 from convroute.errors import ConfigError, PhoneNumberError, TextError
 from convroute.model import Phone, normalize_country_code, normalize_phone
-from convroute.routing import TARGET_KINDS, Target
-
-
-class InvalidValue(ValueError):  # noqa: N818 - an internal signal, never raised to users
-    """
-    A value convroute rejects, with the readable message to report.
-    """
+from convroute.routing import TARGET_KINDS, Schedule, Target
 
 
 # The default_country_code of the Config being read or written: cattrs hooks
@@ -326,13 +322,6 @@ def _format_exception(error: BaseException, type_: type | None) -> str:
     return format_exception(error, type_)
 
 
-def describe_keys(keys: Iterable[object]) -> str:
-    """
-    Name unknown keys, which YAML allows to be numbers or null as well as text.
-    """
-    return ", ".join(sorted(map(str, keys)))
-
-
 def _make_converter() -> cattrs.Converter:
     # forbid_extra_keys must be set before any hook is generated.
     converter = cattrs.Converter(
@@ -354,6 +343,9 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(Target, _structure_target)
     converter.register_unstructure_hook_factory(_is_target, _tagged_target)
     converter.register_unstructure_hook(Phone, _unstructure_phone)
+    structure_schedule, unstructure_schedule = schedule_hooks(converter)
+    converter.register_structure_hook(Schedule, structure_schedule)
+    converter.register_unstructure_hook(Schedule, unstructure_schedule)
     # Last: the Config hooks are generated from every hook above.
     structure_config, unstructure_config = _config_hooks(converter)
     converter.register_structure_hook(Config, structure_config)

@@ -19,12 +19,8 @@ from typing import Any, TypeVar
 import attrs
 
 from convroute.config._config import Config
-from convroute.config._converter import (
-    describe_keys,
-    phones_read_in,
-    structure,
-    structure_country_code,
-)
+from convroute.config._converter import phones_read_in, structure, structure_country_code
+from convroute.config._invalid import describe_keys
 from convroute.errors import ConfigError
 
 
@@ -33,6 +29,7 @@ _T = TypeVar("_T")
 # The list sections, and the key naming each entry for the references of
 # other sections (numbers and funnels are not referred to by name).
 _SECTIONS: dict[str, str | None] = {
+    "schedules": "name",
     "users": "id",
     "chat_groups": "name",
     "routing_rules": "name",

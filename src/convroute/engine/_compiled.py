@@ -12,7 +12,7 @@ from convroute.config import Config
 from convroute.funnel import FunnelTracker, OpportunityBoard
 from convroute.menus import BusinessNumber, LeadMessages, NumberMenus, Product
 from convroute.model import OpportunityType, Phone, User
-from convroute.routing import ChatGroup, RoutingRule
+from convroute.routing import ChatGroup, RoutingRule, Schedule
 
 
 @attrs.frozen(eq=False)
@@ -32,6 +32,7 @@ class Compiled:
         products: Each number's products by label (the first of a label).
         menus: Each number's menus, their shared parts worked out.
         lead_messages: Each number's messages to the lead, parsed.
+        schedules: Its schedules, by name.
     """
 
     config: Config
@@ -45,6 +46,7 @@ class Compiled:
     products: Mapping[Phone, Mapping[str, Product]] = attrs.field(factory=dict)
     menus: Mapping[Phone, NumberMenus] = attrs.field(factory=dict)
     lead_messages: Mapping[Phone, LeadMessages] = attrs.field(factory=dict)
+    schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
 
     @classmethod
     def from_config(cls, config: Config) -> Compiled:
@@ -63,6 +65,7 @@ class Compiled:
             products={number.number: _by_label(number) for number in config.numbers},
             menus={number.number: NumberMenus(number) for number in config.numbers},
             lead_messages={number.number: LeadMessages(number) for number in config.numbers},
+            schedules={schedule.name: schedule for schedule in config.schedules},
         )
 
     def product(self, number: BusinessNumber, label: str | None) -> Product | None:

@@ -285,7 +285,9 @@ def _route(
         decision = Decision(rule=None)
     else:
         # By position, each argument named as its field (docs/performance.md).
-        availability = Availability(users, snapshot.presence, snapshot.open_conversations)
+        availability = Availability(
+            users, snapshot.presence, snapshot.open_conversations, compiled.schedules, turn.event.at
+        )
         context = RoutingContext(
             availability, compiled.groups, snapshot.turns, turn.lead, opportunity
         )

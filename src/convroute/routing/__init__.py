@@ -3,10 +3,12 @@ Routing: who gets a conversation.
 
 A `RoutingRule` lists targets, the default first and then its fallbacks;
 `resolve` walks them over a `RoutingContext` snapshot and returns a
-`Decision` that explains itself.  Pure: no I/O, no clock.
+`Decision` that explains itself.  A `Schedule` says when a user works.
+Pure: no I/O, no clock.
 """
 
 from convroute.routing._availability import Availability, SkipReason
+from convroute.routing._hours import Interval, Weekday
 from convroute.routing._resolve import Decision, RoutingContext, TraceStep, resolve
 from convroute.routing._round_robin import Candidate, RoundRobinPick, TurnRecord, round_robin
 from convroute.routing._rules import (
@@ -20,6 +22,7 @@ from convroute.routing._rules import (
     SpecificUser,
     Target,
 )
+from convroute.routing._schedule import Schedule
 
 
 __all__ = [
@@ -30,16 +33,19 @@ __all__ = [
     "ChatGroup",
     "ChatGroupTarget",
     "Decision",
+    "Interval",
     "LeadOwner",
     "OpportunityOwner",
     "RoundRobinPick",
     "RoutingContext",
     "RoutingRule",
+    "Schedule",
     "SkipReason",
     "SpecificUser",
     "Target",
     "TraceStep",
     "TurnRecord",
+    "Weekday",
     "resolve",
     "round_robin",
 ]

@@ -4,13 +4,16 @@ Who can take a conversation now, as a snapshot of values.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 from collections.abc import Mapping
 
 import attrs
 
+from convroute._frozen import require_aware
 from convroute.model import User
+from convroute.routing._schedule import Schedule
 
 
 class SkipReason(enum.StrEnum):
@@ -46,6 +49,10 @@ class SkipReason(enum.StrEnum):
     """
     The host's presence says the user is away.
     """
+    OFF_HOURS = "off_hours"
+    """
+    The user's schedule is closed.
+    """
     AT_CAPACITY = "at_capacity"
     """
     The user holds their ``max_open_conversations`` already.
@@ -70,11 +77,17 @@ class Availability:
             here are available.
         open_conversations: How many open conversations each user holds;
             users missing here hold none.
+        schedules: The working hours users follow, by name.  A user whose
+            ``schedule`` names none of them has no working hours.
+        at: The time of the decision, at which schedules are read; ``None``
+            to leave schedules out.
     """
 
     users: Mapping[str, User]
     presence: Mapping[str, bool] = attrs.field(factory=dict)
     open_conversations: Mapping[str, int] = attrs.field(factory=dict)
+    schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
+    at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
 
     def check(self, user_id: str) -> SkipReason | None:
         """
@@ -85,7 +98,7 @@ class Availability:
 
         Returns:
             ``None`` when the user is available, else the first reason found,
-            in this order: unknown, inactive, away, at capacity.
+            in this order: unknown, inactive, away, off hours, at capacity.
         """
         user = self.users.get(user_id)
         if user is None:
@@ -94,6 +107,10 @@ class Availability:
             return _INACTIVE
         if not self.presence.get(user_id, True):
             return _UNAVAILABLE
+        if user.schedule is not None and self.at is not None:
+            schedule = self.schedules.get(user.schedule)
+            if schedule is not None and not schedule.is_open(self.at):
+                return _OFF_HOURS
         capacity = user.max_open_conversations
         if capacity is not None and self.open_conversations.get(user_id, 0) >= capacity:
             return _AT_CAPACITY
@@ -104,4 +121,5 @@ class Availability:
 _UNKNOWN_USER = SkipReason.UNKNOWN_USER
 _INACTIVE = SkipReason.INACTIVE
 _UNAVAILABLE = SkipReason.UNAVAILABLE
+_OFF_HOURS = SkipReason.OFF_HOURS
 _AT_CAPACITY = SkipReason.AT_CAPACITY

@@ -27,6 +27,7 @@ BENCHMARKS = {
     "service": "bench._service",
     "reports": "bench._reports",
     "postgres": "bench._postgres",
+    "due": "bench._due",
 }
 
 

@@ -19,6 +19,7 @@ from convroute.ports import (
     Outbox,
     ProcessedEvents,
     Store,
+    TickRepository,
     Transport,
     TurnRepository,
     UnitOfWork,
@@ -51,6 +52,7 @@ with MemoryStore().unit_of_work() as uow:
     records: FunnelRecordRepository = uow.funnel_records
     processed: ProcessedEvents = uow.processed
     outbox: Outbox = uow.outbox
+    ticks: TickRepository = uow.ticks
 
 committed: int = MemoryStore().committed
 sent: list[OutboxItem] = RecordingTransport().sent

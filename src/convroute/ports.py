@@ -29,6 +29,7 @@ __all__ = [
     "Outbox",
     "ProcessedEvents",
     "Store",
+    "TickRepository",
     "Transport",
     "TurnRepository",
     "UnitOfWork",
@@ -98,6 +99,60 @@ class ConversationRepository(Protocol):
         """
         ...
 
+    def due(self, now: dt.datetime, limit: int) -> Sequence[Conversation]:
+        """
+        The conversations a tick must look at by *now*, and claim them.
+
+        Those whose `Conversation.due_at` is at or before *now*, earliest
+        due time first (ties by lead, then number), at most *limit* (none
+        when *limit* is 0 or less).  They are found through an index on the
+        due time, never by reading every open conversation: a store keeps
+        that index in step with every `save`, one that sets, moves or
+        clears the due time alike.
+
+        A store shared by workers that run units at once holds the
+        conversations returned until the unit ends, and another unit's
+        `due` passes over them rather than waiting (PostgreSQL: ``FOR
+        UPDATE SKIP LOCKED``): two workers' ticks never take the same
+        conversation for the same due time, once the first saves it with
+        its next one.  Such a store may leave out a conversation whose
+        lead another unit holds (that unit may write it), and so return
+        fewer than *limit* while more are due: a later tick takes it.
+
+        Raises:
+            ValueError: When *now* is naive.
+        """
+        ...
+
+    def waiting(self, since: dt.datetime, limit: int) -> Sequence[Conversation]:
+        """
+        The conversations waiting to be routed, oldest wait first, and claim them.
+
+        Those ``unrouted`` with `Conversation.waiting_since` set and a
+        message at or after *since* (still open), in the order of their
+        wait's start (ties by lead, then number), at most *limit*; through
+        an index on the wait's start, never a read of every conversation.
+        Claimed as `due` claims.
+
+        Raises:
+            ValueError: When *since* is naive.
+        """
+        ...
+
+    def held_by(self, user: str, since: dt.datetime) -> Sequence[Conversation]:
+        """
+        The open conversations *user* holds, in lead then number order.
+
+        Those ``assigned`` to *user* that saw a message at or after
+        *since*, the conversations `open_counts` counts; through the same
+        index.  A store shared by workers holds their leads until the unit
+        ends, as a read of each lead would.
+
+        Raises:
+            ValueError: When *since* is naive.
+        """
+        ...
+
 
 class TurnRepository(Protocol):
     """
@@ -154,6 +209,47 @@ class UserRepository(Protocol):
     def set_presence(self, user: str, available: bool) -> None:
         """
         Record whether the user is available.
+        """
+        ...
+
+    def away_since(self) -> Mapping[str, dt.datetime]:
+        """
+        Since when each user recorded as away has been away, in UTC, by user id.
+        """
+        ...
+
+    def set_away_since(self, user: str, since: dt.datetime | None) -> None:
+        """
+        Record that the user has been away since *since*; ``None`` clears it.
+
+        Raises:
+            ValueError: When *since* is naive.
+        """
+        ...
+
+
+class TickRepository(Protocol):
+    """
+    **Protocol**: the time of the latest tick.
+    """
+
+    def last(self) -> dt.datetime | None:
+        """
+        The latest tick's time, in UTC, or ``None`` before the first.
+        """
+        ...
+
+    def advance(self, at: dt.datetime) -> None:
+        """
+        Record a tick at *at*, unless a later one is recorded already.
+
+        The stored time only moves forward: it becomes the later of the
+        two.  A store shared by workers does so in one statement, without
+        holding a lock until the unit ends, so that ticks never wait for
+        each other here.
+
+        Raises:
+            ValueError: When *at* is naive.
         """
         ...
 
@@ -321,6 +417,13 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox:
         """
         Actions waiting for the transport.
+        """
+        ...
+
+    @property
+    def ticks(self) -> TickRepository:
+        """
+        The time of the latest tick.
         """
         ...
 

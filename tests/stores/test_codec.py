@@ -53,6 +53,21 @@ VALUES = [
         product="AI",
         reprompts=1,
     ),
+    Conversation(
+        lead=LEAD,
+        number=NUMBER,
+        status=ConversationStatus.ASSIGNED,
+        last_message_at=AT,
+        assignee="u-meera",
+        waiting_since=AT - dt.timedelta(minutes=20),
+        away_message_sent=True,
+        assigned_at=AT.astimezone(dt.UTC),
+        reply_awaited_since=AT,
+        last_incoming_at=AT - dt.timedelta(minutes=1),
+        held_before=("u-asha", "u-ravi"),
+        reassignments=2,
+        due_at=AT + dt.timedelta(minutes=15),
+    ),
     Transition(
         id="tr-1",
         lead=LEAD,
@@ -130,9 +145,25 @@ class TestForm:
             data["menu_sent_at"],
         )
 
+    def test_a_conversation_s_time_fields(self):
+        """Waits, assignments, reply clock and due time are written as plain JSON values."""
+        data = json.loads(_codec.dumps(VALUES[2]))
+
+        expected = {
+            "waiting_since": "2026-11-02T14:10:00+05:30",
+            "away_message_sent": True,
+            "assigned_at": "2026-11-02T09:00:00+00:00",
+            "reply_awaited_since": "2026-11-02T14:30:00+05:30",
+            "last_incoming_at": "2026-11-02T14:29:00+05:30",
+            "held_before": ["u-asha", "u-ravi"],
+            "reassignments": 2,
+            "due_at": "2026-11-02T14:45:00+05:30",
+        }
+        assert expected == {key: data[key] for key in expected}
+
     def test_read_only_fields_come_back_read_only(self):
         """Opportunity fields are written as a plain object and read back as a read-only mapping."""
-        data = _codec.unstructure(VALUES[3])
+        data = _codec.unstructure(VALUES[4])
         back = _codec.structure(data, Opportunity)
 
         assert ({"Course": "AI"}, types.MappingProxyType) == (data["fields"], type(back.fields))

@@ -54,6 +54,15 @@ def item(ident, created_at=T0):
     return OutboxItem(id=ident, event="wamid.1", type="send", body=body, created_at=created_at)
 
 
+def change_times(uow):
+    """Move a due time and a wait, and change who is away and the latest tick."""
+    uow.conversations.save(conversation(lead=OTHER_LEAD, due_at=None))
+    uow.conversations.save(conversation(OTHER_LEAD, OTHER_NUMBER, due_at=T0))
+    uow.users.set_away_since("u-ravi", None)
+    uow.users.set_away_since("u-asha", T0)
+    uow.ticks.advance(T0 + dt.timedelta(hours=1))
+
+
 def read(store, what):
     with store.unit_of_work() as uow:
         return what(uow)
@@ -77,6 +86,11 @@ def snapshot(store):
             "records": sorted(uow.funnel_records.scan(), key=lambda r: r.id),
             "lead records": sorted(uow.funnel_records.for_lead(LEAD), key=lambda r: r.id),
             "outbox": uow.outbox.items(),
+            "due": uow.conversations.due(T0 + dt.timedelta(days=1), 10),
+            "waiting": uow.conversations.waiting(T0 - dt.timedelta(days=1), 10),
+            "held": uow.conversations.held_by("u-asha", T0 - dt.timedelta(days=1)),
+            "away": uow.users.away_since(),
+            "tick": uow.ticks.last(),
         }
 
 
@@ -106,6 +120,12 @@ class TestUnitOfWork:
             uow.funnel_records.add(record("t1"))
             uow.processed.claim("wamid.1", T0)
             uow.outbox.add([item("a1")])
+            uow.conversations.save(conversation(lead=OTHER_LEAD, due_at=T0))
+            uow.conversations.save(
+                conversation(OTHER_LEAD, OTHER_NUMBER, "unrouted", None, waiting_since=T0)
+            )
+            uow.users.set_away_since("u-ravi", T0)
+            uow.ticks.advance(T0)
         before = snapshot(store)
 
         def write_everywhere_then_fail():
@@ -131,6 +151,7 @@ class TestUnitOfWork:
                 uow.outbox.add([item("a2", created_at=T0 - dt.timedelta(hours=1))])
                 uow.outbox.claim(10, T0, T0 + dt.timedelta(minutes=5))
                 uow.outbox.mark_sent("a1")
+                change_times(uow)
                 raise BoomError
 
         with pytest.raises(BoomError):
@@ -174,6 +195,13 @@ class TestUnitOfWork:
             lambda uow: uow.funnel_records.scan(),
             lambda uow: uow.processed.claim("wamid.1", T0),
             lambda uow: uow.outbox.items(),
+            lambda uow: uow.conversations.due(T0, 10),
+            lambda uow: uow.conversations.waiting(T0, 10),
+            lambda uow: uow.conversations.held_by("u-asha", T0),
+            lambda uow: uow.users.away_since(),
+            lambda uow: uow.users.set_away_since("u-asha", T0),
+            lambda uow: uow.ticks.last(),
+            lambda uow: uow.ticks.advance(T0),
         ],
     )
     def test_repositories_refuse_work_after_the_unit_ended(self, store, use):

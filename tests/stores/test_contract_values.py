@@ -51,6 +51,14 @@ def stored_conversations(draw):
         assignee=draw(st.none() | names()),
         opportunity=draw(st.none() | names()),
         rule=draw(st.none() | names()),
+        waiting_since=draw(st.none() | aware_datetimes()),
+        away_message_sent=draw(st.booleans()),
+        assigned_at=draw(st.none() | aware_datetimes()),
+        reply_awaited_since=draw(st.none() | aware_datetimes()),
+        last_incoming_at=draw(st.none() | aware_datetimes()),
+        held_before=draw(st.lists(names(), max_size=3).map(tuple)),
+        reassignments=draw(st.integers(0, 5)),
+        due_at=draw(st.none() | aware_datetimes()),
     )
 
 

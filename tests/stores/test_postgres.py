@@ -180,6 +180,7 @@ class TestSchema:
             (store.schema,),
         )
         assert [
+            "away",
             "conversations",
             "funnel_records",
             "leads",
@@ -188,6 +189,7 @@ class TestSchema:
             "presence",
             "processed_events",
             "schema_version",
+            "ticks",
             "turns",
             "users",
         ] == tables

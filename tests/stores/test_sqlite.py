@@ -8,6 +8,7 @@ import json
 import sqlite3
 import threading
 
+import attrs
 import pytest
 
 from convroute.adapters import SQLiteStore, _codec
@@ -27,6 +28,17 @@ from convroute.state import Conversation
 LEAD = Phone("919800000001")
 NUMBER = Phone("918040001234")
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+INDEXES = {
+    "conversations_open",
+    "conversations_due",
+    "conversations_waiting",
+    "funnel_records_lead",
+    "outbox_pending",
+}
+
+
+def keys(conversations):
+    return [(c.lead, c.number) for c in conversations]
 
 
 def raw(path):
@@ -162,9 +174,11 @@ class TestSchema:
             "funnel_records",
             "processed_events",
             "outbox",
+            "away",
+            "ticks",
         }
         assert expected_tables == tables
-        assert {"conversations_open", "funnel_records_lead", "outbox_pending"} == indexes
+        assert INDEXES == indexes
 
     def test_reopening_runs_no_step_again(self, store, path):
         """Opening a file at the latest version changes nothing (a step run twice would fail)."""
@@ -193,10 +207,7 @@ class TestSchema:
             after = (pragma(connection, "user_version"), objects(connection, "index"))
 
         assert (1, set()) == before
-        assert (
-            SCHEMA_VERSION,
-            {"conversations_open", "funnel_records_lead", "outbox_pending"},
-        ) == after
+        assert (SCHEMA_VERSION, INDEXES) == after
         assert Lead(phone=LEAD, name="Ravi") == lead
 
     def test_outbox_attempts_survive_the_upgrade_to_version_3(self, path):
@@ -264,7 +275,7 @@ class TestSchema:
             }
 
         assert (Lead(phone=LEAD, name="Ravi"), "assigned", False, {"u-ben": 1}) == found
-        assert {"leads", "conversations", "processed_events"} == rowless
+        assert {"leads", "conversations", "processed_events", "away"} == rowless
 
     def test_claimed_event_ids_become_digests_in_the_upgrade_to_version_5(self, path):
         """Ids claimed at version 4 stay claimed at 5, where only their SHA-256 is kept."""
@@ -297,6 +308,45 @@ class TestSchema:
             )
         }
         assert ([False, False, True], digests) == (claims, kept)
+
+    def test_conversations_written_at_version_5_are_timed_at_6(self, path):
+        """Conversations of version 5 read back, with no due time or wait, and can be timed."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:5])
+        waiting = Conversation(lead=LEAD, number=NUMBER, status="unrouted", last_message_at=T0)
+        data = _codec.dumps(waiting)
+        old_data = json.dumps(
+            {
+                key: value
+                for key, value in json.loads(data).items()
+                if key not in {"waiting_since", "due_at", "held_before", "reassignments"}
+            }
+        )
+        connection.execute(
+            "INSERT INTO conversations (lead, number, status, assignee, last_message_at, data) "
+            "VALUES (?, ?, 'unrouted', NULL, ?, ?)",
+            (LEAD, NUMBER, to_micros(T0), old_data),
+        )
+        connection.close()
+
+        with SQLiteStore(path) as store:
+            with store.unit_of_work() as uow:
+                found = uow.conversations.get(LEAD, NUMBER)
+                before = (uow.conversations.due(T0, 10), uow.conversations.waiting(T0, 10))
+                columns = (
+                    store._connection()
+                    .execute("SELECT due_at, waiting_since FROM conversations")
+                    .fetchall()
+                )
+                uow.conversations.save(attrs.evolve(found, waiting_since=T0, due_at=T0))
+            with store.unit_of_work() as uow:
+                after = (
+                    keys(uow.conversations.due(T0, 10)),
+                    keys(uow.conversations.waiting(T0, 10)),
+                )
+
+        assert (waiting, ((), ()), [(None, None)]) == (found, before, columns)
+        assert ([(LEAD, NUMBER)], [(LEAD, NUMBER)]) == after
 
     @pytest.mark.parametrize("version", [-1, -7, SCHEMA_VERSION + 1, 2**31 - 1])
     def test_a_version_this_convroute_does_not_know_is_refused(self, path, version):
@@ -376,6 +426,46 @@ class TestSchema:
         assert [] == failures
         with SQLiteStore(path) as store, store.unit_of_work() as uow:
             assert {f"u-{n}": True for n in range(4)} == dict(uow.users.presence())
+
+
+class TestQueryPlans:
+    @pytest.mark.parametrize(
+        ("name", "parameters", "index"),
+        [
+            ("conversations_due", (0, 100), "conversations_due"),
+            ("conversations_waiting", (0, 100), "conversations_waiting"),
+            ("conversations_held", ("assigned", "u-asha", 0), "conversations_open"),
+        ],
+    )
+    def test_a_tick_s_queries_use_their_index(self, store, name, parameters, index):
+        """Due, waiting and held conversations are found through an index, never a table scan."""
+        with store.unit_of_work() as uow:
+            for n in range(2000):
+                status = ("assigned", "unrouted", "menu", "closed")[n % 4]
+                uow.conversations.save(
+                    Conversation(
+                        lead=Phone(f"9198000{n:05}"),
+                        number=NUMBER,
+                        status=status,
+                        last_message_at=T0 + dt.timedelta(minutes=n % 50),
+                        assignee="u-asha" if status == "assigned" else None,
+                        waiting_since=T0 if status == "unrouted" and n % 3 else None,
+                        due_at=T0 + dt.timedelta(minutes=n) if status == "assigned" else None,
+                    )
+                )
+        statement = getattr(store.unit_of_work().sql, name)
+        connection = store._connection()
+
+        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+
+        assert any(
+            f"USING INDEX {index} " in step or f"USING COVERING INDEX {index} " in step
+            for step in plan
+        ), plan
+        assert not any(
+            step.startswith("SCAN conversations") and "INDEX" not in step for step in plan
+        )
+        assert not any("TEMP B-TREE" in step for step in plan) or name == "conversations_held"
 
 
 class TestErrors:

@@ -1,5 +1,5 @@
 """
-Datetimes as the stores compare them: as integers for SQLite.
+Datetimes as the stores compare them: as integers for SQLite (and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -25,3 +25,10 @@ def to_micros(value: dt.datetime) -> int:
         Whole microseconds since 1970-01-01T00:00:00Z.
     """
     return (value - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> dt.datetime:
+    """
+    The instant *value* microseconds after the Unix epoch, in UTC: `to_micros` undone.
+    """
+    return _EPOCH + value * _MICROSECOND

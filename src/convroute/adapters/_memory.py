@@ -21,7 +21,8 @@ import attrs
 from convroute._frozen import aware
 from convroute._ids import event_key
 from convroute.adapters._instants import to_micros
-from convroute.adapters._memory_state import Held, Journal, MemoryState
+from convroute.adapters._memory_state import Held, Journal, MemoryState, Timed
+from convroute.adapters._sorted_keys import SortedKeys
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
 from convroute.funnel import Transition
@@ -48,6 +49,7 @@ class MemoryUnit:
         self.funnel_records = _FunnelRecords(self)
         self.processed = _Processed(self)
         self.outbox = _Outbox(self)
+        self.ticks = _Ticks(self)
 
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
@@ -147,6 +149,13 @@ class _Conversations(_Repository):
         old = state.conversations.get(key)
         if old is not None:
             _unindex(state, journal, old)
+            if old.due_at != conversation.due_at:
+                _move(journal, state.by_due, _due(old), _due(conversation))
+            if old.waiting_since != conversation.waiting_since or old.status != conversation.status:
+                _move(journal, state.by_waiting, _waiting(old), _waiting(conversation))
+        else:
+            _move(journal, state.by_due, None, _due(conversation))
+            _move(journal, state.by_waiting, None, _waiting(conversation))
         _index(state, journal, conversation)
         journal.put(state.conversations, key, conversation)
 
@@ -164,12 +173,74 @@ class _Conversations(_Repository):
                     counts[user] = count
         return counts
 
+    def due(self, now: dt.datetime, limit: int) -> Sequence[Conversation]:
+        bound = to_micros(aware(now, "now"))
+        state = self._unit.state()
+        found = []
+        if limit > 0:
+            for micros, lead, number in state.by_due:
+                if micros > bound:
+                    break
+                found.append(state.conversations[lead, number])
+                if len(found) == limit:
+                    break
+        return tuple(found)
+
+    def waiting(self, since: dt.datetime, limit: int) -> Sequence[Conversation]:
+        aware(since, "since")
+        state = self._unit.state()
+        found = []
+        if limit > 0:
+            for _, lead, number in state.by_waiting:
+                conversation = state.conversations[lead, number]
+                # A wait whose conversation is over is passed over: its
+                # lead's next message starts a new conversation.
+                if conversation.last_message_at >= since:
+                    found.append(conversation)
+                    if len(found) == limit:
+                        break
+        return tuple(found)
+
+    def held_by(self, user: str, since: dt.datetime) -> Sequence[Conversation]:
+        since_held = (to_micros(aware(since, "since")),)
+        state = self._unit.state()
+        held = state.by_assignee.get(user, ())
+        # Bisected as open_counts counts, then put in lead, number order.
+        start = bisect.bisect_left(held, since_held)
+        pairs = sorted((lead, number) for _, lead, number in held[start:])
+        return tuple(map(state.conversations.__getitem__, pairs))
+
 
 def _held(conversation: Conversation) -> tuple[str, Held] | None:
     if conversation.status != ConversationStatus.ASSIGNED or conversation.assignee is None:
         return None
     entry = (to_micros(conversation.last_message_at), conversation.lead, conversation.number)
     return conversation.assignee, entry
+
+
+def _due(conversation: Conversation) -> Timed | None:
+    if conversation.due_at is None:
+        return None
+    return to_micros(conversation.due_at), conversation.lead, conversation.number
+
+
+def _waiting(conversation: Conversation) -> Timed | None:
+    if conversation.status != ConversationStatus.UNROUTED or conversation.waiting_since is None:
+        return None
+    return to_micros(conversation.waiting_since), conversation.lead, conversation.number
+
+
+def _move(journal: Journal, index: SortedKeys, old: Timed | None, new: Timed | None) -> None:
+    # Replace a conversation's entry in a due or waiting index (either may
+    # be missing), undone in reverse.
+    if old == new:
+        return
+    if old is not None:
+        index.remove(old)
+        journal.on_undo(lambda: index.add(old))
+    if new is not None:
+        index.add(new)
+        journal.on_undo(lambda: index.remove(new))
 
 
 def _index(state: MemoryState, journal: Journal, conversation: Conversation) -> None:
@@ -225,6 +296,32 @@ class _Users(_Repository):
     def set_presence(self, user: str, available: bool) -> None:
         state, journal = self._unit.begin_write()
         journal.put(state.presence, user, available)
+
+    def away_since(self) -> Mapping[str, dt.datetime]:
+        return dict(self._unit.state().away)
+
+    def set_away_since(self, user: str, since: dt.datetime | None) -> None:
+        if since is None:
+            state, journal = self._unit.begin_write()
+            journal.pop(state.away, user)
+            return
+        utc = aware(since, "since").astimezone(dt.UTC)
+        state, journal = self._unit.begin_write()
+        journal.put(state.away, user, utc)
+
+
+class _Ticks(_Repository):
+    __slots__ = ()
+
+    def last(self) -> dt.datetime | None:
+        return self._unit.state().last_tick.get(None)
+
+    def advance(self, at: dt.datetime) -> None:
+        utc = aware(at, "at").astimezone(dt.UTC)
+        state, journal = self._unit.begin_write()
+        stored = state.last_tick.get(None)
+        if stored is None or utc > stored:
+            journal.put(state.last_tick, None, utc)
 
 
 class _FunnelRecords(_Repository):

@@ -15,13 +15,14 @@ import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any, Final
 
+from convroute.adapters._sorted_keys import SortedKeys
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
 from convroute.state import Conversation, OutboxItem
 
 
-__all__ = ["Held", "Journal", "MemoryState"]
+__all__ = ["Held", "Journal", "MemoryState", "Timed"]
 
 _ABSENT: Final = object()
 
@@ -29,6 +30,12 @@ Held = tuple[int, Phone, Phone]
 """
 An assigned conversation as the assignee's index holds it: the microseconds
 of its last message since the epoch, its lead, its number.
+"""
+
+Timed = tuple[int, Phone, Phone]
+"""
+A conversation as the due and waiting indexes hold it: the microseconds of
+its due time (or of its wait's start) since the epoch, its lead, its number.
 """
 
 
@@ -85,9 +92,13 @@ class MemoryState:
     """
 
     __slots__ = (
+        "away",
         "by_assignee",
+        "by_due",
+        "by_waiting",
         "committed",
         "conversations",
+        "last_tick",
         "leads",
         "lock",
         "opportunities",
@@ -117,9 +128,16 @@ class MemoryState:
         # their last message: open_counts counts these by bisection, rather
         # than reading every conversation a user was ever assigned.
         self.by_assignee: dict[str, list[Held]] = {}
+        # Conversations with a due time, in due-time order; unrouted ones
+        # waiting, in the order their waits began: what a tick reads.
+        self.by_due = SortedKeys()
+        self.by_waiting = SortedKeys()
         self.turns: dict[str, TurnRecord] = {}
         self.users: dict[str, User] = {}
         self.presence: dict[str, bool] = {}
+        self.away: dict[str, dt.datetime] = {}
+        # A one-entry mapping (key None), so that the journal can undo it.
+        self.last_tick: dict[None, dt.datetime] = {}
         self.records: dict[str, Transition] = {}
         self.records_by_lead: dict[Phone, dict[str, None]] = {}
         # Keyed by the ids' digests, as the SQL stores keep them.

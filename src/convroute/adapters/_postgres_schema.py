@@ -93,6 +93,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "USING sha256(convert_to(id, 'UTF8'))"
         ),
     ),
+    # 3: time-driven routing, as in the SQLite store: a conversation's due
+    # time and its wait's start get columns (NULL for the rows already
+    # there), each with a partial index of the rows a tick reads; the users
+    # recorded as away; the latest tick (one row).
+    (
+        "ALTER TABLE {s}.conversations ADD COLUMN due_at bigint, ADD COLUMN waiting_since bigint",
+        (
+            "CREATE INDEX conversations_due ON {s}.conversations (due_at, lead, number) "
+            "WHERE due_at IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting ON {s}.conversations "
+            "(status, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        'CREATE TABLE {s}.away ("user" text PRIMARY KEY, since bigint NOT NULL)',
+        "CREATE TABLE {s}.ticks (id integer PRIMARY KEY CHECK (id = 1), at bigint NOT NULL)",
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a schema to version *n*.

@@ -35,6 +35,10 @@ _CONFLICTS = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailu
 _LOCK_ONE = "SELECT pg_advisory_xact_lock(%s)"
 # unnest keeps the list's order, and so the order the locks are taken in.
 _LOCK_MANY = "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key"
+_TRY_LOCK_MANY = (
+    "SELECT pg_try_advisory_xact_lock(key) "
+    "FROM unnest(%s::bigint[]) WITH ORDINALITY AS listed (key, place) ORDER BY place"
+)
 
 
 class PostgresUnit(SQLRepositories):
@@ -157,6 +161,28 @@ class PostgresUnit(SQLRepositories):
         else:
             self._queued.append((False, _LOCK_MANY, (numbers,)))
         self._held.update((kind, key) for key in wanted)
+
+    def try_lock(self, kind: str, keys: Iterable[str]) -> set[str]:
+        """
+        Take the advisory locks of *keys* of this *kind* that no other unit holds.
+
+        Never waits: a key another unit holds is left out.
+
+        Returns:
+            The keys whose locks the unit holds now, until it ends.
+
+        Raises:
+            StoreError: When PostgreSQL fails.
+        """
+        given = list(dict.fromkeys(keys))
+        wanted = [key for key in given if (kind, key) not in self._held]
+        if wanted:
+            numbers = [lock_key(self._schema, kind, key) for key in wanted]
+            rows = self.rows(_TRY_LOCK_MANY, (numbers,))
+            self._held.update(
+                (kind, key) for key, (taken,) in zip(wanted, rows, strict=True) if taken
+            )
+        return {key for key in given if (kind, key) in self._held}
 
     def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:
         """

@@ -21,7 +21,7 @@ import attrs
 from convroute._frozen import aware
 from convroute._ids import event_key
 from convroute.adapters._codec import dumps, loads
-from convroute.adapters._instants import to_micros
+from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
 from convroute.errors import StoreError
 from convroute.funnel import Transition
@@ -76,6 +76,15 @@ class SQLUnit(Protocol):
     def lock(self, kind: str, keys: Iterable[str]) -> None:
         """
         Hold the locks of *keys* of this *kind* until the unit ends.
+        """
+        ...
+
+    def try_lock(self, kind: str, keys: Iterable[str]) -> set[str]:
+        """
+        Take the locks of *keys* of this *kind* that nobody else holds.
+
+        Returns:
+            The keys whose locks the unit now holds, until it ends.
         """
         ...
 
@@ -141,6 +150,8 @@ class SQLConversations(_Repository):
                 conversation.status.value,
                 conversation.assignee,
                 to_micros(conversation.last_message_at),
+                _micros(conversation.due_at),
+                _micros(conversation.waiting_since),
                 dumps(conversation),
             ),
         )
@@ -161,6 +172,45 @@ class SQLConversations(_Repository):
             statement = self._sql.open_counts.format(marks=", ".join("?" * len(chunk)))
             counts.update(self._unit.rows(statement, (assigned, *chunk, since_micros)))
         return counts
+
+    def due(self, now: dt.datetime, limit: int) -> Sequence[Conversation]:
+        bound = to_micros(aware(now, "now"))
+        self._unit.check_open()
+        if limit <= 0:
+            # SQLite reads a negative LIMIT as no limit at all.
+            return ()
+        return self._claimed(self._unit.rows(self._sql.conversations_due, (bound, limit)))
+
+    def waiting(self, since: dt.datetime, limit: int) -> Sequence[Conversation]:
+        since_micros = to_micros(aware(since, "since"))
+        self._unit.check_open()
+        if limit <= 0:
+            return ()
+        rows = self._unit.rows(self._sql.conversations_waiting, (since_micros, limit))
+        return self._claimed(rows)
+
+    def held_by(self, user: str, since: dt.datetime) -> Sequence[Conversation]:
+        parameters = (ConversationStatus.ASSIGNED.value, user, to_micros(aware(since, "since")))
+        locked: set[str] = set()
+        while True:
+            rows = self._unit.rows(self._sql.conversations_held, parameters)
+            leads = {lead for lead, _ in rows}
+            if not self._sql.locks or leads <= locked:
+                return tuple(loads(data, Conversation) for _, data in rows)
+            # Read again under the leads' locks, as a read of each lead
+            # would be: what their events committed meanwhile is seen.
+            self._unit.lock(LEAD, sorted(leads - locked))
+            locked |= leads
+
+    def _claimed(self, rows: list[Any]) -> Sequence[Conversation]:
+        # The rows are the unit's until it ends (PostgreSQL: FOR UPDATE SKIP
+        # LOCKED).  A conversation whose lead another unit holds is left to
+        # a later tick: that unit may have read it before this claim, and
+        # would write its own version over this one's.  Waiting for the
+        # lead instead could wait for a unit that waits for these rows.
+        conversations = [loads(data, Conversation) for (data,) in rows]
+        free = self._unit.try_lock(LEAD, sorted({c.lead for c in conversations}))
+        return tuple(c for c in conversations if c.lead in free)
 
 
 class SQLTurns(_Repository):
@@ -206,6 +256,31 @@ class SQLUsers(_Repository):
 
     def set_presence(self, user: str, available: bool) -> None:
         self._unit.write(self._sql.presence_save, (user, available))
+
+    def away_since(self) -> Mapping[str, dt.datetime]:
+        rows = self._unit.rows(self._sql.away_all)
+        return {user: from_micros(since) for user, since in rows}
+
+    def set_away_since(self, user: str, since: dt.datetime | None) -> None:
+        if since is None:
+            self._unit.write(self._sql.away_clear, (user,))
+        else:
+            self._unit.write(self._sql.away_save, (user, to_micros(aware(since, "since"))))
+
+
+class SQLTicks(_Repository):
+    """
+    The time of the latest tick, one row.
+    """
+
+    __slots__ = ()
+
+    def last(self) -> dt.datetime | None:
+        row = self._unit.row(self._sql.tick_last)
+        return None if row is None else from_micros(row[0])
+
+    def advance(self, at: dt.datetime) -> None:
+        self._unit.write(self._sql.tick_advance, (to_micros(aware(at, "at")),))
 
 
 class SQLFunnelRecords(_Repository):
@@ -335,6 +410,10 @@ class SQLOutbox(_Repository):
             self._sql.outbox_replace,
             (item.status.value, item.attempts, _until(item), dumps(item), item.id),
         )
+
+
+def _micros(value: dt.datetime | None) -> int | None:
+    return None if value is None else to_micros(value)
 
 
 def _until(item: OutboxItem) -> int | None:

@@ -19,6 +19,11 @@ import attrs
 class Statements:
     """
     The statements of one store, in its dialect.
+
+    Attributes:
+        users_listed: Whether `open_counts` takes its users as one list.
+        locks: Whether units run at once, each taking the locks of what it
+            reads (PostgreSQL), rather than one at a time (SQLite).
     """
 
     lead_get: str
@@ -28,6 +33,9 @@ class Statements:
     conversation_get: str
     conversation_save: str
     open_counts: str
+    conversations_due: str
+    conversations_waiting: str
+    conversations_held: str
     turns_all: str
     turn_get: str
     turn_save: str
@@ -35,6 +43,11 @@ class Statements:
     presence_all: str
     user_save: str
     presence_save: str
+    away_all: str
+    away_save: str
+    away_clear: str
+    tick_last: str
+    tick_advance: str
     records_for_lead: str
     record_get: str
     record_add: str
@@ -48,6 +61,7 @@ class Statements:
     outbox_replace: str
     outbox_items: str
     users_listed: bool
+    locks: bool
 
 
 def statements(
@@ -57,6 +71,7 @@ def statements(
     row_lock: str = "",
     skip_locked: str = "",
     members: str = "IN ({marks})",
+    greatest: str = "max",
 ) -> Statements:
     """
     The statements with the dialect's table names, marks and locks.
@@ -70,6 +85,8 @@ def statements(
         members: How `open_counts` matches its list of users: ``IN
             ({marks})``, filled with one mark per user, or ``= ANY(%s)``,
             one parameter holding the list.
+        greatest: The function giving the greater of two values: SQLite's
+            ``max``, PostgreSQL's ``GREATEST``.
     """
     m = mark
     leads, opportunities, conversations = (
@@ -79,6 +96,9 @@ def statements(
     )
     turns, users, presence = table("turns"), table("users"), table("presence")
     records, processed, outbox = table("funnel_records"), table("processed_events"), table("outbox")
+    away, ticks = table("away"), table("ticks")
+    # Claimed rows: held until the unit ends, passed over by other units.
+    claim = f"{row_lock}{skip_locked}"
     return Statements(
         lead_get=f"SELECT data FROM {leads} WHERE phone = {m}",
         lead_save=(
@@ -94,14 +114,31 @@ def statements(
         conversation_get=f"SELECT data FROM {conversations} WHERE lead = {m} AND number = {m}",
         conversation_save=(
             f"INSERT INTO {conversations} "
-            "(lead, number, status, assignee, last_message_at, data) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}) ON CONFLICT (lead, number) DO UPDATE SET "
+            "(lead, number, status, assignee, last_message_at, due_at, waiting_since, data) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
+            "ON CONFLICT (lead, number) DO UPDATE SET "
             "status = excluded.status, assignee = excluded.assignee, "
-            "last_message_at = excluded.last_message_at, data = excluded.data"
+            "last_message_at = excluded.last_message_at, due_at = excluded.due_at, "
+            "waiting_since = excluded.waiting_since, data = excluded.data"
         ),
         open_counts=(
             f"SELECT assignee, COUNT(*) FROM {conversations} WHERE status = {m} "
             f"AND assignee {members} AND last_message_at >= {m} GROUP BY assignee"
+        ),
+        # The partial indexes' conditions are written out (not bound), so
+        # that SQLite sees the query within them.
+        conversations_due=(
+            f"SELECT data FROM {conversations} WHERE due_at IS NOT NULL AND due_at <= {m} "
+            f"ORDER BY due_at, lead, number LIMIT {m}{claim}"
+        ),
+        conversations_waiting=(
+            f"SELECT data FROM {conversations} "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL "
+            f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
+        ),
+        conversations_held=(
+            f"SELECT lead, data FROM {conversations} WHERE status = {m} AND assignee = {m} "
+            f"AND last_message_at >= {m} ORDER BY lead, number"
         ),
         turns_all=f"SELECT pool, data FROM {turns}",
         turn_get=f"SELECT data FROM {turns} WHERE pool = {m}",
@@ -118,6 +155,18 @@ def statements(
         presence_save=(
             f'INSERT INTO {presence} ("user", available) VALUES ({m}, {m}) '
             'ON CONFLICT ("user") DO UPDATE SET available = excluded.available'
+        ),
+        away_all=f'SELECT "user", since FROM {away}',
+        away_save=(
+            f'INSERT INTO {away} ("user", since) VALUES ({m}, {m}) '
+            'ON CONFLICT ("user") DO UPDATE SET since = excluded.since'
+        ),
+        away_clear=f'DELETE FROM {away} WHERE "user" = {m}',
+        tick_last=f"SELECT at FROM {ticks}",
+        # One statement: a worker's tick never reads, then writes, the time.
+        tick_advance=(
+            f"INSERT INTO {ticks} AS stored (id, at) VALUES (1, {m}) "
+            f"ON CONFLICT (id) DO UPDATE SET at = {greatest}(stored.at, excluded.at)"
         ),
         records_for_lead=f"SELECT data FROM {records} WHERE lead = {m} ORDER BY seq",
         record_get=f"SELECT data FROM {records} WHERE id = {m}",
@@ -147,4 +196,5 @@ def statements(
         ),
         outbox_items=f"SELECT data FROM {outbox} ORDER BY created_at, seq",
         users_listed="{marks}" not in members,
+        locks=bool(row_lock),
     )

@@ -18,6 +18,7 @@ from convroute.adapters._sql_repositories import (
     SQLOpportunities,
     SQLOutbox,
     SQLProcessed,
+    SQLTicks,
     SQLTurns,
     SQLUnit,
     SQLUsers,
@@ -27,7 +28,7 @@ from convroute.adapters._sql_statements import Statements
 
 class SQLRepositories:
     """
-    The eight repositories of a SQL unit of work, made over the unit itself.
+    The nine repositories of a SQL unit of work, made over the unit itself.
 
     The unit gives what `convroute.adapters._sql_repositories.SQLUnit` asks:
     the statements, the ways to run them, and the locks.
@@ -45,6 +46,7 @@ class SQLRepositories:
         self.funnel_records = SQLFunnelRecords(unit)
         self.processed = SQLProcessed(unit)
         self.outbox = SQLOutbox(unit)
+        self.ticks = SQLTicks(unit)
 
 
 class ClosedOnExit:

@@ -130,6 +130,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP TABLE processed_events",
         "ALTER TABLE processed_events_new RENAME TO processed_events",
     ),
+    # 6: time-driven routing.  A conversation's due time and its wait's
+    # start get columns (NULL for the rows already there, as for every
+    # conversation with none), each with a partial index holding only the
+    # rows a tick reads: due ones, and unrouted ones waiting.  The users
+    # recorded as away, and the latest tick (one row).
+    (
+        "ALTER TABLE conversations ADD COLUMN due_at INTEGER",
+        "ALTER TABLE conversations ADD COLUMN waiting_since INTEGER",
+        (
+            "CREATE INDEX conversations_due ON conversations (due_at, lead, number) "
+            "WHERE due_at IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting ON conversations "
+            "(status, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        "CREATE TABLE away (user TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE ticks (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)",
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.

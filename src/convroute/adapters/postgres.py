@@ -109,6 +109,7 @@ class PostgresStore(ClosedOnExit):
             row_lock=" FOR UPDATE",
             skip_locked=" SKIP LOCKED",
             members="= ANY(%s)",
+            greatest="GREATEST",
         )
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""

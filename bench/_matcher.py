@@ -67,7 +67,8 @@ from pathlib import Path
 import attrs
 
 from bench._timing import Timing, measure, table
-from convroute.funnel import TriggerMatcher, fold
+from convroute._text import fold
+from convroute.funnel import TriggerMatcher
 
 
 SEED = 20261102

@@ -20,11 +20,11 @@ import attrs
 from hypothesis import strategies as st
 
 from convroute._blank import is_blank
+from convroute._text import find_emoji, fold, title_key
 from convroute.config import Config
 from convroute.config._check import name_key
-from convroute.funnel import Funnel, MetaSettings, Stage, Trigger, find_emoji, fold
+from convroute.funnel import Funnel, MetaSettings, Stage, Trigger
 from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
-from convroute.menus._fit import title_key
 from convroute.model import Lead, Opportunity, OpportunityType, Phone, User
 from convroute.routing import (
     Admin,
@@ -627,6 +627,8 @@ def _business_numbers(
         other_queries_rule=draw(rule if first is not None and other_queries else st.none()),
         first_response=first,
         second_response=second,
+        away_message=draw(st.none() | _plain_templates(200)),
+        assigned_message=draw(st.none() | _plain_templates(200)),
     )
 
 

@@ -6,9 +6,7 @@ import hashlib
 
 import pytest
 
-from convroute._ids import event_key
-from convroute.engine import action_id, new_opportunity_id
-from convroute.funnel import transition_id
+from convroute._ids import action_id, event_key, new_opportunity_id, transition_id
 from convroute.menus import OptionKind, option_id
 from convroute.simulate import read_event_line
 

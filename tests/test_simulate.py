@@ -190,7 +190,9 @@ class TestMediaLines:
         ]
         actions = list(simulate(load_config(CONFIG), MemoryStore(), lines))
 
-        assert ["send", "send", "create_opportunity", "assign"] == [a["type"] for a in actions]
+        assert ["send", "send", "create_opportunity", "assign", "send"] == [
+            a["type"] for a in actions
+        ]
 
 
 class TestPhones:

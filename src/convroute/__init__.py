@@ -1,11 +1,42 @@
 """
 convroute: routing, menus and conversion tracking for WhatsApp CRMs.
 
-Load an account's setup with `load_config` (a file) or `loads_config` (its
-text); route conversations with `convroute.routing.resolve`.
+A host builds one `Service` from an account's setup (`load_config` reads a
+file, `loads_config` text), a store and a transport, and hands it each
+event: a lead's `IncomingMessage` (or a whole webhook delivery, with
+`Service.handle_webhook`), the business's `OutgoingMessage`, a `SetStage`
+done by hand, and the CRM's `UpdateLead`, `UpdateUser`, `SetPresence`,
+`CloseConversation` and `DeleteTransition`::
+
+    import datetime as dt
+    import convroute
+    from convroute.testing import MemoryStore, RecordingTransport
+
+    config = convroute.load_config("examples/account.toml")
+    service = convroute.Service(config, MemoryStore(), RecordingTransport())
+    now = dt.datetime.now(dt.UTC)
+    hello = convroute.IncomingMessage("wamid.1", now, "919800000001", "918040001234", "Hi")
+    handled = service.handle(hello)  # handled.actions: what the transport was given
+
+`convroute.testing` has the in-memory store and a transport that records;
+`convroute.adapters` the SQLite and PostgreSQL stores.  `Engine` is the
+pure decision the service wraps, for hosts that keep their own state.
 """
 
 from convroute.config import Config, check_config, dump_config, load_config, loads_config
+from convroute.engine import (
+    CloseConversation,
+    DeleteTransition,
+    Engine,
+    IncomingMessage,
+    Media,
+    MediaKind,
+    OutgoingMessage,
+    SetPresence,
+    SetStage,
+    UpdateLead,
+    UpdateUser,
+)
 from convroute.errors import (
     ConfigError,
     ConvrouteError,
@@ -20,24 +51,37 @@ from convroute.errors import (
     WebhookError,
 )
 from convroute.model import Lead, Opportunity, OpportunityType, Phone, User, normalize_phone
+from convroute.service import Service
 
 
 __all__ = [
+    "CloseConversation",
     "Config",
     "ConfigError",
     "ConvrouteError",
+    "DeleteTransition",
+    "Engine",
+    "IncomingMessage",
     "Lead",
+    "Media",
+    "MediaKind",
     "MenuError",
     "MissingExtraError",
     "Opportunity",
     "OpportunityType",
+    "OutgoingMessage",
     "Phone",
     "PhoneNumberError",
     "ReplyError",
+    "Service",
+    "SetPresence",
+    "SetStage",
     "StoreConflictError",
     "StoreError",
     "TextError",
     "TimeRangeError",
+    "UpdateLead",
+    "UpdateUser",
     "User",
     "WebhookError",
     "check_config",

@@ -21,6 +21,7 @@ from typing import assert_never
 import attrs
 
 from convroute._frozen import aware
+from convroute._ids import action_id
 from convroute._snapshots import load_snapshot, load_tick_snapshot
 from convroute.config import Config
 from convroute.engine import (
@@ -40,7 +41,6 @@ from convroute.engine import (
     SaveUser,
     Snapshot,
     Tick,
-    action_id,
     action_json,
 )
 from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError

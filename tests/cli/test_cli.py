@@ -33,6 +33,25 @@ class TestCheck:
             f"{path}: unknown routing rule 'Nobody' @ $.lead_level_rule",
         ] == out.splitlines()
 
+    def test_messages_to_the_lead(self, capsys, tmp_path):
+        """Bad away and assigned messages are each one line with its path, in one run."""
+        path = tmp_path / "messages.toml"
+        path.write_text(
+            '[[numbers]]\nnumber = "918040001234"\ncreate_new_rule = "Desk"\n'
+            'away_message = "{{user.name}} is away"\nassigned_message = " "\n'
+            '[[routing_rules]]\nname = "Desk"\ntargets = [{ kind = "admin" }]\n',
+            encoding="utf-8",
+        )
+        assert 2 == main(["check", str(path)])
+        out, _ = capsys.readouterr()
+        assert [
+            f"{path}: the assigned message must not be blank @ $.numbers[0].assigned_message",
+            (
+                f"{path}: {{{{user.name}}}} cannot be used here: this text may use lead, "
+                "opportunity, owner @ $.numbers[0].away_message"
+            ),
+        ] == out.splitlines()
+
     def test_unparsable(self, capsys, tmp_path):
         """A file that is not TOML exits 2 with one line."""
         path = tmp_path / "bad.toml"

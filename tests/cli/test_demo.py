@@ -22,7 +22,7 @@ def convroute(*args):
 
 class TestDemo:
     def test_transcript_tells_the_story(self):
-        """The transcript shows the entry, menus, assignments with their reasons, the report."""
+        """The transcript shows the entry, menus, assignments with their reasons and messages."""
         run = convroute("demo")
 
         assert (0, "") == (run.returncode, run.stderr)
@@ -39,7 +39,10 @@ class TestDemo:
                 "why: opportunity owner Asha Rao skipped (unavailable) → "
                 "chat group AI counsellors: Ben Thomas"
             ),
+            "✉ Asha Rao will help you with AI.",
             "▸ funnel Sales: Lead Entry → Scheduling (follow-up)",
+            "✉ Thanks, Kiran! Our counsellors are busy just now: one will write to you soon.",
+            "✉ Ben Thomas will help you with AI.",
             "▸ board: “AI” Enquiry → Scheduling",
             "Scheduling        1   100%               1",
         ]:

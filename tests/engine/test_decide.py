@@ -1,10 +1,9 @@
 import datetime as dt
-import pathlib
 
 import attrs
 import pytest
 
-from convroute.config import load_config
+from convroute._ids import new_opportunity_id
 from convroute.engine import (
     REPROMPT_HINT,
     Assign,
@@ -23,7 +22,6 @@ from convroute.engine import (
     Snapshot,
     TransitionDeleted,
     Unrouted,
-    new_opportunity_id,
 )
 from convroute.engine._effects import why_ignored
 from convroute.errors import PhoneNumberError
@@ -32,9 +30,10 @@ from convroute.menus import OptionKind, option_id
 from convroute.model import Opportunity, Phone
 from convroute.state import ConversationStatus
 from engine.state import State
+from example_account import routing_example
 
 
-CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+CONFIG = routing_example()
 LEAD = Phone("919800000001")
 NUMBER = Phone("918040001234")
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

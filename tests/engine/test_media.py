@@ -3,7 +3,6 @@ Media messages: images, voice notes, locations… count like text; a caption is 
 """
 
 import datetime as dt
-import pathlib
 
 import attrs
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convroute.config import load_config
 from convroute.engine import (
     CAPTIONED_MEDIA,
     REPROMPT_HINT,
@@ -26,9 +24,10 @@ from convroute.menus import OptionKind, option_id
 from convroute.model import Phone
 from convroute.state import ConversationStatus
 from engine.state import State
+from example_account import routing_example
 
 
-CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+CONFIG = routing_example()
 LEAD = Phone("919800000001")
 NUMBER = Phone("918040001234")
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

@@ -3,11 +3,9 @@ Which of a lead's opportunities a conversation is about, with menus and without.
 """
 
 import datetime as dt
-import pathlib
 
 import attrs
 
-from convroute.config import load_config
 from convroute.engine import (
     Assign,
     CloseConversation,
@@ -19,9 +17,10 @@ from convroute.engine import (
 from convroute.menus import OptionKind, Product, option_id
 from convroute.model import Opportunity, Phone
 from engine.state import State
+from example_account import routing_example
 
 
-CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+CONFIG = routing_example()
 LEAD = Phone("919800000001")
 NUMBER = Phone("918040001234")
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

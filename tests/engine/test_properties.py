@@ -1,10 +1,8 @@
 import datetime as dt
-import pathlib
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convroute.config import load_config
 from convroute.engine import (
     Assign,
     CloseConversation,
@@ -20,9 +18,10 @@ from convroute.menus import OptionKind, option_id
 from convroute.model import Phone
 from convroute.state import ConversationStatus
 from engine.state import State
+from example_account import routing_example
 
 
-CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+CONFIG = routing_example()
 NUMBERS = [Phone("918040001234"), Phone("918040009999")]
 LEADS = [Phone(f"91980000000{i}") for i in range(3)]
 USERS = ["u-asha", "u-ben", "u-chen", "u-meera"]

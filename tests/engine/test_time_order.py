@@ -3,17 +3,16 @@ Replies dated before the menu they would answer.
 """
 
 import datetime as dt
-import pathlib
 
-from convroute.config import load_config
 from convroute.engine import REPROMPT_HINT, Engine, IncomingMessage
 from convroute.menus import OptionKind, option_id
 from convroute.model import Opportunity, Phone
 from convroute.state import ConversationStatus
 from engine.state import State
+from example_account import routing_example
 
 
-CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+CONFIG = routing_example()
 LEAD = Phone("919800000001")
 NUMBER = Phone("918040001234")
 MENU_AT = dt.datetime(2026, 11, 2, 10, 0, 1, tzinfo=dt.UTC)

@@ -1,4 +1,5 @@
 import pickle
+import typing
 import unicodedata
 
 from collections.abc import Sequence
@@ -8,7 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from convroute.funnel import PhraseMatch, TriggerMatcher, fold
+from convroute._text import fold
+from convroute.funnel import PhraseMatch, TriggerMatcher
+from convroute.funnel._matcher import MatcherBackend
 from convroute.funnel._matcher_accelerated import ACCELERATOR_INSTALLED
 from convroute.funnel._matcher_index import (
     SAMPLINGS,
@@ -402,6 +405,16 @@ class TestIndex:
 
 
 class TestEngines:
+    @pytest.mark.parametrize("accelerate", [True, False])
+    def test_backend_is_a_matcher_backend(self, accelerate):
+        """
+        A matcher's backend is one of the values `MatcherBackend` names.
+        """
+        matcher = TriggerMatcher.from_phrases(["hello"], accelerate=accelerate)
+
+        assert {"ahocorasick_rs", "python"} == set(typing.get_args(MatcherBackend))
+        assert matcher.engine in typing.get_args(MatcherBackend)
+
     def test_python_on_request(self):
         """
         ``accelerate=False`` always gives the pure-Python engine.

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from convroute.errors import PhoneNumberError
 from convroute.funnel import (
-    MAX_EVENT_AGE,
     Cause,
     Funnel,
     FunnelTracker,
@@ -22,6 +21,7 @@ from convroute.funnel import (
     hash_phone,
     meta_event,
 )
+from convroute.funnel._meta import MAX_EVENT_AGE
 from convroute.model import Phone
 from strategies import phones
 

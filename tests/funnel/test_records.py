@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute._ids import transition_id
 from convroute.funnel import (
     Cause,
     Deletion,
@@ -13,7 +14,6 @@ from convroute.funnel import (
     Transition,
     current_position,
     delete_transition,
-    transition_id,
 )
 from convroute.funnel._records import precedes
 from convroute.model import Phone

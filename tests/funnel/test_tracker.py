@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute._ids import transition_id
+from convroute._text import fold
 from convroute.errors import TextError
 from convroute.funnel import (
     Cause,
@@ -21,8 +23,6 @@ from convroute.funnel import (
     Trigger,
     current_position,
     delete_transition,
-    fold,
-    transition_id,
 )
 from convroute.model import Phone
 from funnel_strategies import NUMBERS, aware_datetimes, small_funnels, texts

@@ -11,7 +11,7 @@ import yaml
 
 from referencing.jsonschema import DRAFT202012
 
-from convroute.menus._limits import (
+from convroute._whatsapp_limits import (
     MAX_BODY_TEXT,
     MAX_BUTTON_ID,
     MAX_BUTTON_TITLE,
@@ -25,6 +25,7 @@ from convroute.menus._limits import (
     MAX_ROW_ID,
     MAX_ROW_TITLE,
     MAX_SECTION_TITLE,
+    MAX_TEXT_BODY,
 )
 
 
@@ -45,6 +46,9 @@ class WhatsAppSchema:
         self.envelope = self.validator("BaseMessageProperties")
         self.interactive = self.validator("InteractiveObject")
         self.interactive_message = self.validator("InteractiveMessage")
+        # The same quirk as InteractiveMessage's: the part of TextMessage
+        # after the envelope forbids the envelope's own properties.
+        self.text = self.validator("TextMessage/allOf/1")
 
     def validator(self, name):
         # A $ref into the spec's components: every $ref inside them resolves
@@ -64,6 +68,21 @@ class WhatsAppSchema:
             return [*found, "no interactive object"]
         found.extend(error.message for error in self.interactive.iter_errors(interactive))
         return found + stricter_limit_errors(interactive)
+
+    def text_errors(self, payload):
+        """
+        Every way a text message *payload* breaks the spec or WhatsApp's limit.
+        """
+        found = [error.message for error in self.envelope.iter_errors(payload)]
+        if payload.get("type") != "text":
+            found.append(f"type is {payload.get('type')!r}, not 'text'")
+        own = {key: payload[key] for key in ("type", "text") if key in payload}
+        found.extend(error.message for error in self.text.iter_errors(own))
+        body = payload.get("text", {}).get("body")
+        if not isinstance(body, str):
+            return [*found, "no text body"]
+        over_limit(found, "text body", body, MAX_TEXT_BODY)
+        return found
 
 
 def stricter_limit_errors(interactive):

@@ -8,6 +8,12 @@ import attrs
 import pytest
 
 from convroute import ConfigError, Lead, Opportunity, User
+from convroute._whatsapp_limits import (
+    MAX_BUTTON_TITLE,
+    MAX_MENU_OPTIONS,
+    MAX_OPTION_ID,
+    MAX_ROW_TITLE,
+)
 from convroute.menus import (
     BusinessNumber,
     FirstResponse,
@@ -19,12 +25,6 @@ from convroute.menus import (
     build_second_response,
     matching_opportunities,
     option_id,
-)
-from convroute.menus._limits import (
-    MAX_BUTTON_TITLE,
-    MAX_MENU_OPTIONS,
-    MAX_OPTION_ID,
-    MAX_ROW_TITLE,
 )
 
 

@@ -10,8 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute._blank import is_blank
+from convroute._text import fold, one_line, title_key
+from convroute._whatsapp_limits import (
+    MAX_BODY_TEXT,
+    MAX_BUTTONS,
+    MAX_FOOTER_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_LIST_BUTTON,
+    MAX_MENU_OPTIONS,
+    MAX_ROW_DESCRIPTION,
+)
 from convroute.errors import MenuError
-from convroute.funnel import fold
 from convroute.menus import (
     BusinessNumber,
     FirstResponse,
@@ -28,16 +38,7 @@ from convroute.menus import (
     matching_opportunities,
     option_id,
 )
-from convroute.menus._fit import fit_text, one_line, title_key, unique_titles
-from convroute.menus._limits import (
-    MAX_BODY_TEXT,
-    MAX_BUTTONS,
-    MAX_FOOTER_TEXT,
-    MAX_HEADER_TEXT,
-    MAX_LIST_BUTTON,
-    MAX_MENU_OPTIONS,
-    MAX_ROW_DESCRIPTION,
-)
+from convroute.menus._fit import fit_text, unique_titles
 from convroute.menus._merge import merge_parts, merge_values, parse_template
 from convroute.menus._model import title_limit
 from convroute.model import Lead, Opportunity, Phone, User
@@ -70,7 +71,9 @@ def built_afresh(number, lead):
         if template is None:
             return None
         merged = merge_parts(parse_template(template), values)
-        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+        fitted = fit_text(one_line(merged) if line else merged.strip(), limit)
+        # Invisible-only text is blank too: left out, like an empty one.
+        return None if is_blank(fitted) else fitted
 
     body = merge_parts(parse_template(response.message), values).strip()
     return Menu(
@@ -163,7 +166,9 @@ def second_built_afresh(number, product, lead, opportunities, owners):
         if template is None:
             return None
         merged = merge_parts(parse_template(template), lead_values)
-        return fit_text(one_line(merged) if line else merged.strip(), limit) or None
+        fitted = fit_text(one_line(merged) if line else merged.strip(), limit)
+        # Invisible-only text is blank too: left out, like an empty one.
+        return None if is_blank(fitted) else fitted
 
     body = merge_parts(parse_template(response.message), lead_values).strip()
     return Menu(

@@ -8,7 +8,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convroute.funnel import fold
+from convroute._text import fold
+from convroute._whatsapp_limits import MAX_BUTTONS, MAX_MENU_OPTIONS
 from convroute.menus import (
     MatchedBy,
     OptionKind,
@@ -20,7 +21,6 @@ from convroute.menus import (
     matching_opportunities,
     render_menu,
 )
-from convroute.menus._limits import MAX_BUTTONS, MAX_MENU_OPTIONS
 from convroute.model import Opportunity
 from menu_strategies import conversations, menu_numbers
 from strategies import leads

@@ -82,9 +82,15 @@ class TestTemplateCheck:
                 id="no-owner-in-second-message",
             ),
             pytest.param(
-                {"first": {"footer": "{{user.name}}"}},
-                f"unknown namespace 'user' in {{{{user.name}}}}: use lead @ {FIRST}.footer",
+                {"first": {"footer": "{{agent.name}}"}},
+                f"unknown namespace 'agent' in {{{{agent.name}}}}: use lead @ {FIRST}.footer",
                 id="unknown-namespace",
+            ),
+            pytest.param(
+                {"second": {"option_label": "{{user.name}}"}},
+                "{{user.name}} cannot be used here: this text may use lead, opportunity, owner "
+                f"@ {SECOND}.option_label",
+                id="no-user-in-menus",
             ),
             pytest.param(
                 {"first": {"header": "{{lead}}"}},

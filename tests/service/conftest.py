@@ -1,16 +1,15 @@
 import datetime as dt
-import pathlib
 
 import pytest
 
-from convroute.config import load_config
 from convroute.engine import IncomingMessage
 from convroute.model import Phone
 from convroute.service import Service
 from convroute.testing import MemoryStore, RecordingTransport
+from example_account import routing_example
 
 
-CONFIG = load_config(pathlib.Path(__file__).parents[2] / "examples" / "account.toml")
+CONFIG = routing_example()
 LEAD = Phone("919800000001")
 NUMBER = Phone("918040001234")
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

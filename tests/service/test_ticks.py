@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from convroute._ids import action_id
 from convroute.config import loads_config
 from convroute.engine import (
     IncomingMessage,
@@ -13,7 +14,6 @@ from convroute.engine import (
     SetPresence,
     Tick,
     UpdateUser,
-    action_id,
 )
 from convroute.model import Phone, User
 from convroute.service import Service, TickReport

@@ -34,6 +34,7 @@ NUMBER = "918040001234"
 RAVI = "919800000001"
 ARJUN = "919800000002"
 MEENA = "919800000003"
+KIRAN = "919800000004"
 DAY = "2026-11-02T{}:00+05:30"
 AI = option_id(OptionKind.PRODUCT, "AI")
 
@@ -48,8 +49,9 @@ def add_demo_command(commands: Commands) -> None:
         description="Run the seed's worked example through the service on a SQLite store in a "
         "temporary directory: an Instagram lead enters the funnel and gets the first menu, a new "
         "enquiry is routed round robin, a returning student reaches his sister's counsellor "
-        "through the second menu, an owner who is away is skipped, and the business's "
-        "scheduling message moves the lead on. Prints who wrote what, each menu as the lead "
+        "through the second menu, an owner who is away is skipped, the business's "
+        "scheduling message moves the lead on, and a lead nobody can take waits with an away "
+        "message until a counsellor is back. Prints who wrote what, each menu as the lead "
         "sees it, each assignment with its reason, and the funnel report.",
     )
     demo.add_argument("--json", action="store_true", help="print the actions as JSON lines")
@@ -103,6 +105,16 @@ def story() -> list[dict[str, Any]]:
         _incoming("wamid.meena.2", "09:22", MEENA, text="1"),
         {"type": "outgoing", "id": "out.ravi.1", "at": DAY.format("09:30"), "from": NUMBER,
          "to": RAVI, "text": "Thank you for scheduling with us! Your time is: 3:00 PM"},
+        {"type": "presence", "id": "presence.ben", "user": "u-ben", "available": False,
+         "at": DAY.format("09:40")},
+        {"type": "presence", "id": "presence.meera", "user": "u-meera", "available": False,
+         "at": DAY.format("09:40")},
+        _incoming("wamid.kiran.1", "09:41", KIRAN, text="Hello", name="Kiran Das"),
+        _incoming("wamid.kiran.2", "09:42", KIRAN, reply_id=AI),
+        _incoming("wamid.kiran.3", "09:45", KIRAN, text="Is anyone there?"),
+        {"type": "presence", "id": "presence.ben.back", "user": "u-ben", "available": True,
+         "at": DAY.format("09:50")},
+        _incoming("wamid.kiran.4", "09:51", KIRAN, text="Hello?"),
     ]  # fmt: skip
 
 
@@ -246,7 +258,7 @@ class Transcript:
     def _action(self, action: Mapping[str, Any]) -> Iterator[str]:
         kind = action["type"]
         if kind == "send":
-            yield from self._menu(action["message"]["interactive"])
+            yield from self._send(action["message"])
         elif kind == "enter_funnel":
             stage, source = action["stage"], action["source"]
             yield f"  ▸ funnel {action['funnel']}: enters “{stage}” from {source}"
@@ -289,6 +301,15 @@ class Transcript:
             else:
                 steps.append(f"{target}: {skipped}{self._name(step.get('user'))}")
         return " → ".join(steps)
+
+    def _send(self, message: Mapping[str, Any]) -> Iterator[str]:
+        if message["type"] != "text":
+            yield from self._menu(message["interactive"])
+            return
+        first, *rest = message["text"]["body"].splitlines() or [""]
+        yield f"  ✉ {first}"
+        for line in rest:
+            yield f"    {line}"
 
     def _menu(self, interactive: Mapping[str, Any]) -> Iterator[str]:
         action = interactive["action"]

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from convroute._blank import is_blank
+from convroute._text import find_emoji, fold, title_key
+from convroute._whatsapp_limits import MAX_MENU_OPTIONS
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
-from convroute.funnel import Funnel, Stage, Trigger, find_emoji, fold
+from convroute.funnel import Funnel, Stage, Trigger
 from convroute.menus import BusinessNumber, FirstResponse, Product, find_template_problems
-from convroute.menus._fit import title_key
-from convroute.menus._limits import MAX_MENU_OPTIONS
 from convroute.model import normalize_country_code, normalize_phone
 from convroute.routing import ChatGroupTarget, SpecificUser
 
@@ -321,6 +321,8 @@ class _Checker:
             self.blank(second.list_button, f"{at}.list_button", "the list button")
             self.blank(second.option_label, f"{at}.option_label", "the option label")
             self.blank(second.new_opportunity_label, f"{at}.new_opportunity_label", "the label")
+        self.blank(number.away_message, f"{path}.away_message", "the away message")
+        self.blank(number.assigned_message, f"{path}.assigned_message", "the assigned message")
         for at, message in find_template_problems(number, self.types):
             self.report(message, f"{path}.{at}")
 

@@ -7,7 +7,6 @@ an `Outcome`: the `Change`s to store and the `Action`s for the host.  Pure:
 no I/O, no clock.  `convroute.service` is the shell around it.
 """
 
-from convroute._ids import action_id, new_opportunity_id
 from convroute.engine._actions import (
     Action,
     Assign,
@@ -106,7 +105,5 @@ __all__ = [
     "UnroutedReason",
     "UpdateLead",
     "UpdateUser",
-    "action_id",
     "action_json",
-    "new_opportunity_id",
 ]

@@ -10,7 +10,7 @@ import attrs
 
 from convroute.config import Config
 from convroute.funnel import FunnelTracker, OpportunityBoard
-from convroute.menus import BusinessNumber, NumberMenus, Product
+from convroute.menus import BusinessNumber, LeadMessages, NumberMenus, Product
 from convroute.model import OpportunityType, Phone, User
 from convroute.routing import ChatGroup, RoutingRule, Schedule
 
@@ -31,6 +31,7 @@ class Compiled:
         types: Its opportunity types, by name.
         products: Each number's products by label (the first of a label).
         menus: Each number's menus, their shared parts worked out.
+        lead_messages: Each number's messages to the lead, parsed.
         schedules: Its schedules, by name.
     """
 
@@ -44,6 +45,7 @@ class Compiled:
     types: Mapping[str, OpportunityType]
     products: Mapping[Phone, Mapping[str, Product]] = attrs.field(factory=dict)
     menus: Mapping[Phone, NumberMenus] = attrs.field(factory=dict)
+    lead_messages: Mapping[Phone, LeadMessages] = attrs.field(factory=dict)
     schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
 
     @classmethod
@@ -62,6 +64,7 @@ class Compiled:
             types={kind.name: kind for kind in config.opportunity_types},
             products={number.number: _by_label(number) for number in config.numbers},
             menus={number.number: NumberMenus(number) for number in config.numbers},
+            lead_messages={number.number: LeadMessages(number) for number in config.numbers},
             schedules={schedule.name: schedule for schedule in config.schedules},
         )
 
@@ -82,6 +85,15 @@ class Compiled:
         if menus is not None and menus.number is number:
             return menus
         return NumberMenus(number)
+
+    def messages_of(self, number: BusinessNumber) -> LeadMessages:
+        """
+        The messages to the lead of *number*: the config's own when it is one of its numbers.
+        """
+        messages = self.lead_messages.get(number.number)
+        if messages is not None and messages.number is number:
+            return messages
+        return LeadMessages(number)
 
     def all_users(self, runtime: Mapping[str, User]) -> Mapping[str, User]:
         """

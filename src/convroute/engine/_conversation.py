@@ -8,6 +8,8 @@ rule.  Every routing ends in an ``assign`` or an ``unrouted`` action.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 
 from convroute._ids import new_opportunity_id
@@ -63,12 +65,15 @@ class MessageContext:
         snapshot: The stored state.
         event: The message.
         lead: The lead, as stored or just created.
+        now: The time of the decision: a message to the lead is sent then,
+            so WhatsApp's 24-hour window is measured to it.
     """
 
     compiled: Compiled
     snapshot: Snapshot
     event: IncomingMessage
     lead: Lead
+    now: dt.datetime
 
 
 def converse(message: MessageContext, effects: Effects) -> None:
@@ -355,7 +360,8 @@ def _route(
         if opportunity is not None and opportunity.owner is None:
             # The person who takes a new opportunity's first conversation
             # owns it: the next conversation about it goes to them.
-            effects.save_opportunity(opportunity.owned_by(assignee))
+            opportunity = opportunity.owned_by(assignee)
+            effects.save_opportunity(opportunity)
         # Just assigned, so not away: due at its expiry, its reply deadline
         # or its assignee's next closing.
         due = due_when_assigned(
@@ -380,7 +386,16 @@ def _route(
             reassignments=reassignments,
             due_at=due,
         )
-        hand_over(effects, assigned, action, message.lead)
+        hand_over(
+            effects,
+            assigned,
+            action,
+            message.lead,
+            compiled=compiled,
+            opportunity=opportunity,
+            users=availability.users,
+            at=message.now,
+        )
         return
     reason = _NO_TARGET_AVAILABLE
     if rule_name is None:
@@ -411,10 +426,18 @@ def _route(
         held_before=held,
         reassignments=reassignments,
     )
-    if rule is not None and since is None:
-        start_wait(effects, unrouted, message.lead)
-    else:
+    if rule is None:
         effects.change(SaveConversation(unrouted))
+        return
+    start_wait(
+        effects,
+        unrouted,
+        message.lead,
+        compiled=compiled,
+        opportunity=opportunity,
+        users=compiled.all_users(snapshot.users),
+        at=message.now,
+    )
 
 
 _NONE_HELD: frozenset[str] = frozenset()

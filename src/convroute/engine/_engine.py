@@ -90,9 +90,11 @@ class Engine:
             snapshot: The stored state the event needs (see `Snapshot`).
             event: The event, or a tick.
             now: The current time, aware; it decides whether a Meta event
-                is too old to send, and times a presence or user update
-                that carries no time of its own.  Conversation and menu
-                timeouts are measured between the events' own times.
+                is too old to send, whether the lead's last message is
+                recent enough for an away or assigned message, and times a
+                presence or user update that carries no time of its own.
+                Conversation and menu timeouts are measured between the
+                events' own times.
 
         Returns:
             The changes to store and the actions for the host, in order.
@@ -111,7 +113,7 @@ class Engine:
             case DeleteTransition():
                 return _delete(snapshot, event)
             case CloseConversation():
-                return close(self._compiled, snapshot, event)
+                return close(self._compiled, snapshot, event, now)
             case UpdateUser() | SetPresence():
                 return update_presence(self._compiled, snapshot, event, now)
             case UpdateLead():
@@ -136,7 +138,7 @@ class Engine:
             snapshot.records,
             now,
         )
-        converse(MessageContext(self._compiled, snapshot, event, lead), effects)
+        converse(MessageContext(self._compiled, snapshot, event, lead, now), effects)
         return effects.outcome()
 
     def _outgoing(self, snapshot: Snapshot, event: OutgoingMessage, now: dt.datetime) -> Outcome:

@@ -21,6 +21,7 @@ from convroute.engine._actions import Assign, Reassign
 from convroute.engine._changes import SaveConversation
 from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
+from convroute.engine._lead_messages import assigned_message, away_message
 from convroute.model import Lead, Opportunity, User
 from convroute.routing import (
     Availability,
@@ -218,39 +219,75 @@ def schedule_of(compiled: Compiled, users: Mapping[str, User], user: str) -> Sch
     return None if name is None else compiled.schedules.get(name)
 
 
-def start_wait(effects: Effects, conversation: Conversation, lead: Lead | None) -> None:
+def start_wait(
+    effects: Effects,
+    conversation: Conversation,
+    lead: Lead | None,
+    *,
+    compiled: Compiled,
+    opportunity: Opportunity | None,
+    users: Mapping[str, User],
+    at: dt.datetime,
+) -> None:
     """
-    A conversation begins to wait: nobody took it, or its assignee was taken off it.
+    A conversation waits: nobody took it, or its assignee was taken off it.
 
-    The one place a wait starts, whatever started it: what the lead is
-    told when a wait starts belongs here.
+    The one place a conversation is stored waiting, whatever made it wait:
+    the number's away message goes out here, once per wait.
 
     Args:
         effects: The decision's changes and actions.
-        conversation: The conversation, unrouted, waiting since now.
+        conversation: The conversation, unrouted and waiting.
         lead: Its lead, if known.
+        compiled: The config.
+        opportunity: The opportunity it is about, if any.
+        users: Every known user by id.
+        at: The time of the decision: WhatsApp's 24-hour window is
+            measured to it.
     """
-    del lead  # what the lead is told of a wait is made from it
+    known = Lead(phone=conversation.lead) if lead is None else lead
+    sent = away_message(compiled, conversation, known, opportunity=opportunity, users=users, at=at)
+    if sent is not None:
+        effects.act(sent)
+        conversation = attrs.evolve(conversation, away_message_sent=True)
     effects.change(SaveConversation(conversation))
 
 
 def hand_over(
-    effects: Effects, conversation: Conversation, action: Assign | Reassign, lead: Lead | None
+    effects: Effects,
+    conversation: Conversation,
+    action: Assign | Reassign,
+    lead: Lead | None,
+    *,
+    compiled: Compiled,
+    opportunity: Opportunity | None,
+    users: Mapping[str, User],
+    at: dt.datetime,
 ) -> None:
     """
-    A conversation is assigned, or reassigned: the action, then the conversation stored.
+    A conversation is assigned, or reassigned: the action, the assigned message, the conversation.
 
     The one place a conversation gets a new assignee, whatever routed it:
-    what the lead is told of an assignment belongs here.
+    the number's assigned message follows the action here.
 
     Args:
         effects: The decision's changes and actions.
         conversation: The conversation, assigned.
         action: The ``assign`` or ``reassign`` action.
         lead: Its lead, if known.
+        compiled: The config.
+        opportunity: The opportunity it is about, if any, as it ends up.
+        users: Every known user by id.
+        at: The time of the decision: WhatsApp's 24-hour window is
+            measured to it.
     """
-    del lead  # what the lead is told of an assignment is made from it
     effects.act(action)
+    known = Lead(phone=conversation.lead) if lead is None else lead
+    sent = assigned_message(
+        compiled, conversation, known, opportunity=opportunity, users=users, at=at
+    )
+    if sent is not None:
+        effects.act(sent)
     effects.change(SaveConversation(conversation))
 
 

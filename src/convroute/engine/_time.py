@@ -133,11 +133,13 @@ def update_presence(
         for conversation in snapshot.held:
             _lower_due(effects, conversation, router.next_due(conversation))
     else:
-        route_waiting(router, effects, snapshot.waiting, at, keyed=False)
+        route_waiting(router, effects, snapshot.waiting, at, keyed=False, now=now)
     return effects.outcome()
 
 
-def close(compiled: Compiled, snapshot: Snapshot, event: CloseConversation) -> Outcome:
+def close(
+    compiled: Compiled, snapshot: Snapshot, event: CloseConversation, now: dt.datetime
+) -> Outcome:
     """
     Close a conversation; a slot it held is free for what waits.
     """
@@ -165,7 +167,7 @@ def close(compiled: Compiled, snapshot: Snapshot, event: CloseConversation) -> O
     ):
         router = _router(compiled, snapshot, event.at, snapshot.users, snapshot.presence)
         router.freed(assignee)
-        route_waiting(router, effects, snapshot.waiting, event.at, keyed=False)
+        route_waiting(router, effects, snapshot.waiting, event.at, keyed=False, now=now)
     return effects.outcome()
 
 
@@ -176,6 +178,7 @@ def route_waiting(
     at: dt.datetime,
     *,
     keyed: bool,
+    now: dt.datetime | None = None,
 ) -> None:
     """
     Route each waiting conversation, oldest wait first, that someone can take now.
@@ -187,8 +190,10 @@ def route_waiting(
         router: Who can take conversations, as this decision goes.
         effects: The decision's changes and actions.
         waiting: The waiting conversations, with their leads.
-        at: The time of the decision.
+        at: The time of the routing (an event's, a tick's).
         keyed: Whether the actions serve keys (a tick's) rather than an event.
+        now: The time of the decision, to which WhatsApp's 24-hour window
+            is measured; *at* when not given.
     """
     for context in waiting:
         conversation = context.conversation
@@ -216,7 +221,9 @@ def route_waiting(
             effects.change(SaveTurn(decision.turn))
         router.took(assignee)
         if opportunity is not None and opportunity.owner is None:
-            effects.save_opportunity(opportunity.owned_by(assignee))
+            # As when a message routes it: the first assignee owns it.
+            opportunity = opportunity.owned_by(assignee)
+            effects.save_opportunity(opportunity)
         assigned = attrs.evolve(
             conversation,
             status=_ASSIGNED,
@@ -237,7 +244,16 @@ def route_waiting(
             trace=trace_of(decision),
             waited=max((at - since).total_seconds(), 0.0),
         )
-        hand_over(effects, assigned, action, context.lead)
+        hand_over(
+            effects,
+            assigned,
+            action,
+            context.lead,
+            compiled=router.compiled,
+            opportunity=opportunity,
+            users=router.users,
+            at=now or at,
+        )
 
 
 def _serve_due(
@@ -334,7 +350,16 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
             reason,
             trace,
         )
-        hand_over(effects, moved, action, context.lead)
+        hand_over(
+            effects,
+            moved,
+            action,
+            context.lead,
+            compiled=router.compiled,
+            opportunity=opportunity,
+            users=router.users,
+            at=at,
+        )
         return None
     effects.act(
         Unassign(
@@ -359,7 +384,15 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
         reassignments=count,
         due_at=None,
     )
-    start_wait(effects, waiting, context.lead)
+    start_wait(
+        effects,
+        waiting,
+        context.lead,
+        compiled=router.compiled,
+        opportunity=opportunity,
+        users=router.users,
+        at=at,
+    )
     return waiting
 
 

@@ -10,7 +10,6 @@ exception is `draw_funnel` and `draw_cohorts` (module ``_charts``, the
 ``charts`` extra), which write a picture where the caller says.
 """
 
-from convroute._ids import transition_id
 from convroute.funnel._board import OpportunityBoard, OpportunityMove, move_opportunities
 from convroute.funnel._charts import ChartFormat, chart_format, draw_cohorts, draw_funnel
 from convroute.funnel._cohorts import (
@@ -22,7 +21,7 @@ from convroute.funnel._cohorts import (
 )
 from convroute.funnel._links import TriggerLink, click_to_chat_link, trigger_links
 from convroute.funnel._matcher import PhraseMatch, TriggerMatcher
-from convroute.funnel._meta import MAX_EVENT_AGE, MetaEvent, MetaSkipReason, hash_phone, meta_event
+from convroute.funnel._meta import MetaEvent, MetaSkipReason, hash_phone, meta_event
 from convroute.funnel._outcomes import FunnelMessage, FunnelOutcome, IgnoredReason
 from convroute.funnel._records import (
     Cause,
@@ -42,12 +41,10 @@ from convroute.funnel._reports import (
 )
 from convroute.funnel._settings import Funnel, MetaSettings, SourceType, Stage, Trigger
 from convroute.funnel._tables import render_cohorts, render_funnel
-from convroute.funnel._text import find_emoji, fold
 from convroute.funnel._tracker import FunnelTracker
 
 
 __all__ = [
-    "MAX_EVENT_AGE",
     "Cause",
     "ChartFormat",
     "CohortCell",
@@ -84,8 +81,6 @@ __all__ = [
     "delete_transition",
     "draw_cohorts",
     "draw_funnel",
-    "find_emoji",
-    "fold",
     "funnel_progress",
     "funnel_report",
     "hash_phone",
@@ -93,6 +88,5 @@ __all__ = [
     "move_opportunities",
     "render_cohorts",
     "render_funnel",
-    "transition_id",
     "trigger_links",
 ]

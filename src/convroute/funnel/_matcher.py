@@ -9,17 +9,17 @@ from typing import Literal
 
 import attrs
 
+from convroute._text import fold
 from convroute.funnel._matcher_accelerated import accelerated_search
 from convroute.funnel._matcher_index import python_search
 from convroute.funnel._matcher_match import PhraseMatch, Search
-from convroute.funnel._text import fold
 
 
 # PhraseMatch lives with the engines that make it; the package takes it from here.
-__all__ = ["Engine", "PhraseMatch", "TriggerMatcher"]
+__all__ = ["MatcherBackend", "PhraseMatch", "TriggerMatcher"]
 
 
-Engine = Literal["ahocorasick_rs", "python"]
+MatcherBackend = Literal["ahocorasick_rs", "python"]
 """
 What finds the phrases: the compiled ``ahocorasick_rs`` (the ``fast``
 extra) or convroute's own pure-Python index.
@@ -49,7 +49,7 @@ class TriggerMatcher:
     """
 
     phrases: tuple[str, ...]
-    engine: Engine = attrs.field(eq=False)
+    engine: MatcherBackend = attrs.field(eq=False)
     _search: Search = attrs.field(alias="_search", repr=False, eq=False)
 
     @classmethod

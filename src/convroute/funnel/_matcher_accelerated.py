@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from convroute._text import fold
 from convroute.funnel._matcher_index import python_search
 from convroute.funnel._matcher_match import PhraseMatch, Search
-from convroute.funnel._text import fold
 
 
 try:

@@ -47,9 +47,9 @@ from operator import add, lshift, sub
 
 import attrs
 
+from convroute._text import fold
 from convroute.funnel._matcher_match import PhraseMatch, Search
 from convroute.funnel._matcher_scan import LOOP_MAX, scan_search, short_phrases, winner
-from convroute.funnel._text import fold
 
 
 # Below this many phrases, testing each with ``in`` is faster than the index.

@@ -13,8 +13,8 @@ import re
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
+from convroute._text import fold
 from convroute.funnel._matcher_match import PhraseMatch, Search
-from convroute.funnel._text import fold
 
 
 # Up to this many phrases are tested one by one; more go into one pattern.

@@ -4,7 +4,9 @@ Menus: the auto-responses that ask a lead what a conversation is about.
 `build_first_response` asks which product; `build_second_response` asks
 which of the lead's opportunities.  Both mail-merge the number's templates
 and fit every text to WhatsApp's limits; `render_menu` gives the Cloud API
-message body and `interpret_reply` reads the lead's answer.  Pure: no I/O,
+message body and `interpret_reply` reads the lead's answer.  A number's
+messages to the lead, `build_away_message` and `build_assigned_message`,
+are merged the same way and rendered by `render_text`.  Pure: no I/O,
 no clock.
 """
 
@@ -17,6 +19,11 @@ from convroute.menus._build import (
     with_hint,
 )
 from convroute.menus._fit import fit_text
+from convroute.menus._lead_messages import (
+    LeadMessages,
+    build_assigned_message,
+    build_away_message,
+)
 from convroute.menus._match import (
     NumberMatch,
     by_recency,
@@ -26,7 +33,7 @@ from convroute.menus._match import (
 )
 from convroute.menus._merge import merge_template
 from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind
-from convroute.menus._render import render_menu
+from convroute.menus._render import render_menu, render_text
 from convroute.menus._reply import (
     InvalidReason,
     InvalidReply,
@@ -51,6 +58,7 @@ __all__ = [
     "FirstResponse",
     "InvalidReason",
     "InvalidReply",
+    "LeadMessages",
     "MatchedBy",
     "Menu",
     "MenuError",
@@ -63,6 +71,8 @@ __all__ = [
     "ReplyOutcome",
     "SecondResponse",
     "Selected",
+    "build_assigned_message",
+    "build_away_message",
     "build_first_response",
     "build_second_response",
     "by_recency",
@@ -75,5 +85,6 @@ __all__ = [
     "opportunity_matches",
     "option_id",
     "render_menu",
+    "render_text",
     "with_hint",
 ]

@@ -10,9 +10,8 @@ import attrs
 
 from convroute._blank import is_blank
 from convroute._ids import option_digest
-from convroute.errors import ConfigError
-from convroute.menus._fit import fit_text, one_line, unique_titles
-from convroute.menus._limits import (
+from convroute._text import one_line
+from convroute._whatsapp_limits import (
     MAX_BODY_TEXT,
     MAX_BUTTONS,
     MAX_FOOTER_TEXT,
@@ -21,6 +20,8 @@ from convroute.menus._limits import (
     MAX_MENU_OPTIONS,
     MAX_ROW_DESCRIPTION,
 )
+from convroute.errors import ConfigError
+from convroute.menus._fit import fit_text, unique_titles
 from convroute.menus._match import matching_opportunities
 from convroute.menus._merge import (
     ParsedTemplate,

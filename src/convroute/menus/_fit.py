@@ -8,13 +8,11 @@ an emoji without its skin tone or a letter without its accent.
 
 from __future__ import annotations
 
-import functools
-
 from collections.abc import Sequence
 
 import regex
 
-from convroute.funnel._text import fold
+from convroute._text import title_key
 
 
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
@@ -52,28 +50,6 @@ def fit_text(text: str, limit: int) -> str:
     # marks): cut inside it rather than show nothing but the ellipsis.
     head = text[:end].rstrip() or text[:room].rstrip()
     return head + ELLIPSIS
-
-
-def one_line(text: str) -> str:
-    """
-    Put *text* on one line: runs of whitespace become one space, ends trimmed.
-
-    Titles, labels and headers are shown on one line, and typed replies are
-    compared the same way.
-    """
-    return " ".join(text.split())
-
-
-# A memo of a pure function of text (see docs/performance.md, "How the hot paths are written").
-@functools.lru_cache(maxsize=4096)
-def title_key(title: str) -> str:
-    """
-    The form in which titles are compared with each other and with replies.
-
-    Case, normal form and spacing do not matter: ``Data  science`` is
-    ``DATA SCIENCE``.
-    """
-    return fold(one_line(title))
 
 
 def read_number(text: str) -> int | None:

@@ -35,6 +35,11 @@ OWNER_FIELDS = frozenset({"first_name", "name"})
 """
 The fields of ``owner``: the user who owns the opportunity.
 """
+USER_FIELDS = frozenset({"first_name", "name"})
+"""
+The fields of ``user``: the user who takes the conversation (in a number's
+assigned message only).
+"""
 
 Scope: TypeAlias = Mapping[str, frozenset[str] | None]
 """
@@ -47,7 +52,7 @@ Values: TypeAlias = Mapping[str, Mapping[str, str]]
 What placeholders resolve to: the values of each namespace's fields.
 """
 
-_NAMESPACES = frozenset({"lead", "opportunity", "owner"})
+_NAMESPACES = frozenset({"lead", "opportunity", "owner", "user"})
 _OPEN = "{{"
 _CLOSE = "}}"
 
@@ -58,7 +63,7 @@ class Placeholder:
     One ``{{namespace.field|fallback}}`` of a template.
 
     Attributes:
-        namespace: ``lead``, ``opportunity`` or ``owner``.
+        namespace: ``lead``, ``opportunity``, ``owner`` or ``user``.
         field: The field's name.
         fallback: What blank or missing values give.
         source: The placeholder as written, for messages.
@@ -94,6 +99,7 @@ def merge_template(
     lead: Lead | None = None,
     opportunity: Opportunity | None = None,
     owner: User | None = None,
+    user: User | None = None,
 ) -> str:
     """
     Fill *template*'s placeholders with the values given.
@@ -107,6 +113,7 @@ def merge_template(
         lead: The lead, for ``lead.*``.
         opportunity: The opportunity, for ``opportunity.*``.
         owner: The opportunity's owner, for ``owner.*``.
+        user: The user taking the conversation, for ``user.*``.
 
     Returns:
         The merged text.
@@ -117,7 +124,8 @@ def merge_template(
     parsed = parse_template(template)
     if parsed.problems:
         raise ConfigError(parsed.problems)
-    return merge_parts(parsed, merge_values(lead=lead, opportunity=opportunity, owner=owner))
+    values = merge_values(lead=lead, opportunity=opportunity, owner=owner, user=user)
+    return merge_parts(parsed, values)
 
 
 def merge_values(
@@ -125,6 +133,7 @@ def merge_values(
     lead: Lead | None = None,
     opportunity: Opportunity | None = None,
     owner: User | None = None,
+    user: User | None = None,
 ) -> dict[str, Mapping[str, str]]:
     """
     The values placeholders may resolve to, as plain strings by namespace.
@@ -145,6 +154,8 @@ def merge_values(
         }
     if owner is not None:
         values["owner"] = {"first_name": owner.first_name, "name": owner.name}
+    if user is not None:
+        values["user"] = {"first_name": user.first_name, "name": user.name}
     return values
 
 

@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from convroute._frozen import str_tuple
-from convroute.errors import MenuError
-from convroute.menus._fit import reads_as_other_number, title_key
-from convroute.menus._limits import (
+from convroute._text import title_key
+from convroute._whatsapp_limits import (
     MAX_BODY_TEXT,
     MAX_BUTTON_TITLE,
     MAX_BUTTONS,
@@ -30,6 +29,8 @@ from convroute.menus._limits import (
     MAX_ROW_DESCRIPTION,
     MAX_ROW_TITLE,
 )
+from convroute.errors import MenuError
+from convroute.menus._fit import reads_as_other_number
 from convroute.menus._settings import Display
 
 

@@ -54,3 +54,24 @@ def render_menu(menu: Menu, to: Phone) -> dict[str, Any]:
         "type": "interactive",
         "interactive": interactive,
     }
+
+
+def render_text(text: str, to: Phone) -> dict[str, Any]:
+    """
+    Render *text* as the body of a Cloud API ``messages`` request.
+
+    Args:
+        text: The message, already fitted to WhatsApp's 4 096 characters.
+        to: The lead's phone.
+
+    Returns:
+        A JSON-ready mapping: ``messaging_product``, ``recipient_type``,
+        ``to``, ``type: text`` and the ``text`` object with its ``body``.
+    """
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "text",
+        "text": {"body": text},
+    }

@@ -10,7 +10,8 @@ from typing import TypeAlias
 
 import attrs
 
-from convroute.menus._fit import read_number, title_key
+from convroute._text import title_key
+from convroute.menus._fit import read_number
 from convroute.menus._model import Menu, MenuOption, OptionKind
 
 

@@ -116,6 +116,12 @@ class BusinessNumber:
         other_queries_rule: The routing rule for *Other queries*.
         first_response: The product menu, if any.
         second_response: The opportunity menu, if any.
+        away_message: The text sent to a lead whose conversation starts
+            waiting for someone to take it, once per wait; a mail-merge
+            template.
+        assigned_message: The text sent to the lead when a user takes
+            the conversation (assigned or reassigned); a mail-merge
+            template that may name the user, ``{{user.name}}``.
     """
 
     number: Phone
@@ -126,3 +132,5 @@ class BusinessNumber:
     other_queries_rule: str | None = None
     first_response: FirstResponse | None = None
     second_response: SecondResponse | None = None
+    away_message: str | None = None
+    assigned_message: str | None = None

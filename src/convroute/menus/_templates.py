@@ -9,6 +9,11 @@ Which template of a number may name what, and the check of them all.
   ``option_label`` and ``option_description`` may use ``lead``,
   ``opportunity`` and that opportunity's ``owner``.
 
+- The number's messages to the lead speak of one conversation: its
+  ``away_message`` may use ``lead``, ``opportunity`` and its ``owner``;
+  its ``assigned_message`` those and the ``user`` taking the conversation.
+  ``user`` is known to the assigned message only.
+
 Messages must never merge to blank text; headers, footers, labels and
 descriptions may (a blank header is left out, a blank title replaced).
 """
@@ -21,6 +26,7 @@ from convroute.menus._merge import (
     LEAD_FIELDS,
     OPPORTUNITY_FIELDS,
     OWNER_FIELDS,
+    USER_FIELDS,
     Scope,
     template_problems,
 )
@@ -74,19 +80,35 @@ def find_template_problems(
             per_option,
             text_required=False,
         )
+    if number.away_message is not None or number.assigned_message is not None:
+        about_one: Scope = {
+            "lead": LEAD_FIELDS,
+            "opportunity": _opportunity_fields(number, opportunity_types, default_type=True),
+            "owner": OWNER_FIELDS,
+        }
+        check("away_message", number.away_message, about_one, text_required=True)
+        with_user: Scope = {**about_one, "user": USER_FIELDS}
+        check("assigned_message", number.assigned_message, with_user, text_required=True)
     return problems
 
 
 def _opportunity_fields(
-    number: BusinessNumber, opportunity_types: Mapping[str, OpportunityType] | None
+    number: BusinessNumber,
+    opportunity_types: Mapping[str, OpportunityType] | None,
+    *,
+    default_type: bool = False,
 ) -> frozenset[str] | None:
     # The opportunities of a second response are those of the number's
-    # products, so their types' dropdown fields are the ones to offer.
+    # products, so their types' dropdown fields are the ones to offer; a
+    # conversation may also be about one of the number's default type.
     if opportunity_types is None:
         return None
     declared: set[str] = set(OPPORTUNITY_FIELDS)
-    for product in number.products:
-        kind = opportunity_types.get(product.opportunity_type)
+    kinds = [product.opportunity_type for product in number.products]
+    if default_type and number.default_opportunity_type is not None:
+        kinds.append(number.default_opportunity_type)
+    for name in kinds:
+        kind = opportunity_types.get(name)
         if kind is not None:
             declared.update(kind.fields)
     return frozenset(declared)

@@ -8,8 +8,8 @@ messages (text, taps and media), passing over statuses, reactions, system
 messages and malformed messages with a reason.  Pure: no I/O, no clock.
 """
 
+from convroute._whatsapp_limits import MAX_TEXT_BODY
 from convroute.errors import WebhookError
-from convroute.menus._limits import MAX_TEXT_BODY
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
 from convroute.whatsapp._parse import parse_webhook
 from convroute.whatsapp._signature import (

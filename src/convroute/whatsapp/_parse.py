@@ -16,9 +16,9 @@ from typing import Any, Final, TypeAlias
 
 from convroute._describe import described, kind_of, quoted
 from convroute._frozen import unicode_text
+from convroute._whatsapp_limits import MAX_TEXT_BODY
 from convroute.engine import CAPTIONED_MEDIA, IncomingMessage, Media, MediaKind
 from convroute.errors import PhoneNumberError, TextError, WebhookError
-from convroute.menus._limits import MAX_TEXT_BODY
 from convroute.model import Phone, given_phone
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
 

@@ -1,9 +1,10 @@
 """
-WhatsApp's limits on interactive messages, in one place.
+WhatsApp's limits on messages, in one place.
 
 Meta rejects an over-limit message whole (error ``#131009``), so these are
-enforced both when a configuration is checked and when a menu is rendered.
-Lengths count code points.
+enforced both when a configuration is checked and when a menu is rendered;
+the webhook reader takes the text body's limit from here too.  Lengths
+count code points.
 """
 
 from typing import Final

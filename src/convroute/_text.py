@@ -1,14 +1,18 @@
 """
-How phrases are compared, in one place: case folding, then NFC.
+How text is compared, in one place: case folding, then NFC.
 
 Trigger and follow-up phrases are matched against messages as
 case-insensitive literal substrings.  Both sides go through `fold` so that
 ``STRASSE`` finds ``straße`` and an NFD message finds an NFC phrase, while
-accents still matter (``não`` is not ``nao``).
+accents still matter (``não`` is not ``nao``).  Menu titles and typed
+replies are compared the same way, on one line (`title_key`).  The funnel,
+the menus and the configuration's checks all take their comparisons from
+here.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import regex
@@ -56,3 +60,25 @@ def find_emoji(text: str) -> str | None:
     """
     found = _EMOJI.search(text)
     return None if found is None else found.group()
+
+
+def one_line(text: str) -> str:
+    """
+    Put *text* on one line: runs of whitespace become one space, ends trimmed.
+
+    Titles, labels and headers are shown on one line, and typed replies are
+    compared the same way.
+    """
+    return " ".join(text.split())
+
+
+# A memo of a pure function of text (see docs/performance.md, "How the hot paths are written").
+@functools.lru_cache(maxsize=4096)
+def title_key(title: str) -> str:
+    """
+    The form in which titles are compared with each other and with replies.
+
+    Case, normal form and spacing do not matter: ``Data  science`` is
+    ``DATA SCIENCE``.
+    """
+    return fold(one_line(title))

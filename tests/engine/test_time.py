@@ -19,6 +19,7 @@ from convroute.engine import (
     Reassign,
     ReassignReason,
     SaveAwaySince,
+    Send,
     SetPresence,
     Snapshot,
     Tick,
@@ -638,3 +639,74 @@ class TestTickChanges:
 
         assert isinstance(outcome.changes[-1], AdvanceTick)
         assert 1 < len(outcome.changes)
+
+
+WITH_MESSAGES = CONFIG.replace(
+    'create_new_rule = "{rule}"',
+    'create_new_rule = "{rule}"\n'
+    'away_message = "Nobody is free yet."\n'
+    'assigned_message = "{{{{user.name}}}} will help you."',
+)
+
+
+@pytest.fixture
+def messages():
+    text = textwrap.dedent(WITH_MESSAGES.format(rule="Desk", limit=""))
+    return State(Engine.from_config(loads_config(text)))
+
+
+def texts(outcome):
+    return [
+        action.message["text"]["body"]
+        for action in outcome.actions
+        if isinstance(action, Send) and action.message["type"] == "text"
+    ]
+
+
+class TestMessagesToTheLead:
+    def test_reassignment_tells_the_lead(self, messages):
+        """A reassignment is followed by the assigned message naming the new assignee."""
+        messages.message(message("m1", 0))
+
+        outcome = messages.tick(at(15))
+
+        assert ["reassign", "send"] == [a.to_json()["type"] for a in outcome.actions]
+        assert ["Ben will help you."] == texts(outcome)
+
+    def test_unassignment_starts_a_wait_with_its_message(self, messages):
+        """An unassignment starts a new wait: the away message goes out once."""
+        messages.message(message("m1", 0))
+        messages.host(presence("p1", "u-b", False, 1), at(1))
+
+        outcome = messages.tick(at(15))
+
+        assert ["unassign", "send"] == [a.to_json()["type"] for a in outcome.actions]
+        assert ["Nobody is free yet."] == texts(outcome)
+        assert messages.conversations[LEAD, NUMBER].away_message_sent
+
+    def test_presence_assignment_tells_the_lead(self, messages):
+        """A waiting conversation taken at a presence change gets the assigned message."""
+        messages.host(presence("p1", "u-a", False, -5), at(-5))
+        messages.host(presence("p2", "u-b", False, -5), at(-5))
+        first = messages.message(message("m1", 0))
+
+        outcome = messages.host(presence("p3", "u-b", True, 7), at(7))
+
+        assert ["Nobody is free yet."] == texts(first)
+        assert ["Ben will help you."] == texts(outcome)
+
+    def test_no_message_after_the_window(self, messages):
+        """A tick more than 24 hours after the lead's last message sends nothing to the lead."""
+        messages.message(message("m1", 0))
+        conversation = messages.conversations[LEAD, NUMBER]
+        answer = OutgoingMessage(id="o1", at=at(24 * 60 - 1), lead=LEAD, number=NUMBER, text="x")
+        messages.run(answer, messages.snapshot(LEAD, NUMBER, at(24 * 60 - 1)), at(24 * 60 - 1))
+        messages.conversations[LEAD, NUMBER] = attrs.evolve(
+            messages.conversations[LEAD, NUMBER],
+            reply_awaited_since=conversation.assigned_at,
+            due_at=at(15),
+        )
+
+        outcome = messages.tick(at(24 * 60 + 1))
+
+        assert ["reassign"] == [a.to_json()["type"] for a in outcome.actions]

@@ -280,6 +280,9 @@ def availabilities(user_directory: Mapping[str, User]) -> st.SearchStrategy[Avai
             dt.datetime(2026, 12, 31),  # noqa: DTZ001
             timezones=st.just(dt.UTC),
         ),
+        held_before=st.frozensets(st.sampled_from(ids), max_size=2)
+        if ids
+        else st.just(frozenset()),
     )
 
 
@@ -479,6 +482,9 @@ def configs(draw: st.DrawFn) -> Config:
                     max_size=4,
                     unique_by=lambda target: target.label,
                 ),
+                reassign_when_away=st.none() | durations(),
+                reply_within=st.none() | durations(),
+                max_reassignments=st.integers(0, 5),
             ),
             min_size=1,
             max_size=4,

@@ -8,6 +8,7 @@ import pathlib
 import attrs
 import pytest
 
+from convroute._ids import line_id
 from convroute.adapters import SQLiteStore
 from convroute.config import load_config
 from convroute.menus import OptionKind, option_id
@@ -73,7 +74,7 @@ def store(request, tmp_path):
 
 class TestSimulateLeadMessages:
     def test_a_wait_then_an_assignment(self, store):
-        """The away message once when the wait starts, the assigned message when Ben takes it."""
+        """The away message once when the wait starts, the assigned message when Ben is back."""
         config = with_messages(
             "We are closed now. {{lead.first_name|You}} will hear from us at 9:00.",
             "{{user.name}} will help you with {{opportunity.name|your enquiry}}.",
@@ -83,7 +84,8 @@ class TestSimulateLeadMessages:
         assert [
             ("wamid.1", "interactive"),
             ("wamid.2", "We are closed now. Ravi will hear from us at 9:00."),
-            ("wamid.4", "Ben Thomas will help you with AI."),
+            # Ben coming back (line 7) takes the waiting conversation at once.
+            (line_id(7, LINES[6]), "Ben Thomas will help you with AI."),
         ] == sends(actions)
         for action in actions:
             if action["type"] == "send":

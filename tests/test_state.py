@@ -44,7 +44,7 @@ class TestConversationConstructors:
         about=st.tuples(st.none() | names(), names()),
     )
     def test_assigned(self, lead, number, at, assignee, about):
-        """An assigned conversation holds its assignee, opportunity and rule, and no menu."""
+        """An assigned conversation holds its assignee, opportunity and rule; its clock starts."""
         opportunity, rule = about
         expected = Conversation(
             lead=lead,
@@ -54,8 +54,48 @@ class TestConversationConstructors:
             assignee=assignee,
             opportunity=opportunity,
             rule=rule,
+            assigned_at=at,
+            reply_awaited_since=at,
+            last_incoming_at=at,
         )
         made = Conversation.assigned(lead, number, at, assignee, opportunity=opportunity, rule=rule)
+        assert expected == made
+
+    @given(
+        ends=st.tuples(phones(), phones()),
+        at=TIMES,
+        held=st.lists(names(), max_size=2).map(tuple),
+        reassignments=st.integers(0, 3),
+        due=st.none() | TIMES,
+    )
+    def test_assigned_after_a_wait(self, ends, at, held, reassignments, due):
+        """An assignment ending a wait carries on its history, with the due time given."""
+        lead, number = ends
+        expected = Conversation(
+            lead=lead,
+            number=number,
+            status=ConversationStatus.ASSIGNED,
+            last_message_at=at,
+            assignee="u-a",
+            rule="Desk",
+            assigned_at=at,
+            reply_awaited_since=at,
+            last_incoming_at=at,
+            held_before=held,
+            reassignments=reassignments,
+            due_at=due,
+        )
+        made = Conversation.assigned(
+            lead,
+            number,
+            at,
+            "u-a",
+            opportunity=None,
+            rule="Desk",
+            held_before=held,
+            reassignments=reassignments,
+            due_at=due,
+        )
         assert expected == made
 
     @given(
@@ -74,9 +114,23 @@ class TestConversationConstructors:
             last_message_at=at,
             opportunity=opportunity,
             rule=rule,
+            last_incoming_at=at,
         )
         made = Conversation.unrouted(lead, number, at, opportunity=opportunity, rule=rule)
         assert expected == made
+
+    @given(conversation=conversations(), at=TIMES, awaited=st.none() | TIMES, due=st.none() | TIMES)
+    def test_heard_at(self, conversation, at, awaited, due):
+        """A lead's message moves the last message and incoming times on, never back."""
+        incoming = conversation.last_incoming_at
+        expected = attrs.evolve(
+            conversation,
+            last_message_at=max(conversation.last_message_at, at),
+            last_incoming_at=at if incoming is None else max(incoming, at),
+            reply_awaited_since=awaited,
+            due_at=due,
+        )
+        assert expected == conversation.heard_at(at, awaited, due)
 
     @given(conversation=conversations(), at=TIMES)
     def test_reprompted_at(self, conversation, at):

@@ -16,8 +16,11 @@ import datetime as dt
 from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, TypeVar, assert_never
 
+import attrs
+
 from convroute.engine import (
     CloseConversation,
+    ConversationContext,
     DeleteTransition,
     Engine,
     Event,
@@ -32,6 +35,7 @@ from convroute.engine import (
 from convroute.model import User
 from convroute.ports import UnitOfWork
 from convroute.routing import TurnRecord
+from convroute.state import Conversation, ConversationStatus
 
 
 _K = TypeVar("_K")
@@ -40,14 +44,32 @@ _V = TypeVar("_V")
 _FIRST_INSTANT = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def load_snapshot(uow: UnitOfWork, event: Event, engine: Engine) -> Snapshot:  # noqa: PLR0911 - one case an event
+WAITING_BATCH = 100
+"""
+The most waiting conversations one unit of work routes.
+"""
+
+
+def load_snapshot(  # noqa: PLR0911 - one case an event
+    uow: UnitOfWork, event: Event, engine: Engine, now: dt.datetime | None = None
+) -> Snapshot:
     """
     The stored state *engine* needs to decide *event*, read from *uow*.
+
+    Args:
+        uow: The unit of work.
+        event: The event.
+        engine: The engine that decides it.
+        now: The service's clock: the time of a presence or user update
+            that carries none.
 
     Returns:
         A snapshot whose users, presence, capacities and turns (for an
         incoming message) are read from *uow* when first looked at: decide
-        with it before the unit of work ends.
+        with it before the unit of work ends.  A presence or user update,
+        and a close of an assigned conversation, read the conversations
+        waiting (at most `WAITING_BATCH`), and an update the conversations
+        the user holds.
     """
     match event:
         case IncomingMessage(lead=lead, number=number, at=at):
@@ -82,12 +104,92 @@ def load_snapshot(uow: UnitOfWork, event: Event, engine: Engine) -> Snapshot:  #
             if record is None:
                 return Snapshot()
             return Snapshot(records=uow.funnel_records.for_lead(record.lead))
-        case CloseConversation(lead=lead, number=number):
-            return Snapshot(conversation=uow.conversations.get(lead, number))
-        case UpdateUser() | SetPresence() | UpdateLead():
+        case CloseConversation(lead=lead, number=number, at=at):
+            conversation = uow.conversations.get(lead, number)
+            if conversation is None or conversation.status is not ConversationStatus.ASSIGNED:
+                return Snapshot(conversation=conversation)
+            # A slot is freed: what waits may take it.
+            return attrs.evolve(
+                _routing_state(uow, engine, at, waiting=WAITING_BATCH),
+                conversation=conversation,
+            )
+        case SetPresence() | UpdateUser():
+            return _presence_snapshot(uow, event, engine, event.at or now or _utc_now())
+        case UpdateLead():
             return Snapshot()
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(event)
+
+
+def load_tick_snapshot(
+    uow: UnitOfWork,
+    engine: Engine,
+    at: dt.datetime,
+    *,
+    last_tick: dt.datetime | None,
+    due: int = 0,
+    waiting: int = 0,
+) -> Snapshot:
+    """
+    The stored state a tick at *at* needs: a batch of what is due, or of what waits.
+
+    Args:
+        uow: The unit of work.
+        engine: The engine that decides it.
+        at: The tick's time.
+        last_tick: The latest tick's time before this tick began (its
+            earlier batches advanced it to *at* already).
+        due: The most due conversations to read and claim.
+        waiting: The most waiting conversations to read and claim.
+    """
+    state = _routing_state(uow, engine, at, waiting=waiting)
+    found = uow.conversations.due(at, due) if due > 0 else ()
+    return attrs.evolve(state, due=tuple(_context(uow, c) for c in found), last_tick=last_tick)
+
+
+def _presence_snapshot(
+    uow: UnitOfWork, event: SetPresence | UpdateUser, engine: Engine, at: dt.datetime
+) -> Snapshot:
+    # Someone who may have become available routes what waits; someone who
+    # may have gone away makes the conversations they hold due.
+    if isinstance(event, SetPresence):
+        state = _routing_state(uow, engine, at, waiting=WAITING_BATCH if event.available else 0)
+        if event.available:
+            return state
+        user = event.user
+    else:
+        state = _routing_state(uow, engine, at, waiting=WAITING_BATCH)
+        user = event.user.id
+    held = uow.conversations.held_by(user, _earlier(at, engine.config.conversation_timeout))
+    return attrs.evolve(state, held=tuple(held))
+
+
+def _routing_state(uow: UnitOfWork, engine: Engine, at: dt.datetime, *, waiting: int) -> Snapshot:
+    # What routing conversations other than an incoming message's reads:
+    # users, presence, capacities, turns and absences, read when first
+    # looked at, and the waiting conversations asked for.
+    users: Mapping[str, User] = ReadOnFirstUse(uow.users.all)
+    since = _earlier(at, engine.config.conversation_timeout)
+    found = uow.conversations.waiting(since, waiting) if waiting > 0 else ()
+    return Snapshot(
+        users=users,
+        presence=ReadOnFirstUse(uow.users.presence),
+        open_conversations=ReadOnFirstUse(
+            lambda: _open_counts(uow, engine.all_users(users), since)
+        ),
+        turns=TurnRecordsByPool(uow.turns.get, uow.turns.all),
+        waiting=tuple(_context(uow, c) for c in found),
+        away_since=ReadOnFirstUse(uow.users.away_since),
+    )
+
+
+def _context(uow: UnitOfWork, conversation: Conversation) -> ConversationContext:
+    lead = conversation.lead
+    return ConversationContext(conversation, uow.leads.get(lead), uow.opportunities.for_lead(lead))
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class ReadOnFirstUse(Mapping[_K, _V]):

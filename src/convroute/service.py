@@ -20,30 +20,36 @@ from typing import assert_never
 
 import attrs
 
+from convroute._frozen import aware
 from convroute._ids import action_id
-from convroute._snapshots import load_snapshot
+from convroute._snapshots import load_snapshot, load_tick_snapshot
 from convroute.config import Config
 from convroute.engine import (
     AddTransition,
+    AdvanceTick,
     Change,
     Engine,
     Event,
+    Outcome,
     RemoveTransitions,
+    SaveAwaySince,
     SaveConversation,
     SaveLead,
     SaveOpportunity,
     SavePresence,
     SaveTurn,
     SaveUser,
+    Snapshot,
+    Tick,
     action_json,
 )
 from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
 from convroute.ports import Store, Transport, UnitOfWork
-from convroute.state import OutboxItem, bounded_error
+from convroute.state import Conversation, OutboxItem, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
-__all__ = ["DispatchReport", "Handled", "Service", "WebhookHandled"]
+__all__ = ["DispatchReport", "Handled", "Service", "TickReport", "WebhookHandled"]
 
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
 """
@@ -53,6 +59,11 @@ How long a dispatcher holds the items it delivers before others may.
 _ATTEMPTS = 5
 """
 How many times an event is processed when its unit keeps losing races.
+"""
+
+_TICK_BATCH = 100
+"""
+The most due (or waiting) conversations one unit of work of a tick serves.
 """
 
 _FUTURE_MARGIN = dt.timedelta(minutes=5)
@@ -121,6 +132,24 @@ class WebhookHandled:
     batch: WebhookBatch
     handled: tuple[Handled, ...] = attrs.field(converter=_handled)
     failed: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
+
+
+@attrs.frozen
+class TickReport:
+    """
+    What one tick came to.
+
+    Attributes:
+        at: The tick's time.
+        actions: The actions written to the outbox, in order; each one's
+            ``event`` is the key it serves (``tick:<lead>:<number>:<time>``).
+        notes: The engine's notes on what it decided, and why (a tick at or
+            before the latest one says it did nothing).
+    """
+
+    at: dt.datetime
+    actions: tuple[OutboxItem, ...] = attrs.field(default=(), converter=_items)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
 
 
 @attrs.frozen
@@ -275,7 +304,10 @@ class Service:
                 5 minutes after the service's clock; nothing of it is
                 kept, its id included.
             StoreError: When the store fails; nothing of the event is kept.
+            TypeError: When given a `Tick`: `tick` runs those.
         """
+        if isinstance(event, Tick):
+            raise TypeError("a Tick has no id and is not an event to process: call Service.tick")
         for _ in range(_ATTEMPTS - 1):
             try:
                 return self._process_once(event)
@@ -291,29 +323,90 @@ class Service:
         with self.store.unit_of_work() as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
-            snapshot = load_snapshot(uow, event, self.engine)
+            snapshot = load_snapshot(uow, event, self.engine, now)
             outcome = self.engine.decide(snapshot, event, now=now)
-            for change in outcome.changes:
-                _apply(uow, change)
-            bodies = [action_json(action, event.id) for action in outcome.actions]
-            items = [
-                OutboxItem(
-                    id=action_id(event.id, index),
-                    event=event.id,
-                    type=body["type"],
-                    body=body,
-                    created_at=now,
-                )
-                for index, body in enumerate(bodies)
-            ]
-            uow.outbox.add(items)
-            for item in items:
-                if item.type == "send":
-                    # A host that reports convroute's own menus back as
-                    # outgoing messages, by the action's id, is not heard:
-                    # menus never move a lead in a funnel.
-                    uow.processed.claim(item.id, now)
+            items = _store(uow, outcome, now, event.id)
         return Handled(event=event.id, actions=items, notes=outcome.notes)
+
+    def tick(self, now: dt.datetime | None = None) -> TickReport:
+        """
+        Do everything due by *now*, then deliver what the outbox holds.
+
+        Due conversations are served in units of work of at most 100, until
+        none is left; then, when that freed someone, the waiting
+        conversations, oldest wait first, in units of at most 100, while
+        the last one routed any.  A tick at or before the latest one does
+        nothing.  Each action's id comes from the conversation and the due
+        time (or wait) it serves, so two workers serving one never write it
+        twice.
+
+        Args:
+            now: The tick's time, aware; the service's clock when omitted.
+
+        Returns:
+            The actions written, and the engine's notes.
+
+        Raises:
+            ValueError: When *now* is naive.
+            StoreError: When the store fails: the units committed before
+                are kept; the rest is done by the next tick.
+        """
+        at = self._clock() if now is None else aware(now, "now")
+        with self.store.unit_of_work() as uow:
+            last = uow.ticks.last()
+        if last is not None and at <= last:
+            # Nothing is read: the engine says why nothing is done.
+            stale = self.engine.decide(Snapshot(last_tick=last), Tick(at), now=at)
+            return TickReport(at=at, notes=stale.notes)
+        items: list[OutboxItem] = []
+        notes: list[str] = []
+        frees = False
+        served: set[tuple[str, str, dt.datetime | None]] = set()
+        while True:
+            batch = self._tick_unit(at, last, due=_TICK_BATCH)
+            items.extend(batch.items)
+            notes.extend(batch.outcome.notes)
+            frees = frees or batch.outcome.frees_someone
+            # A batch of only conversations served before cannot happen (a
+            # tick sets each one's next due time after it): stop all the same.
+            keys = {(c.lead, c.number, c.due_at) for c in batch.conversations}
+            if len(keys) < _TICK_BATCH or keys <= served:
+                break
+            served |= keys
+        while frees:
+            batch = self._tick_unit(at, last, waiting=_TICK_BATCH)
+            items.extend(batch.items)
+            notes.extend(batch.outcome.notes)
+            routed = any(item.type == "assign" for item in batch.items)
+            if len(batch.conversations) < _TICK_BATCH or not routed:
+                break
+        if items:
+            self.dispatch_pending()
+        return TickReport(at=at, actions=items, notes=notes)
+
+    def _tick_unit(
+        self, at: dt.datetime, last: dt.datetime | None, *, due: int = 0, waiting: int = 0
+    ) -> _TickBatch:
+        # One batch of a tick in one unit of work, run again when it loses
+        # a race with another worker's unit.
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                return self._tick_unit_once(at, last, due=due, waiting=waiting)
+            except StoreConflictError:
+                continue
+        return self._tick_unit_once(at, last, due=due, waiting=waiting)
+
+    def _tick_unit_once(
+        self, at: dt.datetime, last: dt.datetime | None, *, due: int, waiting: int
+    ) -> _TickBatch:
+        with self.store.unit_of_work() as uow:
+            snapshot = load_tick_snapshot(
+                uow, self.engine, at, last_tick=last, due=due, waiting=waiting
+            )
+            outcome = self.engine.decide(snapshot, Tick(at), now=at)
+            items = _store(uow, outcome, at)
+        served = snapshot.due or snapshot.waiting
+        return _TickBatch(tuple(c.conversation for c in served), outcome, tuple(items))
 
     def dispatch_pending(self, limit: int = 100) -> DispatchReport:
         """
@@ -349,6 +442,42 @@ class Service:
         return DispatchReport(sent=tuple(sent), failed=tuple(failed))
 
 
+@attrs.frozen
+class _TickBatch:
+    # What one unit of a tick read and did.
+    conversations: tuple[Conversation, ...]
+    outcome: Outcome
+    items: tuple[OutboxItem, ...]
+
+
+def _store(
+    uow: UnitOfWork, outcome: Outcome, now: dt.datetime, event: str | None = None
+) -> list[OutboxItem]:
+    # The outcome's changes stored and its actions written to the outbox,
+    # with ids from the event, or (a tick's) from the keys they serve.
+    for change in outcome.changes:
+        _apply(uow, change)
+    items = []
+    if event is not None:
+        for index, action in enumerate(outcome.actions):
+            body = action_json(action, event)
+            items.append(OutboxItem(action_id(event, index), event, body["type"], body, now))
+    else:
+        counts: dict[str, int] = {}
+        for action, key in zip(outcome.actions, outcome.keys, strict=True):
+            index = counts[key] = counts.get(key, -1) + 1
+            body = action_json(action, key)
+            items.append(OutboxItem(action_id(key, index), key, body["type"], body, now))
+    uow.outbox.add(items)
+    for item in items:
+        if item.type == "send":
+            # A host that reports convroute's own sends back as outgoing
+            # messages, by the action's id, is not heard: they never answer
+            # a lead, nor move one in a funnel.
+            uow.processed.claim(item.id, now)
+    return items
+
+
 def _refuse_future(event: Event, now: dt.datetime) -> None:
     # Any event's own time, whichever kinds carry one: a conversation, a
     # capacity slot or a funnel record dated ahead would be held until then.
@@ -358,7 +487,7 @@ def _refuse_future(event: Event, now: dt.datetime) -> None:
         raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
 
 
-def _apply(uow: UnitOfWork, change: Change) -> None:
+def _apply(uow: UnitOfWork, change: Change) -> None:  # noqa: C901 - one case a change
     match change:
         case SaveLead(lead=lead):
             uow.leads.save(lead)
@@ -376,5 +505,9 @@ def _apply(uow: UnitOfWork, change: Change) -> None:
             uow.users.save(user)
         case SavePresence(user=user, available=available):
             uow.users.set_presence(user, available)
+        case SaveAwaySince(user=user, since=since):
+            uow.users.set_away_since(user, since)
+        case AdvanceTick(at=at):
+            uow.ticks.advance(at)
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(change)

@@ -28,13 +28,14 @@ from convroute.engine import (
     OutgoingMessage,
     SetPresence,
     SetStage,
+    Tick,
     UpdateLead,
     UpdateUser,
 )
 from convroute.errors import ConvrouteError, EventLineError, TextError, TimeRangeError
 from convroute.model import Lead, Opportunity, User, normalize_phone
 from convroute.ports import Store
-from convroute.service import Handled, Service
+from convroute.service import Handled, Service, TickReport
 from convroute.state import OutboxItem
 from convroute.whatsapp import parse_webhook
 
@@ -82,11 +83,9 @@ def simulate(
             events = read_event_line(line, number, country_code=country_code)
             for event in events:
                 clock.follow(event)
-                handled = service.process(event)
-                if handled.actions:
-                    service.dispatch_pending(limit=1_000_000)
+                said = _run(service, event)
                 if notes:
-                    delivered.extend(_notes(handled))
+                    delivered.extend(said)
         except ConvrouteError as error:
             yield {"type": "error", "line": number, "error": str(error)}
         for body in delivered:
@@ -101,6 +100,26 @@ def _notes(handled: Handled) -> list[dict[str, Any]]:
     ]
 
 
+def _run(service: Service, event: Event | Tick) -> list[dict[str, Any]]:
+    # One event through the service, its actions delivered at once; the
+    # notes on it are returned.
+    if isinstance(event, Tick):
+        report = service.tick(event.at)
+        if report.actions:
+            service.dispatch_pending(limit=1_000_000)
+        return _tick_notes(report)
+    handled = service.process(event)
+    if handled.actions:
+        service.dispatch_pending(limit=1_000_000)
+    return _notes(handled)
+
+
+def _tick_notes(report: TickReport) -> list[dict[str, Any]]:
+    # A tick has no id: its notes name it by its time.
+    name = f"tick:{report.at.isoformat()}"
+    return [{"type": "note", "event": name, "note": note} for note in report.notes]
+
+
 class _Collect:
     def __init__(self, into: list[Mapping[str, Any]]) -> None:
         self.into = into
@@ -113,7 +132,7 @@ class _EventClock:
     def __init__(self) -> None:
         self.now = dt.datetime.fromtimestamp(0, dt.UTC)
 
-    def follow(self, event: Event) -> None:
+    def follow(self, event: Event | Tick) -> None:
         at = getattr(event, "at", None)
         if isinstance(at, dt.datetime):
             self.now = at
@@ -124,7 +143,7 @@ class _EventClock:
 
 def read_event_line(
     line: str, number: int = 1, *, country_code: str | None = None
-) -> tuple[Event, ...]:
+) -> tuple[Event | Tick, ...]:
     """
     Read one line of a simulate event file.
 
@@ -138,7 +157,8 @@ def read_event_line(
             numbers written without ``+`` or ``00`` are read.
 
     Returns:
-        The events: one, or those of a ``webhook`` payload.
+        The events: one (a `Tick` for a ``tick`` line), or those of a
+        ``webhook`` payload.
 
     Raises:
         EventLineError: When the line is not an event.
@@ -208,6 +228,11 @@ class _Fields:
     def at(self, name: str = "at") -> dt.datetime:
         return _instant(self.need(name), f"{self.value['type']}: {name!r}")
 
+    def optional_at(self, name: str = "at") -> dt.datetime | None:
+        if self.value.get(name) is None:
+            return None
+        return self.at(name)
+
     def phone(self, name: str) -> Any:
         written = self.need(name)
         try:
@@ -249,7 +274,10 @@ def _user(fields: _Fields) -> tuple[Event, ...]:
         max_open_conversations=capacity,
         schedule=fields.text("schedule", required=False),
     )
-    return (UpdateUser(id=fields.line_id(), user=user, available=fields.flag("available")),)
+    event = UpdateUser(
+        id=fields.line_id(), user=user, available=fields.flag("available"), at=fields.optional_at()
+    )
+    return (event,)
 
 
 def _lead(fields: _Fields) -> tuple[Event, ...]:
@@ -294,7 +322,10 @@ def _presence(fields: _Fields) -> tuple[Event, ...]:
     available = fields.flag("available")
     if available is None:
         raise EventLineError("presence: 'available' must be true or false")
-    return (SetPresence(id=fields.ident(), user=fields.need("user"), available=available),)
+    event = SetPresence(
+        id=fields.ident(), user=fields.need("user"), available=available, at=fields.optional_at()
+    )
+    return (event,)
 
 
 def _incoming(fields: _Fields) -> tuple[Event, ...]:
@@ -354,8 +385,13 @@ def _outgoing(fields: _Fields) -> tuple[Event, ...]:
         lead=fields.phone("to"),
         number=fields.phone("from"),
         text=fields.text("text", required=False) or "",
+        by=fields.text("by", required=False),
     )
     return (event,)
+
+
+def _tick(fields: _Fields) -> tuple[Event | Tick, ...]:
+    return (Tick(fields.at()),)
 
 
 def _webhook(fields: _Fields) -> tuple[Event, ...]:
@@ -398,4 +434,5 @@ _READERS = {
     "set_stage": _set_stage,
     "delete_transition": _delete,
     "close": _close,
+    "tick": _tick,
 }

@@ -166,11 +166,37 @@ class Conversation:
         *,
         opportunity: str | None,
         rule: str,
+        held_before: tuple[str, ...] = (),
+        reassignments: int = 0,
+        due_at: dt.datetime | None = None,
     ) -> Conversation:
         """
-        A conversation assigned to *assignee* at *at* by the rule named *rule*.
+        A conversation assigned to *assignee* at a lead's message at *at* by the rule named *rule*.
+
+        The assignee's reply clock starts at *at*.  *held_before* and
+        *reassignments* carry on from the wait it ends, if any.
         """
-        return cls(lead, number, _ASSIGNED, at, None, None, None, 0, assignee, opportunity, rule)
+        return cls(
+            lead,
+            number,
+            _ASSIGNED,
+            at,
+            None,
+            None,
+            None,
+            0,
+            assignee,
+            opportunity,
+            rule,
+            None,
+            False,
+            at,
+            at,
+            at,
+            held_before,
+            reassignments,
+            due_at,
+        )
 
     @classmethod
     def unrouted(
@@ -181,11 +207,37 @@ class Conversation:
         *,
         opportunity: str | None,
         rule: str | None,
+        waiting_since: dt.datetime | None = None,
+        away_message_sent: bool = False,
+        held_before: tuple[str, ...] = (),
+        reassignments: int = 0,
     ) -> Conversation:
         """
-        A conversation nobody could take at *at*: the next message tries *rule* again.
+        A conversation nobody could take at a lead's message at *at*.
+
+        The next message tries *rule* again; it waits since *waiting_since*,
+        when its rule may take it later.
         """
-        return cls(lead, number, _UNROUTED, at, None, None, None, 0, None, opportunity, rule)
+        return cls(
+            lead,
+            number,
+            _UNROUTED,
+            at,
+            None,
+            None,
+            None,
+            0,
+            None,
+            opportunity,
+            rule,
+            waiting_since,
+            away_message_sent,
+            None,
+            None,
+            at,
+            held_before,
+            reassignments,
+        )
 
     def seen_at(self, at: dt.datetime) -> Conversation:
         """
@@ -214,6 +266,39 @@ class Conversation:
             self.held_before,
             self.reassignments,
             self.due_at,
+        )
+
+    def heard_at(
+        self, at: dt.datetime, reply_awaited_since: dt.datetime | None, due_at: dt.datetime | None
+    ) -> Conversation:
+        """
+        The conversation with a lead's message at *at*, and its reply clock and due time.
+
+        Its last message and last incoming times become the later of theirs
+        and *at*.  Like `seen_at`, made directly.
+        """
+        latest = max(self.last_message_at, at)
+        incoming = self.last_incoming_at
+        return self.__class__(
+            self.lead,
+            self.number,
+            self.status,
+            latest,
+            self.menu,
+            self.menu_sent_at,
+            self.product,
+            self.reprompts,
+            self.assignee,
+            self.opportunity,
+            self.rule,
+            self.waiting_since,
+            self.away_message_sent,
+            self.assigned_at,
+            reply_awaited_since,
+            at if incoming is None or at > incoming else incoming,
+            self.held_before,
+            self.reassignments,
+            due_at,
         )
 
     def reprompted_at(self, at: dt.datetime) -> Conversation:

@@ -10,19 +10,26 @@ import attrs
 
 from convroute.engine import (
     AddTransition,
+    AdvanceTick,
     Change,
+    CloseConversation,
+    ConversationContext,
     Engine,
     Event,
     IncomingMessage,
     Outcome,
     RemoveTransitions,
+    SaveAwaySince,
     SaveConversation,
     SaveLead,
     SaveOpportunity,
     SavePresence,
     SaveTurn,
     SaveUser,
+    SetPresence,
     Snapshot,
+    Tick,
+    UpdateUser,
 )
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
@@ -44,10 +51,24 @@ class State:
     users: dict[str, User] = attrs.field(factory=dict)
     presence: dict[str, bool] = attrs.field(factory=dict)
     records: dict[str, Transition] = attrs.field(factory=dict)
+    away_since: dict[str, dt.datetime] = attrs.field(factory=dict)
+    last_tick: dt.datetime | None = None
 
     def snapshot(self, lead: Phone, number: Phone, at: dt.datetime) -> Snapshot:
         """
         Everything the engine may read for *lead* writing to *number*.
+        """
+        return attrs.evolve(
+            self.shared(at),
+            lead=self.leads.get(lead),
+            opportunities=tuple(self.opportunities.get(lead, {}).values()),
+            conversation=self.conversations.get((lead, number)),
+            records=tuple(r for r in self.records.values() if r.lead == lead),
+        )
+
+    def shared(self, at: dt.datetime) -> Snapshot:
+        """
+        What every routing reads: users, presence, capacities, turns, absences.
         """
         since = at - self.engine.config.conversation_timeout
         counts: dict[str, int] = {}
@@ -59,17 +80,74 @@ class State:
             ):
                 counts[conversation.assignee] = counts.get(conversation.assignee, 0) + 1
         return Snapshot(
-            lead=self.leads.get(lead),
-            opportunities=tuple(self.opportunities.get(lead, {}).values()),
-            conversation=self.conversations.get((lead, number)),
             users=dict(self.users),
             presence=dict(self.presence),
             open_conversations=counts,
             turns=dict(self.turns),
-            records=tuple(r for r in self.records.values() if r.lead == lead),
+            away_since=dict(self.away_since),
+            last_tick=self.last_tick,
         )
 
-    def run(self, event: Event, snapshot: Snapshot, now: dt.datetime) -> Outcome:
+    def context(self, conversation: Conversation) -> ConversationContext:
+        """
+        A conversation with its lead and the lead's opportunities.
+        """
+        lead = conversation.lead
+        return ConversationContext(
+            conversation, self.leads.get(lead), tuple(self.opportunities.get(lead, {}).values())
+        )
+
+    def waiting(self, at: dt.datetime) -> tuple[ConversationContext, ...]:
+        """
+        The open waiting conversations, oldest wait first.
+        """
+        since = at - self.engine.config.conversation_timeout
+        found = [
+            c
+            for c in self.conversations.values()
+            if c.status is ConversationStatus.UNROUTED
+            and c.waiting_since is not None
+            and c.last_message_at >= since
+        ]
+        found.sort(key=lambda c: (c.waiting_since, c.lead, c.number))
+        return tuple(self.context(c) for c in found)
+
+    def tick(self, at: dt.datetime, *, waiting: bool = True) -> Outcome:
+        """
+        Decide a tick: what is due, then (with *waiting*) what waits.
+        """
+        due = [c for c in self.conversations.values() if c.due_at is not None and c.due_at <= at]
+        due.sort(key=lambda c: (c.due_at, c.lead, c.number))
+        snapshot = attrs.evolve(
+            self.shared(at),
+            due=tuple(self.context(c) for c in due),
+            waiting=self.waiting(at) if waiting else (),
+        )
+        return self.run(Tick(at), snapshot, at)
+
+    def host(self, event: SetPresence | UpdateUser | CloseConversation, at: dt.datetime) -> Outcome:
+        """
+        Decide a presence or user update, or a close, as the service reads it.
+        """
+        since = at - self.engine.config.conversation_timeout
+        snapshot = attrs.evolve(self.shared(at), waiting=self.waiting(at))
+        if isinstance(event, CloseConversation):
+            conversation = self.conversations.get((event.lead, event.number))
+            snapshot = attrs.evolve(snapshot, conversation=conversation)
+        else:
+            user = event.user if isinstance(event, SetPresence) else event.user.id
+            held = [
+                c
+                for c in self.conversations.values()
+                if c.status is ConversationStatus.ASSIGNED
+                and c.assignee == user
+                and c.last_message_at >= since
+            ]
+            held.sort(key=lambda c: (c.lead, c.number))
+            snapshot = attrs.evolve(snapshot, held=tuple(held))
+        return self.run(event, snapshot, at)
+
+    def run(self, event: Event | Tick, snapshot: Snapshot, now: dt.datetime) -> Outcome:
         """
         Decide *event* over *snapshot* and fold the changes in.
         """
@@ -85,7 +163,7 @@ class State:
         snapshot = self.snapshot(event.lead, event.number, event.at)
         return self.run(event, snapshot, now or event.at)
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change) -> None:  # noqa: C901, PLR0912 - one case a change
         """
         Fold one change in.
         """
@@ -107,3 +185,10 @@ class State:
                 self.users[user.id] = user
             case SavePresence(user=user, available=available):
                 self.presence[user] = available
+            case SaveAwaySince(user=user, since=since):
+                if since is None:
+                    self.away_since.pop(user, None)
+                else:
+                    self.away_since[user] = since
+            case AdvanceTick(at=at):
+                self.last_tick = at if self.last_tick is None else max(self.last_tick, at)

@@ -5,7 +5,16 @@ Actions made by their own constructors hold what the same fields given by name w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convroute.engine import Assign, CreateOpportunity, TraceEntry, Unrouted
+from convroute.engine import (
+    Assign,
+    CreateOpportunity,
+    Reassign,
+    ReassignReason,
+    TraceEntry,
+    Unassign,
+    Unrouted,
+    UnroutedReason,
+)
 from strategies import names, opportunities, phones
 
 
@@ -55,13 +64,65 @@ class TestActionConstructors:
         ends=st.tuples(phones(), phones()),
         about=st.tuples(st.none() | names(), st.none() | names()),
         trace=TRACES,
+        reason=st.sampled_from(UnroutedReason),
     )
-    def test_unrouted_conversation(self, ends, about, trace):
-        """An unrouted action holds its conversation, rule and trace."""
+    def test_unrouted_conversation(self, ends, about, trace, reason):
+        """An unrouted action holds its conversation, rule, trace and reason."""
         lead, number = ends
         opportunity, rule = about
         expected = Unrouted(
-            lead=lead, number=number, opportunity=opportunity, rule=rule, trace=trace
+            lead=lead, number=number, opportunity=opportunity, rule=rule, trace=trace, reason=reason
         )
-        made = Unrouted.conversation(lead, number, opportunity=opportunity, rule=rule, trace=trace)
+        made = Unrouted.conversation(
+            lead, number, opportunity=opportunity, rule=rule, trace=trace, reason=reason
+        )
         assert expected == made
+
+
+class TestTimeActionsJson:
+    def test_assign_after_a_wait(self):
+        """An assign that ends a wait says how long, in seconds, a whole number when whole."""
+        made = Assign("1", "2", None, "u-a", "Desk", "admin", (), waited=600.0)
+        assert 600 == made.to_json()["waited"]
+
+    def test_assign_without_a_wait(self):
+        """An assign that ends no wait has no waited key."""
+        made = Assign("1", "2", None, "u-a", "Desk", "admin", ())
+        assert "waited" not in made.to_json()
+
+    def test_unrouted_reason(self):
+        """An unrouted action names its reason."""
+        made = Unrouted("1", "2", None, None, (), UnroutedReason.NO_RULE)
+        assert "no_rule" == made.to_json()["reason"]
+
+    def test_reassign_keys(self):
+        """A reassign action holds exactly the keys of the contract."""
+        made = Reassign("1", "2", "opp-1", "u-a", "u-b", "Desk", "admin", ReassignReason.AWAY, ())
+        expected = {
+            "type": "reassign",
+            "lead": "1",
+            "number": "2",
+            "opportunity": "opp-1",
+            "from_user": "u-a",
+            "user": "u-b",
+            "rule": "Desk",
+            "target": "admin",
+            "reason": "away",
+            "trace": [],
+        }
+        assert expected == made.to_json()
+
+    def test_unassign_keys(self):
+        """An unassign action holds exactly the keys of the contract."""
+        made = Unassign("1", "2", None, "u-a", "Desk", ReassignReason.NO_REPLY, ())
+        expected = {
+            "type": "unassign",
+            "lead": "1",
+            "number": "2",
+            "opportunity": None,
+            "from_user": "u-a",
+            "rule": "Desk",
+            "reason": "no_reply",
+            "trace": [],
+        }
+        assert expected == made.to_json()

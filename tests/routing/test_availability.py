@@ -32,6 +32,7 @@ def oracle_reason(availability: Availability, user_id: str) -> SkipReason | None
         return SkipReason.UNKNOWN_USER
     user = availability.users[user_id]
     reasons = [
+        (user_id in availability.held_before, SkipReason.HELD_BEFORE),
         (not user.active, SkipReason.INACTIVE),
         (availability.presence.get(user_id) is False, SkipReason.UNAVAILABLE),
         (
@@ -69,6 +70,19 @@ class TestCheck:
         availability = availability_of(ASHA, presence={"u-asha": False})
 
         assert SkipReason.UNAVAILABLE == availability.check("u-asha")
+
+    def test_held_before(self):
+        """A user who held the conversation before is passed over, ahead of other reasons."""
+        user = User(id="u-asha", name="Asha", active=False)
+        availability = availability_of(user, held_before=frozenset({"u-asha"}))
+
+        assert SkipReason.HELD_BEFORE == availability.check("u-asha")
+
+    def test_held_before_names_others(self):
+        """Users not among those who held it before are checked as ever."""
+        availability = availability_of(ASHA, held_before=frozenset({"u-ben"}))
+
+        assert None is availability.check("u-asha")
 
     def test_present(self):
         """A user the host reports present is available."""
@@ -202,6 +216,7 @@ class TestSkipReason:
             "no_lead",
             "no_owner",
             "unknown_user",
+            "held_before",
             "unknown_group",
             "inactive",
             "unavailable",

@@ -617,7 +617,8 @@ def oracle_available(context: RoutingContext, user_id: str) -> bool:
     user = snapshot.users[user_id]
     limit = user.max_open_conversations
     return (
-        user.active
+        user_id not in snapshot.held_before
+        and user.active
         and snapshot.presence.get(user_id) is not False
         and (
             snapshot.at is None

@@ -9,7 +9,7 @@ import pytest
 from convroute._snapshots import ReadOnFirstUse, TurnRecordsByPool, load_snapshot
 from convroute.engine import CloseConversation, DeleteTransition, Engine, SetStage, Snapshot
 from convroute.menus import OptionKind, option_id
-from convroute.model import Lead, Opportunity
+from convroute.model import Lead, Opportunity, Phone
 from convroute.routing import TurnRecord
 from convroute.service import Service
 from convroute.state import Conversation, ConversationStatus
@@ -149,14 +149,30 @@ class TestLoadSnapshot:
         assert Snapshot(opportunities=(opportunity,)) == snapshot
 
     def test_a_close_reads_the_conversation(self):
-        """Closing a conversation reads that conversation alone."""
+        """Closing a conversation nobody holds reads that conversation alone."""
         store = MemoryStore()
-        conversation = Conversation(LEAD, NUMBER, ConversationStatus.ASSIGNED, AT)
+        conversation = Conversation(LEAD, NUMBER, ConversationStatus.UNROUTED, AT)
         with store.unit_of_work() as uow:
             uow.conversations.save(conversation)
             event = CloseConversation(id="c-1", at=AT, lead=LEAD, number=NUMBER)
             snapshot = load_snapshot(uow, event, Engine.from_config(CONFIG))
         assert Snapshot(conversation=conversation) == snapshot
+
+    def test_closing_an_assigned_conversation_reads_what_waits(self):
+        """Closing an assigned conversation frees a slot: the waiting conversations are read."""
+        store = MemoryStore()
+        conversation = Conversation(LEAD, NUMBER, ConversationStatus.ASSIGNED, AT, assignee="u-a")
+        other = Phone("919800000002")
+        waiting = Conversation(
+            other, NUMBER, ConversationStatus.UNROUTED, AT, rule="AI desk", waiting_since=AT
+        )
+        with store.unit_of_work() as uow:
+            uow.conversations.save(conversation)
+            uow.conversations.save(waiting)
+            event = CloseConversation(id="c-1", at=AT, lead=LEAD, number=NUMBER)
+            snapshot = load_snapshot(uow, event, Engine.from_config(CONFIG))
+            read = (snapshot.conversation, [c.conversation for c in snapshot.waiting])
+        assert (conversation, [waiting]) == read
 
     def test_deleting_an_unknown_record_reads_nothing_more(self):
         """Deleting a funnel record that is not stored gives an empty snapshot."""

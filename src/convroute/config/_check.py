@@ -250,6 +250,8 @@ class _Checker:
             if not rule.targets:
                 self.report("a routing rule needs at least one target", path)
             self.unique(enumerate(target.label for target in rule.targets), path, "", "target")
+            if rule.max_reassignments < 0:
+                self.report("must be 0 or more", f"$.routing_rules[{i}].max_reassignments")
             for j, target in enumerate(rule.targets):
                 if isinstance(target, ChatGroupTarget):
                     self.reference(

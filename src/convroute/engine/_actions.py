@@ -7,6 +7,8 @@ keeps and what the transport is handed.
 
 from __future__ import annotations
 
+import enum
+
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -15,6 +17,47 @@ import attrs
 from convroute.funnel import Cause
 from convroute.model import Opportunity, Phone
 from convroute.routing import Candidate, Decision, SkipReason, Target
+
+
+class UnroutedReason(enum.StrEnum):
+    """
+    Why nobody took a conversation, as an ``unrouted`` action says.
+    """
+
+    NO_RULE = "no_rule"
+    """
+    There was no rule to walk (a number without a mapping, and no
+    lead-level rule).
+    """
+    NO_TARGET_AVAILABLE = "no_target_available"
+    """
+    Every target of the rule was skipped; the trace says why.
+    """
+    RULE_REMOVED = "rule_removed"
+    """
+    The rule that routed the conversation is no longer in the config.
+    """
+
+
+class ReassignReason(enum.StrEnum):
+    """
+    Why a conversation was taken from its assignee.
+    """
+
+    AWAY = "away"
+    """
+    The assignee was away (unavailable, inactive or off hours) for the
+    rule's ``reassign_when_away``.
+    """
+    NO_REPLY = "no_reply"
+    """
+    The assignee left the lead unanswered for the rule's ``reply_within``.
+    """
+
+
+def _seconds(value: float) -> float | int:
+    # Whole seconds are written as a whole number: 600, not 600.0.
+    return int(value) if value.is_integer() else value
 
 
 @attrs.frozen
@@ -146,6 +189,8 @@ class Assign:
         rule: The rule's name.
         target: The label of the target that assigned.
         trace: Every target tried.
+        waited: When the assignment ends a wait, how long the conversation
+            waited, in seconds; else ``None``.
     """
 
     lead: Phone
@@ -155,6 +200,7 @@ class Assign:
     rule: str
     target: str
     trace: tuple[TraceEntry, ...]
+    waited: float | None = None
 
     @classmethod
     def conversation(
@@ -167,17 +213,20 @@ class Assign:
         rule: str,
         target: str,
         trace: tuple[TraceEntry, ...],
+        waited: float | None = None,
     ) -> Assign:
         """
         The action assigning the conversation of *lead* with *number* to *user*.
         """
-        return cls(lead, number, opportunity, user, rule, target, trace)
+        return cls(lead, number, opportunity, user, rule, target, trace, waited)
 
     def to_json(self) -> dict[str, Any]:
         """
         The action in the simulate contract's form, without its event.
+
+        ``waited`` is there only when the assignment ends a wait.
         """
-        return {
+        body: dict[str, Any] = {
             "type": "assign",
             "lead": self.lead,
             "number": self.number,
@@ -185,6 +234,95 @@ class Assign:
             "user": self.user,
             "rule": self.rule,
             "target": self.target,
+            "trace": [entry.to_json() for entry in self.trace],
+        }
+        if self.waited is not None:
+            body["waited"] = _seconds(self.waited)
+        return body
+
+
+@attrs.frozen
+class Reassign:
+    """
+    Move a conversation from its assignee to another user.
+
+    Attributes:
+        lead: The lead's phone.
+        number: The business number.
+        opportunity: The id of the opportunity it is about, if any (its
+            owner is unchanged).
+        from_user: The user who held it.
+        user: The user who holds it now.
+        rule: The rule walked again.
+        target: The label of the target that assigned.
+        reason: Why it was moved.
+        trace: Every target tried.
+    """
+
+    lead: Phone
+    number: Phone
+    opportunity: str | None
+    from_user: str
+    user: str
+    rule: str
+    target: str
+    reason: ReassignReason
+    trace: tuple[TraceEntry, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "reassign",
+            "lead": self.lead,
+            "number": self.number,
+            "opportunity": self.opportunity,
+            "from_user": self.from_user,
+            "user": self.user,
+            "rule": self.rule,
+            "target": self.target,
+            "reason": str(self.reason),
+            "trace": [entry.to_json() for entry in self.trace],
+        }
+
+
+@attrs.frozen
+class Unassign:
+    """
+    Take a conversation from its assignee, nobody else being available: it waits.
+
+    Attributes:
+        lead: The lead's phone.
+        number: The business number.
+        opportunity: The id of the opportunity it is about, if any (its
+            owner is unchanged).
+        from_user: The user who held it.
+        rule: The rule walked again.
+        reason: Why it was taken.
+        trace: Every target tried.
+    """
+
+    lead: Phone
+    number: Phone
+    opportunity: str | None
+    from_user: str
+    rule: str
+    reason: ReassignReason
+    trace: tuple[TraceEntry, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """
+        The action in the simulate contract's form, without its event.
+        """
+        return {
+            "type": "unassign",
+            "lead": self.lead,
+            "number": self.number,
+            "opportunity": self.opportunity,
+            "from_user": self.from_user,
+            "rule": self.rule,
+            "reason": str(self.reason),
             "trace": [entry.to_json() for entry in self.trace],
         }
 
@@ -200,6 +338,7 @@ class Unrouted:
         opportunity: The id of the opportunity it is about, if any.
         rule: The rule walked, or ``None`` when there was none to walk.
         trace: Every target tried.
+        reason: Why nobody took it.
     """
 
     lead: Phone
@@ -207,6 +346,7 @@ class Unrouted:
     opportunity: str | None
     rule: str | None
     trace: tuple[TraceEntry, ...]
+    reason: UnroutedReason
 
     @classmethod
     def conversation(
@@ -217,11 +357,12 @@ class Unrouted:
         opportunity: str | None,
         rule: str | None,
         trace: tuple[TraceEntry, ...],
+        reason: UnroutedReason,
     ) -> Unrouted:
         """
         The action telling that nobody took the conversation of *lead* with *number*.
         """
-        return cls(lead, number, opportunity, rule, trace)
+        return cls(lead, number, opportunity, rule, trace, reason)
 
     def to_json(self) -> dict[str, Any]:
         """
@@ -233,6 +374,7 @@ class Unrouted:
             "number": self.number,
             "opportunity": self.opportunity,
             "rule": self.rule,
+            "reason": str(self.reason),
             "trace": [entry.to_json() for entry in self.trace],
         }
 
@@ -392,6 +534,8 @@ Action: TypeAlias = (
     Send
     | CreateOpportunity
     | Assign
+    | Reassign
+    | Unassign
     | Unrouted
     | EnterFunnel
     | MoveInFunnel

@@ -4,6 +4,8 @@ What the engine asks the store to change, and what it reads first.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
@@ -90,6 +92,25 @@ class SavePresence:
     available: bool
 
 
+@attrs.frozen
+class SaveAwaySince:
+    """
+    Record since when a user is away (unavailable or inactive); ``None`` clears it.
+    """
+
+    user: str
+    since: dt.datetime | None
+
+
+@attrs.frozen
+class AdvanceTick:
+    """
+    Record a tick's time as the latest, unless a later one is recorded.
+    """
+
+    at: dt.datetime
+
+
 Change: TypeAlias = (
     SaveLead
     | SaveOpportunity
@@ -99,6 +120,8 @@ Change: TypeAlias = (
     | RemoveTransitions
     | SaveUser
     | SavePresence
+    | SaveAwaySince
+    | AdvanceTick
 )
 """
 Any change the engine asks of the store.
@@ -110,6 +133,30 @@ def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
 
 
 def _transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class ConversationContext:
+    """
+    A conversation with its lead and the lead's opportunities: what routing it again reads.
+
+    Attributes:
+        conversation: The conversation.
+        lead: Its lead, if the store knows it.
+        opportunities: The lead's opportunities.
+    """
+
+    conversation: Conversation
+    lead: Lead | None = None
+    opportunities: tuple[Opportunity, ...] = attrs.field(default=(), converter=_opportunities)
+
+
+def _contexts(values: Iterable[ConversationContext]) -> tuple[ConversationContext, ...]:
+    return tuple(values)
+
+
+def _conversations(values: Iterable[Conversation]) -> tuple[Conversation, ...]:
     return tuple(values)
 
 
@@ -129,6 +176,14 @@ class Snapshot:
             only for users with a capacity.
         turns: Round-robin turn records, by pool label.
         records: The lead's funnel records.
+        due: For a tick: the conversations due by its time, earliest first.
+        waiting: For a tick, a presence or user update or a close: the
+            conversations waiting for someone, oldest wait first, to route
+            again.
+        held: For a presence or user update: the open conversations the
+            user holds.
+        away_since: Since when each user recorded away has been away.
+        last_tick: The latest tick's time before this decision, if any.
     """
 
     lead: Lead | None = None
@@ -139,6 +194,11 @@ class Snapshot:
     open_conversations: Mapping[str, int] = attrs.field(factory=dict)
     turns: Mapping[str, TurnRecord] = attrs.field(factory=dict)
     records: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
+    due: tuple[ConversationContext, ...] = attrs.field(default=(), converter=_contexts)
+    waiting: tuple[ConversationContext, ...] = attrs.field(default=(), converter=_contexts)
+    held: tuple[Conversation, ...] = attrs.field(default=(), converter=_conversations)
+    away_since: Mapping[str, dt.datetime] = attrs.field(factory=dict)
+    last_tick: dt.datetime | None = None
 
 
 def _changes(values: Iterable[Change]) -> tuple[Change, ...]:
@@ -163,8 +223,18 @@ class Outcome:
         actions: The actions for the host, in order.
         notes: Plain sentences on what was decided and why, e.g. why an
             event changed nothing.
+        keys: For a tick, which has no event id: the stable key each
+            action serves, one per action (the conversation and the due
+            time or wait it serves), from which its id is made.  Empty for
+            an event: its actions' ids come from the event's id.
+        frees_someone: Whether the decision may have let someone take a
+            waiting conversation (a slot freed, a deadline passed): a tick
+            then routes what waits.
     """
 
     changes: tuple[Change, ...] = attrs.field(default=(), converter=_changes)
     actions: tuple[Action, ...] = attrs.field(default=(), converter=_actions)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    # A tuple as given, unconverted: nearly every outcome has none.
+    keys: tuple[str, ...] = ()
+    frees_someone: bool = False

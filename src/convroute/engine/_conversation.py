@@ -13,12 +13,19 @@ import datetime as dt
 import attrs
 
 from convroute._ids import new_opportunity_id
-from convroute.engine._actions import Assign, CreateOpportunity, Send, Unrouted, trace_of
+from convroute.engine._actions import (
+    Assign,
+    CreateOpportunity,
+    Send,
+    Unrouted,
+    UnroutedReason,
+    trace_of,
+)
 from convroute.engine._changes import SaveConversation, SaveTurn, Snapshot
 from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
 from convroute.engine._events import IncomingMessage
-from convroute.engine._lead_messages import assigned_message, away_message
+from convroute.engine._routing import due_when_assigned, hand_over, later, start_wait
 from convroute.menus import (
     BusinessNumber,
     InvalidReply,
@@ -49,7 +56,7 @@ _CLOSED = ConversationStatus.CLOSED
 
 
 @attrs.frozen
-class Turn:
+class MessageContext:
     """
     One incoming message in context: what the flow reads.
 
@@ -69,27 +76,27 @@ class Turn:
     now: dt.datetime
 
 
-def converse(turn: Turn, effects: Effects) -> None:
+def converse(message: MessageContext, effects: Effects) -> None:
     """
     Carry an incoming message through its conversation.
     """
-    config = turn.compiled.config
-    conversation = turn.snapshot.conversation
-    at = turn.event.at
+    config = message.compiled.config
+    conversation = message.snapshot.conversation
+    at = message.event.at
     if conversation is not None and conversation.status is not _CLOSED:
         idle = at - conversation.last_message_at
         status = conversation.status
         if status is _ASSIGNED and idle < config.conversation_timeout:
-            effects.change(SaveConversation(conversation.seen_at(at)))
+            effects.change(SaveConversation(_heard(message, conversation)))
             effects.note(f"the conversation is open with {conversation.assignee}: not routed")
             return
-        if status is _MENU and _menu_open(conversation, turn):
-            if _sent_before_menu(conversation, turn):
+        if status is _MENU and _menu_open(conversation, message):
+            if _sent_before_menu(conversation, message):
                 # Typed before the menu existed, so it answers nothing:
                 # the menu keeps waiting, and no reprompt is used up.
                 effects.note("the message was sent before the pending menu: not a reply to it")
                 return
-            _reply(turn, effects, conversation)
+            _reply(message, effects, conversation)
             return
         if (
             status is _UNROUTED
@@ -98,48 +105,72 @@ def converse(turn: Turn, effects: Effects) -> None:
         ):
             effects.note("nobody took the conversation before: its rule is tried again")
             opportunity = _find(effects, conversation.opportunity)
-            _route(turn, effects, conversation.rule, opportunity)
+            _route(message, effects, conversation.rule, opportunity, waiting=conversation)
             return
         if status is not _UNROUTED:
             effects.note(f"the {status} conversation expired: it starts over")
-    _start(turn, effects)
+    _start(message, effects)
 
 
-def _menu_open(conversation: Conversation, turn: Turn) -> bool:
+def _heard(message: MessageContext, conversation: Conversation) -> Conversation:
+    # A lead's message in an open assigned conversation: when no reply was
+    # awaited (the assignee answered), the reply clock starts again, and
+    # its deadline may make the conversation due earlier.
+    at = message.event.at
+    awaited = conversation.reply_awaited_since
+    due = conversation.due_at
+    if awaited is None:
+        awaited = at
+        rule_name = conversation.rule
+        rule = None if rule_name is None else message.compiled.rules.get(rule_name)
+        if (
+            rule is not None
+            and rule.reply_within is not None
+            and conversation.reassignments < rule.max_reassignments
+        ):
+            deadline = later(at, rule.reply_within)
+            if deadline is not None and (due is None or deadline < due):
+                due = deadline
+    return conversation.heard_at(at, awaited, due)
+
+
+def _menu_open(conversation: Conversation, message: MessageContext) -> bool:
     sent = conversation.menu_sent_at
     return (
         conversation.menu is not None
         and sent is not None
-        and turn.event.at - sent < turn.compiled.config.menu_timeout
+        and message.event.at - sent < message.compiled.config.menu_timeout
     )
 
 
-def _sent_before_menu(conversation: Conversation, turn: Turn) -> bool:
+def _sent_before_menu(conversation: Conversation, message: MessageContext) -> bool:
     sent = conversation.menu_sent_at
-    at = turn.event.at
+    at = message.event.at
     # Meta's times have whole seconds: a reply in the menu's own second
     # may answer it.  (Compared as it is first: most replies come after.)
     return sent is not None and at < sent and at < sent.replace(microsecond=0)
 
 
-def _start(turn: Turn, effects: Effects) -> None:
-    compiled = turn.compiled
-    number = compiled.numbers.get(turn.event.number)
+def _start(message: MessageContext, effects: Effects) -> None:
+    compiled = message.compiled
+    number = compiled.numbers.get(message.event.number)
     if number is None:
         rule = compiled.config.lead_level_rule
         if rule is None:
             effects.note(
-                f"number {turn.event.number} has no mapping, and the account no "
+                f"number {message.event.number} has no mapping, and the account no "
                 "lead-level rule: unrouted"
             )
         else:
             effects.note(
-                f"number {turn.event.number} has no mapping: the lead-level rule routes it"
+                f"number {message.event.number} has no mapping: the lead-level rule routes it"
             )
-        _route(turn, effects, rule, None)
+        _route(message, effects, rule, None)
         return
     if number.first_response is not None:
-        _send_menu(turn, effects, compiled.menus_of(number).first_response(turn.lead), product=None)
+        _send_menu(
+            message, effects, compiled.menus_of(number).first_response(message.lead), product=None
+        )
         return
     found = latest_match(number, effects.opportunities)
     if found is not None:
@@ -147,113 +178,115 @@ def _start(turn: Turn, effects: Effects) -> None:
         # number creates.
         product = found.product
         rule = number.create_new_rule if product is None else product.rule
-        _route(turn, effects, rule, found.opportunity)
+        _route(message, effects, rule, found.opportunity)
     elif number.creates_new_opportunity and number.default_opportunity_type is not None:
         kind = number.default_opportunity_type
-        created = _create(turn, effects, kind, kind, {})
-        _route(turn, effects, number.create_new_rule, created)
+        created = _create(message, effects, kind, kind, {})
+        _route(message, effects, number.create_new_rule, created)
     else:
-        _route(turn, effects, number.create_new_rule, None)
+        _route(message, effects, number.create_new_rule, None)
 
 
-def _reply(turn: Turn, effects: Effects, conversation: Conversation) -> None:
+def _reply(message: MessageContext, effects: Effects, conversation: Conversation) -> None:
     menu = conversation.menu
-    number = turn.compiled.numbers.get(conversation.number)
+    number = message.compiled.numbers.get(conversation.number)
     if menu is None or number is None:
         effects.note("the menu's number has no mapping any more: it starts over")
-        _start(turn, effects)
+        _start(message, effects)
         return
-    event = turn.event
+    event = message.event
     outcome = interpret_reply(menu, reply_id=event.reply_id, text=event.text_or_caption)
     if isinstance(outcome, InvalidReply):
-        _invalid(turn, effects, conversation, number, outcome)
+        _invalid(message, effects, conversation, number, outcome)
         return
     option = outcome.option
-    product = turn.compiled.product(number, conversation.product)
+    product = message.compiled.product(number, conversation.product)
     match option.kind:
         case OptionKind.OTHER_QUERIES:
-            _route(turn, effects, number.other_queries_rule, None)
+            _route(message, effects, number.other_queries_rule, None)
         case OptionKind.PRODUCT:
-            chosen = turn.compiled.product(number, option.key)
+            chosen = message.compiled.product(number, option.key)
             if chosen is None:
                 effects.note(f"product {option.key!r} is no longer offered: it starts over")
-                _start(turn, effects)
+                _start(message, effects)
             else:
-                _product_chosen(turn, effects, number, chosen)
+                _product_chosen(message, effects, number, chosen)
         case OptionKind.OPPORTUNITY if product is not None:
             opportunity = _find(effects, option.key)
             if opportunity is None:
                 effects.note(f"opportunity {option.key} is gone: routed without it")
-            _route(turn, effects, product.rule, opportunity)
+            _route(message, effects, product.rule, opportunity)
         case OptionKind.NEW_OPPORTUNITY if product is not None:
-            _new_opportunity(turn, effects, number, product)
+            _new_opportunity(message, effects, number, product)
         case _:
             effects.note("the product of the second menu is no longer offered: it starts over")
-            _start(turn, effects)
+            _start(message, effects)
 
 
 def _invalid(
-    turn: Turn,
+    message: MessageContext,
     effects: Effects,
     conversation: Conversation,
     number: BusinessNumber,
     outcome: InvalidReply,
 ) -> None:
-    config = turn.compiled.config
+    config = message.compiled.config
     menu = conversation.menu
     if menu is not None and conversation.reprompts < config.max_reprompts:
         effects.note(f"invalid reply ({outcome.reason}): the menu is sent again")
-        effects.act(_send(turn, with_hint(menu, REPROMPT_HINT)))
-        effects.change(SaveConversation(conversation.reprompted_at(turn.event.at)))
+        effects.act(_send(message, with_hint(menu, REPROMPT_HINT)))
+        effects.change(SaveConversation(conversation.reprompted_at(message.event.at)))
         return
     rule = number.other_queries_rule or config.lead_level_rule
     effects.note(f"invalid reply ({outcome.reason}) after {conversation.reprompts} reprompts")
-    _route(turn, effects, rule, None)
+    _route(message, effects, rule, None)
 
 
-def _product_chosen(turn: Turn, effects: Effects, number: BusinessNumber, product: Product) -> None:
+def _product_chosen(
+    message: MessageContext, effects: Effects, number: BusinessNumber, product: Product
+) -> None:
     matching = matching_opportunities(product, effects.opportunities)
     if not matching:
-        _new_opportunity(turn, effects, number, product)
+        _new_opportunity(message, effects, number, product)
     elif len(matching) == 1 or number.second_response is None:
-        _route(turn, effects, product.rule, matching[0])
+        _route(message, effects, product.rule, matching[0])
     else:
-        owners = turn.compiled.all_users(turn.snapshot.users)
+        owners = message.compiled.all_users(message.snapshot.users)
         # The matching opportunities, already in order, are all the menu
         # looks at: it finds the same ones among them, in the same order.
-        menus = turn.compiled.menus_of(number)
-        menu = menus.second_response(product, turn.lead, matching, owners)
+        menus = message.compiled.menus_of(number)
+        menu = menus.second_response(product, message.lead, matching, owners)
         if menu.left_out:
             effects.note(f"{len(menu.left_out)} older opportunities did not fit the menu")
-        _send_menu(turn, effects, menu, product=product.label)
+        _send_menu(message, effects, menu, product=product.label)
 
 
 def _new_opportunity(
-    turn: Turn, effects: Effects, number: BusinessNumber, product: Product
+    message: MessageContext, effects: Effects, number: BusinessNumber, product: Product
 ) -> None:
     created = None
     if number.creates_new_opportunity:
         fields = {}
         if product.field is not None and len(product.values) == 1:
             fields[product.field] = product.values[0]
-        created = _create(turn, effects, product.opportunity_type, product.label, fields)
-    _route(turn, effects, product.rule, created)
+        created = _create(message, effects, product.opportunity_type, product.label, fields)
+    _route(message, effects, product.rule, created)
 
 
 def _create(
-    turn: Turn, effects: Effects, kind: str, name: str, fields: dict[str, str]
+    message: MessageContext, effects: Effects, kind: str, name: str, fields: dict[str, str]
 ) -> Opportunity:
-    known = turn.compiled.types.get(kind)
+    known = message.compiled.types.get(kind)
     opportunity = Opportunity(
-        id=new_opportunity_id(turn.event.id),
+        id=new_opportunity_id(message.event.id),
         type=kind,
         name=name,
         fields=fields,
         stage=known.stages[0] if known is not None and known.stages else None,
-        updated_at=turn.event.at,
+        updated_at=message.event.at,
     )
     effects.save_opportunity(opportunity)
-    effects.act(CreateOpportunity.of(turn.lead.phone, opportunity))
+    effects.act(CreateOpportunity.of(message.lead.phone, opportunity))
     return opportunity
 
 
@@ -261,126 +294,153 @@ def _find(effects: Effects, opportunity: str | None) -> Opportunity | None:
     return next((o for o in effects.opportunities if o.id == opportunity), None)
 
 
-def _send(turn: Turn, menu: Menu) -> Send:
-    event = turn.event
+def _send(message: MessageContext, menu: Menu) -> Send:
+    event = message.event
     return Send(to=event.lead, from_=event.number, message=render_menu(menu, event.lead))
 
 
-def _send_menu(turn: Turn, effects: Effects, menu: Menu, *, product: str | None) -> None:
-    effects.act(_send(turn, menu))
+def _send_menu(
+    message: MessageContext, effects: Effects, menu: Menu, *, product: str | None
+) -> None:
+    effects.act(_send(message, menu))
     waiting = Conversation.menu_sent(
-        turn.lead.phone, turn.event.number, menu, turn.event.at, product=product
+        message.lead.phone, message.event.number, menu, message.event.at, product=product
     )
     effects.change(SaveConversation(waiting))
 
 
 def _route(
-    turn: Turn, effects: Effects, rule_name: str | None, opportunity: Opportunity | None
+    message: MessageContext,
+    effects: Effects,
+    rule_name: str | None,
+    opportunity: Opportunity | None,
+    *,
+    waiting: Conversation | None = None,
 ) -> None:
-    compiled = turn.compiled
-    snapshot = turn.snapshot
+    # Routes the message's conversation; *waiting* is the conversation it
+    # continues, when nobody took it before and it still waits.
+    compiled = message.compiled
+    snapshot = message.snapshot
+    event = message.event
     rule = None if rule_name is None else compiled.rules.get(rule_name)
-    users = compiled.all_users(snapshot.users)
+    opportunity_id = None if opportunity is None else opportunity.id
+    held = () if waiting is None else waiting.held_before
+    reassignments = 0 if waiting is None else waiting.reassignments
     if rule is None:
         decision = Decision(rule=None)
     else:
         # By position, each argument named as its field (docs/performance.md).
         availability = Availability(
-            users, snapshot.presence, snapshot.open_conversations, compiled.schedules, turn.event.at
+            compiled.all_users(snapshot.users),
+            snapshot.presence,
+            snapshot.open_conversations,
+            compiled.schedules,
+            event.at,
+            frozenset(held) if held else _NONE_HELD,
         )
         context = RoutingContext(
-            availability, compiled.groups, snapshot.turns, turn.lead, opportunity
+            availability, compiled.groups, snapshot.turns, message.lead, opportunity
         )
         decision = resolve(rule, context)
     if decision.turn is not None:
         effects.change(SaveTurn(decision.turn))
-    event = turn.event
-    at = event.at
-    opportunity_id = None if opportunity is None else opportunity.id
-    if decision.assignee is not None and decision.target is not None and rule is not None:
-        effects.act(
-            Assign.conversation(
-                event.lead,
-                event.number,
-                opportunity=opportunity_id,
-                user=decision.assignee,
-                rule=rule.name,
-                target=decision.target.label,
-                trace=trace_of(decision),
-            )
+    assignee = decision.assignee
+    if assignee is not None and decision.target is not None and rule is not None:
+        since = None if waiting is None else waiting.waiting_since
+        action = Assign.conversation(
+            event.lead,
+            event.number,
+            opportunity=opportunity_id,
+            user=assignee,
+            rule=rule.name,
+            target=decision.target.label,
+            trace=trace_of(decision),
+            waited=None if since is None else max((event.at - since).total_seconds(), 0.0),
         )
         if opportunity is not None and opportunity.owner is None:
             # The person who takes a new opportunity's first conversation
             # owns it: the next conversation about it goes to them.
-            opportunity = opportunity.owned_by(decision.assignee)
+            opportunity = opportunity.owned_by(assignee)
             effects.save_opportunity(opportunity)
-        conversation = attrs.evolve(
-            Conversation.assigned(
-                turn.lead.phone,
-                event.number,
-                at,
-                decision.assignee,
-                opportunity=opportunity_id,
-                rule=rule.name,
-            ),
-            last_incoming_at=at,
+        # Just assigned, so not away: due at its expiry, its reply deadline
+        # or its assignee's next closing.
+        due = due_when_assigned(
+            compiled,
+            rule.name,
+            at=event.at,
+            last_message_at=event.at,
+            reply_awaited_since=event.at,
+            reassignments=reassignments,
+            assignee=assignee,
+            users=availability.users,
+            away_start=None,
         )
-        sent = assigned_message(
-            compiled, conversation, turn.lead, opportunity=opportunity, users=users, at=turn.now
+        assigned = Conversation.assigned(
+            message.lead.phone,
+            event.number,
+            event.at,
+            assignee,
+            opportunity=opportunity_id,
+            rule=rule.name,
+            held_before=held,
+            reassignments=reassignments,
+            due_at=due,
         )
-    else:
-        if rule_name is not None and rule is None:
-            effects.note(f"routing rule {rule_name!r} is unknown")
-        effects.act(
-            Unrouted.conversation(
-                event.lead,
-                event.number,
-                opportunity=opportunity_id,
-                rule=rule_name,
-                trace=trace_of(decision),
-            )
+        hand_over(
+            effects,
+            assigned,
+            action,
+            message.lead,
+            compiled=compiled,
+            opportunity=opportunity,
+            users=availability.users,
+            at=message.now,
         )
-        conversation = Conversation.unrouted(
-            turn.lead.phone, event.number, at, opportunity=opportunity_id, rule=rule_name
+        return
+    reason = _NO_TARGET_AVAILABLE
+    if rule_name is None:
+        reason = _NO_RULE
+    elif rule is None:
+        reason = _RULE_REMOVED
+        effects.note(f"routing rule {rule_name!r} is unknown")
+    effects.act(
+        Unrouted.conversation(
+            event.lead,
+            event.number,
+            opportunity=opportunity_id,
+            rule=rule_name,
+            trace=trace_of(decision),
+            reason=reason,
         )
-        sent = None
-        if rule is not None:
-            # Its rule found nobody: the conversation waits for someone.
-            conversation = _waiting(conversation, _wait_before(turn), at)
-            sent = away_message(
-                compiled, conversation, turn.lead, opportunity=opportunity, users=users, at=turn.now
-            )
-            if sent is not None:
-                conversation = attrs.evolve(conversation, away_message_sent=True)
-    if sent is not None:
-        effects.act(sent)
-    effects.change(SaveConversation(conversation))
-
-
-def _wait_before(turn: Turn) -> Conversation | None:
-    # The wait this message goes on with: its conversation, unrouted by a
-    # rule and still open (what `converse` tries again), or none.
-    conversation = turn.snapshot.conversation
-    if (
-        conversation is None
-        or conversation.status is not _UNROUTED
-        or conversation.rule is None
-        or turn.event.at - conversation.last_message_at >= turn.compiled.config.conversation_timeout
-    ):
-        return None
-    return conversation
-
-
-def _waiting(
-    conversation: Conversation, before: Conversation | None, at: dt.datetime
-) -> Conversation:
-    # A wait goes on from the one before, keeping when it began and whether
-    # the away message was sent; otherwise it begins now.
-    if before is None:
-        return attrs.evolve(conversation, waiting_since=at, last_incoming_at=at)
-    return attrs.evolve(
-        conversation,
-        waiting_since=before.waiting_since or at,
-        away_message_sent=before.away_message_sent,
-        last_incoming_at=at,
     )
+    # Only a rule that may take it later makes it wait.
+    since = None if waiting is None else waiting.waiting_since
+    unrouted = Conversation.unrouted(
+        message.lead.phone,
+        event.number,
+        event.at,
+        opportunity=opportunity_id,
+        rule=rule_name,
+        waiting_since=(since or event.at) if rule is not None else None,
+        away_message_sent=False if waiting is None else waiting.away_message_sent,
+        held_before=held,
+        reassignments=reassignments,
+    )
+    if rule is None:
+        effects.change(SaveConversation(unrouted))
+        return
+    start_wait(
+        effects,
+        unrouted,
+        message.lead,
+        compiled=compiled,
+        opportunity=opportunity,
+        users=compiled.all_users(snapshot.users),
+        at=message.now,
+    )
+
+
+_NONE_HELD: frozenset[str] = frozenset()
+_NO_RULE = UnroutedReason.NO_RULE
+_NO_TARGET_AVAILABLE = UnroutedReason.NO_TARGET_AVAILABLE
+_RULE_REMOVED = UnroutedReason.RULE_REMOVED

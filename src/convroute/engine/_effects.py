@@ -79,10 +79,17 @@ class Effects:
     """
     A scratch pad for one decision; frozen into an `Outcome` at the end.
 
+    A tick serves many conversations: it sets `lead` and `opportunities`
+    to each one's in turn, and `key` to the stable key its actions serve.
+
     Attributes:
         lead: The lead's phone.
         opportunities: The lead's opportunities as they stand after the
             changes gathered so far.
+        key: The key the actions asked for now serve; ``None`` for an
+            event's own.
+        keys: The key of each action, while actions serve keys.
+        frees_someone: Whether a waiting conversation might now be routed.
     """
 
     lead: Phone
@@ -90,6 +97,9 @@ class Effects:
     changes: list[Change] = attrs.field(factory=list)
     actions: list[Action] = attrs.field(factory=list)
     notes: list[str] = attrs.field(factory=list)
+    key: str | None = None
+    keys: list[str] = attrs.field(factory=list)
+    frees_someone: bool = False
 
     def change(self, change: Change) -> None:
         """
@@ -102,6 +112,8 @@ class Effects:
         Ask the host for an action.
         """
         self.actions.append(action)
+        if self.key is not None:
+            self.keys.append(self.key)
 
     def note(self, note: str) -> None:
         """
@@ -125,7 +137,11 @@ class Effects:
             self.opportunities.append(opportunity)
         save = SaveOpportunity(self.lead, opportunity)
         for index, change in enumerate(self.changes):
-            if type(change) is SaveOpportunity and change.opportunity.id == opportunity.id:
+            if (
+                type(change) is SaveOpportunity
+                and change.opportunity.id == opportunity.id
+                and change.lead == self.lead
+            ):
                 self.changes[index] = save
                 return
         self.change(save)
@@ -134,6 +150,9 @@ class Effects:
         """
         The decision, frozen.
         """
+        if self.keys or self.frees_someone:
+            keys = tuple(self.keys)
+            return Outcome(self.changes, self.actions, self.notes, keys, self.frees_someone)
         return Outcome(self.changes, self.actions, self.notes)
 
 

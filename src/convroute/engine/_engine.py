@@ -15,17 +15,14 @@ from convroute._frozen import aware
 from convroute.config import Config
 from convroute.engine._actions import TransitionDeleted
 from convroute.engine._changes import (
-    Change,
     Outcome,
     RemoveTransitions,
     SaveConversation,
     SaveLead,
-    SavePresence,
-    SaveUser,
     Snapshot,
 )
 from convroute.engine._compiled import Compiled
-from convroute.engine._conversation import Turn, converse
+from convroute.engine._conversation import MessageContext, converse
 from convroute.engine._effects import Effects, record_funnel, why_ignored
 from convroute.engine._events import (
     CloseConversation,
@@ -35,12 +32,15 @@ from convroute.engine._events import (
     OutgoingMessage,
     SetPresence,
     SetStage,
+    Tick,
     UpdateLead,
     UpdateUser,
 )
+from convroute.engine._routing import later
+from convroute.engine._time import close, tick, update_presence
 from convroute.funnel import FunnelMessage, delete_transition
 from convroute.model import Lead, Phone, User
-from convroute.state import ConversationStatus
+from convroute.state import Conversation, ConversationStatus
 
 
 @attrs.frozen(eq=False)
@@ -80,16 +80,19 @@ class Engine:
         """
         return self._compiled.all_users(runtime)
 
-    def decide(self, snapshot: Snapshot, event: Event, *, now: dt.datetime) -> Outcome:
+    def decide(  # noqa: PLR0911 - one case a kind of event
+        self, snapshot: Snapshot, event: Event | Tick, *, now: dt.datetime
+    ) -> Outcome:
         """
-        Decide what an event changes and which actions it yields.
+        Decide what an event, or a tick, changes and which actions it yields.
 
         Args:
             snapshot: The stored state the event needs (see `Snapshot`).
-            event: The event.
-            now: The current time, aware; it decides only whether a Meta
-                event is too old to send, and whether the lead's last
-                message is recent enough for an away or assigned message.
+            event: The event, or a tick.
+            now: The current time, aware; it decides whether a Meta event
+                is too old to send, whether the lead's last message is
+                recent enough for an away or assigned message, and times a
+                presence or user update that carries no time of its own.
                 Conversation and menu timeouts are measured between the
                 events' own times.
 
@@ -110,9 +113,13 @@ class Engine:
             case DeleteTransition():
                 return _delete(snapshot, event)
             case CloseConversation():
-                return _close(snapshot, event)
-            case UpdateUser() | SetPresence() | UpdateLead():
-                return _host_update(event)
+                return close(self._compiled, snapshot, event, now)
+            case UpdateUser() | SetPresence():
+                return update_presence(self._compiled, snapshot, event, now)
+            case UpdateLead():
+                return _update_lead(event)
+            case Tick():
+                return tick(self._compiled, snapshot, event)
             case _:  # pragma: no cover - the match above is exhaustive
                 assert_never(event)
 
@@ -131,7 +138,7 @@ class Engine:
             snapshot.records,
             now,
         )
-        converse(Turn(self._compiled, snapshot, event, lead, now), effects)
+        converse(MessageContext(self._compiled, snapshot, event, lead, now), effects)
         return effects.outcome()
 
     def _outgoing(self, snapshot: Snapshot, event: OutgoingMessage, now: dt.datetime) -> Outcome:
@@ -145,19 +152,44 @@ class Engine:
             if outcome.reason is not None:
                 effects.note(f"funnel {outcome.funnel!r}: {why_ignored(outcome)}")
         conversation = snapshot.conversation
-        if (
-            conversation is not None
-            and conversation.status is ConversationStatus.ASSIGNED
-            and event.at > conversation.last_message_at
-        ):
-            # The business writing keeps the conversation open too.
-            effects.change(SaveConversation(attrs.evolve(conversation, last_message_at=event.at)))
-        elif not outcomes:
+        if conversation is not None and conversation.status is ConversationStatus.ASSIGNED:
+            kept = conversation
+            if event.at > conversation.last_message_at:
+                # The business writing keeps the conversation open too.
+                kept = attrs.evolve(kept, last_message_at=event.at)
+            if _answers(event, conversation):
+                kept = attrs.evolve(kept, reply_awaited_since=None)
+            if kept is not conversation:
+                effects.change(SaveConversation(self._due_no_later(kept)))
+                return effects.outcome()
+        if not outcomes:
             # Each funnel notes why it moved nobody; without funnels, this says it.
             effects.note(
                 "the account has no funnels, and no open conversation was kept open: nothing done"
             )
         return effects.outcome()
+
+    def _due_no_later(self, conversation: Conversation) -> Conversation:
+        # Kept open by the business, a conversation is due at its expiry or
+        # its reply deadline, if not sooner: it may have been over, and its
+        # due time cleared, when this message opened it again.
+        compiled = self._compiled
+        due = later(conversation.last_message_at, compiled.config.conversation_timeout)
+        rule = None if conversation.rule is None else compiled.rules.get(conversation.rule)
+        awaited = conversation.reply_awaited_since
+        if (
+            rule is not None
+            and rule.reply_within is not None
+            and awaited is not None
+            and conversation.reassignments < rule.max_reassignments
+        ):
+            deadline = later(awaited, rule.reply_within)
+            if deadline is not None and (due is None or deadline < due):
+                due = deadline
+        current = conversation.due_at
+        if due is None or (current is not None and current <= due):
+            return conversation
+        return attrs.evolve(conversation, due_at=due)
 
     def _set_stage(self, snapshot: Snapshot, event: SetStage, now: dt.datetime) -> Outcome:
         effects = Effects(lead=event.lead, opportunities=list(snapshot.opportunities))
@@ -176,19 +208,16 @@ class Engine:
         return effects.outcome()
 
 
-def _host_update(event: UpdateUser | SetPresence | UpdateLead) -> Outcome:
-    match event:
-        case UpdateUser(user=user, available=available):
-            changes: list[Change] = [SaveUser(user)]
-            if available is not None:
-                changes.append(SavePresence(user.id, available))
-            return Outcome(changes=changes)
-        case SetPresence(user=user, available=available):
-            return Outcome(changes=[SavePresence(user, available)])
-        case UpdateLead():
-            return _update_lead(event)
-        case _:  # pragma: no cover - the match above is exhaustive
-            assert_never(event)
+def _answers(event: OutgoingMessage, conversation: Conversation) -> bool:
+    # The assignee's message (any, when the host does not say who wrote)
+    # sent at or after the lead's last message answers it.  convroute's
+    # own sends never get here: the service knows their ids.
+    incoming = conversation.last_incoming_at
+    return (
+        conversation.reply_awaited_since is not None
+        and (event.by is None or event.by == conversation.assignee)
+        and (incoming is None or event.at >= incoming)
+    )
 
 
 def _funnel_message(event: IncomingMessage) -> FunnelMessage:
@@ -212,22 +241,6 @@ def _delete(snapshot: Snapshot, event: DeleteTransition) -> Outcome:
         stage=None if deletion.position is None else deletion.position.stage,
     )
     return Outcome(changes=[RemoveTransitions(removed)], actions=[deleted])
-
-
-def _close(snapshot: Snapshot, event: CloseConversation) -> Outcome:
-    conversation = snapshot.conversation
-    if conversation is None or conversation.status is ConversationStatus.CLOSED:
-        return Outcome(notes=["no open conversation to close"])
-    closed = attrs.evolve(
-        conversation,
-        status=ConversationStatus.CLOSED,
-        last_message_at=max(conversation.last_message_at, event.at),
-        menu=None,
-        menu_sent_at=None,
-        product=None,
-        reprompts=0,
-    )
-    return Outcome(changes=[SaveConversation(closed)])
 
 
 def _update_lead(event: UpdateLead) -> Outcome:

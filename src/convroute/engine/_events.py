@@ -49,6 +49,14 @@ def _opportunities(values: Iterable[Opportunity]) -> tuple[Opportunity, ...]:
     return tuple(values)
 
 
+def _optional_event_time(
+    instance: object, attribute: attrs.Attribute[Any], value: dt.datetime | None
+) -> None:
+    if value is not None:
+        require_aware(instance, attribute, value)
+        require_event_time(instance, attribute, value)
+
+
 class MediaKind(enum.StrEnum):
     """
     What a lead's message holds when it is neither text nor a tap.
@@ -170,6 +178,8 @@ class OutgoingMessage:
         lead: The lead's phone.
         number: The business number it was sent from.
         text: Its text.
+        by: The user who sent it, if the host knows: only the assignee's
+            messages answer the lead.  Without it, any message does.
     """
 
     id: str = attrs.field(converter=_event_id)
@@ -177,6 +187,7 @@ class OutgoingMessage:
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
     text: str = attrs.field(converter=unicode_text)
+    by: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
 
 @attrs.frozen
@@ -242,11 +253,14 @@ class UpdateUser:
         id: The host's id of the update.
         user: The user as it is now.
         available: The user's presence, when the update says it.
+        at: When the change happened: an absence it starts is timed from
+            it.  Without it, from the time the engine is given.
     """
 
     id: str = attrs.field(converter=_event_id)
     user: User
     available: bool | None = None
+    at: dt.datetime | None = attrs.field(default=None, validator=_optional_event_time)
 
 
 @attrs.frozen
@@ -258,11 +272,29 @@ class SetPresence:
         id: The host's id of the report.
         user: The user's id.
         available: Whether the user can take conversations.
+        at: When the presence changed: an absence is timed from it.
+            Without it, from the time the engine is given.
     """
 
     id: str = attrs.field(converter=_event_id)
     user: str = attrs.field(converter=unicode_text)
     available: bool
+    at: dt.datetime | None = attrs.field(default=None, validator=_optional_event_time)
+
+
+@attrs.frozen
+class Tick:
+    """
+    Time passed: whatever is due by *at* is done (deadlines, waits).
+
+    A tick has no id: the actions it yields take their ids from the
+    conversation and the due time they serve.
+
+    Attributes:
+        at: The tick's time.
+    """
+
+    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
 
 
 @attrs.frozen

@@ -37,6 +37,10 @@ class SkipReason(enum.StrEnum):
     """
     The user id is not among the known users.
     """
+    HELD_BEFORE = "held_before"
+    """
+    The user held this conversation before and was moved off it.
+    """
     UNKNOWN_GROUP = "unknown_group"
     """
     The chat group is not among the known groups.
@@ -81,6 +85,8 @@ class Availability:
             ``schedule`` names none of them has no working hours.
         at: The time of the decision, at which schedules are read; ``None``
             to leave schedules out.
+        held_before: Users who held the conversation before and were
+            moved off it: routing it again passes them over.
     """
 
     users: Mapping[str, User]
@@ -88,8 +94,9 @@ class Availability:
     open_conversations: Mapping[str, int] = attrs.field(factory=dict)
     schedules: Mapping[str, Schedule] = attrs.field(factory=dict)
     at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    held_before: frozenset[str] = frozenset()
 
-    def check(self, user_id: str) -> SkipReason | None:
+    def check(self, user_id: str) -> SkipReason | None:  # noqa: PLR0911 - one return a reason
         """
         Tell why *user_id* cannot take a conversation now.
 
@@ -98,11 +105,14 @@ class Availability:
 
         Returns:
             ``None`` when the user is available, else the first reason found,
-            in this order: unknown, inactive, away, off hours, at capacity.
+            in this order: unknown, held before, inactive, away, off hours, at
+            capacity.
         """
         user = self.users.get(user_id)
         if user is None:
             return _UNKNOWN_USER
+        if self.held_before and user_id in self.held_before:
+            return _HELD_BEFORE
         if not user.active:
             return _INACTIVE
         if not self.presence.get(user_id, True):
@@ -119,6 +129,7 @@ class Availability:
 
 # Enum members read once (see docs/performance.md, "How the hot paths are written").
 _UNKNOWN_USER = SkipReason.UNKNOWN_USER
+_HELD_BEFORE = SkipReason.HELD_BEFORE
 _INACTIVE = SkipReason.INACTIVE
 _UNAVAILABLE = SkipReason.UNAVAILABLE
 _OFF_HOURS = SkipReason.OFF_HOURS

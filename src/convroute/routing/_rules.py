@@ -4,6 +4,8 @@ The rule objects of routing: targets, chat groups and routing rules.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import Iterable
 from typing import ClassVar, TypeAlias
 
@@ -151,7 +153,18 @@ class RoutingRule:
     Attributes:
         name: The rule's unique name.
         targets: The default target first, then the fallbacks.
+        reassign_when_away: How long an assignee may be away (unavailable,
+            inactive or off hours) before the conversation is routed again
+            without them; ``None``: never for that.
+        reply_within: How long an assignee may leave the lead unanswered
+            before the conversation is routed again without them; ``None``:
+            never for that.
+        max_reassignments: How many times one conversation may be
+            reassigned or unassigned; then it stays where it is.
     """
 
     name: str
     targets: tuple[Target, ...] = attrs.field(converter=_targets)
+    reassign_when_away: dt.timedelta | None = None
+    reply_within: dt.timedelta | None = None
+    max_reassignments: int = 2

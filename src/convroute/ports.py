@@ -331,8 +331,9 @@ class Outbox(Protocol):
         An item is due from its ``next_attempt_at`` once a delivery failed,
         and from its ``created_at`` while never tried.  The earliest due
         come first, ties in the order they were added: an item the
-        transport keeps refusing goes behind the others at each failure.  The items are held until *until*, and those returned show
-        that claim.  A store finds the due items without reading the others
+        transport keeps refusing goes behind the others at each failure.
+        The items are held until *until*, and those returned show that
+        claim.  A store finds the due items without reading the others
         (an index on status and due time): a backlog of failing items
         waiting for their next attempt costs a claim nothing.
 

@@ -484,7 +484,11 @@ class Service:
         try:
             report = self._tick(at)
         except StoreError:
-            _log.exception("tick at %s failed: the store failed", at, extra=_fields(tick=at))
+            _log.exception(
+                "tick at %s failed: the store failed",
+                at.isoformat(),
+                extra=_fields(tick=at.isoformat()),
+            )
             raise
         _log.info(
             "tick at %s: %s",

@@ -6,14 +6,25 @@ import datetime as dt
 
 import pytest
 
+from convroute.config import loads_config
 from convroute.model import Phone
 from convroute.service import RequeueReport, Service
 from convroute.state import OutboxStatus
 from convroute.testing import RecordingTransport
-from service.conftest import AT, CONFIG, message
+from service.conftest import AT, CONFIG, DESK_TEAM, message
 
 
 OTHER = Phone("919800000002")
+REASSIGNING = loads_config(
+    DESK_TEAM
+    + """
+reply_within = "15m"
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+)
 
 
 class Clock:
@@ -174,3 +185,18 @@ class TestOwnDeliveries:
         report = service.dispatch_pending()
 
         assert (3, ()) == (len(report.sent), report.failed)
+
+    def test_a_tick_delivers_only_its_own_actions_and_names_failures(self, store, clock):
+        """A tick's report names its refused deliveries; older failing items are not tried."""
+        transport = RecordingTransport(fail=lambda _item: True)
+        service = Service(REASSIGNING, store, transport, clock=clock)
+        service.handle(message("wamid.1", text="Hi"))
+        clock.at += dt.timedelta(minutes=15)
+        tried = len(transport.failed)
+
+        report = service.tick()
+
+        [item] = report.actions
+        assert "reassign" == item.type
+        assert [item.id] == [one.id for one in transport.failed[tried:]]
+        assert [item.id] == [ident for ident, _ in report.failed_deliveries]

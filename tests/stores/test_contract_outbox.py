@@ -244,6 +244,14 @@ class TestClaimByIds:
 
         assert ["free"] == claim_ids(store, ["held", "sent", "dead", "waiting", "free"])
 
+    def test_in_due_order_each_once(self, store):
+        """Named items come earliest due first, a failed one by its retry time; once each."""
+        add(store, item("a1"), item("a2", 1))
+        with store.unit_of_work() as uow:
+            uow.outbox.release("a1", "HTTP 500", T0 + dt.timedelta(minutes=2))
+
+        assert ["a2", "a1"] == claim_ids(store, ["a1", "a2", "a1", "a2"])
+
     def test_the_limit_holds(self, store):
         """At most limit of the named items are taken, the earliest due first."""
         add(store, item("a1"), item("a2", 1), item("a3", 2))

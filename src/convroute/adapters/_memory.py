@@ -398,7 +398,11 @@ class _Outbox(_Repository):
         state, journal = self._unit.begin_write()
         if limit <= 0:
             return ()
-        pending = state.pending if ids is None else [one for one in ids if one in state.pending]
+        pending = (
+            state.pending
+            if ids is None
+            else [one for one in dict.fromkeys(ids) if one in state.pending]
+        )
         free = [
             item
             for item in map(state.outbox.__getitem__, pending)

@@ -376,15 +376,16 @@ class SQLOutbox(_Repository):
         if ids is None:
             rows = self._unit.rows(self._sql.outbox_claim, (pending, now_micros, now_micros, limit))
         else:
-            # A handful of ids, each found by its unique key.
-            rows = []
+            # A handful of ids, each found by its unique key, then put in
+            # due order: (next_attempt_at, seq, data) rows.
+            found = []
             for ident in dict.fromkeys(ids):
-                rows.extend(
+                found.extend(
                     self._unit.rows(
                         self._sql.outbox_claim_id, (ident, pending, now_micros, now_micros)
                     )
                 )
-            rows = sorted(rows)[:limit]
+            rows = [(seq, data) for _, seq, data in sorted(found)[:limit]]
         claimed = [
             (seq, attrs.evolve(loads(data, OutboxItem), claimed_until=until)) for seq, data in rows
         ]

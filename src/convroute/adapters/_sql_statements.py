@@ -197,7 +197,7 @@ def statements(
             f"ORDER BY status, next_attempt_at, seq LIMIT {m}{row_lock}{skip_locked}"
         ),
         outbox_claim_id=(
-            f"SELECT seq, data FROM {outbox} WHERE id = {m} AND status = {m} "
+            f"SELECT next_attempt_at, seq, data FROM {outbox} WHERE id = {m} AND status = {m} "
             f"AND next_attempt_at <= {m} AND (claimed_until IS NULL OR claimed_until <= {m})"
             f"{row_lock}{skip_locked}"
         ),

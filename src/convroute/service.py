@@ -664,19 +664,21 @@ class Service:
                     uow.outbox.mark_dead(item.id, error)
                     retry_at = None
                 else:
-                    retry_at = now + _retry_delay(attempts)
+                    # From the failure, not the claim: a slow refusal counts.
+                    retry_at = max(now, self._clock()) + _retry_delay(attempts)
                     uow.outbox.release(item.id, error, retry_at)
+            event = _loggable_event(item.event)
             _log.warning(
                 "delivery of %s (%s, event %s) failed, attempt %d: %s",
                 item.id,
                 item.type,
-                item.event,
+                event,
                 attempts,
                 "dead, not tried again" if retry_at is None else f"retried at {retry_at}",
                 exc_info=exc,
                 extra=_fields(
                     item=item.id,
-                    event=item.event,
+                    event=event,
                     type=item.type,
                     attempts=attempts,
                     retry_at=None if retry_at is None else retry_at.isoformat(),
@@ -729,6 +731,12 @@ def _store(
 def _fields(**values: object) -> dict[str, dict[str, object]]:
     # The structured fields of a record: its ``convroute`` attribute.
     return {"convroute": values}
+
+
+def _loggable_event(event: str) -> str:
+    # A tick's action names the conversation it serves, phones and all
+    # (``tick:<lead>:<number>:<time>``): above DEBUG it is only "tick".
+    return "tick" if event.startswith("tick:") else event
 
 
 def _kind(event: Event) -> str:

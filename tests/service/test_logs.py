@@ -10,10 +10,11 @@ import pytest
 
 import convroute
 
+from convroute.config import loads_config
 from convroute.errors import StoreError
 from convroute.service import Service
 from convroute.testing import MemoryStore, RecordingTransport
-from service.conftest import AT, CONFIG, LEAD, NUMBER, message
+from service.conftest import AT, CONFIG, DESK_TEAM, LEAD, NUMBER, message
 
 
 TEXT = "I came from Instagram, my card is 4111"
@@ -210,3 +211,29 @@ class TestPersonalData:
         assert [] == [secret for secret in secrets if secret in seen]
         assert (True, True) == (LEAD in debug, "Instagram" in debug)
         assert len(above) >= 6
+
+    def test_a_failed_tick_action_names_no_phone(self, caplog):
+        """A tick's action is keyed by its conversation's phones: its WARNING says only "tick"."""
+        config = loads_config(
+            DESK_TEAM
+            + """
+reply_within = "15m"
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+        )
+        now = {"at": AT}
+        transport = RecordingTransport(fail=lambda item: item.type == "reassign")
+        service = Service(config, MemoryStore(), transport, clock=lambda: now["at"])
+        service.handle(message("wamid.1", text=TEXT))
+        now["at"] = AT + dt.timedelta(minutes=15)
+        caplog.clear()
+        report = service.tick()
+
+        [warning] = records(caplog, logging.WARNING)
+        above = [one for one in caplog.records if one.levelno > logging.DEBUG]
+        seen = " ".join(f"{one.getMessage()} {fields(one)}" for one in above)
+        assert (1, "tick") == (len(report.failed_deliveries), fields(warning)["event"])
+        assert [] == [secret for secret in (LEAD, NUMBER) if secret in seen]

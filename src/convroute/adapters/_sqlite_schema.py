@@ -150,6 +150,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE away (user TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE ticks (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)",
     ),
+    # 7: back-off and dead letters.  An item's due instant gets a column:
+    # its created_at until a delivery fails, then when the next attempt is
+    # due.  The claim reads the due pending items, in due order, through an
+    # index, never the failing ones waiting; the items already there are
+    # due from when they were written.
+    (
+        "ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER",
+        "UPDATE outbox SET next_attempt_at = created_at",
+        "DROP INDEX outbox_pending",
+        "CREATE INDEX outbox_due ON outbox (status, next_attempt_at, seq)",
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "postgres": "bench._postgres",
     "due": "bench._due",
     "outbox": "bench._outbox",
+    "tick": "bench._tick",
 }
 
 

@@ -29,10 +29,11 @@ HOST_NAMES = {
         "OutgoingMessage",
         "SetPresence",
         "SetStage",
+        "Tick",
         "UpdateLead",
         "UpdateUser",
     ],
-    "convroute.service": ["Service"],
+    "convroute.service": ["Service", "TickReport"],
 }
 
 # Extras needed for one feature each: a store, a file format, charts, the web

@@ -6,7 +6,8 @@ file, `loads_config` text), a store and a transport, and hands it each
 event: a lead's `IncomingMessage` (or a whole webhook delivery, with
 `Service.handle_webhook`), the business's `OutgoingMessage`, a `SetStage`
 done by hand, and the CRM's `UpdateLead`, `UpdateUser`, `SetPresence`,
-`CloseConversation` and `DeleteTransition`::
+`CloseConversation` and `DeleteTransition`; and, every minute or so, calls
+`Service.tick` (`Tick`, `TickReport`) for what time brings::
 
     import datetime as dt
     import convroute
@@ -36,6 +37,7 @@ from convroute.engine import (
     OutgoingMessage,
     SetPresence,
     SetStage,
+    Tick,
     UpdateLead,
     UpdateUser,
 )
@@ -53,7 +55,7 @@ from convroute.errors import (
     WebhookError,
 )
 from convroute.model import Lead, Opportunity, OpportunityType, Phone, User, normalize_phone
-from convroute.service import Service
+from convroute.service import Service, TickReport
 
 
 __all__ = [
@@ -81,6 +83,8 @@ __all__ = [
     "StoreConflictError",
     "StoreError",
     "TextError",
+    "Tick",
+    "TickReport",
     "TimeRangeError",
     "UpdateLead",
     "UpdateUser",

@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import pathlib
 
@@ -24,7 +25,14 @@ class TestSeedExample:
         """The design's example configuration loads as written."""
         assert ("u-asha", "u-ben", "u-chen", "u-meera") == tuple(u.id for u in seed.users)
         assert User(id="u-asha", name="Asha Rao", max_open_conversations=25) == seed.users[0]
-        assert User(id="u-meera", name="Meera Iyer", admin=True) == seed.users[3]
+        assert (
+            User(id="u-meera", name="Meera Iyer", admin=True, schedule="India office")
+            == seed.users[3]
+        )
+        assert ("India office", "Asia/Kolkata") == (
+            seed.schedules[0].name,
+            seed.schedules[0].time_zone,
+        )
         assert (
             ChatGroup(
                 name="AI counsellors",
@@ -37,6 +45,8 @@ class TestSeedExample:
             RoutingRule(
                 name="AI desk",
                 targets=(OpportunityOwner(), ChatGroupTarget(group="AI counsellors"), Admin()),
+                reply_within=dt.timedelta(minutes=30),
+                reassign_when_away=dt.timedelta(minutes=15),
             )
             == seed.routing_rules[0]
         )

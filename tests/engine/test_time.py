@@ -107,7 +107,7 @@ def state():
 
 class TestWaiting:
     def test_unrouted_conversation_waits(self, state):
-        """A conversation its rule leaves unrouted waits from the lead's message, due never."""
+        """A conversation its rule leaves unrouted waits from the message, due at its expiry."""
         state.host(presence("p1", "u-a", False, -5), at(-5))
         state.host(presence("p2", "u-b", False, -5), at(-5))
 
@@ -115,8 +115,50 @@ class TestWaiting:
 
         (unrouted,) = of_type(outcome, Unrouted)
         conversation = state.conversations[LEAD, NUMBER]
-        assert (UnroutedReason.NO_TARGET_AVAILABLE, at(0), None) == (
+        assert (UnroutedReason.NO_TARGET_AVAILABLE, at(0), at(24 * 60)) == (
             unrouted.reason,
+            conversation.waiting_since,
+            conversation.due_at,
+        )
+
+    def test_tick_after_expiry_ends_the_wait(self, state):
+        """The tick serving a wait past its expiry ends it, with a note and no action."""
+        state.host(presence("p1", "u-a", False, -5), at(-5))
+        state.host(presence("p2", "u-b", False, -5), at(-5))
+        state.message(message("m1", 0))
+
+        outcome = state.tick(at(24 * 60 + 1), waiting=False)
+
+        conversation = state.conversations[LEAD, NUMBER]
+        assert ((), None, None) == (
+            outcome.actions,
+            conversation.waiting_since,
+            conversation.due_at,
+        )
+        assert any("stops waiting" in note for note in outcome.notes)
+
+    def test_message_keeps_the_earlier_due_time(self, state):
+        """A message to a waiting conversation moves its expiry on, but not its due time."""
+        state.host(presence("p1", "u-a", False, -5), at(-5))
+        state.host(presence("p2", "u-b", False, -5), at(-5))
+        state.message(message("m1", 0))
+
+        state.message(message("m2", 60))
+
+        assert at(24 * 60) == state.conversations[LEAD, NUMBER].due_at
+
+    def test_tick_before_expiry_sets_the_exact_due_time(self, state):
+        """A tick serving a wait still open leaves it waiting, due at its real expiry."""
+        state.host(presence("p1", "u-a", False, -5), at(-5))
+        state.host(presence("p2", "u-b", False, -5), at(-5))
+        state.message(message("m1", 0))
+        state.message(message("m2", 60))
+
+        outcome = state.tick(at(24 * 60), waiting=False)
+
+        conversation = state.conversations[LEAD, NUMBER]
+        assert ((), at(0), at(25 * 60)) == (
+            outcome.actions,
             conversation.waiting_since,
             conversation.due_at,
         )

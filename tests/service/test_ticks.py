@@ -187,6 +187,24 @@ class TestWaiting:
         (assign,) = handled.actions
         assert ("u4", 300) == (assign.body["user"], assign.body["waited"])
 
+    def test_a_tick_past_the_expiry_ends_the_wait(self, service, store):
+        """After the tick past its expiry, a wait is no longer read as waiting, nor stored."""
+        for user in ("u1", "u2", "u3", "u4"):
+            service.handle(SetPresence(id=f"p-{user}", user=user, available=False, at=at(-1)))
+        service.handle(message(1, 0))
+
+        report = service.tick(at(24 * 60 + 1))
+
+        with store.unit_of_work() as uow:
+            found = uow.conversations.waiting(at(-1), 10)
+            conversation = uow.conversations.get(lead(1), NUMBER)
+        assert ([], (), None, None) == (
+            kinds(report),
+            tuple(found),
+            conversation.waiting_since,
+            conversation.due_at,
+        )
+
 
 SCHEDULED = loads_config(
     """

@@ -429,6 +429,10 @@ def _route(
     if rule is None:
         effects.change(SaveConversation(unrouted))
         return
+    if since is not None and waiting is not None:
+        # The wait goes on, and so does its due time (`start_wait` only
+        # brings it on): the tick then sets the new expiry.
+        unrouted = attrs.evolve(unrouted, due_at=waiting.due_at)
     start_wait(
         effects,
         unrouted,

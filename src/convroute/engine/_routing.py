@@ -40,6 +40,7 @@ from convroute.state import Conversation, ConversationStatus
 # is full of the conversations they hold.
 _AWAY_REASONS = frozenset({SkipReason.UNAVAILABLE, SkipReason.INACTIVE, SkipReason.OFF_HOURS})
 _ASSIGNED = ConversationStatus.ASSIGNED
+_UNROUTED = ConversationStatus.UNROUTED
 
 
 @attrs.define
@@ -138,15 +139,15 @@ class Router:
         tick then sees its slot freed), its assignee's reply deadline, and
         the deadline of its assignee's absence, or of the absence their
         schedule's next closing starts; the last two only while the rule
-        allows another reassignment.  Any other conversation is never due:
-        waiting ones are found as waiting.
+        allows another reassignment.  A waiting conversation is due at its
+        expiry, when its wait ends; any other is never due.
 
         Returns:
             The time, or ``None``.
         """
         assignee = conversation.assignee
         if assignee is None or conversation.status is not _ASSIGNED:
-            return None
+            return wait_due(self.compiled, conversation)
         start = None
         if self.away(assignee):
             start = away_start(conversation, self.absent_since(assignee))
@@ -210,6 +211,18 @@ def due_when_assigned(
     return due
 
 
+def wait_due(compiled: Compiled, conversation: Conversation) -> dt.datetime | None:
+    """
+    When the wait of *conversation* ends, if it waits: at its expiry.
+
+    A tick then ends the wait (or, the lead having written since, sets
+    the wait's next expiry), so that the store's waiting ones are open.
+    """
+    if conversation.status is not _UNROUTED or conversation.waiting_since is None:
+        return None
+    return later(conversation.last_message_at, compiled.config.conversation_timeout)
+
+
 def schedule_of(compiled: Compiled, users: Mapping[str, User], user: str) -> Schedule | None:
     """
     The working hours *user* follows, if any the config knows.
@@ -228,7 +241,7 @@ def start_wait(
     opportunity: Opportunity | None,
     users: Mapping[str, User],
     at: dt.datetime,
-) -> None:
+) -> Conversation:
     """
     A conversation waits: nobody took it, or its assignee was taken off it.
 
@@ -244,13 +257,22 @@ def start_wait(
         users: Every known user by id.
         at: The time of the decision: WhatsApp's 24-hour window is
             measured to it.
+
+    Returns:
+        The conversation as stored.
     """
+    # Due at its expiry, or earlier when it was already: only a tick sets
+    # a due time later.
+    due = _earliest(conversation.due_at, wait_due(compiled, conversation))
+    if due != conversation.due_at:
+        conversation = attrs.evolve(conversation, due_at=due)
     known = Lead(phone=conversation.lead) if lead is None else lead
     sent = away_message(compiled, conversation, known, opportunity=opportunity, users=users, at=at)
     if sent is not None:
         effects.act(sent)
         conversation = attrs.evolve(conversation, away_message_sent=True)
     effects.change(SaveConversation(conversation))
+    return conversation
 
 
 def hand_over(

@@ -216,6 +216,9 @@ def route_waiting(
         )
         assignee = decision.assignee
         if assignee is None or decision.target is None:
+            # Waits on, due by its expiry (a wait stored without a due time
+            # gets one).
+            _lower_due(effects, conversation, router.next_due(conversation))
             continue
         if decision.turn is not None:
             effects.change(SaveTurn(decision.turn))
@@ -267,8 +270,20 @@ def _serve_due(
     _enter(effects, context, conversation.due_at)
     assignee = conversation.assignee
     if conversation.status is not _ASSIGNED or assignee is None:
-        # Nothing about it is timed any more.
-        _set_due(effects, conversation, None)
+        if conversation.waiting_since is not None and not _open(router.compiled, conversation, at):
+            # The wait is over with its conversation: the lead's next
+            # message starts anew, and nothing is read as waiting.
+            effects.note(
+                f"the conversation of {conversation.lead} on {conversation.number} is over "
+                "(no message for the conversation timeout): it stops waiting"
+            )
+            effects.change(
+                SaveConversation(attrs.evolve(conversation, waiting_since=None, due_at=None))
+            )
+            return
+        # Waiting and open: due at its expiry.  Otherwise nothing about it
+        # is timed any more.
+        _set_due(effects, conversation, router.next_due(conversation))
         return
     if not _open(router.compiled, conversation, at):
         # Over: its slot is free, and the lead's next message starts anew.
@@ -384,7 +399,7 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
         reassignments=count,
         due_at=None,
     )
-    start_wait(
+    return start_wait(
         effects,
         waiting,
         context.lead,
@@ -393,7 +408,6 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
         users=router.users,
         at=at,
     )
-    return waiting
 
 
 def _rule_removed(effects: Effects, conversation: Conversation) -> None:
@@ -409,7 +423,7 @@ def _rule_removed(effects: Effects, conversation: Conversation) -> None:
             reason=UnroutedReason.RULE_REMOVED,
         )
     )
-    effects.change(SaveConversation(attrs.evolve(conversation, waiting_since=None)))
+    effects.change(SaveConversation(attrs.evolve(conversation, waiting_since=None, due_at=None)))
 
 
 def _router(

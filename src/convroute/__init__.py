@@ -50,7 +50,15 @@ from convroute.errors import (
     TimeRangeError,
     WebhookError,
 )
-from convroute.model import Lead, Opportunity, OpportunityType, Phone, User, normalize_phone
+from convroute.model import (
+    Lead,
+    Opportunity,
+    OpportunityStatus,
+    OpportunityType,
+    Phone,
+    User,
+    normalize_phone,
+)
 from convroute.service import Service
 
 
@@ -68,6 +76,7 @@ __all__ = [
     "MenuError",
     "MissingExtraError",
     "Opportunity",
+    "OpportunityStatus",
     "OpportunityType",
     "OutgoingMessage",
     "Phone",

@@ -33,7 +33,7 @@ from convroute.engine import (
     UpdateUser,
 )
 from convroute.errors import ConvrouteError, EventLineError, TextError, TimeRangeError
-from convroute.model import Lead, Opportunity, User, normalize_phone
+from convroute.model import Lead, Opportunity, OpportunityStatus, User, normalize_phone
 from convroute.ports import Store
 from convroute.service import Handled, Service, TickReport
 from convroute.state import OutboxItem
@@ -297,14 +297,18 @@ def _lead(fields: _Fields) -> tuple[Event, ...]:
 def _opportunity(value: Any) -> Opportunity:
     if not isinstance(value, dict):
         raise EventLineError("lead: each opportunity is an object")
-    fields = _Fields({**value, "type": "opportunity"}, "", 0)
-    raw = value.get("fields", {})
+    return _opportunity_of(_Fields({**value, "type": "opportunity"}, "", 0), value.get("type"))
+
+
+def _opportunity_of(fields: _Fields, kind: Any) -> Opportunity:
+    # An opportunity of a lead event, or of an opportunity event (whose
+    # ``type`` names the event: the opportunity's type is given apart).
+    raw = fields.value.get("fields", {})
     if not isinstance(raw, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
     ):
         raise EventLineError("opportunity: 'fields' must map names to strings")
     updated = fields.text("updated_at", required=False)
-    kind = value.get("type")
     if not isinstance(kind, str) or not kind:
         raise EventLineError("opportunity: 'type' must be a non-empty string")
     return Opportunity(
@@ -315,7 +319,18 @@ def _opportunity(value: Any) -> Opportunity:
         owner=fields.text("owner", required=False),
         stage=fields.text("stage", required=False),
         updated_at=None if updated is None else _instant(updated, "opportunity: 'updated_at'"),
+        status=_status(fields.value.get("status", OpportunityStatus.OPEN.value)),
     )
+
+
+_STATUSES = frozenset(OpportunityStatus)
+
+
+def _status(value: Any) -> OpportunityStatus:
+    if not isinstance(value, str) or value not in _STATUSES:
+        known = ", ".join(OpportunityStatus)
+        raise EventLineError(f"opportunity: 'status' must be one of {known}")
+    return OpportunityStatus(value)
 
 
 def _presence(fields: _Fields) -> tuple[Event, ...]:

@@ -21,6 +21,7 @@ ROOT = pathlib.Path(__file__).parent.parent
 HOST_NAMES = {
     "convroute.engine": [
         "CloseConversation",
+        "DeleteOpportunity",
         "DeleteTransition",
         "Engine",
         "IncomingMessage",
@@ -30,6 +31,7 @@ HOST_NAMES = {
         "SetPresence",
         "SetStage",
         "UpdateLead",
+        "UpdateOpportunity",
         "UpdateUser",
     ],
     "convroute.service": ["Service"],

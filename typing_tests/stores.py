@@ -5,12 +5,14 @@ Each assignment to a port type fails the type check if an adapter drifts
 from its Protocol: a method missing, renamed, or typed differently.
 """
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
 import psycopg
 
 from convroute.adapters import SQLiteStore
 from convroute.adapters.postgres import PostgresStore
+from convroute.model import Opportunity, Phone
 from convroute.ports import (
     ConversationRepository,
     FunnelRecordRepository,
@@ -25,7 +27,7 @@ from convroute.ports import (
     UnitOfWork,
     UserRepository,
 )
-from convroute.state import OutboxItem
+from convroute.state import Conversation, OutboxItem
 from convroute.testing import DeliveryFailed, MemoryStore, RecordingTransport
 
 
@@ -67,3 +69,10 @@ MemoryStore().committed = 3  # type: ignore[misc]
 RecordingTransport(fail="twice")  # type: ignore[arg-type]
 SQLiteStore("convroute.db", 5.0)  # type: ignore[call-arg]
 PostgresStore("postgresql://localhost/crm", "convroute")  # type: ignore[call-arg]
+
+with SQLiteStore("convroute.db").unit_of_work() as sql_uow:
+    found_opportunity: tuple[Phone, Opportunity] | None = sql_uow.opportunities.get("opp-1")
+    sql_uow.opportunities.remove(Phone("919800000001"), "opp-1")
+    lead_conversations: Sequence[Conversation] = sql_uow.conversations.for_lead(
+        Phone("919800000001")
+    )

@@ -5,8 +5,9 @@ A host builds one `Service` from an account's setup (`load_config` reads a
 file, `loads_config` text), a store and a transport, and hands it each
 event: a lead's `IncomingMessage` (or a whole webhook delivery, with
 `Service.handle_webhook`), the business's `OutgoingMessage`, a `SetStage`
-done by hand, and the CRM's `UpdateLead`, `UpdateUser`, `SetPresence`,
-`CloseConversation` and `DeleteTransition`::
+done by hand, and the CRM's `UpdateLead`, `UpdateOpportunity`,
+`DeleteOpportunity`, `UpdateUser`, `SetPresence`, `CloseConversation` and
+`DeleteTransition`::
 
     import datetime as dt
     import convroute
@@ -26,6 +27,7 @@ pure decision the service wraps, for hosts that keep their own state.
 from convroute.config import Config, check_config, dump_config, load_config, loads_config
 from convroute.engine import (
     CloseConversation,
+    DeleteOpportunity,
     DeleteTransition,
     Engine,
     IncomingMessage,
@@ -35,6 +37,7 @@ from convroute.engine import (
     SetPresence,
     SetStage,
     UpdateLead,
+    UpdateOpportunity,
     UpdateUser,
 )
 from convroute.errors import (
@@ -67,6 +70,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConvrouteError",
+    "DeleteOpportunity",
     "DeleteTransition",
     "Engine",
     "IncomingMessage",
@@ -90,6 +94,7 @@ __all__ = [
     "TextError",
     "TimeRangeError",
     "UpdateLead",
+    "UpdateOpportunity",
     "UpdateUser",
     "User",
     "WebhookError",

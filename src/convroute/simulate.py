@@ -19,6 +19,7 @@ from convroute.config import Config
 from convroute.engine import (
     CAPTIONED_MEDIA,
     CloseConversation,
+    DeleteOpportunity,
     DeleteTransition,
     Engine,
     Event,
@@ -30,6 +31,7 @@ from convroute.engine import (
     SetStage,
     Tick,
     UpdateLead,
+    UpdateOpportunity,
     UpdateUser,
 )
 from convroute.errors import ConvrouteError, EventLineError, TextError, TimeRangeError
@@ -297,10 +299,11 @@ def _lead(fields: _Fields) -> tuple[Event, ...]:
 def _opportunity(value: Any) -> Opportunity:
     if not isinstance(value, dict):
         raise EventLineError("lead: each opportunity is an object")
-    return _opportunity_of(_Fields({**value, "type": "opportunity"}, "", 0), value.get("type"))
+    fields = _Fields({**value, "type": "opportunity"}, "", 0)
+    return _opportunity_of(fields, value.get("type"), "type")
 
 
-def _opportunity_of(fields: _Fields, kind: Any) -> Opportunity:
+def _opportunity_of(fields: _Fields, kind: Any, type_key: str) -> Opportunity:
     # An opportunity of a lead event, or of an opportunity event (whose
     # ``type`` names the event: the opportunity's type is given apart).
     raw = fields.value.get("fields", {})
@@ -310,7 +313,7 @@ def _opportunity_of(fields: _Fields, kind: Any) -> Opportunity:
         raise EventLineError("opportunity: 'fields' must map names to strings")
     updated = fields.text("updated_at", required=False)
     if not isinstance(kind, str) or not kind:
-        raise EventLineError("opportunity: 'type' must be a non-empty string")
+        raise EventLineError(f"opportunity: {type_key!r} must be a non-empty string")
     return Opportunity(
         id=fields.need("id"),
         type=kind,
@@ -331,6 +334,22 @@ def _status(value: Any) -> OpportunityStatus:
         known = ", ".join(OpportunityStatus)
         raise EventLineError(f"opportunity: 'status' must be one of {known}")
     return OpportunityStatus(value)
+
+
+def _host_opportunity(fields: _Fields) -> tuple[Event, ...]:
+    # ``type`` names the event: the opportunity's type is ``opportunity_type``.
+    opportunity = _opportunity_of(fields, fields.value.get("opportunity_type"), "opportunity_type")
+    event = UpdateOpportunity(
+        id=fields.line_id(),
+        lead=fields.phone("lead"),
+        opportunity=opportunity,
+        replaces=fields.text("replaces", required=False),
+    )
+    return (event,)
+
+
+def _opportunity_removed(fields: _Fields) -> tuple[Event, ...]:
+    return (DeleteOpportunity(id=fields.line_id(), opportunity=fields.need("id")),)
 
 
 def _presence(fields: _Fields) -> tuple[Event, ...]:
@@ -442,6 +461,8 @@ def _close(fields: _Fields) -> tuple[Event, ...]:
 _READERS = {
     "user": _user,
     "lead": _lead,
+    "opportunity": _host_opportunity,
+    "opportunity_removed": _opportunity_removed,
     "presence": _presence,
     "incoming": _incoming,
     "outgoing": _outgoing,

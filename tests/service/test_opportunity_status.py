@@ -6,11 +6,11 @@ import datetime as dt
 
 import attrs
 
-from convroute.engine import UpdateLead
+from convroute.engine import CloseConversation, DeleteOpportunity, UpdateLead, UpdateOpportunity
 from convroute.menus import OptionKind, option_id
 from convroute.model import Lead, Opportunity
 from convroute.service import Service
-from service.conftest import AT, CONFIG, LEAD, message
+from service.conftest import AT, CONFIG, LEAD, NUMBER, message
 
 
 AI = option_id(OptionKind.PRODUCT, "AI")
@@ -91,3 +91,64 @@ class TestClosedOpportunities:
 
         assert ["PG o3", "PG o2", "PG o1", "A new enquiry"] == rows(second)
         assert ["PG o2", "PG o1", "A new enquiry"] == rows(again)
+
+
+def crm_record(ident, owner="u-chen"):
+    return Opportunity(
+        id=ident,
+        type="Postgraduate Course",
+        name="PG AI 2027",
+        fields={"Course": "AI"},
+        owner=owner,
+        updated_at=AT + dt.timedelta(minutes=10),
+    )
+
+
+class TestHostRecords:
+    def test_a_replacement_routes_the_next_conversation_to_the_record_s_owner(
+        self, store, transport
+    ):
+        """The CRM's record for a created opportunity takes its place: no second menu next time."""
+        service = service_for(store, transport)
+        handled(service, transport, message("wamid.1", text="Hi"))
+        created, _ = handled(service, transport, message("wamid.2", 1, reply_id=AI))
+        service.handle(
+            UpdateOpportunity(
+                id="crm.1",
+                lead=LEAD,
+                opportunity=crm_record("crm-1"),
+                replaces=created["opportunity"]["id"],
+            )
+        )
+        service.handle(
+            CloseConversation(
+                id="close.1", at=AT + dt.timedelta(minutes=2), lead=LEAD, number=NUMBER
+            )
+        )
+
+        handled(service, transport, message("wamid.3", 3, text="Hi"))
+        (assigned,) = handled(service, transport, message("wamid.4", 4, reply_id=AI))
+
+        assert ("assign", "crm-1", "u-chen") == (
+            assigned["type"],
+            assigned["opportunity"],
+            assigned["user"],
+        )
+        with store.unit_of_work() as uow:
+            assert ["crm-1"] == [o.id for o in uow.opportunities.for_lead(LEAD)]
+            assert "crm-1" == uow.conversations.get(LEAD, NUMBER).opportunity
+
+    def test_a_removal_forgets_the_opportunity(self, store, transport):
+        """A removal by id alone forgets the opportunity; an unknown id is a note."""
+        service = service_for(store, transport)
+        service.handle(lead_with("l1", enquiry("o1", "u-asha", 1)))
+
+        removed = service.handle(DeleteOpportunity(id="r1", opportunity="o1"))
+        unknown = service.handle(DeleteOpportunity(id="r2", opportunity="o1"))
+
+        with store.unit_of_work() as uow:
+            assert [] == list(uow.opportunities.for_lead(LEAD))
+        assert ((), ("opportunity o1 is unknown: nothing removed",)) == (
+            removed.notes,
+            unknown.notes,
+        )

@@ -75,6 +75,7 @@ _GOOD_OPPORTUNITY = {
     "owner": "u-ben",
     "stage": "Applied",
     "updated_at": "2026-11-01T09:00:00+00:00",
+    "status": "open",
 }
 
 # Each known field of each event type, with a value that fits the example
@@ -130,7 +131,14 @@ _FIELDS: dict[str, dict[str, Any]] = {
     "delete_transition": {"transition": "t-1"},
     "close": {"lead": LEAD, "number": NUMBER, "at": _GOOD_TIME},
     "tick": {"at": _GOOD_TIME},
-    "opportunity": {**_GOOD_OPPORTUNITY, "lead": LEAD, "at": _GOOD_TIME},
+    "opportunity": {
+        **_GOOD_OPPORTUNITY,
+        "opportunity_type": "Postgraduate Course",
+        "status": "won",
+        "replaces": "opp-0",
+        "lead": LEAD,
+        "at": _GOOD_TIME,
+    },
     "opportunity_removed": {"id": "opp-1", "lead": LEAD, "at": _GOOD_TIME},
 }
 

@@ -25,7 +25,7 @@ from convroute.config import Config
 from convroute.config._check import name_key
 from convroute.funnel import Funnel, MetaSettings, Stage, Trigger
 from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
-from convroute.model import Lead, Opportunity, OpportunityType, Phone, User
+from convroute.model import Lead, Opportunity, OpportunityStatus, OpportunityType, Phone, User
 from convroute.routing import (
     Admin,
     Availability,
@@ -395,6 +395,7 @@ def opportunities(owner_ids: Sequence[str]) -> st.SearchStrategy[Opportunity]:
         owner=_maybe_one_of(owner_ids),
         stage=st.none() | names(),
         updated_at=st.none() | st.datetimes(timezones=st.just(dt.UTC)),
+        status=st.sampled_from(OpportunityStatus),
     )
 
 

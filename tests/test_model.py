@@ -10,6 +10,7 @@ from convroute.errors import ConvrouteError, PhoneNumberError
 from convroute.model import (
     Lead,
     Opportunity,
+    OpportunityStatus,
     OpportunityType,
     Phone,
     User,
@@ -336,6 +337,32 @@ class TestLead:
         lead = Lead(phone=Phone("5511912345678"))
 
         assert ("", None) == (lead.name, lead.owner)
+
+
+class TestOpportunityStatus:
+    def test_open_by_default(self):
+        """An opportunity is open unless it says otherwise."""
+        opportunity = Opportunity(id="op-1", type="Course")
+
+        assert (OpportunityStatus.OPEN, True) == (opportunity.status, opportunity.is_open)
+
+    @pytest.mark.parametrize("status", ["won", "lost"])
+    def test_closed_from_value(self, status):
+        """A status given by its value is read as the status and is not open."""
+        opportunity = Opportunity(id="op-1", type="Course", status=status)
+
+        assert (OpportunityStatus(status), False) == (opportunity.status, opportunity.is_open)
+
+    def test_unknown_status(self):
+        """An unknown status is refused with the known ones named."""
+        with pytest.raises(ValueError, match="unknown opportunity status 'closed'; known: open"):
+            Opportunity(id="op-1", type="Course", status="closed")
+
+    def test_owned_by_keeps_status(self):
+        """Giving an opportunity its owner keeps its status."""
+        opportunity = Opportunity(id="op-1", type="Course", status=OpportunityStatus.WON)
+
+        assert OpportunityStatus.WON == opportunity.owned_by("u-asha").status
 
 
 class TestOpportunity:

@@ -21,6 +21,7 @@ ROOT = pathlib.Path(__file__).parent.parent
 HOST_NAMES = {
     "convroute.engine": [
         "CloseConversation",
+        "DeleteOpportunity",
         "DeleteTransition",
         "Engine",
         "IncomingMessage",
@@ -31,6 +32,7 @@ HOST_NAMES = {
         "SetStage",
         "Tick",
         "UpdateLead",
+        "UpdateOpportunity",
         "UpdateUser",
     ],
     "convroute.service": ["Service", "TickReport"],

@@ -14,6 +14,7 @@ import psycopg
 
 from convroute.adapters import SQLiteStore
 from convroute.adapters.postgres import PostgresStore
+from convroute.model import Opportunity, Phone
 from convroute.ports import (
     ConversationRepository,
     FunnelRecordRepository,
@@ -28,7 +29,7 @@ from convroute.ports import (
     UnitOfWork,
     UserRepository,
 )
-from convroute.state import OutboxItem, OutboxStatus
+from convroute.state import Conversation, OutboxItem, OutboxStatus
 from convroute.testing import DeliveryFailed, MemoryStore, RecordingTransport
 
 
@@ -81,3 +82,10 @@ MemoryStore().committed = 3  # type: ignore[misc]
 RecordingTransport(fail="twice")  # type: ignore[arg-type]
 SQLiteStore("convroute.db", 5.0)  # type: ignore[call-arg]
 PostgresStore("postgresql://localhost/crm", "convroute")  # type: ignore[call-arg]
+
+with SQLiteStore("convroute.db").unit_of_work() as sql_uow:
+    found_opportunity: tuple[Phone, Opportunity] | None = sql_uow.opportunities.get("opp-1")
+    sql_uow.opportunities.remove(Phone("919800000001"), "opp-1")
+    lead_conversations: Sequence[Conversation] = sql_uow.conversations.for_lead(
+        Phone("919800000001")
+    )

@@ -5,9 +5,10 @@ A host builds one `Service` from an account's setup (`load_config` reads a
 file, `loads_config` text), a store and a transport, and hands it each
 event: a lead's `IncomingMessage` (or a whole webhook delivery, with
 `Service.handle_webhook`), the business's `OutgoingMessage`, a `SetStage`
-done by hand, and the CRM's `UpdateLead`, `UpdateUser`, `SetPresence`,
-`CloseConversation` and `DeleteTransition`; and, every minute or so, calls
-`Service.tick` (`Tick`, `TickReport`) for what time brings::
+done by hand, and the CRM's `UpdateLead`, `UpdateOpportunity`,
+`DeleteOpportunity`, `UpdateUser`, `SetPresence`, `CloseConversation` and
+`DeleteTransition`; and, every minute or so, calls `Service.tick` (`Tick`,
+`TickReport`) for what time brings::
 
     import datetime as dt
     import convroute
@@ -29,6 +30,7 @@ import logging
 from convroute.config import Config, check_config, dump_config, load_config, loads_config
 from convroute.engine import (
     CloseConversation,
+    DeleteOpportunity,
     DeleteTransition,
     Engine,
     IncomingMessage,
@@ -39,6 +41,7 @@ from convroute.engine import (
     SetStage,
     Tick,
     UpdateLead,
+    UpdateOpportunity,
     UpdateUser,
 )
 from convroute.errors import (
@@ -54,7 +57,15 @@ from convroute.errors import (
     TimeRangeError,
     WebhookError,
 )
-from convroute.model import Lead, Opportunity, OpportunityType, Phone, User, normalize_phone
+from convroute.model import (
+    Lead,
+    Opportunity,
+    OpportunityStatus,
+    OpportunityType,
+    Phone,
+    User,
+    normalize_phone,
+)
 from convroute.service import Service, TickReport
 
 
@@ -63,6 +74,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConvrouteError",
+    "DeleteOpportunity",
     "DeleteTransition",
     "Engine",
     "IncomingMessage",
@@ -72,6 +84,7 @@ __all__ = [
     "MenuError",
     "MissingExtraError",
     "Opportunity",
+    "OpportunityStatus",
     "OpportunityType",
     "OutgoingMessage",
     "Phone",
@@ -87,6 +100,7 @@ __all__ = [
     "TickReport",
     "TimeRangeError",
     "UpdateLead",
+    "UpdateOpportunity",
     "UpdateUser",
     "User",
     "WebhookError",

@@ -21,6 +21,7 @@ import attrs
 from convroute.engine import (
     CloseConversation,
     ConversationContext,
+    DeleteOpportunity,
     DeleteTransition,
     Engine,
     Event,
@@ -30,9 +31,10 @@ from convroute.engine import (
     SetStage,
     Snapshot,
     UpdateLead,
+    UpdateOpportunity,
     UpdateUser,
 )
-from convroute.model import User
+from convroute.model import Lead, User
 from convroute.ports import UnitOfWork
 from convroute.routing import TurnRecord
 from convroute.state import Conversation, ConversationStatus
@@ -115,8 +117,8 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
             )
         case SetPresence() | UpdateUser():
             return _presence_snapshot(uow, event, engine, event.at or now or _utc_now())
-        case UpdateLead():
-            return Snapshot()
+        case UpdateLead() | UpdateOpportunity() | DeleteOpportunity():
+            return _host_record_snapshot(uow, event)
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(event)
 
@@ -322,3 +324,29 @@ def _earlier(at: dt.datetime, span: dt.timedelta) -> dt.datetime:
         return at - span
     except OverflowError:
         return _FIRST_INSTANT
+
+
+def _host_record_snapshot(
+    uow: UnitOfWork, event: UpdateLead | UpdateOpportunity | DeleteOpportunity
+) -> Snapshot:
+    # A lead's update reads nothing; an opportunity's reads its lead, and
+    # for a replacement what follows it; a removal finds it by id alone.
+    match event:
+        case UpdateLead():
+            return Snapshot()
+        case UpdateOpportunity(lead=lead, replaces=None):
+            return Snapshot(lead=uow.leads.get(lead))
+        case UpdateOpportunity(lead=lead):
+            return Snapshot(
+                lead=uow.leads.get(lead),
+                opportunities=uow.opportunities.for_lead(lead),
+                conversations=uow.conversations.for_lead(lead),
+            )
+        case DeleteOpportunity(opportunity=opportunity):
+            found = uow.opportunities.get(opportunity)
+            if found is None:
+                return Snapshot()
+            phone, held = found
+            return Snapshot(lead=uow.leads.get(phone) or Lead(phone=phone), opportunities=(held,))
+        case _:  # pragma: no cover - the match above is exhaustive
+            assert_never(event)

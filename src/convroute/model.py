@@ -8,6 +8,7 @@ read by `normalize_phone`, a number WhatsApp sent is taken by `given_phone`.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 import unicodedata
 
@@ -33,6 +34,7 @@ from convroute.errors import PhoneNumberError
 __all__ = [
     "Lead",
     "Opportunity",
+    "OpportunityStatus",
     "OpportunityType",
     "Phone",
     "User",
@@ -363,6 +365,27 @@ class Lead:
         return first_word(self.name)
 
 
+class OpportunityStatus(enum.StrEnum):
+    """
+    Where a deal stands in the CRM: still open, or closed as won or lost.
+
+    Closed opportunities are kept, but never offered in a second menu,
+    never routed to without a menu and never moved on their board.
+    """
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+def _opportunity_status(value: OpportunityStatus | str) -> OpportunityStatus:
+    try:
+        return OpportunityStatus(value)
+    except ValueError:
+        known = ", ".join(OpportunityStatus)
+        raise ValueError(f"unknown opportunity status {value!r}; known: {known}") from None
+
+
 @attrs.frozen
 class Opportunity:
     """
@@ -376,6 +399,9 @@ class Opportunity:
         owner: The id of the user who owns it, if any.
         stage: Its stage on its type's board, if any.
         updated_at: When it last changed; the most recent is preferred.
+        status: Open, won or lost (an `OpportunityStatus`, or its value);
+            closed ones (won, lost) are left alone by menus, routing and
+            boards.
     """
 
     id: str = attrs.field(converter=unicode_text)
@@ -387,6 +413,16 @@ class Opportunity:
     owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
     stage: str | None = attrs.field(default=None, converter=optional_unicode_text)
     updated_at: dt.datetime | None = attrs.field(default=None, validator=require_utc_time)
+    status: OpportunityStatus = attrs.field(
+        default=OpportunityStatus.OPEN, converter=_opportunity_status
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """
+        Whether the deal is still open: neither won nor lost.
+        """
+        return self.status is OpportunityStatus.OPEN
 
     def owned_by(self, owner: str) -> Opportunity:
         """
@@ -397,7 +433,14 @@ class Opportunity:
         (docs/performance.md, "Frozen values made per message").
         """
         return self.__class__(
-            self.id, self.type, self.name, self.fields, owner, self.stage, self.updated_at
+            self.id,
+            self.type,
+            self.name,
+            self.fields,
+            owner,
+            self.stage,
+            self.updated_at,
+            self.status,
         )
 
 

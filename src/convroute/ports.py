@@ -72,6 +72,21 @@ class OpportunityRepository(Protocol):
         """
         ...
 
+    def get(self, opportunity: str) -> tuple[Phone, Opportunity] | None:
+        """
+        The opportunity of id *opportunity*, with its lead, whichever lead.
+
+        ``None`` when no lead has it; when several have one of that id (a
+        host's slip), the first saved.
+        """
+        ...
+
+    def remove(self, lead: Phone, opportunity: str) -> None:
+        """
+        Forget the lead's opportunity of id *opportunity*, if it has one.
+        """
+        ...
+
 
 class ConversationRepository(Protocol):
     """
@@ -87,6 +102,12 @@ class ConversationRepository(Protocol):
     def save(self, conversation: Conversation) -> None:
         """
         Add the conversation, or replace the one of its lead and number.
+        """
+        ...
+
+    def for_lead(self, lead: Phone) -> Sequence[Conversation]:
+        """
+        The lead's conversations with every number, ordered by number.
         """
         ...
 

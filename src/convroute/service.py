@@ -34,6 +34,7 @@ from convroute.engine import (
     Engine,
     Event,
     Outcome,
+    RemoveOpportunity,
     RemoveTransitions,
     SaveAwaySince,
     SaveConversation,
@@ -794,6 +795,8 @@ def _apply(uow: UnitOfWork, change: Change) -> None:  # noqa: C901 - one case a 
             uow.leads.save(lead)
         case SaveOpportunity(lead=lead, opportunity=opportunity):
             uow.opportunities.save(lead, opportunity)
+        case RemoveOpportunity(lead=lead, opportunity=opportunity):
+            uow.opportunities.remove(lead, opportunity)
         case SaveConversation(conversation=conversation):
             uow.conversations.save(conversation)
         case SaveTurn(record=record):

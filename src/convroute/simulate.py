@@ -19,6 +19,7 @@ from convroute.config import Config
 from convroute.engine import (
     CAPTIONED_MEDIA,
     CloseConversation,
+    DeleteOpportunity,
     DeleteTransition,
     Engine,
     Event,
@@ -30,10 +31,11 @@ from convroute.engine import (
     SetStage,
     Tick,
     UpdateLead,
+    UpdateOpportunity,
     UpdateUser,
 )
 from convroute.errors import ConvrouteError, EventLineError, TextError, TimeRangeError
-from convroute.model import Lead, Opportunity, User, normalize_phone
+from convroute.model import Lead, Opportunity, OpportunityStatus, User, normalize_phone
 from convroute.ports import Store
 from convroute.service import Handled, Service, TickReport
 from convroute.state import OutboxItem
@@ -298,15 +300,20 @@ def _opportunity(value: Any) -> Opportunity:
     if not isinstance(value, dict):
         raise EventLineError("lead: each opportunity is an object")
     fields = _Fields({**value, "type": "opportunity"}, "", 0)
-    raw = value.get("fields", {})
+    return _opportunity_of(fields, value.get("type"), "type")
+
+
+def _opportunity_of(fields: _Fields, kind: Any, type_key: str) -> Opportunity:
+    # An opportunity of a lead event, or of an opportunity event (whose
+    # ``type`` names the event: the opportunity's type is given apart).
+    raw = fields.value.get("fields", {})
     if not isinstance(raw, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
     ):
         raise EventLineError("opportunity: 'fields' must map names to strings")
     updated = fields.text("updated_at", required=False)
-    kind = value.get("type")
     if not isinstance(kind, str) or not kind:
-        raise EventLineError("opportunity: 'type' must be a non-empty string")
+        raise EventLineError(f"opportunity: {type_key!r} must be a non-empty string")
     return Opportunity(
         id=fields.need("id"),
         type=kind,
@@ -315,7 +322,34 @@ def _opportunity(value: Any) -> Opportunity:
         owner=fields.text("owner", required=False),
         stage=fields.text("stage", required=False),
         updated_at=None if updated is None else _instant(updated, "opportunity: 'updated_at'"),
+        status=_status(fields.value.get("status", OpportunityStatus.OPEN.value)),
     )
+
+
+_STATUSES = frozenset(OpportunityStatus)
+
+
+def _status(value: Any) -> OpportunityStatus:
+    if not isinstance(value, str) or value not in _STATUSES:
+        known = ", ".join(OpportunityStatus)
+        raise EventLineError(f"opportunity: 'status' must be one of {known}")
+    return OpportunityStatus(value)
+
+
+def _host_opportunity(fields: _Fields) -> tuple[Event, ...]:
+    # ``type`` names the event: the opportunity's type is ``opportunity_type``.
+    opportunity = _opportunity_of(fields, fields.value.get("opportunity_type"), "opportunity_type")
+    event = UpdateOpportunity(
+        id=fields.line_id(),
+        lead=fields.phone("lead"),
+        opportunity=opportunity,
+        replaces=fields.text("replaces", required=False),
+    )
+    return (event,)
+
+
+def _opportunity_removed(fields: _Fields) -> tuple[Event, ...]:
+    return (DeleteOpportunity(id=fields.line_id(), opportunity=fields.need("id")),)
 
 
 def _presence(fields: _Fields) -> tuple[Event, ...]:
@@ -427,6 +461,8 @@ def _close(fields: _Fields) -> tuple[Event, ...]:
 _READERS = {
     "user": _user,
     "lead": _lead,
+    "opportunity": _host_opportunity,
+    "opportunity_removed": _opportunity_removed,
     "presence": _presence,
     "incoming": _incoming,
     "outgoing": _outgoing,

@@ -14,10 +14,12 @@ from convroute.engine import (
     Change,
     CloseConversation,
     ConversationContext,
+    DeleteOpportunity,
     Engine,
     Event,
     IncomingMessage,
     Outcome,
+    RemoveOpportunity,
     RemoveTransitions,
     SaveAwaySince,
     SaveConversation,
@@ -29,6 +31,7 @@ from convroute.engine import (
     SetPresence,
     Snapshot,
     Tick,
+    UpdateOpportunity,
     UpdateUser,
 )
 from convroute.funnel import Transition
@@ -156,6 +159,26 @@ class State:
             self.apply(change)
         return outcome
 
+    def host_record(self, event: UpdateOpportunity | DeleteOpportunity, at: dt.datetime) -> Outcome:
+        """
+        Decide the host's update or removal of an opportunity over the whole state.
+        """
+        if isinstance(event, UpdateOpportunity):
+            lead = event.lead
+        else:
+            held = [p for p, mine in self.opportunities.items() if event.opportunity in mine]
+            lead = held[0] if held else None
+        snapshot = Snapshot(
+            lead=None if lead is None else self.leads.get(lead, Lead(phone=lead)),
+            opportunities=() if lead is None else tuple(self.opportunities.get(lead, {}).values()),
+            conversations=tuple(
+                c for key, c in sorted(self.conversations.items()) if key[0] == lead
+            ),
+        )
+        if isinstance(event, UpdateOpportunity) and lead not in self.leads:
+            snapshot = attrs.evolve(snapshot, lead=None)
+        return self.run(event, snapshot, at)
+
     def message(self, event: IncomingMessage, now: dt.datetime | None = None) -> Outcome:
         """
         Decide an incoming message over the whole state.
@@ -172,6 +195,8 @@ class State:
                 self.leads[lead.phone] = lead
             case SaveOpportunity(lead=lead, opportunity=opportunity):
                 self.opportunities.setdefault(lead, {})[opportunity.id] = opportunity
+            case RemoveOpportunity(lead=lead, opportunity=ident):
+                self.opportunities.get(lead, {}).pop(ident, None)
             case SaveConversation(conversation=c):
                 self.conversations[c.lead, c.number] = c
             case SaveTurn(record=record):

@@ -60,6 +60,14 @@ class TestMoveOpportunities:
         ]
         assert () == move_opportunities(BOARD, to("Applied"), opportunities)
 
+    def test_closed_ones_never_move(self):
+        """A won or lost opportunity stays where it is on its board."""
+        opportunities = [
+            Opportunity(id="won", type="Course", stage="Enquiry", status="won"),
+            Opportunity(id="lost", type="Course", status="lost"),
+        ]
+        assert () == move_opportunities(BOARD, to("Applied"), opportunities)
+
     def test_exact_names_only(self):
         """Stage names must match exactly, case included."""
         opportunity = Opportunity(id="a", type="Course", stage="Enquiry")
@@ -72,6 +80,7 @@ class TestMoveOpportunities:
                 id=st.text(max_size=3),
                 type=st.sampled_from(["Course", "Loan", "Other"]),
                 stage=st.none() | st.sampled_from(STAGE_NAMES),
+                status=st.sampled_from(["open", "won", "lost"]),
             ),
             max_size=6,
         ),
@@ -83,7 +92,8 @@ class TestMoveOpportunities:
         expected = [
             OpportunityMove(opportunity=o.id, from_stage=o.stage, to_stage=stage)
             for o in opportunities
-            if stage in kinds.get(o.type, ())
+            if o.is_open
+            and stage in kinds.get(o.type, ())
             and (
                 o.stage is None
                 or (

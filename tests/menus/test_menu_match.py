@@ -15,7 +15,7 @@ from convroute.menus import (
     matching_opportunities,
     opportunity_matches,
 )
-from convroute.model import Opportunity
+from convroute.model import Opportunity, OpportunityStatus
 
 
 NUMBER = "918040001234"
@@ -30,9 +30,9 @@ TECH = Product(
 ANY_COURSE = Product(label="Any", opportunity_type="Course", rule="Desk")
 
 
-def course(ident, day=None, kind="Course", **fields):
+def course(ident, day=None, kind="Course", status="open", **fields):
     updated = None if day is None else dt.datetime(2026, 1, day, tzinfo=dt.UTC)
-    return Opportunity(id=ident, type=kind, fields=fields, updated_at=updated)
+    return Opportunity(id=ident, type=kind, fields=fields, updated_at=updated, status=status)
 
 
 class TestOpportunityMatches:
@@ -61,6 +61,13 @@ class TestOpportunityMatches:
         """A product without a field matches every opportunity of its type."""
         assert opportunity_matches(course("a", Subject="Bots"), ANY_COURSE)
 
+    def test_closed_ones_never_match(self):
+        """A won or lost opportunity matches no product, however well it fits."""
+        assert [False, False, True] == [
+            opportunity_matches(course(status, status=status, Subject="AI"), AI)
+            for status in ("won", "lost", "open")
+        ]
+
 
 class TestLatestMatch:
     def test_the_most_recent_with_its_first_product_in_order(self):
@@ -88,6 +95,24 @@ class TestLatestMatch:
         """When a product has the default type, its field decides, not the type."""
         number = BusinessNumber(number=NUMBER, products=[AI], default_opportunity_type="Course")
         found = [course("bots", 5, Subject="Bots")]
+
+        assert None is latest_match(number, found)
+
+    def test_closed_ones_are_passed_over(self):
+        """The newest open match is found, newer closed ones (of a product, of the type) aside."""
+        number = BusinessNumber(number=NUMBER, products=[AI], default_opportunity_type="Enquiry")
+        found = [
+            course("open", 1, Subject="AI"),
+            course("won", 5, status="won", Subject="AI"),
+            course("lost", 9, kind="Enquiry", status="lost"),
+        ]
+
+        assert NumberMatch(found[0], AI) == latest_match(number, found)
+
+    def test_only_closed_ones_are_none(self):
+        """A lead whose matching opportunities are all closed has no match."""
+        number = BusinessNumber(number=NUMBER, default_opportunity_type="Course")
+        found = [course("won", 5, status="won"), course("lost", 9, status="lost")]
 
         assert None is latest_match(number, found)
 
@@ -120,12 +145,13 @@ opportunities = st.builds(
     fields=st.dictionaries(FIELDS, VALUES, max_size=2),
     updated_at=st.none()
     | st.sampled_from([dt.datetime(2026, 1, d, tzinfo=dt.UTC) for d in (1, 2)]),
+    status=st.sampled_from(OpportunityStatus),
 )
 
 
 def belongs(opportunity, product):
     # The rule, as plainly as it can be said.
-    if opportunity.type != product.opportunity_type:
+    if opportunity.status != "open" or opportunity.type != product.opportunity_type:
         return False
     if product.field is None:
         return True
@@ -172,7 +198,7 @@ class TestMatchingProperties:
             first = [p for p in numbered if belongs(opportunity, p)][:1]
             if first:
                 pairs.append((opportunity, first[0]))
-            elif opportunity.type == default and default not in types:
+            elif opportunity.type == default and default not in types and opportunity.is_open:
                 pairs.append((opportunity, None))
         expected = [NumberMatch(*pair) for pair in newest_first(pairs)[:1]]
 

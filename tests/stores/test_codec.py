@@ -136,6 +136,18 @@ class TestRoundTrip:
 
 
 class TestForm:
+    def test_an_opportunity_stored_without_status_is_open(self):
+        """An opportunity stored before statuses existed reads back as open."""
+        stored = json.dumps({"id": "o1", "type": "Course", "name": "AI", "fields": {}})
+
+        assert Opportunity(id="o1", type="Course", name="AI") == _codec.loads(stored, Opportunity)
+
+    def test_an_opportunity_s_status_is_its_value(self):
+        """A status is stored as its plain value."""
+        stored = json.loads(_codec.dumps(Opportunity(id="o1", type="Course", status="won")))
+
+        assert "won" == stored["status"]
+
     def test_datetimes_are_iso_text_with_their_offset(self):
         """An aware datetime is written in ISO 8601 with its own offset."""
         data = _codec.unstructure(VALUES[1])

@@ -79,6 +79,7 @@ def snapshot(store):
                 for lead in (LEAD, OTHER_LEAD)
                 for number in (NUMBER, OTHER_NUMBER)
             ],
+            "lead conversations": [uow.conversations.for_lead(lead) for lead in (LEAD, OTHER_LEAD)],
             "open": uow.conversations.open_counts(["u-asha", "u-ravi"], T0),
             "turns": uow.turns.all(),
             "users": uow.users.all(),
@@ -135,6 +136,7 @@ class TestUnitOfWork:
                 uow.opportunities.save(LEAD, Opportunity(id="o1", type="Course", name="Changed"))
                 uow.opportunities.save(LEAD, Opportunity(id="o2", type="Course"))
                 uow.opportunities.save(OTHER_LEAD, Opportunity(id="o3", type="Course"))
+                uow.opportunities.remove(LEAD, "o1")
                 uow.conversations.save(conversation(assignee="u-ravi"))
                 uow.conversations.save(conversation(lead=OTHER_LEAD))
                 uow.conversations.save(conversation(number=OTHER_NUMBER, status="closed"))
@@ -277,8 +279,63 @@ class TestOpportunities:
         assert [changed, second, third] == list(mine)
         assert [Opportunity(id="a", type="Loan")] == list(others)
 
+    def test_get_finds_an_opportunity_by_id_with_its_lead(self, store):
+        """An opportunity is found by its id alone, with the lead that holds it."""
+        mine = Opportunity(id="o1", type="Course", status="won")
+        with store.unit_of_work() as uow:
+            uow.opportunities.save(LEAD, Opportunity(id="o0", type="Course"))
+            uow.opportunities.save(LEAD, mine)
+
+        assert (LEAD, mine) == read(store, lambda uow: uow.opportunities.get("o1"))
+
+    def test_get_of_an_unknown_id_is_none(self, store):
+        """An id no lead holds gives None."""
+        with store.unit_of_work() as uow:
+            uow.opportunities.save(LEAD, Opportunity(id="o1", type="Course"))
+
+        assert None is read(store, lambda uow: uow.opportunities.get("o2"))
+
+    def test_get_of_an_id_two_leads_hold_is_the_first_saved(self, store):
+        """When two leads hold one id, the one saved first is found."""
+        with store.unit_of_work() as uow:
+            uow.opportunities.save(OTHER_LEAD, Opportunity(id="o1", type="Loan"))
+            uow.opportunities.save(LEAD, Opportunity(id="o1", type="Course"))
+
+        assert (OTHER_LEAD, Opportunity(id="o1", type="Loan")) == read(
+            store, lambda uow: uow.opportunities.get("o1")
+        )
+
+    def test_remove_forgets_one_of_the_lead_s_opportunities(self, store):
+        """Removing forgets the lead's opportunity of that id, not another lead's; order is kept."""
+        with store.unit_of_work() as uow:
+            for ident in ("a", "b", "c"):
+                uow.opportunities.save(LEAD, Opportunity(id=ident, type="Course"))
+            uow.opportunities.save(OTHER_LEAD, Opportunity(id="b", type="Course"))
+        with store.unit_of_work() as uow:
+            uow.opportunities.remove(LEAD, "b")
+            uow.opportunities.remove(LEAD, "unknown")
+            uow.opportunities.remove(Phone("919800000009"), "a")
+
+        mine, others = snapshot(store)["opportunities"]
+        assert (["a", "c"], ["b"]) == ([o.id for o in mine], [o.id for o in others])
+        assert (OTHER_LEAD, others[0]) == read(store, lambda uow: uow.opportunities.get("b"))
+
 
 class TestConversations:
+    def test_for_lead_gives_the_lead_s_conversations_by_number(self, store):
+        """A lead's conversations with every number come back ordered by number, no other lead's."""
+        with store.unit_of_work() as uow:
+            uow.conversations.save(conversation(number=OTHER_NUMBER, status="closed"))
+            uow.conversations.save(conversation())
+            uow.conversations.save(conversation(lead=OTHER_LEAD))
+
+        mine, others = snapshot(store)["lead conversations"]
+        assert [NUMBER, OTHER_NUMBER] == [c.number for c in mine]
+        assert [OTHER_LEAD] == [c.lead for c in others]
+        assert [] == list(
+            read(store, lambda uow: uow.conversations.for_lead(Phone("919800000009")))
+        )
+
     def test_unknown_pair_gives_none(self, store):
         """A lead and number never saved together have no conversation."""
         with store.unit_of_work() as uow:

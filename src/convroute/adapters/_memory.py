@@ -137,12 +137,31 @@ class _Opportunities(_Repository):
         # Replacing a key keeps its place in a dict: first-saved order.
         journal.put(mine, opportunity.id, opportunity)
 
+    def get(self, opportunity: str) -> tuple[Phone, Opportunity] | None:
+        for lead, mine in self._unit.state().opportunities.items():
+            found = mine.get(opportunity)
+            if found is not None:
+                return lead, found
+        return None
+
+    def remove(self, lead: Phone, opportunity: str) -> None:
+        state, journal = self._unit.begin_write()
+        mine = state.opportunities.get(lead)
+        if mine is not None:
+            journal.pop(mine, opportunity)
+
 
 class _Conversations(_Repository):
     __slots__ = ()
 
     def get(self, lead: Phone, number: Phone) -> Conversation | None:
         return self._unit.state().conversations.get((lead, number))
+
+    def for_lead(self, lead: Phone) -> Sequence[Conversation]:
+        conversations = self._unit.state().conversations
+        return tuple(
+            conversations[key] for key in sorted(key for key in conversations if key[0] == lead)
+        )
 
     def save(self, conversation: Conversation) -> None:
         state, journal = self._unit.begin_write()

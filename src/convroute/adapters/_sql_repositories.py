@@ -128,6 +128,20 @@ class SQLOpportunities(_Repository):
     def save(self, lead: Phone, opportunity: Opportunity) -> None:
         self._unit.write(self._sql.opportunity_save, (lead, opportunity.id, dumps(opportunity)))
 
+    def get(self, opportunity: str) -> tuple[Phone, Opportunity] | None:
+        row = self._unit.row(self._sql.opportunity_find, (opportunity,))
+        if row is None:
+            return None
+        lead = Phone(row[0])
+        # Read again under the lead's lock, as every read of a lead's
+        # opportunities is: another unit may have changed it meanwhile.
+        self._unit.lock(LEAD, (lead,))
+        found = self._unit.row(self._sql.opportunity_get, (lead, opportunity))
+        return None if found is None else (lead, loads(found[0], Opportunity))
+
+    def remove(self, lead: Phone, opportunity: str) -> None:
+        self._unit.write(self._sql.opportunity_remove, (lead, opportunity))
+
 
 class SQLConversations(_Repository):
     """
@@ -140,6 +154,11 @@ class SQLConversations(_Repository):
         self._unit.lock(LEAD, (lead,))
         row = self._unit.row(self._sql.conversation_get, (lead, number))
         return None if row is None else loads(row[0], Conversation)
+
+    def for_lead(self, lead: Phone) -> Sequence[Conversation]:
+        self._unit.lock(LEAD, (lead,))
+        rows = self._unit.rows(self._sql.conversations_for_lead, (lead,))
+        return tuple(loads(data, Conversation) for (data,) in rows)
 
     def save(self, conversation: Conversation) -> None:
         self._unit.write(

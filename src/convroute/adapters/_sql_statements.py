@@ -30,6 +30,10 @@ class Statements:
     lead_save: str
     opportunities_for_lead: str
     opportunity_save: str
+    opportunity_find: str
+    opportunity_get: str
+    opportunity_remove: str
+    conversations_for_lead: str
     conversation_get: str
     conversation_save: str
     open_counts: str
@@ -114,7 +118,14 @@ def statements(
             f"INSERT INTO {opportunities} (lead, id, data) VALUES ({m}, {m}, {m}) "
             "ON CONFLICT (lead, id) DO UPDATE SET data = excluded.data"
         ),
+        # By id alone: the host removes an opportunity by its CRM id.
+        opportunity_find=f"SELECT lead FROM {opportunities} WHERE id = {m} ORDER BY seq LIMIT 1",
+        opportunity_get=f"SELECT data FROM {opportunities} WHERE lead = {m} AND id = {m}",
+        opportunity_remove=f"DELETE FROM {opportunities} WHERE lead = {m} AND id = {m}",
         conversation_get=f"SELECT data FROM {conversations} WHERE lead = {m} AND number = {m}",
+        conversations_for_lead=(
+            f"SELECT data FROM {conversations} WHERE lead = {m} ORDER BY number"
+        ),
         conversation_save=(
             f"INSERT INTO {conversations} "
             "(lead, number, status, assignee, last_message_at, due_at, waiting_since, data) "

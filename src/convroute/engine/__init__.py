@@ -31,6 +31,7 @@ from convroute.engine._changes import (
     Change,
     ConversationContext,
     Outcome,
+    RemoveOpportunity,
     RemoveTransitions,
     SaveAwaySince,
     SaveConversation,
@@ -46,6 +47,7 @@ from convroute.engine._engine import Engine
 from convroute.engine._events import (
     CAPTIONED_MEDIA,
     CloseConversation,
+    DeleteOpportunity,
     DeleteTransition,
     Event,
     IncomingMessage,
@@ -56,6 +58,7 @@ from convroute.engine._events import (
     SetStage,
     Tick,
     UpdateLead,
+    UpdateOpportunity,
     UpdateUser,
 )
 
@@ -71,6 +74,7 @@ __all__ = [
     "CloseConversation",
     "ConversationContext",
     "CreateOpportunity",
+    "DeleteOpportunity",
     "DeleteTransition",
     "EmitMetaEvent",
     "Engine",
@@ -85,6 +89,7 @@ __all__ = [
     "OutgoingMessage",
     "Reassign",
     "ReassignReason",
+    "RemoveOpportunity",
     "RemoveTransitions",
     "SaveAwaySince",
     "SaveConversation",
@@ -104,6 +109,7 @@ __all__ = [
     "Unrouted",
     "UnroutedReason",
     "UpdateLead",
+    "UpdateOpportunity",
     "UpdateUser",
     "action_json",
 ]

@@ -38,6 +38,16 @@ class SaveOpportunity:
 
 
 @attrs.frozen
+class RemoveOpportunity:
+    """
+    Forget one of a lead's opportunities (by id); nothing when it is not there.
+    """
+
+    lead: Phone
+    opportunity: str
+
+
+@attrs.frozen
 class SaveConversation:
     """
     Add or replace a conversation (by lead and number).
@@ -114,6 +124,7 @@ class AdvanceTick:
 Change: TypeAlias = (
     SaveLead
     | SaveOpportunity
+    | RemoveOpportunity
     | SaveConversation
     | SaveTurn
     | AddTransition
@@ -184,6 +195,8 @@ class Snapshot:
             user holds.
         away_since: Since when each user recorded away has been away.
         last_tick: The latest tick's time before this decision, if any.
+        conversations: For an opportunity update that replaces another:
+            the lead's conversations with every number.
     """
 
     lead: Lead | None = None
@@ -199,6 +212,7 @@ class Snapshot:
     held: tuple[Conversation, ...] = attrs.field(default=(), converter=_conversations)
     away_since: Mapping[str, dt.datetime] = attrs.field(factory=dict)
     last_tick: dt.datetime | None = None
+    conversations: tuple[Conversation, ...] = attrs.field(default=(), converter=_conversations)
 
 
 def _changes(values: Iterable[Change]) -> tuple[Change, ...]:

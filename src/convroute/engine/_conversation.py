@@ -213,9 +213,17 @@ def _reply(message: MessageContext, effects: Effects, conversation: Conversation
                 _product_chosen(message, effects, number, chosen)
         case OptionKind.OPPORTUNITY if product is not None:
             opportunity = _find(effects, option.key)
-            if opportunity is None:
-                effects.note(f"opportunity {option.key} is gone: routed without it")
-            _route(message, effects, product.rule, opportunity)
+            if opportunity is None or not opportunity.is_open:
+                # A stale choice, like an option the config no longer has:
+                # the product's menu is built again from what is open now.
+                why = "gone" if opportunity is None else opportunity.status
+                effects.note(
+                    f"opportunity {option.key} is {why} since the menu was sent: "
+                    "the menu is built again"
+                )
+                _product_chosen(message, effects, number, product)
+            else:
+                _route(message, effects, product.rule, opportunity)
         case OptionKind.NEW_OPPORTUNITY if product is not None:
             _new_opportunity(message, effects, number, product)
         case _:

@@ -26,6 +26,7 @@ from convroute.engine._conversation import MessageContext, converse
 from convroute.engine._effects import Effects, record_funnel, why_ignored
 from convroute.engine._events import (
     CloseConversation,
+    DeleteOpportunity,
     DeleteTransition,
     Event,
     IncomingMessage,
@@ -34,8 +35,10 @@ from convroute.engine._events import (
     SetStage,
     Tick,
     UpdateLead,
+    UpdateOpportunity,
     UpdateUser,
 )
+from convroute.engine._opportunities import host_opportunity
 from convroute.engine._routing import later
 from convroute.engine._time import close, tick, update_presence
 from convroute.funnel import FunnelMessage, delete_transition
@@ -118,6 +121,8 @@ class Engine:
                 return update_presence(self._compiled, snapshot, event, now)
             case UpdateLead():
                 return _update_lead(event)
+            case UpdateOpportunity() | DeleteOpportunity():
+                return host_opportunity(snapshot, event)
             case Tick():
                 return tick(self._compiled, snapshot, event)
             case _:  # pragma: no cover - the match above is exhaustive

@@ -314,6 +314,50 @@ class UpdateLead:
     opportunities: tuple[Opportunity, ...] = attrs.field(default=(), converter=_opportunities)
 
 
+def _replaces(
+    _instance: UpdateOpportunity, _attribute: attrs.Attribute[Any], value: str | None
+) -> None:
+    if value is not None and not value:
+        raise ValueError("'replaces' names an opportunity id: it must not be empty")
+
+
+@attrs.frozen
+class UpdateOpportunity:
+    """
+    The host adds or changes one of a lead's opportunities, as its CRM keeps it.
+
+    Attributes:
+        id: The host's id of the update.
+        lead: The lead's phone.
+        opportunity: The opportunity as it is now, under the CRM's record
+            id; it replaces one of the same id.
+        replaces: The id of an opportunity convroute created that this
+            record now stands for, if any: conversations and pending
+            menus about it follow the record, and it is forgotten.
+    """
+
+    id: str = attrs.field(converter=_event_id)
+    lead: Phone = attrs.field(converter=_phone)
+    opportunity: Opportunity
+    replaces: str | None = attrs.field(
+        default=None, converter=optional_unicode_text, validator=_replaces
+    )
+
+
+@attrs.frozen
+class DeleteOpportunity:
+    """
+    The host removed an opportunity from its CRM: convroute forgets it.
+
+    Attributes:
+        id: The host's id of the removal.
+        opportunity: The id of the opportunity to forget.
+    """
+
+    id: str = attrs.field(converter=_event_id)
+    opportunity: str = attrs.field(converter=unicode_text)
+
+
 Event: TypeAlias = (
     IncomingMessage
     | OutgoingMessage
@@ -323,6 +367,8 @@ Event: TypeAlias = (
     | UpdateUser
     | SetPresence
     | UpdateLead
+    | UpdateOpportunity
+    | DeleteOpportunity
 )
 """
 Any event the engine decides on.

@@ -81,7 +81,8 @@ def move_opportunities(
     An opportunity moves to the stage named like the transition's
     ``to_stage`` when its type has it and it is later than its current
     stage.  One with no stage yet moves to it; one whose stage its type
-    does not list stays, as nobody can tell whether that is backwards.
+    does not list stays, as nobody can tell whether that is backwards.  A
+    closed opportunity (won, lost) never moves: its deal is over.
 
     Args:
         board: The compiled boards.
@@ -96,7 +97,7 @@ def move_opportunities(
     moves = []
     for opportunity in opportunities:
         stages = board.positions.get(opportunity.type)
-        if stages is None or target not in stages:
+        if stages is None or target not in stages or not opportunity.is_open:
             continue
         current = opportunity.stage
         if current is not None and stages.get(current, len(stages)) >= stages[target]:

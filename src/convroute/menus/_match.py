@@ -1,12 +1,14 @@
 """
 Which of a lead's opportunities belong to a product, or to a number.
 
-The one rule: an opportunity belongs to a product when it has the
+The one rule: an open opportunity belongs to a product when it has the
 product's type and, for a product narrowed by a field, one of its values
 in that field *or no value at all* (an opportunity created without a menu,
 or for a product of several values, does not know its value: it may be any).
-A number also takes the opportunities of its default type, the ones it
-creates without menus, when none of its products is of that type.
+A number also takes the open opportunities of its default type, the ones
+it creates without menus, when none of its products is of that type.
+Closed opportunities (won, lost) belong to nothing: a lead whose
+opportunities are all closed is treated as having none.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ def opportunity_matches(opportunity: Opportunity, product: Product) -> bool:
     """
     Whether *opportunity* belongs to *product*.
 
-    It does when their types are the same and, for a product narrowed by a
-    field, the opportunity's value in that field is one of the product's
-    values or is unset (missing or blank).
+    It does when it is open (neither won nor lost), their types are the
+    same and, for a product narrowed by a field, the opportunity's value in
+    that field is one of the product's values or is unset (missing or
+    blank).
 
     Args:
         opportunity: Any opportunity.
@@ -37,7 +40,7 @@ def opportunity_matches(opportunity: Opportunity, product: Product) -> bool:
     Returns:
         ``True`` when a conversation about *product* may be about it.
     """
-    if opportunity.type != product.opportunity_type:
+    if opportunity.type != product.opportunity_type or not opportunity.is_open:
         return False
     field = product.field
     if field is None:
@@ -90,8 +93,8 @@ def latest_match(
 
     An opportunity belongs to a number when it belongs to one of its
     products (`opportunity_matches`), or when it has the number's default
-    type (the type of the opportunities the number creates without menus)
-    and no product is of that type.  The product reported is the first it
+    type (the type of the opportunities the number creates without menus),
+    is open, and no product is of that type.  The product reported is the first it
     belongs to, in the number's order, or ``None`` for one of the default
     type.
 
@@ -114,7 +117,7 @@ def latest_match(
     product_of: list[Product | None] = []
     for opportunity in opportunities:
         product = next((p for p in products if opportunity_matches(opportunity, p)), None)
-        if product is None and opportunity.type != default:
+        if product is None and (opportunity.type != default or not opportunity.is_open):
             continue
         found.append(opportunity)
         product_of.append(product)

@@ -61,6 +61,7 @@ from convroute.engine._events import (
     UpdateOpportunity,
     UpdateUser,
 )
+from convroute.engine._waiting_pass import RulePass
 
 
 __all__ = [
@@ -91,6 +92,7 @@ __all__ = [
     "ReassignReason",
     "RemoveOpportunity",
     "RemoveTransitions",
+    "RulePass",
     "SaveAwaySince",
     "SaveConversation",
     "SaveLead",

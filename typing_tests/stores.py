@@ -5,6 +5,8 @@ Each assignment to a port type fails the type check if an adapter drifts
 from its Protocol: a method missing, renamed, or typed differently.
 """
 
+import datetime as dt
+
 from contextlib import AbstractContextManager
 
 import psycopg
@@ -53,6 +55,12 @@ with MemoryStore().unit_of_work() as uow:
     processed: ProcessedEvents = uow.processed
     outbox: Outbox = uow.outbox
     ticks: TickRepository = uow.ticks
+
+with SQLiteStore("convroute.db").unit_of_work() as uow:
+    before = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    forgotten: int = uow.processed.prune(before, 1000)
+    deleted: int = uow.outbox.prune_sent(before, 1000) + uow.conversations.prune_closed(before, 1)
+    uow.processed.prune(before)  # type: ignore[call-arg]
 
 committed: int = MemoryStore().committed
 sent: list[OutboxItem] = RecordingTransport().sent

@@ -111,6 +111,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         'CREATE TABLE {s}.away ("user" text PRIMARY KEY, since bigint NOT NULL)',
         "CREATE TABLE {s}.ticks (id integer PRIMARY KEY CHECK (id = 1), at bigint NOT NULL)",
     ),
+    # 4: retention, as in the SQLite store: an index on the time of each
+    # kind of row a prune deletes, partial where only some rows may go.
+    (
+        "CREATE INDEX processed_events_at ON {s}.processed_events (at)",
+        "CREATE INDEX outbox_sent ON {s}.outbox (status, created_at, seq) WHERE status = 'sent'",
+        (
+            "CREATE INDEX conversations_closed ON {s}.conversations "
+            "(status, last_message_at, lead, number) WHERE status = 'closed'"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a schema to version *n*.

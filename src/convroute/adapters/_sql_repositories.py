@@ -202,6 +202,9 @@ class SQLConversations(_Repository):
             self._unit.lock(LEAD, sorted(leads - locked))
             locked |= leads
 
+    def prune_closed(self, before: dt.datetime, limit: int) -> int:
+        return _prune(self._unit, self._sql.conversations_prune_closed, before, limit)
+
     def _claimed(self, rows: list[Any]) -> Sequence[Conversation]:
         # The rows are the unit's until it ends (PostgreSQL: FOR UPDATE SKIP
         # LOCKED).  A conversation whose lead another unit holds is left to
@@ -333,6 +336,9 @@ class SQLProcessed(_Repository):
         )
         return changed == 1
 
+    def prune(self, before: dt.datetime, limit: int) -> int:
+        return _prune(self._unit, self._sql.processed_prune, before, limit)
+
 
 class SQLOutbox(_Repository):
     """
@@ -399,6 +405,9 @@ class SQLOutbox(_Repository):
         rows = self._unit.rows(self._sql.outbox_items)
         return tuple(loads(data, OutboxItem) for (data,) in rows)
 
+    def prune_sent(self, before: dt.datetime, limit: int) -> int:
+        return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)
+
     def _known(self, item: str) -> OutboxItem:
         row = self._unit.row(self._sql.outbox_get, (item,))
         if row is None:
@@ -418,3 +427,13 @@ def _micros(value: dt.datetime | None) -> int | None:
 
 def _until(item: OutboxItem) -> int | None:
     return None if item.claimed_until is None else to_micros(item.claimed_until)
+
+
+def _prune(unit: SQLUnit, statement: str, before: dt.datetime, limit: int) -> int:
+    # One batch of a prune: at most *limit* rows older than *before*.
+    bound = to_micros(aware(before, "before"))
+    unit.check_open()
+    if limit <= 0:
+        # SQLite reads a negative LIMIT as no limit at all.
+        return 0
+    return unit.run(statement, (bound, limit))

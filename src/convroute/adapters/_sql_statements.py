@@ -36,6 +36,7 @@ class Statements:
     conversations_due: str
     conversations_waiting: str
     conversations_held: str
+    conversations_prune_closed: str
     turns_all: str
     turn_get: str
     turn_save: str
@@ -54,12 +55,14 @@ class Statements:
     record_remove: str
     records_page: str
     processed_claim: str
+    processed_prune: str
     outbox_add: str
     outbox_claim: str
     outbox_hold: str
     outbox_get: str
     outbox_replace: str
     outbox_items: str
+    outbox_prune_sent: str
     users_listed: bool
     locks: bool
 
@@ -140,6 +143,15 @@ def statements(
             f"SELECT lead, data FROM {conversations} WHERE status = {m} AND assignee = {m} "
             f"AND last_message_at >= {m} ORDER BY lead, number"
         ),
+        # A prune's batch: the oldest rows it may delete, through their
+        # partial index (its condition written out), rows another unit
+        # holds passed over rather than waited for.
+        conversations_prune_closed=(
+            f"DELETE FROM {conversations} WHERE (lead, number) IN ("
+            f"SELECT lead, number FROM {conversations} "
+            f"WHERE status = 'closed' AND last_message_at < {m} "
+            f"ORDER BY last_message_at, lead, number LIMIT {m}{claim})"
+        ),
         turns_all=f"SELECT pool, data FROM {turns}",
         turn_get=f"SELECT data FROM {turns} WHERE pool = {m}",
         turn_save=(
@@ -179,6 +191,10 @@ def statements(
         processed_claim=(
             f"INSERT INTO {processed} (id, at) VALUES ({m}, {m}) ON CONFLICT (id) DO NOTHING"
         ),
+        processed_prune=(
+            f"DELETE FROM {processed} WHERE id IN ("
+            f"SELECT id FROM {processed} WHERE at < {m} ORDER BY at LIMIT {m}{claim})"
+        ),
         outbox_add=(
             f"INSERT INTO {outbox} (id, status, attempts, created_at, claimed_until, data) "
             f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}) ON CONFLICT (id) DO NOTHING"
@@ -195,6 +211,11 @@ def statements(
             f"data = {m} WHERE id = {m}"
         ),
         outbox_items=f"SELECT data FROM {outbox} ORDER BY created_at, seq",
+        outbox_prune_sent=(
+            f"DELETE FROM {outbox} WHERE seq IN ("
+            f"SELECT seq FROM {outbox} WHERE status = 'sent' AND created_at < {m} "
+            f"ORDER BY created_at, seq LIMIT {m}{claim})"
+        ),
         users_listed="{marks}" not in members,
         locks=bool(row_lock),
     )

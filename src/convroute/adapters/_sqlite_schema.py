@@ -150,6 +150,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE away (user TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE ticks (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)",
     ),
+    # 7: retention.  A prune deletes the oldest processed ids, sent items
+    # and closed conversations a batch at a time, found through an index on
+    # their time: without one, each batch would read past every row kept.
+    # The outbox's and the conversations' indexes are partial, holding only
+    # the rows a prune may delete; their status column (one value) is there
+    # so that the planner, which has no statistics, prefers them to the
+    # indexes that begin with the status and would need a sort.
+    (
+        "CREATE INDEX processed_events_at ON processed_events (at)",
+        "CREATE INDEX outbox_sent ON outbox (status, created_at, seq) WHERE status = 'sent'",
+        (
+            "CREATE INDEX conversations_closed ON conversations "
+            "(status, last_message_at, lead, number) WHERE status = 'closed'"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.

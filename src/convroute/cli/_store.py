@@ -48,7 +48,9 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
     return parts._replace(query=rest).geturl(), (schemas[0] if schemas else "convroute")
 
 
-def open_store(spec: str, *, existing: bool = False) -> AbstractContextManager[Store]:
+def open_store(
+    spec: str, *, existing: bool = False, writes: bool = False
+) -> AbstractContextManager[Store]:
     """
     Open the store *spec* names.
 
@@ -57,6 +59,8 @@ def open_store(spec: str, *, existing: bool = False) -> AbstractContextManager[S
         existing: Whether the store must be there already (a reader's):
             memory is refused, and a missing file or schema is an error
             rather than a new empty store.
+        writes: Whether a command given an existing store writes to it
+            (``prune``); otherwise a SQLite file is opened read-only.
 
     Raises:
         CommandError: When *spec* names no store, or no existing one.
@@ -95,4 +99,4 @@ def open_store(spec: str, *, existing: bool = False) -> AbstractContextManager[S
     if existing and path.stat().st_size == 0:
         raise CommandError(EXIT_INVALID, f"no store at {where}: the file is empty")
     # A reader's store takes no write lock: a long report blocks no writer.
-    return SQLiteStore(path, read_only=existing)
+    return SQLiteStore(path, read_only=existing and not writes)

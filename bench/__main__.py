@@ -28,6 +28,7 @@ BENCHMARKS = {
     "reports": "bench._reports",
     "postgres": "bench._postgres",
     "due": "bench._due",
+    "prune": "bench._prune",
 }
 
 

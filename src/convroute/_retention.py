@@ -3,8 +3,8 @@ Retention: what a store may forget, a batch at a time.
 
 `convroute.service.Service.prune` and ``convroute prune`` both run `prune`:
 processed event ids, sent outbox items and closed conversations older than
-a time are deleted in batches, each its own unit of work, so that the
-events handled meanwhile wait at most for one batch.
+a time are deleted in batches, each its own unit of work, so that no
+lock is held for long while events are handled beside it.
 """
 
 from __future__ import annotations

@@ -475,7 +475,7 @@ class Service:
         items, funnel records, leads, opportunities, users, turn records, or
         conversations that are not closed.  Each kind goes in batches of at
         most *batch* rows, each its own unit of work, so that events are
-        handled beside it: one waits at most for one batch.
+        handled beside it: no batch holds a lock for long.
 
         Args:
             before: What is older than this goes; aware, and at least 7 days

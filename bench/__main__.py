@@ -28,6 +28,7 @@ BENCHMARKS = {
     "reports": "bench._reports",
     "postgres": "bench._postgres",
     "due": "bench._due",
+    "outbox": "bench._outbox",
     "prune": "bench._prune",
 }
 

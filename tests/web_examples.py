@@ -107,17 +107,38 @@ class FailingStore:
         return self.inner.unit_of_work()
 
 
-def example_service(transport, store=None):
+def example_service(transport, store=None, clock=None):
     """
-    A service of the example account, its clock stopped at the messages' time.
+    A service of the example account, its clock stopped at the messages' time unless given.
     """
     return Service(
         convroute.load_config(EXAMPLES / "account.toml"),
         MemoryStore() if store is None else store,
         transport,
-        clock=lambda: SENT_AT,
+        clock=(lambda: SENT_AT) if clock is None else clock,
         app_secret=APP_SECRET,
     )
+
+
+class SettableClock:
+    """
+    A clock at the messages' time until moved on: failed deliveries wait for theirs.
+    """
+
+    def __init__(self, step=dt.timedelta(0)):
+        self.at = SENT_AT
+        self.step = step
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            now = self.at
+            self.at += self.step
+            return now
+
+    def advance(self, by=dt.timedelta(hours=1)):
+        with self._lock:
+            self.at += by
 
 
 class SignallingTransport(RecordingTransport):

@@ -7,6 +7,7 @@ from its Protocol: a method missing, renamed, or typed differently.
 
 import datetime as dt
 
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 
 import psycopg
@@ -27,10 +28,11 @@ from convroute.ports import (
     UnitOfWork,
     UserRepository,
 )
-from convroute.state import OutboxItem
+from convroute.state import OutboxItem, OutboxStatus
 from convroute.testing import DeliveryFailed, MemoryStore, RecordingTransport
 
 
+now = dt.datetime.now(dt.UTC)
 memory: Store = MemoryStore()
 sqlite: Store = SQLiteStore("convroute.db", timeout=5.0)
 transport: Transport = RecordingTransport(fail=lambda item: item.type == "send")
@@ -56,11 +58,21 @@ with MemoryStore().unit_of_work() as uow:
     outbox: Outbox = uow.outbox
     ticks: TickRepository = uow.ticks
 
+with SQLiteStore("convroute.db").unit_of_work() as sql_uow:
+    sql_outbox: Outbox = sql_uow.outbox
+    due: Sequence[OutboxItem] = sql_outbox.claim(10, now, now, ids=("a1",))
+    sql_outbox.release("a1", "HTTP 503", now)
+    sql_outbox.mark_dead("a1", "HTTP 503")
+    before: Mapping[str, OutboxStatus] = sql_outbox.requeue(["a1"])
+    counts: Mapping[OutboxStatus, int] = sql_outbox.counts()
+    dead: Sequence[OutboxItem] = sql_outbox.items(OutboxStatus.DEAD)
+    sql_outbox.release("a1", "HTTP 503")  # type: ignore[call-arg]
+
 with SQLiteStore("convroute.db").unit_of_work() as uow:
-    before = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    forgotten: int = uow.processed.prune(before, 1000)
-    deleted: int = uow.outbox.prune_sent(before, 1000) + uow.conversations.prune_closed(before, 1)
-    uow.processed.prune(before)  # type: ignore[call-arg]
+    bound = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    forgotten: int = uow.processed.prune(bound, 1000)
+    deleted: int = uow.outbox.prune_sent(bound, 1000) + uow.conversations.prune_closed(bound, 1)
+    uow.processed.prune(bound)  # type: ignore[call-arg]
 
 committed: int = MemoryStore().committed
 sent: list[OutboxItem] = RecordingTransport().sent

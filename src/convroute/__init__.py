@@ -23,6 +23,8 @@ done by hand, and the CRM's `UpdateLead`, `UpdateUser`, `SetPresence`,
 pure decision the service wraps, for hosts that keep their own state.
 """
 
+import logging
+
 from convroute.config import Config, check_config, dump_config, load_config, loads_config
 from convroute.engine import (
     CloseConversation,
@@ -90,3 +92,7 @@ __all__ = [
     "loads_config",
     "normalize_phone",
 ]
+
+# A library's records go where the host's logging sends them, and nowhere
+# when it configures none: no "no handlers could be found" warning.
+logging.getLogger("convroute").addHandler(logging.NullHandler())

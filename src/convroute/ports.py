@@ -18,7 +18,7 @@ from typing import Protocol
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
-from convroute.state import Conversation, OutboxItem
+from convroute.state import Conversation, OutboxItem, OutboxStatus
 
 
 __all__ = [
@@ -351,13 +351,32 @@ class Outbox(Protocol):
         """
         ...
 
-    def claim(self, limit: int, now: dt.datetime, until: dt.datetime) -> Sequence[OutboxItem]:
+    def claim(
+        self,
+        limit: int,
+        now: dt.datetime,
+        until: dt.datetime,
+        *,
+        ids: Collection[str] | None = None,
+    ) -> Sequence[OutboxItem]:
         """
-        Take up to *limit* pending items nobody holds at *now*.
+        Take up to *limit* pending items due at *now* that nobody holds.
 
-        Items with fewer failed attempts come first, then the oldest: an
-        item the transport keeps refusing never holds back the others.  The
-        items are held until *until*, and those returned show that claim.
+        An item is due from its ``next_attempt_at`` once a delivery failed,
+        and from its ``created_at`` while never tried.  The earliest due
+        come first, ties in the order they were added: an item the
+        transport keeps refusing goes behind the others at each failure.
+        The items are held until *until*, and those returned show that
+        claim.  A store finds the due items without reading the others
+        (an index on status and due time): a backlog of failing items
+        waiting for their next attempt costs a claim nothing.
+
+        Args:
+            limit: The most items to take.
+            now: The current time, aware.
+            until: When the claim lapses, aware.
+            ids: Only items with these ids (the actions of the events just
+                handled); any pending item due when omitted.
         """
         ...
 
@@ -370,22 +389,55 @@ class Outbox(Protocol):
         """
         ...
 
-    def release(self, item: str, error: str) -> None:
+    def release(self, item: str, error: str, retry_at: dt.datetime) -> None:
         """
-        Record a failed delivery.
+        Record a failed delivery, to be tried again at *retry_at*.
 
-        The item is pending again, with one attempt more and *error* as its
-        last error.  An item already sent stays sent: another dispatcher
-        delivered it.
+        The item is pending again, with one attempt more, *error* as its
+        last error and *retry_at* as its ``next_attempt_at``.  An item
+        already sent stays sent: another dispatcher delivered it.
+
+        Raises:
+            StoreError: When no item has this id.
+            ValueError: When *retry_at* is naive.
+        """
+        ...
+
+    def mark_dead(self, item: str, error: str) -> None:
+        """
+        Record a failed delivery after which the item is never tried again.
+
+        The item is dead, with one attempt more and *error* as its last
+        error; only `requeue` makes it pending again.  An item already sent
+        stays sent.
 
         Raises:
             StoreError: When no item has this id.
         """
         ...
 
-    def items(self) -> Sequence[OutboxItem]:
+    def requeue(self, ids: Collection[str]) -> Mapping[str, OutboxStatus]:
         """
-        Every item, oldest first.
+        Make the dead items among *ids* pending again, due at once.
+
+        A requeued item starts afresh: no attempts, no next attempt time,
+        its last error kept.  Items of other statuses are left as they are.
+
+        Returns:
+            The status each known id had before: those that were dead are
+            pending now.  An id no item has is absent.
+        """
+        ...
+
+    def counts(self) -> Mapping[OutboxStatus, int]:
+        """
+        How many items each status has; a status with none is absent.
+        """
+        ...
+
+    def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
+        """
+        Every item, or those of *status*, oldest first.
         """
         ...
 

@@ -11,10 +11,13 @@ What an event reads is `convroute._snapshots`' part of the shell.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from collections.abc import (
     Callable,
+    Collection,
     Iterable,
+    Sequence,
 )
 from typing import assert_never
 
@@ -46,7 +49,7 @@ from convroute.engine import (
 )
 from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
 from convroute.ports import Store, Transport, UnitOfWork
-from convroute.state import Conversation, OutboxItem, bounded_error
+from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 
@@ -54,14 +57,33 @@ __all__ = [
     "DispatchReport",
     "Handled",
     "PruneReport",
+    "RequeueReport",
     "Service",
     "TickReport",
     "WebhookHandled",
 ]
 
+_log = logging.getLogger(__name__)
+
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
 """
 How long a dispatcher holds the items it delivers before others may.
+"""
+
+_FIRST_RETRY = dt.timedelta(seconds=5)
+"""
+How long after a first failed delivery the item is tried again; each
+further failure doubles it.
+"""
+
+_LONGEST_RETRY = dt.timedelta(hours=1)
+"""
+The longest an item waits between two attempts.
+"""
+
+_DEFAULT_MAX_ATTEMPTS = 10
+"""
+How many failed deliveries make an item dead.
 """
 
 _ATTEMPTS = 5
@@ -94,6 +116,14 @@ def _notes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _failures(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((ident, error) for ident, error in values)
+
+
+def _ids(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Handled:
     """
@@ -105,20 +135,20 @@ class Handled:
             changed and no action was written.
         actions: The actions written to the outbox, in order.
         notes: The engine's notes on what it decided, and why.
+        failed_deliveries: ``(item id, error)`` of each of its actions the
+            transport refused when `Service.handle` delivered them, in
+            order: they stay in the outbox, retried later.
     """
 
     event: str
     duplicate: bool = False
     actions: tuple[OutboxItem, ...] = attrs.field(default=(), converter=_items)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    failed_deliveries: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
 
 
 def _handled(values: Iterable[Handled]) -> tuple[Handled, ...]:
     return tuple(values)
-
-
-def _failures(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    return tuple((event, error) for event, error in values)
 
 
 @attrs.frozen
@@ -135,11 +165,15 @@ class WebhookHandled:
             answer the delivery with an error status, so that Meta delivers
             it again; the messages handled are then passed over as
             duplicates.
+        failed_deliveries: ``(item id, error)`` of each action of the
+            messages handled that the transport refused, in order: they
+            stay in the outbox, retried later.
     """
 
     batch: WebhookBatch
     handled: tuple[Handled, ...] = attrs.field(converter=_handled)
     failed: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
+    failed_deliveries: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
 
 
 @attrs.frozen
@@ -153,11 +187,15 @@ class TickReport:
             ``event`` is the key it serves (``tick:<lead>:<number>:<time>``).
         notes: The engine's notes on what it decided, and why (a tick at or
             before the latest one says it did nothing).
+        failed_deliveries: ``(item id, error)`` of each of its actions the
+            transport refused, in order: they stay in the outbox, retried
+            later.
     """
 
     at: dt.datetime
     actions: tuple[OutboxItem, ...] = attrs.field(default=(), converter=_items)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    failed_deliveries: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
 
 
 @attrs.frozen
@@ -167,13 +205,43 @@ class DispatchReport:
 
     Attributes:
         sent: The ids of the items the transport took, in order.
-        failed: ``(id, error)`` of the items it refused; they stay pending.
-            Each error is the exception's type and message, at most 2 000
-            characters (`convroute.state.bounded_error`).
+        failed: ``(id, error)`` of the items it refused, in order: pending
+            again, due after their back-off, or dead when that was their
+            last attempt (listed in *dead* too).  Each error is the
+            exception's type and message, at most 2 000 characters
+            (`convroute.state.bounded_error`).
+        dead: The ids of the failed items that will not be tried again.
     """
 
-    sent: tuple[str, ...] = ()
-    failed: tuple[tuple[str, str], ...] = ()
+    sent: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    failed: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
+    dead: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+
+
+@attrs.frozen
+class RequeueReport:
+    """
+    What `Service.requeue` came to.
+
+    Attributes:
+        requeued: The ids of the dead items made pending again, in the order
+            given.
+        not_dead: ``(id, status)`` of the items passed over because they
+            were not dead (``pending`` or ``sent``).
+        unknown: The ids no item has.
+    """
+
+    requeued: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    not_dead: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_failures)
+    unknown: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+
+
+def _retry_delay(attempts: int) -> dt.timedelta:
+    # How long an item waits after its *attempts*-th failed delivery (one
+    # at least): 5 seconds after the first, doubling, at most an hour.
+    # Past 11 doublings the hour is reached: no need for huge powers.
+    delay: dt.timedelta = _FIRST_RETRY * 2 ** min(attempts - 1, 11)
+    return min(delay, _LONGEST_RETRY)
 
 
 @attrs.frozen
@@ -215,6 +283,11 @@ class Service:
         lease: How long a dispatch holds the items it delivers.
         app_secret: The Meta app's secret, with which `handle_webhook`
             checks each delivery's signature.
+        max_attempts: How many failed deliveries make an item dead: kept,
+            listed, and never tried again unless requeued.
+
+    Raises:
+        ValueError: When *max_attempts* is less than 1.
     """
 
     def __init__(
@@ -226,23 +299,30 @@ class Service:
         clock: Callable[[], dt.datetime] = _utc_now,
         lease: dt.timedelta = _DEFAULT_LEASE,
         app_secret: str | bytes | None = None,
+        max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
     ) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
         self.engine = config if isinstance(config, Engine) else Engine.from_config(config)
         self.store = store
         self.transport = transport
         self._clock = clock
         self._lease = lease
         self._app_secret = app_secret
+        self._max_attempts = max_attempts
 
     def __repr__(self) -> str:
         return f"Service(store={self.store!r}, transport={self.transport!r})"
 
     def handle(self, event: Event) -> Handled:
         """
-        Process an event, then deliver what the outbox holds.
+        Process an event, then deliver its actions.
 
-        A failed delivery does not fail the event: its item stays pending
-        for `dispatch_pending`.
+        Only the actions of this event are delivered: a backlog of failing
+        items never slows the intake of new events (`dispatch_pending`
+        delivers those).  A failed delivery does not fail the event: it is
+        reported in `Handled.failed_deliveries` and its item is retried
+        after its back-off.
 
         Raises:
             FutureEventError: When the event is dated more than
@@ -254,22 +334,25 @@ class Service:
                 the outbox.
         """
         handled = self.process(event)
-        if handled.actions:
-            self.dispatch_pending()
-        return handled
+        if not handled.actions:
+            return handled
+        report = self._deliver([item.id for item in handled.actions])
+        return attrs.evolve(handled, failed_deliveries=report.failed)
 
     def handle_webhook(
         self, raw_body: bytes, signature: str | None = None, *, verify: bool = True
     ) -> WebhookHandled:
         """
-        Handle one Cloud API webhook delivery, then deliver the outbox.
+        Handle one Cloud API webhook delivery, then deliver its actions.
 
         Each message is its own unit of work: one whose unit fails (a store
         error, a stored value that cannot be read) or that is dated more
         than 5 minutes after the service's clock is reported in
         `WebhookHandled.failed`, and the messages after it are still
         handled.  Meta's redelivery of the whole batch changes nothing for
-        the messages already processed.
+        the messages already processed.  Only the actions of the messages
+        handled are delivered; those the transport refuses are reported in
+        `WebhookHandled.failed_deliveries` and retried later.
 
         Args:
             raw_body: The request body, as received: the signature is over
@@ -281,7 +364,7 @@ class Service:
 
         Returns:
             The parsed batch, what each message came to, and the messages
-            that failed.
+            and deliveries that failed.
 
         Raises:
             WebhookError: When the signature does not match (or cannot be
@@ -302,15 +385,38 @@ class Service:
         failed: list[tuple[str, str]] = []
         for event in batch.events:
             try:
-                handled.append(self.process(event))
-            except (StoreError, FutureEventError) as exc:
+                handled.append(self._process(event))
+            except StoreError as exc:
                 # Nothing of it was kept; the host's error answer brings the
-                # message back with Meta's redelivery (a future date, once
-                # the clock has caught up).
+                # message back with Meta's redelivery.
+                _log.error(
+                    "event %s failed: the store failed",
+                    event.id,
+                    exc_info=exc,
+                    extra=_fields(event=event.id, kind=_kind(event)),
+                )
                 failed.append((event.id, _describe(exc)))
-        if any(one.actions for one in handled):
-            self.dispatch_pending()
-        return WebhookHandled(batch=batch, handled=handled, failed=failed)
+            except FutureEventError as exc:
+                # Kept for when the clock has caught up: Meta redelivers.
+                _log.warning(
+                    "event %s refused: dated after the service's clock",
+                    event.id,
+                    extra=_fields(event=event.id, kind=_kind(event)),
+                )
+                failed.append((event.id, _describe(exc)))
+        ids = [item.id for one in handled for item in one.actions]
+        report = self._deliver(ids) if ids else DispatchReport()
+        refused = dict(report.failed)
+        handled = [
+            attrs.evolve(
+                one,
+                failed_deliveries=[(i.id, refused[i.id]) for i in one.actions if i.id in refused],
+            )
+            for one in handled
+        ]
+        return WebhookHandled(
+            batch=batch, handled=handled, failed=failed, failed_deliveries=report.failed
+        )
 
     def process(self, event: Event) -> Handled:
         """
@@ -330,16 +436,32 @@ class Service:
             StoreError: When the store fails; nothing of the event is kept.
             TypeError: When given a `Tick`: `tick` runs those.
         """
+        try:
+            return self._process(event)
+        except StoreError:
+            _log.exception(
+                "event %s failed: the store failed",
+                event.id,
+                extra=_fields(event=event.id, kind=_kind(event)),
+            )
+            raise
+
+    def _process(self, event: Event) -> Handled:
+        # process without logging a store failure: the caller does.
         if isinstance(event, Tick):
             raise TypeError("a Tick has no id and is not an event to process: call Service.tick")
         for _ in range(_ATTEMPTS - 1):
             try:
-                return self._process_once(event)
+                handled = self._process_once(event)
+                break
             except StoreConflictError:
                 # Rolled back whole: the event was not processed, and the
                 # unit that won the race has committed or gone on by now.
                 continue
-        return self._process_once(event)
+        else:
+            handled = self._process_once(event)
+        _log_handled(event, handled)
+        return handled
 
     def _process_once(self, event: Event) -> Handled:
         now = self._clock()
@@ -354,7 +476,7 @@ class Service:
 
     def tick(self, now: dt.datetime | None = None) -> TickReport:
         """
-        Do everything due by *now*, then deliver what the outbox holds.
+        Do everything due by *now*, then deliver the actions it wrote.
 
         Due conversations are served in units of work of at most 100, until
         none is left; then, when that freed someone, the waiting
@@ -368,7 +490,8 @@ class Service:
             now: The tick's time, aware; the service's clock when omitted.
 
         Returns:
-            The actions written, and the engine's notes.
+            The actions written, the engine's notes, and the deliveries the
+            transport refused (retried later).
 
         Raises:
             ValueError: When *now* is naive.
@@ -376,6 +499,29 @@ class Service:
                 are kept; the rest is done by the next tick.
         """
         at = self._clock() if now is None else aware(now, "now")
+        try:
+            report = self._tick(at)
+        except StoreError:
+            _log.exception(
+                "tick at %s failed: the store failed",
+                at.isoformat(),
+                extra=_fields(tick=at.isoformat()),
+            )
+            raise
+        _log.info(
+            "tick at %s: %s",
+            at.isoformat(),
+            _outcome_words(report.actions, report.notes, report.failed_deliveries),
+            extra=_fields(
+                tick=at.isoformat(),
+                actions=len(report.actions),
+                notes=len(report.notes),
+                failed_deliveries=len(report.failed_deliveries),
+            ),
+        )
+        return report
+
+    def _tick(self, at: dt.datetime) -> TickReport:
         with self.store.unit_of_work() as uow:
             last = uow.ticks.last()
         if last is not None and at <= last:
@@ -404,9 +550,10 @@ class Service:
             routed = any(item.type == "assign" for item in batch.items)
             if len(batch.conversations) < _TICK_BATCH or not routed:
                 break
-        if items:
-            self.dispatch_pending()
-        return TickReport(at=at, actions=items, notes=notes)
+        if not items:
+            return TickReport(at=at, notes=notes)
+        report = self._deliver([item.id for item in items], log_errors=False)
+        return TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed)
 
     def _tick_unit(
         self, at: dt.datetime, last: dt.datetime | None, *, due: int = 0, waiting: int = 0
@@ -434,36 +581,133 @@ class Service:
 
     def dispatch_pending(self, limit: int = 100) -> DispatchReport:
         """
-        Deliver pending actions to the transport, oldest first.
+        Deliver the pending actions that are due, earliest due first.
 
-        Items are claimed for the lease first, so that dispatchers running at
-        once never deliver the same item twice; each is then marked sent, or
-        released with its error when the transport raised.
+        A worker loop's job: `handle` delivers only its own event's
+        actions, so the items whose delivery failed wait for this.  Items
+        are claimed for the lease first, so that dispatchers running at
+        once never deliver the same item twice; each is then marked sent,
+        or released with its error when the transport raised: tried again
+        after 5 seconds, doubling at each failure up to an hour, and dead
+        after the service's ``max_attempts``.
 
         Args:
             limit: The most items to deliver in this pass.
 
         Returns:
             What was delivered and what failed.
+
+        Raises:
+            StoreError: When the store fails; an item whose outcome was not
+                recorded is taken again once its claim lapses.
         """
+        return self._deliver(None, limit)
+
+    def requeue(self, ids: Iterable[str]) -> RequeueReport:
+        """
+        Make dead items pending again, due at once, with no attempts.
+
+        Args:
+            ids: The items' ids.
+
+        Returns:
+            The ids requeued; those passed over, not being dead; and the
+            ids no item has.
+
+        Raises:
+            StoreError: When the store fails; nothing is requeued.
+        """
+        wanted = list(dict.fromkeys(ids))
+        try:
+            with self.store.unit_of_work() as uow:
+                found = uow.outbox.requeue(wanted)
+        except StoreError:
+            _log.exception("requeue failed: the store failed")
+            raise
+        requeued = [one for one in wanted if found.get(one) == OutboxStatus.DEAD]
+        _log.info(
+            "requeued %d dead items",
+            len(requeued),
+            extra=_fields(requeued=requeued),
+        )
+        return RequeueReport(
+            requeued=requeued,
+            not_dead=[
+                (one, str(found[one]))
+                for one in wanted
+                if one in found and found[one] != OutboxStatus.DEAD
+            ],
+            unknown=[one for one in wanted if one not in found],
+        )
+
+    def _deliver(
+        self, ids: Collection[str] | None, limit: int | None = None, *, log_errors: bool = True
+    ) -> DispatchReport:
+        # Claim the due items (those of *ids*, or any), deliver each, and
+        # record its outcome.
         now = self._clock()
+        try:
+            with self.store.unit_of_work() as uow:
+                if ids is None:
+                    claimed = uow.outbox.claim(limit or 0, now, now + self._lease)
+                else:
+                    claimed = uow.outbox.claim(len(ids), now, now + self._lease, ids=ids)
+            sent: list[str] = []
+            failed: list[tuple[str, str]] = []
+            dead: list[str] = []
+            for item in claimed:
+                if self._deliver_one(item, now, failed):
+                    sent.append(item.id)
+                elif item.attempts + 1 >= self._max_attempts:
+                    dead.append(item.id)
+        except StoreError:
+            if log_errors:
+                _log.exception("delivering the outbox failed: the store failed")
+            raise
+        return DispatchReport(sent=sent, failed=failed, dead=dead)
+
+    def _deliver_one(
+        self, item: OutboxItem, now: dt.datetime, failed: list[tuple[str, str]]
+    ) -> bool:
+        # Whether the transport took *item*; a refusal is recorded, logged
+        # and added to *failed*.
+        try:
+            self.transport.deliver(item)
+        except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
+            error = _describe(exc)
+            failed.append((item.id, error))
+            attempts = item.attempts + 1
+            with self.store.unit_of_work() as uow:
+                if attempts >= self._max_attempts:
+                    uow.outbox.mark_dead(item.id, error)
+                    retry_at = None
+                else:
+                    # From the failure, not the claim: a slow refusal counts.
+                    retry_at = max(now, self._clock()) + _retry_delay(attempts)
+                    uow.outbox.release(item.id, error, retry_at)
+            event = _loggable_event(item.event)
+            _log.warning(
+                "delivery of %s (%s, event %s) failed, attempt %d: %s",
+                item.id,
+                item.type,
+                event,
+                attempts,
+                "dead, not tried again" if retry_at is None else f"retried at {retry_at}",
+                exc_info=exc,
+                extra=_fields(
+                    item=item.id,
+                    event=event,
+                    type=item.type,
+                    attempts=attempts,
+                    retry_at=None if retry_at is None else retry_at.isoformat(),
+                    dead=retry_at is None,
+                ),
+            )
+            return False
         with self.store.unit_of_work() as uow:
-            claimed = uow.outbox.claim(limit, now, now + self._lease)
-        sent: list[str] = []
-        failed: list[tuple[str, str]] = []
-        for item in claimed:
-            try:
-                self.transport.deliver(item)
-            except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
-                error = _describe(exc)
-                failed.append((item.id, error))
-                with self.store.unit_of_work() as uow:
-                    uow.outbox.release(item.id, error)
-            else:
-                sent.append(item.id)
-                with self.store.unit_of_work() as uow:
-                    uow.outbox.mark_sent(item.id)
-        return DispatchReport(sent=tuple(sent), failed=tuple(failed))
+            uow.outbox.mark_sent(item.id)
+        _log.debug("delivered %s: %r", item.id, item.body)
+        return True
 
     def prune(self, before: dt.datetime, *, batch: int = 1000) -> PruneReport:
         """
@@ -532,6 +776,57 @@ def _store(
             # a lead, nor move one in a funnel.
             uow.processed.claim(item.id, now)
     return items
+
+
+def _fields(**values: object) -> dict[str, dict[str, object]]:
+    # The structured fields of a record: its ``convroute`` attribute.
+    return {"convroute": values}
+
+
+def _loggable_event(event: str) -> str:
+    # A tick's action names the conversation it serves, phones and all
+    # (``tick:<lead>:<number>:<time>``): above DEBUG it is only "tick".
+    return "tick" if event.startswith("tick:") else event
+
+
+def _kind(event: Event) -> str:
+    return type(event).__name__
+
+
+def _outcome_words(
+    actions: Sequence[OutboxItem], notes: Sequence[str], failed: Sequence[tuple[str, str]] = ()
+) -> str:
+    words = f"{len(actions)} actions, {len(notes)} notes"
+    return f"{words}, {len(failed)} failed deliveries" if failed else words
+
+
+def _log_handled(event: Event, handled: Handled) -> None:
+    # One INFO record an event: ids, kind and counts only, no phone, no
+    # text; what the event held, at DEBUG.
+    kind = _kind(event)
+    if handled.duplicate:
+        _log.info(
+            "event %s (%s): duplicate",
+            event.id,
+            kind,
+            extra=_fields(event=event.id, kind=kind, duplicate=True),
+        )
+        return
+    _log.info(
+        "event %s (%s): %s",
+        event.id,
+        kind,
+        _outcome_words(handled.actions, handled.notes),
+        extra=_fields(
+            event=event.id,
+            kind=kind,
+            duplicate=False,
+            actions=[item.id for item in handled.actions],
+            action_types=[item.type for item in handled.actions],
+            notes=len(handled.notes),
+        ),
+    )
+    _log.debug("event %s: %r; notes: %r", event.id, event, handled.notes)
 
 
 def _refuse_future(event: Event, now: dt.datetime) -> None:

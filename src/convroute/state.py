@@ -315,11 +315,17 @@ class OutboxStatus(enum.StrEnum):
 
     PENDING = "pending"
     """
-    Not delivered yet (never tried, or the last try failed).
+    Not delivered yet (never tried, or the last try failed and another is
+    due at its ``next_attempt_at``).
     """
     SENT = "sent"
     """
     The transport took it.
+    """
+    DEAD = "dead"
+    """
+    Every attempt allowed failed: kept, listed, never tried again unless
+    requeued.
     """
 
 
@@ -364,6 +370,8 @@ class OutboxItem:
             2 000 characters (a longer text is cut short: `bounded_error`).
         claimed_until: While a dispatcher delivers the item, when its claim
             lapses; another dispatcher leaves it alone until then.
+        next_attempt_at: After a failed delivery, when the next one is due;
+            none for an item never tried (due at once) or no longer pending.
     """
 
     id: str
@@ -375,3 +383,4 @@ class OutboxItem:
     attempts: int = 0
     last_error: str | None = attrs.field(default=None, converter=_last_error)
     claimed_until: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    next_attempt_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)

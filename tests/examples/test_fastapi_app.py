@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from web_examples import (
     WRONG_SECRET,
     WRONG_TOKEN,
     FailingStore,
+    SettableClock,
     SignallingTransport,
     delivery,
     example_service,
@@ -131,10 +134,12 @@ class TestDispatch:
     def test_pending_actions_go_out_when_the_app_starts(self):
         """What the outbox held from before is delivered when the application starts."""
         transport = RecordingTransport(fail=2)
-        service = example_service(transport)
+        clock = SettableClock()
+        service = example_service(transport, clock=clock)
         client = client_of(service)
         body = delivery(text_message("wamid.HBgL1"))
         client.post("/webhook", content=body, headers=signed(body))  # both deliveries fail
+        clock.advance()
         with client:
             pass
         with service.store.unit_of_work() as uow:
@@ -147,7 +152,9 @@ class TestDispatch:
     def test_the_background_task_tries_failed_deliveries_again(self):
         """Deliveries that failed are tried again by the background task, without a request."""
         transport = SignallingTransport(expected=2, fail=3)
-        with client_of(example_service(transport), dispatch_every=0) as client:
+        # Each reading of the clock is a minute on: retries come due.
+        clock = SettableClock(step=dt.timedelta(minutes=1))
+        with client_of(example_service(transport, clock=clock), dispatch_every=0) as client:
             body = delivery(text_message("wamid.HBgL1"))
             client.post("/webhook", content=body, headers=signed(body))
             assert transport.done.wait(timeout=60)

@@ -9,6 +9,7 @@ from web_examples import (
     WRONG_SECRET,
     WRONG_TOKEN,
     FailingStore,
+    SettableClock,
     delivery,
     example_service,
     load_example,
@@ -122,10 +123,12 @@ class TestDispatchCommand:
     def test_once_delivers_what_is_pending(self):
         """`flask dispatch --once` delivers the actions whose delivery failed before."""
         transport = RecordingTransport(fail=2)
-        service = example_service(transport)
+        clock = SettableClock()
+        service = example_service(transport, clock=clock)
         app = app_of(service)
         body = delivery(text_message("wamid.HBgL1"))
         app.test_client().post("/webhook", data=body, headers=signed(body))  # both fail
+        clock.advance()
         result = app.test_cli_runner().invoke(args=["dispatch", "--once"])
         with service.store.unit_of_work() as uow:
             statuses = [item.status for item in uow.outbox.items()]
@@ -138,10 +141,12 @@ class TestDispatchCommand:
     def test_failures_are_kept_for_the_next_pass(self):
         """A pass whose deliveries fail ends normally, and leaves them pending."""
         transport = RecordingTransport(fail=4)
-        service = example_service(transport)
+        clock = SettableClock()
+        service = example_service(transport, clock=clock)
         app = app_of(service)
         body = delivery(text_message("wamid.HBgL1"))
         app.test_client().post("/webhook", data=body, headers=signed(body))
+        clock.advance()
         result = app.test_cli_runner().invoke(args=["dispatch", "--once"])
         with service.store.unit_of_work() as uow:
             attempts = [(item.status, item.attempts) for item in uow.outbox.items()]

@@ -31,13 +31,12 @@ class TestDeliveryErrors:
         """A 5 MB exception message is stored, and reported, as its first 2 000 characters."""
         service = Service(CONFIG, store, _Raising(RuntimeError("x" * 5_000_000)), clock=lambda: AT)
 
-        service.handle(message("wamid.1", text="Hi"))
-        report = service.dispatch_pending()
+        handled = service.handle(message("wamid.1", text="Hi"))
 
         [item] = outbox(service)
         expected = "RuntimeError: " + "x" * 1_985 + "\N{HORIZONTAL ELLIPSIS}"
         assert (expected, "pending") == (item.last_error, item.status)
-        assert [(item.id, expected)] == list(report.failed)
+        assert ((item.id, expected),) == handled.failed_deliveries
 
     def test_an_exception_whose_str_fails_is_recorded(self, store):
         """An exception that cannot say what it is counts as a failure named by its type."""

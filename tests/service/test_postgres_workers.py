@@ -9,7 +9,9 @@ and pipes, and the timeouts are only a safety net that fails a test rather
 than hanging it.
 """
 
+import datetime as dt
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -213,14 +215,23 @@ def _dispatcher(url, schema, start, results):
     def work():
         with PostgresStore(url, schema=schema) as store:
             transport = RecordingTransport(fail=_fails)
-            service = Service(CONFIG, store, transport, clock=lambda: AT)
+            # Each reading of the clock is 10 s on, so that failed items come due; the
+            # lease outlasts the test, so that no claim lapses between the processes' clocks.
+            ticks = itertools.count()
+            service = Service(
+                CONFIG,
+                store,
+                transport,
+                clock=lambda: AT + dt.timedelta(seconds=10 * next(ticks)),
+                lease=dt.timedelta(days=365),
+            )
             start.wait(PATIENCE)
             for _ in range(10_000):
-                report = service.dispatch_pending(limit=10)
-                if not report.sent and not report.failed:
-                    # Nothing left to claim: what others hold, they deliver or release and
-                    # claim again themselves.
-                    return transport.sent_ids, len(transport.failed)
+                service.dispatch_pending(limit=10)
+                with store.unit_of_work() as uow:
+                    if OutboxStatus.PENDING not in uow.outbox.counts():
+                        # Nothing left: what others held, they delivered.
+                        return transport.sent_ids, len(transport.failed)
             raise AssertionError("the outbox never drained")
 
     _report(results, work)

@@ -4,6 +4,7 @@ and stores, concurrent workers, malformed input.
 """
 
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -73,8 +74,9 @@ class TestFailingTransport:
     def test_failed_sends_stay_pending_and_are_delivered_once(self, store):
         """While the transport fails nothing is lost; once back, each action arrives once."""
         down = {"now": True}
+        clock = {"at": AT}
         transport = RecordingTransport(fail=lambda _item: down["now"])
-        service = Service(CONFIG, store, transport, clock=lambda: AT)
+        service = Service(CONFIG, store, transport, clock=lambda: clock["at"])
         for index in range(5):
             lead = Phone(f"91980000010{index}")
             service.handle(message(f"a{index}", lead=lead, text="Hi"))
@@ -83,6 +85,7 @@ class TestFailingTransport:
         failures = len(transport.failed)
 
         down["now"] = False
+        clock["at"] = AT + dt.timedelta(hours=1)
         report = service.dispatch_pending(limit=1000)
         service.dispatch_pending(limit=1000)
 
@@ -100,7 +103,10 @@ class TestFailingTransport:
             (item,) = uow.outbox.items()
         assert (handled.actions[0].id, "pending", 1) == (item.id, item.status, item.attempts)
         assert "DeliveryFailed" in item.last_error
-        assert [item.id] == list(service.dispatch_pending().sent)
+        later = Service(
+            CONFIG, service.store, transport, clock=lambda: AT + dt.timedelta(seconds=5)
+        )
+        assert [item.id] == list(later.dispatch_pending().sent)
 
 
 class _Exploding:

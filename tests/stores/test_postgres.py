@@ -7,13 +7,17 @@ What only PostgresStore does: its sources, its schema, its locks, its errors.
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import threading
 
 import pytest
 
+from convroute.adapters import _codec
+from convroute.adapters._instants import to_micros
 from convroute.errors import StoreConflictError, StoreError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
+from convroute.state import OutboxItem, OutboxStatus
 
 
 psycopg = pytest.importorskip("psycopg")
@@ -229,6 +233,44 @@ class TestSchema:
             rows = connection.execute(f"SELECT id FROM {name}.processed_events").fetchall()
         digests = {hashlib.sha256(event.encode()).digest() for event in [*old, "wamid.new"]}
         assert ([False, False, True], digests) == (claims, {bytes(key) for (key,) in rows})
+
+    def test_outbox_items_written_at_version_3_are_kept_and_due_at_4(self, url, postgres_schema):
+        """Items of version 3 read back at 4, pending ones due from their creation."""
+        name = quoted(postgres_schema)
+        old = [
+            OutboxItem("late", "e", "send", {}, T0 + dt.timedelta(minutes=1)),
+            OutboxItem("failed", "e", "send", {}, T0, attempts=2, last_error="HTTP 500"),
+            OutboxItem("done", "e", "send", {}, T0, status=OutboxStatus.SENT),
+        ]
+        with psycopg.connect(url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:3])
+            for one in old:
+                data = json.loads(_codec.dumps(one))
+                del data["next_attempt_at"]
+                connection.execute(
+                    f"INSERT INTO {name}.outbox "
+                    "(id, status, attempts, created_at, claimed_until, data) "
+                    "VALUES (%s, %s, %s, %s, NULL, %s)",
+                    (
+                        one.id,
+                        one.status.value,
+                        one.attempts,
+                        to_micros(one.created_at),
+                        json.dumps(data),
+                    ),
+                )
+
+        later = T0 + dt.timedelta(hours=1)
+        with PostgresStore(url, schema=postgres_schema) as store:
+            with store.unit_of_work() as uow:
+                kept = list(uow.outbox.items())
+                counts = dict(uow.outbox.counts())
+                taken = [one.id for one in uow.outbox.claim(10, later, later)]
+            version = scalar(url, f"SELECT version FROM {name}.schema_version")
+
+        assert [old[1], old[2], old[0]] == kept
+        assert {OutboxStatus.PENDING: 2, OutboxStatus.SENT: 1} == counts
+        assert (["failed", "late"], SCHEMA_VERSION) == (taken, version)
 
     @pytest.mark.parametrize("version", [-1, 99])
     def test_a_version_this_convroute_does_not_know_is_refused(self, store, url, version):

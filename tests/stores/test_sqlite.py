@@ -19,10 +19,11 @@ from convroute.adapters._sqlite_schema import (
     SCHEMA_VERSION,
     migrate,
 )
+from convroute.adapters._sqlite_unit import _STATEMENTS
 from convroute.errors import StoreError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
-from convroute.state import Conversation
+from convroute.state import Conversation, OutboxItem, OutboxStatus
 
 
 LEAD = Phone("919800000001")
@@ -34,7 +35,7 @@ INDEXES = {
     "conversations_waiting",
     "conversations_closed",
     "funnel_records_lead",
-    "outbox_pending",
+    "outbox_due",
     "outbox_sent",
     "processed_events_at",
 }
@@ -214,7 +215,7 @@ class TestSchema:
         assert Lead(phone=LEAD, name="Ravi") == lead
 
     def test_outbox_attempts_survive_the_upgrade_to_version_3(self, path):
-        """Items written at version 2 keep their attempts, and failed ones still go last."""
+        """Items written at version 2 keep their attempts, and are due from their creation."""
         connection = raw(path)
         migrate(connection, MIGRATIONS[:2])
         for seq, (ident, attempts) in enumerate([("old-failed", 2), ("new", 0)]):
@@ -240,9 +241,9 @@ class TestSchema:
 
         now = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
         with SQLiteStore(path) as store, store.unit_of_work() as uow:
-            taken = [one.id for one in uow.outbox.claim(10, now, now)]
+            taken = [(one.id, one.attempts) for one in uow.outbox.claim(10, now, now)]
 
-        assert ["new", "old-failed"] == taken
+        assert [("old-failed", 2), ("new", 0)] == taken
 
     def test_key_tables_keep_their_rows_through_the_upgrade_to_version_4(self, path):
         """Leads, conversations and claimed event ids written at version 3 read back at 4."""
@@ -311,6 +312,49 @@ class TestSchema:
             )
         }
         assert ([False, False, True], digests) == (claims, kept)
+
+    def test_outbox_items_written_at_version_6_are_kept_and_due_at_7(self, path):
+        """Items of version 6 read back at 7, pending ones due from their creation, by index."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:6])
+        old = [
+            OutboxItem("late", "e", "send", {}, T0 + dt.timedelta(minutes=1)),
+            OutboxItem("failed", "e", "send", {}, T0, attempts=2, last_error="HTTP 500"),
+            OutboxItem("done", "e", "send", {}, T0, status=OutboxStatus.SENT),
+        ]
+        for one in old:
+            data = json.loads(_codec.dumps(one))
+            del data["next_attempt_at"]
+            connection.execute(
+                "INSERT INTO outbox (id, status, attempts, created_at, claimed_until, data) "
+                "VALUES (?, ?, ?, ?, NULL, ?)",
+                (
+                    one.id,
+                    one.status.value,
+                    one.attempts,
+                    to_micros(one.created_at),
+                    json.dumps(data),
+                ),
+            )
+        connection.close()
+
+        later = T0 + dt.timedelta(hours=1)
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            kept = list(uow.outbox.items())
+            counts = dict(uow.outbox.counts())
+            plan = " ".join(
+                row[-1]
+                for row in store._connection().execute(
+                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_claim, ("pending", 0, 0, 10)
+                )
+            )
+            taken = [one.id for one in uow.outbox.claim(10, later, later)]
+
+        assert [old[1], old[2], old[0]] == kept
+        assert {OutboxStatus.PENDING: 2, OutboxStatus.SENT: 1} == counts
+        assert ["failed", "late"] == taken
+        assert "USING INDEX outbox_due" in plan
+        assert "TEMP B-TREE" not in plan
 
     def test_conversations_written_at_version_5_are_timed_at_6(self, path):
         """Conversations of version 5 read back, with no due time or wait, and can be timed."""

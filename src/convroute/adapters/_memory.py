@@ -8,6 +8,7 @@ journal are in `_memory_state`.
 from __future__ import annotations
 
 import bisect
+import collections
 import datetime as dt
 import heapq
 import threading
@@ -414,21 +415,32 @@ class _Outbox(_Repository):
             if item.status == OutboxStatus.PENDING:
                 journal.put(state.pending, item.id, None)
 
-    def claim(self, limit: int, now: dt.datetime, until: dt.datetime) -> Sequence[OutboxItem]:
+    def claim(
+        self,
+        limit: int,
+        now: dt.datetime,
+        until: dt.datetime,
+        *,
+        ids: Collection[str] | None = None,
+    ) -> Sequence[OutboxItem]:
         aware(now, "now")
         aware(until, "until")
         state, journal = self._unit.begin_write()
         if limit <= 0:
             return ()
+        pending = (
+            state.pending
+            if ids is None
+            else [one for one in dict.fromkeys(ids) if one in state.pending]
+        )
         free = [
             item
-            for item in map(state.outbox.__getitem__, state.pending)
-            if item.claimed_until is None or item.claimed_until <= now
+            for item in map(state.outbox.__getitem__, pending)
+            if (item.claimed_until is None or item.claimed_until <= now)
+            and _outbox_due(item) <= now
         ]
         order = state.outbox_order
-        taken = heapq.nsmallest(
-            limit, free, key=lambda item: (item.attempts, item.created_at, order[item.id])
-        )
+        taken = heapq.nsmallest(limit, free, key=lambda item: (_outbox_due(item), order[item.id]))
         claimed = tuple(attrs.evolve(item, claimed_until=until) for item in taken)
         for item in claimed:
             journal.put(state.outbox, item.id, item)
@@ -437,31 +449,63 @@ class _Outbox(_Repository):
     def mark_sent(self, item: str) -> None:
         state, journal = self._unit.begin_write()
         stored = _known(state, item)
-        sent = attrs.evolve(stored, status=OutboxStatus.SENT, claimed_until=None)
+        sent = attrs.evolve(
+            stored, status=OutboxStatus.SENT, claimed_until=None, next_attempt_at=None
+        )
         journal.put(state.outbox, item, sent)
         journal.pop(state.pending, item)
 
-    def release(self, item: str, error: str) -> None:
+    def release(self, item: str, error: str, retry_at: dt.datetime) -> None:
+        aware(retry_at, "retry_at")
+        self._fail(item, error, OutboxStatus.PENDING, retry_at)
+
+    def mark_dead(self, item: str, error: str) -> None:
+        self._fail(item, error, OutboxStatus.DEAD, None)
+
+    def _fail(
+        self, item: str, error: str, status: OutboxStatus, retry_at: dt.datetime | None
+    ) -> None:
         state, journal = self._unit.begin_write()
         stored = _known(state, item)
         if stored.status == OutboxStatus.SENT:
             # Another dispatcher delivered it after this one's claim lapsed.
             return
-        released = attrs.evolve(
+        failed = attrs.evolve(
             stored,
-            status=OutboxStatus.PENDING,
+            status=status,
             attempts=stored.attempts + 1,
             last_error=error,
             claimed_until=None,
+            next_attempt_at=retry_at,
         )
-        journal.put(state.outbox, item, released)
+        journal.put(state.outbox, item, failed)
+        if status == OutboxStatus.PENDING:
+            journal.put(state.pending, item, None)
+        else:
+            journal.pop(state.pending, item)
 
-    def items(self) -> Sequence[OutboxItem]:
+    def requeue(self, ids: Collection[str]) -> Mapping[str, OutboxStatus]:
+        state, journal = self._unit.begin_write()
+        found: dict[str, OutboxStatus] = {}
+        for ident in ids:
+            stored = state.outbox.get(ident)
+            if stored is None or ident in found:
+                continue
+            found[ident] = stored.status
+            if stored.status == OutboxStatus.DEAD:
+                fresh = attrs.evolve(stored, status=OutboxStatus.PENDING, attempts=0)
+                journal.put(state.outbox, ident, fresh)
+                journal.put(state.pending, ident, None)
+        return found
+
+    def counts(self) -> Mapping[OutboxStatus, int]:
+        return dict(collections.Counter(item.status for item in self._unit.state().outbox.values()))
+
+    def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
         state = self._unit.state()
         order = state.outbox_order
-        return tuple(
-            sorted(state.outbox.values(), key=lambda item: (item.created_at, order[item.id]))
-        )
+        chosen = [item for item in state.outbox.values() if status is None or item.status == status]
+        return tuple(sorted(chosen, key=lambda item: (item.created_at, order[item.id])))
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         aware(before, "before")
@@ -480,6 +524,11 @@ class _Outbox(_Repository):
             journal.pop(state.outbox, item.id)
             journal.pop(state.outbox_order, item.id)
         return len(oldest)
+
+
+def _outbox_due(item: OutboxItem) -> dt.datetime:
+    # When a pending item may be tried: at once when never tried.
+    return item.created_at if item.next_attempt_at is None else item.next_attempt_at
 
 
 def _known(state: MemoryState, item: str) -> OutboxItem:

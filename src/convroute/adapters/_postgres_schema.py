@@ -111,7 +111,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         'CREATE TABLE {s}.away ("user" text PRIMARY KEY, since bigint NOT NULL)',
         "CREATE TABLE {s}.ticks (id integer PRIMARY KEY CHECK (id = 1), at bigint NOT NULL)",
     ),
-    # 4: retention, as in the SQLite store: an index on the time of each
+    # 4: back-off and dead letters, as in the SQLite store: an item's due
+    # instant (its created_at until a delivery fails) gets a column, and
+    # the claim reads the due pending items through an index on it.
+    (
+        "ALTER TABLE {s}.outbox ADD COLUMN next_attempt_at bigint",
+        "UPDATE {s}.outbox SET next_attempt_at = created_at",
+        "ALTER TABLE {s}.outbox ALTER COLUMN next_attempt_at SET NOT NULL",
+        "DROP INDEX {s}.outbox_pending",
+        "CREATE INDEX outbox_due ON {s}.outbox (status, next_attempt_at, seq)",
+    ),
+    # 5: retention, as in the SQLite store: an index on the time of each
     # kind of row a prune deletes, partial where only some rows may go.
     (
         "CREATE INDEX processed_events_at ON {s}.processed_events (at)",

@@ -357,22 +357,41 @@ class SQLOutbox(_Repository):
                     item.attempts,
                     to_micros(item.created_at),
                     _until(item),
+                    _due(item),
                     dumps(item),
                 )
                 for item in items
             ],
         )
 
-    def claim(self, limit: int, now: dt.datetime, until: dt.datetime) -> Sequence[OutboxItem]:
+    def claim(
+        self,
+        limit: int,
+        now: dt.datetime,
+        until: dt.datetime,
+        *,
+        ids: Collection[str] | None = None,
+    ) -> Sequence[OutboxItem]:
         now_micros = to_micros(aware(now, "now"))
         aware(until, "until")
         self._unit.check_open()
         if limit <= 0:
             # SQLite reads a negative LIMIT as no limit at all.
             return ()
-        rows = self._unit.rows(
-            self._sql.outbox_claim, (OutboxStatus.PENDING.value, now_micros, limit)
-        )
+        pending = OutboxStatus.PENDING.value
+        if ids is None:
+            rows = self._unit.rows(self._sql.outbox_claim, (pending, now_micros, now_micros, limit))
+        else:
+            # A handful of ids, each found by its unique key, then put in
+            # due order: (next_attempt_at, seq, data) rows.
+            found = []
+            for ident in dict.fromkeys(ids):
+                found.extend(
+                    self._unit.rows(
+                        self._sql.outbox_claim_id, (ident, pending, now_micros, now_micros)
+                    )
+                )
+            rows = [(seq, data) for _, seq, data in sorted(found)[:limit]]
         claimed = [
             (seq, attrs.evolve(loads(data, OutboxItem), claimed_until=until)) for seq, data in rows
         ]
@@ -384,9 +403,45 @@ class SQLOutbox(_Repository):
 
     def mark_sent(self, item: str) -> None:
         stored = self._known(item)
-        self._replace(attrs.evolve(stored, status=OutboxStatus.SENT, claimed_until=None))
+        self._replace(
+            attrs.evolve(stored, status=OutboxStatus.SENT, claimed_until=None, next_attempt_at=None)
+        )
 
-    def release(self, item: str, error: str) -> None:
+    def release(self, item: str, error: str, retry_at: dt.datetime) -> None:
+        aware(retry_at, "retry_at")
+        self._fail(item, error, OutboxStatus.PENDING, retry_at)
+
+    def mark_dead(self, item: str, error: str) -> None:
+        self._fail(item, error, OutboxStatus.DEAD, None)
+
+    def requeue(self, ids: Collection[str]) -> Mapping[str, OutboxStatus]:
+        found: dict[str, OutboxStatus] = {}
+        for ident in ids:
+            if ident in found:
+                continue
+            row = self._unit.row(self._sql.outbox_get, (ident,))
+            if row is None:
+                continue
+            stored = loads(row[0], OutboxItem)
+            found[ident] = stored.status
+            if stored.status == OutboxStatus.DEAD:
+                self._replace(attrs.evolve(stored, status=OutboxStatus.PENDING, attempts=0))
+        return found
+
+    def counts(self) -> Mapping[OutboxStatus, int]:
+        rows = self._unit.rows(self._sql.outbox_counts)
+        return {OutboxStatus(status): int(count) for status, count in rows}
+
+    def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
+        if status is None:
+            rows = self._unit.rows(self._sql.outbox_items)
+        else:
+            rows = self._unit.rows(self._sql.outbox_items_of, (OutboxStatus(status).value,))
+        return tuple(loads(data, OutboxItem) for (data,) in rows)
+
+    def _fail(
+        self, item: str, error: str, status: OutboxStatus, retry_at: dt.datetime | None
+    ) -> None:
         stored = self._known(item)
         if stored.status == OutboxStatus.SENT:
             # Another dispatcher delivered it after this one's claim lapsed.
@@ -394,16 +449,13 @@ class SQLOutbox(_Repository):
         self._replace(
             attrs.evolve(
                 stored,
-                status=OutboxStatus.PENDING,
+                status=status,
                 attempts=stored.attempts + 1,
                 last_error=error,
                 claimed_until=None,
+                next_attempt_at=retry_at,
             )
         )
-
-    def items(self) -> Sequence[OutboxItem]:
-        rows = self._unit.rows(self._sql.outbox_items)
-        return tuple(loads(data, OutboxItem) for (data,) in rows)
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)
@@ -417,7 +469,7 @@ class SQLOutbox(_Repository):
     def _replace(self, item: OutboxItem) -> None:
         self._unit.write(
             self._sql.outbox_replace,
-            (item.status.value, item.attempts, _until(item), dumps(item), item.id),
+            (item.status.value, item.attempts, _until(item), _due(item), dumps(item), item.id),
         )
 
 
@@ -427,6 +479,12 @@ def _micros(value: dt.datetime | None) -> int | None:
 
 def _until(item: OutboxItem) -> int | None:
     return None if item.claimed_until is None else to_micros(item.claimed_until)
+
+
+def _due(item: OutboxItem) -> int:
+    # The instant from which a pending item may be tried: at once when never
+    # tried.  Kept for items of any status, so that the column is never NULL.
+    return to_micros(item.created_at if item.next_attempt_at is None else item.next_attempt_at)
 
 
 def _prune(unit: SQLUnit, statement: str, before: dt.datetime, limit: int) -> int:

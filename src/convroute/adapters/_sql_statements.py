@@ -58,10 +58,13 @@ class Statements:
     processed_prune: str
     outbox_add: str
     outbox_claim: str
+    outbox_claim_id: str
     outbox_hold: str
     outbox_get: str
     outbox_replace: str
     outbox_items: str
+    outbox_items_of: str
+    outbox_counts: str
     outbox_prune_sent: str
     users_listed: bool
     locks: bool
@@ -195,22 +198,34 @@ def statements(
             f"DELETE FROM {processed} WHERE id IN ("
             f"SELECT id FROM {processed} WHERE at < {m} ORDER BY at LIMIT {m}{claim})"
         ),
+        # next_attempt_at is the instant the item is due: its created_at
+        # until a delivery fails.  The index on (status, next_attempt_at,
+        # seq) hands the claim the due items in order, and never the
+        # failing ones waiting for their next attempt.
         outbox_add=(
-            f"INSERT INTO {outbox} (id, status, attempts, created_at, claimed_until, data) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}) ON CONFLICT (id) DO NOTHING"
+            f"INSERT INTO {outbox} "
+            "(id, status, attempts, created_at, claimed_until, next_attempt_at, data) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}) ON CONFLICT (id) DO NOTHING"
         ),
         outbox_claim=(
-            f"SELECT seq, data FROM {outbox} WHERE status = {m} "
+            f"SELECT seq, data FROM {outbox} WHERE status = {m} AND next_attempt_at <= {m} "
             f"AND (claimed_until IS NULL OR claimed_until <= {m}) "
-            f"ORDER BY attempts, created_at, seq LIMIT {m}{row_lock}{skip_locked}"
+            f"ORDER BY status, next_attempt_at, seq LIMIT {m}{row_lock}{skip_locked}"
+        ),
+        outbox_claim_id=(
+            f"SELECT next_attempt_at, seq, data FROM {outbox} WHERE id = {m} AND status = {m} "
+            f"AND next_attempt_at <= {m} AND (claimed_until IS NULL OR claimed_until <= {m})"
+            f"{row_lock}{skip_locked}"
         ),
         outbox_hold=f"UPDATE {outbox} SET claimed_until = {m}, data = {m} WHERE seq = {m}",
         outbox_get=f"SELECT data FROM {outbox} WHERE id = {m}{row_lock}",
         outbox_replace=(
             f"UPDATE {outbox} SET status = {m}, attempts = {m}, claimed_until = {m}, "
-            f"data = {m} WHERE id = {m}"
+            f"next_attempt_at = {m}, data = {m} WHERE id = {m}"
         ),
         outbox_items=f"SELECT data FROM {outbox} ORDER BY created_at, seq",
+        outbox_items_of=f"SELECT data FROM {outbox} WHERE status = {m} ORDER BY created_at, seq",
+        outbox_counts=f"SELECT status, COUNT(*) FROM {outbox} GROUP BY status",
         outbox_prune_sent=(
             f"DELETE FROM {outbox} WHERE seq IN ("
             f"SELECT seq FROM {outbox} WHERE status = 'sent' AND created_at < {m} "

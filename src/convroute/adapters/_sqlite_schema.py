@@ -150,7 +150,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE away (user TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE ticks (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)",
     ),
-    # 7: retention.  A prune deletes the oldest processed ids, sent items
+    # 7: back-off and dead letters.  An item's due instant gets a column:
+    # its created_at until a delivery fails, then when the next attempt is
+    # due.  The claim reads the due pending items, in due order, through an
+    # index, never the failing ones waiting; the items already there are
+    # due from when they were written.
+    (
+        "ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER",
+        "UPDATE outbox SET next_attempt_at = created_at",
+        "DROP INDEX outbox_pending",
+        "CREATE INDEX outbox_due ON outbox (status, next_attempt_at, seq)",
+    ),
+    # 8: retention.  A prune deletes the oldest processed ids, sent items
     # and closed conversations a batch at a time, found through an index on
     # their time: without one, each batch would read past every row kept.
     # The outbox's and the conversations' indexes are partial, holding only

@@ -59,8 +59,8 @@ def open_store(
         existing: Whether the store must be there already (a reader's):
             memory is refused, and a missing file or schema is an error
             rather than a new empty store.
-        writes: Whether a command given an existing store writes to it
-            (``prune``); otherwise a SQLite file is opened read-only.
+        writes: Whether an existing store is opened to be written to (a
+            SQLite file then takes the write lock of its units).
 
     Raises:
         CommandError: When *spec* names no store, or no existing one.

@@ -1,0 +1,162 @@
+"""
+`convroute outbox stats|list|requeue --store S`: the outbox of a store, from the command line.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+
+from convroute.adapters import SQLiteStore
+from convroute.cli import main
+from convroute.state import OutboxItem
+
+
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def item(ident, minutes=0):
+    body = {"type": "assign", "event": "wamid.1", "user": "u-asha"}
+    return OutboxItem(ident, "wamid.1", "assign", body, T0 + dt.timedelta(minutes=minutes))
+
+
+def fill(store):
+    """Three items: a1 sent, a2 dead, a3 pending after a failure."""
+    with store.unit_of_work() as uow:
+        uow.outbox.add([item("a1"), item("a2", 1), item("a3", 2)])
+        uow.outbox.mark_sent("a1")
+        uow.outbox.mark_dead("a2", "HTTP 400: not a WhatsApp number")
+        uow.outbox.release("a3", "HTTP 503", T0 + dt.timedelta(minutes=3))
+
+
+@pytest.fixture
+def spec(tmp_path):
+    path = tmp_path / "convroute.db"
+    with SQLiteStore(path) as store:
+        fill(store)
+    return f"sqlite:{path}"
+
+
+def run(capsys, *args):
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, [json.loads(line) for line in captured.out.splitlines()], captured.err
+
+
+class TestStats:
+    def test_one_json_line_of_counts(self, capsys, spec):
+        """stats prints how many items are pending, sent and dead, as one JSON line."""
+        assert (0, [{"pending": 1, "sent": 1, "dead": 1}], "") == run(
+            capsys, "outbox", "stats", "--store", spec
+        )
+
+
+class TestList:
+    def test_dead_items_one_line_each(self, capsys, spec):
+        """list --status dead prints each dead item as a JSON line, with its error."""
+        expected = {
+            "id": "a2",
+            "event": "wamid.1",
+            "type": "assign",
+            "status": "dead",
+            "attempts": 1,
+            "last_error": "HTTP 400: not a WhatsApp number",
+            "created_at": "2026-11-02T09:01:00+00:00",
+            "next_attempt_at": None,
+            "claimed_until": None,
+            "body": {"type": "assign", "event": "wamid.1", "user": "u-asha"},
+        }
+        assert (0, [expected], "") == run(
+            capsys, "outbox", "list", "--status", "dead", "--store", spec
+        )
+
+    def test_every_item_without_a_status(self, capsys, spec):
+        """Without --status every item is listed, oldest first."""
+        status, lines, _ = run(capsys, "outbox", "list", "--store", spec)
+
+        assert (0, ["a1", "a2", "a3"]) == (status, [line["id"] for line in lines])
+        assert "2026-11-02T09:03:00+00:00" == lines[2]["next_attempt_at"]
+
+
+class TestRequeue:
+    def test_dead_items_become_pending(self, capsys, spec):
+        """requeue makes a dead item pending, and says what it did."""
+        status, lines, _ = run(capsys, "outbox", "requeue", "a2", "--store", spec)
+        _, counts, _ = run(capsys, "outbox", "stats", "--store", spec)
+
+        assert (0, [{"requeued": ["a2"], "not_dead": {}, "unknown": []}]) == (status, lines)
+        assert [{"pending": 2, "sent": 1, "dead": 0}] == counts
+
+    def test_unknown_ids_exit_2_and_the_others_are_requeued(self, capsys, spec):
+        """An unknown id is reported with status 2; items not dead are named with their status."""
+        status, lines, _ = run(capsys, "outbox", "requeue", "a1", "a2", "a3", "zz", "--store", spec)
+
+        expected = {
+            "requeued": ["a2"],
+            "not_dead": {"a1": "sent", "a3": "pending"},
+            "unknown": ["zz"],
+        }
+        assert (2, [expected]) == (status, lines)
+
+
+class TestErrors:
+    @pytest.mark.parametrize(
+        ("store", "says"),
+        [
+            ("memory", "a memory store starts empty"),
+            ("nosuch:here", "unknown store"),
+            ("sqlite:{tmp}/missing.db", "no such file"),
+        ],
+    )
+    @pytest.mark.parametrize("action", [["stats"], ["list"], ["requeue", "a1"]])
+    def test_a_store_that_is_not_there_exits_2(self, capsys, tmp_path, store, says, action):
+        """A store spec naming no existing store is one error line and status 2, no traceback."""
+        status, lines, err = run(capsys, "outbox", *action, "--store", store.format(tmp=tmp_path))
+
+        assert (2, [], 1) == (status, lines, len(err.splitlines()))
+        assert says in err
+
+    def test_a_file_that_is_not_a_store_exits_1(self, capsys, tmp_path):
+        """A file that is no database is one error line and status 1."""
+        path = tmp_path / "notes.db"
+        path.write_text("not a database, just notes\n" * 100)
+
+        status, lines, err = run(capsys, "outbox", "stats", "--store", f"sqlite:{path}")
+
+        assert (1, [], 1) == (status, lines, len(err.splitlines()))
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["outbox"],
+            ["outbox", "list", "--status", "lost", "--store", "sqlite:x"],
+            ["outbox", "requeue"],
+        ],
+    )
+    def test_usage_errors_exit_2(self, capsys, args):
+        """A missing action, an unknown status or no ids is a usage error: status 2."""
+        with pytest.raises(SystemExit) as exit_:
+            main(args)
+
+        assert 2 == exit_.value.code
+        assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+class TestPostgres:
+    def test_stats_list_and_requeue(self, capsys, postgres_url, new_postgres_schema):
+        """The same on a PostgreSQL store."""
+        from convroute.adapters.postgres import PostgresStore
+
+        schema = new_postgres_schema()
+        with PostgresStore(postgres_url, schema=schema) as store:
+            fill(store)
+        spec = f"{postgres_url}{'&' if '?' in postgres_url else '?'}schema={schema}"
+
+        requeued = run(capsys, "outbox", "requeue", "a2", "--store", spec)
+        counts = run(capsys, "outbox", "stats", "--store", spec)
+        pending = run(capsys, "outbox", "list", "--status", "pending", "--store", spec)
+
+        assert (0, [{"requeued": ["a2"], "not_dead": {}, "unknown": []}], "") == requeued
+        assert (0, [{"pending": 2, "sent": 1, "dead": 0}], "") == counts
+        assert ["a2", "a3"] == [line["id"] for line in pending[1]]

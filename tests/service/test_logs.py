@@ -1,0 +1,239 @@
+"""
+What the service logs: events, failed deliveries, store failures; personal data at DEBUG only.
+"""
+
+import datetime as dt
+import json
+import logging
+
+import pytest
+
+import convroute
+
+from convroute.config import loads_config
+from convroute.errors import StoreError
+from convroute.service import Service
+from convroute.testing import MemoryStore, RecordingTransport
+from service.conftest import AT, CONFIG, DESK_TEAM, LEAD, NUMBER, message
+
+
+TEXT = "I came from Instagram, my card is 4111"
+
+
+def webhook(*wamids):
+    messages = [
+        {
+            "from": LEAD,
+            "id": wamid,
+            "timestamp": str(int(AT.timestamp())),
+            "type": "text",
+            "text": {"body": TEXT},
+        }
+        for wamid in wamids
+    ]
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": NUMBER, "phone_number_id": "1065"},
+        "contacts": [{"profile": {"name": "Ravi Kumar"}, "wa_id": LEAD}],
+        "messages": messages,
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1022", "changes": [{"field": "messages", "value": value}]}],
+    }
+    return json.dumps(body).encode()
+
+
+class _BrokenStore:
+    """A store whose units of work fail, while armed."""
+
+    def __init__(self):
+        self.inner = MemoryStore()
+        self.armed = False
+
+    def unit_of_work(self):
+        if self.armed:
+            raise StoreError("disk full")
+        return self.inner.unit_of_work()
+
+
+def fields(record):
+    return getattr(record, "convroute", None)
+
+
+def records(caplog, level):
+    return [
+        one for one in caplog.records if one.levelno == level and one.name.startswith("convroute")
+    ]
+
+
+@pytest.fixture
+def caplog(caplog):
+    caplog.set_level(logging.DEBUG, logger="convroute")
+    return caplog
+
+
+class TestSetup:
+    def test_the_library_adds_only_a_null_handler(self):
+        """The convroute logger has a NullHandler and no other; its level is left to the host."""
+        logger = logging.getLogger("convroute")
+
+        assert [logging.NullHandler] == [type(one) for one in logger.handlers]
+        assert (logging.NOTSET, convroute.Service) == (logger.level, Service)
+
+
+class TestEvents:
+    def test_one_info_record_an_event(self, caplog):
+        """A handled event gets one INFO record: its id, kind and what it came to, as fields too."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        handled = service.handle(message("wamid.1", text=TEXT))
+
+        [record] = records(caplog, logging.INFO)
+        expected = {
+            "event": "wamid.1",
+            "kind": "IncomingMessage",
+            "duplicate": False,
+            "actions": [item.id for item in handled.actions],
+            "action_types": [item.type for item in handled.actions],
+            "notes": len(handled.notes),
+        }
+        assert ("convroute.service", expected) == (record.name, fields(record))
+        assert record.getMessage().startswith("event wamid.1 (IncomingMessage): 2 actions")
+
+    def test_a_duplicate_says_so(self, caplog):
+        """An event id seen before is logged as a duplicate."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        service.handle(message("wamid.1", text=TEXT))
+        caplog.clear()
+        service.handle(message("wamid.1", text=TEXT))
+
+        [record] = records(caplog, logging.INFO)
+        expected = {"event": "wamid.1", "kind": "IncomingMessage", "duplicate": True}
+        assert ("event wamid.1 (IncomingMessage): duplicate", expected) == (
+            record.getMessage(),
+            fields(record),
+        )
+
+    def test_a_tick_gets_one_info_record(self, caplog):
+        """A tick is logged once, with its time and counts."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        service.tick(AT)
+
+        [record] = records(caplog, logging.INFO)
+        expected = {"tick": AT.isoformat(), "actions": 0, "notes": 0, "failed_deliveries": 0}
+        assert expected == fields(record)
+
+
+class TestFailedDeliveries:
+    def test_a_warning_with_the_exception_for_each(self, caplog):
+        """Each refused delivery is a WARNING carrying the exception and the item's fields."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(fail=2), clock=lambda: AT)
+        handled = service.handle(message("wamid.1", text=TEXT))
+
+        warnings = records(caplog, logging.WARNING)
+        retry = (AT + dt.timedelta(seconds=5)).isoformat()
+        expected = [
+            {
+                "item": item.id,
+                "event": "wamid.1",
+                "type": item.type,
+                "attempts": 1,
+                "retry_at": retry,
+                "dead": False,
+            }
+            for item in handled.actions
+        ]
+        assert expected == [fields(one) for one in warnings]
+        assert all(one.exc_info and one.exc_info[1] is not None for one in warnings)
+
+    def test_the_webhook_result_names_them(self):
+        """WebhookHandled.failed_deliveries, and each message's Handled, name refused actions."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(fail=1), clock=lambda: AT)
+        result = service.handle_webhook(webhook("wamid.1"), verify=False)
+
+        [handled] = result.handled
+        [(ident, _)] = result.failed_deliveries
+        assert (ident, result.failed_deliveries) == (
+            handled.actions[0].id,
+            handled.failed_deliveries,
+        )
+
+
+class TestStoreFailures:
+    def test_a_webhook_message_whose_store_failed_is_one_error(self, caplog):
+        """A message failed by the store is one ERROR record with the exception, not two."""
+        store = _BrokenStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        store.armed = True
+        result = service.handle_webhook(webhook("wamid.1"), verify=False)
+
+        [record] = records(caplog, logging.ERROR)
+        assert ("wamid.1", "disk full") == (result.failed[0][0], str(record.exc_info[1]))
+        assert {"event": "wamid.1", "kind": "IncomingMessage"} == fields(record)
+
+    def test_handle_logs_once_then_raises(self, caplog):
+        """handle() logs a store failure as one ERROR record, and raises it."""
+        store = _BrokenStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        store.armed = True
+        with pytest.raises(StoreError):
+            service.handle(message("wamid.1", text=TEXT))
+
+        assert 1 == len(records(caplog, logging.ERROR))
+
+    def test_dispatch_logs_once_then_raises(self, caplog):
+        """dispatch_pending() logs a store failure as one ERROR record, and raises it."""
+        store = _BrokenStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        store.armed = True
+        with pytest.raises(StoreError):
+            service.dispatch_pending()
+
+        assert 1 == len(records(caplog, logging.ERROR))
+
+
+class TestPersonalData:
+    def test_phones_and_texts_only_at_debug(self, caplog):
+        """No record above DEBUG holds a phone or a message's text, in its message or fields."""
+        store = _BrokenStore()
+        service = Service(CONFIG, store, RecordingTransport(fail=3), clock=lambda: AT)
+        service.handle(message("wamid.1", text=TEXT))
+        service.handle_webhook(webhook("wamid.2"), verify=False)
+        service.handle(message("wamid.1", text=TEXT))
+        service.tick(AT + dt.timedelta(days=1))
+        store.armed = True
+        service.handle_webhook(webhook("wamid.3"), verify=False)
+
+        above = [one for one in caplog.records if one.levelno > logging.DEBUG]
+        seen = " ".join(f"{one.getMessage()} {fields(one)}" for one in above)
+        debug = " ".join(one.getMessage() for one in caplog.records if one.levelno == logging.DEBUG)
+        secrets = [LEAD, NUMBER, LEAD[2:], "Instagram", "4111"]
+        assert [] == [secret for secret in secrets if secret in seen]
+        assert (True, True) == (LEAD in debug, "Instagram" in debug)
+        assert len(above) >= 6
+
+    def test_a_failed_tick_action_names_no_phone(self, caplog):
+        """A tick's action is keyed by its conversation's phones: its WARNING says only "tick"."""
+        config = loads_config(
+            DESK_TEAM
+            + """
+reply_within = "15m"
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+        )
+        now = {"at": AT}
+        transport = RecordingTransport(fail=lambda item: item.type == "reassign")
+        service = Service(config, MemoryStore(), transport, clock=lambda: now["at"])
+        service.handle(message("wamid.1", text=TEXT))
+        now["at"] = AT + dt.timedelta(minutes=15)
+        caplog.clear()
+        report = service.tick()
+
+        [warning] = records(caplog, logging.WARNING)
+        above = [one for one in caplog.records if one.levelno > logging.DEBUG]
+        seen = " ".join(f"{one.getMessage()} {fields(one)}" for one in above)
+        assert (1, "tick") == (len(report.failed_deliveries), fields(warning)["event"])
+        assert [] == [secret for secret in (LEAD, NUMBER) if secret in seen]

@@ -69,6 +69,12 @@ with SQLiteStore("convroute.db").unit_of_work() as sql_uow:
     dead: Sequence[OutboxItem] = sql_outbox.items(OutboxStatus.DEAD)
     sql_outbox.release("a1", "HTTP 503")  # type: ignore[call-arg]
 
+with SQLiteStore("convroute.db").unit_of_work() as uow:
+    bound = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    forgotten: int = uow.processed.prune(bound, 1000)
+    deleted: int = uow.outbox.prune_sent(bound, 1000) + uow.conversations.prune_closed(bound, 1)
+    uow.processed.prune(bound)  # type: ignore[call-arg]
+
 committed: int = MemoryStore().committed
 sent: list[OutboxItem] = RecordingTransport().sent
 failed_item: OutboxItem = DeliveryFailed(sent[0]).item

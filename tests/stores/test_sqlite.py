@@ -33,8 +33,11 @@ INDEXES = {
     "conversations_open",
     "conversations_due",
     "conversations_waiting",
+    "conversations_closed",
     "funnel_records_lead",
     "outbox_due",
+    "outbox_sent",
+    "processed_events_at",
 }
 
 
@@ -510,6 +513,28 @@ class TestQueryPlans:
             step.startswith("SCAN conversations") and "INDEX" not in step for step in plan
         )
         assert not any("TEMP B-TREE" in step for step in plan) or name == "conversations_held"
+
+    @pytest.mark.parametrize(
+        ("name", "table", "index"),
+        [
+            ("processed_prune", "processed_events", "processed_events_at"),
+            ("outbox_prune_sent", "outbox", "outbox_sent"),
+            ("conversations_prune_closed", "conversations", "conversations_closed"),
+        ],
+    )
+    def test_a_prune_s_batches_use_their_index(self, store, name, table, index):
+        """A prune's batch finds its rows through the index on their time, never a table scan."""
+        statement = getattr(store.unit_of_work().sql, name)
+        connection = store._connection()
+
+        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", (0, 100))]
+
+        assert any(
+            f"USING INDEX {index} " in step or f"USING COVERING INDEX {index} " in step
+            for step in plan
+        ), plan
+        assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 class TestErrors:

@@ -121,6 +121,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP INDEX {s}.outbox_pending",
         "CREATE INDEX outbox_due ON {s}.outbox (status, next_attempt_at, seq)",
     ),
+    # 5: retention, as in the SQLite store: an index on the time of each
+    # kind of row a prune deletes, partial where only some rows may go.
+    (
+        "CREATE INDEX processed_events_at ON {s}.processed_events (at)",
+        "CREATE INDEX outbox_sent ON {s}.outbox (status, created_at, seq) WHERE status = 'sent'",
+        (
+            "CREATE INDEX conversations_closed ON {s}.conversations "
+            "(status, last_message_at, lead, number) WHERE status = 'closed'"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a schema to version *n*.

@@ -41,7 +41,6 @@ from convroute.engine._changes import (
     SaveUser,
     Snapshot,
 )
-from convroute.engine._conversation import REPROMPT_HINT
 from convroute.engine._engine import Engine
 from convroute.engine._events import (
     CAPTIONED_MEDIA,
@@ -58,6 +57,7 @@ from convroute.engine._events import (
     UpdateLead,
     UpdateUser,
 )
+from convroute.menus import REPROMPT_HINT
 
 
 __all__ = [

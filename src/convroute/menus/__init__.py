@@ -19,6 +19,7 @@ from convroute.menus._build import (
     with_hint,
 )
 from convroute.menus._fit import fit_text
+from convroute.menus._languages import fallback_chain
 from convroute.menus._lead_messages import (
     LeadMessages,
     build_assigned_message,
@@ -43,19 +44,28 @@ from convroute.menus._reply import (
     interpret_reply,
 )
 from convroute.menus._settings import (
+    FALLBACK_OPTION,
+    REPROMPT_HINT,
     BusinessNumber,
     Display,
     FirstResponse,
+    FirstResponseTranslation,
     Product,
+    ProductTranslation,
     SecondResponse,
+    Texts,
+    TextsTranslation,
 )
 from convroute.menus._templates import find_template_problems
 
 
 __all__ = [
+    "FALLBACK_OPTION",
+    "REPROMPT_HINT",
     "BusinessNumber",
     "Display",
     "FirstResponse",
+    "FirstResponseTranslation",
     "InvalidReason",
     "InvalidReply",
     "LeadMessages",
@@ -68,14 +78,18 @@ __all__ = [
     "NumberMenus",
     "OptionKind",
     "Product",
+    "ProductTranslation",
     "ReplyOutcome",
     "SecondResponse",
     "Selected",
+    "Texts",
+    "TextsTranslation",
     "build_assigned_message",
     "build_away_message",
     "build_first_response",
     "build_second_response",
     "by_recency",
+    "fallback_chain",
     "find_template_problems",
     "fit_text",
     "interpret_reply",

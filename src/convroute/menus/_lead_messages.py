@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import attrs
 
 from convroute._blank import is_blank
+from convroute._frozen import str_tuple
 from convroute._whatsapp_limits import MAX_TEXT_BODY
 from convroute.errors import ConfigError
 from convroute.menus._fit import fit_text
@@ -110,7 +111,7 @@ def _problems(messages: LeadMessages) -> Mapping[str, tuple[str, ...]]:
     ):
         if template is not None and is_blank(template):
             found[path].append(f"the {path.replace('_', ' ')} must not be blank @ $.{path}")
-    for path, message in find_template_problems(number):
+    for path, message in find_template_problems(number, lead_fields=messages.lead_fields):
         if path in found:
             found[path].append(f"{message} @ $.{path}")
     return {path: tuple(problems) for path, problems in found.items()}
@@ -126,9 +127,12 @@ class LeadMessages:
 
     Attributes:
         number: The business number.
+        lead_fields: The lead fields the account declares, which templates
+            may name as ``{{lead.<field>}}``.
     """
 
     number: BusinessNumber
+    lead_fields: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     _away: ParsedTemplate | None = attrs.field(
         init=False, repr=False, default=attrs.Factory(_parsed_away, takes_self=True)
     )

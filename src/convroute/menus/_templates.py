@@ -110,7 +110,7 @@ def translation_path(tag: str) -> str:
     """
     The path of the translation to *tag* within its table: ``translations.pt``.
     """
-    return f"translations.{tag}" if tag.isidentifier() else f"translations[{tag!r}]"
+    return f"translations[{tag!r}]"
 
 
 def _opportunity_fields(

@@ -392,11 +392,37 @@ class _Checker:
             self.blank(second.list_button, f"{at}.list_button", "the list button")
             self.blank(second.option_label, f"{at}.option_label", "the option label")
             self.blank(second.new_opportunity_label, f"{at}.new_opportunity_label", "the label")
+            self.languages(second.translations, at)
+            for tag, texts in second.translations.items():
+                where = f"{at}.{translation_path(tag)}"
+                self.blank(texts.message, f"{where}.message", "the message")
+                self.blank(texts.list_button, f"{where}.list_button", "the list button")
+                self.blank(texts.option_label, f"{where}.option_label", "the option label")
+                self.blank(
+                    texts.new_opportunity_label, f"{where}.new_opportunity_label", "the label"
+                )
         self.blank(number.away_message, f"{path}.away_message", "the away message")
         self.blank(number.assigned_message, f"{path}.assigned_message", "the assigned message")
+        self.check_number_translations(number, path)
         found = find_template_problems(number, self.types, lead_fields=self.config.lead_fields)
         for at, message in found:
             self.report(message, f"{path}.{at}")
+
+    def check_number_translations(self, number: BusinessNumber, path: str) -> None:
+        self.languages(number.translations, path)
+        for tag, messages in number.translations.items():
+            where = f"{path}.{translation_path(tag)}"
+            for name, text, default in (
+                ("away_message", messages.away_message, number.away_message),
+                ("assigned_message", messages.assigned_message, number.assigned_message),
+            ):
+                what = f"the {name.replace('_', ' ')}"
+                self.blank(text, f"{where}.{name}", what)
+                if text is not None and default is None:
+                    self.report(
+                        f"translates {what}, and the number has none: give {name} too",
+                        f"{where}.{name}",
+                    )
 
     def check_product(self, product: Product, path: str) -> None:
         self.reference(product.rule, self.rule_names, "routing rule", f"{path}.rule")

@@ -5,6 +5,7 @@ Building the first and second responses of a number for one conversation.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -40,12 +41,17 @@ from convroute.menus._settings import (
     BusinessNumber,
     Display,
     FirstResponse,
+    FirstResponseTranslation,
     Product,
     SecondResponse,
+    SecondResponseTranslation,
     Texts,
 )
 from convroute.menus._templates import find_template_problems
 from convroute.model import Lead, Opportunity, User
+
+
+_Response = TypeVar("_Response", FirstResponse, SecondResponse)
 
 
 @attrs.frozen
@@ -130,6 +136,8 @@ def _languages(menus: NumberMenus) -> frozenset[str]:
     tables.extend(product.translations for product in number.products)
     if number.first_response is not None:
         tables.append(number.first_response.translations)
+    if number.second_response is not None:
+        tables.append(number.second_response.translations)
     return frozenset(language_key(tag) for table in tables for tag in table)
 
 
@@ -164,16 +172,7 @@ def _first_parts(menus: NumberMenus) -> Mapping[str | None, _FirstParts]:
     translations = by_language(response.translations)
     products = [by_language(product.translations) for product in number.products]
     for language in menus._languages:  # noqa: SLF001 - as above
-        translated = response
-        for layer in layers(language, translations):
-            translated = attrs.evolve(
-                translated,
-                **{
-                    name: value
-                    for name, value in attrs.asdict(layer, recurse=False).items()
-                    if value is not None
-                },
-            )
+        translated = _translated(response, layers(language, translations))
         labels = []
         for product, table in zip(number.products, products, strict=True):
             chosen = layers(language, table)
@@ -212,18 +211,46 @@ def _first_parts_in(
     )
 
 
-def _second_parts(menus: NumberMenus) -> _SecondParts | None:
+def _second_parts(menus: NumberMenus) -> Mapping[str | None, _SecondParts]:
+    # The second response in each language, its templates parsed once.
     response = menus.number.second_response
     if response is None:
-        return None
+        return {}
+    parts: dict[str | None, _SecondParts] = {None: _second_parts_in(response)}
+    translations = by_language(response.translations)
+    for language in menus._languages:  # noqa: SLF001 - a field of the instance being built
+        translated = _translated(response, layers(language, translations))
+        parts[language] = _second_parts_in(translated, default=response)
+    return parts
+
+
+def _second_parts_in(
+    response: SecondResponse, *, default: SecondResponse | None = None
+) -> _SecondParts:
     description = response.option_description
+    alias = None if default is None else default.new_opportunity_label
     return _SecondParts(
         _Texts.of(MenuKind.SECOND_RESPONSE, response),
         response.display,
         parse_template(response.option_label),
         None if description is None else parse_template(description),
-        _Draft(OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label),
+        _Draft(OptionKind.NEW_OPPORTUNITY, "", response.new_opportunity_label, None, alias),
     )
+
+
+def _translated(
+    response: _Response,
+    translations: Sequence[FirstResponseTranslation | SecondResponseTranslation],
+) -> _Response:
+    # *response* with the texts each translation gives laid over it in turn.
+    for layer in translations:
+        given = {
+            name: value
+            for name, value in attrs.asdict(layer, recurse=False).items()
+            if value is not None
+        }
+        response = attrs.evolve(response, **given)
+    return response
 
 
 @attrs.frozen(eq=False)
@@ -260,7 +287,7 @@ class NumberMenus:
     _first: Mapping[str | None, _FirstParts] = attrs.field(
         init=False, repr=False, default=attrs.Factory(_first_parts, takes_self=True)
     )
-    _second: _SecondParts | None = attrs.field(
+    _second: Mapping[str | None, _SecondParts] = attrs.field(
         init=False, repr=False, default=attrs.Factory(_second_parts, takes_self=True)
     )
 
@@ -302,7 +329,8 @@ class NumberMenus:
         """
         Build the number's second response; see `build_second_response`.
         """
-        second = self._second
+        language = self._language(lead)
+        second = self._second.get(language)
         if second is None:
             raise ConfigError(
                 [f"number {self.number.number} has no second response @ $.second_response"]
@@ -312,6 +340,8 @@ class NumberMenus:
         room = MAX_MENU_OPTIONS - 1
         lead_values = merge_values(lead=lead)
         label, description = second.option_label, second.option_description
+        # A translated menu's options may be typed by their default titles too.
+        default_label = None if language is None else self._second[None].option_label
         drafts = []
         for opportunity in matching[:room]:
             owner = None if opportunity.owner is None else owners.get(opportunity.owner)
@@ -323,6 +353,7 @@ class NumberMenus:
                     opportunity.id,
                     merge_parts(label, values),
                     None if description is None else merge_parts(description, values),
+                    None if default_label is None else merge_parts(default_label, values),
                 )
             )
         drafts.append(second.new_opportunity)
@@ -332,7 +363,7 @@ class NumberMenus:
             MenuKind.SECOND_RESPONSE,
             layout,
             body,
-            _options(layout, drafts, self._fixed[self._language(lead)].fallback_option),
+            _options(layout, drafts, self._fixed[language].fallback_option),
             list_button,
             header,
             footer,

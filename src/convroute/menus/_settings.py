@@ -54,6 +54,18 @@ def _first_translations(
     return types.MappingProxyType(dict(values))
 
 
+def _second_translations(
+    values: Mapping[str, SecondResponseTranslation],
+) -> Mapping[str, SecondResponseTranslation]:
+    return types.MappingProxyType(dict(values))
+
+
+def _number_translations(
+    values: Mapping[str, NumberTranslation],
+) -> Mapping[str, NumberTranslation]:
+    return types.MappingProxyType(dict(values))
+
+
 def _texts_translations(
     values: Mapping[str, TextsTranslation],
 ) -> Mapping[str, TextsTranslation]:
@@ -93,6 +105,53 @@ class FirstResponseTranslation:
     header: str | None = None
     footer: str | None = None
     other_queries_label: str | None = None
+
+
+@attrs.frozen
+class SecondResponseTranslation:
+    """
+    A second response's texts in one language.
+
+    A text left out is the default one, or that of the language a longer
+    tag falls back to (``pt-BR`` to ``pt``).
+
+    Attributes:
+        message: The body, a mail-merge template.
+        list_button: The label of the button that opens a list.
+        header: The header text.
+        footer: The footer text.
+        option_label: The title of each opportunity's option, a template.
+        option_description: Each option's description, a template.
+        new_opportunity_label: The title of the *New opportunity* option.
+    """
+
+    message: str | None = None
+    list_button: str | None = None
+    header: str | None = None
+    footer: str | None = None
+    option_label: str | None = None
+    option_description: str | None = None
+    new_opportunity_label: str | None = None
+
+
+@attrs.frozen
+class NumberTranslation:
+    """
+    A number's messages to the lead in one language.
+
+    A message left out is the default one, or that of the language a
+    longer tag falls back to.
+
+    Attributes:
+        away_message: The away message, a mail-merge template.
+        assigned_message: The assigned message, a mail-merge template.
+    """
+
+    away_message: str | None = None
+    assigned_message: str | None = None
+    translations: Mapping[str, NumberTranslation] = attrs.field(
+        factory=dict, converter=_number_translations, hash=False
+    )
 
 
 @attrs.frozen
@@ -208,6 +267,7 @@ class SecondResponse:
         option_description: Each option's description (lists only), a
             template.
         new_opportunity_label: The title of the *New opportunity* option.
+        translations: Its texts in other languages, by BCP 47 tag.
     """
 
     message: str
@@ -218,6 +278,9 @@ class SecondResponse:
     option_label: str = "{{opportunity.name}}"
     option_description: str | None = None
     new_opportunity_label: str = "New opportunity"
+    translations: Mapping[str, SecondResponseTranslation] = attrs.field(
+        factory=dict, converter=_second_translations, hash=False
+    )
 
 
 @attrs.frozen
@@ -242,6 +305,8 @@ class BusinessNumber:
         assigned_message: The text sent to the lead when a user takes
             the conversation (assigned or reassigned); a mail-merge
             template that may name the user, ``{{user.name}}``.
+        translations: The away and assigned messages in other languages,
+            by BCP 47 tag.
     """
 
     number: Phone
@@ -254,3 +319,6 @@ class BusinessNumber:
     second_response: SecondResponse | None = None
     away_message: str | None = None
     assigned_message: str | None = None
+    translations: Mapping[str, NumberTranslation] = attrs.field(
+        factory=dict, converter=_number_translations, hash=False
+    )

@@ -9,6 +9,8 @@ Which template of a number may name what, and the check of them all.
   ``option_label`` and ``option_description`` may use ``lead``,
   ``opportunity`` and that opportunity's ``owner``.
 
+- Translations may name what the texts they translate may name.
+
 - The number's messages to the lead speak of one conversation: its
   ``away_message`` may use ``lead``, ``opportunity`` and its ``owner``;
   its ``assigned_message`` those and the ``user`` taking the conversation.
@@ -94,7 +96,23 @@ def find_template_problems(
             per_option,
             text_required=False,
         )
-    if number.away_message is not None or number.assigned_message is not None:
+        for tag, texts in second.translations.items():
+            at = f"second_response.{translation_path(tag)}"
+            check(f"{at}.message", texts.message, lead_only, text_required=True)
+            check(f"{at}.header", texts.header, lead_only, text_required=False)
+            check(f"{at}.footer", texts.footer, lead_only, text_required=False)
+            check(f"{at}.option_label", texts.option_label, per_option, text_required=False)
+            check(
+                f"{at}.option_description",
+                texts.option_description,
+                per_option,
+                text_required=False,
+            )
+    if (
+        number.away_message is not None
+        or number.assigned_message is not None
+        or number.translations
+    ):
         about_one: Scope = {
             "lead": lead,
             "opportunity": _opportunity_fields(number, opportunity_types, default_type=True),
@@ -103,6 +121,12 @@ def find_template_problems(
         check("away_message", number.away_message, about_one, text_required=True)
         with_user: Scope = {**about_one, "user": USER_FIELDS}
         check("assigned_message", number.assigned_message, with_user, text_required=True)
+        for tag, messages in number.translations.items():
+            at = translation_path(tag)
+            check(f"{at}.away_message", messages.away_message, about_one, text_required=True)
+            check(
+                f"{at}.assigned_message", messages.assigned_message, with_user, text_required=True
+            )
     return problems
 
 

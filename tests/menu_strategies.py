@@ -24,6 +24,7 @@ from convroute.menus import (
     Product,
     ProductTranslation,
     SecondResponse,
+    SecondResponseTranslation,
     Texts,
     TextsTranslation,
 )
@@ -250,7 +251,7 @@ def languages() -> st.SearchStrategy[str | None]:
 @st.composite
 def translated_numbers(draw: st.DrawFn) -> tuple[BusinessNumber, Texts]:
     """
-    A `menu_numbers` number whose first response and products are translated,
+    A `menu_numbers` number whose responses and products are translated,
     and fixed texts with translations, to some of `LANGUAGE_TAGS`.
     """
     number = draw(menu_numbers())
@@ -287,9 +288,28 @@ def translated_numbers(draw: st.DrawFn) -> tuple[BusinessNumber, Texts]:
             st.dictionaries(tags, st.builds(TextsTranslation, fallback_option=words), max_size=3)
         ),
     )
+    second_translations = draw(
+        st.dictionaries(
+            tags,
+            st.builds(
+                SecondResponseTranslation,
+                message=st.none() | templates(_LEAD_PLACEHOLDERS, text_required=True),
+                list_button=st.none() | names(40),
+                header=st.none() | templates(_LEAD_PLACEHOLDERS),
+                footer=st.none() | templates(_LEAD_PLACEHOLDERS),
+                option_label=st.none() | templates(_OPTION_PLACEHOLDERS),
+                option_description=st.none() | templates(_OPTION_PLACEHOLDERS),
+                new_opportunity_label=st.none() | menu_texts(),
+            ),
+            max_size=3,
+        )
+    )
+    second = number.second_response
+    assert second is not None
     translated = attrs.evolve(
         number,
         products=products,
         first_response=attrs.evolve(first, translations=first_translations),
+        second_response=attrs.evolve(second, translations=second_translations),
     )
     return translated, texts

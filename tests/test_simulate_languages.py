@@ -39,8 +39,10 @@ class TestLeadLine:
         [
             (
                 '{"type": "lead", "phone": "+919800000001", "fields": {"town": "x"}}',
-                ("lead: 'fields' has 'town', which the account's lead_fields do not declare "
-                "(declared: city)"),
+                (
+                    "lead: 'fields' has 'town', which the account's lead_fields do not declare "
+                    "(declared: city)"
+                ),
             ),
             (
                 '{"type": "lead", "phone": "+919800000001", "fields": {"city": 5}}',
@@ -48,8 +50,10 @@ class TestLeadLine:
             ),
             (
                 '{"type": "lead", "phone": "+919800000001", "language": "pt_BR"}',
-                ("lead: language 'pt_BR' is not a BCP 47 tag such as 'pt' or 'pt-BR': "
-                "letters, then subtags of letters and digits joined by '-'"),
+                (
+                    "lead: language 'pt_BR' is not a BCP 47 tag such as 'pt' or 'pt-BR': "
+                    "letters, then subtags of letters and digits joined by '-'"
+                ),
             ),
         ],
     )

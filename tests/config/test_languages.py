@@ -270,3 +270,61 @@ class TestFixedTexts:
     def test_problems(self, table, expected):
         """Each problem of the fixed texts is reported at its path."""
         assert [expected] == problems(table)
+
+
+SECOND = """
+[numbers.second_response]
+message = "Which one?"
+"""
+
+
+class TestSecondResponseAndMessages:
+    @pytest.mark.parametrize(
+        ("table", "expected"),
+        [
+            (
+                SECOND + "[numbers.second_response.translations.pt]\nnew_opportunity_label = ''\n",
+                (
+                    "the label must not be blank "
+                    "@ $.numbers[0].second_response.translations['pt'].new_opportunity_label"
+                ),
+            ),
+            (
+                SECOND + "[numbers.second_response.translations.pt]\n"
+                "option_label = '{{owner.city}}'\n",
+                (
+                    "unknown field 'city' in {{owner.city}}: owner has first_name, name "
+                    "@ $.numbers[0].second_response.translations['pt'].option_label"
+                ),
+            ),
+            (
+                "[numbers.translations.pt]\naway_message = 'Espere'\n",
+                (
+                    "translates the away message, and the number has none: give away_message too "
+                    "@ $.numbers[0].translations['pt'].away_message"
+                ),
+            ),
+            (
+                "[numbers.translations.pt]\nunknown = 'x'\n",
+                "unknown key(s): unknown @ $.numbers[0].translations['pt']",
+            ),
+        ],
+    )
+    def test_problems(self, table, expected):
+        """Each problem of a second-response or message translation is reported at its path."""
+        assert [expected] == problems(BASE + table)
+
+    def test_message_translations_are_checked_like_the_messages(self):
+        """A translated assigned message may name the user, and must not merge to blank."""
+        text = BASE.replace(
+            'other_queries_rule = "Desk"\n',
+            'other_queries_rule = "Desk"\nassigned_message = "{{user.name|Someone}} helps"\n'
+            '[numbers.translations.pt]\nassigned_message = "{{user.name}}"\n',
+        )
+
+        assert [
+            (
+                "may merge to blank text: add words of its own, or a fallback such as "
+                "{{lead.first_name|there}} @ $.numbers[0].translations['pt'].assigned_message"
+            )
+        ] == problems(text)

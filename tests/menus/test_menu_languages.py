@@ -12,10 +12,12 @@ from convroute.menus import (
     LeadMessages,
     MatchedBy,
     NumberMenus,
+    NumberTranslation,
     OptionKind,
     Product,
     ProductTranslation,
     SecondResponse,
+    SecondResponseTranslation,
     Selected,
     Texts,
     TextsTranslation,
@@ -245,3 +247,75 @@ class TestLeadFields:
 
         with pytest.raises(ConfigError):
             NumberMenus(plain).first_response(lead(city="Recife"))
+
+
+def translated_second(**texts):
+    return BusinessNumber(
+        number=NUMBER,
+        products=[Product(label="AI", opportunity_type="Course", rule="Desk")],
+        first_response=FirstResponse(message="Which?"),
+        second_response=SecondResponse(
+            message="Which enquiry?",
+            option_label="{{opportunity.name}} course",
+            new_opportunity_label="A new one",
+            translations={"pt": SecondResponseTranslation(**texts)},
+        ),
+        away_message="Wait, {{lead.first_name|friend}}",
+        assigned_message="{{user.name|Someone}} helps you",
+        translations={
+            "pt": NumberTranslation(away_message="Espere, {{lead.first_name|amigo}}"),
+            "pt-BR": NumberTranslation(assigned_message="{{user.name|Alguém}} te ajuda"),
+        },
+    )
+
+
+OPPORTUNITIES = [Opportunity(id="o1", type="Course", name="PG AI")]
+
+
+class TestSecondResponse:
+    def test_in_the_lead_language(self):
+        """A pt lead's second response uses pt's texts, the others stay default."""
+        number = translated_second(message="Qual?", option_label="Curso {{opportunity.name}}")
+        menu = NumberMenus(number).second_response(
+            number.products[0], lead("pt-BR"), OPPORTUNITIES, {}
+        )
+
+        assert ("Qual?", ["Curso PG AI", "A new one"]) == (
+            menu.body,
+            [option.title for option in menu.options],
+        )
+
+    @pytest.mark.parametrize(
+        ("text", "kind"),
+        [
+            ("curso pg ai", OptionKind.OPPORTUNITY),
+            ("PG AI course", OptionKind.OPPORTUNITY),
+            ("outra", OptionKind.NEW_OPPORTUNITY),
+            ("a new one", OptionKind.NEW_OPPORTUNITY),
+        ],
+    )
+    def test_typed_in_either_language(self, text, kind):
+        """Options are picked by their translated or their default titles."""
+        number = translated_second(
+            option_label="Curso {{opportunity.name}}", new_opportunity_label="Outra"
+        )
+        menu = NumberMenus(number).second_response(
+            number.products[0], lead("pt"), OPPORTUNITIES, {}
+        )
+
+        assert kind == interpret_reply(menu, text=text).option.kind
+
+
+class TestLeadMessages:
+    def test_away_and_assigned_in_the_lead_language(self):
+        """The away and assigned messages fall back text by text, like the menus."""
+        messages = LeadMessages(translated_second())
+
+        assert (
+            ("Espere, Ana", "Alguém te ajuda"),
+            ("Espere, Ana", "Someone helps you"),
+            ("Wait, Ana", "Someone helps you"),
+        ) == tuple(
+            (messages.away(lead(language)), messages.assigned(lead(language), None))
+            for language in ("pt-BR", "pt", None)
+        )

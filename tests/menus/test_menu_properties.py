@@ -183,3 +183,14 @@ class TestTranslatedMenus:
             outcome.option.key,
             outcome.by,
         )
+
+    @given(drawn=translated_numbers(), language=languages(), data=st.data())
+    def test_second_response_payload_is_valid(self, whatsapp_schema, drawn, language, data):
+        """Every translated second response renders valid against Meta's schema and limits."""
+        number, texts = drawn
+        product, lead, opportunities, owners = data.draw(conversations(number))
+        menu = NumberMenus(number, texts=texts).second_response(
+            product, evolve(lead, language=language), opportunities, owners
+        )
+
+        assert [] == whatsapp_schema.errors(render_menu(menu, "919800000001"))

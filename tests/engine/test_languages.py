@@ -7,11 +7,12 @@ import datetime as dt
 import attrs
 import pytest
 
+from convroute.config import load_config
 from convroute.engine import REPROMPT_HINT, Engine, IncomingMessage
 from convroute.menus import OptionKind, option_id
 from convroute.model import Lead, Phone
 from engine.state import State
-from example_account import routing_example
+from example_account import EXAMPLE_PATH, routing_example
 
 
 LEAD = Phone("919800000001")
@@ -111,3 +112,14 @@ class TestLeadFields:
         body, _ = menu_of(state.message(message("wamid.1", text="Hi")))
 
         assert "Hi from Recife!" == body
+
+
+class TestMessagesToTheLead:
+    def test_assigned_message_in_portuguese(self):
+        """A pt-BR lead's assigned message is the number's Portuguese one."""
+        state = state_with("pt-BR", load_config(EXAMPLE_PATH))
+        state.message(message("wamid.1", text="Oi"))
+
+        outcome = state.message(message("wamid.2", 1, text="IA"))
+
+        assert "Asha Rao vai ajudar com AI." == outcome.actions[-1].message["text"]["body"]

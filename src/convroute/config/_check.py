@@ -19,16 +19,16 @@ from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
 from convroute.funnel import Funnel, Stage, Trigger
 from convroute.menus import (
+    FALLBACK_NUMBER,
+    LEAD_FIELDS,
     BusinessNumber,
     FirstResponse,
     Product,
     Texts,
     fallback_chain,
     find_template_problems,
+    translation_path,
 )
-from convroute.menus._merge import LEAD_FIELDS
-from convroute.menus._settings import FALLBACK_NUMBER
-from convroute.menus._templates import translation_path
 from convroute.model import normalize_country_code, normalize_phone
 from convroute.routing import ChatGroupTarget, SpecificUser
 

@@ -32,7 +32,7 @@ from convroute.menus._match import (
     matching_opportunities,
     opportunity_matches,
 )
-from convroute.menus._merge import merge_template
+from convroute.menus._merge import LEAD_FIELDS, merge_template
 from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind
 from convroute.menus._render import render_menu, render_text
 from convroute.menus._reply import (
@@ -44,6 +44,7 @@ from convroute.menus._reply import (
     interpret_reply,
 )
 from convroute.menus._settings import (
+    FALLBACK_NUMBER,
     FALLBACK_OPTION,
     REPROMPT_HINT,
     BusinessNumber,
@@ -58,11 +59,13 @@ from convroute.menus._settings import (
     Texts,
     TextsTranslation,
 )
-from convroute.menus._templates import find_template_problems
+from convroute.menus._templates import find_template_problems, translation_path
 
 
 __all__ = [
+    "FALLBACK_NUMBER",
     "FALLBACK_OPTION",
+    "LEAD_FIELDS",
     "REPROMPT_HINT",
     "BusinessNumber",
     "Display",
@@ -104,5 +107,6 @@ __all__ = [
     "option_id",
     "render_menu",
     "render_text",
+    "translation_path",
     "with_hint",
 ]

@@ -42,7 +42,6 @@ from convroute.engine._changes import (
     SaveUser,
     Snapshot,
 )
-from convroute.engine._conversation import REPROMPT_HINT
 from convroute.engine._engine import Engine
 from convroute.engine._events import (
     CAPTIONED_MEDIA,
@@ -61,6 +60,7 @@ from convroute.engine._events import (
     UpdateOpportunity,
     UpdateUser,
 )
+from convroute.menus import REPROMPT_HINT
 
 
 __all__ = [

@@ -13,15 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 import random
+import tempfile
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import attrs
 
+from convroute.adapters import SQLiteStore
 from convroute.config import Config, load_config
 from convroute.engine import Event, IncomingMessage, UpdateLead
 from convroute.menus import OptionKind, option_id
 from convroute.model import Lead, Opportunity, Phone
+from convroute.ports import Store
+from convroute.testing import MemoryStore
 
 
 SEED = 20261102
@@ -45,6 +50,26 @@ FIRST_NAMES = (
 )
 TRIGGER = "Hi, I came from Instagram! Tell me about the AI course."
 PLAIN = "Hello, I would like to know more about your courses."
+
+
+@contextmanager
+def sqlite_store() -> Iterator[Store]:
+    """
+    A new SQLite store in a folder of its own, removed afterwards.
+    """
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SQLiteStore(pathlib.Path(folder) / "convroute.db") as store,
+    ):
+        yield store
+
+
+@contextmanager
+def memory_store() -> Iterator[Store]:
+    """
+    A new in-memory store.
+    """
+    yield MemoryStore()
 
 
 def account() -> Config:

@@ -30,6 +30,7 @@ BENCHMARKS = {
     "due": "bench._due",
     "outbox": "bench._outbox",
     "tick": "bench._tick",
+    "prune": "bench._prune",
 }
 
 

@@ -19,21 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import pathlib
-import tempfile
 import time
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 
 import attrs
 
 from bench._timing import Timing, table
-from bench._workload import NUMBER, START, phone
-from convroute.adapters import SQLiteStore
+from bench._workload import NUMBER, START, memory_store, phone, sqlite_store
 from convroute.ports import Store
 from convroute.state import Conversation
-from convroute.testing import MemoryStore
 
 
 RUNS = 5
@@ -45,20 +40,6 @@ USERS = 200
 _FILL_UNIT = 10_000
 _NOW = START + dt.timedelta(hours=12)
 _NEXT = _NOW + dt.timedelta(days=1)
-
-
-@contextmanager
-def _sqlite() -> Iterator[Store]:
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        SQLiteStore(pathlib.Path(folder) / "convroute.db") as store,
-    ):
-        yield store
-
-
-@contextmanager
-def _memory() -> Iterator[Store]:
-    yield MemoryStore()
 
 
 def _user(index: int) -> str:
@@ -151,7 +132,7 @@ def main(quick: bool) -> None:
     sizes = (10_000, 100_000) if quick else (100_000, 1_000_000)
     rows = []
     for total in sizes:
-        for name, stores in (("SQLiteStore", _sqlite), ("MemoryStore", _memory)):
+        for name, stores in (("SQLiteStore", sqlite_store), ("MemoryStore", memory_store)):
             timing = _time(stores(), total)
             rows.append(
                 (

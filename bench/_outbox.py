@@ -17,41 +17,24 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import pathlib
-import tempfile
 import time
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from bench._timing import Timing, table
-from bench._workload import NUMBER, START, account, first_text, phone
-from convroute.adapters import SQLiteStore
+from bench._workload import NUMBER, START, account, first_text, memory_store, phone, sqlite_store
 from convroute.engine import Engine, IncomingMessage
 from convroute.ports import Store
 from convroute.service import Service
 from convroute.state import OutboxItem
-from convroute.testing import MemoryStore, RecordingTransport
+from convroute.testing import RecordingTransport
 
 
 TARGET = 1.10
 RUNS = 7
 BACKLOG = 1_000
 NOW = START + dt.timedelta(days=1)
-
-
-@contextmanager
-def _sqlite() -> Iterator[Store]:
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        SQLiteStore(pathlib.Path(folder) / "convroute.db") as store,
-    ):
-        yield store
-
-
-@contextmanager
-def _memory() -> Iterator[Store]:
-    yield MemoryStore()
 
 
 def _fill(store: Store) -> None:
@@ -132,7 +115,7 @@ def main(quick: bool) -> None:
     count = 100 if quick else 500
     rows = []
     met = True
-    for name, stores in (("SQLiteStore", _sqlite), ("MemoryStore", _memory)):
+    for name, stores in (("SQLiteStore", sqlite_store), ("MemoryStore", memory_store)):
         empty, behind = _compare(engine, stores, count)
         ratio = behind.median / empty.median
         met = met and ratio <= TARGET

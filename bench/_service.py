@@ -24,16 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import pathlib
-import tempfile
 import time
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from bench._timing import Timing, table
-from bench._workload import START, account, conversations
-from convroute.adapters import SQLiteStore
+from bench._workload import START, account, conversations, memory_store, sqlite_store
 from convroute.engine import Engine, Event, IncomingMessage
 from convroute.ports import Store
 from convroute.service import Service
@@ -42,20 +39,6 @@ from convroute.testing import MemoryStore, RecordingTransport
 
 TARGET = 2_000
 RUNS = 5
-
-
-@contextmanager
-def _sqlite() -> Iterator[Store]:
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        SQLiteStore(pathlib.Path(folder) / "convroute.db") as store,
-    ):
-        yield store
-
-
-@contextmanager
-def _memory() -> Iterator[Store]:
-    yield MemoryStore()
 
 
 def _time(
@@ -116,7 +99,7 @@ def main(quick: bool) -> None:
     _check(engine, setup, events)
     rows = []
     rates = {}
-    for store_name, stores in (("SQLiteStore", _sqlite), ("MemoryStore", _memory)):
+    for store_name, stores in (("SQLiteStore", sqlite_store), ("MemoryStore", memory_store)):
         for how, dispatch in (("process", False), ("handle (+ dispatch)", True)):
             timing = _time(engine, stores, setup, events, dispatch=dispatch)
             rates[store_name, dispatch] = timing.rate

@@ -28,19 +28,19 @@ import pathlib
 import tempfile
 import time
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import attrs
 
 from bench._timing import Timing, table
-from bench._workload import NUMBER, START, phone
+from bench._workload import NUMBER, START, memory_store, phone, sqlite_store
 from convroute.adapters import SQLiteStore
 from convroute.config import Config, loads_config
 from convroute.ports import Store
 from convroute.service import Service
 from convroute.state import Conversation
-from convroute.testing import MemoryStore, RecordingTransport
+from convroute.testing import RecordingTransport
 
 
 RUNS = 3
@@ -96,20 +96,6 @@ number = "{NUMBER}"
 create_new_rule = "Desk"
 """
     )
-
-
-@contextmanager
-def _sqlite() -> Iterator[Store]:
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        SQLiteStore(pathlib.Path(folder) / "convroute.db") as store,
-    ):
-        yield store
-
-
-@contextmanager
-def _memory() -> Iterator[Store]:
-    yield MemoryStore()
 
 
 def _user(index: int) -> str:
@@ -223,7 +209,7 @@ def main(quick: bool) -> None:
     sizes = (10_000, 100_000) if quick else (100_000, 1_000_000)
     medians: dict[tuple[str, int], float] = {}
     for total in sizes:
-        for name, stores in (("SQLiteStore", _sqlite), ("MemoryStore", _memory)):
+        for name, stores in (("SQLiteStore", sqlite_store), ("MemoryStore", memory_store)):
             medians[name, total] = _time(stores(), total).median
     small, large = sizes
     rows = [

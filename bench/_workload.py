@@ -13,13 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 import random
+import tempfile
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+import attrs
+
+from convroute.adapters import SQLiteStore
 from convroute.config import Config, load_config
 from convroute.engine import Event, IncomingMessage, UpdateLead
 from convroute.menus import OptionKind, option_id
 from convroute.model import Lead, Opportunity, Phone
+from convroute.ports import Store
+from convroute.testing import MemoryStore
 
 
 SEED = 20261102
@@ -45,11 +52,40 @@ TRIGGER = "Hi, I came from Instagram! Tell me about the AI course."
 PLAIN = "Hello, I would like to know more about your courses."
 
 
+@contextmanager
+def sqlite_store() -> Iterator[Store]:
+    """
+    A new SQLite store in a folder of its own, removed afterwards.
+    """
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SQLiteStore(pathlib.Path(folder) / "convroute.db") as store,
+    ):
+        yield store
+
+
+@contextmanager
+def memory_store() -> Iterator[Store]:
+    """
+    A new in-memory store.
+    """
+    yield MemoryStore()
+
+
 def account() -> Config:
     """
-    The worked example's config.
+    The worked example's config, without its messages to the lead.
+
+    The benchmarks time the paths they have timed from the first rounds (a
+    menu, a tap, an assignment), so that their figures compare with runs of
+    code from before the away and assigned messages existed; a message to
+    the lead is one more text send after an assignment.
     """
-    return load_config(ACCOUNT)
+    config = load_config(ACCOUNT)
+    numbers = [
+        attrs.evolve(number, away_message=None, assigned_message=None) for number in config.numbers
+    ]
+    return attrs.evolve(config, numbers=numbers)
 
 
 def phone(index: int) -> Phone:

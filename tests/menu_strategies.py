@@ -13,9 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+import attrs
+
 from hypothesis import strategies as st
 
-from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
+from convroute.menus import (
+    BusinessNumber,
+    FirstResponse,
+    FirstResponseTranslation,
+    Product,
+    ProductTranslation,
+    SecondResponse,
+    SecondResponseTranslation,
+    Texts,
+    TextsTranslation,
+)
 from convroute.model import Lead, Opportunity, User
 from strategies import names, phones
 
@@ -213,5 +225,91 @@ def conversations(
         .flatmap(lambda found: st.lists(other, max_size=2).map(lambda more: found + more))
         .flatmap(st.permutations)
     )
-    lead = Lead(phone=draw(phones()), name=draw(menu_texts(60)))
+    lead = Lead(
+        phone=draw(phones()),
+        name=draw(menu_texts(60)),
+        fields=draw(st.dictionaries(names(8), menu_texts(30), max_size=2)),
+        language=draw(languages()),
+    )
     return product, lead, list(opportunities), owners
+
+
+LANGUAGE_TAGS = ("pt", "pt-BR", "es", "fr-CA", "zh-Hant-TW")
+"""
+The tags translations are drawn in.
+"""
+
+
+def languages() -> st.SearchStrategy[str | None]:
+    """
+    A lead's language: none, a translated one in any case, or one never translated.
+    """
+    tags = st.sampled_from((*LANGUAGE_TAGS, "pt-PT", "de", "zh-Hant"))
+    return st.none() | tags | tags.map(str.upper)
+
+
+@st.composite
+def translated_numbers(draw: st.DrawFn) -> tuple[BusinessNumber, Texts]:
+    """
+    A `menu_numbers` number whose responses and products are translated,
+    and fixed texts with translations, to some of `LANGUAGE_TAGS`.
+    """
+    number = draw(menu_numbers())
+    first = number.first_response
+    assert first is not None
+    tags = st.sampled_from(LANGUAGE_TAGS)
+    first_translations = draw(
+        st.dictionaries(
+            tags,
+            st.builds(
+                FirstResponseTranslation,
+                message=st.none() | templates(_LEAD_PLACEHOLDERS, text_required=True),
+                list_button=st.none() | names(40),
+                header=st.none() | templates(_LEAD_PLACEHOLDERS),
+                footer=st.none() | templates(_LEAD_PLACEHOLDERS),
+                other_queries_label=st.none() | menu_texts(),
+            ),
+            max_size=3,
+        )
+    )
+    products = [
+        attrs.evolve(
+            product,
+            translations=draw(
+                st.dictionaries(tags, st.builds(ProductTranslation, label=menu_texts()), max_size=3)
+            ),
+        )
+        for product in number.products
+    ]
+    words = st.sampled_from(["Option {n}", "Opção {n}", "{n}", "n.º {n} ✓", "Choice no. {n}"])
+    texts = Texts(
+        fallback_option=draw(words),
+        translations=draw(
+            st.dictionaries(tags, st.builds(TextsTranslation, fallback_option=words), max_size=3)
+        ),
+    )
+    second_translations = draw(
+        st.dictionaries(
+            tags,
+            st.builds(
+                SecondResponseTranslation,
+                message=st.none() | templates(_LEAD_PLACEHOLDERS, text_required=True),
+                list_button=st.none() | names(40),
+                header=st.none() | templates(_LEAD_PLACEHOLDERS),
+                footer=st.none() | templates(_LEAD_PLACEHOLDERS),
+                option_label=st.none() | templates(_OPTION_PLACEHOLDERS),
+                option_description=st.none() | templates(_OPTION_PLACEHOLDERS),
+                new_opportunity_label=st.none() | menu_texts(),
+            ),
+            max_size=3,
+        )
+    )
+    second = number.second_response
+    assert second is not None
+    translated = attrs.evolve(
+        number,
+        products=products,
+        first_response=attrs.evolve(first, translations=first_translations),
+        second_response=attrs.evolve(second, translations=second_translations),
+    )
+    return translated, texts

@@ -378,7 +378,12 @@ def leads(owner_ids: Sequence[str]) -> st.SearchStrategy[Lead]:
     A lead, named or not, owned by one of *owner_ids* or by nobody.
     """
     return st.builds(
-        Lead, phone=phones(), name=st.just("") | names(), owner=_maybe_one_of(owner_ids)
+        Lead,
+        phone=phones(),
+        name=st.just("") | names(),
+        owner=_maybe_one_of(owner_ids),
+        fields=st.dictionaries(names(8), names(), max_size=2),
+        language=st.none() | st.sampled_from(["pt", "pt-BR", "zh-Hant-TW", "EN"]),
     )
 
 

@@ -76,6 +76,12 @@ with SQLiteStore("convroute.db").unit_of_work() as sql_uow:
     owed: int | None = sql_uow.ticks.waiting_passes_owed()
     sql_uow.ticks.waiting_pass_done(3)
 
+with SQLiteStore("convroute.db").unit_of_work() as uow:
+    bound = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    forgotten: int = uow.processed.prune(bound, 1000)
+    deleted: int = uow.outbox.prune_sent(bound, 1000) + uow.conversations.prune_closed(bound, 1)
+    uow.processed.prune(bound)  # type: ignore[call-arg]
+
 committed: int = MemoryStore().committed
 sent: list[OutboxItem] = RecordingTransport().sent
 failed_item: OutboxItem = DeliveryFailed(sent[0]).item

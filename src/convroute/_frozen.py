@@ -5,6 +5,7 @@ Named converters and validators shared by frozen value objects.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import types
 
 from collections.abc import Iterable, Mapping
@@ -50,6 +51,39 @@ def optional_unicode_text(text: str | None) -> str | None:
         TextError: When *text* is not Unicode text.
     """
     return None if text is None else unicode_text(text)
+
+
+# Loose on purpose: a language subtag of letters, then subtags of letters
+# and digits, each 1 to 8 long, joined by hyphens (BCP 47's shape, without
+# its registry).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(tag: str) -> str:
+    """
+    Refuse text that is not shaped like a BCP 47 language tag (``pt-BR``).
+
+    The tag is kept as written; tags are compared ignoring case.
+
+    Raises:
+        ValueError: When *tag* is not such a tag.
+    """
+    if not isinstance(tag, str) or not _LANGUAGE_TAG.fullmatch(tag):
+        raise ValueError(
+            f"language {tag!r} is not a BCP 47 tag such as 'pt' or 'pt-BR': "
+            "letters, then subtags of letters and digits joined by '-'"
+        )
+    return tag
+
+
+def optional_language_tag(tag: str | None) -> str | None:
+    """
+    Refuse a language that is not a BCP 47 tag; ``None`` passes.
+
+    Raises:
+        ValueError: When *tag* is not such a tag.
+    """
+    return None if tag is None else language_tag(tag)
 
 
 def read_only_text_mapping(mapping: Mapping[str, str]) -> Mapping[str, str]:

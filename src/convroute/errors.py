@@ -13,6 +13,7 @@ The hierarchy::
     ├── TimeRangeError (ValueError)       a time too near the calendar's ends to reckon with
     ├── FutureEventError (ValueError)     an event dated after the service's clock
     ├── EventLineError (ValueError)       a line of a simulate event file that is not an event
+    ├── RetentionError (ValueError)       a prune that would forget what a webhook retry needs
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   └── StoreConflictError            a unit of work that lost a race: run it again
     └── MissingExtraError (ImportError)   an optional extra that is not installed
@@ -180,6 +181,36 @@ class EventLineError(ConvrouteError, ValueError):
 
     `convroute.simulate` turns it into an ``error`` line and goes on.
     """
+
+
+class RetentionError(ConvrouteError, ValueError):
+    """
+    A prune whose window is shorter than the shortest one allowed.
+
+    Meta retries a webhook delivery that failed for up to 7 days: an event
+    id forgotten sooner would make a late retry look new, and it would be
+    processed twice.
+
+    Attributes:
+        before: The time before which the prune would delete.
+        now: The service's clock when it was refused.
+        shortest: The shortest window allowed.
+    """
+
+    before: dt.datetime
+    now: dt.datetime
+    shortest: dt.timedelta
+
+    def __init__(self, before: dt.datetime, now: dt.datetime, shortest: dt.timedelta) -> None:
+        self.before = before
+        self.now = now
+        self.shortest = shortest
+        super().__init__(
+            f"cannot prune what is newer than {shortest.days} days: {before.isoformat()} is "
+            f"less than {shortest.days} days before the service's clock ({now.isoformat()}), "
+            f"and Meta retries a failed webhook delivery for up to {shortest.days} days "
+            "(a forgotten event id would make a late retry look new)"
+        )
 
 
 class StoreError(ConvrouteError, RuntimeError):

@@ -21,6 +21,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, ValidationResult
 
 from convroute._frozen import (
+    optional_language_tag,
     optional_unicode_text,
     read_only_choices,
     read_only_text_mapping,
@@ -353,11 +354,19 @@ class Lead:
         phone: The lead's number, normalised.
         name: The lead's full name, when the host knows it.
         owner: The id of the user who owns the lead, if any.
+        fields: The lead's own fields by name (those the account declares
+            in ``lead_fields``), merged as ``{{lead.<name>}}``.
+        language: The language the lead reads, a BCP 47 tag such as
+            ``pt-BR``, if known; menus and messages use its translations.
     """
 
     phone: Phone
     name: str = attrs.field(default="", converter=unicode_text)
     owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    fields: Mapping[str, str] = attrs.field(
+        factory=dict, converter=read_only_text_mapping, hash=False
+    )
+    language: str | None = attrs.field(default=None, converter=optional_language_tag)
 
     @property
     def first_name(self) -> str:

@@ -190,6 +190,24 @@ class ConversationRepository(Protocol):
         """
         ...
 
+    def prune_closed(self, before: dt.datetime, limit: int) -> int:
+        """
+        Delete the oldest conversations closed before *before*.
+
+        Those ``closed`` whose `Conversation.last_message_at` (the close's
+        time, for a conversation the host closed) is before *before*,
+        earliest first, at most *limit* (none when *limit* is 0 or less);
+        through an index on that time.  A store shared by workers passes
+        over rows another unit holds rather than wait for them.
+
+        Returns:
+            How many were deleted.
+
+        Raises:
+            ValueError: When *before* is naive.
+        """
+        ...
+
 
 class TurnRepository(Protocol):
     """
@@ -365,6 +383,22 @@ class ProcessedEvents(Protocol):
         """
         ...
 
+    def prune(self, before: dt.datetime, limit: int) -> int:
+        """
+        Forget the oldest ids recorded before *before*.
+
+        Those whose claim's time is before *before*, earliest first, at
+        most *limit* (none when *limit* is 0 or less); through an index on
+        that time.  A forgotten id is new to `claim` again.
+
+        Returns:
+            How many were forgotten.
+
+        Raises:
+            ValueError: When *before* is naive.
+        """
+        ...
+
 
 class Outbox(Protocol):
     """
@@ -464,6 +498,23 @@ class Outbox(Protocol):
     def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
         """
         Every item, or those of *status*, oldest first.
+        """
+        ...
+
+    def prune_sent(self, before: dt.datetime, limit: int) -> int:
+        """
+        Delete the oldest sent items created before *before*.
+
+        Only items sent: pending ones (and any other kind a store keeps)
+        stay.  Oldest first (ties in the order they were added), at most
+        *limit* (none when *limit* is 0 or less); through an index on the
+        time of the sent items.
+
+        Returns:
+            How many were deleted.
+
+        Raises:
+            ValueError: When *before* is naive.
         """
         ...
 

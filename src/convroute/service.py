@@ -26,6 +26,7 @@ import attrs
 
 from convroute._frozen import aware
 from convroute._ids import action_id
+from convroute._retention import prune
 from convroute._snapshots import WAITING_BATCH, load_snapshot, load_tick_snapshot
 from convroute.config import Config
 from convroute.engine import (
@@ -58,6 +59,7 @@ from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 __all__ = [
     "DispatchReport",
     "Handled",
+    "PruneReport",
     "RequeueReport",
     "Service",
     "TickReport",
@@ -243,6 +245,22 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     # Past 11 doublings the hour is reached: no need for huge powers.
     delay: dt.timedelta = _FIRST_RETRY * 2 ** min(attempts - 1, 11)
     return min(delay, _LONGEST_RETRY)
+
+
+@attrs.frozen
+class PruneReport:
+    """
+    What one prune deleted.
+
+    Attributes:
+        processed: The processed event ids forgotten.
+        sent: The sent outbox items deleted.
+        closed: The closed conversations deleted.
+    """
+
+    processed: int = 0
+    sent: int = 0
+    closed: int = 0
 
 
 def _describe(exc: Exception) -> str:
@@ -746,6 +764,38 @@ class Service:
             uow.outbox.mark_sent(item.id)
         _log.debug("delivered %s: %r", item.id, item.body)
         return True
+
+    def prune(self, before: dt.datetime, *, batch: int = 1000) -> PruneReport:
+        """
+        Delete what the store no longer needs from before *before*.
+
+        Processed event ids recorded before it, sent outbox items created
+        before it, and conversations closed before it (``closed``, their
+        last message or close before it).  Never pending (or dead) outbox
+        items, funnel records, leads, opportunities, users, turn records, or
+        conversations that are not closed.  Each kind goes in batches of at
+        most *batch* rows, each its own unit of work, so that events are
+        handled beside it: no batch holds a lock for long.
+
+        Args:
+            before: What is older than this goes; aware, and at least 7 days
+                before the service's clock.
+            batch: The most rows of one kind a unit of work deletes.
+
+        Returns:
+            How many of each kind were deleted.
+
+        Raises:
+            RetentionError: When *before* is less than 7 days before the
+                service's clock: Meta retries a failed webhook delivery for
+                up to 7 days, and a forgotten event id would make a late
+                retry look new.
+            ValueError: When *before* is naive, or *batch* is not positive.
+            StoreError: When the store fails: the batches committed before
+                stay deleted; running it again goes on.
+        """
+        processed, sent, closed = prune(self.store, before, now=self._clock(), batch=batch)
+        return PruneReport(processed=processed, sent=sent, closed=closed)
 
 
 @attrs.frozen

@@ -78,11 +78,14 @@ def simulate(
     delivered: list[Mapping[str, Any]] = []
     service = Service(config, store, _Collect(delivered), clock=clock)
     country_code = service.engine.config.default_country_code
+    lead_fields = service.engine.config.lead_fields
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            events = read_event_line(line, number, country_code=country_code)
+            events = read_event_line(
+                line, number, country_code=country_code, lead_fields=lead_fields
+            )
             for event in events:
                 clock.follow(event)
                 said = _run(service, event)
@@ -144,7 +147,11 @@ class _EventClock:
 
 
 def read_event_line(
-    line: str, number: int = 1, *, country_code: str | None = None
+    line: str,
+    number: int = 1,
+    *,
+    country_code: str | None = None,
+    lead_fields: Iterable[str] | None = None,
 ) -> tuple[Event | Tick, ...]:
     """
     Read one line of a simulate event file.
@@ -157,6 +164,8 @@ def read_event_line(
         number: The line's number, for ids of events that carry none.
         country_code: The account's ``default_country_code``, in which
             numbers written without ``+`` or ``00`` are read.
+        lead_fields: The account's ``lead_fields``: a ``lead`` line's
+            ``fields`` may hold only these; ``None`` takes any.
 
     Returns:
         The events: one (a `Tick` for a ``tick`` line), or those of a
@@ -180,7 +189,7 @@ def read_event_line(
         known = ", ".join(sorted(_READERS))
         raise EventLineError(f"unknown event type: {described(kind)}; known: {known}")
     try:
-        return reader(_Fields(value, line, number, country_code))
+        return reader(_Fields(value, line, number, country_code, lead_fields))
     except (TextError, TimeRangeError) as error:
         # Refused by the event's own values: say which event.
         raise EventLineError(f"{kind}: {error}") from None
@@ -201,12 +210,18 @@ def _integer(digits: str) -> int:
 
 class _Fields:
     def __init__(
-        self, value: Mapping[str, Any], line: str, number: int, country_code: str | None = None
+        self,
+        value: Mapping[str, Any],
+        line: str,
+        number: int,
+        country_code: str | None = None,
+        lead_fields: Iterable[str] | None = None,
     ) -> None:
         self.value = value
         self.line = line
         self.number = number
         self.country_code = country_code
+        self.lead_fields = None if lead_fields is None else frozenset(lead_fields)
 
     def text(self, name: str, *, required: bool = True) -> str | None:
         found = self.value.get(name)
@@ -288,12 +303,33 @@ def _lead(fields: _Fields) -> tuple[Event, ...]:
         phone=phone,
         name=fields.text("name", required=False) or "",
         owner=fields.text("owner", required=False),
+        fields=_lead_fields(fields),
+        language=fields.text("language", required=False),
     )
     listed = fields.value.get("opportunities", [])
     if not isinstance(listed, list):
         raise EventLineError("lead: 'opportunities' must be a list")
     opportunities = [_opportunity(item) for item in listed]
     return (UpdateLead(id=fields.ident(), lead=lead, opportunities=opportunities),)
+
+
+def _lead_fields(fields: _Fields) -> dict[str, str]:
+    raw = fields.value.get("fields", {})
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise EventLineError("lead: 'fields' must map names to strings")
+    declared = fields.lead_fields
+    if declared is not None:
+        undeclared = sorted(name for name in raw if name not in declared)
+        if undeclared:
+            listed = ", ".join(repr(name) for name in undeclared)
+            known = ", ".join(sorted(declared)) or "none"
+            raise EventLineError(
+                f"lead: 'fields' has {listed}, which the account's lead_fields do not "
+                f"declare (declared: {known})"
+            )
+    return raw
 
 
 def _opportunity(value: Any) -> Opportunity:

@@ -48,8 +48,10 @@ def with_messages(config, **messages):
 
 
 def with_lines(away, assigned):
-    """The example's text with its messages' lines replaced."""
-    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    """The example's text with its messages' lines replaced, and their translations left out."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("[numbers.translations.pt]")
+    lines = (text[:start] + text[text.index("\n\n", start) :]).splitlines()
     replaced = [
         away if line.startswith("away_message") else line
         for line in lines

@@ -159,7 +159,8 @@ def second_built_afresh(number, product, lead, opportunities, owners):
     for (kind, key, _, wanted_description), title in zip(drafts, titles, strict=True):
         description = None
         if wanted_description is not None and layout == "list":
-            description = fit_text(one_line(wanted_description), MAX_ROW_DESCRIPTION) or None
+            fitted = fit_text(one_line(wanted_description), MAX_ROW_DESCRIPTION)
+            description = None if is_blank(fitted) else fitted
         options.append(MenuOption(option_id(kind, key), title, kind, key, description))
 
     def optional(template, limit, *, line):

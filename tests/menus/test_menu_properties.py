@@ -5,6 +5,7 @@ Properties of menus built from generated numbers and conversations.
 import collections
 import datetime as dt
 
+from attrs import evolve
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from convroute._text import fold
 from convroute._whatsapp_limits import MAX_BUTTONS, MAX_MENU_OPTIONS
 from convroute.menus import (
     MatchedBy,
+    NumberMenus,
     OptionKind,
     Selected,
     build_first_response,
@@ -22,7 +24,7 @@ from convroute.menus import (
     render_menu,
 )
 from convroute.model import Opportunity
-from menu_strategies import conversations, menu_numbers
+from menu_strategies import conversations, languages, menu_numbers, translated_numbers
 from strategies import leads
 
 
@@ -154,3 +156,41 @@ class TestRecency:
         ]
         assert [o.id for o in expected] == [o.id for o in by_recency(given)]
         assert [o.id for o in expected] == [o.id for o in by_recency(iter(given))]
+
+
+class TestTranslatedMenus:
+    @given(drawn=translated_numbers(), lead=leads([]), language=languages())
+    def test_payload_is_valid(self, whatsapp_schema, drawn, lead, language):
+        """Every translated first response renders valid against Meta's schema and limits."""
+        number, texts = drawn
+        menu = NumberMenus(number, texts=texts).first_response(evolve(lead, language=language))
+
+        assert [] == whatsapp_schema.errors(render_menu(menu, "919800000001"))
+
+    @given(drawn=translated_numbers(), lead=leads([]), language=languages(), data=st.data())
+    def test_language_never_changes_what_a_tap_selects(self, drawn, lead, language, data):
+        """A tap on an option's id selects the same thing whatever the lead's language."""
+        number, texts = drawn
+        menus = NumberMenus(number, texts=texts)
+        default = menus.first_response(evolve(lead, language=None))
+        translated = menus.first_response(evolve(lead, language=language))
+        tapped = data.draw(st.sampled_from(default.options))
+
+        outcome = interpret_reply(translated, reply_id=tapped.id)
+
+        assert (tapped.kind, tapped.key, MatchedBy.ID) == (
+            outcome.option.kind,
+            outcome.option.key,
+            outcome.by,
+        )
+
+    @given(drawn=translated_numbers(), language=languages(), data=st.data())
+    def test_second_response_payload_is_valid(self, whatsapp_schema, drawn, language, data):
+        """Every translated second response renders valid against Meta's schema and limits."""
+        number, texts = drawn
+        product, lead, opportunities, owners = data.draw(conversations(number))
+        menu = NumberMenus(number, texts=texts).second_response(
+            product, evolve(lead, language=language), opportunities, owners
+        )
+
+        assert [] == whatsapp_schema.errors(render_menu(menu, "919800000001"))

@@ -42,14 +42,14 @@ class TestTemplateCheck:
         [
             pytest.param(
                 {"second": {"option_label": "{{lead.__class__}}"}},
-                "unknown field '__class__' in {{lead.__class__}}: lead has first_name, name, "
-                f"phone @ {SECOND}.option_label",
+                "unknown field '__class__' in {{lead.__class__}}: lead has city, first_name, "
+                f"name, phone @ {SECOND}.option_label",
                 id="dunder-class",
             ),
             pytest.param(
                 {"second": {"option_label": "{{lead.__init__.__globals__}}"}},
                 "unknown field '__init__.__globals__' in {{lead.__init__.__globals__}}: lead has "
-                f"first_name, name, phone @ {SECOND}.option_label",
+                f"city, first_name, name, phone @ {SECOND}.option_label",
                 id="dunder-globals",
             ),
             pytest.param(

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import types
 
+import attrs
 import cattrs
 import pytest
 
@@ -15,12 +16,19 @@ from hypothesis import strategies as st
 from convroute.adapters import _codec
 from convroute.errors import StoreError
 from convroute.funnel import Cause, Transition
-from convroute.menus import Menu, MenuKind, MenuOption, OptionKind, build_first_response
+from convroute.menus import (
+    Menu,
+    MenuKind,
+    MenuOption,
+    NumberMenus,
+    OptionKind,
+    build_first_response,
+)
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
 from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
 from funnel_strategies import aware_datetimes, funnel_records
-from menu_strategies import menu_numbers
+from menu_strategies import languages, menu_numbers, translated_numbers
 from strategies import leads, opportunities, users
 
 
@@ -120,6 +128,22 @@ class TestRoundTrip:
     def test_any_menu(self, menu):
         """Any menu the builders make comes back equal."""
         assert menu == _codec.loads(_codec.dumps(menu), Menu)
+
+    @given(drawn=translated_numbers(), lead=leads([]), language=languages())
+    def test_any_translated_menu(self, drawn, lead, language):
+        """Any translated menu, its options' aliases included, comes back equal."""
+        number, texts = drawn
+        menu = NumberMenus(number, texts=texts).first_response(
+            attrs.evolve(lead, language=language)
+        )
+
+        assert menu == _codec.loads(_codec.dumps(menu), Menu)
+
+    def test_lead_stored_before_fields_and_languages(self):
+        """A lead stored without fields or a language reads back with none."""
+        assert Lead(phone=LEAD, name="Ravi") == _codec.loads(
+            '{"phone": "919800000001", "name": "Ravi", "owner": null}', Lead
+        )
 
     @given(
         drawn=funnel_records(),

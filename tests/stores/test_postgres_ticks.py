@@ -110,8 +110,8 @@ class TestSchemaStep:
 
 
 class TestRuleStep:
-    def test_waits_written_at_version_4_are_found_by_rule_at_5(self, postgres_url, postgres_schema):
-        """Waits of version 4 get their rule from the stored record; the tick's row owes nothing."""
+    def test_waits_written_at_version_5_are_found_by_rule_at_6(self, postgres_url, postgres_schema):
+        """Waits of version 5 get their rule from the stored record; the tick's row owes nothing."""
         name = quoted(postgres_schema)
         waits = [
             Conversation(
@@ -125,7 +125,7 @@ class TestRuleStep:
             for n, rule in enumerate(("Desk", "Night", "Desk"))
         ]
         with psycopg.connect(postgres_url, autocommit=True) as connection:
-            migrate(connection, postgres_schema, MIGRATIONS[:4])
+            migrate(connection, postgres_schema, MIGRATIONS[:5])
             for one in waits:
                 connection.execute(
                     f"INSERT INTO {name}.conversations "

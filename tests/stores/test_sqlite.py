@@ -33,9 +33,12 @@ INDEXES = {
     "conversations_open",
     "conversations_due",
     "conversations_waiting",
+    "conversations_closed",
     "conversations_waiting_rule",
     "funnel_records_lead",
     "outbox_due",
+    "outbox_sent",
+    "processed_events_at",
 }
 
 
@@ -393,10 +396,10 @@ class TestSchema:
         assert (waiting, ((), ()), [(None, None)]) == (found, before, columns)
         assert ([(LEAD, NUMBER)], [(LEAD, NUMBER)]) == after
 
-    def test_waits_written_at_version_7_are_found_by_rule_at_8(self, path):
-        """Waits of version 7 get their rule from the stored record; the tick's row owes nothing."""
+    def test_waits_written_at_version_8_are_found_by_rule_at_9(self, path):
+        """Waits of version 8 get their rule from the stored record; the tick's row owes nothing."""
         connection = raw(path)
-        migrate(connection, MIGRATIONS[:7])
+        migrate(connection, MIGRATIONS[:8])
         waits = [
             Conversation(
                 lead=Phone(f"91980000000{n}"),
@@ -553,6 +556,28 @@ class TestQueryPlans:
             step.startswith("SCAN conversations") and "INDEX" not in step for step in plan
         )
         assert not any("TEMP B-TREE" in step for step in plan) or name == "conversations_held"
+
+    @pytest.mark.parametrize(
+        ("name", "table", "index"),
+        [
+            ("processed_prune", "processed_events", "processed_events_at"),
+            ("outbox_prune_sent", "outbox", "outbox_sent"),
+            ("conversations_prune_closed", "conversations", "conversations_closed"),
+        ],
+    )
+    def test_a_prune_s_batches_use_their_index(self, store, name, table, index):
+        """A prune's batch finds its rows through the index on their time, never a table scan."""
+        statement = getattr(store.unit_of_work().sql, name)
+        connection = store._connection()
+
+        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", (0, 100))]
+
+        assert any(
+            f"USING INDEX {index} " in step or f"USING COVERING INDEX {index} " in step
+            for step in plan
+        ), plan
+        assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 class TestErrors:

@@ -248,6 +248,25 @@ class _Conversations(_Repository):
         pairs = sorted((lead, number) for _, lead, number in held[start:])
         return tuple(map(state.conversations.__getitem__, pairs))
 
+    def prune_closed(self, before: dt.datetime, limit: int) -> int:
+        aware(before, "before")
+        state, journal = self._unit.begin_write()
+        closed = [
+            conversation
+            for conversation in state.conversations.values()
+            if conversation.status == ConversationStatus.CLOSED
+            and conversation.last_message_at < before
+        ]
+        oldest = heapq.nsmallest(
+            max(limit, 0), closed, key=lambda c: (c.last_message_at, c.lead, c.number)
+        )
+        for conversation in oldest:
+            _unindex(state, journal, conversation)
+            _move(journal, state.by_due, _due(conversation), None)
+            _move(journal, state.by_waiting, _waiting(conversation), None)
+            journal.pop(state.conversations, (conversation.lead, conversation.number))
+        return len(oldest)
+
 
 def _held(conversation: Conversation) -> tuple[str, Held] | None:
     if conversation.status != ConversationStatus.ASSIGNED or conversation.assignee is None:
@@ -440,6 +459,17 @@ class _Processed(_Repository):
         journal.put(state.processed, key, at)
         return True
 
+    def prune(self, before: dt.datetime, limit: int) -> int:
+        aware(before, "before")
+        state, journal = self._unit.begin_write()
+        oldest = heapq.nsmallest(
+            max(limit, 0),
+            ((at, key) for key, at in state.processed.items() if at < before),
+        )
+        for _, key in oldest:
+            journal.pop(state.processed, key)
+        return len(oldest)
+
 
 class _Outbox(_Repository):
     __slots__ = ()
@@ -545,6 +575,24 @@ class _Outbox(_Repository):
         order = state.outbox_order
         chosen = [item for item in state.outbox.values() if status is None or item.status == status]
         return tuple(sorted(chosen, key=lambda item: (item.created_at, order[item.id])))
+
+    def prune_sent(self, before: dt.datetime, limit: int) -> int:
+        aware(before, "before")
+        state, journal = self._unit.begin_write()
+        order = state.outbox_order
+        oldest = heapq.nsmallest(
+            max(limit, 0),
+            (
+                item
+                for item in state.outbox.values()
+                if item.status == OutboxStatus.SENT and item.created_at < before
+            ),
+            key=lambda item: (item.created_at, order[item.id]),
+        )
+        for item in oldest:
+            journal.pop(state.outbox, item.id)
+            journal.pop(state.outbox_order, item.id)
+        return len(oldest)
 
 
 def _outbox_due(item: OutboxItem) -> dt.datetime:

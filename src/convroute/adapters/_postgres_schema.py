@@ -121,7 +121,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP INDEX {s}.outbox_pending",
         "CREATE INDEX outbox_due ON {s}.outbox (status, next_attempt_at, seq)",
     ),
-    # 5: the waiting pass a rule at a time, as in the SQLite store: a
+    # 5: retention, as in the SQLite store: an index on the time of each
+    # kind of row a prune deletes, partial where only some rows may go.
+    (
+        "CREATE INDEX processed_events_at ON {s}.processed_events (at)",
+        "CREATE INDEX outbox_sent ON {s}.outbox (status, created_at, seq) WHERE status = 'sent'",
+        (
+            "CREATE INDEX conversations_closed ON {s}.conversations "
+            "(status, last_message_at, lead, number) WHERE status = 'closed'"
+        ),
+    ),
+    # 6: the waiting pass a rule at a time, as in the SQLite store: a
     # conversation's rule gets a column (filled for the rows waiting), the
     # waits an index by rule in wait order, and the ticks' row the counts
     # of full passes owed and done.

@@ -241,6 +241,9 @@ class SQLConversations(_Repository):
             self._unit.lock(LEAD, sorted(leads - locked))
             locked |= leads
 
+    def prune_closed(self, before: dt.datetime, limit: int) -> int:
+        return _prune(self._unit, self._sql.conversations_prune_closed, before, limit)
+
     def _claimed(self, rows: list[Any]) -> Sequence[Conversation]:
         # The rows are the unit's until it ends (PostgreSQL: FOR UPDATE SKIP
         # LOCKED).  A conversation whose lead another unit holds is left to
@@ -384,6 +387,9 @@ class SQLProcessed(_Repository):
         )
         return changed == 1
 
+    def prune(self, before: dt.datetime, limit: int) -> int:
+        return _prune(self._unit, self._sql.processed_prune, before, limit)
+
 
 class SQLOutbox(_Repository):
     """
@@ -502,6 +508,9 @@ class SQLOutbox(_Repository):
             )
         )
 
+    def prune_sent(self, before: dt.datetime, limit: int) -> int:
+        return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)
+
     def _known(self, item: str) -> OutboxItem:
         row = self._unit.row(self._sql.outbox_get, (item,))
         if row is None:
@@ -527,3 +536,13 @@ def _due(item: OutboxItem) -> int:
     # The instant from which a pending item may be tried: at once when never
     # tried.  Kept for items of any status, so that the column is never NULL.
     return to_micros(item.created_at if item.next_attempt_at is None else item.next_attempt_at)
+
+
+def _prune(unit: SQLUnit, statement: str, before: dt.datetime, limit: int) -> int:
+    # One batch of a prune: at most *limit* rows older than *before*.
+    bound = to_micros(aware(before, "before"))
+    unit.check_open()
+    if limit <= 0:
+        # SQLite reads a negative LIMIT as no limit at all.
+        return 0
+    return unit.run(statement, (bound, limit))

@@ -43,6 +43,7 @@ class Statements:
     conversations_waiting_rule: str
     conversations_waiting_rule_after: str
     conversations_held: str
+    conversations_prune_closed: str
     turns_all: str
     turn_get: str
     turn_save: str
@@ -64,6 +65,7 @@ class Statements:
     record_remove: str
     records_page: str
     processed_claim: str
+    processed_prune: str
     outbox_add: str
     outbox_claim: str
     outbox_claim_id: str
@@ -73,6 +75,7 @@ class Statements:
     outbox_items: str
     outbox_items_of: str
     outbox_counts: str
+    outbox_prune_sent: str
     users_listed: bool
     locks: bool
 
@@ -179,6 +182,15 @@ def statements(
             f"SELECT lead, data FROM {conversations} WHERE status = {m} AND assignee = {m} "
             f"AND last_message_at >= {m} ORDER BY lead, number"
         ),
+        # A prune's batch: the oldest rows it may delete, through their
+        # partial index (its condition written out), rows another unit
+        # holds passed over rather than waited for.
+        conversations_prune_closed=(
+            f"DELETE FROM {conversations} WHERE (lead, number) IN ("
+            f"SELECT lead, number FROM {conversations} "
+            f"WHERE status = 'closed' AND last_message_at < {m} "
+            f"ORDER BY last_message_at, lead, number LIMIT {m}{claim})"
+        ),
         turns_all=f"SELECT pool, data FROM {turns}",
         turn_get=f"SELECT data FROM {turns} WHERE pool = {m}",
         turn_save=(
@@ -223,6 +235,10 @@ def statements(
         processed_claim=(
             f"INSERT INTO {processed} (id, at) VALUES ({m}, {m}) ON CONFLICT (id) DO NOTHING"
         ),
+        processed_prune=(
+            f"DELETE FROM {processed} WHERE id IN ("
+            f"SELECT id FROM {processed} WHERE at < {m} ORDER BY at LIMIT {m}{claim})"
+        ),
         # next_attempt_at is the instant the item is due: its created_at
         # until a delivery fails.  The index on (status, next_attempt_at,
         # seq) hands the claim the due items in order, and never the
@@ -251,6 +267,11 @@ def statements(
         outbox_items=f"SELECT data FROM {outbox} ORDER BY created_at, seq",
         outbox_items_of=f"SELECT data FROM {outbox} WHERE status = {m} ORDER BY created_at, seq",
         outbox_counts=f"SELECT status, COUNT(*) FROM {outbox} GROUP BY status",
+        outbox_prune_sent=(
+            f"DELETE FROM {outbox} WHERE seq IN ("
+            f"SELECT seq FROM {outbox} WHERE status = 'sent' AND created_at < {m} "
+            f"ORDER BY created_at, seq LIMIT {m}{claim})"
+        ),
         users_listed="{marks}" not in members,
         locks=bool(row_lock),
     )

@@ -161,7 +161,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP INDEX outbox_pending",
         "CREATE INDEX outbox_due ON outbox (status, next_attempt_at, seq)",
     ),
-    # 8: the waiting pass a rule at a time.  A conversation's rule gets a
+    # 8: retention.  A prune deletes the oldest processed ids, sent items
+    # and closed conversations a batch at a time, found through an index on
+    # their time: without one, each batch would read past every row kept.
+    # The outbox's and the conversations' indexes are partial, holding only
+    # the rows a prune may delete; their status column (one value) is there
+    # so that the planner, which has no statistics, prefers them to the
+    # indexes that begin with the status and would need a sort.
+    (
+        "CREATE INDEX processed_events_at ON processed_events (at)",
+        "CREATE INDEX outbox_sent ON outbox (status, created_at, seq) WHERE status = 'sent'",
+        (
+            "CREATE INDEX conversations_closed ON conversations "
+            "(status, last_message_at, lead, number) WHERE status = 'closed'"
+        ),
+    ),
+    # 9: the waiting pass a rule at a time.  A conversation's rule gets a
     # column (filled from the stored record for the rows waiting: the
     # others get it when next saved, before they can wait), and the waits
     # an index by rule, in wait order, so that a pass reads one rule's

@@ -27,6 +27,7 @@ from convroute.cli._common import (
 from convroute.cli._demo import add_demo_command
 from convroute.cli._link import add_link_command
 from convroute.cli._outbox import add_outbox_command
+from convroute.cli._prune import add_prune_command
 from convroute.cli._report import add_report_command
 from convroute.cli._simulate import add_simulate_command
 from convroute.errors import ConvrouteError
@@ -86,4 +87,5 @@ def _parser() -> argparse.ArgumentParser:
     add_demo_command(commands)
     add_report_command(commands)
     add_outbox_command(commands)
+    add_prune_command(commands)
     return parser

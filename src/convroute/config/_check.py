@@ -12,12 +12,23 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from convroute._blank import is_blank
+from convroute._frozen import language_tag
 from convroute._text import find_emoji, fold, title_key
 from convroute._whatsapp_limits import MAX_MENU_OPTIONS
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
 from convroute.funnel import Funnel, Stage, Trigger
-from convroute.menus import BusinessNumber, FirstResponse, Product, find_template_problems
+from convroute.menus import (
+    FALLBACK_NUMBER,
+    LEAD_FIELDS,
+    BusinessNumber,
+    FirstResponse,
+    Product,
+    Texts,
+    fallback_chain,
+    find_template_problems,
+    translation_path,
+)
 from convroute.model import normalize_country_code, normalize_phone
 from convroute.routing import ChatGroupTarget, SpecificUser
 
@@ -125,6 +136,8 @@ class _Checker:
             )
             if config.meta.dataset_id is not None:
                 self.digits(config.meta.dataset_id, "$.meta.dataset_id")
+        self.check_lead_fields()
+        self.check_texts(config.texts, "$.texts")
         self.check_schedules()
         self.check_users()
         self.check_groups()
@@ -197,7 +210,58 @@ class _Checker:
         if value is not None and is_blank(value):
             self.report(f"{what} must not be blank", path)
 
+    def languages(self, tags: Iterable[str], path: str) -> None:
+        """
+        Report tags of the translations at *path* that are no language, or repeat one.
+        """
+        first: dict[str, str] = {}
+        for tag in tags:
+            at = f"{path}.{translation_path(tag)}"
+            try:
+                language_tag(tag)
+            except ValueError as error:
+                self.report(str(error), at)
+                continue
+            earlier = first.setdefault(tag.lower(), tag)
+            if earlier != tag:
+                self.report(f"language {tag!r} repeats {earlier!r}: tags ignore case", at)
+
     # -- sections --------------------------------------------------------
+
+    def check_lead_fields(self) -> None:
+        fields = self.config.lead_fields
+        self.unique(enumerate(fields), "$.lead_fields", "", "lead field", key=name_key)
+        for i, field in enumerate(fields):
+            at = f"$.lead_fields[{i}]"
+            if is_blank(field):
+                continue
+            if field in LEAD_FIELDS:
+                self.report(f"{field!r} is a built-in lead field", at)
+            elif not field.isidentifier():
+                self.report(
+                    f"{field!r} is not a field name: use letters, digits and '_', "
+                    "not starting with a digit",
+                    at,
+                )
+
+    def check_texts(self, texts: Texts, path: str) -> None:
+        self.blank(texts.reprompt_hint, f"{path}.reprompt_hint", "the re-prompt hint")
+        self.fallback_option(texts.fallback_option, f"{path}.fallback_option")
+        self.languages(texts.translations, path)
+        for tag, translation in texts.translations.items():
+            at = f"{path}.{translation_path(tag)}"
+            self.blank(translation.reprompt_hint, f"{at}.reprompt_hint", "the re-prompt hint")
+            if translation.fallback_option is not None:
+                self.fallback_option(translation.fallback_option, f"{at}.fallback_option")
+
+    def fallback_option(self, text: str, path: str) -> None:
+        count = text.count(FALLBACK_NUMBER)
+        if count != 1:
+            self.report(
+                f"must hold {FALLBACK_NUMBER} exactly once (the option's number), "
+                f"and it holds it {count} times",
+                path,
+            )
 
     def check_schedules(self) -> None:
         schedules = list(self.gaps.entries("schedules", self.config.schedules))
@@ -286,6 +350,13 @@ class _Checker:
         self.unique(enumerate(labels), f"{path}.products", "label", "product label", key=title_key)
         for j, product in enumerate(number.products):
             self.check_product(product, f"{path}.products[{j}]")
+            self.languages(product.translations, f"{path}.products[{j}]")
+            for tag, translation in product.translations.items():
+                self.blank(
+                    translation.label,
+                    f"{path}.products[{j}].{translation_path(tag)}.label",
+                    "the label",
+                )
         self.reference(
             number.default_opportunity_type,
             self.type_names,
@@ -321,10 +392,37 @@ class _Checker:
             self.blank(second.list_button, f"{at}.list_button", "the list button")
             self.blank(second.option_label, f"{at}.option_label", "the option label")
             self.blank(second.new_opportunity_label, f"{at}.new_opportunity_label", "the label")
+            self.languages(second.translations, at)
+            for tag, texts in second.translations.items():
+                where = f"{at}.{translation_path(tag)}"
+                self.blank(texts.message, f"{where}.message", "the message")
+                self.blank(texts.list_button, f"{where}.list_button", "the list button")
+                self.blank(texts.option_label, f"{where}.option_label", "the option label")
+                self.blank(
+                    texts.new_opportunity_label, f"{where}.new_opportunity_label", "the label"
+                )
         self.blank(number.away_message, f"{path}.away_message", "the away message")
         self.blank(number.assigned_message, f"{path}.assigned_message", "the assigned message")
-        for at, message in find_template_problems(number, self.types):
+        self.check_number_translations(number, path)
+        found = find_template_problems(number, self.types, lead_fields=self.config.lead_fields)
+        for at, message in found:
             self.report(message, f"{path}.{at}")
+
+    def check_number_translations(self, number: BusinessNumber, path: str) -> None:
+        self.languages(number.translations, path)
+        for tag, messages in number.translations.items():
+            where = f"{path}.{translation_path(tag)}"
+            for name, text, default in (
+                ("away_message", messages.away_message, number.away_message),
+                ("assigned_message", messages.assigned_message, number.assigned_message),
+            ):
+                what = f"the {name.replace('_', ' ')}"
+                self.blank(text, f"{where}.{name}", what)
+                if text is not None and default is None:
+                    self.report(
+                        f"translates {what}, and the number has none: give {name} too",
+                        f"{where}.{name}",
+                    )
 
     def check_product(self, product: Product, path: str) -> None:
         self.reference(product.rule, self.rule_names, "routing rule", f"{path}.rule")
@@ -379,6 +477,38 @@ class _Checker:
                 self.report(f"{label!r} is also a product label", f"{at}.other_queries_label")
             if number.other_queries_rule is None:
                 self.report("required when other_queries is on", f"{path}.other_queries_rule")
+        self.check_first_translations(number, first, at)
+
+    def check_first_translations(
+        self, number: BusinessNumber, first: FirstResponse, at: str
+    ) -> None:
+        self.languages(first.translations, at)
+        for tag, translation in first.translations.items():
+            where = f"{at}.{translation_path(tag)}"
+            self.blank(translation.message, f"{where}.message", "the message")
+            self.blank(translation.list_button, f"{where}.list_button", "the list button")
+            label = translation.other_queries_label
+            self.blank(label, f"{where}.other_queries_label", "the label")
+            if first.other_queries and label is not None:
+                translated = {title_key(text) for text in _labels_in(number, tag)}
+                if title_key(label) in translated:
+                    self.report(
+                        f"{label!r} is also a product label in {tag!r}",
+                        f"{where}.other_queries_label",
+                    )
+        tags: dict[str, None] = {}
+        for product in number.products:
+            tags.update(dict.fromkeys(product.translations))
+        for tag in tags:
+            seen: dict[str, int] = {}
+            for j, label in enumerate(_labels_in(number, tag)):
+                earlier = seen.setdefault(title_key(label), j)
+                if earlier != j and tag in number.products[j].translations:
+                    self.report(
+                        f"duplicate product label {label!r} in {tag!r}, "
+                        f"first at $.products[{earlier}]",
+                        f"{at.rpartition('.')[0]}.products[{j}].{translation_path(tag)}.label",
+                    )
 
     def check_funnel(self, funnel: Funnel, path: str) -> None:
         if not funnel.stages:
@@ -455,3 +585,13 @@ class _Checker:
         earlier = seen.setdefault(fold(phrase), path)
         if earlier != path:
             self.report(f"repeats the follow-up phrase at {earlier}", path)
+
+
+def _labels_in(number: BusinessNumber, tag: str) -> list[str]:
+    # The products' labels a lead reading *tag* sees (each falls back alone).
+    labels = []
+    for product in number.products:
+        keyed = {key.lower(): value for key, value in product.translations.items()}
+        chosen = next((keyed[key] for key in fallback_chain(tag) if key in keyed), None)
+        labels.append(product.label if chosen is None else chosen.label)
+    return labels

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 
 import attrs
 
+from convroute._frozen import str_tuple
 from convroute.funnel import Funnel, MetaSettings
-from convroute.menus import BusinessNumber
+from convroute.menus import BusinessNumber, Texts
 from convroute.model import OpportunityType, User
 from convroute.routing import ChatGroup, RoutingRule, Schedule
 
@@ -71,6 +72,10 @@ class Config:
             ``"44"``) in which numbers people type without ``+`` or ``00``
             are read; without it they are read as international.
         meta: The Conversions API settings, if events are wanted.
+        lead_fields: The lead fields the host sends beside the built-in
+            ones, which texts may merge as ``{{lead.<field>}}``.
+        texts: The fixed texts: the re-prompt hint and the title of an
+            option whose label renders empty, and their translations.
         schedules: The working hours users may follow.
         users: The users known from the file (more may come from the host).
         chat_groups: The chat groups.
@@ -86,6 +91,8 @@ class Config:
     lead_level_rule: str | None = None
     default_country_code: str | None = None
     meta: MetaSettings | None = None
+    lead_fields: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
+    texts: Texts = attrs.field(factory=Texts)
     schedules: tuple[Schedule, ...] = attrs.field(default=(), converter=_schedules)
     users: tuple[User, ...] = attrs.field(default=(), converter=_users)
     chat_groups: tuple[ChatGroup, ...] = attrs.field(default=(), converter=_chat_groups)

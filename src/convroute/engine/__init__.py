@@ -42,7 +42,6 @@ from convroute.engine._changes import (
     SaveUser,
     Snapshot,
 )
-from convroute.engine._conversation import REPROMPT_HINT
 from convroute.engine._engine import Engine
 from convroute.engine._events import (
     CAPTIONED_MEDIA,
@@ -62,6 +61,7 @@ from convroute.engine._events import (
     UpdateUser,
 )
 from convroute.engine._waiting_pass import RulePass
+from convroute.menus import REPROMPT_HINT
 
 
 __all__ = [

@@ -63,8 +63,13 @@ class Compiled:
             users={user.id: user for user in config.users},
             types={kind.name: kind for kind in config.opportunity_types},
             products={number.number: _by_label(number) for number in config.numbers},
-            menus={number.number: NumberMenus(number) for number in config.numbers},
-            lead_messages={number.number: LeadMessages(number) for number in config.numbers},
+            menus={
+                number.number: NumberMenus(number, config.lead_fields, config.texts)
+                for number in config.numbers
+            },
+            lead_messages={
+                number.number: LeadMessages(number, config.lead_fields) for number in config.numbers
+            },
             schedules={schedule.name: schedule for schedule in config.schedules},
         )
 
@@ -84,7 +89,7 @@ class Compiled:
         menus = self.menus.get(number.number)
         if menus is not None and menus.number is number:
             return menus
-        return NumberMenus(number)
+        return NumberMenus(number, self.config.lead_fields, self.config.texts)
 
     def messages_of(self, number: BusinessNumber) -> LeadMessages:
         """
@@ -93,7 +98,7 @@ class Compiled:
         messages = self.lead_messages.get(number.number)
         if messages is not None and messages.number is number:
             return messages
-        return LeadMessages(number)
+        return LeadMessages(number, self.config.lead_fields)
 
     def all_users(self, runtime: Mapping[str, User]) -> Mapping[str, User]:
         """

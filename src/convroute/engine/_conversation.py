@@ -43,11 +43,6 @@ from convroute.routing import Availability, Decision, RoutingContext, resolve
 from convroute.state import Conversation, ConversationStatus
 
 
-REPROMPT_HINT = "Sorry, I did not get that. Please choose one of the options."
-"""
-The line put before a menu sent again after an invalid reply.
-"""
-
 # Enum members read once (see docs/performance.md, "How the hot paths are written").
 _MENU = ConversationStatus.MENU
 _ASSIGNED = ConversationStatus.ASSIGNED
@@ -195,7 +190,12 @@ def _reply(message: MessageContext, effects: Effects, conversation: Conversation
         _start(message, effects)
         return
     event = message.event
-    outcome = interpret_reply(menu, reply_id=event.reply_id, text=event.text_or_caption)
+    outcome = interpret_reply(
+        menu,
+        reply_id=event.reply_id,
+        text=event.text_or_caption,
+        number_words=message.compiled.menus_of(number).number_words(message.lead),
+    )
     if isinstance(outcome, InvalidReply):
         _invalid(message, effects, conversation, number, outcome)
         return
@@ -242,7 +242,8 @@ def _invalid(
     menu = conversation.menu
     if menu is not None and conversation.reprompts < config.max_reprompts:
         effects.note(f"invalid reply ({outcome.reason}): the menu is sent again")
-        effects.act(_send(message, with_hint(menu, REPROMPT_HINT)))
+        hint = message.compiled.menus_of(number).reprompt_hint(message.lead)
+        effects.act(_send(message, with_hint(menu, hint)))
         effects.change(SaveConversation(conversation.reprompted_at(message.event.at)))
         return
     rule = number.other_queries_rule or config.lead_level_rule

@@ -19,6 +19,7 @@ from convroute.menus._build import (
     with_hint,
 )
 from convroute.menus._fit import fit_text
+from convroute.menus._languages import fallback_chain
 from convroute.menus._lead_messages import (
     LeadMessages,
     build_assigned_message,
@@ -31,7 +32,7 @@ from convroute.menus._match import (
     matching_opportunities,
     opportunity_matches,
 )
-from convroute.menus._merge import merge_template
+from convroute.menus._merge import LEAD_FIELDS, merge_template
 from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind
 from convroute.menus._render import render_menu, render_text
 from convroute.menus._reply import (
@@ -43,19 +44,33 @@ from convroute.menus._reply import (
     interpret_reply,
 )
 from convroute.menus._settings import (
+    FALLBACK_NUMBER,
+    FALLBACK_OPTION,
+    REPROMPT_HINT,
     BusinessNumber,
     Display,
     FirstResponse,
+    FirstResponseTranslation,
+    NumberTranslation,
     Product,
+    ProductTranslation,
     SecondResponse,
+    SecondResponseTranslation,
+    Texts,
+    TextsTranslation,
 )
-from convroute.menus._templates import find_template_problems
+from convroute.menus._templates import find_template_problems, translation_path
 
 
 __all__ = [
+    "FALLBACK_NUMBER",
+    "FALLBACK_OPTION",
+    "LEAD_FIELDS",
+    "REPROMPT_HINT",
     "BusinessNumber",
     "Display",
     "FirstResponse",
+    "FirstResponseTranslation",
     "InvalidReason",
     "InvalidReply",
     "LeadMessages",
@@ -66,16 +81,22 @@ __all__ = [
     "MenuOption",
     "NumberMatch",
     "NumberMenus",
+    "NumberTranslation",
     "OptionKind",
     "Product",
+    "ProductTranslation",
     "ReplyOutcome",
     "SecondResponse",
+    "SecondResponseTranslation",
     "Selected",
+    "Texts",
+    "TextsTranslation",
     "build_assigned_message",
     "build_away_message",
     "build_first_response",
     "build_second_response",
     "by_recency",
+    "fallback_chain",
     "find_template_problems",
     "fit_text",
     "interpret_reply",
@@ -86,5 +107,6 @@ __all__ = [
     "option_id",
     "render_menu",
     "render_text",
+    "translation_path",
     "with_hint",
 ]

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 import attrs
 
 from convroute._blank import is_blank
+from convroute._frozen import str_tuple
 from convroute._whatsapp_limits import MAX_TEXT_BODY
 from convroute.errors import ConfigError
 from convroute.menus._fit import fit_text
+from convroute.menus._languages import by_language, layers, pick_language
 from convroute.menus._merge import (
     ParsedTemplate,
     Values,
@@ -24,7 +26,7 @@ from convroute.menus._merge import (
     parse_template,
 )
 from convroute.menus._settings import BusinessNumber
-from convroute.menus._templates import find_template_problems
+from convroute.menus._templates import find_template_problems, translation_path
 from convroute.model import Lead, Opportunity, User
 
 
@@ -89,16 +91,34 @@ def build_assigned_message(
     return LeadMessages(number).assigned(lead, user, opportunity=opportunity, owner=owner)
 
 
-def _parsed_away(messages: LeadMessages) -> ParsedTemplate | None:
-    return _parsed(messages.number.away_message)
+def _parsed(messages: LeadMessages) -> Mapping[str | None, _Parsed]:
+    # Each language's away and assigned templates, parsed once.
+    number = messages.number
+    default = _Parsed(_parse(number.away_message), _parse(number.assigned_message))
+    parsed: dict[str | None, _Parsed] = {None: default}
+    translations = by_language(number.translations)
+    for language in translations:
+        away, assigned = number.away_message, number.assigned_message
+        for layer in layers(language, translations):
+            away = away if layer.away_message is None else layer.away_message
+            assigned = assigned if layer.assigned_message is None else layer.assigned_message
+        # A message the number does not send is not sent in any language.
+        parsed[language] = _Parsed(
+            None if number.away_message is None else _parse(away),
+            None if number.assigned_message is None else _parse(assigned),
+        )
+    return parsed
 
 
-def _parsed_assigned(messages: LeadMessages) -> ParsedTemplate | None:
-    return _parsed(messages.number.assigned_message)
-
-
-def _parsed(template: str | None) -> ParsedTemplate | None:
+def _parse(template: str | None) -> ParsedTemplate | None:
     return None if template is None else parse_template(template)
+
+
+@attrs.frozen
+class _Parsed:
+    # A number's messages to the lead in one language.
+    away: ParsedTemplate | None
+    assigned: ParsedTemplate | None
 
 
 def _problems(messages: LeadMessages) -> Mapping[str, tuple[str, ...]]:
@@ -110,9 +130,19 @@ def _problems(messages: LeadMessages) -> Mapping[str, tuple[str, ...]]:
     ):
         if template is not None and is_blank(template):
             found[path].append(f"the {path.replace('_', ' ')} must not be blank @ $.{path}")
-    for path, message in find_template_problems(number):
-        if path in found:
-            found[path].append(f"{message} @ $.{path}")
+    for tag, translation in number.translations.items():
+        for path, template in (
+            ("away_message", translation.away_message),
+            ("assigned_message", translation.assigned_message),
+        ):
+            if template is not None and is_blank(template):
+                at = f"{translation_path(tag)}.{path}"
+                found[path].append(f"the {path.replace('_', ' ')} must not be blank @ $.{at}")
+    for path, message in find_template_problems(number, lead_fields=messages.lead_fields):
+        # A translation's problem stops the message it translates.
+        kind = path.rpartition(".")[2]
+        if kind in found:
+            found[kind].append(f"{message} @ $.{path}")
     return {path: tuple(problems) for path, problems in found.items()}
 
 
@@ -126,14 +156,14 @@ class LeadMessages:
 
     Attributes:
         number: The business number.
+        lead_fields: The lead fields the account declares, which templates
+            may name as ``{{lead.<field>}}``.
     """
 
     number: BusinessNumber
-    _away: ParsedTemplate | None = attrs.field(
-        init=False, repr=False, default=attrs.Factory(_parsed_away, takes_self=True)
-    )
-    _assigned: ParsedTemplate | None = attrs.field(
-        init=False, repr=False, default=attrs.Factory(_parsed_assigned, takes_self=True)
+    lead_fields: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
+    _parsed: Mapping[str | None, _Parsed] = attrs.field(
+        init=False, repr=False, default=attrs.Factory(_parsed, takes_self=True)
     )
     _problems: Mapping[str, tuple[str, ...]] = attrs.field(
         init=False, repr=False, default=attrs.Factory(_problems, takes_self=True)
@@ -149,11 +179,12 @@ class LeadMessages:
         """
         The away message for *lead*; see `build_away_message`.
         """
-        if self._away is None:
+        away = self._in_language(lead).away
+        if away is None:
             return None
         self._check("away_message")
         values = merge_values(lead=lead, opportunity=opportunity, owner=owner)
-        return _fitted(self._away, values)
+        return _fitted(away, values)
 
     def assigned(
         self,
@@ -166,11 +197,18 @@ class LeadMessages:
         """
         The assigned message for *lead*; see `build_assigned_message`.
         """
-        if self._assigned is None:
+        assigned = self._in_language(lead).assigned
+        if assigned is None:
             return None
         self._check("assigned_message")
         values = merge_values(lead=lead, opportunity=opportunity, owner=owner, user=user)
-        return _fitted(self._assigned, values)
+        return _fitted(assigned, values)
+
+    def _in_language(self, lead: Lead) -> _Parsed:
+        parsed = self._parsed
+        if lead.language is None or len(parsed) == 1:
+            return parsed[None]
+        return parsed[pick_language(lead.language, [key for key in parsed if key is not None])]
 
     def _check(self, path: str) -> None:
         # A checked config never fails here; this guards numbers built by hand.

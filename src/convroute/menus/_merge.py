@@ -24,7 +24,8 @@ from convroute.model import Lead, Opportunity, User
 
 LEAD_FIELDS = frozenset({"first_name", "name", "phone"})
 """
-The fields of ``lead``: the lead writing.
+The fields of ``lead`` every lead has: the lead writing.  The fields the
+account declares (``lead_fields``) come beside them.
 """
 OPPORTUNITY_FIELDS = frozenset({"name", "type", "stage"})
 """
@@ -143,7 +144,13 @@ def merge_values(
     """
     values: dict[str, Mapping[str, str]] = {}
     if lead is not None:
-        values["lead"] = {"first_name": lead.first_name, "name": lead.name, "phone": lead.phone}
+        # Built-in fields win over the lead's own fields of the same name.
+        values["lead"] = {
+            **lead.fields,
+            "first_name": lead.first_name,
+            "name": lead.name,
+            "phone": lead.phone,
+        }
     if opportunity is not None:
         # Built-in fields win over dropdown fields of the same name.
         values["opportunity"] = {

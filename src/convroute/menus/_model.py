@@ -86,6 +86,8 @@ class MenuOption:
             id for `OptionKind.OPPORTUNITY`, ``""`` otherwise.
         description: The line shown under a list row's title, if any;
             buttons have none.
+        aliases: Other titles a typed reply may pick it by: its title in
+            the default language, when the menu is a translation.
     """
 
     id: str
@@ -93,6 +95,7 @@ class MenuOption:
     kind: OptionKind
     key: str = ""
     description: str | None = None
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
 
 
 def _options(values: Iterable[MenuOption]) -> tuple[MenuOption, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 
+from collections.abc import Iterable
 from typing import TypeAlias
 
 import attrs
@@ -13,6 +14,13 @@ import attrs
 from convroute._text import title_key
 from convroute.menus._fit import read_number
 from convroute.menus._model import Menu, MenuOption, OptionKind
+from convroute.menus._settings import FALLBACK_NUMBER, FALLBACK_OPTION
+
+
+DEFAULT_NUMBER_WORD = FALLBACK_OPTION.partition(FALLBACK_NUMBER)[0].strip()
+"""
+The word typed replies accept before a number by default: ``Option``.
+"""
 
 
 class MatchedBy(enum.StrEnum):
@@ -92,20 +100,27 @@ What `interpret_reply` makes of a reply.
 
 
 def interpret_reply(
-    menu: Menu, *, reply_id: str | None = None, text: str | None = None
+    menu: Menu,
+    *,
+    reply_id: str | None = None,
+    text: str | None = None,
+    number_words: Iterable[str] = (DEFAULT_NUMBER_WORD,),
 ) -> ReplyOutcome:
     """
     Find the option of *menu* a lead's reply picks.
 
     A tapped button or row sends its id, and the id alone decides.  Typed
-    text picks by number (``2``, in any script's digits) or by title, case,
-    normal form and spacing aside; a product's full label picks it even when
-    its title was cut to fit.
+    text picks by number (``2``, in any script's digits, or ``Option 2``)
+    or by title, case, normal form and spacing aside; a product's full
+    label, and an option's default-language title (its aliases), pick it
+    too.
 
     Args:
         menu: The menu replied to.
         reply_id: The ``button_reply`` or ``list_reply`` id, for a tap.
         text: The text typed, otherwise.
+        number_words: The words that may come before a typed number
+            (``Option``, ``Opção``), compared like titles.
 
     Returns:
         `Selected`, or `InvalidReply` saying why nothing was picked.
@@ -118,6 +133,8 @@ def interpret_reply(
     if text is None or not text.strip():
         return InvalidReply(reason=InvalidReason.EMPTY, reply=text or "")
     number = read_number(text)
+    if number is None:
+        number = _after_word(text, number_words)
     if number is not None and 1 <= number <= len(menu.options):
         return Selected(option=menu.options[number - 1], by=MatchedBy.NUMBER)
     # A number out of range may still be a title: a product called "2027".
@@ -128,9 +145,22 @@ def interpret_reply(
     return InvalidReply(reason=reason, reply=text)
 
 
+def _after_word(text: str, words: Iterable[str]) -> int | None:
+    # "Option 2": a number after one of the words, spacing and case aside.
+    typed = title_key(text)
+    for word in words:
+        key = title_key(word)
+        if key and typed.startswith(key):
+            return read_number(typed[len(key) :])
+    return None
+
+
 def _by_title(menu: Menu, key: str) -> MenuOption | None:
     for option in menu.options:
         if title_key(option.title) == key:
+            return option
+    for option in menu.options:
+        if any(title_key(alias) == key for alias in option.aliases):
             return option
     # A product's title may be cut to fit; its full label, unique among the
     # number's products, picks it too.

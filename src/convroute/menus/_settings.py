@@ -4,7 +4,9 @@ How a business number is set up: its products and its auto-responses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import types
+
+from collections.abc import Iterable, Mapping
 from typing import Literal, TypeAlias
 
 import attrs
@@ -19,8 +21,176 @@ How a menu asks to be shown; more than three options is always a list.
 """
 
 
+REPROMPT_HINT = "Sorry, I did not get that. Please choose one of the options."
+"""
+The line put before a menu sent again after an invalid reply, by default.
+"""
+
+FALLBACK_NUMBER = "{n}"
+"""
+What stands for the option's number in ``fallback_option``.
+"""
+
+FALLBACK_OPTION = "Option {n}"
+"""
+The title of an option whose label renders empty, by default; ``{n}`` is
+its number.
+"""
+
+
 def _products(values: Iterable[Product]) -> tuple[Product, ...]:
     return tuple(values)
+
+
+def _product_translations(
+    values: Mapping[str, ProductTranslation],
+) -> Mapping[str, ProductTranslation]:
+    return types.MappingProxyType(dict(values))
+
+
+def _first_translations(
+    values: Mapping[str, FirstResponseTranslation],
+) -> Mapping[str, FirstResponseTranslation]:
+    return types.MappingProxyType(dict(values))
+
+
+def _second_translations(
+    values: Mapping[str, SecondResponseTranslation],
+) -> Mapping[str, SecondResponseTranslation]:
+    return types.MappingProxyType(dict(values))
+
+
+def _number_translations(
+    values: Mapping[str, NumberTranslation],
+) -> Mapping[str, NumberTranslation]:
+    return types.MappingProxyType(dict(values))
+
+
+def _texts_translations(
+    values: Mapping[str, TextsTranslation],
+) -> Mapping[str, TextsTranslation]:
+    return types.MappingProxyType(dict(values))
+
+
+@attrs.frozen
+class ProductTranslation:
+    """
+    A product's label in one language.
+
+    Attributes:
+        label: The option's title for leads of that language.
+    """
+
+    label: str
+
+
+@attrs.frozen
+class FirstResponseTranslation:
+    """
+    A first response's texts in one language.
+
+    A text left out is the default one, or that of the language a longer
+    tag falls back to (``pt-BR`` to ``pt``).
+
+    Attributes:
+        message: The body, a mail-merge template.
+        list_button: The label of the button that opens a list.
+        header: The header text.
+        footer: The footer text.
+        other_queries_label: The title of the *Other queries* option.
+    """
+
+    message: str | None = None
+    list_button: str | None = None
+    header: str | None = None
+    footer: str | None = None
+    other_queries_label: str | None = None
+
+
+@attrs.frozen
+class SecondResponseTranslation:
+    """
+    A second response's texts in one language.
+
+    A text left out is the default one, or that of the language a longer
+    tag falls back to (``pt-BR`` to ``pt``).
+
+    Attributes:
+        message: The body, a mail-merge template.
+        list_button: The label of the button that opens a list.
+        header: The header text.
+        footer: The footer text.
+        option_label: The title of each opportunity's option, a template.
+        option_description: Each option's description, a template.
+        new_opportunity_label: The title of the *New opportunity* option.
+    """
+
+    message: str | None = None
+    list_button: str | None = None
+    header: str | None = None
+    footer: str | None = None
+    option_label: str | None = None
+    option_description: str | None = None
+    new_opportunity_label: str | None = None
+
+
+@attrs.frozen
+class NumberTranslation:
+    """
+    A number's messages to the lead in one language.
+
+    A message left out is the default one, or that of the language a
+    longer tag falls back to.
+
+    Attributes:
+        away_message: The away message, a mail-merge template.
+        assigned_message: The assigned message, a mail-merge template.
+    """
+
+    away_message: str | None = None
+    assigned_message: str | None = None
+    translations: Mapping[str, NumberTranslation] = attrs.field(
+        factory=dict, converter=_number_translations, hash=False
+    )
+
+
+@attrs.frozen
+class TextsTranslation:
+    """
+    The account's fixed texts in one language.
+
+    A text left out is the default one, or that of the language a longer
+    tag falls back to.
+
+    Attributes:
+        reprompt_hint: The line before a menu sent again.
+        fallback_option: The title of an option whose label renders empty.
+    """
+
+    reprompt_hint: str | None = None
+    fallback_option: str | None = None
+
+
+@attrs.frozen
+class Texts:
+    """
+    The account's fixed texts: what convroute itself says.
+
+    Attributes:
+        reprompt_hint: The line put before a menu sent again after an
+            invalid reply.
+        fallback_option: The title of an option whose label renders empty;
+            ``{n}`` (exactly once) is replaced by the option's number, and
+            the word before it is one typed replies accept before a number
+            (``Option 2``).
+        translations: The texts in other languages, by BCP 47 tag.
+    """
+
+    reprompt_hint: str = REPROMPT_HINT
+    fallback_option: str = FALLBACK_OPTION
+    translations: Mapping[str, TextsTranslation] = attrs.field(
+        factory=dict, converter=_texts_translations, hash=False
+    )
 
 
 @attrs.frozen
@@ -37,6 +207,8 @@ class Product:
         field: A dropdown field of the type that narrows it, if any.
         values: The field's values that belong to the product; when there is
             exactly one, an opportunity created for the product gets it.
+        translations: Its label in other languages, by BCP 47 tag; the
+            option selects the same product whatever the language.
     """
 
     label: str
@@ -44,6 +216,9 @@ class Product:
     rule: str
     field: str | None = None
     values: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
+    translations: Mapping[str, ProductTranslation] = attrs.field(
+        factory=dict, converter=_product_translations, hash=False
+    )
 
 
 @attrs.frozen
@@ -59,6 +234,7 @@ class FirstResponse:
         footer: An optional footer text.
         other_queries: Whether to offer an *Other queries* option.
         other_queries_label: The title of that option.
+        translations: Its texts in other languages, by BCP 47 tag.
     """
 
     message: str
@@ -68,6 +244,9 @@ class FirstResponse:
     footer: str | None = None
     other_queries: bool = False
     other_queries_label: str = "Other queries"
+    translations: Mapping[str, FirstResponseTranslation] = attrs.field(
+        factory=dict, converter=_first_translations, hash=False
+    )
 
 
 @attrs.frozen
@@ -88,6 +267,7 @@ class SecondResponse:
         option_description: Each option's description (lists only), a
             template.
         new_opportunity_label: The title of the *New opportunity* option.
+        translations: Its texts in other languages, by BCP 47 tag.
     """
 
     message: str
@@ -98,6 +278,9 @@ class SecondResponse:
     option_label: str = "{{opportunity.name}}"
     option_description: str | None = None
     new_opportunity_label: str = "New opportunity"
+    translations: Mapping[str, SecondResponseTranslation] = attrs.field(
+        factory=dict, converter=_second_translations, hash=False
+    )
 
 
 @attrs.frozen
@@ -122,6 +305,8 @@ class BusinessNumber:
         assigned_message: The text sent to the lead when a user takes
             the conversation (assigned or reassigned); a mail-merge
             template that may name the user, ``{{user.name}}``.
+        translations: The away and assigned messages in other languages,
+            by BCP 47 tag.
     """
 
     number: Phone
@@ -134,3 +319,6 @@ class BusinessNumber:
     second_response: SecondResponse | None = None
     away_message: str | None = None
     assigned_message: str | None = None
+    translations: Mapping[str, NumberTranslation] = attrs.field(
+        factory=dict, converter=_number_translations, hash=False
+    )

@@ -8,9 +8,11 @@ at the tick: 900 whose assignee has not answered within ``reply_within``
 (the others are available, so each is reassigned) and 100 over (no
 message for ``conversation_timeout``: a slot freed).  Timed: one
 `Service.tick`, which serves the due ones, 100 a unit of work, then (a
-slot was freed) reads the oldest waiting ones, routes none and stops, and
-delivers the outbox as it does.  Between runs the 1 000 are made due
-again (not timed) and the next tick is a minute later.
+slot was freed) makes the waiting pass: reads the 100 oldest waits (routing
+none), passes over the rule nobody can take without reading its queue,
+reads the team rule's (empty) queue, and delivers the outbox as it does.
+Between runs the 1 000 are made due again (not timed) and the next tick
+is a minute later.
 
 With 100 000 and then 1 000 000 open conversations, in `SQLiteStore` (a
 file in a temporary folder) and `MemoryStore`, filled by saving the

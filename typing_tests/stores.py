@@ -68,6 +68,13 @@ with SQLiteStore("convroute.db").unit_of_work() as sql_uow:
     counts: Mapping[OutboxStatus, int] = sql_outbox.counts()
     dead: Sequence[OutboxItem] = sql_outbox.items(OutboxStatus.DEAD)
     sql_outbox.release("a1", "HTTP 503")  # type: ignore[call-arg]
+    desk: Sequence[Conversation] = sql_uow.conversations.waiting(
+        now, 100, rule="Desk", after=(now, Phone("919800000001"), Phone("918040001234"))
+    )
+    sql_uow.conversations.waiting(now, 100, "Desk")  # type: ignore[call-arg]
+    sql_uow.ticks.owe_waiting_pass()
+    owed: int | None = sql_uow.ticks.waiting_passes_owed()
+    sql_uow.ticks.waiting_pass_done(3)
 
 with SQLiteStore("convroute.db").unit_of_work() as uow:
     bound = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -34,7 +34,7 @@ from convroute.engine import (
     UpdateOpportunity,
     UpdateUser,
 )
-from convroute.model import Lead, User
+from convroute.model import Lead, Phone, User
 from convroute.ports import UnitOfWork
 from convroute.routing import TurnRecord
 from convroute.state import Conversation, ConversationStatus
@@ -131,6 +131,8 @@ def load_tick_snapshot(
     last_tick: dt.datetime | None,
     due: int = 0,
     waiting: int = 0,
+    rule: str | None = None,
+    after: tuple[dt.datetime, Phone, Phone] | None = None,
 ) -> Snapshot:
     """
     The stored state a tick at *at* needs: a batch of what is due, or of what waits.
@@ -143,8 +145,10 @@ def load_tick_snapshot(
             earlier batches advanced it to *at* already).
         due: The most due conversations to read and claim.
         waiting: The most waiting conversations to read and claim.
+        rule: Only the waits of this routing rule.
+        after: Only the waits after this key: (waiting_since, lead, number).
     """
-    state = _routing_state(uow, engine, at, waiting=waiting)
+    state = _routing_state(uow, engine, at, waiting=waiting, rule=rule, after=after)
     found = uow.conversations.due(at, due) if due > 0 else ()
     return attrs.evolve(state, due=tuple(_context(uow, c) for c in found), last_tick=last_tick)
 
@@ -166,13 +170,21 @@ def _presence_snapshot(
     return attrs.evolve(state, held=tuple(held))
 
 
-def _routing_state(uow: UnitOfWork, engine: Engine, at: dt.datetime, *, waiting: int) -> Snapshot:
+def _routing_state(
+    uow: UnitOfWork,
+    engine: Engine,
+    at: dt.datetime,
+    *,
+    waiting: int,
+    rule: str | None = None,
+    after: tuple[dt.datetime, Phone, Phone] | None = None,
+) -> Snapshot:
     # What routing conversations other than an incoming message's reads:
     # users, presence, capacities, turns and absences, read when first
     # looked at, and the waiting conversations asked for.
     users: Mapping[str, User] = ReadOnFirstUse(uow.users.all)
     since = _earlier(at, engine.config.conversation_timeout)
-    found = uow.conversations.waiting(since, waiting) if waiting > 0 else ()
+    found = uow.conversations.waiting(since, waiting, rule=rule, after=after) if waiting > 0 else ()
     return Snapshot(
         users=users,
         presence=ReadOnFirstUse(uow.users.presence),

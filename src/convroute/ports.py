@@ -145,7 +145,14 @@ class ConversationRepository(Protocol):
         """
         ...
 
-    def waiting(self, since: dt.datetime, limit: int) -> Sequence[Conversation]:
+    def waiting(
+        self,
+        since: dt.datetime,
+        limit: int,
+        *,
+        rule: str | None = None,
+        after: tuple[dt.datetime, Phone, Phone] | None = None,
+    ) -> Sequence[Conversation]:
         """
         The conversations waiting to be routed, oldest wait first, and claim them.
 
@@ -155,8 +162,17 @@ class ConversationRepository(Protocol):
         an index on the wait's start, never a read of every conversation.
         Claimed as `due` claims.
 
+        Args:
+            since: The earliest last message of an open conversation.
+            limit: The most conversations returned.
+            rule: Only the waits of the routing rule of this name, through
+                an index on the rule and the wait's start.
+            after: Only the waits strictly after this key, ``(waiting_since,
+                lead, number)``, in the order above: the next batch of a
+                pass that read up to it.
+
         Raises:
-            ValueError: When *since* is naive.
+            ValueError: When *since*, or the time of *after*, is naive.
         """
         ...
 
@@ -289,6 +305,29 @@ class TickRepository(Protocol):
 
         Raises:
             ValueError: When *at* is naive.
+        """
+        ...
+
+    def owe_waiting_pass(self) -> None:
+        """
+        Record that a full waiting pass is owed: the next tick makes one.
+
+        Counted on the tick's row, so nothing is owed before the first tick
+        (which makes the full pass anyway).
+        """
+        ...
+
+    def waiting_passes_owed(self) -> int | None:
+        """
+        The count of passes owed so far, when more are owed than done; else ``None``.
+        """
+        ...
+
+    def waiting_pass_done(self, owed: int) -> None:
+        """
+        Record the passes owed up to *owed* (a `waiting_passes_owed` count) done.
+
+        Those owed since that count was read stay owed.
         """
         ...
 

@@ -17,6 +17,7 @@ from collections.abc import (
     Callable,
     Collection,
     Iterable,
+    Iterator,
     Sequence,
 )
 from typing import assert_never
@@ -26,7 +27,7 @@ import attrs
 from convroute._frozen import aware
 from convroute._ids import action_id
 from convroute._retention import prune
-from convroute._snapshots import load_snapshot, load_tick_snapshot
+from convroute._snapshots import WAITING_BATCH, load_snapshot, load_tick_snapshot
 from convroute.config import Config
 from convroute.engine import (
     AddTransition,
@@ -49,6 +50,7 @@ from convroute.engine import (
     action_json,
 )
 from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
+from convroute.model import Phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
@@ -473,6 +475,10 @@ class Service:
             snapshot = load_snapshot(uow, event, self.engine, now)
             outcome = self.engine.decide(snapshot, event, now=now)
             items = _store(uow, outcome, now, event.id)
+            if len(snapshot.waiting) == WAITING_BATCH:
+                # More may wait than the event routed: the next tick makes
+                # the full pass.
+                uow.ticks.owe_waiting_pass()
         return Handled(event=event.id, actions=items, notes=outcome.notes)
 
     def tick(self, now: dt.datetime | None = None) -> TickReport:
@@ -480,12 +486,14 @@ class Service:
         Do everything due by *now*, then deliver the actions it wrote.
 
         Due conversations are served in units of work of at most 100, until
-        none is left; then, when that freed someone, the waiting
-        conversations, oldest wait first, in units of at most 100, while
-        the last one routed any.  A tick at or before the latest one does
-        nothing.  Each action's id comes from the conversation and the due
-        time (or wait) it serves, so two workers serving one never write it
-        twice.
+        none is left; then, when that freed someone, a schedule opened, or
+        an event owed it, the waiting pass: the 100 oldest waits, then each
+        routing rule that can reach someone now, in the config's order, its
+        waits oldest first in units of at most 100, while a unit routes any
+        (to the end of the rule's queue for a rule with an owner target).
+        A tick at or before the latest one does nothing.  Each action's id
+        comes from the conversation and the due time (or wait) it serves,
+        so two workers serving one never write it twice.
 
         Args:
             now: The tick's time, aware; the service's clock when omitted.
@@ -525,6 +533,7 @@ class Service:
     def _tick(self, at: dt.datetime) -> TickReport:
         with self.store.unit_of_work() as uow:
             last = uow.ticks.last()
+            owed = uow.ticks.waiting_passes_owed()
         if last is not None and at <= last:
             # Nothing is read: the engine says why nothing is done.
             stale = self.engine.decide(Snapshot(last_tick=last), Tick(at), now=at)
@@ -544,36 +553,82 @@ class Service:
             if len(keys) < _TICK_BATCH or keys <= served:
                 break
             served |= keys
-        while frees:
-            batch = self._tick_unit(at, last, waiting=_TICK_BATCH)
-            items.extend(batch.items)
-            notes.extend(batch.outcome.notes)
-            routed = any(item.type == "assign" for item in batch.items)
-            if len(batch.conversations) < _TICK_BATCH or not routed:
-                break
+        if frees or owed is not None:
+            for batch in self._waiting_pass(at, last):
+                items.extend(batch.items)
+                notes.extend(batch.outcome.notes)
+            if owed is not None:
+                with self.store.unit_of_work() as uow:
+                    uow.ticks.waiting_pass_done(owed)
         if not items:
             return TickReport(at=at, notes=notes)
         report = self._deliver([item.id for item in items], log_errors=False)
         return TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed)
 
+    def _waiting_pass(self, at: dt.datetime, last: dt.datetime | None) -> Iterator[_TickBatch]:
+        # The oldest waits first, whatever their rule (a wait whose rule
+        # was removed is told so there); then each rule that can reach
+        # someone, in the config's order, through its own queue.
+        yield self._tick_unit(at, last, waiting=_TICK_BATCH)
+        with self.store.unit_of_work() as uow:
+            passes = self.engine.rule_passes(
+                load_tick_snapshot(uow, self.engine, at, last_tick=last), at
+            )
+        for rule_pass in passes:
+            after = None
+            while True:
+                batch = self._tick_unit(
+                    at, last, waiting=_TICK_BATCH, rule=rule_pass.rule, after=after
+                )
+                yield batch
+                routed = any(item.type == "assign" for item in batch.items)
+                if len(batch.conversations) < _TICK_BATCH or not (routed or rule_pass.by_owner):
+                    break
+                newest = batch.conversations[-1]
+                assert newest.waiting_since is not None  # noqa: S101 - read as waiting
+                after = (newest.waiting_since, newest.lead, newest.number)
+
     def _tick_unit(
-        self, at: dt.datetime, last: dt.datetime | None, *, due: int = 0, waiting: int = 0
+        self,
+        at: dt.datetime,
+        last: dt.datetime | None,
+        *,
+        due: int = 0,
+        waiting: int = 0,
+        rule: str | None = None,
+        after: tuple[dt.datetime, Phone, Phone] | None = None,
     ) -> _TickBatch:
         # One batch of a tick in one unit of work, run again when it loses
         # a race with another worker's unit.
         for _ in range(_ATTEMPTS - 1):
             try:
-                return self._tick_unit_once(at, last, due=due, waiting=waiting)
+                return self._tick_unit_once(
+                    at, last, due=due, waiting=waiting, rule=rule, after=after
+                )
             except StoreConflictError:
                 continue
-        return self._tick_unit_once(at, last, due=due, waiting=waiting)
+        return self._tick_unit_once(at, last, due=due, waiting=waiting, rule=rule, after=after)
 
     def _tick_unit_once(
-        self, at: dt.datetime, last: dt.datetime | None, *, due: int, waiting: int
+        self,
+        at: dt.datetime,
+        last: dt.datetime | None,
+        *,
+        due: int,
+        waiting: int,
+        rule: str | None,
+        after: tuple[dt.datetime, Phone, Phone] | None,
     ) -> _TickBatch:
         with self.store.unit_of_work() as uow:
             snapshot = load_tick_snapshot(
-                uow, self.engine, at, last_tick=last, due=due, waiting=waiting
+                uow,
+                self.engine,
+                at,
+                last_tick=last,
+                due=due,
+                waiting=waiting,
+                rule=rule,
+                after=after,
             )
             outcome = self.engine.decide(snapshot, Tick(at), now=at)
             items = _store(uow, outcome, at)

@@ -109,12 +109,73 @@ class TestSchemaStep:
         assert {"away", "ticks"} <= tables
 
 
+class TestRuleStep:
+    def test_waits_written_at_version_5_are_found_by_rule_at_6(self, postgres_url, postgres_schema):
+        """Waits of version 5 get their rule from the stored record; the tick's row owes nothing."""
+        name = quoted(postgres_schema)
+        waits = [
+            Conversation(
+                lead=lead(n),
+                number=NUMBERS[0],
+                status="unrouted",
+                last_message_at=T0,
+                rule=rule,
+                waiting_since=T0 + n * MINUTE,
+            )
+            for n, rule in enumerate(("Desk", "Night", "Desk"))
+        ]
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:5])
+            for one in waits:
+                connection.execute(
+                    f"INSERT INTO {name}.conversations "
+                    "(lead, number, status, assignee, last_message_at, waiting_since, data) "
+                    "VALUES (%s, %s, 'unrouted', NULL, %s, %s, %s)",
+                    (
+                        one.lead,
+                        one.number,
+                        to_micros(T0),
+                        to_micros(one.waiting_since),
+                        _codec.dumps(one),
+                    ),
+                )
+            connection.execute(
+                f"INSERT INTO {name}.ticks (id, at) VALUES (1, %s)", (to_micros(T0),)
+            )
+
+        with (
+            PostgresStore(postgres_url, schema=postgres_schema) as store,
+            store.unit_of_work() as uow,
+        ):
+            desk = uow.conversations.waiting(T0, 10, rule="Desk")
+            owed = uow.ticks.waiting_passes_owed()
+            uow.ticks.owe_waiting_pass()
+            then = uow.ticks.waiting_passes_owed()
+
+        assert ([waits[0], waits[2]], None, 1) == (list(desk), owed, then)
+
+
 class TestQueryPlans:
     @pytest.mark.parametrize(
         ("name", "parameters", "index"),
         [
             ("conversations_due", (to_micros(T0), 100), "conversations_due"),
             ("conversations_waiting", (to_micros(T0), 100), "conversations_waiting"),
+            (
+                "conversations_waiting_after",
+                (to_micros(T0), to_micros(T0), "", "", 100),
+                "conversations_waiting",
+            ),
+            (
+                "conversations_waiting_rule",
+                ("Desk", to_micros(T0), 100),
+                "conversations_waiting_rule",
+            ),
+            (
+                "conversations_waiting_rule_after",
+                ("Desk", to_micros(T0), to_micros(T0), "", "", 100),
+                "conversations_waiting_rule",
+            ),
         ],
     )
     def test_a_tick_s_queries_use_their_index(self, store, postgres_url, name, parameters, index):
@@ -130,6 +191,7 @@ class TestQueryPlans:
                         last_message_at=T0 + (n % 50) * MINUTE,
                         assignee="u-asha" if status == "assigned" else None,
                         waiting_since=T0 if status == "unrouted" and n % 7 == 0 else None,
+                        rule=("Desk", "Night", "AI")[n % 3],
                         due_at=T0 + (n - 20) * MINUTE if status == "assigned" else None,
                     )
                 )
@@ -142,9 +204,10 @@ class TestQueryPlans:
             ]
 
         text = "\n".join(plan)
-        # Few rows wait here: PostgreSQL may read them by bitmap and sort them; it still reads
-        # them through the index, never the table.
-        assert re.search(rf"(Index Scan using|Bitmap Index Scan on) {index} ", text), text
+        # Few rows wait here: PostgreSQL may read them by bitmap and sort them (for the queue of
+        # every rule, through either index of waits, both partial on the same rows); it still
+        # reads them through an index, never the table.
+        assert re.search(rf"(Index Scan using|Bitmap Index Scan on) {index}(_rule)? ", text), text
         assert "Seq Scan" not in text, text
         assert "LockRows" in text, text
 

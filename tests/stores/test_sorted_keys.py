@@ -33,6 +33,16 @@ class TestSortedKeys:
 
         assert (sorted(oracle), len(oracle)) == (list(keys), len(keys))
 
+    @settings(deadline=None)
+    @given(numbers=st.sets(st.integers(0, 3000), max_size=3000), start=st.integers(-1, 3001))
+    def test_after_gives_the_keys_strictly_after_a_key(self, numbers, start):
+        """The keys after any key, there or not, are those a sorted set holds after it."""
+        keys = SortedKeys()
+        for number in numbers:
+            keys.add((number,))
+
+        assert sorted((n,) for n in numbers if n > start) == list(keys.after((start,)))
+
     def test_runs_split_and_empty_runs_go(self):
         """Many keys in any order, then all removed, leave an empty collection that still works."""
         keys = SortedKeys()

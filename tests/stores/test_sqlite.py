@@ -34,6 +34,7 @@ INDEXES = {
     "conversations_due",
     "conversations_waiting",
     "conversations_closed",
+    "conversations_waiting_rule",
     "funnel_records_lead",
     "outbox_due",
     "outbox_sent",
@@ -395,6 +396,40 @@ class TestSchema:
         assert (waiting, ((), ()), [(None, None)]) == (found, before, columns)
         assert ([(LEAD, NUMBER)], [(LEAD, NUMBER)]) == after
 
+    def test_waits_written_at_version_8_are_found_by_rule_at_9(self, path):
+        """Waits of version 8 get their rule from the stored record; the tick's row owes nothing."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:8])
+        waits = [
+            Conversation(
+                lead=Phone(f"91980000000{n}"),
+                number=NUMBER,
+                status="unrouted",
+                last_message_at=T0,
+                rule=rule,
+                waiting_since=T0 + dt.timedelta(minutes=n),
+            )
+            for n, rule in enumerate(("Desk", "Night", "Desk"))
+        ]
+        for one in waits:
+            connection.execute(
+                "INSERT INTO conversations "
+                "(lead, number, status, assignee, last_message_at, waiting_since, data) "
+                "VALUES (?, ?, 'unrouted', NULL, ?, ?, ?)",
+                (one.lead, NUMBER, to_micros(T0), to_micros(one.waiting_since), _codec.dumps(one)),
+            )
+        connection.execute("INSERT INTO ticks (id, at) VALUES (1, ?)", (to_micros(T0),))
+        connection.commit()
+        connection.close()
+
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            desk = uow.conversations.waiting(T0, 10, rule="Desk")
+            owed = uow.ticks.waiting_passes_owed()
+            uow.ticks.owe_waiting_pass()
+            then = uow.ticks.waiting_passes_owed()
+
+        assert ([waits[0], waits[2]], None, 1) == (list(desk), owed, then)
+
     @pytest.mark.parametrize("version", [-1, -7, SCHEMA_VERSION + 1, 2**31 - 1])
     def test_a_version_this_convroute_does_not_know_is_refused(self, path, version):
         """A file whose version is negative or newer is refused with StoreError, and left alone."""
@@ -481,6 +516,13 @@ class TestQueryPlans:
         [
             ("conversations_due", (0, 100), "conversations_due"),
             ("conversations_waiting", (0, 100), "conversations_waiting"),
+            ("conversations_waiting_after", (0, 0, "", "", 100), "conversations_waiting"),
+            ("conversations_waiting_rule", ("Desk", 0, 100), "conversations_waiting_rule"),
+            (
+                "conversations_waiting_rule_after",
+                ("Desk", 0, 0, "", "", 100),
+                "conversations_waiting_rule",
+            ),
             ("conversations_held", ("assigned", "u-asha", 0), "conversations_open"),
         ],
     )
@@ -497,6 +539,7 @@ class TestQueryPlans:
                         last_message_at=T0 + dt.timedelta(minutes=n % 50),
                         assignee="u-asha" if status == "assigned" else None,
                         waiting_since=T0 if status == "unrouted" and n % 3 else None,
+                        rule=("Desk", "Night", "AI")[n % 3],
                         due_at=T0 + dt.timedelta(minutes=n) if status == "assigned" else None,
                     )
                 )

@@ -171,11 +171,17 @@ class _Conversations(_Repository):
             _unindex(state, journal, old)
             if old.due_at != conversation.due_at:
                 _move(journal, state.by_due, _due(old), _due(conversation))
-            if old.waiting_since != conversation.waiting_since or old.status != conversation.status:
+            if (old.waiting_since, old.status, old.rule) != (
+                conversation.waiting_since,
+                conversation.status,
+                conversation.rule,
+            ):
                 _move(journal, state.by_waiting, _waiting(old), _waiting(conversation))
+                _move_waiting_rule(state, journal, old, conversation)
         else:
             _move(journal, state.by_due, None, _due(conversation))
             _move(journal, state.by_waiting, None, _waiting(conversation))
+            _move_waiting_rule(state, journal, None, conversation)
         _index(state, journal, conversation)
         journal.put(state.conversations, key, conversation)
 
@@ -206,12 +212,24 @@ class _Conversations(_Repository):
                     break
         return tuple(found)
 
-    def waiting(self, since: dt.datetime, limit: int) -> Sequence[Conversation]:
+    def waiting(
+        self,
+        since: dt.datetime,
+        limit: int,
+        *,
+        rule: str | None = None,
+        after: tuple[dt.datetime, Phone, Phone] | None = None,
+    ) -> Sequence[Conversation]:
         aware(since, "since")
         state = self._unit.state()
+        index = state.by_waiting if rule is None else state.by_waiting_rule.get(rule)
         found = []
-        if limit > 0:
-            for _, lead, number in state.by_waiting:
+        if limit > 0 and index is not None:
+            if after is None:
+                keys = iter(index)
+            else:
+                keys = index.after((to_micros(aware(after[0], "after")), after[1], after[2]))
+            for _, lead, number in keys:
                 conversation = state.conversations[lead, number]
                 # A wait whose conversation is over is passed over: its
                 # lead's next message starts a new conversation.
@@ -267,6 +285,18 @@ def _waiting(conversation: Conversation) -> Timed | None:
     if conversation.status != ConversationStatus.UNROUTED or conversation.waiting_since is None:
         return None
     return to_micros(conversation.waiting_since), conversation.lead, conversation.number
+
+
+def _move_waiting_rule(
+    state: MemoryState, journal: Journal, old: Conversation | None, new: Conversation
+) -> None:
+    # A conversation's entry in its rule's waiting index.
+    before = None if old is None else _waiting(old)
+    after = _waiting(new)
+    if before is not None and old is not None:
+        _move(journal, state.by_waiting_rule[old.rule], before, None)
+    if after is not None:
+        _move(journal, state.by_waiting_rule.setdefault(new.rule, SortedKeys()), None, after)
 
 
 def _move(journal: Journal, index: SortedKeys, old: Timed | None, new: Timed | None) -> None:
@@ -361,6 +391,26 @@ class _Ticks(_Repository):
         stored = state.last_tick.get(None)
         if stored is None or utc > stored:
             journal.put(state.last_tick, None, utc)
+        if not state.passes:
+            journal.put(state.passes, "owed", 0)
+            journal.put(state.passes, "done", 0)
+
+    def owe_waiting_pass(self) -> None:
+        state, journal = self._unit.begin_write()
+        # Before the first tick nothing is owed: the first tick makes the
+        # full pass.
+        if state.passes:
+            journal.put(state.passes, "owed", state.passes["owed"] + 1)
+
+    def waiting_passes_owed(self) -> int | None:
+        passes = self._unit.state().passes
+        owed = passes.get("owed", 0)
+        return owed if owed > passes.get("done", 0) else None
+
+    def waiting_pass_done(self, owed: int) -> None:
+        state, journal = self._unit.begin_write()
+        if state.passes and owed > state.passes["done"]:
+            journal.put(state.passes, "done", owed)
 
 
 class _FunnelRecords(_Repository):

@@ -96,6 +96,7 @@ class MemoryState:
         "by_assignee",
         "by_due",
         "by_waiting",
+        "by_waiting_rule",
         "committed",
         "conversations",
         "last_tick",
@@ -105,6 +106,7 @@ class MemoryState:
         "outbox",
         "outbox_order",
         "owner",
+        "passes",
         "pending",
         "presence",
         "processed",
@@ -132,12 +134,17 @@ class MemoryState:
         # waiting, in the order their waits began: what a tick reads.
         self.by_due = SortedKeys()
         self.by_waiting = SortedKeys()
+        # The same waits by rule: a pass reads one rule's queue.
+        self.by_waiting_rule: dict[str | None, SortedKeys] = {}
         self.turns: dict[str, TurnRecord] = {}
         self.users: dict[str, User] = {}
         self.presence: dict[str, bool] = {}
         self.away: dict[str, dt.datetime] = {}
         # A one-entry mapping (key None), so that the journal can undo it.
         self.last_tick: dict[None, dt.datetime] = {}
+        # Full waiting passes owed (by presence, user and close events) and
+        # done, once there is a tick: the keys "owed" and "done".
+        self.passes: dict[str, int] = {}
         self.records: dict[str, Transition] = {}
         self.records_by_lead: dict[Phone, dict[str, None]] = {}
         # Keyed by the ids' digests, as the SQL stores keep them.

@@ -131,6 +131,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "(status, last_message_at, lead, number) WHERE status = 'closed'"
         ),
     ),
+    # 6: the waiting pass a rule at a time, as in the SQLite store: a
+    # conversation's rule gets a column (filled for the rows waiting), the
+    # waits an index by rule in wait order, and the ticks' row the counts
+    # of full passes owed and done.
+    (
+        "ALTER TABLE {s}.conversations ADD COLUMN rule text",
+        (
+            "UPDATE {s}.conversations SET rule = data::jsonb ->> 'rule' "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting_rule ON {s}.conversations "
+            "(status, rule, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        (
+            "ALTER TABLE {s}.ticks ADD COLUMN passes_owed bigint NOT NULL DEFAULT 0, "
+            "ADD COLUMN passes_done bigint NOT NULL DEFAULT 0"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a schema to version *n*.

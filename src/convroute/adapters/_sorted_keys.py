@@ -48,6 +48,17 @@ class SortedKeys:
     def __iter__(self) -> Iterator[Any]:
         return itertools.chain.from_iterable(self._runs)
 
+    def after(self, key: Any) -> Iterator[Any]:
+        """
+        The keys strictly after *key*, in order.
+        """
+        runs = self._runs
+        at = bisect.bisect_right(self._maxes, key)
+        if at == len(runs):
+            return iter(())
+        first = runs[at][bisect.bisect_right(runs[at], key) :]
+        return itertools.chain(first, itertools.chain.from_iterable(runs[at + 1 :]))
+
     def add(self, key: Any) -> None:
         """
         Add *key*.

@@ -171,6 +171,7 @@ class SQLConversations(_Repository):
                 to_micros(conversation.last_message_at),
                 _micros(conversation.due_at),
                 _micros(conversation.waiting_since),
+                conversation.rule,
                 dumps(conversation),
             ),
         )
@@ -200,12 +201,31 @@ class SQLConversations(_Repository):
             return ()
         return self._claimed(self._unit.rows(self._sql.conversations_due, (bound, limit)))
 
-    def waiting(self, since: dt.datetime, limit: int) -> Sequence[Conversation]:
+    def waiting(
+        self,
+        since: dt.datetime,
+        limit: int,
+        *,
+        rule: str | None = None,
+        after: tuple[dt.datetime, Phone, Phone] | None = None,
+    ) -> Sequence[Conversation]:
         since_micros = to_micros(aware(since, "since"))
+        key = None if after is None else (to_micros(aware(after[0], "after")), *after[1:])
         self._unit.check_open()
         if limit <= 0:
             return ()
-        rows = self._unit.rows(self._sql.conversations_waiting, (since_micros, limit))
+        sql = self._sql
+        # One statement a combination, each through its index.
+        chosen = (
+            (sql.conversations_waiting, sql.conversations_waiting_after)
+            if rule is None
+            else (sql.conversations_waiting_rule, sql.conversations_waiting_rule_after)
+        )
+        selected: tuple[object, ...] = () if rule is None else (rule,)
+        if key is None:
+            rows = self._unit.rows(chosen[0], (*selected, since_micros, limit))
+        else:
+            rows = self._unit.rows(chosen[1], (*selected, since_micros, *key, limit))
         return self._claimed(rows)
 
     def held_by(self, user: str, since: dt.datetime) -> Sequence[Conversation]:
@@ -303,6 +323,18 @@ class SQLTicks(_Repository):
 
     def advance(self, at: dt.datetime) -> None:
         self._unit.write(self._sql.tick_advance, (to_micros(aware(at, "at")),))
+
+    def owe_waiting_pass(self) -> None:
+        self._unit.write(self._sql.tick_owe_pass, ())
+
+    def waiting_passes_owed(self) -> int | None:
+        row = self._unit.row(self._sql.tick_passes)
+        if row is None or row[0] <= row[1]:
+            return None
+        return int(row[0])
+
+    def waiting_pass_done(self, owed: int) -> None:
+        self._unit.write(self._sql.tick_pass_done, (owed,))
 
 
 class SQLFunnelRecords(_Repository):

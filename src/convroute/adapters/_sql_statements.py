@@ -39,6 +39,9 @@ class Statements:
     open_counts: str
     conversations_due: str
     conversations_waiting: str
+    conversations_waiting_after: str
+    conversations_waiting_rule: str
+    conversations_waiting_rule_after: str
     conversations_held: str
     conversations_prune_closed: str
     turns_all: str
@@ -53,6 +56,9 @@ class Statements:
     away_clear: str
     tick_last: str
     tick_advance: str
+    tick_owe_pass: str
+    tick_passes: str
+    tick_pass_done: str
     records_for_lead: str
     record_get: str
     record_add: str
@@ -131,12 +137,12 @@ def statements(
         ),
         conversation_save=(
             f"INSERT INTO {conversations} "
-            "(lead, number, status, assignee, last_message_at, due_at, waiting_since, data) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
+            "(lead, number, status, assignee, last_message_at, due_at, waiting_since, rule, data) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
             "ON CONFLICT (lead, number) DO UPDATE SET "
             "status = excluded.status, assignee = excluded.assignee, "
             "last_message_at = excluded.last_message_at, due_at = excluded.due_at, "
-            "waiting_since = excluded.waiting_since, data = excluded.data"
+            "waiting_since = excluded.waiting_since, rule = excluded.rule, data = excluded.data"
         ),
         open_counts=(
             f"SELECT assignee, COUNT(*) FROM {conversations} WHERE status = {m} "
@@ -152,6 +158,25 @@ def statements(
             f"SELECT data FROM {conversations} "
             "WHERE status = 'unrouted' AND waiting_since IS NOT NULL "
             f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
+        ),
+        # Continued strictly after a wait's key; one rule's queue through
+        # the index by rule.
+        conversations_waiting_after=(
+            f"SELECT data FROM {conversations} "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL "
+            f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
+            f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
+        ),
+        conversations_waiting_rule=(
+            f"SELECT data FROM {conversations} "
+            f"WHERE status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
+            f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
+        ),
+        conversations_waiting_rule_after=(
+            f"SELECT data FROM {conversations} "
+            f"WHERE status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
+            f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
+            f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         conversations_held=(
             f"SELECT lead, data FROM {conversations} WHERE status = {m} AND assignee = {m} "
@@ -194,6 +219,11 @@ def statements(
             f"INSERT INTO {ticks} AS stored (id, at) VALUES (1, {m}) "
             f"ON CONFLICT (id) DO UPDATE SET at = {greatest}(stored.at, excluded.at)"
         ),
+        # Before the first tick there is no row, and nothing to owe: the
+        # first tick makes the full pass.
+        tick_owe_pass=f"UPDATE {ticks} SET passes_owed = passes_owed + 1",
+        tick_passes=f"SELECT passes_owed, passes_done FROM {ticks}",
+        tick_pass_done=(f"UPDATE {ticks} SET passes_done = {greatest}(passes_done, {m})"),
         records_for_lead=f"SELECT data FROM {records} WHERE lead = {m} ORDER BY seq",
         record_get=f"SELECT data FROM {records} WHERE id = {m}",
         record_add=(

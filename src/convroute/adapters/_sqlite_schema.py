@@ -176,6 +176,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "(status, last_message_at, lead, number) WHERE status = 'closed'"
         ),
     ),
+    # 9: the waiting pass a rule at a time.  A conversation's rule gets a
+    # column (filled from the stored record for the rows waiting: the
+    # others get it when next saved, before they can wait), and the waits
+    # an index by rule, in wait order, so that a pass reads one rule's
+    # queue and skips a rule nobody can take.  The ticks' row counts the
+    # full passes owed by presence, user and close events, and those done.
+    (
+        "ALTER TABLE conversations ADD COLUMN rule TEXT",
+        (
+            "UPDATE conversations SET rule = json_extract(data, '$.rule') "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting_rule ON conversations "
+            "(status, rule, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        "ALTER TABLE ticks ADD COLUMN passes_owed INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE ticks ADD COLUMN passes_done INTEGER NOT NULL DEFAULT 0",
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.

@@ -60,6 +60,7 @@ from convroute.engine._events import (
     UpdateOpportunity,
     UpdateUser,
 )
+from convroute.engine._waiting_pass import RulePass
 from convroute.menus import REPROMPT_HINT
 
 
@@ -91,6 +92,7 @@ __all__ = [
     "ReassignReason",
     "RemoveOpportunity",
     "RemoveTransitions",
+    "RulePass",
     "SaveAwaySince",
     "SaveConversation",
     "SaveLead",

@@ -41,6 +41,7 @@ from convroute.engine._events import (
 from convroute.engine._opportunities import host_opportunity
 from convroute.engine._routing import later
 from convroute.engine._time import close, tick, update_presence
+from convroute.engine._waiting_pass import RulePass, rule_passes
 from convroute.funnel import FunnelMessage, delete_transition
 from convroute.model import Lead, Phone, User
 from convroute.state import Conversation, ConversationStatus
@@ -82,6 +83,20 @@ class Engine:
         their place.
         """
         return self._compiled.all_users(runtime)
+
+    def rule_passes(self, snapshot: Snapshot, at: dt.datetime) -> tuple[RulePass, ...]:
+        """
+        The routing rules whose waiting conversations a pass at *at* reads, in the config's order.
+
+        A rule whose targets are chat groups, admins or named users, none
+        of them available now (by the snapshot's users, presence and
+        capacities, and their working hours at *at*), is left out: its
+        waits are not read.
+
+        Raises:
+            ValueError: When *at* is naive.
+        """
+        return rule_passes(self._compiled, snapshot, aware(at, "at"))
 
     def decide(  # noqa: PLR0911 - one case a kind of event
         self, snapshot: Snapshot, event: Event | Tick, *, now: dt.datetime

@@ -9,11 +9,14 @@ import re
 import types
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from convroute.errors import TextError, TimeRangeError
+
+
+_V = TypeVar("_V")
 
 
 # Each converter has concrete types: mypy's attrs plugin cannot carry a
@@ -96,6 +99,13 @@ def read_only_text_mapping(mapping: Mapping[str, str]) -> Mapping[str, str]:
     return types.MappingProxyType(
         {unicode_text(key): unicode_text(value) for key, value in mapping.items()}
     )
+
+
+def read_only_mapping(mapping: Mapping[str, _V]) -> Mapping[str, _V]:
+    """
+    Copy a mapping into a read-only mapping nobody else holds.
+    """
+    return types.MappingProxyType(dict(mapping))
 
 
 def read_only_choices(mapping: Mapping[str, Iterable[str]]) -> Mapping[str, tuple[str, ...]]:

@@ -4,14 +4,12 @@ How a business number is set up: its products and its auto-responses.
 
 from __future__ import annotations
 
-import types
-
 from collections.abc import Iterable, Mapping
 from typing import Literal, TypeAlias
 
 import attrs
 
-from convroute._frozen import str_tuple
+from convroute._frozen import read_only_mapping, str_tuple
 from convroute.model import Phone
 
 
@@ -40,36 +38,6 @@ its number.
 
 def _products(values: Iterable[Product]) -> tuple[Product, ...]:
     return tuple(values)
-
-
-def _product_translations(
-    values: Mapping[str, ProductTranslation],
-) -> Mapping[str, ProductTranslation]:
-    return types.MappingProxyType(dict(values))
-
-
-def _first_translations(
-    values: Mapping[str, FirstResponseTranslation],
-) -> Mapping[str, FirstResponseTranslation]:
-    return types.MappingProxyType(dict(values))
-
-
-def _second_translations(
-    values: Mapping[str, SecondResponseTranslation],
-) -> Mapping[str, SecondResponseTranslation]:
-    return types.MappingProxyType(dict(values))
-
-
-def _number_translations(
-    values: Mapping[str, NumberTranslation],
-) -> Mapping[str, NumberTranslation]:
-    return types.MappingProxyType(dict(values))
-
-
-def _texts_translations(
-    values: Mapping[str, TextsTranslation],
-) -> Mapping[str, TextsTranslation]:
-    return types.MappingProxyType(dict(values))
 
 
 @attrs.frozen
@@ -150,7 +118,7 @@ class NumberTranslation:
     away_message: str | None = None
     assigned_message: str | None = None
     translations: Mapping[str, NumberTranslation] = attrs.field(
-        factory=dict, converter=_number_translations, hash=False
+        factory=dict, converter=read_only_mapping, hash=False
     )
 
 
@@ -189,7 +157,7 @@ class Texts:
     reprompt_hint: str = REPROMPT_HINT
     fallback_option: str = FALLBACK_OPTION
     translations: Mapping[str, TextsTranslation] = attrs.field(
-        factory=dict, converter=_texts_translations, hash=False
+        factory=dict, converter=read_only_mapping, hash=False
     )
 
 
@@ -217,7 +185,7 @@ class Product:
     field: str | None = None
     values: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     translations: Mapping[str, ProductTranslation] = attrs.field(
-        factory=dict, converter=_product_translations, hash=False
+        factory=dict, converter=read_only_mapping, hash=False
     )
 
 
@@ -245,7 +213,7 @@ class FirstResponse:
     other_queries: bool = False
     other_queries_label: str = "Other queries"
     translations: Mapping[str, FirstResponseTranslation] = attrs.field(
-        factory=dict, converter=_first_translations, hash=False
+        factory=dict, converter=read_only_mapping, hash=False
     )
 
 
@@ -279,7 +247,7 @@ class SecondResponse:
     option_description: str | None = None
     new_opportunity_label: str = "New opportunity"
     translations: Mapping[str, SecondResponseTranslation] = attrs.field(
-        factory=dict, converter=_second_translations, hash=False
+        factory=dict, converter=read_only_mapping, hash=False
     )
 
 
@@ -320,5 +288,5 @@ class BusinessNumber:
     away_message: str | None = None
     assigned_message: str | None = None
     translations: Mapping[str, NumberTranslation] = attrs.field(
-        factory=dict, converter=_number_translations, hash=False
+        factory=dict, converter=read_only_mapping, hash=False
     )

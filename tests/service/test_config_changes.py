@@ -45,6 +45,7 @@ members = [{members}]
 [[routing_rules]]
 name = "Desk"
 targets = [{{ kind = "chat_group", group = "Desk" }}]
+reassign_when_away = "10m"
 
 [[routing_rules]]
 name = "Other"
@@ -173,6 +174,22 @@ class TestConfigure:
         report = service.tick(at(2))
 
         assert ["assign"] * 3 == reasons(report)
+
+    def test_assigned_conversation_of_a_removed_rule_stays(self, store, transport):
+        """An assignee away past the removed rule's `reassign_when_away` keeps the conversation."""
+        service = Service(desk('"u1", "u2"'), store, transport, clock=lambda: at(1))
+        service.tick(at(0))
+        service.handle(message("m1", 0, text="Hi"))
+        service.handle(SetPresence(id="away", user="u1", available=False, at=at(1)))
+
+        service.configure(desk('"u1", "u2"', rule="Other", without="Desk"))
+        report = service.tick(at(30))
+
+        assert [] == reasons(report)
+        assert any("'Desk' is unknown" in note for note in report.notes)
+        with store.unit_of_work() as uow:
+            conversation = uow.conversations.get(LEAD, NUMBER)
+        assert ("u1", at(0) + dt.timedelta(days=1)) == (conversation.assignee, conversation.due_at)
 
     def test_an_event_under_way_keeps_its_config(self, transport):
         """A config set while an event is decided takes effect at the next event, not halfway."""

@@ -17,7 +17,7 @@ from typing import Any, Final, TypeAlias
 from convroute._describe import described, kind_of, quoted
 from convroute._frozen import unicode_text
 from convroute._whatsapp_limits import MAX_TEXT_BODY
-from convroute.engine import CAPTIONED_MEDIA, IncomingMessage, Media, MediaKind
+from convroute.engine import CAPTIONED_MEDIA, AdReferral, IncomingMessage, Media, MediaKind
 from convroute.errors import PhoneNumberError, TextError, WebhookError
 from convroute.model import Phone, given_phone
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
@@ -247,6 +247,7 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
         )
     lead = _phone(sender, "from")
     name = names.get(sender) or None
+    referral, click_id = _referral(message.get("referral"))
     return IncomingMessage(
         id=message_id,
         at=at,
@@ -255,8 +256,9 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
         text=text,
         reply_id=reply_id,
         name=name,
-        ctwa_clid=_click_id(message.get("referral")),
+        ctwa_clid=click_id,
         media=media,
+        referral=referral,
     )
 
 
@@ -388,16 +390,24 @@ def _phone(value: Any, where: str) -> Phone:
         raise _malformed_error(f"{where}: {error}") from None
 
 
-def _click_id(referral: Any) -> str | None:
+def _referral(referral: Any) -> tuple[AdReferral | None, str | None]:
+    # The ad a message came from, and its click id, which the message keeps.
     if referral is None:
-        return None
+        return None, None
     if not isinstance(referral, Mapping):
         raise _malformed_error(f"referral: expected an object, got {kind_of(referral)}")
-    click_id = referral.get("ctwa_clid")
-    if click_id is None:
-        return None
-    # An empty click id attributes nothing: Meta must not receive it.
-    return _text(click_id, "referral.ctwa_clid") or None
+    source_id, source_type, headline, click_id = (
+        _optional_text(referral.get(key), f"referral.{key}")
+        for key in ("source_id", "source_type", "headline", "ctwa_clid")
+    )
+    # An empty id names no ad, and an empty click id attributes nothing:
+    # Meta must not receive it.
+    ad = AdReferral(source_id=source_id or None, source_type=source_type, headline=headline)
+    return ad, click_id or None
+
+
+def _optional_text(value: Any, where: str) -> str | None:
+    return None if value is None else _text(value, where)
 
 
 def _malformed_error(detail: str) -> _SkipError:

@@ -23,7 +23,7 @@ from convroute._blank import is_blank
 from convroute._text import find_emoji, fold, title_key
 from convroute.config import Config
 from convroute.config._check import name_key
-from convroute.funnel import Funnel, MetaSettings, Stage, Trigger
+from convroute.funnel import AdSource, Funnel, MetaSettings, Stage, Trigger
 from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
 from convroute.model import Lead, Opportunity, OpportunityStatus, OpportunityType, Phone, User
 from convroute.routing import (
@@ -638,6 +638,9 @@ def _business_numbers(
     )
 
 
+_AD_IDS = ("120210000000000001", "120210000000000002", "6480213344556")
+
+
 @st.composite
 def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Funnel:
     phrases = names(40).filter(lambda phrase: find_emoji(phrase) is None)
@@ -649,6 +652,10 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
             unique_by=lambda trigger: (trigger.number, fold(trigger.phrase)),
         )
     )
+    # An ad's source follows from its id: one id never names two sources,
+    # in whichever funnels it appears.
+    ads = draw(st.lists(st.sampled_from(_AD_IDS), max_size=2, unique=True))
+    ad_sources = [AdSource(source_id=ad, source=f"Ad {ad}") for ad in ads]
     stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique_by=name_key))
     follow_ups = draw(st.lists(phrases, max_size=2 * (len(stage_names) - 1), unique_by=fold))
     event = st.none() | names() if with_meta else st.none()
@@ -662,6 +669,8 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
                 follow_ups=mine,
                 meta_event=draw(event),
                 meta_without_click=draw(st.booleans()),
+                ads_source=draw(st.none() | names()) if position == 0 else None,
+                ad_sources=ad_sources if position == 0 else (),
             )
         )
     untracked = draw(st.booleans())

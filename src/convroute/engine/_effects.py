@@ -25,6 +25,7 @@ from convroute.engine._changes import (
 )
 from convroute.engine._compiled import Compiled
 from convroute.funnel import (
+    AdReferral,
     FunnelOutcome,
     IgnoredReason,
     MetaSkipReason,
@@ -174,7 +175,7 @@ def record_funnel(
         if transition is None:
             continue
         effects.change(AddTransition(transition))
-        effects.act(_funnel_action(transition))
+        effects.act(_funnel_action(transition, outcome.ad))
         _move_board(effects, compiled, transition)
         event = compiled.tracker.meta_event(
             transition, records, settings=compiled.config.meta, now=now
@@ -187,7 +188,7 @@ def record_funnel(
             )
 
 
-def _funnel_action(transition: Transition) -> EnterFunnel | MoveInFunnel:
+def _funnel_action(transition: Transition, ad: AdReferral | None) -> EnterFunnel | MoveInFunnel:
     if transition.is_entry:
         return EnterFunnel(
             funnel=transition.funnel,
@@ -195,6 +196,7 @@ def _funnel_action(transition: Transition) -> EnterFunnel | MoveInFunnel:
             source=transition.source or "",
             stage=transition.to_stage,
             transition=transition.id,
+            ad=ad,
         )
     return MoveInFunnel(
         funnel=transition.funnel,

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from convroute.model import Lead, Opportunity, Phone
+from convroute.model import Lead, Phone
 from convroute.state import Conversation, OutboxItem, OutboxStatus
 
 
@@ -177,30 +177,3 @@ class TestProcessedRemove:
             claims = [uow.processed.claim(one, T0) for one in ("tick:1", "kept")]
 
         assert [True, False] == claims
-
-
-class TestMemoryState:
-    def test_nothing_is_left_keyed_by_a_removed_lead(self):
-        """The memory store drops a lead's empty opportunity and record tables with the last one."""
-        from convroute.funnel import Transition
-        from convroute.testing import MemoryStore
-
-        store = MemoryStore()
-        record = Transition(
-            id="tr-1",
-            lead=LEAD,
-            funnel="Sales",
-            from_stage=None,
-            to_stage="In",
-            at=T0,
-            cause="trigger",
-        )
-        with store.unit_of_work() as uow:
-            uow.opportunities.save(LEAD, Opportunity(id="o1", type="Course"))
-            uow.funnel_records.add(record)
-        with store.unit_of_work() as uow:
-            uow.opportunities.remove(LEAD, "o1")
-            uow.funnel_records.remove(["tr-1"])
-
-        state = store._state
-        assert ({}, {}) == (state.opportunities, state.records_by_lead)

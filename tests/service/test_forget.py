@@ -219,6 +219,22 @@ class TestForget:
 
         assert handled.duplicate
 
+    def test_the_claims_of_a_tick_s_sends_go_with_them(self, store):
+        """A tick's send is claimed by an id derived from the phone: the claim goes too."""
+        service, _ = lived(store)
+        with store.unit_of_work() as uow:
+            sends = [item for item in uow.outbox.items() if item.type == "send"]
+        ticks = [item.id for item in sends if item.event.startswith("tick:")]
+        events = [item.id for item in sends if item.lead == LEAD and item.id not in ticks]
+        assert ticks
+        assert events
+
+        service.forget(LEAD)
+
+        with store.unit_of_work() as uow:
+            new = [uow.processed.claim(ident, at(60)) for ident in ticks + events]
+        assert [True] * len(ticks) + [False] * len(events) == new
+
     def test_a_pending_menu_is_counted(self, service):
         """A lead awaiting its first menu's reply: its conversation and menu go."""
         service.handle(IncomingMessage(id="wamid.1", at=AT, lead=LEAD, number=NUMBER, text="Hi"))

@@ -15,6 +15,7 @@ from convroute.model import (
     Phone,
     User,
     given_phone,
+    lead_phone,
     normalize_country_code,
     normalize_phone,
 )
@@ -292,6 +293,27 @@ class TestGivenPhone:
         """Letters, no digits, a leading 0 or more than 15 digits are no WhatsApp number."""
         with pytest.raises(PhoneNumberError, match=reason):
             given_phone(text)
+
+
+class TestLeadPhone:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("9800000001", "9800000001"),
+            ("919800000001", "919800000001"),
+            ("+91 98000 00001", "919800000001"),
+            ("0091 (98000) 00001", "919800000001"),
+        ],
+    )
+    def test_digits_as_given_else_as_typed(self, text, expected):
+        """Digits alone are kept as WhatsApp gives them; a typed number is normalised."""
+        assert expected == lead_phone(text)
+
+    @pytest.mark.parametrize("text", ["", "a lead", "+91 98", "forgotten-0a1b"])
+    def test_what_is_no_phone_is_refused(self, text):
+        """Text that is no phone raises PhoneNumberError."""
+        with pytest.raises(PhoneNumberError):
+            lead_phone(text)
 
 
 class TestNormalizeCountryCode:

@@ -41,6 +41,7 @@ __all__ = [
     "User",
     "first_word",
     "given_phone",
+    "lead_phone",
     "normalize_country_code",
     "normalize_phone",
 ]
@@ -159,6 +160,23 @@ def given_phone(text: str) -> Phone:
     if len(digits) > _MAX_DIGITS:
         raise PhoneNumberError(text, f"it has {len(digits)} digits, more than {_MAX_DIGITS}")
     return Phone(digits)
+
+
+def lead_phone(text: str) -> Phone:
+    """
+    Read a lead's phone as events and commands name one.
+
+    Digits alone are taken as WhatsApp gives them (`given_phone`: a
+    ``wa_id``, or what `normalize_phone` made), so that a lead is always
+    found by the phone it is stored under; anything else is read as typed,
+    with its country code (`normalize_phone`): ``+55 (11) 91234-5678``.
+
+    Raises:
+        PhoneNumberError: When *text* is no phone.
+    """
+    if text.isascii() and text.isdigit():
+        return given_phone(text)
+    return normalize_phone(text)
 
 
 def normalize_country_code(text: str) -> str:

@@ -54,6 +54,15 @@ class LeadRepository(Protocol):
         """
         ...
 
+    def remove(self, phone: Phone) -> bool:
+        """
+        Delete the lead with this phone, if there is one.
+
+        Returns:
+            Whether there was one.
+        """
+        ...
+
 
 class OpportunityRepository(Protocol):
     """
@@ -187,6 +196,18 @@ class ConversationRepository(Protocol):
 
         Raises:
             ValueError: When *since* is naive.
+        """
+        ...
+
+    def remove_for_lead(self, lead: Phone) -> int:
+        """
+        Delete the lead's conversations with every number, whatever their status.
+
+        Their pending menus go with them, and they leave the store's due,
+        waiting and capacity indexes.
+
+        Returns:
+            How many were deleted.
         """
         ...
 
@@ -383,6 +404,14 @@ class ProcessedEvents(Protocol):
         """
         ...
 
+    def remove(self, events: Collection[str]) -> None:
+        """
+        Forget these ids, whenever they were recorded; unknown ids are passed over.
+
+        A forgotten id is new to `claim` again.
+        """
+        ...
+
     def prune(self, before: dt.datetime, limit: int) -> int:
         """
         Forget the oldest ids recorded before *before*.
@@ -498,6 +527,18 @@ class Outbox(Protocol):
     def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
         """
         Every item, or those of *status*, oldest first.
+        """
+        ...
+
+    def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
+        """
+        Delete every item about the lead, whatever its status.
+
+        Those whose `OutboxItem.lead` is *lead*, found through an index on
+        it: pending, sent and dead alike.
+
+        Returns:
+            The items deleted, oldest first.
         """
         ...
 

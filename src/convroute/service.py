@@ -19,12 +19,14 @@ from collections.abc import (
     Collection,
     Iterable,
     Iterator,
+    Mapping,
     Sequence,
 )
-from typing import assert_never
+from typing import Any, assert_never
 
 import attrs
 
+from convroute._erasure import forget
 from convroute._frozen import aware
 from convroute._ids import action_id
 from convroute._retention import prune
@@ -51,7 +53,7 @@ from convroute.engine import (
     action_json,
 )
 from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
-from convroute.model import Phone
+from convroute.model import Phone, lead_phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
@@ -59,6 +61,7 @@ from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
 
 __all__ = [
     "DispatchReport",
+    "ForgetReport",
     "Handled",
     "PruneReport",
     "RequeueReport",
@@ -246,6 +249,33 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     # Past 11 doublings the hour is reached: no need for huge powers.
     delay: dt.timedelta = _FIRST_RETRY * 2 ** min(attempts - 1, 11)
     return min(delay, _LONGEST_RETRY)
+
+
+@attrs.frozen
+class ForgetReport:
+    """
+    What forgetting a lead removed.
+
+    Attributes:
+        leads: The leads deleted: 1, or 0 when the store held none of the
+            phone.
+        conversations: The conversations deleted, with every number.
+        menus: The menus among them that awaited the lead's reply.
+        opportunities: The opportunities deleted.
+        outbox: The outbox items deleted, pending, sent and dead alike.
+        funnel_records: The funnel records kept under the token.
+        token: The token that stands for the lead in those records, the
+            same in each (``forgotten-`` and 32 random hex digits);
+            ``None`` when the lead had none.
+    """
+
+    leads: int = 0
+    conversations: int = 0
+    menus: int = 0
+    opportunities: int = 0
+    outbox: int = 0
+    funnel_records: int = 0
+    token: str | None = None
 
 
 @attrs.frozen
@@ -858,6 +888,44 @@ class Service:
         processed, sent, closed = prune(self.store, before, now=self._clock(), batch=batch)
         return PruneReport(processed=processed, sent=sent, closed=closed)
 
+    def forget(self, phone: str) -> ForgetReport:
+        """
+        Forget a lead, as a request to be forgotten asks, keeping its conversions counted.
+
+        In one unit of work: the lead, its conversations with every number
+        (its pending menus with them), its opportunities and every outbox
+        item about it (pending, sent and dead: its sends, the CRM updates
+        and Meta events about it) are deleted, and its funnel records are
+        kept under a random token in the place of its phone, the same for
+        all of them, each with a new random id, so that funnel and cohort
+        reports count the same.  Processed event ids stay: they are kept as
+        digests, and a redelivered message must still be a duplicate.  A
+        later message from the phone starts afresh, as a new lead's.
+
+        Args:
+            phone: The lead's phone as events name it: its digits with
+                country code (``5511912345678``), or as typed, with its
+                ``+`` and country code (``+55 11 91234-5678``).
+
+        Returns:
+            How many of each kind were removed, and the token.
+
+        Raises:
+            PhoneNumberError: When *phone* is no phone; nothing is removed.
+            StoreError: When the store fails; nothing is removed.
+        """
+        report = ForgetReport(*forget(self.store, lead_phone(phone)))
+        _log.info(
+            "forgot a lead: %d conversations, %d opportunities, %d outbox items, "
+            "%d funnel records kept under a token",
+            report.conversations,
+            report.opportunities,
+            report.outbox,
+            report.funnel_records,
+            extra=_fields(**attrs.asdict(report)),
+        )
+        return report
+
 
 @attrs.frozen
 class _TickBatch:
@@ -875,16 +943,21 @@ def _store(
     for change in outcome.changes:
         _apply(uow, change)
     items = []
+    lead: Phone | None = None
     if event is not None:
         for index, action in enumerate(outcome.actions):
             body = action_json(action, event)
-            items.append(OutboxItem(action_id(event, index), event, body["type"], body, now))
+            lead = _lead_of(body, lead)
+            items.append(
+                OutboxItem(action_id(event, index), event, body["type"], body, now, lead=lead)
+            )
     else:
         counts: dict[str, int] = {}
         for action, key in zip(outcome.actions, outcome.keys, strict=True):
             index = counts[key] = counts.get(key, -1) + 1
             body = action_json(action, key)
-            items.append(OutboxItem(action_id(key, index), key, body["type"], body, now))
+            lead = _lead_of(body, lead)
+            items.append(OutboxItem(action_id(key, index), key, body["type"], body, now, lead=lead))
     uow.outbox.add(items)
     for item in items:
         if item.type == "send":
@@ -893,6 +966,15 @@ def _store(
             # a lead, nor move one in a funnel.
             uow.processed.claim(item.id, now)
     return items
+
+
+def _lead_of(body: Mapping[str, Any], before: Phone | None) -> Phone | None:
+    # The lead an action is about: the one it names, else that of the
+    # action before it.  Only a funnel record's board moves and Meta event
+    # name none, and the engine asks for them right after the record's own
+    # action, which names its lead.
+    named = body.get("to" if body["type"] == "send" else "lead")
+    return Phone(named) if isinstance(named, str) else before
 
 
 def _fields(**values: object) -> dict[str, dict[str, object]]:

@@ -388,6 +388,12 @@ class OutboxItem:
             lapses; another dispatcher leaves it alone until then.
         next_attempt_at: After a failed delivery, when the next one is due;
             none for an item never tried (due at once) or no longer pending.
+        lead: The phone of the lead the action is about: the one its body
+            names (``lead``, or a send's ``to``), else, for the actions
+            that follow a funnel record (``move_opportunity``,
+            ``meta_event``), the lead of that record; ``None`` for an item
+            about no lead.  `convroute.service.Service.forget` finds a
+            lead's items by it.
     """
 
     id: str
@@ -400,3 +406,4 @@ class OutboxItem:
     last_error: str | None = attrs.field(default=None, converter=_last_error)
     claimed_until: dt.datetime | None = attrs.field(default=None, validator=require_aware)
     next_attempt_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
+    lead: Phone | None = None

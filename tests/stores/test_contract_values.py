@@ -88,6 +88,7 @@ outbox_items = st.builds(
     attempts=st.integers(0, 5),
     last_error=st.none() | st.text(),
     claimed_until=st.none() | aware_datetimes(),
+    lead=st.none() | phones(),
 )
 
 

@@ -272,6 +272,37 @@ class TestSchema:
         assert {OutboxStatus.PENDING: 2, OutboxStatus.SENT: 1} == counts
         assert (["failed", "late"], SCHEMA_VERSION) == (taken, version)
 
+    def test_outbox_items_written_at_version_6_are_found_by_lead_at_7(self, url, postgres_schema):
+        """Items of version 6 get the lead their body names, or that of their event's record."""
+        name = quoted(postgres_schema)
+        other = Phone("919800000002")
+        bodies = [
+            ("entered", "wamid.1", {"type": "enter_funnel", "lead": LEAD}),
+            ("board", "wamid.1", {"type": "move_opportunity", "opportunity": "o1"}),
+            ("theirs", "wamid.2", {"type": "send", "to": other}),
+            ("meta", "wamid.1", {"type": "meta_event", "payload": {"text": "\u0000"}}),
+            ("menu", "wamid.1", {"type": "send", "to": LEAD}),
+            ("their-meta", "wamid.2", {"type": "meta_event", "payload": {}}),
+        ]
+        with psycopg.connect(url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:6])
+            for ident, event, body in bodies:
+                one = OutboxItem(ident, event, body["type"], {**body, "event": event}, T0)
+                data = json.loads(_codec.dumps(one))
+                del data["lead"]
+                connection.execute(
+                    f"INSERT INTO {name}.outbox "
+                    "(id, status, attempts, created_at, claimed_until, next_attempt_at, data) "
+                    "VALUES (%s, 'pending', 0, %s, NULL, %s, %s)",
+                    (ident, to_micros(T0), to_micros(T0), json.dumps(data)),
+                )
+
+        with PostgresStore(url, schema=postgres_schema) as store, store.unit_of_work() as uow:
+            mine = [one.id for one in uow.outbox.remove_for_lead(LEAD)]
+            theirs = [one.id for one in uow.outbox.remove_for_lead(other)]
+
+        assert (["entered", "board", "meta", "menu"], ["theirs", "their-meta"]) == (mine, theirs)
+
     @pytest.mark.parametrize("version", [-1, 99])
     def test_a_version_this_convroute_does_not_know_is_refused(self, store, url, version):
         """A schema whose version is negative or newer is refused, and left as it is."""

@@ -37,6 +37,7 @@ INDEXES = {
     "conversations_waiting_rule",
     "funnel_records_lead",
     "outbox_due",
+    "outbox_lead",
     "outbox_sent",
     "processed_events_at",
 }
@@ -85,10 +86,11 @@ class TestSettings:
         """A store's connection syncs at NORMAL, checkpoints seldom, waits for locks as told."""
         connection = store._connection()
 
-        assert (1, CHECKPOINT_PAGES, 5000) == (
+        assert (1, CHECKPOINT_PAGES, 5000, 1) == (
             pragma(connection, "synchronous"),
             pragma(connection, "wal_autocheckpoint"),
             pragma(connection, "busy_timeout"),
+            pragma(connection, "secure_delete"),
         )
 
     def test_each_thread_has_its_own_connection(self, store):
@@ -356,6 +358,44 @@ class TestSchema:
         assert ["failed", "late"] == taken
         assert "USING INDEX outbox_due" in plan
         assert "TEMP B-TREE" not in plan
+
+    def test_outbox_items_written_at_version_9_are_found_by_lead_at_10(self, path):
+        """Items of version 9 get the lead their body names, or that of their event's record."""
+        connection = raw(path)
+        migrate(connection, MIGRATIONS[:9])
+        other = Phone("919800000002")
+        bodies = [
+            ("entered", "wamid.1", {"type": "enter_funnel", "lead": LEAD}),
+            ("board", "wamid.1", {"type": "move_opportunity", "opportunity": "o1"}),
+            ("meta", "wamid.1", {"type": "meta_event", "payload": {"data": []}}),
+            ("theirs", "wamid.2", {"type": "send", "to": other}),
+            ("menu", "wamid.1", {"type": "send", "to": LEAD}),
+            ("their-meta", "wamid.2", {"type": "meta_event", "payload": {}}),
+        ]
+        for ident, event, body in bodies:
+            one = OutboxItem(ident, event, body["type"], {**body, "event": event}, T0)
+            data = json.loads(_codec.dumps(one))
+            del data["lead"]
+            connection.execute(
+                "INSERT INTO outbox "
+                "(id, status, attempts, created_at, claimed_until, next_attempt_at, data) "
+                "VALUES (?, 'pending', 0, ?, NULL, ?, ?)",
+                (ident, to_micros(T0), to_micros(T0), json.dumps(data)),
+            )
+        connection.close()
+
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            plan = " ".join(
+                row[-1]
+                for row in store._connection().execute(
+                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_remove, (LEAD,)
+                )
+            )
+            mine = [one.id for one in uow.outbox.remove_for_lead(LEAD)]
+            theirs = [one.id for one in uow.outbox.remove_for_lead(other)]
+
+        assert (["entered", "board", "meta", "menu"], ["theirs", "their-meta"]) == (mine, theirs)
+        assert "USING INDEX outbox_lead (lead=?)" in plan
 
     def test_conversations_written_at_version_5_are_timed_at_6(self, path):
         """Conversations of version 5 read back, with no due time or wait, and can be timed."""

@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 from convroute.errors import StoreError
-from convroute.model import Lead, Phone
+from convroute.funnel import Transition
+from convroute.model import Lead, Opportunity, Phone
 from convroute.state import OutboxItem
 from convroute.testing import DeliveryFailed, MemoryStore, RecordingTransport
 
@@ -80,6 +81,31 @@ class TestMemoryStore:
             "committed=1 rolled_back=0>"
         )
         assert expected == repr(store)
+
+
+class TestMemoryStoreErasure:
+    def test_nothing_is_left_keyed_by_a_removed_lead(self):
+        """A lead's empty opportunity and record tables go with its last one: its phone is gone."""
+        lead = Phone("919812345678")
+        store = MemoryStore()
+        record = Transition(
+            id="tr-1",
+            lead=lead,
+            funnel="Sales",
+            from_stage=None,
+            to_stage="In",
+            at=T0,
+            cause="trigger",
+        )
+        with store.unit_of_work() as uow:
+            uow.opportunities.save(lead, Opportunity(id="o1", type="Course"))
+            uow.funnel_records.add(record)
+        with store.unit_of_work() as uow:
+            uow.opportunities.remove(lead, "o1")
+            uow.funnel_records.remove(["tr-1"])
+
+        state = store._state
+        assert ({}, {}) == (state.opportunities, state.records_by_lead)
 
 
 class TestRecordingTransport:

@@ -121,6 +121,12 @@ class _Leads(_Repository):
         state, journal = self._unit.begin_write()
         journal.put(state.leads, lead.phone, lead)
 
+    def remove(self, phone: Phone) -> bool:
+        state, journal = self._unit.begin_write()
+        found = phone in state.leads
+        journal.pop(state.leads, phone)
+        return found
+
 
 class _Opportunities(_Repository):
     __slots__ = ()
@@ -149,6 +155,9 @@ class _Opportunities(_Repository):
         mine = state.opportunities.get(lead)
         if mine is not None:
             journal.pop(mine, opportunity)
+            if not mine:
+                # No key of a lead with nothing left: a forgotten phone stays nowhere.
+                journal.pop(state.opportunities, lead)
 
 
 class _Conversations(_Repository):
@@ -248,6 +257,13 @@ class _Conversations(_Repository):
         pairs = sorted((lead, number) for _, lead, number in held[start:])
         return tuple(map(state.conversations.__getitem__, pairs))
 
+    def remove_for_lead(self, lead: Phone) -> int:
+        state, journal = self._unit.begin_write()
+        mine = [c for key, c in state.conversations.items() if key[0] == lead]
+        for conversation in mine:
+            _drop(state, journal, conversation)
+        return len(mine)
+
     def prune_closed(self, before: dt.datetime, limit: int) -> int:
         aware(before, "before")
         state, journal = self._unit.begin_write()
@@ -261,11 +277,19 @@ class _Conversations(_Repository):
             max(limit, 0), closed, key=lambda c: (c.last_message_at, c.lead, c.number)
         )
         for conversation in oldest:
-            _unindex(state, journal, conversation)
-            _move(journal, state.by_due, _due(conversation), None)
-            _move(journal, state.by_waiting, _waiting(conversation), None)
-            journal.pop(state.conversations, (conversation.lead, conversation.number))
+            _drop(state, journal, conversation)
         return len(oldest)
+
+
+def _drop(state: MemoryState, journal: Journal, conversation: Conversation) -> None:
+    # A conversation deleted, and its entries in every index.
+    _unindex(state, journal, conversation)
+    _move(journal, state.by_due, _due(conversation), None)
+    _move(journal, state.by_waiting, _waiting(conversation), None)
+    before = _waiting(conversation)
+    if before is not None:
+        _move(journal, state.by_waiting_rule[conversation.rule], before, None)
+    journal.pop(state.conversations, (conversation.lead, conversation.number))
 
 
 def _held(conversation: Conversation) -> tuple[str, Held] | None:
@@ -440,7 +464,10 @@ class _FunnelRecords(_Repository):
             record = state.records.get(transition)
             if record is not None:
                 journal.pop(state.records, transition)
-                journal.pop(state.records_by_lead[record.lead], transition)
+                mine = state.records_by_lead[record.lead]
+                journal.pop(mine, transition)
+                if not mine:
+                    journal.pop(state.records_by_lead, record.lead)
 
     def scan(self) -> Iterator[Transition]:
         # A snapshot: the caller may write records while it reads them.
@@ -458,6 +485,11 @@ class _Processed(_Repository):
             return False
         journal.put(state.processed, key, at)
         return True
+
+    def remove(self, events: Collection[str]) -> None:
+        state, journal = self._unit.begin_write()
+        for event in events:
+            journal.pop(state.processed, event_key(event))
 
     def prune(self, before: dt.datetime, limit: int) -> int:
         aware(before, "before")
@@ -575,6 +607,21 @@ class _Outbox(_Repository):
         order = state.outbox_order
         chosen = [item for item in state.outbox.values() if status is None or item.status == status]
         return tuple(sorted(chosen, key=lambda item: (item.created_at, order[item.id])))
+
+    def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
+        state, journal = self._unit.begin_write()
+        order = state.outbox_order
+        # A read of every item: the memory store keeps no index by lead, an
+        # erasure being rare beside the writes an index would slow.
+        mine = sorted(
+            (item for item in state.outbox.values() if item.lead == lead),
+            key=lambda item: (item.created_at, order[item.id]),
+        )
+        for item in mine:
+            journal.pop(state.outbox, item.id)
+            journal.pop(state.outbox_order, item.id)
+            journal.pop(state.pending, item.id)
+        return tuple(mine)
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         aware(before, "before")

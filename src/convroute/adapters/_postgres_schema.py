@@ -27,6 +27,16 @@ from convroute.errors import StoreError
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "lock_key", "migrate", "quoted"]
 
+
+def _json(row: str) -> str:
+    # The stored value of *row* as json, for a step to read a field of.
+    # PostgreSQL's JSON functions refuse a text holding an escaped NUL
+    # (``\u0000``) anywhere: it is read as U+FFFD, six characters for six,
+    # which keeps the JSON valid and the phones and event ids as they are.
+    # Released steps use it: it is never changed.
+    return f"replace({row}.data, '\\u0000', '\\ufffd')::json"
+
+
 # The tables' statements name the schema as {s}, filled in per store.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: the tables, as in the SQLite store: each keeps the whole value as
@@ -150,6 +160,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "ALTER TABLE {s}.ticks ADD COLUMN passes_owed bigint NOT NULL DEFAULT 0, "
             "ADD COLUMN passes_done bigint NOT NULL DEFAULT 0"
         ),
+    ),
+    # 7: erasure, as in the SQLite store: an outbox item's lead gets a
+    # column, with an index; the items already there get the lead their
+    # body names, else that of the nearest earlier item of the same event.
+    (
+        "ALTER TABLE {s}.outbox ADD COLUMN lead text",
+        (
+            f"UPDATE {{s}}.outbox AS item SET lead = CASE {_json('item')} ->> 'type' "
+            f"WHEN 'send' THEN {_json('item')} -> 'body' ->> 'to' "
+            f"ELSE {_json('item')} -> 'body' ->> 'lead' END"
+        ),
+        (
+            "UPDATE {s}.outbox AS item SET lead = (SELECT earlier.lead FROM {s}.outbox AS earlier "
+            "WHERE earlier.seq < item.seq AND earlier.lead IS NOT NULL "
+            f"AND ({_json('earlier')} -> 'event')::text = ({_json('item')} -> 'event')::text "
+            "ORDER BY earlier.seq DESC LIMIT 1) "
+            f"WHERE item.lead IS NULL AND {_json('item')} ->> 'type' "
+            "IN ('move_opportunity', 'meta_event')"
+        ),
+        "CREATE INDEX outbox_lead ON {s}.outbox (lead)",
     ),
 )
 """

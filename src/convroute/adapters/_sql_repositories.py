@@ -112,6 +112,10 @@ class SQLLeads(_Repository):
     def save(self, lead: Lead) -> None:
         self._unit.write(self._sql.lead_save, (lead.phone, dumps(lead)))
 
+    def remove(self, phone: Phone) -> bool:
+        self._unit.lock(LEAD, (phone,))
+        return self._unit.run(self._sql.lead_remove, (phone,)) > 0
+
 
 class SQLOpportunities(_Repository):
     """
@@ -240,6 +244,10 @@ class SQLConversations(_Repository):
             # would be: what their events committed meanwhile is seen.
             self._unit.lock(LEAD, sorted(leads - locked))
             locked |= leads
+
+    def remove_for_lead(self, lead: Phone) -> int:
+        self._unit.lock(LEAD, (lead,))
+        return self._unit.run(self._sql.conversations_remove, (lead,))
 
     def prune_closed(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.conversations_prune_closed, before, limit)
@@ -387,6 +395,9 @@ class SQLProcessed(_Repository):
         )
         return changed == 1
 
+    def remove(self, events: Collection[str]) -> None:
+        self._unit.write_many(self._sql.processed_remove, [(event_key(one),) for one in events])
+
     def prune(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.processed_prune, before, limit)
 
@@ -409,6 +420,7 @@ class SQLOutbox(_Repository):
                     to_micros(item.created_at),
                     _until(item),
                     _due(item),
+                    item.lead,
                     dumps(item),
                 )
                 for item in items
@@ -507,6 +519,12 @@ class SQLOutbox(_Repository):
                 next_attempt_at=retry_at,
             )
         )
+
+    def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
+        rows = self._unit.rows(self._sql.outbox_of_lead, (lead,))
+        if rows:
+            self._unit.write(self._sql.outbox_remove, (lead,))
+        return tuple(loads(data, OutboxItem) for (data,) in rows)
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)

@@ -28,6 +28,7 @@ class Statements:
 
     lead_get: str
     lead_save: str
+    lead_remove: str
     opportunities_for_lead: str
     opportunity_save: str
     opportunity_find: str
@@ -44,6 +45,7 @@ class Statements:
     conversations_waiting_rule_after: str
     conversations_held: str
     conversations_prune_closed: str
+    conversations_remove: str
     turns_all: str
     turn_get: str
     turn_save: str
@@ -66,6 +68,7 @@ class Statements:
     records_page: str
     processed_claim: str
     processed_prune: str
+    processed_remove: str
     outbox_add: str
     outbox_claim: str
     outbox_claim_id: str
@@ -76,6 +79,8 @@ class Statements:
     outbox_items_of: str
     outbox_counts: str
     outbox_prune_sent: str
+    outbox_of_lead: str
+    outbox_remove: str
     users_listed: bool
     locks: bool
 
@@ -121,6 +126,7 @@ def statements(
             f"INSERT INTO {leads} (phone, data) VALUES ({m}, {m}) "
             "ON CONFLICT (phone) DO UPDATE SET data = excluded.data"
         ),
+        lead_remove=f"DELETE FROM {leads} WHERE phone = {m}",
         opportunities_for_lead=f"SELECT data FROM {opportunities} WHERE lead = {m} ORDER BY seq",
         # An upsert keeps the row, and so its seq: a re-save keeps its place.
         opportunity_save=(
@@ -191,6 +197,7 @@ def statements(
             f"WHERE status = 'closed' AND last_message_at < {m} "
             f"ORDER BY last_message_at, lead, number LIMIT {m}{claim})"
         ),
+        conversations_remove=f"DELETE FROM {conversations} WHERE lead = {m}",
         turns_all=f"SELECT pool, data FROM {turns}",
         turn_get=f"SELECT data FROM {turns} WHERE pool = {m}",
         turn_save=(
@@ -239,14 +246,15 @@ def statements(
             f"DELETE FROM {processed} WHERE id IN ("
             f"SELECT id FROM {processed} WHERE at < {m} ORDER BY at LIMIT {m}{claim})"
         ),
+        processed_remove=f"DELETE FROM {processed} WHERE id = {m}",
         # next_attempt_at is the instant the item is due: its created_at
         # until a delivery fails.  The index on (status, next_attempt_at,
         # seq) hands the claim the due items in order, and never the
         # failing ones waiting for their next attempt.
         outbox_add=(
             f"INSERT INTO {outbox} "
-            "(id, status, attempts, created_at, claimed_until, next_attempt_at, data) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}) ON CONFLICT (id) DO NOTHING"
+            "(id, status, attempts, created_at, claimed_until, next_attempt_at, lead, data) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) ON CONFLICT (id) DO NOTHING"
         ),
         outbox_claim=(
             f"SELECT seq, data FROM {outbox} WHERE status = {m} AND next_attempt_at <= {m} "
@@ -272,6 +280,9 @@ def statements(
             f"SELECT seq FROM {outbox} WHERE status = 'sent' AND created_at < {m} "
             f"ORDER BY created_at, seq LIMIT {m}{claim})"
         ),
+        # A lead's items, through the index on their lead: an erasure.
+        outbox_of_lead=f"SELECT data FROM {outbox} WHERE lead = {m} ORDER BY created_at, seq",
+        outbox_remove=f"DELETE FROM {outbox} WHERE lead = {m}",
         users_listed="{marks}" not in members,
         locks=bool(row_lock),
     )

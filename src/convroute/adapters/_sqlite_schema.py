@@ -196,6 +196,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE ticks ADD COLUMN passes_owed INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE ticks ADD COLUMN passes_done INTEGER NOT NULL DEFAULT 0",
     ),
+    # 10: erasure.  An outbox item's lead gets a column, with an index, so
+    # that forgetting a lead finds its items without reading the others.
+    # The items already there get the lead their body names (a send's
+    # ``to``, any other's ``lead``), else, for the board moves and Meta
+    # events that follow a funnel record's action, the lead of the nearest
+    # earlier item of the same event (the items of one event are written
+    # together: it is found a row or two back).
+    (
+        "ALTER TABLE outbox ADD COLUMN lead TEXT",
+        (
+            "UPDATE outbox SET lead = CASE json_extract(data, '$.type') "
+            "WHEN 'send' THEN json_extract(data, '$.body.to') "
+            "ELSE json_extract(data, '$.body.lead') END"
+        ),
+        (
+            "UPDATE outbox SET lead = (SELECT earlier.lead FROM outbox AS earlier "
+            "WHERE earlier.seq < outbox.seq AND earlier.lead IS NOT NULL "
+            "AND json_extract(earlier.data, '$.event') = json_extract(outbox.data, '$.event') "
+            "ORDER BY earlier.seq DESC LIMIT 1) "
+            "WHERE lead IS NULL "
+            "AND json_extract(data, '$.type') IN ('move_opportunity', 'meta_event')"
+        ),
+        "CREATE INDEX outbox_lead ON outbox (lead)",
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.
@@ -222,7 +246,8 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
 
     Autocommit mode (the store issues ``BEGIN IMMEDIATE`` and ``COMMIT``
     itself), write-ahead logging, ``synchronous=NORMAL`` (durable at each
-    checkpoint, never corrupt), a checkpoint every `CHECKPOINT_PAGES`
+    checkpoint, never corrupt), ``secure_delete`` (deleted rows are zeroed),
+    a checkpoint every `CHECKPOINT_PAGES`
     pages, and a busy timeout of *timeout* seconds.
 
     Args:
@@ -244,6 +269,9 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
         connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         _use_wal(connection, timeout)
         connection.execute("PRAGMA synchronous = NORMAL")
+        # What a unit deletes or overwrites is zeroed in the file, not left
+        # in free space: a forgotten lead's phone is gone from the pages.
+        connection.execute("PRAGMA secure_delete = ON")
         connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
         migrate(connection)
     except BaseException:

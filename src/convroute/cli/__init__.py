@@ -25,6 +25,7 @@ from convroute.cli._common import (
     fail,
 )
 from convroute.cli._demo import add_demo_command
+from convroute.cli._forget import add_forget_command
 from convroute.cli._link import add_link_command
 from convroute.cli._outbox import add_outbox_command
 from convroute.cli._prune import add_prune_command
@@ -88,4 +89,5 @@ def _parser() -> argparse.ArgumentParser:
     add_report_command(commands)
     add_outbox_command(commands)
     add_prune_command(commands)
+    add_forget_command(commands)
     return parser

@@ -27,15 +27,13 @@ from convroute._frozen import (
     unicode_text,
 )
 from convroute.funnel import AdReferral
-from convroute.model import Lead, Opportunity, Phone, User, given_phone, normalize_phone
+from convroute.model import Lead, Opportunity, Phone, User, lead_phone
 
 
 def _phone(value: str) -> Phone:
     # Digits are a Phone already (a wa_id, or what normalize_phone made):
     # kept as they are, which also keeps the hot path to one string check.
-    if value.isascii() and value.isdigit():
-        return given_phone(value)
-    return normalize_phone(value)
+    return lead_phone(value)
 
 
 def _event_id(value: str) -> str:

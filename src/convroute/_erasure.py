@@ -1,0 +1,115 @@
+"""
+Erasure: a lead forgotten, its conversions still counted.
+
+`convroute.service.Service.forget` and ``convroute forget`` both run
+`forget`: in one unit of work it deletes the lead, its conversations (and
+so its pending menus), its opportunities and every outbox item about it,
+and puts a random token in the place of its phone in its funnel records,
+so that reports count the lead's conversions as before.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from collections.abc import Sequence
+
+import attrs
+
+from convroute.errors import StoreConflictError
+from convroute.funnel import Transition
+from convroute.model import Phone
+from convroute.ports import Store, UnitOfWork
+from convroute.state import ConversationStatus
+
+
+__all__ = ["FORGOTTEN_PREFIX", "Erased", "forget"]
+
+FORGOTTEN_PREFIX = "forgotten-"
+"""
+How a forgotten lead's token begins: no phone does, so that a token is
+never taken for a lead's phone, nor a phone for a token.
+"""
+
+_ATTEMPTS = 5
+"""
+How many times the unit is run when it keeps losing races.
+"""
+
+
+Erased = tuple[int, int, int, int, int, int, str | None]
+"""
+What forgetting a lead removed: how many leads (0 or 1), conversations,
+pending menus among them, opportunities and outbox items were deleted, how
+many funnel records were kept under the token, and the token (``None``
+when there were none): `convroute.service.ForgetReport`'s fields, in order.
+"""
+
+
+def forget(store: Store, phone: Phone) -> Erased:
+    """
+    Forget the lead of *phone* in *store*, in one unit of work.
+
+    Args:
+        store: The store.
+        phone: The lead's phone, as it is stored.
+
+    Returns:
+        What was removed, and the token its funnel records now carry.
+
+    Raises:
+        StoreError: When the store fails: nothing is removed.
+    """
+    for _ in range(_ATTEMPTS - 1):
+        try:
+            return _forget_once(store, phone)
+        except StoreConflictError:
+            # Rolled back whole: run it again.
+            continue
+    return _forget_once(store, phone)
+
+
+def _forget_once(store: Store, phone: Phone) -> Erased:
+    with store.unit_of_work() as uow:
+        # First: a store shared by workers holds the lead from here on.
+        leads = int(uow.leads.remove(phone))
+        conversations = uow.conversations.for_lead(phone)
+        uow.conversations.remove_for_lead(phone)
+        opportunities = uow.opportunities.for_lead(phone)
+        for opportunity in opportunities:
+            uow.opportunities.remove(phone, opportunity.id)
+        items = uow.outbox.remove_for_lead(phone)
+        # A tick's send is claimed as processed by its id, a digest of a key
+        # that holds the phone: with the phone and the tick's time, anyone
+        # could find it.  An event's ids derive from its own id, not the phone.
+        uow.processed.remove(
+            [item.id for item in items if item.type == "send" and item.event.startswith("tick:")]
+        )
+        records = uow.funnel_records.for_lead(phone)
+        token = _rename(uow, records) if records else None
+    return (
+        leads,
+        len(conversations),
+        sum(c.status == ConversationStatus.MENU for c in conversations),
+        len(opportunities),
+        len(items),
+        len(records),
+        token,
+    )
+
+
+def _rename(uow: UnitOfWork, records: Sequence[Transition]) -> str:
+    # The records under a new random token, each with a new random id: an
+    # id is a digest of the event, the funnel and the phone, which anyone
+    # knowing the event's id could match against phones.  The new ids keep
+    # the old ones' order, which breaks ties between records of one instant.
+    token = FORGOTTEN_PREFIX + secrets.token_hex(16)
+    ids = sorted("tr-" + secrets.token_hex(16) for _ in records)
+    renamed = [
+        attrs.evolve(record, id=ident, lead=Phone(token))
+        for record, ident in zip(sorted(records, key=lambda r: r.id), ids, strict=True)
+    ]
+    uow.funnel_records.remove([record.id for record in records])
+    for record in renamed:
+        uow.funnel_records.add(record)
+    return token

@@ -1,0 +1,74 @@
+"""
+The ``convroute forget`` command: a lead forgotten, as a request to be forgotten asks.
+
+It runs the same erasure as `convroute.service.Service.forget`, and prints
+what it removed as one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import attrs
+
+from convroute._erasure import forget
+from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
+from convroute.cli._store import open_store
+from convroute.errors import PhoneNumberError, StoreError
+from convroute.model import Phone, lead_phone
+from convroute.service import ForgetReport
+
+
+__all__ = ["add_forget_command"]
+
+
+def add_forget_command(commands: Commands) -> None:
+    """
+    Add the ``forget`` command to the command line's subparsers.
+    """
+    command = commands.add_parser(
+        "forget",
+        help="forget a lead: its data deleted, its conversions still counted",
+        description="Forget the lead of PHONE, as a request to be forgotten (GDPR, LGPD, DPDP) "
+        "asks: delete the lead, its conversations and pending menus, its opportunities and "
+        "every outbox item about it (pending, sent and dead), and keep its funnel records "
+        "under a random token in the place of its phone, so that reports count the same. "
+        "All in one transaction. Prints one JSON line: "
+        '{"leads": n, "conversations": n, "menus": n, "opportunities": n, "outbox": n, '
+        '"funnel_records": n, "token": "forgotten-…" or null}. A phone the store does not '
+        "know prints zero counts. Exit status 0 when it ran, 2 for a phone that is not one "
+        "or a store that cannot be opened or written (nothing is removed then).",
+    )
+    command.add_argument(
+        "phone",
+        metavar="PHONE",
+        help="the lead's phone: its digits with country code (5511912345678), or as typed "
+        "with + and country code (+55 11 91234-5678)",
+    )
+    command.add_argument(
+        "--store",
+        required=True,
+        metavar="STORE",
+        help="an existing store the service wrote to (required): sqlite:PATH or "
+        "postgresql://USER@HOST/DB[?schema=NAME]",
+    )
+    command.set_defaults(run=_forget)
+
+
+def _forget(arguments: argparse.Namespace) -> int:
+    phone = _phone(arguments.phone)
+    try:
+        with open_store(arguments.store, existing=True, writes=True) as store:
+            report = ForgetReport(*forget(store, phone))
+    except StoreError as error:
+        raise CommandError(EXIT_INVALID, f"--store: {error}; nothing was removed") from None
+    print(json.dumps(attrs.asdict(report)))  # noqa: T201 - the command's output
+    return EXIT_OK
+
+
+def _phone(text: str) -> Phone:
+    try:
+        return lead_phone(text)
+    except PhoneNumberError as error:
+        raise CommandError(EXIT_INVALID, f"PHONE: {error}") from None

@@ -1,0 +1,115 @@
+"""
+The ``convroute forget`` command: one JSON line of what went; bad phones and stores exit 2.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+
+from convroute.adapters import SQLiteStore
+from convroute.cli import main
+from convroute.config import load_config
+from convroute.engine import IncomingMessage
+from convroute.service import Service
+from convroute.testing import RecordingTransport
+from example_account import EXAMPLE_PATH
+
+
+AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+NUMBER = "918040001234"
+LEAD = "919812345678"
+OTHER = "919800000002"
+
+
+@pytest.fixture
+def path(tmp_path):
+    """A SQLite store where two leads wrote, the first from an Instagram trigger."""
+    path = tmp_path / "convroute.db"
+    with SQLiteStore(path) as store:
+        service = Service(load_config(EXAMPLE_PATH), store, RecordingTransport(), clock=lambda: AT)
+        for n, (lead, text) in enumerate([(LEAD, "I came from Instagram"), (OTHER, "Hi")]):
+            service.handle(
+                IncomingMessage(id=f"wamid.{n}", at=AT, lead=lead, number=NUMBER, text=text)
+            )
+    return path
+
+
+def run(capsys, *argv):
+    status = main(["forget", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def leads(path):
+    with SQLiteStore(path) as store, store.unit_of_work() as uow:
+        return [phone for phone in (LEAD, OTHER) if uow.leads.get(phone) is not None]
+
+
+class TestForget:
+    def test_prints_what_went_as_one_json_line(self, path, capsys):
+        """The lead, its conversation and menu, its items and its record under a token."""
+        status, out, err = run(capsys, "+91 98123 45678", "--store", f"sqlite:{path}")
+
+        (line,) = [json.loads(text) for text in out.splitlines()]
+        token = line.pop("token")
+        expected = {
+            "leads": 1,
+            "conversations": 1,
+            "menus": 1,
+            "opportunities": 0,
+            "outbox": 2,
+            "funnel_records": 1,
+        }
+        assert (0, expected, "") == (status, line, err)
+        assert token.startswith("forgotten-")
+        assert [OTHER] == leads(path)
+
+    def test_a_phone_without_a_lead_prints_zero_counts(self, path, capsys):
+        """A phone the store does not know: zero counts, exit 0."""
+        status, out, _ = run(capsys, "919811111111", "--store", f"sqlite:{path}")
+
+        expected = {
+            "leads": 0,
+            "conversations": 0,
+            "menus": 0,
+            "opportunities": 0,
+            "outbox": 0,
+            "funnel_records": 0,
+            "token": None,
+        }
+        assert (0, expected) == (status, json.loads(out))
+
+    @pytest.mark.parametrize("phone", ["not-a-phone", "+91 98", ""])
+    def test_what_is_no_phone_exits_2(self, path, capsys, phone):
+        """A phone that is no phone: one line saying why, exit 2, nothing removed."""
+        status, out, err = run(capsys, phone, "--store", f"sqlite:{path}")
+
+        assert (2, "") == (status, out)
+        assert err.startswith("convroute: PHONE: not a phone number")
+        assert [LEAD, OTHER] == leads(path)
+
+    def test_a_missing_store_exits_2(self, tmp_path, capsys):
+        """A store file that is not there is never made: exit 2."""
+        status, out, err = run(capsys, LEAD, "--store", f"sqlite:{tmp_path / 'none.db'}")
+
+        assert (2, "", False) == (status, out, (tmp_path / "none.db").exists())
+        assert "no such file" in err
+
+    def test_a_file_that_is_no_store_exits_2(self, tmp_path, capsys):
+        """A file that is not a convroute store: a clear line, exit 2, no traceback."""
+        other = tmp_path / "notes.db"
+        other.write_text("not a database, at all, " * 100)
+
+        status, out, err = run(capsys, LEAD, "--store", f"sqlite:{other}")
+
+        assert (2, "") == (status, out)
+        assert err.startswith("convroute: --store: ")
+        assert "nothing was removed" in err
+        assert "Traceback" not in err
+
+    def test_a_memory_store_is_refused(self, capsys):
+        """A memory store starts empty: there is nothing to forget in it."""
+        status, _, err = run(capsys, LEAD, "--store", "memory")
+
+        assert (2, True) == (status, "memory store starts empty" in err)

@@ -1,0 +1,395 @@
+"""
+Service.forget: a lead erased from every store, its conversions still counted.
+"""
+
+import datetime as dt
+import sqlite3
+
+import attrs
+import phonenumbers
+import pytest
+
+from convroute.config import load_config
+from convroute.engine import IncomingMessage, OutgoingMessage, SetStage
+from convroute.errors import PhoneNumberError
+from convroute.funnel import cohort_report, funnel_progress, funnel_report
+from convroute.menus import OptionKind, option_id
+from convroute.model import Phone
+from convroute.service import ForgetReport, Service
+from convroute.state import ConversationStatus, OutboxStatus
+from convroute.testing import MemoryStore, RecordingTransport
+from example_account import EXAMPLE_PATH
+from service.conftest import AT, NUMBER
+
+
+CONFIG = load_config(EXAMPLE_PATH)
+LEAD = Phone("919812345678")
+OTHER = Phone("919800000002")
+UNMAPPED = Phone("551140001234")
+AI = option_id(OptionKind.PRODUCT, "AI")
+# The digits that must be gone: the national significant number, and the whole E.164 number.
+DIGITS = (str(phonenumbers.parse("+" + LEAD).national_number), LEAD)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = AT
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class RefusingTransport(RecordingTransport):
+    """A transport that refuses the items of the types in `refuse`, naming their lead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse: set[str] = set()
+
+    def deliver(self, item):
+        if item.type in self.refuse:
+            raise ConnectionError(f"the CRM has no lead {item.lead}")
+        super().deliver(item)
+
+
+def at(minutes):
+    return AT + dt.timedelta(minutes=minutes)
+
+
+def lived(store, clock=None):
+    """
+    LEAD's whole life on *store*: menus, routing, a funnel entry with a Meta event, a follow-up
+    moving its enquiry, a second number, a tick reassigning it; items pending, sent and dead.
+    """
+    clock = clock or Clock()
+    transport = RefusingTransport()
+    once = Service(CONFIG, store, transport, clock=clock, max_attempts=1)
+    service = Service(CONFIG, store, transport, clock=clock)
+    transport.refuse = {"meta_event"}
+    once.handle(
+        IncomingMessage(
+            id="wamid.1",
+            at=at(0),
+            lead=LEAD,
+            number=NUMBER,
+            text="Hi, I came from Instagram!",
+            ctwa_clid="ARAkLkA8rmlFeiCktEJQ",
+        )
+    )
+    transport.refuse = {"assign"}
+    clock.now = at(1)
+    service.handle(IncomingMessage(id="wamid.2", at=at(1), lead=LEAD, number=NUMBER, reply_id=AI))
+    transport.refuse = set()
+    clock.now = at(5)
+    service.handle(
+        OutgoingMessage(
+            id="out.1",
+            at=at(5),
+            lead=LEAD,
+            number=NUMBER,
+            text="Thank you for scheduling with us! Your time is: 3:00 PM",
+        )
+    )
+    clock.now = at(10)
+    service.handle(IncomingMessage(id="wamid.3", at=at(10), lead=LEAD, number=NUMBER, text="Hi?"))
+    clock.now = at(11)
+    service.handle(IncomingMessage(id="wamid.4", at=at(11), lead=LEAD, number=UNMAPPED, text="Oi"))
+    service.handle(IncomingMessage(id="wamid.5", at=at(11), lead=OTHER, number=NUMBER, text="Hi"))
+    clock.now = at(50)
+    transport.refuse = {"send"}
+    report = service.tick(at(50))
+    assert any(item.event.startswith(f"tick:{LEAD}:") for item in report.actions)
+    return service, clock
+
+
+def statuses(store):
+    with store.unit_of_work() as uow:
+        return {item.status for item in uow.outbox.items() if item.lead == LEAD}
+
+
+def records(store):
+    with store.unit_of_work() as uow:
+        return list(uow.funnel_records.scan())
+
+
+def reports(store):
+    found = records(store)
+    out = []
+    for funnel in CONFIG.funnels:
+        progress = funnel_progress(funnel, found)
+        out.append(funnel_report(progress))
+        out.append(cohort_report(progress, period="day", zone=dt.UTC))
+    return out
+
+
+class TestForget:
+    def test_the_report_counts_what_went(self, store):
+        """Lead, both conversations, the opportunity, every item of every status, and records."""
+        service, _ = lived(store)
+        with store.unit_of_work() as uow:
+            items = [item for item in uow.outbox.items() if item.lead == LEAD]
+            mine = [r for r in uow.funnel_records.scan() if r.lead == LEAD]
+        assert {OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.DEAD} == statuses(store)
+
+        report = service.forget(LEAD)
+
+        expected = ForgetReport(
+            leads=1,
+            conversations=2,
+            menus=0,
+            opportunities=1,
+            outbox=len(items),
+            funnel_records=len(mine),
+            token=report.token,
+        )
+        assert expected == report
+        assert report.token.startswith("forgotten-")
+
+    def test_nothing_of_the_lead_is_read_back(self, store):
+        """Every repository answers as if the lead never wrote; the other lead keeps its own."""
+        service, _ = lived(store)
+        with store.unit_of_work() as uow:
+            theirs = (uow.leads.get(OTHER), uow.conversations.for_lead(OTHER))
+
+        service.forget(LEAD)
+
+        with store.unit_of_work() as uow:
+            found = (
+                uow.leads.get(LEAD),
+                uow.conversations.for_lead(LEAD),
+                uow.opportunities.for_lead(LEAD),
+                uow.funnel_records.for_lead(LEAD),
+                [item.id for item in uow.outbox.items() if LEAD in repr(item)],
+                (uow.leads.get(OTHER), uow.conversations.for_lead(OTHER)),
+            )
+        assert (None, (), (), (), [], theirs) == found
+
+    def test_funnel_and_cohort_reports_count_the_same(self, store):
+        """The conversion is still counted, under one token for all of the lead's records."""
+        service, _ = lived(store)
+        before = reports(store)
+
+        report = service.forget(LEAD)
+
+        leads = {record.lead for record in records(store)}
+        assert (before, {report.token}) == (reports(store), leads)
+
+    def test_record_ids_are_new_and_keep_their_order(self, store):
+        """Each record gets a new id, no digest of the phone, in the order of the old ones."""
+        service, _ = lived(store)
+        old = sorted(records(store), key=lambda r: r.id)
+
+        service.forget(LEAD)
+
+        new = sorted(records(store), key=lambda r: r.id)
+        assert not {r.id for r in old} & {r.id for r in new}
+        assert [attrs.evolve(r, id="", lead="") for r in old] == [
+            attrs.evolve(r, id="", lead="") for r in new
+        ]
+
+    def test_a_later_message_starts_afresh(self, store):
+        """The phone writes again: a new lead, the first menu, the funnel entered again."""
+        service, clock = lived(store)
+        service.forget(LEAD)
+        transport = RecordingTransport()
+        again = Service(CONFIG, store, transport, clock=clock)
+
+        clock.now = at(60)
+        handled = again.handle(
+            IncomingMessage(
+                id="wamid.9", at=at(60), lead=LEAD, number=NUMBER, text="Hi, I came from Instagram!"
+            )
+        )
+
+        menu = handled.actions[-1].body
+        assert ["enter_funnel", "send"] == [item.type for item in handled.actions]
+        assert option_id(OptionKind.PRODUCT, "AI") in str(menu["message"])
+        with store.unit_of_work() as uow:
+            (conversation,) = uow.conversations.for_lead(LEAD)
+        assert ConversationStatus.MENU == conversation.status
+
+    def test_a_redelivered_message_stays_a_duplicate(self, store):
+        """Processed ids are kept: Meta's redelivery of an old message changes nothing."""
+        service, _ = lived(store)
+        service.forget(LEAD)
+
+        handled = service.handle(
+            IncomingMessage(id="wamid.2", at=at(1), lead=LEAD, number=NUMBER, reply_id=AI)
+        )
+
+        assert handled.duplicate
+
+    def test_the_claims_of_a_tick_s_sends_go_with_them(self, store):
+        """A tick's send is claimed by an id derived from the phone: the claim goes too."""
+        service, _ = lived(store)
+        with store.unit_of_work() as uow:
+            sends = [item for item in uow.outbox.items() if item.type == "send"]
+        ticks = [item.id for item in sends if item.event.startswith("tick:")]
+        events = [item.id for item in sends if item.lead == LEAD and item.id not in ticks]
+        assert ticks
+        assert events
+
+        service.forget(LEAD)
+
+        with store.unit_of_work() as uow:
+            new = [uow.processed.claim(ident, at(60)) for ident in ticks + events]
+        assert [True] * len(ticks) + [False] * len(events) == new
+
+    def test_a_pending_menu_is_counted(self, service):
+        """A lead awaiting its first menu's reply: its conversation and menu go."""
+        service.handle(IncomingMessage(id="wamid.1", at=AT, lead=LEAD, number=NUMBER, text="Hi"))
+
+        report = service.forget(LEAD)
+
+        assert (1, 1, 1) == (report.leads, report.conversations, report.menus)
+
+    def test_an_unknown_phone_counts_nothing(self, service):
+        """A phone the store does not know: zero counts, no token."""
+        assert ForgetReport() == service.forget("+91 98123 45678")
+
+    @pytest.mark.parametrize(
+        "typed", ["919812345678", "+91 98123 45678", "+91 (981) 234-5678", "0091 9812345678"]
+    )
+    def test_phones_are_taken_as_events_take_them(self, typed):
+        """Digits as WhatsApp gives them, or typed with + or 00 and the country code."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        service.handle(IncomingMessage(id="wamid.1", at=AT, lead=LEAD, number=NUMBER, text="Hi"))
+
+        assert 1 == service.forget(typed).leads
+
+    @pytest.mark.parametrize("typed", ["", "not a phone", "+91 98", "forgotten-0123"])
+    def test_what_is_no_phone_is_refused(self, typed):
+        """Text that is no phone raises PhoneNumberError, a ValueError, and removes nothing."""
+        store = MemoryStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+
+        with pytest.raises(PhoneNumberError):
+            service.forget(typed)
+        assert 0 == store.committed
+
+    def test_a_manual_move_id_no_longer_leads_to_the_phone(self, store):
+        """A record of a guessable event id gets a random id: no digest of the phone is kept."""
+        from convroute._ids import transition_id
+
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        service.handle(
+            IncomingMessage(
+                id="wamid.1", at=AT, lead=LEAD, number=NUMBER, text="I came from Instagram"
+            )
+        )
+        service.handle(SetStage(id="move-1", at=AT, funnel="Sales", lead=LEAD, stage="Scheduling"))
+        guess = transition_id("move-1", "Sales", LEAD)
+        with store.unit_of_work() as uow:
+            assert uow.funnel_records.get(guess) is not None
+
+        service.forget(LEAD)
+
+        with store.unit_of_work() as uow:
+            assert uow.funnel_records.get(guess) is None
+
+
+class TestOutboxLeads:
+    def test_every_item_names_its_lead(self, store):
+        """Items written by events and ticks carry their lead, Meta events and board moves too."""
+        lived(store)
+
+        with store.unit_of_work() as uow:
+            items = list(uow.outbox.items())
+
+        assert [] == [item.type for item in items if item.lead is None]
+        assert {"meta_event", "move_opportunity"} <= {
+            item.type for item in items if item.lead == LEAD
+        }
+
+
+class TestNoDigitsLeft:
+    """After forget, the phone's digits appear nowhere in the store."""
+
+    def test_memory_state(self):
+        """Nothing the memory store holds names the phone."""
+        store = MemoryStore()
+        service, _ = lived(store)
+        assert any(d in dump_memory(store) for d in DIGITS)
+
+        service.forget(LEAD)
+
+        assert [] == [d for d in DIGITS if d in dump_memory(store)]
+        assert OTHER in dump_memory(store)
+
+    def test_every_sqlite_table_and_the_file(self, tmp_path):
+        """Every column of every table, as text, and the file's bytes once the log is copied in."""
+        from convroute.adapters import SQLiteStore
+
+        path = tmp_path / "convroute.db"
+        with SQLiteStore(path) as store:
+            service, _ = lived(store)
+            assert any(d in dump_sqlite(path) for d in DIGITS)
+
+            service.forget(LEAD)
+
+            assert [] == [d for d in DIGITS if d in dump_sqlite(path)]
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        data = path.read_bytes()
+        assert [] == [d for d in DIGITS if d.encode() in data]
+        assert OTHER.encode() in data
+
+    @pytest.mark.postgres
+    def test_every_postgres_table(self, request):
+        """Every column of every table of the store's schema, as text."""
+        from convroute.adapters.postgres import PostgresStore
+
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("new_postgres_schema")()
+        with PostgresStore(url, schema=schema) as store:
+            service, _ = lived(store)
+            assert any(d in dump_postgres(url, schema) for d in DIGITS)
+
+            service.forget(LEAD)
+
+            left = dump_postgres(url, schema)
+        assert [] == [d for d in DIGITS if d in left]
+        assert OTHER in left
+
+
+def dump_memory(store):
+    state = store._state
+    return "\n".join(repr(getattr(state, name)) for name in type(state).__slots__)
+
+
+def dump_sqlite(path):
+    connection = sqlite3.connect(path)
+    try:
+        tables = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        lines = [
+            repr(row)
+            for table in tables
+            for row in connection.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - its own names
+        ]
+    finally:
+        connection.close()
+    return "\n".join(lines)
+
+
+def dump_postgres(url, schema):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            )
+        ]
+        assert {"leads", "outbox", "funnel_records", "processed_events"} <= set(tables)
+        return "\n".join(
+            text
+            for table in tables
+            for (text,) in connection.execute(
+                f'SELECT t::text FROM "{schema}"."{table}" AS t'  # noqa: S608 - its own names
+            )
+        )

@@ -36,6 +36,7 @@ INDEXES = {
     "conversations_closed",
     "conversations_waiting_rule",
     "funnel_records_lead",
+    "funnel_records_account",
     "outbox_due",
     "outbox_sent",
     "processed_events_at",
@@ -346,7 +347,8 @@ class TestSchema:
             plan = " ".join(
                 row[-1]
                 for row in store._connection().execute(
-                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_claim, ("pending", 0, 0, 10)
+                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_claim,
+                    ("default", "pending", 0, 0, 10),
                 )
             )
             taken = [one.id for one in uow.outbox.claim(10, later, later)]
@@ -546,7 +548,12 @@ class TestQueryPlans:
         statement = getattr(store.unit_of_work().sql, name)
         connection = store._connection()
 
-        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        plan = [
+            row[3]
+            for row in connection.execute(
+                f"EXPLAIN QUERY PLAN {statement}", ("default", *parameters)
+            )
+        ]
 
         assert any(
             f"USING INDEX {index} " in step or f"USING COVERING INDEX {index} " in step
@@ -570,7 +577,10 @@ class TestQueryPlans:
         statement = getattr(store.unit_of_work().sql, name)
         connection = store._connection()
 
-        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", (0, 100))]
+        plan = [
+            row[3]
+            for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", ("default", 0, 100))
+        ]
 
         assert any(
             f"USING INDEX {index} " in step or f"USING COVERING INDEX {index} " in step
@@ -641,7 +651,10 @@ class TestErrors:
     def test_a_stored_value_that_cannot_be_read(self, store, path):
         """A row whose JSON is not a valid value gives StoreError naming the type."""
         connection = raw(path)
-        connection.execute("INSERT INTO leads (phone, data) VALUES (?, ?)", (LEAD, '{"phone": 5}'))
+        connection.execute(
+            "INSERT INTO leads (account, phone, data) VALUES ('default', ?, ?)",
+            (LEAD, '{"phone": 5}'),
+        )
         connection.close()
 
         with pytest.raises(StoreError, match="stored Lead"), store.unit_of_work() as uow:

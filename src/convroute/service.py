@@ -24,6 +24,7 @@ from typing import assert_never
 
 import attrs
 
+from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._frozen import aware
 from convroute._ids import action_id
 from convroute._retention import prune
@@ -288,9 +289,19 @@ class Service:
             checks each delivery's signature.
         max_attempts: How many failed deliveries make an item dead: kept,
             listed, and never tried again unless requeued.
+        account: The account (business) whose state the service keeps in
+            the store: everything it stores, reads, counts and prunes is
+            that account's, event ids included.  Text of 1 to 64 characters
+            once stripped of the whitespace around it, which is no part of
+            the name.
+
+    Attributes:
+        account: The account's name, stripped.
 
     Raises:
         ValueError: When *max_attempts* is less than 1.
+        AccountError: When *account* is not an account name (a
+            `ValueError` too).
     """
 
     def __init__(
@@ -303,9 +314,11 @@ class Service:
         lease: dt.timedelta = _DEFAULT_LEASE,
         app_secret: str | bytes | None = None,
         max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
+        account: str = DEFAULT_ACCOUNT,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        self.account = account_name(account)
         self.engine = config if isinstance(config, Engine) else Engine.from_config(config)
         self.store = store
         self.transport = transport
@@ -315,7 +328,9 @@ class Service:
         self._max_attempts = max_attempts
 
     def __repr__(self) -> str:
-        return f"Service(store={self.store!r}, transport={self.transport!r})"
+        return (
+            f"Service(store={self.store!r}, transport={self.transport!r}, account={self.account!r})"
+        )
 
     def handle(self, event: Event) -> Handled:
         """
@@ -469,7 +484,7 @@ class Service:
     def _process_once(self, event: Event) -> Handled:
         now = self._clock()
         _refuse_future(event, now)
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
             snapshot = load_snapshot(uow, event, self.engine, now)
@@ -531,7 +546,7 @@ class Service:
         return report
 
     def _tick(self, at: dt.datetime) -> TickReport:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             last = uow.ticks.last()
             owed = uow.ticks.waiting_passes_owed()
         if last is not None and at <= last:
@@ -558,7 +573,7 @@ class Service:
                 items.extend(batch.items)
                 notes.extend(batch.outcome.notes)
             if owed is not None:
-                with self.store.unit_of_work() as uow:
+                with self.store.unit_of_work(self.account) as uow:
                     uow.ticks.waiting_pass_done(owed)
         if not items:
             return TickReport(at=at, notes=notes)
@@ -570,7 +585,7 @@ class Service:
         # was removed is told so there); then each rule that can reach
         # someone, in the config's order, through its own queue.
         yield self._tick_unit(at, last, waiting=_TICK_BATCH)
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             passes = self.engine.rule_passes(
                 load_tick_snapshot(uow, self.engine, at, last_tick=last), at
             )
@@ -619,7 +634,7 @@ class Service:
         rule: str | None,
         after: tuple[dt.datetime, Phone, Phone] | None,
     ) -> _TickBatch:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             snapshot = load_tick_snapshot(
                 uow,
                 self.engine,
@@ -675,7 +690,7 @@ class Service:
         """
         wanted = list(dict.fromkeys(ids))
         try:
-            with self.store.unit_of_work() as uow:
+            with self.store.unit_of_work(self.account) as uow:
                 found = uow.outbox.requeue(wanted)
         except StoreError:
             _log.exception("requeue failed: the store failed")
@@ -703,7 +718,7 @@ class Service:
         # record its outcome.
         now = self._clock()
         try:
-            with self.store.unit_of_work() as uow:
+            with self.store.unit_of_work(self.account) as uow:
                 if ids is None:
                     claimed = uow.outbox.claim(limit or 0, now, now + self._lease)
                 else:
@@ -733,7 +748,7 @@ class Service:
             error = _describe(exc)
             failed.append((item.id, error))
             attempts = item.attempts + 1
-            with self.store.unit_of_work() as uow:
+            with self.store.unit_of_work(self.account) as uow:
                 if attempts >= self._max_attempts:
                     uow.outbox.mark_dead(item.id, error)
                     retry_at = None
@@ -760,14 +775,14 @@ class Service:
                 ),
             )
             return False
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             uow.outbox.mark_sent(item.id)
         _log.debug("delivered %s: %r", item.id, item.body)
         return True
 
     def prune(self, before: dt.datetime, *, batch: int = 1000) -> PruneReport:
         """
-        Delete what the store no longer needs from before *before*.
+        Delete what the account no longer needs from before *before*.
 
         Processed event ids recorded before it, sent outbox items created
         before it, and conversations closed before it (``closed``, their
@@ -794,7 +809,9 @@ class Service:
             StoreError: When the store fails: the batches committed before
                 stay deleted; running it again goes on.
         """
-        processed, sent, closed = prune(self.store, before, now=self._clock(), batch=batch)
+        processed, sent, closed = prune(
+            self.store, before, now=self._clock(), batch=batch, account=self.account
+        )
         return PruneReport(processed=processed, sent=sent, closed=closed)
 
 

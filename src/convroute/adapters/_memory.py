@@ -55,13 +55,13 @@ class MemoryUnit:
 
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
-        state = self._gate
+        gate = self._gate
         # The lock is not reentrant: a nested unit in the same thread would
         # wait for itself forever, so it is refused instead.
-        if state.owner == threading.get_ident():
+        if gate.owner == threading.get_ident():
             raise nested()
-        state.lock.acquire()
-        state.owner = threading.get_ident()
+        gate.lock.acquire()
+        gate.owner = threading.get_ident()
         self._open = True
         return self
 
@@ -71,18 +71,18 @@ class MemoryUnit:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        state = self._gate
+        gate = self._gate
         try:
             if exc_type is None:
-                state.committed += 1
+                gate.committed += 1
             else:
                 self._journal.undo()
-                state.rolled_back += 1
+                gate.rolled_back += 1
         finally:
             self._open = False
             self._ended = True
-            state.owner = None
-            state.lock.release()
+            gate.owner = None
+            gate.lock.release()
 
     def begin_write(self) -> tuple[MemoryState, Journal]:
         """

@@ -100,11 +100,11 @@ class FailingStore:
         self.opened = 0
         self.failing = failing
 
-    def unit_of_work(self):
+    def unit_of_work(self, account="default"):
         self.opened += 1
         if self.opened == self.failing:
             raise StoreError("the database is not answering")
-        return self.inner.unit_of_work()
+        return self.inner.unit_of_work(account)
 
 
 def example_service(transport, store=None, clock=None):

@@ -46,6 +46,9 @@ units: list[AbstractContextManager[UnitOfWork]] = [
     MemoryStore().unit_of_work(),
     SQLiteStore("convroute.db").unit_of_work(),
     PostgresStore("postgresql://localhost/crm").unit_of_work(),
+    MemoryStore().unit_of_work("acme"),
+    SQLiteStore("convroute.db").unit_of_work(account="acme"),
+    PostgresStore("postgresql://localhost/crm").unit_of_work("acme"),
 ]
 
 with MemoryStore().unit_of_work() as uow:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from convroute._accounts import DEFAULT_ACCOUNT
 from convroute.errors import StoreConflictError
 from convroute.funnel import Transition
 from convroute.model import Phone
@@ -46,13 +47,14 @@ when there were none): `convroute.service.ForgetReport`'s fields, in order.
 """
 
 
-def forget(store: Store, phone: Phone) -> Erased:
+def forget(store: Store, phone: Phone, *, account: str = DEFAULT_ACCOUNT) -> Erased:
     """
     Forget the lead of *phone* in *store*, in one unit of work.
 
     Args:
         store: The store.
         phone: The lead's phone, as it is stored.
+        account: The account whose lead it is.
 
     Returns:
         What was removed, and the token its funnel records now carry.
@@ -62,15 +64,15 @@ def forget(store: Store, phone: Phone) -> Erased:
     """
     for _ in range(_ATTEMPTS - 1):
         try:
-            return _forget_once(store, phone)
+            return _forget_once(store, phone, account)
         except StoreConflictError:
             # Rolled back whole: run it again.
             continue
-    return _forget_once(store, phone)
+    return _forget_once(store, phone, account)
 
 
-def _forget_once(store: Store, phone: Phone) -> Erased:
-    with store.unit_of_work() as uow:
+def _forget_once(store: Store, phone: Phone, account: str) -> Erased:
+    with store.unit_of_work(account) as uow:
         # First: a store shared by workers holds the lead from here on.
         leads = int(uow.leads.remove(phone))
         conversations = uow.conversations.for_lead(phone)

@@ -13,6 +13,7 @@ import datetime as dt
 
 from collections.abc import Callable
 
+from convroute._accounts import DEFAULT_ACCOUNT
 from convroute._frozen import aware
 from convroute.errors import RetentionError, StoreConflictError
 from convroute.ports import Store, UnitOfWork
@@ -37,12 +38,20 @@ How many times a batch is run when its unit keeps losing races.
 """
 
 
-def prune(store: Store, before: dt.datetime, *, now: dt.datetime, batch: int) -> Pruned:
+def prune(
+    store: Store,
+    before: dt.datetime,
+    *,
+    now: dt.datetime,
+    batch: int,
+    account: str = DEFAULT_ACCOUNT,
+) -> Pruned:
     """
-    Delete from *store* what is older than *before*, a batch at a time.
+    Delete from *store* what of *account* is older than *before*, a batch at a time.
 
     Args:
         store: The store to prune.
+        account: The account whose rows go; another's are never touched.
         before: What is older than this goes; aware.
         now: The clock's time, which *before* must be 7 days or more behind.
         batch: The most rows of one kind one unit of work deletes.
@@ -66,30 +75,32 @@ def prune(store: Store, before: dt.datetime, *, now: dt.datetime, batch: int) ->
     if now - before < SHORTEST_WINDOW:
         raise RetentionError(before, now, SHORTEST_WINDOW)
     return (
-        _in_batches(store, lambda uow: uow.processed.prune(before, batch), batch),
-        _in_batches(store, lambda uow: uow.outbox.prune_sent(before, batch), batch),
-        _in_batches(store, lambda uow: uow.conversations.prune_closed(before, batch), batch),
+        _in_batches(store, account, lambda uow: uow.processed.prune(before, batch), batch),
+        _in_batches(store, account, lambda uow: uow.outbox.prune_sent(before, batch), batch),
+        _in_batches(
+            store, account, lambda uow: uow.conversations.prune_closed(before, batch), batch
+        ),
     )
 
 
-def _in_batches(store: Store, step: Callable[[UnitOfWork], int], batch: int) -> int:
+def _in_batches(store: Store, account: str, step: Callable[[UnitOfWork], int], batch: int) -> int:
     # Runs *step* in a unit of work of its own until it deletes less than a
     # batch; the total it deleted.
     total = 0
     while True:
-        deleted = _unit(store, step)
+        deleted = _unit(store, account, step)
         total += deleted
         if deleted < batch:
             return total
 
 
-def _unit(store: Store, step: Callable[[UnitOfWork], int]) -> int:
+def _unit(store: Store, account: str, step: Callable[[UnitOfWork], int]) -> int:
     for _ in range(_ATTEMPTS - 1):
         try:
-            with store.unit_of_work() as uow:
+            with store.unit_of_work(account) as uow:
                 return step(uow)
         except StoreConflictError:
             # Rolled back whole: nothing of the batch was deleted.
             continue
-    with store.unit_of_work() as uow:
+    with store.unit_of_work(account) as uow:
         return step(uow)

@@ -14,6 +14,7 @@ The hierarchy::
     ├── FutureEventError (ValueError)     an event dated after the service's clock
     ├── EventLineError (ValueError)       a line of a simulate event file that is not an event
     ├── RetentionError (ValueError)       a prune that would forget what a webhook retry needs
+    ├── AccountError (ValueError)         an account name a store cannot keep
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   └── StoreConflictError            a unit of work that lost a race: run it again
     └── MissingExtraError (ImportError)   an optional extra that is not installed
@@ -211,6 +212,24 @@ class RetentionError(ConvrouteError, ValueError):
             f"and Meta retries a failed webhook delivery for up to {shortest.days} days "
             "(a forgotten event id would make a late retry look new)"
         )
+
+
+class AccountError(ConvrouteError, ValueError):
+    """
+    An account name that cannot name an account of a store.
+
+    A name is text of 1 to 64 characters once the whitespace around it is
+    stripped, with no control character and no lone surrogate.
+
+    Attributes:
+        account: The name refused, as given.
+    """
+
+    account: object
+
+    def __init__(self, account: object, reason: str) -> None:
+        self.account = account
+        super().__init__(f"not an account name: {account!r} ({reason})")
 
 
 class StoreError(ConvrouteError, RuntimeError):

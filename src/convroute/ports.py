@@ -643,15 +643,29 @@ class Store(Protocol):
     atomic.  A store may end a unit that lost a race with another
     (a deadlock, say) with `StoreConflictError`: nothing of it is kept, and the
     service runs the event again.
+
+    A store holds any number of accounts (businesses).  Every repository of
+    a unit sees and changes only its account's values: the same phone,
+    pool, user, event id or outbox id in two accounts are two values.  The
+    locks are per account too: two accounts' units never wait for each
+    other over the same lead or pool (a store may still run all its units
+    one at a time, as SQLite does).
     """
 
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+    def unit_of_work(self, account: str = "default") -> AbstractContextManager[UnitOfWork]:
         """
-        Open a unit of work.
+        Open a unit of work on one account's values.
 
         It commits when the block ends, and rolls back when the block raises.
 
+        Args:
+            account: The account whose values the unit's repositories see;
+                what a store held before it had accounts is ``"default"``'s.
+
         Raises:
+            AccountError: When *account* is not an account name: text of 1
+                to 64 characters once stripped of the whitespace around it
+                (which is no part of the name), with no control character.
             StoreError: When the store cannot be reached, the commit fails,
                 or this thread already has a unit of work open.
         """

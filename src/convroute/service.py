@@ -26,6 +26,7 @@ from typing import Any, assert_never
 
 import attrs
 
+from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._erasure import forget
 from convroute._frozen import aware
 from convroute._ids import action_id
@@ -319,6 +320,14 @@ class Service:
             checks each delivery's signature.
         max_attempts: How many failed deliveries make an item dead: kept,
             listed, and never tried again unless requeued.
+        account: The account (business) whose state the service keeps in
+            the store: everything it stores, reads, counts and prunes is
+            that account's, event ids included.  Text of 1 to 64 characters
+            once stripped of the whitespace around it, which is no part of
+            the name.
+
+    Attributes:
+        account: The account's name, stripped.
 
     Attributes:
         engine: The config compiled, as each event and each unit of a tick
@@ -326,6 +335,8 @@ class Service:
 
     Raises:
         ValueError: When *max_attempts* is less than 1.
+        AccountError: When *account* is not an account name (a
+            `ValueError` too).
     """
 
     def __init__(
@@ -338,9 +349,11 @@ class Service:
         lease: dt.timedelta = _DEFAULT_LEASE,
         app_secret: str | bytes | None = None,
         max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
+        account: str = DEFAULT_ACCOUNT,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        self.account = account_name(account)
         self.engine = config if isinstance(config, Engine) else Engine.from_config(config)
         self.store = store
         self.transport = transport
@@ -388,7 +401,9 @@ class Service:
             self._config_news = ((self._config_news or frozenset()) | news) - names
 
     def __repr__(self) -> str:
-        return f"Service(store={self.store!r}, transport={self.transport!r})"
+        return (
+            f"Service(store={self.store!r}, transport={self.transport!r}, account={self.account!r})"
+        )
 
     def handle(self, event: Event) -> Handled:
         """
@@ -543,7 +558,7 @@ class Service:
         now = self._clock()
         _refuse_future(event, now)
         engine = self.engine
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
             snapshot = load_snapshot(uow, event, engine, now)
@@ -605,7 +620,7 @@ class Service:
         return report
 
     def _tick(self, at: dt.datetime) -> TickReport:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             last = uow.ticks.last()
             owed = uow.ticks.waiting_passes_owed()
         if last is not None and at <= last:
@@ -638,7 +653,7 @@ class Service:
                     self._keep_config_news(news)
                 raise
             if owed is not None:
-                with self.store.unit_of_work() as uow:
+                with self.store.unit_of_work(self.account) as uow:
                     uow.ticks.waiting_pass_done(owed)
         if not items:
             return TickReport(at=at, notes=notes)
@@ -654,7 +669,7 @@ class Service:
         # queue of each rule *removed* by a new config, to its end.
         yield self._tick_unit(at, last, waiting=_TICK_BATCH)
         engine = self.engine
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             passes = engine.rule_passes(load_tick_snapshot(uow, engine, at, last_tick=last), at)
         for rule_pass in passes:
             yield from self._rule_queue(at, last, rule_pass.rule, to_end=rule_pass.by_owner)
@@ -710,7 +725,7 @@ class Service:
         after: tuple[dt.datetime, Phone, Phone] | None,
     ) -> _TickBatch:
         engine = self.engine
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             snapshot = load_tick_snapshot(
                 uow,
                 engine,
@@ -766,7 +781,7 @@ class Service:
         """
         wanted = list(dict.fromkeys(ids))
         try:
-            with self.store.unit_of_work() as uow:
+            with self.store.unit_of_work(self.account) as uow:
                 found = uow.outbox.requeue(wanted)
         except StoreError:
             _log.exception("requeue failed: the store failed")
@@ -794,7 +809,7 @@ class Service:
         # record its outcome.
         now = self._clock()
         try:
-            with self.store.unit_of_work() as uow:
+            with self.store.unit_of_work(self.account) as uow:
                 if ids is None:
                     claimed = uow.outbox.claim(limit or 0, now, now + self._lease)
                 else:
@@ -824,7 +839,7 @@ class Service:
             error = _describe(exc)
             failed.append((item.id, error))
             attempts = item.attempts + 1
-            with self.store.unit_of_work() as uow:
+            with self.store.unit_of_work(self.account) as uow:
                 if attempts >= self._max_attempts:
                     uow.outbox.mark_dead(item.id, error)
                     retry_at = None
@@ -851,14 +866,14 @@ class Service:
                 ),
             )
             return False
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(self.account) as uow:
             uow.outbox.mark_sent(item.id)
         _log.debug("delivered %s: %r", item.id, item.body)
         return True
 
     def prune(self, before: dt.datetime, *, batch: int = 1000) -> PruneReport:
         """
-        Delete what the store no longer needs from before *before*.
+        Delete what the account no longer needs from before *before*.
 
         Processed event ids recorded before it, sent outbox items created
         before it, and conversations closed before it (``closed``, their
@@ -885,7 +900,9 @@ class Service:
             StoreError: When the store fails: the batches committed before
                 stay deleted; running it again goes on.
         """
-        processed, sent, closed = prune(self.store, before, now=self._clock(), batch=batch)
+        processed, sent, closed = prune(
+            self.store, before, now=self._clock(), batch=batch, account=self.account
+        )
         return PruneReport(processed=processed, sent=sent, closed=closed)
 
     def forget(self, phone: str) -> ForgetReport:
@@ -914,7 +931,7 @@ class Service:
             PhoneNumberError: When *phone* is no phone; nothing is removed.
             StoreError: When the store fails; nothing is removed.
         """
-        report = ForgetReport(*forget(self.store, lead_phone(phone)))
+        report = ForgetReport(*forget(self.store, lead_phone(phone), account=self.account))
         _log.info(
             "forgot a lead: %d conversations, %d opportunities, %d outbox items, "
             "%d funnel records kept under a token",

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from convroute._accounts import DEFAULT_ACCOUNT
 from convroute._describe import INT64_MAX, INT64_MIN, described, quoted
 from convroute._ids import line_id
 from convroute.config import Config
@@ -50,7 +51,12 @@ _MAX_INTEGER_DIGITS = len(str(INT64_MIN))
 
 
 def simulate(
-    config: Config | Engine, store: Store, lines: Iterable[str], *, notes: bool = False
+    config: Config | Engine,
+    store: Store,
+    lines: Iterable[str],
+    *,
+    notes: bool = False,
+    account: str = DEFAULT_ACCOUNT,
 ) -> Iterator[dict[str, Any]]:
     """
     Run event lines through the service on *store*, yielding the actions.
@@ -70,14 +76,18 @@ def simulate(
         notes: Whether to yield, after each event's actions, a ``note``
             for each of the engine's notes on it (why it changed nothing,
             what it skipped), and one for an event id seen before.
+        account: The account of *store* the events are the state of.
 
     Yields:
         Each action, in the simulate contract's form (and, with *notes*,
         each ``note`` after its event's actions).
+
+    Raises:
+        AccountError: When *account* is not an account name.
     """
     clock = _EventClock()
     delivered: list[Mapping[str, Any]] = []
-    service = Service(config, store, _Collect(delivered), clock=clock)
+    service = Service(config, store, _Collect(delivered), clock=clock, account=account)
     country_code = service.engine.config.default_country_code
     lead_fields = service.engine.config.lead_fields
     for number, line in enumerate(lines, 1):

@@ -24,8 +24,9 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._memory import MemoryUnit
-from convroute.adapters._memory_state import MemoryState
+from convroute.adapters._memory_state import MemoryGate, MemoryState
 from convroute.ports import UnitOfWork
 from convroute.state import OutboxItem
 
@@ -45,7 +46,8 @@ class MemoryStore:
     (`StoreError`), and its repositories refuse to work once it ended.
 
     Values are kept as they were saved (they are frozen), and come back as
-    the same objects.
+    the same objects.  Each account's values are kept apart, in a state of
+    their own; one lock serves every account's units.
 
     Attributes:
         committed: How many units of work committed.
@@ -53,41 +55,56 @@ class MemoryStore:
     """
 
     def __init__(self) -> None:
-        self._state = MemoryState()
+        self._gate = MemoryGate()
+        self._accounts: dict[str, MemoryState] = {}
 
     @property
     def committed(self) -> int:
         """
-        How many units of work committed.
+        How many units of work committed, of every account.
         """
-        return self._state.committed
+        return self._gate.committed
 
     @property
     def rolled_back(self) -> int:
         """
         How many units of work were undone because their block raised.
         """
-        return self._state.rolled_back
+        return self._gate.rolled_back
 
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+    def unit_of_work(self, account: str = DEFAULT_ACCOUNT) -> AbstractContextManager[UnitOfWork]:
         """
-        Open a unit of work: commits when the block ends, undone when it raises.
+        Open a unit of work on *account*'s values.
+
+        It commits when the block ends, and is undone when the block raises.
 
         Returns:
             A context manager giving the repositories.
 
         Raises:
+            AccountError: When *account* is not an account name.
             StoreError: On entering, when this thread has a unit open already.
         """
-        return MemoryUnit(self._state)
+        name = account_name(account)
+        state = self._accounts.get(name)
+        if state is None:
+            # setdefault: two threads opening a new account's first units
+            # at once get one state.
+            state = self._accounts.setdefault(name, MemoryState())
+        return MemoryUnit(self._gate, state)
 
     def __repr__(self) -> str:
-        state = self._state
+        states = list(self._accounts.values())
+        leads = sum(len(state.leads) for state in states)
+        conversations = sum(len(state.conversations) for state in states)
+        records = sum(len(state.records) for state in states)
+        outbox = sum(len(state.outbox) for state in states)
+        pending = sum(len(state.pending) for state in states)
+        gate = self._gate
         return (
-            f"<MemoryStore leads={len(state.leads)} conversations={len(state.conversations)} "
-            f"funnel_records={len(state.records)} outbox={len(state.outbox)} "
-            f"pending={len(state.pending)} committed={state.committed} "
-            f"rolled_back={state.rolled_back}>"
+            f"<MemoryStore accounts={len(states)} leads={leads} conversations={conversations} "
+            f"funnel_records={records} outbox={outbox} pending={pending} "
+            f"committed={gate.committed} rolled_back={gate.rolled_back}>"
         )
 
 

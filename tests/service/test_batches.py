@@ -57,8 +57,8 @@ class _Poisoned:
         self.poison = poison
 
     @contextlib.contextmanager
-    def unit_of_work(self):
-        with self.inner.unit_of_work() as uow:
+    def unit_of_work(self, account="default"):
+        with self.inner.unit_of_work(account) as uow:
             claim = uow.processed.claim
             poison = self.poison
 
@@ -91,7 +91,8 @@ def corrupt_lead(store, lead):
         table = f"{store.schema}.leads"
     try:
         connection.execute(
-            f"INSERT INTO {table} (phone, data) VALUES ('{lead}', '{{\"phone\": 5}}')"  # noqa: S608 - test names
+            f"INSERT INTO {table} (account, phone, data) "  # noqa: S608 - test names
+            f"VALUES ('default', '{lead}', '{{\"phone\": 5}}')"
         )
     finally:
         connection.close()

@@ -56,15 +56,15 @@ def at(minutes):
     return AT + dt.timedelta(minutes=minutes)
 
 
-def lived(store, clock=None):
+def lived(store, clock=None, account="default"):
     """
     LEAD's whole life on *store*: menus, routing, a funnel entry with a Meta event, a follow-up
     moving its enquiry, a second number, a tick reassigning it; items pending, sent and dead.
     """
     clock = clock or Clock()
     transport = RefusingTransport()
-    once = Service(CONFIG, store, transport, clock=clock, max_attempts=1)
-    service = Service(CONFIG, store, transport, clock=clock)
+    once = Service(CONFIG, store, transport, clock=clock, max_attempts=1, account=account)
+    service = Service(CONFIG, store, transport, clock=clock, account=account)
     transport.refuse = {"meta_event"}
     once.handle(
         IncomingMessage(
@@ -186,6 +186,33 @@ class TestForget:
         assert [attrs.evolve(r, id="", lead="") for r in old] == [
             attrs.evolve(r, id="", lead="") for r in new
         ]
+
+    def test_another_account_keeps_the_same_phone(self, store):
+        """Forgetting a lead in one account leaves the same phone's lead in another as it was."""
+        lived(store)
+        acme, _ = lived(store, account="acme")
+
+        def held(account):
+            with store.unit_of_work(account) as uow:
+                return (
+                    uow.leads.get(LEAD),
+                    tuple(uow.conversations.for_lead(LEAD)),
+                    tuple(uow.funnel_records.for_lead(LEAD)),
+                    tuple(uow.outbox.items()),
+                )
+
+        before = held("default")
+
+        acme.forget(LEAD)
+
+        lead, conversations, found, items = held("acme")
+        assert (before, None, (), (), []) == (
+            held("default"),
+            lead,
+            conversations,
+            found,
+            [item.id for item in items if item.lead == LEAD],
+        )
 
     def test_a_later_message_starts_afresh(self, store):
         """The phone writes again: a new lead, the first menu, the funnel entered again."""
@@ -353,8 +380,11 @@ class TestNoDigitsLeft:
 
 
 def dump_memory(store):
-    state = store._state
-    return "\n".join(repr(getattr(state, name)) for name in type(state).__slots__)
+    return "\n".join(
+        repr(getattr(state, name))
+        for state in store._accounts.values()
+        for name in type(state).__slots__
+    )
 
 
 def dump_sqlite(path):

@@ -51,10 +51,10 @@ class _BrokenStore:
         self.inner = MemoryStore()
         self.armed = False
 
-    def unit_of_work(self):
+    def unit_of_work(self, account="default"):
         if self.armed:
             raise StoreError("disk full")
-        return self.inner.unit_of_work()
+        return self.inner.unit_of_work(account)
 
 
 def fields(record):

@@ -244,8 +244,8 @@ class _Stuck:
         self.store = store
         self.pipe = pipe
 
-    def unit_of_work(self):
-        return _StuckUnit(self.store.unit_of_work(), self.pipe)
+    def unit_of_work(self, account="default"):
+        return _StuckUnit(self.store.unit_of_work(account), self.pipe)
 
 
 class _StuckUnit:

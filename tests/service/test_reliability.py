@@ -116,12 +116,12 @@ class _Exploding:
         self.inner = inner
         self.armed = True
 
-    def unit_of_work(self):
+    def unit_of_work(self, account="default"):
         store = self
 
         class _Context:
             def __enter__(self):
-                self.inner = store.inner.unit_of_work()
+                self.inner = store.inner.unit_of_work(account)
                 uow = self.inner.__enter__()
                 if store.armed:
                     outbox = uow.outbox
@@ -230,9 +230,9 @@ class _Conflicting:
         self.units = 0
 
     @contextlib.contextmanager
-    def unit_of_work(self):
+    def unit_of_work(self, account="default"):
         self.units += 1
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(account) as uow:
             yield uow
             if self.conflicts:
                 self.conflicts -= 1

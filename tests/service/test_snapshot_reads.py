@@ -44,8 +44,8 @@ class CountingStore:
         self.calls = {}
 
     @contextlib.contextmanager
-    def unit_of_work(self):
-        with self.store.unit_of_work() as uow:
+    def unit_of_work(self, account="default"):
+        with self.store.unit_of_work(account) as uow:
             uow.users = Counting(uow.users, self.calls, "users")
             uow.turns = Counting(uow.turns, self.calls, "turns")
             yield uow

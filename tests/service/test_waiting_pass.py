@@ -70,8 +70,8 @@ class Recording:
         self.store = store
         self.reads = []
 
-    def unit_of_work(self):
-        return _RecordingUnit(self.store.unit_of_work(), self.reads)
+    def unit_of_work(self, account="default"):
+        return _RecordingUnit(self.store.unit_of_work(account), self.reads)
 
     def __getattr__(self, name):
         return getattr(self.store, name)

@@ -76,7 +76,7 @@ class TestQueryPlans:
             plan = [
                 line
                 for (line,) in connection.execute(
-                    f"EXPLAIN {statement}", (to_micros(T0 + 10 * MINUTE), 100)
+                    f"EXPLAIN {statement}", ("default", to_micros(T0 + 10 * MINUTE), 100)
                 ).fetchall()
             ]
 

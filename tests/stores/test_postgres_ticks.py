@@ -200,7 +200,9 @@ class TestQueryPlans:
             connection.execute(f"ANALYZE {quoted(store.schema)}.conversations")
             plan = [
                 line
-                for (line,) in connection.execute(f"EXPLAIN {statement}", parameters).fetchall()
+                for (line,) in connection.execute(
+                    f"EXPLAIN {statement}", ("default", *parameters)
+                ).fetchall()
             ]
 
         text = "\n".join(plan)

@@ -36,6 +36,7 @@ INDEXES = {
     "conversations_closed",
     "conversations_waiting_rule",
     "funnel_records_lead",
+    "funnel_records_account",
     "outbox_due",
     "outbox_lead",
     "outbox_sent",
@@ -348,7 +349,8 @@ class TestSchema:
             plan = " ".join(
                 row[-1]
                 for row in store._connection().execute(
-                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_claim, ("pending", 0, 0, 10)
+                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_claim,
+                    ("default", "pending", 0, 0, 10),
                 )
             )
             taken = [one.id for one in uow.outbox.claim(10, later, later)]
@@ -388,14 +390,14 @@ class TestSchema:
             plan = " ".join(
                 row[-1]
                 for row in store._connection().execute(
-                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_remove, (LEAD,)
+                    "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_remove, ("default", LEAD)
                 )
             )
             mine = [one.id for one in uow.outbox.remove_for_lead(LEAD)]
             theirs = [one.id for one in uow.outbox.remove_for_lead(other)]
 
         assert (["entered", "board", "meta", "menu"], ["theirs", "their-meta"]) == (mine, theirs)
-        assert "USING INDEX outbox_lead (lead=?)" in plan
+        assert "USING INDEX outbox_lead (account=? AND lead=?)" in plan
 
     def test_conversations_written_at_version_5_are_timed_at_6(self, path):
         """Conversations of version 5 read back, with no due time or wait, and can be timed."""
@@ -586,7 +588,12 @@ class TestQueryPlans:
         statement = getattr(store.unit_of_work().sql, name)
         connection = store._connection()
 
-        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        plan = [
+            row[3]
+            for row in connection.execute(
+                f"EXPLAIN QUERY PLAN {statement}", ("default", *parameters)
+            )
+        ]
 
         assert any(
             f"USING INDEX {index} " in step or f"USING COVERING INDEX {index} " in step
@@ -610,7 +617,10 @@ class TestQueryPlans:
         statement = getattr(store.unit_of_work().sql, name)
         connection = store._connection()
 
-        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", (0, 100))]
+        plan = [
+            row[3]
+            for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", ("default", 0, 100))
+        ]
 
         assert any(
             f"USING INDEX {index} " in step or f"USING COVERING INDEX {index} " in step
@@ -681,7 +691,10 @@ class TestErrors:
     def test_a_stored_value_that_cannot_be_read(self, store, path):
         """A row whose JSON is not a valid value gives StoreError naming the type."""
         connection = raw(path)
-        connection.execute("INSERT INTO leads (phone, data) VALUES (?, ?)", (LEAD, '{"phone": 5}'))
+        connection.execute(
+            "INSERT INTO leads (account, phone, data) VALUES ('default', ?, ?)",
+            (LEAD, '{"phone": 5}'),
+        )
         connection.close()
 
         with pytest.raises(StoreError, match="stored Lead"), store.unit_of_work() as uow:

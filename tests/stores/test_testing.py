@@ -69,16 +69,18 @@ class TestMemoryStore:
         assert (1, 0) == (store.committed, store.rolled_back)
 
     def test_repr_sums_up_the_state(self):
-        """The repr counts what the store holds and the units it ran."""
+        """The repr counts the accounts, what they hold together, and the units it ran."""
         store = MemoryStore()
         with store.unit_of_work() as uow:
             uow.leads.save(Lead(phone=Phone("919800000001")))
             uow.outbox.add([item("a1"), item("a2")])
             uow.outbox.mark_sent("a1")
+        with store.unit_of_work("acme") as uow:
+            uow.leads.save(Lead(phone=Phone("919800000001")))
 
         expected = (
-            "<MemoryStore leads=1 conversations=0 funnel_records=0 outbox=2 pending=1 "
-            "committed=1 rolled_back=0>"
+            "<MemoryStore accounts=2 leads=2 conversations=0 funnel_records=0 outbox=2 "
+            "pending=1 committed=2 rolled_back=0>"
         )
         assert expected == repr(store)
 
@@ -104,7 +106,7 @@ class TestMemoryStoreErasure:
             uow.opportunities.remove(lead, "o1")
             uow.funnel_records.remove(["tr-1"])
 
-        state = store._state
+        state = store._accounts["default"]
         assert ({}, {}) == (state.opportunities, state.records_by_lead)
 
 

@@ -22,7 +22,7 @@ import attrs
 from convroute._frozen import aware
 from convroute._ids import event_key
 from convroute.adapters._instants import to_micros
-from convroute.adapters._memory_state import Held, Journal, MemoryState, Timed
+from convroute.adapters._memory_state import Held, Journal, MemoryGate, MemoryState, Timed
 from convroute.adapters._sorted_keys import SortedKeys
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
@@ -34,10 +34,11 @@ from convroute.state import Conversation, ConversationStatus, OutboxItem, Outbox
 
 class MemoryUnit:
     """
-    One unit of work of a `MemoryStore`: holds the store's lock throughout.
+    One unit of work of a `MemoryStore` on one account's state: holds the store's lock throughout.
     """
 
-    def __init__(self, state: MemoryState) -> None:
+    def __init__(self, gate: MemoryGate, state: MemoryState) -> None:
+        self._gate = gate
         self._state = state
         self._journal = Journal()
         self._open = False
@@ -54,13 +55,13 @@ class MemoryUnit:
 
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
-        state = self._state
+        gate = self._gate
         # The lock is not reentrant: a nested unit in the same thread would
         # wait for itself forever, so it is refused instead.
-        if state.owner == threading.get_ident():
+        if gate.owner == threading.get_ident():
             raise nested()
-        state.lock.acquire()
-        state.owner = threading.get_ident()
+        gate.lock.acquire()
+        gate.owner = threading.get_ident()
         self._open = True
         return self
 
@@ -70,18 +71,18 @@ class MemoryUnit:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        state = self._state
+        gate = self._gate
         try:
             if exc_type is None:
-                state.committed += 1
+                gate.committed += 1
             else:
                 self._journal.undo()
-                state.rolled_back += 1
+                gate.rolled_back += 1
         finally:
             self._open = False
             self._ended = True
-            state.owner = None
-            state.lock.release()
+            gate.owner = None
+            gate.lock.release()
 
     def begin_write(self) -> tuple[MemoryState, Journal]:
         """

@@ -22,7 +22,7 @@ from convroute.routing import TurnRecord
 from convroute.state import Conversation, OutboxItem
 
 
-__all__ = ["Held", "Journal", "MemoryState", "Timed"]
+__all__ = ["Held", "Journal", "MemoryGate", "MemoryState", "Timed"]
 
 _ABSENT: Final = object()
 
@@ -86,9 +86,23 @@ class Journal:
         self._entries.clear()
 
 
+class MemoryGate:
+    """
+    The lock of a `MemoryStore`'s units of work, whatever their account, and their counts.
+    """
+
+    __slots__ = ("committed", "lock", "owner", "rolled_back")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.owner: int | None = None
+        self.committed = 0
+        self.rolled_back = 0
+
+
 class MemoryState:
     """
-    Everything a `MemoryStore` holds, and the lock of its units of work.
+    Everything a `MemoryStore` holds for one account.
     """
 
     __slots__ = (
@@ -97,32 +111,24 @@ class MemoryState:
         "by_due",
         "by_waiting",
         "by_waiting_rule",
-        "committed",
         "conversations",
         "last_tick",
         "leads",
-        "lock",
         "opportunities",
         "outbox",
         "outbox_order",
-        "owner",
         "passes",
         "pending",
         "presence",
         "processed",
         "records",
         "records_by_lead",
-        "rolled_back",
         "serial",
         "turns",
         "users",
     )
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.owner: int | None = None
-        self.committed = 0
-        self.rolled_back = 0
         self.leads: dict[Phone, Lead] = {}
         self.opportunities: dict[Phone, dict[str, Opportunity]] = {}
         self.conversations: dict[tuple[Phone, Phone], Conversation] = {}

@@ -38,6 +38,23 @@ def _json(row: str) -> str:
 
 
 # The tables' statements name the schema as {s}, filled in per store.
+
+# Every table, as step 8 gives each an account column.  Released steps use
+# it: it is never changed.
+_TABLES = (
+    "leads",
+    "opportunities",
+    "conversations",
+    "turns",
+    "users",
+    "presence",
+    "funnel_records",
+    "processed_events",
+    "outbox",
+    "away",
+    "ticks",
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: the tables, as in the SQLite store: each keeps the whole value as
     # JSON text (`data`, through the codec) beside the columns it is looked
@@ -180,6 +197,94 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "IN ('move_opportunity', 'meta_event')"
         ),
         "CREATE INDEX outbox_lead ON {s}.outbox (lead)",
+    ),
+    # 8: many accounts in one schema, as in the SQLite store: every table
+    # gets an account column, first in each key and index rows are found
+    # by; what the schema held is the account "default"'s (a default that
+    # is dropped once the rows have it: no statement may leave it out).
+    # The ticks' row is one per account, keyed by it.
+    (
+        *(
+            statement
+            for table in _TABLES
+            for statement in (
+                f"ALTER TABLE {{s}}.{table} ADD COLUMN account text NOT NULL DEFAULT 'default'",
+                f"ALTER TABLE {{s}}.{table} ALTER COLUMN account DROP DEFAULT",
+            )
+        ),
+        "ALTER TABLE {s}.leads DROP CONSTRAINT leads_pkey, ADD PRIMARY KEY (account, phone)",
+        (
+            "ALTER TABLE {s}.opportunities DROP CONSTRAINT opportunities_lead_id_key, "
+            "ADD UNIQUE (account, lead, id)"
+        ),
+        (
+            "ALTER TABLE {s}.conversations DROP CONSTRAINT conversations_pkey, "
+            "ADD PRIMARY KEY (account, lead, number)"
+        ),
+        "ALTER TABLE {s}.turns DROP CONSTRAINT turns_pkey, ADD PRIMARY KEY (account, pool)",
+        "ALTER TABLE {s}.users DROP CONSTRAINT users_pkey, ADD PRIMARY KEY (account, id)",
+        (
+            "ALTER TABLE {s}.presence DROP CONSTRAINT presence_pkey, "
+            'ADD PRIMARY KEY (account, "user")'
+        ),
+        (
+            "ALTER TABLE {s}.funnel_records DROP CONSTRAINT funnel_records_id_key, "
+            "ADD UNIQUE (account, id)"
+        ),
+        (
+            "ALTER TABLE {s}.processed_events DROP CONSTRAINT processed_events_pkey, "
+            "ADD PRIMARY KEY (account, id)"
+        ),
+        "ALTER TABLE {s}.outbox DROP CONSTRAINT outbox_id_key, ADD UNIQUE (account, id)",
+        'ALTER TABLE {s}.away DROP CONSTRAINT away_pkey, ADD PRIMARY KEY (account, "user")',
+        # Dropping the id drops its key and its check with it.
+        "ALTER TABLE {s}.ticks DROP COLUMN id, ADD PRIMARY KEY (account)",
+        *(
+            f"DROP INDEX {{s}}.{index}"
+            for index in (
+                "conversations_open",
+                "conversations_due",
+                "conversations_waiting",
+                "conversations_waiting_rule",
+                "conversations_closed",
+                "funnel_records_lead",
+                "processed_events_at",
+                "outbox_due",
+                "outbox_sent",
+                "outbox_lead",
+            )
+        ),
+        (
+            "CREATE INDEX conversations_open ON {s}.conversations "
+            "(account, status, assignee, last_message_at)"
+        ),
+        (
+            "CREATE INDEX conversations_due ON {s}.conversations (account, due_at, lead, number) "
+            "WHERE due_at IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting ON {s}.conversations "
+            "(account, status, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting_rule ON {s}.conversations "
+            "(account, status, rule, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_closed ON {s}.conversations "
+            "(account, status, last_message_at, lead, number) WHERE status = 'closed'"
+        ),
+        "CREATE INDEX funnel_records_lead ON {s}.funnel_records (account, lead, seq)",
+        "CREATE INDEX funnel_records_account ON {s}.funnel_records (account, seq)",
+        "CREATE INDEX processed_events_at ON {s}.processed_events (account, at)",
+        "CREATE INDEX outbox_due ON {s}.outbox (account, status, next_attempt_at, seq)",
+        (
+            "CREATE INDEX outbox_sent ON {s}.outbox (account, status, created_at, seq) "
+            "WHERE status = 'sent'"
+        ),
+        "CREATE INDEX outbox_lead ON {s}.outbox (account, lead)",
     ),
 )
 """

@@ -43,13 +43,17 @@ _TRY_LOCK_MANY = (
 
 class PostgresUnit(SQLRepositories):
     """
-    The repositories of one transaction on one connection.
+    The repositories of one transaction on one connection, on one account's rows.
+
+    Its locks are the account's: two accounts' units never wait for each
+    other over a lead, a pool or a user of the same name.
 
     Args:
         acquire: Gives the connection when the unit begins, and the function
             that gives it back when the unit ends.
         sql: The store's statements.
         schema: The store's schema, which its lock keys are made from.
+        account: The account whose rows the unit sees, also in its lock keys.
         describe: The store, as error messages name it.
     """
 
@@ -58,9 +62,10 @@ class PostgresUnit(SQLRepositories):
         acquire: Callable[[], tuple[psycopg.Connection[Any], Callable[[], None]]],
         sql: Statements,
         schema: str,
+        account: str,
         describe: str,
     ) -> None:
-        super().__init__(sql)
+        super().__init__(sql, account)
         self._acquire = acquire
         self._schema = schema
         self._describe = describe
@@ -153,7 +158,7 @@ class PostgresUnit(SQLRepositories):
         if not wanted:
             return
         self.check_open()
-        numbers = [lock_key(self._schema, kind, key) for key in wanted]
+        numbers = [lock_key(self._schema, self.account, kind, key) for key in wanted]
         # Sent with the next statement that reads, which then reads what
         # the lock's previous holder committed: one round trip for both.
         if len(numbers) == 1:
@@ -177,7 +182,7 @@ class PostgresUnit(SQLRepositories):
         given = list(dict.fromkeys(keys))
         wanted = [key for key in given if (kind, key) not in self._held]
         if wanted:
-            numbers = [lock_key(self._schema, kind, key) for key in wanted]
+            numbers = [lock_key(self._schema, self.account, kind, key) for key in wanted]
             rows = self.rows(_TRY_LOCK_MANY, (numbers,))
             self._held.update(
                 (kind, key) for key, (taken,) in zip(wanted, rows, strict=True) if taken

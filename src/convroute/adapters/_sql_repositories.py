@@ -58,6 +58,7 @@ class SQLUnit(Protocol):
     """
 
     sql: Statements
+    account: str
 
     def check_open(self) -> object: ...
 
@@ -90,11 +91,13 @@ class SQLUnit(Protocol):
 
 
 class _Repository:
-    __slots__ = ("_sql", "_unit")
+    __slots__ = ("_account", "_sql", "_unit")
 
     def __init__(self, unit: SQLUnit) -> None:
         self._unit = unit
         self._sql = unit.sql
+        # Bound by every statement: the unit sees its account's rows only.
+        self._account = unit.account
 
 
 class SQLLeads(_Repository):
@@ -106,15 +109,15 @@ class SQLLeads(_Repository):
 
     def get(self, phone: Phone) -> Lead | None:
         self._unit.lock(LEAD, (phone,))
-        row = self._unit.row(self._sql.lead_get, (phone,))
+        row = self._unit.row(self._sql.lead_get, (self._account, phone))
         return None if row is None else loads(row[0], Lead)
 
     def save(self, lead: Lead) -> None:
-        self._unit.write(self._sql.lead_save, (lead.phone, dumps(lead)))
+        self._unit.write(self._sql.lead_save, (self._account, lead.phone, dumps(lead)))
 
     def remove(self, phone: Phone) -> bool:
         self._unit.lock(LEAD, (phone,))
-        return self._unit.run(self._sql.lead_remove, (phone,)) > 0
+        return self._unit.run(self._sql.lead_remove, (self._account, phone)) > 0
 
 
 class SQLOpportunities(_Repository):
@@ -126,25 +129,27 @@ class SQLOpportunities(_Repository):
 
     def for_lead(self, phone: Phone) -> Sequence[Opportunity]:
         self._unit.lock(LEAD, (phone,))
-        rows = self._unit.rows(self._sql.opportunities_for_lead, (phone,))
+        rows = self._unit.rows(self._sql.opportunities_for_lead, (self._account, phone))
         return tuple(loads(data, Opportunity) for (data,) in rows)
 
     def save(self, lead: Phone, opportunity: Opportunity) -> None:
-        self._unit.write(self._sql.opportunity_save, (lead, opportunity.id, dumps(opportunity)))
+        self._unit.write(
+            self._sql.opportunity_save, (self._account, lead, opportunity.id, dumps(opportunity))
+        )
 
     def get(self, opportunity: str) -> tuple[Phone, Opportunity] | None:
-        row = self._unit.row(self._sql.opportunity_find, (opportunity,))
+        row = self._unit.row(self._sql.opportunity_find, (self._account, opportunity))
         if row is None:
             return None
         lead = Phone(row[0])
         # Read again under the lead's lock, as every read of a lead's
         # opportunities is: another unit may have changed it meanwhile.
         self._unit.lock(LEAD, (lead,))
-        found = self._unit.row(self._sql.opportunity_get, (lead, opportunity))
+        found = self._unit.row(self._sql.opportunity_get, (self._account, lead, opportunity))
         return None if found is None else (lead, loads(found[0], Opportunity))
 
     def remove(self, lead: Phone, opportunity: str) -> None:
-        self._unit.write(self._sql.opportunity_remove, (lead, opportunity))
+        self._unit.write(self._sql.opportunity_remove, (self._account, lead, opportunity))
 
 
 class SQLConversations(_Repository):
@@ -156,18 +161,19 @@ class SQLConversations(_Repository):
 
     def get(self, lead: Phone, number: Phone) -> Conversation | None:
         self._unit.lock(LEAD, (lead,))
-        row = self._unit.row(self._sql.conversation_get, (lead, number))
+        row = self._unit.row(self._sql.conversation_get, (self._account, lead, number))
         return None if row is None else loads(row[0], Conversation)
 
     def for_lead(self, lead: Phone) -> Sequence[Conversation]:
         self._unit.lock(LEAD, (lead,))
-        rows = self._unit.rows(self._sql.conversations_for_lead, (lead,))
+        rows = self._unit.rows(self._sql.conversations_for_lead, (self._account, lead))
         return tuple(loads(data, Conversation) for (data,) in rows)
 
     def save(self, conversation: Conversation) -> None:
         self._unit.write(
             self._sql.conversation_save,
             (
+                self._account,
                 conversation.lead,
                 conversation.number,
                 conversation.status.value,
@@ -188,13 +194,19 @@ class SQLConversations(_Repository):
         self._unit.lock(USER, sorted(wanted))
         assigned = ConversationStatus.ASSIGNED.value
         if self._sql.users_listed:
-            return dict(self._unit.rows(self._sql.open_counts, (assigned, wanted, since_micros)))
+            return dict(
+                self._unit.rows(
+                    self._sql.open_counts, (self._account, assigned, wanted, since_micros)
+                )
+            )
         counts: dict[str, int] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             # One mark per user: no value is ever formatted in.
             statement = self._sql.open_counts.format(marks=", ".join("?" * len(chunk)))
-            counts.update(self._unit.rows(statement, (assigned, *chunk, since_micros)))
+            counts.update(
+                self._unit.rows(statement, (self._account, assigned, *chunk, since_micros))
+            )
         return counts
 
     def due(self, now: dt.datetime, limit: int) -> Sequence[Conversation]:
@@ -203,7 +215,9 @@ class SQLConversations(_Repository):
         if limit <= 0:
             # SQLite reads a negative LIMIT as no limit at all.
             return ()
-        return self._claimed(self._unit.rows(self._sql.conversations_due, (bound, limit)))
+        return self._claimed(
+            self._unit.rows(self._sql.conversations_due, (self._account, bound, limit))
+        )
 
     def waiting(
         self,
@@ -225,7 +239,7 @@ class SQLConversations(_Repository):
             if rule is None
             else (sql.conversations_waiting_rule, sql.conversations_waiting_rule_after)
         )
-        selected: tuple[object, ...] = () if rule is None else (rule,)
+        selected: tuple[object, ...] = (self._account,) if rule is None else (self._account, rule)
         if key is None:
             rows = self._unit.rows(chosen[0], (*selected, since_micros, limit))
         else:
@@ -233,13 +247,19 @@ class SQLConversations(_Repository):
         return self._claimed(rows)
 
     def held_by(self, user: str, since: dt.datetime) -> Sequence[Conversation]:
-        parameters = (ConversationStatus.ASSIGNED.value, user, to_micros(aware(since, "since")))
+        parameters = (
+            self._account,
+            ConversationStatus.ASSIGNED.value,
+            user,
+            to_micros(aware(since, "since")),
+        )
         locked: set[str] = set()
         while True:
             rows = self._unit.rows(self._sql.conversations_held, parameters)
             leads = {lead for lead, _ in rows}
             if not self._sql.locks or leads <= locked:
-                return tuple(loads(data, Conversation) for _, data in rows)
+                held = (loads(data, Conversation) for _, data in rows)
+                return tuple(sorted(held, key=lambda one: (one.lead, one.number)))
             # Read again under the leads' locks, as a read of each lead
             # would be: what their events committed meanwhile is seen.
             self._unit.lock(LEAD, sorted(leads - locked))
@@ -247,7 +267,7 @@ class SQLConversations(_Repository):
 
     def remove_for_lead(self, lead: Phone) -> int:
         self._unit.lock(LEAD, (lead,))
-        return self._unit.run(self._sql.conversations_remove, (lead,))
+        return self._unit.run(self._sql.conversations_remove, (self._account, lead))
 
     def prune_closed(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.conversations_prune_closed, before, limit)
@@ -271,7 +291,7 @@ class SQLTurns(_Repository):
     __slots__ = ()
 
     def all(self) -> Mapping[str, TurnRecord]:
-        rows = self._unit.rows(self._sql.turns_all)
+        rows = self._unit.rows(self._sql.turns_all, (self._account,))
         return {pool: loads(data, TurnRecord) for pool, data in rows}
 
     def get(self, pool: str) -> TurnRecord | None:
@@ -279,11 +299,11 @@ class SQLTurns(_Repository):
         # written yet as well as one that is: the pick and its record are
         # one step for every worker.
         self._unit.lock(POOL, (pool,))
-        row = self._unit.row(self._sql.turn_get, (pool,))
+        row = self._unit.row(self._sql.turn_get, (self._account, pool))
         return None if row is None else loads(row[0], TurnRecord)
 
     def save(self, record: TurnRecord) -> None:
-        self._unit.write(self._sql.turn_save, (record.pool, dumps(record)))
+        self._unit.write(self._sql.turn_save, (self._account, record.pool, dumps(record)))
 
 
 class SQLUsers(_Repository):
@@ -294,28 +314,30 @@ class SQLUsers(_Repository):
     __slots__ = ()
 
     def all(self) -> Mapping[str, User]:
-        rows = self._unit.rows(self._sql.users_all)
+        rows = self._unit.rows(self._sql.users_all, (self._account,))
         return {user: loads(data, User) for user, data in rows}
 
     def presence(self) -> Mapping[str, bool]:
-        rows = self._unit.rows(self._sql.presence_all)
+        rows = self._unit.rows(self._sql.presence_all, (self._account,))
         return {user: bool(available) for user, available in rows}
 
     def save(self, user: User) -> None:
-        self._unit.write(self._sql.user_save, (user.id, dumps(user)))
+        self._unit.write(self._sql.user_save, (self._account, user.id, dumps(user)))
 
     def set_presence(self, user: str, available: bool) -> None:
-        self._unit.write(self._sql.presence_save, (user, available))
+        self._unit.write(self._sql.presence_save, (self._account, user, available))
 
     def away_since(self) -> Mapping[str, dt.datetime]:
-        rows = self._unit.rows(self._sql.away_all)
+        rows = self._unit.rows(self._sql.away_all, (self._account,))
         return {user: from_micros(since) for user, since in rows}
 
     def set_away_since(self, user: str, since: dt.datetime | None) -> None:
         if since is None:
-            self._unit.write(self._sql.away_clear, (user,))
+            self._unit.write(self._sql.away_clear, (self._account, user))
         else:
-            self._unit.write(self._sql.away_save, (user, to_micros(aware(since, "since"))))
+            self._unit.write(
+                self._sql.away_save, (self._account, user, to_micros(aware(since, "since")))
+            )
 
 
 class SQLTicks(_Repository):
@@ -326,23 +348,23 @@ class SQLTicks(_Repository):
     __slots__ = ()
 
     def last(self) -> dt.datetime | None:
-        row = self._unit.row(self._sql.tick_last)
+        row = self._unit.row(self._sql.tick_last, (self._account,))
         return None if row is None else from_micros(row[0])
 
     def advance(self, at: dt.datetime) -> None:
-        self._unit.write(self._sql.tick_advance, (to_micros(aware(at, "at")),))
+        self._unit.write(self._sql.tick_advance, (self._account, to_micros(aware(at, "at"))))
 
     def owe_waiting_pass(self) -> None:
-        self._unit.write(self._sql.tick_owe_pass, ())
+        self._unit.write(self._sql.tick_owe_pass, (self._account,))
 
     def waiting_passes_owed(self) -> int | None:
-        row = self._unit.row(self._sql.tick_passes)
+        row = self._unit.row(self._sql.tick_passes, (self._account,))
         if row is None or row[0] <= row[1]:
             return None
         return int(row[0])
 
     def waiting_pass_done(self, owed: int) -> None:
-        self._unit.write(self._sql.tick_pass_done, (owed,))
+        self._unit.write(self._sql.tick_pass_done, (owed, self._account))
 
 
 class SQLFunnelRecords(_Repository):
@@ -354,18 +376,23 @@ class SQLFunnelRecords(_Repository):
 
     def for_lead(self, phone: Phone) -> Sequence[Transition]:
         self._unit.lock(LEAD, (phone,))
-        rows = self._unit.rows(self._sql.records_for_lead, (phone,))
+        rows = self._unit.rows(self._sql.records_for_lead, (self._account, phone))
         return tuple(loads(data, Transition) for (data,) in rows)
 
     def get(self, transition: str) -> Transition | None:
-        row = self._unit.row(self._sql.record_get, (transition,))
+        row = self._unit.row(self._sql.record_get, (self._account, transition))
         return None if row is None else loads(row[0], Transition)
 
     def add(self, transition: Transition) -> None:
-        self._unit.write(self._sql.record_add, (transition.id, transition.lead, dumps(transition)))
+        self._unit.write(
+            self._sql.record_add,
+            (self._account, transition.id, transition.lead, dumps(transition)),
+        )
 
     def remove(self, transitions: Collection[str]) -> None:
-        self._unit.write_many(self._sql.record_remove, [(record,) for record in transitions])
+        self._unit.write_many(
+            self._sql.record_remove, [(self._account, record) for record in transitions]
+        )
 
     def scan(self) -> Iterator[Transition]:
         self._unit.check_open()
@@ -374,7 +401,7 @@ class SQLFunnelRecords(_Repository):
     def _pages(self) -> Iterator[Transition]:
         last = 0
         while True:
-            rows = self._unit.rows(self._sql.records_page, (last, _PAGE))
+            rows = self._unit.rows(self._sql.records_page, (self._account, last, _PAGE))
             for _, data in rows:
                 yield loads(data, Transition)
             if len(rows) < _PAGE:
@@ -391,12 +418,15 @@ class SQLProcessed(_Repository):
 
     def claim(self, event: str, at: dt.datetime) -> bool:
         changed = self._unit.run(
-            self._sql.processed_claim, (event_key(event), to_micros(aware(at, "at")))
+            self._sql.processed_claim,
+            (self._account, event_key(event), to_micros(aware(at, "at"))),
         )
         return changed == 1
 
     def remove(self, events: Collection[str]) -> None:
-        self._unit.write_many(self._sql.processed_remove, [(event_key(one),) for one in events])
+        self._unit.write_many(
+            self._sql.processed_remove, [(self._account, event_key(one)) for one in events]
+        )
 
     def prune(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.processed_prune, before, limit)
@@ -414,6 +444,7 @@ class SQLOutbox(_Repository):
             self._sql.outbox_add,
             [
                 (
+                    self._account,
                     item.id,
                     item.status.value,
                     item.attempts,
@@ -443,7 +474,9 @@ class SQLOutbox(_Repository):
             return ()
         pending = OutboxStatus.PENDING.value
         if ids is None:
-            rows = self._unit.rows(self._sql.outbox_claim, (pending, now_micros, now_micros, limit))
+            rows = self._unit.rows(
+                self._sql.outbox_claim, (self._account, pending, now_micros, now_micros, limit)
+            )
         else:
             # A handful of ids, each found by its unique key, then put in
             # due order: (next_attempt_at, seq, data) rows.
@@ -451,7 +484,8 @@ class SQLOutbox(_Repository):
             for ident in dict.fromkeys(ids):
                 found.extend(
                     self._unit.rows(
-                        self._sql.outbox_claim_id, (ident, pending, now_micros, now_micros)
+                        self._sql.outbox_claim_id,
+                        (self._account, ident, pending, now_micros, now_micros),
                     )
                 )
             rows = [(seq, data) for _, seq, data in sorted(found)[:limit]]
@@ -460,7 +494,7 @@ class SQLOutbox(_Repository):
         ]
         self._unit.write_many(
             self._sql.outbox_hold,
-            [(to_micros(until), dumps(item), seq) for seq, item in claimed],
+            [(to_micros(until), dumps(item), self._account, seq) for seq, item in claimed],
         )
         return tuple(item for _, item in claimed)
 
@@ -482,7 +516,7 @@ class SQLOutbox(_Repository):
         for ident in ids:
             if ident in found:
                 continue
-            row = self._unit.row(self._sql.outbox_get, (ident,))
+            row = self._unit.row(self._sql.outbox_get, (self._account, ident))
             if row is None:
                 continue
             stored = loads(row[0], OutboxItem)
@@ -492,14 +526,16 @@ class SQLOutbox(_Repository):
         return found
 
     def counts(self) -> Mapping[OutboxStatus, int]:
-        rows = self._unit.rows(self._sql.outbox_counts)
+        rows = self._unit.rows(self._sql.outbox_counts, (self._account,))
         return {OutboxStatus(status): int(count) for status, count in rows}
 
     def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
         if status is None:
-            rows = self._unit.rows(self._sql.outbox_items)
+            rows = self._unit.rows(self._sql.outbox_items, (self._account,))
         else:
-            rows = self._unit.rows(self._sql.outbox_items_of, (OutboxStatus(status).value,))
+            rows = self._unit.rows(
+                self._sql.outbox_items_of, (self._account, OutboxStatus(status).value)
+            )
         return tuple(loads(data, OutboxItem) for (data,) in rows)
 
     def _fail(
@@ -521,16 +557,16 @@ class SQLOutbox(_Repository):
         )
 
     def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
-        rows = self._unit.rows(self._sql.outbox_of_lead, (lead,))
+        rows = self._unit.rows(self._sql.outbox_of_lead, (self._account, lead))
         if rows:
-            self._unit.write(self._sql.outbox_remove, (lead,))
+            self._unit.write(self._sql.outbox_remove, (self._account, lead))
         return tuple(loads(data, OutboxItem) for (data,) in rows)
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)
 
     def _known(self, item: str) -> OutboxItem:
-        row = self._unit.row(self._sql.outbox_get, (item,))
+        row = self._unit.row(self._sql.outbox_get, (self._account, item))
         if row is None:
             raise StoreError(f"no outbox item has the id {item!r}")
         return loads(row[0], OutboxItem)
@@ -538,7 +574,15 @@ class SQLOutbox(_Repository):
     def _replace(self, item: OutboxItem) -> None:
         self._unit.write(
             self._sql.outbox_replace,
-            (item.status.value, item.attempts, _until(item), _due(item), dumps(item), item.id),
+            (
+                item.status.value,
+                item.attempts,
+                _until(item),
+                _due(item),
+                dumps(item),
+                self._account,
+                item.id,
+            ),
         )
 
 
@@ -563,4 +607,4 @@ def _prune(unit: SQLUnit, statement: str, before: dt.datetime, limit: int) -> in
     if limit <= 0:
         # SQLite reads a negative LIMIT as no limit at all.
         return 0
-    return unit.run(statement, (bound, limit))
+    return unit.run(statement, (unit.account, bound, limit))

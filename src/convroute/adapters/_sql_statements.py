@@ -5,6 +5,10 @@ SQLite and PostgreSQL share the statements' text; they differ in how a
 table is named (PostgreSQL's live in a schema of their own), in the mark
 of a bound parameter, and in the row locks PostgreSQL takes where SQLite
 holds the whole file's write lock anyway.
+
+Every table has an ``account`` column, part of each key and index rows are
+found by, and every statement binds the account (the repositories pass
+their unit's) and finds, changes or counts that account's rows only.
 """
 
 # ruff: noqa: S608 - every name formatted in is a table name the store chose; values are bound.
@@ -121,168 +125,207 @@ def statements(
     # Claimed rows: held until the unit ends, passed over by other units.
     claim = f"{row_lock}{skip_locked}"
     return Statements(
-        lead_get=f"SELECT data FROM {leads} WHERE phone = {m}",
+        lead_get=f"SELECT data FROM {leads} WHERE account = {m} AND phone = {m}",
         lead_save=(
-            f"INSERT INTO {leads} (phone, data) VALUES ({m}, {m}) "
-            "ON CONFLICT (phone) DO UPDATE SET data = excluded.data"
+            f"INSERT INTO {leads} (account, phone, data) VALUES ({m}, {m}, {m}) "
+            "ON CONFLICT (account, phone) DO UPDATE SET data = excluded.data"
         ),
-        lead_remove=f"DELETE FROM {leads} WHERE phone = {m}",
-        opportunities_for_lead=f"SELECT data FROM {opportunities} WHERE lead = {m} ORDER BY seq",
+        opportunities_for_lead=(
+            f"SELECT data FROM {opportunities} WHERE account = {m} AND lead = {m} ORDER BY seq"
+        ),
+        lead_remove=f"DELETE FROM {leads} WHERE account = {m} AND phone = {m}",
         # An upsert keeps the row, and so its seq: a re-save keeps its place.
         opportunity_save=(
-            f"INSERT INTO {opportunities} (lead, id, data) VALUES ({m}, {m}, {m}) "
-            "ON CONFLICT (lead, id) DO UPDATE SET data = excluded.data"
+            f"INSERT INTO {opportunities} (account, lead, id, data) VALUES ({m}, {m}, {m}, {m}) "
+            "ON CONFLICT (account, lead, id) DO UPDATE SET data = excluded.data"
         ),
         # By id alone: the host removes an opportunity by its CRM id.
-        opportunity_find=f"SELECT lead FROM {opportunities} WHERE id = {m} ORDER BY seq LIMIT 1",
-        opportunity_get=f"SELECT data FROM {opportunities} WHERE lead = {m} AND id = {m}",
-        opportunity_remove=f"DELETE FROM {opportunities} WHERE lead = {m} AND id = {m}",
-        conversation_get=f"SELECT data FROM {conversations} WHERE lead = {m} AND number = {m}",
+        opportunity_find=(
+            f"SELECT lead FROM {opportunities} WHERE account = {m} AND id = {m} "
+            "ORDER BY seq LIMIT 1"
+        ),
+        opportunity_get=(
+            f"SELECT data FROM {opportunities} WHERE account = {m} AND lead = {m} AND id = {m}"
+        ),
+        opportunity_remove=(
+            f"DELETE FROM {opportunities} WHERE account = {m} AND lead = {m} AND id = {m}"
+        ),
+        conversation_get=(
+            f"SELECT data FROM {conversations} WHERE account = {m} AND lead = {m} AND number = {m}"
+        ),
         conversations_for_lead=(
-            f"SELECT data FROM {conversations} WHERE lead = {m} ORDER BY number"
+            f"SELECT data FROM {conversations} WHERE account = {m} AND lead = {m} ORDER BY number"
         ),
         conversation_save=(
             f"INSERT INTO {conversations} "
-            "(lead, number, status, assignee, last_message_at, due_at, waiting_since, rule, data) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
-            "ON CONFLICT (lead, number) DO UPDATE SET "
+            "(account, lead, number, status, assignee, last_message_at, due_at, waiting_since, "
+            "rule, data) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
+            "ON CONFLICT (account, lead, number) DO UPDATE SET "
             "status = excluded.status, assignee = excluded.assignee, "
             "last_message_at = excluded.last_message_at, due_at = excluded.due_at, "
             "waiting_since = excluded.waiting_since, rule = excluded.rule, data = excluded.data"
         ),
         open_counts=(
-            f"SELECT assignee, COUNT(*) FROM {conversations} WHERE status = {m} "
+            f"SELECT assignee, COUNT(*) FROM {conversations} WHERE account = {m} AND status = {m} "
             f"AND assignee {members} AND last_message_at >= {m} GROUP BY assignee"
         ),
         # The partial indexes' conditions are written out (not bound), so
         # that SQLite sees the query within them.
         conversations_due=(
-            f"SELECT data FROM {conversations} WHERE due_at IS NOT NULL AND due_at <= {m} "
+            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"AND due_at IS NOT NULL AND due_at <= {m} "
             f"ORDER BY due_at, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting=(
-            f"SELECT data FROM {conversations} "
-            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL "
+            f"SELECT data FROM {conversations} WHERE account = {m} "
+            "AND status = 'unrouted' AND waiting_since IS NOT NULL "
             f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         # Continued strictly after a wait's key; one rule's queue through
         # the index by rule.
         conversations_waiting_after=(
-            f"SELECT data FROM {conversations} "
-            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL "
+            f"SELECT data FROM {conversations} WHERE account = {m} "
+            "AND status = 'unrouted' AND waiting_since IS NOT NULL "
             f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
             f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting_rule=(
-            f"SELECT data FROM {conversations} "
-            f"WHERE status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
+            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"AND status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
             f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting_rule_after=(
-            f"SELECT data FROM {conversations} "
-            f"WHERE status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
+            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"AND status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
             f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
             f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
+        # Put in order by the repository, not here: with an ORDER BY the
+        # key (account, lead, number) gives, SQLite, which has no
+        # statistics, would read every conversation of the account in key
+        # order rather than the user's few through conversations_open.
         conversations_held=(
-            f"SELECT lead, data FROM {conversations} WHERE status = {m} AND assignee = {m} "
-            f"AND last_message_at >= {m} ORDER BY lead, number"
+            f"SELECT lead, data FROM {conversations} WHERE account = {m} AND status = {m} "
+            f"AND assignee = {m} AND last_message_at >= {m}"
         ),
         # A prune's batch: the oldest rows it may delete, through their
         # partial index (its condition written out), rows another unit
         # holds passed over rather than waited for.
         conversations_prune_closed=(
-            f"DELETE FROM {conversations} WHERE (lead, number) IN ("
-            f"SELECT lead, number FROM {conversations} "
-            f"WHERE status = 'closed' AND last_message_at < {m} "
+            f"DELETE FROM {conversations} WHERE (account, lead, number) IN ("
+            f"SELECT account, lead, number FROM {conversations} "
+            f"WHERE account = {m} AND status = 'closed' AND last_message_at < {m} "
             f"ORDER BY last_message_at, lead, number LIMIT {m}{claim})"
         ),
-        conversations_remove=f"DELETE FROM {conversations} WHERE lead = {m}",
-        turns_all=f"SELECT pool, data FROM {turns}",
-        turn_get=f"SELECT data FROM {turns} WHERE pool = {m}",
+        conversations_remove=f"DELETE FROM {conversations} WHERE account = {m} AND lead = {m}",
+        turns_all=f"SELECT pool, data FROM {turns} WHERE account = {m}",
+        turn_get=f"SELECT data FROM {turns} WHERE account = {m} AND pool = {m}",
         turn_save=(
-            f"INSERT INTO {turns} (pool, data) VALUES ({m}, {m}) "
-            "ON CONFLICT (pool) DO UPDATE SET data = excluded.data"
+            f"INSERT INTO {turns} (account, pool, data) VALUES ({m}, {m}, {m}) "
+            "ON CONFLICT (account, pool) DO UPDATE SET data = excluded.data"
         ),
-        users_all=f"SELECT id, data FROM {users}",
-        presence_all=f'SELECT "user", available FROM {presence}',
+        users_all=f"SELECT id, data FROM {users} WHERE account = {m}",
+        presence_all=f'SELECT "user", available FROM {presence} WHERE account = {m}',
         user_save=(
-            f"INSERT INTO {users} (id, data) VALUES ({m}, {m}) "
-            "ON CONFLICT (id) DO UPDATE SET data = excluded.data"
+            f"INSERT INTO {users} (account, id, data) VALUES ({m}, {m}, {m}) "
+            "ON CONFLICT (account, id) DO UPDATE SET data = excluded.data"
         ),
         presence_save=(
-            f'INSERT INTO {presence} ("user", available) VALUES ({m}, {m}) '
-            'ON CONFLICT ("user") DO UPDATE SET available = excluded.available'
+            f'INSERT INTO {presence} (account, "user", available) VALUES ({m}, {m}, {m}) '
+            'ON CONFLICT (account, "user") DO UPDATE SET available = excluded.available'
         ),
-        away_all=f'SELECT "user", since FROM {away}',
+        away_all=f'SELECT "user", since FROM {away} WHERE account = {m}',
         away_save=(
-            f'INSERT INTO {away} ("user", since) VALUES ({m}, {m}) '
-            'ON CONFLICT ("user") DO UPDATE SET since = excluded.since'
+            f'INSERT INTO {away} (account, "user", since) VALUES ({m}, {m}, {m}) '
+            'ON CONFLICT (account, "user") DO UPDATE SET since = excluded.since'
         ),
-        away_clear=f'DELETE FROM {away} WHERE "user" = {m}',
-        tick_last=f"SELECT at FROM {ticks}",
+        away_clear=f'DELETE FROM {away} WHERE account = {m} AND "user" = {m}',
+        tick_last=f"SELECT at FROM {ticks} WHERE account = {m}",
         # One statement: a worker's tick never reads, then writes, the time.
         tick_advance=(
-            f"INSERT INTO {ticks} AS stored (id, at) VALUES (1, {m}) "
-            f"ON CONFLICT (id) DO UPDATE SET at = {greatest}(stored.at, excluded.at)"
+            f"INSERT INTO {ticks} AS stored (account, at) VALUES ({m}, {m}) "
+            f"ON CONFLICT (account) DO UPDATE SET at = {greatest}(stored.at, excluded.at)"
         ),
         # Before the first tick there is no row, and nothing to owe: the
         # first tick makes the full pass.
-        tick_owe_pass=f"UPDATE {ticks} SET passes_owed = passes_owed + 1",
-        tick_passes=f"SELECT passes_owed, passes_done FROM {ticks}",
-        tick_pass_done=(f"UPDATE {ticks} SET passes_done = {greatest}(passes_done, {m})"),
-        records_for_lead=f"SELECT data FROM {records} WHERE lead = {m} ORDER BY seq",
-        record_get=f"SELECT data FROM {records} WHERE id = {m}",
-        record_add=(
-            f"INSERT INTO {records} (id, lead, data) VALUES ({m}, {m}, {m}) "
-            "ON CONFLICT (id) DO NOTHING"
+        tick_owe_pass=f"UPDATE {ticks} SET passes_owed = passes_owed + 1 WHERE account = {m}",
+        tick_passes=f"SELECT passes_owed, passes_done FROM {ticks} WHERE account = {m}",
+        tick_pass_done=(
+            f"UPDATE {ticks} SET passes_done = {greatest}(passes_done, {m}) WHERE account = {m}"
         ),
-        record_remove=f"DELETE FROM {records} WHERE id = {m}",
-        records_page=(f"SELECT seq, data FROM {records} WHERE seq > {m} ORDER BY seq LIMIT {m}"),
+        records_for_lead=(
+            f"SELECT data FROM {records} WHERE account = {m} AND lead = {m} ORDER BY seq"
+        ),
+        record_get=f"SELECT data FROM {records} WHERE account = {m} AND id = {m}",
+        record_add=(
+            f"INSERT INTO {records} (account, id, lead, data) VALUES ({m}, {m}, {m}, {m}) "
+            "ON CONFLICT (account, id) DO NOTHING"
+        ),
+        record_remove=f"DELETE FROM {records} WHERE account = {m} AND id = {m}",
+        records_page=(
+            f"SELECT seq, data FROM {records} WHERE account = {m} AND seq > {m} "
+            f"ORDER BY seq LIMIT {m}"
+        ),
         processed_claim=(
-            f"INSERT INTO {processed} (id, at) VALUES ({m}, {m}) ON CONFLICT (id) DO NOTHING"
+            f"INSERT INTO {processed} (account, id, at) VALUES ({m}, {m}, {m}) "
+            "ON CONFLICT (account, id) DO NOTHING"
         ),
         processed_prune=(
-            f"DELETE FROM {processed} WHERE id IN ("
-            f"SELECT id FROM {processed} WHERE at < {m} ORDER BY at LIMIT {m}{claim})"
+            f"DELETE FROM {processed} WHERE (account, id) IN ("
+            f"SELECT account, id FROM {processed} WHERE account = {m} AND at < {m} "
+            f"ORDER BY at LIMIT {m}{claim})"
         ),
-        processed_remove=f"DELETE FROM {processed} WHERE id = {m}",
+        processed_remove=f"DELETE FROM {processed} WHERE account = {m} AND id = {m}",
         # next_attempt_at is the instant the item is due: its created_at
         # until a delivery fails.  The index on (status, next_attempt_at,
         # seq) hands the claim the due items in order, and never the
         # failing ones waiting for their next attempt.
         outbox_add=(
             f"INSERT INTO {outbox} "
-            "(id, status, attempts, created_at, claimed_until, next_attempt_at, lead, data) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) ON CONFLICT (id) DO NOTHING"
+            "(account, id, status, attempts, created_at, claimed_until, next_attempt_at, lead, "
+            f"data) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}) "
+            "ON CONFLICT (account, id) DO NOTHING"
         ),
         outbox_claim=(
-            f"SELECT seq, data FROM {outbox} WHERE status = {m} AND next_attempt_at <= {m} "
+            f"SELECT seq, data FROM {outbox} WHERE account = {m} AND status = {m} "
+            f"AND next_attempt_at <= {m} "
             f"AND (claimed_until IS NULL OR claimed_until <= {m}) "
             f"ORDER BY status, next_attempt_at, seq LIMIT {m}{row_lock}{skip_locked}"
         ),
         outbox_claim_id=(
-            f"SELECT next_attempt_at, seq, data FROM {outbox} WHERE id = {m} AND status = {m} "
+            f"SELECT next_attempt_at, seq, data FROM {outbox} WHERE account = {m} AND id = {m} "
+            f"AND status = {m} "
             f"AND next_attempt_at <= {m} AND (claimed_until IS NULL OR claimed_until <= {m})"
             f"{row_lock}{skip_locked}"
         ),
-        outbox_hold=f"UPDATE {outbox} SET claimed_until = {m}, data = {m} WHERE seq = {m}",
-        outbox_get=f"SELECT data FROM {outbox} WHERE id = {m}{row_lock}",
+        outbox_hold=(
+            f"UPDATE {outbox} SET claimed_until = {m}, data = {m} WHERE account = {m} AND seq = {m}"
+        ),
+        outbox_get=f"SELECT data FROM {outbox} WHERE account = {m} AND id = {m}{row_lock}",
         outbox_replace=(
             f"UPDATE {outbox} SET status = {m}, attempts = {m}, claimed_until = {m}, "
-            f"next_attempt_at = {m}, data = {m} WHERE id = {m}"
+            f"next_attempt_at = {m}, data = {m} WHERE account = {m} AND id = {m}"
         ),
-        outbox_items=f"SELECT data FROM {outbox} ORDER BY created_at, seq",
-        outbox_items_of=f"SELECT data FROM {outbox} WHERE status = {m} ORDER BY created_at, seq",
-        outbox_counts=f"SELECT status, COUNT(*) FROM {outbox} GROUP BY status",
+        outbox_items=f"SELECT data FROM {outbox} WHERE account = {m} ORDER BY created_at, seq",
+        outbox_items_of=(
+            f"SELECT data FROM {outbox} WHERE account = {m} AND status = {m} "
+            "ORDER BY created_at, seq"
+        ),
+        outbox_counts=(
+            f"SELECT status, COUNT(*) FROM {outbox} WHERE account = {m} GROUP BY status"
+        ),
         outbox_prune_sent=(
             f"DELETE FROM {outbox} WHERE seq IN ("
-            f"SELECT seq FROM {outbox} WHERE status = 'sent' AND created_at < {m} "
+            f"SELECT seq FROM {outbox} WHERE account = {m} AND status = 'sent' "
+            f"AND created_at < {m} "
             f"ORDER BY created_at, seq LIMIT {m}{claim})"
         ),
         # A lead's items, through the index on their lead: an erasure.
-        outbox_of_lead=f"SELECT data FROM {outbox} WHERE lead = {m} ORDER BY created_at, seq",
-        outbox_remove=f"DELETE FROM {outbox} WHERE lead = {m}",
+        outbox_of_lead=(
+            f"SELECT data FROM {outbox} WHERE account = {m} AND lead = {m} ORDER BY created_at, seq"
+        ),
+        outbox_remove=f"DELETE FROM {outbox} WHERE account = {m} AND lead = {m}",
         users_listed="{marks}" not in members,
         locks=bool(row_lock),
     )

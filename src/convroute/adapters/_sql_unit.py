@@ -31,11 +31,13 @@ class SQLRepositories:
     The nine repositories of a SQL unit of work, made over the unit itself.
 
     The unit gives what `convroute.adapters._sql_repositories.SQLUnit` asks:
-    the statements, the ways to run them, and the locks.
+    the statements, the account they bind, the ways to run them, and the
+    locks.
     """
 
-    def __init__(self, sql: Statements) -> None:
+    def __init__(self, sql: Statements, account: str) -> None:
         self.sql = sql
+        self.account = account
         # The subclass is the unit the repositories run on.
         unit = cast("SQLUnit", self)
         self.leads = SQLLeads(unit)

@@ -48,6 +48,27 @@ def _without_rowid(table: str, columns: str) -> tuple[str, ...]:
     )
 
 
+def _with_account(
+    table: str, columns: str, copied: str, *, rowid: bool = True, first: bool = True
+) -> tuple[str, ...]:
+    # Rebuild *table* with an account column (first of *columns* unless
+    # *first* is false: then *columns* names it), its rows the default
+    # account's.  A table with a rowid (*rowid*: before and after alike)
+    # is copied in rowid order, so that a table listed in that order keeps
+    # it.  Released steps use it: it is never changed.
+    account = "account TEXT NOT NULL, " if first else ""
+    without = "" if rowid else " WITHOUT ROWID"
+    return (
+        f"CREATE TABLE {table}_new ({account}{columns}){without}",
+        (
+            f"INSERT INTO {table}_new (account, {copied}) "  # noqa: S608 - our table names
+            f"SELECT 'default', {copied} FROM {table}" + (" ORDER BY rowid" if rowid else "")
+        ),
+        f"DROP TABLE {table}",
+        f"ALTER TABLE {table}_new RENAME TO {table}",
+    )
+
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: the tables.  Each keeps the whole value as JSON (`data`, through the
     # codec) beside the columns the store looks it up or filters by.
@@ -219,6 +240,115 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "AND json_extract(data, '$.type') IN ('move_opportunity', 'meta_event')"
         ),
         "CREATE INDEX outbox_lead ON outbox (lead)",
+    ),
+    # 11: many accounts in one file.  Every table gets an account column,
+    # first in each key and index rows are found by, so that an account's
+    # rows are found without reading another's; what the file held is the
+    # account "default"'s.  SQLite cannot change a table's key in place:
+    # each table is rebuilt, rows kept (seq and rowid orders too), and its
+    # indexes made anew.  The ticks' row is one per account, keyed by it.
+    (
+        *_with_account(
+            "leads",
+            "phone TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (account, phone)",
+            "phone, data",
+            rowid=False,
+        ),
+        *_with_account(
+            "opportunities",
+            "seq INTEGER PRIMARY KEY, account TEXT NOT NULL, lead TEXT NOT NULL, "
+            "id TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (account, lead, id)",
+            "seq, lead, id, data",
+            first=False,
+        ),
+        *_with_account(
+            "conversations",
+            "lead TEXT NOT NULL, number TEXT NOT NULL, status TEXT NOT NULL, assignee TEXT, "
+            "last_message_at INTEGER NOT NULL, due_at INTEGER, waiting_since INTEGER, "
+            "rule TEXT, data TEXT NOT NULL, PRIMARY KEY (account, lead, number)",
+            "lead, number, status, assignee, last_message_at, due_at, waiting_since, rule, data",
+            rowid=False,
+        ),
+        *_with_account(
+            "turns",
+            "pool TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (account, pool)",
+            "pool, data",
+        ),
+        *_with_account(
+            "users", "id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (account, id)", "id, data"
+        ),
+        *_with_account(
+            "presence",
+            "user TEXT NOT NULL, available INTEGER NOT NULL, PRIMARY KEY (account, user)",
+            "user, available",
+        ),
+        *_with_account(
+            "funnel_records",
+            "seq INTEGER PRIMARY KEY, account TEXT NOT NULL, id TEXT NOT NULL, "
+            "lead TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (account, id)",
+            "seq, id, lead, data",
+            first=False,
+        ),
+        *_with_account(
+            "processed_events",
+            "id BLOB NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (account, id)",
+            "id, at",
+            rowid=False,
+        ),
+        *_with_account(
+            "outbox",
+            "seq INTEGER PRIMARY KEY, account TEXT NOT NULL, id TEXT NOT NULL, "
+            "status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+            "created_at INTEGER NOT NULL, claimed_until INTEGER, "
+            "next_attempt_at INTEGER NOT NULL, data TEXT NOT NULL, lead TEXT, "
+            "UNIQUE (account, id)",
+            "seq, id, status, attempts, created_at, claimed_until, next_attempt_at, data, lead",
+            first=False,
+        ),
+        *_with_account(
+            "away",
+            "user TEXT NOT NULL, since INTEGER NOT NULL, PRIMARY KEY (account, user)",
+            "user, since",
+            rowid=False,
+        ),
+        *_with_account(
+            "ticks",
+            "at INTEGER NOT NULL, passes_owed INTEGER NOT NULL DEFAULT 0, "
+            "passes_done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (account)",
+            "at, passes_owed, passes_done",
+        ),
+        (
+            "CREATE INDEX conversations_open ON conversations "
+            "(account, status, assignee, last_message_at)"
+        ),
+        (
+            "CREATE INDEX conversations_due ON conversations (account, due_at, lead, number) "
+            "WHERE due_at IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting ON conversations "
+            "(account, status, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_waiting_rule ON conversations "
+            "(account, status, rule, waiting_since, lead, number) "
+            "WHERE status = 'unrouted' AND waiting_since IS NOT NULL"
+        ),
+        (
+            "CREATE INDEX conversations_closed ON conversations "
+            "(account, status, last_message_at, lead, number) WHERE status = 'closed'"
+        ),
+        "CREATE INDEX funnel_records_lead ON funnel_records (account, lead, seq)",
+        # A report reads an account's records in seq order, a page at a time.
+        "CREATE INDEX funnel_records_account ON funnel_records (account, seq)",
+        "CREATE INDEX processed_events_at ON processed_events (account, at)",
+        "CREATE INDEX outbox_due ON outbox (account, status, next_attempt_at, seq)",
+        (
+            "CREATE INDEX outbox_sent ON outbox (account, status, created_at, seq) "
+            "WHERE status = 'sent'"
+        ),
+        "CREATE INDEX outbox_lead ON outbox (account, lead)",
     ),
 )
 """

@@ -29,13 +29,21 @@ _STATEMENTS = statements(lambda name: name, "?")
 
 class SQLiteUnit(SQLRepositories):
     """
-    The repositories of one transaction on one connection.
+    The repositories of one transaction on one connection, on one account's rows.
+
+    The unit holds the file's write lock, whatever its account: SQLite
+    keeps one writer per file.
     """
 
     def __init__(
-        self, connection: sqlite3.Connection, path: str, *, read_only: bool = False
+        self,
+        connection: sqlite3.Connection,
+        path: str,
+        account: str,
+        *,
+        read_only: bool = False,
     ) -> None:
-        super().__init__(_STATEMENTS)
+        super().__init__(_STATEMENTS, account)
         # A writer's unit takes the write lock at once; a reader's begins a
         # read transaction, a snapshot that blocks no writer.
         self._begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"

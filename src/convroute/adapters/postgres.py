@@ -26,6 +26,7 @@ try:
 except ImportError as exc:  # pragma: no cover - the tests run with the extra
     raise MissingExtraError("the PostgreSQL store", "postgres") from exc
 
+from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_unit import PostgresUnit, one_line
 from convroute.adapters._sql_statements import statements
@@ -152,22 +153,28 @@ class PostgresStore(ClosedOnExit):
         """
         return SCHEMA_VERSION
 
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+    def unit_of_work(self, account: str = DEFAULT_ACCOUNT) -> AbstractContextManager[UnitOfWork]:
         """
-        Open a unit of work: one transaction, on a connection of its own.
+        Open a unit of work on *account*'s rows: one transaction, on a connection of its own.
+
+        Its locks are the account's: units of two accounts never wait for
+        each other over a lead, a pool or a user of the same name.
 
         Returns:
             A context manager giving the repositories: commits when the
             block ends, rolls back when it raises.
 
         Raises:
+            AccountError: When *account* is not an account name.
             StoreError: (on entering) When no connection can be had, or this
                 thread has a unit of this store open already.
             StoreConflictError: (on leaving, or from a repository) When
                 PostgreSQL ended the unit to break a deadlock: nothing of it
                 was kept, and it may be run again.
         """
-        return PostgresUnit(self._nested_guard, self._sql, self._schema, self._describe)
+        return PostgresUnit(
+            self._nested_guard, self._sql, self._schema, account_name(account), self._describe
+        )
 
     def drop(self) -> None:
         """

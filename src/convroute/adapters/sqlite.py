@@ -14,6 +14,7 @@ import threading
 
 from contextlib import AbstractContextManager
 
+from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._sql_unit import ClosedOnExit
 from convroute.adapters._sqlite_schema import SCHEMA_VERSION, connect
 from convroute.adapters._sqlite_unit import SQLiteUnit
@@ -95,20 +96,25 @@ class SQLiteStore(ClosedOnExit):
         """
         return SCHEMA_VERSION
 
-    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+    def unit_of_work(self, account: str = DEFAULT_ACCOUNT) -> AbstractContextManager[UnitOfWork]:
         """
-        Open a unit of work on this thread's connection.
+        Open a unit of work on this thread's connection, on *account*'s rows.
+
+        Every account's units take the file's one write lock: they run one
+        at a time, whatever their account.
 
         Returns:
             A context manager giving the repositories: commits when the
             block ends, rolls back when it raises.
 
         Raises:
+            AccountError: When *account* is not an account name.
             StoreError: When the connection cannot be opened, or (on
                 entering) when the write lock is not had within the
                 timeout or this thread has a unit open already.
         """
-        return SQLiteUnit(self._connection(), self._path, read_only=self._read_only)
+        name = account_name(account)
+        return SQLiteUnit(self._connection(), self._path, name, read_only=self._read_only)
 
     def close(self) -> None:
         """

@@ -20,9 +20,10 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
+from convroute._accounts import DEFAULT_ACCOUNT
 from convroute.adapters import SQLiteStore
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
-from convroute.cli._store import postgres_spec
+from convroute.cli._store import add_account_option, postgres_spec
 from convroute.config import Config, loads_config
 from convroute.funnel import Transition, funnel_progress, funnel_report, render_funnel
 from convroute.menus import OptionKind, option_id
@@ -61,11 +62,14 @@ def add_demo_command(commands: Commands) -> None:
         help="run on PostgreSQL instead, in a schema of its own dropped afterwards: "
         "postgresql://USER@HOST/DB",
     )
+    add_account_option(demo)
     demo.set_defaults(run=_demo)
 
 
 def _demo(arguments: argparse.Namespace) -> int:
-    run_demo(sys.stdout, as_json=arguments.json, postgres=arguments.store)
+    run_demo(
+        sys.stdout, as_json=arguments.json, postgres=arguments.store, account=arguments.account
+    )
     return EXIT_OK
 
 
@@ -144,7 +148,13 @@ def _course(ident: str, name: str, owner: str, day: str) -> dict[str, Any]:
     }
 
 
-def run_demo(out: TextIO, *, as_json: bool = False, postgres: str | None = None) -> None:
+def run_demo(
+    out: TextIO,
+    *,
+    as_json: bool = False,
+    postgres: str | None = None,
+    account: str = DEFAULT_ACCOUNT,
+) -> None:
     """
     Run the demo, writing the transcript (or the actions as JSON lines).
 
@@ -153,6 +163,7 @@ def run_demo(out: TextIO, *, as_json: bool = False, postgres: str | None = None)
         as_json: Write the actions, one JSON object a line, instead.
         postgres: A PostgreSQL URL to run on, in a new schema dropped
             afterwards, instead of SQLite in a temporary directory.
+        account: The account of the store the story runs in.
 
     Raises:
         CommandError: When *postgres* is not a PostgreSQL URL.
@@ -167,10 +178,12 @@ def run_demo(out: TextIO, *, as_json: bool = False, postgres: str | None = None)
             tempfile.TemporaryDirectory(prefix="convroute-demo-") as folder,
             SQLiteStore(pathlib.Path(folder) / "demo.db") as store,
         ):
-            actions, records = _run(config, store, lines)
+            actions, records = _run(config, store, lines, account)
     else:
         where = "on PostgreSQL, in a schema of its own dropped afterwards"
-        actions, records = _run_on_postgres(config, postgres, lines)
+        actions, records = _run_on_postgres(config, postgres, lines, account)
+    if account != DEFAULT_ACCOUNT:
+        where = f"{where}, as the account {account!r}"
     if as_json:
         out.writelines(json.dumps(action, ensure_ascii=False) + "\n" for action in actions)
         return
@@ -187,16 +200,16 @@ def run_demo(out: TextIO, *, as_json: bool = False, postgres: str | None = None)
 
 
 def _run(
-    config: Config, store: Store, lines: list[str]
+    config: Config, store: Store, lines: list[str], account: str
 ) -> tuple[list[dict[str, Any]], list[Transition]]:
-    actions = list(simulate(config, store, lines))
-    with store.unit_of_work() as uow:
+    actions = list(simulate(config, store, lines, account=account))
+    with store.unit_of_work(account) as uow:
         records = list(uow.funnel_records.scan())
     return actions, records
 
 
 def _run_on_postgres(
-    config: Config, spec: str, lines: list[str]
+    config: Config, spec: str, lines: list[str], account: str
 ) -> tuple[list[dict[str, Any]], list[Transition]]:
     found = postgres_spec(spec)
     if found is None:
@@ -206,7 +219,7 @@ def _run_on_postgres(
     # A schema no one else uses: the demo's story needs an empty store.
     store = PostgresStore(found[0], schema=f"convroute_demo_{secrets.token_hex(6)}")
     try:
-        return _run(config, store, lines)
+        return _run(config, store, lines, account)
     finally:
         store.drop()
         store.close()

@@ -14,7 +14,7 @@ import attrs
 
 from convroute._erasure import forget
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
-from convroute.cli._store import open_store
+from convroute.cli._store import add_account_option, open_store
 from convroute.errors import PhoneNumberError, StoreError
 from convroute.model import Phone, lead_phone
 from convroute.service import ForgetReport
@@ -53,6 +53,7 @@ def add_forget_command(commands: Commands) -> None:
         help="an existing store the service wrote to (required): sqlite:PATH or "
         "postgresql://USER@HOST/DB[?schema=NAME]",
     )
+    add_account_option(command)
     command.set_defaults(run=_forget)
 
 
@@ -60,7 +61,7 @@ def _forget(arguments: argparse.Namespace) -> int:
     phone = _phone(arguments.phone)
     try:
         with open_store(arguments.store, existing=True, writes=True) as store:
-            report = ForgetReport(*forget(store, phone))
+            report = ForgetReport(*forget(store, phone, account=arguments.account))
     except StoreError as error:
         raise CommandError(EXIT_INVALID, f"--store: {error}; nothing was removed") from None
     print(json.dumps(attrs.asdict(report)))  # noqa: T201 - the command's output

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, Commands
-from convroute.cli._store import STORES, open_store
+from convroute.cli._store import STORES, add_account_option, open_store
 from convroute.state import OutboxItem, OutboxStatus
 
 
@@ -77,10 +77,14 @@ def _add_store(parser: argparse.ArgumentParser) -> None:
         metavar="STORE",
         help=f"an existing store the service wrote to (required): {STORES.partition(', ')[2]}",
     )
+    add_account_option(parser)
 
 
 def _stats(arguments: argparse.Namespace) -> int:
-    with open_store(arguments.store, existing=True) as store, store.unit_of_work() as uow:
+    with (
+        open_store(arguments.store, existing=True) as store,
+        store.unit_of_work(arguments.account) as uow,
+    ):
         counts = uow.outbox.counts()
     _print({status.value: counts.get(status, 0) for status in OutboxStatus})
     return EXIT_OK
@@ -88,7 +92,10 @@ def _stats(arguments: argparse.Namespace) -> int:
 
 def _list(arguments: argparse.Namespace) -> int:
     status = None if arguments.status is None else OutboxStatus(arguments.status)
-    with open_store(arguments.store, existing=True) as store, store.unit_of_work() as uow:
+    with (
+        open_store(arguments.store, existing=True) as store,
+        store.unit_of_work(arguments.account) as uow,
+    ):
         items = uow.outbox.items(status)
     for item in items:
         _print(_item_json(item))
@@ -99,7 +106,7 @@ def _requeue(arguments: argparse.Namespace) -> int:
     wanted: Sequence[str] = list(dict.fromkeys(arguments.ids))
     with (
         open_store(arguments.store, existing=True, writes=True) as store,
-        store.unit_of_work() as uow,
+        store.unit_of_work(arguments.account) as uow,
     ):
         found: Mapping[str, OutboxStatus] = uow.outbox.requeue(wanted)
     unknown = [ident for ident in wanted if ident not in found]

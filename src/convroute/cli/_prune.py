@@ -13,7 +13,7 @@ import json
 
 from convroute._retention import SHORTEST_WINDOW, prune
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
-from convroute.cli._store import open_store
+from convroute.cli._store import add_account_option, open_store
 from convroute.config import parse_duration
 from convroute.errors import ConfigError
 
@@ -61,6 +61,7 @@ def add_prune_command(commands: Commands) -> None:
         metavar="ROWS",
         help=f"the most rows of one kind a transaction deletes (default: {_DEFAULT_BATCH})",
     )
+    add_account_option(command)
     command.set_defaults(run=_prune)
 
 
@@ -73,7 +74,7 @@ def _prune(arguments: argparse.Namespace) -> int:
     counts = (0, 0, 0)
     with open_store(arguments.store, existing=True, writes=True) as store:
         if before is not None:
-            counts = prune(store, before, now=now, batch=arguments.batch)
+            counts = prune(store, before, now=now, batch=arguments.batch, account=arguments.account)
     processed, sent, closed = counts
     print(json.dumps({"processed": processed, "sent": sent, "closed": closed}))  # noqa: T201 - the command's output
     return EXIT_OK

@@ -28,7 +28,7 @@ from convroute.cli._common import (
     read_config,
 )
 from convroute.cli._progress import counted
-from convroute.cli._store import open_store
+from convroute.cli._store import add_account_option, open_store
 from convroute.config import Config
 from convroute.funnel import (
     ChartFormat,
@@ -84,6 +84,7 @@ def add_report_command(commands: Commands) -> None:
         help="an existing store the service wrote to (required): sqlite:PATH or "
         "postgresql://USER@HOST/DB[?schema=NAME]",
     )
+    add_account_option(report)
     report.add_argument(
         "--funnel",
         metavar="NAME",
@@ -147,7 +148,7 @@ def _report(arguments: argparse.Namespace) -> int:
     config = read_config(arguments.config)
     funnels = _funnels(config, arguments.funnel, arguments.config)
     charts = _chart_files(_chart_option(arguments), funnels)
-    records = _read(arguments.store, {funnel.name for funnel in funnels})
+    records = _read(arguments.store, arguments.account, {funnel.name for funnel in funnels})
     for index, funnel in enumerate(funnels):
         progress = funnel_progress(funnel, records.get(funnel.name, ()))
         funnel_table = funnel_report(progress)
@@ -243,11 +244,11 @@ def _file_part(name: str) -> str:
     return re.sub(r"[^\w.-]+", "-", name).strip("-") or "funnel"
 
 
-def _read(spec: str, funnels: Iterable[str]) -> dict[str, list[Transition]]:
+def _read(spec: str, account: str, funnels: Iterable[str]) -> dict[str, list[Transition]]:
     # One pass over the store, keeping only the records of the funnels
     # reported, grouped so that each funnel's progress reads only its own.
     records: dict[str, list[Transition]] = {name: [] for name in funnels}
-    with open_store(spec, existing=True) as store, store.unit_of_work() as uow:
+    with open_store(spec, existing=True) as store, store.unit_of_work(account) as uow:
         for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
             kept = records.get(record.funnel)
             if kept is not None:

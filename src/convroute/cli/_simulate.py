@@ -11,7 +11,7 @@ import sys
 
 from convroute.cli._common import EXIT_OK, Commands, read_config
 from convroute.cli._progress import counted
-from convroute.cli._store import STORES, open_store
+from convroute.cli._store import STORES, add_account_option, open_store
 from convroute.simulate import simulate
 
 
@@ -44,6 +44,7 @@ def add_simulate_command(commands: Commands) -> None:
         help="also print a note line for each event that changed nothing, and for what an "
         "event skipped, saying why",
     )
+    add_account_option(command)
     command.set_defaults(run=_simulate)
 
 
@@ -55,6 +56,8 @@ def _simulate(arguments: argparse.Namespace) -> int:
         events.open(encoding="utf-8", errors="surrogateescape") as lines,
     ):
         read = counted(lines, "lines", sys.stderr)
-        for action in simulate(config, store, read, notes=arguments.notes):
+        for action in simulate(
+            config, store, read, notes=arguments.notes, account=arguments.account
+        ):
             print(json.dumps(action, ensure_ascii=False))  # noqa: T201 - the command's output
     return EXIT_OK

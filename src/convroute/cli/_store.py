@@ -8,19 +8,22 @@ than ``convroute``.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import pathlib
 import urllib.parse
 
 from contextlib import AbstractContextManager
 
+from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters import SQLiteStore
 from convroute.cli._common import EXIT_INVALID, CommandError
+from convroute.errors import AccountError
 from convroute.ports import Store
 from convroute.testing import MemoryStore
 
 
-__all__ = ["STORES", "open_store", "postgres_spec"]
+__all__ = ["STORES", "add_account_option", "open_store", "postgres_spec"]
 
 STORES = "memory, sqlite:PATH or postgresql://USER@HOST/DB[?schema=NAME]"
 """
@@ -28,6 +31,29 @@ The stores a ``--store`` option takes, for its help and errors.
 """
 
 _POSTGRES = ("postgresql", "postgres")
+
+
+def add_account_option(parser: argparse.ArgumentParser) -> None:
+    """
+    Add ``--account NAME``: the account of the store a command works on.
+
+    A name that is not an account's is a usage error (exit status 2).
+    """
+    parser.add_argument(
+        "--account",
+        type=_account,
+        default=DEFAULT_ACCOUNT,
+        metavar="NAME",
+        help="the account (business) in the store to work on: 1 to 64 characters "
+        f"(default: {DEFAULT_ACCOUNT}, which holds what a store had before it had accounts)",
+    )
+
+
+def _account(text: str) -> str:
+    try:
+        return account_name(text)
+    except AccountError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def postgres_spec(spec: str) -> tuple[str, str] | None:

@@ -10,6 +10,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from convroute._frozen import str_tuple, unicode_text
+from convroute.funnel._custom_data import MetaCustomData
 from convroute.model import Phone
 
 
@@ -59,6 +60,11 @@ class Stage:
         meta_event: The Conversions API event a lead entering it yields.
         meta_without_click: Whether to send that event for leads who came
             without a click-to-WhatsApp ad (identified by phone alone).
+        meta_custom_data: The event's ``custom_data``: currency, value and
+            Meta's other documented keys.
+        meta_value_field: The opportunity field whose value, read on the
+            lead's most recently updated open opportunity, is the event's
+            value when it is a plain amount (else the static value is).
     """
 
     name: str
@@ -66,6 +72,8 @@ class Stage:
     follow_ups: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     meta_event: str | None = None
     meta_without_click: bool = False
+    meta_custom_data: MetaCustomData | None = None
+    meta_value_field: str | None = None
 
 
 @attrs.frozen

@@ -13,11 +13,12 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-from convroute.funnel import Cause, Funnel, Stage, Transition, Trigger
+from convroute.funnel import AdSource, Cause, Funnel, Stage, Transition, Trigger
 from convroute.model import Phone
 
 
 __all__ = [
+    "AD_IDS",
     "NUMBERS",
     "SOURCES",
     "WORDS",
@@ -30,6 +31,7 @@ __all__ = [
 WORDS = ("hi", "came", "from", "insta", "blog", "thank", "you", "booked", "Straße", "não")
 NUMBERS = (Phone("918040001234"), Phone("918040005678"))
 SOURCES = ("Instagram", "Blog", "Ads")
+AD_IDS = ("120210000000000001", "120210000000000002", "120210000000000003")
 LEADS = tuple(Phone(f"91980000000{i}") for i in range(6))
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 ZONES = (
@@ -66,7 +68,8 @@ def _phrases() -> st.SearchStrategy[str]:
 def small_funnels(draw: st.DrawFn, *, name: str = "Sales") -> Funnel:
     """
     A valid funnel of one to five stages, triggers on two numbers, follow-ups
-    spread over the later stages, phrases from `WORDS`.
+    spread over the later stages, phrases from `WORDS`, and perhaps ad
+    sources (ids from `AD_IDS`) and an ``ads_source``.
     """
     stage_count = draw(st.integers(1, 5))
     triggers = draw(
@@ -82,6 +85,8 @@ def small_funnels(draw: st.DrawFn, *, name: str = "Sales") -> Funnel:
         )
     )
     follow_ups = draw(st.lists(_phrases(), max_size=2 * (stage_count - 1), unique_by=str.casefold))
+    ads = draw(st.lists(st.sampled_from(AD_IDS), max_size=2, unique=True))
+    ad_sources = [AdSource(source_id=ad, source=draw(st.sampled_from(SOURCES))) for ad in ads]
     stages = []
     for position in range(stage_count):
         mine = follow_ups[position - 1 :: stage_count - 1] if position else []
@@ -92,6 +97,8 @@ def small_funnels(draw: st.DrawFn, *, name: str = "Sales") -> Funnel:
                 follow_ups=mine,
                 meta_event=draw(st.none() | st.just(f"Event{position}")),
                 meta_without_click=draw(st.booleans()),
+                ads_source=draw(st.none() | st.just("Meta Ads")) if position == 0 else None,
+                ad_sources=ad_sources if position == 0 else (),
             )
         )
     untracked = draw(st.booleans())

@@ -25,6 +25,7 @@ from convroute.config import Config
 from convroute.config._check import name_key
 from convroute.funnel import (
     PURCHASE,
+    AdSource,
     Funnel,
     MetaContent,
     MetaCustomData,
@@ -646,6 +647,9 @@ def _business_numbers(
     )
 
 
+_AD_IDS = ("120210000000000001", "120210000000000002", "6480213344556")
+
+
 @st.composite
 def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Funnel:
     phrases = names(40).filter(lambda phrase: find_emoji(phrase) is None)
@@ -657,6 +661,10 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
             unique_by=lambda trigger: (trigger.number, fold(trigger.phrase)),
         )
     )
+    # An ad's source follows from its id: one id never names two sources,
+    # in whichever funnels it appears.
+    ads = draw(st.lists(st.sampled_from(_AD_IDS), max_size=2, unique=True))
+    ad_sources = [AdSource(source_id=ad, source=f"Ad {ad}") for ad in ads]
     stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique_by=name_key))
     follow_ups = draw(st.lists(phrases, max_size=2 * (len(stage_names) - 1), unique_by=fold))
     event = st.none() | names() | st.just(PURCHASE) if with_meta else st.none()
@@ -674,6 +682,8 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
                 follow_ups=mine,
                 meta_event=meta_event,
                 meta_without_click=draw(st.booleans()),
+                ads_source=draw(st.none() | names()) if position == 0 else None,
+                ad_sources=ad_sources if position == 0 else (),
                 meta_custom_data=custom_data,
                 meta_value_field=value_field,
             )

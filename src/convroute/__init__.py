@@ -29,6 +29,7 @@ import logging
 
 from convroute.config import Config, check_config, dump_config, load_config, loads_config
 from convroute.engine import (
+    AdReferral,
     CloseConversation,
     DeleteOpportunity,
     DeleteTransition,
@@ -70,6 +71,7 @@ from convroute.service import Service, TickReport
 
 
 __all__ = [
+    "AdReferral",
     "CloseConversation",
     "Config",
     "ConfigError",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 from collections.abc import (
     Callable,
@@ -289,6 +290,10 @@ class Service:
         max_attempts: How many failed deliveries make an item dead: kept,
             listed, and never tried again unless requeued.
 
+    Attributes:
+        engine: The config compiled, as each event and each unit of a tick
+            reads it when it begins.  Change it with `configure`.
+
     Raises:
         ValueError: When *max_attempts* is less than 1.
     """
@@ -313,6 +318,44 @@ class Service:
         self._lease = lease
         self._app_secret = app_secret
         self._max_attempts = max_attempts
+        self._config_lock = threading.Lock()
+        # What the next tick's waiting pass owes the config: None when it
+        # owes nothing, else the names of the rules removed since the last
+        # pass.  A new service's config may be new to the store.
+        self._config_news: frozenset[str] | None = frozenset()
+
+    def configure(self, config: Config | Engine) -> None:
+        """
+        Use *config* from the next event on, and the next tick.
+
+        Safe to call from any thread while others handle events: an event,
+        or a unit of a tick, under way finishes with the config it began
+        with.  The next tick makes a waiting pass, so that what waits is
+        routed by the new config (a rule that reaches someone new takes
+        it), and ends with ``rule_removed`` every wait of a rule *config*
+        no longer has.
+
+        Args:
+            config: The account's new setup, or an engine compiled from it.
+        """
+        engine = config if isinstance(config, Engine) else Engine.from_config(config)
+        names = frozenset(rule.name for rule in engine.config.routing_rules)
+        with self._config_lock:
+            old = frozenset(rule.name for rule in self.engine.config.routing_rules)
+            removed = self._config_news or frozenset()
+            self._config_news = (removed | (old - names)) - names
+            self.engine = engine
+
+    def _take_config_news(self) -> frozenset[str] | None:
+        with self._config_lock:
+            news, self._config_news = self._config_news, None
+            return news
+
+    def _keep_config_news(self, news: frozenset[str]) -> None:
+        # A pass that failed leaves what it owed to the next tick.
+        with self._config_lock:
+            names = frozenset(rule.name for rule in self.engine.config.routing_rules)
+            self._config_news = ((self._config_news or frozenset()) | news) - names
 
     def __repr__(self) -> str:
         return f"Service(store={self.store!r}, transport={self.transport!r})"
@@ -469,11 +512,12 @@ class Service:
     def _process_once(self, event: Event) -> Handled:
         now = self._clock()
         _refuse_future(event, now)
+        engine = self.engine
         with self.store.unit_of_work() as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
-            snapshot = load_snapshot(uow, event, self.engine, now)
-            outcome = self.engine.decide(snapshot, event, now=now)
+            snapshot = load_snapshot(uow, event, engine, now)
+            outcome = engine.decide(snapshot, event, now=now)
             items = _store(uow, outcome, now, event.id)
             if len(snapshot.waiting) == WAITING_BATCH:
                 # More may wait than the event routed: the next tick makes
@@ -553,10 +597,16 @@ class Service:
             if len(keys) < _TICK_BATCH or keys <= served:
                 break
             served |= keys
-        if frees or owed is not None:
-            for batch in self._waiting_pass(at, last):
-                items.extend(batch.items)
-                notes.extend(batch.outcome.notes)
+        news = self._take_config_news()
+        if frees or owed is not None or news is not None:
+            try:
+                for batch in self._waiting_pass(at, last, news or frozenset()):
+                    items.extend(batch.items)
+                    notes.extend(batch.outcome.notes)
+            except BaseException:
+                if news is not None:
+                    self._keep_config_news(news)
+                raise
             if owed is not None:
                 with self.store.unit_of_work() as uow:
                     uow.ticks.waiting_pass_done(owed)
@@ -565,28 +615,38 @@ class Service:
         report = self._deliver([item.id for item in items], log_errors=False)
         return TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed)
 
-    def _waiting_pass(self, at: dt.datetime, last: dt.datetime | None) -> Iterator[_TickBatch]:
+    def _waiting_pass(
+        self, at: dt.datetime, last: dt.datetime | None, removed: frozenset[str]
+    ) -> Iterator[_TickBatch]:
         # The oldest waits first, whatever their rule (a wait whose rule
         # was removed is told so there); then each rule that can reach
-        # someone, in the config's order, through its own queue.
+        # someone, in the config's order, through its own queue; then the
+        # queue of each rule *removed* by a new config, to its end.
         yield self._tick_unit(at, last, waiting=_TICK_BATCH)
+        engine = self.engine
         with self.store.unit_of_work() as uow:
-            passes = self.engine.rule_passes(
-                load_tick_snapshot(uow, self.engine, at, last_tick=last), at
-            )
+            passes = engine.rule_passes(load_tick_snapshot(uow, engine, at, last_tick=last), at)
         for rule_pass in passes:
-            after = None
-            while True:
-                batch = self._tick_unit(
-                    at, last, waiting=_TICK_BATCH, rule=rule_pass.rule, after=after
-                )
-                yield batch
-                routed = any(item.type == "assign" for item in batch.items)
-                if len(batch.conversations) < _TICK_BATCH or not (routed or rule_pass.by_owner):
-                    break
-                newest = batch.conversations[-1]
-                assert newest.waiting_since is not None  # noqa: S101 - read as waiting
-                after = (newest.waiting_since, newest.lead, newest.number)
+            yield from self._rule_queue(at, last, rule_pass.rule, to_end=rule_pass.by_owner)
+        for name in sorted(removed):
+            # Each of its waits ends: read to the end.
+            yield from self._rule_queue(at, last, name, to_end=True)
+
+    def _rule_queue(
+        self, at: dt.datetime, last: dt.datetime | None, rule: str, *, to_end: bool
+    ) -> Iterator[_TickBatch]:
+        # One rule's waits, oldest first, a unit of work a batch: to the
+        # end of its queue, or while a batch routes any.
+        after = None
+        while True:
+            batch = self._tick_unit(at, last, waiting=_TICK_BATCH, rule=rule, after=after)
+            yield batch
+            routed = any(item.type == "assign" for item in batch.items)
+            if len(batch.conversations) < _TICK_BATCH or not (routed or to_end):
+                break
+            newest = batch.conversations[-1]
+            assert newest.waiting_since is not None  # noqa: S101 - read as waiting
+            after = (newest.waiting_since, newest.lead, newest.number)
 
     def _tick_unit(
         self,
@@ -619,10 +679,11 @@ class Service:
         rule: str | None,
         after: tuple[dt.datetime, Phone, Phone] | None,
     ) -> _TickBatch:
+        engine = self.engine
         with self.store.unit_of_work() as uow:
             snapshot = load_tick_snapshot(
                 uow,
-                self.engine,
+                engine,
                 at,
                 last_tick=last,
                 due=due,
@@ -630,7 +691,7 @@ class Service:
                 rule=rule,
                 after=after,
             )
-            outcome = self.engine.decide(snapshot, Tick(at), now=at)
+            outcome = engine.decide(snapshot, Tick(at), now=at)
             items = _store(uow, outcome, at)
         served = snapshot.due or snapshot.waiting
         return _TickBatch(tuple(c.conversation for c in served), outcome, tuple(items))

@@ -18,6 +18,7 @@ from convroute._ids import line_id
 from convroute.config import Config
 from convroute.engine import (
     CAPTIONED_MEDIA,
+    AdReferral,
     CloseConversation,
     DeleteOpportunity,
     DeleteTransition,
@@ -406,6 +407,10 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         raise EventLineError("incoming: give 'text' or 'media', not both (a caption is its text)")
     if text is None and reply_id is None and media is None:
         raise EventLineError("incoming: give 'text', 'reply_id' or 'media'")
+    click_id = fields.text("ctwa_clid", required=False)
+    referral, referred_click = _referral(fields.value.get("referral"))
+    if None not in (click_id, referred_click) and click_id != referred_click:
+        raise EventLineError("incoming: 'ctwa_clid' and 'referral.ctwa_clid' differ")
     event = IncomingMessage(
         id=fields.need("id"),
         at=fields.at(),
@@ -414,10 +419,37 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         text=text,
         reply_id=reply_id,
         name=fields.text("name", required=False),
-        ctwa_clid=fields.text("ctwa_clid", required=False),
+        ctwa_clid=referred_click if click_id is None else click_id,
         media=media,
+        referral=referral,
     )
     return (event,)
+
+
+_REFERRAL_KEYS = ("ctwa_clid", "headline", "source_id", "source_type")
+
+
+def _referral(value: Any) -> tuple[AdReferral | None, str | None]:
+    # The ad a message came from, and its click id, which the message keeps.
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        raise EventLineError("incoming: 'referral' must be an object")
+    unknown = sorted(str(key) for key in value if key not in _REFERRAL_KEYS)
+    if unknown:
+        listed = ", ".join(repr(key) for key in unknown)
+        known = ", ".join(_REFERRAL_KEYS)
+        raise EventLineError(f"incoming: 'referral' has unknown keys {listed}; known: {known}")
+    for key in _REFERRAL_KEYS:
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise EventLineError(f"incoming: 'referral.{key}' must be a string")
+    # An empty id names no ad and an empty click id attributes nothing.
+    referral = AdReferral(
+        source_id=value.get("source_id") or None,
+        source_type=value.get("source_type"),
+        headline=value.get("headline"),
+    )
+    return referral, value.get("ctwa_clid") or None
 
 
 _MEDIA_KEYS = frozenset({"type", "caption"})

@@ -301,11 +301,27 @@ class Conversation:
             due_at,
         )
 
-    def reprompted_at(self, at: dt.datetime) -> Conversation:
+    def reprompted_at(
+        self, at: dt.datetime, *, menu: Menu | None = None, counted: bool = True
+    ) -> Conversation:
         """
-        The conversation with its pending menu sent again at *at*, after an invalid reply.
+        The conversation with its pending menu sent again at *at*.
+
+        Args:
+            at: When it was sent again.
+            menu: The menu sent, when the config built it anew; the pending
+                one is kept otherwise.
+            counted: Whether it was sent after an invalid reply, and counts
+                as a reprompt; a menu sent again because the config no
+                longer has the option chosen does not.
         """
-        return attrs.evolve(self, reprompts=self.reprompts + 1, menu_sent_at=at, last_message_at=at)
+        return attrs.evolve(
+            self,
+            menu=self.menu if menu is None else menu,
+            reprompts=self.reprompts + 1 if counted else self.reprompts,
+            menu_sent_at=at,
+            last_message_at=at,
+        )
 
 
 class OutboxStatus(enum.StrEnum):

@@ -29,7 +29,7 @@ class TestDemo:
         lines = [line.strip() for line in run.stdout.splitlines()]
         for expected in [
             "[09:00] Ravi Kumar: “Hi, I came from Instagram!”",
-            "▸ funnel Sales: enters “Lead Entry” from Instagram",
+            "▸ funnel Sales: enters “Lead Entry” from Instagram (ad “Learn AI this winter”)",
             "└ [ AI ]  [ Data Science ]  [ Something else ]",
             "▸ new opportunity “AI” (Postgraduate Course, Course=AI)",
             "why: opportunity owner skipped (no owner) → chat group AI counsellors: Asha Rao",

@@ -331,3 +331,26 @@ class TestSchedules:
         )
 
         assert [("u-asha", [[]])] == assignments(actions)
+
+
+class TestConfigChanges:
+    def test_a_run_with_an_edited_config_sends_the_menu_again(self, capsys, tmp_path):
+        """A run on the store with the AI product removed sends the menu of now, and says why."""
+        store = f"sqlite:{tmp_path / 'state.db'}"
+        text = (EXAMPLES / "account.toml").read_text("utf-8")
+        start = text.index("[[numbers.products]]              # one quick-response option each")
+        end = text.index('[[numbers.products]]\nlabel = "Data Science"')
+        edited = tmp_path / "edited.toml"
+        edited.write_text(text[:start] + text[end:], encoding="utf-8")
+        run(capsys, CONFIG, write_events(tmp_path, {**ENTRY, "text": "Hi"}), "--store", store)
+        reply = {**ENTRY, "id": "wamid.2", "at": "2026-11-02T09:01:00+05:30", "text": "AI"}
+
+        status, actions, _ = run(
+            capsys, str(edited), write_events(tmp_path, reply), "--store", store, "--notes"
+        )
+
+        (sent,) = [a for a in actions if a["type"] == "send"]
+        titles = [b["reply"]["title"] for b in sent["message"]["interactive"]["action"]["buttons"]]
+        notes = [a["note"] for a in actions if a["type"] == "note"]
+        assert (0, ["Data Science", "Something else"]) == (status, titles)
+        assert "product 'AI' is no longer offered: the menu is sent again" == notes[0]

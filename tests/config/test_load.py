@@ -6,7 +6,7 @@ import pytest
 
 from convroute.config import Config, dump_config, load_config, loads_config
 from convroute.errors import ConfigError, MissingExtraError
-from convroute.funnel import Funnel, Stage, Trigger
+from convroute.funnel import AdSource, Funnel, Stage, Trigger
 from convroute.model import OpportunityType, User
 from convroute.routing import Admin, ChatGroup, ChatGroupTarget, OpportunityOwner, RoutingRule
 
@@ -72,7 +72,7 @@ class TestSeedExample:
         assert "with {{owner.name|our team}}" == number.second_response.option_description
 
     def test_funnel(self, seed):
-        """The funnel's stages, trigger and follow-up come through."""
+        """The funnel's stages, trigger, ad sources and follow-up come through."""
         assert (
             Funnel(
                 name="Sales",
@@ -80,6 +80,8 @@ class TestSeedExample:
                     Stage(
                         name="Lead Entry",
                         meta_event="LeadSubmitted",
+                        ads_source="Meta Ads",
+                        ad_sources=(AdSource("120210000000000001", "Black Friday ad"),),
                         triggers=(
                             Trigger(
                                 phrase="I came from Instagram",

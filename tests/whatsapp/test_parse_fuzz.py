@@ -8,6 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convroute.engine import IncomingMessage
 from convroute.whatsapp import MAX_TEXT_BODY, WebhookBatch, WebhookError, parse_webhook
 
 
@@ -47,6 +48,10 @@ KEYS = st.sampled_from(
         "location",
         "latitude",
         "longitude",
+        "message_echoes",
+        "to",
+        "source_id",
+        "headline",
     ]
 )
 SCALARS = (
@@ -59,6 +64,7 @@ SCALARS = (
         [
             "whatsapp_business_account",
             "messages",
+            "smb_message_echoes",
             "text",
             "interactive",
             "1749416383",
@@ -127,6 +133,24 @@ MESSAGES = [
         "contacts": [{"name": {"formatted_name": "Lucía Gómez"}}],
     },
 ]
+ECHOES = [
+    {
+        "from": "15550783881",
+        "to": "16505551234",
+        "id": "wamid.echo",
+        "timestamp": "1749416390",
+        "type": "text",
+        "text": {"body": "Thank you for scheduling with us!"},
+    },
+    {
+        "from": "15550783881",
+        "to": "+16505551234",
+        "id": "wamid.echo.image",
+        "timestamp": "1749416391",
+        "type": "image",
+        "image": {"caption": "Timetable", "id": "1004"},
+    },
+]
 REAL = {
     "object": "whatsapp_business_account",
     "entry": [
@@ -153,6 +177,17 @@ REAL = {
                     },
                 },
                 {"field": "account_update", "value": {"event": "VERIFIED_ACCOUNT"}},
+                {
+                    "field": "smb_message_echoes",
+                    "value": {
+                        "messaging_product": "whatsapp",
+                        "metadata": {
+                            "display_phone_number": "15550783881",
+                            "phone_number_id": "106540352242922",
+                        },
+                        "message_echoes": ECHOES,
+                    },
+                },
             ],
         }
     ],
@@ -196,17 +231,19 @@ def parsed_or_refused(body):
     for event in batch.events:
         assert event.at.utcoffset() is not None
         assert event.text is None or len(event.text) <= MAX_TEXT_BODY
-        said = event.text_or_caption
+        said = event.text_or_caption if isinstance(event, IncomingMessage) else event.text
         assert said is None or len(said) <= MAX_TEXT_BODY
     return batch
 
 
 class TestFuzz:
     def test_real_envelope_reads_whole(self):
-        """The envelope the mutations start from gives one event per message."""
+        """The envelope the mutations start from gives one event per message and echo."""
         batch = parse_webhook(REAL)
 
-        assert [message["id"] for message in MESSAGES] == [event.id for event in batch.events]
+        assert [message["id"] for message in [*MESSAGES, *ECHOES]] == [
+            event.id for event in batch.events
+        ]
 
     @given(JSON_VALUES)
     def test_any_json_value(self, value):
@@ -243,9 +280,9 @@ class TestFuzz:
         batch = parse_webhook(mutated(path, replacement))
 
         assert spared == [event for event in batch.events if event in spared]
-        assert len(MESSAGES) == len(batch.events) + sum(
-            "messages[" in item.path for item in batch.skipped
-        )
+        assert len(MESSAGES) == sum(
+            isinstance(event, IncomingMessage) for event in batch.events
+        ) + sum("messages[" in item.path for item in batch.skipped)
 
     @given(st.binary())
     def test_any_bytes(self, body):

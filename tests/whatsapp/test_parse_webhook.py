@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from convroute.engine import IncomingMessage, Media, MediaKind
+from convroute.engine import AdReferral, IncomingMessage, Media, MediaKind
 from convroute.model import Phone
 from convroute.whatsapp import (
     MAX_TEXT_BODY,
@@ -128,18 +128,22 @@ class TestRealisticPayloads:
         assert referral["ctwa_clid"] == event.ctwa_clid
 
     @pytest.mark.parametrize(
-        "referral",
+        ("referral", "ad"),
         [
-            pytest.param({"source_type": "post", "source_id": "1"}, id="absent"),
-            pytest.param({"ctwa_clid": ""}, id="empty"),
-            pytest.param({"ctwa_clid": None}, id="null"),
+            pytest.param(
+                {"source_type": "post", "source_id": "1"},
+                AdReferral(source_id="1", source_type="post"),
+                id="absent",
+            ),
+            pytest.param({"ctwa_clid": ""}, AdReferral(), id="empty"),
+            pytest.param({"ctwa_clid": None}, AdReferral(), id="null"),
         ],
     )
-    def test_referral_without_click_id(self, referral):
-        """A referral without a click id gives no ctwa_clid."""
+    def test_referral_without_click_id(self, referral, ad):
+        """A referral without a click id gives no ctwa_clid, and is still the message's ad."""
         body = envelope(messages_change(text(referral=referral)))
 
-        assert (incoming(),) == parse_webhook(body).events
+        assert (incoming(referral=ad),) == parse_webhook(body).events
 
     def test_statuses_only(self):
         """Status updates are passed over, one item each, and give no event."""
@@ -686,7 +690,7 @@ class TestMediaMessages:
         assert WebhookBatch(events=[expected]) == parse_webhook(json.dumps(body).encode())
 
     def test_media_from_an_ad_keeps_its_click_and_name(self):
-        """A media message keeps its sender's name and its ad's click id, as text does."""
+        """A media message keeps its sender's name and its ad, as text does."""
         referral = {"source_type": "ad", "source_id": "1202", "ctwa_clid": "ARAkLkA8rmlF"}
         image = {
             "caption": "Is this open?",
@@ -698,7 +702,11 @@ class TestMediaMessages:
         body = envelope(messages_change(payload, contacts=[contact(LEAD, "Sheena Nelson")]))
 
         expected = media_event(
-            MediaKind.IMAGE, "Is this open?", name="Sheena Nelson", ctwa_clid="ARAkLkA8rmlF"
+            MediaKind.IMAGE,
+            "Is this open?",
+            name="Sheena Nelson",
+            ctwa_clid="ARAkLkA8rmlF",
+            referral=AdReferral(source_id="1202", source_type="ad"),
         )
         assert (expected,) == parse_webhook(body).events
 

@@ -85,7 +85,7 @@ def story() -> list[dict[str, Any]]:
     """
     return [
         _incoming("wamid.ravi.1", "09:00", RAVI, text="Hi, I came from Instagram!",
-                  name="Ravi Kumar", ctwa_clid="ARAkLkA8rmlFeiCktEJQ"),
+                  name="Ravi Kumar", referral=_AD),
         _incoming("wamid.ravi.2", "09:01", RAVI, reply_id=AI),
         {"type": "lead", "id": "crm.arjun", "phone": ARJUN, "name": "Arjun Mehta",
          "opportunities": [
@@ -118,7 +118,16 @@ def story() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _incoming(ident: str, time: str, lead: str, **fields: str) -> dict[str, Any]:
+# The Instagram ad Ravi tapped: his phrase names the source, the ad rides along.
+_AD = {
+    "source_id": "120210000000000001",
+    "source_type": "ad",
+    "headline": "Learn AI this winter",
+    "ctwa_clid": "ARAkLkA8rmlFeiCktEJQ",
+}
+
+
+def _incoming(ident: str, time: str, lead: str, **fields: Any) -> dict[str, Any]:
     event = {"type": "incoming", "id": ident, "at": DAY.format(time), "from": lead, "to": NUMBER}
     return {**event, **fields}
 
@@ -261,7 +270,9 @@ class Transcript:
             yield from self._send(action["message"])
         elif kind == "enter_funnel":
             stage, source = action["stage"], action["source"]
-            yield f"  ▸ funnel {action['funnel']}: enters “{stage}” from {source}"
+            ad = action.get("ad")
+            came = "" if ad is None else f" (ad “{ad['headline'] or ad['source_id']}”)"
+            yield f"  ▸ funnel {action['funnel']}: enters “{stage}” from {source}{came}"
         elif kind == "meta_event":
             (event,) = action["payload"]["data"]
             click = event["user_data"].get("ctwa_clid", "none")

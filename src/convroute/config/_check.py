@@ -17,7 +17,14 @@ from convroute._text import find_emoji, fold, title_key
 from convroute._whatsapp_limits import MAX_MENU_OPTIONS
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
-from convroute.funnel import PURCHASE, Funnel, Stage, Trigger, custom_data_problems
+from convroute.funnel import (
+    PURCHASE,
+    AdSource,
+    Funnel,
+    Stage,
+    Trigger,
+    custom_data_problems,
+)
 from convroute.menus import (
     FALLBACK_NUMBER,
     LEAD_FIELDS,
@@ -115,6 +122,9 @@ class _Checker:
         # One phrase, as it is matched, names one source on a number across
         # all funnels: a message holding it enters every funnel it triggers.
         self.sources: dict[tuple[str, str], tuple[str, str]] = {}
+        # Likewise one ad id names one source across all funnels: an ad
+        # mapping holds on every business number.
+        self.ad_sources: dict[str, tuple[str, str]] = {}
 
     def report(self, message: str, path: str) -> None:
         self.problems.append(f"{message} @ {path}")
@@ -534,8 +544,9 @@ class _Checker:
                     )
                 for k, trigger in enumerate(stage.triggers):
                     self.check_trigger(trigger, f"{at}.triggers[{k}]", triggers)
-            elif stage.triggers:
-                self.report("only the entry stage (the first) has triggers", f"{at}.triggers")
+                self.check_ads(stage, at)
+            else:
+                self.check_later_stage(stage, at)
             for k, phrase in enumerate(stage.follow_ups):
                 self.check_follow_up(phrase, f"{at}.follow_ups[{k}]", follow_ups)
 
@@ -613,6 +624,46 @@ class _Checker:
             # In another funnel, the same source is no conflict: the message
             # enters both funnels alike.
             self.report(f"repeats the trigger at {in_funnel}", f"{path}.phrase")
+
+    def check_later_stage(self, stage: Stage, path: str) -> None:
+        """
+        Report what only the entry stage may have, on a later stage.
+        """
+        if stage.triggers:
+            self.report("only the entry stage (the first) has triggers", f"{path}.triggers")
+        if stage.ads_source is not None:
+            self.report("only the entry stage (the first) has an ads_source", f"{path}.ads_source")
+        if stage.ad_sources:
+            self.report("only the entry stage (the first) has ad_sources", f"{path}.ad_sources")
+
+    def check_ads(self, stage: Stage, path: str) -> None:
+        """
+        Check the entry stage's ad sources.
+        """
+        self.blank(stage.ads_source, f"{path}.ads_source", "the source")
+        seen: dict[str, str] = {}
+        for k, ad in enumerate(stage.ad_sources):
+            self.check_ad_source(ad, f"{path}.ad_sources[{k}]", seen)
+
+    def check_ad_source(self, ad: AdSource, path: str, seen: dict[str, str]) -> None:
+        """
+        Check an ad's source; *seen* holds the earlier ad ids of its stage.
+        """
+        self.blank(ad.source, f"{path}.source", "the source")
+        if is_blank(ad.source_id):
+            self.report("an ad's source_id must not be blank", f"{path}.source_id")
+            return
+        in_stage = seen.setdefault(ad.source_id, path)
+        source, earlier = self.ad_sources.setdefault(ad.source_id, (ad.source, path))
+        if source != ad.source:
+            self.report(
+                f"ad {ad.source_id!r} already names source {source!r} at {earlier}",
+                f"{path}.source_id",
+            )
+        elif in_stage != path:
+            # In another funnel, the same source is no conflict: the ad's
+            # leads enter both funnels alike.
+            self.report(f"repeats the ad at {in_stage}", f"{path}.source_id")
 
     def check_follow_up(self, phrase: str, path: str, seen: dict[str, str]) -> None:
         if is_blank(phrase):

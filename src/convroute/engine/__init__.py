@@ -61,6 +61,7 @@ from convroute.engine._events import (
     UpdateUser,
 )
 from convroute.engine._waiting_pass import RulePass
+from convroute.funnel import AdReferral
 from convroute.menus import REPROMPT_HINT
 
 
@@ -68,6 +69,7 @@ __all__ = [
     "CAPTIONED_MEDIA",
     "REPROMPT_HINT",
     "Action",
+    "AdReferral",
     "AddTransition",
     "AdvanceTick",
     "Assign",

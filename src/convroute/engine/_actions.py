@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from convroute.funnel import Cause
+from convroute.funnel import AdReferral, Cause
 from convroute.model import Opportunity, Phone
 from convroute.routing import Candidate, Decision, SkipReason, Target
 
@@ -387,9 +387,11 @@ class EnterFunnel:
     Attributes:
         funnel: The funnel's name.
         lead: The lead's phone.
-        source: The source of the trigger (or the untracked source).
+        source: The source of the trigger or ad (or the untracked source).
         stage: The entry stage.
         transition: The record's id.
+        ad: The click-to-WhatsApp ad the entering message came from, if
+            any: its JSON form adds ``"ad": {"source_id", "headline"}``.
     """
 
     funnel: str
@@ -397,12 +399,13 @@ class EnterFunnel:
     source: str
     stage: str
     transition: str
+    ad: AdReferral | None = None
 
     def to_json(self) -> dict[str, Any]:
         """
         The action in the simulate contract's form, without its event.
         """
-        return {
+        action: dict[str, Any] = {
             "type": "enter_funnel",
             "funnel": self.funnel,
             "lead": self.lead,
@@ -410,6 +413,10 @@ class EnterFunnel:
             "stage": self.stage,
             "transition": self.transition,
         }
+        ad = self.ad
+        if ad is not None:
+            action["ad"] = {"source_id": ad.source_id, "headline": ad.headline}
+        return action
 
 
 @attrs.frozen

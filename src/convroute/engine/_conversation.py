@@ -30,6 +30,7 @@ from convroute.menus import (
     BusinessNumber,
     InvalidReply,
     Menu,
+    MenuKind,
     OptionKind,
     Product,
     interpret_reply,
@@ -48,6 +49,8 @@ _MENU = ConversationStatus.MENU
 _ASSIGNED = ConversationStatus.ASSIGNED
 _UNROUTED = ConversationStatus.UNROUTED
 _CLOSED = ConversationStatus.CLOSED
+_FIRST_RESPONSE = MenuKind.FIRST_RESPONSE
+_SECOND_RESPONSE = MenuKind.SECOND_RESPONSE
 
 
 @attrs.frozen
@@ -190,6 +193,9 @@ def _reply(message: MessageContext, effects: Effects, conversation: Conversation
         _start(message, effects)
         return
     event = message.event
+    # The reply is read against the menu the lead saw; what it picks is
+    # then taken only if the config (which may have changed since) still
+    # has it.
     outcome = interpret_reply(
         menu,
         reply_id=event.reply_id,
@@ -200,17 +206,13 @@ def _reply(message: MessageContext, effects: Effects, conversation: Conversation
         _invalid(message, effects, conversation, number, outcome)
         return
     option = outcome.option
-    product = message.compiled.product(number, conversation.product)
+    compiled = message.compiled
+    product = compiled.product(number, conversation.product)
     match option.kind:
-        case OptionKind.OTHER_QUERIES:
+        case OptionKind.OTHER_QUERIES if _offers_other_queries(number):
             _route(message, effects, number.other_queries_rule, None)
-        case OptionKind.PRODUCT:
-            chosen = message.compiled.product(number, option.key)
-            if chosen is None:
-                effects.note(f"product {option.key!r} is no longer offered: it starts over")
-                _start(message, effects)
-            else:
-                _product_chosen(message, effects, number, chosen)
+        case OptionKind.PRODUCT if (chosen := compiled.product(number, option.key)) is not None:
+            _product_chosen(message, effects, number, chosen)
         case OptionKind.OPPORTUNITY if product is not None:
             opportunity = _find(effects, option.key)
             if opportunity is None or not opportunity.is_open:
@@ -226,9 +228,17 @@ def _reply(message: MessageContext, effects: Effects, conversation: Conversation
                 _route(message, effects, product.rule, opportunity)
         case OptionKind.NEW_OPPORTUNITY if product is not None:
             _new_opportunity(message, effects, number, product)
+        case OptionKind.PRODUCT | OptionKind.OTHER_QUERIES:
+            what = f"product {option.key!r}" if option.key else f"the option {option.title!r}"
+            effects.note(f"{what} is no longer offered: the menu is sent again")
+            _send_again(message, effects, conversation, number, reprompt=False)
         case _:
-            effects.note("the product of the second menu is no longer offered: it starts over")
-            _start(message, effects)
+            _send_again(message, effects, conversation, number, reprompt=False)
+
+
+def _offers_other_queries(number: BusinessNumber) -> bool:
+    response = number.first_response
+    return response is not None and response.other_queries
 
 
 def _invalid(
@@ -239,16 +249,85 @@ def _invalid(
     outcome: InvalidReply,
 ) -> None:
     config = message.compiled.config
-    menu = conversation.menu
-    if menu is not None and conversation.reprompts < config.max_reprompts:
+    if conversation.reprompts < config.max_reprompts:
         effects.note(f"invalid reply ({outcome.reason}): the menu is sent again")
-        hint = message.compiled.menus_of(number).reprompt_hint(message.lead)
-        effects.act(_send(message, with_hint(menu, hint)))
-        effects.change(SaveConversation(conversation.reprompted_at(message.event.at)))
+        _send_again(message, effects, conversation, number, reprompt=True)
         return
     rule = number.other_queries_rule or config.lead_level_rule
     effects.note(f"invalid reply ({outcome.reason}) after {conversation.reprompts} reprompts")
     _route(message, effects, rule, None)
+
+
+def _send_again(
+    message: MessageContext,
+    effects: Effects,
+    conversation: Conversation,
+    number: BusinessNumber,
+    *,
+    reprompt: bool,
+) -> None:
+    # The pending menu, sent again as the config builds it now: a config
+    # changed since it was sent never has the lead offered an option it
+    # no longer has.  A *reprompt* (after an invalid reply) counts; a
+    # choice the config dropped is no mistake of the lead's, and does not.
+    sent = conversation.menu
+    assert sent is not None  # noqa: S101 - only a pending menu is sent again
+    compiled = message.compiled
+    product = compiled.product(number, conversation.product)
+    second = sent.kind is _SECOND_RESPONSE
+    if second and product is None:
+        effects.note(
+            f"product {conversation.product!r} of the second menu is no longer offered: "
+            "it starts over"
+        )
+        _start(message, effects)
+        return
+    if second and product is not None:
+        menu = _second_menu(message, effects, number, product)
+    else:
+        menu = _first_menu(message, number)
+    if menu is None:
+        effects.note("the menu is no longer in the config: the message is taken as it is now")
+        if second and product is not None:
+            _product_chosen(message, effects, number, product)
+        else:
+            _start(message, effects)
+        return
+    if _option_ids(menu) != _option_ids(sent):
+        effects.note(
+            "the menu's options changed since it was sent: it is sent as the config builds it now"
+        )
+    hint = compiled.menus_of(number).reprompt_hint(message.lead)
+    effects.act(_send(message, with_hint(menu, hint)))
+    effects.change(
+        SaveConversation(conversation.reprompted_at(message.event.at, menu=menu, counted=reprompt))
+    )
+
+
+def _option_ids(menu: Menu) -> list[str]:
+    return [option.id for option in menu.options]
+
+
+def _first_menu(message: MessageContext, number: BusinessNumber) -> Menu | None:
+    if number.first_response is None:
+        return None
+    return message.compiled.menus_of(number).first_response(message.lead)
+
+
+def _second_menu(
+    message: MessageContext, effects: Effects, number: BusinessNumber, product: Product
+) -> Menu | None:
+    # The second menu of *product*, when the config sends one for the
+    # lead's open opportunities now.
+    matching = matching_opportunities(product, effects.opportunities)
+    if len(matching) < 2 or number.second_response is None:
+        return None
+    owners = message.compiled.all_users(message.snapshot.users)
+    # The matching opportunities, already in order, are all the menu
+    # looks at: it finds the same ones among them, in the same order.
+    return message.compiled.menus_of(number).second_response(
+        product, message.lead, matching, owners
+    )
 
 
 def _product_chosen(
@@ -257,17 +336,14 @@ def _product_chosen(
     matching = matching_opportunities(product, effects.opportunities)
     if not matching:
         _new_opportunity(message, effects, number, product)
-    elif len(matching) == 1 or number.second_response is None:
+        return
+    menu = _second_menu(message, effects, number, product)
+    if menu is None:
         _route(message, effects, product.rule, matching[0])
-    else:
-        owners = message.compiled.all_users(message.snapshot.users)
-        # The matching opportunities, already in order, are all the menu
-        # looks at: it finds the same ones among them, in the same order.
-        menus = message.compiled.menus_of(number)
-        menu = menus.second_response(product, message.lead, matching, owners)
-        if menu.left_out:
-            effects.note(f"{len(menu.left_out)} older opportunities did not fit the menu")
-        _send_menu(message, effects, menu, product=product.label)
+        return
+    if menu.left_out:
+        effects.note(f"{len(menu.left_out)} older opportunities did not fit the menu")
+    _send_menu(message, effects, menu, product=product.label)
 
 
 def _new_opportunity(

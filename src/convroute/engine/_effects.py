@@ -25,6 +25,7 @@ from convroute.engine._changes import (
 )
 from convroute.engine._compiled import Compiled
 from convroute.funnel import (
+    AdReferral,
     FunnelOutcome,
     IgnoredReason,
     MetaEvent,
@@ -180,7 +181,7 @@ def record_funnel(
         if transition is None:
             continue
         effects.change(AddTransition(transition))
-        effects.act(_funnel_action(transition))
+        effects.act(_funnel_action(transition, outcome.ad))
         # A stage's value field is read on the opportunities as they were
         # before this move: a board move stamps every opportunity it moves
         # with the same time, which would hide the one the CRM updated last.
@@ -212,7 +213,7 @@ def _no_meta_event(compiled: Compiled, transition: Transition, event: MetaEvent)
     )
 
 
-def _funnel_action(transition: Transition) -> EnterFunnel | MoveInFunnel:
+def _funnel_action(transition: Transition, ad: AdReferral | None) -> EnterFunnel | MoveInFunnel:
     if transition.is_entry:
         return EnterFunnel(
             funnel=transition.funnel,
@@ -220,6 +221,7 @@ def _funnel_action(transition: Transition) -> EnterFunnel | MoveInFunnel:
             source=transition.source or "",
             stage=transition.to_stage,
             transition=transition.id,
+            ad=ad,
         )
     return MoveInFunnel(
         funnel=transition.funnel,

@@ -244,7 +244,13 @@ def _funnel_message(event: IncomingMessage) -> FunnelMessage:
     # What the funnel reads of a message; the one place a funnel message
     # is made by position (docs/performance.md).
     return FunnelMessage(
-        event.id, event.lead, event.number, event.text_or_caption or "", event.at, event.ctwa_clid
+        event.id,
+        event.lead,
+        event.number,
+        event.text_or_caption or "",
+        event.at,
+        event.ctwa_clid,
+        event.referral,
     )
 
 

@@ -26,6 +26,7 @@ from convroute._frozen import (
     require_event_time,
     unicode_text,
 )
+from convroute.funnel import AdReferral
 from convroute.model import Lead, Opportunity, Phone, User, given_phone, normalize_phone
 
 
@@ -146,6 +147,8 @@ class IncomingMessage:
             the chat, if any.
         media: What a media message holds (an image, a voice note, a
             location…), in place of text: its caption is its text.
+        referral: The click-to-WhatsApp ad (or post) that opened the chat,
+            if any: an entry stage may name its source.
     """
 
     id: str = attrs.field(converter=_event_id)
@@ -157,6 +160,7 @@ class IncomingMessage:
     name: str | None = attrs.field(default=None, converter=optional_unicode_text)
     ctwa_clid: str | None = attrs.field(default=None, converter=optional_unicode_text)
     media: Media | None = attrs.field(default=None, validator=_text_or_media)
+    referral: AdReferral | None = None
 
     @property
     def text_or_caption(self) -> str | None:

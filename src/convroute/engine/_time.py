@@ -281,6 +281,9 @@ def _serve_due(
                 SaveConversation(attrs.evolve(conversation, waiting_since=None, due_at=None))
             )
             return
+        if conversation.waiting_since is not None and _rule_of(router, conversation) is None:
+            _rule_removed(effects, conversation)
+            return
         # Waiting and open: due at its expiry.  Otherwise nothing about it
         # is timed any more.
         _set_due(effects, conversation, router.next_due(conversation))
@@ -290,8 +293,12 @@ def _serve_due(
         _set_due(effects, conversation, None)
         effects.frees_someone = True
         return
-    name = conversation.rule
-    rule = None if name is None else router.compiled.rules.get(name)
+    rule = _rule_of(router, conversation)
+    if rule is None and conversation.rule is not None:
+        # Nothing reassigns it any more: its assignee keeps it, due at its expiry.
+        effects.note(
+            f"routing rule {conversation.rule!r} is unknown: the conversation stays with {assignee}"
+        )
     reason = None if rule is None else _reassign_reason(router, conversation, rule, at)
     if rule is None or reason is None:
         _set_due(effects, conversation, router.next_due(conversation))
@@ -424,6 +431,12 @@ def _rule_removed(effects: Effects, conversation: Conversation) -> None:
         )
     )
     effects.change(SaveConversation(attrs.evolve(conversation, waiting_since=None, due_at=None)))
+
+
+def _rule_of(router: Router, conversation: Conversation) -> RoutingRule | None:
+    # The conversation's rule in the config, or None (none, or removed).
+    name = conversation.rule
+    return None if name is None else router.compiled.rules.get(name)
 
 
 def _router(

@@ -10,6 +10,7 @@ exception is `draw_funnel` and `draw_cohorts` (module ``_charts``, the
 ``charts`` extra), which write a picture where the caller says.
 """
 
+from convroute.funnel._ads import AdReferral
 from convroute.funnel._board import OpportunityBoard, OpportunityMove, move_opportunities
 from convroute.funnel._charts import ChartFormat, chart_format, draw_cohorts, draw_funnel
 from convroute.funnel._cohorts import (
@@ -49,13 +50,22 @@ from convroute.funnel._reports import (
     funnel_progress,
     funnel_report,
 )
-from convroute.funnel._settings import Funnel, MetaSettings, SourceType, Stage, Trigger
+from convroute.funnel._settings import (
+    AdSource,
+    Funnel,
+    MetaSettings,
+    SourceType,
+    Stage,
+    Trigger,
+)
 from convroute.funnel._tables import render_cohorts, render_funnel
 from convroute.funnel._tracker import FunnelTracker
 
 
 __all__ = [
     "PURCHASE",
+    "AdReferral",
+    "AdSource",
     "Cause",
     "ChartFormat",
     "CohortCell",

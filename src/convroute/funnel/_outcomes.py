@@ -10,6 +10,7 @@ import enum
 import attrs
 
 from convroute._frozen import require_aware, unicode_text
+from convroute.funnel._ads import AdReferral
 from convroute.funnel._records import Transition
 from convroute.model import Phone
 
@@ -30,7 +31,8 @@ class IgnoredReason(enum.StrEnum):
     NO_TRIGGER = "no_trigger"
     """
     The incoming message holds no trigger phrase of its business number,
-    and the funnel does not take untracked leads.
+    comes from no ad the entry stage names a source for, and the funnel
+    does not take untracked leads.
     """
     NOT_IN_FUNNEL = "not_in_funnel"
     """
@@ -73,6 +75,8 @@ class FunnelMessage:
         at: When it was sent (an aware datetime).
         ctwa_clid: The click-to-WhatsApp ad's click id of an incoming
             message's referral, if any.
+        ad: The click-to-WhatsApp ad an incoming message came from, if
+            any: an entry stage may name its source.
     """
 
     id: str = attrs.field(converter=unicode_text)
@@ -81,6 +85,7 @@ class FunnelMessage:
     text: str
     at: dt.datetime = attrs.field(validator=require_aware)
     ctwa_clid: str | None = None
+    ad: AdReferral | None = None
 
 
 @attrs.frozen
@@ -93,12 +98,15 @@ class FunnelOutcome:
         transition: The new record to store; ``None`` when ignored.
         reason: Why the event was ignored; ``None`` when it recorded.
         phrase: The trigger or follow-up phrase that decided, as configured.
+        ad: The click-to-WhatsApp ad the entering message came from, if
+            any, whichever way its source was decided.
     """
 
     funnel: str
     transition: Transition | None = None
     reason: IgnoredReason | None = None
     phrase: str | None = None
+    ad: AdReferral | None = None
 
     @property
     def entered(self) -> bool:

@@ -1,5 +1,5 @@
 """
-How funnels are configured: stages, trigger phrases and follow-ups.
+How funnels are configured: stages, trigger phrases, ads and follow-ups.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ def _stages(values: Iterable[Stage]) -> tuple[Stage, ...]:
     return tuple(values)
 
 
+def _ad_sources(values: Iterable[AdSource]) -> tuple[AdSource, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Trigger:
     """
@@ -48,6 +52,21 @@ class Trigger:
 
 
 @attrs.frozen
+class AdSource:
+    """
+    A click-to-WhatsApp ad that enters leads into a funnel, naming its source.
+
+    Attributes:
+        source_id: The ad's id, as a webhook's ``referral.source_id`` gives
+            it.
+        source: The source a lead who came from the ad enters with.
+    """
+
+    source_id: str
+    source: str
+
+
+@attrs.frozen
 class Stage:
     """
     One step of a funnel.
@@ -60,6 +79,10 @@ class Stage:
         meta_event: The Conversions API event a lead entering it yields.
         meta_without_click: Whether to send that event for leads who came
             without a click-to-WhatsApp ad (identified by phone alone).
+        ads_source: The source of a lead whose message came from a
+            click-to-WhatsApp ad not in `ad_sources` (entry stage only).
+        ad_sources: Ads, by id, and the sources they enter leads with
+            (entry stage only), on any business number.
         meta_custom_data: The event's ``custom_data``: currency, value and
             Meta's other documented keys.
         meta_value_field: The opportunity field whose value, read on the
@@ -72,6 +95,8 @@ class Stage:
     follow_ups: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     meta_event: str | None = None
     meta_without_click: bool = False
+    ads_source: str | None = None
+    ad_sources: tuple[AdSource, ...] = attrs.field(default=(), converter=_ad_sources)
     meta_custom_data: MetaCustomData | None = None
     meta_value_field: str | None = None
 

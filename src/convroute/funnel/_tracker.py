@@ -19,6 +19,7 @@ import attrs
 
 from convroute._frozen import aware, unicode_text
 from convroute._ids import transition_id
+from convroute.funnel._ads import AdReferral
 from convroute.funnel._matcher import TriggerMatcher
 from convroute.funnel._meta import MetaEvent, MetaSkipReason, meta_event
 from convroute.funnel._outcomes import FunnelMessage, FunnelOutcome, IgnoredReason
@@ -40,6 +41,8 @@ class _CompiledFunnel:
     triggers: Mapping[str, tuple[TriggerMatcher, tuple[Trigger, ...]]]
     follow_ups: TriggerMatcher | None
     follow_up_stages: tuple[Stage, ...]
+    ad_sources: Mapping[str, str]
+    ads_source: str | None
 
 
 def _compile(funnel: Funnel) -> _CompiledFunnel:
@@ -53,13 +56,31 @@ def _compile(funnel: Funnel) -> _CompiledFunnel:
     }
     phrases = [(phrase, stage) for stage in funnel.stages[1:] for phrase in stage.follow_ups]
     follow_ups = TriggerMatcher.from_phrases(p for p, _ in phrases) if phrases else None
+    entry = funnel.stages[0] if funnel.stages else None
     return _CompiledFunnel(
         funnel=funnel,
         positions={stage.name: i for i, stage in enumerate(funnel.stages)},
         triggers=triggers,
         follow_ups=follow_ups,
         follow_up_stages=tuple(stage for _, stage in phrases),
+        # The first mapping of an id counts; a checked config has one.
+        ad_sources={} if entry is None else _first_sources(entry),
+        ads_source=None if entry is None else entry.ads_source,
     )
+
+
+def _first_sources(stage: Stage) -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for ad in stage.ad_sources:
+        sources.setdefault(ad.source_id, ad.source)
+    return sources
+
+
+def _ad_source(compiled: _CompiledFunnel, ad: AdReferral) -> str | None:
+    # The ad's own source, else the stage's source for any other ad.
+    source_id = ad.source_id
+    mapped = None if source_id is None else compiled.ad_sources.get(source_id)
+    return compiled.ads_source if mapped is None else mapped
 
 
 def _compiled(values: Iterable[_CompiledFunnel]) -> tuple[_CompiledFunnel, ...]:
@@ -125,8 +146,12 @@ class FunnelTracker:
         A lead enters a funnel once, at its entry stage, with the source of
         the winning trigger of the message's business number, at the
         message's time, keeping the message's ``ctwa_clid``.  Without a
-        trigger, a funnel that takes untracked leads enters it with its
-        untracked source.  Incoming messages never trigger follow-ups.
+        trigger, a message from a click-to-WhatsApp ad enters with the
+        source the entry stage maps the ad's id to, else its
+        ``ads_source``.  Without either, a funnel that takes untracked
+        leads enters it with its untracked source.  The outcome of an
+        entry carries the message's ad, if any.  Incoming messages never
+        trigger follow-ups.
 
         Args:
             message: The lead's message.
@@ -299,9 +324,14 @@ class FunnelTracker:
         cause = Cause.TRIGGER
         listed = compiled.triggers.get(message.number)
         match = None if listed is None else listed[0].find(message.text)
+        ad = message.ad
+        ad_source = None if ad is None else _ad_source(compiled, ad)
         if listed is not None and match is not None:
             trigger = listed[1][match.index]
             source, phrase = trigger.source, trigger.phrase
+        elif ad_source is not None:
+            # The ad was the trigger: it names where the lead came from.
+            source = ad_source
         elif funnel.untracked_leads:
             source, cause = funnel.untracked_source, Cause.UNTRACKED
         else:
@@ -318,7 +348,7 @@ class FunnelTracker:
             number=message.number,
             ctwa_clid=message.ctwa_clid,
         )
-        return FunnelOutcome(funnel=funnel.name, transition=record, phrase=phrase)
+        return FunnelOutcome(funnel=funnel.name, transition=record, phrase=phrase, ad=ad)
 
     def _follow_up(
         self, compiled: _CompiledFunnel, message: FunnelMessage, records: tuple[Transition, ...]

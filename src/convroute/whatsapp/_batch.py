@@ -1,5 +1,5 @@
 """
-What reading a webhook gives: the incoming messages, and what was passed over.
+What reading a webhook gives: the messages, and what was passed over.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from convroute.engine import IncomingMessage
+from convroute.engine import IncomingMessage, OutgoingMessage
 
 
 class PassedOver(enum.StrEnum):
@@ -25,8 +25,9 @@ class PassedOver(enum.StrEnum):
     """
     OTHER_FIELD = "other_field"
     """
-    A change of another webhook field than ``messages``, e.g.
-    ``account_update`` or ``message_template_status_update``.
+    A change of another webhook field than ``messages`` and
+    ``smb_message_echoes``, e.g. ``account_update`` or
+    ``message_template_status_update``.
     """
     UNSUPPORTED_TYPE = "unsupported_type"
     """
@@ -40,6 +41,11 @@ class PassedOver(enum.StrEnum):
     """
     A message without a ``from`` phone, as business-scoped user ids may
     bring.
+    """
+    NO_RECIPIENT = "no_recipient"
+    """
+    A business-app echo without a ``to`` phone, as business-scoped user
+    ids may bring.
     """
     NO_BUSINESS_NUMBER = "no_business_number"
     """
@@ -75,7 +81,9 @@ class SkippedItem:
     detail: str
 
 
-def _events(values: Iterable[IncomingMessage]) -> tuple[IncomingMessage, ...]:
+def _events(
+    values: Iterable[IncomingMessage | OutgoingMessage],
+) -> tuple[IncomingMessage | OutgoingMessage, ...]:
     return tuple(values)
 
 
@@ -89,11 +97,15 @@ class WebhookBatch:
     Everything one webhook delivery holds, in the order it holds it.
 
     Attributes:
-        events: The incoming messages, for the engine.  Meta redelivers
-            webhooks, so an id may come again: the service processes each
-            id once.
+        events: The messages, for the engine: the leads' messages
+            (`IncomingMessage`), and the business's own sent from the
+            WhatsApp Business app (`OutgoingMessage`, from echoes).  Meta
+            redelivers webhooks, so an id may come again: the service
+            processes each id once.
         skipped: The messages, statuses and changes passed over.
     """
 
-    events: tuple[IncomingMessage, ...] = attrs.field(default=(), converter=_events)
+    events: tuple[IncomingMessage | OutgoingMessage, ...] = attrs.field(
+        default=(), converter=_events
+    )
     skipped: tuple[SkippedItem, ...] = attrs.field(default=(), converter=_skipped)

@@ -1,5 +1,5 @@
 """
-Reading a Cloud API webhook into the engine's incoming messages.
+Reading a Cloud API webhook into the engine's messages.
 
 Strict per message, forgiving per batch: a message that is not shaped as
 documented is passed over with its reason and the rest of the batch is
@@ -17,7 +17,14 @@ from typing import Any, Final, TypeAlias
 from convroute._describe import described, kind_of, quoted
 from convroute._frozen import unicode_text
 from convroute._whatsapp_limits import MAX_TEXT_BODY
-from convroute.engine import CAPTIONED_MEDIA, IncomingMessage, Media, MediaKind
+from convroute.engine import (
+    CAPTIONED_MEDIA,
+    AdReferral,
+    IncomingMessage,
+    Media,
+    MediaKind,
+    OutgoingMessage,
+)
 from convroute.errors import PhoneNumberError, TextError, WebhookError
 from convroute.model import Phone, given_phone
 from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
@@ -32,6 +39,8 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # The longest way anybody writes a phone number, spaces and brackets included.
 _MAX_PHONE_TEXT: Final = 64
 _ENVELOPE_OBJECT: Final = "whatsapp_business_account"
+_MESSAGES: Final = "messages"
+_ECHOES: Final = "smb_message_echoes"
 _INTERACTIVE_REPLIES: Final = frozenset({"button_reply", "list_reply"})
 
 _Content: TypeAlias = tuple[str | None, str | None, Media | None]
@@ -39,7 +48,8 @@ _Content: TypeAlias = tuple[str | None, str | None, Media | None]
 What a message says: its text, the id of the button or row tapped, and
 what a media message holds.
 """
-_Item: TypeAlias = IncomingMessage | SkippedItem
+_Message: TypeAlias = IncomingMessage | OutgoingMessage
+_Item: TypeAlias = _Message | SkippedItem
 
 
 class _SkipError(Exception):
@@ -57,17 +67,20 @@ class _SkipError(Exception):
 
 def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookBatch:
     """
-    Read a Cloud API webhook delivery into incoming messages.
+    Read a Cloud API webhook delivery into the messages it holds.
 
-    Every ``messages`` change of every entry is read, in order.  Text
-    messages, reply-button and list-row taps, template quick-reply
-    buttons and media (images, videos, audio and voice notes, documents,
-    stickers, locations, contacts) become `IncomingMessage` events;
-    statuses, other fields, the kinds convroute does not act on
+    Every ``messages`` and ``smb_message_echoes`` change of every entry is
+    read, in order.  Text messages, reply-button and list-row taps,
+    template quick-reply buttons and media (images, videos, audio and
+    voice notes, documents, stickers, locations, contacts) become
+    `IncomingMessage` events.  Echoes, the messages a Coexistence number
+    sends from the WhatsApp Business app, become `OutgoingMessage`
+    events: text, or media with its caption as text (``""`` without).
+    Statuses, other fields, the kinds convroute does not act on
     (reactions, system messages, orders, edits, revokes, flow replies,
     ``unsupported`` and unknown types) and malformed messages are passed
-    over, each with its path and reason.  Check the signature first, on the same raw
-    bytes, with `verify_signature`.
+    over, each with its path and reason.  Check the signature first, on
+    the same raw bytes, with `verify_signature`.
 
     Args:
         body: The raw request body (UTF-8 JSON), or its text, or the
@@ -82,7 +95,7 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookBatch:
             list).
     """
     entries = _entries(_decoded(body) if isinstance(body, bytes | bytearray | str) else body)
-    events: list[IncomingMessage] = []
+    events: list[_Message] = []
     skipped: list[SkippedItem] = []
     for item in _walk_entries(entries):
         if isinstance(item, SkippedItem):
@@ -151,7 +164,7 @@ def _walk_change(path: str, change: Any) -> Iterator[_Item]:
     if not isinstance(field, str):
         yield _malformed(f"{path}.field", f"expected text, got {kind_of(field)}")
         return
-    if field != "messages":
+    if field not in {_MESSAGES, _ECHOES}:
         yield SkippedItem(path=path, reason=PassedOver.OTHER_FIELD, detail=f"field {quoted(field)}")
         return
     value = change.get("value")
@@ -159,12 +172,10 @@ def _walk_change(path: str, change: Any) -> Iterator[_Item]:
     if not isinstance(value, Mapping):
         yield _malformed(path, f"expected an object, got {kind_of(value)}")
         return
-    messages = value.get("messages")
-    if messages is not None:
-        if isinstance(messages, list | tuple):
-            yield from _walk_messages(path, value, messages)
-        else:
-            yield _malformed(f"{path}.messages", f"expected a list, got {kind_of(messages)}")
+    if field == _ECHOES:
+        yield from _walk_list(path, value, "message_echoes", _echo)
+        return
+    yield from _walk_list(path, value, "messages", _incoming)
     statuses = value.get("statuses")
     if statuses is not None:
         if isinstance(statuses, list | tuple):
@@ -173,19 +184,32 @@ def _walk_change(path: str, change: Any) -> Iterator[_Item]:
             yield _malformed(f"{path}.statuses", f"expected a list, got {kind_of(statuses)}")
 
 
-def _walk_messages(path: str, value: Mapping[Any, Any], messages: Sequence[Any]) -> Iterator[_Item]:
+def _walk_list(
+    path: str,
+    value: Mapping[Any, Any],
+    key: str,
+    read: Callable[[Any, Phone, Mapping[str, str]], _Message],
+) -> Iterator[_Item]:
+    # The messages (or echoes) of one change, each read by *read*.
+    messages = value.get(key)
+    if messages is None:
+        return
+    path = f"{path}.{key}"
+    if not isinstance(messages, list | tuple):
+        yield _malformed(path, f"expected a list, got {kind_of(messages)}")
+        return
     try:
         number = _business_number(value.get("metadata"))
     except _SkipError as error:
         for index in range(len(messages)):
-            yield SkippedItem(f"{path}.messages[{index}]", error.reason, error.detail)
+            yield SkippedItem(f"{path}[{index}]", error.reason, error.detail)
         return
     names = _profile_names(value.get("contacts"))
     for index, message in enumerate(messages):
         try:
-            yield _incoming(message, number, names)
+            yield read(message, number, names)
         except _SkipError as error:
-            yield SkippedItem(f"{path}.messages[{index}]", error.reason, error.detail)
+            yield SkippedItem(f"{path}[{index}]", error.reason, error.detail)
 
 
 def _walk_statuses(path: str, statuses: Sequence[Any]) -> Iterator[_Item]:
@@ -247,6 +271,7 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
         )
     lead = _phone(sender, "from")
     name = names.get(sender) or None
+    referral, click_id = _referral(message.get("referral"))
     return IncomingMessage(
         id=message_id,
         at=at,
@@ -255,9 +280,40 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
         text=text,
         reply_id=reply_id,
         name=name,
-        ctwa_clid=_click_id(message.get("referral")),
+        ctwa_clid=click_id,
         media=media,
+        referral=referral,
     )
+
+
+def _echo(message: Any, number: Phone, _names: Mapping[str, str]) -> OutgoingMessage:
+    # A message the business sent from the WhatsApp Business app: ``from``
+    # is the business number (the change's own), ``to`` the lead.
+    if not isinstance(message, Mapping):
+        raise _malformed_error(f"expected an object, got {kind_of(message)}")
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        raise _malformed_error(f"type: expected text, got {kind_of(kind)}")
+    read_content = _ECHO_READERS.get(kind)
+    if read_content is None:
+        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"type {quoted(kind)}")
+    text, _, media = read_content(message)
+    message_id = _text(message.get("id"), "id")
+    if not message_id:
+        raise _malformed_error("id: empty")
+    timestamp = message.get("timestamp")
+    # Meta's echo reference calls it an integer; its messages send text.
+    if type(timestamp) is int and timestamp >= 0:
+        timestamp = str(timestamp)
+    at = _sent_at(timestamp)
+    recipient = message.get("to")
+    if recipient is None or (isinstance(recipient, str) and not recipient.strip()):
+        raise _SkipError(
+            PassedOver.NO_RECIPIENT, "to: no phone, perhaps a business-scoped user id instead"
+        )
+    lead = _phone(recipient, "to")
+    said = text if media is None else media.caption
+    return OutgoingMessage(id=message_id, at=at, lead=lead, number=number, text=said or "")
 
 
 def _text_content(message: Mapping[Any, Any]) -> _Content:
@@ -342,6 +398,13 @@ _CONTENT_READERS: Final[Mapping[str, Callable[[Mapping[Any, Any]], _Content]]] =
 }
 
 
+# What the business app sends: text and media (its caption is its text).
+_ECHO_READERS: Final = {
+    kind: _CONTENT_READERS[kind]
+    for kind in ("text", "image", "video", "audio", "document", "sticker", "location", "contacts")
+}
+
+
 def _member(message: Mapping[Any, Any], name: str) -> Mapping[Any, Any]:
     value = message.get(name)
     if not isinstance(value, Mapping):
@@ -388,16 +451,24 @@ def _phone(value: Any, where: str) -> Phone:
         raise _malformed_error(f"{where}: {error}") from None
 
 
-def _click_id(referral: Any) -> str | None:
+def _referral(referral: Any) -> tuple[AdReferral | None, str | None]:
+    # The ad a message came from, and its click id, which the message keeps.
     if referral is None:
-        return None
+        return None, None
     if not isinstance(referral, Mapping):
         raise _malformed_error(f"referral: expected an object, got {kind_of(referral)}")
-    click_id = referral.get("ctwa_clid")
-    if click_id is None:
-        return None
-    # An empty click id attributes nothing: Meta must not receive it.
-    return _text(click_id, "referral.ctwa_clid") or None
+    source_id, source_type, headline, click_id = (
+        _optional_text(referral.get(key), f"referral.{key}")
+        for key in ("source_id", "source_type", "headline", "ctwa_clid")
+    )
+    # An empty id names no ad, and an empty click id attributes nothing:
+    # Meta must not receive it.
+    ad = AdReferral(source_id=source_id or None, source_type=source_type, headline=headline)
+    return ad, click_id or None
+
+
+def _optional_text(value: Any, where: str) -> str | None:
+    return None if value is None else _text(value, where)
 
 
 def _malformed_error(detail: str) -> _SkipError:

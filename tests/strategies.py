@@ -23,7 +23,16 @@ from convroute._blank import is_blank
 from convroute._text import find_emoji, fold, title_key
 from convroute.config import Config
 from convroute.config._check import name_key
-from convroute.funnel import AdSource, Funnel, MetaSettings, Stage, Trigger
+from convroute.funnel import (
+    PURCHASE,
+    AdSource,
+    Funnel,
+    MetaContent,
+    MetaCustomData,
+    MetaSettings,
+    Stage,
+    Trigger,
+)
 from convroute.menus import BusinessNumber, FirstResponse, Product, SecondResponse
 from convroute.model import Lead, Opportunity, OpportunityStatus, OpportunityType, Phone, User
 from convroute.routing import (
@@ -658,19 +667,25 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
     ad_sources = [AdSource(source_id=ad, source=f"Ad {ad}") for ad in ads]
     stage_names = draw(st.lists(names(), min_size=1, max_size=4, unique_by=name_key))
     follow_ups = draw(st.lists(phrases, max_size=2 * (len(stage_names) - 1), unique_by=fold))
-    event = st.none() | names() if with_meta else st.none()
+    event = st.none() | names() | st.just(PURCHASE) if with_meta else st.none()
     stages = []
     for position, name in enumerate(stage_names):
         mine = follow_ups[position - 1 :: len(stage_names) - 1] if position else []
+        meta_event = draw(event)
+        custom_data, value_field = (
+            (None, None) if meta_event is None else draw(_stage_values(meta_event == PURCHASE))
+        )
         stages.append(
             Stage(
                 name=name,
                 triggers=triggers if position == 0 else (),
                 follow_ups=mine,
-                meta_event=draw(event),
+                meta_event=meta_event,
                 meta_without_click=draw(st.booleans()),
                 ads_source=draw(st.none() | names()) if position == 0 else None,
                 ad_sources=ad_sources if position == 0 else (),
+                meta_custom_data=custom_data,
+                meta_value_field=value_field,
             )
         )
     untracked = draw(st.booleans())
@@ -680,6 +695,62 @@ def _funnels(draw: st.DrawFn, numbers: Sequence[str], *, with_meta: bool) -> Fun
         untracked_leads=untracked,
         untracked_source=draw(names()) if untracked else "Untracked",
     )
+
+
+def _amounts() -> st.SearchStrategy[float]:
+    return st.floats(min_value=0, allow_nan=False, allow_infinity=False)
+
+
+def meta_custom_data() -> st.SearchStrategy[MetaCustomData]:
+    """
+    A stage's Conversions API values that `check` accepts, value and currency aside.
+    """
+    counts = st.none() | st.integers(1, 1_000)
+    texts = st.none() | names()
+    delivery = st.none() | st.sampled_from(["in_store", "curbside", "home_delivery"])
+    contents = st.builds(
+        MetaContent,
+        id=names(),
+        quantity=counts,
+        item_price=st.none() | _amounts(),
+        title=texts,
+        description=texts,
+        brand=texts,
+        category=texts,
+        delivery_category=delivery,
+    )
+    return st.builds(
+        MetaCustomData,
+        currency=st.none() | st.from_regex(r"[A-Za-z]{3}", fullmatch=True),
+        value=st.none() | _amounts(),
+        content_name=texts,
+        content_category=texts,
+        content_ids=st.lists(names(), max_size=3),
+        content_type=st.none() | st.sampled_from(["product", "product_group"]),
+        contents=st.lists(contents, max_size=2),
+        num_items=counts,
+        order_id=texts,
+        predicted_ltv=st.none() | st.floats(allow_nan=False, allow_infinity=False),
+        status=texts,
+        search_string=texts,
+        delivery_category=delivery,
+    )
+
+
+@st.composite
+def _stage_values(draw: st.DrawFn, purchase: bool) -> tuple[MetaCustomData | None, str | None]:
+    # A value needs its currency; a Purchase needs both.
+    custom_data = draw(meta_custom_data() if purchase else st.none() | meta_custom_data())
+    value_field = draw(st.none() | names())
+    if custom_data is None:
+        return None, None
+    if purchase and custom_data.value is None and value_field is None:
+        custom_data = attrs.evolve(custom_data, value=draw(_amounts()))
+    if custom_data.currency is None and (custom_data.value is not None or value_field):
+        custom_data = attrs.evolve(custom_data, currency="BRL")
+    if purchase and custom_data.currency is None:
+        custom_data = attrs.evolve(custom_data, currency="USD")
+    return custom_data, value_field
 
 
 def _mostly_true() -> st.SearchStrategy[bool]:

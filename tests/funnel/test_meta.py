@@ -13,6 +13,7 @@ from convroute.funnel import (
     Cause,
     Funnel,
     FunnelTracker,
+    MetaCustomData,
     MetaEvent,
     MetaSettings,
     MetaSkipReason,
@@ -22,7 +23,7 @@ from convroute.funnel import (
     meta_event,
 )
 from convroute.funnel._meta import MAX_EVENT_AGE
-from convroute.model import Phone
+from convroute.model import Opportunity, Phone
 from strategies import phones
 
 
@@ -248,3 +249,92 @@ class TestOncePerStage:
             again.reason,
             again.event_name,
         )
+
+
+PAID = Funnel(
+    name="Sales",
+    stages=[
+        Stage(name="Lead Entry", meta_event="LeadSubmitted"),
+        Stage(
+            name="Won",
+            meta_event="Purchase",
+            meta_without_click=True,
+            meta_custom_data=MetaCustomData(currency="brl", value=150.0, order_id="ord-7"),
+            meta_value_field="Amount",
+        ),
+    ],
+)
+
+
+def opportunity(amount, *, ident="o1", day=1):
+    return Opportunity(
+        id=ident,
+        type="Course",
+        fields={"Amount": amount},
+        updated_at=dt.datetime(2026, 11, day, tzinfo=dt.UTC),
+    )
+
+
+class TestStageValues:
+    def won(self, opportunities=(), funnel=PAID, custom_data=None):
+        return meta_event(
+            transition("Won", entry=False),
+            funnel=funnel,
+            settings=SETTINGS,
+            now=NOW,
+            entry=transition(ctwa_clid="ARAkLkA8rmlF"),
+            opportunities=opportunities,
+            custom_data=custom_data,
+        )
+
+    def test_purchase_carries_currency_and_the_opportunitys_value(self):
+        """The latest open opportunity's Amount is the value, with the stage's currency and keys."""
+        event = self.won([opportunity("99", day=1), opportunity("1250.90", ident="o2", day=3)])
+
+        data = event.payload["data"][0]
+        assert {"currency": "BRL", "value": 1250.9, "order_id": "ord-7"} == data["custom_data"]
+        assert event.payload == json.loads(json.dumps(event.payload, allow_nan=False))
+
+    def test_hashing_still_matches_metas_example(self):
+        """With custom_data, the phone is still hashed as in Meta's (650)555-1212 example."""
+        data = self.won([opportunity("10")]).payload["data"][0]
+        assert ([hashlib.sha256(b"16505551212").hexdigest()], "ARAkLkA8rmlF") == (
+            data["user_data"]["ph"],
+            data["user_data"]["ctwa_clid"],
+        )
+        assert data["user_data"]["ph"][0].startswith("e323ec62")
+
+    def test_a_field_that_is_no_amount_gives_the_static_value(self):
+        """'R$ 150' is not read: the stage's own value goes out."""
+        data = self.won([opportunity("R$ 150")]).payload["data"][0]
+        assert 150.0 == data["custom_data"]["value"]
+
+    def test_no_amount_and_no_static_value_is_no_event(self):
+        """A field with no amount and no static value: no event, and the reason says so."""
+        stage = attrs.evolve(
+            PAID.stages[1], meta_custom_data=MetaCustomData(currency="BRL", order_id="ord-7")
+        )
+        funnel = attrs.evolve(PAID, stages=[PAID.stages[0], stage])
+
+        event = self.won([opportunity("1.234,56")], funnel=funnel)
+
+        assert (
+            MetaEvent(
+                "tr-0123456789abcdef0123456789abcdef",
+                "Purchase",
+                reason=MetaSkipReason.NO_VALUE,
+            )
+            == event
+        )
+
+    def test_extra_custom_data_goes_over_the_stages(self):
+        """The caller's custom_data adds keys and replaces the stage's."""
+        event = self.won([opportunity("10")], custom_data={"order_id": "ord-8", "source": "Ads"})
+        assert {"currency": "BRL", "value": 10.0, "order_id": "ord-8", "source": "Ads"} == (
+            event.payload["data"][0]["custom_data"]
+        )
+
+    def test_a_stage_without_custom_data_sends_none(self):
+        """Stages with no values keep the body they had: no custom_data key."""
+        event = meta_event(transition(ctwa_clid="CL"), funnel=PAID, settings=SETTINGS, now=NOW)
+        assert "custom_data" not in event.payload["data"][0]

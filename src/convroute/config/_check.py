@@ -17,7 +17,14 @@ from convroute._text import find_emoji, fold, title_key
 from convroute._whatsapp_limits import MAX_MENU_OPTIONS
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
-from convroute.funnel import AdSource, Funnel, Stage, Trigger
+from convroute.funnel import (
+    PURCHASE,
+    AdSource,
+    Funnel,
+    Stage,
+    Trigger,
+    custom_data_problems,
+)
 from convroute.menus import (
     FALLBACK_NUMBER,
     LEAD_FIELDS,
@@ -545,12 +552,48 @@ class _Checker:
 
     def check_stage_events(self, stage: Stage, path: str) -> None:
         if stage.meta_event is None:
+            for key in ("meta_custom_data", "meta_value_field"):
+                if getattr(stage, key) is not None:
+                    self.report(
+                        f"{key} needs a meta_event on the stage to carry it", f"{path}.{key}"
+                    )
             return
         self.blank(stage.meta_event, f"{path}.meta_event", "the event name")
         if self.config.meta is None and "meta" not in self.gaps.lost_keys:
             self.report(
                 "a meta_event needs the [meta] section's whatsapp_business_account_id",
                 f"{path}.meta_event",
+            )
+        self.blank(stage.meta_value_field, f"{path}.meta_value_field", "the field name")
+        values = stage.meta_custom_data
+        for message, where in () if values is None else custom_data_problems(values):
+            self.report(message, f"{path}.meta_custom_data{where}")
+        self.check_stage_value(stage, path)
+
+    def check_stage_value(self, stage: Stage, path: str) -> None:
+        values = stage.meta_custom_data
+        currency = None if values is None else values.currency
+        has_value = stage.meta_value_field is not None or (
+            values is not None and values.value is not None
+        )
+        if stage.meta_event == PURCHASE:
+            # Meta refuses a Purchase without both: every one would be lost.
+            if currency is None:
+                self.report(
+                    f"stage {stage.name!r} sends {PURCHASE}, which Meta accepts only with a "
+                    "currency: set meta_custom_data.currency",
+                    f"{path}.meta_custom_data",
+                )
+            if not has_value:
+                self.report(
+                    f"stage {stage.name!r} sends {PURCHASE}, which Meta accepts only with a "
+                    "value: set meta_custom_data.value or meta_value_field",
+                    f"{path}.meta_custom_data",
+                )
+        elif has_value and currency is None:
+            self.report(
+                "a value needs its currency: set meta_custom_data.currency",
+                f"{path}.meta_custom_data",
             )
 
     def check_trigger(self, trigger: Trigger, path: str, seen: dict[tuple[str, str], str]) -> None:

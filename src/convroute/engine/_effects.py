@@ -28,6 +28,7 @@ from convroute.funnel import (
     AdReferral,
     FunnelOutcome,
     IgnoredReason,
+    MetaEvent,
     MetaSkipReason,
     Transition,
     move_opportunities,
@@ -37,7 +38,12 @@ from convroute.model import Opportunity, Phone
 
 # Reasons worth a note: the stage asks for an event, and none is sent.
 _NOTED_META_REASONS = frozenset(
-    {MetaSkipReason.NO_CLICK, MetaSkipReason.TOO_OLD, MetaSkipReason.ALREADY_REACHED}
+    {
+        MetaSkipReason.NO_CLICK,
+        MetaSkipReason.TOO_OLD,
+        MetaSkipReason.ALREADY_REACHED,
+        MetaSkipReason.NO_VALUE,
+    }
 )
 
 
@@ -176,16 +182,35 @@ def record_funnel(
             continue
         effects.change(AddTransition(transition))
         effects.act(_funnel_action(transition, outcome.ad))
+        # A stage's value field is read on the opportunities as they were
+        # before this move: a board move stamps every opportunity it moves
+        # with the same time, which would hide the one the CRM updated last.
+        before = tuple(effects.opportunities)
         _move_board(effects, compiled, transition)
         event = compiled.tracker.meta_event(
-            transition, records, settings=compiled.config.meta, now=now
+            transition,
+            records,
+            settings=compiled.config.meta,
+            now=now,
+            opportunities=before,
         )
         if event.payload is not None:
             effects.act(EmitMetaEvent(path=event.path, payload=event.payload))
         elif event.reason in _NOTED_META_REASONS:
-            effects.note(
-                f"no Meta event {event.event_name} for {transition.to_stage!r}: {event.reason}"
-            )
+            effects.note(_no_meta_event(compiled, transition, event))
+
+
+def _no_meta_event(compiled: Compiled, transition: Transition, event: MetaEvent) -> str:
+    note = f"no Meta event {event.event_name} for {transition.to_stage!r}: {event.reason}"
+    if event.reason is not MetaSkipReason.NO_VALUE:
+        return note
+    funnel = compiled.tracker.funnel(transition.funnel)
+    stages = () if funnel is None else funnel.stages
+    field = next((s.meta_value_field for s in stages if s.name == transition.to_stage), None)
+    return (
+        f"{note} (the field {field!r} of the lead's most recently updated open opportunity "
+        "is no amount, and the stage sets no value)"
+    )
 
 
 def _funnel_action(transition: Transition, ad: AdReferral | None) -> EnterFunnel | MoveInFunnel:

@@ -20,6 +20,16 @@ from convroute.funnel._cohorts import (
     CohortRow,
     cohort_report,
 )
+from convroute.funnel._custom_data import (
+    PURCHASE,
+    ContentType,
+    DeliveryCategory,
+    MetaContent,
+    MetaCustomData,
+    custom_data_problems,
+    event_value,
+    parse_amount,
+)
 from convroute.funnel._links import TriggerLink, click_to_chat_link, trigger_links
 from convroute.funnel._matcher import PhraseMatch, TriggerMatcher
 from convroute.funnel._meta import MetaEvent, MetaSkipReason, hash_phone, meta_event
@@ -53,6 +63,7 @@ from convroute.funnel._tracker import FunnelTracker
 
 
 __all__ = [
+    "PURCHASE",
     "AdReferral",
     "AdSource",
     "Cause",
@@ -61,7 +72,9 @@ __all__ = [
     "CohortPeriod",
     "CohortReport",
     "CohortRow",
+    "ContentType",
     "Deletion",
+    "DeliveryCategory",
     "Funnel",
     "FunnelMessage",
     "FunnelOutcome",
@@ -71,6 +84,8 @@ __all__ = [
     "FunnelRow",
     "FunnelTracker",
     "IgnoredReason",
+    "MetaContent",
+    "MetaCustomData",
     "MetaEvent",
     "MetaSettings",
     "MetaSkipReason",
@@ -88,14 +103,17 @@ __all__ = [
     "click_to_chat_link",
     "cohort_report",
     "current_position",
+    "custom_data_problems",
     "delete_transition",
     "draw_cohorts",
     "draw_funnel",
+    "event_value",
     "funnel_progress",
     "funnel_report",
     "hash_phone",
     "meta_event",
     "move_opportunities",
+    "parse_amount",
     "render_cohorts",
     "render_funnel",
     "trigger_links",

@@ -12,15 +12,16 @@ import datetime as dt
 import enum
 import hashlib
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from convroute._frozen import aware
+from convroute.funnel._custom_data import event_value
 from convroute.funnel._records import Transition
-from convroute.funnel._settings import Funnel, MetaSettings
-from convroute.model import Phone, normalize_phone
+from convroute.funnel._settings import Funnel, MetaSettings, Stage
+from convroute.model import Opportunity, Phone, normalize_phone
 
 
 MAX_EVENT_AGE = dt.timedelta(days=7)
@@ -68,6 +69,12 @@ class MetaSkipReason(enum.StrEnum):
     The lead reached this stage before (e.g. moved back by hand, then on
     again): a stage's event is due at the first arrival only, as Meta does
     not deduplicate conversions.
+    """
+    NO_VALUE = "no_value"
+    """
+    The stage takes its value from an opportunity field (``meta_value_field``),
+    the lead's most recently updated open opportunity has no amount there,
+    and the stage sets no static ``value``.
     """
 
 
@@ -127,6 +134,7 @@ def meta_event(
     now: dt.datetime,
     entry: Transition | None = None,
     custom_data: Mapping[str, Any] | None = None,
+    opportunities: Iterable[Opportunity] = (),
 ) -> MetaEvent:
     """
     Build the Conversions API event of a transition, if it yields one.
@@ -138,7 +146,10 @@ def meta_event(
         now: The current time, to leave out events Meta would reject.
         entry: The lead's entry record, whose ``ctwa_clid`` attributes the
             conversion; needed unless *transition* is the entry.
-        custom_data: Extra ``custom_data`` for the event (plain values).
+        custom_data: Extra ``custom_data`` for the event (plain values),
+            over the stage's ``meta_custom_data``.
+        opportunities: The lead's opportunities, for a stage that takes
+            its value from one (``meta_value_field``).
 
     Returns:
         The event, or the reason there is none.
@@ -148,10 +159,7 @@ def meta_event(
             transition that is not an entry.
     """
     aware(now, "now")
-    if entry is None:
-        if not transition.is_entry:
-            raise ValueError(f"the entry record is needed for transition {transition.id}")
-        entry = transition
+    entry = _entry_of(transition, entry)
     stage = next((s for s in funnel.stages if s.name == transition.to_stage), None)
     if stage is None:
         return MetaEvent(transition.id, reason=MetaSkipReason.UNKNOWN_STAGE)
@@ -162,11 +170,36 @@ def meta_event(
         return MetaEvent(transition.id, name, reason=MetaSkipReason.NO_CLICK)
     if now - transition.at >= MAX_EVENT_AGE:
         return MetaEvent(transition.id, name, reason=MetaSkipReason.TOO_OLD)
+    values = _stage_custom_data(stage, opportunities)
+    if values is None:
+        return MetaEvent(transition.id, name, reason=MetaSkipReason.NO_VALUE)
+    if custom_data:
+        values.update(custom_data)
+    path = None if settings.dataset_id is None else f"/{settings.dataset_id}/events"
+    body = {"data": [_event(transition, name, entry.ctwa_clid, settings, values)]}
+    return MetaEvent(transition.id, name, payload=body, path=path)
+
+
+def _entry_of(transition: Transition, entry: Transition | None) -> Transition:
+    if entry is not None:
+        return entry
+    if not transition.is_entry:
+        raise ValueError(f"the entry record is needed for transition {transition.id}")
+    return transition
+
+
+def _event(
+    transition: Transition,
+    name: str,
+    ctwa_clid: str | None,
+    settings: MetaSettings,
+    custom_data: dict[str, Any],
+) -> dict[str, Any]:
     user_data: dict[str, Any] = {
         "whatsapp_business_account_id": settings.whatsapp_business_account_id,
     }
-    if entry.ctwa_clid is not None:
-        user_data["ctwa_clid"] = entry.ctwa_clid  # Meta wants it as it came, never hashed
+    if ctwa_clid is not None:
+        user_data["ctwa_clid"] = ctwa_clid  # Meta wants it as it came, never hashed
     # The lead's phone is digits already, maybe WhatsApp's own: not re-read.
     user_data["ph"] = [_digest(transition.lead)]
     event: dict[str, Any] = {
@@ -179,9 +212,18 @@ def meta_event(
         "user_data": user_data,
     }
     if custom_data:
-        event["custom_data"] = dict(custom_data)
-    path = None if settings.dataset_id is None else f"/{settings.dataset_id}/events"
-    return MetaEvent(transition.id, name, payload={"data": [event]}, path=path)
+        event["custom_data"] = custom_data
+    return event
+
+
+def _stage_custom_data(stage: Stage, opportunities: Iterable[Opportunity]) -> dict[str, Any] | None:
+    # None when the stage's value comes from a field and there is none.
+    value = event_value(stage.meta_custom_data, stage.meta_value_field, opportunities)
+    if value is None and stage.meta_value_field is not None:
+        return None
+    if stage.meta_custom_data is None:
+        return {} if value is None else {"value": value}
+    return stage.meta_custom_data.payload(value)
 
 
 def _digest(phone: Phone) -> str:

@@ -10,6 +10,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from convroute._frozen import str_tuple, unicode_text
+from convroute.funnel._custom_data import MetaCustomData
 from convroute.model import Phone
 
 
@@ -82,6 +83,11 @@ class Stage:
             click-to-WhatsApp ad not in `ad_sources` (entry stage only).
         ad_sources: Ads, by id, and the sources they enter leads with
             (entry stage only), on any business number.
+        meta_custom_data: The event's ``custom_data``: currency, value and
+            Meta's other documented keys.
+        meta_value_field: The opportunity field whose value, read on the
+            lead's most recently updated open opportunity, is the event's
+            value when it is a plain amount (else the static value is).
     """
 
     name: str
@@ -91,6 +97,8 @@ class Stage:
     meta_without_click: bool = False
     ads_source: str | None = None
     ad_sources: tuple[AdSource, ...] = attrs.field(default=(), converter=_ad_sources)
+    meta_custom_data: MetaCustomData | None = None
+    meta_value_field: str | None = None
 
 
 @attrs.frozen

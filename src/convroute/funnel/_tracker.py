@@ -31,7 +31,7 @@ from convroute.funnel._records import (
     precedes,
 )
 from convroute.funnel._settings import Funnel, MetaSettings, Stage, Trigger
-from convroute.model import Phone
+from convroute.model import Opportunity, Phone
 
 
 @attrs.frozen
@@ -256,6 +256,7 @@ class FunnelTracker:
         settings: MetaSettings | None,
         now: dt.datetime,
         custom_data: Mapping[str, Any] | None = None,
+        opportunities: Iterable[Opportunity] = (),
     ) -> MetaEvent:
         """
         Build the Conversions API event of a new transition, if it yields one.
@@ -270,6 +271,8 @@ class FunnelTracker:
             settings: The account's Meta settings (`Config.meta`).
             now: The current time.
             custom_data: Extra ``custom_data`` for the event.
+            opportunities: The lead's opportunities, for a stage that
+                takes its value from one of their fields.
 
         Returns:
             The event, or the reason there is none.
@@ -293,6 +296,7 @@ class FunnelTracker:
             now=now,
             entry=entry,
             custom_data=custom_data,
+            opportunities=opportunities,
         )
         if event.emitted and _reached_before(transition, records):
             return MetaEvent(transition.id, event.event_name, reason=MetaSkipReason.ALREADY_REACHED)

@@ -90,11 +90,16 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
                 records=uow.funnel_records.for_lead(lead),
             )
         case OutgoingMessage(lead=lead, number=number):
+            # The users are read only to time a conversation this message
+            # opens again: is its assignee away?
             return Snapshot(
                 lead=uow.leads.get(lead),
                 opportunities=uow.opportunities.for_lead(lead),
                 conversation=uow.conversations.get(lead, number),
                 records=uow.funnel_records.for_lead(lead),
+                users=ReadOnFirstUse(uow.users.all),
+                presence=ReadOnFirstUse(uow.users.presence),
+                away_since=ReadOnFirstUse(uow.users.away_since),
             )
         case SetStage(lead=lead):
             return Snapshot(

@@ -252,6 +252,27 @@ class TestTimeProperties:
             (1, ("tick", None, None)),
         ],
     )
+    @example(
+        # The business answering a conversation a tick found over opens it
+        # again while its assignee is away: the away deadline must make it
+        # due again.
+        config=attrs.evolve(
+            BASE,
+            routing_rules=tuple(
+                attrs.evolve(rule, reassign_when_away=dt.timedelta(minutes=5), max_reassignments=1)
+                for rule in BASE.routing_rules
+            ),
+        ),
+        script=[
+            (1, ("enquiry", LEADS[0], TAPS[0])),
+            (0, ("message", LEADS[2], None)),
+            (1440, ("presence", "u-asha", False)),
+            (1440, ("tick", None, None)),
+            (1440, ("message", LEADS[1], None)),
+            (1440, ("answer", LEADS[0], None)),
+            (1, ("tick", None, None)),
+        ],
+    )
     def test_time_invariants(self, config, script):
         """Deadlines are kept, waits end when someone is free, limits hold, decide is pure."""
         state = State(Engine.from_config(config))

@@ -39,7 +39,7 @@ from convroute.engine._events import (
     UpdateUser,
 )
 from convroute.engine._opportunities import host_opportunity
-from convroute.engine._routing import later
+from convroute.engine._routing import Router, later
 from convroute.engine._time import close, tick, update_presence
 from convroute.engine._waiting_pass import RulePass, rule_passes
 from convroute.funnel import FunnelMessage, delete_transition
@@ -180,7 +180,7 @@ class Engine:
             if _answers(event, conversation):
                 kept = attrs.evolve(kept, reply_awaited_since=None)
             if kept is not conversation:
-                effects.change(SaveConversation(self._due_no_later(kept)))
+                effects.change(SaveConversation(self._due_no_later(kept, snapshot, now)))
                 return effects.outcome()
         if not outcomes:
             # Each funnel notes why it moved nobody; without funnels, this says it.
@@ -189,11 +189,26 @@ class Engine:
             )
         return effects.outcome()
 
-    def _due_no_later(self, conversation: Conversation) -> Conversation:
+    def _due_no_later(
+        self, conversation: Conversation, snapshot: Snapshot, now: dt.datetime
+    ) -> Conversation:
         # Kept open by the business, a conversation is due at its expiry or
-        # its reply deadline, if not sooner: it may have been over, and its
-        # due time cleared, when this message opened it again.
+        # its reply deadline, if not sooner.  One a tick found over (its due
+        # time cleared) is opened again: it is due as a tick would time it,
+        # its assignee's absence included (the only read of the users here).
         compiled = self._compiled
+        if conversation.due_at is None:
+            router = Router(
+                compiled,
+                compiled.all_users(snapshot.users),
+                snapshot.presence,
+                {},
+                {},
+                now,
+                snapshot.away_since,
+            )
+            due_now = router.next_due(conversation)
+            return conversation if due_now is None else attrs.evolve(conversation, due_at=due_now)
         due = later(conversation.last_message_at, compiled.config.conversation_timeout)
         rule = None if conversation.rule is None else compiled.rules.get(conversation.rule)
         awaited = conversation.reply_awaited_since

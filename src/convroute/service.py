@@ -484,7 +484,7 @@ class Service:
                     "event %s failed: the store failed",
                     event.id,
                     exc_info=exc,
-                    extra=_fields(event=event.id, kind=_kind(event)),
+                    extra=_fields(self.account, event=event.id, kind=_kind(event)),
                 )
                 failed.append((event.id, _describe(exc)))
             except FutureEventError as exc:
@@ -492,7 +492,7 @@ class Service:
                 _log.warning(
                     "event %s refused: dated after the service's clock",
                     event.id,
-                    extra=_fields(event=event.id, kind=_kind(event)),
+                    extra=_fields(self.account, event=event.id, kind=_kind(event)),
                 )
                 failed.append((event.id, _describe(exc)))
         ids = [item.id for one in handled for item in one.actions]
@@ -533,7 +533,7 @@ class Service:
             _log.exception(
                 "event %s failed: the store failed",
                 event.id,
-                extra=_fields(event=event.id, kind=_kind(event)),
+                extra=_fields(self.account, event=event.id, kind=_kind(event)),
             )
             raise
 
@@ -551,7 +551,7 @@ class Service:
                 continue
         else:
             handled = self._process_once(event)
-        _log_handled(event, handled)
+        _log_handled(self.account, event, handled)
         return handled
 
     def _process_once(self, event: Event) -> Handled:
@@ -603,7 +603,7 @@ class Service:
             _log.exception(
                 "tick at %s failed: the store failed",
                 at.isoformat(),
-                extra=_fields(tick=at.isoformat()),
+                extra=_fields(self.account, tick=at.isoformat()),
             )
             raise
         _log.info(
@@ -611,6 +611,7 @@ class Service:
             at.isoformat(),
             _outcome_words(report.actions, report.notes, report.failed_deliveries),
             extra=_fields(
+                self.account,
                 tick=at.isoformat(),
                 actions=len(report.actions),
                 notes=len(report.notes),
@@ -790,7 +791,7 @@ class Service:
         _log.info(
             "requeued %d dead items",
             len(requeued),
-            extra=_fields(requeued=requeued),
+            extra=_fields(self.account, requeued=requeued),
         )
         return RequeueReport(
             requeued=requeued,
@@ -857,6 +858,7 @@ class Service:
                 "dead, not tried again" if retry_at is None else f"retried at {retry_at}",
                 exc_info=exc,
                 extra=_fields(
+                    self.account,
                     item=item.id,
                     event=event,
                     type=item.type,
@@ -939,7 +941,7 @@ class Service:
             report.opportunities,
             report.outbox,
             report.funnel_records,
-            extra=_fields(**attrs.asdict(report)),
+            extra=_fields(self.account, **attrs.asdict(report)),
         )
         return report
 
@@ -994,9 +996,10 @@ def _lead_of(body: Mapping[str, Any], before: Phone | None) -> Phone | None:
     return Phone(named) if isinstance(named, str) else before
 
 
-def _fields(**values: object) -> dict[str, dict[str, object]]:
-    # The structured fields of a record: its ``convroute`` attribute.
-    return {"convroute": values}
+def _fields(account: str, **values: object) -> dict[str, dict[str, object]]:
+    # The structured fields of a record: its ``convroute`` attribute, which
+    # names the service's account first.
+    return {"convroute": {"account": account, **values}}
 
 
 def _loggable_event(event: str) -> str:
@@ -1016,7 +1019,7 @@ def _outcome_words(
     return f"{words}, {len(failed)} failed deliveries" if failed else words
 
 
-def _log_handled(event: Event, handled: Handled) -> None:
+def _log_handled(account: str, event: Event, handled: Handled) -> None:
     # One INFO record an event: ids, kind and counts only, no phone, no
     # text; what the event held, at DEBUG.
     kind = _kind(event)
@@ -1025,7 +1028,7 @@ def _log_handled(event: Event, handled: Handled) -> None:
             "event %s (%s): duplicate",
             event.id,
             kind,
-            extra=_fields(event=event.id, kind=kind, duplicate=True),
+            extra=_fields(account, event=event.id, kind=kind, duplicate=True),
         )
         return
     _log.info(
@@ -1034,6 +1037,7 @@ def _log_handled(event: Event, handled: Handled) -> None:
         kind,
         _outcome_words(handled.actions, handled.notes),
         extra=_fields(
+            account,
             event=event.id,
             kind=kind,
             duplicate=False,

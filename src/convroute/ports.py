@@ -474,7 +474,8 @@ class Outbox(Protocol):
         Record the item as delivered.
 
         Raises:
-            StoreError: When no item has this id.
+            UnknownOutboxItemError: When no item has this id (a
+                `StoreError`).
         """
         ...
 
@@ -487,7 +488,8 @@ class Outbox(Protocol):
         already sent stays sent: another dispatcher delivered it.
 
         Raises:
-            StoreError: When no item has this id.
+            UnknownOutboxItemError: When no item has this id (a
+                `StoreError`).
             ValueError: When *retry_at* is naive.
         """
         ...
@@ -501,7 +503,8 @@ class Outbox(Protocol):
         stays sent.
 
         Raises:
-            StoreError: When no item has this id.
+            UnknownOutboxItemError: When no item has this id (a
+                `StoreError`).
         """
         ...
 

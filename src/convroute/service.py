@@ -53,7 +53,13 @@ from convroute.engine import (
     Tick,
     action_json,
 )
-from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
+from convroute.errors import (
+    FutureEventError,
+    StoreConflictError,
+    StoreError,
+    UnknownOutboxItemError,
+    WebhookError,
+)
 from convroute.model import Phone, lead_phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
@@ -840,14 +846,18 @@ class Service:
             error = _describe(exc)
             failed.append((item.id, error))
             attempts = item.attempts + 1
-            with self.store.unit_of_work(self.account) as uow:
-                if attempts >= self._max_attempts:
-                    uow.outbox.mark_dead(item.id, error)
-                    retry_at = None
-                else:
-                    # From the failure, not the claim: a slow refusal counts.
-                    retry_at = max(now, self._clock()) + _retry_delay(attempts)
-                    uow.outbox.release(item.id, error, retry_at)
+            try:
+                with self.store.unit_of_work(self.account) as uow:
+                    if attempts >= self._max_attempts:
+                        uow.outbox.mark_dead(item.id, error)
+                        retry_at = None
+                    else:
+                        # From the failure, not the claim: a slow refusal counts.
+                        retry_at = max(now, self._clock()) + _retry_delay(attempts)
+                        uow.outbox.release(item.id, error, retry_at)
+            except UnknownOutboxItemError:
+                self._gone(item)
+                return False
             event = _loggable_event(item.event)
             _log.warning(
                 "delivery of %s (%s, event %s) failed, attempt %d: %s",
@@ -868,10 +878,23 @@ class Service:
                 ),
             )
             return False
-        with self.store.unit_of_work(self.account) as uow:
-            uow.outbox.mark_sent(item.id)
+        try:
+            with self.store.unit_of_work(self.account) as uow:
+                uow.outbox.mark_sent(item.id)
+        except UnknownOutboxItemError:
+            self._gone(item)
         _log.debug("delivered %s: %r", item.id, item.body)
         return True
+
+    def _gone(self, item: OutboxItem) -> None:
+        # The item was removed while it was delivered (its lead forgotten):
+        # nothing is left to record its outcome on, and nothing is wrong.
+        _log.info(
+            "outbox item %s (%s) was removed while it was delivered: its lead was forgotten",
+            item.id,
+            item.type,
+            extra=_fields(self.account, item=item.id, type=item.type, removed=True),
+        )
 
     def prune(self, before: dt.datetime, *, batch: int = 1000) -> PruneReport:
         """

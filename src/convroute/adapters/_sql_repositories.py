@@ -23,7 +23,7 @@ from convroute._ids import event_key
 from convroute.adapters._codec import dumps, loads
 from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
-from convroute.errors import StoreError
+from convroute.errors import UnknownOutboxItemError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
@@ -568,7 +568,7 @@ class SQLOutbox(_Repository):
     def _known(self, item: str) -> OutboxItem:
         row = self._unit.row(self._sql.outbox_get, (self._account, item))
         if row is None:
-            raise StoreError(f"no outbox item has the id {item!r}")
+            raise UnknownOutboxItemError(item)
         return loads(row[0], OutboxItem)
 
     def _replace(self, item: OutboxItem) -> None:

@@ -127,8 +127,8 @@ class PeopleRows:
 
     Attributes:
         users: Each user's id and ``data``.
-        presence: Each user's presence.
-        away: Since when each user away is away, in microseconds.
+        presence: Each user's id and whether they are available.
+        away: Each absent user's id and since when, in microseconds.
     """
 
     users: Sequence[tuple[str, str]]

@@ -194,8 +194,9 @@ class PostgresUnit(SQLRepositories):
 
         Any write forgets every read remembered: a read after it runs
         again, after the writes, and so sees them.  What another unit
-        changes meanwhile is not seen, so *key* must name what the unit
-        holds the lock of, as a lead's phone names the lead's lock.
+        commits meanwhile is not seen: remember only what no other unit
+        can change while this one holds its lock (a lead's state, under
+        the lead's), or what the unit reads once anyway (the users).
         """
         if key in self._remembered:
             return cast("_T", self._remembered[key])

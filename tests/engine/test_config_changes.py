@@ -7,7 +7,7 @@ import datetime as dt
 import attrs
 import pytest
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from convroute.config import Config
@@ -347,6 +347,16 @@ def _numbered(config: Config, change) -> Config:
     return edited(config, **change(config.numbers[0]))
 
 
+def _add_robotics(config: Config) -> Config:
+    # Once: a config naming a product twice is refused by the check.
+    def change(number):
+        if any(product.label == ROBOTICS.label for product in number.products):
+            return {}
+        return {"products": [*number.products, ROBOTICS]}
+
+    return _numbered(config, change)
+
+
 def _drop_product(label: str):
     def edit(config: Config) -> Config:
         def change(number):
@@ -373,7 +383,7 @@ EDITS = st.sampled_from(
         _drop_product("AI"),
         _drop_product("Data Science"),
         _toggle_other_queries,
-        lambda c: _numbered(c, lambda n: {"products": [*n.products, ROBOTICS]}),
+        _add_robotics,
         lambda c: _numbered(c, lambda n: {"products": list(reversed(n.products))}),
         lambda c: _numbered(c, lambda _: {"first_response": None}),
         lambda c: _numbered(c, lambda _: {"second_response": None}),
@@ -419,6 +429,16 @@ def offered(config: Config, opportunities) -> set[str]:
 
 
 class TestProperties:
+    @example(
+        # A product added twice is one product: the config check refuses two of a name.
+        opportunities=0,
+        steps=[
+            (
+                [_drop_product("Data Science"), _add_robotics, _add_robotics],
+                {"reply_id": option_id(OptionKind.PRODUCT, "AI")},
+            )
+        ],
+    )
     @given(
         opportunities=st.integers(min_value=0, max_value=3),
         steps=st.lists(st.tuples(st.lists(EDITS, max_size=3), REPLIES), min_size=1, max_size=6),

@@ -111,6 +111,23 @@ def _cuts(text: str) -> list[tuple[int, int]]:
     return cuts
 
 
+def name_key(name: str) -> str:
+    """
+    Put a name in the form names of one kind are told apart in.
+
+    Two names that differ only by case, by Unicode normal form or by a
+    compatibility variant (full-width letters, ligatures) read as the same
+    name to people, so they may not name two things of one kind.
+
+    Args:
+        name: A user id or the name of a group, rule, type, funnel or stage.
+
+    Returns:
+        *name* in Unicode NFKC, case-folded.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
 def find_emoji(text: str) -> str | None:
     """
     Find the first emoji, or emoji part, in *text*.

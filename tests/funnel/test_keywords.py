@@ -1,3 +1,4 @@
+import pickle
 import unicodedata
 
 import pytest
@@ -152,6 +153,27 @@ class TestFind:
         assert oracle(keywords, text) == KeywordMatcher.from_mapping(keywords).find(text)
 
 
+class TestValue:
+    @pytest.mark.parametrize("accelerate", [True, False])
+    def test_pickled(self, accelerate):
+        """A matcher pickles, and comes back equal, on the same engine, finding the same."""
+        matcher = KeywordMatcher.from_mapping({"price": 1, "gold plan": 2}, accelerate=accelerate)
+        copy = pickle.loads(pickle.dumps(matcher))  # noqa: S301 - our own pickle
+
+        assert (matcher, matcher.matcher.engine) == (copy, copy.matcher.engine)
+        assert matcher.find("GOLD PLAN?") == copy.find("GOLD PLAN?")
+
+    def test_equal_by_keywords_and_values(self):
+        """Matchers of the same keywords with other values are not equal."""
+        assert KeywordMatcher.from_mapping({"a": 1}) != KeywordMatcher.from_mapping({"a": 2})
+
+    def test_hashable(self):
+        """A matcher can be a key, as frozen values can."""
+        matcher = KeywordMatcher.from_mapping({"a": 1})
+
+        assert "found" == {matcher: "found"}[KeywordMatcher.from_mapping({"a": 1})]
+
+
 class TestRefused:
     @pytest.mark.parametrize("phrase", ["", "   ", "\u200b", "\u2060\ufeff", "\t\n"])
     def test_blank(self, phrase):
@@ -176,6 +198,16 @@ class TestRefused:
 
 
 class TestTriggerMatcherRefuses:
+    def test_one_string(self):
+        """One string where a list of phrases is expected is refused, not taken letter by letter."""
+        with pytest.raises(TypeError, match="single str 'promo'"):
+            TriggerMatcher.from_phrases("promo")
+
+    def test_not_a_string(self):
+        """A phrase that is not a string is refused with a clear error."""
+        with pytest.raises(TypeError, match="phrase 1 is int, not str"):
+            TriggerMatcher.from_phrases(["a", 1])  # type: ignore[list-item]
+
     def test_blank(self):
         """A blank phrase is refused, not matched in every message with two spaces."""
         with pytest.raises(ConfigError, match=r"must not be blank, and it is '  ' @ \$\[1\]"):

@@ -51,7 +51,7 @@ class KeywordMatcher(Generic[T]):
         matcher: The matcher of the keywords.
     """
 
-    keywords: Mapping[str, T] = attrs.field(eq=False)
+    keywords: Mapping[str, T] = attrs.field(hash=False)
     matcher: TriggerMatcher
     _values: tuple[T, ...] = attrs.field(alias="_values", repr=False, eq=False)
 
@@ -72,7 +72,8 @@ class KeywordMatcher(Generic[T]):
             The matcher.
 
         Raises:
-            TypeError: When *keywords* is not a mapping.
+            TypeError: When *keywords* is not a mapping, or a keyword is
+                not a string.
             ConfigError: When a phrase is blank (empty, spaces or
                 invisible characters only) or repeats another once case
                 and normal form are set aside.
@@ -84,6 +85,11 @@ class KeywordMatcher(Generic[T]):
         copy = dict(keywords)
         matcher = TriggerMatcher.from_phrases(copy, accelerate=accelerate)
         return cls(types.MappingProxyType(copy), matcher, _values=tuple(copy.values()))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The mapping proxy cannot be pickled: a matcher travels as its
+        # keywords and is built again where it lands.
+        return _rebuild, (dict(self.keywords), self.matcher.engine == "ahocorasick_rs")
 
     def find(self, text: str) -> KeywordHit[T] | None:
         """
@@ -100,3 +106,7 @@ class KeywordMatcher(Generic[T]):
         if match is None:
             return None
         return KeywordHit(self._values[match.index], match.phrase, match.span_in(text))
+
+
+def _rebuild(keywords: dict[str, T], accelerate: bool) -> KeywordMatcher[T]:
+    return KeywordMatcher.from_mapping(keywords, accelerate=accelerate)

@@ -65,10 +65,13 @@ class TriggerMatcher:
                 ``False`` always uses the pure-Python index.
 
         Raises:
+            TypeError: When *phrases* is one string, or a phrase is not one.
             ConfigError: When a phrase is blank (empty, spaces or invisible
                 characters only) or repeats an earlier one once folded,
                 with a line for each such phrase.
         """
+        if isinstance(phrases, str):
+            raise TypeError(f"expected a sequence of phrases, got the single str {phrases!r}")
         given = tuple(phrases)
         lowest_index = distinct_phrases(given)
         search = accelerated_search(lowest_index, given) if accelerate else None
@@ -112,11 +115,14 @@ def distinct_phrases(phrases: Sequence[str]) -> dict[str, int]:
         Each folded phrase and its position in *phrases*, in order.
 
     Raises:
+        TypeError: When a phrase is not a string.
         ConfigError: With a line for each blank or repeated phrase.
     """
     positions: dict[str, int] = {}
     problems: list[str] = []
     for index, phrase in enumerate(phrases):
+        if not isinstance(phrase, str):
+            raise TypeError(f"phrase {index} is {type(phrase).__name__}, not str")
         if is_blank(phrase):
             problems.append(f"a phrase must not be blank, and it is {phrase!r} @ $[{index}]")
             continue

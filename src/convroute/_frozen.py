@@ -26,7 +26,16 @@ _V = TypeVar("_V")
 def str_tuple(values: Iterable[str]) -> tuple[str, ...]:
     """
     Freeze an iterable of strings into a tuple.
+
+    Raises:
+        TypeError: When *values* is one string: ``("u-asha")``, a missing
+            comma, would otherwise become a tuple of its letters.
     """
+    if isinstance(values, str | bytes):
+        raise TypeError(
+            f"expected a sequence of strings, got the single {type(values).__name__} {values!r}"
+            " (a missing comma in a one-item tuple?)"
+        )
     return tuple(values)
 
 
@@ -112,7 +121,7 @@ def read_only_choices(mapping: Mapping[str, Iterable[str]]) -> Mapping[str, tupl
     """
     Copy a mapping of choices into a read-only mapping of tuples.
     """
-    return types.MappingProxyType({name: tuple(choices) for name, choices in mapping.items()})
+    return types.MappingProxyType({name: str_tuple(choices) for name, choices in mapping.items()})
 
 
 def aware(value: dt.datetime, name: str) -> dt.datetime:

@@ -48,6 +48,86 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text.casefold())
 
 
+def original_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """
+    Map a piece of ``fold(text)`` back to the piece of *text* it came from.
+
+    Folding can change the length of text (``ß`` becomes ``ss``, ``ﬁ``
+    becomes ``fi``, an NFD ``a`` and its accent become one ``á``), so
+    positions in the folded text are not positions in *text*.  *text* can
+    be cut where it folds piece by piece (``fold(text[:i]) +
+    fold(text[i:]) == fold(text)``); the span returned is the shortest
+    between two such cuts whose folded form holds the piece.  It is exact
+    unless the piece starts or ends inside what one character folds to
+    (``s`` out of ``ß``): then the whole character is in.
+
+    Args:
+        text: The text as given.
+        start: Where the piece starts in ``fold(text)``.
+        end: Where it ends in ``fold(text)``.
+
+    Returns:
+        ``(start, end)`` in *text*, as `re.Match.span` gives them.
+    """
+    # Most text folds character for character: every position is a cut and
+    # keeps its index (see docs/performance.md, "How the hot paths are written").
+    if text.isascii():
+        return start, end
+    folded = text.casefold()
+    if len(folded) == len(text) and unicodedata.is_normalized("NFC", folded):
+        return start, end
+    cuts = _cuts(text)
+    first = max(index for index, offset in cuts if offset <= start)
+    last = min(index for index, offset in cuts if offset >= end)
+    return first, last
+
+
+# A character that never joins what comes before it when text is put in
+# NFC: a starter (combining class 0) that NFC keeps as it is.
+_STARTS_AFRESH = regex.compile(r"[\p{ccc=0}&&\p{NFC_QC=Y}]", regex.VERSION1)
+
+
+def _cuts(text: str) -> list[tuple[int, int]]:
+    """
+    Every position of *text* where it folds piece by piece, with its folded offset.
+
+    Case folding works character by character, and NFC never joins across
+    a character that starts afresh once folded: the text splits into
+    pieces there.  Inside a piece (a letter and its marks, say) each
+    position is tried.
+    """
+    starts = [i for i in range(1, len(text)) if _STARTS_AFRESH.match(text[i].casefold())]
+    cuts: list[tuple[int, int]] = [(0, 0)]
+    offset = 0
+    for begin, stop in zip([0, *starts], [*starts, len(text)], strict=True):
+        piece = text[begin:stop]
+        whole = fold(piece)
+        for inner in range(1, len(piece)):
+            head = fold(piece[:inner])
+            if head + fold(piece[inner:]) == whole:
+                cuts.append((begin + inner, offset + len(head)))
+        offset += len(whole)
+        cuts.append((stop, offset))
+    return cuts
+
+
+def name_key(name: str) -> str:
+    """
+    Put a name in the form names of one kind are told apart in.
+
+    Two names that differ only by case, by Unicode normal form or by a
+    compatibility variant (full-width letters, ligatures) read as the same
+    name to people, so they may not name two things of one kind.
+
+    Args:
+        name: A user id or the name of a group, rule, type, funnel or stage.
+
+    Returns:
+        *name* in Unicode NFKC, case-folded.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
 def find_emoji(text: str) -> str | None:
     """
     Find the first emoji, or emoji part, in *text*.

@@ -6,14 +6,12 @@ They are all reported together, each with the path of the value at fault.
 
 from __future__ import annotations
 
-import unicodedata
-
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from convroute._blank import is_blank
 from convroute._frozen import language_tag
-from convroute._text import find_emoji, fold, title_key
+from convroute._text import find_emoji, fold, name_key, title_key
 from convroute._whatsapp_limits import MAX_MENU_OPTIONS
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
@@ -37,7 +35,7 @@ from convroute.menus import (
     translation_path,
 )
 from convroute.model import normalize_country_code, normalize_phone
-from convroute.routing import ChatGroupTarget, SpecificUser
+from convroute.routing import RoutingCheck
 
 
 if TYPE_CHECKING:
@@ -91,23 +89,6 @@ def find_problems_around(config: Config, gaps: Gaps) -> list[str]:
     return checker.problems
 
 
-def name_key(name: str) -> str:
-    """
-    Put a name in the form names of one kind are told apart in.
-
-    Two names that differ only by case, by Unicode normal form or by a
-    compatibility variant (full-width letters, ligatures) read as the same
-    name to people, so they may not name two things of one kind.
-
-    Args:
-        name: A user id or the name of a group, rule, type, funnel or stage.
-
-    Returns:
-        *name* in Unicode NFKC, case-folded.
-    """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
-
-
 class _Checker:
     def __init__(self, config: Config, gaps: Gaps) -> None:
         self.config = config
@@ -125,6 +106,12 @@ class _Checker:
         # Likewise one ad id names one source across all funnels: an ad
         # mapping holds on every business number.
         self.ad_sources: dict[str, tuple[str, str]] = {}
+        self.routing = RoutingCheck(
+            self.report,
+            user_ids=self.user_ids,
+            group_names=self.group_names,
+            schedule_names=self.schedule_names,
+        )
 
     def report(self, message: str, path: str) -> None:
         self.problems.append(f"{message} @ {path}")
@@ -176,23 +163,11 @@ class _Checker:
     ) -> None:
         """
         Report each value that repeats an earlier one, and blank values.
-
-        Values come with their positions in the list at *path*.
         """
-        first: dict[str, int] = {}
-        for i, value in values:
-            at = f"{path}[{i}].{field}" if field else f"{path}[{i}]"
-            if is_blank(value):
-                self.report(f"{what} must not be blank", at)
-                continue
-            earlier = first.setdefault(key(value), i)
-            if earlier != i:
-                where = f"{path}[{earlier}]"
-                self.report(f"duplicate {what} {value!r}, first at {where}", at)
+        self.routing.unique(values, path, field, what, key)
 
     def reference(self, name: str | None, known: set[str], what: str, path: str) -> None:
-        if name is not None and name not in known:
-            self.report(f"unknown {what} {name!r}", path)
+        self.routing.reference(name, known, what, path)
 
     def digits(self, value: str, path: str) -> None:
         if not (value.isascii() and value.isdecimal()):
@@ -217,8 +192,7 @@ class _Checker:
             self.report(f"write the country code as digits only: {normalized!r}", path)
 
     def blank(self, value: str | None, path: str, what: str) -> None:
-        if value is not None and is_blank(value):
-            self.report(f"{what} must not be blank", path)
+        self.routing.blank(value, path, what)
 
     def languages(self, tags: Iterable[str], path: str) -> None:
         """
@@ -284,55 +258,13 @@ class _Checker:
         )
 
     def check_users(self) -> None:
-        users = list(self.gaps.entries("users", self.config.users))
-        self.unique(((i, user.id) for i, user in users), "$.users", "id", "user id", key=name_key)
-        for i, user in users:
-            self.blank(user.name, f"$.users[{i}].name", "a user's name")
-            capacity = user.max_open_conversations
-            if capacity is not None and capacity < 1:
-                self.report("must be 1 or more", f"$.users[{i}].max_open_conversations")
-            self.reference(user.schedule, self.schedule_names, "schedule", f"$.users[{i}].schedule")
+        self.routing.users(self.gaps.entries("users", self.config.users))
 
     def check_groups(self) -> None:
-        groups = list(self.gaps.entries("chat_groups", self.config.chat_groups))
-        self.unique(
-            ((i, group.name) for i, group in groups),
-            "$.chat_groups",
-            "name",
-            "chat group name",
-            key=name_key,
-        )
-        for i, group in groups:
-            path = f"$.chat_groups[{i}].members"
-            if not group.members:
-                self.report("a chat group needs at least one member", path)
-            self.unique(enumerate(group.members), path, "", "member")
-            for j, member in enumerate(group.members):
-                self.reference(member, self.user_ids, "user", f"{path}[{j}]")
+        self.routing.groups(self.gaps.entries("chat_groups", self.config.chat_groups))
 
     def check_rules(self) -> None:
-        rules = list(self.gaps.entries("routing_rules", self.config.routing_rules))
-        self.unique(
-            ((i, rule.name) for i, rule in rules),
-            "$.routing_rules",
-            "name",
-            "rule name",
-            key=name_key,
-        )
-        for i, rule in rules:
-            path = f"$.routing_rules[{i}].targets"
-            if not rule.targets:
-                self.report("a routing rule needs at least one target", path)
-            self.unique(enumerate(target.label for target in rule.targets), path, "", "target")
-            if rule.max_reassignments < 0:
-                self.report("must be 0 or more", f"$.routing_rules[{i}].max_reassignments")
-            for j, target in enumerate(rule.targets):
-                if isinstance(target, ChatGroupTarget):
-                    self.reference(
-                        target.group, self.group_names, "chat group", f"{path}[{j}].group"
-                    )
-                elif isinstance(target, SpecificUser):
-                    self.reference(target.user, self.user_ids, "user", f"{path}[{j}].user")
+        self.routing.rules(self.gaps.entries("routing_rules", self.config.routing_rules))
 
     def check_types(self) -> None:
         kinds = list(self.gaps.entries("opportunity_types", self.config.opportunity_types))

@@ -39,7 +39,7 @@ from convroute.engine._events import (
     UpdateUser,
 )
 from convroute.engine._opportunities import host_opportunity
-from convroute.engine._routing import Router, later
+from convroute.engine._routing import RoutingState, later
 from convroute.engine._time import close, tick, update_presence
 from convroute.engine._waiting_pass import RulePass, rule_passes
 from convroute.funnel import FunnelMessage, delete_transition
@@ -198,7 +198,7 @@ class Engine:
         # its assignee's absence included (the only read of the users here).
         compiled = self._compiled
         if conversation.due_at is None:
-            router = Router(
+            router = RoutingState(
                 compiled,
                 compiled.all_users(snapshot.users),
                 snapshot.presence,

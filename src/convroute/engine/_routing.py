@@ -1,7 +1,7 @@
 """
 Routing within one decision, and the times a routed conversation is due.
 
-A `Router` walks rules over the snapshot's users, presence, capacities and
+A `RoutingState` walks rules over the snapshot's users, presence, capacities and
 turns; a decision that routes several conversations (a tick, a presence
 change) sees the slots and turns taken or freed by the earlier ones.  The
 one function `next_due` says when a tick must next look at an assigned
@@ -44,7 +44,7 @@ _UNROUTED = ConversationStatus.UNROUTED
 
 
 @attrs.define
-class Router:
+class RoutingState:
     """
     Who can take conversations, as one decision goes on routing them.
 
@@ -177,7 +177,7 @@ def due_when_assigned(
     away_start: dt.datetime | None,
 ) -> dt.datetime | None:
     """
-    `Router.next_due` of an assigned conversation at *at*, from its parts.
+    `RoutingState.next_due` of an assigned conversation at *at*, from its parts.
 
     Args:
         compiled: The config.

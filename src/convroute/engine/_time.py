@@ -39,7 +39,7 @@ from convroute.engine._changes import (
 from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
 from convroute.engine._events import CloseConversation, SetPresence, Tick, UpdateUser
-from convroute.engine._routing import Router, away_start, hand_over, later, start_wait
+from convroute.engine._routing import RoutingState, away_start, hand_over, later, start_wait
 from convroute.model import Opportunity, Phone, User
 from convroute.routing import Availability, RoutingRule, SkipReason
 from convroute.state import Conversation, ConversationStatus
@@ -172,7 +172,7 @@ def close(
 
 
 def route_waiting(
-    router: Router,
+    router: RoutingState,
     effects: Effects,
     waiting: Iterable[ConversationContext],
     at: dt.datetime,
@@ -260,7 +260,7 @@ def route_waiting(
 
 
 def _serve_due(
-    router: Router,
+    router: RoutingState,
     effects: Effects,
     context: ConversationContext,
     at: dt.datetime,
@@ -309,7 +309,7 @@ def _serve_due(
 
 
 def _reassign_reason(
-    router: Router, conversation: Conversation, rule: RoutingRule, at: dt.datetime
+    router: RoutingState, conversation: Conversation, rule: RoutingRule, at: dt.datetime
 ) -> ReassignReason | None:
     if conversation.reassignments >= rule.max_reassignments or conversation.assignee is None:
         return None
@@ -327,7 +327,7 @@ def _reassign_reason(
 
 
 def _reassign(  # noqa: PLR0917 - one reassignment's parts
-    router: Router,
+    router: RoutingState,
     effects: Effects,
     context: ConversationContext,
     rule: RoutingRule,
@@ -433,7 +433,7 @@ def _rule_removed(effects: Effects, conversation: Conversation) -> None:
     effects.change(SaveConversation(attrs.evolve(conversation, waiting_since=None, due_at=None)))
 
 
-def _rule_of(router: Router, conversation: Conversation) -> RoutingRule | None:
+def _rule_of(router: RoutingState, conversation: Conversation) -> RoutingRule | None:
     # The conversation's rule in the config, or None (none, or removed).
     name = conversation.rule
     return None if name is None else router.compiled.rules.get(name)
@@ -445,8 +445,8 @@ def _router(
     at: dt.datetime,
     runtime: Mapping[str, User],
     presence: Mapping[str, bool],
-) -> Router:
-    return Router(
+) -> RoutingState:
+    return RoutingState(
         compiled,
         compiled.all_users(runtime),
         presence,

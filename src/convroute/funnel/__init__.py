@@ -30,6 +30,7 @@ from convroute.funnel._custom_data import (
     event_value,
     parse_amount,
 )
+from convroute.funnel._keywords import KeywordHit, KeywordMatcher
 from convroute.funnel._links import TriggerLink, click_to_chat_link, trigger_links
 from convroute.funnel._matcher import PhraseMatch, TriggerMatcher
 from convroute.funnel._meta import MetaEvent, MetaSkipReason, hash_phone, meta_event
@@ -84,6 +85,8 @@ __all__ = [
     "FunnelRow",
     "FunnelTracker",
     "IgnoredReason",
+    "KeywordHit",
+    "KeywordMatcher",
     "MetaContent",
     "MetaCustomData",
     "MetaEvent",

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from convroute._blank import is_blank
+from convroute._frozen import str_tuple
 from convroute.menus import by_recency
 from convroute.model import Opportunity
 
@@ -46,10 +47,6 @@ _CURRENCY = re.compile(r"[A-Za-z]{3}", re.ASCII)
 
 
 def _contents(values: Iterable[MetaContent]) -> tuple[MetaContent, ...]:
-    return tuple(values)
-
-
-def _ids(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
@@ -109,7 +106,7 @@ class MetaCustomData:
     value: float | None = None
     content_name: str | None = None
     content_category: str | None = None
-    content_ids: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    content_ids: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     content_type: ContentType | None = None
     contents: tuple[MetaContent, ...] = attrs.field(default=(), converter=_contents)
     num_items: int | None = None

@@ -4,12 +4,14 @@ Finding trigger and follow-up phrases in messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import attrs
 
+from convroute._blank import is_blank
 from convroute._text import fold
+from convroute.errors import ConfigError
 from convroute.funnel._matcher_accelerated import accelerated_search
 from convroute.funnel._matcher_index import python_search
 from convroute.funnel._matcher_match import PhraseMatch, Search
@@ -63,16 +65,15 @@ class TriggerMatcher:
                 ``False`` always uses the pure-Python index.
 
         Raises:
-            ValueError: When a phrase is empty once folded.
+            TypeError: When *phrases* is one string, or a phrase is not one.
+            ConfigError: When a phrase is blank (empty, spaces or invisible
+                characters only) or repeats an earlier one once folded,
+                with a line for each such phrase.
         """
+        if isinstance(phrases, str):
+            raise TypeError(f"expected a sequence of phrases, got the single str {phrases!r}")
         given = tuple(phrases)
-        lowest_index: dict[str, int] = {}
-        for index, phrase in enumerate(given):
-            folded = fold(phrase)
-            if not folded:
-                raise ValueError(f"phrase {index} is empty")
-            # A later copy of a folded phrase never wins over the first.
-            lowest_index.setdefault(folded, index)
+        lowest_index = distinct_phrases(given)
         search = accelerated_search(lowest_index, given) if accelerate else None
         if search is not None:
             return cls(phrases=given, engine="ahocorasick_rs", _search=search)
@@ -91,9 +92,50 @@ class TriggerMatcher:
             text: A message.
 
         Returns:
-            The winning match, or ``None`` when no phrase occurs.
+            The winning match, or ``None`` when no phrase occurs.  Its
+            ``start`` and ``end`` count in the folded message; its
+            `PhraseMatch.span_in` the message as given gives the piece of
+            *text* that matched.
         """
         return self._search(text)
+
+
+def distinct_phrases(phrases: Sequence[str]) -> dict[str, int]:
+    """
+    Each phrase folded, with its position, after refusing blank and repeated ones.
+
+    A blank phrase would be found in any message holding a space or a
+    zero-width character; of two phrases that fold alike, the second
+    could never be found.
+
+    Args:
+        phrases: The phrases as given.
+
+    Returns:
+        Each folded phrase and its position in *phrases*, in order.
+
+    Raises:
+        TypeError: When a phrase is not a string.
+        ConfigError: With a line for each blank or repeated phrase.
+    """
+    positions: dict[str, int] = {}
+    problems: list[str] = []
+    for index, phrase in enumerate(phrases):
+        if not isinstance(phrase, str):
+            raise TypeError(f"phrase {index} is {type(phrase).__name__}, not str")
+        if is_blank(phrase):
+            problems.append(f"a phrase must not be blank, and it is {phrase!r} @ $[{index}]")
+            continue
+        folded = fold(phrase)
+        earlier = positions.setdefault(folded, index)
+        if earlier != index:
+            problems.append(
+                f"phrase {phrase!r} repeats phrase {earlier} {phrases[earlier]!r}"
+                f" (case and normal form do not count) @ $[{index}]"
+            )
+    if problems:
+        raise ConfigError(problems)
+    return positions
 
 
 def _rebuild(phrases: tuple[str, ...], accelerate: bool) -> TriggerMatcher:

@@ -67,6 +67,23 @@ class SkipReason(enum.StrEnum):
     """
 
 
+def users_by_id(_instance: object, _attribute: object, users: Mapping[str, User]) -> None:
+    """
+    Refuse a users mapping whose keys are not the users' ids.
+
+    Round robin among admins picks the users' ids, then looks them up by
+    key: keyed otherwise, every admin would be reported unknown.
+
+    Raises:
+        ValueError: When a key is not the id of the user it holds.
+    """
+    for key, user in users.items():
+        if key != user.id:
+            raise ValueError(
+                f"users: the key {key!r} holds the user {user.id!r}; key each user by its id"
+            )
+
+
 @attrs.frozen
 class Availability:
     """
@@ -89,7 +106,7 @@ class Availability:
             moved off it: routing it again passes them over.
     """
 
-    users: Mapping[str, User]
+    users: Mapping[str, User] = attrs.field(validator=users_by_id)
     presence: Mapping[str, bool] = attrs.field(factory=dict)
     open_conversations: Mapping[str, int] = attrs.field(factory=dict)
     schedules: Mapping[str, Schedule] = attrs.field(factory=dict)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from convroute._frozen import str_tuple
 from convroute.routing._availability import Availability, SkipReason
 
 
@@ -26,7 +27,7 @@ class TurnRecord:
     """
 
     pool: str
-    assigned: tuple[str, ...] = ()
+    assigned: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
 
 
 @attrs.frozen

@@ -144,8 +144,15 @@ class Scenario:
         config: The account's setup, or an engine compiled from it.
         start: When the scenario starts (aware).
 
+    Attributes:
+        now: The scenario's clock: *start*, moved on by each `wait`.
+        store: The `MemoryStore` the service keeps its state in.
+        transport: The `RecordingTransport` every action was delivered to.
+        service: The `convroute.service.Service` the steps run through.
+
     Raises:
-        ScenarioError: When *start* is not an aware datetime.
+        ScenarioError: When *start* is not an aware datetime, or *config*
+            is neither a `Config` nor an `Engine`.
     """
 
     def __init__(self, config: Config | Engine, start: dt.datetime = DEFAULT_START) -> None:

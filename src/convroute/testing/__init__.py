@@ -23,7 +23,8 @@ For a store that outlives the process, see `convroute.adapters.SQLiteStore`.
 from convroute.errors import ScenarioError
 from convroute.testing._actions import ScenarioAction
 from convroute.testing._adapters import DeliveryFailed, MemoryStore, RecordingTransport
-from convroute.testing._scenario import DEFAULT_START, Scenario, SentMenu
+from convroute.testing._scenario import DEFAULT_START, Scenario
+from convroute.testing._sent_menu import SentMenu
 
 
 __all__ = [

@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
-
-import attrs
+from typing import TypeVar
 
 from convroute.config import Config, parse_duration
 from convroute.engine import (
@@ -22,24 +20,16 @@ from convroute.engine import (
     UpdateLead,
 )
 from convroute.errors import ConvrouteError, ScenarioError
-from convroute.menus import Display, Menu, MenuOption
 from convroute.model import Lead, Opportunity, Phone, given_phone, normalize_phone
 from convroute.routing import (
-    Admin,
-    Candidate,
-    ChatGroupTarget,
     Decision,
-    LeadOwner,
-    OpportunityOwner,
-    SkipReason,
-    SpecificUser,
-    Target,
-    TraceStep,
 )
 from convroute.service import Service
 from convroute.state import ConversationStatus, OutboxItem
 from convroute.testing._actions import ScenarioAction
 from convroute.testing._adapters import MemoryStore, RecordingTransport
+from convroute.testing._decisions import decision_of
+from convroute.testing._sent_menu import SentMenu
 
 
 DEFAULT_START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
@@ -49,71 +39,6 @@ When a scenario starts unless told: a Monday morning, never the wall clock.
 
 _ROUTING_ACTIONS = frozenset({"assign", "reassign", "unassign", "unrouted"})
 _T = TypeVar("_T")
-
-
-@attrs.frozen
-class SentMenu:
-    """
-    A menu as a lead last saw it.
-
-    Attributes:
-        number: The business number that sent it.
-        menu: The menu itself, with its options' ids and kinds.
-        titles: The options' titles as shown (fitted, translated), in order.
-        layout: ``buttons`` or ``list``.
-    """
-
-    number: Phone
-    menu: Menu = attrs.field(repr=False)
-    titles: tuple[str, ...] = attrs.field(init=False)
-    layout: Display = attrs.field(init=False)
-
-    @titles.default
-    def _titles(self) -> tuple[str, ...]:
-        return tuple([option.title for option in self.menu.options])
-
-    @layout.default
-    def _layout(self) -> Display:
-        return self.menu.layout
-
-    def option(self, title: str) -> MenuOption:
-        """
-        The option a person means by *title*.
-
-        Titles are compared ignoring case and the spaces around them.  An
-        option answers to its title as shown, to its title in the default
-        language (for a translated menu), to its product's full label, and
-        to any text that starts like a title cut short with ``…``, when
-        only one option starts so.
-
-        Raises:
-            ScenarioError: When no option, or more than one, answers to
-                *title*; the message lists the titles shown.
-        """
-        wanted = _folded(title)
-        for option in self.menu.options:
-            if wanted in _names(option):
-                return option
-        cut = [
-            option
-            for option in self.menu.options
-            if option.title.endswith("…") and wanted.startswith(_folded(option.title[:-1]))
-        ]
-        if len(cut) == 1:
-            return cut[0]
-        shown = ", ".join([repr(shown) for shown in self.titles])
-        raise ScenarioError(f"no option {title!r} in the last menu: its titles are {shown}")
-
-
-def _folded(text: str) -> str:
-    return text.strip().casefold()
-
-
-def _names(option: MenuOption) -> set[str]:
-    names = {_folded(option.title), *[_folded(alias) for alias in option.aliases]}
-    if option.key and option.kind == "product":
-        names.add(_folded(option.key))
-    return names
 
 
 class Scenario:
@@ -170,6 +95,7 @@ class Scenario:
         self.service = Service(config, self.store, self.transport, clock=self._clock)
         self._config = self.service.engine.config
         self._names = {user.id: user.name for user in self._config.users}
+        self._rules = {rule.name: rule for rule in self._config.routing_rules}
         self._events = 0
         self._seen = 0
         self._numbers: dict[Phone, Phone] = {}
@@ -410,18 +336,7 @@ class Scenario:
             if conversation is not None and conversation.menu is not None:
                 self._menus[lead] = SentMenu(number, conversation.menu)
         elif item.type in _ROUTING_ACTIONS:
-            self._decisions[Phone(body["lead"])] = self._decision(body)
-
-    def _decision(self, body: Mapping[str, Any]) -> Decision:
-        rules = {rule.name: rule for rule in self._config.routing_rules}
-        trace = tuple([_step(entry) for entry in body["trace"]])
-        picked = trace[-1] if trace and trace[-1].reason is None else None
-        return Decision(
-            rules.get(body["rule"]) if body.get("rule") else None,
-            None if picked is None else picked.user,
-            None if picked is None else picked.target,
-            trace,
-        )
+            self._decisions[Phone(body["lead"])] = decision_of(body, self._rules)
 
     def _phone(self, text: str) -> Phone:
         _require_text(text, "a phone")
@@ -475,28 +390,3 @@ def _duration(value: str | dt.timedelta) -> dt.timedelta:
         raise ScenarioError(
             f"wait takes a duration such as '90s', '15m', '2h' or '1d', not {value!r}"
         ) from None
-
-
-def _target(label: str) -> Target:
-    # The inverse of the targets' labels, as actions carry them.
-    kind, _, name = label.partition(":")
-    if kind == ChatGroupTarget.kind:
-        return ChatGroupTarget(name)
-    if kind == SpecificUser.kind:
-        return SpecificUser(name)
-    plain: dict[str, Target] = {
-        Admin.kind: Admin(),
-        OpportunityOwner.kind: OpportunityOwner(),
-        LeadOwner.kind: LeadOwner(),
-    }
-    return plain[kind]
-
-
-def _step(entry: Mapping[str, Any]) -> TraceStep:
-    reason = entry.get("reason")
-    return TraceStep(
-        _target(entry["target"]),
-        entry.get("user"),
-        None if reason is None else SkipReason(reason),
-        tuple([Candidate(c["user"], SkipReason(c["reason"])) for c in entry.get("skipped", ())]),
-    )

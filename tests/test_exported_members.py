@@ -19,6 +19,7 @@ PACKAGES = [
     "convroute.funnel",
     "convroute.menus",
     "convroute.routing",
+    "convroute.testing",
     "convroute.whatsapp",
 ]
 
@@ -30,7 +31,6 @@ MODULES = [
     "convroute.service",
     "convroute.simulate",
     "convroute.state",
-    "convroute.testing",
 ]
 
 # Names a module still exports where they were first, after they moved.

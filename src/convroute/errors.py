@@ -15,6 +15,7 @@ The hierarchy::
     ├── EventLineError (ValueError)       a line of a simulate event file that is not an event
     ├── RetentionError (ValueError)       a prune that would forget what a webhook retry needs
     ├── AccountError (ValueError)         an account name a store cannot keep
+    ├── ScenarioError (ValueError)        a step of a testing.Scenario that cannot be taken
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   ├── StoreConflictError            a unit of work that lost a race: run it again
     │   └── UnknownOutboxItemError        an outbox item that is not (or no longer) there
@@ -231,6 +232,16 @@ class AccountError(ConvrouteError, ValueError):
     def __init__(self, account: object, reason: str) -> None:
         self.account = account
         super().__init__(f"not an account name: {account!r} ({reason})")
+
+
+class ScenarioError(ConvrouteError, ValueError):
+    """
+    A step of a `convroute.testing.Scenario` that cannot be taken.
+
+    A title no option of the last menu has, a user the config does not know,
+    a duration that is none: the message says what was wrong, and lists
+    the titles or users there are.
+    """
 
 
 class StoreError(ConvrouteError, RuntimeError):

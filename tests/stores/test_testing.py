@@ -36,7 +36,19 @@ class TestPublicSurface:
     @pytest.mark.parametrize(
         ("module", "names"),
         [
-            ("convroute.testing", {"DeliveryFailed", "MemoryStore", "RecordingTransport"}),
+            (
+                "convroute.testing",
+                {
+                    "DEFAULT_START",
+                    "DeliveryFailed",
+                    "MemoryStore",
+                    "RecordingTransport",
+                    "Scenario",
+                    "ScenarioAction",
+                    "ScenarioError",
+                    "SentMenu",
+                },
+            ),
             ("convroute.adapters", {"SQLiteStore"}),
         ],
     )

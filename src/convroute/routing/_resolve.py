@@ -11,6 +11,7 @@ import attrs
 
 from convroute.model import Lead, Opportunity
 from convroute.routing._availability import Availability, SkipReason
+from convroute.routing._explain import explain_step
 from convroute.routing._round_robin import Candidate, TurnRecord, pick_turn
 from convroute.routing._rules import (
     Admin,
@@ -115,6 +116,39 @@ class Decision:
         The trace as plain values: (target, user, reason, skipped) per step.
         """
         return [(step.target, step.user, step.reason, step.skipped) for step in self.trace]
+
+    def explain(self, names: Mapping[str, str] | None = None) -> str:
+        """
+        The decision as readable lines: one per target tried, in order.
+
+        Each line names the target as actions name it (``admin``,
+        ``chat_group:Sales``, ``specific_user:u-meera``…), then who was
+        picked or why the target was skipped, with the round-robin members
+        passed over and why.  A decision that tried no target (there was
+        no rule) explains itself as an empty string.
+
+            >>> from convroute.model import User
+            >>> users = {"u-asha": User("u-asha", "Asha", admin=True)}
+            >>> context = RoutingContext(Availability(users, presence={"u-asha": False}))
+            >>> rule = RoutingRule("fallback", (SpecificUser("u-meera"), Admin()))
+            >>> print(resolve(rule, context).explain({"u-asha": "Asha"}))
+            specific_user:u-meera: skipped, u-meera is an unknown user
+            admin: skipped, no admin available (Asha (u-asha) unavailable)
+
+        Args:
+            names: Display names by user id, shown beside the ids; users
+                missing here are shown by id alone.
+
+        Returns:
+            The lines, joined by line breaks (no break after the last).
+        """
+        shown = {} if names is None else names
+        return "\n".join(
+            [
+                explain_step(step.target, step.user, step.reason, step.skipped, shown)
+                for step in self.trace
+            ]
+        )
 
 
 def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:

@@ -1,20 +1,5 @@
 """
-Reference adapters for tests and scripts: a store in memory, a transport that records.
-
-`MemoryStore` implements `convroute.ports.Store` in plain dicts, with real
-units of work: one at a time, committed when the ``with`` block ends, undone
-when it raises.  `RecordingTransport` implements `convroute.ports.Transport`
-by keeping every item it delivers in `RecordingTransport.sent`, and fails
-when told to.
-
-    >>> from convroute.routing import TurnRecord
-    >>> store = MemoryStore()
-    >>> with store.unit_of_work() as uow:
-    ...     uow.turns.save(TurnRecord(pool="admin", assigned=("u-asha",)))
-    >>> store.committed
-    1
-
-For a store that outlives the process, see `convroute.adapters.SQLiteStore`.
+The reference adapters: a store in memory, a transport that records.
 """
 
 from __future__ import annotations
@@ -29,9 +14,6 @@ from convroute.adapters._memory import MemoryUnit
 from convroute.adapters._memory_state import MemoryGate, MemoryState
 from convroute.ports import UnitOfWork
 from convroute.state import OutboxItem
-
-
-__all__ = ["DeliveryFailed", "MemoryStore", "RecordingTransport"]
 
 
 class MemoryStore:

@@ -1,0 +1,39 @@
+"""
+Reference adapters for tests and scripts: a store in memory, a transport that records.
+
+`MemoryStore` implements `convroute.ports.Store` in plain dicts, with real
+units of work: one at a time, committed when the ``with`` block ends, undone
+when it raises.  `RecordingTransport` implements `convroute.ports.Transport`
+by keeping every item it delivers in `RecordingTransport.sent`, and fails
+when told to.  `Scenario` drives a config over both the way leads and
+agents do: it says, taps options by their titles, goes away, waits, and
+reads back the menus, the assignee, the actions and why routing decided
+as it did.
+
+    >>> from convroute.routing import TurnRecord
+    >>> store = MemoryStore()
+    >>> with store.unit_of_work() as uow:
+    ...     uow.turns.save(TurnRecord(pool="admin", assigned=("u-asha",)))
+    >>> store.committed
+    1
+
+For a store that outlives the process, see `convroute.adapters.SQLiteStore`.
+"""
+
+from convroute.errors import ScenarioError
+from convroute.testing._actions import ScenarioAction
+from convroute.testing._adapters import DeliveryFailed, MemoryStore, RecordingTransport
+from convroute.testing._scenario import DEFAULT_START, Scenario
+from convroute.testing._sent_menu import SentMenu
+
+
+__all__ = [
+    "DEFAULT_START",
+    "DeliveryFailed",
+    "MemoryStore",
+    "RecordingTransport",
+    "Scenario",
+    "ScenarioAction",
+    "ScenarioError",
+    "SentMenu",
+]

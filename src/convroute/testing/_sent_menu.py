@@ -1,0 +1,76 @@
+"""
+A menu as the lead saw it, and the option a person means by a title.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from convroute.errors import ScenarioError
+from convroute.menus import Display, Menu, MenuOption
+from convroute.model import Phone
+
+
+@attrs.frozen
+class SentMenu:
+    """
+    A menu as a lead last saw it.
+
+    Attributes:
+        number: The business number that sent it.
+        menu: The menu itself, with its options' ids and kinds.
+        titles: The options' titles as shown (fitted, translated), in order.
+        layout: ``buttons`` or ``list``.
+    """
+
+    number: Phone
+    menu: Menu = attrs.field(repr=False)
+    titles: tuple[str, ...] = attrs.field(init=False)
+    layout: Display = attrs.field(init=False)
+
+    @titles.default
+    def _titles(self) -> tuple[str, ...]:
+        return tuple([option.title for option in self.menu.options])
+
+    @layout.default
+    def _layout(self) -> Display:
+        return self.menu.layout
+
+    def option(self, title: str) -> MenuOption:
+        """
+        The option a person means by *title*.
+
+        Titles are compared ignoring case and the spaces around them.  An
+        option answers to its title as shown, to its title in the default
+        language (for a translated menu), to its product's full label, and
+        to any text that starts like a title cut short with ``…``, when
+        only one option starts so.
+
+        Raises:
+            ScenarioError: When no option, or more than one, answers to
+                *title*; the message lists the titles shown.
+        """
+        wanted = _folded(title)
+        for option in self.menu.options:
+            if wanted in _names(option):
+                return option
+        cut = [
+            option
+            for option in self.menu.options
+            if option.title.endswith("…") and wanted.startswith(_folded(option.title[:-1]))
+        ]
+        if len(cut) == 1:
+            return cut[0]
+        shown = ", ".join([repr(shown) for shown in self.titles])
+        raise ScenarioError(f"no option {title!r} in the last menu: its titles are {shown}")
+
+
+def _folded(text: str) -> str:
+    return text.strip().casefold()
+
+
+def _names(option: MenuOption) -> set[str]:
+    names = {_folded(option.title), *[_folded(alias) for alias in option.aliases]}
+    if option.key and option.kind == "product":
+        names.add(_folded(option.key))
+    return names

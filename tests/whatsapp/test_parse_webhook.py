@@ -35,8 +35,11 @@ def envelope(*changes):
     }
 
 
+PHONE_NUMBER_ID = "106540352242922"
+
+
 def metadata(display=BUSINESS):
-    return {"display_phone_number": display, "phone_number_id": "106540352242922"}
+    return {"display_phone_number": display, "phone_number_id": PHONE_NUMBER_ID}
 
 
 def messages_change(*messages, contacts=(), meta=None):
@@ -69,6 +72,7 @@ def text(body="Does it come in another color?", **extra):
 
 
 def incoming(text="Does it come in another color?", *, wamid="wamid.1", lead=LEAD, **extra):
+    extra.setdefault("phone_number_id", PHONE_NUMBER_ID)
     return IncomingMessage(id=wamid, at=AT, lead=lead, number=BUSINESS, text=text, **extra)
 
 
@@ -594,6 +598,7 @@ def media(kind, **extra):
 
 
 def media_event(kind, caption=None, **extra):
+    extra.setdefault("phone_number_id", PHONE_NUMBER_ID)
     return IncomingMessage(
         id="wamid.1", at=AT, lead=LEAD, number=BUSINESS, media=Media(kind, caption), **extra
     )

@@ -32,6 +32,7 @@ STORED = "306540352242922"
 
 
 def configured(phone_number_id=CONFIGURED):
+    # The example account declares an id: here each test says which, or none.
     config = routing_example()
     numbers = tuple(
         attrs.evolve(n, phone_number_id=phone_number_id) if n.number == NUMBER else n
@@ -62,9 +63,7 @@ class TestSendsCarryTheId:
 
     def test_the_events_id_when_none_is_configured(self):
         """Without a configured id, the webhook's id for the number is carried and remembered."""
-        outcome = State(Engine.from_config(routing_example())).message(
-            message(phone_number_id=GIVEN)
-        )
+        outcome = State(configured(None)).message(message(phone_number_id=GIVEN))
 
         assert [GIVEN] == [send.phone_number_id for send in sends(outcome)]
         assert [SavePhoneNumberId(NUMBER, GIVEN)] == saved(outcome)
@@ -77,7 +76,7 @@ class TestSendsCarryTheId:
 
     def test_the_remembered_id_when_the_event_gives_none(self):
         """An id a webhook gave before is carried by the sends of an event that gives none."""
-        state = State(Engine.from_config(routing_example()), phone_number_ids={NUMBER: STORED})
+        state = State(configured(None), phone_number_ids={NUMBER: STORED})
 
         outcome = state.message(message())
 
@@ -85,7 +84,7 @@ class TestSendsCarryTheId:
 
     def test_the_events_id_wins_over_the_remembered_one(self):
         """A webhook's id, the current one, replaces the one remembered."""
-        state = State(Engine.from_config(routing_example()), phone_number_ids={NUMBER: STORED})
+        state = State(configured(None), phone_number_ids={NUMBER: STORED})
 
         outcome = state.message(message(phone_number_id=GIVEN))
 
@@ -94,7 +93,7 @@ class TestSendsCarryTheId:
 
     def test_an_id_already_remembered_is_not_saved_again(self):
         """The same id again asks nothing of the store."""
-        state = State(Engine.from_config(routing_example()), phone_number_ids={NUMBER: GIVEN})
+        state = State(configured(None), phone_number_ids={NUMBER: GIVEN})
 
         outcome = state.message(message(phone_number_id=GIVEN))
 
@@ -102,14 +101,14 @@ class TestSendsCarryTheId:
 
     def test_no_id_known_leaves_the_key_out(self):
         """Without any id known, a send has no phone_number_id, and its JSON no such key."""
-        outcome = State(Engine.from_config(routing_example())).message(message())
+        outcome = State(configured(None)).message(message())
 
         assert [None] == [send.phone_number_id for send in sends(outcome)]
         assert "phone_number_id" not in sends(outcome)[0].to_json()
 
     def test_an_echo_remembers_its_numbers_id(self):
         """A business-app echo's phone_number_id is remembered like a message's."""
-        engine = Engine.from_config(routing_example())
+        engine = configured(None)
         echo = OutgoingMessage(
             id="echo.1", at=AT, lead=LEAD, number=NUMBER, text="Hello", phone_number_id=GIVEN
         )

@@ -11,12 +11,19 @@ from convroute.engine import SetPresence
 from convroute.model import Phone
 from convroute.service import Service
 from convroute.testing import RecordingTransport
-from service.conftest import AT, CONFIG, DESK_TEAM, LEAD, NUMBER, message
+from service.conftest import AT, DESK_TEAM, LEAD, NUMBER, message
+from service.conftest import CONFIG as EXAMPLE
 
 
 OTHER_LEAD = Phone("919800000002")
 FROM_WEBHOOK = "106540352242922"
 CONFIGURED = "999000111222333"
+
+# The example account declares no id here: the webhooks give it.
+CONFIG = attrs.evolve(
+    EXAMPLE,
+    numbers=tuple(attrs.evolve(n, phone_number_id=None) for n in EXAMPLE.numbers),
+)
 
 DESK = loads_config(
     DESK_TEAM

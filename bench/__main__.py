@@ -27,6 +27,7 @@ BENCHMARKS = {
     "service": "bench._service",
     "reports": "bench._reports",
     "postgres": "bench._postgres",
+    "roundtrips": "bench._round_trips",
     "due": "bench._due",
     "outbox": "bench._outbox",
     "tick": "bench._tick",

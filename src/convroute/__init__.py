@@ -56,6 +56,7 @@ from convroute.errors import (
     StoreError,
     TextError,
     TimeRangeError,
+    UnknownOutboxItemError,
     WebhookError,
 )
 from convroute.model import (
@@ -101,6 +102,7 @@ __all__ = [
     "Tick",
     "TickReport",
     "TimeRangeError",
+    "UnknownOutboxItemError",
     "UpdateLead",
     "UpdateOpportunity",
     "UpdateUser",

@@ -16,7 +16,8 @@ The hierarchy::
     ├── RetentionError (ValueError)       a prune that would forget what a webhook retry needs
     ├── AccountError (ValueError)         an account name a store cannot keep
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
-    │   └── StoreConflictError            a unit of work that lost a race: run it again
+    │   ├── StoreConflictError            a unit of work that lost a race: run it again
+    │   └── UnknownOutboxItemError        an outbox item that is not (or no longer) there
     └── MissingExtraError (ImportError)   an optional extra that is not installed
 
 Each error also subclasses the builtin it really is, so code that already
@@ -236,6 +237,23 @@ class StoreError(ConvrouteError, RuntimeError):
     """
     A store that failed, or that holds state convroute cannot use.
     """
+
+
+class UnknownOutboxItemError(StoreError):
+    """
+    An outbox item the store does not hold (any more).
+
+    Raised when a delivery's outcome is recorded for an item another unit
+    removed meanwhile (a lead forgotten while its item was being
+    delivered) or that was never there.
+
+    Attributes:
+        item: The item's id.
+    """
+
+    def __init__(self, item: str) -> None:
+        self.item = item
+        super().__init__(f"no outbox item has the id {item!r}")
 
 
 class StoreConflictError(StoreError):

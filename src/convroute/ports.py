@@ -493,7 +493,8 @@ class Outbox(Protocol):
         Record the item as delivered.
 
         Raises:
-            StoreError: When no item has this id.
+            UnknownOutboxItemError: When no item has this id (a
+                `StoreError`).
         """
         ...
 
@@ -506,7 +507,8 @@ class Outbox(Protocol):
         already sent stays sent: another dispatcher delivered it.
 
         Raises:
-            StoreError: When no item has this id.
+            UnknownOutboxItemError: When no item has this id (a
+                `StoreError`).
             ValueError: When *retry_at* is naive.
         """
         ...
@@ -520,7 +522,8 @@ class Outbox(Protocol):
         stays sent.
 
         Raises:
-            StoreError: When no item has this id.
+            UnknownOutboxItemError: When no item has this id (a
+                `StoreError`).
         """
         ...
 

@@ -54,7 +54,13 @@ from convroute.engine import (
     Tick,
     action_json,
 )
-from convroute.errors import FutureEventError, StoreConflictError, StoreError, WebhookError
+from convroute.errors import (
+    FutureEventError,
+    StoreConflictError,
+    StoreError,
+    UnknownOutboxItemError,
+    WebhookError,
+)
 from convroute.model import Phone, lead_phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
@@ -485,7 +491,7 @@ class Service:
                     "event %s failed: the store failed",
                     event.id,
                     exc_info=exc,
-                    extra=_fields(event=event.id, kind=_kind(event)),
+                    extra=_fields(self.account, event=event.id, kind=_kind(event)),
                 )
                 failed.append((event.id, _describe(exc)))
             except FutureEventError as exc:
@@ -493,7 +499,7 @@ class Service:
                 _log.warning(
                     "event %s refused: dated after the service's clock",
                     event.id,
-                    extra=_fields(event=event.id, kind=_kind(event)),
+                    extra=_fields(self.account, event=event.id, kind=_kind(event)),
                 )
                 failed.append((event.id, _describe(exc)))
         ids = [item.id for one in handled for item in one.actions]
@@ -534,7 +540,7 @@ class Service:
             _log.exception(
                 "event %s failed: the store failed",
                 event.id,
-                extra=_fields(event=event.id, kind=_kind(event)),
+                extra=_fields(self.account, event=event.id, kind=_kind(event)),
             )
             raise
 
@@ -552,7 +558,7 @@ class Service:
                 continue
         else:
             handled = self._process_once(event)
-        _log_handled(event, handled)
+        _log_handled(self.account, event, handled)
         return handled
 
     def _process_once(self, event: Event) -> Handled:
@@ -604,7 +610,7 @@ class Service:
             _log.exception(
                 "tick at %s failed: the store failed",
                 at.isoformat(),
-                extra=_fields(tick=at.isoformat()),
+                extra=_fields(self.account, tick=at.isoformat()),
             )
             raise
         _log.info(
@@ -612,6 +618,7 @@ class Service:
             at.isoformat(),
             _outcome_words(report.actions, report.notes, report.failed_deliveries),
             extra=_fields(
+                self.account,
                 tick=at.isoformat(),
                 actions=len(report.actions),
                 notes=len(report.notes),
@@ -791,7 +798,7 @@ class Service:
         _log.info(
             "requeued %d dead items",
             len(requeued),
-            extra=_fields(requeued=requeued),
+            extra=_fields(self.account, requeued=requeued),
         )
         return RequeueReport(
             requeued=requeued,
@@ -840,14 +847,18 @@ class Service:
             error = _describe(exc)
             failed.append((item.id, error))
             attempts = item.attempts + 1
-            with self.store.unit_of_work(self.account) as uow:
-                if attempts >= self._max_attempts:
-                    uow.outbox.mark_dead(item.id, error)
-                    retry_at = None
-                else:
-                    # From the failure, not the claim: a slow refusal counts.
-                    retry_at = max(now, self._clock()) + _retry_delay(attempts)
-                    uow.outbox.release(item.id, error, retry_at)
+            try:
+                with self.store.unit_of_work(self.account) as uow:
+                    if attempts >= self._max_attempts:
+                        uow.outbox.mark_dead(item.id, error)
+                        retry_at = None
+                    else:
+                        # From the failure, not the claim: a slow refusal counts.
+                        retry_at = max(now, self._clock()) + _retry_delay(attempts)
+                        uow.outbox.release(item.id, error, retry_at)
+            except UnknownOutboxItemError:
+                self._gone(item)
+                return False
             event = _loggable_event(item.event)
             _log.warning(
                 "delivery of %s (%s, event %s) failed, attempt %d: %s",
@@ -858,6 +869,7 @@ class Service:
                 "dead, not tried again" if retry_at is None else f"retried at {retry_at}",
                 exc_info=exc,
                 extra=_fields(
+                    self.account,
                     item=item.id,
                     event=event,
                     type=item.type,
@@ -867,10 +879,23 @@ class Service:
                 ),
             )
             return False
-        with self.store.unit_of_work(self.account) as uow:
-            uow.outbox.mark_sent(item.id)
+        try:
+            with self.store.unit_of_work(self.account) as uow:
+                uow.outbox.mark_sent(item.id)
+        except UnknownOutboxItemError:
+            self._gone(item)
         _log.debug("delivered %s: %r", item.id, item.body)
         return True
+
+    def _gone(self, item: OutboxItem) -> None:
+        # The item was removed while it was delivered (its lead forgotten):
+        # nothing is left to record its outcome on, and nothing is wrong.
+        _log.info(
+            "outbox item %s (%s) was removed while it was delivered: its lead was forgotten",
+            item.id,
+            item.type,
+            extra=_fields(self.account, item=item.id, type=item.type, removed=True),
+        )
 
     def prune(self, before: dt.datetime, *, batch: int = 1000) -> PruneReport:
         """
@@ -940,7 +965,7 @@ class Service:
             report.opportunities,
             report.outbox,
             report.funnel_records,
-            extra=_fields(**attrs.asdict(report)),
+            extra=_fields(self.account, **attrs.asdict(report)),
         )
         return report
 
@@ -995,9 +1020,10 @@ def _lead_of(body: Mapping[str, Any], before: Phone | None) -> Phone | None:
     return Phone(named) if isinstance(named, str) else before
 
 
-def _fields(**values: object) -> dict[str, dict[str, object]]:
-    # The structured fields of a record: its ``convroute`` attribute.
-    return {"convroute": values}
+def _fields(account: str, **values: object) -> dict[str, dict[str, object]]:
+    # The structured fields of a record: its ``convroute`` attribute, which
+    # names the service's account first.
+    return {"convroute": {"account": account, **values}}
 
 
 def _loggable_event(event: str) -> str:
@@ -1017,7 +1043,7 @@ def _outcome_words(
     return f"{words}, {len(failed)} failed deliveries" if failed else words
 
 
-def _log_handled(event: Event, handled: Handled) -> None:
+def _log_handled(account: str, event: Event, handled: Handled) -> None:
     # One INFO record an event: ids, kind and counts only, no phone, no
     # text; what the event held, at DEBUG.
     kind = _kind(event)
@@ -1026,7 +1052,7 @@ def _log_handled(event: Event, handled: Handled) -> None:
             "event %s (%s): duplicate",
             event.id,
             kind,
-            extra=_fields(event=event.id, kind=kind, duplicate=True),
+            extra=_fields(account, event=event.id, kind=kind, duplicate=True),
         )
         return
     _log.info(
@@ -1035,6 +1061,7 @@ def _log_handled(event: Event, handled: Handled) -> None:
         kind,
         _outcome_words(handled.actions, handled.notes),
         extra=_fields(
+            account,
             event=event.id,
             kind=kind,
             duplicate=False,

@@ -212,12 +212,12 @@ class SwappingStore(MemoryStore):
     on_enter = None
 
     @contextlib.contextmanager
-    def unit_of_work(self):
+    def unit_of_work(self, account="default"):
         hook = self.on_enter
         if hook is not None:
             self.on_enter = None
             hook()
-        with super().unit_of_work() as uow:
+        with super().unit_of_work(account) as uow:
             yield uow
 
 

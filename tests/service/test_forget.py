@@ -329,6 +329,56 @@ class TestOutboxLeads:
         }
 
 
+class ForgettingTransport(RecordingTransport):
+    """A transport whose CRM asks to forget the lead while its first item is delivered."""
+
+    def __init__(self, fail=False):
+        super().__init__()
+        self.service = None
+        self.fail = fail
+
+    def deliver(self, item):
+        if self.service is not None and item.lead == LEAD:
+            service, self.service = self.service, None
+            service.forget(LEAD)
+            if self.fail:
+                raise ConnectionError("the CRM refused it")
+        super().deliver(item)
+
+
+class TestForgetWhileDelivering:
+    @pytest.mark.parametrize("fail", [False, True], ids=["delivered", "refused"])
+    def test_the_dispatcher_goes_on(self, store, fail):
+        """An item whose lead is forgotten mid-delivery is passed over; the rest are delivered."""
+        transport = ForgettingTransport(fail=fail)
+        service = Service(CONFIG, store, transport, clock=lambda: AT)
+        mine = service.handle(
+            IncomingMessage(id="wamid.1", at=AT, lead=LEAD, number=NUMBER, text="Hi")
+        )
+        theirs = service.handle(
+            IncomingMessage(id="wamid.2", at=AT, lead=OTHER, number=NUMBER, text="Hi")
+        )
+        with store.unit_of_work() as uow:
+            uow.outbox.add(
+                [
+                    attrs.evolve(mine.actions[0], id="mine-again", status=OutboxStatus.PENDING),
+                    attrs.evolve(theirs.actions[0], id="theirs-again", status=OutboxStatus.PENDING),
+                ]
+            )
+        transport.service = service
+
+        report = service.dispatch_pending()
+
+        with store.unit_of_work() as uow:
+            left = {item.id: (item.lead, item.status) for item in uow.outbox.items()}
+        sent = ("mine-again", "theirs-again") if not fail else ("theirs-again",)
+        assert (sent, ["mine-again"] if fail else []) == (
+            report.sent,
+            [item for item, _ in report.failed],
+        )
+        assert {(OTHER, OutboxStatus.SENT)} == set(left.values())
+
+
 class TestNoDigitsLeft:
     """After forget, the phone's digits appear nowhere in the store."""
 

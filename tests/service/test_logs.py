@@ -90,6 +90,7 @@ class TestEvents:
 
         [record] = records(caplog, logging.INFO)
         expected = {
+            "account": "default",
             "event": "wamid.1",
             "kind": "IncomingMessage",
             "duplicate": False,
@@ -108,7 +109,12 @@ class TestEvents:
         service.handle(message("wamid.1", text=TEXT))
 
         [record] = records(caplog, logging.INFO)
-        expected = {"event": "wamid.1", "kind": "IncomingMessage", "duplicate": True}
+        expected = {
+            "account": "default",
+            "event": "wamid.1",
+            "kind": "IncomingMessage",
+            "duplicate": True,
+        }
         assert ("event wamid.1 (IncomingMessage): duplicate", expected) == (
             record.getMessage(),
             fields(record),
@@ -120,7 +126,13 @@ class TestEvents:
         service.tick(AT)
 
         [record] = records(caplog, logging.INFO)
-        expected = {"tick": AT.isoformat(), "actions": 0, "notes": 0, "failed_deliveries": 0}
+        expected = {
+            "account": "default",
+            "tick": AT.isoformat(),
+            "actions": 0,
+            "notes": 0,
+            "failed_deliveries": 0,
+        }
         assert expected == fields(record)
 
 
@@ -134,6 +146,7 @@ class TestFailedDeliveries:
         retry = (AT + dt.timedelta(seconds=5)).isoformat()
         expected = [
             {
+                "account": "default",
                 "item": item.id,
                 "event": "wamid.1",
                 "type": item.type,
@@ -169,7 +182,9 @@ class TestStoreFailures:
 
         [record] = records(caplog, logging.ERROR)
         assert ("wamid.1", "disk full") == (result.failed[0][0], str(record.exc_info[1]))
-        assert {"event": "wamid.1", "kind": "IncomingMessage"} == fields(record)
+        assert {"account": "default", "event": "wamid.1", "kind": "IncomingMessage"} == fields(
+            record
+        )
 
     def test_handle_logs_once_then_raises(self, caplog):
         """handle() logs a store failure as one ERROR record, and raises it."""
@@ -237,3 +252,19 @@ create_new_rule = "Desk"
         seen = " ".join(f"{one.getMessage()} {fields(one)}" for one in above)
         assert (1, "tick") == (len(report.failed_deliveries), fields(warning)["event"])
         assert [] == [secret for secret in (LEAD, NUMBER) if secret in seen]
+
+
+class TestAccounts:
+    def test_every_record_names_the_account(self, caplog):
+        """An event, a tick, a failed delivery and an erasure each name the service's account."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, MemoryStore(), transport, clock=lambda: AT, account="acme")
+        service.handle(message("wamid.1", text=TEXT))
+        service.tick(AT)
+        service.forget(LEAD)
+
+        named = {
+            fields(one).get("account") for one in caplog.records if one.levelno >= logging.INFO
+        }
+        kinds = {one.levelno for one in caplog.records if one.levelno >= logging.INFO}
+        assert ({"acme"}, {logging.INFO, logging.WARNING}) == (named, kinds)

@@ -25,7 +25,7 @@ from convroute.adapters._instants import to_micros
 from convroute.adapters._memory_state import Held, Journal, MemoryGate, MemoryState, Timed
 from convroute.adapters._sorted_keys import SortedKeys
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
-from convroute.errors import StoreError
+from convroute.errors import UnknownOutboxItemError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
@@ -664,4 +664,4 @@ def _known(state: MemoryState, item: str) -> OutboxItem:
     try:
         return state.outbox[item]
     except KeyError:
-        raise StoreError(f"no outbox item has the id {item!r}") from None
+        raise UnknownOutboxItemError(item) from None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar, cast
 
 import psycopg
 
@@ -31,6 +31,8 @@ from convroute.errors import StoreConflictError, StoreError
 _FAILURES: tuple[type[Exception], ...] = (psycopg.Error, UnicodeEncodeError, ValueError)
 # What running the unit again can cure: it lost a race, and was rolled back.
 _CONFLICTS = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+_T = TypeVar("_T")
 
 _LOCK_ONE = "SELECT pg_advisory_xact_lock(%s)"
 # unnest keeps the list's order, and so the order the locks are taken in.
@@ -75,6 +77,8 @@ class PostgresUnit(SQLRepositories):
         self._held: set[tuple[str, str]] = set()
         # Writes and locks not sent yet: (once per row?, statement, values).
         self._queued: list[tuple[bool, str, Any]] = []
+        # What reads gave, until the unit next writes.
+        self._remembered: dict[tuple[str, str], Any] = {}
         self._open = False
         self._ended = False
 
@@ -189,11 +193,28 @@ class PostgresUnit(SQLRepositories):
             )
         return {key for key in given if (kind, key) in self._held}
 
+    def remembered(self, key: tuple[str, str], read: Callable[[], _T]) -> _T:
+        """
+        What *read* gives, read once for *key* until the unit next writes.
+
+        Any write forgets every read remembered: a read after it runs
+        again, after the writes, and so sees them.  What another unit
+        commits meanwhile is not seen: remember only what no other unit
+        can change while this one holds its lock (a lead's state, under
+        the lead's), or what the unit reads once anyway (the users).
+        """
+        if key in self._remembered:
+            return cast("_T", self._remembered[key])
+        value = read()
+        self._remembered[key] = value
+        return value
+
     def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:
         """
         Queue a write, to be sent with the unit's next read or its commit.
         """
         self.check_open()
+        self._remembered.clear()
         self._queued.append((False, sql, parameters))
 
     def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -201,6 +222,7 @@ class PostgresUnit(SQLRepositories):
         Queue a write for each row of parameters, sent as `write` is.
         """
         self.check_open()
+        self._remembered.clear()
         batch = list(rows)
         if batch:
             self._queued.append((True, sql, batch))
@@ -215,6 +237,7 @@ class PostgresUnit(SQLRepositories):
         Raises:
             StoreError: When PostgreSQL fails.
         """
+        self._remembered.clear()
         return self._call(sql, parameters, "a write failed").rowcount
 
     def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:

@@ -7,14 +7,19 @@ database needs (PostgreSQL serialises the events of one lead, and the
 picks of one round-robin pool; SQLite's write lock covers every unit).
 Each table keeps the whole value as JSON (``data``, through the codec)
 beside the columns it is found or filtered by.
+
+Where the dialect has arrays (PostgreSQL), the first read of any part of
+a lead's state reads all of it in one statement (after the lead's lock),
+and the first read of users, presence or absences reads all three: the
+unit serves the later reads from what it read until it next writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -23,12 +28,14 @@ from convroute._ids import event_key
 from convroute.adapters._codec import dumps, loads
 from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
-from convroute.errors import StoreError
+from convroute.errors import UnknownOutboxItemError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
 from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
 
+
+_T = TypeVar("_T")
 
 # Fewer than SQLite's smallest limit on bound parameters (999 before 3.32).
 _CHUNK = 500
@@ -89,6 +96,98 @@ class SQLUnit(Protocol):
         """
         ...
 
+    def remembered(self, key: tuple[str, str], read: Callable[[], _T]) -> _T:
+        """
+        What *read* gives, read once for *key* until the unit next writes.
+        """
+        ...
+
+
+@attrs.frozen
+class LeadRows:
+    """
+    A lead's stored state, read in one statement: each row's ``data``.
+
+    Attributes:
+        lead: The lead's, or ``None``.
+        opportunities: Its opportunities', in first-saved order.
+        conversations: Its conversations' by business number, in number order.
+        records: Its funnel records', in the order they were added.
+    """
+
+    lead: str | None
+    opportunities: Sequence[str]
+    conversations: Mapping[str, str]
+    records: Sequence[str]
+
+
+@attrs.frozen
+class PeopleRows:
+    """
+    Every user, presence and absence, read in one statement.
+
+    Attributes:
+        users: Each user's id and ``data``.
+        presence: Each user's id and whether they are available.
+        away: Each absent user's id and since when, in microseconds.
+    """
+
+    users: Sequence[tuple[str, str]]
+    presence: Sequence[tuple[str, bool]]
+    away: Sequence[tuple[str, int]]
+
+
+def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
+    """
+    The lead's state, under its lock, read whole the first time the unit reads any of it.
+
+    Returns:
+        ``None`` where the dialect reads each part on its own (SQLite: in
+        process, a read costs no round trip).
+    """
+    statement = unit.sql.lead_state
+    if not statement:
+        return None
+    unit.lock(LEAD, (phone,))
+    return unit.remembered(
+        (LEAD, phone), lambda: _lead_rows_of(unit.row(statement, (unit.account, phone) * 4))
+    )
+
+
+def _people_state(unit: SQLUnit) -> PeopleRows | None:
+    """
+    Every user, presence and absence, read together the first time the unit reads one.
+
+    Returns:
+        ``None`` where the dialect reads each on its own.
+    """
+    statement = unit.sql.people
+    if not statement:
+        return None
+    return unit.remembered(
+        ("people", ""), lambda: _people_rows_of(unit.row(statement, (unit.account,) * 3))
+    )
+
+
+def _lead_rows_of(row: Sequence[Any]) -> LeadRows:
+    # An array of no rows is NULL.
+    lead, opportunities, numbers, conversations, records = row
+    return LeadRows(
+        lead=lead,
+        opportunities=tuple(opportunities or ()),
+        conversations=dict(zip(numbers or (), conversations or (), strict=True)),
+        records=tuple(records or ()),
+    )
+
+
+def _people_rows_of(row: Sequence[Any]) -> PeopleRows:
+    ids, users, present, available, away, since = (values or () for values in row)
+    return PeopleRows(
+        users=tuple(zip(ids, users, strict=True)),
+        presence=tuple(zip(present, available, strict=True)),
+        away=tuple(zip(away, since, strict=True)),
+    )
+
 
 class _Repository:
     __slots__ = ("_account", "_sql", "_unit")
@@ -108,6 +207,9 @@ class SQLLeads(_Repository):
     __slots__ = ()
 
     def get(self, phone: Phone) -> Lead | None:
+        state = _lead_state(self._unit, phone)
+        if state is not None:
+            return None if state.lead is None else loads(state.lead, Lead)
         self._unit.lock(LEAD, (phone,))
         row = self._unit.row(self._sql.lead_get, (self._account, phone))
         return None if row is None else loads(row[0], Lead)
@@ -128,6 +230,9 @@ class SQLOpportunities(_Repository):
     __slots__ = ()
 
     def for_lead(self, phone: Phone) -> Sequence[Opportunity]:
+        state = _lead_state(self._unit, phone)
+        if state is not None:
+            return tuple(loads(data, Opportunity) for data in state.opportunities)
         self._unit.lock(LEAD, (phone,))
         rows = self._unit.rows(self._sql.opportunities_for_lead, (self._account, phone))
         return tuple(loads(data, Opportunity) for (data,) in rows)
@@ -160,11 +265,18 @@ class SQLConversations(_Repository):
     __slots__ = ()
 
     def get(self, lead: Phone, number: Phone) -> Conversation | None:
+        state = _lead_state(self._unit, lead)
+        if state is not None:
+            data = state.conversations.get(number)
+            return None if data is None else loads(data, Conversation)
         self._unit.lock(LEAD, (lead,))
         row = self._unit.row(self._sql.conversation_get, (self._account, lead, number))
         return None if row is None else loads(row[0], Conversation)
 
     def for_lead(self, lead: Phone) -> Sequence[Conversation]:
+        state = _lead_state(self._unit, lead)
+        if state is not None:
+            return tuple(loads(data, Conversation) for data in state.conversations.values())
         self._unit.lock(LEAD, (lead,))
         rows = self._unit.rows(self._sql.conversations_for_lead, (self._account, lead))
         return tuple(loads(data, Conversation) for (data,) in rows)
@@ -329,11 +441,19 @@ class SQLUsers(_Repository):
     __slots__ = ()
 
     def all(self) -> Mapping[str, User]:
-        rows = self._unit.rows(self._sql.users_all, (self._account,))
+        state = _people_state(self._unit)
+        rows = (
+            self._unit.rows(self._sql.users_all, (self._account,)) if state is None else state.users
+        )
         return {user: loads(data, User) for user, data in rows}
 
     def presence(self) -> Mapping[str, bool]:
-        rows = self._unit.rows(self._sql.presence_all, (self._account,))
+        state = _people_state(self._unit)
+        rows = (
+            self._unit.rows(self._sql.presence_all, (self._account,))
+            if state is None
+            else state.presence
+        )
         return {user: bool(available) for user, available in rows}
 
     def save(self, user: User) -> None:
@@ -343,7 +463,10 @@ class SQLUsers(_Repository):
         self._unit.write(self._sql.presence_save, (self._account, user, available))
 
     def away_since(self) -> Mapping[str, dt.datetime]:
-        rows = self._unit.rows(self._sql.away_all, (self._account,))
+        state = _people_state(self._unit)
+        rows = (
+            self._unit.rows(self._sql.away_all, (self._account,)) if state is None else state.away
+        )
         return {user: from_micros(since) for user, since in rows}
 
     def set_away_since(self, user: str, since: dt.datetime | None) -> None:
@@ -390,6 +513,9 @@ class SQLFunnelRecords(_Repository):
     __slots__ = ()
 
     def for_lead(self, phone: Phone) -> Sequence[Transition]:
+        state = _lead_state(self._unit, phone)
+        if state is not None:
+            return tuple(loads(data, Transition) for data in state.records)
         self._unit.lock(LEAD, (phone,))
         rows = self._unit.rows(self._sql.records_for_lead, (self._account, phone))
         return tuple(loads(data, Transition) for (data,) in rows)
@@ -583,7 +709,7 @@ class SQLOutbox(_Repository):
     def _known(self, item: str) -> OutboxItem:
         row = self._unit.row(self._sql.outbox_get, (self._account, item))
         if row is None:
-            raise StoreError(f"no outbox item has the id {item!r}")
+            raise UnknownOutboxItemError(item)
         return loads(row[0], OutboxItem)
 
     def _replace(self, item: OutboxItem) -> None:

@@ -25,6 +25,11 @@ class Statements:
     The statements of one store, in its dialect.
 
     Attributes:
+        lead_state: A lead's row, and its opportunities', conversations' and
+            funnel records' rows as arrays, in one statement (its phone
+            bound four times); ``""`` where the database has no arrays.
+        people: Every user's, presence's and absence's row, as arrays in
+            one statement; ``""`` where the database has no arrays.
         users_listed: Whether `open_counts` takes its users as one list.
         locks: Whether units run at once, each taking the locks of what it
             reads (PostgreSQL), rather than one at a time (SQLite).
@@ -85,6 +90,8 @@ class Statements:
     outbox_prune_sent: str
     outbox_of_lead: str
     outbox_remove: str
+    lead_state: str
+    people: str
     numbers_all: str
     number_save: str
     users_listed: bool
@@ -99,6 +106,7 @@ def statements(
     skip_locked: str = "",
     members: str = "IN ({marks})",
     greatest: str = "max",
+    arrays: bool = False,
 ) -> Statements:
     """
     The statements with the dialect's table names, marks and locks.
@@ -114,6 +122,9 @@ def statements(
             one parameter holding the list.
         greatest: The function giving the greater of two values: SQLite's
             ``max``, PostgreSQL's ``GREATEST``.
+        arrays: Whether the database gathers rows into arrays
+            (PostgreSQL's ``array_agg``): then a lead's state, and the
+            users', are each read in one statement.
     """
     m = mark
     leads, opportunities, conversations = (
@@ -333,6 +344,40 @@ def statements(
             f"SELECT data FROM {outbox} WHERE account = {m} AND lead = {m} ORDER BY created_at, seq"
         ),
         outbox_remove=f"DELETE FROM {outbox} WHERE account = {m} AND lead = {m}",
+        # Each array in its rows' order of the one-table reads above; the
+        # conversations' numbers and data in the same order, pair by pair.
+        lead_state=(
+            (
+                f"SELECT (SELECT data FROM {leads} WHERE account = {m} AND phone = {m}), "
+                f"(SELECT array_agg(data ORDER BY seq) FROM {opportunities} "
+                f"WHERE account = {m} AND lead = {m}), "
+                "lead_conversations.numbers, lead_conversations.data, "
+                f"(SELECT array_agg(data ORDER BY seq) FROM {records} "
+                f"WHERE account = {m} AND lead = {m}) "
+                "FROM (SELECT array_agg(number ORDER BY number) AS numbers, "
+                f"array_agg(data ORDER BY number) AS data FROM {conversations} "
+                f"WHERE account = {m} AND lead = {m}) AS lead_conversations"
+            )
+            if arrays
+            else ""
+        ),
+        people=(
+            (
+                "SELECT all_users.ids, all_users.data, all_presence.users, "
+                "all_presence.available, all_away.users, all_away.since FROM "
+                "(SELECT array_agg(id ORDER BY id) AS ids, array_agg(data ORDER BY id) AS data "
+                f"FROM {users} WHERE account = {m}) AS all_users, "
+                '(SELECT array_agg("user" ORDER BY "user") AS users, '
+                f'array_agg(available ORDER BY "user") AS available FROM {presence} '
+                f"WHERE account = {m}) "
+                "AS all_presence, "
+                '(SELECT array_agg("user" ORDER BY "user") AS users, '
+                f'array_agg(since ORDER BY "user") AS since FROM {away} '
+                f"WHERE account = {m}) AS all_away"
+            )
+            if arrays
+            else ""
+        ),
         users_listed="{marks}" not in members,
         locks=bool(row_lock),
     )

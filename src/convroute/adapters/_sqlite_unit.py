@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import SQLRepositories
@@ -23,6 +23,8 @@ from convroute.errors import StoreError
 # sqlite3 raises these itself; a str that cannot be encoded as UTF-8 (a lone
 # surrogate) fails before SQLite sees it.
 _FAILURES = (sqlite3.Error, UnicodeEncodeError)
+
+_T = TypeVar("_T")
 
 _STATEMENTS = statements(lambda name: name, "?")
 
@@ -173,6 +175,16 @@ class SQLiteUnit(SQLRepositories):
         Every key: the unit holds the file's write lock from its start.
         """
         return set(keys)
+
+    def remembered(
+        self,
+        key: tuple[str, str],  # noqa: ARG002 - nothing is remembered
+        read: Callable[[], _T],
+    ) -> _T:
+        """
+        What *read* gives, read each time: a read in process costs no round trip.
+        """
+        return read()
 
     def _rollback(self) -> None:
         if not self._connection.in_transaction:

@@ -111,6 +111,7 @@ class PostgresStore(ClosedOnExit):
             skip_locked=" SKIP LOCKED",
             members="= ANY(%s)",
             greatest="GREATEST",
+            arrays=True,
         )
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""

@@ -14,7 +14,7 @@ import attrs
 
 from convroute._erasure import forget
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
-from convroute.cli._store import add_account_option, open_store
+from convroute.cli._store import add_existing_store_options, open_store
 from convroute.errors import PhoneNumberError, StoreError
 from convroute.model import Phone, lead_phone
 from convroute.service import ForgetReport
@@ -46,14 +46,7 @@ def add_forget_command(commands: Commands) -> None:
         help="the lead's phone: its digits with country code (5511912345678), or as typed "
         "with + and country code (+55 11 91234-5678)",
     )
-    command.add_argument(
-        "--store",
-        required=True,
-        metavar="STORE",
-        help="an existing store the service wrote to (required): sqlite:PATH or "
-        "postgresql://USER@HOST/DB[?schema=NAME]",
-    )
-    add_account_option(command)
+    add_existing_store_options(command)
     command.set_defaults(run=_forget)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, Commands
-from convroute.cli._store import STORES, add_account_option, open_store
+from convroute.cli._store import add_existing_store_options, open_store
 from convroute.state import OutboxItem, OutboxStatus
 
 
@@ -42,7 +42,7 @@ def add_outbox_command(commands: Commands) -> None:
         help="print how many items are pending, sent and dead",
         description='Print one JSON line: {"pending": n, "sent": n, "dead": n}.',
     )
-    _add_store(stats)
+    add_existing_store_options(stats)
     stats.set_defaults(run=_stats)
     listing = actions.add_parser(
         "list",
@@ -55,7 +55,7 @@ def add_outbox_command(commands: Commands) -> None:
         choices=_STATUSES,
         help="only the items of this status (all of them when omitted)",
     )
-    _add_store(listing)
+    add_existing_store_options(listing)
     listing.set_defaults(run=_list)
     requeue = actions.add_parser(
         "requeue",
@@ -66,18 +66,8 @@ def add_outbox_command(commands: Commands) -> None:
         "when an id is no item's (the others are requeued all the same).",
     )
     requeue.add_argument("ids", nargs="+", metavar="ID", help="the items' ids")
-    _add_store(requeue)
+    add_existing_store_options(requeue)
     requeue.set_defaults(run=_requeue)
-
-
-def _add_store(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store",
-        required=True,
-        metavar="STORE",
-        help=f"an existing store the service wrote to (required): {STORES.partition(', ')[2]}",
-    )
-    add_account_option(parser)
 
 
 def _stats(arguments: argparse.Namespace) -> int:

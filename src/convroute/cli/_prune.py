@@ -13,7 +13,7 @@ import json
 
 from convroute._retention import SHORTEST_WINDOW, prune
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
-from convroute.cli._store import add_account_option, open_store
+from convroute.cli._store import add_existing_store_options, open_store
 from convroute.config import parse_duration
 from convroute.errors import ConfigError
 
@@ -47,13 +47,7 @@ def add_prune_command(commands: Commands) -> None:
         help="delete what is older than this: a whole number and s, m, h or d, e.g. 30d "
         "(required; 7d at least)",
     )
-    command.add_argument(
-        "--store",
-        required=True,
-        metavar="STORE",
-        help="an existing store the service wrote to (required): sqlite:PATH or "
-        "postgresql://USER@HOST/DB[?schema=NAME]",
-    )
+    add_existing_store_options(command)
     command.add_argument(
         "--batch",
         type=_batch,
@@ -61,7 +55,6 @@ def add_prune_command(commands: Commands) -> None:
         metavar="ROWS",
         help=f"the most rows of one kind a transaction deletes (default: {_DEFAULT_BATCH})",
     )
-    add_account_option(command)
     command.set_defaults(run=_prune)
 
 

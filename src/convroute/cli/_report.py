@@ -28,7 +28,7 @@ from convroute.cli._common import (
     read_config,
 )
 from convroute.cli._progress import counted
-from convroute.cli._store import add_account_option, open_store
+from convroute.cli._store import add_existing_store_options, open_store
 from convroute.config import Config
 from convroute.funnel import (
     ChartFormat,
@@ -77,14 +77,7 @@ def add_report_command(commands: Commands) -> None:
         metavar="CONFIG",
         help="the configuration, which gives the funnels and their stages' order",
     )
-    report.add_argument(
-        "--store",
-        required=True,
-        metavar="STORE",
-        help="an existing store the service wrote to (required): sqlite:PATH or "
-        "postgresql://USER@HOST/DB[?schema=NAME]",
-    )
-    add_account_option(report)
+    add_existing_store_options(report)
     report.add_argument(
         "--funnel",
         metavar="NAME",

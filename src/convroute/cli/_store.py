@@ -23,7 +23,13 @@ from convroute.ports import Store
 from convroute.testing import MemoryStore
 
 
-__all__ = ["STORES", "add_account_option", "open_store", "postgres_spec"]
+__all__ = [
+    "STORES",
+    "add_account_option",
+    "add_existing_store_options",
+    "open_store",
+    "postgres_spec",
+]
 
 STORES = "memory, sqlite:PATH or postgresql://USER@HOST/DB[?schema=NAME]"
 """
@@ -47,6 +53,22 @@ def add_account_option(parser: argparse.ArgumentParser) -> None:
         help="the account (business) in the store to work on: 1 to 64 characters "
         f"(default: {DEFAULT_ACCOUNT}, which holds what a store had before it had accounts)",
     )
+
+
+def add_existing_store_options(parser: argparse.ArgumentParser) -> None:
+    """
+    Add ``--store STORE`` (required: an existing store) and ``--account NAME``.
+
+    The options of every command that reads or changes what a service
+    stored: ``report``, ``outbox``, ``prune`` and ``forget``.
+    """
+    parser.add_argument(
+        "--store",
+        required=True,
+        metavar="STORE",
+        help=f"an existing store the service wrote to (required): {STORES.partition(', ')[2]}",
+    )
+    add_account_option(parser)
 
 
 def _account(text: str) -> str:

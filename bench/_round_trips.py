@@ -1,0 +1,191 @@
+"""
+``python -m bench roundtrips``: what one PostgreSQL worker's event costs, and where its time goes.
+
+The workload of ``python -m bench postgres`` (`bench._workload.conversations`:
+every event its own unit of work through `Service.process`), processed by one
+`Service` over one `PostgresStore` on one connection, on the server of
+``CONVROUTE_BENCH_POSTGRES`` or a throw-away cluster.  It prints
+
+- the round trips of an event, each named by the statement whose answer the
+  worker waited for (a unit sends its queued statements with that one, in
+  one pipeline), their total checked against the server's ``ReadyForQuery``
+  messages in libpq's trace of the connection;
+- the statements of an event, queued ones included;
+- the same for delivering what the events wrote (`Service.dispatch_pending`);
+- in a second run, without counting: the rate, and each event's time split
+  into the worker's CPU, the server backend's CPU (read from ``/proc``, when
+  the server runs on this machine) and the rest (waiting for a core, the
+  network).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import datetime as dt
+import os
+import secrets
+import tempfile
+import time
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import psycopg
+
+from bench._postgres import _server
+from bench._timing import table
+from bench._workload import START, account, conversations
+from convroute.adapters import _postgres_unit
+from convroute.adapters.postgres import PostgresStore
+from convroute.engine import Engine, Event
+from convroute.service import Service
+from convroute.testing import RecordingTransport
+
+
+_CLOCK_AT = START + dt.timedelta(days=1)
+_OTHER_NAMES = {
+    _postgres_unit._LOCK_ONE: "advisory lock",  # noqa: SLF001 - the bench names what the unit sends
+    _postgres_unit._LOCK_MANY: "advisory locks",  # noqa: SLF001
+    _postgres_unit._TRY_LOCK_MANY: "advisory try-locks",  # noqa: SLF001
+    "BEGIN": "BEGIN",
+    "COMMIT": "COMMIT",
+    "": "(the queued statements alone)",
+}
+
+
+@attrs.define
+class _Counts:
+    """Round trips and statements, by name."""
+
+    waits: collections.Counter[str] = attrs.Factory(collections.Counter)
+    statements: collections.Counter[str] = attrs.Factory(collections.Counter)
+
+    def clear(self) -> None:
+        self.waits.clear()
+        self.statements.clear()
+
+
+@contextlib.contextmanager
+def _counting(counts: _Counts) -> Iterator[None]:
+    # Each call of the unit's send is one round trip: its queued statements
+    # and the one it waits for, in one pipeline (or that one alone).
+    original = _postgres_unit.PostgresUnit._send  # noqa: SLF001
+
+    def send(unit: Any, connection: Any, sql: str, parameters: Any) -> Any:
+        names = {value: key for key, value in attrs.asdict(unit.sql).items()}
+        names.update(_OTHER_NAMES)
+        counts.waits[names.get(sql, sql)] += 1
+        for _, statement, _values in unit._queued:  # noqa: SLF001
+            counts.statements[names.get(statement, statement)] += 1
+        if sql:
+            counts.statements[names.get(sql, sql)] += 1
+        return original(unit, connection, sql, parameters)
+
+    _postgres_unit.PostgresUnit._send = send  # type: ignore[method-assign]  # noqa: SLF001
+    try:
+        yield
+    finally:
+        _postgres_unit.PostgresUnit._send = original  # type: ignore[method-assign]  # noqa: SLF001
+
+
+@contextlib.contextmanager
+def _traced(connection: psycopg.Connection[Any]) -> Iterator[list[int]]:
+    # The server's ReadyForQuery messages: one for each time the client waits.
+    found = [0]
+    with tempfile.TemporaryFile() as trace:
+        connection.pgconn.trace(trace.fileno())
+        try:
+            yield found
+        finally:
+            connection.pgconn.untrace()
+            trace.seek(0)
+            found[0] = trace.read().count(b"\tReadyForQuery\t")
+
+
+def _backend_cpu(pid: int) -> float | None:
+    # utime + stime of the server's process for this connection, in seconds.
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def _service(url: str, setup: list[Event]) -> Iterator[tuple[Service, psycopg.Connection[Any]]]:
+    engine = Engine.from_config(account())
+    with psycopg.connect(url, autocommit=True) as connection:
+        store = PostgresStore(connection, schema=f"bench_{secrets.token_hex(4)}")
+        try:
+            service = Service(engine, store, RecordingTransport(), clock=lambda: _CLOCK_AT)
+            for update in setup:
+                service.process(update)
+            yield service, connection
+        finally:
+            store.drop()
+
+
+def _per_event(counter: collections.Counter[str], events: int) -> list[tuple[str, str]]:
+    rows = [(name, f"{count / events:.3f}") for name, count in counter.most_common()]
+    return [*rows, ("total", f"{sum(counter.values()) / events:.2f}")]
+
+
+def main(quick: bool) -> None:
+    """
+    Count one worker's round trips and statements an event, then split its time.
+    """
+    leads = 200 if quick else 1_000
+    setup, events = conversations(leads)
+    counts = _Counts()
+    with _server() as url:
+        with _service(url, setup) as (service, connection), _counting(counts):
+            with _traced(connection) as wire:
+                for event in events:
+                    service.process(event)
+            processed = (collections.Counter(counts.waits), collections.Counter(counts.statements))
+            counts.clear()
+            with _traced(connection) as delivery_wire:
+                report = service.dispatch_pending(limit=len(events))
+        with _service(url, setup) as (service, connection):
+            pid = connection.info.backend_pid
+            server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
+            for event in events:
+                service.process(event)
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            server_after = _backend_cpu(pid)
+    n = len(events)
+    print()
+    print(f"## roundtrips: {n:,} events of {leads:,} leads, one worker, one unit of work an event")
+    print()
+    print(f"Round trips an event, by the statement waited for (libpq's trace: {wire[0] / n:.2f}):")
+    print()
+    print(table(["waited for", "per event"], _per_event(processed[0], n)))
+    print()
+    print("Statements an event:")
+    print()
+    print(table(["statement", "per event"], _per_event(processed[1], n)))
+    print()
+    sent = len(report.sent)
+    print(
+        f"Delivering {sent:,} items: {delivery_wire[0]:,} round trips "
+        f"({delivery_wire[0] / max(sent, 1):.2f} an item), by the statement waited for:"
+    )
+    print()
+    print(table(["waited for", "round trips"], list(counts.waits.most_common())))
+    print()
+    if server is None or server_after is None:
+        split = ["n/a (the server's process is not on this machine)"] * 2
+    else:
+        busy = server_after - server
+        split = [f"{1e3 * busy / n:.2f}", f"{1e3 * (wall - cpu - busy) / n:.2f}"]
+    print("Without counting, ms an event:")
+    print()
+    print(
+        table(
+            ["events/s", "wall", "worker CPU", "server CPU", "rest"],
+            [(f"{n / wall:,.0f}", f"{1e3 * wall / n:.2f}", f"{1e3 * cpu / n:.2f}", *split)],
+        )
+    )

@@ -1,0 +1,217 @@
+"""
+How many times a PostgresStore unit of work waits for the server, counted on the wire.
+
+Each wait is one ``ReadyForQuery`` message from the server, which answers each simple query and
+each ``Sync`` of the extended protocol: libpq's trace of the connection counts them.
+"""
+
+import contextlib
+import datetime as dt
+import tempfile
+
+import pytest
+
+from convroute.funnel import Cause, Transition
+from convroute.model import Lead, Opportunity, Phone, User
+from convroute.state import Conversation
+
+
+psycopg = pytest.importorskip("psycopg")
+
+from convroute.adapters.postgres import PostgresStore  # noqa: E402 - after the extra is known
+
+
+pytestmark = pytest.mark.postgres
+
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+LEAD = Phone("919800000001")
+NUMBER = Phone("918040001234")
+OTHER_NUMBER = Phone("918040005678")
+
+
+class WireCount:
+    """The server's answers seen on one connection while counting."""
+
+    def __init__(self, connection):
+        self._connection = connection
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+
+    @contextlib.contextmanager
+    def counting(self):
+        """Trace the connection for the ``with`` block."""
+        pgconn = self._connection.pgconn
+        pgconn.trace(self._file.fileno())
+        pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            yield self
+        finally:
+            pgconn.untrace()
+
+    def waits(self):
+        """How many times the client waited for the server: its ReadyForQuery messages."""
+        self._file.seek(0)
+        lines = self._file.read().decode("utf-8", "replace").splitlines()
+        return sum(1 for line in lines if "\tReadyForQuery\t" in line)
+
+    def stop(self):
+        """Forget what was traced."""
+        self._file.close()
+
+
+@pytest.fixture
+def wired(postgres_url, postgres_schema):
+    """A store on one connection whose round trips can be counted."""
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        store = PostgresStore(connection, schema=postgres_schema)
+        count = WireCount(connection)
+        try:
+            yield store, count
+        finally:
+            count.stop()
+            store.close()
+
+
+def conversation(number=NUMBER, at=T0):
+    return Conversation(
+        lead=LEAD, number=number, status="assigned", assignee="u-asha", last_message_at=at
+    )
+
+
+def record(ident):
+    return Transition(
+        id=ident,
+        lead=LEAD,
+        funnel="Sales",
+        from_stage=None,
+        to_stage="Enquiry",
+        at=T0,
+        cause=Cause.TRIGGER,
+        source="Instagram",
+        number=NUMBER,
+    )
+
+
+def fill(store):
+    """A lead with two of everything, and two users with a presence and an absence."""
+    with store.unit_of_work() as uow:
+        uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+        for ident in ("opp-2", "opp-1"):
+            uow.opportunities.save(LEAD, Opportunity(id=ident, type="Course"))
+        for number in (OTHER_NUMBER, NUMBER):
+            uow.conversations.save(conversation(number))
+        for ident in ("t-2", "t-1"):
+            uow.funnel_records.add(record(ident))
+        for ident in ("u-ravi", "u-asha"):
+            uow.users.save(User(id=ident, name=ident[2:].title()))
+        uow.users.set_presence("u-asha", True)
+        uow.users.set_away_since("u-ravi", T0)
+
+
+def read_lead_state(uow):
+    return (
+        uow.leads.get(LEAD),
+        uow.opportunities.for_lead(LEAD),
+        uow.conversations.get(LEAD, NUMBER),
+        uow.conversations.get(LEAD, Phone("918040009999")),
+        uow.conversations.for_lead(LEAD),
+        uow.funnel_records.for_lead(LEAD),
+    )
+
+
+def read_people(uow):
+    return (dict(uow.users.all()), dict(uow.users.presence()), dict(uow.users.away_since()))
+
+
+class TestLeadState:
+    """A lead's whole state is read in one round trip, the first time the unit reads any of it."""
+
+    def test_every_read_of_a_lead_s_state_after_the_first_costs_nothing(self, wired):
+        """The lead, its opportunities, conversations and funnel records: one wait, all told."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            with count.counting():
+                state = read_lead_state(uow)
+        with store.unit_of_work() as uow:
+            expected = read_lead_state(uow)
+        assert (1, expected) == (count.waits(), state)
+
+    def test_any_of_the_reads_first_reads_it_all(self, wired):
+        """Starting from the funnel records, the conversations and the lead come with them."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            with count.counting():
+                records = uow.funnel_records.for_lead(LEAD)
+                found = (uow.conversations.for_lead(LEAD), uow.leads.get(LEAD))
+        assert (1, ["t-2", "t-1"], [NUMBER, OTHER_NUMBER], "Ravi") == (
+            count.waits(),
+            [one.id for one in records],
+            [one.number for one in found[0]],
+            found[1].name,
+        )
+
+    def test_an_unknown_lead_is_read_in_one_round_trip(self, wired):
+        """A lead never seen: nothing of it, in one wait."""
+        store, count = wired
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            with count.counting():
+                state = read_lead_state(uow)
+        assert (1, (None, (), None, None, (), ())) == (count.waits(), state)
+
+    def test_a_write_to_the_lead_is_seen_by_the_next_read(self, wired):
+        """A read after the unit's own write reads again, with the write sent before it."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            read_lead_state(uow)
+            uow.opportunities.save(LEAD, Opportunity(id="opp-3", type="Course"))
+            with count.counting():
+                opportunities = uow.opportunities.for_lead(LEAD)
+                uow.leads.get(LEAD)
+        assert (1, ["opp-2", "opp-1", "opp-3"]) == (
+            count.waits(),
+            [one.id for one in opportunities],
+        )
+
+
+class TestPeople:
+    """Users, their presence and their absences are read in one round trip."""
+
+    def test_users_presence_and_absences_together(self, wired):
+        """Three reads, one wait."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            with count.counting():
+                people = read_people(uow)
+        assert (1, ["u-asha", "u-ravi"], {"u-asha": True}, {"u-ravi": T0}) == (
+            count.waits(),
+            sorted(people[0]),
+            people[1],
+            people[2],
+        )
+
+    def test_nobody_stored(self, wired):
+        """With no users, presence or absence: three empty mappings, in one wait."""
+        store, count = wired
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            with count.counting():
+                people = read_people(uow)
+        assert (1, ({}, {}, {})) == (count.waits(), people)
+
+    def test_a_presence_set_in_the_unit_is_seen(self, wired):
+        """A read after the unit's own write of a presence reads again and sees it."""
+        store, _ = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            read_people(uow)
+            uow.users.set_presence("u-ravi", True)
+            uow.users.set_away_since("u-ravi", None)
+            people = read_people(uow)
+        assert ({"u-asha": True, "u-ravi": True}, {}) == people[1:]

@@ -631,8 +631,9 @@ def _business_numbers(
         )
     rule = st.sampled_from(rules)
     creates_new = draw(st.booleans())
+    number = draw(phones())
     return BusinessNumber(
-        number=draw(phones()),
+        number=number,
         products=products,
         creates_new_opportunity=creates_new,
         default_opportunity_type=draw(
@@ -644,6 +645,8 @@ def _business_numbers(
         second_response=second,
         away_message=draw(st.none() | _plain_templates(200)),
         assigned_message=draw(st.none() | _plain_templates(200)),
+        # Made from the number, which is unique: two numbers never share one.
+        phone_number_id=draw(st.none() | st.just(f"1065{number}")),
     )
 
 

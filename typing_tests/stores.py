@@ -19,6 +19,7 @@ from convroute.ports import (
     ConversationRepository,
     FunnelRecordRepository,
     LeadRepository,
+    NumberRepository,
     OpportunityRepository,
     Outbox,
     ProcessedEvents,
@@ -61,6 +62,13 @@ with MemoryStore().unit_of_work() as uow:
     processed: ProcessedEvents = uow.processed
     outbox: Outbox = uow.outbox
     ticks: TickRepository = uow.ticks
+    numbers: NumberRepository = uow.numbers
+
+with SQLiteStore("convroute.db").unit_of_work() as sqlite_uow:
+    sqlite_numbers: NumberRepository = sqlite_uow.numbers
+
+with PostgresStore("postgresql://localhost/crm").unit_of_work() as postgres_uow:
+    postgres_numbers: NumberRepository = postgres_uow.numbers
 
 with SQLiteStore("convroute.db").unit_of_work() as sql_uow:
     sql_outbox: Outbox = sql_uow.outbox

@@ -71,7 +71,8 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
         with it before the unit of work ends.  A presence or user update,
         and a close of an assigned conversation, read the conversations
         waiting (at most `WAITING_BATCH`), and an update the conversations
-        the user holds.
+        the user holds.  The numbers' Cloud API ids are read when first
+        looked at, by any snapshot that may send.
     """
     match event:
         case IncomingMessage(lead=lead, number=number, at=at):
@@ -88,6 +89,7 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
                 ),
                 turns=TurnRecordsByPool(uow.turns.get, uow.turns.all),
                 records=uow.funnel_records.for_lead(lead),
+                phone_number_ids=ReadOnFirstUse(uow.numbers.all),
             )
         case OutgoingMessage(lead=lead, number=number):
             # The users are read only to time a conversation this message
@@ -100,6 +102,7 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
                 users=ReadOnFirstUse(uow.users.all),
                 presence=ReadOnFirstUse(uow.users.presence),
                 away_since=ReadOnFirstUse(uow.users.away_since),
+                phone_number_ids=ReadOnFirstUse(uow.numbers.all),
             )
         case SetStage(lead=lead):
             return Snapshot(
@@ -199,6 +202,7 @@ def _routing_state(
         turns=TurnRecordsByPool(uow.turns.get, uow.turns.all),
         waiting=tuple(_context(uow, c) for c in found),
         away_since=ReadOnFirstUse(uow.users.away_since),
+        phone_number_ids=ReadOnFirstUse(uow.numbers.all),
     )
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "ConversationRepository",
     "FunnelRecordRepository",
     "LeadRepository",
+    "NumberRepository",
     "OpportunityRepository",
     "Outbox",
     "ProcessedEvents",
@@ -255,6 +256,24 @@ class TurnRepository(Protocol):
     def save(self, record: TurnRecord) -> None:
         """
         Replace the record of its pool.
+        """
+        ...
+
+
+class NumberRepository(Protocol):
+    """
+    **Protocol**: the Cloud API id of each business number, as webhooks gave it.
+    """
+
+    def all(self) -> Mapping[Phone, str]:
+        """
+        Every stored ``phone_number_id``, by business number.
+        """
+        ...
+
+    def save(self, number: Phone, phone_number_id: str) -> None:
+        """
+        Add or replace the ``phone_number_id`` of *number*.
         """
         ...
 
@@ -631,6 +650,13 @@ class UnitOfWork(Protocol):
     def ticks(self) -> TickRepository:
         """
         The time of the latest tick.
+        """
+        ...
+
+    @property
+    def numbers(self) -> NumberRepository:
+        """
+        The business numbers' Cloud API ids.
         """
         ...
 

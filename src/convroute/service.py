@@ -46,6 +46,7 @@ from convroute.engine import (
     SaveConversation,
     SaveLead,
     SaveOpportunity,
+    SavePhoneNumberId,
     SavePresence,
     SaveTurn,
     SaveUser,
@@ -1081,7 +1082,7 @@ def _refuse_future(event: Event, now: dt.datetime) -> None:
         raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
 
 
-def _apply(uow: UnitOfWork, change: Change) -> None:  # noqa: C901 - one case a change
+def _apply(uow: UnitOfWork, change: Change) -> None:  # noqa: C901, PLR0912 - one case a change
     match change:
         case SaveLead(lead=lead):
             uow.leads.save(lead)
@@ -1105,5 +1106,7 @@ def _apply(uow: UnitOfWork, change: Change) -> None:  # noqa: C901 - one case a 
             uow.users.set_away_since(user, since)
         case AdvanceTick(at=at):
             uow.ticks.advance(at)
+        case SavePhoneNumberId(number=number, phone_number_id=phone_number_id):
+            uow.numbers.save(number, phone_number_id)
         case _:  # pragma: no cover - the match above is exhaustive
             assert_never(change)

@@ -242,6 +242,12 @@ class _Fields:
             raise EventLineError(f"{self.value['type']}: {name!r} must be a non-empty string")
         return found
 
+    def phone_number_id(self) -> str | None:
+        found = self.text("phone_number_id", required=False)
+        if found is not None and not (found.isascii() and found.isdecimal()):
+            raise EventLineError(f"{self.value['type']}: 'phone_number_id' must be digits")
+        return found
+
     def need(self, name: str) -> str:
         found = self.text(name)
         assert found is not None  # noqa: S101 - required
@@ -432,6 +438,7 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         ctwa_clid=referred_click if click_id is None else click_id,
         media=media,
         referral=referral,
+        phone_number_id=fields.phone_number_id(),
     )
     return (event,)
 
@@ -498,6 +505,7 @@ def _outgoing(fields: _Fields) -> tuple[Event, ...]:
         number=fields.phone("from"),
         text=fields.text("text", required=False) or "",
         by=fields.text("by", required=False),
+        phone_number_id=fields.phone_number_id(),
     )
     return (event,)
 

@@ -25,6 +25,7 @@ from convroute.engine import (
     SaveConversation,
     SaveLead,
     SaveOpportunity,
+    SavePhoneNumberId,
     SavePresence,
     SaveTurn,
     SaveUser,
@@ -56,6 +57,7 @@ class State:
     records: dict[str, Transition] = attrs.field(factory=dict)
     away_since: dict[str, dt.datetime] = attrs.field(factory=dict)
     last_tick: dt.datetime | None = None
+    phone_number_ids: dict[Phone, str] = attrs.field(factory=dict)
 
     def snapshot(self, lead: Phone, number: Phone, at: dt.datetime) -> Snapshot:
         """
@@ -89,6 +91,7 @@ class State:
             turns=dict(self.turns),
             away_since=dict(self.away_since),
             last_tick=self.last_tick,
+            phone_number_ids=dict(self.phone_number_ids),
         )
 
     def context(self, conversation: Conversation) -> ConversationContext:
@@ -217,3 +220,5 @@ class State:
                     self.away_since[user] = since
             case AdvanceTick(at=at):
                 self.last_tick = at if self.last_tick is None else max(self.last_tick, at)
+            case SavePhoneNumberId(number=number, phone_number_id=phone_number_id):
+                self.phone_number_ids[number] = phone_number_id

@@ -177,3 +177,19 @@ class TestMediaOracle:
             typed = message(f"m{index}", minutes, text=said)
 
             assert as_text.message(typed) == as_media.message(media)
+
+
+class TestMediaRoutes:
+    @pytest.mark.parametrize("kind", list(MediaKind))
+    def test_a_number_without_menus_routes_media_at_once(self, kind):
+        """On a number with no menu, a first message of any media kind is routed by its rule."""
+        number = attrs.evolve(
+            CONFIG.numbers[0], first_response=None, second_response=None, products=()
+        )
+        state = State(Engine.from_config(attrs.evolve(CONFIG, numbers=[number])))
+
+        outcome = state.message(message("wamid.1", media=Media(kind)))
+
+        assigned = [a for a in outcome.actions if isinstance(a, Assign)]
+        assert ["AI desk"] == [a.rule for a in assigned]
+        assert ConversationStatus.ASSIGNED == state.conversations[LEAD, NUMBER].status

@@ -188,6 +188,7 @@ class TestSchema:
             "conversations",
             "funnel_records",
             "leads",
+            "numbers",
             "opportunities",
             "outbox",
             "presence",

@@ -184,6 +184,7 @@ class TestSchema:
             "outbox",
             "away",
             "ticks",
+            "numbers",
         }
         assert expected_tables == tables
         assert INDEXES == indexes
@@ -283,7 +284,7 @@ class TestSchema:
             }
 
         assert (Lead(phone=LEAD, name="Ravi"), "assigned", False, {"u-ben": 1}) == found
-        assert {"leads", "conversations", "processed_events", "away"} == rowless
+        assert {"leads", "conversations", "processed_events", "away", "numbers"} == rowless
 
     def test_claimed_event_ids_become_digests_in_the_upgrade_to_version_5(self, path):
         """Ids claimed at version 4 stay claimed at 5, where only their SHA-256 is kept."""

@@ -73,7 +73,9 @@ def with_echoes(*items, echoes=None):
 
 
 def sent(text="Here's the info you requested! https://www.meta.com/quest/quest-3/", ident=WAMID):
-    return OutgoingMessage(id=ident, at=AT, lead=LEAD, number=BUSINESS, text=text)
+    return OutgoingMessage(
+        id=ident, at=AT, lead=LEAD, number=BUSINESS, text=text, phone_number_id="106540352242922"
+    )
 
 
 class TestEchoes:

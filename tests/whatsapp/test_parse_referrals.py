@@ -86,6 +86,7 @@ class TestReferrals:
             referral=AdReferral(
                 source_id="120226305854810726", source_type="ad", headline="Chat with us"
             ),
+            phone_number_id="106540352242922",
         )
         assert WebhookBatch(events=[expected]) == parse_webhook(FROM_AN_AD)
 

@@ -35,8 +35,11 @@ def envelope(*changes):
     }
 
 
+PHONE_NUMBER_ID = "106540352242922"
+
+
 def metadata(display=BUSINESS):
-    return {"display_phone_number": display, "phone_number_id": "106540352242922"}
+    return {"display_phone_number": display, "phone_number_id": PHONE_NUMBER_ID}
 
 
 def messages_change(*messages, contacts=(), meta=None):
@@ -69,6 +72,7 @@ def text(body="Does it come in another color?", **extra):
 
 
 def incoming(text="Does it come in another color?", *, wamid="wamid.1", lead=LEAD, **extra):
+    extra.setdefault("phone_number_id", PHONE_NUMBER_ID)
     return IncomingMessage(id=wamid, at=AT, lead=lead, number=BUSINESS, text=text, **extra)
 
 
@@ -594,6 +598,7 @@ def media(kind, **extra):
 
 
 def media_event(kind, caption=None, **extra):
+    extra.setdefault("phone_number_id", PHONE_NUMBER_ID)
     return IncomingMessage(
         id="wamid.1", at=AT, lead=LEAD, number=BUSINESS, media=Media(kind, caption), **extra
     )
@@ -876,3 +881,55 @@ class TestMediaMessages:
             skipped=[SkippedItem(f"{FIRST}.messages[1]", reason, detail)],
         )
         assert expected == parse_webhook(json.dumps(body).encode())
+
+
+class TestPhoneNumberIds:
+    def test_the_changes_id_goes_with_each_message(self):
+        """Each message carries the phone_number_id of its change's metadata."""
+        other = {"display_phone_number": BUSINESS, "phone_number_id": "206540352242922"}
+        body = envelope(
+            messages_change(text(wamid="m1")), messages_change(text(wamid="m2"), meta=other)
+        )
+
+        found = [event.phone_number_id for event in parse_webhook(body).events]
+
+        assert [PHONE_NUMBER_ID, "206540352242922"] == found
+
+    def test_a_change_without_one_gives_none(self):
+        """A change whose metadata has no phone_number_id gives messages without one."""
+        body = envelope(messages_change(text(), meta={"display_phone_number": BUSINESS}))
+
+        assert WebhookBatch(events=[incoming(phone_number_id=None)]) == parse_webhook(body)
+
+    @pytest.mark.parametrize(
+        ("value", "detail"),
+        [
+            pytest.param(106540352242922, "expected text, got a number", id="number"),
+            pytest.param(["1065"], "expected text, got a list", id="list"),
+            pytest.param("1065-4035", "expected digits, got the text '1065-4035'", id="dash"),
+            pytest.param("", "expected digits, got the text ''", id="empty"),
+            pytest.param(
+                "\uff11\uff10", "expected digits, got the text '\uff11\uff10'", id="wide-digits"
+            ),
+            pytest.param(
+                "1" * 65, f"expected digits, got the text '{'1' * 40}'… (65 characters)", id="long"
+            ),
+        ],
+    )
+    def test_a_malformed_id_passes_its_changes_messages_over(self, value, detail):
+        """An id not of digits makes its change's messages malformed; other changes are read."""
+        meta = {"display_phone_number": BUSINESS, "phone_number_id": value}
+        body = envelope(
+            messages_change(text(wamid="m1"), text(wamid="m2"), meta=meta),
+            messages_change(text(wamid="m3")),
+        )
+
+        where = f"metadata.phone_number_id: {detail}"
+        expected = WebhookBatch(
+            events=[incoming(wamid="m3")],
+            skipped=[
+                SkippedItem(f"{FIRST}.messages[0]", PassedOver.MALFORMED, where),
+                SkippedItem(f"{FIRST}.messages[1]", PassedOver.MALFORMED, where),
+            ],
+        )
+        assert expected == parse_webhook(body)

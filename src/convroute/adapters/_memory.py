@@ -52,6 +52,7 @@ class MemoryUnit:
         self.processed = _Processed(self)
         self.outbox = _Outbox(self)
         self.ticks = _Ticks(self)
+        self.numbers = _Numbers(self)
 
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
@@ -372,6 +373,17 @@ class _Turns(_Repository):
     def save(self, record: TurnRecord) -> None:
         state, journal = self._unit.begin_write()
         journal.put(state.turns, record.pool, record)
+
+
+class _Numbers(_Repository):
+    __slots__ = ()
+
+    def all(self) -> Mapping[Phone, str]:
+        return dict(self._unit.state().numbers)
+
+    def save(self, number: Phone, phone_number_id: str) -> None:
+        state, journal = self._unit.begin_write()
+        journal.put(state.numbers, number, phone_number_id)
 
 
 class _Users(_Repository):

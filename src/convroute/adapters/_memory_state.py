@@ -114,6 +114,7 @@ class MemoryState:
         "conversations",
         "last_tick",
         "leads",
+        "numbers",
         "opportunities",
         "outbox",
         "outbox_order",
@@ -143,6 +144,7 @@ class MemoryState:
         # The same waits by rule: a pass reads one rule's queue.
         self.by_waiting_rule: dict[str | None, SortedKeys] = {}
         self.turns: dict[str, TurnRecord] = {}
+        self.numbers: dict[Phone, str] = {}
         self.users: dict[str, User] = {}
         self.presence: dict[str, bool] = {}
         self.away: dict[str, dt.datetime] = {}

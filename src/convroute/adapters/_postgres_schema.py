@@ -286,6 +286,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ),
         "CREATE INDEX outbox_lead ON {s}.outbox (account, lead)",
     ),
+    # 9: the Cloud API id of each business number, as webhooks gave it.
+    (
+        (
+            "CREATE TABLE {s}.numbers (account text NOT NULL, number text NOT NULL, "
+            "phone_number_id text NOT NULL, PRIMARY KEY (account, number))"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a schema to version *n*.

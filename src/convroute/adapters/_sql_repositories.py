@@ -395,6 +395,21 @@ class SQLConversations(_Repository):
         return tuple(c for c in conversations if c.lead in free)
 
 
+class SQLNumbers(_Repository):
+    """
+    The Cloud API id of each business number.
+    """
+
+    __slots__ = ()
+
+    def all(self) -> Mapping[Phone, str]:
+        rows = self._unit.rows(self._sql.numbers_all, (self._account,))
+        return {Phone(number): str(phone_number_id) for number, phone_number_id in rows}
+
+    def save(self, number: Phone, phone_number_id: str) -> None:
+        self._unit.write(self._sql.number_save, (self._account, number, phone_number_id))
+
+
 class SQLTurns(_Repository):
     """
     The round-robin turn record of each pool.

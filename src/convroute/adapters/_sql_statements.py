@@ -92,6 +92,8 @@ class Statements:
     outbox_remove: str
     lead_state: str
     people: str
+    numbers_all: str
+    number_save: str
     users_listed: bool
     locks: bool
 
@@ -132,7 +134,7 @@ def statements(
     )
     turns, users, presence = table("turns"), table("users"), table("presence")
     records, processed, outbox = table("funnel_records"), table("processed_events"), table("outbox")
-    away, ticks = table("away"), table("ticks")
+    away, ticks, numbers = table("away"), table("ticks"), table("numbers")
     # Claimed rows: held until the unit ends, passed over by other units.
     claim = f"{row_lock}{skip_locked}"
     return Statements(
@@ -235,6 +237,11 @@ def statements(
         turn_save=(
             f"INSERT INTO {turns} (account, pool, data) VALUES ({m}, {m}, {m}) "
             "ON CONFLICT (account, pool) DO UPDATE SET data = excluded.data"
+        ),
+        numbers_all=f"SELECT number, phone_number_id FROM {numbers} WHERE account = {m}",
+        number_save=(
+            f"INSERT INTO {numbers} (account, number, phone_number_id) VALUES ({m}, {m}, {m}) "
+            "ON CONFLICT (account, number) DO UPDATE SET phone_number_id = excluded.phone_number_id"
         ),
         users_all=f"SELECT id, data FROM {users} WHERE account = {m}",
         presence_all=f'SELECT "user", available FROM {presence} WHERE account = {m}',

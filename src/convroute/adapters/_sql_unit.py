@@ -15,6 +15,7 @@ from convroute.adapters._sql_repositories import (
     SQLConversations,
     SQLFunnelRecords,
     SQLLeads,
+    SQLNumbers,
     SQLOpportunities,
     SQLOutbox,
     SQLProcessed,
@@ -28,7 +29,7 @@ from convroute.adapters._sql_statements import Statements
 
 class SQLRepositories:
     """
-    The nine repositories of a SQL unit of work, made over the unit itself.
+    The ten repositories of a SQL unit of work, made over the unit itself.
 
     The unit gives what `convroute.adapters._sql_repositories.SQLUnit` asks:
     the statements, the account they bind, the ways to run them, and the
@@ -49,6 +50,7 @@ class SQLRepositories:
         self.processed = SQLProcessed(unit)
         self.outbox = SQLOutbox(unit)
         self.ticks = SQLTicks(unit)
+        self.numbers = SQLNumbers(unit)
 
 
 class ClosedOnExit:

@@ -350,6 +350,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ),
         "CREATE INDEX outbox_lead ON outbox (account, lead)",
     ),
+    # 12: the Cloud API id of each business number, as webhooks gave it.
+    (
+        (
+            "CREATE TABLE numbers (account TEXT NOT NULL, number TEXT NOT NULL, "
+            "phone_number_id TEXT NOT NULL, PRIMARY KEY (account, number)) WITHOUT ROWID"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a file to version *n*.

@@ -142,8 +142,16 @@ class _Checker:
         self.check_types()
         numbers = list(self.gaps.entries("numbers", config.numbers))
         self.unique(((i, n.number) for i, n in numbers), "$.numbers", "number", "number")
+        self.unique(
+            ((i, n.phone_number_id) for i, n in numbers if n.phone_number_id is not None),
+            "$.numbers",
+            "phone_number_id",
+            "phone_number_id",
+        )
         for i, number in numbers:
             self.check_number(number, f"$.numbers[{i}]")
+            if number.phone_number_id:
+                self.digits(number.phone_number_id, f"$.numbers[{i}].phone_number_id")
         funnels = list(self.gaps.entries("funnels", config.funnels))
         self.unique(
             ((i, f.name) for i, f in funnels), "$.funnels", "name", "funnel name", key=name_key

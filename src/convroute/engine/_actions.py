@@ -125,17 +125,25 @@ class Send:
         to: The lead's phone.
         from_: The business number to send from.
         message: The Cloud API message body.
+        phone_number_id: The Cloud API's id of the number sent from, when
+            known: a transport posts to ``/{phone_number_id}/messages``.
     """
 
     to: Phone
     from_: Phone
     message: Mapping[str, Any] = attrs.field(hash=False)
+    phone_number_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """
         The action in the simulate contract's form, without its event.
+
+        ``phone_number_id`` is there only when known.
         """
-        return {"type": "send", "to": self.to, "from": self.from_, "message": self.message}
+        body = {"type": "send", "to": self.to, "from": self.from_, "message": self.message}
+        if self.phone_number_id is not None:
+            body["phone_number_id"] = self.phone_number_id
+        return body
 
 
 @attrs.frozen

@@ -121,6 +121,16 @@ class AdvanceTick:
     at: dt.datetime
 
 
+@attrs.frozen
+class SavePhoneNumberId:
+    """
+    Remember the Cloud API's id of a business number, as a webhook gave it.
+    """
+
+    number: Phone
+    phone_number_id: str
+
+
 Change: TypeAlias = (
     SaveLead
     | SaveOpportunity
@@ -133,6 +143,7 @@ Change: TypeAlias = (
     | SavePresence
     | SaveAwaySince
     | AdvanceTick
+    | SavePhoneNumberId
 )
 """
 Any change the engine asks of the store.
@@ -197,6 +208,9 @@ class Snapshot:
         last_tick: The latest tick's time before this decision, if any.
         conversations: For an opportunity update that replaces another:
             the lead's conversations with every number.
+        phone_number_ids: The Cloud API ids of business numbers that
+            webhooks gave, by number: read only when a send needs one the
+            config and the event do not give.
     """
 
     lead: Lead | None = None
@@ -213,6 +227,7 @@ class Snapshot:
     away_since: Mapping[str, dt.datetime] = attrs.field(factory=dict)
     last_tick: dt.datetime | None = None
     conversations: tuple[Conversation, ...] = attrs.field(default=(), converter=_conversations)
+    phone_number_ids: Mapping[Phone, str] = attrs.field(factory=dict)
 
 
 def _changes(values: Iterable[Change]) -> tuple[Change, ...]:

@@ -39,6 +39,7 @@ from convroute.engine._events import (
     UpdateUser,
 )
 from convroute.engine._opportunities import host_opportunity
+from convroute.engine._phone_number_ids import with_phone_number_ids
 from convroute.engine._routing import RoutingState, later
 from convroute.engine._time import close, tick, update_presence
 from convroute.engine._waiting_pass import RulePass, rule_passes
@@ -98,9 +99,7 @@ class Engine:
         """
         return rule_passes(self._compiled, snapshot, aware(at, "at"))
 
-    def decide(  # noqa: PLR0911 - one case a kind of event
-        self, snapshot: Snapshot, event: Event | Tick, *, now: dt.datetime
-    ) -> Outcome:
+    def decide(self, snapshot: Snapshot, event: Event | Tick, *, now: dt.datetime) -> Outcome:
         """
         Decide what an event, or a tick, changes and which actions it yields.
 
@@ -116,11 +115,21 @@ class Engine:
 
         Returns:
             The changes to store and the actions for the host, in order.
+            Each ``send`` carries the ``phone_number_id`` of its number
+            when one is known: the config's, else the event's, else the
+            snapshot's; an id the event gives that the config does not
+            declare is remembered (`SavePhoneNumberId`).
 
         Raises:
             ValueError: When *now* is naive.
         """
         aware(now, "now")
+        outcome = self._decide(snapshot, event, now)
+        return with_phone_number_ids(self._compiled, snapshot, event, outcome)
+
+    def _decide(  # noqa: PLR0911 - one case a kind of event
+        self, snapshot: Snapshot, event: Event | Tick, now: dt.datetime
+    ) -> Outcome:
         match event:
             case IncomingMessage():
                 return self._incoming(snapshot, event, now)

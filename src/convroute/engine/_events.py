@@ -56,6 +56,14 @@ def _optional_event_time(
         require_event_time(instance, attribute, value)
 
 
+def _phone_number_id(
+    _instance: object, _attribute: attrs.Attribute[Any], value: str | None
+) -> None:
+    # An id a transport writes into a URL path: digits, as Meta gives them.
+    if value is not None and not (value.isascii() and value.isdecimal()):
+        raise ValueError(f"a phone_number_id is digits, not {value!r}")
+
+
 class MediaKind(enum.StrEnum):
     """
     What a lead's message holds when it is neither text nor a tap.
@@ -147,6 +155,9 @@ class IncomingMessage:
             location…), in place of text: its caption is its text.
         referral: The click-to-WhatsApp ad (or post) that opened the chat,
             if any: an entry stage may name its source.
+        phone_number_id: The Cloud API's id of the business number (the
+            webhook's ``metadata.phone_number_id``), if known: remembered
+            for the number, and carried by the sends from it.
     """
 
     id: str = attrs.field(converter=_event_id)
@@ -159,6 +170,7 @@ class IncomingMessage:
     ctwa_clid: str | None = attrs.field(default=None, converter=optional_unicode_text)
     media: Media | None = attrs.field(default=None, validator=_text_or_media)
     referral: AdReferral | None = None
+    phone_number_id: str | None = attrs.field(default=None, validator=_phone_number_id)
 
     @property
     def text_or_caption(self) -> str | None:
@@ -182,6 +194,8 @@ class OutgoingMessage:
         text: Its text.
         by: The user who sent it, if the host knows: only the assignee's
             messages answer the lead.  Without it, any message does.
+        phone_number_id: The Cloud API's id of the business number (an
+            echo webhook's ``metadata.phone_number_id``), if known.
     """
 
     id: str = attrs.field(converter=_event_id)
@@ -190,6 +204,7 @@ class OutgoingMessage:
     number: Phone = attrs.field(converter=_phone)
     text: str = attrs.field(converter=unicode_text)
     by: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    phone_number_id: str | None = attrs.field(default=None, validator=_phone_number_id)
 
 
 @attrs.frozen

@@ -275,6 +275,9 @@ class BusinessNumber:
             template that may name the user, ``{{user.name}}``.
         translations: The away and assigned messages in other languages,
             by BCP 47 tag.
+        phone_number_id: The Cloud API's id of the number (digits), which
+            a transport posts its messages to; it wins over the one a
+            webhook gives.
     """
 
     number: Phone
@@ -290,3 +293,4 @@ class BusinessNumber:
     translations: Mapping[str, NumberTranslation] = attrs.field(
         factory=dict, converter=read_only_mapping, hash=False
     )
+    phone_number_id: str | None = None

@@ -36,6 +36,8 @@ _MAX_FIELD: Final = MAX_TEXT_BODY
 # Unix seconds up to the year 5138: enough, and int() of it stays cheap.
 _MAX_TIMESTAMP_DIGITS: Final = 11
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Meta's ids of numbers have 15 or 16 digits; room to spare, not a text.
+_MAX_ID_DIGITS: Final = 64
 # The longest way anybody writes a phone number, spaces and brackets included.
 _MAX_PHONE_TEXT: Final = 64
 _ENVELOPE_OBJECT: Final = "whatsapp_business_account"
@@ -47,6 +49,10 @@ _Content: TypeAlias = tuple[str | None, str | None, Media | None]
 """
 What a message says: its text, the id of the button or row tapped, and
 what a media message holds.
+"""
+_Business: TypeAlias = tuple[Phone, str | None]
+"""
+The business number of a change's messages, and its Cloud API id if given.
 """
 _Message: TypeAlias = IncomingMessage | OutgoingMessage
 _Item: TypeAlias = _Message | SkippedItem
@@ -188,7 +194,7 @@ def _walk_list(
     path: str,
     value: Mapping[Any, Any],
     key: str,
-    read: Callable[[Any, Phone, Mapping[str, str]], _Message],
+    read: Callable[[Any, _Business, Mapping[str, str]], _Message],
 ) -> Iterator[_Item]:
     # The messages (or echoes) of one change, each read by *read*.
     messages = value.get(key)
@@ -199,7 +205,7 @@ def _walk_list(
         yield _malformed(path, f"expected a list, got {kind_of(messages)}")
         return
     try:
-        number = _business_number(value.get("metadata"))
+        number = _business(value.get("metadata"))
     except _SkipError as error:
         for index in range(len(messages)):
             yield SkippedItem(f"{path}[{index}]", error.reason, error.detail)
@@ -219,15 +225,28 @@ def _walk_statuses(path: str, statuses: Sequence[Any]) -> Iterator[_Item]:
         yield SkippedItem(path=f"{path}[{index}]", reason=PassedOver.STATUS, detail=detail)
 
 
-def _business_number(metadata: Any) -> Phone:
+def _business(metadata: Any) -> _Business:
+    # The number written to, and its Cloud API id when the change gives one.
     if not isinstance(metadata, Mapping):
         raise _SkipError(
             PassedOver.NO_BUSINESS_NUMBER, f"metadata: expected an object, got {kind_of(metadata)}"
         )
     try:
-        return _phone(metadata.get("display_phone_number"), "metadata.display_phone_number")
+        number = _phone(metadata.get("display_phone_number"), "metadata.display_phone_number")
     except _SkipError as error:
         raise _SkipError(PassedOver.NO_BUSINESS_NUMBER, error.detail) from None
+    return number, _phone_number_id(metadata.get("phone_number_id"))
+
+
+def _phone_number_id(value: Any) -> str | None:
+    # Sends name it in a URL path: anything but digits is not Meta's.
+    if value is None:
+        return None
+    where = "metadata.phone_number_id"
+    text = _text(value, where)
+    if not (text.isascii() and text.isdecimal() and len(text) <= _MAX_ID_DIGITS):
+        raise _malformed_error(f"{where}: expected digits, got {described(value)}")
+    return text
 
 
 def _profile_names(contacts: Any) -> Mapping[str, str]:
@@ -250,7 +269,7 @@ def _profile_names(contacts: Any) -> Mapping[str, str]:
     return names
 
 
-def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> IncomingMessage:
+def _incoming(message: Any, business: _Business, names: Mapping[str, str]) -> IncomingMessage:
     if not isinstance(message, Mapping):
         raise _malformed_error(f"expected an object, got {kind_of(message)}")
     kind = message.get("type")
@@ -272,6 +291,7 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
     lead = _phone(sender, "from")
     name = names.get(sender) or None
     referral, click_id = _referral(message.get("referral"))
+    number, phone_number_id = business
     return IncomingMessage(
         id=message_id,
         at=at,
@@ -283,10 +303,11 @@ def _incoming(message: Any, number: Phone, names: Mapping[str, str]) -> Incoming
         ctwa_clid=click_id,
         media=media,
         referral=referral,
+        phone_number_id=phone_number_id,
     )
 
 
-def _echo(message: Any, number: Phone, _names: Mapping[str, str]) -> OutgoingMessage:
+def _echo(message: Any, business: _Business, _names: Mapping[str, str]) -> OutgoingMessage:
     # A message the business sent from the WhatsApp Business app: ``from``
     # is the business number (the change's own), ``to`` the lead.
     if not isinstance(message, Mapping):
@@ -313,7 +334,15 @@ def _echo(message: Any, number: Phone, _names: Mapping[str, str]) -> OutgoingMes
         )
     lead = _phone(recipient, "to")
     said = text if media is None else media.caption
-    return OutgoingMessage(id=message_id, at=at, lead=lead, number=number, text=said or "")
+    number, phone_number_id = business
+    return OutgoingMessage(
+        id=message_id,
+        at=at,
+        lead=lead,
+        number=number,
+        text=said or "",
+        phone_number_id=phone_number_id,
+    )
 
 
 def _text_content(message: Mapping[Any, Any]) -> _Content:

@@ -14,6 +14,7 @@ from convroute._whatsapp_limits import (
     MAX_OPTION_ID,
     MAX_ROW_TITLE,
 )
+from convroute.errors import PhoneNumberError
 from convroute.menus import (
     BusinessNumber,
     FirstResponse,
@@ -270,3 +271,14 @@ class TestOptionId:
         menus = [build_first_response(number(labels=labels), LEAD) for labels in (("A",), "ABCD")]
         assert [MAX_BUTTON_TITLE, MAX_ROW_TITLE] == [m.title_limit for m in menus]
         assert all(isinstance(m, Menu) for m in menus)
+
+
+class TestBusinessNumberPhone:
+    def test_number_is_normalised(self):
+        """A business number given as written is kept as digits with country code."""
+        assert "918040001234" == BusinessNumber(number="+91 80 4000 1234").number
+
+    def test_number_that_is_no_phone_is_refused(self):
+        """A business number that cannot be normalised raises PhoneNumberError."""
+        with pytest.raises(PhoneNumberError):
+            BusinessNumber(number="reception")

@@ -23,7 +23,7 @@ from convroute._whatsapp_limits import (
     MAX_ROW_DESCRIPTION,
 )
 from convroute.errors import ConfigError
-from convroute.menus._fit import fit_text, unique_titles
+from convroute.menus._fit import fit_text, number_word, unique_titles
 from convroute.menus._languages import by_language, language_key, layers, pick_language
 from convroute.menus._match import matching_opportunities
 from convroute.menus._merge import (
@@ -480,7 +480,7 @@ class _FixedTexts:
 
     @property
     def number_word(self) -> str:
-        return self.fallback_option.partition(FALLBACK_NUMBER)[0].strip()
+        return number_word(self.fallback_option)
 
 
 @attrs.frozen
@@ -563,7 +563,7 @@ def _fitted(
         one_line(title) or one_line(fallback_option.replace(FALLBACK_NUMBER, str(n)))
         for n, title in enumerate(titles, start=1)
     ]
-    shown = unique_titles(wanted, title_limit(layout))
+    shown = unique_titles(wanted, title_limit(layout), fallback_option)
     return shown, tuple([_description(description, layout) for description in descriptions])
 
 

@@ -137,6 +137,10 @@ def interpret_reply(
     return InvalidReply(reason=reason, reply=text)
 
 
+# The kinds of option whose key is the label the title was fitted from.
+_LABELLED = frozenset({OptionKind.PRODUCT, OptionKind.CHOICE})
+
+
 def _by_title(menu: Menu, key: str) -> MenuOption | None:
     for option in menu.options:
         if title_key(option.title) == key:
@@ -144,9 +148,9 @@ def _by_title(menu: Menu, key: str) -> MenuOption | None:
     for option in menu.options:
         if any(title_key(alias) == key for alias in option.aliases):
             return option
-    # A product's title may be cut to fit; its full label, unique among the
-    # number's products, picks it too.
+    # A product's or a bot's option's title may be cut to fit; its full
+    # label picks it too.
     for option in menu.options:
-        if option.kind is OptionKind.PRODUCT and title_key(option.key) == key:
+        if option.kind in _LABELLED and title_key(option.key) == key:
             return option
     return None

@@ -76,10 +76,11 @@ def one_line(text: str) -> str:
 # emoji typed with or without its VS16 is the same heart) and the
 # zero-width characters that keyboards and copy-paste slip in unseen (ZWSP,
 # ZWNJ, ZWJ, WORD JOINER, ZERO WIDTH NO-BREAK SPACE).
-_INVISIBLE = dict.fromkeys(
-    [*range(0xFE00, 0xFE10), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF],
-    None,
-)
+INVISIBLE = "".join(map(chr, [*range(0xFE00, 0xFE10), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]))
+"""
+The characters `title_key` leaves out: variation selectors and zero-width characters.
+"""
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 
 # A memo of a pure function of text (see docs/performance.md, "How the hot paths are written").

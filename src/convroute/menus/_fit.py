@@ -8,11 +8,13 @@ an emoji without its skin tone or a letter without its accent.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 
 import regex
 
-from convroute._text import one_line, title_key
+from convroute._text import INVISIBLE, one_line, title_key
 from convroute.menus._settings import FALLBACK_NUMBER, FALLBACK_OPTION
 
 
@@ -71,8 +73,14 @@ def read_number(text: str, words: Iterable[str] = ()) -> int | None:
     """
     stripped = text.strip()
     # isdecimal, not isdigit: int() reads exactly the decimal digits of any
-    # script, and nothing else (not "²").  Most replies are digits alone.
+    # script, and nothing else (not "²").  Most replies are digits alone,
+    # and most titles have no digit at all: both are known at C speed.
     if not stripped.isdecimal():
+        # Every typed form ends with a digit, "." or ")": most titles are
+        # known not to be a number from their last character.
+        last = stripped.rstrip(INVISIBLE)[-1:]
+        if not (last.isdecimal() or last in _CLOSING):
+            return None
         typed = title_key(stripped)
         for word in words:
             key = title_key(word)
@@ -89,9 +97,10 @@ def read_number(text: str, words: Iterable[str] = ()) -> int | None:
         return None
 
 
+_CLOSING = frozenset(".)")
 # The forms a number is typed in, once the number word is taken off: "#2",
 # "2.", "2)"; \d is any script's decimal digit, exactly what int() reads.
-_TYPED_NUMBER = regex.compile(r"\s*#?\s*(\d+)\s*[.)]?\s*")
+_TYPED_NUMBER = re.compile(r"\s*#?\s*(\d+)\s*[.)]?\s*")
 
 
 def number_word(fallback_option: str) -> str:
@@ -110,8 +119,11 @@ The word typed replies accept before a number by default: ``Option``.
 """
 
 
+_DEFAULT_WORDS = (DEFAULT_NUMBER_WORD,)
+
+
 def reads_as_other_number(
-    title: str, position: int, count: int, words: Iterable[str] = (DEFAULT_NUMBER_WORD,)
+    title: str, position: int, count: int, words: Iterable[str] = _DEFAULT_WORDS
 ) -> bool:
     """
     Whether typing *title* would pick another option by its number.
@@ -151,7 +163,9 @@ def unique_titles(
     taken: set[str] = set()
     shown = []
     count = len(titles)
-    words = tuple(dict.fromkeys([number_word(fallback_option), DEFAULT_NUMBER_WORD]))
+    words = _DEFAULT_WORDS
+    if fallback_option != FALLBACK_OPTION:
+        words = tuple(dict.fromkeys([number_word(fallback_option), DEFAULT_NUMBER_WORD]))
     for position, title in enumerate(titles, start=1):
         candidate = fit_text(title, limit)
         own = ""
@@ -162,7 +176,9 @@ def unique_titles(
             candidate = fit_text(title, limit - len(own)) + own
         key = title_key(candidate)
         copy = 1
-        while key in taken or reads_as_other_number(candidate, position, count, words):
+        # A title with a suffix in brackets never reads as a number: only
+        # repeats are left to tell apart.
+        while key in taken:
             copy += 1
             suffix = f"{own} ({copy})"
             candidate = fit_text(title, limit - len(suffix)) + suffix

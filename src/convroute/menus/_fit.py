@@ -163,7 +163,7 @@ def unique_titles(
     taken: set[str] = set()
     shown = []
     count = len(titles)
-    words = _DEFAULT_WORDS
+    words: tuple[str, ...] = _DEFAULT_WORDS
     if fallback_option != FALLBACK_OPTION:
         words = tuple(dict.fromkeys([number_word(fallback_option), DEFAULT_NUMBER_WORD]))
     for position, title in enumerate(titles, start=1):

@@ -73,8 +73,7 @@ def read_number(text: str, words: Iterable[str] = ()) -> int | None:
     """
     stripped = text.strip()
     # isdecimal, not isdigit: int() reads exactly the decimal digits of any
-    # script, and nothing else (not "²").  Most replies are digits alone,
-    # and most titles have no digit at all: both are known at C speed.
+    # script, and nothing else (not "²").  Most replies are digits alone.
     if not stripped.isdecimal():
         # Every typed form ends with a digit, "." or ")": most titles are
         # known not to be a number from their last character.

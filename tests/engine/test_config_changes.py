@@ -409,7 +409,12 @@ def offered(config: Config, opportunities) -> set[str]:
     number = config.numbers[0]
     ids = set()
     if number.first_response is not None:
-        ids |= {option_id(OptionKind.PRODUCT, p.label) for p in number.products}
+        # Products of one label (an edit may add one twice) get ".2", ".3".
+        labels = [p.label for p in number.products]
+        for at, label in enumerate(labels):
+            copy = labels[:at].count(label) + 1
+            base = option_id(OptionKind.PRODUCT, label)
+            ids.add(base if copy == 1 else f"{base}.{copy}")
         if number.first_response.other_queries:
             ids.add(OTHER_QUERIES)
     if number.second_response is not None:

@@ -360,6 +360,24 @@ class TestLead:
 
         assert ("", None) == (lead.name, lead.owner)
 
+    @pytest.mark.parametrize(
+        ("phone", "expected"),
+        [
+            ("+1 (555) 765-4321", "15557654321"),
+            ("+55 (11) 91234-5678", "5511912345678"),
+            ("919800000001", "919800000001"),
+        ],
+    )
+    def test_phone_is_normalised(self, phone, expected):
+        """A lead's phone is read like an incoming message's: digits with country code."""
+        assert expected == Lead(phone=Phone(phone)).phone
+
+    @pytest.mark.parametrize("phone", ["", "call me", "0800 123", "+1 (555)"])
+    def test_phone_that_is_no_phone_is_refused(self, phone):
+        """A lead's phone that cannot be normalised raises PhoneNumberError."""
+        with pytest.raises(PhoneNumberError):
+            Lead(phone=Phone(phone))
+
 
 class TestOpportunityStatus:
     def test_open_by_default(self):

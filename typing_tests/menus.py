@@ -28,6 +28,7 @@ from convroute.menus import (
     merge_template,
     opportunity_matches,
     render_menu,
+    simple_menu,
 )
 
 
@@ -62,3 +63,19 @@ else:
 greeting: str = merge_template("Hi {{lead.first_name|there}}", lead=lead)
 problems: list[tuple[str, str]] = find_template_problems(number)
 interpret_reply(second, text=2)  # type: ignore[arg-type]
+
+# A bot's menu from plain values: labels, pairs, its own ids.
+plans: Menu = simple_menu(
+    "Which plan?",
+    ["Basic", ("Pro", "Priority support"), ("Team", None)],
+    ids=["plan-basic", "plan-pro", "plan-team"],
+    header="Plans",
+    display="list",
+)
+plans.layout = "buttons"  # type: ignore[misc]
+simple_menu("Which plan?", ["Basic"], display="carousel")  # type: ignore[arg-type]
+simple_menu("Which plan?", [3])  # type: ignore[list-item]
+lead_typed = Lead(phone="+1 (555) 765-4321")
+chosen: ReplyOutcome = interpret_reply(plans, text="option 2")
+if isinstance(chosen, Selected):
+    plan_id: str = chosen.option.id

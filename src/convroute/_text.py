@@ -152,6 +152,17 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# What a title is compared without: the variation selectors VS1-VS16 (an
+# emoji typed with or without its VS16 is the same heart) and the
+# zero-width characters that keyboards and copy-paste slip in unseen (ZWSP,
+# ZWNJ, ZWJ, WORD JOINER, ZERO WIDTH NO-BREAK SPACE).
+INVISIBLE = "".join(map(chr, [*range(0xFE00, 0xFE10), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]))
+"""
+The characters `title_key` leaves out: variation selectors and zero-width characters.
+"""
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
 # A memo of a pure function of text (see docs/performance.md, "How the hot paths are written").
 @functools.lru_cache(maxsize=4096)
 def title_key(title: str) -> str:
@@ -159,6 +170,7 @@ def title_key(title: str) -> str:
     The form in which titles are compared with each other and with replies.
 
     Case, normal form and spacing do not matter: ``Data  science`` is
-    ``DATA SCIENCE``.
+    ``DATA SCIENCE``; neither do emoji variation selectors and zero-width
+    characters: ``❤ love`` is ``❤️ Love``.
     """
-    return fold(one_line(title))
+    return fold(one_line(title.translate(_INVISIBLE)))

@@ -369,7 +369,8 @@ class Lead:
     A person writing to the business, known by their phone.
 
     Attributes:
-        phone: The lead's number, normalised.
+        phone: The lead's number, normalised as an incoming message's
+            (`lead_phone`): ``+1 (555) 765-4321`` is kept as ``15557654321``.
         name: The lead's full name, when the host knows it.
         owner: The id of the user who owns the lead, if any.
         fields: The lead's own fields by name (those the account declares
@@ -378,7 +379,7 @@ class Lead:
             ``pt-BR``, if known; menus and messages use its translations.
     """
 
-    phone: Phone
+    phone: Phone = attrs.field(converter=lead_phone)
     name: str = attrs.field(default="", converter=unicode_text)
     owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
     fields: Mapping[str, str] = attrs.field(

@@ -14,6 +14,7 @@ from convroute._whatsapp_limits import (
     MAX_OPTION_ID,
     MAX_ROW_TITLE,
 )
+from convroute.errors import PhoneNumberError
 from convroute.menus import (
     BusinessNumber,
     FirstResponse,
@@ -115,9 +116,25 @@ class TestBuildFirstResponse:
         assert ["Option 1", "AI"] == titles(build_first_response(number(labels=(" ", "AI")), LEAD))
 
     def test_title_that_reads_as_another_number(self):
-        """A title that is another option's number gets a suffix, so typing "1" stays clear."""
+        """A title that is another option's number is named by its own, so "1" stays clear."""
         menu = build_first_response(number(labels=("Intro", "1", "3")), LEAD)
-        assert ["Intro", "1 (2)", "3"] == titles(menu)
+        assert ["Intro", "1 (Option 2)", "3"] == titles(menu)
+
+    def test_numeric_labels_in_another_order(self):
+        """Labels "2" and "1" never become "2 (2)": each is named by its own number."""
+        menu = build_first_response(number(labels=("2", "1")), LEAD)
+        assert ["2 (Option 1)", "1 (Option 2)"] == titles(menu)
+
+    @pytest.mark.parametrize("label", ["2.", "#2", "2)", "Option 2"])
+    def test_title_in_a_typed_number_form(self, label):
+        """A title that a typed reply would read as another option's number is told apart."""
+        menu = build_first_response(number(labels=(label, "AI")), LEAD)
+        assert [f"{label} (Option 1)", "AI"] == titles(menu)
+
+    def test_titles_equal_but_for_a_variation_selector(self):
+        """Titles that differ only by invisible characters are kept apart like repeats."""
+        menu = build_first_response(number(labels=("\u2764\ufe0f Love", "\u2764 Love")), LEAD)
+        assert ["\u2764\ufe0f Love", "\u2764 Love (2)"] == titles(menu)
 
     def test_without_first_response(self):
         """A number without a first response has no menu to build."""
@@ -270,3 +287,14 @@ class TestOptionId:
         menus = [build_first_response(number(labels=labels), LEAD) for labels in (("A",), "ABCD")]
         assert [MAX_BUTTON_TITLE, MAX_ROW_TITLE] == [m.title_limit for m in menus]
         assert all(isinstance(m, Menu) for m in menus)
+
+
+class TestBusinessNumberPhone:
+    def test_number_is_normalised(self):
+        """A business number given as written is kept as digits with country code."""
+        assert "918040001234" == BusinessNumber(number="+91 80 4000 1234").number
+
+    def test_number_that_is_no_phone_is_refused(self):
+        """A business number that cannot be normalised raises PhoneNumberError."""
+        with pytest.raises(PhoneNumberError):
+            BusinessNumber(number="reception")

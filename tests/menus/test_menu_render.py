@@ -2,7 +2,11 @@
 Rendering menus as Cloud API message bodies, checked against Meta's schema.
 """
 
-from convroute.menus import Menu, MenuKind, MenuOption, OptionKind, render_menu
+import pytest
+
+from convroute.errors import PhoneNumberError
+from convroute.menus import Menu, MenuKind, MenuOption, OptionKind, render_menu, render_text
+from convroute.model import Phone
 
 
 def option(number, description=None):
@@ -77,6 +81,21 @@ class TestRenderMenu:
         rendered = render_menu(menu("list", 10), "5511912345678")
         rows = rendered["interactive"]["action"]["sections"][0]["rows"]
         assert (10, []) == (len(rows), whatsapp_schema.errors(rendered))
+
+
+class TestRecipient:
+    def test_menu_to_is_normalised(self):
+        """A menu is sent to the phone's digits with country code, however it was written."""
+        assert "15557654321" == render_menu(menu(), Phone("+1 (555) 765-4321"))["to"]
+
+    def test_text_to_is_normalised(self):
+        """A text is sent to the phone's digits with country code, however it was written."""
+        assert "15557654321" == render_text("Hi", Phone("+1 (555) 765-4321"))["to"]
+
+    def test_recipient_that_is_no_phone_is_refused(self):
+        """A recipient that cannot be normalised raises PhoneNumberError."""
+        with pytest.raises(PhoneNumberError):
+            render_menu(menu(), Phone("call me"))
 
 
 class TestSchema:

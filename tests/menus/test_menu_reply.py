@@ -79,7 +79,12 @@ class TestInterpretReply:
                 {"text": "Data"}, InvalidReply(InvalidReason.NO_MATCH, "Data"), id="partial"
             ),
             pytest.param(
-                {"text": "2."}, InvalidReply(InvalidReason.NO_MATCH, "2."), id="number-and-dot"
+                {"text": "2.5"}, InvalidReply(InvalidReason.NO_MATCH, "2.5"), id="decimal"
+            ),
+            pytest.param(
+                {"text": "options 2"},
+                InvalidReply(InvalidReason.NO_MATCH, "options 2"),
+                id="another-word",
             ),
         ],
     )
@@ -97,3 +102,46 @@ class TestInterpretReply:
             kind=MenuKind.FIRST_RESPONSE, layout="list", body="?", options=options, list_button="x"
         )
         assert Selected(options[1], MatchedBy.TITLE) == interpret_reply(menu, text="2028")
+
+
+class TestTypedNumberForms:
+    @pytest.mark.parametrize(
+        "text",
+        ["2.", "2)", "#2", "# 2", "option 2", "Option #2", "OPTION 2.", " 2 ) ", "option2"],
+    )
+    def test_forms_people_type(self, text):
+        """A number followed by a dot or bracket, after a hash or the number word, picks it."""
+        assert Selected(OPTIONS[1], MatchedBy.NUMBER) == interpret_reply(MENU, text=text)
+
+    def test_translated_word(self):
+        """The translated number word reads a number too, in any case."""
+        expected = Selected(OPTIONS[1], MatchedBy.NUMBER)
+        assert expected == interpret_reply(MENU, text="opção 2", number_words=("Opção", "Option"))
+
+    @pytest.mark.parametrize("text", ["4.", "#0", "option 9"])
+    def test_forms_out_of_range(self, text):
+        """A number in any accepted form beyond the options is out of range."""
+        assert InvalidReply(InvalidReason.OUT_OF_RANGE, text) == interpret_reply(MENU, text=text)
+
+
+class TestTitlesIgnoreInvisibles:
+    def test_variation_selector(self):
+        """A heart typed without its emoji variation selector picks the heart with one."""
+        options = [
+            MenuOption(id="a", title="\u2764\ufe0f Love", kind=OptionKind.PRODUCT, key="a"),
+            MenuOption(id="b", title="Hate", kind=OptionKind.PRODUCT, key="b"),
+        ]
+        menu = Menu(
+            kind=MenuKind.FIRST_RESPONSE,
+            layout="buttons",
+            body="?",
+            options=options,
+            list_button="x",
+        )
+        assert Selected(options[0], MatchedBy.TITLE) == interpret_reply(menu, text="\u2764 love")
+
+    @pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+    def test_zero_width_characters(self, invisible):
+        """Zero-width characters typed inside a title do not keep it from matching."""
+        typed = f"Data{invisible} Sci{invisible}ence"
+        assert Selected(OPTIONS[0], MatchedBy.TITLE) == interpret_reply(MENU, text=typed)

@@ -6,8 +6,8 @@ which of the lead's opportunities.  Both mail-merge the number's templates
 and fit every text to WhatsApp's limits; `render_menu` gives the Cloud API
 message body and `interpret_reply` reads the lead's answer.  A number's
 messages to the lead, `build_away_message` and `build_assigned_message`,
-are merged the same way and rendered by `render_text`.  Pure: no I/O,
-no clock.
+are merged the same way and rendered by `render_text`.  A bot builds its
+own menus from plain strings with `simple_menu`.  Pure: no I/O, no clock.
 """
 
 from convroute.errors import MenuError
@@ -59,6 +59,7 @@ from convroute.menus._settings import (
     Texts,
     TextsTranslation,
 )
+from convroute.menus._simple import simple_menu
 from convroute.menus._templates import find_template_problems, translation_path
 
 
@@ -107,6 +108,7 @@ __all__ = [
     "option_id",
     "render_menu",
     "render_text",
+    "simple_menu",
     "translation_path",
     "with_hint",
 ]

@@ -23,7 +23,7 @@ from convroute._whatsapp_limits import (
     MAX_ROW_DESCRIPTION,
 )
 from convroute.errors import ConfigError
-from convroute.menus._fit import fit_text, unique_titles
+from convroute.menus._fit import fit_text, number_word, unique_titles
 from convroute.menus._languages import by_language, language_key, layers, pick_language
 from convroute.menus._match import matching_opportunities
 from convroute.menus._merge import (
@@ -480,7 +480,7 @@ class _FixedTexts:
 
     @property
     def number_word(self) -> str:
-        return self.fallback_option.partition(FALLBACK_NUMBER)[0].strip()
+        return number_word(self.fallback_option)
 
 
 @attrs.frozen
@@ -501,12 +501,49 @@ class _SecondParts:
     new_opportunity: _Draft
 
 
+def fit_choices(
+    display: Display,
+    choices: Sequence[tuple[str, str | None]],
+    ids: Sequence[str] | None,
+) -> tuple[Display, tuple[MenuOption, ...]]:
+    """
+    The layout and options of a bot's menu, fitted as the engine's menus are.
+
+    Args:
+        display: The layout asked for; a list past three choices.
+        choices: Each option's label and description, the labels not blank.
+        ids: The options' ids, already checked; ``None`` for stable ids
+            made from the labels.
+    """
+    drafts = [
+        _Draft(OptionKind.CHOICE, label, label, description) for label, description in choices
+    ]
+    layout = _layout(display, drafts)
+    return layout, _options(layout, drafts, ids=ids)
+
+
+def plain_text(text: str | None, limit: int, *, line: bool) -> str | None:
+    """
+    An optional text of a bot's menu, fitted as the engine's; braces are text.
+
+    Returns:
+        The text fitted to *limit* (on one line when *line*), or ``None``
+        when it is ``None`` or blank.
+    """
+    if text is None:
+        return None
+    return _optional(ParsedTemplate(parts=(text,), problems=()), {}, limit, line=line)
+
+
 def _layout(display: Display, drafts: Sequence[_Draft]) -> Display:
     return "list" if len(drafts) > MAX_BUTTONS else display
 
 
 def _options(
-    layout: Display, drafts: Sequence[_Draft], fallback_option: str = FALLBACK_OPTION
+    layout: Display,
+    drafts: Sequence[_Draft],
+    fallback_option: str = FALLBACK_OPTION,
+    ids: Sequence[str] | None = None,
 ) -> tuple[MenuOption, ...]:
     titles, descriptions = _fitted(
         layout,
@@ -525,7 +562,11 @@ def _options(
                 _aliases(draft.alias, title),
             )
             for draft, title, description, option_id in zip(
-                drafts, titles, descriptions, _option_ids(drafts), strict=True
+                drafts,
+                titles,
+                descriptions,
+                _option_ids(drafts) if ids is None else ids,
+                strict=True,
             )
         ]
     )
@@ -563,7 +604,7 @@ def _fitted(
         one_line(title) or one_line(fallback_option.replace(FALLBACK_NUMBER, str(n)))
         for n, title in enumerate(titles, start=1)
     ]
-    shown = unique_titles(wanted, title_limit(layout))
+    shown = unique_titles(wanted, title_limit(layout), fallback_option)
     return shown, tuple([_description(description, layout) for description in descriptions])
 
 

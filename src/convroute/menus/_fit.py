@@ -8,11 +8,14 @@ an emoji without its skin tone or a letter without its accent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+
+from collections.abc import Iterable, Sequence
 
 import regex
 
-from convroute._text import title_key
+from convroute._text import INVISIBLE, one_line, title_key
+from convroute.menus._settings import FALLBACK_NUMBER, FALLBACK_OPTION
 
 
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
@@ -52,25 +55,75 @@ def fit_text(text: str, limit: int) -> str:
     return head + ELLIPSIS
 
 
-def read_number(text: str) -> int | None:
+def read_number(text: str, words: Iterable[str] = ()) -> int | None:
     """
-    Read typed text as an option number, e.g. ``" 2 "`` or ``"٢"``.
+    Read typed text as an option number, as people type one.
+
+    Digits of any script, alone (``" 2 "``, ``"٢"``) or in the forms people
+    type: after ``#`` (``#2``), before a dot or a closing bracket (``2.``,
+    ``2)``), after one of *words* (``Option 2``, ``opção #2``), case,
+    spacing, variation selectors and zero-width characters aside.
+
+    Args:
+        text: The text typed.
+        words: The words that may come before the number (``Option``).
 
     Returns:
-        The number, or ``None`` when *text* is not digits alone.
+        The number, or ``None`` when *text* is not a number in those forms.
     """
     stripped = text.strip()
     # isdecimal, not isdigit: int() reads exactly the decimal digits of any
-    # script, and nothing else (not "²").
+    # script, and nothing else (not "²").  Most replies are digits alone.
     if not stripped.isdecimal():
-        return None
+        # Every typed form ends with a digit, "." or ")": most titles are
+        # known not to be a number from their last character.
+        last = stripped.rstrip(INVISIBLE)[-1:]
+        if not (last.isdecimal() or last in _CLOSING):
+            return None
+        typed = title_key(stripped)
+        for word in words:
+            key = title_key(word)
+            if key and typed.startswith(key):
+                typed = typed[len(key) :]
+                break
+        found = _TYPED_NUMBER.fullmatch(typed)
+        if found is None:
+            return None
+        stripped = found.group(1)
     try:
         return int(stripped)
     except ValueError:  # more digits than int() reads: no option's number
         return None
 
 
-def reads_as_other_number(title: str, position: int, count: int) -> bool:
+_CLOSING = frozenset(".)")
+# The forms a number is typed in, once the number word is taken off: "#2",
+# "2.", "2)"; \d is any script's decimal digit, exactly what int() reads.
+_TYPED_NUMBER = re.compile(r"\s*#?\s*(\d+)\s*[.)]?\s*")
+
+
+def number_word(fallback_option: str) -> str:
+    """
+    The word before the option's number in a fallback title: ``Option``.
+
+    Args:
+        fallback_option: A fallback title with ``{n}``, e.g. ``Opção {n}``.
+    """
+    return fallback_option.partition(FALLBACK_NUMBER)[0].strip()
+
+
+DEFAULT_NUMBER_WORD = number_word(FALLBACK_OPTION)
+"""
+The word typed replies accept before a number by default: ``Option``.
+"""
+
+
+_DEFAULT_WORDS = (DEFAULT_NUMBER_WORD,)
+
+
+def reads_as_other_number(
+    title: str, position: int, count: int, words: Iterable[str] = _DEFAULT_WORDS
+) -> bool:
     """
     Whether typing *title* would pick another option by its number.
 
@@ -78,22 +131,30 @@ def reads_as_other_number(title: str, position: int, count: int) -> bool:
         title: An option's title.
         position: The option's own number, from 1.
         count: How many options the menu has.
+        words: The words a typed reply may put before a number.
     """
-    number = read_number(title)
+    number = read_number(title, words)
     return number is not None and number != position and 1 <= number <= count
 
 
-def unique_titles(titles: Sequence[str], limit: int) -> tuple[str, ...]:
+def unique_titles(
+    titles: Sequence[str], limit: int, fallback_option: str = FALLBACK_OPTION
+) -> tuple[str, ...]:
     """
     Fit each title to *limit*, keeping them apart from each other.
 
-    A title that repeats an earlier one (compared by `title_key`), or that
-    reads as another option's number, gets a suffix `` (2)``, `` (3)``…,
-    its text cut further so that title and suffix fit together.
+    A title that a typed reply would read as another option's number
+    (``1`` second of three, ``#1``, ``Option 1``) is named by its own
+    number: ``1 (Option 2)``, from *fallback_option*.  A title that repeats
+    an earlier one (compared by `title_key`) gets a suffix `` (2)``,
+    `` (3)``…  Either way its text is cut further so that title and suffix
+    fit together.
 
     Args:
         titles: The titles wanted, in menu order, on one line and not blank.
         limit: The most code points a title may have.
+        fallback_option: The title of an option without one, with ``{n}``
+            for its number: ``Option {n}``.
 
     Returns:
         The titles to show, in the same order.
@@ -101,13 +162,24 @@ def unique_titles(titles: Sequence[str], limit: int) -> tuple[str, ...]:
     taken: set[str] = set()
     shown = []
     count = len(titles)
+    words: tuple[str, ...] = _DEFAULT_WORDS
+    if fallback_option != FALLBACK_OPTION:
+        words = tuple(dict.fromkeys([number_word(fallback_option), DEFAULT_NUMBER_WORD]))
     for position, title in enumerate(titles, start=1):
         candidate = fit_text(title, limit)
+        own = ""
+        if reads_as_other_number(candidate, position, count, words):
+            named = fallback_option.replace(FALLBACK_NUMBER, str(position))
+            # {n} is replaced as text: a fixed text is never given to str.format.
+            own = f" ({fit_text(one_line(named), limit // 2)})"
+            candidate = fit_text(title, limit - len(own)) + own
         key = title_key(candidate)
         copy = 1
-        while key in taken or reads_as_other_number(candidate, position, count):
+        # A title with a suffix in brackets never reads as a number: only
+        # repeats are left to tell apart.
+        while key in taken:
             copy += 1
-            suffix = f" ({copy})"
+            suffix = f"{own} ({copy})"
             candidate = fit_text(title, limit - len(suffix)) + suffix
             key = title_key(candidate)
         taken.add(key)

@@ -47,6 +47,10 @@ class MenuKind(enum.StrEnum):
     """
     Which of your opportunities is this about?
     """
+    SIMPLE = "simple"
+    """
+    A bot's own menu, built from plain strings by `simple_menu`.
+    """
 
 
 class OptionKind(enum.StrEnum):
@@ -70,6 +74,10 @@ class OptionKind(enum.StrEnum):
     """
     *New opportunity*: none of the lead's existing ones.
     """
+    CHOICE = "choice"
+    """
+    One of a bot's options (`simple_menu`); the option's key is its label.
+    """
 
 
 @attrs.frozen
@@ -83,7 +91,8 @@ class MenuOption:
         title: The title shown, fitted and unique within its menu.
         kind: What the option selects.
         key: The product's label for `OptionKind.PRODUCT`, the opportunity's
-            id for `OptionKind.OPPORTUNITY`, ``""`` otherwise.
+            id for `OptionKind.OPPORTUNITY`, the label as given for
+            `OptionKind.CHOICE`, ``""`` otherwise.
         description: The line shown under a list row's title, if any;
             buttons have none.
         aliases: Other titles a typed reply may pick it by: its title in
@@ -107,7 +116,8 @@ class Menu:
     """
     An auto-response ready to send: its texts fitted, its options chosen.
 
-    Build one with `build_first_response` or `build_second_response`, send
+    Build one with `build_first_response`, `build_second_response` or,
+    from plain strings, `simple_menu`; send
     it with `render_menu`, read the reply with `interpret_reply`.
 
     Attributes:
@@ -195,7 +205,7 @@ def _option_problems(layout: Display, options: tuple[MenuOption, ...]) -> Iterat
         if reads_as_other_number(title, position, count):
             yield f"options[{at}].title {title!r} reads as another option's number"
         titles.add(key)
-        problem = _id_problem(option.id, ids)
+        problem = id_problem(option.id, ids)
         if problem:
             yield f"options[{at}].id {problem}"
         ids.add(option.id)
@@ -216,7 +226,10 @@ def _text_problem(text: str, limit: int) -> str | None:
     return None
 
 
-def _id_problem(option_id: str, ids: set[str]) -> str | None:
+def id_problem(option_id: str, ids: set[str]) -> str | None:
+    """
+    What keeps *option_id* from being an option's id, after *ids*; ``None`` if nothing.
+    """
     if not option_id or len(option_id) > MAX_OPTION_ID:
         return f"must have 1 to {MAX_OPTION_ID} characters"
     if not option_id.isascii() or not option_id.isprintable() or " " in option_id:

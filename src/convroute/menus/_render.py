@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from convroute.menus._model import Menu
-from convroute.model import Phone
+from convroute.model import Phone, lead_phone
 
 
 def render_menu(menu: Menu, to: Phone) -> dict[str, Any]:
@@ -20,12 +20,17 @@ def render_menu(menu: Menu, to: Phone) -> dict[str, Any]:
 
     Args:
         menu: The menu to send.
-        to: The lead's phone.
+        to: The lead's phone, normalised as an incoming message's phones
+            are: ``+1 (555) 765-4321`` is sent to ``15557654321``.
 
     Returns:
         A JSON-ready mapping: ``messaging_product``, ``recipient_type``,
         ``to``, ``type: interactive`` and the ``interactive`` object.
+
+    Raises:
+        PhoneNumberError: When *to* is no phone.
     """
+    recipient = lead_phone(to)
     interactive: dict[str, Any] = {"type": "button" if menu.layout == "buttons" else "list"}
     if menu.header is not None:
         interactive["header"] = {"type": "text", "text": menu.header}
@@ -50,7 +55,7 @@ def render_menu(menu: Menu, to: Phone) -> dict[str, Any]:
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        "to": recipient,
         "type": "interactive",
         "interactive": interactive,
     }
@@ -62,16 +67,20 @@ def render_text(text: str, to: Phone) -> dict[str, Any]:
 
     Args:
         text: The message, already fitted to WhatsApp's 4 096 characters.
-        to: The lead's phone.
+        to: The lead's phone, normalised as `render_menu`'s.
 
     Returns:
         A JSON-ready mapping: ``messaging_product``, ``recipient_type``,
         ``to``, ``type: text`` and the ``text`` object with its ``body``.
+
+    Raises:
+        PhoneNumberError: When *to* is no phone.
     """
+    recipient = lead_phone(to)
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        "to": recipient,
         "type": "text",
         "text": {"body": text},
     }

@@ -12,15 +12,8 @@ from typing import TypeAlias
 import attrs
 
 from convroute._text import title_key
-from convroute.menus._fit import read_number
+from convroute.menus._fit import DEFAULT_NUMBER_WORD, read_number
 from convroute.menus._model import Menu, MenuOption, OptionKind
-from convroute.menus._settings import FALLBACK_NUMBER, FALLBACK_OPTION
-
-
-DEFAULT_NUMBER_WORD = FALLBACK_OPTION.partition(FALLBACK_NUMBER)[0].strip()
-"""
-The word typed replies accept before a number by default: ``Option``.
-"""
 
 
 class MatchedBy(enum.StrEnum):
@@ -110,8 +103,9 @@ def interpret_reply(
     Find the option of *menu* a lead's reply picks.
 
     A tapped button or row sends its id, and the id alone decides.  Typed
-    text picks by number (``2``, in any script's digits, or ``Option 2``)
-    or by title, case, normal form and spacing aside; a product's full
+    text picks by number (``2``, in any script's digits, and ``2.``,
+    ``2)``, ``#2``, ``Option 2``) or by title, case, normal form, spacing,
+    emoji variation selectors and zero-width characters aside; a product's full
     label, and an option's default-language title (its aliases), pick it
     too.
 
@@ -132,9 +126,7 @@ def interpret_reply(
         return InvalidReply(reason=InvalidReason.UNKNOWN_ID, reply=reply_id)
     if text is None or not text.strip():
         return InvalidReply(reason=InvalidReason.EMPTY, reply=text or "")
-    number = read_number(text)
-    if number is None:
-        number = _after_word(text, number_words)
+    number = read_number(text, number_words)
     if number is not None and 1 <= number <= len(menu.options):
         return Selected(option=menu.options[number - 1], by=MatchedBy.NUMBER)
     # A number out of range may still be a title: a product called "2027".
@@ -145,14 +137,8 @@ def interpret_reply(
     return InvalidReply(reason=reason, reply=text)
 
 
-def _after_word(text: str, words: Iterable[str]) -> int | None:
-    # "Option 2": a number after one of the words, spacing and case aside.
-    typed = title_key(text)
-    for word in words:
-        key = title_key(word)
-        if key and typed.startswith(key):
-            return read_number(typed[len(key) :])
-    return None
+# The kinds of option whose key is the label the title was fitted from.
+_LABELLED = frozenset({OptionKind.PRODUCT, OptionKind.CHOICE})
 
 
 def _by_title(menu: Menu, key: str) -> MenuOption | None:
@@ -162,9 +148,9 @@ def _by_title(menu: Menu, key: str) -> MenuOption | None:
     for option in menu.options:
         if any(title_key(alias) == key for alias in option.aliases):
             return option
-    # A product's title may be cut to fit; its full label, unique among the
-    # number's products, picks it too.
+    # A product's or a bot's option's title may be cut to fit; its full
+    # label picks it too.
     for option in menu.options:
-        if option.kind is OptionKind.PRODUCT and title_key(option.key) == key:
+        if option.kind in _LABELLED and title_key(option.key) == key:
             return option
     return None

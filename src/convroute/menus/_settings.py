@@ -10,7 +10,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from convroute._frozen import read_only_mapping, str_tuple
-from convroute.model import Phone
+from convroute.model import Phone, lead_phone
 
 
 Display: TypeAlias = Literal["buttons", "list"]
@@ -257,7 +257,9 @@ class BusinessNumber:
     A WhatsApp number of the account, with what leads may ask about on it.
 
     Attributes:
-        number: The number, as digits with country code.
+        number: The number, as digits with country code; one written
+            with ``+`` and spacing (``+91 80 4000 1234``) is normalised as
+            an incoming message's phones are.
         products: The options of its first response, in order.
         creates_new_opportunity: Whether to create an opportunity when the
             lead has none for the product asked about.
@@ -280,7 +282,7 @@ class BusinessNumber:
             webhook gives.
     """
 
-    number: Phone
+    number: Phone = attrs.field(converter=lead_phone)
     products: tuple[Product, ...] = attrs.field(default=(), converter=_products)
     creates_new_opportunity: bool = False
     default_opportunity_type: str | None = None

@@ -269,19 +269,28 @@ def _profile_names(contacts: Any) -> Mapping[str, str]:
     return names
 
 
-def _incoming(message: Any, business: _Business, names: Mapping[str, str]) -> IncomingMessage:
+def _message_head(
+    message: Any, readers: Mapping[str, Callable[[Mapping[Any, Any]], _Content]]
+) -> tuple[Mapping[Any, Any], _Content, str]:
+    # What every message of a change starts with: an object of a type one
+    # of *readers* reads, its content, and its id.
     if not isinstance(message, Mapping):
         raise _malformed_error(f"expected an object, got {kind_of(message)}")
     kind = message.get("type")
     if not isinstance(kind, str):
         raise _malformed_error(f"type: expected text, got {kind_of(kind)}")
-    read_content = _CONTENT_READERS.get(kind)
+    read_content = readers.get(kind)
     if read_content is None:
         raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"type {quoted(kind)}")
-    text, reply_id, media = read_content(message)
+    content = read_content(message)
     message_id = _text(message.get("id"), "id")
     if not message_id:
         raise _malformed_error("id: empty")
+    return message, content, message_id
+
+
+def _incoming(message: Any, business: _Business, names: Mapping[str, str]) -> IncomingMessage:
+    message, (text, reply_id, media), message_id = _message_head(message, _CONTENT_READERS)
     at = _sent_at(message.get("timestamp"))
     sender = message.get("from")
     if sender is None or (isinstance(sender, str) and not sender.strip()):
@@ -310,18 +319,7 @@ def _incoming(message: Any, business: _Business, names: Mapping[str, str]) -> In
 def _echo(message: Any, business: _Business, _names: Mapping[str, str]) -> OutgoingMessage:
     # A message the business sent from the WhatsApp Business app: ``from``
     # is the business number (the change's own), ``to`` the lead.
-    if not isinstance(message, Mapping):
-        raise _malformed_error(f"expected an object, got {kind_of(message)}")
-    kind = message.get("type")
-    if not isinstance(kind, str):
-        raise _malformed_error(f"type: expected text, got {kind_of(kind)}")
-    read_content = _ECHO_READERS.get(kind)
-    if read_content is None:
-        raise _SkipError(PassedOver.UNSUPPORTED_TYPE, f"type {quoted(kind)}")
-    text, _, media = read_content(message)
-    message_id = _text(message.get("id"), "id")
-    if not message_id:
-        raise _malformed_error("id: empty")
+    message, (text, _, media), message_id = _message_head(message, _ECHO_READERS)
     timestamp = message.get("timestamp")
     # Meta's echo reference calls it an integer; its messages send text.
     if type(timestamp) is int and timestamp >= 0:

@@ -105,10 +105,11 @@ def _rename(uow: UnitOfWork, records: Sequence[Transition]) -> str:
     # id is a digest of the event, the funnel and the phone, which anyone
     # knowing the event's id could match against phones.  The new ids keep
     # the old ones' order, which breaks ties between records of one instant.
+    # The ad click's id goes too: Meta can tie it to the person who clicked.
     token = FORGOTTEN_PREFIX + secrets.token_hex(16)
     ids = sorted("tr-" + secrets.token_hex(16) for _ in records)
     renamed = [
-        attrs.evolve(record, id=ident, lead=Phone(token))
+        attrs.evolve(record, id=ident, lead=Phone(token), ctwa_clid=None)
         for record, ident in zip(sorted(records, key=lambda r: r.id), ids, strict=True)
     ]
     uow.funnel_records.remove([record.id for record in records])

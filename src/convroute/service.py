@@ -792,7 +792,7 @@ class Service:
             with self.store.unit_of_work(self.account) as uow:
                 found = uow.outbox.requeue(wanted)
         except StoreError:
-            _log.exception("requeue failed: the store failed")
+            _log.exception("requeue failed: the store failed", extra=_fields(self.account))
             raise
         requeued = [one for one in wanted if found.get(one) == OutboxStatus.DEAD]
         _log.info(
@@ -832,7 +832,9 @@ class Service:
                     dead.append(item.id)
         except StoreError:
             if log_errors:
-                _log.exception("delivering the outbox failed: the store failed")
+                _log.exception(
+                    "delivering the outbox failed: the store failed", extra=_fields(self.account)
+                )
             raise
         return DispatchReport(sent=sent, failed=failed, dead=dead)
 
@@ -965,7 +967,9 @@ class Service:
             report.opportunities,
             report.outbox,
             report.funnel_records,
-            extra=_fields(self.account, **attrs.asdict(report)),
+            # The token stays out of the log: kept beside the request, it
+            # would link the phone to the records again.
+            extra=_fields(self.account, **attrs.asdict(report, filter=_not_token)),
         )
         return report
 
@@ -1018,6 +1022,10 @@ def _lead_of(body: Mapping[str, Any], before: Phone | None) -> Phone | None:
     # action, which names its lead.
     named = body.get("to" if body["type"] == "send" else "lead")
     return Phone(named) if isinstance(named, str) else before
+
+
+def _not_token(field: attrs.Attribute[object], _value: object) -> bool:
+    return field.name != "token"
 
 
 def _fields(account: str, **values: object) -> dict[str, dict[str, object]]:

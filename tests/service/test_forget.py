@@ -183,9 +183,18 @@ class TestForget:
 
         new = sorted(records(store), key=lambda r: r.id)
         assert not {r.id for r in old} & {r.id for r in new}
-        assert [attrs.evolve(r, id="", lead="") for r in old] == [
+        assert [attrs.evolve(r, id="", lead="", ctwa_clid=None) for r in old] == [
             attrs.evolve(r, id="", lead="") for r in new
         ]
+
+    def test_the_ad_click_goes_too(self, store):
+        """The click id Meta can tie to the person is cleared from the records kept."""
+        service, _ = lived(store)
+        assert "ARAkLkA8rmlFeiCktEJQ" in {record.ctwa_clid for record in records(store)}
+
+        service.forget(LEAD)
+
+        assert {None} == {record.ctwa_clid for record in records(store)}
 
     def test_another_account_keeps_the_same_phone(self, store):
         """Forgetting a lead in one account leaves the same phone's lead in another as it was."""

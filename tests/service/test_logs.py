@@ -197,14 +197,17 @@ class TestStoreFailures:
         assert 1 == len(records(caplog, logging.ERROR))
 
     def test_dispatch_logs_once_then_raises(self, caplog):
-        """dispatch_pending() logs a store failure as one ERROR record, and raises it."""
+        """dispatch_pending() and requeue() log a store failure as one ERROR record each."""
         store = _BrokenStore()
         service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
         store.armed = True
         with pytest.raises(StoreError):
             service.dispatch_pending()
+        with pytest.raises(StoreError):
+            service.requeue(["act-1"])
 
-        assert 1 == len(records(caplog, logging.ERROR))
+        errors = [fields(one) for one in records(caplog, logging.ERROR)]
+        assert [{"account": "default"}] * 2 == errors
 
 
 class TestPersonalData:
@@ -267,4 +270,5 @@ class TestAccounts:
             fields(one).get("account") for one in caplog.records if one.levelno >= logging.INFO
         }
         kinds = {one.levelno for one in caplog.records if one.levelno >= logging.INFO}
+        assert not any("token" in (fields(one) or {}) for one in caplog.records)
         assert ({"acme"}, {logging.INFO, logging.WARNING}) == (named, kinds)

@@ -3,7 +3,7 @@ import pytest
 from convroute.config import Config
 from convroute.funnel import MetaCustomData
 from convroute.model import OpportunityType, User
-from convroute.routing import Availability, ChatGroup, TurnRecord
+from convroute.routing import Availability, ChatGroup, RoutingRule, TurnRecord
 
 
 class TestBareStringForIds:
@@ -15,6 +15,11 @@ class TestBareStringForIds:
     def test_group_members_as_tuple(self):
         """A one-member group written with its comma keeps its one member."""
         assert ("u-asha",) == ChatGroup(name="Sales", members=("u-asha",)).members
+
+    def test_rule_targets(self):
+        """A rule given one string for its targets is refused, not split into letters."""
+        with pytest.raises(TypeError, match=r"sequence of targets, got the single str 'admin'"):
+            RoutingRule(name="Desk", targets="admin")  # type: ignore[arg-type]
 
     def test_turn_record(self):
         """A turn record given one string for its assigned members is refused."""

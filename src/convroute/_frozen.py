@@ -31,12 +31,23 @@ def str_tuple(values: Iterable[str]) -> tuple[str, ...]:
         TypeError: When *values* is one string: ``("u-asha")``, a missing
             comma, would otherwise become a tuple of its letters.
     """
+    refuse_one_string(values, "strings")
+    return tuple(values)
+
+
+def refuse_one_string(values: object, items: str) -> None:
+    """
+    Refuse one string where a sequence of *items* is expected.
+
+    Raises:
+        TypeError: When *values* is a ``str`` or ``bytes``: iterated, it
+            would give its letters.
+    """
     if isinstance(values, str | bytes):
         raise TypeError(
-            f"expected a sequence of strings, got the single {type(values).__name__} {values!r}"
+            f"expected a sequence of {items}, got the single {type(values).__name__} {values!r}"
             " (a missing comma in a one-item tuple?)"
         )
-    return tuple(values)
 
 
 def unicode_text(text: str) -> str:

@@ -281,14 +281,14 @@ class TestActions:
         assert [{"Course": "Data Science"}] == created
 
     def test_sent_texts(self, scenario):
-        """What each send says is its text: a menu's message, then the assigned message."""
+        """What each send says is its text (a menu's message, the assigned message); no stage."""
         scenario.lead(PRIYA, name="Priya Nair")
         scenario.says(PRIYA, "Hi")
         scenario.taps(PRIYA, "AI")
-        sent = [a.text for a in scenario.actions if a.type == "send"]
+        sent = [(a.text, a.stage) for a in scenario.actions if a.type == "send"]
         expected = [
-            "Hi Priya! Which course is this about?",
-            "Asha Rao will help you with AI.",
+            ("Hi Priya! Which course is this about?", None),
+            ("Asha Rao will help you with AI.", None),
         ]
         assert expected == sent
 

@@ -164,6 +164,12 @@ class TestMalformedEchoes:
                 id="bsuid-to",
             ),
             pytest.param(
+                echo(to=BUSINESS),
+                PassedOver.MALFORMED,
+                f"to: the business number {BUSINESS} itself, not a lead",
+                id="to-the-business",
+            ),
+            pytest.param(
                 echo(text=None),
                 PassedOver.MALFORMED,
                 "text: expected an object, got null",

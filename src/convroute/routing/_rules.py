@@ -11,10 +11,11 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from convroute._frozen import str_tuple
+from convroute._frozen import refuse_one_string, str_tuple
 
 
 def _targets(values: Iterable[Target]) -> tuple[Target, ...]:
+    refuse_one_string(values, "targets")
     return tuple(values)
 
 

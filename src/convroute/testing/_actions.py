@@ -70,7 +70,8 @@ class ScenarioAction:
             target=body.get("target"),
             funnel=body.get("funnel"),
             source=body.get("source"),
-            stage=body.get("to", body.get("stage")),
+            # A send's "to" is the lead's phone; a transition's, its stage.
+            stage=None if item.type == "send" else body.get("to", body.get("stage")),
             fields=dict(opportunity.get("fields", {})) if created else {},
             text=_text(body.get("message")) if item.type == "send" else None,
         )

@@ -331,8 +331,10 @@ def _echo(message: Any, business: _Business, _names: Mapping[str, str]) -> Outgo
             PassedOver.NO_RECIPIENT, "to: no phone, perhaps a business-scoped user id instead"
         )
     lead = _phone(recipient, "to")
-    said = text if media is None else media.caption
     number, phone_number_id = business
+    if lead == number:
+        raise _malformed_error(f"to: the business number {number} itself, not a lead")
+    said = text if media is None else media.caption
     return OutgoingMessage(
         id=message_id,
         at=at,

@@ -47,3 +47,19 @@ MAX_OPTION_ID: Final = min(MAX_BUTTON_ID, MAX_ROW_ID)
 The longest option id that fits both layouts, so that an option keeps its id
 whether its menu shows as buttons or as a list.
 """
+
+MAX_PHONE_NUMBER_ID: Final = 64
+"""
+The most digits convroute takes in a number's ``phone_number_id``: Meta's
+have 15 or 16; room to spare, not a text.
+"""
+
+
+def is_phone_number_id(text: str) -> bool:
+    """
+    Whether *text* can be a ``phone_number_id``: ASCII digits, not too many.
+
+    A transport writes it into a URL path: the one rule of the config
+    check, the webhook reader and the events.
+    """
+    return 0 < len(text) <= MAX_PHONE_NUMBER_ID and text.isascii() and text.isdecimal()

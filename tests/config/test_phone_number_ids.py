@@ -51,8 +51,11 @@ class TestCheck:
     @pytest.mark.parametrize(
         ("value", "problem"),
         [
-            pytest.param('"1065-4035"', "expected digits only, not '1065-4035'", id="dash"),
-            pytest.param('"abc"', "expected digits only, not 'abc'", id="letters"),
+            pytest.param('"1065-4035"', "expected 1 to 64 digits, not '1065-4035'", id="dash"),
+            pytest.param('"abc"', "expected 1 to 64 digits, not 'abc'", id="letters"),
+            pytest.param(
+                f'"{"1" * 65}"', f"expected 1 to 64 digits, not '{'1' * 65}'", id="too-long"
+            ),
             pytest.param(
                 "106540352242922", "expected text, not the number 106540352242922", id="int"
             ),

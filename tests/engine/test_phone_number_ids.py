@@ -138,5 +138,5 @@ class TestEventsHoldDigits:
     @pytest.mark.parametrize("bad", ["", "12a", "\uff11\uff12", "12 3"])
     def test_an_id_that_is_not_digits_is_refused(self, bad):
         """An event's phone_number_id names a URL path: anything but ASCII digits is refused."""
-        with pytest.raises(ValueError, match="phone_number_id is digits"):
+        with pytest.raises(ValueError, match="phone_number_id is 1 to 64 digits"):
             message(phone_number_id=bad)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from convroute._blank import is_blank
 from convroute._frozen import language_tag
 from convroute._text import find_emoji, fold, name_key, title_key
-from convroute._whatsapp_limits import MAX_MENU_OPTIONS
+from convroute._whatsapp_limits import MAX_MENU_OPTIONS, MAX_PHONE_NUMBER_ID, is_phone_number_id
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
 from convroute.funnel import (
@@ -151,7 +151,7 @@ class _Checker:
         for i, number in numbers:
             self.check_number(number, f"$.numbers[{i}]")
             if number.phone_number_id:
-                self.digits(number.phone_number_id, f"$.numbers[{i}].phone_number_id")
+                self.phone_number_id(number.phone_number_id, f"$.numbers[{i}].phone_number_id")
         funnels = list(self.gaps.entries("funnels", config.funnels))
         self.unique(
             ((i, f.name) for i, f in funnels), "$.funnels", "name", "funnel name", key=name_key
@@ -176,6 +176,10 @@ class _Checker:
 
     def reference(self, name: str | None, known: set[str], what: str, path: str) -> None:
         self.routing.reference(name, known, what, path)
+
+    def phone_number_id(self, value: str, path: str) -> None:
+        if not is_phone_number_id(value):
+            self.report(f"expected 1 to {MAX_PHONE_NUMBER_ID} digits, not {value!r}", path)
 
     def digits(self, value: str, path: str) -> None:
         if not (value.isascii() and value.isdecimal()):

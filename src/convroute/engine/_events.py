@@ -26,6 +26,7 @@ from convroute._frozen import (
     require_event_time,
     unicode_text,
 )
+from convroute._whatsapp_limits import MAX_PHONE_NUMBER_ID, is_phone_number_id
 from convroute.funnel import AdReferral
 from convroute.model import Lead, Opportunity, Phone, User, lead_phone
 
@@ -60,8 +61,8 @@ def _phone_number_id(
     _instance: object, _attribute: attrs.Attribute[Any], value: str | None
 ) -> None:
     # An id a transport writes into a URL path: digits, as Meta gives them.
-    if value is not None and not (value.isascii() and value.isdecimal()):
-        raise ValueError(f"a phone_number_id is digits, not {value!r}")
+    if value is not None and not is_phone_number_id(value):
+        raise ValueError(f"a phone_number_id is 1 to {MAX_PHONE_NUMBER_ID} digits, not {value!r}")
 
 
 class MediaKind(enum.StrEnum):

@@ -16,7 +16,7 @@ from typing import Any, Final, TypeAlias
 
 from convroute._describe import described, kind_of, quoted
 from convroute._frozen import unicode_text
-from convroute._whatsapp_limits import MAX_TEXT_BODY
+from convroute._whatsapp_limits import MAX_TEXT_BODY, is_phone_number_id
 from convroute.engine import (
     CAPTIONED_MEDIA,
     AdReferral,
@@ -36,8 +36,6 @@ _MAX_FIELD: Final = MAX_TEXT_BODY
 # Unix seconds up to the year 5138: enough, and int() of it stays cheap.
 _MAX_TIMESTAMP_DIGITS: Final = 11
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-# Meta's ids of numbers have 15 or 16 digits; room to spare, not a text.
-_MAX_ID_DIGITS: Final = 64
 # The longest way anybody writes a phone number, spaces and brackets included.
 _MAX_PHONE_TEXT: Final = 64
 _ENVELOPE_OBJECT: Final = "whatsapp_business_account"
@@ -244,7 +242,7 @@ def _phone_number_id(value: Any) -> str | None:
         return None
     where = "metadata.phone_number_id"
     text = _text(value, where)
-    if not (text.isascii() and text.isdecimal() and len(text) <= _MAX_ID_DIGITS):
+    if not is_phone_number_id(text):
         raise _malformed_error(f"{where}: expected digits, got {described(value)}")
     return text
 

@@ -296,6 +296,12 @@ class TestGivenPhone:
 
 
 class TestLeadPhone:
+    @pytest.mark.parametrize("value", [None, 919800000001, b"919800000001"])
+    def test_a_phone_that_is_not_text_is_refused(self, value):
+        """A phone given as a number or None is a TypeError that says so, not an AttributeError."""
+        with pytest.raises(TypeError, match="a phone is text"):
+            lead_phone(value)
+
     @pytest.mark.parametrize(
         ("text", "expected"),
         [

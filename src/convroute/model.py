@@ -173,7 +173,11 @@ def lead_phone(text: str) -> Phone:
 
     Raises:
         PhoneNumberError: When *text* is no phone.
+        TypeError: When *text* is not a string (a number loses its leading
+            zeros and plus: write the phone as text).
     """
+    if not isinstance(text, str):
+        raise TypeError(f"a phone is text, not {type(text).__name__}: {text!r}")
     if text.isascii() and text.isdigit():
         return given_phone(text)
     return normalize_phone(text)

@@ -32,13 +32,12 @@ class TestDemo:
             "▸ funnel Sales: enters “Lead Entry” from Instagram (ad “Learn AI this winter”)",
             "└ [ AI ]  [ Data Science ]  [ Something else ]",
             "▸ new opportunity “AI” (Postgraduate Course, Course=AI)",
-            "why: opportunity owner skipped (no owner) → chat group AI counsellors: Asha Rao",
+            "why: opportunity_owner: skipped, no owner",
+            "chat_group:AI counsellors: picked Asha Rao (u-asha)",
             "│   • Priya's PG AI 2026 — with Ben Thomas",
             "▸ assigned to Ben Thomas by rule “AI desk” (Priya's PG AI 2026)",
-            (
-                "why: opportunity owner Asha Rao skipped (unavailable) → "
-                "chat group AI counsellors: Ben Thomas"
-            ),
+            "why: opportunity_owner: skipped, Asha Rao (u-asha) is unavailable",
+            "chat_group:AI counsellors: picked Ben Thomas (u-ben)",
             "✉ Asha Rao will help you with AI.",
             "▸ funnel Sales: Lead Entry → Scheduling (follow-up)",
             "✉ Thanks, Kiran! Our counsellors are busy just now: one will write to you soon.",

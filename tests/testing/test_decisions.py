@@ -1,3 +1,4 @@
+from convroute._decisions import decision_of
 from convroute.routing import (
     Admin,
     Candidate,
@@ -9,7 +10,6 @@ from convroute.routing import (
     SpecificUser,
     TraceStep,
 )
-from convroute.testing._decisions import decision_of
 
 
 RULE = RoutingRule("Desk", (LeadOwner(), ChatGroupTarget("Sales"), Admin(), SpecificUser("u-x")))

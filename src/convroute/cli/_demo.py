@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from convroute._accounts import DEFAULT_ACCOUNT
+from convroute._decisions import decision_of
 from convroute.adapters import SQLiteStore
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
 from convroute.cli._store import add_account_option, postgres_spec
@@ -232,6 +233,7 @@ class Transcript:
 
     def __init__(self, config: Config) -> None:
         self.users = {user.id: user.name for user in config.users}
+        self.rules = {rule.name: rule for rule in config.routing_rules}
         self.leads: dict[str, str] = {}
         self.titles: dict[str, str] = {}
         self.opportunities: dict[str, str] = {}
@@ -299,9 +301,10 @@ class Transcript:
             about = self.opportunities.get(action["opportunity"], "no opportunity")
             who = self._name(action["user"])
             yield f"  ▸ assigned to {who} by rule “{action['rule']}” ({about})"
-            yield f"    why: {self._why(action['trace'])}"
+            yield from self._why(action)
         elif kind == "unrouted":
-            yield f"  ▸ unrouted by rule “{action['rule']}”: {self._why(action['trace'])}"
+            yield f"  ▸ unrouted by rule “{action['rule']}”"
+            yield from self._why(action)
         elif kind == "transition":
             cause = action["cause"].replace("_", "-")
             yield f"  ▸ funnel {action['funnel']}: {action['from']} → {action['to']} ({cause})"
@@ -311,20 +314,12 @@ class Transcript:
         elif kind == "error":
             yield f"  ▸ error on line {action['line']}: {action['error']}"
 
-    def _why(self, trace: list[Mapping[str, Any]]) -> str:
-        steps = []
-        for step in trace:
-            target = step["target"].replace("_", " ").replace(":", " ")
-            skipped = "".join(
-                f"{self._name(c['user'])} {c['reason'].replace('_', ' ')}; "
-                for c in step.get("skipped", [])
-            )
-            if "reason" in step:
-                who = f" {self._name(step['user'])}" if "user" in step else ""
-                steps.append(f"{target}{who} skipped ({step['reason'].replace('_', ' ')})")
-            else:
-                steps.append(f"{target}: {skipped}{self._name(step.get('user'))}")
-        return " → ".join(steps)
+    def _why(self, action: Mapping[str, Any]) -> Iterator[str]:
+        # The decision's own explanation, a line a target tried: the lines
+        # `Decision.explain` gives and ``convroute test`` prints.
+        explained = decision_of(action, self.rules).explain(self.users).splitlines()
+        for index, line in enumerate(explained):
+            yield f"    {'why:' if index == 0 else '    '} {line}"
 
     def _send(self, message: Mapping[str, Any]) -> Iterator[str]:
         if message["type"] != "text":

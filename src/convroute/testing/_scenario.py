@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from convroute._decisions import decision_of
 from convroute.config import Config, parse_duration
 from convroute.engine import (
     CloseConversation,
@@ -28,7 +29,6 @@ from convroute.service import Service
 from convroute.state import ConversationStatus, OutboxItem
 from convroute.testing._actions import ScenarioAction
 from convroute.testing._adapters import MemoryStore, RecordingTransport
-from convroute.testing._decisions import decision_of
 from convroute.testing._sent_menu import SentMenu
 
 

@@ -5,11 +5,13 @@ Each ``type: ignore`` below must be needed: mypy's strict mode reports an
 unused one, so a value that became mutable fails the type check.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from convroute import Lead, Opportunity, User, normalize_phone
 from convroute.config import load_config
 from convroute.menus import (
+    FirstResponse,
     InvalidReason,
     InvalidReply,
     MatchedBy,
@@ -17,6 +19,8 @@ from convroute.menus import (
     MenuOption,
     NumberMatch,
     OptionKind,
+    Product,
+    ProductTranslation,
     ReplyOutcome,
     Selected,
     build_first_response,
@@ -79,3 +83,16 @@ lead_typed = Lead(phone="+1 (555) 765-4321")
 chosen: ReplyOutcome = interpret_reply(plans, text="option 2")
 if isinstance(chosen, Selected):
     plan_id: str = chosen.option.id
+
+# Translations are typed by their kind: a dict of the right kind is taken, another refused.
+ai = Product(
+    label="AI",
+    opportunity_type="Course",
+    rule="AI desk",
+    translations={"pt": ProductTranslation(label="IA")},
+)
+ai_translations: Mapping[str, ProductTranslation] = ai.translations
+FirstResponse(
+    message="Which course?",
+    translations={"pt": ProductTranslation(label="IA")},  # type: ignore[dict-item]
+)

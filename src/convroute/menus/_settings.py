@@ -40,6 +40,38 @@ def _products(values: Iterable[Product]) -> tuple[Product, ...]:
     return tuple(values)
 
 
+# One converter per kind of translation: a generic one would leave the type of the
+# argument of ``__init__`` unsolved, and a type checker would refuse a typed dict.
+
+
+def _number_translations(
+    values: Mapping[str, NumberTranslation],
+) -> Mapping[str, NumberTranslation]:
+    return read_only_mapping(values)
+
+
+def _texts_translations(values: Mapping[str, TextsTranslation]) -> Mapping[str, TextsTranslation]:
+    return read_only_mapping(values)
+
+
+def _product_translations(
+    values: Mapping[str, ProductTranslation],
+) -> Mapping[str, ProductTranslation]:
+    return read_only_mapping(values)
+
+
+def _first_response_translations(
+    values: Mapping[str, FirstResponseTranslation],
+) -> Mapping[str, FirstResponseTranslation]:
+    return read_only_mapping(values)
+
+
+def _second_response_translations(
+    values: Mapping[str, SecondResponseTranslation],
+) -> Mapping[str, SecondResponseTranslation]:
+    return read_only_mapping(values)
+
+
 @attrs.frozen
 class ProductTranslation:
     """
@@ -118,7 +150,7 @@ class NumberTranslation:
     away_message: str | None = None
     assigned_message: str | None = None
     translations: Mapping[str, NumberTranslation] = attrs.field(
-        factory=dict, converter=read_only_mapping, hash=False
+        factory=dict, converter=_number_translations, hash=False
     )
 
 
@@ -157,7 +189,7 @@ class Texts:
     reprompt_hint: str = REPROMPT_HINT
     fallback_option: str = FALLBACK_OPTION
     translations: Mapping[str, TextsTranslation] = attrs.field(
-        factory=dict, converter=read_only_mapping, hash=False
+        factory=dict, converter=_texts_translations, hash=False
     )
 
 
@@ -185,7 +217,7 @@ class Product:
     field: str | None = None
     values: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     translations: Mapping[str, ProductTranslation] = attrs.field(
-        factory=dict, converter=read_only_mapping, hash=False
+        factory=dict, converter=_product_translations, hash=False
     )
 
 
@@ -213,7 +245,7 @@ class FirstResponse:
     other_queries: bool = False
     other_queries_label: str = "Other queries"
     translations: Mapping[str, FirstResponseTranslation] = attrs.field(
-        factory=dict, converter=read_only_mapping, hash=False
+        factory=dict, converter=_first_response_translations, hash=False
     )
 
 
@@ -247,7 +279,7 @@ class SecondResponse:
     option_description: str | None = None
     new_opportunity_label: str = "New opportunity"
     translations: Mapping[str, SecondResponseTranslation] = attrs.field(
-        factory=dict, converter=read_only_mapping, hash=False
+        factory=dict, converter=_second_response_translations, hash=False
     )
 
 
@@ -293,6 +325,6 @@ class BusinessNumber:
     away_message: str | None = None
     assigned_message: str | None = None
     translations: Mapping[str, NumberTranslation] = attrs.field(
-        factory=dict, converter=read_only_mapping, hash=False
+        factory=dict, converter=_number_translations, hash=False
     )
     phone_number_id: str | None = None

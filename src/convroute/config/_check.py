@@ -6,7 +6,7 @@ They are all reported together, each with the path of the value at fault.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from convroute._blank import is_blank
@@ -124,7 +124,9 @@ class _Checker:
             self.report("must be longer than zero", "$.menu_timeout")
         if config.max_reprompts < 0:
             self.report("must be 0 or more", "$.max_reprompts")
-        self.reference(config.lead_level_rule, self.rule_names, "routing rule", "$.lead_level_rule")
+        self.routing.reference(
+            config.lead_level_rule, self.rule_names, "routing rule", "$.lead_level_rule"
+        )
         if config.default_country_code is not None:
             self.country_code(config.default_country_code, "$.default_country_code")
         if config.meta is not None:
@@ -141,8 +143,8 @@ class _Checker:
         self.check_rules()
         self.check_types()
         numbers = list(self.gaps.entries("numbers", config.numbers))
-        self.unique(((i, n.number) for i, n in numbers), "$.numbers", "number", "number")
-        self.unique(
+        self.routing.unique(((i, n.number) for i, n in numbers), "$.numbers", "number", "number")
+        self.routing.unique(
             ((i, n.phone_number_id) for i, n in numbers if n.phone_number_id is not None),
             "$.numbers",
             "phone_number_id",
@@ -153,29 +155,13 @@ class _Checker:
             if number.phone_number_id:
                 self.phone_number_id(number.phone_number_id, f"$.numbers[{i}].phone_number_id")
         funnels = list(self.gaps.entries("funnels", config.funnels))
-        self.unique(
+        self.routing.unique(
             ((i, f.name) for i, f in funnels), "$.funnels", "name", "funnel name", key=name_key
         )
         for i, funnel in funnels:
             self.check_funnel(funnel, f"$.funnels[{i}]")
 
     # -- helpers ---------------------------------------------------------
-
-    def unique(
-        self,
-        values: Iterable[tuple[int, str]],
-        path: str,
-        field: str,
-        what: str,
-        key: Callable[[str], str] = str,
-    ) -> None:
-        """
-        Report each value that repeats an earlier one, and blank values.
-        """
-        self.routing.unique(values, path, field, what, key)
-
-    def reference(self, name: str | None, known: set[str], what: str, path: str) -> None:
-        self.routing.reference(name, known, what, path)
 
     def phone_number_id(self, value: str, path: str) -> None:
         if not is_phone_number_id(value):
@@ -203,9 +189,6 @@ class _Checker:
         if normalized != value:
             self.report(f"write the country code as digits only: {normalized!r}", path)
 
-    def blank(self, value: str | None, path: str, what: str) -> None:
-        self.routing.blank(value, path, what)
-
     def languages(self, tags: Iterable[str], path: str) -> None:
         """
         Report tags of the translations at *path* that are no language, or repeat one.
@@ -226,7 +209,7 @@ class _Checker:
 
     def check_lead_fields(self) -> None:
         fields = self.config.lead_fields
-        self.unique(enumerate(fields), "$.lead_fields", "", "lead field", key=name_key)
+        self.routing.unique(enumerate(fields), "$.lead_fields", "", "lead field", key=name_key)
         for i, field in enumerate(fields):
             at = f"$.lead_fields[{i}]"
             if is_blank(field):
@@ -241,12 +224,14 @@ class _Checker:
                 )
 
     def check_texts(self, texts: Texts, path: str) -> None:
-        self.blank(texts.reprompt_hint, f"{path}.reprompt_hint", "the re-prompt hint")
+        self.routing.blank(texts.reprompt_hint, f"{path}.reprompt_hint", "the re-prompt hint")
         self.fallback_option(texts.fallback_option, f"{path}.fallback_option")
         self.languages(texts.translations, path)
         for tag, translation in texts.translations.items():
             at = f"{path}.{translation_path(tag)}"
-            self.blank(translation.reprompt_hint, f"{at}.reprompt_hint", "the re-prompt hint")
+            self.routing.blank(
+                translation.reprompt_hint, f"{at}.reprompt_hint", "the re-prompt hint"
+            )
             if translation.fallback_option is not None:
                 self.fallback_option(translation.fallback_option, f"{at}.fallback_option")
 
@@ -261,7 +246,7 @@ class _Checker:
 
     def check_schedules(self) -> None:
         schedules = list(self.gaps.entries("schedules", self.config.schedules))
-        self.unique(
+        self.routing.unique(
             ((i, schedule.name) for i, schedule in schedules),
             "$.schedules",
             "name",
@@ -280,7 +265,7 @@ class _Checker:
 
     def check_types(self) -> None:
         kinds = list(self.gaps.entries("opportunity_types", self.config.opportunity_types))
-        self.unique(
+        self.routing.unique(
             ((i, kind.name) for i, kind in kinds),
             "$.opportunity_types",
             "name",
@@ -289,38 +274,40 @@ class _Checker:
         )
         for i, kind in kinds:
             path = f"$.opportunity_types[{i}]"
-            self.unique(enumerate(kind.stages), f"{path}.stages", "", "stage", key=name_key)
+            self.routing.unique(enumerate(kind.stages), f"{path}.stages", "", "stage", key=name_key)
             for name, choices in kind.fields.items():
                 at = f"{path}.fields[{name!r}]"
-                self.blank(name, at, "a field name")
+                self.routing.blank(name, at, "a field name")
                 if not choices:
                     self.report("a dropdown field needs at least one choice", at)
-                self.unique(enumerate(choices), at, "", "choice")
+                self.routing.unique(enumerate(choices), at, "", "choice")
 
     def check_number(self, number: BusinessNumber, path: str) -> None:
         self.phone(number.number, f"{path}.number")
         labels = [product.label for product in number.products]
         # Labels are told apart as the menu and the lead's typed reply tell them.
-        self.unique(enumerate(labels), f"{path}.products", "label", "product label", key=title_key)
+        self.routing.unique(
+            enumerate(labels), f"{path}.products", "label", "product label", key=title_key
+        )
         for j, product in enumerate(number.products):
             self.check_product(product, f"{path}.products[{j}]")
             self.languages(product.translations, f"{path}.products[{j}]")
             for tag, translation in product.translations.items():
-                self.blank(
+                self.routing.blank(
                     translation.label,
                     f"{path}.products[{j}].{translation_path(tag)}.label",
                     "the label",
                 )
-        self.reference(
+        self.routing.reference(
             number.default_opportunity_type,
             self.type_names,
             "opportunity type",
             f"{path}.default_opportunity_type",
         )
-        self.reference(
+        self.routing.reference(
             number.create_new_rule, self.rule_names, "routing rule", f"{path}.create_new_rule"
         )
-        self.reference(
+        self.routing.reference(
             number.other_queries_rule, self.rule_names, "routing rule", f"{path}.other_queries_rule"
         )
         first = number.first_response
@@ -342,21 +329,25 @@ class _Checker:
         second = number.second_response
         if second is not None:
             at = f"{path}.second_response"
-            self.blank(second.message, f"{at}.message", "the message")
-            self.blank(second.list_button, f"{at}.list_button", "the list button")
-            self.blank(second.option_label, f"{at}.option_label", "the option label")
-            self.blank(second.new_opportunity_label, f"{at}.new_opportunity_label", "the label")
+            self.routing.blank(second.message, f"{at}.message", "the message")
+            self.routing.blank(second.list_button, f"{at}.list_button", "the list button")
+            self.routing.blank(second.option_label, f"{at}.option_label", "the option label")
+            self.routing.blank(
+                second.new_opportunity_label, f"{at}.new_opportunity_label", "the label"
+            )
             self.languages(second.translations, at)
             for tag, texts in second.translations.items():
                 where = f"{at}.{translation_path(tag)}"
-                self.blank(texts.message, f"{where}.message", "the message")
-                self.blank(texts.list_button, f"{where}.list_button", "the list button")
-                self.blank(texts.option_label, f"{where}.option_label", "the option label")
-                self.blank(
+                self.routing.blank(texts.message, f"{where}.message", "the message")
+                self.routing.blank(texts.list_button, f"{where}.list_button", "the list button")
+                self.routing.blank(texts.option_label, f"{where}.option_label", "the option label")
+                self.routing.blank(
                     texts.new_opportunity_label, f"{where}.new_opportunity_label", "the label"
                 )
-        self.blank(number.away_message, f"{path}.away_message", "the away message")
-        self.blank(number.assigned_message, f"{path}.assigned_message", "the assigned message")
+        self.routing.blank(number.away_message, f"{path}.away_message", "the away message")
+        self.routing.blank(
+            number.assigned_message, f"{path}.assigned_message", "the assigned message"
+        )
         self.check_number_translations(number, path)
         found = find_template_problems(number, self.types, lead_fields=self.config.lead_fields)
         for at, message in found:
@@ -371,7 +362,7 @@ class _Checker:
                 ("assigned_message", messages.assigned_message, number.assigned_message),
             ):
                 what = f"the {name.replace('_', ' ')}"
-                self.blank(text, f"{where}.{name}", what)
+                self.routing.blank(text, f"{where}.{name}", what)
                 if text is not None and default is None:
                     self.report(
                         f"translates {what}, and the number has none: give {name} too",
@@ -379,7 +370,7 @@ class _Checker:
                     )
 
     def check_product(self, product: Product, path: str) -> None:
-        self.reference(product.rule, self.rule_names, "routing rule", f"{path}.rule")
+        self.routing.reference(product.rule, self.rule_names, "routing rule", f"{path}.rule")
         kind = self.types.get(product.opportunity_type)
         if kind is None:
             if product.opportunity_type in self.type_names:
@@ -401,7 +392,7 @@ class _Checker:
             return
         if not product.values:
             self.report("a 'field' needs at least one of its values", f"{path}.values")
-        self.unique(enumerate(product.values), f"{path}.values", "", "value")
+        self.routing.unique(enumerate(product.values), f"{path}.values", "", "value")
         for k, value in enumerate(product.values):
             if value not in choices:
                 self.report(
@@ -412,8 +403,8 @@ class _Checker:
         self, number: BusinessNumber, first: FirstResponse, labels: list[str], path: str
     ) -> None:
         at = f"{path}.first_response"
-        self.blank(first.message, f"{at}.message", "the message")
-        self.blank(first.list_button, f"{at}.list_button", "the list button")
+        self.routing.blank(first.message, f"{at}.message", "the message")
+        self.routing.blank(first.list_button, f"{at}.list_button", "the list button")
         if not number.products:
             self.report("a first_response needs at least one product", f"{path}.products")
         options = len(number.products) + first.other_queries
@@ -426,7 +417,7 @@ class _Checker:
             )
         if first.other_queries:
             label = first.other_queries_label
-            self.blank(label, f"{at}.other_queries_label", "the label")
+            self.routing.blank(label, f"{at}.other_queries_label", "the label")
             if title_key(label) in {title_key(product) for product in labels}:
                 self.report(f"{label!r} is also a product label", f"{at}.other_queries_label")
             if number.other_queries_rule is None:
@@ -439,10 +430,10 @@ class _Checker:
         self.languages(first.translations, at)
         for tag, translation in first.translations.items():
             where = f"{at}.{translation_path(tag)}"
-            self.blank(translation.message, f"{where}.message", "the message")
-            self.blank(translation.list_button, f"{where}.list_button", "the list button")
+            self.routing.blank(translation.message, f"{where}.message", "the message")
+            self.routing.blank(translation.list_button, f"{where}.list_button", "the list button")
             label = translation.other_queries_label
-            self.blank(label, f"{where}.other_queries_label", "the label")
+            self.routing.blank(label, f"{where}.other_queries_label", "the label")
             if first.other_queries and label is not None:
                 translated = {title_key(text) for text in _labels_in(number, tag)}
                 if title_key(label) in translated:
@@ -467,7 +458,7 @@ class _Checker:
     def check_funnel(self, funnel: Funnel, path: str) -> None:
         if not funnel.stages:
             self.report("a funnel needs at least one stage", f"{path}.stages")
-        self.unique(
+        self.routing.unique(
             enumerate(stage.name for stage in funnel.stages),
             f"{path}.stages",
             "name",
@@ -475,7 +466,7 @@ class _Checker:
             key=name_key,
         )
         if funnel.untracked_leads:
-            self.blank(funnel.untracked_source, f"{path}.untracked_source", "the source")
+            self.routing.blank(funnel.untracked_source, f"{path}.untracked_source", "the source")
         triggers: dict[tuple[str, str], str] = {}
         follow_ups: dict[str, str] = {}
         for j, stage in enumerate(funnel.stages):
@@ -502,13 +493,13 @@ class _Checker:
                         f"{key} needs a meta_event on the stage to carry it", f"{path}.{key}"
                     )
             return
-        self.blank(stage.meta_event, f"{path}.meta_event", "the event name")
+        self.routing.blank(stage.meta_event, f"{path}.meta_event", "the event name")
         if self.config.meta is None and "meta" not in self.gaps.lost_keys:
             self.report(
                 "a meta_event needs the [meta] section's whatsapp_business_account_id",
                 f"{path}.meta_event",
             )
-        self.blank(stage.meta_value_field, f"{path}.meta_value_field", "the field name")
+        self.routing.blank(stage.meta_value_field, f"{path}.meta_value_field", "the field name")
         values = stage.meta_custom_data
         for message, where in () if values is None else custom_data_problems(values):
             self.report(message, f"{path}.meta_custom_data{where}")
@@ -545,7 +536,7 @@ class _Checker:
         Check a trigger; *seen* holds the earlier triggers of its funnel.
         """
         self.phone(trigger.number, f"{path}.number")
-        self.blank(trigger.source, f"{path}.source", "the source")
+        self.routing.blank(trigger.source, f"{path}.source", "the source")
         if is_blank(trigger.phrase):
             self.report("a trigger phrase must not be blank", f"{path}.phrase")
             return
@@ -584,7 +575,7 @@ class _Checker:
         """
         Check the entry stage's ad sources.
         """
-        self.blank(stage.ads_source, f"{path}.ads_source", "the source")
+        self.routing.blank(stage.ads_source, f"{path}.ads_source", "the source")
         seen: dict[str, str] = {}
         for k, ad in enumerate(stage.ad_sources):
             self.check_ad_source(ad, f"{path}.ad_sources[{k}]", seen)
@@ -593,7 +584,7 @@ class _Checker:
         """
         Check an ad's source; *seen* holds the earlier ad ids of its stage.
         """
-        self.blank(ad.source, f"{path}.source", "the source")
+        self.routing.blank(ad.source, f"{path}.source", "the source")
         if is_blank(ad.source_id):
             self.report("an ad's source_id must not be blank", f"{path}.source_id")
             return

@@ -152,15 +152,19 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-# What a title is compared without: the variation selectors VS1-VS16 (an
-# emoji typed with or without its VS16 is the same heart) and the
-# zero-width characters that keyboards and copy-paste slip in unseen (ZWSP,
-# ZWNJ, ZWJ, WORD JOINER, ZERO WIDTH NO-BREAK SPACE).
-INVISIBLE = "".join(map(chr, [*range(0xFE00, 0xFE10), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]))
-"""
-The characters `title_key` leaves out: variation selectors and zero-width characters.
-"""
-_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+# The characters Unicode says are ignorable by default: the variation
+# selectors VS1-VS16 (an emoji typed with or without its VS16 is the same
+# heart), the zero-width characters keyboards and copy-paste slip in unseen
+# (ZWSP, ZWNJ, ZWJ, WORD JOINER, the BOM), the soft hyphen…  The same class
+# `_blank.is_blank` counts as showing nothing.
+_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}+")
+
+
+def without_ignorable(text: str) -> str:
+    """
+    *text* without the characters Unicode says are ignorable by default.
+    """
+    return _IGNORABLE.sub("", text)
 
 
 # A memo of a pure function of text (see docs/performance.md, "How the hot paths are written").
@@ -173,4 +177,4 @@ def title_key(title: str) -> str:
     ``DATA SCIENCE``; neither do emoji variation selectors and zero-width
     characters: ``❤ love`` is ``❤️ Love``.
     """
-    return fold(one_line(title.translate(_INVISIBLE)))
+    return fold(one_line(without_ignorable(title)))

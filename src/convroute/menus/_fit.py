@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import regex
 
-from convroute._text import INVISIBLE, one_line, title_key
+from convroute._text import one_line, title_key, without_ignorable
 from convroute.menus._settings import FALLBACK_NUMBER, FALLBACK_OPTION
 
 
@@ -77,7 +77,7 @@ def read_number(text: str, words: Iterable[str] = ()) -> int | None:
     if not stripped.isdecimal():
         # Every typed form ends with a digit, "." or ")": most titles are
         # known not to be a number from their last character.
-        last = stripped.rstrip(INVISIBLE)[-1:]
+        last = without_ignorable(stripped)[-1:]
         if not (last.isdecimal() or last in _CLOSING):
             return None
         typed = title_key(stripped)

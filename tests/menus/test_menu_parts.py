@@ -6,6 +6,7 @@ import types
 
 import attrs
 import pytest
+import regex
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,6 +45,11 @@ from convroute.menus._model import title_limit
 from convroute.model import Lead, Opportunity, Phone, User
 from menu_strategies import conversations, menu_numbers, menu_texts
 from strategies import leads
+
+
+def _ignorable(char: str) -> bool:
+    """One character at a time, as Unicode's property table lists it."""
+    return regex.fullmatch(r"\p{Default_Ignorable_Code_Point}", char) is not None
 
 
 def built_afresh(number, lead):
@@ -315,7 +321,14 @@ class TestOptionChecks:
 
     @given(title=menu_texts())
     def test_title_key_is_fold_of_one_line(self, title):
-        """The title key is the folded one-line title, variation selectors and zero-width aside."""
-        invisible = {*range(0xFE00, 0xFE10), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
-        visible = "".join(char for char in title if ord(char) not in invisible)
+        """The title key is the folded one-line title, ignorable characters aside."""
+        visible = "".join(char for char in title if not _ignorable(char))
         assert fold(one_line(visible)) == title_key(title)
+
+    @pytest.mark.parametrize(
+        "char", ["\ufe0f", "\ufe00", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\xad"]
+    )
+    def test_the_invisible_characters_people_slip_in_are_ignorable(self, char):
+        """Variation selectors, zero-width characters, the BOM and the soft hyphen."""
+        assert _ignorable(char)
+        assert title_key(f"Data{char} science") == title_key("data science")

@@ -205,7 +205,7 @@ class TestTriggerMatcherRefuses:
 
     def test_not_a_string(self):
         """A phrase that is not a string is refused with a clear error."""
-        with pytest.raises(TypeError, match="phrase 1 is int, not str"):
+        with pytest.raises(TypeError, match=r"phrases\[1\] must be a str, not 1"):
             TriggerMatcher.from_phrases(["a", 1])  # type: ignore[list-item]
 
     def test_blank(self):

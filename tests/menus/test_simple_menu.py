@@ -127,12 +127,12 @@ class TestSimpleMenuMisuse:
 
     def test_bare_string_as_options(self):
         """A bare str where a sequence of labels is expected is a TypeError."""
-        with pytest.raises(TypeError, match="a sequence of labels, not a str"):
+        with pytest.raises(TypeError, match="a sequence of labels, not the single str 'Basic'"):
             simple_menu("Pick", "Basic")
 
     def test_bare_string_as_ids(self):
         """A bare str where a sequence of ids is expected is a TypeError."""
-        with pytest.raises(TypeError, match="a sequence of ids, not a str"):
+        with pytest.raises(TypeError, match="a sequence of ids, not the single str 'a'"):
             simple_menu("Pick", ["A"], ids="a")
 
     def test_option_of_another_type(self):

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from convroute._arguments import wrong_type
 from convroute.funnel._matcher import TriggerMatcher
 
 
@@ -79,11 +80,12 @@ class KeywordMatcher(Generic[T]):
                 and normal form are set aside.
         """
         if not isinstance(keywords, Mapping):
-            raise TypeError(
-                f"expected a mapping of phrases to values, got {type(keywords).__name__}"
-            )
+            raise wrong_type("keywords", keywords, "a mapping of phrases to values")
         copy = dict(keywords)
-        matcher = TriggerMatcher.from_phrases(copy, accelerate=accelerate)
+        for at, phrase in enumerate(copy):
+            if not isinstance(phrase, str):
+                raise wrong_type(f"keywords' phrase {at}", phrase, "a str")
+        matcher = TriggerMatcher.from_phrases(tuple(copy), accelerate=accelerate)
         return cls(types.MappingProxyType(copy), matcher, _values=tuple(copy.values()))
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -101,6 +103,9 @@ class KeywordMatcher(Generic[T]):
         Returns:
             The keyword found, its value and where it is in *text*; ``None``
             when no keyword occurs.
+
+        Raises:
+            TypeError: When *text* is not a ``str``.
         """
         match = self.matcher.find(text)
         if match is None:

@@ -4,11 +4,12 @@ Finding trigger and follow-up phrases in messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import attrs
 
+from convroute._arguments import iterable_argument, wrong_type
 from convroute._blank import is_blank
 from convroute._text import fold
 from convroute.errors import ConfigError
@@ -65,14 +66,19 @@ class TriggerMatcher:
                 ``False`` always uses the pure-Python index.
 
         Raises:
-            TypeError: When *phrases* is one string, or a phrase is not one.
+            TypeError: When *phrases* is one string, a mapping or not
+                iterable, or a phrase is not a string.
             ConfigError: When a phrase is blank (empty, spaces or invisible
                 characters only) or repeats an earlier one once folded,
                 with a line for each such phrase.
         """
-        if isinstance(phrases, str):
-            raise TypeError(f"expected a sequence of phrases, got the single str {phrases!r}")
-        given = tuple(phrases)
+        if isinstance(phrases, Mapping):
+            raise wrong_type(
+                "phrases",
+                phrases,
+                "an iterable of phrases (for values, KeywordMatcher.from_mapping)",
+            )
+        given = tuple(iterable_argument(phrases, "phrases", "phrases"))
         lowest_index = distinct_phrases(given)
         search = accelerated_search(lowest_index, given) if accelerate else None
         if search is not None:
@@ -96,7 +102,12 @@ class TriggerMatcher:
             ``start`` and ``end`` count in the folded message; its
             `PhraseMatch.span_in` the message as given gives the piece of
             *text* that matched.
+
+        Raises:
+            TypeError: When *text* is not a ``str``.
         """
+        if not isinstance(text, str):
+            raise wrong_type("text", text, "a str")
         return self._search(text)
 
 
@@ -122,7 +133,7 @@ def distinct_phrases(phrases: Sequence[str]) -> dict[str, int]:
     problems: list[str] = []
     for index, phrase in enumerate(phrases):
         if not isinstance(phrase, str):
-            raise TypeError(f"phrase {index} is {type(phrase).__name__}, not str")
+            raise wrong_type(f"phrases[{index}]", phrase, "a str")
         if is_blank(phrase):
             problems.append(f"a phrase must not be blank, and it is {phrase!r} @ $[{index}]")
             continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from convroute._arguments import instance_argument, wrong_type
 from convroute.menus._model import Menu
 from convroute.model import Phone, lead_phone
 
@@ -29,7 +30,11 @@ def render_menu(menu: Menu, to: Phone) -> dict[str, Any]:
 
     Raises:
         PhoneNumberError: When *to* is no phone.
+        TypeError: When *menu* is not a `Menu` or *to* not a ``str``.
     """
+    instance_argument(menu, Menu, "menu")
+    if not isinstance(to, str):
+        raise wrong_type("to", to, "a phone as a str")
     recipient = lead_phone(to)
     interactive: dict[str, Any] = {"type": "button" if menu.layout == "buttons" else "list"}
     if menu.header is not None:

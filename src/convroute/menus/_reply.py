@@ -11,6 +11,7 @@ from typing import TypeAlias
 
 import attrs
 
+from convroute._arguments import iterable_argument, wrong_type
 from convroute._text import title_key
 from convroute.menus._fit import DEFAULT_NUMBER_WORD, read_number
 from convroute.menus._model import Menu, MenuOption, OptionKind
@@ -118,7 +119,12 @@ def interpret_reply(
 
     Returns:
         `Selected`, or `InvalidReply` saying why nothing was picked.
+
+    Raises:
+        TypeError: When an argument is of the wrong type (what a lead
+            types never raises: *text* is read whatever it holds).
     """
+    words = _checked(menu, reply_id, text, number_words)
     if reply_id is not None:
         for option in menu.options:
             if option.id == reply_id:
@@ -126,7 +132,7 @@ def interpret_reply(
         return InvalidReply(reason=InvalidReason.UNKNOWN_ID, reply=reply_id)
     if text is None or not text.strip():
         return InvalidReply(reason=InvalidReason.EMPTY, reply=text or "")
-    number = read_number(text, number_words)
+    number = read_number(text, words)
     if number is not None and 1 <= number <= len(menu.options):
         return Selected(option=menu.options[number - 1], by=MatchedBy.NUMBER)
     # A number out of range may still be a title: a product called "2027".
@@ -135,6 +141,30 @@ def interpret_reply(
         return Selected(option=titled, by=MatchedBy.TITLE)
     reason = InvalidReason.NO_MATCH if number is None else InvalidReason.OUT_OF_RANGE
     return InvalidReply(reason=reason, reply=text)
+
+
+def _checked(
+    menu: Menu, reply_id: str | None, text: str | None, number_words: Iterable[str]
+) -> tuple[str, ...]:
+    """
+    The number words as a tuple, once each argument is known to be of its type.
+    """
+    if not isinstance(menu, Menu):
+        raise wrong_type("menu", menu, "a Menu")
+    if reply_id is not None and not isinstance(reply_id, str):
+        raise wrong_type("reply_id", reply_id, "a str or None")
+    if text is not None and not isinstance(text, str):
+        raise wrong_type("text", text, "a str or None")
+    # The engine's words come as a tuple, taken as it is.
+    words = (
+        number_words
+        if type(number_words) is tuple
+        else tuple(iterable_argument(number_words, "number_words", "words"))
+    )
+    for word in words:
+        if not isinstance(word, str):
+            raise wrong_type(f"number_words[{words.index(word)}]", word, "a str")
+    return words
 
 
 # The kinds of option whose key is the label the title was fitted from.

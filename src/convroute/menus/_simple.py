@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import get_args
 
+from convroute._arguments import optional_text_argument, sequence_argument, text_argument
 from convroute._blank import is_blank
 from convroute._frozen import optional_unicode_text, unicode_text
 from convroute._text import one_line
@@ -60,17 +61,23 @@ def simple_menu(
         ``id`` is the bot's id, its ``key`` the label as given.
 
     Raises:
-        TypeError: When *options* or *ids* is a bare ``str``, or an option
-            is neither a label nor a pair.
+        TypeError: When an argument is of the wrong type: a text that is
+            not a ``str``, *options* or *ids* that are not a sequence (a
+            bare ``str`` or a mapping), an option that is neither a label
+            nor a pair, an id that is not a ``str``.
         TextError: When a text holds a lone surrogate.
         MenuError: When the menu cannot be sent: no options or more than
             ten, a blank label, body or list button, ids that are not
             WhatsApp's or repeat, or an unknown *display*.
     """
+    text_argument(body, "body")
+    text_argument(list_button, "list_button")
+    optional_text_argument(header, "header")
+    optional_text_argument(footer, "footer")
     choices = _choices(options)
     problems = [*_text_problems(body, list_button, display), *_choice_problems(choices)]
     if ids is not None:
-        problems.extend(_id_problems(_sequence(ids, "ids"), len(choices)))
+        problems.extend(_id_problems(sequence_argument(ids, "ids", "ids"), len(choices)))
     if problems:
         raise MenuError(problems)
     layout, fitted = fit_choices(display, choices, None if ids is None else tuple(ids))
@@ -85,18 +92,9 @@ def simple_menu(
     )
 
 
-def _sequence(values: Sequence[str], what: str) -> Sequence[str]:
-    # A str is a sequence of str: ("a-b") for ("a-b",) would be letters.
-    if isinstance(values, str):
-        raise TypeError(f"{what} must be a sequence of {what}, not a str: write [{values!r}]")
-    return values
-
-
 def _choices(options: Sequence[str | tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-    if isinstance(options, str):
-        raise TypeError(f"options must be a sequence of labels, not a str: write [{options!r}]")
     choices: list[tuple[str, str | None]] = []
-    for at, option in enumerate(options):
+    for at, option in enumerate(sequence_argument(options, "options", "labels")):
         if isinstance(option, str):
             label, description = option, None
         elif (
@@ -138,7 +136,7 @@ def _choice_problems(choices: Sequence[tuple[str, str | None]]) -> list[str]:
     return problems
 
 
-def _id_problems(ids: Sequence[str], count: int) -> list[str]:
+def _id_problems(ids: Sequence[object], count: int) -> list[str]:
     problems = []
     if len(ids) != count:
         problems.append(f"{len(ids)} ids for {count} options")

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, TypeAlias
 
 import attrs
 
+from convroute._arguments import wrong_type
 from convroute.model import Lead, Opportunity
 from convroute.routing._availability import Availability, SkipReason
 from convroute.routing._explain import explain_step
@@ -141,14 +142,26 @@ class Decision:
 
         Returns:
             The lines, joined by line breaks (no break after the last).
+
+        Raises:
+            TypeError: When *names* is not a mapping of ids to ``str`` names.
         """
-        shown = {} if names is None else names
+        shown = {} if names is None else _display_names(names)
         return "\n".join(
             [
                 explain_step(step.target, step.user, step.reason, step.skipped, shown)
                 for step in self.trace
             ]
         )
+
+
+def _display_names(names: Mapping[str, str]) -> Mapping[str, str]:
+    if not isinstance(names, Mapping):
+        raise wrong_type("names", names, "a mapping of user ids to display names, or None")
+    for user, name in names.items():
+        if not isinstance(name, str):
+            raise wrong_type(f"names[{user!r}]", name, "a str")
+    return names
 
 
 def resolve(rule: RoutingRule, context: RoutingContext) -> Decision:

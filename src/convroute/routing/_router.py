@@ -9,6 +9,7 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
+from convroute._arguments import instance_argument, iterable_argument, wrong_type
 from convroute.model import Lead, Opportunity, User
 from convroute.routing._availability import Availability
 from convroute.routing._check import routing_problems
@@ -36,7 +37,8 @@ class Router:
         groups: The chat groups, as values or a mapping by name.
 
     Raises:
-        TypeError: When *users* or *groups* holds something else.
+        TypeError: When *users* or *groups* is not an iterable or a
+            mapping, or holds something else.
         ValueError: When a mapping's key is not its value's id or name, or
             two users or two groups share one.
     """
@@ -103,7 +105,16 @@ class Router:
             The decision, as `resolve` gives it.  When it assigned, the
             assignee holds one more open conversation (until `release`),
             and a round-robin pick is recorded as the pool's turn.
+
+        Raises:
+            TypeError: When *rule* is not a `RoutingRule`, *lead* not a
+                `Lead` or *opportunity* not an `Opportunity`.
         """
+        instance_argument(rule, RoutingRule, "rule")
+        if lead is not None and not isinstance(lead, Lead):
+            raise wrong_type("lead", lead, "a Lead or None")
+        if opportunity is not None and not isinstance(opportunity, Opportunity):
+            raise wrong_type("opportunity", opportunity, "an Opportunity or None")
         availability = Availability(self._users, self._presence, self._open)
         context = RoutingContext(availability, self._groups, self._turns, lead, opportunity)
         decision = resolve(rule, context)
@@ -118,6 +129,7 @@ class Router:
         Mark *user* away: routing passes them over (``unavailable``) until `back`.
 
         Raises:
+            TypeError: When *user* is not a ``str``.
             ValueError: When *user* is not a known user id.
         """
         self._presence[self._known(user)] = False
@@ -127,6 +139,7 @@ class Router:
         Mark *user* back: they keep their place in every round robin.
 
         Raises:
+            TypeError: When *user* is not a ``str``.
             ValueError: When *user* is not a known user id.
         """
         self._presence.pop(self._known(user), None)
@@ -136,6 +149,7 @@ class Router:
         Count one conversation of *user*'s as closed: a slot under their capacity frees.
 
         Raises:
+            TypeError: When *user* is not a ``str``.
             ValueError: When *user* is not a known user id, or holds no
                 open conversation.
         """
@@ -165,14 +179,16 @@ class Router:
             TypeError: When *rules* is one rule, or holds something else.
         """
         if isinstance(rules, RoutingRule):
-            raise TypeError("expected an iterable of routing rules, got one RoutingRule")
-        listed = list(rules)
-        for rule in listed:
+            raise TypeError("rules must be an iterable of routing rules, not one RoutingRule")
+        listed = list(iterable_argument(rules, "rules", "routing rules"))
+        for at, rule in enumerate(listed):
             if not isinstance(rule, RoutingRule):
-                raise TypeError(f"expected routing rules, got {type(rule).__name__}")
+                raise wrong_type(f"rules[{at}]", rule, "a RoutingRule")
         return routing_problems(self._users.values(), self._groups.values(), listed)
 
     def _known(self, user: str) -> str:
+        if not isinstance(user, str):
+            raise wrong_type("user", user, "a user id (a str)")
         if user not in self._users:
             raise ValueError(f"unknown user {user!r}")
         return user
@@ -184,15 +200,16 @@ def _by_key(
     """
     *values* by their id or name, refusing keys that are not theirs and repeats.
     """
-    if isinstance(values, str | bytes):
-        raise TypeError(
-            f"{what}: expected {kind.__name__} values, got the single string {values!r}"
-        )
-    pairs = list(values.items()) if isinstance(values, Mapping) else [(None, v) for v in values]
+    if isinstance(values, Mapping):
+        pairs = list(values.items())
+    else:
+        pairs = [(None, v) for v in iterable_argument(values, what, f"{kind.__name__} values")]
     keyed: dict[str, _V] = {}
     for given, value in pairs:
         if not isinstance(value, kind):
-            raise TypeError(f"{what}: expected {kind.__name__} values, got {type(value).__name__}")
+            raise TypeError(
+                f"{what}: expected {kind.__name__} values, got {type(value).__name__} {value!r}"
+            )
         own: str = getattr(value, key)
         if given is not None and given != own:
             raise ValueError(

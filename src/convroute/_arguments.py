@@ -1,0 +1,125 @@
+"""
+Checks of the arguments a public function is given, each error naming the argument.
+
+Used where a bot script calls in with plain values: a wrong type is told
+there, as a `TypeError` saying which argument and what it should be, and
+never surfaces later as an `AttributeError` from deep inside.  Hot
+functions test `isinstance` inline and call `wrong_type` only to fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
+
+_T = TypeVar("_T")
+
+
+def wrong_type(name: str, value: object, expected: str) -> TypeError:
+    """
+    The error for *value* given as the argument *name*, which expects *expected*.
+
+    Args:
+        name: The argument, as the caller wrote it (``text``, ``options``).
+        value: What was given.
+        expected: What the argument takes, in words (``a str``).
+
+    Returns:
+        The error to raise, its message naming the argument and the value.
+    """
+    return TypeError(f"{name} must be {expected}, not {_shown(value)}")
+
+
+def text_argument(value: object, name: str) -> str:
+    """
+    *value*, when it is a ``str``.
+
+    Raises:
+        TypeError: Naming *name*, when it is not.
+    """
+    if not isinstance(value, str):
+        raise wrong_type(name, value, "a str")
+    return value
+
+
+def optional_text_argument(value: object, name: str) -> str | None:
+    """
+    *value*, when it is a ``str`` or ``None``.
+
+    Raises:
+        TypeError: Naming *name*, when it is neither.
+    """
+    if value is not None and not isinstance(value, str):
+        raise wrong_type(name, value, "a str or None")
+    return value
+
+
+def sequence_argument(value: Sequence[_T], name: str, items: str) -> Sequence[_T]:
+    """
+    *value*, when it is a sequence (a list, a tuple…) that is not text.
+
+    A ``str`` is a sequence of strings and a mapping iterates over its
+    keys: both would be read as something else than what was meant.
+
+    Args:
+        value: What was given.
+        name: The argument's name.
+        items: What the sequence holds, in words (``labels``).
+
+    Raises:
+        TypeError: Naming *name*, when *value* is text, a mapping or not a
+            sequence.
+    """
+    if isinstance(value, str | bytes):
+        raise TypeError(
+            f"{name} must be a sequence of {items}, not the single"
+            f" {type(value).__name__} {value!r}: write [{value!r}]"
+        )
+    if not isinstance(value, Sequence):
+        raise wrong_type(name, value, f"a sequence (a list or tuple) of {items}")
+    return value
+
+
+def iterable_argument(value: Iterable[_T], name: str, items: str) -> Iterable[_T]:
+    """
+    *value*, when it is an iterable that is neither text nor a mapping.
+
+    Raises:
+        TypeError: Naming *name*, when *value* is text, a mapping or not
+            iterable.
+    """
+    if isinstance(value, str | bytes):
+        raise TypeError(
+            f"{name} must be an iterable of {items}, not the single"
+            f" {type(value).__name__} {value!r}: write [{value!r}]"
+        )
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise wrong_type(name, value, f"an iterable of {items}")
+    return value
+
+
+def instance_argument(value: object, kind: type[_T], name: str) -> _T:
+    """
+    *value*, when it is a *kind*.
+
+    Raises:
+        TypeError: Naming *name*, when it is not.
+    """
+    if not isinstance(value, kind):
+        raise wrong_type(name, value, f"a {kind.__name__}")
+    return value
+
+
+def _shown(value: object) -> str:
+    # Text is shown with its type, so that "the str 'desk'" reads as a name
+    # given for a value; anything else by its repr, cut to stay one line.
+    if isinstance(value, str):
+        return f"the str {_cut(repr(value))}"
+    if isinstance(value, Mapping):
+        return f"a {type(value).__name__} {_cut(repr(value))}"
+    return _cut(repr(value))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 80 else f"{text[:77]}..."

@@ -153,9 +153,11 @@ def _case(raw: object, path: str, problems: list[str]) -> Case | None:
     ]
     if raw.get("expect") == []:
         problems.append(f"a case needs at least one expectation @ {path}.expect")
+    steps = [step for step in given if step is not None]
+    expectations = [expected for expected in expect if expected is not None]
     if len(problems) > count:
         return None
-    return Case(str(name), start, given, expect)  # type: ignore[arg-type]
+    return Case(str(name), start, steps, expectations)
 
 
 def _start(value: object, path: str, problems: list[str]) -> dt.datetime:

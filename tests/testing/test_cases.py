@@ -189,6 +189,13 @@ class TestMalformed:
             tmp_path, text, "a.convroute.json"
         )
 
+    def test_duplicate_key_in_yaml(self, tmp_path):
+        """A key given twice in YAML is a problem at its path."""
+        text = "case:\n  - name: c\n    name: d\n    expect:\n      - none: menu\n"
+        assert ["duplicate key 'name' @ $.case[0].name"] == problems(
+            tmp_path, text, "a.convroute.yaml"
+        )
+
     def test_duplicate_key_in_toml(self, tmp_path):
         """TOML itself refuses a key given twice."""
         [problem] = problems(tmp_path, 'config = "a"\nconfig = "b"\n' + one_case("[]"))

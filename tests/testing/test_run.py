@@ -4,7 +4,8 @@ import pytest
 
 from convroute.config import load_config
 from convroute.engine import Engine
-from convroute.testing import Case, CaseResult, load_cases, run_case
+from convroute.model import Opportunity
+from convroute.testing import Case, CaseResult, Scenario, load_cases, run_case
 from convroute.testing._expectations import AssignedExpected, NoneExpected
 from convroute.testing._steps import AwayStep, SaysStep, TapsStep, WaitStep
 from example_account import EXAMPLE_PATH
@@ -86,6 +87,21 @@ class TestExpectationsHold:
             expect=[AssignedExpected(PRIYA, "u-ben")],
         )
         assert CaseResult("c") == run_case(engine, case)
+
+
+class TestMenuTitles:
+    def test_a_list_menus_titles(self, engine):
+        """A menu sent as a list carries its rows' titles, as the lead saw them, in order."""
+        scenario = Scenario(engine)
+        opportunities = [
+            Opportunity("o-1", "Postgraduate Course", "AI evening", {"Course": "AI"}, "u-ben"),
+            Opportunity("o-2", "Postgraduate Course", "AI weekend", {"Course": "AI"}, "u-chen"),
+        ]
+        priya = scenario.lead(PRIYA, opportunities=opportunities)
+        scenario.says(priya, "Hi")
+        scenario.taps(priya, "AI")
+        menu = scenario.menu(priya)
+        assert ("list", menu.titles) == (menu.layout, scenario.actions[-1].titles)
 
 
 class TestExpectationsFail:

@@ -13,8 +13,10 @@ SOURCE = pathlib.Path(convroute.__file__).parent
 # Importer -> the packages whose private modules it may import, and why.
 ALLOWED = {
     # The public face of the in-memory store, whose parts share the
-    # adapters' private helpers (instants, the rules of a unit of work).
-    "testing": {"adapters"},
+    # adapters' private helpers (instants, the rules of a unit of work);
+    # and test files, read by the configuration's own reader and strict
+    # converter, so that they are as strict as a configuration.
+    "testing": {"adapters", "config"},
 }
 
 

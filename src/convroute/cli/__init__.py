@@ -31,6 +31,7 @@ from convroute.cli._outbox import add_outbox_command
 from convroute.cli._prune import add_prune_command
 from convroute.cli._report import add_report_command
 from convroute.cli._simulate import add_simulate_command
+from convroute.cli._test import add_test_command
 from convroute.errors import ConvrouteError
 
 
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     add_check_command(commands)
     add_simulate_command(commands)
+    add_test_command(commands)
     add_link_command(commands)
     add_demo_command(commands)
     add_report_command(commands)

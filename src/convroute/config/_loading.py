@@ -79,11 +79,7 @@ def load_config(
     """
     if isinstance(source, Mapping):
         return _build(source)
-    path = pathlib.Path(source)
-    text = _read(path)
-    if format is None:
-        format = _SUFFIXES.get(path.suffix.lower()) or _guess_format(text)  # noqa: A001
-    return _build(_parse(text, format))
+    return _build(read_table(pathlib.Path(source), format))
 
 
 def loads_config(text: str, format: Format | None = None) -> Config:  # noqa: A002 - the API's word
@@ -146,9 +142,28 @@ def dump_config(config: Config, format: Format = "toml") -> str:  # noqa: A002 -
     raise ValueError(f"unknown format {format!r}: use 'toml', 'json' or 'yaml'")
 
 
+def read_table(path: pathlib.Path, format: Format | None = None) -> Mapping[Any, Any]:  # noqa: A002
+    """
+    Read a TOML, JSON or YAML file into the table at its top, unchecked.
+
+    The format is *format*, or the one `load_config` takes from the file's
+    suffix or text.  Keys given twice are left for `repeated_keys` to find.
+
+    Raises:
+        ConfigError: For a file too large, not UTF-8 or not of its format.
+        OSError: When the file cannot be opened.
+        MissingExtraError: For YAML without the ``yaml`` extra.
+        ValueError: For an unknown format.
+    """
+    text = _read(path)
+    if format is None:
+        format = _SUFFIXES.get(path.suffix.lower()) or _guess_format(text)  # noqa: A001
+    return _parse(text, format)
+
+
 def _build(raw: Mapping[Any, Any]) -> Config:
     config, gaps, problems = structure_config(raw)
-    problems = [*_repeated_keys(raw), *problems, *find_problems_around(config, gaps)]
+    problems = [*repeated_keys(raw), *problems, *find_problems_around(config, gaps)]
     if problems:
         raise ConfigError(problems)
     return config
@@ -266,7 +281,10 @@ def _yaml_loader() -> type[Any]:
     return ConfigLoader
 
 
-def _repeated_keys(raw: object) -> list[str]:
+def repeated_keys(raw: object) -> list[str]:
+    """
+    A problem line for each key a table of *raw* was given more than once.
+    """
     # Walked with a stack, not recursion, and each table once (YAML aliases
     # may share one table many times).
     problems: list[str] = []

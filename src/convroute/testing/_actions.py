@@ -39,6 +39,8 @@ class ScenarioAction:
         stage: The stage reached (``enter_funnel``, ``transition``).
         fields: A created opportunity's fields.
         text: What a ``send`` says: a text's body, or a menu's message.
+        titles: The titles of the options a ``send`` of a menu shows, in
+            order; empty for any other action.
     """
 
     item: OutboxItem = attrs.field(repr=False)
@@ -52,6 +54,7 @@ class ScenarioAction:
     stage: str | None = None
     fields: Mapping[str, str] = attrs.field(factory=_empty, hash=False)
     text: str | None = None
+    titles: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, item: OutboxItem) -> ScenarioAction:
@@ -74,6 +77,7 @@ class ScenarioAction:
             stage=None if item.type == "send" else body.get("to", body.get("stage")),
             fields=dict(opportunity.get("fields", {})) if created else {},
             text=_text(body.get("message")) if item.type == "send" else None,
+            titles=_titles(body.get("message")) if item.type == "send" else (),
         )
 
 
@@ -86,3 +90,11 @@ def _text(message: Mapping[str, Any] | None) -> str | None:
     interactive = message.get("interactive") or {}
     said: str | None = (interactive.get("body") or {}).get("text")
     return said
+
+
+def _titles(message: Mapping[str, Any] | None) -> tuple[str, ...]:
+    interactive: Mapping[str, Any] = (message or {}).get("interactive") or {}
+    action: Mapping[str, Any] = interactive.get("action") or {}
+    buttons = [button["reply"]["title"] for button in action.get("buttons", ())]
+    rows = [row["title"] for section in action.get("sections", ()) for row in section["rows"]]
+    return (*buttons, *rows)

@@ -339,10 +339,7 @@ class Scenario:
             self._decisions[Phone(body["lead"])] = decision_of(body, self._rules)
 
     def _phone(self, text: str) -> Phone:
-        _require_text(text, "a phone")
-        if text.isascii() and text.isdigit():
-            return given_phone(text)
-        return normalize_phone(text, country_code=self._config.default_country_code)
+        return read_phone(text, self._config)
 
     def _number(self, number: str | None) -> Phone:
         if number is not None:
@@ -364,6 +361,20 @@ class Scenario:
         if number is None:
             raise ScenarioError(f"{lead} has written to no number yet: nothing to {step}")
         return number
+
+
+def read_phone(text: str, config: Config) -> Phone:
+    """
+    A lead's phone as a scenario reads it: as typed, or as digits.
+
+    Raises:
+        ScenarioError: When *text* is not text.
+        PhoneNumberError: When it is no phone.
+    """
+    _require_text(text, "a phone")
+    if text.isascii() and text.isdigit():
+        return given_phone(text)
+    return normalize_phone(text, country_code=config.default_country_code)
 
 
 def _require_text(value: object, what: str) -> None:

@@ -1,0 +1,302 @@
+"""
+Test files: cases of steps and expectations, read as strictly as a configuration.
+
+A test file is TOML, JSON or YAML, read by the configuration's own reader:
+a key given twice, an unknown key, a step or an expectation of an unknown
+word or with arguments of the wrong kind is a problem, and every problem is
+reported at once, each with its path (``$.case[2].given[0].taps``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import pathlib
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from convroute._describe import described
+from convroute.config._converter import structure
+from convroute.config._invalid import describe_keys
+from convroute.config._loading import read_table, repeated_keys
+from convroute.errors import ConfigError
+from convroute.testing._expectations import EXPECTATIONS, Expectation, NoneExpected
+from convroute.testing._scenario import DEFAULT_START
+from convroute.testing._steps import STEPS, Step
+
+
+CASE_FILE_SUFFIXES = (".convroute.toml", ".convroute.json", ".convroute.yaml", ".convroute.yml")
+"""
+How the name of a test file ends, for the pytest plugin to collect it.
+"""
+
+_FILE_KEYS = frozenset({"config", "case"})
+_CASE_KEYS = frozenset({"name", "start", "given", "expect"})
+
+
+def _steps(values: Iterable[Step]) -> tuple[Step, ...]:
+    return tuple(values)
+
+
+def _expectations(values: Iterable[Expectation]) -> tuple[Expectation, ...]:
+    return tuple(values)
+
+
+def _cases(values: Iterable[Case]) -> tuple[Case, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class Case:
+    """
+    One case of a test file: steps taken from a start, then what should have happened.
+
+    Attributes:
+        name: The case's name, unique in its file.
+        start: When its scenario starts (aware).
+        given: The steps, in order.
+        expect: The expectations, each of which must hold.
+    """
+
+    name: str
+    start: dt.datetime = DEFAULT_START
+    given: tuple[Step, ...] = attrs.field(default=(), converter=_steps)
+    expect: tuple[Expectation, ...] = attrs.field(default=(), converter=_expectations)
+
+
+@attrs.frozen
+class CaseFile:
+    """
+    A test file, read and checked.
+
+    Attributes:
+        path: Where it was read from.
+        config: The configuration its top-level ``config`` names, relative
+            to the test file's folder, or ``None`` when it names none.
+        cases: Its cases, in order.
+    """
+
+    path: pathlib.Path
+    config: pathlib.Path | None
+    cases: tuple[Case, ...] = attrs.field(converter=_cases)
+
+
+def load_cases(path: str | os.PathLike[str]) -> CaseFile:
+    """
+    Read and check a test file (TOML, JSON or YAML, by its suffix).
+
+    Args:
+        path: The file.
+
+    Returns:
+        Its cases, and the configuration it names.
+
+    Raises:
+        ConfigError: With every problem found, one line each with its path.
+        OSError: When the file cannot be opened.
+        MissingExtraError: For YAML without the ``yaml`` extra.
+    """
+    file = pathlib.Path(path)
+    raw = read_table(file)
+    problems = repeated_keys(raw)
+    config, cases = _file(raw, problems)
+    if problems:
+        raise ConfigError(problems)
+    return CaseFile(file, None if config is None else file.parent / config, cases)
+
+
+def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list[Case]]:
+    _unknown_keys(raw, _FILE_KEYS, "$", problems)
+    config = raw.get("config")
+    if config is not None and not _is_text(config):
+        problems.append(f"expected the configuration's path, not {described(config)} @ $.config")
+        config = None
+    if "case" not in raw:
+        problems.append("a test file needs at least one [[case]] @ $.case")
+        return config, []
+    tables = _list(raw["case"], "$.case", problems)
+    if raw["case"] == []:
+        problems.append("a test file needs at least one [[case]] @ $.case")
+    cases = [_case(table, f"$.case[{index}]", problems) for index, table in enumerate(tables)]
+    seen: set[str] = set()
+    for index, case in enumerate(cases):
+        if case is not None and case.name in seen:
+            problems.append(f"a case named {case.name!r} is already above @ $.case[{index}].name")
+        elif case is not None:
+            seen.add(case.name)
+    return config, [case for case in cases if case is not None]
+
+
+def _case(raw: object, path: str, problems: list[str]) -> Case | None:
+    if not isinstance(raw, Mapping):
+        problems.append(f"expected a table, not {described(raw)} @ {path}")
+        return None
+    count = len(problems)
+    _unknown_keys(raw, _CASE_KEYS, path, problems)
+    name = raw.get("name")
+    if name is None:
+        problems.append(f"required key missing @ {path}.name")
+    elif not _is_text(name):
+        problems.append(f"expected the case's name, not {described(name)} @ {path}.name")
+    start = _start(raw.get("start", DEFAULT_START), f"{path}.start", problems)
+    given = [
+        _step(step, f"{path}.given[{index}]", problems)
+        for index, step in enumerate(_list(raw.get("given", []), f"{path}.given", problems))
+    ]
+    expect = [
+        _expectation(expected, f"{path}.expect[{index}]", problems)
+        for index, expected in enumerate(_list(raw.get("expect"), f"{path}.expect", problems))
+    ]
+    if raw.get("expect") == []:
+        problems.append(f"a case needs at least one expectation @ {path}.expect")
+    steps = [step for step in given if step is not None]
+    expectations = [expected for expected in expect if expected is not None]
+    if len(problems) > count:
+        return None
+    return Case(str(name), start, steps, expectations)
+
+
+def _start(value: object, path: str, problems: list[str]) -> dt.datetime:
+    start = value
+    if isinstance(value, str):
+        try:
+            start = dt.datetime.fromisoformat(value)
+        except ValueError:
+            start = None
+    if isinstance(start, dt.datetime) and start.utcoffset() is not None:
+        return start
+    problems.append(
+        "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, "
+        f"not {described(value)} @ {path}"
+    )
+    return DEFAULT_START
+
+
+def _step(raw: object, path: str, problems: list[str]) -> Step | None:
+    word, value = _single_key(raw, path, "a step", "{says = [lead, text]}", problems)
+    if word is None:
+        return None
+    step = STEPS.get(word)
+    if step is None:
+        problems.append(_unknown_word("step", word, STEPS, f"{path}{_child(word)}"))
+        return None
+    found: Step | None = _structured(step, value, f"{path}{_child(word)}", problems)
+    return found
+
+
+def _expectation(raw: object, path: str, problems: list[str]) -> Expectation | None:
+    example = "{assigned = {lead = …, user = …}}"
+    word, value = _single_key(raw, path, "an expectation", example, problems)
+    if word is None:
+        return None
+    where = f"{path}{_child(word)}"
+    if word == NoneExpected.word:
+        if isinstance(value, str) and value in EXPECTATIONS:
+            return NoneExpected(value)
+        if isinstance(value, str):
+            problems.append(_unknown_word("expectation", value, EXPECTATIONS, where))
+        else:
+            problems.append(f"expected the kind no action is of, not {described(value)} @ {where}")
+        return None
+    kind = EXPECTATIONS.get(word)
+    if kind is None:
+        problems.append(_unknown_word("expectation", word, [*EXPECTATIONS, "none"], where))
+        return None
+    if not isinstance(value, Mapping):
+        problems.append(f"expected a table such as {example}, not {described(value)} @ {where}")
+        return None
+    found: Expectation | None = _structured(kind, value, where, problems)
+    return found
+
+
+def _structured(cls: type[Any], value: object, path: str, problems: list[str]) -> Any:
+    names = [field.name for field in attrs.fields(cls)]
+    positions: dict[str, str] = {}
+    if isinstance(value, Mapping):
+        arguments = dict(value)
+    else:
+        given = value if isinstance(value, list) else [value]
+        needed = [field.name for field in attrs.fields(cls) if field.default is attrs.NOTHING]
+        if not len(needed) <= len(given) <= len(names):
+            problems.append(f"{_signature(cls.word, names, needed)}: {_count(given)} @ {path}")
+            return None
+        arguments = dict(zip(names, given, strict=False))
+        # An argument given by position is reported at its index: taps[1], not taps.title.
+        positions = {
+            name: f"[{index}]" if isinstance(value, list) else ""
+            for index, name in enumerate(names)
+        }
+    try:
+        return structure(arguments, cls, path)
+    except ConfigError as error:
+        problems.extend(_positional(line, path, positions) for line in error.errors)
+        return None
+
+
+def _positional(line: str, path: str, positions: Mapping[str, str]) -> str:
+    message, _, where = line.rpartition(" @ ")
+    for name, position in positions.items():
+        named = f"{path}.{name}"
+        if where == named or where.startswith((f"{named}.", f"{named}[")):
+            return f"{message} @ {path}{position}{where[len(named) :]}"
+    return line
+
+
+def _signature(word: str, names: Sequence[str], needed: Sequence[str]) -> str:
+    optional = names[len(needed) :]
+    then = f" (then optionally {', '.join(optional)})" if optional else ""
+    return f"{word} takes {', '.join(needed)}{then}"
+
+
+def _count(given: Sequence[object]) -> str:
+    return "1 value given" if len(given) == 1 else f"{len(given)} values given"
+
+
+def _single_key(
+    raw: object, path: str, what: str, example: str, problems: list[str]
+) -> tuple[str | None, object]:
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        [(word, value)] = raw.items()
+        if isinstance(word, str):
+            return word, value
+    problems.append(
+        f"{what} is a table of one key, its word, such as {example}, not {described(raw)} @ {path}"
+    )
+    return None, None
+
+
+def _unknown_word(what: str, word: str, known: Iterable[str], path: str) -> str:
+    words = sorted(known)
+    close = difflib.get_close_matches(word, words, n=1)
+    hint = f", did you mean {close[0]!r}?" if close else ""
+    return f"unknown {what} {word!r}{hint} (known: {', '.join(words)}) @ {path}"
+
+
+def _unknown_keys(
+    raw: Mapping[Any, Any], known: frozenset[str], path: str, problems: list[str]
+) -> None:
+    unknown = [key for key in raw if key not in known]
+    if unknown:
+        problems.append(f"unknown key(s): {describe_keys(unknown)} @ {path}")
+
+
+def _list(value: object, path: str, problems: list[str]) -> Sequence[object]:
+    if value is None:
+        problems.append(f"required key missing @ {path}")
+        return []
+    if not isinstance(value, list):
+        problems.append(f"expected a list, not {described(value)} @ {path}")
+        return []
+    return value
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _child(key: str) -> str:
+    return f".{key}" if key.isidentifier() else f"[{key!r}]"

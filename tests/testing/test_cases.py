@@ -1,0 +1,275 @@
+import datetime as dt
+import json
+import pathlib
+import tempfile
+
+import pytest
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convroute.errors import ConfigError
+from convroute.testing import DEFAULT_START, Case, CaseFile, load_cases
+from convroute.testing._expectations import AssignedExpected, MenuExpected, NoneExpected
+from convroute.testing._steps import (
+    STEPS,
+    AnswersStep,
+    AwayStep,
+    GivenOpportunity,
+    LeadStep,
+    SaysStep,
+    TapsStep,
+    UserStep,
+    WaitStep,
+)
+
+
+def problems(tmp_path, text, name="cases.convroute.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_cases(path)
+    return list(raised.value.errors)
+
+
+def one_case(given, expect='[{ none = "assigned" }]'):
+    return f'[[case]]\nname = "c"\ngiven = {given}\nexpect = {expect}\n'
+
+
+class TestLoading:
+    def test_steps_and_expectations(self, tmp_path):
+        """Every step form (a value, a list, a table) reads into its step, in order."""
+        path = tmp_path / "a.convroute.toml"
+        path.write_text(
+            'config = "account.toml"\n'
+            "[[case]]\n"
+            'name = "all"\n'
+            "start = 2026-02-02T10:00:00+05:30\n"
+            "given = [\n"
+            '  { lead = { phone = "919800000001", name = "Priya", opportunities = [\n'
+            '    { id = "o-1", type = "Course", fields = { Course = "AI" } } ] } },\n'
+            '  { user = { id = "u-ben", available = false } },\n'
+            '  { away = "u-asha" },\n'
+            '  { says = ["919800000001", "Hi"] },\n'
+            '  { taps = { lead = "919800000001", title = "AI" } },\n'
+            '  { answers = ["919800000001", "u-ben"] },\n'
+            '  { wait = "15m" },\n'
+            "]\n"
+            "expect = [\n"
+            '  { menu = { lead = "919800000001", titles = ["AI"] } },\n'
+            '  { assigned = { lead = "919800000001", user = "u-ben", rule = "AI desk" } },\n'
+            '  { none = "unrouted" },\n'
+            "]\n",
+            encoding="utf-8",
+        )
+        start = dt.datetime(2026, 2, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))
+        expected = CaseFile(
+            path,
+            tmp_path / "account.toml",
+            [
+                Case(
+                    "all",
+                    start,
+                    [
+                        LeadStep(
+                            "919800000001",
+                            "Priya",
+                            opportunities=(
+                                GivenOpportunity("o-1", "Course", fields={"Course": "AI"}),
+                            ),
+                        ),
+                        UserStep("u-ben", available=False),
+                        AwayStep("u-asha"),
+                        SaysStep("919800000001", "Hi"),
+                        TapsStep("919800000001", "AI"),
+                        AnswersStep("919800000001", "u-ben"),
+                        WaitStep(dt.timedelta(minutes=15)),
+                    ],
+                    [
+                        MenuExpected("919800000001", ("AI",)),
+                        AssignedExpected("919800000001", "u-ben", rule="AI desk"),
+                        NoneExpected("unrouted"),
+                    ],
+                )
+            ],
+        )
+        assert expected == load_cases(path)
+
+    def test_defaults(self, tmp_path):
+        """A case without start starts at DEFAULT_START; a file without config names none."""
+        path = tmp_path / "a.convroute.toml"
+        path.write_text(one_case("[]"), encoding="utf-8")
+        assert CaseFile(path, None, [Case("c", DEFAULT_START, [], [NoneExpected("assigned")])]) == (
+            load_cases(path)
+        )
+
+    def test_json_and_yaml(self, tmp_path):
+        """JSON and YAML files read as TOML ones do."""
+        case = {"name": "c", "given": [{"wait": "1h"}], "expect": [{"none": "menu"}]}
+        (tmp_path / "a.convroute.json").write_text(json.dumps({"case": [case]}), encoding="utf-8")
+        (tmp_path / "a.convroute.yaml").write_text(
+            "case:\n  - name: c\n    given:\n      - wait: 1h\n    expect:\n      - none: menu\n",
+            encoding="utf-8",
+        )
+        expected = (
+            Case("c", DEFAULT_START, [WaitStep(dt.timedelta(hours=1))], [NoneExpected("menu")]),
+        )
+        assert [expected, expected] == [
+            load_cases(tmp_path / "a.convroute.json").cases,
+            load_cases(tmp_path / "a.convroute.yaml").cases,
+        ]
+
+    def test_start_as_text(self, tmp_path):
+        """A start may be ISO text, as JSON has no dates."""
+        path = tmp_path / "a.convroute.json"
+        case = {"name": "c", "start": "2026-03-02T08:00:00Z", "expect": [{"none": "menu"}]}
+        path.write_text(json.dumps({"case": [case]}), encoding="utf-8")
+        assert dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC) == load_cases(path).cases[0].start
+
+
+class TestMalformed:
+    def test_unknown_step(self, tmp_path):
+        """An unknown step is named at its path, with the closest step suggested."""
+        assert [
+            (
+                "unknown step 'tap', did you mean 'taps'? (known: answers, away, back, close, "
+                "lead, says, taps, user, wait) @ $.case[0].given[1].tap"
+            )
+        ] == problems(tmp_path, one_case('[{ wait = "1m" }, { tap = ["1", "AI"] }]'))
+
+    def test_unknown_expectation(self, tmp_path):
+        """An unknown expectation, or kind of none, is named with the closest suggested."""
+        assert [
+            (
+                "unknown expectation 'asigned', did you mean 'assigned'? (known: assigned, "
+                "created, entered, menu, moved, none, sent_text, unrouted) "
+                "@ $.case[0].expect[0].asigned"
+            ),
+            (
+                "unknown expectation 'menus', did you mean 'menu'? (known: assigned, created, "
+                "entered, menu, moved, sent_text, unrouted) @ $.case[0].expect[1].none"
+            ),
+        ] == problems(
+            tmp_path, one_case("[]", '[{ asigned = { lead = "1" } }, { none = "menus" }]')
+        )
+
+    def test_wrong_argument_type(self, tmp_path):
+        """An argument of the wrong kind is reported at its position, or at its key."""
+        assert [
+            "expected text, not the number 3 @ $.case[0].given[0].taps[1]",
+            "expected true or false, not the text 'no' @ $.case[0].given[1].user.available",
+            (
+                "invalid duration '15x': write a whole number and s, m, h or d, e.g. '90s' or "
+                "'24h' @ $.case[0].given[2].wait"
+            ),
+            "expected a list, not the text 'AI' @ $.case[0].expect[0].menu.titles",
+        ] == problems(
+            tmp_path,
+            one_case(
+                '[{ taps = ["1", 3] }, { user = { id = "u", available = "no" } }, '
+                '{ wait = "15x" }]',
+                '[{ menu = { lead = "1", titles = "AI" } }]',
+            ),
+        )
+
+    def test_argument_count(self, tmp_path):
+        """Too few or too many values by position say what the step takes."""
+        assert [
+            (
+                "says takes lead, text (then optionally number): 1 value given "
+                "@ $.case[0].given[0].says"
+            ),
+            "taps takes lead, title: 3 values given @ $.case[0].given[1].taps",
+        ] == problems(tmp_path, one_case('[{ says = "1" }, { taps = ["1", "AI", "x"] }]'))
+
+    def test_duplicate_key(self, tmp_path):
+        """A key given twice in JSON is a problem at its path."""
+        text = '{"case": [{"name": "c", "name": "d", "expect": [{"none": "menu"}]}]}'
+        assert ["duplicate key 'name' @ $.case[0].name"] == problems(
+            tmp_path, text, "a.convroute.json"
+        )
+
+    def test_duplicate_key_in_yaml(self, tmp_path):
+        """A key given twice in YAML is a problem at its path."""
+        text = "case:\n  - name: c\n    name: d\n    expect:\n      - none: menu\n"
+        assert ["duplicate key 'name' @ $.case[0].name"] == problems(
+            tmp_path, text, "a.convroute.yaml"
+        )
+
+    def test_duplicate_key_in_toml(self, tmp_path):
+        """TOML itself refuses a key given twice."""
+        [problem] = problems(tmp_path, 'config = "a"\nconfig = "b"\n' + one_case("[]"))
+        assert problem.startswith("invalid TOML: ")
+
+    def test_unknown_keys(self, tmp_path):
+        """Unknown keys of the file, a case and an expectation are each reported."""
+        assert [
+            "unknown key(s): cases @ $",
+            "unknown key(s): when @ $.case[0]",
+            "unknown key(s): usr @ $.case[0].expect[0].assigned",
+        ] == problems(
+            tmp_path,
+            '[[cases]]\nname = "x"\n[[case]]\nname = "c"\nwhen = "now"\n'
+            'expect = [{ assigned = { lead = "1", user = "u", usr = "x" } }]\n',
+        )
+
+    def test_case_shape(self, tmp_path):
+        """A case needs a name, an expectation, and a start with its offset; names are unique."""
+        assert [
+            "required key missing @ $.case[0].name",
+            "required key missing @ $.case[0].expect",
+            (
+                "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, not "
+                "the text '2026-01-05T09:00:00' @ $.case[1].start"
+            ),
+            "a case needs at least one expectation @ $.case[1].expect",
+            "a case named 'c' is already above @ $.case[3].name",
+        ] == problems(
+            tmp_path,
+            "[[case]]\n"
+            '[[case]]\nname = "b"\nstart = "2026-01-05T09:00:00"\nexpect = []\n'
+            + one_case("[]")
+            + one_case("[]"),
+        )
+
+    def test_step_shape(self, tmp_path):
+        """A step is a table of one key."""
+        assert [
+            (
+                "a step is a table of one key, its word, such as {says = [lead, text]}, not an "
+                "object @ $.case[0].given[0]"
+            ),
+            (
+                "an expectation is a table of one key, its word, such as {assigned = {lead = "
+                "…, user = …}}, not the text 'menu' @ $.case[0].expect[0]"
+            ),
+        ] == problems(tmp_path, one_case('[{ wait = "1m", away = "u" }]', '["menu"]'))
+
+    def test_no_case(self, tmp_path):
+        """A file without cases, or with a config that is no path, is a problem."""
+        assert [
+            "expected the configuration's path, not the number 1 @ $.config",
+            "a test file needs at least one [[case]] @ $.case",
+        ] == problems(tmp_path, "config = 1\n")
+
+    def test_every_problem_at_once(self, tmp_path):
+        """Problems of several cases are reported together."""
+        found = problems(
+            tmp_path, one_case("[{ wat = 1 }]") + '[[case]]\nname = "d"\nexpect = [{ nope = {} }]\n'
+        )
+        assert ["$.case[0].given[0].wat", "$.case[1].expect[0].nope"] == [
+            line.rpartition(" @ ")[2] for line in found
+        ]
+
+    @settings(deadline=None)
+    @given(st.text(min_size=1).filter(lambda word: word not in STEPS))
+    def test_any_unknown_word(self, word):
+        """Any word that is no step is one problem naming it, never a crash."""
+        case = {"name": "c", "given": [{word: 1}], "expect": [{"none": "menu"}]}
+        with tempfile.TemporaryDirectory() as folder:
+            path = pathlib.Path(folder) / "a.convroute.json"
+            path.write_text(json.dumps({"case": [case]}), encoding="utf-8")
+            with pytest.raises(ConfigError) as raised:
+                load_cases(path)
+        [line] = raised.value.errors
+        assert line.startswith(f"unknown step {word!r}")

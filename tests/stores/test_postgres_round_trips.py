@@ -57,6 +57,12 @@ class WireCount:
         lines = self._file.read().decode("utf-8", "replace").splitlines()
         return sum(1 for line in lines if "\tReadyForQuery\t" in line)
 
+    def statements(self):
+        """How many statements the client asked the server to run: its Execute messages."""
+        self._file.seek(0)
+        lines = self._file.read().decode("utf-8", "replace").splitlines()
+        return sum(1 for line in lines if line.startswith("F\t") and "\tExecute\t" in line)
+
     def stop(self):
         """Forget what was traced."""
         self._file.close()
@@ -234,6 +240,16 @@ class TestAnEvent:
                 IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
             )
         assert (3, ["send"]) == (count.waits(), [item.type for item in handled.actions])
+
+    def test_a_first_message_s_writes_are_one_statement(self, wired):
+        """BEGIN, the claim, the lead's lock, its state, one statement of writes, COMMIT: six."""
+        store, count = wired
+        service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
+        with count.counting():
+            service.process(
+                IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
+            )
+        assert 6 == count.statements()
 
     def test_the_sends_are_not_taken_for_the_lead_s(self, wired):
         """An echo of a send, by its id, is a duplicate: its id was recorded with the event."""

@@ -205,7 +205,8 @@ class Batcher:
     def __init__(self, upserts: Iterable[Upsert]) -> None:
         self._upserts = {one.statement: one for one in upserts}
         self._place = {statement: place for place, statement in enumerate(self._upserts)}
-        # Each combination of tables' statement text, as it is first met.
+        # Each combination of tables' statement text, made when first met:
+        # two threads that meet it at once make the same text.
         self._joined: dict[tuple[str, ...], str] = {}
 
     def batched(self, queued: Sequence[Queued]) -> list[Queued]:

@@ -56,10 +56,6 @@ _OTHER_NAMES = {
 }
 
 
-# A run of upserts joined into one statement (of any tables).
-_JOINED = "upserts joined into one"
-
-
 @attrs.define
 class _Counts:
     """Round trips and statements, by name."""
@@ -82,9 +78,8 @@ def _counting(counts: _Counts) -> Iterator[None]:
         names = {value: key for key, value in attrs.asdict(unit.sql).items()}
         names.update(_OTHER_NAMES)
         counts.waits[names.get(sql, sql)] += 1
-        # As the unit sends them: runs of upserts joined into one statement.
-        for _, statement, _values in unit._batcher.batched(unit._queued):  # noqa: SLF001
-            counts.statements[names.get(statement, _JOINED)] += 1
+        for _, statement, _values in unit._queued:  # noqa: SLF001
+            counts.statements[names.get(statement, statement)] += 1
         if sql:
             counts.statements[names.get(sql, sql)] += 1
         return original(unit, connection, sql, parameters)

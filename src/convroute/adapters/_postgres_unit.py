@@ -19,7 +19,6 @@ from typing import Any, Self, TypeVar, cast
 import psycopg
 
 from convroute.adapters._postgres_schema import lock_key
-from convroute.adapters._postgres_writes import Batcher
 from convroute.adapters._sql_statements import Statements
 from convroute.adapters._sql_unit import SQLRepositories
 from convroute.adapters._unit_rules import not_open, refuse_reuse
@@ -58,7 +57,6 @@ class PostgresUnit(SQLRepositories):
         schema: The store's schema, which its lock keys are made from.
         account: The account whose rows the unit sees, also in its lock keys.
         describe: The store, as error messages name it.
-        batcher: Joins the queued writes into as few statements as they can be.
     """
 
     def __init__(
@@ -68,12 +66,9 @@ class PostgresUnit(SQLRepositories):
         schema: str,
         account: str,
         describe: str,
-        *,
-        batcher: Batcher,
     ) -> None:
         super().__init__(sql, account)
         self._acquire = acquire
-        self._batcher = batcher
         self._schema = schema
         self._describe = describe
         self._connection: psycopg.Connection[Any] | None = None
@@ -285,7 +280,7 @@ class PostgresUnit(SQLRepositories):
     ) -> psycopg.Cursor[Any]:
         # The queued statements, then *sql* (unless empty), in one round
         # trip: psycopg's pipeline sends them all and waits once.
-        queued, self._queued = self._batcher.batched(self._queued), []
+        queued, self._queued = self._queued, []
         cursor = connection.cursor()
         if not queued:
             if sql:

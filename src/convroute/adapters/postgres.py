@@ -29,7 +29,6 @@ except ImportError as exc:  # pragma: no cover - the tests run with the extra
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_unit import PostgresUnit, one_line
-from convroute.adapters._postgres_writes import Batcher, column_types, upserts
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import ClosedOnExit
 from convroute.adapters._unit_rules import nested
@@ -132,7 +131,6 @@ class PostgresStore(ClosedOnExit):
         connection, release = self._acquire()
         try:
             migrate(connection, schema, create=create)
-            self._batcher = Batcher(upserts(self._sql, column_types(connection, schema)))
         except BaseException as exc:
             release()
             # The store is not made: nobody could close what it opened.
@@ -176,12 +174,7 @@ class PostgresStore(ClosedOnExit):
                 was kept, and it may be run again.
         """
         return PostgresUnit(
-            self._nested_guard,
-            self._sql,
-            self._schema,
-            account_name(account),
-            self._describe,
-            batcher=self._batcher,
+            self._nested_guard, self._sql, self._schema, account_name(account), self._describe
         )
 
     def drop(self) -> None:

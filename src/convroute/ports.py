@@ -423,6 +423,20 @@ class ProcessedEvents(Protocol):
         """
         ...
 
+    def add(self, events: Collection[str], at: dt.datetime) -> None:
+        """
+        Record *events* as processed, without asking whether each was new.
+
+        An id recorded already is kept as it is, with its first time; the
+        ids recorded are not new to a later `claim`.  For ids whose answer
+        nobody needs (the service's own sends), which a store may then
+        send with the commit rather than wait for.
+
+        Raises:
+            ValueError: When *at* is naive.
+        """
+        ...
+
     def remove(self, events: Collection[str]) -> None:
         """
         Forget these ids, whenever they were recorded; unknown ids are passed over.

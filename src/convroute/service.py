@@ -1006,12 +1006,12 @@ def _store(
             lead = _lead_of(body, lead)
             items.append(OutboxItem(action_id(key, index), key, body["type"], body, now, lead=lead))
     uow.outbox.add(items)
-    for item in items:
-        if item.type == "send":
-            # A host that reports convroute's own sends back as outgoing
-            # messages, by the action's id, is not heard: they never answer
-            # a lead, nor move one in a funnel.
-            uow.processed.claim(item.id, now)
+    # A host that reports convroute's own sends back as outgoing messages,
+    # by the action's id, is not heard: they never answer a lead, nor move
+    # one in a funnel.
+    sends = [item.id for item in items if item.type == "send"]
+    if sends:
+        uow.processed.add(sends, now)
     return items
 
 

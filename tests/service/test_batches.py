@@ -68,6 +68,11 @@ class _Poisoned:
                         raise StoreError(f"cannot store {event}")
                     return claim(event, at)
 
+                def add(self, events, at):
+                    if poison in events:
+                        raise StoreError(f"cannot store {poison}")
+                    uow.processed.add(events, at)
+
             class _Unit:
                 processed = _Processed()
 

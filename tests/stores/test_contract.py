@@ -591,3 +591,52 @@ class TestProcessedEvents:
             again = uow.processed.claim(long_id, T0)
 
         assert (True, True, False) == (first, other, again)
+
+    def test_added_ids_are_processed(self, store):
+        """Ids added without a claim are not new to a later claim, in that unit or another."""
+        with store.unit_of_work() as uow:
+            uow.processed.add(["out.1", "out.2"], T0)
+            same_unit = uow.processed.claim("out.1", T0)
+        with store.unit_of_work() as uow:
+            later = uow.processed.claim("out.2", T0)
+            other = uow.processed.claim("out.3", T0)
+
+        assert (False, False, True) == (same_unit, later, other)
+
+    def test_an_id_added_again_keeps_its_first_time(self, store):
+        """Adding an id recorded already changes nothing: a prune goes by its first time."""
+        later = T0 + dt.timedelta(days=2)
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            uow.processed.add(["wamid.1", "out.1", "out.1"], T0)
+        with store.unit_of_work() as uow:
+            uow.processed.add(["wamid.1", "out.1"], later)
+        with store.unit_of_work() as uow:
+            forgotten = uow.processed.prune(T0 + dt.timedelta(days=1), 10)
+
+        assert 2 == forgotten
+
+    def test_ids_added_in_a_rolled_back_unit_are_new_again(self, store):
+        """An add in a unit that raised is undone with it."""
+
+        def add_then_fail():
+            with store.unit_of_work() as uow:
+                uow.processed.add(["out.1"], T0)
+                raise BoomError
+
+        with pytest.raises(BoomError):
+            add_then_fail()
+
+        assert read(store, lambda uow: uow.processed.claim("out.1", T0))
+
+    def test_adding_no_ids_changes_nothing(self, store):
+        """An empty add is allowed, and records nothing."""
+        with store.unit_of_work() as uow:
+            uow.processed.add([], T0)
+
+        assert read(store, lambda uow: uow.processed.claim("out.1", T0))
+
+    def test_a_naive_time_is_refused(self, store):
+        """Adding ids at a naive time is a ValueError, as a claim at one is."""
+        with store.unit_of_work() as uow, pytest.raises(ValueError, match="at"):
+            uow.processed.add(["out.1"], dt.datetime(2026, 11, 2))  # noqa: DTZ001

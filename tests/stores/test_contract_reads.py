@@ -9,6 +9,8 @@ every store answers as the in-memory store does.
 import contextlib
 import datetime as dt
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,6 +167,32 @@ def observed(store, before, steps):
     return seen
 
 
+def committed(store, writes):
+    """Every read of a new unit after one unit of *writes* committed; the leads' rows go after."""
+    with store.unit_of_work() as uow:
+        for write in writes:
+            write(uow)
+    try:
+        with store.unit_of_work() as uow:
+            return [reader(uow) for reader in READERS]
+    finally:
+        with store.unit_of_work() as uow:
+            for lead in LEADS:
+                uow.conversations.remove_for_lead(lead)
+                for opportunity in uow.opportunities.for_lead(lead):
+                    uow.opportunities.remove(lead, opportunity.id)
+                uow.funnel_records.remove([one.id for one in uow.funnel_records.for_lead(lead)])
+                uow.leads.remove(lead)
+            for user in USERS:
+                uow.users.set_away_since(user, None)
+
+
+@pytest.fixture
+def mirror():
+    """An in-memory store shared by a test's examples, as the store under test is."""
+    return MemoryStore()
+
+
 class TestReadsWithinAUnit:
     """Every read gives the unit's own writes before it, whichever read came first."""
 
@@ -179,3 +207,13 @@ class TestReadsWithinAUnit:
     def test_reads_after_earlier_writes(self, store, before, steps):
         """After any writes earlier in the unit, the reads agree as well."""
         assert observed(MemoryStore(), before, steps) == observed(store, before, steps)
+
+
+class TestWritesCommittedTogether:
+    """A unit's writes, however many and in whatever order, are kept as they were made."""
+
+    @SHARED_FIXTURE
+    @given(writes=st.lists(WRITES, max_size=16))
+    def test_a_unit_of_writes_then_every_read(self, store, mirror, writes):
+        """What a later unit reads agrees with the in-memory store's, given the same history."""
+        assert committed(mirror, writes) == committed(store, writes)

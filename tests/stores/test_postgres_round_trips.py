@@ -11,9 +11,13 @@ import tempfile
 
 import pytest
 
+from convroute.engine import IncomingMessage
 from convroute.funnel import Cause, Transition
 from convroute.model import Lead, Opportunity, Phone, User
+from convroute.service import Service
 from convroute.state import Conversation
+from convroute.testing import RecordingTransport
+from example_account import routing_example
 
 
 psycopg = pytest.importorskip("psycopg")
@@ -52,6 +56,12 @@ class WireCount:
         self._file.seek(0)
         lines = self._file.read().decode("utf-8", "replace").splitlines()
         return sum(1 for line in lines if "\tReadyForQuery\t" in line)
+
+    def statements(self):
+        """How many statements the client asked the server to run: its Execute messages."""
+        self._file.seek(0)
+        lines = self._file.read().decode("utf-8", "replace").splitlines()
+        return sum(1 for line in lines if line.startswith("F\t") and "\tExecute\t" in line)
 
     def stop(self):
         """Forget what was traced."""
@@ -215,3 +225,39 @@ class TestPeople:
             uow.users.set_away_since("u-ravi", None)
             people = read_people(uow)
         assert ({"u-asha": True, "u-ravi": True}, {}) == people[1:]
+
+
+class TestAnEvent:
+    """An event that sends a menu waits for its claim, the lead's state and the commit: three."""
+
+    def test_a_first_message_costs_three_round_trips(self, wired):
+        """The sends' ids are recorded with the commit, not claimed in a round trip of their own."""
+        store, count = wired
+        transport = RecordingTransport()
+        service = Service(routing_example(), store, transport, clock=lambda: T0)
+        with count.counting():
+            handled = service.process(
+                IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
+            )
+        assert (3, ["send"]) == (count.waits(), [item.type for item in handled.actions])
+
+    def test_a_first_message_s_statements(self, wired):
+        """BEGIN, the claim, the lead's lock and state, four writes and COMMIT: nine statements."""
+        store, count = wired
+        service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
+        with count.counting():
+            service.process(
+                IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
+            )
+        assert 9 == count.statements()
+
+    def test_the_sends_are_not_taken_for_the_lead_s(self, wired):
+        """An echo of a send, by its id, is a duplicate: its id was recorded with the event."""
+        store, _ = wired
+        service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
+        handled = service.process(
+            IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
+        )
+        with store.unit_of_work() as uow:
+            again = [uow.processed.claim(item.id, T0) for item in handled.actions]
+        assert [False] == again

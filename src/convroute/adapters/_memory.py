@@ -499,6 +499,14 @@ class _Processed(_Repository):
         journal.put(state.processed, key, at)
         return True
 
+    def add(self, events: Collection[str], at: dt.datetime) -> None:
+        aware(at, "at")
+        state, journal = self._unit.begin_write()
+        for event in events:
+            key = event_key(event)
+            if key not in state.processed:
+                journal.put(state.processed, key, at)
+
     def remove(self, events: Collection[str]) -> None:
         state, journal = self._unit.begin_write()
         for event in events:

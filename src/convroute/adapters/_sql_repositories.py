@@ -564,6 +564,15 @@ class SQLProcessed(_Repository):
         )
         return changed == 1
 
+    def add(self, events: Collection[str], at: dt.datetime) -> None:
+        micros = to_micros(aware(at, "at"))
+        # The claim's statement, its answer not asked for: queued with the
+        # unit's writes where the unit queues them (PostgreSQL).
+        self._unit.write_many(
+            self._sql.processed_claim,
+            [(self._account, event_key(event), micros) for event in events],
+        )
+
     def remove(self, events: Collection[str]) -> None:
         self._unit.write_many(
             self._sql.processed_remove, [(self._account, event_key(one)) for one in events]

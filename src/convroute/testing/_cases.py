@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import os
 import pathlib
+import unicodedata
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -36,6 +37,8 @@ How the name of a test file ends, for the pytest plugin to collect it.
 
 _FILE_KEYS = frozenset({"config", "case"})
 _CASE_KEYS = frozenset({"name", "start", "given", "expect"})
+# Control characters and lone surrogates: a case's name cannot be printed with them.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 
 
 def _steps(values: Iterable[Step]) -> tuple[Step, ...]:
@@ -142,6 +145,12 @@ def _case(raw: object, path: str, problems: list[str]) -> Case | None:
         problems.append(f"required key missing @ {path}.name")
     elif not _is_text(name):
         problems.append(f"expected the case's name, not {described(name)} @ {path}.name")
+    elif (unprintable := _unprintable(name)) is not None:
+        # A name is printed as one line of a report, and written to JUnit XML.
+        problems.append(
+            "a case's name is one line of text, without control characters, not "
+            f"{name!r} (U+{ord(unprintable):04X}) @ {path}.name"
+        )
     start = _start(raw.get("start", DEFAULT_START), f"{path}.start", problems)
     given = [
         _step(step, f"{path}.given[{index}]", problems)
@@ -296,6 +305,12 @@ def _list(value: object, path: str, problems: list[str]) -> Sequence[object]:
 
 def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
+
+
+def _unprintable(text: str) -> str | None:
+    return next(
+        (char for char in text if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES), None
+    )
 
 
 def _child(key: str) -> str:

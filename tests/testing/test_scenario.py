@@ -234,6 +234,10 @@ class TestBadInput:
             (lambda s: s.lead(PRIYA, opportunities=["o-1"]), "are Opportunity values"),
             (lambda s: s.lead(PRIYA, language="not a language!"), "lead: "),
             (lambda s: s.says(12, "Hi"), "a phone is text, not 12"),
+            (lambda s: s.lead(PRIYA, name=3), "a lead's name is text, not 3"),
+            (lambda s: s.lead(PRIYA, owner=3), "a lead's owner is text, not 3"),
+            (lambda s: s.wait("9999999d"), "wait: 9999999d from 2026-01-05T09:00:00+00:00"),
+            (lambda s: s.wait(dt.timedelta(days=999_999_999)), "passes the end of the calendar"),
         ],
     )
     def test_clear_errors(self, scenario, step, message):
@@ -241,6 +245,12 @@ class TestBadInput:
         with pytest.raises(ScenarioError) as raised:
             step(scenario)
         assert (True, True) == (message in str(raised.value), isinstance(raised.value, ValueError))
+
+    def test_clock_kept_when_wait_overflows(self, scenario):
+        """A wait past the calendar's end leaves the clock where it was."""
+        with pytest.raises(ScenarioError):
+            scenario.wait("9999999d")
+        assert DEFAULT_START == scenario.now
 
     def test_bad_phone(self, scenario):
         """A phone that is none is a PhoneNumberError, as elsewhere."""

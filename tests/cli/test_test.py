@@ -116,6 +116,26 @@ class TestTestCommand:
             == capsys.readouterr().err
         )
 
+    def test_a_test_file_as_the_config(self, capsys, files):
+        """A test file given first, as CONFIG, is named as such, with the order to use."""
+        passing, _ = files
+        assert 2 == main(["test", str(passing), str(EXAMPLE_PATH)])
+        assert (
+            f"convroute: {passing} is a test file, not a configuration: "
+            "give the configuration first (convroute test CONFIG FILE...)"
+        ) == capsys.readouterr().err.splitlines()[-1]
+
+    def test_the_config_as_a_test_file(self, capsys, files):
+        """The configuration given among the test files is named as such, not as 14 unknown keys."""
+        passing, _ = files
+        assert 2 == main(["test", str(EXAMPLE_PATH), str(passing), str(EXAMPLE_PATH)])
+        assert [
+            (
+                f"convroute: {EXAMPLE_PATH}: this is a configuration, not a test file: it has "
+                "chat_groups, funnels, numbers, routing_rules, users and no [[case]] @ $"
+            )
+        ] == capsys.readouterr().err.splitlines()
+
     def test_a_folder(self, capsys, tmp_path):
         """A folder given as a test file exits 2 with one line, never a traceback."""
         assert 2 == main(["test", str(EXAMPLE_PATH), str(tmp_path)])

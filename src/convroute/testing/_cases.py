@@ -37,6 +37,8 @@ How the name of a test file ends, for the pytest plugin to collect it.
 
 _FILE_KEYS = frozenset({"config", "case"})
 _CASE_KEYS = frozenset({"name", "start", "given", "expect"})
+# Top-level keys of a configuration, which a test file never has.
+_CONFIG_KEYS = frozenset({"numbers", "users", "chat_groups", "routing_rules", "funnels"})
 # Control characters and lone surrogates: a case's name cannot be printed with them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 
@@ -113,6 +115,13 @@ def load_cases(path: str | os.PathLike[str]) -> CaseFile:
 
 
 def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list[Case]]:
+    if "case" not in raw and not _CONFIG_KEYS.isdisjoint(raw):
+        # A configuration given for a test file: say so, not a dozen unknown keys.
+        keys = ", ".join(sorted(_CONFIG_KEYS.intersection(raw)))
+        problems.append(
+            f"this is a configuration, not a test file: it has {keys} and no [[case]] @ $"
+        )
+        return None, []
     _unknown_keys(raw, _FILE_KEYS, "$", problems)
     config = raw.get("config")
     if config is not None and not _is_text(config):

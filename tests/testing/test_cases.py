@@ -258,6 +258,16 @@ class TestMalformed:
         path.write_text(one_case("[]").replace('"c"', '"🎉 olá"'), encoding="utf-8")
         assert ["🎉 olá"] == [case.name for case in load_cases(path).cases]
 
+    def test_start_without_its_offset(self, tmp_path):
+        """A TOML date and time without an offset is shown as written, not as "a datetime"."""
+        text = one_case("[]").replace('name = "c"\n', 'name = "c"\nstart = 2026-01-05T09:00:00\n')
+        assert [
+            (
+                "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, not "
+                "2026-01-05T09:00:00, which has none @ $.case[0].start"
+            )
+        ] == problems(tmp_path, text)
+
     def test_step_shape(self, tmp_path):
         """A step is a table of one key."""
         assert [

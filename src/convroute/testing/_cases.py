@@ -187,9 +187,15 @@ def _start(value: object, path: str, problems: list[str]) -> dt.datetime:
             start = None
     if isinstance(start, dt.datetime) and start.utcoffset() is not None:
         return start
+    # A date and time written without its offset is shown as written.
+    shown = (
+        f"{value.isoformat()}, which has none"
+        if isinstance(value, dt.datetime)
+        else described(value)
+    )
     problems.append(
         "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, "
-        f"not {described(value)} @ {path}"
+        f"not {shown} @ {path}"
     )
     return DEFAULT_START
 

@@ -1,5 +1,6 @@
 import datetime as dt
 import doctest
+import unicodedata
 
 import pytest
 
@@ -54,6 +55,23 @@ class TestLeadsAndMenus:
         scenario.says(PRIYA, "Hi")
         scenario.taps(PRIYA, "ai ")
         assert "u-asha" == scenario.assignee(PRIYA)
+
+    @pytest.mark.parametrize(
+        "title",
+        ["data  science", "Data\u200b Science", "DATA SCIENCE\ufe0f", "Data\u00a0Science"],
+    )
+    def test_taps_a_title_as_replies_are_read(self, scenario, title):
+        """A title is compared as the engine reads a reply: spacing, zero-width and VS aside."""
+        scenario.says(PRIYA, "Hi")
+        scenario.taps(PRIYA, title)
+        assert "u-chen" == scenario.assignee(PRIYA)
+
+    def test_taps_a_title_in_another_normal_form(self, scenario):
+        """A translated title typed in NFD taps the option as its NFC form does."""
+        joao = scenario.lead("+55 11 91234-5678", language="pt")
+        scenario.says(joao, "Olá")
+        scenario.taps(joao, unicodedata.normalize("NFD", "Ciência de Dados"))
+        assert "u-chen" == scenario.assignee(joao)
 
     def test_taps_a_cut_title(self):
         """An option whose title was cut to fit is tapped by the title shown or its full label."""

@@ -136,6 +136,26 @@ class TestTestCommand:
             )
         ] == capsys.readouterr().err.splitlines()
 
+    @pytest.mark.parametrize(
+        ("arguments", "named"),
+        [
+            (["", "PASSING"], "CONFIG"),
+            (["CONFIG", ""], "FILE"),
+            (["CONFIG", "PASSING", "--junit", ""], "--junit"),
+        ],
+    )
+    def test_an_empty_path(self, capsys, files, arguments, named):
+        """An empty path is refused by name, not read as the current folder ('.')."""
+        passing, _ = files
+        given = [
+            {"CONFIG": str(EXAMPLE_PATH), "PASSING": str(passing)}.get(arg, arg)
+            for arg in arguments
+        ]
+        with pytest.raises(SystemExit) as exited:
+            main(["test", *given])
+        assert 2 == exited.value.code
+        assert f"argument {named}: an empty path" in capsys.readouterr().err
+
     def test_a_folder(self, capsys, tmp_path):
         """A folder given as a test file exits 2 with one line, never a traceback."""
         assert 2 == main(["test", str(EXAMPLE_PATH), str(tmp_path)])

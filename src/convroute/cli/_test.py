@@ -48,17 +48,23 @@ def add_test_command(commands: Commands) -> None:
         "whatever configuration a test file names. Exit status 0 when every case passes, 1 "
         "when any fails, 2 for an unusable configuration, test file or --junit path.",
     )
-    command.add_argument("config", type=pathlib.Path, metavar="CONFIG", help="the configuration")
-    command.add_argument(
-        "files", type=pathlib.Path, nargs="+", metavar="FILE", help="the test files"
-    )
+    command.add_argument("config", type=_path, metavar="CONFIG", help="the configuration")
+    command.add_argument("files", type=_path, nargs="+", metavar="FILE", help="the test files")
     command.add_argument(
         "--junit",
-        type=pathlib.Path,
+        type=_path,
         metavar="PATH",
         help="also write the results as JUnit XML to PATH, for CI",
     )
     command.set_defaults(run=_test)
+
+
+def _path(text: str) -> pathlib.Path:
+    # pathlib reads "" as ".", the current folder: a path left empty by mistake.
+    if not text:
+        msg = "an empty path"
+        raise argparse.ArgumentTypeError(msg)
+    return pathlib.Path(text)
 
 
 def _test(arguments: argparse.Namespace) -> int:

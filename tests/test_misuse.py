@@ -281,3 +281,19 @@ class TestRoutingMisuse:
         """Checking None instead of rules names the argument."""
         with pytest.raises(TypeError, match=r"rules must be an iterable of routing rules"):
             router().check(None)  # type: ignore[arg-type]
+
+
+class TestRuleTargetsMisuse:
+    def test_target_as_its_kind(self):
+        """A target written as its kind's name is refused where the rule is made, naming it."""
+        with pytest.raises(
+            TypeError, match=r"targets\[1\] must be a target \(.*\), not the str 'admin'"
+        ):
+            RoutingRule(name="desk", targets=(Admin(), "admin"))  # type: ignore[arg-type]
+
+    def test_one_target_without_a_tuple(self):
+        """One target given alone, not in a tuple, says how to write it."""
+        with pytest.raises(
+            TypeError, match=r"targets must be a sequence of targets, not Admin\(\)"
+        ):
+            RoutingRule(name="desk", targets=Admin())  # type: ignore[arg-type]

@@ -344,6 +344,24 @@ class TestUser:
 
         assert (False, True, None) == (user.admin, user.active, user.max_open_conversations)
 
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"id": 1}, "expected text (a str), not 1"),
+            ({"name": None}, "expected text (a str), not None"),
+            ({"schedule": 9}, "expected text (a str), not 9"),
+            ({"admin": "no"}, "admin must be a bool, not the str 'no'"),
+            ({"active": 1}, "active must be a bool, not 1"),
+            ({"max_open_conversations": "3"}, "max_open_conversations must be an int or None"),
+            ({"max_open_conversations": True}, "max_open_conversations must be an int or None"),
+        ],
+    )
+    def test_wrong_types_are_refused(self, fields, message):
+        """A user's field of the wrong type is a TypeError when the user is made, not later."""
+        with pytest.raises(TypeError) as raised:
+            User(**{"id": "u-asha", "name": "Asha", **fields})
+        assert message == str(raised.value)[: len(message)]
+
 
 class TestLead:
     @pytest.mark.parametrize(
@@ -377,6 +395,12 @@ class TestLead:
     def test_phone_is_normalised(self, phone, expected):
         """A lead's phone is read like an incoming message's: digits with country code."""
         assert expected == Lead(phone=Phone(phone)).phone
+
+    @pytest.mark.parametrize("fields", [{"name": 3}, {"name": None}, {"owner": 7}])
+    def test_name_or_owner_not_text(self, fields):
+        """A lead's name or owner that is not text is a TypeError, not an AttributeError."""
+        with pytest.raises(TypeError, match=r"expected text \(a str\), not "):
+            Lead(phone=Phone("5511912345678"), **fields)
 
     @pytest.mark.parametrize("phone", ["", "call me", "0800 123", "+1 (555)"])
     def test_phone_that_is_no_phone_is_refused(self, phone):

@@ -55,8 +55,12 @@ def unicode_text(text: str) -> str:
     Refuse text that holds a lone surrogate: the one check of text entering.
 
     Raises:
+        TypeError: When *text* is not a ``str`` at all.
         TextError: When *text* is not Unicode text.
     """
+    if not isinstance(text, str):
+        # A script's None or number, said here rather than as an AttributeError.
+        raise TypeError(f"expected text (a str), not {text!r}")
     # ASCII, by far the most common, is known without looking at the text.
     if not text.isascii():
         try:

@@ -20,6 +20,7 @@ import phonenumbers
 
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, ValidationResult
 
+from convroute._arguments import wrong_type
 from convroute._frozen import (
     optional_language_tag,
     optional_unicode_text,
@@ -336,6 +337,16 @@ def first_word(name: str) -> str:
     return words[0] if words else ""
 
 
+def _bool(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise wrong_type(attribute.name, value, "a bool")
+
+
+def _optional_int(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise wrong_type(attribute.name, value, "an int or None")
+
+
 @attrs.frozen
 class User:
     """
@@ -354,9 +365,9 @@ class User:
 
     id: str = attrs.field(converter=unicode_text)
     name: str = attrs.field(converter=unicode_text)
-    admin: bool = False
-    active: bool = True
-    max_open_conversations: int | None = None
+    admin: bool = attrs.field(default=False, validator=_bool)
+    active: bool = attrs.field(default=True, validator=_bool)
+    max_open_conversations: int | None = attrs.field(default=None, validator=_optional_int)
     schedule: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
     @property

@@ -32,6 +32,23 @@ FAILED_LINES = [
 ]
 
 
+BELL_CONFIG = """
+[[users]]
+id = "u-m"
+name = "Meera\\u0007"
+admin = true
+
+[[routing_rules]]
+name = "desk"
+targets = [{ kind = "admin" }]
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "desk"
+other_queries_rule = "desk"
+"""
+
+
 @pytest.fixture
 def files(tmp_path):
     passing = tmp_path / "passing.convroute.toml"
@@ -98,6 +115,46 @@ class TestTestCommand:
             f"convroute: cannot read {missing}: No such file or directory\n"
             == capsys.readouterr().err
         )
+
+    def test_a_test_file_as_the_config(self, capsys, files):
+        """A test file given first, as CONFIG, is named as such, with the order to use."""
+        passing, _ = files
+        assert 2 == main(["test", str(passing), str(EXAMPLE_PATH)])
+        assert (
+            f"convroute: {passing} is a test file, not a configuration: "
+            "give the configuration first (convroute test CONFIG FILE...)"
+        ) == capsys.readouterr().err.splitlines()[-1]
+
+    def test_the_config_as_a_test_file(self, capsys, files):
+        """The configuration given among the test files is named as such, not as 14 unknown keys."""
+        passing, _ = files
+        assert 2 == main(["test", str(EXAMPLE_PATH), str(passing), str(EXAMPLE_PATH)])
+        assert [
+            (
+                f"convroute: {EXAMPLE_PATH}: this is a configuration, not a test file: it has "
+                "chat_groups, funnels, numbers, routing_rules, users and no [[case]] @ $"
+            )
+        ] == capsys.readouterr().err.splitlines()
+
+    @pytest.mark.parametrize(
+        ("arguments", "named"),
+        [
+            (["", "PASSING"], "CONFIG"),
+            (["CONFIG", ""], "FILE"),
+            (["CONFIG", "PASSING", "--junit", ""], "--junit"),
+        ],
+    )
+    def test_an_empty_path(self, capsys, files, arguments, named):
+        """An empty path is refused by name, not read as the current folder ('.')."""
+        passing, _ = files
+        given = [
+            {"CONFIG": str(EXAMPLE_PATH), "PASSING": str(passing)}.get(arg, arg)
+            for arg in arguments
+        ]
+        with pytest.raises(SystemExit) as exited:
+            main(["test", *given])
+        assert 2 == exited.value.code
+        assert f"argument {named}: an empty path" in capsys.readouterr().err
 
     def test_a_folder(self, capsys, tmp_path):
         """A folder given as a test file exits 2 with one line, never a traceback."""
@@ -169,15 +226,28 @@ class TestJunit:
         )
 
     def test_text_xml_cannot_hold(self, capsys, tmp_path):
-        """A case name with a control character is written with a replacement, as valid XML."""
-        path = tmp_path / "a.convroute.json"
+        """A control character in a failure's lines (a user's name) is written as U+FFFD."""
+        config = tmp_path / "bell.toml"
+        config.write_text(BELL_CONFIG, encoding="utf-8")
+        path = tmp_path / "a.convroute.toml"
         path.write_text(
-            '{"case": [{"name": "bell\\u0007", "expect": [{"none": "unrouted"}]}]}',
+            '[[case]]\nname = "bell"\ngiven = [{ says = ["919800000001", "Hi"] }]\n'
+            'expect = [{ assigned = { lead = "919800000001", user = "u-x" } }]\n',
             encoding="utf-8",
         )
         report = tmp_path / "junit.xml"
-        assert 0 == main(["test", str(EXAMPLE_PATH), str(path), "--junit", str(report)])
+        assert 1 == main(["test", str(config), str(path), "--junit", str(report)])
         capsys.readouterr()
         root = ET.parse(report).getroot()  # noqa: S314 - the report the command just wrote
-        [case] = root.iter("testcase")
-        assert "bell\ufffd" == case.get("name")
+        [failure] = root.iter("failure")
+        assert "  admin: picked Meera\ufffd (u-m)" == failure.text.splitlines()[-1]
+
+    def test_a_name_with_a_control_character(self, capsys, tmp_path):
+        """A case named with a control character is refused before any case runs (exit 2)."""
+        path = tmp_path / "a.convroute.json"
+        path.write_text(
+            '{"case": [{"name": "x\\ud800", "expect": [{"none": "unrouted"}]}]}',
+            encoding="utf-8",
+        )
+        assert 2 == main(["test", str(EXAMPLE_PATH), str(path)])
+        assert "a case's name is one line of text" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 Fitting text to WhatsApp's limits by code points, with an ellipsis.
 """
 
+import pytest
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,3 +48,26 @@ class TestFitText:
         if fitted != text:
             assert fitted.endswith("…")
             assert text.startswith(fitted[:-1])
+
+
+class TestFitTextMisuse:
+    @pytest.mark.parametrize("limit", [0, -1, -100])
+    def test_limit_below_one(self, limit):
+        """A limit that leaves no room for even the ellipsis is refused, never a longer text."""
+        with pytest.raises(ValueError, match=rf"limit must be 1 or more, not {limit}"):
+            fit_text("héllo", limit)
+
+    @given(st.text(), st.integers(min_value=1, max_value=50))
+    def test_never_longer_than_the_limit(self, text, limit):
+        """Whatever the text, the result holds at most limit code points."""
+        assert True is (len(fit_text(text, limit)) <= limit)
+
+    def test_text_not_a_str(self):
+        """Text that is not a str names the argument."""
+        with pytest.raises(TypeError, match=r"text must be a str, not None"):
+            fit_text(None, 3)  # type: ignore[arg-type]
+
+    def test_limit_not_an_int(self):
+        """A limit that is not a whole number names the argument."""
+        with pytest.raises(TypeError, match=r"limit must be an int, not the str '3'"):
+            fit_text("héllo", "3")  # type: ignore[arg-type]

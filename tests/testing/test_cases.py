@@ -232,6 +232,42 @@ class TestMalformed:
             + one_case("[]"),
         )
 
+    @pytest.mark.parametrize(
+        ("name", "shown"),
+        [
+            ("bell\\u0007", "'bell\\x07' (U+0007)"),
+            ("two\\nlines", "'two\\nlines' (U+000A)"),
+            ("red \\u001b[31m", "'red \\x1b[31m' (U+001B)"),
+            ("half \\ud800", "'half \\ud800' (U+D800)"),
+        ],
+    )
+    def test_name_is_one_line_of_text(self, tmp_path, name, shown):
+        """A case's name holding a control character or a lone surrogate is a problem."""
+        text = json.dumps({"case": [{"name": "x", "expect": [{"none": "menu"}]}]})
+        text = text.replace('"x"', f'"{name}"')
+        assert [
+            (
+                f"a case's name is one line of text, without control characters, not {shown} "
+                "@ $.case[0].name"
+            )
+        ] == problems(tmp_path, text, "cases.convroute.json")
+
+    def test_emoji_in_a_name(self, tmp_path):
+        """Emoji and other printable text are a name like any."""
+        path = tmp_path / "cases.convroute.toml"
+        path.write_text(one_case("[]").replace('"c"', '"🎉 olá"'), encoding="utf-8")
+        assert ["🎉 olá"] == [case.name for case in load_cases(path).cases]
+
+    def test_start_without_its_offset(self, tmp_path):
+        """A TOML date and time without an offset is shown as written, not as "a datetime"."""
+        text = one_case("[]").replace('name = "c"\n', 'name = "c"\nstart = 2026-01-05T09:00:00\n')
+        assert [
+            (
+                "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, not "
+                "2026-01-05T09:00:00, which has none @ $.case[0].start"
+            )
+        ] == problems(tmp_path, text)
+
     def test_step_shape(self, tmp_path):
         """A step is a table of one key."""
         assert [

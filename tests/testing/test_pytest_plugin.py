@@ -110,6 +110,17 @@ class TestPlugin:
         result.assert_outcomes(errors=1)
         result.stdout.fnmatch_lines(["*account.toml: must be 0 or more @ $.max_reprompts"])
 
+    def test_config_naming_a_test_file(self, pytester):
+        """A test file whose config names a test file is told so, not its keys as unknown."""
+        pytester.makefile(
+            ".convroute.toml", rules=CASES.replace("account.toml", "rules.convroute.toml")
+        )
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(
+            ["*rules.convroute.toml: config names a test file, not a configuration @ $.config"]
+        )
+
 
 class TestWithoutPytest:
     def test_convroute_imports_without_pytest(self):

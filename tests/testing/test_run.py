@@ -209,6 +209,31 @@ class TestExpectationsFail:
             ],
         ) == run(engine, tmp_path, '{ none = "assigned" }', given)
 
+    def test_a_step_error_names_the_step_once(self, engine, tmp_path):
+        """A step the service refuses is reported as given[i] WORD: reason, the word said once."""
+        path = tmp_path / "case.convroute.toml"
+        path.write_text(
+            '[[case]]\nname = "c"\nstart = 0001-01-01T00:00:00+00:00\n'
+            'given = [{ says = ["1", "Hi"] }]\nexpect = [{ none = "assigned" }]\n',
+            encoding="utf-8",
+        )
+        [case] = load_cases(path).cases
+        [line] = run_case(engine, case).lines
+        assert "given[0] says: time" == line[: len("given[0] says: time")]
+
+    def test_a_wait_past_the_calendar(self, engine, tmp_path):
+        """A wait beyond the calendar's end fails the case, saying so, and never crashes."""
+        given = '[{ wait = "1d" }]'
+        path = tmp_path / "case.convroute.toml"
+        path.write_text(
+            '[[case]]\nname = "c"\nstart = 9999-12-31T00:00:00+00:00\n'
+            f'given = {given}\nexpect = [{{ none = "assigned" }}]\n',
+            encoding="utf-8",
+        )
+        [case] = load_cases(path).cases
+        [line] = run_case(engine, case).lines
+        assert line.startswith("given[0] wait: 1 day, 0:00:00 from 9999-12-31T00:00:00+00:00")
+
     def test_an_expectation_about_no_phone(self, engine):
         """An expectation naming no phone fails the case, saying so."""
         case = Case("c", expect=[AssignedExpected("call me", "u-asha"), NoneExpected("menu")])

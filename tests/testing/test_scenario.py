@@ -1,5 +1,6 @@
 import datetime as dt
 import doctest
+import unicodedata
 
 import pytest
 
@@ -54,6 +55,23 @@ class TestLeadsAndMenus:
         scenario.says(PRIYA, "Hi")
         scenario.taps(PRIYA, "ai ")
         assert "u-asha" == scenario.assignee(PRIYA)
+
+    @pytest.mark.parametrize(
+        "title",
+        ["data  science", "Data\u200b Science", "DATA SCIENCE\ufe0f", "Data\u00a0Science"],
+    )
+    def test_taps_a_title_as_replies_are_read(self, scenario, title):
+        """A title is compared as the engine reads a reply: spacing, zero-width and VS aside."""
+        scenario.says(PRIYA, "Hi")
+        scenario.taps(PRIYA, title)
+        assert "u-chen" == scenario.assignee(PRIYA)
+
+    def test_taps_a_title_in_another_normal_form(self, scenario):
+        """A translated title typed in NFD taps the option as its NFC form does."""
+        joao = scenario.lead("+55 11 91234-5678", language="pt")
+        scenario.says(joao, "Olá")
+        scenario.taps(joao, unicodedata.normalize("NFD", "Ciência de Dados"))
+        assert "u-chen" == scenario.assignee(joao)
 
     def test_taps_a_cut_title(self):
         """An option whose title was cut to fit is tapped by the title shown or its full label."""
@@ -234,6 +252,10 @@ class TestBadInput:
             (lambda s: s.lead(PRIYA, opportunities=["o-1"]), "are Opportunity values"),
             (lambda s: s.lead(PRIYA, language="not a language!"), "lead: "),
             (lambda s: s.says(12, "Hi"), "a phone is text, not 12"),
+            (lambda s: s.lead(PRIYA, name=3), "a lead's name is text, not 3"),
+            (lambda s: s.lead(PRIYA, owner=3), "a lead's owner is text, not 3"),
+            (lambda s: s.wait("9999999d"), "wait: 9999999d from 2026-01-05T09:00:00+00:00"),
+            (lambda s: s.wait(dt.timedelta(days=999_999_999)), "passes the end of the calendar"),
         ],
     )
     def test_clear_errors(self, scenario, step, message):
@@ -241,6 +263,12 @@ class TestBadInput:
         with pytest.raises(ScenarioError) as raised:
             step(scenario)
         assert (True, True) == (message in str(raised.value), isinstance(raised.value, ValueError))
+
+    def test_clock_kept_when_wait_overflows(self, scenario):
+        """A wait past the calendar's end leaves the clock where it was."""
+        with pytest.raises(ScenarioError):
+            scenario.wait("9999999d")
+        assert DEFAULT_START == scenario.now
 
     def test_bad_phone(self, scenario):
         """A phone that is none is a PhoneNumberError, as elsewhere."""

@@ -32,6 +32,9 @@ __all__ = ["add_test_command"]
 _NOT_XML = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+_ORDER = "give the configuration first (convroute test CONFIG FILE...)"
+
+
 def add_test_command(commands: Commands) -> None:
     """
     Add the ``test`` command to the command line's subparsers.
@@ -45,21 +48,35 @@ def add_test_command(commands: Commands) -> None:
         "whatever configuration a test file names. Exit status 0 when every case passes, 1 "
         "when any fails, 2 for an unusable configuration, test file or --junit path.",
     )
-    command.add_argument("config", type=pathlib.Path, metavar="CONFIG", help="the configuration")
-    command.add_argument(
-        "files", type=pathlib.Path, nargs="+", metavar="FILE", help="the test files"
-    )
+    command.add_argument("config", type=_path, metavar="CONFIG", help="the configuration")
+    command.add_argument("files", type=_path, nargs="+", metavar="FILE", help="the test files")
     command.add_argument(
         "--junit",
-        type=pathlib.Path,
+        type=_path,
         metavar="PATH",
         help="also write the results as JUnit XML to PATH, for CI",
     )
     command.set_defaults(run=_test)
 
 
+def _path(text: str) -> pathlib.Path:
+    # pathlib reads "" as ".", the current folder: a path left empty by mistake.
+    if not text:
+        msg = "an empty path"
+        raise argparse.ArgumentTypeError(msg)
+    return pathlib.Path(text)
+
+
 def _test(arguments: argparse.Namespace) -> int:
-    engine = Engine.from_config(read_config(arguments.config))
+    try:
+        config = read_config(arguments.config)
+    except CommandError:
+        if _is_test_file(arguments.config):
+            raise CommandError(
+                EXIT_INVALID, f"{arguments.config} is a test file, not a configuration: {_ORDER}"
+            ) from None
+        raise
+    engine = Engine.from_config(config)
     files = _read_files(arguments.files)
     results = [(file, [run_case(engine, case) for case in file.cases]) for file in files]
     for _, ran in results:
@@ -99,6 +116,14 @@ def _read_files(paths: Sequence[pathlib.Path]) -> list[CaseFile]:
     if problems:
         raise CommandError(EXIT_INVALID, *problems)
     return files
+
+
+def _is_test_file(path: pathlib.Path) -> bool:
+    try:
+        load_cases(path)
+    except (ConvrouteError, OSError, ValueError):
+        return False
+    return True
 
 
 def _write_junit(path: pathlib.Path, results: Sequence[tuple[CaseFile, list[CaseResult]]]) -> None:

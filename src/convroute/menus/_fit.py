@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import regex
 
+from convroute._arguments import wrong_type
 from convroute._text import one_line, title_key, without_ignorable
 from convroute.menus._settings import FALLBACK_NUMBER, FALLBACK_OPTION
 
@@ -32,13 +33,24 @@ def fit_text(text: str, limit: int) -> str:
 
     Args:
         text: Any text.
-        limit: The most code points allowed, at least 2.
+        limit: The most code points allowed, at least 1.
 
     Returns:
         *text* itself when it fits; otherwise its longest run of whole
         grapheme clusters that leaves room for the ellipsis, trailing spaces
         dropped, then ``…``.
+
+    Raises:
+        TypeError: When *text* is not a ``str`` or *limit* not an ``int``.
+        ValueError: When *limit* is less than 1.
     """
+    if not isinstance(text, str):
+        raise wrong_type("text", text, "a str")
+    if not isinstance(limit, int):
+        raise wrong_type("limit", limit, "an int")
+    if limit < 1:
+        # Below one, a cut would slice from the end and give more, not less.
+        raise ValueError(f"limit must be 1 or more, not {limit}")
     if len(text) <= limit:
         return text
     room = limit - len(ELLIPSIS)

@@ -11,12 +11,25 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
+from convroute._arguments import wrong_type
 from convroute._frozen import refuse_one_string, str_tuple
 
 
 def _targets(values: Iterable[Target]) -> tuple[Target, ...]:
     refuse_one_string(values, "targets")
-    return tuple(values)
+    if isinstance(values, _TARGET_CLASSES):
+        raise TypeError(
+            f"targets must be a sequence of targets, not {values!r}: write ({values!r},)"
+        )
+    targets = tuple(values)
+    for index, target in enumerate(targets):
+        if not isinstance(target, _TARGET_CLASSES):
+            raise wrong_type(
+                f"targets[{index}]",
+                target,
+                "a target (OpportunityOwner, LeadOwner, ChatGroupTarget, Admin or SpecificUser)",
+            )
+    return targets
 
 
 def _group_label(target: ChatGroupTarget) -> str:
@@ -122,9 +135,9 @@ Target: TypeAlias = OpportunityOwner | LeadOwner | ChatGroupTarget | Admin | Spe
 Where a routing rule may send a conversation.
 """
 
-TARGET_KINDS: dict[str, type[Target]] = {
-    cls.kind: cls for cls in (OpportunityOwner, LeadOwner, ChatGroupTarget, Admin, SpecificUser)
-}
+_TARGET_CLASSES = (OpportunityOwner, LeadOwner, ChatGroupTarget, Admin, SpecificUser)
+
+TARGET_KINDS: dict[str, type[Target]] = {cls.kind: cls for cls in _TARGET_CLASSES}
 """
 Every target class by its ``kind`` tag, as written in configuration files.
 """

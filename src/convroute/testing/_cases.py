@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import os
 import pathlib
+import unicodedata
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -36,6 +37,10 @@ How the name of a test file ends, for the pytest plugin to collect it.
 
 _FILE_KEYS = frozenset({"config", "case"})
 _CASE_KEYS = frozenset({"name", "start", "given", "expect"})
+# Top-level keys of a configuration, which a test file never has.
+_CONFIG_KEYS = frozenset({"numbers", "users", "chat_groups", "routing_rules", "funnels"})
+# Control characters and lone surrogates: a case's name cannot be printed with them.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 
 
 def _steps(values: Iterable[Step]) -> tuple[Step, ...]:
@@ -110,6 +115,13 @@ def load_cases(path: str | os.PathLike[str]) -> CaseFile:
 
 
 def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list[Case]]:
+    if "case" not in raw and not _CONFIG_KEYS.isdisjoint(raw):
+        # A configuration given for a test file: say so, not a dozen unknown keys.
+        keys = ", ".join(sorted(_CONFIG_KEYS.intersection(raw)))
+        problems.append(
+            f"this is a configuration, not a test file: it has {keys} and no [[case]] @ $"
+        )
+        return None, []
     _unknown_keys(raw, _FILE_KEYS, "$", problems)
     config = raw.get("config")
     if config is not None and not _is_text(config):
@@ -142,6 +154,12 @@ def _case(raw: object, path: str, problems: list[str]) -> Case | None:
         problems.append(f"required key missing @ {path}.name")
     elif not _is_text(name):
         problems.append(f"expected the case's name, not {described(name)} @ {path}.name")
+    elif (unprintable := _unprintable(name)) is not None:
+        # A name is printed as one line of a report, and written to JUnit XML.
+        problems.append(
+            "a case's name is one line of text, without control characters, not "
+            f"{name!r} (U+{ord(unprintable):04X}) @ {path}.name"
+        )
     start = _start(raw.get("start", DEFAULT_START), f"{path}.start", problems)
     given = [
         _step(step, f"{path}.given[{index}]", problems)
@@ -169,9 +187,15 @@ def _start(value: object, path: str, problems: list[str]) -> dt.datetime:
             start = None
     if isinstance(start, dt.datetime) and start.utcoffset() is not None:
         return start
+    # A date and time written without its offset is shown as written.
+    shown = (
+        f"{value.isoformat()}, which has none"
+        if isinstance(value, dt.datetime)
+        else described(value)
+    )
     problems.append(
         "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, "
-        f"not {described(value)} @ {path}"
+        f"not {shown} @ {path}"
     )
     return DEFAULT_START
 
@@ -296,6 +320,12 @@ def _list(value: object, path: str, problems: list[str]) -> Sequence[object]:
 
 def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
+
+
+def _unprintable(text: str) -> str | None:
+    return next(
+        (char for char in text if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES), None
+    )
 
 
 def _child(key: str) -> str:

@@ -70,7 +70,9 @@ def run_case(config: Config | Engine, case: Case) -> CaseResult:
         try:
             step.take(scenario)
         except ConvrouteError as error:
-            return CaseResult(case.name, [f"given[{index}] {step.word}: {error}"])
+            # The scenario's own message may start with the step's word already.
+            reason = str(error).removeprefix(f"{step.word}: ")
+            return CaseResult(case.name, [f"given[{index}] {step.word}: {reason}"])
     lines: list[str] = []
     explained: set[str] = set()
     for index, expected in enumerate(case.expect):

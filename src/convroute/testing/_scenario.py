@@ -128,6 +128,9 @@ class Scenario:
             PhoneNumberError: When *phone* is no phone.
         """
         lead = self._phone(phone)
+        _require_text(name, "a lead's name")
+        if owner is not None:
+            _require_text(owner, "a lead's owner")
         values = _sequence(opportunities, "opportunities")
         for value in values:
             if not isinstance(value, Opportunity):
@@ -243,10 +246,16 @@ class Scenario:
         Move the clock on by *duration* (``"15m"``, ``"2h"``…), then tick.
 
         Raises:
-            ScenarioError: When *duration* is not a positive duration.
+            ScenarioError: When *duration* is not a positive duration, or
+                would take the clock past the end of the calendar.
         """
         step = _duration(duration)
-        self.now += step
+        try:
+            self.now += step
+        except OverflowError:
+            raise ScenarioError(
+                f"wait: {duration} from {self.now.isoformat()} passes the end of the calendar"
+            ) from None
         try:
             self.service.tick(self.now)
         except ConvrouteError as error:

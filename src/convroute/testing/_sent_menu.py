@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import attrs
 
+from convroute._text import title_key
 from convroute.errors import ScenarioError
 from convroute.menus import Display, Menu, MenuOption
 from convroute.model import Phone
@@ -40,7 +41,9 @@ class SentMenu:
         """
         The option a person means by *title*.
 
-        Titles are compared ignoring case and the spaces around them.  An
+        Titles are compared as the engine reads a typed reply: ignoring
+        case, spacing, normal form, emoji variation selectors and zero-width
+        characters.  An
         option answers to its title as shown, to its title in the default
         language (for a translated menu), to its product's full label, and
         to any text that starts like a title cut short with ``…``, when
@@ -66,7 +69,8 @@ class SentMenu:
 
 
 def _folded(text: str) -> str:
-    return text.strip().casefold()
+    # Compared as the engine compares a typed reply with a title.
+    return title_key(text)
 
 
 def _names(option: MenuOption) -> set[str]:

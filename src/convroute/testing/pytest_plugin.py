@@ -87,6 +87,10 @@ class ConvrouteFile(pytest.File):
         try:
             return load_config(cases.config)
         except ConfigError as error:
+            if _is_test_file(cases.config):
+                raise self.CollectError(
+                    f"{self.path}: config names a test file, not a configuration @ $.config"
+                ) from None
             raise self.CollectError(_problems(cases.config, error)) from None
         except (ConvrouteError, OSError) as error:
             raise self.CollectError(f"{self.path}: cannot use {cases.config}: {error}") from None
@@ -127,6 +131,14 @@ class CaseItem(pytest.Item):
         Where the case is, for pytest's report.
         """
         return self.path, 0, f"case: {self.name}"
+
+
+def _is_test_file(path: pathlib.Path) -> bool:
+    try:
+        load_cases(path)
+    except (ConvrouteError, OSError, ValueError):
+        return False
+    return True
 
 
 def _problems(path: pathlib.Path, error: ConfigError) -> str:

@@ -56,6 +56,7 @@ class TestPublicSurface:
                     "ScenarioAction",
                     "ScenarioError",
                     "SentMenu",
+                    "is_test_file",
                     "load_cases",
                     "run_case",
                 },

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convroute.errors import ConfigError
-from convroute.testing import DEFAULT_START, Case, CaseFile, load_cases
+from convroute.testing import DEFAULT_START, Case, CaseFile, is_test_file, load_cases
 from convroute.testing._expectations import AssignedExpected, MenuExpected, NoneExpected
 from convroute.testing._steps import (
     STEPS,
@@ -102,6 +102,23 @@ class TestLoading:
         assert CaseFile(path, None, [Case("c", DEFAULT_START, [], [NoneExpected("assigned")])]) == (
             load_cases(path)
         )
+
+    def test_is_test_file(self, tmp_path):
+        """A well-formed test file is one; a config, a malformed file or a missing one is not."""
+        case = tmp_path / "a.convroute.toml"
+        case.write_text(one_case("[]"), encoding="utf-8")
+        config = tmp_path / "account.toml"
+        config.write_text('[[numbers]]\nnumber = "919800000000"\n', encoding="utf-8")
+        broken = tmp_path / "b.convroute.toml"
+        broken.write_text("[[case]]\n", encoding="utf-8")
+        found = {path.name: is_test_file(path) for path in (case, config, broken)}
+        found["missing"] = is_test_file(tmp_path / "missing.toml")
+        assert {
+            "a.convroute.toml": True,
+            "account.toml": False,
+            "b.convroute.toml": False,
+            "missing": False,
+        } == found
 
     def test_json_and_yaml(self, tmp_path):
         """JSON and YAML files read as TOML ones do."""

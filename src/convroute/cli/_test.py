@@ -22,7 +22,7 @@ from convroute.cli._common import (
 )
 from convroute.engine import Engine
 from convroute.errors import ConfigError, ConvrouteError
-from convroute.testing import CaseFile, CaseResult, load_cases, run_case
+from convroute.testing import CaseFile, CaseResult, is_test_file, load_cases, run_case
 
 
 __all__ = ["add_test_command"]
@@ -71,7 +71,7 @@ def _test(arguments: argparse.Namespace) -> int:
     try:
         config = read_config(arguments.config)
     except CommandError:
-        if _is_test_file(arguments.config):
+        if is_test_file(arguments.config):
             raise CommandError(
                 EXIT_INVALID, f"{arguments.config} is a test file, not a configuration: {_ORDER}"
             ) from None
@@ -116,14 +116,6 @@ def _read_files(paths: Sequence[pathlib.Path]) -> list[CaseFile]:
     if problems:
         raise CommandError(EXIT_INVALID, *problems)
     return files
-
-
-def _is_test_file(path: pathlib.Path) -> bool:
-    try:
-        load_cases(path)
-    except (ConvrouteError, OSError, ValueError):
-        return False
-    return True
 
 
 def _write_junit(path: pathlib.Path, results: Sequence[tuple[CaseFile, list[CaseResult]]]) -> None:

@@ -24,7 +24,7 @@ For a store that outlives the process, see `convroute.adapters.SQLiteStore`.
 from convroute.errors import ScenarioError
 from convroute.testing._actions import ScenarioAction
 from convroute.testing._adapters import DeliveryFailed, MemoryStore, RecordingTransport
-from convroute.testing._cases import CASE_FILE_SUFFIXES, Case, CaseFile, load_cases
+from convroute.testing._cases import CASE_FILE_SUFFIXES, Case, CaseFile, is_test_file, load_cases
 from convroute.testing._run import CaseResult, run_case
 from convroute.testing._scenario import DEFAULT_START, Scenario
 from convroute.testing._sent_menu import SentMenu
@@ -43,6 +43,7 @@ __all__ = [
     "ScenarioAction",
     "ScenarioError",
     "SentMenu",
+    "is_test_file",
     "load_cases",
     "run_case",
 ]

@@ -24,7 +24,7 @@ from convroute._describe import described
 from convroute.config._converter import structure
 from convroute.config._invalid import describe_keys
 from convroute.config._loading import read_table, repeated_keys
-from convroute.errors import ConfigError
+from convroute.errors import ConfigError, ConvrouteError
 from convroute.testing._expectations import EXPECTATIONS, Expectation, NoneExpected
 from convroute.testing._scenario import DEFAULT_START
 from convroute.testing._steps import STEPS, Step
@@ -112,6 +112,20 @@ def load_cases(path: str | os.PathLike[str]) -> CaseFile:
     if problems:
         raise ConfigError(problems)
     return CaseFile(file, None if config is None else file.parent / config, cases)
+
+
+def is_test_file(path: str | os.PathLike[str]) -> bool:
+    """
+    Whether *path* reads as a well-formed test file.
+
+    A configuration given in a test file's place, or the reverse, is then
+    named for what it is rather than by its unknown keys.
+    """
+    try:
+        load_cases(path)
+    except (ConvrouteError, OSError, ValueError):
+        return False
+    return True
 
 
 def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list[Case]]:

@@ -28,6 +28,7 @@ from convroute.testing import (
     Case,
     CaseFile,
     CaseResult,
+    is_test_file,
     load_cases,
     run_case,
 )
@@ -87,7 +88,7 @@ class ConvrouteFile(pytest.File):
         try:
             return load_config(cases.config)
         except ConfigError as error:
-            if _is_test_file(cases.config):
+            if is_test_file(cases.config):
                 raise self.CollectError(
                     f"{self.path}: config names a test file, not a configuration @ $.config"
                 ) from None
@@ -131,14 +132,6 @@ class CaseItem(pytest.Item):
         Where the case is, for pytest's report.
         """
         return self.path, 0, f"case: {self.name}"
-
-
-def _is_test_file(path: pathlib.Path) -> bool:
-    try:
-        load_cases(path)
-    except (ConvrouteError, OSError, ValueError):
-        return False
-    return True
 
 
 def _problems(path: pathlib.Path, error: ConfigError) -> str:

@@ -9,7 +9,16 @@ from convroute.config import Config
 from convroute.funnel import KeywordMatcher, MetaCustomData, TriggerMatcher
 from convroute.menus import interpret_reply, render_menu, simple_menu
 from convroute.model import OpportunityType, User
-from convroute.routing import Admin, Availability, ChatGroup, Router, RoutingRule, TurnRecord
+from convroute.routing import (
+    Admin,
+    Availability,
+    ChatGroup,
+    ChatGroupTarget,
+    Router,
+    RoutingRule,
+    SpecificUser,
+    TurnRecord,
+)
 
 
 class TestBareStringForIds:
@@ -297,3 +306,23 @@ class TestRuleTargetsMisuse:
             TypeError, match=r"targets must be a sequence of targets, not Admin\(\)"
         ):
             RoutingRule(name="desk", targets=Admin())  # type: ignore[arg-type]
+
+
+class TestRoutingValuesMisuse:
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda: RoutingRule(name=3, targets=(Admin(),)), "name must be a str, not 3"),
+            (lambda: SpecificUser(user=3), "user must be a str, not 3"),
+            (lambda: ChatGroupTarget(group=None), "group must be a str, not None"),
+            (lambda: ChatGroup(name=b"Sales", members=()), "name must be a str, not b'Sales'"),
+            (
+                lambda: ChatGroup(name="Sales", members=("u-asha", 7)),
+                r"members\[1\] must be a str, not 7",
+            ),
+        ],
+    )
+    def test_refused_where_made(self, make, message):
+        """Names and ids of rules, targets and groups that are not text are refused when made."""
+        with pytest.raises(TypeError, match=message):
+            make()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
+import attrs
+
 
 _T = TypeVar("_T")
 
@@ -109,6 +111,31 @@ def instance_argument(value: object, kind: type[_T], name: str) -> _T:
     if not isinstance(value, kind):
         raise wrong_type(name, value, f"a {kind.__name__}")
     return value
+
+
+def text_field(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """
+    An attrs validator: the field holds a ``str``.
+
+    Raises:
+        TypeError: Naming the field, when it does not.
+    """
+    if not isinstance(value, str):
+        raise wrong_type(attribute.name, value, "a str")
+
+
+def texts_field(
+    _: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[object, ...]
+) -> None:
+    """
+    An attrs validator: the field, already a tuple, holds only ``str`` items.
+
+    Raises:
+        TypeError: Naming the field and the item's place, when one is not.
+    """
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise wrong_type(f"{attribute.name}[{index}]", item, "a str")
 
 
 def _shown(value: object) -> str:

@@ -11,7 +11,7 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from convroute._arguments import wrong_type
+from convroute._arguments import text_field, texts_field, wrong_type
 from convroute._frozen import refuse_one_string, str_tuple
 
 
@@ -90,7 +90,7 @@ class ChatGroupTarget:
     """
 
     kind: ClassVar[str] = "chat_group"
-    group: str
+    group: str = attrs.field(validator=text_field)
     label: str = attrs.field(
         init=False, eq=False, repr=False, default=attrs.Factory(_group_label, takes_self=True)
     )
@@ -124,7 +124,7 @@ class SpecificUser:
     """
 
     kind: ClassVar[str] = "specific_user"
-    user: str
+    user: str = attrs.field(validator=text_field)
     label: str = attrs.field(
         init=False, eq=False, repr=False, default=attrs.Factory(_user_label, takes_self=True)
     )
@@ -154,8 +154,8 @@ class ChatGroup:
         description: What the group is for.
     """
 
-    name: str
-    members: tuple[str, ...] = attrs.field(converter=str_tuple)
+    name: str = attrs.field(validator=text_field)
+    members: tuple[str, ...] = attrs.field(converter=str_tuple, validator=texts_field)
     description: str = ""
 
 
@@ -177,7 +177,7 @@ class RoutingRule:
             reassigned or unassigned; then it stays where it is.
     """
 
-    name: str
+    name: str = attrs.field(validator=text_field)
     targets: tuple[Target, ...] = attrs.field(converter=_targets)
     reassign_when_away: dt.timedelta | None = None
     reply_within: dt.timedelta | None = None

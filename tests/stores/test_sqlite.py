@@ -23,7 +23,10 @@ from convroute.adapters._sqlite_unit import _STATEMENTS
 from convroute.errors import StoreError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
+from convroute.service import Service
 from convroute.state import Conversation, OutboxItem, OutboxStatus
+from convroute.testing import RecordingTransport
+from service.conftest import AT, CONFIG, message
 
 
 LEAD = Phone("919800000001")
@@ -629,6 +632,47 @@ class TestQueryPlans:
         ), plan
         assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
         assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def menu_sent_before_stricter_titles(path):
+    # A lead sent the example's first menu, stored as an earlier convroute
+    # could: its second title differs from the first only by a zero-width
+    # space, which titles are now compared without.
+    service = Service(CONFIG, SQLiteStore(path), RecordingTransport(), clock=lambda: AT)
+    service.process(message("wamid.1", text="Hi"))
+    connection = raw(path)
+    (data,) = connection.execute("SELECT data FROM conversations").fetchone()
+    conversation = json.loads(data)
+    conversation["menu"]["options"][1]["title"] = "AI\u200b"
+    connection.execute("UPDATE conversations SET data = ?", (json.dumps(conversation),))
+    connection.close()
+    return service
+
+
+def sent_titles(handled):
+    (send,) = [item.body for item in handled.actions if item.type == "send"]
+    return [
+        button["reply"]["title"] for button in send["message"]["interactive"]["action"]["buttons"]
+    ]
+
+
+class TestMenusStoredBefore:
+    def test_a_typed_reply_picks_the_first_matching_title(self, path):
+        """A typed reply to such a menu is read: the first option it names is chosen."""
+        service = menu_sent_before_stricter_titles(path)
+
+        handled = service.process(message("wamid.2", 1, text="AI"))
+
+        assert ["create_opportunity", "assign"] == [item.type for item in handled.actions]
+        assert "AI desk" == handled.actions[-1].body["rule"]
+
+    def test_an_invalid_reply_sends_a_menu_again(self, path):
+        """An invalid reply to such a menu is answered as any: a menu with the hint."""
+        service = menu_sent_before_stricter_titles(path)
+
+        handled = service.process(message("wamid.2", 1, text="what?"))
+
+        assert ["AI", "Data Science", "Something else"] == sent_titles(handled)
 
 
 class TestErrors:

@@ -11,7 +11,7 @@ import threading
 import attrs
 import pytest
 
-from convroute.adapters import SQLiteStore, _codec
+from convroute.adapters import SQLiteStore, _codec, _sqlite_unit
 from convroute.adapters._instants import to_micros
 from convroute.adapters._sqlite_schema import (
     CHECKPOINT_PAGES,
@@ -87,15 +87,63 @@ class TestSettings:
             connection.close()
 
     def test_each_connection_is_set_up(self, store):
-        """A store's connection syncs at NORMAL, checkpoints seldom, waits for locks as told."""
+        """A writer's connection syncs at NORMAL, checkpoints seldom, leaves waits to its units."""
         connection = store._connection()
 
-        assert (1, CHECKPOINT_PAGES, 5000, 1) == (
+        assert (1, CHECKPOINT_PAGES, 0, 1) == (
             pragma(connection, "synchronous"),
             pragma(connection, "wal_autocheckpoint"),
             pragma(connection, "busy_timeout"),
             pragma(connection, "secure_delete"),
         )
+
+    @pytest.mark.usefixtures("store")
+    def test_a_reader_s_connection_waits_for_locks_as_told(self, path):
+        """A read-only store's connection keeps SQLite's own wait, for the timeout given."""
+        with SQLiteStore(path, timeout=5, read_only=True) as reader:
+            assert 5000 == pragma(reader._connection(), "busy_timeout")
+
+
+class TestWaitingForTheLock:
+    def test_a_writer_tries_again_every_poll_until_the_lock_is_free(self, store, path, monkeypatch):
+        """A unit that finds the lock held sleeps POLL and tries again: no longer waits."""
+        holder = raw(path)
+        holder.execute("BEGIN IMMEDIATE")
+        slept = []
+
+        def sleep(seconds):
+            slept.append(seconds)
+            if len(slept) == 3:
+                holder.execute("ROLLBACK")
+
+        monkeypatch.setattr(_sqlite_unit.time, "sleep", sleep)
+        try:
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD))
+        finally:
+            holder.close()
+
+        assert [_sqlite_unit.POLL] * 3 == slept
+
+    def test_a_writer_gives_up_at_its_timeout(self, path, monkeypatch):
+        """Once the timeout has passed, the unit fails with StoreError, the lock still held."""
+        store = SQLiteStore(path, timeout=3)
+        holder = raw(path)
+        holder.execute("BEGIN IMMEDIATE")
+        # The clock moves a second a look: three tries, the third at 3 s.
+        clock = iter(range(100))
+        tries = []
+        monkeypatch.setattr(_sqlite_unit.time, "monotonic", lambda: next(clock))
+        monkeypatch.setattr(_sqlite_unit.time, "sleep", tries.append)
+        try:
+            with pytest.raises(StoreError, match="locked"), store.unit_of_work():
+                pass
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+            store.close()
+
+        assert [_sqlite_unit.POLL] * 2 == tries
 
     def test_each_thread_has_its_own_connection(self, store):
         """Another thread gets a connection of its own, and closes it."""

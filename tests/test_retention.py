@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from convroute._retention import LONGEST_REST, prune
+from convroute._retention import LONGEST_REST, REST_SHARE, prune
 from convroute.testing import MemoryStore
 
 
@@ -52,13 +52,13 @@ class TestRests:
 
         pruned = prune(claimed(count), BEFORE, now=NOW, batch=4, rest=rested.append, timer=timer)
 
-        assert ((count, 0, 0), [2**-8] * rests) == (pruned, rested)
+        assert ((count, 0, 0), [2**-8 * REST_SHARE] * rests) == (pruned, rested)
 
     def test_a_rest_is_as_long_as_its_batch_took_up_to_the_longest(self):
-        """Each rest lasts what the batch before it took, at most LONGEST_REST."""
+        """Each rest lasts a share of what the batch before it took, at most LONGEST_REST."""
         rested = []
         timer = Timer([2**-9, 0.5, 2**-8, 0.0, 0.0, 0.0])
 
         prune(claimed(12), BEFORE, now=NOW, batch=4, rest=rested.append, timer=timer)
 
-        assert [2**-9, LONGEST_REST, 2**-8] == rested
+        assert [2**-9 * REST_SHARE, LONGEST_REST, 2**-8 * REST_SHARE] == rested

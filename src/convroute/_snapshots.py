@@ -52,8 +52,13 @@ The most waiting conversations one unit of work routes.
 """
 
 
-def load_snapshot(  # noqa: PLR0911 - one case an event
-    uow: UnitOfWork, event: Event, engine: Engine, now: dt.datetime | None = None
+def load_snapshot(  # noqa: C901, PLR0911 - one case an event
+    uow: UnitOfWork,
+    event: Event,
+    engine: Engine,
+    now: dt.datetime | None = None,
+    *,
+    phone_number_ids: Mapping[Phone, str] | None = None,
 ) -> Snapshot:
     """
     The stored state *engine* needs to decide *event*, read from *uow*.
@@ -64,6 +69,9 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
         engine: The engine that decides it.
         now: The service's clock: the time of a presence or user update
             that carries none.
+        phone_number_ids: The numbers' Cloud API ids as a message's
+            snapshot gives them (`convroute._known_numbers`); by default
+            read from *uow* when first looked at.
 
     Returns:
         A snapshot whose users, presence, capacities and turns (for an
@@ -74,6 +82,8 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
         the user holds.  The numbers' Cloud API ids are read when first
         looked at, by any snapshot that may send.
     """
+    if phone_number_ids is None:
+        phone_number_ids = ReadOnFirstUse(uow.numbers.all)
     match event:
         case IncomingMessage(lead=lead, number=number, at=at):
             users: Mapping[str, User] = ReadOnFirstUse(uow.users.all)
@@ -89,7 +99,7 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
                 ),
                 turns=TurnRecordsByPool(uow.turns.get, uow.turns.all),
                 records=uow.funnel_records.for_lead(lead),
-                phone_number_ids=ReadOnFirstUse(uow.numbers.all),
+                phone_number_ids=phone_number_ids,
             )
         case OutgoingMessage(lead=lead, number=number):
             # The users are read only to time a conversation this message
@@ -102,7 +112,7 @@ def load_snapshot(  # noqa: PLR0911 - one case an event
                 users=ReadOnFirstUse(uow.users.all),
                 presence=ReadOnFirstUse(uow.users.presence),
                 away_since=ReadOnFirstUse(uow.users.away_since),
-                phone_number_ids=ReadOnFirstUse(uow.numbers.all),
+                phone_number_ids=phone_number_ids,
             )
         case SetStage(lead=lead):
             return Snapshot(

@@ -30,6 +30,7 @@ from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._erasure import forget
 from convroute._frozen import aware
 from convroute._ids import action_id
+from convroute._known_numbers import KnownPhoneNumberIds
 from convroute._retention import prune
 from convroute._snapshots import WAITING_BATCH, load_snapshot, load_tick_snapshot
 from convroute.config import Config
@@ -373,6 +374,9 @@ class Service:
         # owes nothing, else the names of the rules removed since the last
         # pass.  A new service's config may be new to the store.
         self._config_news: frozenset[str] | None = frozenset()
+        # The numbers' Cloud API ids this service read or saved: an event
+        # giving one the store holds already reads and saves nothing.
+        self._phone_number_ids = KnownPhoneNumberIds()
 
     def configure(self, config: Config | Engine) -> None:
         """
@@ -568,13 +572,15 @@ class Service:
         with self.store.unit_of_work(self.account) as uow:
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
-            snapshot = load_snapshot(uow, event, engine, now)
+            numbers = self._phone_number_ids.for_event(uow, event)
+            snapshot = load_snapshot(uow, event, engine, now, phone_number_ids=numbers)
             outcome = engine.decide(snapshot, event, now=now)
             items = _store(uow, outcome, now, event.id)
             if len(snapshot.waiting) == WAITING_BATCH:
                 # More may wait than the event routed: the next tick makes
                 # the full pass.
                 uow.ticks.owe_waiting_pass()
+        self._phone_number_ids.committed(outcome.changes)
         return Handled(event=event.id, actions=items, notes=outcome.notes)
 
     def tick(self, now: dt.datetime | None = None) -> TickReport:
@@ -909,7 +915,10 @@ class Service:
         items, funnel records, leads, opportunities, users, turn records, or
         conversations that are not closed.  Each kind goes in batches of at
         most *batch* rows, each its own unit of work, so that events are
-        handled beside it: no batch holds a lock for long.
+        handled beside it: no batch holds a lock for long, and the prune
+        rests between two for half the time the last took (at most
+        10 ms), so that a store with one writer at a time (SQLite) lets
+        them in.
 
         Args:
             before: What is older than this goes; aware, and at least 7 days

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 
 from convroute import ConvrouteError
-from convroute.menus import Menu, MenuError, MenuKind, MenuOption, OptionKind, build_first_response
+from convroute.menus import (
+    Menu,
+    MenuError,
+    MenuKind,
+    MenuOption,
+    OptionKind,
+    build_first_response,
+    distinct_titles,
+)
 from menu_strategies import menu_numbers
 from strategies import leads
 
@@ -126,3 +134,32 @@ class TestStorage:
         data = converter.unstructure(built)
         assert built == converter.structure(data, Menu)
         assert isinstance(data["options"][0]["kind"], str)
+
+
+class TestDistinctTitles:
+    def test_a_later_repeat_gets_a_suffix_and_keeps_its_id(self):
+        """Titles that repeat an earlier one by today's comparison are told apart; ids stay."""
+        stored = [option(1, title="AI"), option(2, title="ai\u200b"), option(3, title="AI\xad")]
+
+        options = distinct_titles(stored, "buttons")
+
+        assert ["AI", "ai\u200b (2)", "AI\xad (3)"] == [o.title for o in options]
+        assert [o.id for o in stored] == [o.id for o in options]
+        assert menu(options, layout="buttons").options == options
+
+    @given(number=menu_numbers(), lead=leads([]))
+    def test_a_menu_built_today_is_left_as_it_is(self, number, lead):
+        """The options of a menu a builder makes come back unchanged."""
+        built = build_first_response(number, lead)
+
+        assert built.options == distinct_titles(built.options, built.layout)
+
+    def test_a_suffixed_title_still_fits_its_layout(self):
+        """A suffix cuts the title so that both fit a button's 20 characters."""
+        long = "Data Science 2027 P"
+
+        options = distinct_titles(
+            [option(1, title=long), option(2, title=long + "\u200b")], "buttons"
+        )
+
+        assert ["Data Science 2027 P", "Data Science 20… (2)"] == [o.title for o in options]

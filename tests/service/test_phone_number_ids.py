@@ -2,12 +2,15 @@
 The numbers' Cloud API ids through the service: remembered in the store, carried by every send.
 """
 
+import contextlib
 import json
 
 import attrs
+import pytest
 
 from convroute.config import loads_config
 from convroute.engine import SetPresence
+from convroute.errors import StoreError
 from convroute.model import Phone
 from convroute.service import Service
 from convroute.testing import RecordingTransport
@@ -134,3 +137,111 @@ class TestAccounts:
         handled = other.handle(message("wamid.2", text="Hello"))
 
         assert [None] == ids_of_sends(handled.actions)
+
+
+class CountingNumbers:
+    """A unit's numbers repository that counts its calls by name."""
+
+    def __init__(self, inner, calls):
+        self._inner = inner
+        self._calls = calls
+
+    def all(self):
+        self._calls.append("all")
+        return self._inner.all()
+
+    def save(self, number, phone_number_id):
+        self._calls.append("save")
+        self._inner.save(number, phone_number_id)
+
+
+class FailingOutbox:
+    """An outbox repository whose writes fail, as a store that went away."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def add(self, _items):
+        raise StoreError("the outbox is gone")
+
+
+class CountingStore:
+    """A store whose units' numbers repositories count what is asked of them."""
+
+    def __init__(self, store):
+        self.store = store
+        self.calls = []
+        self.fail_outbox = False
+
+    @contextlib.contextmanager
+    def unit_of_work(self, account="default"):
+        with self.store.unit_of_work(account) as uow:
+            uow.numbers = CountingNumbers(uow.numbers, self.calls)
+            if self.fail_outbox:
+                self.fail_outbox = False
+                uow.outbox = FailingOutbox(uow.outbox)
+            yield uow
+
+
+class TestStoreCalls:
+    def test_webhooks_giving_the_id_read_and_save_it_once(self, store, transport):
+        """Events whose webhook gives the number's id read the stored ids once, and save once."""
+        counted = CountingStore(store)
+        service = Service(CONFIG, counted, transport, clock=lambda: AT)
+
+        for n in range(4):
+            service.handle_webhook(webhook(f"wamid.{n}", lead=f"9198000000{n:02}"), verify=False)
+
+        assert ["all", "save"] == counted.calls
+        assert [FROM_WEBHOOK] * 4 == [item.body.get("phone_number_id") for item in transport.sent]
+
+    def test_a_known_id_is_neither_read_nor_saved_by_a_new_service(self, store, transport):
+        """A new service reads the stored id once; the same id again asks nothing more."""
+        Service(CONFIG, store, transport, clock=lambda: AT).handle_webhook(
+            webhook("wamid.0"), verify=False
+        )
+        counted = CountingStore(store)
+        service = Service(CONFIG, counted, transport, clock=lambda: AT)
+
+        for n in range(1, 4):
+            service.handle_webhook(webhook(f"wamid.{n}", lead=f"9198000000{n:02}"), verify=False)
+
+        assert ["all"] == counted.calls
+
+    def test_a_new_id_for_the_number_is_saved(self, store, transport):
+        """A webhook giving another id than the one known saves it, and later sends carry it."""
+        counted = CountingStore(store)
+        service = Service(CONFIG, counted, transport, clock=lambda: AT)
+        service.handle_webhook(webhook("wamid.1"), verify=False)
+
+        service.handle_webhook(webhook("wamid.2", OTHER_LEAD, "106540352242999"), verify=False)
+        handled = service.handle(message("wamid.3", lead=Phone("919800000003"), text="Hello"))
+
+        assert ["all", "save", "all", "save", "all"] == counted.calls
+        assert ["106540352242999"] == ids_of_sends(handled.actions)
+
+    def test_an_event_that_sends_nothing_reads_nothing(self, store, transport):
+        """An event giving no id, whose outcome sends nothing, leaves the ids unread."""
+        counted = CountingStore(store)
+        service = Service(CONFIG, counted, transport, clock=lambda: AT)
+
+        service.handle(SetPresence(id="away", user="u-asha", available=False, at=AT))
+
+        assert [] == counted.calls
+
+    def test_a_save_rolled_back_is_not_taken_as_known(self, store, transport):
+        """An event whose unit fails after saving the id leaves it unknown: the next saves it."""
+        counted = CountingStore(store)
+        service = Service(CONFIG, counted, transport, clock=lambda: AT)
+        counted.fail_outbox = True
+        with pytest.raises(StoreError):
+            service.handle(message("wamid.1", phone_number_id=FROM_WEBHOOK))
+
+        service.handle(message("wamid.2", lead=OTHER_LEAD, phone_number_id=FROM_WEBHOOK))
+
+        assert ["all", "save", "all", "save"] == counted.calls
+        with store.unit_of_work() as uow:
+            assert {NUMBER: FROM_WEBHOOK} == dict(uow.numbers.all())

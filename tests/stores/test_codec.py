@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convroute.adapters import _codec
-from convroute.errors import StoreError
+from convroute.errors import MenuError, StoreError
 from convroute.funnel import Cause, Transition
 from convroute.menus import (
     Menu,
@@ -23,6 +23,7 @@ from convroute.menus import (
     NumberMenus,
     OptionKind,
     build_first_response,
+    interpret_reply,
 )
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
@@ -299,3 +300,58 @@ class TestOutboxBodies:
         """A body of plain JSON values comes back equal."""
         item = OutboxItem(id="act-1", event="wamid.1", type="send", body=body, created_at=AT)
         assert item == _codec.loads(_codec.dumps(item), OutboxItem)
+
+
+def stored_before_stricter_titles(repeat):
+    # The JSON of a conversation awaiting a menu whose second title differs
+    # from the first only by *repeat*: titles an earlier convroute kept
+    # apart, and today's comparison counts as one.
+    menu = attrs.evolve(
+        MENU,
+        layout="buttons",
+        options=[
+            MenuOption(id="p-ai", title="AI", kind=OptionKind.PRODUCT, key="AI"),
+            MenuOption(id="p-ai2", title="AI 2", kind=OptionKind.PRODUCT, key="AI 2"),
+            MenuOption(id="other", title="Other queries", kind=OptionKind.OTHER_QUERIES),
+        ],
+    )
+    data = _codec.unstructure(VALUES[1])
+    data["menu"] = _codec.unstructure(menu)
+    data["menu"]["options"][1]["title"] = f"AI{repeat}"
+    return json.dumps(data)
+
+
+class TestMenusStoredBefore:
+    @pytest.mark.parametrize("repeat", ["\u200b", "\xad", "\u2061"])
+    def test_a_stored_menu_with_titles_that_now_repeat_loads(self, repeat):
+        """A menu stored when its titles were distinct loads; a later repeat gets a suffix."""
+        conversation = _codec.loads(stored_before_stricter_titles(repeat), Conversation)
+
+        titles = ["AI", f"AI{repeat} (2)", "Other queries"]
+        assert titles == [o.title for o in conversation.menu.options]
+        assert ["p-ai", "p-ai2", "other"] == [o.id for o in conversation.menu.options]
+
+    def test_a_reply_to_it_picks_the_first_matching_title(self):
+        """A typed title picks the first option it matches; a tap still picks by id."""
+        menu = _codec.loads(stored_before_stricter_titles("\u200b"), Conversation).menu
+
+        typed = interpret_reply(menu, text="ai\u200b")
+        tapped = interpret_reply(menu, reply_id="p-ai2")
+
+        assert ("p-ai", "p-ai2") == (typed.option.id, tapped.option.id)
+
+    def test_a_new_menu_with_those_titles_is_still_refused(self):
+        """Building a menu whose titles differ only by an ignorable character is refused."""
+        data = json.loads(stored_before_stricter_titles("\u200b"))["menu"]
+        options = [MenuOption(**{**o, "kind": OptionKind(o["kind"])}) for o in data["options"]]
+
+        with pytest.raises(MenuError, match="repeats an earlier title"):
+            attrs.evolve(MENU, layout="buttons", options=options)
+
+    def test_a_stored_menu_with_another_problem_is_still_bad_state(self):
+        """Only repeated titles are made distinct: a stored menu WhatsApp refuses is an error."""
+        data = json.loads(stored_before_stricter_titles("\u200b"))
+        data["menu"]["body"] = " "
+
+        with pytest.raises(StoreError, match="cannot be read"):
+            _codec.structure(data, Conversation)

@@ -11,7 +11,7 @@ import threading
 import attrs
 import pytest
 
-from convroute.adapters import SQLiteStore, _codec
+from convroute.adapters import SQLiteStore, _codec, _sqlite_unit
 from convroute.adapters._instants import to_micros
 from convroute.adapters._sqlite_schema import (
     CHECKPOINT_PAGES,
@@ -23,7 +23,10 @@ from convroute.adapters._sqlite_unit import _STATEMENTS
 from convroute.errors import StoreError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
+from convroute.service import Service
 from convroute.state import Conversation, OutboxItem, OutboxStatus
+from convroute.testing import RecordingTransport
+from service.conftest import AT, CONFIG, message
 
 
 LEAD = Phone("919800000001")
@@ -84,15 +87,63 @@ class TestSettings:
             connection.close()
 
     def test_each_connection_is_set_up(self, store):
-        """A store's connection syncs at NORMAL, checkpoints seldom, waits for locks as told."""
+        """A writer's connection syncs at NORMAL, checkpoints seldom, leaves waits to its units."""
         connection = store._connection()
 
-        assert (1, CHECKPOINT_PAGES, 5000, 1) == (
+        assert (1, CHECKPOINT_PAGES, 0, 1) == (
             pragma(connection, "synchronous"),
             pragma(connection, "wal_autocheckpoint"),
             pragma(connection, "busy_timeout"),
             pragma(connection, "secure_delete"),
         )
+
+    @pytest.mark.usefixtures("store")
+    def test_a_reader_s_connection_waits_for_locks_as_told(self, path):
+        """A read-only store's connection keeps SQLite's own wait, for the timeout given."""
+        with SQLiteStore(path, timeout=5, read_only=True) as reader:
+            assert 5000 == pragma(reader._connection(), "busy_timeout")
+
+
+class TestWaitingForTheLock:
+    def test_a_writer_tries_again_every_poll_until_the_lock_is_free(self, store, path, monkeypatch):
+        """A unit that finds the lock held sleeps POLL and tries again: no longer waits."""
+        holder = raw(path)
+        holder.execute("BEGIN IMMEDIATE")
+        slept = []
+
+        def sleep(seconds):
+            slept.append(seconds)
+            if len(slept) == 3:
+                holder.execute("ROLLBACK")
+
+        monkeypatch.setattr(_sqlite_unit.time, "sleep", sleep)
+        try:
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=LEAD))
+        finally:
+            holder.close()
+
+        assert [_sqlite_unit.POLL] * 3 == slept
+
+    def test_a_writer_gives_up_at_its_timeout(self, path, monkeypatch):
+        """Once the timeout has passed, the unit fails with StoreError, the lock still held."""
+        store = SQLiteStore(path, timeout=3)
+        holder = raw(path)
+        holder.execute("BEGIN IMMEDIATE")
+        # The clock moves a second a look: three tries, the third at 3 s.
+        clock = iter(range(100))
+        tries = []
+        monkeypatch.setattr(_sqlite_unit.time, "monotonic", lambda: next(clock))
+        monkeypatch.setattr(_sqlite_unit.time, "sleep", tries.append)
+        try:
+            with pytest.raises(StoreError, match="locked"), store.unit_of_work():
+                pass
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+            store.close()
+
+        assert [_sqlite_unit.POLL] * 2 == tries
 
     def test_each_thread_has_its_own_connection(self, store):
         """Another thread gets a connection of its own, and closes it."""
@@ -629,6 +680,47 @@ class TestQueryPlans:
         ), plan
         assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
         assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def menu_sent_before_stricter_titles(path):
+    # A lead sent the example's first menu, stored as an earlier convroute
+    # could: its second title differs from the first only by a zero-width
+    # space, which titles are now compared without.
+    service = Service(CONFIG, SQLiteStore(path), RecordingTransport(), clock=lambda: AT)
+    service.process(message("wamid.1", text="Hi"))
+    connection = raw(path)
+    (data,) = connection.execute("SELECT data FROM conversations").fetchone()
+    conversation = json.loads(data)
+    conversation["menu"]["options"][1]["title"] = "AI\u200b"
+    connection.execute("UPDATE conversations SET data = ?", (json.dumps(conversation),))
+    connection.close()
+    return service
+
+
+def sent_titles(handled):
+    (send,) = [item.body for item in handled.actions if item.type == "send"]
+    return [
+        button["reply"]["title"] for button in send["message"]["interactive"]["action"]["buttons"]
+    ]
+
+
+class TestMenusStoredBefore:
+    def test_a_typed_reply_picks_the_first_matching_title(self, path):
+        """A typed reply to such a menu is read: the first option it names is chosen."""
+        service = menu_sent_before_stricter_titles(path)
+
+        handled = service.process(message("wamid.2", 1, text="AI"))
+
+        assert ["create_opportunity", "assign"] == [item.type for item in handled.actions]
+        assert "AI desk" == handled.actions[-1].body["rule"]
+
+    def test_an_invalid_reply_sends_a_menu_again(self, path):
+        """An invalid reply to such a menu is answered as any: a menu with the hint."""
+        service = menu_sent_before_stricter_titles(path)
+
+        handled = service.process(message("wamid.2", 1, text="what?"))
+
+        assert ["AI", "Data Science", "Something else"] == sent_titles(handled)
 
 
 class TestErrors:

@@ -17,13 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import cattrs
+import cattrs.gen
 
 from convroute._describe import described
-from convroute.errors import StoreError
+from convroute.errors import MenuError, StoreError
+from convroute.menus import Display, Menu, MenuOption, distinct_titles
 
 
 __all__ = ["dumps", "loads", "structure", "unstructure"]
@@ -167,7 +169,31 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         lambda cls: cls == _JSON_OBJECT, _unstructure_json_object
     )
+    converter.register_structure_hook(Menu, _menu_structurer(converter))
     return converter
+
+
+def _menu_structurer(converter: cattrs.Converter) -> Callable[[Any, type[Menu]], Menu]:
+    # A stored menu is one that was sent: it reads back even when titles
+    # compared more strictly since it was built repeat each other now
+    # (they get a suffix, as a menu built today would).  Any other problem
+    # is bad state, as for every stored value.
+    as_built = cattrs.gen.make_dict_structure_fn(Menu, converter)
+
+    def structure_menu(data: Any, cls: type[Menu]) -> Menu:
+        try:
+            return as_built(data, cls)
+        except cattrs.ClassValidationError as exc:
+            if not any(isinstance(inner, MenuError) for inner in exc.exceptions):
+                raise
+            # The menu refused itself once every field was read: its
+            # layout is one of Display's, its options are options.
+            options = converter.structure(data["options"], tuple[MenuOption, ...])
+            layout = cast("Display", data["layout"])
+            titled = converter.unstructure(distinct_titles(options, layout))
+            return as_built({**data, "options": titled}, cls)
+
+    return structure_menu
 
 
 def _as_written(value: Mapping[str, Any]) -> Mapping[str, Any]:

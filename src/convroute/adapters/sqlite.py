@@ -55,7 +55,7 @@ class SQLiteStore(ClosedOnExit):
             refused: each thread's connection would hold its own database
             (use `convroute.testing.MemoryStore`).
         timeout: How long a unit of work waits for another's write lock, in
-            seconds.
+            seconds, trying again every 0.2 ms.
         read_only: A reader's store (reports): its units begin a read
             transaction (``BEGIN``), which sees one consistent state and,
             with write-ahead logging, never blocks the writers, however
@@ -114,7 +114,9 @@ class SQLiteStore(ClosedOnExit):
                 timeout or this thread has a unit open already.
         """
         name = account_name(account)
-        return SQLiteUnit(self._connection(), self._path, name, read_only=self._read_only)
+        return SQLiteUnit(
+            self._connection(), self._path, name, timeout=self._timeout, read_only=self._read_only
+        )
 
     def close(self) -> None:
         """
@@ -139,6 +141,9 @@ class SQLiteStore(ClosedOnExit):
                 connection = connect(self._path, self._timeout)
                 if self._read_only:
                     connection.execute("PRAGMA query_only = ON")
+                else:
+                    # Its units wait for the write lock themselves (POLL).
+                    connection.execute("PRAGMA busy_timeout = 0")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the SQLite store {self._path!r}: {exc}") from exc
             self._local.connection = connection

@@ -33,7 +33,7 @@ from convroute.menus._match import (
     opportunity_matches,
 )
 from convroute.menus._merge import LEAD_FIELDS, merge_template
-from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind
+from convroute.menus._model import Menu, MenuKind, MenuOption, OptionKind, distinct_titles
 from convroute.menus._render import render_menu, render_text
 from convroute.menus._reply import (
     InvalidReason,
@@ -97,6 +97,7 @@ __all__ = [
     "build_first_response",
     "build_second_response",
     "by_recency",
+    "distinct_titles",
     "fallback_chain",
     "find_template_problems",
     "fit_text",

@@ -30,7 +30,7 @@ from convroute._whatsapp_limits import (
     MAX_ROW_TITLE,
 )
 from convroute.errors import MenuError
-from convroute.menus._fit import reads_as_other_number
+from convroute.menus._fit import reads_as_other_number, unique_titles
 from convroute.menus._settings import Display
 
 
@@ -164,6 +164,35 @@ def title_limit(layout: Display) -> int:
     The most code points an option title may have in *layout*.
     """
     return MAX_BUTTON_TITLE if layout == "buttons" else MAX_ROW_TITLE
+
+
+def distinct_titles(options: Iterable[MenuOption], layout: Display) -> tuple[MenuOption, ...]:
+    """
+    *options* with titles a menu accepts: each kept apart from the others.
+
+    For a menu stored by an earlier convroute, read back: titles are
+    compared more strictly as convroute learns what leads type (the
+    characters Unicode calls ignorable now count as nothing), so two
+    titles that were distinct when the menu was built may repeat each
+    other now.  The first keeps its title, a later one gets a suffix
+    `` (2)``, as a menu built today would show it; ids are unchanged, so a
+    tap still picks the option tapped, and a typed title the first option
+    it matches.
+
+    Args:
+        options: The options as stored, in menu order.
+        layout: The menu's layout, which limits a title's length.
+
+    Returns:
+        The options, each whose title a menu would refuse given one that
+        it would accept.
+    """
+    options = tuple(options)
+    titles = unique_titles([option.title for option in options], title_limit(layout))
+    return tuple(
+        option if option.title == title else attrs.evolve(option, title=title)
+        for option, title in zip(options, titles, strict=True)
+    )
 
 
 def _problems(menu: Menu) -> Iterator[str]:

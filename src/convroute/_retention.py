@@ -5,7 +5,7 @@ Retention: what a store may forget, a batch at a time.
 processed event ids, sent outbox items and closed conversations older than
 a time are deleted in batches, each its own unit of work, so that no
 lock is held for long while events are handled beside it, with a rest
-between two batches of half the time the batch before took: a store with
+between two batches of a quarter of the time the batch before took: a store with
 one writer at a time (SQLite) leaves a waiting writer to try again until
 it finds the lock free, and the next batch, begun at once, would take it
 first nearly every time.  Resting, the prune leaves the writers beside it
@@ -44,7 +44,7 @@ _ATTEMPTS = 5
 How many times a batch is run when its unit keeps losing races.
 """
 
-REST_SHARE = 0.5
+REST_SHARE = 0.25
 """
 How long a prune rests between two batches, as a share of the last one's time.
 """

@@ -916,8 +916,8 @@ class Service:
         conversations that are not closed.  Each kind goes in batches of at
         most *batch* rows, each its own unit of work, so that events are
         handled beside it: no batch holds a lock for long, and the prune
-        rests between two for half the time the last took (at most
-        10 ms), so that a store with one writer at a time (SQLite) lets
+        rests between two for a quarter of the time the last took (at
+        most 10 ms), so that a store with one writer at a time (SQLite) lets
         them in.
 
         Args:

@@ -23,7 +23,7 @@ import attrs
 from convroute._describe import described
 from convroute.config._converter import structure
 from convroute.config._invalid import describe_keys
-from convroute.config._loading import read_table, repeated_keys
+from convroute.config._loading import key_path, read_table, repeated_keys
 from convroute.errors import ConfigError, ConvrouteError
 from convroute.testing._expectations import EXPECTATIONS, Expectation, NoneExpected
 from convroute.testing._scenario import DEFAULT_START
@@ -220,9 +220,9 @@ def _step(raw: object, path: str, problems: list[str]) -> Step | None:
         return None
     step = STEPS.get(word)
     if step is None:
-        problems.append(_unknown_word("step", word, STEPS, f"{path}{_child(word)}"))
+        problems.append(_unknown_word("step", word, STEPS, key_path(path, word)))
         return None
-    found: Step | None = _structured(step, value, f"{path}{_child(word)}", problems)
+    found: Step | None = _structured(step, value, key_path(path, word), problems)
     return found
 
 
@@ -231,7 +231,7 @@ def _expectation(raw: object, path: str, problems: list[str]) -> Expectation | N
     word, value = _single_key(raw, path, "an expectation", example, problems)
     if word is None:
         return None
-    where = f"{path}{_child(word)}"
+    where = key_path(path, word)
     if word == NoneExpected.word:
         if isinstance(value, str) and value in EXPECTATIONS:
             return NoneExpected(value)
@@ -340,7 +340,3 @@ def _unprintable(text: str) -> str | None:
     return next(
         (char for char in text if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES), None
     )
-
-
-def _child(key: str) -> str:
-    return f".{key}" if key.isidentifier() else f"[{key!r}]"

@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from convroute._describe import described
+from convroute.config import Config
 from convroute.config._converter import structure
 from convroute.config._invalid import describe_keys
 from convroute.config._loading import key_path, read_table, repeated_keys
@@ -38,7 +39,9 @@ How the name of a test file ends, for the pytest plugin to collect it.
 _FILE_KEYS = frozenset({"config", "case"})
 _CASE_KEYS = frozenset({"name", "start", "given", "expect"})
 # Top-level keys of a configuration, which a test file never has.
-_CONFIG_KEYS = frozenset({"numbers", "users", "chat_groups", "routing_rules", "funnels"})
+_CONFIG_KEYS = frozenset(field.name for field in attrs.fields(Config))
+# How many of them the problem names: enough to recognise a configuration.
+_KEYS_SHOWN = 5
 # Control characters and lone surrogates: a case's name cannot be printed with them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 
@@ -131,7 +134,8 @@ def is_test_file(path: str | os.PathLike[str]) -> bool:
 def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list[Case]]:
     if "case" not in raw and not _CONFIG_KEYS.isdisjoint(raw):
         # A configuration given for a test file: say so, not a dozen unknown keys.
-        keys = ", ".join(sorted(_CONFIG_KEYS.intersection(raw)))
+        found = sorted(_CONFIG_KEYS.intersection(raw))
+        keys = ", ".join(found[:_KEYS_SHOWN]) + (", …" if len(found) > _KEYS_SHOWN else "")
         problems.append(
             f"this is a configuration, not a test file: it has {keys} and no [[case]] @ $"
         )

@@ -130,6 +130,28 @@ def texts_field(
             raise wrong_type(f"{attribute.name}[{index}]", item, "a str")
 
 
+def bool_field(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    """
+    An attrs validator: the field holds a ``bool``.
+
+    Raises:
+        TypeError: Naming the field, when it does not (``"no"``, ``0``).
+    """
+    if not isinstance(value, bool):
+        raise wrong_type(attribute.name, value, "a bool")
+
+
+def optional_int_field(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    """
+    An attrs validator: the field holds an ``int`` (not a ``bool``) or ``None``.
+
+    Raises:
+        TypeError: Naming the field, when it does not.
+    """
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise wrong_type(attribute.name, value, "an int or None")
+
+
 def _refuse_one_text(value: object, name: str, expected: str) -> None:
     # Iterated, one str or bytes would give its letters: a missing list.
     if isinstance(value, str | bytes):

@@ -31,6 +31,7 @@ MODULES = [
     "convroute.service",
     "convroute.simulate",
     "convroute.state",
+    "convroute.testing.pytest_plugin",
 ]
 
 # Names a module still exports where they were first, after they moved.

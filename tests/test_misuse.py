@@ -222,6 +222,18 @@ class TestRepliesAndRenderingMisuse:
         with pytest.raises(TypeError, match=r"number_words .* single str 'Option'"):
             interpret_reply(MENU, text="Option 1", number_words="Option")
 
+    def test_number_word_named_by_its_place(self):
+        """A word that is not text is named by its own place, whatever it compares equal to."""
+
+        class EqualToAll:
+            def __eq__(self, other):
+                return True
+
+            __hash__ = object.__hash__
+
+        with pytest.raises(TypeError, match=r"number_words\[1\] must be a str"):
+            interpret_reply(MENU, text="Option 1", number_words=["Option", EqualToAll()])
+
     def test_render_no_menu(self):
         """Rendering something that is not a menu names the menu."""
         with pytest.raises(TypeError, match=r"menu must be a Menu, not None"):

@@ -73,11 +73,7 @@ def sequence_argument(value: Sequence[_T], name: str, items: str) -> Sequence[_T
         TypeError: Naming *name*, when *value* is text, a mapping or not a
             sequence.
     """
-    if isinstance(value, str | bytes):
-        raise TypeError(
-            f"{name} must be a sequence of {items}, not the single"
-            f" {type(value).__name__} {value!r}: write [{value!r}]"
-        )
+    _refuse_one_text(value, name, f"a sequence of {items}")
     if not isinstance(value, Sequence):
         raise wrong_type(name, value, f"a sequence (a list or tuple) of {items}")
     return value
@@ -91,11 +87,7 @@ def iterable_argument(value: Iterable[_T], name: str, items: str) -> Iterable[_T
         TypeError: Naming *name*, when *value* is text, a mapping or not
             iterable.
     """
-    if isinstance(value, str | bytes):
-        raise TypeError(
-            f"{name} must be an iterable of {items}, not the single"
-            f" {type(value).__name__} {value!r}: write [{value!r}]"
-        )
+    _refuse_one_text(value, name, f"an iterable of {items}")
     if isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise wrong_type(name, value, f"an iterable of {items}")
     return value
@@ -136,6 +128,37 @@ def texts_field(
     for index, item in enumerate(value):
         if not isinstance(item, str):
             raise wrong_type(f"{attribute.name}[{index}]", item, "a str")
+
+
+def bool_field(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    """
+    An attrs validator: the field holds a ``bool``.
+
+    Raises:
+        TypeError: Naming the field, when it does not (``"no"``, ``0``).
+    """
+    if not isinstance(value, bool):
+        raise wrong_type(attribute.name, value, "a bool")
+
+
+def optional_int_field(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    """
+    An attrs validator: the field holds an ``int`` (not a ``bool``) or ``None``.
+
+    Raises:
+        TypeError: Naming the field, when it does not.
+    """
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise wrong_type(attribute.name, value, "an int or None")
+
+
+def _refuse_one_text(value: object, name: str, expected: str) -> None:
+    # Iterated, one str or bytes would give its letters: a missing list.
+    if isinstance(value, str | bytes):
+        raise TypeError(
+            f"{name} must be {expected}, not the single"
+            f" {type(value).__name__} {value!r}: write [{value!r}]"
+        )
 
 
 def _shown(value: object) -> str:

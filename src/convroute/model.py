@@ -20,7 +20,7 @@ import phonenumbers
 
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, ValidationResult
 
-from convroute._arguments import wrong_type
+from convroute._arguments import bool_field, optional_int_field
 from convroute._frozen import (
     optional_language_tag,
     optional_unicode_text,
@@ -337,16 +337,6 @@ def first_word(name: str) -> str:
     return words[0] if words else ""
 
 
-def _bool(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
-    if not isinstance(value, bool):
-        raise wrong_type(attribute.name, value, "a bool")
-
-
-def _optional_int(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise wrong_type(attribute.name, value, "an int or None")
-
-
 @attrs.frozen
 class User:
     """
@@ -365,9 +355,9 @@ class User:
 
     id: str = attrs.field(converter=unicode_text)
     name: str = attrs.field(converter=unicode_text)
-    admin: bool = attrs.field(default=False, validator=_bool)
-    active: bool = attrs.field(default=True, validator=_bool)
-    max_open_conversations: int | None = attrs.field(default=None, validator=_optional_int)
+    admin: bool = attrs.field(default=False, validator=bool_field)
+    active: bool = attrs.field(default=True, validator=bool_field)
+    max_open_conversations: int | None = attrs.field(default=None, validator=optional_int_field)
     schedule: str | None = attrs.field(default=None, converter=optional_unicode_text)
 
     @property

@@ -132,7 +132,8 @@ class TestTestCommand:
         assert [
             (
                 f"convroute: {EXAMPLE_PATH}: this is a configuration, not a test file: it has "
-                "chat_groups, funnels, numbers, routing_rules, users and no [[case]] @ $"
+                "chat_groups, conversation_timeout, funnels, lead_fields, lead_level_rule, … "
+                "and no [[case]] @ $"
             )
         ] == capsys.readouterr().err.splitlines()
 

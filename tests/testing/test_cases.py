@@ -305,6 +305,18 @@ class TestMalformed:
             "a test file needs at least one [[case]] @ $.case",
         ] == problems(tmp_path, "config = 1\n")
 
+    def test_a_configuration_of_any_keys(self, tmp_path):
+        """A configuration read as a test file is named so, whichever of its keys it has."""
+        text = (
+            'lead_level_rule = "Fallback"\n[[opportunity_types]]\nname = "Course"\n'
+            'fields = [{ name = "Course", options = ["AI"] }]\n'
+        )
+        expected = (
+            "this is a configuration, not a test file: it has lead_level_rule, "
+            "opportunity_types and no [[case]] @ $"
+        )
+        assert [expected] == problems(tmp_path, text)
+
     def test_every_problem_at_once(self, tmp_path):
         """Problems of several cases are reported together."""
         found = problems(

@@ -501,11 +501,9 @@ class _Processed(_Repository):
 
     def add(self, events: Collection[str], at: dt.datetime) -> None:
         aware(at, "at")
-        state, journal = self._unit.begin_write()
+        # A claim whose answer is not asked for, as the port says.
         for event in events:
-            key = event_key(event)
-            if key not in state.processed:
-                journal.put(state.processed, key, at)
+            self.claim(event, at)
 
     def remove(self, events: Collection[str]) -> None:
         state, journal = self._unit.begin_write()

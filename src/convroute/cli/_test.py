@@ -81,7 +81,7 @@ def _test(arguments: argparse.Namespace) -> int:
     results = [(file, [run_case(engine, case) for case in file.cases]) for file in files]
     for _, ran in results:
         for result in ran:
-            for line in report_lines(result):
+            for line in _report_lines(result):
                 print(line)  # noqa: T201 - the command's output
     every = [result for _, ran in results for result in ran]
     failed = sum(not result.passed for result in every)
@@ -91,7 +91,7 @@ def _test(arguments: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-def report_lines(result: CaseResult) -> list[str]:
+def _report_lines(result: CaseResult) -> list[str]:
     """
     How ``convroute test`` prints a case's result: ``ok NAME``, or ``FAIL NAME: …`` and more.
     """

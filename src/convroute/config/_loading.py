@@ -295,9 +295,9 @@ def repeated_keys(raw: object) -> list[str]:
         if id(value) in seen:
             continue
         if isinstance(value, Mapping):
-            children = [(item, _child(path, key)) for key, item in value.items()]
+            children = [(item, key_path(path, key)) for key, item in value.items()]
             problems.extend(
-                f"duplicate key {key!r} @ {_child(path, key)}"
+                f"duplicate key {key!r} @ {key_path(path, key)}"
                 for key in getattr(value, "repeated", ())
             )
         elif isinstance(value, list):
@@ -309,7 +309,10 @@ def repeated_keys(raw: object) -> list[str]:
     return problems
 
 
-def _child(path: str, key: object) -> str:
+def key_path(path: str, key: object) -> str:
+    """
+    The path of the value at *key* of the table at *path*: ``$.case``, ``$.fields['Course type']``.
+    """
     return f"{path}.{key}" if isinstance(key, str) and key.isidentifier() else f"{path}[{key!r}]"
 
 

@@ -161,9 +161,9 @@ def _checked(
         if type(number_words) is tuple
         else tuple(iterable_argument(number_words, "number_words", "words"))
     )
-    for word in words:
+    for at, word in enumerate(words):
         if not isinstance(word, str):
-            raise wrong_type(f"number_words[{words.index(word)}]", word, "a str")
+            raise wrong_type(f"number_words[{at}]", word, "a str")
     return words
 
 

@@ -21,9 +21,10 @@ from typing import Any
 import attrs
 
 from convroute._describe import described
+from convroute.config import Config
 from convroute.config._converter import structure
 from convroute.config._invalid import describe_keys
-from convroute.config._loading import read_table, repeated_keys
+from convroute.config._loading import key_path, read_table, repeated_keys
 from convroute.errors import ConfigError, ConvrouteError
 from convroute.testing._expectations import EXPECTATIONS, Expectation, NoneExpected
 from convroute.testing._scenario import DEFAULT_START
@@ -38,7 +39,9 @@ How the name of a test file ends, for the pytest plugin to collect it.
 _FILE_KEYS = frozenset({"config", "case"})
 _CASE_KEYS = frozenset({"name", "start", "given", "expect"})
 # Top-level keys of a configuration, which a test file never has.
-_CONFIG_KEYS = frozenset({"numbers", "users", "chat_groups", "routing_rules", "funnels"})
+_CONFIG_KEYS = frozenset(field.name for field in attrs.fields(Config))
+# How many of them the problem names: enough to recognise a configuration.
+_KEYS_SHOWN = 5
 # Control characters and lone surrogates: a case's name cannot be printed with them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 
@@ -131,7 +134,8 @@ def is_test_file(path: str | os.PathLike[str]) -> bool:
 def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list[Case]]:
     if "case" not in raw and not _CONFIG_KEYS.isdisjoint(raw):
         # A configuration given for a test file: say so, not a dozen unknown keys.
-        keys = ", ".join(sorted(_CONFIG_KEYS.intersection(raw)))
+        found = sorted(_CONFIG_KEYS.intersection(raw))
+        keys = ", ".join(found[:_KEYS_SHOWN]) + (", …" if len(found) > _KEYS_SHOWN else "")
         problems.append(
             f"this is a configuration, not a test file: it has {keys} and no [[case]] @ $"
         )
@@ -220,9 +224,9 @@ def _step(raw: object, path: str, problems: list[str]) -> Step | None:
         return None
     step = STEPS.get(word)
     if step is None:
-        problems.append(_unknown_word("step", word, STEPS, f"{path}{_child(word)}"))
+        problems.append(_unknown_word("step", word, STEPS, key_path(path, word)))
         return None
-    found: Step | None = _structured(step, value, f"{path}{_child(word)}", problems)
+    found: Step | None = _structured(step, value, key_path(path, word), problems)
     return found
 
 
@@ -231,7 +235,7 @@ def _expectation(raw: object, path: str, problems: list[str]) -> Expectation | N
     word, value = _single_key(raw, path, "an expectation", example, problems)
     if word is None:
         return None
-    where = f"{path}{_child(word)}"
+    where = key_path(path, word)
     if word == NoneExpected.word:
         if isinstance(value, str) and value in EXPECTATIONS:
             return NoneExpected(value)
@@ -340,7 +344,3 @@ def _unprintable(text: str) -> str | None:
     return next(
         (char for char in text if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES), None
     )
-
-
-def _child(key: str) -> str:
-    return f".{key}" if key.isidentifier() else f"[{key!r}]"

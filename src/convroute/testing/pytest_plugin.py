@@ -34,7 +34,7 @@ from convroute.testing import (
 )
 
 
-__all__ = ["CaseItem", "ConvrouteFile", "pytest_collect_file"]
+__all__ = ["CaseFailedError", "CaseItem", "ConvrouteFile", "pytest_collect_file"]
 
 
 def pytest_collect_file(file_path: pathlib.Path, parent: pytest.Collector) -> ConvrouteFile | None:

@@ -58,7 +58,7 @@ def postgres_url():
     try:
         import psycopg
     except ImportError as error:
-        problem = f"psycopg is not installed ({error}); pip install -e '.[test]'"
+        problem = f"psycopg is not installed ({error}); pip install -e '.[dev]'"
     if problem is not None:
         _no_postgres(problem)
     given = os.environ.get(URL_ENV)

@@ -135,3 +135,39 @@ class TestWithoutPytest:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert "False\n" == found.stdout
+
+
+class TestCheapToLoad:
+    def test_the_entry_point_is_the_light_module(self):
+        """pytest loads _convroute_pytest, which imports no convroute by itself."""
+        code = (
+            "import sys\n"
+            "from importlib.metadata import entry_points\n"
+            "(point,) = [p for p in entry_points(group='pytest11') if p.name == 'convroute']\n"
+            "point.load()\n"
+            "print(point.value, 'convroute' in sys.modules)\n"
+        )
+        found = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert "_convroute_pytest False\n" == found.stdout
+
+    def test_a_run_without_test_files_imports_no_convroute(self, pytester):
+        """A project's own tests, with no test file among them, run without importing convroute."""
+        pytester.makepyfile(
+            test_plain="""
+            import sys
+
+            def test_convroute_not_imported():
+                assert "convroute" not in sys.modules
+            """
+        )
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1)
+
+    def test_a_run_with_a_test_file_collects_it(self, pytester):
+        """Beside a test file, the light module hands it to convroute's plugin."""
+        account(pytester)
+        pytester.makefile(".convroute.toml", rules=CASES)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1, failed=1)

@@ -1,8 +1,10 @@
 """
 The pytest plugin: test files collected next to the tests, one item per case.
 
-Installed with convroute as the ``convroute`` entry point of the ``pytest11``
-group, so pytest loads it by itself.  It collects ``*.convroute.toml``
+Installed with convroute: the ``convroute`` entry point of the ``pytest11``
+group, `_convroute_pytest`, which pytest loads by itself, hands this module
+the files whose names may be test files', so that convroute is imported
+only where there are some.  It collects ``*.convroute.toml``
 (``.json``, ``.yaml``, ``.yml``) files; each names its configuration with a
 top-level ``config = "account.toml"``, relative to the test file.  A failing
 case is reported with the lines ``convroute test`` prints, a malformed file

@@ -71,3 +71,8 @@ class TestFitTextMisuse:
         """A limit that is not a whole number names the argument."""
         with pytest.raises(TypeError, match=r"limit must be an int, not the str '3'"):
             fit_text("héllo", "3")  # type: ignore[arg-type]
+
+    def test_limit_a_bool(self):
+        """True is an int to Python, but no limit: it is refused, named."""
+        with pytest.raises(TypeError, match=r"limit must be an int, not True"):
+            fit_text("héllo", True)

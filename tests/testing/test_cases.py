@@ -338,3 +338,22 @@ class TestMalformed:
                 load_cases(path)
         [line] = raised.value.errors
         assert line.startswith(f"unknown step {word!r}")
+
+
+class TestBlankExpectations:
+    @pytest.mark.parametrize(
+        ("expectation", "field"),
+        [
+            ('{ moved = { lead = "1", to = "" } }', "moved.to"),
+            ('{ entered = { lead = "1", source = " " } }', "entered.source"),
+            ('{ assigned = { lead = "1", user = "" } }', "assigned.user"),
+            ('{ sent_text = { lead = "1", contains = "" } }', "sent_text.contains"),
+            ('{ unrouted = { lead = "\\u200b" } }', "unrouted.lead"),
+        ],
+    )
+    def test_blank_text_to_look_for(self, tmp_path, expectation, field):
+        """A blank value an expectation looks for can never hold, or always does: refused."""
+        found = problems(tmp_path, one_case("[]", f"[{expectation}]"))
+        assert 1 == len(found)
+        assert found[0].startswith("expected some text to look for, not the text ")
+        assert found[0].endswith(f" @ $.case[0].expect[0].{field}")

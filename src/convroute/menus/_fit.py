@@ -46,7 +46,7 @@ def fit_text(text: str, limit: int) -> str:
     """
     if not isinstance(text, str):
         raise wrong_type("text", text, "a str")
-    if not isinstance(limit, int):
+    if not isinstance(limit, int) or isinstance(limit, bool):
         raise wrong_type("limit", limit, "an int")
     if limit < 1:
         # Below one, a cut would slice from the end and give more, not less.

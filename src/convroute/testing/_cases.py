@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from convroute._blank import is_blank
 from convroute._describe import described
 from convroute.config import Config
 from convroute.config._converter import structure
@@ -252,7 +253,22 @@ def _expectation(raw: object, path: str, problems: list[str]) -> Expectation | N
         problems.append(f"expected a table such as {example}, not {described(value)} @ {where}")
         return None
     found: Expectation | None = _structured(kind, value, where, problems)
-    return found
+    return None if found is not None and _blank_texts(found, where, problems) else found
+
+
+def _blank_texts(expected: Expectation, path: str, problems: list[str]) -> bool:
+    # A blank text to look for (a user, a stage, a source…) can never be
+    # met, or, for `contains`, is met by any text: either way a slip.
+    blank = {
+        field.name: text
+        for field in attrs.fields(type(expected))
+        if isinstance(text := getattr(expected, field.name), str) and is_blank(text)
+    }
+    problems.extend(
+        f"expected some text to look for, not {described(text)} @ {path}.{name}"
+        for name, text in blank.items()
+    )
+    return bool(blank)
 
 
 def _structured(cls: type[Any], value: object, path: str, problems: list[str]) -> Any:

@@ -33,7 +33,9 @@ class TestBareStringForIds:
 
     def test_rule_targets(self):
         """A rule given one string for its targets is refused, not split into letters."""
-        with pytest.raises(TypeError, match=r"sequence of targets, got the single str 'admin'"):
+        with pytest.raises(
+            TypeError, match=r"targets must be a sequence of targets, not the single str 'admin'"
+        ):
             RoutingRule(name="Desk", targets="admin")  # type: ignore[arg-type]
 
     def test_turn_record(self):

@@ -73,7 +73,7 @@ def sequence_argument(value: Sequence[_T], name: str, items: str) -> Sequence[_T
         TypeError: Naming *name*, when *value* is text, a mapping or not a
             sequence.
     """
-    _refuse_one_text(value, name, f"a sequence of {items}")
+    refuse_one_text(value, name, f"a sequence of {items}")
     if not isinstance(value, Sequence):
         raise wrong_type(name, value, f"a sequence (a list or tuple) of {items}")
     return value
@@ -87,7 +87,7 @@ def iterable_argument(value: Iterable[_T], name: str, items: str) -> Iterable[_T
         TypeError: Naming *name*, when *value* is text, a mapping or not
             iterable.
     """
-    _refuse_one_text(value, name, f"an iterable of {items}")
+    refuse_one_text(value, name, f"an iterable of {items}")
     if isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise wrong_type(name, value, f"an iterable of {items}")
     return value
@@ -152,12 +152,26 @@ def optional_int_field(_: object, attribute: attrs.Attribute[int | None], value:
         raise wrong_type(attribute.name, value, "an int or None")
 
 
-def _refuse_one_text(value: object, name: str, expected: str) -> None:
-    # Iterated, one str or bytes would give its letters: a missing list.
+def refuse_one_text(value: object, name: str | None, expected: str) -> None:
+    """
+    Refuse one ``str`` or ``bytes`` where *expected*, a sequence, is.
+
+    Iterated, it would give its letters: ``("u-asha")``, a one-item tuple
+    missing its comma, is just a string.
+
+    Args:
+        value: What was given.
+        name: The argument or field, when known, for the message.
+        expected: What it takes, in words (``a sequence of ids``).
+
+    Raises:
+        TypeError: When *value* is text.
+    """
     if isinstance(value, str | bytes):
+        start = f"{name} must be" if name is not None else "expected"
         raise TypeError(
-            f"{name} must be {expected}, not the single"
-            f" {type(value).__name__} {value!r}: write [{value!r}]"
+            f"{start} {expected}, not the single {type(value).__name__} {value!r}:"
+            f" write [{value!r}]"
         )
 
 

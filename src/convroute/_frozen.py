@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from convroute._arguments import refuse_one_text
 from convroute.errors import TextError, TimeRangeError
 
 
@@ -31,23 +32,8 @@ def str_tuple(values: Iterable[str]) -> tuple[str, ...]:
         TypeError: When *values* is one string: ``("u-asha")``, a missing
             comma, would otherwise become a tuple of its letters.
     """
-    refuse_one_string(values, "strings")
+    refuse_one_text(values, None, "a sequence of strings")
     return tuple(values)
-
-
-def refuse_one_string(values: object, items: str) -> None:
-    """
-    Refuse one string where a sequence of *items* is expected.
-
-    Raises:
-        TypeError: When *values* is a ``str`` or ``bytes``: iterated, it
-            would give its letters.
-    """
-    if isinstance(values, str | bytes):
-        raise TypeError(
-            f"expected a sequence of {items}, got the single {type(values).__name__} {values!r}"
-            " (a missing comma in a one-item tuple?)"
-        )
 
 
 def unicode_text(text: str) -> str:

@@ -11,12 +11,12 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from convroute._arguments import text_field, texts_field, wrong_type
-from convroute._frozen import refuse_one_string, str_tuple
+from convroute._arguments import refuse_one_text, text_field, texts_field, wrong_type
+from convroute._frozen import str_tuple
 
 
 def _targets(values: Iterable[Target]) -> tuple[Target, ...]:
-    refuse_one_string(values, "targets")
+    refuse_one_text(values, "targets", "a sequence of targets")
     if isinstance(values, _TARGET_CLASSES):
         raise TypeError(
             f"targets must be a sequence of targets, not {values!r}: write ({values!r},)"

@@ -54,8 +54,13 @@ class TestBuild:
 
     def test_not_users(self):
         """Something other than users is refused with a clear error."""
-        with pytest.raises(TypeError, match="expected User values, got str"):
+        with pytest.raises(TypeError, match=r"users\[0\] must be a User, not the str 'u-asha'"):
             Router(["u-asha"])  # type: ignore[list-item]
+
+    def test_not_users_by_id(self):
+        """A mapping's value that is no user is named by its key."""
+        with pytest.raises(TypeError, match=r"users\['u-asha'\] must be a User, not None"):
+            Router({"u-asha": None})  # type: ignore[dict-item]
 
 
 class TestRoute:

@@ -205,11 +205,10 @@ def _by_key(
     else:
         pairs = [(None, v) for v in iterable_argument(values, what, f"{kind.__name__} values")]
     keyed: dict[str, _V] = {}
-    for given, value in pairs:
+    for index, (given, value) in enumerate(pairs):
         if not isinstance(value, kind):
-            raise TypeError(
-                f"{what}: expected {kind.__name__} values, got {type(value).__name__} {value!r}"
-            )
+            place = f"{what}[{index if given is None else repr(given)}]"
+            raise wrong_type(place, value, f"a {kind.__name__}")
         own: str = getattr(value, key)
         if given is not None and given != own:
             raise ValueError(

@@ -163,14 +163,15 @@ def given_phone(text: str) -> Phone:
     return Phone(digits)
 
 
-def lead_phone(text: str) -> Phone:
+def lead_phone(text: str, *, country_code: str | None = None) -> Phone:
     """
     Read a lead's phone as events and commands name one.
 
     Digits alone are taken as WhatsApp gives them (`given_phone`: a
     ``wa_id``, or what `normalize_phone` made), so that a lead is always
-    found by the phone it is stored under; anything else is read as typed,
-    with its country code (`normalize_phone`): ``+55 (11) 91234-5678``.
+    found by the phone it is stored under; anything else is read as typed
+    (`normalize_phone`): ``+55 (11) 91234-5678``, or, given
+    *country_code*, a local number of that country.
 
     Raises:
         PhoneNumberError: When *text* is no phone.
@@ -181,7 +182,7 @@ def lead_phone(text: str) -> Phone:
         raise TypeError(f"a phone is text, not {type(text).__name__}: {text!r}")
     if text.isascii() and text.isdigit():
         return given_phone(text)
-    return normalize_phone(text)
+    return normalize_phone(text, country_code=country_code)
 
 
 def normalize_country_code(text: str) -> str:

@@ -21,7 +21,7 @@ from convroute.engine import (
     UpdateLead,
 )
 from convroute.errors import ConvrouteError, ScenarioError
-from convroute.model import Lead, Opportunity, Phone, given_phone, normalize_phone
+from convroute.model import Lead, Opportunity, Phone, lead_phone
 from convroute.routing import (
     Decision,
 )
@@ -381,9 +381,7 @@ def read_phone(text: str, config: Config) -> Phone:
         PhoneNumberError: When it is no phone.
     """
     _require_text(text, "a phone")
-    if text.isascii() and text.isdigit():
-        return given_phone(text)
-    return normalize_phone(text, country_code=config.default_country_code)
+    return lead_phone(text, country_code=config.default_country_code)
 
 
 def _require_text(value: object, what: str) -> None:

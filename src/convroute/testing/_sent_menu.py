@@ -41,10 +41,9 @@ class SentMenu:
         """
         The option a person means by *title*.
 
-        Titles are compared as the engine reads a typed reply: ignoring
-        case, spacing, normal form, emoji variation selectors and zero-width
-        characters.  An
-        option answers to its title as shown, to its title in the default
+        Titles are compared as the engine reads a typed reply (`title_key`):
+        ignoring case, spacing, normal form, emoji variation selectors and
+        zero-width characters.  An option answers to its title as shown, to its title in the default
         language (for a translated menu), to its product's full label, and
         to any text that starts like a title cut short with ``…``, when
         only one option starts so.
@@ -53,14 +52,14 @@ class SentMenu:
             ScenarioError: When no option, or more than one, answers to
                 *title*; the message lists the titles shown.
         """
-        wanted = _folded(title)
+        wanted = title_key(title)
         for option in self.menu.options:
             if wanted in _names(option):
                 return option
         cut = [
             option
             for option in self.menu.options
-            if option.title.endswith("…") and wanted.startswith(_folded(option.title[:-1]))
+            if option.title.endswith("…") and wanted.startswith(title_key(option.title[:-1]))
         ]
         if len(cut) == 1:
             return cut[0]
@@ -68,13 +67,8 @@ class SentMenu:
         raise ScenarioError(f"no option {title!r} in the last menu: its titles are {shown}")
 
 
-def _folded(text: str) -> str:
-    # Compared as the engine compares a typed reply with a title.
-    return title_key(text)
-
-
 def _names(option: MenuOption) -> set[str]:
-    names = {_folded(option.title), *[_folded(alias) for alias in option.aliases]}
+    names = {title_key(option.title), *[title_key(alias) for alias in option.aliases]}
     if option.key and option.kind == "product":
-        names.add(_folded(option.key))
+        names.add(title_key(option.key))
     return names

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import regex
 
+from convroute._file_problems import file_problems
 from convroute.cli._common import (
     EXIT_FAILURE,
     EXIT_INVALID,
@@ -21,7 +22,7 @@ from convroute.cli._common import (
     read_config,
 )
 from convroute.engine import Engine
-from convroute.errors import ConfigError, ConvrouteError
+from convroute.errors import ConvrouteError
 from convroute.testing import CaseFile, CaseResult, is_test_file, load_cases, run_case
 
 
@@ -107,12 +108,8 @@ def _read_files(paths: Sequence[pathlib.Path]) -> list[CaseFile]:
     for path in paths:
         try:
             files.append(load_cases(path))
-        except ConfigError as error:
-            problems.extend(f"{path}: {problem}" for problem in error.errors)
-        except OSError as error:
-            problems.append(f"cannot read {path}: {error.strerror or error}")
-        except ConvrouteError as error:
-            problems.append(f"cannot use {path}: {error}")
+        except (ConvrouteError, OSError) as error:
+            problems.extend(file_problems(path, error))
     if problems:
         raise CommandError(EXIT_INVALID, *problems)
     return files

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from convroute._file_problems import file_problems
 from convroute.config import Config, load_config
 from convroute.engine import Engine
 from convroute.errors import ConfigError, ConvrouteError
@@ -137,4 +138,4 @@ class CaseItem(pytest.Item):
 
 
 def _problems(path: pathlib.Path, error: ConfigError) -> str:
-    return "\n".join(f"{path}: {problem}" for problem in error.errors)
+    return "\n".join(file_problems(path, error))

@@ -95,6 +95,23 @@ class TestPlugin:
             f"{path}: expected text, not the number 1 @ $.case[0].expect[0].assigned.lead",
         } <= set(result.outlines)
 
+    def test_a_lead_phone_that_is_no_phone(self, pytester):
+        """A lead phone that is no phone in the configuration's country is a collection error."""
+        account(pytester)
+        pytester.makefile(
+            ".convroute.toml", rules=CASES.replace('lead = "919800000001"', 'lead = "98x"')
+        )
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(errors=1)
+        path = pytester.path / "rules.convroute.toml"
+        assert {
+            (
+                f"{path}: not a phone number '98x': 'x' is neither a digit nor punctuation "
+                f"@ $.case[{index}].expect[0].assigned.lead"
+            )
+            for index in (0, 1)
+        } <= set(result.outlines)
+
     def test_no_config(self, pytester):
         """A file that names no configuration is a collection error saying how to name one."""
         pytester.makefile(".convroute.toml", rules=CASES.replace('config = "account.toml"', ""))

@@ -21,6 +21,7 @@ from convroute.cli._common import (
     Commands,
     read_config,
 )
+from convroute.config import Config
 from convroute.engine import Engine
 from convroute.errors import ConvrouteError
 from convroute.testing import CaseFile, CaseResult, is_test_file, load_cases, run_case
@@ -78,7 +79,7 @@ def _test(arguments: argparse.Namespace) -> int:
             ) from None
         raise
     engine = Engine.from_config(config)
-    files = _read_files(arguments.files)
+    files = _read_files(arguments.files, config)
     results = [(file, [run_case(engine, case) for case in file.cases]) for file in files]
     for _, ran in results:
         for result in ran:
@@ -102,12 +103,12 @@ def _report_lines(result: CaseResult) -> list[str]:
     return [f"FAIL {result.name}: {first}", *[f"  {line}" for line in rest]]
 
 
-def _read_files(paths: Sequence[pathlib.Path]) -> list[CaseFile]:
+def _read_files(paths: Sequence[pathlib.Path], config: Config) -> list[CaseFile]:
     files: list[CaseFile] = []
     problems: list[str] = []
     for path in paths:
         try:
-            files.append(load_cases(path))
+            files.append(load_cases(path, config=config))
         except (ConvrouteError, OSError) as error:
             problems.extend(file_problems(path, error))
     if problems:

@@ -272,6 +272,38 @@ class TestMalformed:
             )
         ] == problems(tmp_path, text, "cases.convroute.json")
 
+    @pytest.mark.parametrize(
+        ("name", "shown"),
+        [
+            ("AI::weekend", "'AI::weekend'"),
+            ("AI [weekend]", "'AI [weekend]'"),
+            ("AI ]", "'AI ]'"),
+            ("[", "'['"),
+        ],
+    )
+    def test_name_holds_no_mark_of_a_pytest_id(self, tmp_path, name, shown):
+        """A case's name with '::', '[' or ']', which pytest reads in a test's id, is a problem."""
+        assert [
+            (
+                "a case's name is a pytest test's name too, and cannot hold '::', '[' or ']', "
+                f"not {shown} @ $.case[0].name"
+            )
+        ] == problems(tmp_path, one_case("[]").replace('"c"', json.dumps(name)))
+
+    @pytest.mark.parametrize("name", ["   ", "\u3000", "\u200b", " \u2060\u00ad"])
+    def test_a_name_that_shows_nothing(self, tmp_path, name):
+        """A case's name of spaces or invisible characters only is a problem."""
+        assert [f"expected the case's name, not the text {name!r} @ $.case[0].name"] == problems(
+            tmp_path, one_case("[]").replace('"c"', json.dumps(name))
+        )
+
+    @pytest.mark.parametrize("name", ["a: b", "a:b", "Priya (AI) - weekend", "AI {weekend}"])
+    def test_names_pytest_reads_as_one_id_pass(self, tmp_path, name):
+        """A lone colon, brackets other than square ones, a dash: the name stands."""
+        path = tmp_path / "cases.convroute.toml"
+        path.write_text(one_case("[]").replace('"c"', json.dumps(name)), encoding="utf-8")
+        assert [name] == [case.name for case in load_cases(path).cases]
+
     def test_emoji_in_a_name(self, tmp_path):
         """Emoji and other printable text are a name like any."""
         path = tmp_path / "cases.convroute.toml"

@@ -45,6 +45,8 @@ _CASE_KEYS = frozenset({"name", "start", "given", "expect"})
 _CONFIG_KEYS = frozenset(field.name for field in attrs.fields(Config))
 # How many of them the problem names: enough to recognise a configuration.
 _KEYS_SHOWN = 5
+# What pytest reads in a test's id: the parts' separator, the parameters' brackets.
+_PYTEST_ID_MARKS = ("::", "[", "]")
 # Control characters and lone surrogates: a case's name cannot be printed with them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 
@@ -182,13 +184,21 @@ def _case(raw: object, path: str, problems: list[str], config: Config | None) ->
     name = raw.get("name")
     if name is None:
         problems.append(f"required key missing @ {path}.name")
-    elif not _is_text(name):
+    elif not isinstance(name, str) or is_blank(name):
+        # A name that shows nothing cannot be told apart, nor picked out in pytest.
         problems.append(f"expected the case's name, not {described(name)} @ {path}.name")
     elif (unprintable := _unprintable(name)) is not None:
         # A name is printed as one line of a report, and written to JUnit XML.
         problems.append(
             "a case's name is one line of text, without control characters, not "
             f"{name!r} (U+{ord(unprintable):04X}) @ {path}.name"
+        )
+    elif any(mark in name for mark in _PYTEST_ID_MARKS):
+        # pytest splits a test's id at '::' and reads '[…]' as parameters:
+        # such a name could not be picked out, or would pick out others.
+        problems.append(
+            "a case's name is a pytest test's name too, and cannot hold '::', '[' or ']', "
+            f"not {name!r} @ {path}.name"
         )
     start = _start(raw.get("start", DEFAULT_START), f"{path}.start", problems)
     given = [

@@ -134,7 +134,7 @@ def rests_between_batches(store: Store) -> bool:
     A store says so with a ``single_writer`` attribute that is ``True``, as
     `convroute.adapters.SQLiteStore` does.  It is no part of
     `convroute.ports.Store`: a store of a host's own without it (or with
-    any other value) is pruned without rests, as it was.
+    any other value) works as before, and is pruned without rests.
     """
     return getattr(store, "single_writer", False) is True
 

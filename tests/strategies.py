@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import attrs
@@ -324,6 +324,32 @@ _NATIONAL_NUMBERS = {
 """
 Country calling codes, and the shape of national numbers possible there.
 """
+
+
+def not_text() -> st.SearchStrategy[object]:
+    """
+    Values a script may pass where text is expected, none of them a ``str``.
+    """
+    return st.one_of(
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.booleans(),
+        st.binary(max_size=4),
+        st.lists(st.text(max_size=3), max_size=2),
+        st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+        st.datetimes(),
+    )
+
+
+def refusal(make: Callable[..., object], fields: Mapping[str, object]) -> str:
+    """
+    The message of the `TypeError` that making a value of *fields* raises.
+    """
+    try:
+        make(**fields)
+    except TypeError as error:
+        return str(error)
+    raise AssertionError(f"{make} took {fields}")
 
 
 def phones() -> st.SearchStrategy[Phone]:

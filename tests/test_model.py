@@ -3,9 +3,10 @@ import datetime as dt
 import attrs
 import pytest
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from convroute._arguments import shown
 from convroute.errors import ConvrouteError, PhoneNumberError
 from convroute.model import (
     Lead,
@@ -22,8 +23,10 @@ from convroute.model import (
 from strategies import (
     country_phones,
     national_written,
+    not_text,
     opportunities,
     phones,
+    refusal,
     written_phones,
 )
 
@@ -347,13 +350,16 @@ class TestUser:
     @pytest.mark.parametrize(
         ("fields", "message"),
         [
-            ({"id": 1}, "expected text (a str), not 1"),
-            ({"name": None}, "expected text (a str), not None"),
-            ({"schedule": 9}, "expected text (a str), not 9"),
-            ({"admin": "no"}, "admin must be a bool, not the str 'no'"),
-            ({"active": 1}, "active must be a bool, not 1"),
-            ({"max_open_conversations": "3"}, "max_open_conversations must be an int or None"),
-            ({"max_open_conversations": True}, "max_open_conversations must be an int or None"),
+            ({"id": 1}, "User.id must be a str, not 1"),
+            ({"name": None}, "User.name must be a str, not None"),
+            ({"schedule": 9}, "User.schedule must be a str or None, not 9"),
+            ({"admin": "no"}, "User.admin must be a bool, not the str 'no'"),
+            ({"active": 1}, "User.active must be a bool, not 1"),
+            ({"max_open_conversations": "3"}, "User.max_open_conversations must be an int or None"),
+            (
+                {"max_open_conversations": True},
+                "User.max_open_conversations must be an int or None",
+            ),
         ],
     )
     def test_wrong_types_are_refused(self, fields, message):
@@ -399,7 +405,7 @@ class TestLead:
     @pytest.mark.parametrize("fields", [{"name": 3}, {"name": None}, {"owner": 7}])
     def test_name_or_owner_not_text(self, fields):
         """A lead's name or owner that is not text is a TypeError, not an AttributeError."""
-        with pytest.raises(TypeError, match=r"expected text \(a str\), not "):
+        with pytest.raises(TypeError, match=r"^Lead\.(name|owner) must be a str( or None)?, not "):
             Lead(phone=Phone("5511912345678"), **fields)
 
     @pytest.mark.parametrize("phone", ["", "call me", "0800 123", "+1 (555)"])
@@ -504,3 +510,80 @@ class TestOpportunityType:
         )
         with pytest.raises(TypeError):
             kind.fields["Intake"] = ()  # type: ignore[index]
+
+
+MADE = {
+    User: {"id": "u-asha", "name": "Asha"},
+    Lead: {"phone": "5511912345678"},
+    Opportunity: {"id": "o-1", "type": "Course"},
+    OpportunityType: {"name": "Course"},
+}
+TEXT_FIELDS = [
+    (User, "id"),
+    (User, "name"),
+    (User, "schedule"),
+    (Lead, "phone"),
+    (Lead, "name"),
+    (Lead, "owner"),
+    (Lead, "language"),
+    (Opportunity, "id"),
+    (Opportunity, "type"),
+    (Opportunity, "name"),
+    (Opportunity, "owner"),
+    (Opportunity, "stage"),
+    (OpportunityType, "name"),
+]
+
+
+class TestWrongTypesNamed:
+    @settings(deadline=None)
+    @given(field=st.sampled_from(TEXT_FIELDS), value=not_text())
+    def test_a_text_field_given_no_text_names_the_class_and_field(self, field, value):
+        """Any value but a str, for a field of text, is a TypeError naming the class and field."""
+        cls, name = field
+        message = refusal(cls, {**MADE[cls], name: value})
+        start = f"{cls.__name__}.{name} must be a str"
+        assert (start, True) == (message[: len(start)], message.endswith(shown(value)))
+
+    @pytest.mark.parametrize(
+        ("cls", "fields", "message"),
+        [
+            (User, {"admin": "no"}, "User.admin must be a bool, not the str 'no'"),
+            (User, {"active": 1}, "User.active must be a bool, not 1"),
+            (User, {"max_open_conversations": "3"}, "User.max_open_conversations must be an int"),
+            (Lead, {"phone": None}, "Lead.phone must be a str, not None"),
+            (
+                Lead,
+                {"fields": ["city"]},
+                "Lead.fields must be a mapping of str to str, not ['city']",
+            ),
+            (Lead, {"fields": {"city": 1}}, "Lead.fields['city'] must be a str, not 1"),
+            (Lead, {"fields": {2: "x"}}, "Lead.fields must have str keys, not 2"),
+            (Opportunity, {"fields": "x"}, "Opportunity.fields must be a mapping of str to str"),
+            (
+                Opportunity,
+                {"updated_at": "2026-01-01"},
+                "Opportunity.updated_at must be a datetime",
+            ),
+            (Opportunity, {"status": 1}, "Opportunity.status must be an OpportunityStatus"),
+            (
+                OpportunityType,
+                {"stages": ("New", 2)},
+                "OpportunityType.stages[1] must be a str, not 2",
+            ),
+            (
+                OpportunityType,
+                {"stages": "New"},
+                "OpportunityType.stages must be a sequence of str",
+            ),
+            (
+                OpportunityType,
+                {"fields": {"Course": [1]}},
+                "OpportunityType.fields['Course'][0] must",
+            ),
+            (OpportunityType, {"fields": ["Course"]}, "OpportunityType.fields must be a mapping"),
+        ],
+    )
+    def test_any_field_of_the_wrong_type_is_named(self, cls, fields, message):
+        """A field of another type than its own is a TypeError naming the class, field and value."""
+        assert message == refusal(cls, {**MADE[cls], **fields})[: len(message)]

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from convroute._retention import LONGEST_REST, REST_SHARE, prune
+from convroute.adapters import SQLiteStore
 from convroute.testing import MemoryStore
 
 
@@ -15,8 +16,14 @@ OLD = NOW - dt.timedelta(days=60)
 BEFORE = NOW - dt.timedelta(days=30)
 
 
-def claimed(count):
-    store = MemoryStore()
+class OneWriterStore(MemoryStore):
+    """A store of a host's own whose writers take turns, as SQLite's do, and says so."""
+
+    single_writer = True
+
+
+def claimed(count, store=None):
+    store = OneWriterStore() if store is None else store
     with store.unit_of_work() as uow:
         for n in range(count):
             uow.processed.claim(f"wamid.{n}", OLD)
@@ -62,3 +69,42 @@ class TestRests:
         prune(claimed(12), BEFORE, now=NOW, batch=4, rest=rested.append, timer=timer)
 
         assert [2**-9 * REST_SHARE, LONGEST_REST, 2**-8 * REST_SHARE] == rested
+
+
+class TestWhoRests:
+    def test_the_memory_store_is_pruned_without_a_rest(self):
+        """A store whose writers need not take turns is pruned batch after batch, never resting."""
+        rested = []
+
+        pruned = prune(claimed(9, MemoryStore()), BEFORE, now=NOW, batch=2, rest=rested.append)
+
+        assert ((9, 0, 0), []) == (pruned, rested)
+
+    def test_an_sqlite_store_is_pruned_with_rests(self, tmp_path):
+        """SQLite's one writer at a time gets a rest after each full batch, for writers waiting."""
+        rested = []
+        with SQLiteStore(tmp_path / "state.db") as store:
+            pruned = prune(
+                claimed(9, store),
+                BEFORE,
+                now=NOW,
+                batch=4,
+                rest=rested.append,
+                timer=Timer([2**-8] * 10),
+            )
+
+        assert ((9, 0, 0), [2**-8 * REST_SHARE] * 2) == (pruned, rested)
+
+    @pytest.mark.parametrize("single_writer", [False, None, "yes"])
+    def test_only_a_true_single_writer_rests(self, single_writer):
+        """A store's single_writer that is not True (a mock's, a text) gives no rests."""
+
+        class Store(MemoryStore):
+            pass
+
+        Store.single_writer = single_writer
+        rested = []
+
+        prune(claimed(9, Store()), BEFORE, now=NOW, batch=2, rest=rested.append)
+
+        assert [] == rested

@@ -5,15 +5,17 @@ Conversations are made by their own constructors, field for field as keywords wo
 import datetime as dt
 
 import attrs
+import pytest
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from convroute._arguments import shown
 from convroute.menus import build_first_response
-from convroute.state import Conversation, ConversationStatus
+from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
 from engine.test_spelt_out import conversations
 from menu_strategies import menu_numbers
-from strategies import leads, names, phones
+from strategies import leads, names, not_text, phones, refusal
 
 
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -142,3 +144,65 @@ class TestConversationConstructors:
             last_message_at=at,
         )
         assert expected == conversation.reprompted_at(at)
+
+
+MADE = {
+    Conversation: {
+        "lead": "919800000001",
+        "number": "918040001234",
+        "status": ConversationStatus.ASSIGNED,
+        "last_message_at": AT,
+    },
+    OutboxItem: {"id": "a-1", "event": "wamid.1", "type": "send", "body": {}, "created_at": AT},
+}
+TEXT_FIELDS = [
+    (Conversation, "lead"),
+    (Conversation, "number"),
+    (Conversation, "product"),
+    (Conversation, "assignee"),
+    (Conversation, "opportunity"),
+    (Conversation, "rule"),
+    (OutboxItem, "id"),
+    (OutboxItem, "event"),
+    (OutboxItem, "type"),
+    (OutboxItem, "last_error"),
+    (OutboxItem, "lead"),
+]
+
+
+class TestWrongTypesNamed:
+    @settings(deadline=None)
+    @given(field=st.sampled_from(TEXT_FIELDS), value=not_text())
+    def test_a_text_field_given_no_text_names_the_class_and_field(self, field, value):
+        """Any value but a str, for a field of text, is a TypeError naming the class and field."""
+        cls, name = field
+        message = refusal(cls, {**MADE[cls], name: value})
+        start = f"{cls.__name__}.{name} must be a str"
+        assert (start, True) == (message[: len(start)], message.endswith(shown(value)))
+
+    @pytest.mark.parametrize(
+        ("cls", "fields", "message"),
+        [
+            (Conversation, {"status": 1}, "Conversation.status must be a ConversationStatus"),
+            (Conversation, {"last_message_at": "now"}, "Conversation.last_message_at must be a"),
+            (Conversation, {"due_at": 5}, "Conversation.due_at must be a datetime, not 5"),
+            (Conversation, {"menu": "AI"}, "Conversation.menu must be a Menu or None"),
+            (Conversation, {"reprompts": "1"}, "Conversation.reprompts must be an int, not the"),
+            (Conversation, {"reassignments": True}, "Conversation.reassignments must be an int"),
+            (Conversation, {"away_message_sent": 0}, "Conversation.away_message_sent must be a"),
+            (Conversation, {"held_before": "u-asha"}, "Conversation.held_before must be a seq"),
+            (Conversation, {"held_before": ("u", 2)}, "Conversation.held_before[1] must be a str"),
+            (OutboxItem, {"body": ["send"]}, "OutboxItem.body must be a mapping, not ['send']"),
+            (OutboxItem, {"created_at": None}, "OutboxItem.created_at must be a datetime"),
+            (OutboxItem, {"status": 2}, "OutboxItem.status must be an OutboxStatus"),
+            (OutboxItem, {"attempts": 1.0}, "OutboxItem.attempts must be an int, not 1.0"),
+        ],
+    )
+    def test_any_field_of_the_wrong_type_is_named(self, cls, fields, message):
+        """A field of another type than its own is a TypeError naming the class, field and value."""
+        assert message == refusal(cls, {**MADE[cls], **fields})[: len(message)]
+
+    def test_an_outbox_status_is_read_from_its_value(self):
+        """An outbox item's status given as its value, as a store reads it, is the member."""
+        item = OutboxItem(**MADE[OutboxItem], status="sent")
+        assert OutboxStatus.SENT is item.status

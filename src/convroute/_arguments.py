@@ -5,12 +5,14 @@ Used where a bot script calls in with plain values: a wrong type is told
 there, as a `TypeError` saying which argument and what it should be, and
 never surfaces later as an `AttributeError` from deep inside.  Hot
 functions test `isinstance` inline and call `wrong_type` only to fail.
+The attrs validators (``…_field``) name the class and the field:
+``User.id must be a str, not 1``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -30,7 +32,7 @@ def wrong_type(name: str, value: object, expected: str) -> TypeError:
     Returns:
         The error to raise, its message naming the argument and the value.
     """
-    return TypeError(f"{name} must be {expected}, not {_shown(value)}")
+    return TypeError(f"{name} must be {expected}, not {shown(value)}")
 
 
 def text_argument(value: object, name: str) -> str:
@@ -105,51 +107,96 @@ def instance_argument(value: object, kind: type[_T], name: str) -> _T:
     return value
 
 
-def text_field(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+def field_name(instance: object, attribute: attrs.Attribute[Any]) -> str:
+    """
+    How a validator names the field it checks: ``User.id``.
+    """
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def text_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """
     An attrs validator: the field holds a ``str``.
 
     Raises:
-        TypeError: Naming the field, when it does not.
+        TypeError: Naming the class and field, when it does not.
     """
     if not isinstance(value, str):
-        raise wrong_type(attribute.name, value, "a str")
+        raise wrong_type(field_name(instance, attribute), value, "a str")
+
+
+def optional_text_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """
+    An attrs validator: the field holds a ``str`` or ``None``.
+
+    Raises:
+        TypeError: Naming the class and field, when it does not.
+    """
+    if value is not None and not isinstance(value, str):
+        raise wrong_type(field_name(instance, attribute), value, "a str or None")
 
 
 def texts_field(
-    _: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[object, ...]
+    instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[object, ...]
 ) -> None:
     """
     An attrs validator: the field, already a tuple, holds only ``str`` items.
 
     Raises:
-        TypeError: Naming the field and the item's place, when one is not.
+        TypeError: Naming the class, the field and the item's place, when
+            one is not.
     """
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise wrong_type(f"{attribute.name}[{index}]", item, "a str")
+            raise wrong_type(f"{field_name(instance, attribute)}[{index}]", item, "a str")
 
 
-def bool_field(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+def bool_field(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
     """
     An attrs validator: the field holds a ``bool``.
 
     Raises:
-        TypeError: Naming the field, when it does not (``"no"``, ``0``).
+        TypeError: Naming the class and field, when it does not (``"no"``, ``0``).
     """
     if not isinstance(value, bool):
-        raise wrong_type(attribute.name, value, "a bool")
+        raise wrong_type(field_name(instance, attribute), value, "a bool")
 
 
-def optional_int_field(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+def int_field(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    """
+    An attrs validator: the field holds an ``int`` (not a ``bool``).
+
+    Raises:
+        TypeError: Naming the class and field, when it does not.
+    """
+    if type(value) is not int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise wrong_type(field_name(instance, attribute), value, "an int")
+
+
+def optional_int_field(
+    instance: object, attribute: attrs.Attribute[int | None], value: object
+) -> None:
     """
     An attrs validator: the field holds an ``int`` (not a ``bool``) or ``None``.
 
     Raises:
-        TypeError: Naming the field, when it does not.
+        TypeError: Naming the class and field, when it does not.
     """
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise wrong_type(attribute.name, value, "an int or None")
+        raise wrong_type(field_name(instance, attribute), value, "an int or None")
+
+
+def mapping_field(
+    instance: object, attribute: attrs.Attribute[Mapping[str, Any]], value: object
+) -> None:
+    """
+    An attrs validator: the field holds a mapping.
+
+    Raises:
+        TypeError: Naming the class and field, when it does not.
+    """
+    if not isinstance(value, Mapping):
+        raise wrong_type(field_name(instance, attribute), value, "a mapping")
 
 
 def refuse_one_text(value: object, name: str | None, expected: str) -> None:
@@ -175,9 +222,13 @@ def refuse_one_text(value: object, name: str | None, expected: str) -> None:
         )
 
 
-def _shown(value: object) -> str:
-    # Text is shown with its type, so that "the str 'desk'" reads as a name
-    # given for a value; anything else by its repr, cut to stay one line.
+def shown(value: object) -> str:
+    """
+    *value* as an error message shows what was given, on one line.
+
+    Text is shown with its type, so that "the str 'desk'" reads as a name
+    given for a value; anything else by its repr, cut to stay one line.
+    """
     if isinstance(value, str):
         return f"the str {_cut(repr(value))}"
     if isinstance(value, Mapping):

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from convroute._arguments import refuse_one_text
+from convroute._arguments import field_name, refuse_one_text, shown, wrong_type
 from convroute.errors import TextError, TimeRangeError
 
 
@@ -66,6 +66,130 @@ def optional_unicode_text(text: str | None) -> str | None:
     return None if text is None else unicode_text(text)
 
 
+def named_text(text: object, name: str) -> str:
+    """
+    *text*, when it is Unicode text; *name* says whose it is in the error.
+
+    Raises:
+        TypeError: Naming *name*, when *text* is not a ``str``.
+        TextError: When it holds a lone surrogate.
+    """
+    if not isinstance(text, str):
+        raise wrong_type(name, text, "a str")
+    return unicode_text(text)
+
+
+def unicode_text_field(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """
+    An attrs validator: the field holds Unicode text.
+
+    Raises:
+        TypeError: Naming the class and field, when it holds no ``str``.
+        TextError: When the text holds a lone surrogate.
+    """
+    if type(value) is not str or not value.isascii():
+        named_text(value, field_name(instance, attribute))
+
+
+def optional_unicode_text_field(
+    instance: object, attribute: attrs.Attribute[str | None], value: object
+) -> None:
+    """
+    An attrs validator: the field holds Unicode text or ``None``.
+
+    Raises:
+        TypeError: Naming the class and field, when it holds neither.
+        TextError: When the text holds a lone surrogate.
+    """
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(field_name(instance, attribute), value, "a str or None")
+    unicode_text(value)
+
+
+def optional_language_field(
+    instance: object, attribute: attrs.Attribute[str | None], value: object
+) -> None:
+    """
+    An attrs validator: the field holds a BCP 47 language tag or ``None``.
+
+    Raises:
+        TypeError: Naming the class and field, when it holds no ``str``.
+        ValueError: When the text is not such a tag.
+    """
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise wrong_type(field_name(instance, attribute), value, "a str or None")
+    language_tag(value)
+
+
+def text_tuple(values: object, name: str) -> tuple[str, ...]:
+    """
+    Freeze a sequence of strings into a tuple; *name* says whose it is in the errors.
+
+    Raises:
+        TypeError: Naming *name*, when *values* is one string or not
+            iterable, and naming the item's place when one is not a ``str``.
+    """
+    refuse_one_text(values, name, "a sequence of str")
+    if isinstance(values, Mapping) or not isinstance(values, Iterable):
+        raise wrong_type(name, values, "a sequence of str")
+    frozen = tuple(values)
+    for index, item in enumerate(frozen):
+        if not isinstance(item, str):
+            raise wrong_type(f"{name}[{index}]", item, "a str")
+    return frozen
+
+
+def text_mapping(mapping: object, name: str) -> Mapping[str, str]:
+    """
+    Copy a mapping of text to text into a read-only one; *name* says whose it is in the errors.
+
+    Raises:
+        TypeError: Naming *name*, when *mapping* is no mapping, or a key or
+            a value (by its key) is not a ``str``.
+        TextError: When a key or a value is not Unicode text.
+    """
+    if not isinstance(mapping, Mapping):
+        raise wrong_type(name, mapping, "a mapping of str to str")
+    copied: dict[str, str] = {}
+    for key, value in mapping.items():
+        copied[_key(key, name)] = named_text(value, f"{name}[{key!r}]")
+    return types.MappingProxyType(copied)
+
+
+def choices_mapping(mapping: object, name: str) -> Mapping[str, tuple[str, ...]]:
+    """
+    Copy a mapping of choices into a read-only mapping of tuples; *name* says whose it is.
+
+    Raises:
+        TypeError: Naming *name*, when *mapping* is no mapping, a key is not
+            a ``str``, or a key's choices are not a sequence of ``str``.
+    """
+    return types.MappingProxyType(
+        {
+            key: text_tuple(choices, f"{name}[{key!r}]")
+            for key, choices in _items(mapping, name, "a mapping of str to sequences of str")
+        }
+    )
+
+
+def _items(mapping: object, name: str, expected: str) -> Iterable[tuple[str, object]]:
+    # The items of a mapping whose keys are text, each key checked.
+    if not isinstance(mapping, Mapping):
+        raise wrong_type(name, mapping, expected)
+    return [(_key(key, name), value) for key, value in mapping.items()]
+
+
+def _key(key: object, name: str) -> str:
+    # A key of the mapping *name*, when it is Unicode text.
+    if not isinstance(key, str):
+        raise TypeError(f"{name} must have str keys, not {shown(key)}")
+    return unicode_text(key)
+
+
 # Loose on purpose: a language subtag of letters, then subtags of letters
 # and digits, each 1 to 8 long, joined by hyphens (BCP 47's shape, without
 # its registry).
@@ -89,40 +213,11 @@ def language_tag(tag: str) -> str:
     return tag
 
 
-def optional_language_tag(tag: str | None) -> str | None:
-    """
-    Refuse a language that is not a BCP 47 tag; ``None`` passes.
-
-    Raises:
-        ValueError: When *tag* is not such a tag.
-    """
-    return None if tag is None else language_tag(tag)
-
-
-def read_only_text_mapping(mapping: Mapping[str, str]) -> Mapping[str, str]:
-    """
-    Copy a mapping of text to text into a read-only mapping nobody else holds.
-
-    Raises:
-        TextError: When a key or a value is not Unicode text.
-    """
-    return types.MappingProxyType(
-        {unicode_text(key): unicode_text(value) for key, value in mapping.items()}
-    )
-
-
 def read_only_mapping(mapping: Mapping[str, _V]) -> Mapping[str, _V]:
     """
     Copy a mapping into a read-only mapping nobody else holds.
     """
     return types.MappingProxyType(dict(mapping))
-
-
-def read_only_choices(mapping: Mapping[str, Iterable[str]]) -> Mapping[str, tuple[str, ...]]:
-    """
-    Copy a mapping of choices into a read-only mapping of tuples.
-    """
-    return types.MappingProxyType({name: str_tuple(choices) for name, choices in mapping.items()})
 
 
 def aware(value: dt.datetime, name: str) -> dt.datetime:
@@ -145,16 +240,34 @@ def aware(value: dt.datetime, name: str) -> dt.datetime:
 
 
 def require_aware(
-    _instance: object, attribute: attrs.Attribute[Any], value: dt.datetime | None
+    instance: object, attribute: attrs.Attribute[Any], value: dt.datetime | None
 ) -> None:
     """
     Refuse a naive datetime (``None`` passes): an attrs validator.
 
     Raises:
+        TypeError: Naming the class and field, when *value* is no datetime.
         ValueError: When *value* has no time zone.
     """
     if value is not None:
+        if not isinstance(value, dt.datetime):
+            raise wrong_type(field_name(instance, attribute), value, "a datetime")
         aware(value, attribute.name)
+
+
+def require_aware_time(
+    instance: object, attribute: attrs.Attribute[Any], value: dt.datetime
+) -> None:
+    """
+    Refuse anything but an aware datetime (``None`` too): an attrs validator.
+
+    Raises:
+        TypeError: Naming the class and field, when *value* is no datetime.
+        ValueError: When *value* has no time zone.
+    """
+    if not isinstance(value, dt.datetime):
+        raise wrong_type(field_name(instance, attribute), value, "a datetime")
+    aware(value, attribute.name)
 
 
 # Events: a day inside each end, as an event's time is reckoned with at
@@ -213,7 +326,7 @@ def event_time(value: dt.datetime, what: str = "times") -> dt.datetime:
 
 
 def require_utc_time(
-    _instance: object, _attribute: attrs.Attribute[Any], value: dt.datetime | None
+    instance: object, attribute: attrs.Attribute[Any], value: dt.datetime | None
 ) -> None:
     """
     Refuse an aware datetime whose UTC time is outside the calendar: an attrs validator.
@@ -221,9 +334,12 @@ def require_utc_time(
     ``None`` and naive datetimes pass.
 
     Raises:
+        TypeError: Naming the class and field, when *value* is no datetime.
         TimeRangeError: For e.g. 9999-12-31T23:00-05:00, past year 9999 in
             UTC.
     """
+    if value is not None and not isinstance(value, dt.datetime):
+        raise wrong_type(field_name(instance, attribute), value, "a datetime or None")
     if (
         value is not None
         and value.year in _END_YEARS

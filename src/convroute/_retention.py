@@ -4,13 +4,16 @@ Retention: what a store may forget, a batch at a time.
 `convroute.service.Service.prune` and ``convroute prune`` both run `prune`:
 processed event ids, sent outbox items and closed conversations older than
 a time are deleted in batches, each its own unit of work, so that no
-lock is held for long while events are handled beside it, with a rest
-between two batches of a quarter of the time the batch before took: a store with
-one writer at a time (SQLite) leaves a waiting writer to try again until
-it finds the lock free, and the next batch, begun at once, would take it
+lock is held for long while events are handled beside it.  A store whose
+writers take turns, one at a time (SQLite), says so with a true
+``single_writer``; its prune rests between two batches for a quarter of
+the time the batch before took: a waiting writer tries again until it
+finds the lock free, and the next batch, begun at once, would take it
 first nearly every time.  Resting, the prune leaves the writers beside it
 their share of the store's time, and still prunes a million ids within
-10 seconds (measured: docs/performance.md).
+10 seconds (measured: docs/performance.md).  A store with many writers
+(PostgreSQL's row locks, the memory store) gains nothing by a rest, and
+is pruned without one.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from convroute.errors import RetentionError, StoreConflictError
 from convroute.ports import Store, UnitOfWork
 
 
-__all__ = ["LONGEST_REST", "REST_SHARE", "SHORTEST_WINDOW", "Pruned", "prune"]
+__all__ = [
+    "LONGEST_REST",
+    "REST_SHARE",
+    "SHORTEST_WINDOW",
+    "Pruned",
+    "prune",
+    "rests_between_batches",
+]
 
 SHORTEST_WINDOW = dt.timedelta(days=7)
 """
@@ -81,7 +91,9 @@ def prune(
         rest: Called between two batches of one kind, after a batch that
             deleted *batch* rows, with `REST_SHARE` of the seconds that
             batch took (its unit of work, from beginning to commit), at
-            most `LONGEST_REST`: sleeps, but in tests.
+            most `LONGEST_REST`: sleeps, but in tests.  Only for a store
+            whose ``single_writer`` is ``True`` (`rests_between_batches`);
+            never for another.
         timer: Seconds from any fixed start, to time the batches with.
 
     Returns:
@@ -107,10 +119,29 @@ def prune(
         lambda uow: uow.outbox.prune_sent(before, batch),
         lambda uow: uow.conversations.prune_closed(before, batch),
     )
+    if not rests_between_batches(store):
+        rest = _no_rest
     processed, sent, closed = (
         _in_batches(store, account, step, batch, rest=rest, timer=timer) for step in steps
     )
     return processed, sent, closed
+
+
+def rests_between_batches(store: Store) -> bool:
+    """
+    Whether a prune of *store* rests between two batches: its writers take turns.
+
+    A store says so with a ``single_writer`` attribute that is ``True``, as
+    `convroute.adapters.SQLiteStore` does.  It is no part of
+    `convroute.ports.Store`: a store of a host's own without it (or with
+    any other value) works as before, and is pruned without rests.
+    """
+    return getattr(store, "single_writer", False) is True
+
+
+def _no_rest(_seconds: float) -> None:
+    # A store with many writers gains nothing from a rest.
+    return
 
 
 def _in_batches(

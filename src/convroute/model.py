@@ -12,7 +12,7 @@ import enum
 import re
 import unicodedata
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final, NewType, cast
 
 import attrs
@@ -20,15 +20,15 @@ import phonenumbers
 
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, ValidationResult
 
-from convroute._arguments import bool_field, optional_int_field
+from convroute._arguments import bool_field, optional_int_field, wrong_type
 from convroute._frozen import (
-    optional_language_tag,
-    optional_unicode_text,
-    read_only_choices,
-    read_only_text_mapping,
+    choices_mapping,
+    optional_language_field,
+    optional_unicode_text_field,
     require_utc_time,
-    str_tuple,
-    unicode_text,
+    text_mapping,
+    text_tuple,
+    unicode_text_field,
 )
 from convroute.errors import PhoneNumberError
 
@@ -338,6 +338,32 @@ def first_word(name: str) -> str:
     return words[0] if words else ""
 
 
+# The converters of the values below, each naming its class and field in
+# its errors: attrs does not tell a converter which field it converts.
+
+
+def _lead_phone(text: str) -> Phone:
+    if not isinstance(text, str):
+        raise wrong_type("Lead.phone", text, "a str")
+    return lead_phone(text)
+
+
+def _lead_fields(mapping: Mapping[str, str]) -> Mapping[str, str]:
+    return text_mapping(mapping, "Lead.fields")
+
+
+def _opportunity_fields(mapping: Mapping[str, str]) -> Mapping[str, str]:
+    return text_mapping(mapping, "Opportunity.fields")
+
+
+def _stages(values: Iterable[str]) -> tuple[str, ...]:
+    return text_tuple(values, "OpportunityType.stages")
+
+
+def _choices(mapping: Mapping[str, Iterable[str]]) -> Mapping[str, tuple[str, ...]]:
+    return choices_mapping(mapping, "OpportunityType.fields")
+
+
 @attrs.frozen
 class User:
     """
@@ -354,12 +380,12 @@ class User:
             (a name no schedule has is taken as none).
     """
 
-    id: str = attrs.field(converter=unicode_text)
-    name: str = attrs.field(converter=unicode_text)
+    id: str = attrs.field(validator=unicode_text_field)
+    name: str = attrs.field(validator=unicode_text_field)
     admin: bool = attrs.field(default=False, validator=bool_field)
     active: bool = attrs.field(default=True, validator=bool_field)
     max_open_conversations: int | None = attrs.field(default=None, validator=optional_int_field)
-    schedule: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    schedule: str | None = attrs.field(default=None, validator=optional_unicode_text_field)
 
     @property
     def first_name(self) -> str:
@@ -385,13 +411,11 @@ class Lead:
             ``pt-BR``, if known; menus and messages use its translations.
     """
 
-    phone: Phone = attrs.field(converter=lead_phone)
-    name: str = attrs.field(default="", converter=unicode_text)
-    owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
-    fields: Mapping[str, str] = attrs.field(
-        factory=dict, converter=read_only_text_mapping, hash=False
-    )
-    language: str | None = attrs.field(default=None, converter=optional_language_tag)
+    phone: Phone = attrs.field(converter=_lead_phone)
+    name: str = attrs.field(default="", validator=unicode_text_field)
+    owner: str | None = attrs.field(default=None, validator=optional_unicode_text_field)
+    fields: Mapping[str, str] = attrs.field(factory=dict, converter=_lead_fields, hash=False)
+    language: str | None = attrs.field(default=None, validator=optional_language_field)
 
     @property
     def first_name(self) -> str:
@@ -413,6 +437,8 @@ class OpportunityStatus(enum.StrEnum):
 
 
 def _opportunity_status(value: OpportunityStatus | str) -> OpportunityStatus:
+    if not isinstance(value, str):
+        raise wrong_type("Opportunity.status", value, "an OpportunityStatus or its value")
     try:
         return OpportunityStatus(value)
     except ValueError:
@@ -438,14 +464,12 @@ class Opportunity:
             boards.
     """
 
-    id: str = attrs.field(converter=unicode_text)
-    type: str = attrs.field(converter=unicode_text)
-    name: str = attrs.field(default="", converter=unicode_text)
-    fields: Mapping[str, str] = attrs.field(
-        factory=dict, converter=read_only_text_mapping, hash=False
-    )
-    owner: str | None = attrs.field(default=None, converter=optional_unicode_text)
-    stage: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    id: str = attrs.field(validator=unicode_text_field)
+    type: str = attrs.field(validator=unicode_text_field)
+    name: str = attrs.field(default="", validator=unicode_text_field)
+    fields: Mapping[str, str] = attrs.field(factory=dict, converter=_opportunity_fields, hash=False)
+    owner: str | None = attrs.field(default=None, validator=optional_unicode_text_field)
+    stage: str | None = attrs.field(default=None, validator=optional_unicode_text_field)
     updated_at: dt.datetime | None = attrs.field(default=None, validator=require_utc_time)
     status: OpportunityStatus = attrs.field(
         default=OpportunityStatus.OPEN, converter=_opportunity_status
@@ -489,8 +513,8 @@ class OpportunityType:
         fields: The dropdown fields and their choices, by field name.
     """
 
-    name: str
-    stages: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
+    name: str = attrs.field(validator=unicode_text_field)
+    stages: tuple[str, ...] = attrs.field(default=(), converter=_stages)
     fields: Mapping[str, tuple[str, ...]] = attrs.field(
-        factory=dict, converter=read_only_choices, hash=False
+        factory=dict, converter=_choices, hash=False
     )

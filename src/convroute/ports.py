@@ -693,6 +693,12 @@ class Store(Protocol):
     locks are per account too: two accounts' units never wait for each
     other over the same lead or pool (a store may still run all its units
     one at a time, as SQLite does).
+
+    A store whose units that write run one at a time, whatever their
+    account, may say so with a ``single_writer`` attribute that is
+    ``True`` (`convroute.adapters.SQLiteStore` does): a prune then rests
+    between its batches, so that the writers beside it get the lock.  It is
+    no part of the protocol: a store without it is pruned without rests.
     """
 
     def unit_of_work(self, account: str = "default") -> AbstractContextManager[UnitOfWork]:

@@ -915,10 +915,11 @@ class Service:
         items, funnel records, leads, opportunities, users, turn records, or
         conversations that are not closed.  Each kind goes in batches of at
         most *batch* rows, each its own unit of work, so that events are
-        handled beside it: no batch holds a lock for long, and the prune
-        rests between two for a quarter of the time the last took (at
-        most 10 ms), so that a store with one writer at a time (SQLite) lets
-        them in.
+        handled beside it: no batch holds a lock for long.  On a store
+        with one writer at a time (SQLite, whose ``single_writer`` is
+        true) the prune also rests between two for a quarter of the time
+        the last took (at most 10 ms), so that the writers waiting get
+        in; other stores are pruned without rests.
 
         Args:
             before: What is older than this goes; aware, and at least 7 days

@@ -17,7 +17,16 @@ from typing import Any, Final
 
 import attrs
 
-from convroute._frozen import require_aware, str_tuple
+from convroute._arguments import (
+    bool_field,
+    field_name,
+    int_field,
+    mapping_field,
+    optional_text_field,
+    text_field,
+    wrong_type,
+)
+from convroute._frozen import require_aware, require_aware_time, text_tuple
 from convroute.menus import Menu
 from convroute.model import Phone
 
@@ -65,7 +74,22 @@ def _status(value: str) -> ConversationStatus:
     # the rest of a conversation, made for every message.
     if type(value) is ConversationStatus:
         return value
+    if not isinstance(value, str):
+        raise wrong_type("Conversation.status", value, "a ConversationStatus or its value")
     return ConversationStatus(value)
+
+
+def _held_before(users: tuple[str, ...]) -> tuple[str, ...]:
+    # Run for every conversation made, nearly always with none.
+    if users == ():
+        return ()
+    return text_tuple(users, "Conversation.held_before")
+
+
+def _menu_field(instance: object, attribute: attrs.Attribute[Menu | None], value: object) -> None:
+    # An attrs validator: the pending menu is a Menu, or None.
+    if value is not None and not isinstance(value, Menu):
+        raise wrong_type(field_name(instance, attribute), value, "a Menu or None")
 
 
 # Read once: the constructors below run for nearly every message.
@@ -116,24 +140,24 @@ class Conversation:
             through an index.
     """
 
-    lead: Phone
-    number: Phone
+    lead: Phone = attrs.field(validator=text_field)
+    number: Phone = attrs.field(validator=text_field)
     status: ConversationStatus = attrs.field(converter=_status)
-    last_message_at: dt.datetime = attrs.field(validator=require_aware)
-    menu: Menu | None = None
+    last_message_at: dt.datetime = attrs.field(validator=require_aware_time)
+    menu: Menu | None = attrs.field(default=None, validator=_menu_field)
     menu_sent_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
-    product: str | None = None
-    reprompts: int = 0
-    assignee: str | None = None
-    opportunity: str | None = None
-    rule: str | None = None
+    product: str | None = attrs.field(default=None, validator=optional_text_field)
+    reprompts: int = attrs.field(default=0, validator=int_field)
+    assignee: str | None = attrs.field(default=None, validator=optional_text_field)
+    opportunity: str | None = attrs.field(default=None, validator=optional_text_field)
+    rule: str | None = attrs.field(default=None, validator=optional_text_field)
     waiting_since: dt.datetime | None = attrs.field(default=None, validator=require_aware)
-    away_message_sent: bool = False
+    away_message_sent: bool = attrs.field(default=False, validator=bool_field)
     assigned_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
     reply_awaited_since: dt.datetime | None = attrs.field(default=None, validator=require_aware)
     last_incoming_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
-    held_before: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
-    reassignments: int = 0
+    held_before: tuple[str, ...] = attrs.field(default=(), converter=_held_before)
+    reassignments: int = attrs.field(default=0, validator=int_field)
     due_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
 
     # The constructors below give every field by position, the one place
@@ -362,7 +386,20 @@ def bounded_error(text: str) -> str:
 
 
 def _last_error(text: str | None) -> str | None:
-    return None if text is None else bounded_error(text)
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise wrong_type("OutboxItem.last_error", text, "a str or None")
+    return bounded_error(text)
+
+
+def _outbox_status(value: OutboxStatus) -> OutboxStatus:
+    # A member is taken as it is; its value (a store's text) is read as one.
+    if type(value) is OutboxStatus:
+        return value
+    if not isinstance(value, str):
+        raise wrong_type("OutboxItem.status", value, "an OutboxStatus or its value")
+    return OutboxStatus(value)
 
 
 @attrs.frozen
@@ -396,14 +433,14 @@ class OutboxItem:
             lead's items by it.
     """
 
-    id: str
-    event: str
-    type: str
-    body: Mapping[str, Any] = attrs.field(hash=False)
-    created_at: dt.datetime = attrs.field(validator=require_aware)
-    status: OutboxStatus = OutboxStatus.PENDING
-    attempts: int = 0
+    id: str = attrs.field(validator=text_field)
+    event: str = attrs.field(validator=text_field)
+    type: str = attrs.field(validator=text_field)
+    body: Mapping[str, Any] = attrs.field(hash=False, validator=mapping_field)
+    created_at: dt.datetime = attrs.field(validator=require_aware_time)
+    status: OutboxStatus = attrs.field(default=OutboxStatus.PENDING, converter=_outbox_status)
+    attempts: int = attrs.field(default=0, validator=int_field)
     last_error: str | None = attrs.field(default=None, converter=_last_error)
     claimed_until: dt.datetime | None = attrs.field(default=None, validator=require_aware)
     next_attempt_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
-    lead: Phone | None = None
+    lead: Phone | None = attrs.field(default=None, validator=optional_text_field)

@@ -107,6 +107,23 @@ class TestTestCommand:
             f"convroute: {bad}: unknown key(s): usr @ $.case[0].expect[0].assigned",
         ] == err.splitlines()
 
+    def test_a_lead_phone_that_is_no_phone(self, capsys, files, tmp_path):
+        """A lead phone that is no phone is a problem of its file, with its path: exit 2."""
+        passing, _ = files
+        bad = tmp_path / "bad.convroute.toml"
+        bad.write_text(PASSING.replace('lead = "919800000001"', 'lead = "98x"'), encoding="utf-8")
+        assert 2 == main(["test", str(EXAMPLE_PATH), str(passing), str(bad)])
+        out, err = capsys.readouterr()
+        assert (
+            "",
+            [
+                (
+                    f"convroute: {bad}: not a phone number '98x': 'x' is neither a digit nor "
+                    "punctuation @ $.case[0].expect[0].assigned.lead"
+                )
+            ],
+        ) == (out, err.splitlines())
+
     def test_missing_file(self, capsys, tmp_path):
         """A test file that cannot be read exits 2 with one line."""
         missing = tmp_path / "missing.convroute.toml"

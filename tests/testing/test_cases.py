@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convroute.errors import ConfigError
+from convroute.config import loads_config
+from convroute.errors import ConfigError, PhoneNumberError
+from convroute.model import lead_phone
 from convroute.testing import DEFAULT_START, Case, CaseFile, is_test_file, load_cases
 from convroute.testing._expectations import AssignedExpected, MenuExpected, NoneExpected
 from convroute.testing._steps import (
@@ -22,6 +24,7 @@ from convroute.testing._steps import (
     UserStep,
     WaitStep,
 )
+from example_account import EXAMPLE_PATH
 
 
 def problems(tmp_path, text, name="cases.convroute.toml"):
@@ -269,6 +272,38 @@ class TestMalformed:
             )
         ] == problems(tmp_path, text, "cases.convroute.json")
 
+    @pytest.mark.parametrize(
+        ("name", "shown"),
+        [
+            ("AI::weekend", "'AI::weekend'"),
+            ("AI [weekend]", "'AI [weekend]'"),
+            ("AI ]", "'AI ]'"),
+            ("[", "'['"),
+        ],
+    )
+    def test_name_holds_no_mark_of_a_pytest_id(self, tmp_path, name, shown):
+        """A case's name with '::', '[' or ']', which pytest reads in a test's id, is a problem."""
+        assert [
+            (
+                "a case's name is a pytest test's name too, and cannot hold '::', '[' or ']', "
+                f"not {shown} @ $.case[0].name"
+            )
+        ] == problems(tmp_path, one_case("[]").replace('"c"', json.dumps(name)))
+
+    @pytest.mark.parametrize("name", ["   ", "\u3000", "\u200b", " \u2060\u00ad"])
+    def test_a_name_that_shows_nothing(self, tmp_path, name):
+        """A case's name of spaces or invisible characters only is a problem."""
+        assert [f"expected the case's name, not the text {name!r} @ $.case[0].name"] == problems(
+            tmp_path, one_case("[]").replace('"c"', json.dumps(name))
+        )
+
+    @pytest.mark.parametrize("name", ["a: b", "a:b", "Priya (AI) - weekend", "AI {weekend}"])
+    def test_names_pytest_reads_as_one_id_pass(self, tmp_path, name):
+        """A lone colon, brackets other than square ones, a dash: the name stands."""
+        path = tmp_path / "cases.convroute.toml"
+        path.write_text(one_case("[]").replace('"c"', json.dumps(name)), encoding="utf-8")
+        assert [name] == [case.name for case in load_cases(path).cases]
+
     def test_emoji_in_a_name(self, tmp_path):
         """Emoji and other printable text are a name like any."""
         path = tmp_path / "cases.convroute.toml"
@@ -357,3 +392,59 @@ class TestBlankExpectations:
         assert 1 == len(found)
         assert found[0].startswith("expected some text to look for, not the text ")
         assert found[0].endswith(f" @ $.case[0].expect[0].{field}")
+
+
+INDIA = loads_config('default_country_code = "91"\n' + EXAMPLE_PATH.read_text(encoding="utf-8"))
+BAD_PHONES = (
+    "[[case]]\n"
+    'name = "c"\n'
+    "given = [\n"
+    '  { lead = { phone = "call me" } },\n'
+    '  { says = ["+91 98", "Hi"] },\n'
+    '  { taps = { lead = "919800000001", title = "AI" } },\n'
+    "]\n"
+    'expect = [{ assigned = { lead = "98x", user = "u-asha" } }, { none = "menu" }]\n'
+)
+
+
+def phone_problem(text, path, config=INDIA):
+    try:
+        lead_phone(text, country_code=config.default_country_code)
+    except PhoneNumberError as error:
+        return f"{error} @ {path}"
+    raise AssertionError(text)
+
+
+class TestLeadPhones:
+    def test_a_lead_phone_that_is_no_phone_is_a_problem_of_the_file(self, tmp_path):
+        """Given the configuration, every lead phone that is none is a problem, with its path."""
+        path = tmp_path / "cases.convroute.toml"
+        path.write_text(BAD_PHONES, encoding="utf-8")
+
+        with pytest.raises(ConfigError) as raised:
+            load_cases(path, config=INDIA)
+
+        assert [
+            phone_problem("call me", "$.case[0].given[0].lead.phone"),
+            phone_problem("+91 98", "$.case[0].given[1].says[0]"),
+            phone_problem("98x", "$.case[0].expect[0].assigned.lead"),
+        ] == list(raised.value.errors)
+
+    def test_a_phone_is_read_in_the_configurations_country(self, tmp_path):
+        """A local number of the configuration's country is a phone, as the scenario reads it."""
+        path = tmp_path / "cases.convroute.toml"
+        path.write_text(
+            one_case('[{ says = ["098000 00001", "Hi"] }]', '[{ none = "assigned" }]'),
+            encoding="utf-8",
+        )
+
+        [case] = load_cases(path, config=INDIA).cases
+
+        assert SaysStep("098000 00001", "Hi") == case.given[0]
+
+    def test_without_a_configuration_phones_wait_for_the_run(self, tmp_path):
+        """Read without a configuration, whose country is unknown, a phone is not checked."""
+        path = tmp_path / "cases.convroute.toml"
+        path.write_text(BAD_PHONES, encoding="utf-8")
+
+        assert 1 == len(load_cases(path).cases)

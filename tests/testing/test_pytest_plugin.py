@@ -95,6 +95,50 @@ class TestPlugin:
             f"{path}: expected text, not the number 1 @ $.case[0].expect[0].assigned.lead",
         } <= set(result.outlines)
 
+    def test_a_lead_phone_that_is_no_phone(self, pytester):
+        """A lead phone that is no phone in the configuration's country is a collection error."""
+        account(pytester)
+        pytester.makefile(
+            ".convroute.toml", rules=CASES.replace('lead = "919800000001"', 'lead = "98x"')
+        )
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(errors=1)
+        path = pytester.path / "rules.convroute.toml"
+        assert {
+            (
+                f"{path}: not a phone number '98x': 'x' is neither a digit nor punctuation "
+                f"@ $.case[{index}].expect[0].assigned.lead"
+            )
+            for index in (0, 1)
+        } <= set(result.outlines)
+
+    def test_names_that_break_a_tests_id(self, pytester):
+        """A case named with '::', '[' or ']', or nothing visible, is a collection error."""
+        account(pytester)
+        named = ["AI::weekend", "AI [weekend]", "\\u200b"]
+        pytester.makefile(
+            ".convroute.toml",
+            rules='config = "account.toml"\n'
+            + "".join(
+                f'[[case]]\nname = "{name}"\nexpect = [{{ none = "menu" }}]\n' for name in named
+            ),
+        )
+        result = pytester.runpytest("--collect-only", "-q", "-p", "no:cacheprovider")
+        path = pytester.path / "rules.convroute.toml"
+        mark = "a case's name is a pytest test's name too, and cannot hold '::', '[' or ']'"
+        assert (
+            [],
+            {
+                f"{path}: {mark}, not 'AI::weekend' @ $.case[0].name",
+                f"{path}: {mark}, not 'AI [weekend]' @ $.case[1].name",
+                f"{path}: expected the case's name, not the text '\\u200b' @ $.case[2].name",
+            },
+        ) == (
+            [line for line in result.outlines if line.startswith("rules.convroute.toml::")],
+            {line for line in result.outlines if line.startswith(str(path))},
+        )
+        assert 2 == result.ret  # a collection error, nothing run
+
     def test_no_config(self, pytester):
         """A file that names no configuration is a collection error saying how to name one."""
         pytester.makefile(".convroute.toml", rules=CASES.replace('config = "account.toml"', ""))

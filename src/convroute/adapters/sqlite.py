@@ -90,6 +90,13 @@ class SQLiteStore(ClosedOnExit):
         return self._path
 
     @property
+    def single_writer(self) -> bool:
+        """
+        True: every unit takes the file's one write lock, so a prune rests between its batches.
+        """
+        return True
+
+    @property
     def schema_version(self) -> int:
         """
         The schema version this store writes, the file's ``user_version``.

@@ -12,8 +12,9 @@ import sys
 
 from typing import TypeAlias
 
+from convroute._file_problems import file_problems
 from convroute.config import Config, load_config
-from convroute.errors import ConfigError, ConvrouteError
+from convroute.errors import ConvrouteError
 
 
 EXIT_OK = 0
@@ -72,11 +73,5 @@ def read_config(path: pathlib.Path) -> Config:
     """
     try:
         return load_config(path)
-    except ConfigError as error:
-        raise CommandError(
-            EXIT_INVALID, *(f"{path}: {problem}" for problem in error.errors)
-        ) from None
-    except OSError as error:
-        raise CommandError(EXIT_INVALID, f"cannot read {path}: {error.strerror or error}") from None
-    except ConvrouteError as error:
-        raise CommandError(EXIT_INVALID, f"cannot use {path}: {error}") from None
+    except (ConvrouteError, OSError) as error:
+        raise CommandError(EXIT_INVALID, *file_problems(path, error)) from None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import regex
 
+from convroute._file_problems import file_problems
 from convroute.cli._common import (
     EXIT_FAILURE,
     EXIT_INVALID,
@@ -20,8 +21,9 @@ from convroute.cli._common import (
     Commands,
     read_config,
 )
+from convroute.config import Config
 from convroute.engine import Engine
-from convroute.errors import ConfigError, ConvrouteError
+from convroute.errors import ConvrouteError
 from convroute.testing import CaseFile, CaseResult, is_test_file, load_cases, run_case
 
 
@@ -77,7 +79,7 @@ def _test(arguments: argparse.Namespace) -> int:
             ) from None
         raise
     engine = Engine.from_config(config)
-    files = _read_files(arguments.files)
+    files = _read_files(arguments.files, config)
     results = [(file, [run_case(engine, case) for case in file.cases]) for file in files]
     for _, ran in results:
         for result in ran:
@@ -101,18 +103,14 @@ def _report_lines(result: CaseResult) -> list[str]:
     return [f"FAIL {result.name}: {first}", *[f"  {line}" for line in rest]]
 
 
-def _read_files(paths: Sequence[pathlib.Path]) -> list[CaseFile]:
+def _read_files(paths: Sequence[pathlib.Path], config: Config) -> list[CaseFile]:
     files: list[CaseFile] = []
     problems: list[str] = []
     for path in paths:
         try:
-            files.append(load_cases(path))
-        except ConfigError as error:
-            problems.extend(f"{path}: {problem}" for problem in error.errors)
-        except OSError as error:
-            problems.append(f"cannot read {path}: {error.strerror or error}")
-        except ConvrouteError as error:
-            problems.append(f"cannot use {path}: {error}")
+            files.append(load_cases(path, config=config))
+        except (ConvrouteError, OSError) as error:
+            problems.extend(file_problems(path, error))
     if problems:
         raise CommandError(EXIT_INVALID, *problems)
     return files

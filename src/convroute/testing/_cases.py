@@ -26,9 +26,9 @@ from convroute.config import Config
 from convroute.config._converter import structure
 from convroute.config._invalid import describe_keys
 from convroute.config._loading import key_path, read_table, repeated_keys
-from convroute.errors import ConfigError, ConvrouteError
+from convroute.errors import ConfigError, ConvrouteError, PhoneNumberError
 from convroute.testing._expectations import EXPECTATIONS, Expectation, NoneExpected
-from convroute.testing._scenario import DEFAULT_START
+from convroute.testing._scenario import DEFAULT_START, read_phone
 from convroute.testing._steps import STEPS, Step
 
 
@@ -38,11 +38,15 @@ How the name of a test file ends, for the pytest plugin to collect it.
 """
 
 _FILE_KEYS = frozenset({"config", "case"})
+# The fields of steps and expectations that name a lead by its phone.
+_LEAD_PHONE_FIELDS = frozenset({"lead", "phone"})
 _CASE_KEYS = frozenset({"name", "start", "given", "expect"})
 # Top-level keys of a configuration, which a test file never has.
 _CONFIG_KEYS = frozenset(field.name for field in attrs.fields(Config))
 # How many of them the problem names: enough to recognise a configuration.
 _KEYS_SHOWN = 5
+# What pytest reads in a test's id: the parts' separator, the parameters' brackets.
+_PYTEST_ID_MARKS = ("::", "[", "]")
 # Control characters and lone surrogates: a case's name cannot be printed with them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 
@@ -94,12 +98,17 @@ class CaseFile:
     cases: tuple[Case, ...] = attrs.field(converter=_cases)
 
 
-def load_cases(path: str | os.PathLike[str]) -> CaseFile:
+def load_cases(path: str | os.PathLike[str], *, config: Config | None = None) -> CaseFile:
     """
     Read and check a test file (TOML, JSON or YAML, by its suffix).
 
     Args:
         path: The file.
+        config: The configuration its cases will run on: each lead's phone
+            is then read as the scenario reads it, in the configuration's
+            country (``default_country_code``), and one that is no phone is
+            a problem of the file.  Without it, phones are read when a case
+            runs, and one that is no phone fails that case.
 
     Returns:
         Its cases, and the configuration it names.
@@ -112,10 +121,10 @@ def load_cases(path: str | os.PathLike[str]) -> CaseFile:
     file = pathlib.Path(path)
     raw = read_table(file)
     problems = repeated_keys(raw)
-    config, cases = _file(raw, problems)
+    named, cases = _file(raw, problems, config)
     if problems:
         raise ConfigError(problems)
-    return CaseFile(file, None if config is None else file.parent / config, cases)
+    return CaseFile(file, None if named is None else file.parent / named, cases)
 
 
 def is_test_file(path: str | os.PathLike[str]) -> bool:
@@ -132,7 +141,9 @@ def is_test_file(path: str | os.PathLike[str]) -> bool:
     return True
 
 
-def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list[Case]]:
+def _file(
+    raw: Mapping[Any, Any], problems: list[str], config: Config | None
+) -> tuple[str | None, list[Case]]:
     if "case" not in raw and not _CONFIG_KEYS.isdisjoint(raw):
         # A configuration given for a test file: say so, not a dozen unknown keys.
         found = sorted(_CONFIG_KEYS.intersection(raw))
@@ -142,27 +153,29 @@ def _file(raw: Mapping[Any, Any], problems: list[str]) -> tuple[str | None, list
         )
         return None, []
     _unknown_keys(raw, _FILE_KEYS, "$", problems)
-    config = raw.get("config")
-    if config is not None and not _is_text(config):
-        problems.append(f"expected the configuration's path, not {described(config)} @ $.config")
-        config = None
+    named = raw.get("config")
+    if named is not None and not _is_text(named):
+        problems.append(f"expected the configuration's path, not {described(named)} @ $.config")
+        named = None
     if "case" not in raw:
         problems.append("a test file needs at least one [[case]] @ $.case")
-        return config, []
+        return named, []
     tables = _list(raw["case"], "$.case", problems)
     if raw["case"] == []:
         problems.append("a test file needs at least one [[case]] @ $.case")
-    cases = [_case(table, f"$.case[{index}]", problems) for index, table in enumerate(tables)]
+    cases = [
+        _case(table, f"$.case[{index}]", problems, config) for index, table in enumerate(tables)
+    ]
     seen: set[str] = set()
     for index, case in enumerate(cases):
         if case is not None and case.name in seen:
             problems.append(f"a case named {case.name!r} is already above @ $.case[{index}].name")
         elif case is not None:
             seen.add(case.name)
-    return config, [case for case in cases if case is not None]
+    return named, [case for case in cases if case is not None]
 
 
-def _case(raw: object, path: str, problems: list[str]) -> Case | None:
+def _case(raw: object, path: str, problems: list[str], config: Config | None) -> Case | None:
     if not isinstance(raw, Mapping):
         problems.append(f"expected a table, not {described(raw)} @ {path}")
         return None
@@ -171,7 +184,8 @@ def _case(raw: object, path: str, problems: list[str]) -> Case | None:
     name = raw.get("name")
     if name is None:
         problems.append(f"required key missing @ {path}.name")
-    elif not _is_text(name):
+    elif not isinstance(name, str) or is_blank(name):
+        # A name that shows nothing cannot be told apart, nor picked out in pytest.
         problems.append(f"expected the case's name, not {described(name)} @ {path}.name")
     elif (unprintable := _unprintable(name)) is not None:
         # A name is printed as one line of a report, and written to JUnit XML.
@@ -179,13 +193,20 @@ def _case(raw: object, path: str, problems: list[str]) -> Case | None:
             "a case's name is one line of text, without control characters, not "
             f"{name!r} (U+{ord(unprintable):04X}) @ {path}.name"
         )
+    elif any(mark in name for mark in _PYTEST_ID_MARKS):
+        # pytest splits a test's id at '::' and reads '[…]' as parameters:
+        # such a name could not be picked out, or would pick out others.
+        problems.append(
+            "a case's name is a pytest test's name too, and cannot hold '::', '[' or ']', "
+            f"not {name!r} @ {path}.name"
+        )
     start = _start(raw.get("start", DEFAULT_START), f"{path}.start", problems)
     given = [
-        _step(step, f"{path}.given[{index}]", problems)
+        _step(step, f"{path}.given[{index}]", problems, config)
         for index, step in enumerate(_list(raw.get("given", []), f"{path}.given", problems))
     ]
     expect = [
-        _expectation(expected, f"{path}.expect[{index}]", problems)
+        _expectation(expected, f"{path}.expect[{index}]", problems, config)
         for index, expected in enumerate(_list(raw.get("expect"), f"{path}.expect", problems))
     ]
     if raw.get("expect") == []:
@@ -219,7 +240,7 @@ def _start(value: object, path: str, problems: list[str]) -> dt.datetime:
     return DEFAULT_START
 
 
-def _step(raw: object, path: str, problems: list[str]) -> Step | None:
+def _step(raw: object, path: str, problems: list[str], config: Config | None) -> Step | None:
     word, value = _single_key(raw, path, "a step", "{says = [lead, text]}", problems)
     if word is None:
         return None
@@ -227,11 +248,13 @@ def _step(raw: object, path: str, problems: list[str]) -> Step | None:
     if step is None:
         problems.append(_unknown_word("step", word, STEPS, key_path(path, word)))
         return None
-    found: Step | None = _structured(step, value, key_path(path, word), problems)
+    found: Step | None = _structured(step, value, key_path(path, word), problems, config)
     return found
 
 
-def _expectation(raw: object, path: str, problems: list[str]) -> Expectation | None:
+def _expectation(
+    raw: object, path: str, problems: list[str], config: Config | None
+) -> Expectation | None:
     example = "{assigned = {lead = …, user = …}}"
     word, value = _single_key(raw, path, "an expectation", example, problems)
     if word is None:
@@ -252,7 +275,7 @@ def _expectation(raw: object, path: str, problems: list[str]) -> Expectation | N
     if not isinstance(value, Mapping):
         problems.append(f"expected a table such as {example}, not {described(value)} @ {where}")
         return None
-    found: Expectation | None = _structured(kind, value, where, problems)
+    found: Expectation | None = _structured(kind, value, where, problems, config)
     return None if found is not None and _blank_texts(found, where, problems) else found
 
 
@@ -271,7 +294,9 @@ def _blank_texts(expected: Expectation, path: str, problems: list[str]) -> bool:
     return bool(blank)
 
 
-def _structured(cls: type[Any], value: object, path: str, problems: list[str]) -> Any:
+def _structured(
+    cls: type[Any], value: object, path: str, problems: list[str], config: Config | None
+) -> Any:
     names = [field.name for field in attrs.fields(cls)]
     positions: dict[str, str] = {}
     if isinstance(value, Mapping):
@@ -289,10 +314,28 @@ def _structured(cls: type[Any], value: object, path: str, problems: list[str]) -
             for index, name in enumerate(names)
         }
     try:
-        return structure(arguments, cls, path)
+        found = structure(arguments, cls, path)
     except ConfigError as error:
         problems.extend(_positional(line, path, positions) for line in error.errors)
         return None
+    if config is None:
+        return found
+    wrong = [
+        _positional(f"{reason} @ {path}.{name}", path, positions)
+        for name in _LEAD_PHONE_FIELDS.intersection(attrs.fields_dict(cls))
+        if (reason := _no_phone(getattr(found, name), config)) is not None
+    ]
+    problems.extend(wrong)
+    return None if wrong else found
+
+
+def _no_phone(text: str, config: Config) -> str | None:
+    # Why *text* is no lead's phone, read as the scenario will read it.
+    try:
+        read_phone(text, config)
+    except PhoneNumberError as error:
+        return str(error)
+    return None
 
 
 def _positional(line: str, path: str, positions: Mapping[str, str]) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from convroute._file_problems import file_problems
 from convroute.config import Config, load_config
 from convroute.engine import Engine
 from convroute.errors import ConfigError, ConvrouteError
@@ -68,14 +69,17 @@ class ConvrouteFile(pytest.File):
         """
         The file's cases, as items; a file or configuration that cannot be used fails here.
         """
-        cases = self._cases()
-        engine = Engine.from_config(self._config(cases))
+        config = self._config(self._cases(None))
+        # Read again, now that its configuration is known: each lead's phone
+        # is read in its country, and one that is no phone is a problem.
+        cases = self._cases(config)
+        engine = Engine.from_config(config)
         for case in cases.cases:
             yield CaseItem.from_parent(self, name=case.name, case=case, engine=engine)
 
-    def _cases(self) -> CaseFile:
+    def _cases(self, config: Config | None) -> CaseFile:
         try:
-            return load_cases(self.path)
+            return load_cases(self.path, config=config)
         except ConfigError as error:
             raise self.CollectError(_problems(self.path, error)) from None
         except (ConvrouteError, OSError) as error:
@@ -137,4 +141,4 @@ class CaseItem(pytest.Item):
 
 
 def _problems(path: pathlib.Path, error: ConfigError) -> str:
-    return "\n".join(f"{path}: {problem}" for problem in error.errors)
+    return "\n".join(file_problems(path, error))

@@ -283,6 +283,14 @@ class TestRows:
             )
         assert (2**40, "naïve", True, None, [1, 2], ["a", "b"], {"a": [1]}, 42, b"x") == row
 
+    def test_a_connection_of_another_encoding(self, postgres_url, postgres_schema):
+        """On a LATIN1 connection, text goes and comes back in the connection's encoding."""
+        with psycopg.connect(postgres_url, autocommit=True, client_encoding="latin1") as given:
+            store = PostgresStore(given, schema=postgres_schema)
+            with store.unit_of_work() as uow:
+                found = uow.row("SELECT %s::text, length(%s::text)", ("naïve", "naïve"))
+            assert (("naïve", 5), "Ravi Müller") == (found, save_and_read(store, "Ravi Müller"))
+
     def test_rows_changed(self, store):
         """run gives how many rows a write changed."""
         save_and_read(store)

@@ -6,7 +6,8 @@ pipeline of libpq's extended protocol (`psycopg.pq`, the C wrapper psycopg
 itself uses): each distinct statement text, with its parameters' types, is
 prepared once a connection under a name of the store's own, then run by
 that name.  psycopg's `Transformer` dumps the parameters and loads the rows,
-as psycopg's cursors would; what is skipped is their bookkeeping around it.
+with the connection's adapters and encoding, as psycopg's cursors would;
+what is skipped is their bookkeeping around it.
 
 The connection stays psycopg's: a send leaves it out of pipeline mode with
 no result unread, whatever failed, and psycopg reads the transaction's
@@ -77,7 +78,11 @@ class Sender:
             UnicodeEncodeError: A str that UTF-8 cannot encode.
         """
         prepared = self._on(connection)
-        dumped = [self._dump(prepared, sql, parameters) for sql, parameters in statements]
+        # A transformer a round trip, made from the connection (its
+        # adapters, its encoding), costs a few µs: keeping one with the
+        # connection would keep the connection alive.
+        dumper = Transformer(connection)
+        dumped = [self._dump(dumper, sql, parameters) for sql, parameters in statements]
         if not dumped:
             return None
         pgconn = connection.pgconn
@@ -103,12 +108,9 @@ class Sender:
         """
         The rows of *result*, as tuples of Python values.
         """
-        loader = self._on(connection).transformer
+        loader = Transformer(connection)
         loader.set_pgresult(result)
-        try:
-            return loader.load_rows(0, result.ntuples, tuple)
-        finally:
-            loader.set_pgresult(None)
+        return loader.load_rows(0, result.ntuples, tuple)
 
     def rollback(self, connection: psycopg.Connection[Any]) -> None:
         """
@@ -134,40 +136,34 @@ class Sender:
         prepared = self._prepared.get(connection)
         if prepared is None:
             with self._lock:
-                prepared = self._prepared.setdefault(
-                    connection, _Prepared(self._prefix, connection.adapters)
-                )
+                prepared = self._prepared.setdefault(connection, _Prepared(self._prefix))
         return prepared
 
     def _dump(
-        self, prepared: _Prepared, sql: str, parameters: Sequence[Any] | None
+        self, dumper: psycopg.abc.Transformer, sql: str, parameters: Sequence[Any] | None
     ) -> tuple[bytes, tuple[str, tuple[int, ...]], Sequence[Any], Any]:
         query = self._numbered.get(sql)
         if query is None:
             query = self._numbered[sql] = numbered(sql)
         if not parameters:
             return query, (sql, ()), (), None
-        dumper = prepared.transformer
         values = dumper.dump_sequence(parameters, [PyFormat.AUTO] * len(parameters))
         return query, (sql, dumper.types or ()), values, dumper.formats
 
 
 class _Prepared:
     """
-    The statements one store prepared on one connection, and its transformer.
+    The statements one store prepared on one connection.
     """
 
-    __slots__ = ("_count", "_names", "_prefix", "transformer")
+    __slots__ = ("_count", "_names", "_prefix")
 
-    def __init__(self, prefix: str, adapters: Any) -> None:
+    def __init__(self, prefix: str) -> None:
         self._prefix = prefix
         # Never reused, even after `forget`: a name the server may still
         # hold is never prepared again.
         self._count = itertools.count()
         self._names: dict[tuple[str, tuple[int, ...]], bytes] = {}
-        # Given the connection's adapters, not the connection: this is kept
-        # with the connection, which it must not keep alive.
-        self.transformer = Transformer(adapters)
 
     def queue(
         self,

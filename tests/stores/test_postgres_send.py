@@ -24,6 +24,7 @@ psycopg_pool = pytest.importorskip("psycopg_pool")
 
 from psycopg import pq  # noqa: E402 - after the extra is known
 
+from convroute.adapters import _postgres_send  # noqa: E402
 from convroute.adapters._postgres_send import numbered  # noqa: E402
 from convroute.adapters.postgres import PostgresStore  # noqa: E402
 
@@ -125,6 +126,15 @@ class TestPreparedNames:
             store = PostgresStore(given, schema=postgres_schema)
             read = [save_and_read(store, name) for name in ("Ravi", "Ravi Kumar")]
             assert (["Ravi", "Ravi Kumar"], []) == (read, prepared_names(given))
+
+    def test_past_the_most_prepared_statements_are_sent_unnamed(
+        self, store, connection, monkeypatch
+    ):
+        """A connection holding the most statements prepares no more: new ones go unnamed."""
+        monkeypatch.setattr(_postgres_send, "_MOST_PREPARED", 4)
+        with store.unit_of_work() as uow:
+            found = [uow.row(f"SELECT {n} + %s", (1,))[0] for n in range(8)]
+        assert ([*range(1, 9)], 4) == (found, len(prepared_names(connection)))
 
 
 @pytest.mark.postgres

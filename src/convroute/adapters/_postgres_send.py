@@ -38,6 +38,10 @@ _FATAL = pq.ExecStatus.FATAL_ERROR
 _PLACEHOLDER = re.compile(r"%(.|$)", re.DOTALL)
 # The SQLSTATE of a prepared statement's name the server does not know.
 _UNKNOWN_NAME = "26000"
+# The store's own statements are a few dozen, with their parameters' types;
+# past this many on one connection (statements a host sends through a unit),
+# a new one is sent unnamed rather than kept on the server for good.
+_MOST_PREPARED = 500
 
 
 class Sender:
@@ -144,7 +148,9 @@ class Sender:
     ) -> tuple[bytes, tuple[str, tuple[int, ...]], Sequence[Any], Any]:
         query = self._numbered.get(sql)
         if query is None:
-            query = self._numbered[sql] = numbered(sql)
+            query = numbered(sql)
+            if len(self._numbered) < _MOST_PREPARED:
+                self._numbered[sql] = query
         if not parameters:
             return query, (sql, ()), (), None
         values = dumper.dump_sequence(parameters, [PyFormat.AUTO] * len(parameters))
@@ -175,11 +181,11 @@ class _Prepared:
         """
         Send each statement, prepared first if it is new here.
 
-        Unless *named*: then each is sent unnamed, parsed by the server
-        every time, as psycopg does on a connection whose
-        ``prepare_threshold`` is None (behind a pooler such as PgBouncer in
+        A statement new here is sent unnamed instead, parsed by the server
+        every time, when not *named* (as psycopg does on a connection whose
+        ``prepare_threshold`` is None: behind a pooler such as PgBouncer in
         transaction mode, whose server connections change between
-        transactions).
+        transactions), or when the connection holds `_MOST_PREPARED` already.
 
         Returns:
             For each command sent, in order: what it prepares (its key and
@@ -188,11 +194,11 @@ class _Prepared:
         commands: list[tuple[tuple[str, tuple[int, ...]], bytes] | None] = []
         new: dict[tuple[str, tuple[int, ...]], bytes] = {}
         for query, key, values, formats in dumped:
-            if not named:
+            name = self._names.get(key) or new.get(key)
+            if name is None and (not named or len(self._names) + len(new) >= _MOST_PREPARED):
                 pgconn.send_query_params(query, values, key[1] or None, formats)
                 commands.append(None)
                 continue
-            name = self._names.get(key) or new.get(key)
             if name is None:
                 name = new[key] = f"{self._prefix}{next(self._count)}".encode()
                 pgconn.send_prepare(name, query, key[1] or None)

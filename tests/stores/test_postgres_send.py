@@ -301,6 +301,18 @@ class TestRows:
                 found = uow.row("SELECT %s::text, length(%s::text)", ("naïve", "naïve"))
             assert (("naïve", 5), "Ravi Müller") == (found, save_and_read(store, "Ravi Müller"))
 
+    def test_a_value_psycopg_cannot_load(self, store):
+        """A date past year 9999 read back is a StoreError that ends the unit, not a DataError."""
+
+        def read_an_infinite_date():
+            with store.unit_of_work() as uow:
+                with pytest.raises(StoreError, match=r"a read failed: .*date"):
+                    uow.rows("SELECT 'infinity'::date")
+                uow.leads.get(LEAD)
+
+        with pytest.raises(StoreError, match="a statement of this unit of work failed"):
+            read_an_infinite_date()
+
     def test_rows_changed(self, store):
         """run gives how many rows a write changed."""
         save_and_read(store)

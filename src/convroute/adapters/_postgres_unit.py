@@ -275,7 +275,13 @@ class PostgresUnit(SQLRepositories):
             StoreError: When PostgreSQL fails.
         """
         result = self._call(sql, parameters, "a read failed")
-        return [] if result is None else self._sender.rows(result, self.check_open())
+        if result is None:
+            return []
+        try:
+            return self._sender.rows(result, self.check_open())
+        except _FAILURES as exc:
+            # A value psycopg cannot load: the unit ends, as when a statement fails.
+            raise self._failed("a read failed", exc) from exc
 
     def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         """

@@ -1,7 +1,8 @@
 """
 A unit of work of the PostgreSQL store: one transaction on one connection.
 
-Every statement goes through `PostgresUnit`, which turns `psycopg.Error`
+Every statement goes through `PostgresUnit`, which sends it with the store's
+`Sender` (`convroute.adapters._postgres_send`) and turns `psycopg.Error`
 into `StoreError` (`StoreConflictError` for the failures that running the unit
 again can cure) and refuses to run once the transaction has failed.  The
 unit runs at ``READ COMMITTED`` and takes transaction-level advisory locks
@@ -18,7 +19,10 @@ from typing import Any, Self, TypeVar, cast
 
 import psycopg
 
+from psycopg import pq
+
 from convroute.adapters._postgres_schema import lock_key
+from convroute.adapters._postgres_send import Sender
 from convroute.adapters._sql_statements import Statements
 from convroute.adapters._sql_unit import SQLRepositories
 from convroute.adapters._unit_rules import not_open, refuse_reuse
@@ -29,8 +33,15 @@ from convroute.errors import StoreConflictError, StoreError
 # surrogate) or that holds NUL, which PostgreSQL's text cannot, fails before
 # the server sees it.
 _FAILURES: tuple[type[Exception], ...] = (psycopg.Error, UnicodeEncodeError, ValueError)
-# What running the unit again can cure: it lost a race, and was rolled back.
-_CONFLICTS = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+# What running the unit again can cure: it lost a race, and was rolled back;
+# or the connection's prepared statements were dropped behind the store's
+# back (a pool's reset, a host's DISCARD ALL), and the sender prepares them
+# anew the next time.
+_CONFLICTS = (
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.InvalidSqlStatementName,
+)
 
 _T = TypeVar("_T")
 
@@ -54,6 +65,7 @@ class PostgresUnit(SQLRepositories):
         acquire: Gives the connection when the unit begins, and the function
             that gives it back when the unit ends.
         sql: The store's statements.
+        sender: Sends them, on the connections of the store's units.
         schema: The store's schema, which its lock keys are made from.
         account: The account whose rows the unit sees, also in its lock keys.
         describe: The store, as error messages name it.
@@ -63,12 +75,15 @@ class PostgresUnit(SQLRepositories):
         self,
         acquire: Callable[[], tuple[psycopg.Connection[Any], Callable[[], None]]],
         sql: Statements,
+        *,
+        sender: Sender,
         schema: str,
         account: str,
         describe: str,
     ) -> None:
         super().__init__(sql, account)
         self._acquire = acquire
+        self._sender = sender
         self._schema = schema
         self._describe = describe
         self._connection: psycopg.Connection[Any] | None = None
@@ -91,10 +106,9 @@ class PostgresUnit(SQLRepositories):
                 f"{self._describe}: the connection is inside a transaction already; "
                 "a unit of work is a transaction of its own, on a connection not in one"
             )
-        if connection.autocommit:
-            # Sent with the unit's first statement; psycopg begins one
-            # itself on a connection that is not in autocommit mode.
-            self._queued.append((False, "BEGIN", None))
+        # Sent with the unit's first statement, whatever the connection's
+        # autocommit: the sender goes below psycopg, which begins nothing.
+        self._queued.append((False, "BEGIN", None))
         self._connection, self._release = connection, release
         self._open = True
         return self
@@ -113,7 +127,7 @@ class PostgresUnit(SQLRepositories):
         self._connection = self._release = None
         try:
             if exc_type is not None or self._failure is not None:
-                _rollback(connection)
+                self._rollback(connection)
                 if exc_type is None and self._failure is not None:
                     raise self._failure
                 return
@@ -123,7 +137,7 @@ class PostgresUnit(SQLRepositories):
                 # The queued writes and the COMMIT, in one round trip.
                 self._send(connection, "COMMIT", ())
             except _FAILURES as failure:
-                _rollback(connection)
+                self._rollback(connection)
                 raise self._error("cannot commit", failure) from failure
         finally:
             self._queued = []
@@ -238,7 +252,10 @@ class PostgresUnit(SQLRepositories):
             StoreError: When PostgreSQL fails.
         """
         self._remembered.clear()
-        return self._call(sql, parameters, "a write failed").rowcount
+        result = self._call(sql, parameters, "a write failed")
+        # As psycopg's rowcount: -1 for a statement that counts no rows.
+        changed = None if result is None else result.command_tuples
+        return -1 if changed is None else changed
 
     def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """
@@ -257,7 +274,14 @@ class PostgresUnit(SQLRepositories):
         Raises:
             StoreError: When PostgreSQL fails.
         """
-        return self._call(sql, parameters, "a read failed").fetchall()
+        result = self._call(sql, parameters, "a read failed")
+        if result is None:
+            return []
+        try:
+            return self._sender.rows(result, self.check_open())
+        except _FAILURES as exc:
+            # A value psycopg cannot load: the unit ends, as when a statement fails.
+            raise self._failed("a read failed", exc) from exc
 
     def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         """
@@ -266,9 +290,10 @@ class PostgresUnit(SQLRepositories):
         Raises:
             StoreError: When PostgreSQL fails.
         """
-        return self._call(sql, parameters, "a read failed").fetchone()
+        found = self.rows(sql, parameters)
+        return found[0] if found else None
 
-    def _call(self, sql: str, parameters: Sequence[Any], doing: str) -> psycopg.Cursor[Any]:
+    def _call(self, sql: str, parameters: Sequence[Any], doing: str) -> pq.abc.PGresult | None:
         connection = self.check_open()
         try:
             return self._send(connection, sql, parameters)
@@ -277,24 +302,29 @@ class PostgresUnit(SQLRepositories):
 
     def _send(
         self, connection: psycopg.Connection[Any], sql: str, parameters: Sequence[Any]
-    ) -> psycopg.Cursor[Any]:
+    ) -> pq.abc.PGresult | None:
         # The queued statements, then *sql* (unless empty), in one round
-        # trip: psycopg's pipeline sends them all and waits once.
+        # trip; the result is *sql*'s.
         queued, self._queued = self._queued, []
-        cursor = connection.cursor()
-        if not queued:
-            if sql:
-                cursor.execute(sql, parameters)
-            return cursor
-        with connection.pipeline():
-            for many, statement, values in queued:
-                if many:
-                    connection.cursor().executemany(statement, values)
-                else:
-                    connection.execute(statement, values)
-            if sql:
-                cursor.execute(sql, parameters)
-        return cursor
+        statements: list[tuple[str, Sequence[Any] | None]] = []
+        for many, statement, values in queued:
+            if many:
+                statements.extend((statement, row) for row in values)
+            else:
+                statements.append((statement, values))
+        if sql:
+            statements.append((sql, parameters))
+        return self._sender.send(connection, statements)
+
+    def _rollback(self, connection: psycopg.Connection[Any]) -> None:
+        try:
+            # Nothing to do when the transaction was never begun, or the
+            # server ended it (a failed COMMIT).
+            self._sender.rollback(connection)
+        except _FAILURES:
+            # The exception that brought us here says more; PostgreSQL rolls
+            # back an unfinished transaction when the connection closes.
+            return
 
     def _failed(self, doing: str, exc: Exception) -> StoreError:
         # The error of a failed statement, which ends the unit.
@@ -314,14 +344,3 @@ def one_line(exc: BaseException) -> str:
     What *exc* says, on one line: libpq's messages run over several.
     """
     return " ".join(str(exc).split())
-
-
-def _rollback(connection: psycopg.Connection[Any]) -> None:
-    try:
-        # Nothing to do when the transaction was never begun, or the
-        # server ended it (a failed COMMIT).
-        connection.rollback()
-    except _FAILURES:
-        # The exception that brought us here says more; PostgreSQL rolls
-        # back an unfinished transaction when the connection closes.
-        return

@@ -28,6 +28,7 @@ except ImportError as exc:  # pragma: no cover - the tests run with the extra
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
+from convroute.adapters._postgres_send import Sender
 from convroute.adapters._postgres_unit import PostgresUnit, one_line
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import ClosedOnExit
@@ -113,6 +114,7 @@ class PostgresStore(ClosedOnExit):
             greatest="GREATEST",
             arrays=True,
         )
+        self._sender = Sender()
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""
         self._lock = threading.Lock()
@@ -174,7 +176,12 @@ class PostgresStore(ClosedOnExit):
                 was kept, and it may be run again.
         """
         return PostgresUnit(
-            self._nested_guard, self._sql, self._schema, account_name(account), self._describe
+            self._nested_guard,
+            self._sql,
+            sender=self._sender,
+            schema=self._schema,
+            account=account_name(account),
+            describe=self._describe,
         )
 
     def drop(self) -> None:

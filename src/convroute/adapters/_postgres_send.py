@@ -1,0 +1,330 @@
+"""
+The PostgreSQL store's statements, sent through libpq below psycopg's Python layer.
+
+A unit of work sends what it queued and the statement it waits for as one
+pipeline of libpq's extended protocol (`psycopg.pq`, the C wrapper psycopg
+itself uses): each distinct statement text, with its parameters' types, is
+prepared once a connection under a name of the store's own, then run by
+that name.  psycopg's `Transformer` dumps the parameters and loads the rows,
+with the connection's adapters and encoding, as psycopg's cursors would;
+what is skipped is their bookkeeping around it.
+
+The connection stays psycopg's: a send leaves it out of pipeline mode with
+no result unread, whatever failed, and psycopg reads the transaction's
+state from libpq as the store leaves it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import select
+import threading
+import weakref
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
+
+
+_OK = frozenset({pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.EMPTY_QUERY})
+_SYNC = pq.ExecStatus.PIPELINE_SYNC
+_FATAL = pq.ExecStatus.FATAL_ERROR
+_PLACEHOLDER = re.compile(r"%(.|$)", re.DOTALL)
+# The SQLSTATE of a prepared statement's name the server does not know.
+_UNKNOWN_NAME = "26000"
+# The store's own statements are a few dozen, with their parameters' types;
+# past this many on one connection (statements a host sends through a unit),
+# a new one is sent unnamed rather than kept on the server for good.
+_MOST_PREPARED = 500
+
+
+class Sender:
+    """
+    Sends one store's statements on the connections its units are given.
+
+    What a connection has prepared for this store is kept with the
+    connection, for as long as the connection lives; the names carry a
+    token of the store's own, so that two stores on one connection never
+    take each other's.
+    """
+
+    def __init__(self) -> None:
+        self._prefix = f"convroute_{secrets.token_hex(4)}_"
+        self._numbered: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self._prepared: weakref.WeakKeyDictionary[psycopg.Connection[Any], _Prepared] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def send(
+        self,
+        connection: psycopg.Connection[Any],
+        statements: Sequence[tuple[str, Sequence[Any] | None]],
+    ) -> pq.abc.PGresult | None:
+        """
+        Run *statements* in order, in one round trip, and give the last one's result.
+
+        Nothing is sent when a parameter cannot be: a str holding NUL, or
+        a lone surrogate, fails first.
+
+        Raises:
+            psycopg.Error: The first failed statement's error (PostgreSQL
+                skips the rest), or the connection's; an
+                `InvalidSqlStatementName` when the connection's prepared
+                statements were dropped behind the store's back (it prepares
+                them anew the next time).
+            UnicodeEncodeError: A str that UTF-8 cannot encode.
+        """
+        prepared = self._on(connection)
+        # A transformer a round trip, made from the connection (its
+        # adapters, its encoding), costs a few µs: keeping one with the
+        # connection would keep the connection alive.
+        dumper = Transformer(connection)
+        dumped = [self._dump(dumper, sql, parameters) for sql, parameters in statements]
+        if not dumped:
+            return None
+        pgconn = connection.pgconn
+        with connection.lock:
+            if pgconn.pipeline_status != pq.PipelineStatus.OFF:
+                raise psycopg.ProgrammingError("the connection is in pipeline mode already")
+            pgconn.enter_pipeline_mode()
+            synced = read = False
+            try:
+                preparing = prepared.queue(
+                    pgconn, dumped, named=connection.prepare_threshold is not None
+                )
+                pgconn.pipeline_sync()
+                synced = True
+                _flush(pgconn)
+                results = _until_sync(pgconn)
+                read = True
+            finally:
+                _leave_pipeline(pgconn, synced=synced, read=read)
+        return prepared.settle(preparing, results, pgconn)
+
+    def rows(self, result: pq.abc.PGresult, connection: psycopg.Connection[Any]) -> list[Any]:
+        """
+        The rows of *result*, as tuples of Python values.
+        """
+        loader = Transformer(connection)
+        loader.set_pgresult(result)
+        return loader.load_rows(0, result.ntuples, tuple)
+
+    def rollback(self, connection: psycopg.Connection[Any]) -> None:
+        """
+        Roll back the connection's transaction, if it is in one.
+
+        Raises:
+            psycopg.Error: When the connection fails.
+        """
+        pgconn = connection.pgconn
+        with connection.lock:
+            if pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                return
+            pgconn.send_query(b"ROLLBACK")
+            _flush(pgconn)
+            failed = None
+            while (result := _next_result(pgconn)) is not None:
+                if result.status == _FATAL and failed is None:
+                    failed = psycopg.errors.error_from_result(result, encoding=_encoding(pgconn))
+            if failed is not None:
+                raise failed
+
+    def _on(self, connection: psycopg.Connection[Any]) -> _Prepared:
+        prepared = self._prepared.get(connection)
+        if prepared is None:
+            with self._lock:
+                prepared = self._prepared.setdefault(connection, _Prepared(self._prefix))
+        return prepared
+
+    def _dump(
+        self, dumper: psycopg.abc.Transformer, sql: str, parameters: Sequence[Any] | None
+    ) -> tuple[bytes, tuple[str, tuple[int, ...]], Sequence[Any], Any]:
+        query = self._numbered.get(sql)
+        if query is None:
+            query = numbered(sql)
+            if len(self._numbered) < _MOST_PREPARED:
+                self._numbered[sql] = query
+        if not parameters:
+            return query, (sql, ()), (), None
+        values = dumper.dump_sequence(parameters, [PyFormat.AUTO] * len(parameters))
+        return query, (sql, dumper.types or ()), values, dumper.formats
+
+
+class _Prepared:
+    """
+    The statements one store prepared on one connection.
+    """
+
+    __slots__ = ("_count", "_names", "_prefix")
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        # Never reused, even after `forget`: a name the server may still
+        # hold is never prepared again.
+        self._count = itertools.count()
+        self._names: dict[tuple[str, tuple[int, ...]], bytes] = {}
+
+    def queue(
+        self,
+        pgconn: pq.abc.PGconn,
+        dumped: list[tuple[bytes, tuple[str, tuple[int, ...]], Sequence[Any], Any]],
+        *,
+        named: bool,
+    ) -> list[tuple[tuple[str, tuple[int, ...]], bytes] | None]:
+        """
+        Send each statement, prepared first if it is new here.
+
+        A statement new here is sent unnamed instead, parsed by the server
+        every time, when not *named* (as psycopg does on a connection whose
+        ``prepare_threshold`` is None: behind a pooler such as PgBouncer in
+        transaction mode, whose server connections change between
+        transactions), or when the connection holds `_MOST_PREPARED` already.
+
+        Returns:
+            For each command sent, in order: what it prepares (its key and
+            name), or None for a statement run.
+        """
+        commands: list[tuple[tuple[str, tuple[int, ...]], bytes] | None] = []
+        new: dict[tuple[str, tuple[int, ...]], bytes] = {}
+        for query, key, values, formats in dumped:
+            name = self._names.get(key) or new.get(key)
+            if name is None and (not named or len(self._names) + len(new) >= _MOST_PREPARED):
+                pgconn.send_query_params(query, values, key[1] or None, formats)
+                commands.append(None)
+                continue
+            if name is None:
+                name = new[key] = f"{self._prefix}{next(self._count)}".encode()
+                pgconn.send_prepare(name, query, key[1] or None)
+                commands.append((key, name))
+            pgconn.send_query_prepared(name, values, formats)
+            commands.append(None)
+        return commands
+
+    def settle(
+        self,
+        commands: list[tuple[tuple[str, tuple[int, ...]], bytes] | None],
+        results: list[pq.abc.PGresult],
+        pgconn: pq.abc.PGconn,
+    ) -> pq.abc.PGresult:
+        """
+        Keep the names the server prepared, and give the last result or raise the first error.
+        """
+        if len(results) != len(commands):
+            raise psycopg.OperationalError(
+                f"the server answered {len(results)} of {len(commands)} commands"
+            )
+        failed = None
+        for command, result in zip(commands, results, strict=True):
+            status = result.status
+            if command is not None and status == pq.ExecStatus.COMMAND_OK:
+                self._names[command[0]] = command[1]
+            elif status == _FATAL and failed is None:
+                failed = psycopg.errors.error_from_result(result, encoding=_encoding(pgconn))
+            elif status not in _OK and status != pq.ExecStatus.PIPELINE_ABORTED:
+                failed = failed or psycopg.InterfaceError(
+                    f"unexpected result: {pq.ExecStatus(status).name}"
+                )
+        if failed is not None:
+            if failed.sqlstate == _UNKNOWN_NAME:
+                self._names.clear()
+            raise failed
+        return results[-1]
+
+
+def numbered(sql: str) -> bytes:
+    """
+    *sql* with its ``%s`` placeholders numbered as PostgreSQL's (``$1``, ``$2``…), encoded.
+
+    ``%%`` is a percent sign.
+
+    Raises:
+        ValueError: When a ``%`` is neither.
+    """
+    count = itertools.count(1)
+
+    def replace(found: re.Match[str]) -> str:
+        mark = found.group(1)
+        if mark == "s":
+            return f"${next(count)}"
+        if mark == "%":
+            return "%"
+        raise ValueError(f"only %s placeholders and %% are allowed in a statement: {sql!r}")
+
+    return _PLACEHOLDER.sub(replace, sql).encode()
+
+
+def _encoding(pgconn: pq.abc.PGconn) -> str:
+    return psycopg.ConnectionInfo(pgconn).encoding
+
+
+def _flush(pgconn: pq.abc.PGconn) -> None:
+    # The connection is non-blocking (psycopg leaves it so): send what
+    # libpq holds, reading meanwhile when the server writes back.
+    while pgconn.flush() != 0:
+        readable, _ = _wait(pgconn.socket, write=True)
+        if readable:
+            pgconn.consume_input()
+
+
+def _next_result(pgconn: pq.abc.PGconn) -> pq.abc.PGresult | None:
+    # The next result, waiting for the server until libpq has it whole.
+    while pgconn.is_busy():
+        _wait(pgconn.socket, write=False)
+        pgconn.consume_input()
+    return pgconn.get_result()
+
+
+def _until_sync(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
+    # Every command's result, in order, up to the pipeline's sync.
+    results: list[pq.abc.PGresult] = []
+    while True:
+        result = _next_result(pgconn)
+        if result is None:
+            if pgconn.status != pq.ConnStatus.OK:
+                raise psycopg.OperationalError(
+                    "the connection to the server was lost: "
+                    + pgconn.get_error_message(_encoding(pgconn))
+                )
+            continue
+        if result.status == _SYNC:
+            return results
+        results.append(result)
+
+
+def _leave_pipeline(pgconn: pq.abc.PGconn, *, synced: bool, read: bool) -> None:
+    # After a failure part-way (the sync unsent, or its results unread),
+    # read to the sync first, so that psycopg finds the connection as it
+    # left it; a connection lost has nothing left to read.
+    try:
+        if not read and pgconn.status == pq.ConnStatus.OK:
+            if not synced:
+                pgconn.pipeline_sync()
+            _flush(pgconn)
+            _until_sync(pgconn)
+        pgconn.exit_pipeline_mode()
+    except psycopg.Error:
+        return
+
+
+def _wait(socket: int, *, write: bool) -> tuple[bool, bool]:
+    # Block, with the GIL released, until the socket can be read (or
+    # written, when *write*).
+    if _POLL:
+        poller = select.poll()
+        poller.register(socket, select.POLLIN | (select.POLLOUT if write else 0))
+        events = 0
+        for _, event in poller.poll():
+            events |= event
+        return bool(events & ~select.POLLOUT), bool(events & select.POLLOUT)
+    readable, writable, _ = select.select([socket], [socket] if write else [], [])
+    return bool(readable), bool(writable)
+
+
+_POLL = hasattr(select, "poll")

@@ -937,10 +937,24 @@ class Service:
             StoreError: When the store fails: the batches committed before
                 stay deleted; running it again goes on.
         """
-        processed, sent, closed = prune(
-            self.store, before, now=self._clock(), batch=batch, account=self.account
+        try:
+            processed, sent, closed = prune(
+                self.store, before, now=self._clock(), batch=batch, account=self.account
+            )
+        except StoreError:
+            _log.exception("prune failed: the store failed", extra=_fields(self.account))
+            raise
+        report = PruneReport(processed=processed, sent=sent, closed=closed)
+        _log.info(
+            "pruned what is older than %s: %d processed ids, %d sent items, "
+            "%d closed conversations",
+            before.isoformat(),
+            processed,
+            sent,
+            closed,
+            extra=_fields(self.account, before=before.isoformat(), **attrs.asdict(report)),
         )
-        return PruneReport(processed=processed, sent=sent, closed=closed)
+        return report
 
     def forget(self, phone: str) -> ForgetReport:
         """
@@ -968,7 +982,15 @@ class Service:
             PhoneNumberError: When *phone* is no phone; nothing is removed.
             StoreError: When the store fails; nothing is removed.
         """
-        report = ForgetReport(*forget(self.store, lead_phone(phone), account=self.account))
+        lead = lead_phone(phone)
+        try:
+            report = ForgetReport(*forget(self.store, lead, account=self.account))
+        except StoreError:
+            # The phone stays out of the record, as in every record above DEBUG.
+            _log.exception(
+                "forgetting a lead failed: the store failed", extra=_fields(self.account)
+            )
+            raise
         _log.info(
             "forgot a lead: %d conversations, %d opportunities, %d outbox items, "
             "%d funnel records kept under a token",

@@ -135,6 +135,30 @@ class TestEvents:
         }
         assert expected == fields(record)
 
+    def test_a_prune_gets_one_info_record(self, caplog):
+        """A prune is logged once, with its cut-off and what each kind lost, as fields too."""
+        now = {"at": AT}
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: now["at"])
+        service.handle(message("wamid.1", text=TEXT))
+        now["at"] = AT + dt.timedelta(days=40)
+        before = AT + dt.timedelta(days=1)
+        caplog.clear()
+        report = service.prune(before)
+
+        [record] = records(caplog, logging.INFO)
+        expected = {
+            "account": "default",
+            "before": before.isoformat(),
+            "processed": report.processed,
+            "sent": report.sent,
+            "closed": report.closed,
+        }
+        words = (
+            f"pruned what is older than {before.isoformat()}: {report.processed} processed ids, "
+            "2 sent items, 0 closed conversations"
+        )
+        assert (words, expected) == (record.getMessage(), fields(record))
+
 
 class TestFailedDeliveries:
     def test_a_warning_with_the_exception_for_each(self, caplog):
@@ -208,6 +232,20 @@ class TestStoreFailures:
 
         errors = [fields(one) for one in records(caplog, logging.ERROR)]
         assert [{"account": "default"}] * 2 == errors
+
+    def test_prune_and_forget_log_once_then_raise(self, caplog):
+        """prune() and forget() log a store failure as one ERROR record each, with the exception."""
+        store = _BrokenStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        store.armed = True
+        with pytest.raises(StoreError):
+            service.prune(AT - dt.timedelta(days=30))
+        with pytest.raises(StoreError):
+            service.forget(LEAD)
+
+        errors = records(caplog, logging.ERROR)
+        expected = [({"account": "default"}, "disk full")] * 2
+        assert expected == [(fields(one), str(one.exc_info[1])) for one in errors]
 
 
 class TestPersonalData:

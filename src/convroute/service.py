@@ -11,6 +11,7 @@ What an event reads is `convroute._snapshots`' part of the shell.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import threading
 
@@ -345,6 +346,9 @@ class Service:
         ValueError: When *max_attempts* is less than 1.
         AccountError: When *account* is not an account name (a
             `ValueError` too).
+        TypeError: When the transport's ``deliver`` is a coroutine
+            function: the service calls it and takes its return as done,
+            so nothing would await it and every action would be lost.
     """
 
     def __init__(
@@ -362,6 +366,13 @@ class Service:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
         self.account = account_name(account)
+        if inspect.iscoroutinefunction(getattr(transport, "deliver", None)):
+            raise TypeError(
+                f"the transport {type(transport).__name__}'s deliver is a coroutine function: "
+                "the service calls it in its own thread and takes its return as done; give "
+                "it a plain deliver (in an asyncio host, one that hands the item to the "
+                "event loop and waits for the outcome)"
+            )
         self.engine = config if isinstance(config, Engine) else Engine.from_config(config)
         self.store = store
         self.transport = transport
@@ -850,7 +861,9 @@ class Service:
         # Whether the transport took *item*; a refusal is recorded, logged
         # and added to *failed*.
         try:
-            self.transport.deliver(item)
+            # Typed to return None; a host's transport may still hand back more.
+            returned: object = self.transport.deliver(item)  # type: ignore[func-returns-value]
+            _refuse_awaitable(returned)
         except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
             error = _describe(exc)
             failed.append((item.id, error))
@@ -1057,6 +1070,20 @@ def _lead_of(body: Mapping[str, Any], before: Phone | None) -> Phone | None:
 
 def _not_token(field: attrs.Attribute[object], _value: object) -> bool:
     return field.name != "token"
+
+
+def _refuse_awaitable(result: object) -> None:
+    # A deliver that hands back an awaitable carried nothing out: counted
+    # done, its item would be lost.  A coroutine is closed, so that Python
+    # does not warn of it later.
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()
+        what = "a coroutine" if inspect.iscoroutine(result) else "an awaitable"
+        raise TypeError(
+            f"the transport's deliver returned {what}, which nothing awaits: "
+            "deliver must carry the action out before it returns"
+        )
 
 
 def _fields(account: str, **values: object) -> dict[str, dict[str, object]]:

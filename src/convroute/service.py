@@ -28,8 +28,9 @@ from typing import Any, assert_never
 import attrs
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
+from convroute._arguments import refuse_one_text
 from convroute._erasure import forget
-from convroute._frozen import aware
+from convroute._frozen import aware, unicode_text
 from convroute._ids import action_id
 from convroute._known_numbers import KnownPhoneNumberIds
 from convroute._retention import prune
@@ -802,9 +803,14 @@ class Service:
             ids no item has.
 
         Raises:
+            TypeError: When *ids* is one string (write ``[id]``), or an id
+                is not text; nothing is requeued.
+            TextError: When an id is not Unicode text (a ``ValueError``):
+                no item has it; nothing is requeued.
             StoreError: When the store fails; nothing is requeued.
         """
-        wanted = list(dict.fromkeys(ids))
+        refuse_one_text(ids, "ids", "a sequence of outbox item ids")
+        wanted = [unicode_text(one) for one in dict.fromkeys(ids)]
         try:
             with self.store.unit_of_work(self.account) as uow:
                 found = uow.outbox.requeue(wanted)

@@ -146,6 +146,28 @@ class TestRequeue:
         )
         assert expected == report
 
+    def test_one_id_as_a_string_is_refused(self, store, clock):
+        """One id given as a string is a TypeError saying to write a list, not its letters."""
+        service = Service(CONFIG, store, RecordingTransport(), clock=clock)
+
+        with pytest.raises(TypeError, match=r"write \['act-1'\]"):
+            service.requeue("act-1")
+
+    @pytest.mark.parametrize(
+        ("bad", "error"), [("\udcff", ValueError), (7, TypeError), (None, TypeError)]
+    )
+    def test_an_id_that_is_not_text_is_refused_before_the_store(self, store, clock, bad, error):
+        """An id that is not Unicode text is refused, and nothing is requeued or logged failed."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, store, transport, clock=clock, max_attempts=1)
+        [dead] = service.handle(message("wamid.1", text="Hi")).actions
+
+        with pytest.raises(error):
+            service.requeue([dead.id, bad])
+
+        [item] = outbox(store)
+        assert OutboxStatus.DEAD == item.status
+
 
 class TestOwnDeliveries:
     def test_handle_delivers_only_its_own_events_actions(self, store, clock):

@@ -233,6 +233,23 @@ class TestUnusableInput:
         assert 2 == main(["report", str(SEED), "--store", "memory"])
         assert "a memory store starts empty" in one_error_line(capsys)
 
+    @pytest.mark.parametrize(
+        ("command", "spec", "says"),
+        [
+            (["report", str(SEED)], "postgresql://[::1/db", "Invalid IPv6 URL"),
+            (["demo"], "postgresql://[::1/db", "Invalid IPv6 URL"),
+            (["report", str(SEED)], "postgresql://r\udcff@/db", "not Unicode text"),
+            (["demo"], "postgresql://r\udcff@/db", "not Unicode text"),
+        ],
+    )
+    def test_a_postgres_url_that_cannot_be_read(self, capsys, command, spec, says):
+        """A PostgreSQL URL that cannot be parsed or encoded exits 2 with one line, not 70."""
+        status = main([*command, "--store", spec])
+
+        line = one_error_line(capsys)
+        expected = f"convroute: --store: not a PostgreSQL URL {spec!r}: "
+        assert (2, expected, True) == (status, line[: len(expected)], says in line)
+
     @pytest.mark.parametrize("spec", ["mysql://db", "sqlite:", "state.db"])
     def test_unknown_store(self, capsys, spec):
         """A --store other than sqlite:PATH or a PostgreSQL URL exits 2 with one line."""

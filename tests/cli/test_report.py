@@ -139,6 +139,20 @@ class TestTables:
         ) == out[: out.index("\n\nCohorts")]
         assert "Scheduling (not in the funnel)" in cohort_header(out)
 
+    def test_funnel_renamed_since(self, capsys, store, tmp_path):
+        """Records of a funnel renamed since are not dropped silently: one line counts them."""
+        renamed = tmp_path / "renamed.toml"
+        text = SEED.read_text(encoding="utf-8").replace('name = "Sales"', 'name = "Ventas"')
+        renamed.write_text(text, encoding="utf-8")
+        assert 0 == report(store, config=renamed)
+        out = capsys.readouterr().out
+
+        expected = "\n4 records name a funnel not in the configuration: 'Sales'\n"
+        assert (True, expected) == (
+            out.startswith("Funnel 'Ventas': 0 leads"),
+            out[-len(expected) :],
+        )
+
     def test_by_day(self, capsys, store):
         """--by day makes one cohort per day leads entered on."""
         assert 0 == report(store, "--by", "day")

@@ -1111,8 +1111,14 @@ def _kind(event: Event) -> str:
 def _outcome_words(
     actions: Sequence[OutboxItem], notes: Sequence[str], failed: Sequence[tuple[str, str]] = ()
 ) -> str:
-    words = f"{len(actions)} actions, {len(notes)} notes"
-    return f"{words}, {len(failed)} failed deliveries" if failed else words
+    words = f"{_counted(len(actions), 'action')}, {_counted(len(notes), 'note')}"
+    if not failed:
+        return words
+    return f"{words}, {len(failed)} failed {'delivery' if len(failed) == 1 else 'deliveries'}"
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _log_handled(account: str, event: Event, handled: Handled) -> None:

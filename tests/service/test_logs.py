@@ -101,6 +101,20 @@ class TestEvents:
         assert ("convroute.service", expected) == (record.name, fields(record))
         assert record.getMessage().startswith("event wamid.1 (IncomingMessage): 2 actions")
 
+    def test_counts_of_one_read_in_the_singular(self, caplog):
+        """One action, note or failed delivery is said in the singular, not "1 actions"."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, MemoryStore(), transport, clock=lambda: AT)
+        handled = service.handle(message("wamid.1", text="Hi"))
+
+        [record] = records(caplog, logging.INFO)
+        words = [
+            f"{len(handled.actions)} action{'s' * (len(handled.actions) != 1)}",
+            f"{len(handled.notes)} note{'s' * (len(handled.notes) != 1)}",
+        ]
+        assert 1 == len(handled.actions)
+        assert f"event wamid.1 (IncomingMessage): {', '.join(words)}" == record.getMessage()
+
     def test_a_duplicate_says_so(self, caplog):
         """An event id seen before is logged as a duplicate."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)

@@ -952,7 +952,8 @@ class Service:
                 service's clock: Meta retries a failed webhook delivery for
                 up to 7 days, and a forgotten event id would make a late
                 retry look new.
-            ValueError: When *before* is naive, or *batch* is not positive.
+            ValueError: When *before* is naive, or *batch* is not 1 to
+                1 000 000 000 rows.
             StoreError: When the store fails: the batches committed before
                 stay deleted; running it again goes on.
         """

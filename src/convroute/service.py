@@ -28,7 +28,7 @@ from typing import Any, assert_never
 import attrs
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
-from convroute._arguments import refuse_one_text
+from convroute._arguments import refuse_one_text, wrong_type
 from convroute._erasure import forget
 from convroute._frozen import aware, unicode_text
 from convroute._ids import action_id
@@ -86,6 +86,18 @@ _log = logging.getLogger(__name__)
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
 """
 How long a dispatcher holds the items it delivers before others may.
+"""
+
+_LONGEST_LEASE = dt.timedelta(days=365)
+"""
+The longest lease a service takes: a year, far beyond any delivery (an
+item a dead dispatcher held waits for its lease to lapse), and short of
+the calendar's end for any time an event may have.
+"""
+
+_LARGEST_LIMIT = 1_000_000_000
+"""
+The most items one dispatch may claim: every store takes it as a limit.
 """
 
 _FIRST_RETRY = dt.timedelta(seconds=5)
@@ -344,11 +356,13 @@ class Service:
             reads it when it begins.  Change it with `configure`.
 
     Raises:
-        ValueError: When *max_attempts* is less than 1.
+        ValueError: When *max_attempts* is less than 1, or *lease* is not
+            longer than nothing and 365 days at most.
         AccountError: When *account* is not an account name (a
             `ValueError` too).
-        TypeError: When the transport's ``deliver`` is a coroutine
-            function: the service calls it and takes its return as done,
+        TypeError: When *max_attempts* is not an ``int`` or *lease* not
+            a ``timedelta``; or when the transport's ``deliver`` is a
+            coroutine function: the service calls it and takes its return as done,
             so nothing would await it and every action would be lost.
     """
 
@@ -364,8 +378,16 @@ class Service:
         max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
         account: str = DEFAULT_ACCOUNT,
     ) -> None:
+        if not isinstance(max_attempts, int) or isinstance(max_attempts, bool):
+            raise wrong_type("max_attempts", max_attempts, "an int")
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        if not isinstance(lease, dt.timedelta):
+            raise wrong_type("lease", lease, "a datetime.timedelta")
+        if not dt.timedelta(0) < lease <= _LONGEST_LEASE:
+            raise ValueError(
+                f"the lease must be longer than nothing and a year at most, not {lease}"
+            )
         self.account = account_name(account)
         if inspect.iscoroutinefunction(getattr(transport, "deliver", None)):
             raise TypeError(
@@ -780,15 +802,22 @@ class Service:
         after the service's ``max_attempts``.
 
         Args:
-            limit: The most items to deliver in this pass.
+            limit: The most items to deliver in this pass: 1 to
+                1 000 000 000.
 
         Returns:
             What was delivered and what failed.
 
         Raises:
+            TypeError: When *limit* is not an ``int``.
+            ValueError: When *limit* is not 1 to 1 000 000 000.
             StoreError: When the store fails; an item whose outcome was not
                 recorded is taken again once its claim lapses.
         """
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise wrong_type("limit", limit, "an int")
+        if not 1 <= limit <= _LARGEST_LIMIT:
+            raise ValueError(f"limit must be 1 to {_LARGEST_LIMIT:_} items, not {limit}")
         return self._deliver(None, limit)
 
     def requeue(self, ids: Iterable[str]) -> RequeueReport:

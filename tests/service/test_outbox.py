@@ -3,6 +3,7 @@ The service's outbox: back-off, dead items, requeues, and deliveries kept to an 
 """
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -114,6 +115,52 @@ class TestDeadItems:
         """A max_attempts under 1 is a ValueError naming it."""
         with pytest.raises(ValueError, match="max_attempts"):
             Service(CONFIG, store, RecordingTransport(), max_attempts=attempts)
+
+    @pytest.mark.parametrize("attempts", [1.5, True, "3"])
+    def test_max_attempts_must_be_a_whole_number(self, store, attempts):
+        """A max_attempts that is not an int is a TypeError naming it, not a loose comparison."""
+        with pytest.raises(TypeError, match="max_attempts"):
+            Service(CONFIG, store, RecordingTransport(), max_attempts=attempts)
+
+
+class TestLeasesAndLimits:
+    @pytest.mark.parametrize(
+        ("lease", "error"),
+        [
+            (dt.timedelta(0), ValueError),
+            (dt.timedelta(seconds=-5), ValueError),
+            (dt.timedelta(days=365, seconds=1), ValueError),
+            (dt.timedelta(days=999_999_999), ValueError),
+            (300, TypeError),
+        ],
+    )
+    def test_a_lease_is_refused_when_the_service_is_made(self, store, lease, error):
+        """A lease of nothing, less, or over a year is refused at once, never at a delivery."""
+        with pytest.raises(error, match="lease"):
+            Service(CONFIG, store, RecordingTransport(), lease=lease)
+
+    @pytest.mark.parametrize(
+        ("limit", "error"),
+        [
+            (0, ValueError),
+            (-1, ValueError),
+            (2**64, ValueError),
+            (1.5, TypeError),
+            ("3", TypeError),
+        ],
+    )
+    def test_a_dispatch_limit_is_1_to_a_billion(self, store, clock, caplog, limit, error):
+        """A limit that is not 1 to a billion is refused before the store, and logs no failure."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, store, transport, clock=clock)
+        service.handle(message("wamid.1", text="Hi"))
+        clock.at += dt.timedelta(minutes=1)
+
+        with pytest.raises(error, match="limit"):
+            service.dispatch_pending(limit=limit)
+
+        assert [] == [one for one in caplog.records if one.levelno >= logging.ERROR]
+        assert [OutboxStatus.PENDING] == [one.status for one in outbox(store)]
 
 
 class TestRequeue:

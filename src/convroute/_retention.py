@@ -95,6 +95,7 @@ def prune(
         deleted.
 
     Raises:
+        TypeError: When *batch* is not an ``int``.
         ValueError: When *before* or *now* is naive, or *batch* is not
             1 to `LARGEST_BATCH`.
         RetentionError: When *before* is less than 7 days before *now*.
@@ -103,6 +104,8 @@ def prune(
     """
     aware(before, "before")
     aware(now, "now")
+    if not isinstance(batch, int) or isinstance(batch, bool):
+        raise TypeError(f"a prune's batch must be an int, not {batch!r}")
     if not 1 <= batch <= LARGEST_BATCH:
         raise ValueError(f"a prune's batch must be 1 to {LARGEST_BATCH:_} rows, not {batch}")
     # A difference, not now - window: that overflows at the calendar's start.

@@ -981,6 +981,7 @@ class Service:
                 service's clock: Meta retries a failed webhook delivery for
                 up to 7 days, and a forgotten event id would make a late
                 retry look new.
+            TypeError: When *batch* is not an ``int``.
             ValueError: When *before* is naive, or *batch* is not 1 to
                 1 000 000 000 rows.
             StoreError: When the store fails: the batches committed before

@@ -105,7 +105,7 @@ def webhook_app(
         except StoreError:
             # The messages were processed, and the store failed while their
             # actions were delivered: they wait in the outbox for the worker.
-            logger.exception("delivery processed; its actions wait in the outbox")
+            # convroute logged the failure at ERROR, with its traceback.
             return PlainTextResponse("", status_code=500)
         log_outcome(handled)
         if handled.failed:
@@ -134,33 +134,27 @@ def refusal_status(raw_body: bytes, signature: str | None, app_secret: str) -> i
 
 def log_outcome(handled: WebhookHandled) -> None:
     """
-    Log what a delivery came to: what was passed over, the duplicates, the failures.
+    Log what a delivery passed over: the one outcome convroute does not log.
 
-    The first two are answered 200: statuses, reactions and malformed messages
-    would be no better read the next time, and a duplicate was processed
-    before.  A failure is answered 500, so that Meta delivers it again; its
-    message id encodes the sender's phone, so only the error is logged.
+    Statuses, reactions and malformed messages are answered 200: they would
+    be no better read the next time.  convroute logs the rest itself, once
+    each: every message handled (a duplicate too) at INFO, one that failed at
+    ERROR (its unit of work) or WARNING (dated ahead of the clock), and every
+    refused delivery at WARNING with its traceback.
     """
-    for _, error in handled.failed:
-        logger.error("a message failed, Meta will send it again: %s", error)
     for skipped in handled.batch.skipped:
         logger.info("passed over %s: %s", skipped.path, skipped.reason)
-    duplicates = [one.event for one in handled.handled if one.duplicate]
-    if duplicates:
-        logger.info("processed before, passed over: %s", ", ".join(duplicates))
 
 
 async def dispatch(service: Service) -> None:
     """
-    Deliver what the outbox holds, once, logging what failed.
+    Deliver what the outbox holds, once.
+
+    convroute logs each refused delivery (WARNING, with its traceback) and a
+    failure of the store (ERROR); what failed is tried again at a later pass.
     """
-    try:
-        report = await run_in_threadpool(service.dispatch_pending)
-    except StoreError:
-        logger.exception("dispatch failed; trying again later")
-        return
-    for item_id, error in report.failed:
-        logger.warning("delivery of %s failed, will be tried again: %s", item_id, error)
+    with contextlib.suppress(StoreError):
+        await run_in_threadpool(service.dispatch_pending)
 
 
 async def dispatch_forever(service: Service, every: float) -> None:

@@ -30,6 +30,7 @@ from convroute.ports import Store, UnitOfWork
 
 
 __all__ = [
+    "LARGEST_BATCH",
     "LONGEST_REST",
     "REST_SHARE",
     "SHORTEST_WINDOW",
@@ -42,6 +43,12 @@ SHORTEST_WINDOW = dt.timedelta(days=7)
 """
 The shortest window a prune keeps: Meta retries a failed webhook delivery
 for up to 7 days, and a late retry of a forgotten event id would look new.
+"""
+
+LARGEST_BATCH = 1_000_000_000
+"""
+The most rows a batch may have: every store takes it as a limit (SQLite and
+PostgreSQL stop at 2**63 - 1), and a larger one is a typo, not a batch.
 """
 
 Pruned = tuple[int, int, int]
@@ -101,16 +108,19 @@ def prune(
         deleted.
 
     Raises:
+        TypeError: When *batch* is not an ``int``.
         ValueError: When *before* or *now* is naive, or *batch* is not
-            positive.
+            1 to `LARGEST_BATCH`.
         RetentionError: When *before* is less than 7 days before *now*.
         StoreError: When the store fails: the batches committed before
             stay deleted.
     """
     aware(before, "before")
     aware(now, "now")
-    if batch < 1:
-        raise ValueError(f"a prune's batch must be 1 or more rows, not {batch}")
+    if not isinstance(batch, int) or isinstance(batch, bool):
+        raise TypeError(f"a prune's batch must be an int, not {batch!r}")
+    if not 1 <= batch <= LARGEST_BATCH:
+        raise ValueError(f"a prune's batch must be 1 to {LARGEST_BATCH:_} rows, not {batch}")
     # A difference, not now - window: that overflows at the calendar's start.
     if now - before < SHORTEST_WINDOW:
         raise RetentionError(before, now, SHORTEST_WINDOW)

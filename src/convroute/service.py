@@ -11,6 +11,7 @@ What an event reads is `convroute._snapshots`' part of the shell.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import threading
 
@@ -27,8 +28,9 @@ from typing import Any, assert_never
 import attrs
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
+from convroute._arguments import refuse_one_text, wrong_type
 from convroute._erasure import forget
-from convroute._frozen import aware
+from convroute._frozen import aware, unicode_text
 from convroute._ids import action_id
 from convroute._known_numbers import KnownPhoneNumberIds
 from convroute._retention import prune
@@ -84,6 +86,18 @@ _log = logging.getLogger(__name__)
 _DEFAULT_LEASE = dt.timedelta(minutes=5)
 """
 How long a dispatcher holds the items it delivers before others may.
+"""
+
+_LONGEST_LEASE = dt.timedelta(days=365)
+"""
+The longest lease a service takes: a year, far beyond any delivery (an
+item a dead dispatcher held waits for its lease to lapse), and short of
+the calendar's end for any time an event may have.
+"""
+
+_LARGEST_LIMIT = 1_000_000_000
+"""
+The most items one dispatch may claim: every store takes it as a limit.
 """
 
 _FIRST_RETRY = dt.timedelta(seconds=5)
@@ -342,9 +356,14 @@ class Service:
             reads it when it begins.  Change it with `configure`.
 
     Raises:
-        ValueError: When *max_attempts* is less than 1.
+        ValueError: When *max_attempts* is less than 1, or *lease* is not
+            longer than nothing and 365 days at most.
         AccountError: When *account* is not an account name (a
             `ValueError` too).
+        TypeError: When *max_attempts* is not an ``int`` or *lease* not
+            a ``timedelta``; or when the transport's ``deliver`` is a
+            coroutine function: the service calls it and takes its return as done,
+            so nothing would await it and every action would be lost.
     """
 
     def __init__(
@@ -359,9 +378,24 @@ class Service:
         max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
         account: str = DEFAULT_ACCOUNT,
     ) -> None:
+        if not isinstance(max_attempts, int) or isinstance(max_attempts, bool):
+            raise wrong_type("max_attempts", max_attempts, "an int")
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        if not isinstance(lease, dt.timedelta):
+            raise wrong_type("lease", lease, "a datetime.timedelta")
+        if not dt.timedelta(0) < lease <= _LONGEST_LEASE:
+            raise ValueError(
+                f"the lease must be longer than nothing and a year at most, not {lease}"
+            )
         self.account = account_name(account)
+        if inspect.iscoroutinefunction(getattr(transport, "deliver", None)):
+            raise TypeError(
+                f"the transport {type(transport).__name__}'s deliver is a coroutine function: "
+                "the service calls it in its own thread and takes its return as done; give "
+                "it a plain deliver (in an asyncio host, one that hands the item to the "
+                "event loop and waits for the outcome)"
+            )
         self.engine = config if isinstance(config, Engine) else Engine.from_config(config)
         self.store = store
         self.transport = transport
@@ -768,15 +802,22 @@ class Service:
         after the service's ``max_attempts``.
 
         Args:
-            limit: The most items to deliver in this pass.
+            limit: The most items to deliver in this pass: 1 to
+                1 000 000 000.
 
         Returns:
             What was delivered and what failed.
 
         Raises:
+            TypeError: When *limit* is not an ``int``.
+            ValueError: When *limit* is not 1 to 1 000 000 000.
             StoreError: When the store fails; an item whose outcome was not
                 recorded is taken again once its claim lapses.
         """
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise wrong_type("limit", limit, "an int")
+        if not 1 <= limit <= _LARGEST_LIMIT:
+            raise ValueError(f"limit must be 1 to {_LARGEST_LIMIT:_} items, not {limit}")
         return self._deliver(None, limit)
 
     def requeue(self, ids: Iterable[str]) -> RequeueReport:
@@ -791,9 +832,14 @@ class Service:
             ids no item has.
 
         Raises:
+            TypeError: When *ids* is one string (write ``[id]``), or an id
+                is not text; nothing is requeued.
+            TextError: When an id is not Unicode text (a ``ValueError``):
+                no item has it; nothing is requeued.
             StoreError: When the store fails; nothing is requeued.
         """
-        wanted = list(dict.fromkeys(ids))
+        refuse_one_text(ids, "ids", "a sequence of outbox item ids")
+        wanted = [unicode_text(one) for one in dict.fromkeys(ids)]
         try:
             with self.store.unit_of_work(self.account) as uow:
                 found = uow.outbox.requeue(wanted)
@@ -850,7 +896,9 @@ class Service:
         # Whether the transport took *item*; a refusal is recorded, logged
         # and added to *failed*.
         try:
-            self.transport.deliver(item)
+            # Typed to return None; a host's transport may still hand back more.
+            returned: object = self.transport.deliver(item)  # type: ignore[func-returns-value]
+            _refuse_awaitable(returned)
         except Exception as exc:  # noqa: BLE001 - any failure of the host's transport
             error = _describe(exc)
             failed.append((item.id, error))
@@ -934,14 +982,30 @@ class Service:
                 service's clock: Meta retries a failed webhook delivery for
                 up to 7 days, and a forgotten event id would make a late
                 retry look new.
-            ValueError: When *before* is naive, or *batch* is not positive.
+            TypeError: When *batch* is not an ``int``.
+            ValueError: When *before* is naive, or *batch* is not 1 to
+                1 000 000 000 rows.
             StoreError: When the store fails: the batches committed before
                 stay deleted; running it again goes on.
         """
-        processed, sent, closed = prune(
-            self.store, before, now=self._clock(), batch=batch, account=self.account
+        try:
+            processed, sent, closed = prune(
+                self.store, before, now=self._clock(), batch=batch, account=self.account
+            )
+        except StoreError:
+            _log.exception("prune failed: the store failed", extra=_fields(self.account))
+            raise
+        report = PruneReport(processed=processed, sent=sent, closed=closed)
+        _log.info(
+            "pruned what is older than %s: %d processed ids, %d sent items, "
+            "%d closed conversations",
+            before.isoformat(),
+            processed,
+            sent,
+            closed,
+            extra=_fields(self.account, before=before.isoformat(), **attrs.asdict(report)),
         )
-        return PruneReport(processed=processed, sent=sent, closed=closed)
+        return report
 
     def forget(self, phone: str) -> ForgetReport:
         """
@@ -969,7 +1033,15 @@ class Service:
             PhoneNumberError: When *phone* is no phone; nothing is removed.
             StoreError: When the store fails; nothing is removed.
         """
-        report = ForgetReport(*forget(self.store, lead_phone(phone), account=self.account))
+        lead = lead_phone(phone)
+        try:
+            report = ForgetReport(*forget(self.store, lead, account=self.account))
+        except StoreError:
+            # The phone stays out of the record, as in every record above DEBUG.
+            _log.exception(
+                "forgetting a lead failed: the store failed", extra=_fields(self.account)
+            )
+            raise
         _log.info(
             "forgot a lead: %d conversations, %d opportunities, %d outbox items, "
             "%d funnel records kept under a token",
@@ -1038,6 +1110,20 @@ def _not_token(field: attrs.Attribute[object], _value: object) -> bool:
     return field.name != "token"
 
 
+def _refuse_awaitable(result: object) -> None:
+    # A deliver that hands back an awaitable carried nothing out: counted
+    # done, its item would be lost.  A coroutine is closed, so that Python
+    # does not warn of it later.
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()
+        what = "a coroutine" if inspect.iscoroutine(result) else "an awaitable"
+        raise TypeError(
+            f"the transport's deliver returned {what}, which nothing awaits: "
+            "deliver must carry the action out before it returns"
+        )
+
+
 def _fields(account: str, **values: object) -> dict[str, dict[str, object]]:
     # The structured fields of a record: its ``convroute`` attribute, which
     # names the service's account first.
@@ -1057,8 +1143,14 @@ def _kind(event: Event) -> str:
 def _outcome_words(
     actions: Sequence[OutboxItem], notes: Sequence[str], failed: Sequence[tuple[str, str]] = ()
 ) -> str:
-    words = f"{len(actions)} actions, {len(notes)} notes"
-    return f"{words}, {len(failed)} failed deliveries" if failed else words
+    words = f"{_counted(len(actions), 'action')}, {_counted(len(notes), 'note')}"
+    if not failed:
+        return words
+    return f"{words}, {len(failed)} failed {'delivery' if len(failed) == 1 else 'deliveries'}"
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _log_handled(account: str, event: Event, handled: Handled) -> None:

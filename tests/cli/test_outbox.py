@@ -98,6 +98,17 @@ class TestRequeue:
         }
         assert (2, [expected]) == (status, lines)
 
+    def test_an_id_that_is_not_text_is_a_usage_error(self, capsys, spec):
+        """An id of bytes that are not UTF-8 is a usage error (status 2), not a store failure."""
+        with pytest.raises(SystemExit) as exit_:
+            main(["outbox", "requeue", "a2", "\udcff", "--store", spec])
+        error = capsys.readouterr().err.splitlines()[-1]
+        _, counts, _ = run(capsys, "outbox", "stats", "--store", spec)
+
+        expected = "convroute outbox requeue: error: argument ID: not an outbox item id: '\\udcff'"
+        assert (2, expected) == (exit_.value.code, error[: len(expected)])
+        assert [{"pending": 1, "sent": 1, "dead": 1}] == counts
+
 
 class TestErrors:
     @pytest.mark.parametrize(

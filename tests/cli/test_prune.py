@@ -124,9 +124,9 @@ class TestRefusals:
         assert (2, False) == (status, missing.exists())
         assert "no store" in err
 
-    @pytest.mark.parametrize("rows", ["0", "-1", "many"])
+    @pytest.mark.parametrize("rows", ["0", "-1", "many", "1000000001", "99999999999999999999"])
     def test_a_batch_under_1_exits_2(self, path, capsys, rows):
-        """A batch must be a whole number of rows, 1 or more."""
+        """A batch must be a whole number of rows, 1 to a billion: never an internal error."""
         with pytest.raises(SystemExit) as raised:
             main(["prune", "--older-than", "30d", "--store", f"sqlite:{path}", "--batch", rows])
 

@@ -139,6 +139,20 @@ class TestTables:
         ) == out[: out.index("\n\nCohorts")]
         assert "Scheduling (not in the funnel)" in cohort_header(out)
 
+    def test_funnel_renamed_since(self, capsys, store, tmp_path):
+        """Records of a funnel renamed since are not dropped silently: one line counts them."""
+        renamed = tmp_path / "renamed.toml"
+        text = SEED.read_text(encoding="utf-8").replace('name = "Sales"', 'name = "Ventas"')
+        renamed.write_text(text, encoding="utf-8")
+        assert 0 == report(store, config=renamed)
+        out = capsys.readouterr().out
+
+        expected = "\n4 records name a funnel not in the configuration: 'Sales'\n"
+        assert (True, expected) == (
+            out.startswith("Funnel 'Ventas': 0 leads"),
+            out[-len(expected) :],
+        )
+
     def test_by_day(self, capsys, store):
         """--by day makes one cohort per day leads entered on."""
         assert 0 == report(store, "--by", "day")
@@ -232,6 +246,23 @@ class TestUnusableInput:
         """--store memory is refused: it would always be empty."""
         assert 2 == main(["report", str(SEED), "--store", "memory"])
         assert "a memory store starts empty" in one_error_line(capsys)
+
+    @pytest.mark.parametrize(
+        ("command", "spec", "says"),
+        [
+            (["report", str(SEED)], "postgresql://[::1/db", "Invalid IPv6 URL"),
+            (["demo"], "postgresql://[::1/db", "Invalid IPv6 URL"),
+            (["report", str(SEED)], "postgresql://r\udcff@/db", "not Unicode text"),
+            (["demo"], "postgresql://r\udcff@/db", "not Unicode text"),
+        ],
+    )
+    def test_a_postgres_url_that_cannot_be_read(self, capsys, command, spec, says):
+        """A PostgreSQL URL that cannot be parsed or encoded exits 2 with one line, not 70."""
+        status = main([*command, "--store", spec])
+
+        line = one_error_line(capsys)
+        expected = f"convroute: --store: not a PostgreSQL URL {spec!r}: "
+        assert (2, expected, True) == (status, line[: len(expected)], says in line)
 
     @pytest.mark.parametrize("spec", ["mysql://db", "sqlite:", "state.db"])
     def test_unknown_store(self, capsys, spec):

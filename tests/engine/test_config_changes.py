@@ -199,6 +199,19 @@ class TestFirstMenuReplies:
         assert "AI desk" == outcome.actions[1].rule
         assert any("no longer in the config" in note for note in outcome.notes)
 
+    def test_notes_say_the_menu_no_longer_built_is_not_sent_again(self, state):
+        """An invalid reply to a first menu the config dropped is noted as taken anew, not sent."""
+        state.message(message("m1", text="Hi"))
+        state.engine = Engine.from_config(edited(first_response=None))
+
+        outcome = state.message(message("m2", 1, text="what?"))
+
+        expected = (
+            "invalid reply (no_match)",
+            "the menu is no longer in the config: the message is taken as it is now",
+        )
+        assert expected == outcome.notes[:2]
+
     def test_a_product_still_offered_is_taken_without_the_first_menu(self, state):
         """A choice the config still has stands, though the number sends no first menu now."""
         state.message(message("m1", text="Hi"))
@@ -267,6 +280,18 @@ class TestSecondMenuReplies:
         (assigned,) = outcome.actions
         assert isinstance(assigned, Assign)
         assert ("o2", "AI desk") == (assigned.opportunity, assigned.rule)
+
+    def test_notes_say_a_dropped_product_starts_over(self, second):
+        """A reply to a second menu whose product was dropped is noted as starting over."""
+        second.engine = Engine.from_config(without_product(CONFIG, "AI"))
+
+        outcome = second.message(message("m3", 2, text="what?"))
+
+        expected = (
+            "invalid reply (no_match)",
+            "product 'AI' of the second menu is no longer offered: it starts over",
+        )
+        assert expected == outcome.notes[:2]
 
     def test_new_opportunity_still_stands(self, second):
         """*New opportunity* of a product the config still has creates one, second menu or not."""

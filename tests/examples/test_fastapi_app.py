@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 
 import pytest
 
@@ -162,6 +163,29 @@ class TestDispatch:
             sorted(item.type for item in transport.sent),
             len(transport.failed),
         )
+
+
+class TestLogs:
+    def test_what_convroute_logs_is_not_logged_again(self, caplog):
+        """A failed message, a refused delivery and a dispatch pass: no second record of each."""
+        caplog.set_level(logging.INFO)
+        transport = RecordingTransport(fail=3)
+        clock = SettableClock()
+        service = example_service(transport, FailingStore(failing=2), clock=clock)
+        client = client_of(service)
+        body = delivery(text_message("wamid.HBgL1", "Hi"), text_message("wamid.HBgL2", "AI"))
+        client.post("/webhook", content=body, headers=signed(body))
+        clock.advance()
+        with client:  # the lifespan's first dispatch pass
+            pass
+
+        ours = {one.levelname for one in caplog.records if one.name.startswith("convroute")}
+        again = [
+            one.getMessage()
+            for one in caplog.records
+            if not one.name.startswith("convroute") and one.levelno >= logging.WARNING
+        ]
+        assert (["ERROR", "INFO", "WARNING"], []) == (sorted(ours), again)
 
 
 class TestCreateApp:

@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from convroute.state import OutboxStatus
@@ -151,6 +153,28 @@ class TestDispatchCommand:
         with service.store.unit_of_work() as uow:
             attempts = [(item.status, item.attempts) for item in uow.outbox.items()]
         assert (0, [(OutboxStatus.PENDING, 2)] * 2) == (result.exit_code, attempts)
+
+
+class TestLogs:
+    def test_what_convroute_logs_is_not_logged_again(self, caplog):
+        """A failed message, a refused delivery and a dispatch pass: no second record of each."""
+        caplog.set_level(logging.INFO)
+        transport = RecordingTransport(fail=3)
+        clock = SettableClock()
+        service = example_service(transport, FailingStore(failing=2), clock=clock)
+        app = app_of(service)
+        body = delivery(text_message("wamid.HBgL1", "Hi"), text_message("wamid.HBgL2", "AI"))
+        app.test_client().post("/webhook", data=body, headers=signed(body))
+        clock.advance()
+        app.test_cli_runner().invoke(args=["dispatch", "--once"])
+
+        ours = {one.levelname for one in caplog.records if one.name.startswith("convroute")}
+        again = [
+            one.getMessage()
+            for one in caplog.records
+            if not one.name.startswith("convroute") and one.levelno >= logging.WARNING
+        ]
+        assert (["ERROR", "INFO", "WARNING"], []) == (sorted(ours), again)
 
 
 class TestCreateApp:

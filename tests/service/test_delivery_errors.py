@@ -2,6 +2,8 @@
 How the service records a delivery that failed, whatever the transport raised.
 """
 
+import pytest
+
 from convroute.service import Service
 from service.conftest import AT, CONFIG, message
 
@@ -59,3 +61,43 @@ class TestDeliveryErrors:
         [item] = outbox(service)
         expected = "RuntimeError: the CRM answered b'\\xff' as \\udcff"
         assert (expected, "pending", 1) == (item.last_error, item.status, item.attempts)
+
+
+class _AsyncTransport:
+    """A transport written for asyncio: its deliver is a coroutine function."""
+
+    async def deliver(self, _item):
+        return None
+
+
+class _HandsBackACoroutine:
+    """A transport whose plain deliver returns a coroutine, which nothing awaits."""
+
+    async def _post(self, _item):
+        return None
+
+    def deliver(self, item):
+        return self._post(item)
+
+
+class TestAsyncTransports:
+    def test_a_coroutine_function_is_refused_when_the_service_is_made(self, store):
+        """A transport whose deliver is a coroutine function is a TypeError naming deliver."""
+        with pytest.raises(TypeError, match=r"deliver is a coroutine function") as refused:
+            Service(CONFIG, store, _AsyncTransport(), clock=lambda: AT)
+
+        assert "_AsyncTransport" in str(refused.value)
+
+    def test_an_awaitable_handed_back_is_a_failed_delivery(self, store):
+        """A deliver returning an awaitable delivered nothing: the item stays pending, not sent."""
+        service = Service(CONFIG, store, _HandsBackACoroutine(), clock=lambda: AT)
+
+        handled = service.handle(message("wamid.1", text="Hi"))
+
+        [item] = outbox(service)
+        expected_error = (
+            "TypeError: the transport's deliver returned a coroutine, which nothing awaits: "
+            "deliver must carry the action out before it returns"
+        )
+        assert ("pending", 1, expected_error) == (item.status, item.attempts, item.last_error)
+        assert ((item.id, expected_error),) == handled.failed_deliveries

@@ -101,6 +101,20 @@ class TestEvents:
         assert ("convroute.service", expected) == (record.name, fields(record))
         assert record.getMessage().startswith("event wamid.1 (IncomingMessage): 2 actions")
 
+    def test_counts_of_one_read_in_the_singular(self, caplog):
+        """One action, note or failed delivery is said in the singular, not "1 actions"."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, MemoryStore(), transport, clock=lambda: AT)
+        handled = service.handle(message("wamid.1", text="Hi"))
+
+        [record] = records(caplog, logging.INFO)
+        words = [
+            f"{len(handled.actions)} action{'s' * (len(handled.actions) != 1)}",
+            f"{len(handled.notes)} note{'s' * (len(handled.notes) != 1)}",
+        ]
+        assert 1 == len(handled.actions)
+        assert f"event wamid.1 (IncomingMessage): {', '.join(words)}" == record.getMessage()
+
     def test_a_duplicate_says_so(self, caplog):
         """An event id seen before is logged as a duplicate."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
@@ -134,6 +148,30 @@ class TestEvents:
             "failed_deliveries": 0,
         }
         assert expected == fields(record)
+
+    def test_a_prune_gets_one_info_record(self, caplog):
+        """A prune is logged once, with its cut-off and what each kind lost, as fields too."""
+        now = {"at": AT}
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: now["at"])
+        service.handle(message("wamid.1", text=TEXT))
+        now["at"] = AT + dt.timedelta(days=40)
+        before = AT + dt.timedelta(days=1)
+        caplog.clear()
+        report = service.prune(before)
+
+        [record] = records(caplog, logging.INFO)
+        expected = {
+            "account": "default",
+            "before": before.isoformat(),
+            "processed": report.processed,
+            "sent": report.sent,
+            "closed": report.closed,
+        }
+        words = (
+            f"pruned what is older than {before.isoformat()}: {report.processed} processed ids, "
+            "2 sent items, 0 closed conversations"
+        )
+        assert (words, expected) == (record.getMessage(), fields(record))
 
 
 class TestFailedDeliveries:
@@ -208,6 +246,20 @@ class TestStoreFailures:
 
         errors = [fields(one) for one in records(caplog, logging.ERROR)]
         assert [{"account": "default"}] * 2 == errors
+
+    def test_prune_and_forget_log_once_then_raise(self, caplog):
+        """prune() and forget() log a store failure as one ERROR record each, with the exception."""
+        store = _BrokenStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        store.armed = True
+        with pytest.raises(StoreError):
+            service.prune(AT - dt.timedelta(days=30))
+        with pytest.raises(StoreError):
+            service.forget(LEAD)
+
+        errors = records(caplog, logging.ERROR)
+        expected = [({"account": "default"}, "disk full")] * 2
+        assert expected == [(fields(one), str(one.exc_info[1])) for one in errors]
 
 
 class TestPersonalData:

@@ -3,6 +3,7 @@ The service's outbox: back-off, dead items, requeues, and deliveries kept to an 
 """
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -115,6 +116,52 @@ class TestDeadItems:
         with pytest.raises(ValueError, match="max_attempts"):
             Service(CONFIG, store, RecordingTransport(), max_attempts=attempts)
 
+    @pytest.mark.parametrize("attempts", [1.5, True, "3"])
+    def test_max_attempts_must_be_a_whole_number(self, store, attempts):
+        """A max_attempts that is not an int is a TypeError naming it, not a loose comparison."""
+        with pytest.raises(TypeError, match="max_attempts"):
+            Service(CONFIG, store, RecordingTransport(), max_attempts=attempts)
+
+
+class TestLeasesAndLimits:
+    @pytest.mark.parametrize(
+        ("lease", "error"),
+        [
+            (dt.timedelta(0), ValueError),
+            (dt.timedelta(seconds=-5), ValueError),
+            (dt.timedelta(days=365, seconds=1), ValueError),
+            (dt.timedelta(days=999_999_999), ValueError),
+            (300, TypeError),
+        ],
+    )
+    def test_a_lease_is_refused_when_the_service_is_made(self, store, lease, error):
+        """A lease of nothing, less, or over a year is refused at once, never at a delivery."""
+        with pytest.raises(error, match="lease"):
+            Service(CONFIG, store, RecordingTransport(), lease=lease)
+
+    @pytest.mark.parametrize(
+        ("limit", "error"),
+        [
+            (0, ValueError),
+            (-1, ValueError),
+            (2**64, ValueError),
+            (1.5, TypeError),
+            ("3", TypeError),
+        ],
+    )
+    def test_a_dispatch_limit_is_1_to_a_billion(self, store, clock, caplog, limit, error):
+        """A limit that is not 1 to a billion is refused before the store, and logs no failure."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, store, transport, clock=clock)
+        service.handle(message("wamid.1", text="Hi"))
+        clock.at += dt.timedelta(minutes=1)
+
+        with pytest.raises(error, match="limit"):
+            service.dispatch_pending(limit=limit)
+
+        assert [] == [one for one in caplog.records if one.levelno >= logging.ERROR]
+        assert [OutboxStatus.PENDING] == [one.status for one in outbox(store)]
+
 
 class TestRequeue:
     def test_a_requeued_item_is_delivered_at_the_next_dispatch(self, store, clock):
@@ -145,6 +192,28 @@ class TestRequeue:
             not_dead=[(pending.id, "pending"), (sent.id, "sent")], unknown=["nope"]
         )
         assert expected == report
+
+    def test_one_id_as_a_string_is_refused(self, store, clock):
+        """One id given as a string is a TypeError saying to write a list, not its letters."""
+        service = Service(CONFIG, store, RecordingTransport(), clock=clock)
+
+        with pytest.raises(TypeError, match=r"write \['act-1'\]"):
+            service.requeue("act-1")
+
+    @pytest.mark.parametrize(
+        ("bad", "error"), [("\udcff", ValueError), (7, TypeError), (None, TypeError)]
+    )
+    def test_an_id_that_is_not_text_is_refused_before_the_store(self, store, clock, bad, error):
+        """An id that is not Unicode text is refused, and nothing is requeued or logged failed."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, store, transport, clock=clock, max_attempts=1)
+        [dead] = service.handle(message("wamid.1", text="Hi")).actions
+
+        with pytest.raises(error):
+            service.requeue([dead.id, bad])
+
+        [item] = outbox(store)
+        assert OutboxStatus.DEAD == item.status
 
 
 class TestOwnDeliveries:

@@ -188,6 +188,18 @@ class TestRefusals:
         with pytest.raises(ValueError, match="before"):
             service.prune(dt.datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose
 
+    @pytest.mark.parametrize("batch", [1.5, "10", None])
+    def test_a_batch_that_is_not_an_int_is_refused(self, service, clock, batch):
+        """A batch that is not a whole number is a TypeError, not a store failure."""
+        with pytest.raises(TypeError, match="batch"):
+            service.prune(clock.now - 30 * DAY, batch=batch)
+
+    @pytest.mark.parametrize("batch", [1_000_000_001, 2**64])
+    def test_a_batch_over_a_billion_is_refused(self, service, clock, batch):
+        """A batch no store can take as a limit is a ValueError, not an overflow in the store."""
+        with pytest.raises(ValueError, match="batch"):
+            service.prune(clock.now - 30 * DAY, batch=batch)
+
     @pytest.mark.parametrize("batch", [0, -5])
     def test_a_batch_under_1_is_refused(self, service, clock, batch):
         """A batch of no rows would never end: a ValueError."""

@@ -14,8 +14,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from convroute._frozen import unicode_text
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, Commands
 from convroute.cli._store import add_existing_store_options, open_store
+from convroute.errors import TextError
 from convroute.state import OutboxItem, OutboxStatus
 
 
@@ -65,7 +67,7 @@ def add_outbox_command(commands: Commands) -> None:
         'line: {"requeued": [ids], "not_dead": {id: status}, "unknown": [ids]}. Exit status 2 '
         "when an id is no item's (the others are requeued all the same).",
     )
-    requeue.add_argument("ids", nargs="+", metavar="ID", help="the items' ids")
+    requeue.add_argument("ids", nargs="+", type=_item_id, metavar="ID", help="the items' ids")
     add_existing_store_options(requeue)
     requeue.set_defaults(run=_requeue)
 
@@ -112,6 +114,15 @@ def _requeue(arguments: argparse.Namespace) -> int:
         }
     )
     return EXIT_INVALID if unknown else EXIT_OK
+
+
+def _item_id(text: str) -> str:
+    # An argument of bytes that are not UTF-8 is no item's id, and no store
+    # could even look it up: a usage error, not a failure of the store.
+    try:
+        return unicode_text(text)
+    except TextError as error:
+        raise argparse.ArgumentTypeError(f"not an outbox item id: {text!r} ({error})") from None
 
 
 def _item_json(item: OutboxItem) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import argparse
 import datetime as dt
 import json
 
-from convroute._retention import SHORTEST_WINDOW, prune
+from convroute._retention import LARGEST_BATCH, SHORTEST_WINDOW, prune
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.config import parse_duration
@@ -98,4 +98,6 @@ def _batch(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if rows < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more rows, not {rows}")
+    if rows > LARGEST_BATCH:
+        raise argparse.ArgumentTypeError(f"must be at most {LARGEST_BATCH} rows, not {rows}")
     return rows

@@ -15,6 +15,7 @@ import re
 import sys
 import zoneinfo
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -141,7 +142,7 @@ def _report(arguments: argparse.Namespace) -> int:
     config = read_config(arguments.config)
     funnels = _funnels(config, arguments.funnel, arguments.config)
     charts = _chart_files(_chart_option(arguments), funnels)
-    records = _read(arguments.store, arguments.account, {funnel.name for funnel in funnels})
+    records, strays = _read(arguments.store, arguments.account, {funnel.name for funnel in funnels})
     for index, funnel in enumerate(funnels):
         progress = funnel_progress(funnel, records.get(funnel.name, ()))
         funnel_table = funnel_report(progress)
@@ -152,6 +153,13 @@ def _report(arguments: argparse.Namespace) -> int:
         print(render_cohorts(cohort_table), end="")  # noqa: T201 - the command's output
         if charts:
             _draw(funnel_table, cohort_table, charts[index])
+    if strays and arguments.funnel is None:
+        # A funnel renamed or removed since: its records are in no report.
+        count = sum(strays.values())
+        said = "1 record names" if count == 1 else f"{count} records name"
+        what = "a funnel" if len(strays) == 1 else "funnels"
+        names = ", ".join(repr(name) for name in sorted(strays))
+        print(f"\n{said} {what} not in the configuration: {names}")  # noqa: T201 - the output
     return EXIT_OK
 
 
@@ -237,16 +245,22 @@ def _file_part(name: str) -> str:
     return re.sub(r"[^\w.-]+", "-", name).strip("-") or "funnel"
 
 
-def _read(spec: str, account: str, funnels: Iterable[str]) -> dict[str, list[Transition]]:
+def _read(
+    spec: str, account: str, funnels: Iterable[str]
+) -> tuple[dict[str, list[Transition]], Counter[str]]:
     # One pass over the store, keeping only the records of the funnels
-    # reported, grouped so that each funnel's progress reads only its own.
+    # reported, grouped so that each funnel's progress reads only its own;
+    # the others are counted by funnel.
     records: dict[str, list[Transition]] = {name: [] for name in funnels}
+    others: Counter[str] = Counter()
     with open_store(spec, existing=True) as store, store.unit_of_work(account) as uow:
         for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
             kept = records.get(record.funnel)
             if kept is not None:
                 kept.append(record)
-    return records
+            else:
+                others[record.funnel] += 1
+    return records, others
 
 
 def _draw(funnel_table: FunnelReport, cohort_table: CohortReport, charts: _Charts) -> None:

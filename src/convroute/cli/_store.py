@@ -16,6 +16,7 @@ import urllib.parse
 from contextlib import AbstractContextManager
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
+from convroute._frozen import unicode_text
 from convroute.adapters import SQLiteStore
 from convroute.cli._common import EXIT_INVALID, CommandError
 from convroute.errors import AccountError
@@ -83,11 +84,22 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
     The connection URL and schema a PostgreSQL spec names, or ``None``.
 
     Raises:
-        CommandError: When the schema is named more than once.
+        CommandError: When the URL cannot be parsed (an unclosed ``[`` of
+            an IPv6 host, bytes that are not UTF-8), or names the schema
+            more than once.
     """
-    parts = urllib.parse.urlsplit(spec)
-    if parts.scheme not in _POSTGRES:
-        return None
+    try:
+        parts = urllib.parse.urlsplit(spec)
+        if parts.scheme not in _POSTGRES:
+            return None
+        unicode_text(spec)
+    except ValueError as error:  # TextError is one
+        scheme = spec.partition(":")[0].lower()
+        if scheme not in _POSTGRES:
+            return None
+        raise CommandError(
+            EXIT_INVALID, f"--store: not a PostgreSQL URL {spec!r}: {error}"
+        ) from None
     query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     schemas = [value for key, value in query if key == "schema"]
     if len(schemas) > 1:

@@ -230,8 +230,14 @@ def _reply(message: MessageContext, effects: Effects, conversation: Conversation
             _new_opportunity(message, effects, number, product)
         case OptionKind.PRODUCT | OptionKind.OTHER_QUERIES:
             what = f"product {option.key!r}" if option.key else f"the option {option.title!r}"
-            effects.note(f"{what} is no longer offered: the menu is sent again")
-            _send_again(message, effects, conversation, number, reprompt=False)
+            _send_again(
+                message,
+                effects,
+                conversation,
+                number,
+                reprompt=False,
+                why=f"{what} is no longer offered",
+            )
         case _:
             _send_again(message, effects, conversation, number, reprompt=False)
 
@@ -250,8 +256,8 @@ def _invalid(
 ) -> None:
     config = message.compiled.config
     if conversation.reprompts < config.max_reprompts:
-        effects.note(f"invalid reply ({outcome.reason}): the menu is sent again")
-        _send_again(message, effects, conversation, number, reprompt=True)
+        why = f"invalid reply ({outcome.reason})"
+        _send_again(message, effects, conversation, number, reprompt=True, why=why)
         return
     rule = number.other_queries_rule or config.lead_level_rule
     effects.note(f"invalid reply ({outcome.reason}) after {conversation.reprompts} reprompts")
@@ -265,17 +271,22 @@ def _send_again(
     number: BusinessNumber,
     *,
     reprompt: bool,
+    why: str | None = None,
 ) -> None:
     # The pending menu, sent again as the config builds it now: a config
     # changed since it was sent never has the lead offered an option it
     # no longer has.  A *reprompt* (after an invalid reply) counts; a
     # choice the config dropped is no mistake of the lead's, and does not.
+    # *why* is noted, and followed by "the menu is sent again" only when
+    # it is: a menu the config no longer builds is not.
     sent = conversation.menu
     assert sent is not None  # noqa: S101 - only a pending menu is sent again
     compiled = message.compiled
     product = compiled.product(number, conversation.product)
     second = sent.kind is _SECOND_RESPONSE
     if second and product is None:
+        if why is not None:
+            effects.note(why)
         effects.note(
             f"product {conversation.product!r} of the second menu is no longer offered: "
             "it starts over"
@@ -287,12 +298,16 @@ def _send_again(
     else:
         menu = _first_menu(message, number)
     if menu is None:
+        if why is not None:
+            effects.note(why)
         effects.note("the menu is no longer in the config: the message is taken as it is now")
         if second and product is not None:
             _product_chosen(message, effects, number, product)
         else:
             _start(message, effects)
         return
+    if why is not None:
+        effects.note(f"{why}: the menu is sent again")
     if _option_ids(menu) != _option_ids(sent):
         effects.note(
             "the menu's options changed since it was sent: it is sent as the config builds it now"

@@ -15,6 +15,7 @@ from convroute.adapters import SQLiteStore, _codec, _sqlite_unit
 from convroute.adapters._instants import to_micros
 from convroute.adapters._sqlite_schema import (
     CHECKPOINT_PAGES,
+    LOG_SIZE_LIMIT,
     MIGRATIONS,
     SCHEMA_VERSION,
     migrate,
@@ -90,12 +91,19 @@ class TestSettings:
         """A writer's connection syncs at NORMAL, checkpoints seldom, leaves waits to its units."""
         connection = store._connection()
 
-        assert (1, CHECKPOINT_PAGES, 0, 1) == (
+        assert (1, CHECKPOINT_PAGES, LOG_SIZE_LIMIT, 0, 1) == (
             pragma(connection, "synchronous"),
             pragma(connection, "wal_autocheckpoint"),
+            pragma(connection, "journal_size_limit"),
             pragma(connection, "busy_timeout"),
             pragma(connection, "secure_delete"),
         )
+
+    def test_the_log_s_bound_holds_a_whole_checkpoint_s_worth(self, store):
+        """The log is cut back only past a full cycle: its header, then a frame header per page."""
+        page_size = pragma(store._connection(), "page_size")
+
+        assert 32 + CHECKPOINT_PAGES * (24 + page_size) <= LOG_SIZE_LIMIT
 
     @pytest.mark.usefixtures("store")
     def test_a_reader_s_connection_waits_for_locks_as_told(self, path):

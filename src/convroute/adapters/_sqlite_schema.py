@@ -20,7 +20,14 @@ from convroute._ids import event_key
 from convroute.errors import StoreError
 
 
-__all__ = ["CHECKPOINT_PAGES", "MIGRATIONS", "SCHEMA_VERSION", "connect", "migrate"]
+__all__ = [
+    "CHECKPOINT_PAGES",
+    "LOG_SIZE_LIMIT",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "connect",
+    "migrate",
+]
 
 
 # The name under which `migrate` lends the schema steps `event_key`.
@@ -368,12 +375,23 @@ The version a file has once every step is applied.
 """
 
 
-CHECKPOINT_PAGES = 4000
+CHECKPOINT_PAGES = 16_000
 """
 How many pages the write-ahead log grows by before a commit copies them
-into the database file (a checkpoint, with its two fsyncs): 16 MB of 4 KB
-pages, about 400 events.  SQLite's default of 1000 spends about an eighth
-of an event's time on checkpoints (measured: docs/performance.md).
+into the database file (a checkpoint, with its two fsyncs): 64 MB of 4 KB
+pages, about a thousand events.  Each checkpoint waits for its fsyncs (up
+to tens of milliseconds on a busy disk) and copies every page the log
+holds, so fewer of them cost each event less (measured:
+docs/performance.md).
+"""
+
+LOG_SIZE_LIMIT = 64 * 1024 * 1024
+"""
+The size, in bytes, the write-ahead log file is cut back to when a
+checkpoint empties it (``journal_size_limit``).  A full cycle of
+`CHECKPOINT_PAGES` pages fits, so in normal running the file is never cut
+and grown again; a log that grew past it while a reader held an old
+snapshot gives the space back.
 """
 
 
@@ -385,7 +403,8 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
     itself), write-ahead logging, ``synchronous=NORMAL`` (durable at each
     checkpoint, never corrupt), ``secure_delete`` (deleted rows are zeroed),
     a checkpoint every `CHECKPOINT_PAGES`
-    pages, and a busy timeout of *timeout* seconds.
+    pages, the log cut back to `LOG_SIZE_LIMIT` bytes when a checkpoint
+    empties it, and a busy timeout of *timeout* seconds.
 
     Args:
         path: The database file.
@@ -410,6 +429,7 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
         # in free space: a forgotten lead's phone is gone from the pages.
         connection.execute("PRAGMA secure_delete = ON")
         connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+        connection.execute(f"PRAGMA journal_size_limit = {LOG_SIZE_LIMIT}")
         migrate(connection)
     except BaseException:
         connection.close()

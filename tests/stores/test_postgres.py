@@ -17,7 +17,7 @@ from convroute.adapters._instants import to_micros
 from convroute.errors import StoreConflictError, StoreError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
-from convroute.state import OutboxItem, OutboxStatus
+from convroute.state import Conversation, OutboxItem, OutboxStatus
 
 
 psycopg = pytest.importorskip("psycopg")
@@ -304,6 +304,43 @@ class TestSchema:
 
         assert (["entered", "board", "meta", "menu"], ["theirs", "their-meta"]) == (mine, theirs)
 
+    def test_a_store_at_version_9_is_upgraded_in_place_to_10(self, url, postgres_schema):
+        """What a store of version 9 holds is read at 10 through the functions step 10 adds."""
+        name = quoted(postgres_schema)
+        with psycopg.connect(url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:9])
+            connection.execute(
+                f"INSERT INTO {name}.leads (account, phone, data) VALUES ('default', %s, %s)",
+                (LEAD, _codec.dumps(Lead(phone=LEAD, name="Ravi"))),
+            )
+            connection.execute(
+                f"INSERT INTO {name}.turns (account, pool, data) VALUES ('default', 'admin', %s)",
+                (_codec.dumps(TurnRecord("admin", ("u-asha",))),),
+            )
+
+        with PostgresStore(url, schema=postgres_schema) as store, store.unit_of_work() as uow:
+            found = (uow.leads.get(LEAD).name, uow.turns.get("admin").assigned)
+        functions = scalar(
+            url,
+            "SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc "
+            "WHERE pronamespace = to_regnamespace(%s)",
+            (name,),
+        )
+        version = scalar(url, f"SELECT version FROM {name}.schema_version")
+        assert (10, ["lead_state", "open_counts", "turn"], ("Ravi", ("u-asha",))) == (
+            version,
+            functions,
+            found,
+        )
+
+    def test_a_store_at_version_10_is_refused_by_the_steps_to_9(self, store, url):
+        """A convroute that knows nine steps refuses the schema, naming both versions."""
+        with (
+            psycopg.connect(url, autocommit=True) as connection,
+            pytest.raises(StoreError, match=r"version 10, newer than this convroute knows \(9\)"),
+        ):
+            migrate(connection, store.schema, MIGRATIONS[:9])
+
     @pytest.mark.parametrize("version", [-1, 99])
     def test_a_version_this_convroute_does_not_know_is_refused(self, store, url, version):
         """A schema whose version is negative or newer is refused, and left as it is."""
@@ -456,6 +493,98 @@ class TestLocks:
             swallow_a_failure()
         with store.unit_of_work() as uow:
             assert uow.leads.get(LEAD) is None
+
+
+def lead_read(uow):
+    lead = uow.leads.get(LEAD)
+    return None if lead is None else lead.name
+
+
+def lead_write(uow):
+    uow.leads.save(Lead(phone=LEAD, name="written first"))
+
+
+def turn_read(uow):
+    return uow.turns.get("chat_group:AI")
+
+
+def turn_write(uow):
+    uow.turns.save(TurnRecord("chat_group:AI", ("u-asha",)))
+
+
+def counts_read(uow):
+    return dict(uow.conversations.open_counts(["u-asha", "u-ravi"], T0))
+
+
+def counts_write(uow):
+    uow.conversations.save(
+        Conversation(
+            lead=LEAD,
+            number=Phone("918040001234"),
+            status="assigned",
+            assignee="u-ravi",
+            last_message_at=T0,
+        )
+    )
+
+
+class TestReadsUnderALock:
+    """A read that waits for a lock sees what the lock's previous holder committed."""
+
+    @pytest.mark.parametrize(
+        ("lock", "case"),
+        [
+            (("lead", LEAD), (lead_read, lead_write, "written first")),
+            (
+                ("pool", "chat_group:AI"),
+                (turn_read, turn_write, TurnRecord("chat_group:AI", ("u-asha",))),
+            ),
+            # The users' locks are taken in order: the second waits at the first.
+            (("user", "u-asha"), (counts_read, counts_write, {"u-ravi": 1})),
+        ],
+        ids=["lead's state", "pool's turn", "users' counts"],
+    )
+    def test_the_second_unit_reads_what_the_first_committed_while_it_waited(
+        self, store, url, lock, case
+    ):
+        """The second unit waits on the lock while the first writes and commits, then reads that."""
+        read, write, expected = case
+        number = lock_key(store.schema, "default", *lock)
+        seen = []
+
+        def second():
+            with store.unit_of_work() as uow:
+                seen.append(read(uow))
+            store.close()
+
+        with store.unit_of_work() as uow:
+            before = read(uow)
+            thread = threading.Thread(target=second)
+            thread.start()
+            waited = _waits_for(url, number, thread)
+            write(uow)
+        thread.join()
+        assert (True, [expected]) == (waited, seen)
+        assert expected != before
+
+
+def _waits_for(url, number, thread, asks=100_000):
+    # Whether a unit waits for the advisory lock *number*, asked until it
+    # does, *thread* ends, or *asks* run out: a 64-bit key is held as its
+    # two halves.
+    high, low = (number >> 32) & 0xFFFFFFFF, number & 0xFFFFFFFF
+    with psycopg.connect(url, autocommit=True) as watcher:
+        for _ in range(asks):
+            if not thread.is_alive():
+                return False
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+                (high, low),
+            ).fetchone()
+            if row[0]:
+                return True
+    return False
 
 
 class TestQueuedWrites:

@@ -14,9 +14,20 @@ their unit's) and finds, changes or counts that account's rows only.
 # ruff: noqa: S608 - every name formatted in is a table name the store chose; values are bound.
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import attrs
+
+
+def _locking(sql: Statements) -> Mapping[str, str]:
+    # Each read that has a locking form, and that form.
+    pairs = (
+        (sql.lead_state, sql.lead_state_locking),
+        (sql.turn_get, sql.turn_get_locking),
+        (sql.open_counts, sql.open_counts_locking),
+    )
+    return MappingProxyType({read: locking for read, locking in pairs if locking})
 
 
 @attrs.frozen
@@ -26,13 +37,20 @@ class Statements:
 
     Attributes:
         lead_state: A lead's row, and its opportunities', conversations' and
-            funnel records' rows as arrays, in one statement (its phone
-            bound four times); ``""`` where the database has no arrays.
+            funnel records' rows as arrays, in one statement (the account
+            and the phone bound); ``""`` where the database has no
+            functions to read them with.
         people: Every user's, presence's and absence's row, as arrays in
             one statement; ``""`` where the database has no arrays.
         users_listed: Whether `open_counts` takes its users as one list.
         locks: Whether units run at once, each taking the locks of what it
             reads (PostgreSQL), rather than one at a time (SQLite).
+        lead_state_locking: `lead_state`, taking the advisory locks of a
+            first parameter (an array of keys, in order) before it reads;
+            ``""`` where the database has no such functions.
+        turn_get_locking: `turn_get`, likewise.
+        open_counts_locking: `open_counts`, likewise.
+        locking: Each read that has a locking form, and that form.
     """
 
     lead_get: str
@@ -96,6 +114,15 @@ class Statements:
     number_save: str
     users_listed: bool
     locks: bool
+    lead_state_locking: str = ""
+    turn_get_locking: str = ""
+    open_counts_locking: str = ""
+    locking: Mapping[str, str] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(_locking, takes_self=True),
+    )
 
 
 def statements(
@@ -107,6 +134,7 @@ def statements(
     members: str = "IN ({marks})",
     greatest: str = "max",
     arrays: bool = False,
+    functions: bool = False,
 ) -> Statements:
     """
     The statements with the dialect's table names, marks and locks.
@@ -123,8 +151,12 @@ def statements(
         greatest: The function giving the greater of two values: SQLite's
             ``max``, PostgreSQL's ``GREATEST``.
         arrays: Whether the database gathers rows into arrays
-            (PostgreSQL's ``array_agg``): then a lead's state, and the
-            users', are each read in one statement.
+            (PostgreSQL's ``array_agg``): then the users' rows are read in
+            one statement.
+        functions: Whether the store's schema has the functions that take
+            advisory locks, then read (the PostgreSQL schema's, version 10
+            on): then a lead's state is read in one statement, and the
+            locks taken just before a read go in the read's statement.
     """
     m = mark
     leads, opportunities, conversations = (
@@ -344,23 +376,10 @@ def statements(
             f"SELECT data FROM {outbox} WHERE account = {m} AND lead = {m} ORDER BY created_at, seq"
         ),
         outbox_remove=f"DELETE FROM {outbox} WHERE account = {m} AND lead = {m}",
-        # Each array in its rows' order of the one-table reads above; the
-        # conversations' numbers and data in the same order, pair by pair.
-        lead_state=(
-            (
-                f"SELECT (SELECT data FROM {leads} WHERE account = {m} AND phone = {m}), "
-                f"(SELECT array_agg(data ORDER BY seq) FROM {opportunities} "
-                f"WHERE account = {m} AND lead = {m}), "
-                "lead_conversations.numbers, lead_conversations.data, "
-                f"(SELECT array_agg(data ORDER BY seq) FROM {records} "
-                f"WHERE account = {m} AND lead = {m}) "
-                "FROM (SELECT array_agg(number ORDER BY number) AS numbers, "
-                f"array_agg(data ORDER BY number) AS data FROM {conversations} "
-                f"WHERE account = {m} AND lead = {m}) AS lead_conversations"
-            )
-            if arrays
-            else ""
-        ),
+        # The function reads each array in its rows' order of the one-table
+        # reads above, the conversations' numbers and data pair by pair; it
+        # takes no lock here (the unit holds the lead's already).
+        lead_state=(f"SELECT * FROM {table('lead_state')}('{{}}', {m}, {m})" if functions else ""),
         people=(
             (
                 "SELECT all_users.ids, all_users.data, all_presence.users, "
@@ -380,4 +399,11 @@ def statements(
         ),
         users_listed="{marks}" not in members,
         locks=bool(row_lock),
+        lead_state_locking=(
+            f"SELECT * FROM {table('lead_state')}({m}, {m}, {m})" if functions else ""
+        ),
+        turn_get_locking=f"SELECT * FROM {table('turn')}({m}, {m}, {m})" if functions else "",
+        open_counts_locking=(
+            f"SELECT * FROM {table('open_counts')}({m}, {m}, {m}, {m}, {m})" if functions else ""
+        ),
     )

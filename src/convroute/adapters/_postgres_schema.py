@@ -42,18 +42,40 @@ def _json(row: str) -> str:
 
 def _locking_function(name: str, parameters: str, returns: str, body: str) -> str:
     # A function of the schema that takes the transaction-level advisory
-    # locks of *lock_keys*, in their order, then runs *body*.  A column's
+    # lock of *lock_key* (none when NULL), then runs *body*.  A column's
     # name wins where a parameter has the same.  Released steps use it: it
     # is never changed.
-    return (
-        f"CREATE FUNCTION {{s}}.{name}(lock_keys bigint[], {parameters}) "
-        f"RETURNS {returns} LANGUAGE plpgsql VOLATILE AS $function$\n"
-        "#variable_conflict use_column\n"
-        "DECLARE lock_key bigint;\n"
-        "BEGIN\n"
+    return _function(
+        f"{name}(lock_key bigint, {parameters})",
+        returns,
+        "IF lock_key IS NOT NULL THEN\nPERFORM pg_advisory_xact_lock(lock_key);\nEND IF;\n",
+        body,
+    )
+
+
+def _many_locking_function(name: str, parameters: str, returns: str, body: str) -> str:
+    # The same, taking the locks of every key of *lock_keys*, in their order.
+    # Released steps use it: it is never changed.
+    return _function(
+        f"{name}(lock_keys bigint[], {parameters})",
+        returns,
         "FOREACH lock_key IN ARRAY lock_keys LOOP\n"
         "PERFORM pg_advisory_xact_lock(lock_key);\n"
-        "END LOOP;\n"
+        "END LOOP;\n",
+        body,
+        declare="DECLARE lock_key bigint;\n",
+    )
+
+
+def _function(signature: str, returns: str, lock: str, body: str, declare: str = "") -> str:
+    # Released steps use it: it is never changed.
+    return (
+        f"CREATE FUNCTION {{s}}.{signature} "
+        f"RETURNS {returns} LANGUAGE plpgsql VOLATILE AS $function$\n"
+        "#variable_conflict use_column\n"
+        f"{declare}"
+        "BEGIN\n"
+        f"{lock}"
         f"{body}"
         "END\n"
         "$function$"
@@ -315,8 +337,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ),
     ),
     # 10: the reads a unit makes right after taking a lock, each a function
-    # that first takes the advisory locks it is given, in their order, then
-    # reads: one statement for the lock and the read.  VOLATILE, so that at
+    # that first takes the advisory lock it is given (the users' counts: the
+    # locks, in their order), then reads: one statement for the lock and the
+    # read.  VOLATILE, so that at
     # READ COMMITTED the read takes its snapshot after the locks are held,
     # and sees what their previous holder committed.
     (
@@ -349,7 +372,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                 WHERE account = of_account AND pool = of_pool;
             """,
         ),
-        _locking_function(
+        _many_locking_function(
             "open_counts",
             "of_account text, of_status text, of_users text[], since bigint",
             "TABLE (assignee text, count bigint)",

@@ -285,13 +285,20 @@ class PostgresUnit(SQLRepositories):
         # The advisory locks queued last, taken by *sql*'s locking form
         # instead, in their order and right before it reads, as they would
         # have been sent: one statement fewer for the same work.
-        keys: list[int] = []
-        while self._queued and self._queued[-1][1] in _LOCKS:
-            _, statement, values = self._queued.pop()
-            keys[:0] = values if statement == _LOCK_ONE else values[0]
-        if not keys:
+        locking, many = self.sql.locking[sql]
+        queued = self._queued
+        start = len(queued)
+        while start and queued[start - 1][1] in _LOCKS:
+            start -= 1
+        keys = [
+            key
+            for _, statement, values in queued[start:]
+            for key in (values if statement == _LOCK_ONE else values[0])
+        ]
+        if not keys or (len(keys) > 1 and not many):
             return sql, parameters
-        return self.sql.locking[sql], (keys, *parameters)
+        del queued[start:]
+        return locking, (keys if many else keys[0], *parameters)
 
     def _send(
         self, connection: psycopg.Connection[Any], sql: str, parameters: Sequence[Any]

@@ -20,14 +20,15 @@ from types import MappingProxyType
 import attrs
 
 
-def _locking(sql: Statements) -> Mapping[str, str]:
-    # Each read that has a locking form, and that form.
+def _locking(sql: Statements) -> Mapping[str, tuple[str, bool]]:
+    # Each read that has a locking form: that form, and whether it takes
+    # many locks (an array of keys) rather than one.
     pairs = (
-        (sql.lead_state, sql.lead_state_locking),
-        (sql.turn_get, sql.turn_get_locking),
-        (sql.open_counts, sql.open_counts_locking),
+        (sql.lead_state, sql.lead_state_locking, False),
+        (sql.turn_get, sql.turn_get_locking, False),
+        (sql.open_counts, sql.open_counts_locking, True),
     )
-    return MappingProxyType({read: locking for read, locking in pairs if locking})
+    return MappingProxyType({read: (locking, many) for read, locking, many in pairs if locking})
 
 
 @attrs.frozen
@@ -45,12 +46,14 @@ class Statements:
         users_listed: Whether `open_counts` takes its users as one list.
         locks: Whether units run at once, each taking the locks of what it
             reads (PostgreSQL), rather than one at a time (SQLite).
-        lead_state_locking: `lead_state`, taking the advisory locks of a
-            first parameter (an array of keys, in order) before it reads;
-            ``""`` where the database has no such functions.
+        lead_state_locking: `lead_state`, taking the advisory lock of a first
+            parameter (a key) before it reads; ``""`` where the database has
+            no such functions.
         turn_get_locking: `turn_get`, likewise.
-        open_counts_locking: `open_counts`, likewise.
-        locking: Each read that has a locking form, and that form.
+        open_counts_locking: `open_counts`, taking the advisory locks of a
+            first parameter (an array of keys), in order, before it reads.
+        locking: Each read that has a locking form: that form, and whether
+            it takes many keys.
     """
 
     lead_get: str
@@ -117,7 +120,7 @@ class Statements:
     lead_state_locking: str = ""
     turn_get_locking: str = ""
     open_counts_locking: str = ""
-    locking: Mapping[str, str] = attrs.field(
+    locking: Mapping[str, tuple[str, bool]] = attrs.field(
         init=False,
         eq=False,
         repr=False,
@@ -379,7 +382,7 @@ def statements(
         # The function reads each array in its rows' order of the one-table
         # reads above, the conversations' numbers and data pair by pair; it
         # takes no lock here (the unit holds the lead's already).
-        lead_state=(f"SELECT * FROM {table('lead_state')}('{{}}', {m}, {m})" if functions else ""),
+        lead_state=(f"SELECT * FROM {table('lead_state')}(NULL, {m}, {m})" if functions else ""),
         people=(
             (
                 "SELECT all_users.ids, all_users.data, all_presence.users, "

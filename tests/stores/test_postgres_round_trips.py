@@ -305,3 +305,33 @@ class TestLocksWithTheirReads:
             with count.counting():
                 name = uow.leads.get(LEAD).name
         assert (1, 2, "Ravi K") == (count.waits(), count.statements(), name)
+
+    def test_more_locks_than_a_read_takes_are_sent_before_it(self, wired):
+        """Two locks queued before a read that takes one: both sent, then the read; both held."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            uow.lock("pool", ["admin"])
+            with count.counting():
+                name = uow.leads.get(LEAD).name
+            held = uow.row(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid()"
+            )[0]
+        assert (1, 3, "Ravi", 2) == (count.waits(), count.statements(), name, held)
+
+    def test_the_locks_queued_before_a_count_go_in_it_in_their_order(self, wired):
+        """A pool's lock queued before the users' counts: the count takes it, then the users'."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            uow.processed.claim("wamid.1", T0)
+            uow.lock("pool", ["admin"])
+            with count.counting():
+                counts = dict(uow.conversations.open_counts(["u-asha"], T0))
+            held = uow.row(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid()"
+            )[0]
+        assert (1, 1, {"u-asha": 2}, 2) == (count.waits(), count.statements(), counts, held)

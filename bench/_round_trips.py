@@ -75,9 +75,7 @@ def _counting(counts: _Counts) -> Iterator[None]:
     original = _postgres_unit.PostgresUnit._send  # noqa: SLF001
 
     def send(unit: Any, connection: Any, sql: str, parameters: Any) -> Any:
-        names = {
-            value: key for key, value in attrs.asdict(unit.sql).items() if isinstance(value, str)
-        }
+        names = {value: key for key, value in attrs.asdict(unit.sql).items()}
         names.update(_OTHER_NAMES)
         counts.waits[names.get(sql, sql)] += 1
         for _, statement, _values in unit._queued:  # noqa: SLF001

@@ -244,6 +244,5 @@ class TestPostgresUpgrade:
 
         assert (EXPECTED, EMPTY, [False, True]) == (default, other, claims)
         # Every table has an account column, and none a default that a statement could lean
-        # on; the later steps run too (9: the numbers' Cloud API ids, a twelfth table; 10: the
-        # functions that take locks, then read).
-        assert ((10,), (12,)) == (version, defaults)
+        # on; the later steps run too (9: the numbers' Cloud API ids, a twelfth table).
+        assert ((9,), (12,)) == (version, defaults)

@@ -304,43 +304,6 @@ class TestSchema:
 
         assert (["entered", "board", "meta", "menu"], ["theirs", "their-meta"]) == (mine, theirs)
 
-    def test_a_store_at_version_9_is_upgraded_in_place_to_10(self, url, postgres_schema):
-        """What a store of version 9 holds is read at 10 through the functions step 10 adds."""
-        name = quoted(postgres_schema)
-        with psycopg.connect(url, autocommit=True) as connection:
-            migrate(connection, postgres_schema, MIGRATIONS[:9])
-            connection.execute(
-                f"INSERT INTO {name}.leads (account, phone, data) VALUES ('default', %s, %s)",
-                (LEAD, _codec.dumps(Lead(phone=LEAD, name="Ravi"))),
-            )
-            connection.execute(
-                f"INSERT INTO {name}.turns (account, pool, data) VALUES ('default', 'admin', %s)",
-                (_codec.dumps(TurnRecord("admin", ("u-asha",))),),
-            )
-
-        with PostgresStore(url, schema=postgres_schema) as store, store.unit_of_work() as uow:
-            found = (uow.leads.get(LEAD).name, uow.turns.get("admin").assigned)
-        functions = scalar(
-            url,
-            "SELECT array_agg(proname::text ORDER BY proname) FROM pg_proc "
-            "WHERE pronamespace = to_regnamespace(%s)",
-            (name,),
-        )
-        version = scalar(url, f"SELECT version FROM {name}.schema_version")
-        assert (10, ["lead_state", "open_counts", "turn"], ("Ravi", ("u-asha",))) == (
-            version,
-            functions,
-            found,
-        )
-
-    def test_a_store_at_version_10_is_refused_by_the_steps_to_9(self, store, url):
-        """A convroute that knows nine steps refuses the schema, naming both versions."""
-        with (
-            psycopg.connect(url, autocommit=True) as connection,
-            pytest.raises(StoreError, match=r"version 10, newer than this convroute knows \(9\)"),
-        ):
-            migrate(connection, store.schema, MIGRATIONS[:9])
-
     @pytest.mark.parametrize("version", [-1, 99])
     def test_a_version_this_convroute_does_not_know_is_refused(self, store, url, version):
         """A schema whose version is negative or newer is refused, and left as it is."""

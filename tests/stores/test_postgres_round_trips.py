@@ -242,14 +242,14 @@ class TestAnEvent:
         assert (3, ["send"]) == (count.waits(), [item.type for item in handled.actions])
 
     def test_a_first_message_s_statements(self, wired):
-        """BEGIN, the claim, the lead's state under its lock, four writes and COMMIT: eight."""
+        """BEGIN, the claim, the lead's lock and state, four writes and COMMIT: nine statements."""
         store, count = wired
         service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
         with count.counting():
             service.process(
                 IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
             )
-        assert 8 == count.statements()
+        assert 9 == count.statements()
 
     def test_the_sends_are_not_taken_for_the_lead_s(self, wired):
         """An echo of a send, by its id, is a duplicate: its id was recorded with the event."""
@@ -261,77 +261,3 @@ class TestAnEvent:
         with store.unit_of_work() as uow:
             again = [uow.processed.claim(item.id, T0) for item in handled.actions]
         assert [False] == again
-
-
-class TestLocksWithTheirReads:
-    """A lock the unit takes before a read goes in the read's statement: one statement for both."""
-
-    def test_a_lead_s_lock_and_state(self, wired):
-        """The lead's lock and its whole state: one statement, one wait."""
-        store, count = wired
-        fill(store)
-        with store.unit_of_work() as uow:
-            uow.processed.claim("wamid.1", T0)
-            with count.counting():
-                name = uow.leads.get(LEAD).name
-        assert (1, 1, "Ravi") == (count.waits(), count.statements(), name)
-
-    def test_a_pool_s_lock_and_turn_record(self, wired):
-        """The round-robin pool's lock and its turn record: one statement."""
-        store, count = wired
-        with store.unit_of_work() as uow:
-            uow.processed.claim("wamid.1", T0)
-            with count.counting():
-                record = uow.turns.get("chat_group:AI")
-        assert (1, 1, None) == (count.waits(), count.statements(), record)
-
-    def test_users_locks_and_their_open_counts(self, wired):
-        """Each user's lock, in order, and their open conversations counted: one statement."""
-        store, count = wired
-        fill(store)
-        with store.unit_of_work() as uow:
-            uow.processed.claim("wamid.1", T0)
-            with count.counting():
-                counts = dict(uow.conversations.open_counts(["u-ravi", "u-asha"], T0))
-        assert (1, 1, {"u-asha": 2}) == (count.waits(), count.statements(), counts)
-
-    def test_a_lock_held_already_is_not_taken_again(self, wired):
-        """A read after the unit's own write, under a lock it holds: the read alone."""
-        store, count = wired
-        fill(store)
-        with store.unit_of_work() as uow:
-            uow.leads.get(LEAD)
-            uow.leads.save(Lead(phone=LEAD, name="Ravi K"))
-            with count.counting():
-                name = uow.leads.get(LEAD).name
-        assert (1, 2, "Ravi K") == (count.waits(), count.statements(), name)
-
-    def test_more_locks_than_a_read_takes_are_sent_before_it(self, wired):
-        """Two locks queued before a read that takes one: both sent, then the read; both held."""
-        store, count = wired
-        fill(store)
-        with store.unit_of_work() as uow:
-            uow.processed.claim("wamid.1", T0)
-            uow.lock("pool", ["admin"])
-            with count.counting():
-                name = uow.leads.get(LEAD).name
-            held = uow.row(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND pid = pg_backend_pid()"
-            )[0]
-        assert (1, 3, "Ravi", 2) == (count.waits(), count.statements(), name, held)
-
-    def test_the_locks_queued_before_a_count_go_in_it_in_their_order(self, wired):
-        """A pool's lock queued before the users' counts: the count takes it, then the users'."""
-        store, count = wired
-        fill(store)
-        with store.unit_of_work() as uow:
-            uow.processed.claim("wamid.1", T0)
-            uow.lock("pool", ["admin"])
-            with count.counting():
-                counts = dict(uow.conversations.open_counts(["u-asha"], T0))
-            held = uow.row(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND pid = pg_backend_pid()"
-            )[0]
-        assert (1, 1, {"u-asha": 2}, 2) == (count.waits(), count.statements(), counts, held)

@@ -39,49 +39,6 @@ def _json(row: str) -> str:
 
 # The tables' statements name the schema as {s}, filled in per store.
 
-
-def _locking_function(name: str, parameters: str, returns: str, body: str) -> str:
-    # A function of the schema that takes the transaction-level advisory
-    # lock of *lock_key* (none when NULL), then runs *body*.  A column's
-    # name wins where a parameter has the same.  Released steps use it: it
-    # is never changed.
-    return _function(
-        f"{name}(lock_key bigint, {parameters})",
-        returns,
-        "IF lock_key IS NOT NULL THEN\nPERFORM pg_advisory_xact_lock(lock_key);\nEND IF;\n",
-        body,
-    )
-
-
-def _many_locking_function(name: str, parameters: str, returns: str, body: str) -> str:
-    # The same, taking the locks of every key of *lock_keys*, in their order.
-    # Released steps use it: it is never changed.
-    return _function(
-        f"{name}(lock_keys bigint[], {parameters})",
-        returns,
-        "FOREACH lock_key IN ARRAY lock_keys LOOP\n"
-        "PERFORM pg_advisory_xact_lock(lock_key);\n"
-        "END LOOP;\n",
-        body,
-        declare="DECLARE lock_key bigint;\n",
-    )
-
-
-def _function(signature: str, returns: str, lock: str, body: str, declare: str = "") -> str:
-    # Released steps use it: it is never changed.
-    return (
-        f"CREATE FUNCTION {{s}}.{signature} "
-        f"RETURNS {returns} LANGUAGE plpgsql VOLATILE AS $function$\n"
-        "#variable_conflict use_column\n"
-        f"{declare}"
-        "BEGIN\n"
-        f"{lock}"
-        f"{body}"
-        "END\n"
-        "$function$"
-    )
-
-
 # Every table, as step 8 gives each an account column.  Released steps use
 # it: it is never changed.
 _TABLES = (
@@ -334,54 +291,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         (
             "CREATE TABLE {s}.numbers (account text NOT NULL, number text NOT NULL, "
             "phone_number_id text NOT NULL, PRIMARY KEY (account, number))"
-        ),
-    ),
-    # 10: the reads a unit makes right after taking a lock, each a function
-    # that first takes the advisory lock it is given (the users' counts: the
-    # locks, in their order), then reads: one statement for the lock and the
-    # read.  VOLATILE, so that at
-    # READ COMMITTED the read takes its snapshot after the locks are held,
-    # and sees what their previous holder committed.
-    (
-        _locking_function(
-            "lead_state",
-            "of_account text, of_lead text, OUT lead text, OUT opportunities text[], "
-            "OUT numbers text[], OUT conversations text[], OUT records text[]",
-            "record",
-            """
-            SELECT
-                (SELECT data FROM {s}.leads WHERE account = of_account AND phone = of_lead),
-                (SELECT array_agg(data ORDER BY seq) FROM {s}.opportunities
-                    WHERE account = of_account AND lead = of_lead),
-                lead_conversations.numbers,
-                lead_conversations.data,
-                (SELECT array_agg(data ORDER BY seq) FROM {s}.funnel_records
-                    WHERE account = of_account AND lead = of_lead)
-            INTO lead, opportunities, numbers, conversations, records
-            FROM (SELECT array_agg(number ORDER BY number) AS numbers,
-                    array_agg(data ORDER BY number) AS data FROM {s}.conversations
-                    WHERE account = of_account AND lead = of_lead) AS lead_conversations;
-            """,
-        ),
-        _locking_function(
-            "turn",
-            "of_account text, of_pool text",
-            "TABLE (data text)",
-            """
-            RETURN QUERY SELECT turns.data FROM {s}.turns
-                WHERE account = of_account AND pool = of_pool;
-            """,
-        ),
-        _many_locking_function(
-            "open_counts",
-            "of_account text, of_status text, of_users text[], since bigint",
-            "TABLE (assignee text, count bigint)",
-            """
-            RETURN QUERY SELECT conversations.assignee, COUNT(*) FROM {s}.conversations
-                WHERE account = of_account AND status = of_status
-                AND conversations.assignee = ANY(of_users) AND last_message_at >= since
-                GROUP BY conversations.assignee;
-            """,
         ),
     ),
 )

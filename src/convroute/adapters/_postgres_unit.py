@@ -7,10 +7,7 @@ again can cure) and refuses to run once the transaction has failed.  The
 unit runs at ``READ COMMITTED`` and takes transaction-level advisory locks
 where it must see what no other worker can change: a lead's state, a
 round-robin pool, a user's capacity.  Each statement after the lock then
-reads what the lock's previous holder committed.  A lock is queued, and
-sent with the next statement; where that statement is a read with a
-locking form (a function of the schema that takes the locks, then reads),
-the read takes the lock itself: one statement for both.
+reads what the lock's previous holder committed.
 """
 
 from __future__ import annotations
@@ -40,7 +37,6 @@ _T = TypeVar("_T")
 _LOCK_ONE = "SELECT pg_advisory_xact_lock(%s)"
 # unnest keeps the list's order, and so the order the locks are taken in.
 _LOCK_MANY = "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key"
-_LOCKS = (_LOCK_ONE, _LOCK_MANY)
 _TRY_LOCK_MANY = (
     "SELECT pg_try_advisory_xact_lock(key) "
     "FROM unnest(%s::bigint[]) WITH ORDINALITY AS listed (key, place) ORDER BY place"
@@ -274,31 +270,10 @@ class PostgresUnit(SQLRepositories):
 
     def _call(self, sql: str, parameters: Sequence[Any], doing: str) -> psycopg.Cursor[Any]:
         connection = self.check_open()
-        if self._queued and sql in self.sql.locking:
-            sql, parameters = self._with_locks(sql, parameters)
         try:
             return self._send(connection, sql, parameters)
         except _FAILURES as exc:
             raise self._failed(doing, exc) from exc
-
-    def _with_locks(self, sql: str, parameters: Sequence[Any]) -> tuple[str, Sequence[Any]]:
-        # The advisory locks queued last, taken by *sql*'s locking form
-        # instead, in their order and right before it reads, as they would
-        # have been sent: one statement fewer for the same work.
-        locking, many = self.sql.locking[sql]
-        queued = self._queued
-        start = len(queued)
-        while start and queued[start - 1][1] in _LOCKS:
-            start -= 1
-        keys = [
-            key
-            for _, statement, values in queued[start:]
-            for key in (values if statement == _LOCK_ONE else values[0])
-        ]
-        if not keys or (len(keys) > 1 and not many):
-            return sql, parameters
-        del queued[start:]
-        return locking, (keys if many else keys[0], *parameters)
 
     def _send(
         self, connection: psycopg.Connection[Any], sql: str, parameters: Sequence[Any]

@@ -8,9 +8,8 @@ picks of one round-robin pool; SQLite's write lock covers every unit).
 Each table keeps the whole value as JSON (``data``, through the codec)
 beside the columns it is found or filtered by.
 
-Where the dialect has arrays and functions (PostgreSQL), the first read of
-any part of a lead's state reads all of it in one statement (the lead's
-lock taken in the same statement, before the read),
+Where the dialect has arrays (PostgreSQL), the first read of any part of
+a lead's state reads all of it in one statement (after the lead's lock),
 and the first read of users, presence or absences reads all three: the
 unit serves the later reads from what it read until it next writes.
 """
@@ -151,7 +150,7 @@ def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
         return None
     unit.lock(LEAD, (phone,))
     return unit.remembered(
-        (LEAD, phone), lambda: _lead_rows_of(unit.row(statement, (unit.account, phone)))
+        (LEAD, phone), lambda: _lead_rows_of(unit.row(statement, (unit.account, phone) * 4))
     )
 
 

@@ -14,21 +14,9 @@ their unit's) and finds, changes or counts that account's rows only.
 # ruff: noqa: S608 - every name formatted in is a table name the store chose; values are bound.
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from collections.abc import Callable
 
 import attrs
-
-
-def _locking(sql: Statements) -> Mapping[str, tuple[str, bool]]:
-    # Each read that has a locking form: that form, and whether it takes
-    # many locks (an array of keys) rather than one.
-    pairs = (
-        (sql.lead_state, sql.lead_state_locking, False),
-        (sql.turn_get, sql.turn_get_locking, False),
-        (sql.open_counts, sql.open_counts_locking, True),
-    )
-    return MappingProxyType({read: (locking, many) for read, locking, many in pairs if locking})
 
 
 @attrs.frozen
@@ -38,22 +26,13 @@ class Statements:
 
     Attributes:
         lead_state: A lead's row, and its opportunities', conversations' and
-            funnel records' rows as arrays, in one statement (the account
-            and the phone bound); ``""`` where the database has no
-            functions to read them with.
+            funnel records' rows as arrays, in one statement (its phone
+            bound four times); ``""`` where the database has no arrays.
         people: Every user's, presence's and absence's row, as arrays in
             one statement; ``""`` where the database has no arrays.
         users_listed: Whether `open_counts` takes its users as one list.
         locks: Whether units run at once, each taking the locks of what it
             reads (PostgreSQL), rather than one at a time (SQLite).
-        lead_state_locking: `lead_state`, taking the advisory lock of a first
-            parameter (a key) before it reads; ``""`` where the database has
-            no such functions.
-        turn_get_locking: `turn_get`, likewise.
-        open_counts_locking: `open_counts`, taking the advisory locks of a
-            first parameter (an array of keys), in order, before it reads.
-        locking: Each read that has a locking form: that form, and whether
-            it takes many keys.
     """
 
     lead_get: str
@@ -117,15 +96,6 @@ class Statements:
     number_save: str
     users_listed: bool
     locks: bool
-    lead_state_locking: str = ""
-    turn_get_locking: str = ""
-    open_counts_locking: str = ""
-    locking: Mapping[str, tuple[str, bool]] = attrs.field(
-        init=False,
-        eq=False,
-        repr=False,
-        default=attrs.Factory(_locking, takes_self=True),
-    )
 
 
 def statements(
@@ -137,7 +107,6 @@ def statements(
     members: str = "IN ({marks})",
     greatest: str = "max",
     arrays: bool = False,
-    functions: bool = False,
 ) -> Statements:
     """
     The statements with the dialect's table names, marks and locks.
@@ -154,12 +123,8 @@ def statements(
         greatest: The function giving the greater of two values: SQLite's
             ``max``, PostgreSQL's ``GREATEST``.
         arrays: Whether the database gathers rows into arrays
-            (PostgreSQL's ``array_agg``): then the users' rows are read in
-            one statement.
-        functions: Whether the store's schema has the functions that take
-            advisory locks, then read (the PostgreSQL schema's, version 10
-            on): then a lead's state is read in one statement, and the
-            locks taken just before a read go in the read's statement.
+            (PostgreSQL's ``array_agg``): then a lead's state, and the
+            users', are each read in one statement.
     """
     m = mark
     leads, opportunities, conversations = (
@@ -379,10 +344,23 @@ def statements(
             f"SELECT data FROM {outbox} WHERE account = {m} AND lead = {m} ORDER BY created_at, seq"
         ),
         outbox_remove=f"DELETE FROM {outbox} WHERE account = {m} AND lead = {m}",
-        # The function reads each array in its rows' order of the one-table
-        # reads above, the conversations' numbers and data pair by pair; it
-        # takes no lock here (the unit holds the lead's already).
-        lead_state=(f"SELECT * FROM {table('lead_state')}(NULL, {m}, {m})" if functions else ""),
+        # Each array in its rows' order of the one-table reads above; the
+        # conversations' numbers and data in the same order, pair by pair.
+        lead_state=(
+            (
+                f"SELECT (SELECT data FROM {leads} WHERE account = {m} AND phone = {m}), "
+                f"(SELECT array_agg(data ORDER BY seq) FROM {opportunities} "
+                f"WHERE account = {m} AND lead = {m}), "
+                "lead_conversations.numbers, lead_conversations.data, "
+                f"(SELECT array_agg(data ORDER BY seq) FROM {records} "
+                f"WHERE account = {m} AND lead = {m}) "
+                "FROM (SELECT array_agg(number ORDER BY number) AS numbers, "
+                f"array_agg(data ORDER BY number) AS data FROM {conversations} "
+                f"WHERE account = {m} AND lead = {m}) AS lead_conversations"
+            )
+            if arrays
+            else ""
+        ),
         people=(
             (
                 "SELECT all_users.ids, all_users.data, all_presence.users, "
@@ -402,11 +380,4 @@ def statements(
         ),
         users_listed="{marks}" not in members,
         locks=bool(row_lock),
-        lead_state_locking=(
-            f"SELECT * FROM {table('lead_state')}({m}, {m}, {m})" if functions else ""
-        ),
-        turn_get_locking=f"SELECT * FROM {table('turn')}({m}, {m}, {m})" if functions else "",
-        open_counts_locking=(
-            f"SELECT * FROM {table('open_counts')}({m}, {m}, {m}, {m}, {m})" if functions else ""
-        ),
     )

@@ -112,7 +112,6 @@ class PostgresStore(ClosedOnExit):
             members="= ANY(%s)",
             greatest="GREATEST",
             arrays=True,
-            functions=True,
         )
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""

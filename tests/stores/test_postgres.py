@@ -17,7 +17,7 @@ from convroute.adapters._instants import to_micros
 from convroute.errors import StoreConflictError, StoreError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
-from convroute.state import OutboxItem, OutboxStatus
+from convroute.state import Conversation, OutboxItem, OutboxStatus
 
 
 psycopg = pytest.importorskip("psycopg")
@@ -456,6 +456,98 @@ class TestLocks:
             swallow_a_failure()
         with store.unit_of_work() as uow:
             assert uow.leads.get(LEAD) is None
+
+
+def lead_read(uow):
+    lead = uow.leads.get(LEAD)
+    return None if lead is None else lead.name
+
+
+def lead_write(uow):
+    uow.leads.save(Lead(phone=LEAD, name="written first"))
+
+
+def turn_read(uow):
+    return uow.turns.get("chat_group:AI")
+
+
+def turn_write(uow):
+    uow.turns.save(TurnRecord("chat_group:AI", ("u-asha",)))
+
+
+def counts_read(uow):
+    return dict(uow.conversations.open_counts(["u-asha", "u-ravi"], T0))
+
+
+def counts_write(uow):
+    uow.conversations.save(
+        Conversation(
+            lead=LEAD,
+            number=Phone("918040001234"),
+            status="assigned",
+            assignee="u-ravi",
+            last_message_at=T0,
+        )
+    )
+
+
+class TestReadsUnderALock:
+    """A read that waits for a lock sees what the lock's previous holder committed."""
+
+    @pytest.mark.parametrize(
+        ("lock", "case"),
+        [
+            (("lead", LEAD), (lead_read, lead_write, "written first")),
+            (
+                ("pool", "chat_group:AI"),
+                (turn_read, turn_write, TurnRecord("chat_group:AI", ("u-asha",))),
+            ),
+            # The users' locks are taken in order: the second waits at the first.
+            (("user", "u-asha"), (counts_read, counts_write, {"u-ravi": 1})),
+        ],
+        ids=["lead's state", "pool's turn", "users' counts"],
+    )
+    def test_the_second_unit_reads_what_the_first_committed_while_it_waited(
+        self, store, url, lock, case
+    ):
+        """The second unit waits on the lock while the first writes and commits, then reads that."""
+        read, write, expected = case
+        number = lock_key(store.schema, "default", *lock)
+        seen = []
+
+        def second():
+            with store.unit_of_work() as uow:
+                seen.append(read(uow))
+            store.close()
+
+        with store.unit_of_work() as uow:
+            before = read(uow)
+            thread = threading.Thread(target=second)
+            thread.start()
+            waited = _waits_for(url, number, thread)
+            write(uow)
+        thread.join()
+        assert (True, [expected]) == (waited, seen)
+        assert expected != before
+
+
+def _waits_for(url, number, thread, asks=100_000):
+    # Whether a unit waits for the advisory lock *number*, asked until it
+    # does, *thread* ends, or *asks* run out: a 64-bit key is held as its
+    # two halves.
+    high, low = (number >> 32) & 0xFFFFFFFF, number & 0xFFFFFFFF
+    with psycopg.connect(url, autocommit=True) as watcher:
+        for _ in range(asks):
+            if not thread.is_alive():
+                return False
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+                (high, low),
+            ).fetchone()
+            if row[0]:
+                return True
+    return False
 
 
 class TestQueuedWrites:

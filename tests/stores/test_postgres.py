@@ -67,6 +67,18 @@ class TestSources:
             with store.unit_of_work() as uow:
                 assert "Ravi" == uow.leads.get(LEAD).name
 
+    @pytest.mark.parametrize("row_factory", ["dict_row", "namedtuple_row"])
+    def test_a_given_connection_s_row_factory_is_its_own(self, url, postgres_schema, row_factory):
+        """A host's connection giving rows as dicts or named tuples builds and serves a store."""
+        factory = getattr(psycopg.rows, row_factory)
+        with psycopg.connect(url, autocommit=True, row_factory=factory) as connection:
+            with PostgresStore(connection, schema=postgres_schema) as store:
+                with store.unit_of_work() as uow:
+                    uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+                with store.unit_of_work() as uow:
+                    assert "Ravi" == uow.leads.get(LEAD).name
+            assert factory is connection.row_factory
+
     def test_threads_sharing_a_given_connection_take_turns(self, url, postgres_schema):
         """Units of several threads on one given connection run one at a time."""
         with psycopg.connect(url, autocommit=True) as connection:

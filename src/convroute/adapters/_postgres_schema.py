@@ -21,6 +21,8 @@ from typing import Any
 import psycopg
 import regex
 
+from psycopg.rows import tuple_row
+
 from convroute._ids import utf8
 from convroute.errors import StoreError
 
@@ -357,21 +359,23 @@ def migrate(
     """
     name = quoted(schema)
     target = len(steps)
+    # Rows as tuples, whatever rows the host's connection gives by default.
+    cursor = connection.cursor(row_factory=tuple_row)
     with connection.transaction():
-        connection.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("schema", schema),))
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("schema", schema),))
         # Read under the lock: another worker may have built it since.
-        table = connection.execute("SELECT to_regclass(%s)", (f"{name}.schema_version",))
+        table = cursor.execute("SELECT to_regclass(%s)", (f"{name}.schema_version",))
         found = table.fetchone()
         if not create and (found is None or found[0] is None):
             raise StoreError(f"no convroute store in the PostgreSQL schema {schema!r}")
-        exists = connection.execute("SELECT to_regnamespace(%s)", (name,)).fetchone()
+        exists = cursor.execute("SELECT to_regnamespace(%s)", (name,)).fetchone()
         if exists is None or exists[0] is None:
-            connection.execute(f"CREATE SCHEMA {name}")
-        connection.execute(
+            cursor.execute(f"CREATE SCHEMA {name}")
+        cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {name}.schema_version ("
             "single boolean PRIMARY KEY DEFAULT true CHECK (single), version integer NOT NULL)"
         )
-        row = connection.execute(f"SELECT version FROM {name}.schema_version").fetchone()
+        row = cursor.execute(f"SELECT version FROM {name}.schema_version").fetchone()
         version = 0 if row is None else int(row[0])
         if version > target:
             raise StoreError(
@@ -386,8 +390,8 @@ def migrate(
             )
         for step in steps[version:]:
             for statement in step:
-                connection.execute(statement.replace("{s}", name))
-        connection.execute(
+                cursor.execute(statement.replace("{s}", name))
+        cursor.execute(
             f"INSERT INTO {name}.schema_version (version) VALUES (%s) "
             "ON CONFLICT (single) DO UPDATE SET version = excluded.version",
             (target,),

@@ -350,8 +350,6 @@ class Service:
 
     Attributes:
         account: The account's name, stripped.
-
-    Attributes:
         engine: The config compiled, as each event and each unit of a tick
             reads it when it begins.  Change it with `configure`.
 

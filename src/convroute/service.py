@@ -651,7 +651,11 @@ class Service:
                 extra=_fields(self.account, tick=at.isoformat()),
             )
             raise
-        _log.info(
+        # Hosts tick each account every minute or so: a tick that did
+        # nothing is no news at INFO.
+        did_something = report.actions or report.notes or report.failed_deliveries
+        _log.log(
+            logging.INFO if did_something else logging.DEBUG,
             "tick at %s: %s",
             at.isoformat(),
             _outcome_words(report.actions, report.notes, report.failed_deliveries),

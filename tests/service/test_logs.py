@@ -134,12 +134,12 @@ class TestEvents:
             fields(record),
         )
 
-    def test_a_tick_gets_one_info_record(self, caplog):
-        """A tick is logged once, with its time and counts."""
+    def test_a_tick_that_does_nothing_gets_one_debug_record(self, caplog):
+        """A tick without actions, notes or failed deliveries is logged once, at DEBUG."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
         service.tick(AT)
 
-        [record] = records(caplog, logging.INFO)
+        [record] = [one for one in caplog.records if one.name.startswith("convroute")]
         expected = {
             "account": "default",
             "tick": AT.isoformat(),
@@ -147,7 +147,35 @@ class TestEvents:
             "notes": 0,
             "failed_deliveries": 0,
         }
-        assert expected == fields(record)
+        assert (logging.DEBUG, expected) == (record.levelno, fields(record))
+
+    def test_a_tick_that_does_something_gets_one_info_record(self, caplog):
+        """A tick that writes an action is logged once, at INFO, with its time and counts."""
+        config = loads_config(
+            DESK_TEAM
+            + """
+reply_within = "15m"
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+        )
+        service = Service(config, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        service.handle(message("wamid.1", text=TEXT))
+        later = AT + dt.timedelta(minutes=15)
+        caplog.clear()
+        report = service.tick(later)
+
+        [record] = records(caplog, logging.INFO)
+        expected = {
+            "account": "default",
+            "tick": later.isoformat(),
+            "actions": len(report.actions),
+            "notes": len(report.notes),
+            "failed_deliveries": 0,
+        }
+        assert (True, expected) == (len(report.actions) > 0, fields(record))
 
     def test_a_prune_gets_one_info_record(self, caplog):
         """A prune is logged once, with its cut-off and what each kind lost, as fields too."""

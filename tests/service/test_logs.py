@@ -5,6 +5,7 @@ What the service logs: events, failed deliveries, store failures; personal data 
 import datetime as dt
 import json
 import logging
+import sqlite3
 
 import pytest
 
@@ -309,6 +310,34 @@ class TestPersonalData:
         assert [] == [secret for secret in secrets if secret in seen]
         assert (True, True) == (LEAD in debug, "Instagram" in debug)
         assert len(above) >= 6
+
+    def test_an_unreadable_stored_row_names_no_phone(self, caplog, tmp_path):
+        """An unreadable stored lead is an ERROR whose message and traceback show no phone."""
+        from convroute.adapters import SQLiteStore
+
+        store = SQLiteStore(tmp_path / "convroute.db")
+        with store.unit_of_work():
+            pass
+        connection = sqlite3.connect(store.path, isolation_level=None)
+        try:
+            connection.execute(
+                "INSERT INTO leads (account, phone, data) VALUES ('default', ?, ?)",
+                (LEAD, json.dumps({"phone": int(LEAD), "name": [LEAD]})),
+            )
+        finally:
+            connection.close()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        try:
+            result = service.handle_webhook(webhook("wamid.1"), verify=False)
+        finally:
+            store.close()
+
+        [error] = records(caplog, logging.ERROR)
+        shown = f"{error.getMessage()} {error.exc_text or ''} {result.failed}"
+        assert (True, []) == (
+            "expected text, not a number @ $.phone" in shown,
+            [digits for digits in (LEAD[2:], LEAD[-6:]) if digits in shown],
+        )
 
     def test_a_failed_tick_action_names_no_phone(self, caplog):
         """A tick's action is keyed by its conversation's phones: its WARNING says only "tick"."""

@@ -350,8 +350,6 @@ class Service:
 
     Attributes:
         account: The account's name, stripped.
-
-    Attributes:
         engine: The config compiled, as each event and each unit of a tick
             reads it when it begins.  Change it with `configure`.
 
@@ -653,7 +651,11 @@ class Service:
                 extra=_fields(self.account, tick=at.isoformat()),
             )
             raise
-        _log.info(
+        # Hosts tick each account every minute or so: a tick that did
+        # nothing is no news at INFO.
+        did_something = report.actions or report.notes or report.failed_deliveries
+        _log.log(
+            logging.INFO if did_something else logging.DEBUG,
             "tick at %s: %s",
             at.isoformat(),
             _outcome_words(report.actions, report.notes, report.failed_deliveries),

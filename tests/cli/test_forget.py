@@ -80,7 +80,7 @@ class TestForget:
         }
         assert (0, expected) == (status, json.loads(out))
 
-    @pytest.mark.parametrize("phone", ["not-a-phone", "+91 98", ""])
+    @pytest.mark.parametrize("phone", ["not-a-phone", "+91 98", "", "12", "1234567", "+1234567"])
     def test_what_is_no_phone_exits_2(self, path, capsys, phone):
         """A phone that is no phone: one line saying why, exit 2, nothing removed."""
         status, out, err = run(capsys, phone, "--store", f"sqlite:{path}")
@@ -88,6 +88,22 @@ class TestForget:
         assert (2, "") == (status, out)
         assert err.startswith("convroute: PHONE: not a phone number")
         assert [LEAD, OTHER] == leads(path)
+
+    def test_digits_of_a_short_full_number_are_a_phone(self, path, capsys):
+        """Eight digits, the shortest full international number, are taken: zero counts, exit 0."""
+        status, out, err = run(capsys, "68312345", "--store", f"sqlite:{path}")
+
+        assert (0, 0, "") == (status, json.loads(out)["leads"], err)
+
+    def test_a_short_phone_says_why_on_one_line(self, path, capsys):
+        """Digits too few for a full number: one line naming the count and the country code."""
+        status, _, err = run(capsys, "12", "--store", f"sqlite:{path}")
+
+        expected = (
+            "convroute: PHONE: not a phone number '12': it has 2 digits, fewer than a full "
+            "international number's 8: give it with its country code\n"
+        )
+        assert (2, expected) == (status, err)
 
     def test_a_missing_store_exits_2(self, tmp_path, capsys):
         """A store file that is not there is never made: exit 2."""

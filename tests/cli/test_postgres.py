@@ -78,11 +78,14 @@ class TestReport:
         assert (0, "") == (status, err)
         assert out.startswith("Funnel 'Sales':")
 
-    def test_a_missing_store_is_not_created(self, capsys, postgres_url, postgres_schema):
-        """A schema with no store is an error, and reading it creates nothing."""
+    @pytest.mark.parametrize(
+        "command", [["report", CONFIG], ["outbox", "stats"], ["outbox", "list"]]
+    )
+    def test_a_missing_store_is_not_created(self, capsys, postgres_url, postgres_schema, command):
+        """A schema with no store exits 2, as a missing SQLite file does, and creates nothing."""
         store = f"{postgres_url}?schema={postgres_schema}"
-        status, _, err = run(capsys, "report", CONFIG, "--store", store)
-        assert 1 == status
+        status, _, err = run(capsys, *command, "--store", store)
+        assert (2, 1) == (status, len(err.splitlines()))
         assert f"no convroute store in the PostgreSQL schema '{postgres_schema}'" in err
         assert [] == schemas(postgres_url, postgres_schema)
 

@@ -264,6 +264,32 @@ class TestUnusableInput:
         expected = f"convroute: --store: not a PostgreSQL URL {spec!r}: "
         assert (2, expected, True) == (status, line[: len(expected)], says in line)
 
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["report", str(SEED)],
+            ["outbox", "stats"],
+            ["outbox", "list"],
+            ["prune", "--older-than", "30d"],
+            ["forget", "919812345678"],
+            ["simulate", str(SEED), str(SEED)],
+            ["demo"],
+        ],
+        ids=lambda command: " ".join(command[:2]).replace(str(SEED), "CONFIG"),
+    )
+    def test_an_unknown_postgres_url_parameter_is_named(self, capsys, command):
+        """A URL parameter PostgreSQL does not know exits 2 with one line naming it, unconnected."""
+        pytest.importorskip("psycopg")
+        spec = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1&foo=bar"
+
+        status = main([*command, "--store", spec])
+
+        expected = (
+            "convroute: --store: the PostgreSQL URL has a parameter PostgreSQL does not know: "
+            "'foo'\n"
+        )
+        assert (2, expected) == (status, one_error_line(capsys))
+
     @pytest.mark.parametrize("spec", ["mysql://db", "sqlite:", "state.db"])
     def test_unknown_store(self, capsys, spec):
         """A --store other than sqlite:PATH or a PostgreSQL URL exits 2 with one line."""

@@ -5,6 +5,7 @@ What the service logs: events, failed deliveries, store failures; personal data 
 import datetime as dt
 import json
 import logging
+import sqlite3
 
 import pytest
 
@@ -134,12 +135,12 @@ class TestEvents:
             fields(record),
         )
 
-    def test_a_tick_gets_one_info_record(self, caplog):
-        """A tick is logged once, with its time and counts."""
+    def test_a_tick_that_does_nothing_gets_one_debug_record(self, caplog):
+        """A tick without actions, notes or failed deliveries is logged once, at DEBUG."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
         service.tick(AT)
 
-        [record] = records(caplog, logging.INFO)
+        [record] = [one for one in caplog.records if one.name.startswith("convroute")]
         expected = {
             "account": "default",
             "tick": AT.isoformat(),
@@ -147,7 +148,35 @@ class TestEvents:
             "notes": 0,
             "failed_deliveries": 0,
         }
-        assert expected == fields(record)
+        assert (logging.DEBUG, expected) == (record.levelno, fields(record))
+
+    def test_a_tick_that_does_something_gets_one_info_record(self, caplog):
+        """A tick that writes an action is logged once, at INFO, with its time and counts."""
+        config = loads_config(
+            DESK_TEAM
+            + """
+reply_within = "15m"
+
+[[numbers]]
+number = "918040001234"
+create_new_rule = "Desk"
+"""
+        )
+        service = Service(config, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        service.handle(message("wamid.1", text=TEXT))
+        later = AT + dt.timedelta(minutes=15)
+        caplog.clear()
+        report = service.tick(later)
+
+        [record] = records(caplog, logging.INFO)
+        expected = {
+            "account": "default",
+            "tick": later.isoformat(),
+            "actions": len(report.actions),
+            "notes": len(report.notes),
+            "failed_deliveries": 0,
+        }
+        assert (True, expected) == (len(report.actions) > 0, fields(record))
 
     def test_a_prune_gets_one_info_record(self, caplog):
         """A prune is logged once, with its cut-off and what each kind lost, as fields too."""
@@ -281,6 +310,34 @@ class TestPersonalData:
         assert [] == [secret for secret in secrets if secret in seen]
         assert (True, True) == (LEAD in debug, "Instagram" in debug)
         assert len(above) >= 6
+
+    def test_an_unreadable_stored_row_names_no_phone(self, caplog, tmp_path):
+        """An unreadable stored lead is an ERROR whose message and traceback show no phone."""
+        from convroute.adapters import SQLiteStore
+
+        store = SQLiteStore(tmp_path / "convroute.db")
+        with store.unit_of_work():
+            pass
+        connection = sqlite3.connect(store.path, isolation_level=None)
+        try:
+            connection.execute(
+                "INSERT INTO leads (account, phone, data) VALUES ('default', ?, ?)",
+                (LEAD, json.dumps({"phone": int(LEAD), "name": [LEAD]})),
+            )
+        finally:
+            connection.close()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: AT)
+        try:
+            result = service.handle_webhook(webhook("wamid.1"), verify=False)
+        finally:
+            store.close()
+
+        [error] = records(caplog, logging.ERROR)
+        shown = f"{error.getMessage()} {error.exc_text or ''} {result.failed}"
+        assert (True, []) == (
+            "expected text, not a number @ $.phone" in shown,
+            [digits for digits in (LEAD[2:], LEAD[-6:]) if digits in shown],
+        )
 
     def test_a_failed_tick_action_names_no_phone(self, caplog):
         """A tick's action is keyed by its conversation's phones: its WARNING says only "tick"."""

@@ -4,6 +4,7 @@ The SQLite store's codec: stored values to JSON-ready values and back, exactly.
 
 import datetime as dt
 import json
+import traceback
 import types
 
 import attrs
@@ -225,6 +226,55 @@ class TestBadData:
         """A stored value of the wrong type is a StoreError, never coerced."""
         with pytest.raises(StoreError, match="cannot be read"):
             _codec.structure(data, cls)
+
+    @pytest.mark.parametrize(
+        ("data", "cls", "expected"),
+        [
+            (
+                {"phone": int(LEAD), "name": "Ravi"},
+                Lead,
+                "expected text, not a number @ $.phone",
+            ),
+            (
+                {"phone": LEAD, "name": [LEAD]},
+                Lead,
+                "expected text, not a list @ $.name",
+            ),
+            (
+                {"phone": LEAD, "name": "Ravi", "owner": int(LEAD)},
+                Lead,
+                "expected text, not a number @ $.owner",
+            ),
+            (
+                {**_codec.unstructure(VALUES[-1]), "created_at": str(LEAD)},
+                OutboxItem,
+                "expected an ISO 8601 datetime, not text of another form @ $.created_at",
+            ),
+            (
+                {**_codec.unstructure(VALUES[1]), "reprompts": str(LEAD)},
+                Conversation,
+                "expected a whole number, not text @ $.reprompts",
+            ),
+        ],
+        ids=[
+            "phone-as-number",
+            "phone-in-a-list",
+            "phone-as-owner",
+            "phone-as-time",
+            "phone-as-count",
+        ],
+    )
+    def test_the_error_names_the_type_and_path_never_the_value(self, data, cls, expected):
+        """A bad stored value is named by kind and path; no phone shows, traceback included."""
+        with pytest.raises(StoreError) as caught:
+            _codec.structure(data, cls)
+
+        shown = "".join(traceback.format_exception(caught.value))
+        assert (True, False, False) == (
+            expected in str(caught.value),
+            LEAD[2:] in shown,
+            str(LEAD)[-6:] in shown,
+        )
 
     def test_naive_text_for_an_aware_field_is_refused(self):
         """A datetime without its offset where one is required is a StoreError."""

@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 import cattrs
 import cattrs.gen
 
-from convroute._describe import described
+from convroute._describe import kind_of
 from convroute.errors import MenuError, StoreError
 from convroute.menus import Display, Menu, MenuOption, distinct_titles
 
@@ -63,8 +63,11 @@ def structure(data: Any, cls: type[_T]) -> _T:
     try:
         return _CONVERTER.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = "; ".join(cattrs.transform_error(exc))
-        raise StoreError(f"a stored {cls.__name__} cannot be read: {problems}") from exc
+        problems = "; ".join(cattrs.transform_error(exc, format_exception=_problem))
+    # The errors inside may quote the value (a phone, a message's text),
+    # and a traceback of this one would show them: its message names each
+    # bad value's kind and path, which is all a reader needs.
+    raise StoreError(f"a stored {cls.__name__} cannot be read: {problems}")
 
 
 def dumps(value: object) -> str:
@@ -101,10 +104,37 @@ def loads(text: str, cls: type[_T]) -> _T:
     return structure(data, cls)
 
 
+class _WrongStoredValueError(TypeError):
+    """
+    A stored value of the wrong kind, in a message that never quotes it.
+    """
+
+
+def _problem(exc: BaseException, cls: type | None) -> str:
+    # cattrs' own wording, but never the text of an exception that may
+    # quote the value (its "invalid type (…)" and "unknown error (…)").
+    if isinstance(exc, _WrongStoredValueError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, TypeError | ValueError):
+        return "invalid value" if cls is None else f"invalid value, expected {_named(cls)}"
+    return f"unknown error ({type(exc).__name__})"
+
+
+def _named(cls: type) -> str:
+    return getattr(cls, "__name__", None) or repr(cls)
+
+
 def _structure_datetime(value: object, _: type) -> dt.datetime:
     if not isinstance(value, str):
-        raise TypeError(f"expected an ISO 8601 datetime, not {described(value)}")
-    return dt.datetime.fromisoformat(value)
+        raise _WrongStoredValueError(f"expected an ISO 8601 datetime, not {kind_of(value)}")
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _WrongStoredValueError(
+            "expected an ISO 8601 datetime, not text of another form"
+        ) from None
 
 
 def _unstructure_datetime(value: dt.datetime) -> str:
@@ -113,19 +143,19 @@ def _unstructure_datetime(value: dt.datetime) -> str:
 
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected text, not {described(value)}")
+        raise _WrongStoredValueError(f"expected text, not {kind_of(value)}")
     return value
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, not {described(value)}")
+        raise _WrongStoredValueError(f"expected a whole number, not {kind_of(value)}")
     return value
 
 
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, not {described(value)}")
+        raise _WrongStoredValueError(f"expected true or false, not {kind_of(value)}")
     return value
 
 

@@ -17,9 +17,10 @@ from contextlib import AbstractContextManager
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._frozen import unicode_text
+from convroute._text import one_line
 from convroute.adapters import SQLiteStore
 from convroute.cli._common import EXIT_INVALID, CommandError
-from convroute.errors import AccountError
+from convroute.errors import AccountError, StoreError
 from convroute.ports import Store
 from convroute.testing import MemoryStore
 
@@ -38,6 +39,9 @@ The stores a ``--store`` option takes, for its help and errors.
 """
 
 _POSTGRES = ("postgresql", "postgres")
+# What a URL's query may say that is no keyword of libpq's: ``ssl=true``
+# for ``sslmode=require``.
+_URI_ALIASES = frozenset({"ssl"})
 
 
 def add_account_option(parser: argparse.ArgumentParser) -> None:
@@ -104,8 +108,10 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
     schemas = [value for key, value in query if key == "schema"]
     if len(schemas) > 1:
         raise CommandError(EXIT_INVALID, "the store URL names its schema more than once")
-    rest = urllib.parse.urlencode([(key, value) for key, value in query if key != "schema"])
-    return parts._replace(query=rest).geturl(), (schemas[0] if schemas else "convroute")
+    others = [(key, value) for key, value in query if key != "schema"]
+    url = parts._replace(query=urllib.parse.urlencode(others)).geturl()
+    _refuse_unknown_parameters(url, [key for key, _ in others])
+    return url, (schemas[0] if schemas else "convroute")
 
 
 def open_store(
@@ -137,13 +143,7 @@ def open_store(
         return contextlib.nullcontext(MemoryStore())
     postgres = postgres_spec(spec)
     if postgres is not None:
-        url, schema = postgres
-        try:
-            from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
-
-            return PostgresStore(url, schema=schema, create=not existing)
-        except ValueError as error:
-            raise CommandError(EXIT_INVALID, str(error)) from None
+        return _open_postgres(*postgres, existing=existing)
     kind, _, where = spec.partition(":")
     if kind != "sqlite" or not where:
         raise CommandError(EXIT_INVALID, f"unknown store {spec!r}: use {STORES}")
@@ -160,3 +160,49 @@ def open_store(
         raise CommandError(EXIT_INVALID, f"no store at {where}: the file is empty")
     # A reader's store takes no write lock: a long report blocks no writer.
     return SQLiteStore(path, read_only=existing and not writes)
+
+
+def _open_postgres(url: str, schema: str, *, existing: bool) -> AbstractContextManager[Store]:
+    try:
+        from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
+
+        return PostgresStore(url, schema=schema, create=not existing)
+    except ValueError as error:
+        raise CommandError(EXIT_INVALID, str(error)) from None
+    except StoreError as error:
+        # A failure of the server or its connection carries the driver's
+        # error; one without is about what the schema holds: no store (a
+        # reader never makes one), or one this convroute cannot open.  That
+        # is input that cannot be used, as a missing SQLite file is.
+        if existing and error.__cause__ is None:
+            raise CommandError(EXIT_INVALID, str(error)) from None
+        raise
+
+
+def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:
+    # libpq refuses a parameter it does not know only when it connects,
+    # which reads as a server that cannot be reached (exit 1): the URL is
+    # checked first, without connecting, so that the slip is named.
+    try:
+        from psycopg import ProgrammingError, conninfo, pq  # noqa: PLC0415 - an extra
+    except ImportError:
+        return  # opening the store says that the extra is missing
+    try:
+        conninfo.conninfo_to_dict(url)
+    except ProgrammingError as error:
+        known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+        unknown = [key for key in keys if key not in known | _URI_ALIASES]
+        if not unknown:
+            raise CommandError(
+                EXIT_INVALID, f"--store: the PostgreSQL URL cannot be used: {one_line(str(error))}"
+            ) from None
+        names = ", ".join(repr(key) for key in unknown)
+        raise CommandError(
+            EXIT_INVALID,
+            f"--store: the PostgreSQL URL has {_parameters(len(unknown))} PostgreSQL does "
+            f"not know: {names}",
+        ) from None
+
+
+def _parameters(count: int) -> str:
+    return "a parameter" if count == 1 else "parameters"

@@ -87,7 +87,8 @@ class Sender:
                 `InvalidSqlStatementName` when the connection's prepared
                 statements were dropped behind the store's back (it prepares
                 them anew the next time).
-            UnicodeEncodeError: A str that UTF-8 cannot encode.
+            UnicodeEncodeError: A str that the connection's encoding cannot
+                encode (a lone surrogate, in UTF-8).
         """
         prepared = self._on(connection)
         # A transformer a round trip, made from the connection (its

@@ -323,6 +323,16 @@ class TestInterrupted:
         finally:
             store.close()
 
+    def test_a_given_connection_closed_is_said_to_be(self, postgres_url, postgres_schema):
+        """A unit on a host's connection closed says so, not that it is in a transaction."""
+        with psycopg.connect(postgres_url, autocommit=True) as given:
+            store = PostgresStore(given, schema=postgres_schema)
+            given.close()
+            with pytest.raises(StoreError) as refused, store.unit_of_work():
+                pass
+        expected = f"PostgreSQL store (schema {postgres_schema!r}): the connection is closed"
+        assert expected == str(refused.value)
+
 
 def always_interrupted(_socket, *, write):  # noqa: ARG001 - _wait's signature
     """A wait that a Ctrl-C ends, every time."""

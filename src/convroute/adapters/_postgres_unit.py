@@ -100,6 +100,11 @@ class PostgresUnit(SQLRepositories):
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
         connection, release = self._acquire()
+        if connection.closed:
+            # A host's connection it closed, or one the sender closed after
+            # a second Ctrl-C: told as such, not as a transaction open.
+            release()
+            raise StoreError(f"{self._describe}: the connection is closed")
         if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             release()
             raise StoreError(

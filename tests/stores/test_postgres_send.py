@@ -272,7 +272,11 @@ class TestConnectionsLeftAsFound:
 class TestInterrupted:
     """A Ctrl-C while the sender waits leaves the connection usable or closed, never half-used."""
 
-    def test_a_wait_on_a_lock_is_stopped(self, store, connection, postgres_url, monkeypatch):
+    # rows sends at once; write, with the unit's COMMIT.
+    @pytest.mark.parametrize("method", ["rows", "write"])
+    def test_a_wait_on_a_lock_is_stopped(
+        self, store, connection, postgres_url, monkeypatch, method
+    ):
         """Interrupted while its statement waits for a lock held elsewhere, it is stopped: idle."""
         real_wait = _postgres_send._wait
         waits = []
@@ -290,7 +294,7 @@ class TestInterrupted:
             holder.execute("SELECT pg_advisory_lock(4242)")
             monkeypatch.setattr(_postgres_send, "_wait", interrupted_once)
             with pytest.raises(KeyboardInterrupt), store.unit_of_work() as uow:
-                uow.rows("SELECT pg_advisory_xact_lock(4242)")
+                getattr(uow, method)("SELECT pg_advisory_xact_lock(4242)")
             monkeypatch.undo()
             assert AS_FOUND == left_as_found(connection)
 

@@ -144,6 +144,11 @@ class PostgresUnit(SQLRepositories):
             except _FAILURES as failure:
                 self._rollback(connection)
                 raise self._error("cannot commit", failure) from failure
+            except BaseException:
+                # A Ctrl-C: the server may have stopped the transaction
+                # short of its COMMIT, and left it open.
+                self._rollback(connection)
+                raise
         finally:
             self._queued = []
             release()

@@ -242,6 +242,16 @@ class TestConnectionsLeftAsFound:
                 uow.rows("SELECT * FROM no_such_table")
             assert (name, AS_FOUND) == ("Ravi", left_as_found(given))
 
+    @pytest.mark.parametrize("default", ["repeatable read", "serializable"])
+    def test_units_run_at_read_committed(self, postgres_url, postgres_schema, default):
+        """Whatever the session's default isolation, a unit is READ COMMITTED, as it relies on."""
+        with psycopg.connect(postgres_url, autocommit=True) as given:
+            given.execute(f"SET default_transaction_isolation = '{default}'")
+            store = PostgresStore(given, schema=postgres_schema)
+            with store.unit_of_work() as uow:
+                isolation = uow.row("SHOW transaction_isolation")[0]
+        assert "read committed" == isolation
+
     def test_a_pool_s_connection_after_a_failure(self, postgres_url, postgres_schema):
         """A pool gets its connection back idle after a failed unit, and lends it usable."""
         with psycopg_pool.ConnectionPool(postgres_url, min_size=1, max_size=1, open=True) as pool:

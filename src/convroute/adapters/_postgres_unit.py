@@ -45,6 +45,7 @@ _CONFLICTS = (
 
 _T = TypeVar("_T")
 
+_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 _LOCK_ONE = "SELECT pg_advisory_xact_lock(%s)"
 # unnest keeps the list's order, and so the order the locks are taken in.
 _LOCK_MANY = "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key"
@@ -113,7 +114,9 @@ class PostgresUnit(SQLRepositories):
             )
         # Sent with the unit's first statement, whatever the connection's
         # autocommit: the sender goes below psycopg, which begins nothing.
-        self._queued.append((False, "BEGIN", None))
+        # The level is named: the locks rely on it, whatever the server's
+        # or the session's default.
+        self._queued.append((False, _BEGIN, None))
         self._connection, self._release = connection, release
         self._open = True
         return self
@@ -136,7 +139,7 @@ class PostgresUnit(SQLRepositories):
                 if exc_type is None and self._failure is not None:
                     raise self._failure
                 return
-            if self._queued == [(False, "BEGIN", None)]:
+            if self._queued == [(False, _BEGIN, None)]:
                 return  # nothing was asked of the database
             try:
                 # The queued writes and the COMMIT, in one round trip.

@@ -152,12 +152,12 @@ def text_mapping(mapping: object, name: str) -> Mapping[str, str]:
             a value (by its key) is not a ``str``.
         TextError: When a key or a value is not Unicode text.
     """
-    if not isinstance(mapping, Mapping):
-        raise wrong_type(name, mapping, "a mapping of str to str")
-    copied: dict[str, str] = {}
-    for key, value in mapping.items():
-        copied[_key(key, name)] = named_text(value, f"{name}[{key!r}]")
-    return types.MappingProxyType(copied)
+    return types.MappingProxyType(
+        {
+            key: named_text(value, f"{name}[{key!r}]")
+            for key, value in _items(mapping, name, "a mapping of str to str")
+        }
+    )
 
 
 def choices_mapping(mapping: object, name: str) -> Mapping[str, tuple[str, ...]]:

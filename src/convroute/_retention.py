@@ -12,8 +12,9 @@ finds the lock free, and the next batch, begun at once, would take it
 first nearly every time.  Resting, the prune leaves the writers beside it
 their share of the store's time, and still prunes a million ids within
 10 seconds (measured: docs/performance.md).  A store with many writers
-(PostgreSQL's row locks, the memory store) gains nothing by a rest, and
-is pruned without one.
+(PostgreSQL's row locks) gains nothing by a rest, and is pruned without
+one; so is the memory store, a store for tests, though its units run one
+at a time.
 """
 
 from __future__ import annotations

@@ -256,6 +256,20 @@ class TestBuilding:
         with pytest.raises(TypeError, match=r"datetime\.time"):
             Interval("09:00", dt.time(17))
 
+    @pytest.mark.parametrize(
+        ("start", "end", "message"),
+        [
+            ("09:00", dt.time(17), "Interval.start must be a datetime.time, not the str '09:00'"),
+            (None, dt.time(17), "Interval.start must be a datetime.time, not None"),
+            (dt.time(9), 17, "Interval.end must be a datetime.time, not 17"),
+        ],
+    )
+    def test_a_time_of_the_wrong_type_is_named(self, start, end, message):
+        """A start or end that is no time names class and field; only the end may be None."""
+        with pytest.raises(TypeError) as refused:
+            Interval(start, end)
+        assert message == str(refused.value)
+
     def test_find_zone(self):
         """find_zone gives the zone a schedule reads, and refuses what it refuses."""
         assert zoneinfo.ZoneInfo("Asia/Kolkata") == Schedule.find_zone("Asia/Kolkata")

@@ -4,6 +4,7 @@ How PostgresStore sends: statements prepared under names of its own, connections
 
 import contextlib
 import datetime as dt
+import select
 import tempfile
 
 import pytest
@@ -241,6 +242,16 @@ class TestConnectionsLeftAsFound:
                 uow.rows("SELECT * FROM no_such_table")
             assert (name, AS_FOUND) == ("Ravi", left_as_found(given))
 
+    @pytest.mark.parametrize("default", ["repeatable read", "serializable"])
+    def test_units_run_at_read_committed(self, postgres_url, postgres_schema, default):
+        """Whatever the session's default isolation, a unit is READ COMMITTED, as it relies on."""
+        with psycopg.connect(postgres_url, autocommit=True) as given:
+            given.execute(f"SET default_transaction_isolation = '{default}'")
+            store = PostgresStore(given, schema=postgres_schema)
+            with store.unit_of_work() as uow:
+                isolation = uow.row("SHOW transaction_isolation")[0]
+        assert "read committed" == isolation
+
     def test_a_pool_s_connection_after_a_failure(self, postgres_url, postgres_schema):
         """A pool gets its connection back idle after a failed unit, and lends it usable."""
         with psycopg_pool.ConnectionPool(postgres_url, min_size=1, max_size=1, open=True) as pool:
@@ -265,6 +276,89 @@ class TestConnectionsLeftAsFound:
             assert ("\n" not in str(lost.value), "Ravi") == (True, save_and_read(store))
         finally:
             store.close()
+
+
+@pytest.mark.postgres
+class TestInterrupted:
+    """A Ctrl-C while the sender waits leaves the connection usable or closed, never half-used."""
+
+    # rows sends at once; write, with the unit's COMMIT.
+    @pytest.mark.parametrize("method", ["rows", "write"])
+    def test_a_wait_on_a_lock_is_stopped(
+        self, store, connection, postgres_url, monkeypatch, method
+    ):
+        """Interrupted while its statement waits for a lock held elsewhere, it is stopped: idle."""
+        real_wait = _postgres_send._wait
+        waits = []
+
+        def interrupted_once(socket, *, write):
+            waits.append(write)
+            if not write and waits.count(False) == 1:
+                wait_for_the_lock_wait(holder, connection.info.backend_pid)
+                raise KeyboardInterrupt
+            if not write and not select.select([socket], [], [], 10)[0]:
+                raise AssertionError("the interrupted statement was left running on the server")
+            return real_wait(socket, write=write)
+
+        with psycopg.connect(postgres_url, autocommit=True) as holder:
+            holder.execute("SELECT pg_advisory_lock(4242)")
+            monkeypatch.setattr(_postgres_send, "_wait", interrupted_once)
+            with pytest.raises(KeyboardInterrupt), store.unit_of_work() as uow:
+                getattr(uow, method)("SELECT pg_advisory_xact_lock(4242)")
+            monkeypatch.undo()
+            assert AS_FOUND == left_as_found(connection)
+
+    def test_interrupted_again_the_connection_is_closed(
+        self, postgres_url, postgres_schema, monkeypatch
+    ):
+        """A second Ctrl-C while the sender reads what was sent: closed; the store connects anew."""
+        store = PostgresStore(postgres_url, schema=postgres_schema)
+
+        try:
+            monkeypatch.setattr(_postgres_send, "_wait", always_interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                save_and_read(store)
+            monkeypatch.undo()
+            assert "Ravi" == save_and_read(store)
+        finally:
+            store.close()
+
+    def test_a_rollback_interrupted(self, postgres_url, postgres_schema, monkeypatch):
+        """A Ctrl-C while a failed unit rolls back: the store's next unit works."""
+        store = PostgresStore(postgres_url, schema=postgres_schema)
+
+        try:
+            with pytest.raises(KeyboardInterrupt), store.unit_of_work() as uow:  # noqa: PT012 - the unit's end raises
+                uow.rows("SELECT 1")
+                monkeypatch.setattr(_postgres_send, "_wait", always_interrupted)
+                raise LookupError
+            monkeypatch.undo()
+            assert "Ravi" == save_and_read(store)
+        finally:
+            store.close()
+
+    def test_a_given_connection_closed_is_said_to_be(self, postgres_url, postgres_schema):
+        """A unit on a host's connection closed says so, not that it is in a transaction."""
+        with psycopg.connect(postgres_url, autocommit=True) as given:
+            store = PostgresStore(given, schema=postgres_schema)
+            given.close()
+            with pytest.raises(StoreError) as refused, store.unit_of_work():
+                pass
+        expected = f"PostgreSQL store (schema {postgres_schema!r}): the connection is closed"
+        assert expected == str(refused.value)
+
+
+def always_interrupted(_socket, *, write):  # noqa: ARG001 - _wait's signature
+    """A wait that a Ctrl-C ends, every time."""
+    raise KeyboardInterrupt
+
+
+def wait_for_the_lock_wait(watcher, pid):
+    """Return once the server shows backend *pid* waiting for a lock (watched on *watcher*)."""
+    while not watcher.execute(
+        "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)
+    ).fetchone()[0]:
+        pass
 
 
 def save_then_fail(store):

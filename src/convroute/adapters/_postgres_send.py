@@ -11,11 +11,14 @@ what is skipped is their bookkeeping around it.
 
 The connection stays psycopg's: a send leaves it out of pipeline mode with
 no result unread, whatever failed, and psycopg reads the transaction's
-state from libpq as the store leaves it.
+state from libpq as the store leaves it.  A Ctrl-C while the server works
+asks the server to stop the statement; when the connection cannot be left
+so (it fails meanwhile, or a second Ctrl-C comes), it is closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import secrets
@@ -35,6 +38,11 @@ from psycopg.adapt import PyFormat, Transformer
 _OK = frozenset({pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.EMPTY_QUERY})
 _SYNC = pq.ExecStatus.PIPELINE_SYNC
 _FATAL = pq.ExecStatus.FATAL_ERROR
+# What ends a wait other than an error: the sender stops the server's work
+# rather than wait for it to end.
+_INTERRUPTED = (KeyboardInterrupt, SystemExit)
+# How long a cancel request may take to reach the server, in seconds.
+_CANCEL_TIMEOUT = 5.0
 _PLACEHOLDER = re.compile(r"%(.|$)", re.DOTALL)
 # The SQLSTATE of a prepared statement's name the server does not know.
 _UNKNOWN_NAME = "26000"
@@ -79,7 +87,8 @@ class Sender:
                 `InvalidSqlStatementName` when the connection's prepared
                 statements were dropped behind the store's back (it prepares
                 them anew the next time).
-            UnicodeEncodeError: A str that UTF-8 cannot encode.
+            UnicodeEncodeError: A str that the connection's encoding cannot
+                encode (a lone surrogate, in UTF-8).
         """
         prepared = self._on(connection)
         # A transformer a round trip, made from the connection (its
@@ -94,7 +103,7 @@ class Sender:
             if pgconn.pipeline_status != pq.PipelineStatus.OFF:
                 raise psycopg.ProgrammingError("the connection is in pipeline mode already")
             pgconn.enter_pipeline_mode()
-            synced = read = False
+            synced = read = interrupted = False
             try:
                 preparing = prepared.queue(
                     pgconn, dumped, named=connection.prepare_threshold is not None
@@ -104,8 +113,11 @@ class Sender:
                 _flush(pgconn)
                 results = _until_sync(pgconn)
                 read = True
+            except _INTERRUPTED:
+                interrupted = True
+                raise
             finally:
-                _leave_pipeline(pgconn, synced=synced, read=read)
+                _leave_pipeline(connection, synced=synced, read=read, interrupted=interrupted)
         return prepared.settle(preparing, results, pgconn)
 
     def rows(self, result: pq.abc.PGresult, connection: psycopg.Connection[Any]) -> list[Any]:
@@ -128,11 +140,19 @@ class Sender:
             if pgconn.transaction_status == pq.TransactionStatus.IDLE:
                 return
             pgconn.send_query(b"ROLLBACK")
-            _flush(pgconn)
             failed = None
-            while (result := _next_result(pgconn)) is not None:
-                if result.status == _FATAL and failed is None:
-                    failed = psycopg.errors.error_from_result(result, encoding=_encoding(pgconn))
+            try:
+                _flush(pgconn)
+                while (result := _next_result(pgconn)) is not None:
+                    if result.status == _FATAL and failed is None:
+                        failed = psycopg.errors.error_from_result(
+                            result, encoding=_encoding(pgconn)
+                        )
+            except BaseException:
+                # Interrupted with the ROLLBACK's result unread: the
+                # connection is closed rather than left busy.
+                pgconn.finish()
+                raise
             if failed is not None:
                 raise failed
 
@@ -298,19 +318,33 @@ def _until_sync(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
         results.append(result)
 
 
-def _leave_pipeline(pgconn: pq.abc.PGconn, *, synced: bool, read: bool) -> None:
+def _leave_pipeline(
+    connection: psycopg.Connection[Any], *, synced: bool, read: bool, interrupted: bool
+) -> None:
     # After a failure part-way (the sync unsent, or its results unread),
     # read to the sync first, so that psycopg finds the connection as it
-    # left it; a connection lost has nothing left to read.
+    # left it; a connection lost has nothing left to read.  After a Ctrl-C,
+    # the server is asked to stop the statement first (it may be waiting
+    # for a lock), as psycopg does.  When that reading fails or is
+    # interrupted again, the connection is closed: never left half in
+    # pipeline mode.
+    pgconn = connection.pgconn
     try:
         if not read and pgconn.status == pq.ConnStatus.OK:
+            if interrupted:
+                with contextlib.suppress(psycopg.Error):
+                    connection.cancel_safe(timeout=_CANCEL_TIMEOUT)
             if not synced:
                 pgconn.pipeline_sync()
             _flush(pgconn)
             _until_sync(pgconn)
         pgconn.exit_pipeline_mode()
-    except psycopg.Error:
-        return
+    except BaseException as exc:
+        # finish, not close: closing a pool's connection may hand it back
+        # to the pool, which the unit does itself when it ends.
+        pgconn.finish()
+        if not isinstance(exc, psycopg.Error):
+            raise
 
 
 def _wait(socket: int, *, write: bool) -> tuple[bool, bool]:

@@ -45,6 +45,7 @@ _CONFLICTS = (
 
 _T = TypeVar("_T")
 
+_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 _LOCK_ONE = "SELECT pg_advisory_xact_lock(%s)"
 # unnest keeps the list's order, and so the order the locks are taken in.
 _LOCK_MANY = "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key"
@@ -100,6 +101,11 @@ class PostgresUnit(SQLRepositories):
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
         connection, release = self._acquire()
+        if connection.closed:
+            # A host's connection it closed, or one the sender closed after
+            # a second Ctrl-C: told as such, not as a transaction open.
+            release()
+            raise StoreError(f"{self._describe}: the connection is closed")
         if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             release()
             raise StoreError(
@@ -108,7 +114,9 @@ class PostgresUnit(SQLRepositories):
             )
         # Sent with the unit's first statement, whatever the connection's
         # autocommit: the sender goes below psycopg, which begins nothing.
-        self._queued.append((False, "BEGIN", None))
+        # The level is named: the locks rely on it, whatever the server's
+        # or the session's default.
+        self._queued.append((False, _BEGIN, None))
         self._connection, self._release = connection, release
         self._open = True
         return self
@@ -131,7 +139,7 @@ class PostgresUnit(SQLRepositories):
                 if exc_type is None and self._failure is not None:
                     raise self._failure
                 return
-            if self._queued == [(False, "BEGIN", None)]:
+            if self._queued == [(False, _BEGIN, None)]:
                 return  # nothing was asked of the database
             try:
                 # The queued writes and the COMMIT, in one round trip.
@@ -139,6 +147,11 @@ class PostgresUnit(SQLRepositories):
             except _FAILURES as failure:
                 self._rollback(connection)
                 raise self._error("cannot commit", failure) from failure
+            except BaseException:
+                # A Ctrl-C: the server may have stopped the transaction
+                # short of its COMMIT, and left it open.
+                self._rollback(connection)
+                raise
         finally:
             self._queued = []
             release()

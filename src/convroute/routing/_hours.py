@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from convroute._arguments import field_name, wrong_type
+
 
 DAY_SECONDS = 86_400
 """
@@ -49,13 +51,12 @@ class Weekday(enum.IntEnum):
         return self.name.lower()
 
 
-def _whole_minute(
-    _instance: object, attribute: attrs.Attribute[Any], value: dt.time | None
-) -> None:
-    if value is not None and not isinstance(value, dt.time):
-        raise TypeError(f"{attribute.name} must be a datetime.time, not {type(value).__name__}")
-    if value is not None and (value.second or value.microsecond or value.tzinfo):
-        raise ValueError(f"{attribute.name} must be a whole minute without a time zone: {value}")
+def _whole_minute(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    name = field_name(instance, attribute)
+    if not isinstance(value, dt.time):
+        raise wrong_type(name, value, "a datetime.time")
+    if value.second or value.microsecond or value.tzinfo:
+        raise ValueError(f"{name} must be a whole minute without a time zone: {value}")
 
 
 @attrs.frozen
@@ -74,7 +75,7 @@ class Interval:
     """
 
     start: dt.time = attrs.field(validator=_whole_minute)
-    end: dt.time | None = attrs.field(validator=_whole_minute)
+    end: dt.time | None = attrs.field(validator=attrs.validators.optional(_whole_minute))
 
     def __attrs_post_init__(self) -> None:
         if self.start == self.end:

@@ -28,6 +28,7 @@ BENCHMARKS = {
     "reports": "bench._reports",
     "postgres": "bench._postgres",
     "roundtrips": "bench._round_trips",
+    "serverstats": "bench._server_stats",
     "due": "bench._due",
     "outbox": "bench._outbox",
     "tick": "bench._tick",

@@ -50,7 +50,7 @@ _OTHER_NAMES = {
     _postgres_unit._LOCK_ONE: "advisory lock",  # noqa: SLF001 - the bench names what the unit sends
     _postgres_unit._LOCK_MANY: "advisory locks",  # noqa: SLF001
     _postgres_unit._TRY_LOCK_MANY: "advisory try-locks",  # noqa: SLF001
-    "BEGIN": "BEGIN",
+    _postgres_unit._BEGIN: "BEGIN",  # noqa: SLF001
     "COMMIT": "COMMIT",
     "": "(the queued statements alone)",
 }

@@ -255,6 +255,11 @@ class TestBadData:
                 Conversation,
                 "expected a whole number, not text @ $.reprompts",
             ),
+            (
+                {"phone": LEAD, "name": "Ravi", "fields": str(LEAD)},
+                Lead,
+                "expected a mapping @ $.fields",
+            ),
         ],
         ids=[
             "phone-as-number",
@@ -262,6 +267,7 @@ class TestBadData:
             "phone-as-owner",
             "phone-as-time",
             "phone-as-count",
+            "phone-as-fields",
         ],
     )
     def test_the_error_names_the_type_and_path_never_the_value(self, data, cls, expected):

@@ -119,6 +119,9 @@ def _problem(exc: BaseException, cls: type | None) -> str:
         return "required field missing"
     if isinstance(exc, TypeError | ValueError):
         return "invalid value" if cls is None else f"invalid value, expected {_named(cls)}"
+    if isinstance(exc, AttributeError):
+        # cattrs reads a mapping through its items(): anything else has none.
+        return "expected a mapping"
     return f"unknown error ({type(exc).__name__})"
 
 

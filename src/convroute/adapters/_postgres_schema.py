@@ -360,8 +360,7 @@ def migrate(
     name = quoted(schema)
     target = len(steps)
     # Rows as tuples, whatever rows the host's connection gives by default.
-    cursor = connection.cursor(row_factory=tuple_row)
-    with connection.transaction():
+    with connection.cursor(row_factory=tuple_row) as cursor, connection.transaction():
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("schema", schema),))
         # Read under the lock: another worker may have built it since.
         table = cursor.execute("SELECT to_regclass(%s)", (f"{name}.schema_version",))

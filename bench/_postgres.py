@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -170,7 +170,9 @@ class _Pool:
 
 
 @contextlib.contextmanager
-def _server() -> Iterator[str]:
+def _server(settings: Mapping[str, str] | None = None) -> Iterator[str]:
+    # The server URL_ENV names, or a throw-away cluster started with *settings*
+    # (server parameters) besides its own.
     given = os.environ.get(URL_ENV)
     if given:
         yield given
@@ -178,7 +180,13 @@ def _server() -> Iterator[str]:
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
     from postgres_cluster import ThrowAwayCluster
 
-    with ThrowAwayCluster() as cluster:
+    extra = " ".join(f"-c {key}={value}" for key, value in (settings or {}).items())
+
+    class Cluster(ThrowAwayCluster):
+        def _options(self) -> str:
+            return f"{super()._options()} {extra}".rstrip()
+
+    with Cluster() as cluster:
         yield cluster.url
 
 

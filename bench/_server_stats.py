@@ -29,12 +29,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-import os
-import pathlib
 import re
 import secrets
 import statistics
-import sys
 import time
 
 from collections.abc import Iterator, Sequence
@@ -43,7 +40,7 @@ from typing import Any
 import attrs
 import psycopg
 
-from bench._postgres import URL_ENV
+from bench._postgres import _server
 from bench._round_trips import _OTHER_NAMES, _backend_cpu
 from bench._timing import table
 from bench._workload import START, account, conversations
@@ -85,24 +82,6 @@ _TABLES = (
 _BLOCK = 250
 # What pg_stat_statements turns into $n (string, number and boolean constants), and $n itself.
 _CONSTANT = re.compile(r"'(?:[^']|'')*'|\$\d+|%s|\b\d+\b|\btrue\b|\bfalse\b", re.IGNORECASE)
-
-
-@contextlib.contextmanager
-def _server() -> Iterator[str]:
-    given = os.environ.get(URL_ENV)
-    if given:
-        yield given
-        return
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
-    from postgres_cluster import ThrowAwayCluster
-
-    class Cluster(ThrowAwayCluster):
-        def _options(self) -> str:
-            extra = " ".join(f"-c {key}={value}" for key, value in _SETTINGS.items())
-            return f"{super()._options()} {extra}"
-
-    with Cluster() as cluster:
-        yield cluster.url
 
 
 def _shape(sql: str) -> str:
@@ -363,7 +342,7 @@ def main(quick: bool) -> None:
     """
     leads = 200 if quick else 1_000
     setup, events = conversations(leads)
-    with _server() as url, psycopg.connect(url, autocommit=True) as admin:
+    with _server(_SETTINGS) as url, psycopg.connect(url, autocommit=True) as admin:
         try:
             admin.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             admin.execute("SELECT pg_stat_statements_reset()")

@@ -15,7 +15,13 @@ every event its own unit of work through `Service.process`), processed by one
 - in a second run, without counting: the rate, and each event's time split
   into the worker's CPU, the server backend's CPU (read from ``/proc``, when
   the server runs on this machine) and the rest (waiting for a core, the
-  network).
+  network);
+- the floors below which no worker of this shape gets here, measured in the
+  same run: the same events through the in-memory store (the engine and the
+  service, with no store to speak of), and a round trip that does nothing
+  (``SELECT 1`` through the store's own sender, on the same server); and
+  the most events a second one worker could reach with each event's round
+  trips costing that much and its engine nothing more.
 """
 
 from __future__ import annotations
@@ -39,13 +45,16 @@ from bench._postgres import _server
 from bench._timing import table
 from bench._workload import START, account, conversations
 from convroute.adapters import _postgres_unit
+from convroute.adapters._postgres_send import Sender
 from convroute.adapters.postgres import PostgresStore
 from convroute.engine import Engine, Event
 from convroute.service import Service
-from convroute.testing import RecordingTransport
+from convroute.testing import MemoryStore, RecordingTransport
 
 
 _CLOCK_AT = START + dt.timedelta(days=1)
+# Bare round trips timed for the floor.
+_BARE = 5_000
 _OTHER_NAMES = {
     _postgres_unit._LOCK_ONE: "advisory lock",  # noqa: SLF001 - the bench names what the unit sends
     _postgres_unit._LOCK_MANY: "advisory locks",  # noqa: SLF001
@@ -128,6 +137,61 @@ def _service(url: str, setup: list[Event]) -> Iterator[tuple[Service, psycopg.Co
             store.drop()
 
 
+def _engine_alone(setup: list[Event], events: list[Event]) -> float:
+    # The worker's CPU an event, in seconds, with the in-memory store.
+    service = Service(
+        Engine.from_config(account()), MemoryStore(), RecordingTransport(), clock=lambda: _CLOCK_AT
+    )
+    for update in setup:
+        service.process(update)
+    cpu = time.process_time()
+    for event in events:
+        service.process(event)
+    return (time.process_time() - cpu) / len(events)
+
+
+def _bare_round_trip(url: str) -> tuple[float, float, float | None]:
+    # Wall, worker CPU and server CPU of one round trip doing nothing, in seconds.
+    sender = Sender()
+    with psycopg.connect(url, autocommit=True) as connection:
+        pid = connection.info.backend_pid
+        for _ in range(_BARE // 10):
+            sender.send(connection, [("SELECT 1", None)])
+        server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
+        for _ in range(_BARE):
+            sender.send(connection, [("SELECT 1", None)])
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        server_after = _backend_cpu(pid)
+    busy = None if server is None or server_after is None else (server_after - server) / _BARE
+    return wall / _BARE, cpu / _BARE, busy
+
+
+def _floors(
+    engine: float, bare: tuple[float, float, float | None], trips: float
+) -> list[tuple[str, str, str]]:
+    wall, cpu, server = bare
+    rows = [
+        ("the engine and service alone (in-memory store), an event", "—", f"{1e3 * engine:.3f}"),
+        (
+            "a round trip doing nothing (wall; worker CPU, server CPU)",
+            "—",
+            f"{1e3 * wall:.3f} ({1e3 * cpu:.3f}, "
+            + ("n/a" if server is None else f"{1e3 * server:.3f}")
+            + ")",
+        ),
+    ]
+    for label, count in (("this event's", trips), ("one to read, one to commit", 2.0)):
+        floor = engine + count * wall
+        rows.append(
+            (
+                f"both, at {count:.2f} round trips ({label})",
+                f"{1 / floor:,.0f}",
+                f"{1e3 * floor:.3f}",
+            )
+        )
+    return rows
+
+
 def _per_event(counter: collections.Counter[str], events: int) -> list[tuple[str, str]]:
     rows = [(name, f"{count / events:.3f}") for name, count in counter.most_common()]
     return [*rows, ("total", f"{sum(counter.values()) / events:.2f}")]
@@ -156,6 +220,8 @@ def main(quick: bool) -> None:
                 service.process(event)
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu
             server_after = _backend_cpu(pid)
+        bare = _bare_round_trip(url)
+    engine = _engine_alone(setup, events)
     n = len(events)
     print()
     print(f"## roundtrips: {n:,} events of {leads:,} leads, one worker, one unit of work an event")
@@ -187,5 +253,16 @@ def main(quick: bool) -> None:
         table(
             ["events/s", "wall", "worker CPU", "server CPU", "rest"],
             [(f"{n / wall:,.0f}", f"{1e3 * wall / n:.2f}", f"{1e3 * cpu / n:.2f}", *split)],
+        )
+    )
+    print()
+    print(
+        "Floors, measured in this run: the most one worker could reach if its event cost only these"
+    )
+    print()
+    print(
+        table(
+            ["floor", "events/s at most", "ms"],
+            _floors(engine, bare, sum(processed[0].values()) / n),
         )
     )

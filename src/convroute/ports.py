@@ -699,6 +699,12 @@ class Store(Protocol):
     ``True`` (`convroute.adapters.SQLiteStore` does): a prune then rests
     between its batches, so that the writers beside it get the lock.  It is
     no part of the protocol: a store without it is pruned without rests.
+
+    A store may list the accounts it holds a value of with an
+    ``accounts()`` method returning a ``frozenset`` of their names (the
+    shipped stores do): the commands then say when an ``--account`` names
+    none of them.  It is no part of the protocol either: a store without
+    it is read as before, and the commands say nothing of the account.
     """
 
     def unit_of_work(self, account: str = "default") -> AbstractContextManager[UnitOfWork]:

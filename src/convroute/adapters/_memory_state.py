@@ -163,3 +163,25 @@ class MemoryState:
         self.outbox_order: dict[str, int] = {}
         self.pending: dict[str, None] = {}
         self.serial = itertools.count()
+
+    def holds_values(self) -> bool:
+        """
+        Whether the account keeps any value: a row, were it a SQL store's.
+
+        The indexes are left out: they only order the conversations.
+        """
+        kept = (
+            self.leads,
+            self.opportunities,
+            self.conversations,
+            self.turns,
+            self.numbers,
+            self.users,
+            self.presence,
+            self.away,
+            self.last_tick,
+            self.records,
+            self.processed,
+            self.outbox,
+        )
+        return any(kept)

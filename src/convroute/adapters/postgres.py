@@ -30,6 +30,7 @@ from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_send import Sender
 from convroute.adapters._postgres_unit import PostgresUnit, one_line
+from convroute.adapters._sql_accounts import accounts_query
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import ClosedOnExit
 from convroute.adapters._unit_rules import nested
@@ -114,6 +115,7 @@ class PostgresStore(ClosedOnExit):
             greatest="GREATEST",
             arrays=True,
         )
+        self._accounts = accounts_query(lambda table: f"{name}.{table}")
         self._sender = Sender()
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""
@@ -183,6 +185,30 @@ class PostgresStore(ClosedOnExit):
             account=account_name(account),
             describe=self._describe,
         )
+
+    def accounts(self) -> frozenset[str]:
+        """
+        The accounts the schema holds any value of: a row in any of its tables.
+
+        One statement, in a transaction of its own, which sees the units
+        committed before it and takes no lock a unit waits for.  An account
+        whose units only read, or were rolled back, is not held.
+
+        Raises:
+            StoreError: When no connection can be had, PostgreSQL fails, or
+                this thread has a unit of this store open.
+        """
+        connection, release = self._nested_guard()
+        try:
+            with connection.transaction():
+                rows = connection.execute(self._accounts).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self._describe}: cannot list its accounts: {one_line(exc)}"
+            ) from exc
+        finally:
+            release()
+        return frozenset(name for (name,) in rows)
 
     def drop(self) -> None:
         """

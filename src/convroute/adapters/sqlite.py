@@ -15,9 +15,11 @@ import threading
 from contextlib import AbstractContextManager
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
+from convroute.adapters._sql_accounts import accounts_query
 from convroute.adapters._sql_unit import ClosedOnExit
 from convroute.adapters._sqlite_schema import SCHEMA_VERSION, connect
 from convroute.adapters._sqlite_unit import SQLiteUnit
+from convroute.adapters._unit_rules import nested
 from convroute.errors import StoreError
 from convroute.ports import UnitOfWork
 
@@ -27,6 +29,7 @@ __all__ = ["SQLiteStore"]
 # Names sqlite3 reads as a database of the connection's own: with one
 # connection per thread, each thread would see a different, empty one.
 _PRIVATE_DATABASES = frozenset({"", ":memory:"})
+_ACCOUNTS = accounts_query(lambda name: name)
 
 
 class SQLiteStore(ClosedOnExit):
@@ -124,6 +127,29 @@ class SQLiteStore(ClosedOnExit):
         return SQLiteUnit(
             self._connection(), self._path, name, timeout=self._timeout, read_only=self._read_only
         )
+
+    def accounts(self) -> frozenset[str]:
+        """
+        The accounts the file holds any value of: a row in any of its tables.
+
+        One read, which sees the units committed before it and waits for
+        no writer.  An account whose units only read, or were rolled back,
+        is not held.
+
+        Raises:
+            StoreError: When the file cannot be read, or this thread has a
+                unit of work open (its uncommitted rows would be counted).
+        """
+        connection = self._connection()
+        if connection.in_transaction:
+            raise nested()
+        try:
+            rows = connection.execute(_ACCOUNTS).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot list the accounts of the SQLite store {self._path!r}: {exc}"
+            ) from exc
+        return frozenset(name for (name,) in rows)
 
     def close(self) -> None:
         """

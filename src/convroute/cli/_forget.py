@@ -14,6 +14,7 @@ import attrs
 
 from convroute._erasure import forget
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
+from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.errors import PhoneNumberError, StoreError
 from convroute.model import _MIN_DIGITS as SHORTEST_FULL_PHONE
@@ -55,6 +56,8 @@ def _forget(arguments: argparse.Namespace) -> int:
     phone = _phone(arguments.phone)
     try:
         with open_store(arguments.store, existing=True, writes=True) as store:
+            # Asked before the erasure: the note is about what the store held.
+            note_unheld_account(store, arguments.account)
             report = ForgetReport(*forget(store, phone, account=arguments.account))
     except StoreError as error:
         raise CommandError(EXIT_INVALID, f"--store: {error}; nothing was removed") from None

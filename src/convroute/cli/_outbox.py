@@ -16,6 +16,7 @@ from typing import Any
 
 from convroute._frozen import unicode_text
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, Commands
+from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.errors import TextError
 from convroute.state import OutboxItem, OutboxStatus
@@ -73,22 +74,20 @@ def add_outbox_command(commands: Commands) -> None:
 
 
 def _stats(arguments: argparse.Namespace) -> int:
-    with (
-        open_store(arguments.store, existing=True) as store,
-        store.unit_of_work(arguments.account) as uow,
-    ):
-        counts = uow.outbox.counts()
+    with open_store(arguments.store, existing=True) as store:
+        note_unheld_account(store, arguments.account)
+        with store.unit_of_work(arguments.account) as uow:
+            counts = uow.outbox.counts()
     _print({status.value: counts.get(status, 0) for status in OutboxStatus})
     return EXIT_OK
 
 
 def _list(arguments: argparse.Namespace) -> int:
     status = None if arguments.status is None else OutboxStatus(arguments.status)
-    with (
-        open_store(arguments.store, existing=True) as store,
-        store.unit_of_work(arguments.account) as uow,
-    ):
-        items = uow.outbox.items(status)
+    with open_store(arguments.store, existing=True) as store:
+        note_unheld_account(store, arguments.account)
+        with store.unit_of_work(arguments.account) as uow:
+            items = uow.outbox.items(status)
     for item in items:
         _print(_item_json(item))
     return EXIT_OK
@@ -96,11 +95,10 @@ def _list(arguments: argparse.Namespace) -> int:
 
 def _requeue(arguments: argparse.Namespace) -> int:
     wanted: Sequence[str] = list(dict.fromkeys(arguments.ids))
-    with (
-        open_store(arguments.store, existing=True, writes=True) as store,
-        store.unit_of_work(arguments.account) as uow,
-    ):
-        found: Mapping[str, OutboxStatus] = uow.outbox.requeue(wanted)
+    with open_store(arguments.store, existing=True, writes=True) as store:
+        note_unheld_account(store, arguments.account)
+        with store.unit_of_work(arguments.account) as uow:
+            found: Mapping[str, OutboxStatus] = uow.outbox.requeue(wanted)
     unknown = [ident for ident in wanted if ident not in found]
     _print(
         {

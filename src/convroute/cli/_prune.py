@@ -13,6 +13,7 @@ import json
 
 from convroute._retention import LARGEST_BATCH, SHORTEST_WINDOW, prune
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
+from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.config import parse_duration
 from convroute.errors import ConfigError
@@ -66,6 +67,7 @@ def _prune(arguments: argparse.Namespace) -> int:
     before = now - older_than if older_than < now - dt.datetime.min.replace(tzinfo=dt.UTC) else None
     counts = (0, 0, 0)
     with open_store(arguments.store, existing=True, writes=True) as store:
+        note_unheld_account(store, arguments.account)
         if before is not None:
             counts = prune(store, before, now=now, batch=arguments.batch, account=arguments.account)
     processed, sent, closed = counts

@@ -28,6 +28,7 @@ from convroute.cli._common import (
     Commands,
     read_config,
 )
+from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._progress import counted
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.config import Config
@@ -253,13 +254,15 @@ def _read(
     # the others are counted by funnel.
     records: dict[str, list[Transition]] = {name: [] for name in funnels}
     others: Counter[str] = Counter()
-    with open_store(spec, existing=True) as store, store.unit_of_work(account) as uow:
-        for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
-            kept = records.get(record.funnel)
-            if kept is not None:
-                kept.append(record)
-            else:
-                others[record.funnel] += 1
+    with open_store(spec, existing=True) as store:
+        note_unheld_account(store, account)
+        with store.unit_of_work(account) as uow:
+            for record in counted(uow.funnel_records.scan(), "records read", sys.stderr):
+                kept = records.get(record.funnel)
+                if kept is not None:
+                    kept.append(record)
+                else:
+                    others[record.funnel] += 1
     return records, others
 
 

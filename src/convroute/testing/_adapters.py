@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._memory import MemoryUnit
 from convroute.adapters._memory_state import MemoryGate, MemoryState
+from convroute.adapters._unit_rules import nested
 from convroute.ports import UnitOfWork
 from convroute.state import OutboxItem
 
@@ -74,6 +75,25 @@ class MemoryStore:
             # at once get one state.
             state = self._accounts.setdefault(name, MemoryState())
         return MemoryUnit(self._gate, state)
+
+    def accounts(self) -> frozenset[str]:
+        """
+        The accounts the store holds any value of.
+
+        An account whose units only read, or were undone, is not held; nor
+        is one whose every value was removed since.
+
+        Raises:
+            StoreError: When this thread has a unit of work open (it holds
+                the lock the listing waits for).
+        """
+        gate = self._gate
+        if gate.owner == threading.get_ident():
+            raise nested()
+        with gate.lock:
+            # A copy: a first unit of a new account adds its state unlocked.
+            states = tuple(self._accounts.items())
+            return frozenset(name for name, state in states if state.holds_values())
 
     def __repr__(self) -> str:
         states = list(self._accounts.values())

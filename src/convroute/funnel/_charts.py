@@ -14,7 +14,6 @@ matplotlib's own font files.
 from __future__ import annotations
 
 import io
-import os
 import pathlib
 
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -26,6 +25,8 @@ from convroute.funnel._tables import _period_label, stage_label
 
 
 if TYPE_CHECKING:
+    import os
+
     from matplotlib.figure import Figure
 
 

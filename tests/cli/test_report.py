@@ -6,8 +6,9 @@ import sys
 import pytest
 
 from convroute.adapters import SQLiteStore
-from convroute.cli import _progress, main
+from convroute.cli import _progress, _report, main
 from convroute.config import load_config
+from convroute.errors import MissingExtraError
 from convroute.simulate import simulate
 
 
@@ -446,6 +447,21 @@ class TestCharts:
             "convroute: drawing funnel charts needs the 'charts' extra: "
             "pip install 'convroute[charts]'\n"
         ) == err
+        assert [] == list(tmp_path.glob("report*"))
+
+    def test_a_chart_that_cannot_be_drawn_leaves_neither(
+        self, capsys, store, tmp_path, monkeypatch
+    ):
+        """When the cohort chart cannot be drawn, the funnel chart is not written either."""
+
+        def cannot_draw(*_given, **_named):
+            raise MissingExtraError("drawing funnel charts", "charts")
+
+        monkeypatch.setattr(_report, "cohort_chart", cannot_draw)
+        assert 1 == report(store, "--png", str(tmp_path / "report.png"))
+        _, err = capsys.readouterr()
+        assert 1 == len(err.splitlines())
+        assert "needs the 'charts' extra" in err
         assert [] == list(tmp_path.glob("report*"))
 
     def test_unwritable(self, capsys, store, tmp_path):

@@ -40,9 +40,9 @@ from convroute.funnel import (
     FunnelReport,
     Transition,
     chart_format,
+    cohort_chart,
     cohort_report,
-    draw_cohorts,
-    draw_funnel,
+    funnel_chart,
     funnel_progress,
     funnel_report,
     render_cohorts,
@@ -267,12 +267,16 @@ def _read(
 
 
 def _draw(funnel_table: FunnelReport, cohort_table: CohortReport, charts: _Charts) -> None:
-    file = charts.funnel
-    try:
-        draw_funnel(funnel_table, file, format=charts.format)
-        file = charts.cohorts
-        draw_cohorts(cohort_table, file, format=charts.format)
-    except OSError as error:
-        raise CommandError(
-            EXIT_FAILURE, f"cannot write {file}: {error.strerror or error}"
-        ) from None
+    # Both drawn before either is written: a chart that cannot be drawn
+    # leaves no file of the pair behind.
+    pictures = (
+        (charts.funnel, funnel_chart(funnel_table, format=charts.format)),
+        (charts.cohorts, cohort_chart(cohort_table, format=charts.format)),
+    )
+    for file, picture in pictures:
+        try:
+            file.write_bytes(picture)
+        except OSError as error:
+            raise CommandError(
+                EXIT_FAILURE, f"cannot write {file}: {error.strerror or error}"
+            ) from None

@@ -4,15 +4,18 @@ Funnel: conversion tracking from trigger phrases to Meta events.
 `FunnelTracker` turns messages and manual moves into `Transition` records;
 `move_opportunities` carries them onto the opportunity board; `meta_event`
 builds Conversions API payloads; `funnel_progress`, `funnel_report` and
-`cohort_report` count over the records; `trigger_links` makes click-to-chat
-links.  Pure: no I/O, no clock; `now` comes in as an argument.  The one
-exception is `draw_funnel` and `draw_cohorts` (module ``_charts``, the
-``charts`` extra), which write a picture where the caller says.
+`cohort_report` count over the records; `render_funnel` and
+`render_cohorts` lay them out as text, `funnel_chart` and `cohort_chart`
+(the ``charts`` extra) draw them as picture bytes; `trigger_links` makes
+click-to-chat links.  Pure: no I/O, no clock; `now` comes in as an argument,
+and whoever wants a chart in a file writes the bytes there.  The first chart
+drawn imports matplotlib, whose import reads its configuration and font
+cache (and builds and writes that cache once, in a fresh environment).
 """
 
 from convroute.funnel._ads import AdReferral
 from convroute.funnel._board import OpportunityBoard, OpportunityMove, move_opportunities
-from convroute.funnel._charts import ChartFormat, chart_format, draw_cohorts, draw_funnel
+from convroute.funnel._charts import ChartFormat, chart_format, cohort_chart, funnel_chart
 from convroute.funnel._cohorts import (
     CohortCell,
     CohortPeriod,
@@ -104,13 +107,13 @@ __all__ = [
     "TriggerMatcher",
     "chart_format",
     "click_to_chat_link",
+    "cohort_chart",
     "cohort_report",
     "current_position",
     "custom_data_problems",
     "delete_transition",
-    "draw_cohorts",
-    "draw_funnel",
     "event_value",
+    "funnel_chart",
     "funnel_progress",
     "funnel_report",
     "hash_phone",

@@ -1,20 +1,22 @@
 """
-Charts of the funnel and cohort reports, as PNG, SVG or PDF.
+Charts of the funnel and cohort reports, as PNG, SVG or PDF bytes.
 
-The only I/O of `convroute.funnel`, kept apart from the pure core on
-purpose: everything else in the package computes values; this module draws
-them and writes the picture where the caller says, a path or a binary file
-object, nowhere else.  It needs the ``charts`` extra (matplotlib), imported
-only when a chart is drawn, and it draws with the Agg backend on a figure of
-its own, never through pyplot's global state.
+Like the rest of `convroute.funnel`, this module does no I/O of its own:
+it draws a report and returns the picture's bytes, and the caller decides
+where they go.  It needs the ``charts`` extra (matplotlib), imported only
+when a chart is drawn, and it draws with the Agg backend on a figure of its
+own, never through pyplot's global state.  Importing matplotlib reads its
+configuration and font cache, building and writing that cache the first time
+in a fresh environment; drawing afterwards writes nothing and reads only
+matplotlib's own font files.
 """
 
 from __future__ import annotations
 
-import os
+import io
 import pathlib
 
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from convroute.errors import MissingExtraError
 from convroute.funnel._cohorts import CohortReport
@@ -23,6 +25,8 @@ from convroute.funnel._tables import _period_label, stage_label
 
 
 if TYPE_CHECKING:
+    import os
+
     from matplotlib.figure import Figure
 
 
@@ -31,21 +35,18 @@ ChartFormat: TypeAlias = Literal["png", "svg", "pdf"]
 A chart's file format.
 """
 
-ChartTarget: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
-"""
-Where a chart goes: a path, or a binary file object open for writing.
-"""
-
+_FORMATS: dict[str, ChartFormat] = {"png": "png", "svg": "svg", "pdf": "pdf"}
 _NO_DATE: dict[ChartFormat, dict[str, Any]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
-_SUFFIXES: dict[str, ChartFormat] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
-def chart_format(path: str | os.PathLike[str]) -> ChartFormat:
+def chart_format(name: str | os.PathLike[str]) -> ChartFormat:
     """
     The chart format a file's name says: its suffix, in any case.
 
+    Only the name is read; no file is looked at.
+
     Args:
-        path: The file's path, e.g. ``report.pdf``.
+        name: The file's name or path, e.g. ``report.pdf``.
 
     Returns:
         ``png``, ``svg`` or ``pdf``.
@@ -53,20 +54,19 @@ def chart_format(path: str | os.PathLike[str]) -> ChartFormat:
     Raises:
         ValueError: For another suffix, or none.
     """
-    suffix = pathlib.Path(path).suffix
-    found = _SUFFIXES.get(suffix.lower())
+    suffix = pathlib.PurePath(name).suffix
+    found = _FORMATS.get(suffix.lower().removeprefix("."))
     if found is None:
         said = repr(suffix) if suffix else "no suffix"
         raise ValueError(f"cannot tell the chart format from {said}: use .png, .svg or .pdf")
     return found
 
 
-def draw_funnel(
+def funnel_chart(
     report: FunnelReport,
-    target: ChartTarget,
     *,
-    format: ChartFormat | None = None,  # noqa: A002 - the API's word
-) -> None:
+    format: ChartFormat = "png",  # noqa: A002 - the API's word
+) -> bytes:
     """
     Draw the funnel report as horizontal bars, one per stage, top down.
 
@@ -77,15 +77,18 @@ def draw_funnel(
 
     Args:
         report: The report.
-        target: A path, or a binary file object open for writing.
-        format: ``png``, ``svg`` or ``pdf``; by default the path's suffix
-            decides (see `chart_format`), and a file object gets PNG.
+        format: ``png`` (the default), ``svg`` or ``pdf``.
+
+    Returns:
+        The picture, the same bytes for the same report.
 
     Raises:
         MissingExtraError: Without the ``charts`` extra.
-        ValueError: For an unknown format or path suffix.
+        TypeError: When *report* is not a `FunnelReport`.
+        ValueError: For an unknown format.
     """
-    chosen = _format(target, format)
+    _check(report, FunnelReport, "funnel_chart")
+    chosen = _chosen(format)
     figure = _figure()
     stages = [stage_label(row.stage, in_funnel=row.in_funnel) for row in report.rows]
     figure.set_size_inches(8, 1.6 + 0.6 * max(len(stages), 1))
@@ -120,15 +123,14 @@ def draw_funnel(
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # leads come whole
     figure.legend(loc="outside lower center", ncols=2, fontsize=8)
     axes.margins(x=0.15)
-    _save(figure, target, chosen)
+    return _picture(figure, chosen)
 
 
-def draw_cohorts(
+def cohort_chart(
     report: CohortReport,
-    target: ChartTarget,
     *,
-    format: ChartFormat | None = None,  # noqa: A002 - the API's word
-) -> None:
+    format: ChartFormat = "png",  # noqa: A002 - the API's word
+) -> bytes:
     """
     Draw the cohort report as a heat map: cohorts down, stages across.
 
@@ -138,15 +140,18 @@ def draw_cohorts(
 
     Args:
         report: The report.
-        target: A path, or a binary file object open for writing.
-        format: ``png``, ``svg`` or ``pdf``; by default the path's suffix
-            decides (see `chart_format`), and a file object gets PNG.
+        format: ``png`` (the default), ``svg`` or ``pdf``.
+
+    Returns:
+        The picture, the same bytes for the same report.
 
     Raises:
         MissingExtraError: Without the ``charts`` extra.
-        ValueError: For an unknown format or path suffix.
+        TypeError: When *report* is not a `CohortReport`.
+        ValueError: For an unknown format.
     """
-    chosen = _format(target, format)
+    _check(report, CohortReport, "cohort_chart")
+    chosen = _chosen(format)
     figure = _figure()
     labels = [f"{_period_label(row.start, report.period)} ({row.entered})" for row in report.rows]
     figure.set_size_inches(2.5 + 1.3 * max(len(report.stages), 1), 1.5 + 0.45 * max(len(labels), 1))
@@ -172,17 +177,23 @@ def draw_cohorts(
     axes.set_yticks(range(len(labels)), labels)
     axes.set_title(f"Cohorts of {report.funnel} by {report.period} ({report.zone})")
     figure.colorbar(image, ax=axes, label="share of cohort")
-    _save(figure, target, chosen)
+    return _picture(figure, chosen)
 
 
-def _format(target: ChartTarget, format: ChartFormat | None) -> ChartFormat:  # noqa: A002
-    if format is not None:
-        if format not in _SUFFIXES.values():
-            raise ValueError(f"unknown chart format {format!r}: use 'png', 'svg' or 'pdf'")
-        return format
-    if isinstance(target, (str, os.PathLike)):
-        return chart_format(target)
-    return "png"
+def _check(report: object, kind: type, function: str) -> None:
+    if not isinstance(report, kind):
+        raise TypeError(
+            f"{function} draws a {kind.__name__}, not a {type(report).__name__}: "
+            f"make one with {kind.__name__.removesuffix('Report').lower()}_report"
+        )
+
+
+def _chosen(format: object) -> ChartFormat:  # noqa: A002 - the API's word
+    # Checked before matplotlib is imported: a wrong word costs nothing.
+    found = _FORMATS.get(format) if isinstance(format, str) else None
+    if found is None:
+        raise ValueError(f"unknown chart format {format!r}: use 'png', 'svg' or 'pdf'")
+    return found
 
 
 def _figure() -> Figure:
@@ -196,11 +207,13 @@ def _figure() -> Figure:
     return figure
 
 
-def _save(figure: Figure, target: ChartTarget, format: ChartFormat) -> None:  # noqa: A002
+def _picture(figure: Figure, format: ChartFormat) -> bytes:  # noqa: A002
     import matplotlib as mpl  # noqa: PLC0415 - there since _figure worked
 
     # No creation date and no random element ids in the file: the same
     # report draws the same bytes.
     metadata: dict[str, Any] = _NO_DATE.get(format, {})
+    picture = io.BytesIO()
     with mpl.rc_context({"svg.hashsalt": "convroute"}):
-        figure.savefig(target, format=format, metadata=metadata)
+        figure.savefig(picture, format=format, metadata=metadata)
+    return picture.getvalue()

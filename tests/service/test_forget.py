@@ -411,9 +411,12 @@ class TestNoDigitsLeft:
             service, _ = lived(store)
             assert any(d in dump_sqlite(path) for d in DIGITS)
 
+            assert any(d in kept(store) for d in DIGITS)
+
             service.forget(LEAD)
 
             assert [] == [d for d in DIGITS if d in dump_sqlite(path)]
+            assert [] == [d for d in DIGITS if d in kept(store)]
         with sqlite3.connect(path) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         data = path.read_bytes()
@@ -431,11 +434,19 @@ class TestNoDigitsLeft:
             service, _ = lived(store)
             assert any(d in dump_postgres(url, schema) for d in DIGITS)
 
+            assert any(d in kept(store) for d in DIGITS)
+
             service.forget(LEAD)
 
             left = dump_postgres(url, schema)
+            assert [] == [d for d in DIGITS if d in kept(store)]
         assert [] == [d for d in DIGITS if d in left]
         assert OTHER in left
+
+
+def kept(store):
+    # The texts the store's codec keeps in memory, with their values.
+    return "\n".join(f"{text}\n{value!r}" for (_, text), value in store._values._values.items())
 
 
 def dump_memory(store):

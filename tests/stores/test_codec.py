@@ -3,6 +3,7 @@ The SQLite store's codec: stored values to JSON-ready values and back, exactly.
 """
 
 import datetime as dt
+import enum
 import json
 import traceback
 import types
@@ -411,3 +412,152 @@ class TestMenusStoredBefore:
 
         with pytest.raises(StoreError, match="cannot be read"):
             _codec.structure(data, Conversation)
+
+
+@st.composite
+def kept_values(draw):
+    """A value of every kind the store's codec keeps, of any content."""
+    menu = build_first_response(draw(menu_numbers()), draw(leads([])))
+    _, records = draw(funnel_records())
+    user = draw(users())
+    conversation = Conversation(
+        lead=LEAD,
+        number=NUMBER,
+        status=ConversationStatus.MENU,
+        last_message_at=draw(aware_datetimes()),
+        menu=menu,
+        menu_sent_at=AT,
+        held_before=("u-asha",),
+    )
+    return [
+        conversation,
+        *records,
+        draw(opportunities(["u-asha"])),
+        user,
+        draw(leads(["u-asha"])),
+        TurnRecord(pool="admin", assigned=(user.id,)),
+    ]
+
+
+# What no caller can change in place.
+_FROZEN_LEAVES = (str, int, float, bool, type(None), dt.datetime, dt.tzinfo, enum.Enum)
+
+
+def mutable_parts(value, path="value"):
+    """Where *value* holds something a caller could change in place, by path."""
+    if isinstance(value, _FROZEN_LEAVES):
+        return []
+    if isinstance(value, tuple | frozenset):
+        return [p for i, item in enumerate(value) for p in mutable_parts(item, f"{path}[{i}]")]
+    if isinstance(value, types.MappingProxyType):
+        return [p for key, item in value.items() for p in mutable_parts(item, f"{path}[{key!r}]")]
+    if attrs.has(type(value)) and type(value).__setattr__ is not object.__setattr__:
+        return [
+            p
+            for field in attrs.fields(type(value))
+            for p in mutable_parts(getattr(value, field.name), f"{path}.{field.name}")
+        ]
+    return [f"{path}: {type(value).__name__}"]
+
+
+class TestRecentValues:
+    @given(values=kept_values())
+    def test_what_is_kept_is_frozen_all_the_way_down(self, values):
+        """Every kind kept holds nothing a caller could change, as written and as read."""
+        for value in values:
+            assert [] == mutable_parts(value)
+            assert [] == mutable_parts(_codec.loads(_codec.dumps(value), type(value)))
+
+    @given(values=kept_values())
+    def test_a_value_written_reads_back_as_itself(self, values):
+        """What the store wrote, read back as the same text, is the value it was given."""
+        recent = _codec.RecentValues()
+        texts = [recent.dumps(value) for value in values]
+
+        assert texts == [_codec.dumps(value) for value in values]
+        assert all(
+            recent.loads(text, type(value)) is value
+            for text, value in zip(texts, values, strict=True)
+        )
+
+    @given(values=kept_values(), script=st.lists(st.tuples(st.booleans(), st.integers(0, 99))))
+    def test_reads_equal_the_codec_s(self, values, script):
+        """Whatever was written or read before, in any order, a read gives what the codec reads."""
+
+        class Small(_codec.RecentValues):
+            MOST = 3
+
+        recent = Small()
+        for write, index in script:
+            value = values[index % len(values)]
+            text = _codec.dumps(value)
+            if write:
+                assert text == recent.dumps(value)
+            else:
+                assert _codec.loads(text, type(value)) == recent.loads(text, type(value))
+            assert len(recent) <= Small.MOST
+
+    def test_every_stored_kind_but_outbox_items_is_kept(self):
+        """Every stored kind is kept but the outbox item; a menu, in its conversation."""
+        stored = {type(value) for value in VALUES} - {Menu, OutboxItem}
+
+        assert stored == set(_codec.RecentValues.KEPT)
+
+    def test_a_text_read_twice_gives_one_value(self):
+        """A text read again gives the value read the first time."""
+        recent = _codec.RecentValues()
+        text = _codec.dumps(VALUES[1])
+
+        first = recent.loads(text, Conversation)
+
+        assert first is recent.loads(text, Conversation)
+        assert first is not _codec.loads(text, Conversation)
+
+    def test_the_least_lately_used_goes_first(self):
+        """Past `MOST`, the value neither written nor read for longest is forgotten."""
+
+        class Small(_codec.RecentValues):
+            MOST = 2
+
+        recent = Small()
+        asha, ben, chen = (User(id=f"u-{name}", name=name) for name in ("asha", "ben", "chen"))
+        asha_text, ben_text = recent.dumps(asha), recent.dumps(ben)
+        recent.loads(asha_text, User)
+        recent.dumps(chen)
+
+        assert 2 == len(recent)
+        assert asha is recent.loads(asha_text, User)
+        assert ben is not recent.loads(ben_text, User)
+
+    def test_outbox_items_and_long_texts_are_not_kept(self):
+        """An outbox item (its body a dict) and a text past `LONGEST` are read anew each time."""
+        recent = _codec.RecentValues()
+        item = VALUES[-1]
+        long_lead = Lead(phone=LEAD, name="Ravi", fields={"notes": "x" * recent.LONGEST})
+
+        item_text, lead_text = recent.dumps(item), recent.dumps(long_lead)
+
+        assert 0 == len(recent)
+        assert ["value.body: dict"] == mutable_parts(item)
+        assert item == recent.loads(item_text, OutboxItem)
+        assert item is not recent.loads(item_text, OutboxItem)
+        assert long_lead is not recent.loads(lead_text, Lead)
+
+    def test_bad_text_is_refused_every_time(self):
+        """Text that cannot be read is refused, and refused again: nothing is kept of it."""
+        recent = _codec.RecentValues()
+
+        for _ in range(2):
+            with pytest.raises(StoreError, match="a stored User cannot be read"):
+                recent.loads('{"id": 1, "name": "Asha"}', User)
+        assert 0 == len(recent)
+
+    def test_forget_keeps_nothing(self):
+        """After `forget`, nothing of what was kept is."""
+        recent = _codec.RecentValues()
+        text = recent.dumps(VALUES[1])
+
+        recent.forget()
+
+        assert 0 == len(recent)
+        assert VALUES[1] is not recent.loads(text, Conversation)

@@ -14,6 +14,8 @@ to coerce.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 import json
 
@@ -25,10 +27,14 @@ import cattrs.gen
 
 from convroute._describe import kind_of
 from convroute.errors import MenuError, StoreError
+from convroute.funnel import Transition
 from convroute.menus import Display, Menu, MenuOption, distinct_titles
+from convroute.model import Lead, Opportunity, User
+from convroute.routing import TurnRecord
+from convroute.state import Conversation
 
 
-__all__ = ["dumps", "loads", "structure", "unstructure"]
+__all__ = ["RecentValues", "dumps", "loads", "structure", "unstructure"]
 
 _T = TypeVar("_T")
 
@@ -102,6 +108,77 @@ def loads(text: str, cls: type[_T]) -> _T:
     except (TypeError, ValueError) as exc:
         raise StoreError(f"a stored {cls.__name__} is not JSON: {exc}") from exc
     return structure(data, cls)
+
+
+class RecentValues:
+    """
+    The values one store wrote or read lately, by class and JSON text.
+
+    A value read back as it was written (a lead's conversation, saved by
+    one event and read by its next) is not decoded again: the store gives
+    back the value it was given, as the in-memory store does, and a text
+    read before gives the value it gave then.  Keyed by the whole text,
+    a value is never stale: a row changed by another process reads as
+    other text.  Only values frozen all the way down are kept (never an
+    outbox item, whose body is a dict), their text at most `LONGEST`
+    characters, at most `MOST` of them, the least lately used forgotten
+    first.  Safe to share between threads.
+    """
+
+    MOST = 1024
+    LONGEST = 16_384
+    # Frozen all the way down: tuples, read-only mappings, frozen values.
+    KEPT: frozenset[type] = frozenset(
+        {Conversation, Lead, Opportunity, Transition, TurnRecord, User}
+    )
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: collections.OrderedDict[tuple[type, str], object] = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def loads(self, text: str, cls: type[_T]) -> _T:
+        """
+        Read a stored value from its JSON text, as `loads` does.
+
+        Raises:
+            StoreError: When *text* is not JSON of a valid *cls*.
+        """
+        key = (cls, text)
+        found = self._values.get(key)
+        if found is not None:
+            with contextlib.suppress(KeyError):  # another thread forgot it meanwhile
+                self._values.move_to_end(key)
+            return cast("_T", found)
+        value = loads(text, cls)
+        self._keep(key, value)
+        return value
+
+    def dumps(self, value: object) -> str:
+        """
+        Write a stored value as JSON text, as `dumps` does.
+        """
+        text = dumps(value)
+        self._keep((type(value), text), value)
+        return text
+
+    def forget(self) -> None:
+        """
+        Forget every value kept (a lead's erasure: no copy of its data stays here).
+        """
+        self._values.clear()
+
+    def _keep(self, key: tuple[type, str], value: object) -> None:
+        if key[0] not in self.KEPT or len(key[1]) > self.LONGEST:
+            return
+        values = self._values
+        values[key] = value
+        if len(values) > self.MOST:
+            with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
+                values.popitem(last=False)
 
 
 class _WrongStoredValueError(TypeError):

@@ -21,6 +21,7 @@ import psycopg
 
 from psycopg import pq
 
+from convroute.adapters._codec import RecentValues
 from convroute.adapters._postgres_schema import lock_key
 from convroute.adapters._postgres_send import Sender
 from convroute.adapters._sql_statements import Statements
@@ -70,6 +71,7 @@ class PostgresUnit(SQLRepositories):
         schema: The store's schema, which its lock keys are made from.
         account: The account whose rows the unit sees, also in its lock keys.
         describe: The store, as error messages name it.
+        values: The store's codec, which keeps what it wrote and read lately.
     """
 
     def __init__(
@@ -81,8 +83,9 @@ class PostgresUnit(SQLRepositories):
         schema: str,
         account: str,
         describe: str,
+        values: RecentValues,
     ) -> None:
-        super().__init__(sql, account)
+        super().__init__(sql, account, values)
         self._acquire = acquire
         self._sender = sender
         self._schema = schema

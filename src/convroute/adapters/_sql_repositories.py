@@ -25,7 +25,7 @@ import attrs
 
 from convroute._frozen import aware
 from convroute._ids import event_key
-from convroute.adapters._codec import dumps, loads
+from convroute.adapters._codec import RecentValues
 from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
 from convroute.errors import UnknownOutboxItemError
@@ -66,6 +66,7 @@ class SQLUnit(Protocol):
 
     sql: Statements
     account: str
+    values: RecentValues
 
     def check_open(self) -> object: ...
 
@@ -190,11 +191,15 @@ def _people_rows_of(row: Sequence[Any]) -> PeopleRows:
 
 
 class _Repository:
-    __slots__ = ("_account", "_sql", "_unit")
+    # What removes a lead's rows (an erasure) forgets every value the
+    # store's codec keeps: no copy of the lead's data stays in memory.
+    __slots__ = ("_account", "_sql", "_unit", "_values")
 
     def __init__(self, unit: SQLUnit) -> None:
         self._unit = unit
         self._sql = unit.sql
+        # The store's codec, which keeps what it wrote and read lately.
+        self._values = unit.values
         # Bound by every statement: the unit sees its account's rows only.
         self._account = unit.account
 
@@ -209,16 +214,17 @@ class SQLLeads(_Repository):
     def get(self, phone: Phone) -> Lead | None:
         state = _lead_state(self._unit, phone)
         if state is not None:
-            return None if state.lead is None else loads(state.lead, Lead)
+            return None if state.lead is None else self._values.loads(state.lead, Lead)
         self._unit.lock(LEAD, (phone,))
         row = self._unit.row(self._sql.lead_get, (self._account, phone))
-        return None if row is None else loads(row[0], Lead)
+        return None if row is None else self._values.loads(row[0], Lead)
 
     def save(self, lead: Lead) -> None:
-        self._unit.write(self._sql.lead_save, (self._account, lead.phone, dumps(lead)))
+        self._unit.write(self._sql.lead_save, (self._account, lead.phone, self._values.dumps(lead)))
 
     def remove(self, phone: Phone) -> bool:
         self._unit.lock(LEAD, (phone,))
+        self._values.forget()
         return self._unit.run(self._sql.lead_remove, (self._account, phone)) > 0
 
 
@@ -232,14 +238,15 @@ class SQLOpportunities(_Repository):
     def for_lead(self, phone: Phone) -> Sequence[Opportunity]:
         state = _lead_state(self._unit, phone)
         if state is not None:
-            return tuple(loads(data, Opportunity) for data in state.opportunities)
+            return tuple(self._values.loads(data, Opportunity) for data in state.opportunities)
         self._unit.lock(LEAD, (phone,))
         rows = self._unit.rows(self._sql.opportunities_for_lead, (self._account, phone))
-        return tuple(loads(data, Opportunity) for (data,) in rows)
+        return tuple(self._values.loads(data, Opportunity) for (data,) in rows)
 
     def save(self, lead: Phone, opportunity: Opportunity) -> None:
         self._unit.write(
-            self._sql.opportunity_save, (self._account, lead, opportunity.id, dumps(opportunity))
+            self._sql.opportunity_save,
+            (self._account, lead, opportunity.id, self._values.dumps(opportunity)),
         )
 
     def get(self, opportunity: str) -> tuple[Phone, Opportunity] | None:
@@ -251,9 +258,10 @@ class SQLOpportunities(_Repository):
         # opportunities is: another unit may have changed it meanwhile.
         self._unit.lock(LEAD, (lead,))
         found = self._unit.row(self._sql.opportunity_get, (self._account, lead, opportunity))
-        return None if found is None else (lead, loads(found[0], Opportunity))
+        return None if found is None else (lead, self._values.loads(found[0], Opportunity))
 
     def remove(self, lead: Phone, opportunity: str) -> None:
+        self._values.forget()
         self._unit.write(self._sql.opportunity_remove, (self._account, lead, opportunity))
 
 
@@ -268,18 +276,20 @@ class SQLConversations(_Repository):
         state = _lead_state(self._unit, lead)
         if state is not None:
             data = state.conversations.get(number)
-            return None if data is None else loads(data, Conversation)
+            return None if data is None else self._values.loads(data, Conversation)
         self._unit.lock(LEAD, (lead,))
         row = self._unit.row(self._sql.conversation_get, (self._account, lead, number))
-        return None if row is None else loads(row[0], Conversation)
+        return None if row is None else self._values.loads(row[0], Conversation)
 
     def for_lead(self, lead: Phone) -> Sequence[Conversation]:
         state = _lead_state(self._unit, lead)
         if state is not None:
-            return tuple(loads(data, Conversation) for data in state.conversations.values())
+            return tuple(
+                self._values.loads(data, Conversation) for data in state.conversations.values()
+            )
         self._unit.lock(LEAD, (lead,))
         rows = self._unit.rows(self._sql.conversations_for_lead, (self._account, lead))
-        return tuple(loads(data, Conversation) for (data,) in rows)
+        return tuple(self._values.loads(data, Conversation) for (data,) in rows)
 
     def save(self, conversation: Conversation) -> None:
         self._unit.write(
@@ -294,7 +304,7 @@ class SQLConversations(_Repository):
                 _micros(conversation.due_at),
                 _micros(conversation.waiting_since),
                 conversation.rule,
-                dumps(conversation),
+                self._values.dumps(conversation),
             ),
         )
 
@@ -370,7 +380,7 @@ class SQLConversations(_Repository):
             rows = self._unit.rows(self._sql.conversations_held, parameters)
             leads = {lead for lead, _ in rows}
             if not self._sql.locks or leads <= locked:
-                held = (loads(data, Conversation) for _, data in rows)
+                held = (self._values.loads(data, Conversation) for _, data in rows)
                 return tuple(sorted(held, key=lambda one: (one.lead, one.number)))
             # Read again under the leads' locks, as a read of each lead
             # would be: what their events committed meanwhile is seen.
@@ -379,6 +389,7 @@ class SQLConversations(_Repository):
 
     def remove_for_lead(self, lead: Phone) -> int:
         self._unit.lock(LEAD, (lead,))
+        self._values.forget()
         return self._unit.run(self._sql.conversations_remove, (self._account, lead))
 
     def prune_closed(self, before: dt.datetime, limit: int) -> int:
@@ -390,7 +401,7 @@ class SQLConversations(_Repository):
         # a later tick: that unit may have read it before this claim, and
         # would write its own version over this one's.  Waiting for the
         # lead instead could wait for a unit that waits for these rows.
-        conversations = [loads(data, Conversation) for (data,) in rows]
+        conversations = [self._values.loads(data, Conversation) for (data,) in rows]
         free = self._unit.try_lock(LEAD, sorted({c.lead for c in conversations}))
         return tuple(c for c in conversations if c.lead in free)
 
@@ -419,7 +430,7 @@ class SQLTurns(_Repository):
 
     def all(self) -> Mapping[str, TurnRecord]:
         rows = self._unit.rows(self._sql.turns_all, (self._account,))
-        return {pool: loads(data, TurnRecord) for pool, data in rows}
+        return {pool: self._values.loads(data, TurnRecord) for pool, data in rows}
 
     def get(self, pool: str) -> TurnRecord | None:
         # The pool's lock, held until the unit ends, covers a record not
@@ -427,10 +438,12 @@ class SQLTurns(_Repository):
         # one step for every worker.
         self._unit.lock(POOL, (pool,))
         row = self._unit.row(self._sql.turn_get, (self._account, pool))
-        return None if row is None else loads(row[0], TurnRecord)
+        return None if row is None else self._values.loads(row[0], TurnRecord)
 
     def save(self, record: TurnRecord) -> None:
-        self._unit.write(self._sql.turn_save, (self._account, record.pool, dumps(record)))
+        self._unit.write(
+            self._sql.turn_save, (self._account, record.pool, self._values.dumps(record))
+        )
 
 
 class SQLUsers(_Repository):
@@ -445,7 +458,7 @@ class SQLUsers(_Repository):
         rows = (
             self._unit.rows(self._sql.users_all, (self._account,)) if state is None else state.users
         )
-        return {user: loads(data, User) for user, data in rows}
+        return {user: self._values.loads(data, User) for user, data in rows}
 
     def presence(self) -> Mapping[str, bool]:
         state = _people_state(self._unit)
@@ -457,7 +470,7 @@ class SQLUsers(_Repository):
         return {user: bool(available) for user, available in rows}
 
     def save(self, user: User) -> None:
-        self._unit.write(self._sql.user_save, (self._account, user.id, dumps(user)))
+        self._unit.write(self._sql.user_save, (self._account, user.id, self._values.dumps(user)))
 
     def set_presence(self, user: str, available: bool) -> None:
         self._unit.write(self._sql.presence_save, (self._account, user, available))
@@ -515,22 +528,23 @@ class SQLFunnelRecords(_Repository):
     def for_lead(self, phone: Phone) -> Sequence[Transition]:
         state = _lead_state(self._unit, phone)
         if state is not None:
-            return tuple(loads(data, Transition) for data in state.records)
+            return tuple(self._values.loads(data, Transition) for data in state.records)
         self._unit.lock(LEAD, (phone,))
         rows = self._unit.rows(self._sql.records_for_lead, (self._account, phone))
-        return tuple(loads(data, Transition) for (data,) in rows)
+        return tuple(self._values.loads(data, Transition) for (data,) in rows)
 
     def get(self, transition: str) -> Transition | None:
         row = self._unit.row(self._sql.record_get, (self._account, transition))
-        return None if row is None else loads(row[0], Transition)
+        return None if row is None else self._values.loads(row[0], Transition)
 
     def add(self, transition: Transition) -> None:
         self._unit.write(
             self._sql.record_add,
-            (self._account, transition.id, transition.lead, dumps(transition)),
+            (self._account, transition.id, transition.lead, self._values.dumps(transition)),
         )
 
     def remove(self, transitions: Collection[str]) -> None:
+        self._values.forget()
         self._unit.write_many(
             self._sql.record_remove, [(self._account, record) for record in transitions]
         )
@@ -544,7 +558,7 @@ class SQLFunnelRecords(_Repository):
         while True:
             rows = self._unit.rows(self._sql.records_page, (self._account, last, _PAGE))
             for _, data in rows:
-                yield loads(data, Transition)
+                yield self._values.loads(data, Transition)
             if len(rows) < _PAGE:
                 return
             last = rows[-1][0]
@@ -602,7 +616,7 @@ class SQLOutbox(_Repository):
                     _until(item),
                     _due(item),
                     item.lead,
-                    dumps(item),
+                    self._values.dumps(item),
                 )
                 for item in items
             ],
@@ -640,11 +654,15 @@ class SQLOutbox(_Repository):
                 )
             rows = [(seq, data) for _, seq, data in sorted(found)[:limit]]
         claimed = [
-            (seq, attrs.evolve(loads(data, OutboxItem), claimed_until=until)) for seq, data in rows
+            (seq, attrs.evolve(self._values.loads(data, OutboxItem), claimed_until=until))
+            for seq, data in rows
         ]
         self._unit.write_many(
             self._sql.outbox_hold,
-            [(to_micros(until), dumps(item), self._account, seq) for seq, item in claimed],
+            [
+                (to_micros(until), self._values.dumps(item), self._account, seq)
+                for seq, item in claimed
+            ],
         )
         return tuple(item for _, item in claimed)
 
@@ -669,7 +687,7 @@ class SQLOutbox(_Repository):
             row = self._unit.row(self._sql.outbox_get, (self._account, ident))
             if row is None:
                 continue
-            stored = loads(row[0], OutboxItem)
+            stored = self._values.loads(row[0], OutboxItem)
             found[ident] = stored.status
             if stored.status == OutboxStatus.DEAD:
                 self._replace(attrs.evolve(stored, status=OutboxStatus.PENDING, attempts=0))
@@ -686,7 +704,7 @@ class SQLOutbox(_Repository):
             rows = self._unit.rows(
                 self._sql.outbox_items_of, (self._account, OutboxStatus(status).value)
             )
-        return tuple(loads(data, OutboxItem) for (data,) in rows)
+        return tuple(self._values.loads(data, OutboxItem) for (data,) in rows)
 
     def _fail(
         self, item: str, error: str, status: OutboxStatus, retry_at: dt.datetime | None
@@ -710,7 +728,7 @@ class SQLOutbox(_Repository):
         rows = self._unit.rows(self._sql.outbox_of_lead, (self._account, lead))
         if rows:
             self._unit.write(self._sql.outbox_remove, (self._account, lead))
-        return tuple(loads(data, OutboxItem) for (data,) in rows)
+        return tuple(self._values.loads(data, OutboxItem) for (data,) in rows)
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)
@@ -719,7 +737,7 @@ class SQLOutbox(_Repository):
         row = self._unit.row(self._sql.outbox_get, (self._account, item))
         if row is None:
             raise UnknownOutboxItemError(item)
-        return loads(row[0], OutboxItem)
+        return self._values.loads(row[0], OutboxItem)
 
     def _replace(self, item: OutboxItem) -> None:
         self._unit.write(
@@ -729,7 +747,7 @@ class SQLOutbox(_Repository):
                 item.attempts,
                 _until(item),
                 _due(item),
-                dumps(item),
+                self._values.dumps(item),
                 self._account,
                 item.id,
             ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self, cast
 
+from convroute.adapters._codec import RecentValues
 from convroute.adapters._sql_repositories import (
     SQLConversations,
     SQLFunnelRecords,
@@ -36,9 +37,10 @@ class SQLRepositories:
     locks.
     """
 
-    def __init__(self, sql: Statements, account: str) -> None:
+    def __init__(self, sql: Statements, account: str, values: RecentValues) -> None:
         self.sql = sql
         self.account = account
+        self.values = values
         # The subclass is the unit the repositories run on.
         unit = cast("SQLUnit", self)
         self.leads = SQLLeads(unit)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from convroute.adapters._codec import RecentValues
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import SQLRepositories
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
@@ -57,8 +58,9 @@ class SQLiteUnit(SQLRepositories):
         *,
         timeout: float = 0.0,
         read_only: bool = False,
+        values: RecentValues,
     ) -> None:
-        super().__init__(_STATEMENTS, account)
+        super().__init__(_STATEMENTS, account, values)
         # A writer's unit takes the write lock at once; a reader's begins a
         # read transaction, a snapshot that blocks no writer.
         self._begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"

@@ -27,6 +27,7 @@ except ImportError as exc:  # pragma: no cover - the tests run with the extra
     raise MissingExtraError("the PostgreSQL store", "postgres") from exc
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
+from convroute.adapters._codec import RecentValues
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_send import Sender
 from convroute.adapters._postgres_unit import PostgresUnit, one_line
@@ -117,6 +118,7 @@ class PostgresStore(ClosedOnExit):
         )
         self._accounts = accounts_query(lambda table: f"{name}.{table}")
         self._sender = Sender()
+        self._values = RecentValues()
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""
         self._lock = threading.Lock()
@@ -184,6 +186,7 @@ class PostgresStore(ClosedOnExit):
             schema=self._schema,
             account=account_name(account),
             describe=self._describe,
+            values=self._values,
         )
 
     def accounts(self) -> frozenset[str]:

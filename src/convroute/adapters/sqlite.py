@@ -15,6 +15,7 @@ import threading
 from contextlib import AbstractContextManager
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
+from convroute.adapters._codec import RecentValues
 from convroute.adapters._sql_accounts import accounts_query
 from convroute.adapters._sql_unit import ClosedOnExit
 from convroute.adapters._sqlite_schema import SCHEMA_VERSION, connect
@@ -74,6 +75,7 @@ class SQLiteStore(ClosedOnExit):
     ) -> None:
         self._path = os.fspath(path)
         self._read_only = read_only
+        self._values = RecentValues()
         if self._path in _PRIVATE_DATABASES:
             raise StoreError(
                 f"SQLiteStore needs a file, not {self._path!r}: each thread's connection "
@@ -125,7 +127,12 @@ class SQLiteStore(ClosedOnExit):
         """
         name = account_name(account)
         return SQLiteUnit(
-            self._connection(), self._path, name, timeout=self._timeout, read_only=self._read_only
+            self._connection(),
+            self._path,
+            name,
+            timeout=self._timeout,
+            read_only=self._read_only,
+            values=self._values,
         )
 
     def accounts(self) -> frozenset[str]:

@@ -64,7 +64,7 @@ from convroute.errors import (
     UnknownOutboxItemError,
     WebhookError,
 )
-from convroute.model import Phone, lead_phone
+from convroute.model import Phone, full_phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
@@ -1025,17 +1025,19 @@ class Service:
 
         Args:
             phone: The lead's phone as events name it: its digits with
-                country code (``5511912345678``), or as typed, with its
+                country code, 8 to 15 (``5511912345678``), or as typed, with its
                 ``+`` and country code (``+55 11 91234-5678``).
 
         Returns:
             How many of each kind were removed, and the token.
 
         Raises:
-            PhoneNumberError: When *phone* is no phone; nothing is removed.
+            PhoneNumberError: When *phone* is no phone, or digits alone
+                fewer than a full number's 8 (``"12"``); nothing is
+                removed.
             StoreError: When the store fails; nothing is removed.
         """
-        lead = lead_phone(phone)
+        lead = full_phone(phone)
         try:
             report = ForgetReport(*forget(self.store, lead, account=self.account))
         except StoreError:

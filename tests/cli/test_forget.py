@@ -7,13 +7,18 @@ import json
 
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from convroute.adapters import SQLiteStore
 from convroute.cli import main
 from convroute.config import load_config
 from convroute.engine import IncomingMessage
+from convroute.errors import PhoneNumberError
 from convroute.service import Service
-from convroute.testing import RecordingTransport
+from convroute.testing import MemoryStore, RecordingTransport
 from example_account import EXAMPLE_PATH
+from strategies import written_phones
 
 
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -129,3 +134,32 @@ class TestForget:
         status, _, err = run(capsys, LEAD, "--store", "memory")
 
         assert (2, True) == (status, "memory store starts empty" in err)
+
+
+def typed_phones():
+    """Phones as people type them, digits of any count, and text that is none."""
+    return st.one_of(
+        written_phones(),
+        st.text(alphabet="0123456789", min_size=1, max_size=16),
+        st.text(alphabet="+0123456789 -()", max_size=18),
+        st.text(max_size=10),
+    )
+
+
+class TestForgetTakesWhatTheServiceTakes:
+    @settings(deadline=None, max_examples=60)
+    @given(typed_phones())
+    def test_the_command_and_the_service_accept_the_same_phones(self, tmp_path_factory, typed):
+        """Any text: the command exits 0 exactly when Service.forget takes it."""
+        path = tmp_path_factory.getbasetemp() / "empty.db"
+        if not path.exists():
+            SQLiteStore(path).close()
+        service = Service(load_config(EXAMPLE_PATH), MemoryStore(), RecordingTransport())
+        try:
+            service.forget(typed)
+        except PhoneNumberError:
+            expected = 2
+        else:
+            expected = 0
+
+        assert expected == main(["forget", "--store", f"sqlite:{path}", "--", typed])

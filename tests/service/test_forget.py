@@ -293,7 +293,9 @@ class TestForget:
 
         assert 1 == service.forget(typed).leads
 
-    @pytest.mark.parametrize("typed", ["", "not a phone", "+91 98", "forgotten-0123"])
+    @pytest.mark.parametrize(
+        "typed", ["", "not a phone", "+91 98", "forgotten-0123", "12", "1234567", "+1234567"]
+    )
     def test_what_is_no_phone_is_refused(self, typed):
         """Text that is no phone raises PhoneNumberError, a ValueError, and removes nothing."""
         store = MemoryStore()
@@ -302,6 +304,19 @@ class TestForget:
         with pytest.raises(PhoneNumberError):
             service.forget(typed)
         assert 0 == store.committed
+
+    def test_digits_too_few_for_a_full_number_say_so(self):
+        """Service.forget("12") is refused as the command is: naming the count and country code."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+
+        with pytest.raises(PhoneNumberError) as caught:
+            service.forget("12")
+
+        expected = (
+            "not a phone number '12': it has 2 digits, fewer than a full international "
+            "number's 8: give it with its country code"
+        )
+        assert expected == str(caught.value)
 
     def test_a_manual_move_id_no_longer_leads_to_the_phone(self, store):
         """A record of a guessable event id gets a random id: no digest of the phone is kept."""

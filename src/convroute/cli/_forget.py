@@ -16,8 +16,7 @@ from convroute._erasure import forget
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.errors import PhoneNumberError, StoreError
-from convroute.model import _MIN_DIGITS as SHORTEST_FULL_PHONE
-from convroute.model import Phone, lead_phone
+from convroute.model import Phone, full_phone
 from convroute.service import ForgetReport
 
 
@@ -64,20 +63,6 @@ def _forget(arguments: argparse.Namespace) -> int:
 
 def _phone(text: str) -> Phone:
     try:
-        return _full_phone(text)
+        return full_phone(text)
     except PhoneNumberError as error:
         raise CommandError(EXIT_INVALID, f"PHONE: {error}") from None
-
-
-def _full_phone(text: str) -> Phone:
-    phone = lead_phone(text)
-    # Digits alone are kept as WhatsApp would give them, whatever their
-    # count; but a command names a lead by its full number, and one shorter
-    # than any (``12``) is a slip, not a lead to erase.
-    if len(phone) < SHORTEST_FULL_PHONE:
-        raise PhoneNumberError(
-            text,
-            f"it has {len(phone)} digits, fewer than a full international number's "
-            f"{SHORTEST_FULL_PHONE}: give it with its country code",
-        )
-    return phone

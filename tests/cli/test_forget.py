@@ -4,6 +4,7 @@ The ``convroute forget`` command: one JSON line of what went; bad phones and sto
 
 import datetime as dt
 import json
+import sqlite3
 
 import pytest
 
@@ -65,6 +66,7 @@ class TestForget:
             "opportunities": 0,
             "outbox": 2,
             "funnel_records": 1,
+            "unread": 0,
         }
         assert (0, expected, "") == (status, line, err)
         assert token.startswith("forgotten-")
@@ -81,6 +83,7 @@ class TestForget:
             "opportunities": 0,
             "outbox": 0,
             "funnel_records": 0,
+            "unread": 0,
             "token": None,
         }
         assert (0, expected) == (status, json.loads(out))
@@ -109,6 +112,24 @@ class TestForget:
             "international number's 8: give it with its country code\n"
         )
         assert (2, expected) == (status, err)
+
+    def test_an_unreadable_row_is_removed_and_counted(self, path, capsys):
+        """A conversation that is no JSON goes too: exit 0, counted unread, the lead gone."""
+        with sqlite3.connect(path) as connection:
+            connection.execute("UPDATE conversations SET data = '[' WHERE lead = ?", (LEAD,))
+        connection.close()
+
+        status, out, err = run(capsys, LEAD, "--store", f"sqlite:{path}")
+
+        line = json.loads(out)
+        assert (0, 0, 1, 1, "") == (
+            status,
+            line["conversations"],
+            line["unread"],
+            line["funnel_records"],
+            err,
+        )
+        assert [OTHER] == leads(path)
 
     def test_a_missing_store_exits_2(self, tmp_path, capsys):
         """A store file that is not there is never made: exit 2."""

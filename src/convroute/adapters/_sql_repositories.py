@@ -28,11 +28,11 @@ from convroute._ids import event_key
 from convroute.adapters._codec import dumps, loads
 from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
-from convroute.errors import UnknownOutboxItemError
+from convroute.errors import StoreError, UnknownOutboxItemError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
-from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
+from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus, Removed
 
 
 _T = TypeVar("_T")
@@ -256,6 +256,12 @@ class SQLOpportunities(_Repository):
     def remove(self, lead: Phone, opportunity: str) -> None:
         self._unit.write(self._sql.opportunity_remove, (self._account, lead, opportunity))
 
+    def remove_for_lead(self, lead: Phone) -> Removed[Opportunity]:
+        sql = self._sql
+        return _removed(
+            self._unit, lead, sql.opportunities_of_lead, sql.opportunities_remove, Opportunity
+        )
+
 
 class SQLConversations(_Repository):
     """
@@ -377,9 +383,11 @@ class SQLConversations(_Repository):
             self._unit.lock(LEAD, sorted(leads - locked))
             locked |= leads
 
-    def remove_for_lead(self, lead: Phone) -> int:
-        self._unit.lock(LEAD, (lead,))
-        return self._unit.run(self._sql.conversations_remove, (self._account, lead))
+    def remove_for_lead(self, lead: Phone) -> Removed[Conversation]:
+        sql = self._sql
+        return _removed(
+            self._unit, lead, sql.conversations_of_lead, sql.conversations_remove, Conversation
+        )
 
     def prune_closed(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.conversations_prune_closed, before, limit)
@@ -534,6 +542,10 @@ class SQLFunnelRecords(_Repository):
         self._unit.write_many(
             self._sql.record_remove, [(self._account, record) for record in transitions]
         )
+
+    def remove_for_lead(self, phone: Phone) -> Removed[Transition]:
+        sql = self._sql
+        return _removed(self._unit, phone, sql.records_of_lead, sql.records_remove, Transition)
 
     def scan(self) -> Iterator[Transition]:
         self._unit.check_open()
@@ -706,11 +718,9 @@ class SQLOutbox(_Repository):
             )
         )
 
-    def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
-        rows = self._unit.rows(self._sql.outbox_of_lead, (self._account, lead))
-        if rows:
-            self._unit.write(self._sql.outbox_remove, (self._account, lead))
-        return tuple(loads(data, OutboxItem) for (data,) in rows)
+    def remove_for_lead(self, lead: Phone) -> Removed[OutboxItem]:
+        sql = self._sql
+        return _removed(self._unit, lead, sql.outbox_of_lead, sql.outbox_remove, OutboxItem)
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)
@@ -734,6 +744,24 @@ class SQLOutbox(_Repository):
                 item.id,
             ),
         )
+
+
+def _removed(unit: SQLUnit, lead: Phone, select: str, delete: str, cls: type[_T]) -> Removed[_T]:
+    # An erasure's removal: every row of the lead deleted, whether or not
+    # it reads.  A row that cannot be read still holds the phone, and the
+    # law asks for it to go: it is deleted unread and named by its key.
+    unit.lock(LEAD, (lead,))
+    rows = unit.rows(select, (unit.account, lead))
+    if rows:
+        unit.write(delete, (unit.account, lead))
+    values: list[_T] = []
+    unread: list[str] = []
+    for key, data in rows:
+        try:
+            values.append(loads(data, cls))
+        except StoreError:
+            unread.append(str(key))
+    return Removed(tuple(values), tuple(unread))
 
 
 def _micros(value: dt.datetime | None) -> int | None:

@@ -43,6 +43,8 @@ class Statements:
     opportunity_find: str
     opportunity_get: str
     opportunity_remove: str
+    opportunities_of_lead: str
+    opportunities_remove: str
     conversations_for_lead: str
     conversation_get: str
     conversation_save: str
@@ -55,6 +57,7 @@ class Statements:
     conversations_held: str
     conversations_prune_closed: str
     conversations_remove: str
+    conversations_of_lead: str
     turns_all: str
     turn_get: str
     turn_save: str
@@ -74,6 +77,8 @@ class Statements:
     record_get: str
     record_add: str
     record_remove: str
+    records_of_lead: str
+    records_remove: str
     records_page: str
     processed_claim: str
     processed_prune: str
@@ -163,6 +168,12 @@ def statements(
         opportunity_remove=(
             f"DELETE FROM {opportunities} WHERE account = {m} AND lead = {m} AND id = {m}"
         ),
+        # An erasure's: each row's key beside its data, so that a row that
+        # cannot be read is still named, and deleted with the others.
+        opportunities_of_lead=(
+            f"SELECT id, data FROM {opportunities} WHERE account = {m} AND lead = {m} ORDER BY seq"
+        ),
+        opportunities_remove=f"DELETE FROM {opportunities} WHERE account = {m} AND lead = {m}",
         conversation_get=(
             f"SELECT data FROM {conversations} WHERE account = {m} AND lead = {m} AND number = {m}"
         ),
@@ -232,6 +243,10 @@ def statements(
             f"ORDER BY last_message_at, lead, number LIMIT {m}{claim})"
         ),
         conversations_remove=f"DELETE FROM {conversations} WHERE account = {m} AND lead = {m}",
+        conversations_of_lead=(
+            f"SELECT number, data FROM {conversations} WHERE account = {m} AND lead = {m} "
+            "ORDER BY number"
+        ),
         turns_all=f"SELECT pool, data FROM {turns} WHERE account = {m}",
         turn_get=f"SELECT data FROM {turns} WHERE account = {m} AND pool = {m}",
         turn_save=(
@@ -281,6 +296,10 @@ def statements(
             "ON CONFLICT (account, id) DO NOTHING"
         ),
         record_remove=f"DELETE FROM {records} WHERE account = {m} AND id = {m}",
+        records_of_lead=(
+            f"SELECT id, data FROM {records} WHERE account = {m} AND lead = {m} ORDER BY seq"
+        ),
+        records_remove=f"DELETE FROM {records} WHERE account = {m} AND lead = {m}",
         records_page=(
             f"SELECT seq, data FROM {records} WHERE account = {m} AND seq > {m} "
             f"ORDER BY seq LIMIT {m}"
@@ -341,7 +360,8 @@ def statements(
         ),
         # A lead's items, through the index on their lead: an erasure.
         outbox_of_lead=(
-            f"SELECT data FROM {outbox} WHERE account = {m} AND lead = {m} ORDER BY created_at, seq"
+            f"SELECT id, data FROM {outbox} WHERE account = {m} AND lead = {m} "
+            "ORDER BY created_at, seq"
         ),
         outbox_remove=f"DELETE FROM {outbox} WHERE account = {m} AND lead = {m}",
         # Each array in its rows' order of the one-table reads above; the

@@ -34,11 +34,12 @@ def add_forget_command(commands: Commands) -> None:
         "asks: delete the lead, its conversations and pending menus, its opportunities and "
         "every outbox item about it (pending, sent and dead), and keep its funnel records "
         "under a random token in the place of its phone, so that reports count the same. "
+        "A row of the lead that cannot be read is deleted too, and counted as unread. "
         "All in one transaction. Prints one JSON line: "
         '{"leads": n, "conversations": n, "menus": n, "opportunities": n, "outbox": n, '
-        '"funnel_records": n, "token": "forgotten-…" or null}. A phone the store does not '
-        "know prints zero counts. Exit status 0 when it ran, 2 for a phone that is not one "
-        "or a store that cannot be opened or written (nothing is removed then).",
+        '"funnel_records": n, "unread": n, "token": "forgotten-…" or null}. A phone the store '
+        "does not know prints zero counts. Exit status 0 when it ran, 2 for a phone that is not "
+        "one or a store that cannot be opened or written (nothing is removed then).",
     )
     command.add_argument(
         "phone",

@@ -28,7 +28,7 @@ from convroute._ids import event_key
 from convroute.adapters._codec import dumps, loads
 from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
-from convroute.errors import StoreError, UnknownOutboxItemError
+from convroute.errors import StoreError, UnknownOutboxItemError, UnreadableRowError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
@@ -374,9 +374,9 @@ class SQLConversations(_Repository):
         locked: set[str] = set()
         while True:
             rows = self._unit.rows(self._sql.conversations_held, parameters)
-            leads = {lead for lead, _ in rows}
+            leads = {lead for lead, _, _ in rows}
             if not self._sql.locks or leads <= locked:
-                held = (loads(data, Conversation) for _, data in rows)
+                held = (_conversation(at, data) for _, at, data in rows)
                 return tuple(sorted(held, key=lambda one: (one.lead, one.number)))
             # Read again under the leads' locks, as a read of each lead
             # would be: what their events committed meanwhile is seen.
@@ -398,7 +398,7 @@ class SQLConversations(_Repository):
         # a later tick: that unit may have read it before this claim, and
         # would write its own version over this one's.  Waiting for the
         # lead instead could wait for a unit that waits for these rows.
-        conversations = [loads(data, Conversation) for (data,) in rows]
+        conversations = [_conversation(at, data) for at, data in rows]
         free = self._unit.try_lock(LEAD, sorted({c.lead for c in conversations}))
         return tuple(c for c in conversations if c.lead in free)
 
@@ -427,7 +427,7 @@ class SQLTurns(_Repository):
 
     def all(self) -> Mapping[str, TurnRecord]:
         rows = self._unit.rows(self._sql.turns_all, (self._account,))
-        return {pool: loads(data, TurnRecord) for pool, data in rows}
+        return {pool: _row("turns", f"pool {pool}", data, TurnRecord) for pool, data in rows}
 
     def get(self, pool: str) -> TurnRecord | None:
         # The pool's lock, held until the unit ends, covers a record not
@@ -555,8 +555,8 @@ class SQLFunnelRecords(_Repository):
         last = 0
         while True:
             rows = self._unit.rows(self._sql.records_page, (self._account, last, _PAGE))
-            for _, data in rows:
-                yield loads(data, Transition)
+            for seq, data in rows:
+                yield _row("funnel_records", f"seq {seq}", data, Transition)
             if len(rows) < _PAGE:
                 return
             last = rows[-1][0]
@@ -650,9 +650,10 @@ class SQLOutbox(_Repository):
                         (self._account, ident, pending, now_micros, now_micros),
                     )
                 )
-            rows = [(seq, data) for _, seq, data in sorted(found)[:limit]]
+            rows = [row[1:] for row in sorted(found)[:limit]]
         claimed = [
-            (seq, attrs.evolve(loads(data, OutboxItem), claimed_until=until)) for seq, data in rows
+            (seq, attrs.evolve(_item(seq, ident, data), claimed_until=until))
+            for seq, ident, data in rows
         ]
         self._unit.write_many(
             self._sql.outbox_hold,
@@ -689,6 +690,20 @@ class SQLOutbox(_Repository):
 
     def counts(self) -> Mapping[OutboxStatus, int]:
         rows = self._unit.rows(self._sql.outbox_counts, (self._account,))
+        known = [status.value for status in OutboxStatus]
+        unknown = [(status, int(count)) for status, count in rows if status not in known]
+        if unknown:
+            # The first such row is named; the status is not quoted: a
+            # hand-made edit may have put anything there.
+            seq, ident = self._unit.row(
+                self._sql.outbox_first_of_status, (self._account, unknown[0][0])
+            )
+            raise UnreadableRowError(
+                "outbox",
+                f"seq {seq}, id {ident}",
+                f"its status is none of {', '.join(known)}; "
+                f"rows with such a status: {sum(count for _, count in unknown)}",
+            )
         return {OutboxStatus(status): int(count) for status, count in rows}
 
     def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
@@ -698,7 +713,7 @@ class SQLOutbox(_Repository):
             rows = self._unit.rows(
                 self._sql.outbox_items_of, (self._account, OutboxStatus(status).value)
             )
-        return tuple(loads(data, OutboxItem) for (data,) in rows)
+        return tuple(_item(seq, ident, data) for seq, ident, data in rows)
 
     def _fail(
         self, item: str, error: str, status: OutboxStatus, retry_at: dt.datetime | None
@@ -762,6 +777,25 @@ def _removed(unit: SQLUnit, lead: Phone, select: str, delete: str, cls: type[_T]
         except StoreError:
             unread.append(str(key))
     return Removed(tuple(values), tuple(unread))
+
+
+def _row(table: str, key: str, data: Any, cls: type[_T]) -> _T:
+    # A row met by a read of many: one that cannot be read is named by its
+    # table and key, none of them a phone, so that it can be found.
+    try:
+        return loads(data, cls)
+    except StoreError as error:
+        raise UnreadableRowError(table, key, str(error)) from None
+
+
+def _conversation(last_message_at: int, data: Any) -> Conversation:
+    # No key of a conversation's row is free of phones (its lead's and its
+    # business number): the instant of its last message, as stored, finds it.
+    return _row("conversations", f"last_message_at {last_message_at}", data, Conversation)
+
+
+def _item(seq: int, ident: str, data: Any) -> OutboxItem:
+    return _row("outbox", f"seq {seq}, id {ident}", data, OutboxItem)
 
 
 def _micros(value: dt.datetime | None) -> int | None:

@@ -92,6 +92,7 @@ class Statements:
     outbox_items: str
     outbox_items_of: str
     outbox_counts: str
+    outbox_first_of_status: str
     outbox_prune_sent: str
     outbox_of_lead: str
     outbox_remove: str
@@ -197,30 +198,30 @@ def statements(
         # The partial indexes' conditions are written out (not bound), so
         # that SQLite sees the query within them.
         conversations_due=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             f"AND due_at IS NOT NULL AND due_at <= {m} "
             f"ORDER BY due_at, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             "AND status = 'unrouted' AND waiting_since IS NOT NULL "
             f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         # Continued strictly after a wait's key; one rule's queue through
         # the index by rule.
         conversations_waiting_after=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             "AND status = 'unrouted' AND waiting_since IS NOT NULL "
             f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
             f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting_rule=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             f"AND status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
             f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting_rule_after=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             f"AND status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
             f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
             f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
@@ -230,7 +231,8 @@ def statements(
         # statistics, would read every conversation of the account in key
         # order rather than the user's few through conversations_open.
         conversations_held=(
-            f"SELECT lead, data FROM {conversations} WHERE account = {m} AND status = {m} "
+            f"SELECT lead, last_message_at, data FROM {conversations} "
+            f"WHERE account = {m} AND status = {m} "
             f"AND assignee = {m} AND last_message_at >= {m}"
         ),
         # A prune's batch: the oldest rows it may delete, through their
@@ -325,13 +327,13 @@ def statements(
             "ON CONFLICT (account, id) DO NOTHING"
         ),
         outbox_claim=(
-            f"SELECT seq, data FROM {outbox} WHERE account = {m} AND status = {m} "
+            f"SELECT seq, id, data FROM {outbox} WHERE account = {m} AND status = {m} "
             f"AND next_attempt_at <= {m} "
             f"AND (claimed_until IS NULL OR claimed_until <= {m}) "
             f"ORDER BY status, next_attempt_at, seq LIMIT {m}{row_lock}{skip_locked}"
         ),
         outbox_claim_id=(
-            f"SELECT next_attempt_at, seq, data FROM {outbox} WHERE account = {m} AND id = {m} "
+            f"SELECT next_attempt_at, seq, id, data FROM {outbox} WHERE account = {m} AND id = {m} "
             f"AND status = {m} "
             f"AND next_attempt_at <= {m} AND (claimed_until IS NULL OR claimed_until <= {m})"
             f"{row_lock}{skip_locked}"
@@ -344,13 +346,22 @@ def statements(
             f"UPDATE {outbox} SET status = {m}, attempts = {m}, claimed_until = {m}, "
             f"next_attempt_at = {m}, data = {m} WHERE account = {m} AND id = {m}"
         ),
-        outbox_items=f"SELECT data FROM {outbox} WHERE account = {m} ORDER BY created_at, seq",
+        # The key of each row beside its data, in the reads of many rows:
+        # a row that cannot be read is named by it.
+        outbox_items=(
+            f"SELECT seq, id, data FROM {outbox} WHERE account = {m} ORDER BY created_at, seq"
+        ),
         outbox_items_of=(
-            f"SELECT data FROM {outbox} WHERE account = {m} AND status = {m} "
+            f"SELECT seq, id, data FROM {outbox} WHERE account = {m} AND status = {m} "
             "ORDER BY created_at, seq"
         ),
         outbox_counts=(
             f"SELECT status, COUNT(*) FROM {outbox} WHERE account = {m} GROUP BY status"
+        ),
+        # Only when counts() met a status convroute does not know: the row to name.
+        outbox_first_of_status=(
+            f"SELECT seq, id FROM {outbox} WHERE account = {m} AND status = {m} "
+            "ORDER BY seq LIMIT 1"
         ),
         outbox_prune_sent=(
             f"DELETE FROM {outbox} WHERE seq IN ("

@@ -15,6 +15,7 @@ from convroute.model import (
     OpportunityType,
     Phone,
     User,
+    full_phone,
     given_phone,
     lead_phone,
     normalize_country_code,
@@ -323,6 +324,57 @@ class TestLeadPhone:
         """Text that is no phone raises PhoneNumberError."""
         with pytest.raises(PhoneNumberError):
             lead_phone(text)
+
+
+class TestFullPhone:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("68312345", "68312345"),
+            ("919800000001", "919800000001"),
+            ("+91 98000 00001", "919800000001"),
+            ("0091 (98000) 00001", "919800000001"),
+        ],
+    )
+    def test_a_full_number_is_taken_as_a_lead_s(self, text, expected):
+        """Eight digits or more, or a number typed with its country code: read as lead_phone."""
+        assert expected == full_phone(text)
+
+    def test_digits_too_few_for_a_full_number_are_refused(self):
+        """Digits alone fewer than eight: a PhoneNumberError naming the count and country code."""
+        with pytest.raises(PhoneNumberError) as caught:
+            full_phone("12")
+
+        expected = (
+            "not a phone number '12': it has 2 digits, fewer than a full international "
+            "number's 8: give it with its country code"
+        )
+        assert expected == str(caught.value)
+
+    @pytest.mark.parametrize("text", ["", "a lead", "+91 98", "1234567", "+1234567"])
+    def test_what_is_no_full_phone_is_refused(self, text):
+        """Text that is no phone, or digits of no full number, raise PhoneNumberError."""
+        with pytest.raises(PhoneNumberError):
+            full_phone(text)
+
+    @settings(deadline=None)
+    @given(st.text(alphabet="0123456789", min_size=1, max_size=16))
+    def test_digits_alone_are_full_from_eight(self, text):
+        """Digits alone are a full phone when lead_phone takes them and they are 8 or more."""
+        try:
+            expected = lead_phone(text) if len(text) >= 8 else None
+        except PhoneNumberError:
+            expected = None
+        try:
+            actual = full_phone(text)
+        except PhoneNumberError:
+            actual = None
+        assert expected == actual
+
+    def test_a_phone_that_is_not_text_is_refused(self):
+        """A phone given as a number is a TypeError, as for lead_phone."""
+        with pytest.raises(TypeError, match="a phone is text"):
+            full_phone(919800000001)
 
 
 class TestNormalizeCountryCode:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from convroute._arguments import shown
 from convroute.menus import build_first_response
-from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
+from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus, Removed
 from engine.test_spelt_out import conversations
 from menu_strategies import menu_numbers
 from strategies import leads, names, not_text, phones, refusal
@@ -206,3 +206,18 @@ class TestWrongTypesNamed:
         """An outbox item's status given as its value, as a store reads it, is the member."""
         item = OutboxItem(**MADE[OutboxItem], status="sent")
         assert OutboxStatus.SENT is item.status
+
+
+class TestRemoved:
+    def test_unread_keys_are_kept_as_a_tuple(self):
+        """The keys of the rows deleted unread are held as a tuple, whatever iterable gave them."""
+        assert Removed(("a",), ("k1", "k2")) == Removed(("a",), ["k1", "k2"])
+
+    def test_nothing_unread_by_default(self):
+        """A removal that read every row names none unread."""
+        assert () == Removed(()).unread
+
+    def test_a_key_that_is_not_text_is_refused(self):
+        """An unread key is text: a row id given as a number is refused, naming the field."""
+        with pytest.raises(TypeError, match=r"Removed\.unread"):
+            Removed((), (7,))

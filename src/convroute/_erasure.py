@@ -5,7 +5,9 @@ Erasure: a lead forgotten, its conversions still counted.
 `forget`: in one unit of work it deletes the lead, its conversations (and
 so its pending menus), its opportunities and every outbox item about it,
 and puts a random token in the place of its phone in its funnel records,
-so that reports count the lead's conversions as before.
+so that reports count the lead's conversions as before.  A row that cannot
+be read is deleted all the same, and counted apart: erasure is a legal
+duty, and a row convroute cannot read still holds the phone.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ How many times the unit is run when it keeps losing races.
 """
 
 
-Erased = tuple[int, int, int, int, int, int, str | None]
+Erased = tuple[int, int, int, int, int, int, int, str | None]
 """
 What forgetting a lead removed: how many leads (0 or 1), conversations,
 pending menus among them, opportunities and outbox items were deleted, how
-many funnel records were kept under the token, and the token (``None``
-when there were none): `convroute.service.ForgetReport`'s fields, in order.
+many funnel records were kept under the token, how many rows were deleted
+unread, and the token (``None`` when no record was kept):
+`convroute.service.ForgetReport`'s fields, in order.
 """
 
 
@@ -75,44 +78,51 @@ def _forget_once(store: Store, phone: Phone, account: str) -> Erased:
     with store.unit_of_work(account) as uow:
         # First: a store shared by workers holds the lead from here on.
         leads = int(uow.leads.remove(phone))
-        conversations = uow.conversations.for_lead(phone)
-        uow.conversations.remove_for_lead(phone)
-        opportunities = uow.opportunities.for_lead(phone)
-        for opportunity in opportunities:
-            uow.opportunities.remove(phone, opportunity.id)
+        conversations = uow.conversations.remove_for_lead(phone)
+        opportunities = uow.opportunities.remove_for_lead(phone)
         items = uow.outbox.remove_for_lead(phone)
         # A tick's send is claimed as processed by its id, a digest of a key
         # that holds the phone: with the phone and the tick's time, anyone
-        # could find it.  An event's ids derive from its own id, not the phone.
+        # could find it.  An event's ids derive from its own id, not the
+        # phone.  An item that cannot be read may be a tick's send: its
+        # claim goes too (an id never claimed removes nothing).
         uow.processed.remove(
-            [item.id for item in items if item.type == "send" and item.event.startswith("tick:")]
+            [
+                *(i.id for i in items.values if i.type == "send" and i.event.startswith("tick:")),
+                *items.unread,
+            ]
         )
-        records = uow.funnel_records.for_lead(phone)
-        token = _rename(uow, records) if records else None
+        # A record that cannot be read cannot be given the token: it is
+        # deleted with the others, and the reports count it no more.
+        records = uow.funnel_records.remove_for_lead(phone)
+        token = _rename(uow, records.values) if records.values else None
+    removals = (conversations, opportunities, items, records)
+    unread = sum(len(removed.unread) for removed in removals)
     return (
         leads,
-        len(conversations),
-        sum(c.status == ConversationStatus.MENU for c in conversations),
-        len(opportunities),
-        len(items),
-        len(records),
+        len(conversations.values),
+        sum(c.status == ConversationStatus.MENU for c in conversations.values),
+        len(opportunities.values),
+        len(items.values),
+        len(records.values),
+        unread,
         token,
     )
 
 
 def _rename(uow: UnitOfWork, records: Sequence[Transition]) -> str:
-    # The records under a new random token, each with a new random id: an
-    # id is a digest of the event, the funnel and the phone, which anyone
-    # knowing the event's id could match against phones.  The new ids keep
-    # the old ones' order, which breaks ties between records of one instant.
-    # The ad click's id goes too: Meta can tie it to the person who clicked.
+    # The records, removed already, added back under a new random token,
+    # each with a new random id: an id is a digest of the event, the funnel
+    # and the phone, which anyone knowing the event's id could match
+    # against phones.  The new ids keep the old ones' order, which breaks
+    # ties between records of one instant.  The ad click's id goes too:
+    # Meta can tie it to the person who clicked.
     token = FORGOTTEN_PREFIX + secrets.token_hex(16)
     ids = sorted("tr-" + secrets.token_hex(16) for _ in records)
     renamed = [
         attrs.evolve(record, id=ident, lead=Phone(token), ctwa_clid=None)
         for record, ident in zip(sorted(records, key=lambda r: r.id), ids, strict=True)
     ]
-    uow.funnel_records.remove([record.id for record in records])
     for record in renamed:
         uow.funnel_records.add(record)
     return token

@@ -18,7 +18,8 @@ The hierarchy::
     ├── ScenarioError (ValueError)        a step of a testing.Scenario that cannot be taken
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   ├── StoreConflictError            a unit of work that lost a race: run it again
-    │   └── UnknownOutboxItemError        an outbox item that is not (or no longer) there
+    │   ├── UnknownOutboxItemError        an outbox item that is not (or no longer) there
+    │   └── UnreadableRowError            a stored row that cannot be read, named by its key
     └── MissingExtraError (ImportError)   an optional extra that is not installed
 
 Each error also subclasses the builtin it really is, so code that already
@@ -265,6 +266,29 @@ class UnknownOutboxItemError(StoreError):
     def __init__(self, item: str) -> None:
         self.item = item
         super().__init__(f"no outbox item has the id {item!r}")
+
+
+class UnreadableRowError(StoreError):
+    """
+    A stored row that cannot be read, met by a read of many rows.
+
+    The message names the row by its table and a key that is not personal
+    data (an outbox item's seq and id, a funnel record's seq, a
+    conversation's ``last_message_at`` as stored), then says what was
+    wrong with it: the kind and path of each bad value, never the value.
+
+    Attributes:
+        table: The table, e.g. ``outbox``.
+        key: What finds the row in it, e.g. ``seq 12, id act-3f…``.
+    """
+
+    table: str
+    key: str
+
+    def __init__(self, table: str, key: str, problem: str) -> None:
+        self.table = table
+        self.key = key
+        super().__init__(f"{table} row {key}: {problem}")
 
 
 class StoreConflictError(StoreError):

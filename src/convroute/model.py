@@ -41,6 +41,7 @@ __all__ = [
     "Phone",
     "User",
     "first_word",
+    "full_phone",
     "given_phone",
     "lead_phone",
     "normalize_country_code",
@@ -183,6 +184,37 @@ def lead_phone(text: str, *, country_code: str | None = None) -> Phone:
     if text.isascii() and text.isdigit():
         return given_phone(text)
     return normalize_phone(text, country_code=country_code)
+
+
+def full_phone(text: str) -> Phone:
+    """
+    Read a lead's phone as a person names one: a full international number.
+
+    As `lead_phone` reads it, with one more rule for digits alone: they
+    must be at least 8, the fewest of any full number.  WhatsApp may give
+    fewer and `lead_phone` keeps them, but a person who names a lead to
+    act on (``convroute forget 12``) has slipped: asked again, they give
+    its country code.
+
+    Args:
+        text: The phone, e.g. ``5511912345678`` or ``+55 11 91234-5678``.
+
+    Returns:
+        Its digits, 8 to 15 of them.
+
+    Raises:
+        PhoneNumberError: When *text* is no phone, or digits too few for
+            a full number.
+        TypeError: When *text* is not a string.
+    """
+    phone = lead_phone(text)
+    if len(phone) < _MIN_DIGITS:
+        raise PhoneNumberError(
+            text,
+            f"it has {len(phone)} digits, fewer than a full international number's "
+            f"{_MIN_DIGITS}: give it with its country code",
+        )
+    return phone
 
 
 def normalize_country_code(text: str) -> str:

@@ -18,7 +18,7 @@ from typing import Protocol
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
-from convroute.state import Conversation, OutboxItem, OutboxStatus
+from convroute.state import Conversation, OutboxItem, OutboxStatus, Removed
 
 
 __all__ = [
@@ -94,6 +94,16 @@ class OpportunityRepository(Protocol):
     def remove(self, lead: Phone, opportunity: str) -> None:
         """
         Forget the lead's opportunity of id *opportunity*, if it has one.
+        """
+        ...
+
+    def remove_for_lead(self, lead: Phone) -> Removed[Opportunity]:
+        """
+        Delete every opportunity of the lead, even one that cannot be read.
+
+        Returns:
+            Those deleted, in first-saved order, and the ids of any deleted
+            unread.
         """
         ...
 
@@ -200,15 +210,16 @@ class ConversationRepository(Protocol):
         """
         ...
 
-    def remove_for_lead(self, lead: Phone) -> int:
+    def remove_for_lead(self, lead: Phone) -> Removed[Conversation]:
         """
         Delete the lead's conversations with every number, whatever their status.
 
         Their pending menus go with them, and they leave the store's due,
-        waiting and capacity indexes.
+        waiting and capacity indexes.  One that cannot be read goes too.
 
         Returns:
-            How many were deleted.
+            Those deleted, ordered by number, and the business numbers of
+            any deleted unread.
         """
         ...
 
@@ -401,6 +412,16 @@ class FunnelRecordRepository(Protocol):
         """
         ...
 
+    def remove_for_lead(self, phone: Phone) -> Removed[Transition]:
+        """
+        Delete every record of the lead, in every funnel, even one that cannot be read.
+
+        Returns:
+            Those deleted, in the order they were added, and the ids of any
+            deleted unread.
+        """
+        ...
+
     def scan(self) -> Iterator[Transition]:
         """
         Every record, for reports, in no particular order.
@@ -566,15 +587,16 @@ class Outbox(Protocol):
         """
         ...
 
-    def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
+    def remove_for_lead(self, lead: Phone) -> Removed[OutboxItem]:
         """
         Delete every item about the lead, whatever its status.
 
         Those whose `OutboxItem.lead` is *lead*, found through an index on
-        it: pending, sent and dead alike.
+        it: pending, sent and dead alike, and one that cannot be read.
 
         Returns:
-            The items deleted, oldest first.
+            The items deleted, oldest first, and the ids of any deleted
+            unread.
         """
         ...
 

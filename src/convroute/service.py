@@ -64,7 +64,7 @@ from convroute.errors import (
     UnknownOutboxItemError,
     WebhookError,
 )
-from convroute.model import Phone, lead_phone
+from convroute.model import Phone, full_phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
 from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
@@ -287,9 +287,13 @@ class ForgetReport:
         opportunities: The opportunities deleted.
         outbox: The outbox items deleted, pending, sent and dead alike.
         funnel_records: The funnel records kept under the token.
+        unread: The rows of the lead deleted without being read, of any
+            kind (text that is not JSON, a value of the wrong shape): not
+            counted above; a funnel record among them is gone, not kept
+            under the token.
         token: The token that stands for the lead in those records, the
             same in each (``forgotten-`` and 32 random hex digits);
-            ``None`` when the lead had none.
+            ``None`` when none was kept.
     """
 
     leads: int = 0
@@ -298,6 +302,7 @@ class ForgetReport:
     opportunities: int = 0
     outbox: int = 0
     funnel_records: int = 0
+    unread: int = 0
     token: str | None = None
 
 
@@ -1021,21 +1026,26 @@ class Service:
         all of them, each with a new random id, so that funnel and cohort
         reports count the same.  Processed event ids stay: they are kept as
         digests, and a redelivered message must still be a duplicate.  A
-        later message from the phone starts afresh, as a new lead's.
+        later message from the phone starts afresh, as a new lead's.  A row
+        of the lead that cannot be read is deleted too, counted apart
+        (`ForgetReport.unread`, logged as a WARNING); a funnel record among
+        them cannot be given the token, and goes.
 
         Args:
             phone: The lead's phone as events name it: its digits with
-                country code (``5511912345678``), or as typed, with its
+                country code, 8 to 15 (``5511912345678``), or as typed, with its
                 ``+`` and country code (``+55 11 91234-5678``).
 
         Returns:
             How many of each kind were removed, and the token.
 
         Raises:
-            PhoneNumberError: When *phone* is no phone; nothing is removed.
+            PhoneNumberError: When *phone* is no phone, or digits alone
+                fewer than a full number's 8 (``"12"``); nothing is
+                removed.
             StoreError: When the store fails; nothing is removed.
         """
-        lead = lead_phone(phone)
+        lead = full_phone(phone)
         try:
             report = ForgetReport(*forget(self.store, lead, account=self.account))
         except StoreError:
@@ -1044,13 +1054,16 @@ class Service:
                 "forgetting a lead failed: the store failed", extra=_fields(self.account)
             )
             raise
-        _log.info(
+        # Rows deleted unread are bad state the operator should look into.
+        _log.log(
+            logging.WARNING if report.unread else logging.INFO,
             "forgot a lead: %d conversations, %d opportunities, %d outbox items, "
-            "%d funnel records kept under a token",
+            "%d funnel records kept under a token, %d rows removed unread",
             report.conversations,
             report.opportunities,
             report.outbox,
             report.funnel_records,
+            report.unread,
             # The token stays out of the log: kept beside the request, it
             # would link the phone to the records again.
             extra=_fields(self.account, **attrs.asdict(report, filter=_not_token)),

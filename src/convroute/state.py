@@ -1,6 +1,8 @@
 """
 The values a store keeps between events: conversations and outbox items.
 
+`Removed` is what a store hands back when it deletes a lead's rows.
+
 Leads, opportunities and users are in `convroute.model`, round-robin turns
 are `convroute.routing.TurnRecord`, funnel records are
 `convroute.funnel.Transition`.  Every value here is frozen; a store saves
@@ -13,7 +15,7 @@ import datetime as dt
 import enum
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -36,8 +38,11 @@ __all__ = [
     "ConversationStatus",
     "OutboxItem",
     "OutboxStatus",
+    "Removed",
     "bounded_error",
 ]
+
+_T = TypeVar("_T")
 
 
 _LAST_ERROR_LIMIT: Final = 2000
@@ -444,3 +449,29 @@ class OutboxItem:
     claimed_until: dt.datetime | None = attrs.field(default=None, validator=require_aware)
     next_attempt_at: dt.datetime | None = attrs.field(default=None, validator=require_aware)
     lead: Phone | None = attrs.field(default=None, validator=optional_text_field)
+
+
+def _unread_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return text_tuple(keys, "Removed.unread")
+
+
+@attrs.frozen
+class Removed(Generic[_T]):
+    """
+    What a store deleted of a lead's: the values it read, and the rows it could not read.
+
+    An erasure deletes every row of the lead, even one a store cannot read
+    back (text that is not JSON, a value of the wrong shape): such a row is
+    deleted unread, and named here by a key that is not the lead's phone.
+
+    Attributes:
+        values: The values deleted that could be read, in the order the
+            method says.
+        unread: The keys of the rows deleted without being read: an
+            opportunity's, funnel record's or outbox item's id, or a
+            conversation's business number.  Always empty for a store
+            that keeps values, not text (the memory store).
+    """
+
+    values: tuple[_T, ...]
+    unread: tuple[str, ...] = attrs.field(default=(), converter=_unread_keys)

@@ -4,16 +4,22 @@ The ``convroute forget`` command: one JSON line of what went; bad phones and sto
 
 import datetime as dt
 import json
+import sqlite3
 
 import pytest
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convroute.adapters import SQLiteStore
 from convroute.cli import main
 from convroute.config import load_config
 from convroute.engine import IncomingMessage
+from convroute.errors import PhoneNumberError
 from convroute.service import Service
-from convroute.testing import RecordingTransport
+from convroute.testing import MemoryStore, RecordingTransport
 from example_account import EXAMPLE_PATH
+from strategies import written_phones
 
 
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -60,6 +66,7 @@ class TestForget:
             "opportunities": 0,
             "outbox": 2,
             "funnel_records": 1,
+            "unread": 0,
         }
         assert (0, expected, "") == (status, line, err)
         assert token.startswith("forgotten-")
@@ -76,6 +83,7 @@ class TestForget:
             "opportunities": 0,
             "outbox": 0,
             "funnel_records": 0,
+            "unread": 0,
             "token": None,
         }
         assert (0, expected) == (status, json.loads(out))
@@ -105,6 +113,24 @@ class TestForget:
         )
         assert (2, expected) == (status, err)
 
+    def test_an_unreadable_row_is_removed_and_counted(self, path, capsys):
+        """A conversation that is no JSON goes too: exit 0, counted unread, the lead gone."""
+        with sqlite3.connect(path) as connection:
+            connection.execute("UPDATE conversations SET data = '[' WHERE lead = ?", (LEAD,))
+        connection.close()
+
+        status, out, err = run(capsys, LEAD, "--store", f"sqlite:{path}")
+
+        line = json.loads(out)
+        assert (0, 0, 1, 1, "") == (
+            status,
+            line["conversations"],
+            line["unread"],
+            line["funnel_records"],
+            err,
+        )
+        assert [OTHER] == leads(path)
+
     def test_a_missing_store_exits_2(self, tmp_path, capsys):
         """A store file that is not there is never made: exit 2."""
         status, out, err = run(capsys, LEAD, "--store", f"sqlite:{tmp_path / 'none.db'}")
@@ -129,3 +155,32 @@ class TestForget:
         status, _, err = run(capsys, LEAD, "--store", "memory")
 
         assert (2, True) == (status, "memory store starts empty" in err)
+
+
+def typed_phones():
+    """Phones as people type them, digits of any count, and text that is none."""
+    return st.one_of(
+        written_phones(),
+        st.text(alphabet="0123456789", min_size=1, max_size=16),
+        st.text(alphabet="+0123456789 -()", max_size=18),
+        st.text(max_size=10),
+    )
+
+
+class TestForgetTakesWhatTheServiceTakes:
+    @settings(deadline=None, max_examples=60)
+    @given(typed_phones())
+    def test_the_command_and_the_service_accept_the_same_phones(self, tmp_path_factory, typed):
+        """Any text: the command exits 0 exactly when Service.forget takes it."""
+        path = tmp_path_factory.getbasetemp() / "empty.db"
+        if not path.exists():
+            SQLiteStore(path).close()
+        service = Service(load_config(EXAMPLE_PATH), MemoryStore(), RecordingTransport())
+        try:
+            service.forget(typed)
+        except PhoneNumberError:
+            expected = 2
+        else:
+            expected = 0
+
+        assert expected == main(["forget", "--store", f"sqlite:{path}", "--", typed])

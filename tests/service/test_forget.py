@@ -293,7 +293,9 @@ class TestForget:
 
         assert 1 == service.forget(typed).leads
 
-    @pytest.mark.parametrize("typed", ["", "not a phone", "+91 98", "forgotten-0123"])
+    @pytest.mark.parametrize(
+        "typed", ["", "not a phone", "+91 98", "forgotten-0123", "12", "1234567", "+1234567"]
+    )
     def test_what_is_no_phone_is_refused(self, typed):
         """Text that is no phone raises PhoneNumberError, a ValueError, and removes nothing."""
         store = MemoryStore()
@@ -302,6 +304,19 @@ class TestForget:
         with pytest.raises(PhoneNumberError):
             service.forget(typed)
         assert 0 == store.committed
+
+    def test_digits_too_few_for_a_full_number_say_so(self):
+        """Service.forget("12") is refused as the command is: naming the count and country code."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+
+        with pytest.raises(PhoneNumberError) as caught:
+            service.forget("12")
+
+        expected = (
+            "not a phone number '12': it has 2 digits, fewer than a full international "
+            "number's 8: give it with its country code"
+        )
+        assert expected == str(caught.value)
 
     def test_a_manual_move_id_no_longer_leads_to_the_phone(self, store):
         """A record of a guessable event id gets a random id: no digest of the phone is kept."""
@@ -447,6 +462,146 @@ class TestNoDigitsLeft:
 def kept(store):
     # The texts the store's codec keeps in memory, with their values.
     return "\n".join(f"{text}\n{value!r}" for (_, text), value in store._values._values.items())
+
+
+# One row of each kind the lead has, made unreadable: bad JSON, or a value of the wrong shape that
+# still holds the phone.  The outbox's is a tick's send, whose claim must go with it.
+SQLITE_DAMAGE = (
+    "UPDATE leads SET data = '{' WHERE phone = :lead",
+    "UPDATE conversations SET data = 'not json' WHERE lead = :lead AND number = :number",
+    "UPDATE opportunities SET data = json_set(data, '$.name', 42) WHERE lead = :lead",
+    (
+        "UPDATE outbox SET data = json_set(data, '$.created_at', 7) WHERE seq = ("
+        "SELECT min(seq) FROM outbox WHERE lead = :lead AND json_extract(data, '$.type') = 'send' "
+        "AND json_extract(data, '$.event') LIKE 'tick:%')"
+    ),
+    (
+        "UPDATE funnel_records SET data = json_set(data, '$.at', 'then') WHERE seq = ("
+        "SELECT min(seq) FROM funnel_records WHERE lead = :lead)"
+    ),
+)
+POSTGRES_DAMAGE = (
+    "UPDATE {s}.leads SET data = '{{' WHERE phone = %(lead)s",
+    "UPDATE {s}.conversations SET data = 'not json' WHERE lead = %(lead)s AND number = %(number)s",
+    (
+        "UPDATE {s}.opportunities SET data = jsonb_set(data::jsonb, '{{name}}', '42')::text "
+        "WHERE lead = %(lead)s"
+    ),
+    (
+        "UPDATE {s}.outbox SET data = jsonb_set(data::jsonb, '{{created_at}}', '7')::text "
+        "WHERE seq = (SELECT min(seq) FROM {s}.outbox WHERE lead = %(lead)s "
+        "AND data::jsonb ->> 'type' = 'send' AND data::jsonb ->> 'event' LIKE 'tick:%%')"
+    ),
+    (
+        "UPDATE {s}.funnel_records SET data = jsonb_set(data::jsonb, '{{at}}', '\"then\"')::text "
+        "WHERE seq = (SELECT min(seq) FROM {s}.funnel_records WHERE lead = %(lead)s)"
+    ),
+)
+
+
+def damage_sqlite(path):
+    with sqlite3.connect(path) as connection:
+        for statement in SQLITE_DAMAGE:
+            assert 1 == connection.execute(statement, {"lead": LEAD, "number": NUMBER}).rowcount
+    connection.close()
+
+
+def damage_postgres(url, schema):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        for statement in POSTGRES_DAMAGE:
+            done = connection.execute(
+                statement.format(s=f'"{schema}"'), {"lead": LEAD, "number": NUMBER}
+            )
+            assert 1 == done.rowcount
+
+
+def lead_rows(store):
+    """How many conversations, opportunities, outbox items and funnel records LEAD has."""
+    with store.unit_of_work() as uow:
+        return (
+            len(uow.conversations.for_lead(LEAD)),
+            len(uow.opportunities.for_lead(LEAD)),
+            sum(item.lead == LEAD for item in uow.outbox.items()),
+            len(uow.funnel_records.for_lead(LEAD)),
+        )
+
+
+def tick_sends(store):
+    with store.unit_of_work() as uow:
+        return [
+            item.id
+            for item in uow.outbox.items()
+            if item.lead == LEAD and item.type == "send" and item.event.startswith("tick:")
+        ]
+
+
+def damaged_store(kind, tmp_path, request):
+    """A store LEAD lived in, one row of each kind of LEAD's made unreadable, and its dump."""
+    if kind == "sqlite":
+        from convroute.adapters import SQLiteStore
+
+        path = tmp_path / "convroute.db"
+        store = SQLiteStore(path)
+        return store, lambda: damage_sqlite(path), lambda: dump_sqlite(path)
+    from convroute.adapters.postgres import PostgresStore
+
+    url = request.getfixturevalue("postgres_url")
+    schema = request.getfixturevalue("new_postgres_schema")()
+    store = PostgresStore(url, schema=schema)
+    return store, lambda: damage_postgres(url, schema), lambda: dump_postgres(url, schema)
+
+
+class TestForgetUnreadableRows:
+    """A row of the lead that cannot be read is removed with the rest, and counted apart."""
+
+    @pytest.mark.parametrize(
+        "kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    )
+    def test_every_row_goes_and_the_unread_are_counted(self, kind, tmp_path, request, caplog):
+        """One unreadable row of each kind: all removed, four counted unread, no digits left."""
+        store, damage, dump = damaged_store(kind, tmp_path, request)
+        with store:
+            service, _ = lived(store)
+            conversations, opportunities, items, records = lead_rows(store)
+            (tick,) = tick_sends(store)
+            damage()
+            caplog.clear()
+
+            with caplog.at_level("INFO", logger="convroute"):
+                report = service.forget(LEAD)
+
+            left = dump()
+            with store.unit_of_work() as uow:
+                claimed_again = uow.processed.claim(tick, at(60))
+        expected = ForgetReport(
+            leads=1,
+            conversations=conversations - 1,
+            menus=0,
+            opportunities=opportunities - 1,
+            outbox=items - 1,
+            funnel_records=records - 1,
+            unread=4,
+            token=report.token,
+        )
+        (logged,) = [r for r in caplog.records if r.name == "convroute.service"]
+        assert (expected, [], True) == (report, [d for d in DIGITS if d in left], OTHER in left)
+        assert claimed_again
+        assert ("WARNING", 4) == (logged.levelname, logged.convroute["unread"])
+        assert "4 rows removed unread" in logged.getMessage()
+        assert [] == [d for d in DIGITS if d in logged.getMessage()]
+
+    def test_a_lead_without_unreadable_rows_logs_at_info(self, service, caplog):
+        """The usual erasure is one INFO record, counting no row unread."""
+        service.handle(IncomingMessage(id="wamid.1", at=AT, lead=LEAD, number=NUMBER, text="Hi"))
+        caplog.clear()
+
+        with caplog.at_level("INFO", logger="convroute"):
+            report = service.forget(LEAD)
+
+        (logged,) = [r for r in caplog.records if r.name == "convroute.service"]
+        assert (0, "INFO", 0) == (report.unread, logged.levelname, logged.convroute["unread"])
 
 
 def dump_memory(store):

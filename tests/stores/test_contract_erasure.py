@@ -1,14 +1,15 @@
 """
-The store contract for erasure: a lead, its conversations, its outbox items and processed ids
-removed, on every store.
+The store contract for erasure: a lead, its conversations, opportunities, funnel records, outbox
+items and processed ids removed, on every store.
 """
 
 import datetime as dt
 
 import pytest
 
-from convroute.model import Lead, Phone
-from convroute.state import Conversation, OutboxItem, OutboxStatus
+from convroute.funnel import Cause, Transition
+from convroute.model import Lead, Opportunity, Phone
+from convroute.state import Conversation, OutboxItem, OutboxStatus, Removed
 
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -81,7 +82,8 @@ class TestConversationsRemoveForLead:
         with store.unit_of_work() as uow:
             left = (uow.conversations.for_lead(LEAD), uow.conversations.for_lead(OTHER))
 
-        assert (2, ((), (assigned(OTHER, NUMBER),))) == (removed, left)
+        expected = Removed((assigned(LEAD, NUMBER), waiting(LEAD, OTHER_NUMBER)))
+        assert (expected, ((), (assigned(OTHER, NUMBER),))) == (removed, left)
 
     def test_they_leave_the_due_waiting_and_capacity_indexes(self, store):
         """A tick no longer finds them due or waiting, nor counts them against their assignee."""
@@ -140,9 +142,10 @@ class TestOutboxRemoveForLead:
             claimed = [one.id for one in uow.outbox.claim(10, T0 + MINUTE, T0 + 5 * MINUTE)]
 
         assert (["pending", "sent", "dead"], ([theirs], {OutboxStatus.PENDING: 1})) == (
-            [one.id for one in removed],
+            [one.id for one in removed.values],
             left,
         )
+        assert () == removed.unread
         assert ["theirs"] == claimed
 
     def test_the_lead_is_kept_with_the_item(self, store):
@@ -155,13 +158,83 @@ class TestOutboxRemoveForLead:
             found = {one.id: one.lead for one in uow.outbox.items()}
             removed = uow.outbox.remove_for_lead(LEAD)
 
-        assert ({"mine": LEAD, "nobody": None}, ["mine"]) == (found, [i.id for i in removed])
+        assert ({"mine": LEAD, "nobody": None}, ["mine"]) == (found, [i.id for i in removed.values])
 
     def test_a_lead_with_none_gets_nothing_back(self, store):
         """A lead without items removes nothing."""
         with store.unit_of_work() as uow:
             uow.outbox.add([item("theirs", OTHER)])
-            assert () == tuple(uow.outbox.remove_for_lead(LEAD))
+            assert Removed(()) == uow.outbox.remove_for_lead(LEAD)
+
+
+def record(ident, lead, minutes=0):
+    return Transition(
+        id=ident,
+        lead=lead,
+        funnel="Sales",
+        from_stage=None,
+        to_stage="Enquiry",
+        at=T0 + minutes * MINUTE,
+        cause=Cause.TRIGGER,
+        source="Instagram",
+        number=NUMBER,
+    )
+
+
+class TestOpportunitiesRemoveForLead:
+    def test_every_opportunity_goes_and_is_returned_in_saved_order(self, store):
+        """The lead's opportunities go, returned in first-saved order; another lead's stay."""
+        second, first = (Opportunity(id=i, type="Course", name=i) for i in ("o2", "o1"))
+        with store.unit_of_work() as uow:
+            uow.opportunities.save(LEAD, second)
+            uow.opportunities.save(LEAD, first)
+            uow.opportunities.save(OTHER, first)
+
+        with store.unit_of_work() as uow:
+            removed = uow.opportunities.remove_for_lead(LEAD)
+        with store.unit_of_work() as uow:
+            left = (
+                uow.opportunities.for_lead(LEAD),
+                uow.opportunities.for_lead(OTHER),
+                uow.opportunities.get("o2"),
+            )
+
+        assert (Removed((second, first)), ((), (first,), None)) == (removed, left)
+
+    def test_a_lead_with_none_gets_nothing_back(self, store):
+        """A lead without opportunities removes nothing."""
+        with store.unit_of_work() as uow:
+            assert Removed(()) == uow.opportunities.remove_for_lead(LEAD)
+
+
+class TestFunnelRecordsRemoveForLead:
+    def test_every_record_goes_and_is_returned_in_added_order(self, store):
+        """The lead's records go, returned in the order they were added; another lead's stay."""
+        mine = [record("tr-b", LEAD, 1), record("tr-a", LEAD, 0)]
+        theirs = record("tr-c", OTHER)
+        with store.unit_of_work() as uow:
+            for one in [*mine, theirs]:
+                uow.funnel_records.add(one)
+
+        with store.unit_of_work() as uow:
+            removed = uow.funnel_records.remove_for_lead(LEAD)
+        with store.unit_of_work() as uow:
+            left = (list(uow.funnel_records.scan()), uow.funnel_records.get("tr-a"))
+
+        assert (Removed(tuple(mine)), ([theirs], None)) == (removed, left)
+
+    def test_a_record_added_again_after_its_removal_is_kept(self, store):
+        """In one unit, a record removed then added under the same id is there afterwards."""
+        with store.unit_of_work() as uow:
+            uow.funnel_records.add(record("tr-a", LEAD))
+
+        with store.unit_of_work() as uow:
+            uow.funnel_records.remove_for_lead(LEAD)
+            uow.funnel_records.add(record("tr-a", OTHER))
+        with store.unit_of_work() as uow:
+            found = list(uow.funnel_records.scan())
+
+        assert [record("tr-a", OTHER)] == found
 
 
 class TestProcessedRemove:

@@ -311,8 +311,8 @@ class TestSchema:
                 )
 
         with PostgresStore(url, schema=postgres_schema) as store, store.unit_of_work() as uow:
-            mine = [one.id for one in uow.outbox.remove_for_lead(LEAD)]
-            theirs = [one.id for one in uow.outbox.remove_for_lead(other)]
+            mine = [one.id for one in uow.outbox.remove_for_lead(LEAD).values]
+            theirs = [one.id for one in uow.outbox.remove_for_lead(other).values]
 
         assert (["entered", "board", "meta", "menu"], ["theirs", "their-meta"]) == (mine, theirs)
 

@@ -453,8 +453,8 @@ class TestSchema:
                     "EXPLAIN QUERY PLAN " + _STATEMENTS.outbox_remove, ("default", LEAD)
                 )
             )
-            mine = [one.id for one in uow.outbox.remove_for_lead(LEAD)]
-            theirs = [one.id for one in uow.outbox.remove_for_lead(other)]
+            mine = [one.id for one in uow.outbox.remove_for_lead(LEAD).values]
+            theirs = [one.id for one in uow.outbox.remove_for_lead(other).values]
 
         assert (["entered", "board", "meta", "menu"], ["theirs", "their-meta"]) == (mine, theirs)
         assert "USING INDEX outbox_lead (account=? AND lead=?)" in plan

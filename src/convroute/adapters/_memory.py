@@ -29,7 +29,7 @@ from convroute.errors import UnknownOutboxItemError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
-from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
+from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus, Removed
 
 
 class MemoryUnit:
@@ -161,6 +161,12 @@ class _Opportunities(_Repository):
                 # No key of a lead with nothing left: a forgotten phone stays nowhere.
                 journal.pop(state.opportunities, lead)
 
+    def remove_for_lead(self, lead: Phone) -> Removed[Opportunity]:
+        state, journal = self._unit.begin_write()
+        mine = state.opportunities.get(lead, {})
+        journal.pop(state.opportunities, lead)
+        return Removed(tuple(mine.values()))
+
 
 class _Conversations(_Repository):
     __slots__ = ()
@@ -259,12 +265,14 @@ class _Conversations(_Repository):
         pairs = sorted((lead, number) for _, lead, number in held[start:])
         return tuple(map(state.conversations.__getitem__, pairs))
 
-    def remove_for_lead(self, lead: Phone) -> int:
+    def remove_for_lead(self, lead: Phone) -> Removed[Conversation]:
         state, journal = self._unit.begin_write()
-        mine = [c for key, c in state.conversations.items() if key[0] == lead]
+        mine = sorted(
+            (c for key, c in state.conversations.items() if key[0] == lead), key=lambda c: c.number
+        )
         for conversation in mine:
             _drop(state, journal, conversation)
-        return len(mine)
+        return Removed(tuple(mine))
 
     def prune_closed(self, before: dt.datetime, limit: int) -> int:
         aware(before, "before")
@@ -482,6 +490,11 @@ class _FunnelRecords(_Repository):
                 if not mine:
                     journal.pop(state.records_by_lead, record.lead)
 
+    def remove_for_lead(self, phone: Phone) -> Removed[Transition]:
+        mine = self.for_lead(phone)
+        self.remove([record.id for record in mine])
+        return Removed(tuple(mine))
+
     def scan(self) -> Iterator[Transition]:
         # A snapshot: the caller may write records while it reads them.
         return iter(tuple(self._unit.state().records.values()))
@@ -627,7 +640,7 @@ class _Outbox(_Repository):
         chosen = [item for item in state.outbox.values() if status is None or item.status == status]
         return tuple(sorted(chosen, key=lambda item: (item.created_at, order[item.id])))
 
-    def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
+    def remove_for_lead(self, lead: Phone) -> Removed[OutboxItem]:
         state, journal = self._unit.begin_write()
         order = state.outbox_order
         # A read of every item: the memory store keeps no index by lead, an
@@ -640,7 +653,7 @@ class _Outbox(_Repository):
             journal.pop(state.outbox, item.id)
             journal.pop(state.outbox_order, item.id)
             journal.pop(state.pending, item.id)
-        return tuple(mine)
+        return Removed(tuple(mine))
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         aware(before, "before")

@@ -28,11 +28,11 @@ from convroute._ids import event_key
 from convroute.adapters._codec import RecentValues
 from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
-from convroute.errors import UnknownOutboxItemError
+from convroute.errors import StoreError, UnknownOutboxItemError, UnreadableRowError
 from convroute.funnel import Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
-from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus
+from convroute.state import Conversation, ConversationStatus, OutboxItem, OutboxStatus, Removed
 
 
 _T = TypeVar("_T")
@@ -261,8 +261,13 @@ class SQLOpportunities(_Repository):
         return None if found is None else (lead, self._values.loads(found[0], Opportunity))
 
     def remove(self, lead: Phone, opportunity: str) -> None:
-        self._values.forget()
         self._unit.write(self._sql.opportunity_remove, (self._account, lead, opportunity))
+
+    def remove_for_lead(self, lead: Phone) -> Removed[Opportunity]:
+        sql = self._sql
+        return _removed(
+            self._unit, lead, sql.opportunities_of_lead, sql.opportunities_remove, Opportunity
+        )
 
 
 class SQLConversations(_Repository):
@@ -378,19 +383,20 @@ class SQLConversations(_Repository):
         locked: set[str] = set()
         while True:
             rows = self._unit.rows(self._sql.conversations_held, parameters)
-            leads = {lead for lead, _ in rows}
+            leads = {lead for lead, _, _ in rows}
             if not self._sql.locks or leads <= locked:
-                held = (self._values.loads(data, Conversation) for _, data in rows)
+                held = (_conversation(self._values, at, data) for _, at, data in rows)
                 return tuple(sorted(held, key=lambda one: (one.lead, one.number)))
             # Read again under the leads' locks, as a read of each lead
             # would be: what their events committed meanwhile is seen.
             self._unit.lock(LEAD, sorted(leads - locked))
             locked |= leads
 
-    def remove_for_lead(self, lead: Phone) -> int:
-        self._unit.lock(LEAD, (lead,))
-        self._values.forget()
-        return self._unit.run(self._sql.conversations_remove, (self._account, lead))
+    def remove_for_lead(self, lead: Phone) -> Removed[Conversation]:
+        sql = self._sql
+        return _removed(
+            self._unit, lead, sql.conversations_of_lead, sql.conversations_remove, Conversation
+        )
 
     def prune_closed(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.conversations_prune_closed, before, limit)
@@ -401,7 +407,7 @@ class SQLConversations(_Repository):
         # a later tick: that unit may have read it before this claim, and
         # would write its own version over this one's.  Waiting for the
         # lead instead could wait for a unit that waits for these rows.
-        conversations = [self._values.loads(data, Conversation) for (data,) in rows]
+        conversations = [_conversation(self._values, at, data) for at, data in rows]
         free = self._unit.try_lock(LEAD, sorted({c.lead for c in conversations}))
         return tuple(c for c in conversations if c.lead in free)
 
@@ -430,7 +436,10 @@ class SQLTurns(_Repository):
 
     def all(self) -> Mapping[str, TurnRecord]:
         rows = self._unit.rows(self._sql.turns_all, (self._account,))
-        return {pool: self._values.loads(data, TurnRecord) for pool, data in rows}
+        return {
+            pool: _row(self._values, "turns", f"pool {pool}", data, TurnRecord)
+            for pool, data in rows
+        }
 
     def get(self, pool: str) -> TurnRecord | None:
         # The pool's lock, held until the unit ends, covers a record not
@@ -544,10 +553,13 @@ class SQLFunnelRecords(_Repository):
         )
 
     def remove(self, transitions: Collection[str]) -> None:
-        self._values.forget()
         self._unit.write_many(
             self._sql.record_remove, [(self._account, record) for record in transitions]
         )
+
+    def remove_for_lead(self, phone: Phone) -> Removed[Transition]:
+        sql = self._sql
+        return _removed(self._unit, phone, sql.records_of_lead, sql.records_remove, Transition)
 
     def scan(self) -> Iterator[Transition]:
         self._unit.check_open()
@@ -557,8 +569,8 @@ class SQLFunnelRecords(_Repository):
         last = 0
         while True:
             rows = self._unit.rows(self._sql.records_page, (self._account, last, _PAGE))
-            for _, data in rows:
-                yield self._values.loads(data, Transition)
+            for seq, data in rows:
+                yield _row(self._values, "funnel_records", f"seq {seq}", data, Transition)
             if len(rows) < _PAGE:
                 return
             last = rows[-1][0]
@@ -652,10 +664,10 @@ class SQLOutbox(_Repository):
                         (self._account, ident, pending, now_micros, now_micros),
                     )
                 )
-            rows = [(seq, data) for _, seq, data in sorted(found)[:limit]]
+            rows = [row[1:] for row in sorted(found)[:limit]]
         claimed = [
-            (seq, attrs.evolve(self._values.loads(data, OutboxItem), claimed_until=until))
-            for seq, data in rows
+            (seq, attrs.evolve(_item(self._values, seq, ident, data), claimed_until=until))
+            for seq, ident, data in rows
         ]
         self._unit.write_many(
             self._sql.outbox_hold,
@@ -695,6 +707,20 @@ class SQLOutbox(_Repository):
 
     def counts(self) -> Mapping[OutboxStatus, int]:
         rows = self._unit.rows(self._sql.outbox_counts, (self._account,))
+        known = [status.value for status in OutboxStatus]
+        unknown = [(status, int(count)) for status, count in rows if status not in known]
+        if unknown:
+            # The first such row is named; the status is not quoted: a
+            # hand-made edit may have put anything there.
+            seq, ident = self._unit.row(
+                self._sql.outbox_first_of_status, (self._account, unknown[0][0])
+            )
+            raise UnreadableRowError(
+                "outbox",
+                f"seq {seq}, id {ident}",
+                f"its status is none of {', '.join(known)}; "
+                f"rows with such a status: {sum(count for _, count in unknown)}",
+            )
         return {OutboxStatus(status): int(count) for status, count in rows}
 
     def items(self, status: OutboxStatus | None = None) -> Sequence[OutboxItem]:
@@ -704,7 +730,7 @@ class SQLOutbox(_Repository):
             rows = self._unit.rows(
                 self._sql.outbox_items_of, (self._account, OutboxStatus(status).value)
             )
-        return tuple(self._values.loads(data, OutboxItem) for (data,) in rows)
+        return tuple(_item(self._values, seq, ident, data) for seq, ident, data in rows)
 
     def _fail(
         self, item: str, error: str, status: OutboxStatus, retry_at: dt.datetime | None
@@ -724,11 +750,9 @@ class SQLOutbox(_Repository):
             )
         )
 
-    def remove_for_lead(self, lead: Phone) -> Sequence[OutboxItem]:
-        rows = self._unit.rows(self._sql.outbox_of_lead, (self._account, lead))
-        if rows:
-            self._unit.write(self._sql.outbox_remove, (self._account, lead))
-        return tuple(self._values.loads(data, OutboxItem) for (data,) in rows)
+    def remove_for_lead(self, lead: Phone) -> Removed[OutboxItem]:
+        sql = self._sql
+        return _removed(self._unit, lead, sql.outbox_of_lead, sql.outbox_remove, OutboxItem)
 
     def prune_sent(self, before: dt.datetime, limit: int) -> int:
         return _prune(self._unit, self._sql.outbox_prune_sent, before, limit)
@@ -752,6 +776,44 @@ class SQLOutbox(_Repository):
                 item.id,
             ),
         )
+
+
+def _removed(unit: SQLUnit, lead: Phone, select: str, delete: str, cls: type[_T]) -> Removed[_T]:
+    # An erasure's removal: every row of the lead deleted, whether or not
+    # it reads.  A row that cannot be read still holds the phone, and the
+    # law asks for it to go: it is deleted unread and named by its key.
+    unit.lock(LEAD, (lead,))
+    rows = unit.rows(select, (unit.account, lead))
+    if rows:
+        unit.write(delete, (unit.account, lead))
+    values: list[_T] = []
+    unread: list[str] = []
+    for key, data in rows:
+        try:
+            values.append(unit.values.loads(data, cls))
+        except StoreError:
+            unread.append(str(key))
+    unit.values.forget()
+    return Removed(tuple(values), tuple(unread))
+
+
+def _row(values: RecentValues, table: str, key: str, data: Any, cls: type[_T]) -> _T:
+    # A row met by a read of many: one that cannot be read is named by its
+    # table and key, none of them a phone, so that it can be found.
+    try:
+        return values.loads(data, cls)
+    except StoreError as error:
+        raise UnreadableRowError(table, key, str(error)) from None
+
+
+def _conversation(values: RecentValues, last_message_at: int, data: Any) -> Conversation:
+    # No key of a conversation's row is free of phones (its lead's and its
+    # business number): the instant of its last message, as stored, finds it.
+    return _row(values, "conversations", f"last_message_at {last_message_at}", data, Conversation)
+
+
+def _item(values: RecentValues, seq: int, ident: str, data: Any) -> OutboxItem:
+    return _row(values, "outbox", f"seq {seq}, id {ident}", data, OutboxItem)
 
 
 def _micros(value: dt.datetime | None) -> int | None:

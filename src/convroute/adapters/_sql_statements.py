@@ -43,6 +43,8 @@ class Statements:
     opportunity_find: str
     opportunity_get: str
     opportunity_remove: str
+    opportunities_of_lead: str
+    opportunities_remove: str
     conversations_for_lead: str
     conversation_get: str
     conversation_save: str
@@ -55,6 +57,7 @@ class Statements:
     conversations_held: str
     conversations_prune_closed: str
     conversations_remove: str
+    conversations_of_lead: str
     turns_all: str
     turn_get: str
     turn_save: str
@@ -74,6 +77,8 @@ class Statements:
     record_get: str
     record_add: str
     record_remove: str
+    records_of_lead: str
+    records_remove: str
     records_page: str
     processed_claim: str
     processed_prune: str
@@ -87,6 +92,7 @@ class Statements:
     outbox_items: str
     outbox_items_of: str
     outbox_counts: str
+    outbox_first_of_status: str
     outbox_prune_sent: str
     outbox_of_lead: str
     outbox_remove: str
@@ -163,6 +169,12 @@ def statements(
         opportunity_remove=(
             f"DELETE FROM {opportunities} WHERE account = {m} AND lead = {m} AND id = {m}"
         ),
+        # An erasure's: each row's key beside its data, so that a row that
+        # cannot be read is still named, and deleted with the others.
+        opportunities_of_lead=(
+            f"SELECT id, data FROM {opportunities} WHERE account = {m} AND lead = {m} ORDER BY seq"
+        ),
+        opportunities_remove=f"DELETE FROM {opportunities} WHERE account = {m} AND lead = {m}",
         conversation_get=(
             f"SELECT data FROM {conversations} WHERE account = {m} AND lead = {m} AND number = {m}"
         ),
@@ -186,30 +198,30 @@ def statements(
         # The partial indexes' conditions are written out (not bound), so
         # that SQLite sees the query within them.
         conversations_due=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             f"AND due_at IS NOT NULL AND due_at <= {m} "
             f"ORDER BY due_at, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             "AND status = 'unrouted' AND waiting_since IS NOT NULL "
             f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         # Continued strictly after a wait's key; one rule's queue through
         # the index by rule.
         conversations_waiting_after=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             "AND status = 'unrouted' AND waiting_since IS NOT NULL "
             f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
             f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting_rule=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             f"AND status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
             f"AND last_message_at >= {m} ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
         ),
         conversations_waiting_rule_after=(
-            f"SELECT data FROM {conversations} WHERE account = {m} "
+            f"SELECT last_message_at, data FROM {conversations} WHERE account = {m} "
             f"AND status = 'unrouted' AND waiting_since IS NOT NULL AND rule = {m} "
             f"AND last_message_at >= {m} AND (waiting_since, lead, number) > ({m}, {m}, {m}) "
             f"ORDER BY waiting_since, lead, number LIMIT {m}{claim}"
@@ -219,7 +231,8 @@ def statements(
         # statistics, would read every conversation of the account in key
         # order rather than the user's few through conversations_open.
         conversations_held=(
-            f"SELECT lead, data FROM {conversations} WHERE account = {m} AND status = {m} "
+            f"SELECT lead, last_message_at, data FROM {conversations} "
+            f"WHERE account = {m} AND status = {m} "
             f"AND assignee = {m} AND last_message_at >= {m}"
         ),
         # A prune's batch: the oldest rows it may delete, through their
@@ -232,6 +245,10 @@ def statements(
             f"ORDER BY last_message_at, lead, number LIMIT {m}{claim})"
         ),
         conversations_remove=f"DELETE FROM {conversations} WHERE account = {m} AND lead = {m}",
+        conversations_of_lead=(
+            f"SELECT number, data FROM {conversations} WHERE account = {m} AND lead = {m} "
+            "ORDER BY number"
+        ),
         turns_all=f"SELECT pool, data FROM {turns} WHERE account = {m}",
         turn_get=f"SELECT data FROM {turns} WHERE account = {m} AND pool = {m}",
         turn_save=(
@@ -281,6 +298,10 @@ def statements(
             "ON CONFLICT (account, id) DO NOTHING"
         ),
         record_remove=f"DELETE FROM {records} WHERE account = {m} AND id = {m}",
+        records_of_lead=(
+            f"SELECT id, data FROM {records} WHERE account = {m} AND lead = {m} ORDER BY seq"
+        ),
+        records_remove=f"DELETE FROM {records} WHERE account = {m} AND lead = {m}",
         records_page=(
             f"SELECT seq, data FROM {records} WHERE account = {m} AND seq > {m} "
             f"ORDER BY seq LIMIT {m}"
@@ -306,13 +327,13 @@ def statements(
             "ON CONFLICT (account, id) DO NOTHING"
         ),
         outbox_claim=(
-            f"SELECT seq, data FROM {outbox} WHERE account = {m} AND status = {m} "
+            f"SELECT seq, id, data FROM {outbox} WHERE account = {m} AND status = {m} "
             f"AND next_attempt_at <= {m} "
             f"AND (claimed_until IS NULL OR claimed_until <= {m}) "
             f"ORDER BY status, next_attempt_at, seq LIMIT {m}{row_lock}{skip_locked}"
         ),
         outbox_claim_id=(
-            f"SELECT next_attempt_at, seq, data FROM {outbox} WHERE account = {m} AND id = {m} "
+            f"SELECT next_attempt_at, seq, id, data FROM {outbox} WHERE account = {m} AND id = {m} "
             f"AND status = {m} "
             f"AND next_attempt_at <= {m} AND (claimed_until IS NULL OR claimed_until <= {m})"
             f"{row_lock}{skip_locked}"
@@ -325,13 +346,22 @@ def statements(
             f"UPDATE {outbox} SET status = {m}, attempts = {m}, claimed_until = {m}, "
             f"next_attempt_at = {m}, data = {m} WHERE account = {m} AND id = {m}"
         ),
-        outbox_items=f"SELECT data FROM {outbox} WHERE account = {m} ORDER BY created_at, seq",
+        # The key of each row beside its data, in the reads of many rows:
+        # a row that cannot be read is named by it.
+        outbox_items=(
+            f"SELECT seq, id, data FROM {outbox} WHERE account = {m} ORDER BY created_at, seq"
+        ),
         outbox_items_of=(
-            f"SELECT data FROM {outbox} WHERE account = {m} AND status = {m} "
+            f"SELECT seq, id, data FROM {outbox} WHERE account = {m} AND status = {m} "
             "ORDER BY created_at, seq"
         ),
         outbox_counts=(
             f"SELECT status, COUNT(*) FROM {outbox} WHERE account = {m} GROUP BY status"
+        ),
+        # Only when counts() met a status convroute does not know: the row to name.
+        outbox_first_of_status=(
+            f"SELECT seq, id FROM {outbox} WHERE account = {m} AND status = {m} "
+            "ORDER BY seq LIMIT 1"
         ),
         outbox_prune_sent=(
             f"DELETE FROM {outbox} WHERE seq IN ("
@@ -341,7 +371,8 @@ def statements(
         ),
         # A lead's items, through the index on their lead: an erasure.
         outbox_of_lead=(
-            f"SELECT data FROM {outbox} WHERE account = {m} AND lead = {m} ORDER BY created_at, seq"
+            f"SELECT id, data FROM {outbox} WHERE account = {m} AND lead = {m} "
+            "ORDER BY created_at, seq"
         ),
         outbox_remove=f"DELETE FROM {outbox} WHERE account = {m} AND lead = {m}",
         # Each array in its rows' order of the one-table reads above; the

@@ -17,8 +17,7 @@ from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
 from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.errors import PhoneNumberError, StoreError
-from convroute.model import _MIN_DIGITS as SHORTEST_FULL_PHONE
-from convroute.model import Phone, lead_phone
+from convroute.model import Phone, full_phone
 from convroute.service import ForgetReport
 
 
@@ -36,11 +35,12 @@ def add_forget_command(commands: Commands) -> None:
         "asks: delete the lead, its conversations and pending menus, its opportunities and "
         "every outbox item about it (pending, sent and dead), and keep its funnel records "
         "under a random token in the place of its phone, so that reports count the same. "
+        "A row of the lead that cannot be read is deleted too, and counted as unread. "
         "All in one transaction. Prints one JSON line: "
         '{"leads": n, "conversations": n, "menus": n, "opportunities": n, "outbox": n, '
-        '"funnel_records": n, "token": "forgotten-…" or null}. A phone the store does not '
-        "know prints zero counts. Exit status 0 when it ran, 2 for a phone that is not one "
-        "or a store that cannot be opened or written (nothing is removed then).",
+        '"funnel_records": n, "unread": n, "token": "forgotten-…" or null}. A phone the store '
+        "does not know prints zero counts. Exit status 0 when it ran, 2 for a phone that is not "
+        "one or a store that cannot be opened or written (nothing is removed then).",
     )
     command.add_argument(
         "phone",
@@ -67,20 +67,6 @@ def _forget(arguments: argparse.Namespace) -> int:
 
 def _phone(text: str) -> Phone:
     try:
-        return _full_phone(text)
+        return full_phone(text)
     except PhoneNumberError as error:
         raise CommandError(EXIT_INVALID, f"PHONE: {error}") from None
-
-
-def _full_phone(text: str) -> Phone:
-    phone = lead_phone(text)
-    # Digits alone are kept as WhatsApp would give them, whatever their
-    # count; but a command names a lead by its full number, and one shorter
-    # than any (``12``) is a slip, not a lead to erase.
-    if len(phone) < SHORTEST_FULL_PHONE:
-        raise PhoneNumberError(
-            text,
-            f"it has {len(phone)} digits, fewer than a full international number's "
-            f"{SHORTEST_FULL_PHONE}: give it with its country code",
-        )
-    return phone

@@ -16,6 +16,11 @@ from contextlib import AbstractContextManager
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._sql_unit import ClosedOnExit
+from convroute.adapters._sqlite_opening import (
+    connect_read_only,
+    opening_error,
+    refuse_unwritable_file,
+)
 from convroute.adapters._sqlite_schema import SCHEMA_VERSION, connect
 from convroute.adapters._sqlite_unit import SQLiteUnit
 from convroute.errors import StoreError
@@ -145,13 +150,14 @@ class SQLiteStore(ClosedOnExit):
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             try:
-                connection = connect(self._path, self._timeout)
                 if self._read_only:
-                    connection.execute("PRAGMA query_only = ON")
+                    connection = connect_read_only(self._path, self._timeout)
                 else:
+                    refuse_unwritable_file(self._path)
+                    connection = connect(self._path, self._timeout)
                     # Its units wait for the write lock themselves (POLL).
                     connection.execute("PRAGMA busy_timeout = 0")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the SQLite store {self._path!r}: {exc}") from exc
+                raise opening_error(self._path, exc, read_only=self._read_only) from exc
             self._local.connection = connection
         return connection

@@ -39,7 +39,7 @@ class SQLiteStore(ClosedOnExit):
     A store in one SQLite file: `convroute.ports.Store`.
 
     The file is created, or upgraded to the current schema, when the store
-    opens it; its settings are write-ahead logging and
+    opens it (unless *read_only*); its settings are write-ahead logging and
     ``synchronous=NORMAL``.  Each thread that uses the store gets its own
     connection; each unit of work is one ``BEGIN IMMEDIATE`` transaction
     (taken when the ``with`` block begins, committed when it ends, rolled
@@ -61,14 +61,22 @@ class SQLiteStore(ClosedOnExit):
             (use `convroute.testing.MemoryStore`).
         timeout: How long a unit of work waits for another's write lock, in
             seconds, trying again every 0.2 ms.
-        read_only: A reader's store (reports): its units begin a read
-            transaction (``BEGIN``), which sees one consistent state and,
-            with write-ahead logging, never blocks the writers, however
-            long it lasts; a write is refused with `StoreError`.
+        read_only: A reader's store (reports): the file is opened with
+            SQLite's ``mode=ro`` and never created, switched to
+            write-ahead logging or upgraded, so a file the process may not
+            write can be read; its units begin a read transaction
+            (``BEGIN``), which sees one consistent state and, with
+            write-ahead logging, never blocks the writers, however long it
+            lasts; a write is refused with `StoreError`.
 
     Raises:
-        StoreError: When the file cannot be opened, is not a database, or
-            has a schema newer than this convroute knows.
+        StoreUnusableError: When the file cannot be used as it is found: it
+            is not a database, or another program's; its schema is one
+            this convroute does not know (newer, or negative), or, with
+            *read_only*, an older one; it cannot be read; with
+            *read_only*, it is not there; without, it (or its folder) may
+            not be written.
+        StoreError: When the file cannot be opened otherwise.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ import tempfile
 import pytest
 
 from convroute.adapters import SQLiteStore
-from convroute.adapters._sqlite_schema import SCHEMA_VERSION
+from convroute.adapters._sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from convroute.cli import main
 from convroute.model import Lead, Phone
 
@@ -99,6 +99,38 @@ class TestNewerSchema:
 
         assert (2, "", 1) == (status, out, len(err.splitlines()))
         assert f"has version {NEWER}, newer than this convroute knows" in err
+
+
+class TestOlderSchema:
+    @pytest.mark.parametrize("command", READERS.values(), ids=READERS.keys())
+    def test_a_reader_says_an_upgrade_needs_write_access(self, capsys, tmp_path, command):
+        """A reader never upgrades a file an older convroute wrote: exit 2, one line saying why."""
+        path = tmp_path / "convroute.db"
+        connection = sqlite3.connect(path, isolation_level=None)
+        migrate(connection, MIGRATIONS[:-1])
+        connection.close()
+        before = digest(path)
+
+        status, out, err = run(capsys, *command, "--store", f"sqlite:{path}")
+
+        assert (2, "", 1) == (status, out, len(err.splitlines()))
+        assert f"schema version {SCHEMA_VERSION - 1}, older than" in err
+        assert "write access" in err
+        assert before == digest(path)
+
+    def test_a_writer_upgrades_it_and_readers_then_read_it(self, capsys, tmp_path):
+        """Once a command that writes has opened the file, it is current and readers read it."""
+        path = tmp_path / "convroute.db"
+        connection = sqlite3.connect(path, isolation_level=None)
+        migrate(connection, MIGRATIONS[:-1])
+        connection.close()
+        spec = f"sqlite:{path}"
+
+        pruned = run(capsys, "prune", "--older-than", "30d", "--store", spec)
+        counted = run(capsys, "outbox", "stats", "--store", spec)
+
+        assert (0, '{"processed": 0, "sent": 0, "closed": 0}\n') == pruned[:2]
+        assert (0, '{"pending": 0, "sent": 0, "dead": 0}\n') == counted[:2]
 
 
 class TestMissingStore:

@@ -18,6 +18,7 @@ The hierarchy::
     ├── ScenarioError (ValueError)        a step of a testing.Scenario that cannot be taken
     ├── StoreError (RuntimeError)         a store that failed or holds bad state
     │   ├── StoreConflictError            a unit of work that lost a race: run it again
+    │   ├── StoreUnusableError            a store that cannot be used as it is found
     │   ├── UnknownOutboxItemError        an outbox item that is not (or no longer) there
     │   └── UnreadableRowError            a stored row that cannot be read, named by its key
     └── MissingExtraError (ImportError)   an optional extra that is not installed
@@ -248,6 +249,21 @@ class ScenarioError(ConvrouteError, ValueError):
 class StoreError(ConvrouteError, RuntimeError):
     """
     A store that failed, or that holds state convroute cannot use.
+    """
+
+
+class StoreUnusableError(StoreError):
+    """
+    A store that cannot be used as it is found, whatever is tried again.
+
+    Nothing failed on the way: what is there is not what convroute can use.
+    No store where a reader looks (a missing SQLite file, a PostgreSQL
+    schema with no store in it); a file that is no SQLite database, or
+    another program's; a schema this convroute does not know (newer, or a
+    negative version), or one older than its own when the store is opened
+    read-only (an upgrade writes); a SQLite file, or its folder, that the
+    process may not write when it opens the store to write.  The command
+    line exits with status 2 for it, as for any input that cannot be used.
     """
 
 

@@ -127,14 +127,14 @@ class TestErrors:
         assert (2, [], 1) == (status, lines, len(err.splitlines()))
         assert says in err
 
-    def test_a_file_that_is_not_a_store_exits_1(self, capsys, tmp_path):
-        """A file that is no database is one error line and status 1."""
+    def test_a_file_that_is_not_a_store_exits_2(self, capsys, tmp_path):
+        """A file that is no database is a store that cannot be used: one error line, status 2."""
         path = tmp_path / "notes.db"
         path.write_text("not a database, just notes\n" * 100)
 
         status, lines, err = run(capsys, "outbox", "stats", "--store", f"sqlite:{path}")
 
-        assert (1, [], 1) == (status, lines, len(err.splitlines()))
+        assert (2, [], 1) == (status, lines, len(err.splitlines()))
 
     @pytest.mark.parametrize(
         "args",

@@ -331,10 +331,10 @@ class TestUnusableInput:
         assert f"convroute: {path}: no funnels to report\n" == one_error_line(capsys)
 
     def test_not_a_database(self, capsys, tmp_path):
-        """A file that is not a SQLite store exits 1 with one line, left as it was."""
+        """A file that is not a SQLite store exits 2 with one line, left as it was."""
         path = tmp_path / "notes.txt"
         path.write_bytes(b"not a database, just some notes\n" * 100)
-        assert 1 == report(path)
+        assert 2 == report(path)
         assert "file is not a database" in one_error_line(capsys)
         assert b"not a database, just some notes\n" * 100 == path.read_bytes()
 

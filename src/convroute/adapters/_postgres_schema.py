@@ -24,7 +24,7 @@ import regex
 from psycopg.rows import tuple_row
 
 from convroute._ids import utf8
-from convroute.errors import StoreError
+from convroute.errors import StoreUnusableError
 
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "lock_key", "migrate", "quoted"]
@@ -353,9 +353,9 @@ def migrate(
 
     Raises:
         psycopg.Error: When a step fails; the schema keeps its version.
-        StoreError: When the schema's version is one the steps do not know
-            (newer than they are, or negative), or there is no store and
-            *create* is false.
+        StoreUnusableError: When the schema's version is one the steps do
+            not know (newer than they are, or negative), or there is no
+            store and *create* is false.
     """
     name = quoted(schema)
     target = len(steps)
@@ -366,7 +366,7 @@ def migrate(
         table = cursor.execute("SELECT to_regclass(%s)", (f"{name}.schema_version",))
         found = table.fetchone()
         if not create and (found is None or found[0] is None):
-            raise StoreError(f"no convroute store in the PostgreSQL schema {schema!r}")
+            raise StoreUnusableError(f"no convroute store in the PostgreSQL schema {schema!r}")
         exists = cursor.execute("SELECT to_regnamespace(%s)", (name,)).fetchone()
         if exists is None or exists[0] is None:
             cursor.execute(f"CREATE SCHEMA {name}")
@@ -377,13 +377,13 @@ def migrate(
         row = cursor.execute(f"SELECT version FROM {name}.schema_version").fetchone()
         version = 0 if row is None else int(row[0])
         if version > target:
-            raise StoreError(
+            raise StoreUnusableError(
                 f"the PostgreSQL schema {schema!r} has version {version}, newer than this "
                 f"convroute knows ({target}): upgrade convroute to open it"
             )
         if version < 0:
             # convroute never writes one: the table was changed by hand.
-            raise StoreError(
+            raise StoreUnusableError(
                 f"the PostgreSQL schema {schema!r} has version {version}, which no "
                 f"convroute writes: versions run from 0 to {target}; it is left as it is"
             )

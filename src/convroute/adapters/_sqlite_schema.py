@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 from convroute._ids import event_key
-from convroute.errors import StoreError
+from convroute.errors import StoreUnusableError
 
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "connect",
     "migrate",
+    "refuse_unknown_version",
+    "schema_version",
 ]
 
 
@@ -415,8 +417,9 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
 
     Raises:
         sqlite3.Error: When the file cannot be opened or upgraded.
-        StoreError: When the file's schema version is one this convroute
-            does not know (newer, or negative).
+        StoreUnusableError: When the file's schema version is one this
+            convroute does not know (newer, or negative), or it is another
+            program's database.
     """
     connection = sqlite3.connect(
         path, timeout=timeout, isolation_level=None, check_same_thread=True
@@ -468,19 +471,19 @@ def migrate(connection: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIG
 
     Raises:
         sqlite3.Error: When a step fails; the file keeps its version.
-        StoreError: When the file's version is one the steps do not know:
+        StoreUnusableError: When the file's version is one the steps do not know:
             newer than they are, or negative; or when it is 0 and the file
             holds tables (another program's database).
     """
     target = len(steps)
-    if _version(connection) == target:
+    if schema_version(connection) == target:
         return
     connection.create_function(_EVENT_KEY_FUNCTION, 1, event_key, deterministic=True)
     connection.execute("BEGIN IMMEDIATE")
     try:
         # Read again under the write lock: another process may have
         # upgraded the file since.
-        _apply(connection, steps, _version(connection))
+        _apply(connection, steps, schema_version(connection))
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
@@ -490,29 +493,41 @@ def migrate(connection: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIG
 
 def _apply(connection: sqlite3.Connection, steps: Sequence[Sequence[str]], version: int) -> None:
     target = len(steps)
+    refuse_unknown_version(connection, version, target)
+    for step in steps[version:]:
+        for statement in step:
+            connection.execute(statement)
+    connection.execute(f"PRAGMA user_version = {target}")
+
+
+def refuse_unknown_version(connection: sqlite3.Connection, version: int, target: int) -> None:
+    """
+    Refuse a file whose schema *version* no convroute with *target* steps can build on.
+
+    Raises:
+        StoreUnusableError: When *version* is newer than *target*, or
+            negative, or 0 in a file that holds tables (another program's
+            database).
+    """
     if version > target:
-        raise StoreError(
+        raise StoreUnusableError(
             f"the database has schema version {version}, newer than this convroute "
             f"knows ({target}): upgrade convroute to open it"
         )
     if version < 0:
         # convroute never writes one: the file was changed by hand or by
         # another program, and its tables cannot be trusted to be ours.
-        raise StoreError(
+        raise StoreUnusableError(
             f"the database has schema version {version} (its PRAGMA user_version), "
             f"which no convroute writes: versions run from 0 to {target}; it is left as it is"
         )
     if version == 0 and _has_tables(connection):
         # A new store's file is empty; one with tables and no version is
         # another program's database, which convroute must not build into.
-        raise StoreError(
+        raise StoreUnusableError(
             "the database holds tables but no schema version (its PRAGMA user_version is 0): "
             "it is not a convroute store; it is left as it is"
         )
-    for step in steps[version:]:
-        for statement in step:
-            connection.execute(statement)
-    connection.execute(f"PRAGMA user_version = {target}")
 
 
 def _has_tables(connection: sqlite3.Connection) -> bool:
@@ -523,6 +538,9 @@ def _has_tables(connection: sqlite3.Connection) -> bool:
     return row is not None
 
 
-def _version(connection: sqlite3.Connection) -> int:
+def schema_version(connection: sqlite3.Connection) -> int:
+    """
+    The schema version of the file *connection* is open on: its ``user_version``.
+    """
     row = connection.execute("PRAGMA user_version").fetchone()
     return int(row[0])

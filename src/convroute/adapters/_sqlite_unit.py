@@ -19,7 +19,7 @@ from convroute.adapters._codec import RecentValues
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import SQLRepositories
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
-from convroute.errors import StoreError
+from convroute.errors import StoreError, StoreUnusableError
 
 
 # sqlite3 raises these itself; a str that cannot be encoded as UTF-8 (a lone
@@ -64,6 +64,7 @@ class SQLiteUnit(SQLRepositories):
         # A writer's unit takes the write lock at once; a reader's begins a
         # read transaction, a snapshot that blocks no writer.
         self._begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        self._read_only = read_only
         self._connection = connection
         self._path = path
         self._timeout = timeout
@@ -233,4 +234,17 @@ class SQLiteUnit(SQLRepositories):
             return
 
     def _error(self, doing: str, exc: Exception) -> StoreError:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_READONLY and self._read_only:
+            return StoreError(
+                f"SQLite store {self._path!r} is open with read_only=True, and a read-only "
+                "store never writes: the write was refused; open one without read_only to write"
+            )
+        if code == sqlite3.SQLITE_READONLY:
+            # The file, its log or its folder became read-only to this
+            # process after the store opened it.
+            return StoreUnusableError(
+                f"SQLite store {self._path!r}: {doing}: the file or its folder is read-only "
+                f"for this user ({exc}); writing needs write access to both"
+            )
         return StoreError(f"SQLite store {self._path!r}: {doing}: {exc}")

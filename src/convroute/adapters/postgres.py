@@ -92,9 +92,10 @@ class PostgresStore(ClosedOnExit):
             new store).
 
     Raises:
-        StoreError: When the database cannot be reached, its schema is
-            newer than this convroute knows, or (*create* false) there is
-            no store in the schema.
+        StoreError: When the database cannot be reached.
+        StoreUnusableError: When the schema's version is one this
+            convroute does not know (newer, or negative), or (*create*
+            false) there is no store in the schema.
         ValueError: When *schema* is not a plain lower-case name.
     """
 

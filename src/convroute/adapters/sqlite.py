@@ -18,6 +18,11 @@ from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._codec import RecentValues
 from convroute.adapters._sql_accounts import accounts_query
 from convroute.adapters._sql_unit import ClosedOnExit
+from convroute.adapters._sqlite_opening import (
+    connect_read_only,
+    opening_error,
+    refuse_unwritable_file,
+)
 from convroute.adapters._sqlite_schema import SCHEMA_VERSION, connect
 from convroute.adapters._sqlite_unit import SQLiteUnit
 from convroute.adapters._unit_rules import nested
@@ -38,7 +43,7 @@ class SQLiteStore(ClosedOnExit):
     A store in one SQLite file: `convroute.ports.Store`.
 
     The file is created, or upgraded to the current schema, when the store
-    opens it; its settings are write-ahead logging and
+    opens it (unless *read_only*); its settings are write-ahead logging and
     ``synchronous=NORMAL``.  Each thread that uses the store gets its own
     connection; each unit of work is one ``BEGIN IMMEDIATE`` transaction
     (taken when the ``with`` block begins, committed when it ends, rolled
@@ -60,14 +65,22 @@ class SQLiteStore(ClosedOnExit):
             (use `convroute.testing.MemoryStore`).
         timeout: How long a unit of work waits for another's write lock, in
             seconds, trying again every 0.2 ms.
-        read_only: A reader's store (reports): its units begin a read
-            transaction (``BEGIN``), which sees one consistent state and,
-            with write-ahead logging, never blocks the writers, however
-            long it lasts; a write is refused with `StoreError`.
+        read_only: A reader's store (reports): the file is opened with
+            SQLite's ``mode=ro`` and never created, switched to
+            write-ahead logging or upgraded, so a file the process may not
+            write can be read; its units begin a read transaction
+            (``BEGIN``), which sees one consistent state and, with
+            write-ahead logging, never blocks the writers, however long it
+            lasts; a write is refused with `StoreError`.
 
     Raises:
-        StoreError: When the file cannot be opened, is not a database, or
-            has a schema newer than this convroute knows.
+        StoreUnusableError: When the file cannot be used as it is found: it
+            is not a database, or another program's; its schema is one
+            this convroute does not know (newer, or negative), or, with
+            *read_only*, an older one; it cannot be read; with
+            *read_only*, it is not there; without, it (or its folder) may
+            not be written.
+        StoreError: When the file cannot be opened otherwise.
     """
 
     def __init__(
@@ -178,13 +191,14 @@ class SQLiteStore(ClosedOnExit):
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             try:
-                connection = connect(self._path, self._timeout)
                 if self._read_only:
-                    connection.execute("PRAGMA query_only = ON")
+                    connection = connect_read_only(self._path, self._timeout)
                 else:
+                    refuse_unwritable_file(self._path)
+                    connection = connect(self._path, self._timeout)
                     # Its units wait for the write lock themselves (POLL).
                     connection.execute("PRAGMA busy_timeout = 0")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the SQLite store {self._path!r}: {exc}") from exc
+                raise opening_error(self._path, exc, read_only=self._read_only) from exc
             self._local.connection = connection
         return connection

@@ -20,6 +20,7 @@ from convroute.cli._common import (
     EXIT_FAILURE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_INVALID,
     CommandError,
     error_line,
     fail,
@@ -32,7 +33,7 @@ from convroute.cli._prune import add_prune_command
 from convroute.cli._report import add_report_command
 from convroute.cli._simulate import add_simulate_command
 from convroute.cli._test import add_test_command
-from convroute.errors import ConvrouteError
+from convroute.errors import ConvrouteError, StoreUnusableError
 
 
 __all__ = ["main"]
@@ -43,8 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Run the ``convroute`` command line.
 
     A command returns its exit status or raises: a `CommandError` gives its
-    lines and status, any other `ConvrouteError` or an `OSError` one line and
-    status 1, a usage error argparse's message and status 2.
+    lines and status, a `StoreUnusableError` (a store that cannot be used as
+    it is found) its line and status 2, any other `ConvrouteError` or an
+    `OSError` one line and status 1, a usage error argparse's message and
+    status 2.
 
     Args:
         argv: The arguments after the program name; ``sys.argv[1:]`` when
@@ -70,7 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.status
     except (ConvrouteError, OSError) as error:
         fail(error_line(error))
-        return EXIT_FAILURE
+        # A store that cannot be used as it is found is input that cannot
+        # be used, as a missing configuration file is.
+        return EXIT_INVALID if isinstance(error, StoreUnusableError) else EXIT_FAILURE
     except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
         fail(f"internal error, please report it: {type(error).__name__}: {error}")
         return EXIT_INTERNAL

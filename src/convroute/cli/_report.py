@@ -70,8 +70,10 @@ def add_report_command(commands: Commands) -> None:
         "each "
         "funnel's name comes before that (report-Sales.png, report-Sales-cohorts.png). Exit "
         "status 0 "
-        "when the reports were printed, 1 when the store cannot be read or a chart cannot be "
-        "written, 2 for unusable options, configuration or store path.",
+        "when the reports were printed, 1 when the store fails while it is read or a chart "
+        "cannot be written, 2 for unusable options, configuration or store (missing, not a "
+        "convroute store, or of another schema version: a SQLite file is read read-only, and "
+        "never upgraded).",
     )
     report.add_argument(
         "config",

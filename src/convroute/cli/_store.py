@@ -20,7 +20,7 @@ from convroute._frozen import unicode_text
 from convroute._text import one_line
 from convroute.adapters import SQLiteStore
 from convroute.cli._common import EXIT_INVALID, CommandError
-from convroute.errors import AccountError, StoreError
+from convroute.errors import AccountError
 from convroute.ports import Store
 from convroute.testing import MemoryStore
 
@@ -130,7 +130,8 @@ def open_store(
 
     Raises:
         CommandError: When *spec* names no store, or no existing one.
-        ConvrouteError: When the store cannot be opened (`StoreError`), or
+        ConvrouteError: When the store cannot be opened (`StoreError`; a
+            `StoreUnusableError` when it cannot be used as it is found), or
             PostgreSQL's extra is not installed (`MissingExtraError`).
     """
     if spec == "memory":
@@ -169,14 +170,6 @@ def _open_postgres(url: str, schema: str, *, existing: bool) -> AbstractContextM
         return PostgresStore(url, schema=schema, create=not existing)
     except ValueError as error:
         raise CommandError(EXIT_INVALID, str(error)) from None
-    except StoreError as error:
-        # A failure of the server or its connection carries the driver's
-        # error; one without is about what the schema holds: no store (a
-        # reader never makes one), or one this convroute cannot open.  That
-        # is input that cannot be used, as a missing SQLite file is.
-        if existing and error.__cause__ is None:
-            raise CommandError(EXIT_INVALID, str(error)) from None
-        raise
 
 
 def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:

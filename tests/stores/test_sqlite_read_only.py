@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from convroute.adapters import SQLiteStore
+from convroute.adapters._codec import RecentValues
 from convroute.adapters._sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from convroute.adapters._sqlite_unit import SQLiteUnit
 from convroute.errors import StoreError, StoreUnusableError
@@ -175,7 +176,7 @@ class TestWriters:
         """A writer's write that SQLite refuses as read-only is a StoreUnusableError saying so."""
         forced = sqlite3.connect(f"{written.as_uri()}?mode=ro", uri=True, isolation_level=None)
         try:
-            unit = SQLiteUnit(forced, str(written), "default")
+            unit = SQLiteUnit(forced, str(written), "default", values=RecentValues())
             with pytest.raises(StoreUnusableError, match="read-only for this user"), unit as uow:
                 uow.leads.save(Lead(phone=LEAD, name="Someone else"))
         finally:

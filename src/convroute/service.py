@@ -932,7 +932,9 @@ class Service:
                 item.type,
                 event,
                 attempts,
-                "dead, not tried again" if retry_at is None else f"retried at {retry_at}",
+                "dead, not tried again"
+                if retry_at is None
+                else f"retried at {retry_at.isoformat()}",
                 exc_info=exc,
                 extra=_fields(
                     self.account,

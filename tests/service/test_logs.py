@@ -226,6 +226,16 @@ class TestFailedDeliveries:
         assert expected == [fields(one) for one in warnings]
         assert all(one.exc_info and one.exc_info[1] is not None for one in warnings)
 
+    def test_the_message_gives_the_retry_time_as_the_fields_do(self, caplog):
+        """The warning gives the next try's time in ISO 8601, as its fields and other records do."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(fail=1), clock=lambda: AT)
+        [item, *_] = service.handle(message("wamid.1", text=TEXT)).actions
+
+        [warning] = records(caplog, logging.WARNING)
+        retry = (AT + dt.timedelta(seconds=5)).isoformat()
+        words = f"delivery of {item.id} ({item.type}, event wamid.1) failed, attempt 1: retried at"
+        assert f"{words} {retry}" == warning.getMessage()
+
     def test_the_webhook_result_names_them(self):
         """WebhookHandled.failed_deliveries, and each message's Handled, name refused actions."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(fail=1), clock=lambda: AT)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convroute.config import load_config
+from convroute.errors import StoreError
 from convroute.simulate import EventLineError, read_event_line, simulate
 from convroute.testing import MemoryStore
 from event_line_strategies import LEAD, NUMBER, event_lines
@@ -389,3 +390,58 @@ class TestAnyLine:
         assert (0, list(range(1, len(hostile) + 1))) == (result.returncode, errors)
         assert len(actions) > len(errors)
         assert b"Traceback" not in result.stderr
+
+
+class _FailingStore:
+    """A memory store whose units of work fail once *healthy* of them have begun."""
+
+    def __init__(self, healthy):
+        self.inner = MemoryStore()
+        self.healthy = healthy
+
+    def unit_of_work(self, account="default"):
+        if self.healthy <= 0:
+            raise StoreError("the database is not answering")
+        self.healthy -= 1
+        return self.inner.unit_of_work(account)
+
+
+def _messages(count):
+    return [
+        json.dumps(
+            {
+                "type": "incoming",
+                "id": f"wamid.{n}",
+                "at": "2026-11-02T09:00:00+05:30",
+                "from": f"91980000{n:04d}",
+                "to": "918040001234",
+                "text": "Hi",
+            }
+        )
+        for n in range(count)
+    ]
+
+
+class TestStoreFailures:
+    def test_a_failing_store_stops_the_run(self):
+        """A store that fails raises StoreError, after the lines before it, never an error line."""
+        store = _FailingStore(healthy=8)
+        seen = []
+
+        with pytest.raises(StoreError, match="not answering"):
+            seen.extend(simulate(load_config(CONFIG), store, _messages(10)))
+
+        assert ([], True) == ([one for one in seen if one["type"] == "error"], len(seen) > 0)
+
+    def test_the_run_goes_on_from_there(self):
+        """A second run on the mended store gives what the failed run left out, once."""
+        store = _FailingStore(healthy=8)
+        config = load_config(CONFIG)
+        first = []
+        with pytest.raises(StoreError):
+            first.extend(simulate(config, store, _messages(10)))
+        store.healthy = 1_000
+        second = list(simulate(config, store, _messages(10)))
+
+        alone = list(simulate(config, MemoryStore(), _messages(10)))
+        assert sorted(map(json.dumps, alone)) == sorted(map(json.dumps, first + second))

@@ -15,6 +15,7 @@ import inspect
 import logging
 import threading
 
+from collections import Counter
 from collections.abc import (
     Callable,
     Collection,
@@ -67,7 +68,13 @@ from convroute.errors import (
 from convroute.model import Phone, full_phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
-from convroute.whatsapp import WebhookBatch, parse_webhook, verify_signature
+from convroute.whatsapp import (
+    PassedOver,
+    SkippedItem,
+    WebhookBatch,
+    parse_webhook,
+    verify_signature,
+)
 
 
 __all__ = [
@@ -520,6 +527,7 @@ class Service:
                 )
             verify_signature(raw_body, signature, self._app_secret)
         batch = parse_webhook(raw_body)
+        _log_passed_over(self.account, batch.skipped)
         handled: list[Handled] = []
         failed: list[tuple[str, str]] = []
         for event in batch.events:
@@ -929,7 +937,9 @@ class Service:
                 item.type,
                 event,
                 attempts,
-                "dead, not tried again" if retry_at is None else f"retried at {retry_at}",
+                "dead, not tried again"
+                if retry_at is None
+                else f"retried at {retry_at.isoformat()}",
                 exc_info=exc,
                 extra=_fields(
                     self.account,
@@ -1166,6 +1176,35 @@ def _outcome_words(
 
 def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# What a webhook delivery holds by design that convroute does not act on:
+# statuses of the business's own messages, other fields, reactions and the
+# like.  Routine, and frequent: no news above DEBUG.
+_ROUTINELY_PASSED_OVER = frozenset(
+    (PassedOver.STATUS, PassedOver.OTHER_FIELD, PassedOver.UNSUPPORTED_TYPE)
+)
+
+
+def _log_passed_over(account: str, skipped: Sequence[SkippedItem]) -> None:
+    # A lead's message passed over for its shape (malformed, oversize, no
+    # sender...) is lost: one WARNING a delivery, naming each by its path
+    # and reason.  The details quote what was found (a phone, a text), so
+    # they are at DEBUG.
+    for one in skipped:
+        _log.debug("webhook %s passed over (%s): %s", one.path, one.reason, one.detail)
+    lost = {
+        one.path: str(one.reason) for one in skipped if one.reason not in _ROUTINELY_PASSED_OVER
+    }
+    if not lost:
+        return
+    counts = Counter(lost.values())
+    _log.warning(
+        "webhook delivery: %s passed over: %s",
+        _counted(len(lost), "message"),
+        ", ".join(f"{counts[reason]} {reason}" for reason in sorted(counts)),
+        extra=_fields(account, passed_over=lost),
+    )
 
 
 def _log_handled(account: str, event: Event, handled: Handled) -> None:

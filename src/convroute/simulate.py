@@ -36,7 +36,13 @@ from convroute.engine import (
     UpdateOpportunity,
     UpdateUser,
 )
-from convroute.errors import ConvrouteError, EventLineError, TextError, TimeRangeError
+from convroute.errors import (
+    ConvrouteError,
+    EventLineError,
+    StoreError,
+    TextError,
+    TimeRangeError,
+)
 from convroute.model import Lead, Opportunity, OpportunityStatus, User, normalize_phone
 from convroute.ports import Store
 from convroute.service import Handled, Service, TickReport
@@ -65,9 +71,9 @@ def simulate(
     delivered at once; the actions yielded are those delivered, so the
     store's outbox ends with every item sent.  Blank lines are passed over.
     A line that is not an event yields an ``error`` action naming its line
-    number, and the run goes on; an event id seen before yields nothing.
-    Each event is decided at its own ``at`` (the latest one seen, for events
-    without one): a run is reproducible.
+    number, and the run goes on (a store that fails stops it); an event id
+    seen before yields nothing.  Each event is decided at its own ``at``
+    (the latest one seen, for events without one): a run is reproducible.
 
     Args:
         config: The account's setup, or an engine compiled from it.
@@ -84,6 +90,9 @@ def simulate(
 
     Raises:
         AccountError: When *account* is not an account name.
+        StoreError: When the store fails: no line's fault, so the run
+            stops, after yielding the actions delivered before.  A run of
+            the same lines on the mended store goes on from there.
     """
     clock = _EventClock()
     delivered: list[Mapping[str, Any]] = []
@@ -102,6 +111,12 @@ def simulate(
                 said = _run(service, event)
                 if notes:
                     delivered.extend(said)
+        except StoreError:
+            # No line's fault: the run stops, after what the transport took
+            # (items marked sent are never delivered again).  A run on the
+            # mended store goes on from there: the lines done are duplicates.
+            yield from (dict(body) for body in delivered)
+            raise
         except ConvrouteError as error:
             yield {"type": "error", "line": number, "error": str(error)}
         for body in delivered:

@@ -1,7 +1,10 @@
+import contextlib
 import json
 import pathlib
 
+from convroute.adapters import SQLiteStore
 from convroute.cli import main
+from convroute.errors import StoreError
 
 
 EXAMPLES = pathlib.Path(__file__).parents[2] / "examples"
@@ -354,3 +357,26 @@ class TestConfigChanges:
         notes = [a["note"] for a in actions if a["type"] == "note"]
         assert (0, ["Data Science", "Something else"]) == (status, titles)
         assert "product 'AI' is no longer offered: the menu is sent again" == notes[0]
+
+
+class TestStoreFailures:
+    def test_a_store_that_fails_mid_run_exits_1(self, capsys, monkeypatch, tmp_path):
+        """A store failing mid-run exits 1 with one line saying so, not an error line a line."""
+        store = SQLiteStore(tmp_path / "state.db")
+        units = iter(range(12))
+        inner = store.unit_of_work
+
+        def unit_of_work(account="default"):
+            if next(units, None) is None:
+                raise StoreError("disk I/O error")
+            return inner(account)
+
+        monkeypatch.setattr(store, "unit_of_work", unit_of_work)
+        monkeypatch.setattr(
+            "convroute.cli._simulate.open_store", lambda _: contextlib.nullcontext(store)
+        )
+        status, actions, err = run(capsys, CONFIG, EVENTS, "--store", "sqlite:state.db")
+
+        errors = [one for one in actions if one["type"] == "error"]
+        assert (1, "convroute: disk I/O error\n") == (status, err)
+        assert ([], True) == (errors, len(actions) > 0)

@@ -226,6 +226,16 @@ class TestFailedDeliveries:
         assert expected == [fields(one) for one in warnings]
         assert all(one.exc_info and one.exc_info[1] is not None for one in warnings)
 
+    def test_the_message_gives_the_retry_time_as_the_fields_do(self, caplog):
+        """The warning gives the next try's time in ISO 8601, as its fields and other records do."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(fail=1), clock=lambda: AT)
+        [item, *_] = service.handle(message("wamid.1", text=TEXT)).actions
+
+        [warning] = records(caplog, logging.WARNING)
+        retry = (AT + dt.timedelta(seconds=5)).isoformat()
+        words = f"delivery of {item.id} ({item.type}, event wamid.1) failed, attempt 1: retried at"
+        assert f"{words} {retry}" == warning.getMessage()
+
     def test_the_webhook_result_names_them(self):
         """WebhookHandled.failed_deliveries, and each message's Handled, name refused actions."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(fail=1), clock=lambda: AT)
@@ -381,3 +391,78 @@ class TestAccounts:
         kinds = {one.levelno for one in caplog.records if one.levelno >= logging.INFO}
         assert not any("token" in (fields(one) or {}) for one in caplog.records)
         assert ({"acme"}, {logging.INFO, logging.WARNING}) == (named, kinds)
+
+
+def delivery(*messages):
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": NUMBER, "phone_number_id": "1065"},
+        "messages": list(messages),
+        "statuses": [{"id": "wamid.0", "status": "read", "timestamp": "1", "recipient_id": LEAD}],
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1022", "changes": [{"field": "messages", "value": value}]}],
+    }
+    return json.dumps(body).encode()
+
+
+def text_message(wamid, sender=LEAD, text=TEXT, stamp=None):
+    stamp = str(int(AT.timestamp())) if stamp is None else stamp
+    return {"from": sender, "id": wamid, "timestamp": stamp, "type": "text", "text": {"body": text}}
+
+
+class TestPassedOver:
+    def test_a_lost_message_is_one_warning_a_delivery(self, caplog):
+        """Messages passed over for their shape are one WARNING a delivery: paths and reasons."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        body = delivery(
+            text_message("wamid.bad", sender=f"{LEAD}-x"),
+            text_message("wamid.1"),
+            text_message("wamid.long", text="a" * 5000),
+            text_message("wamid.when", stamp="soon"),
+        )
+        service.handle_webhook(body, verify=False)
+
+        [record] = records(caplog, logging.WARNING)
+        messages = "entry[0].changes[0].value.messages"
+        expected = {
+            "account": "default",
+            "passed_over": {
+                f"{messages}[0]": "malformed",
+                f"{messages}[2]": "oversize",
+                f"{messages}[3]": "malformed",
+            },
+        }
+        assert expected == fields(record)
+        assert (
+            "webhook delivery: 3 messages passed over: 2 malformed, 1 oversize"
+            == record.getMessage()
+        )
+
+    def test_what_is_passed_over_by_design_stays_at_debug(self, caplog):
+        """Statuses and kinds convroute does not act on are no news above DEBUG."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        reaction = {
+            "from": LEAD,
+            "id": "wamid.r",
+            "timestamp": str(int(AT.timestamp())),
+            "type": "reaction",
+            "reaction": {"message_id": "wamid.0", "emoji": "x"},
+        }
+        service.handle_webhook(delivery(reaction), verify=False)
+
+        debug = [one.getMessage() for one in records(caplog, logging.DEBUG)]
+        above = [one for one in caplog.records if one.levelno > logging.DEBUG]
+        assert ([], 2) == (above, sum("passed over" in one for one in debug))
+
+    def test_the_details_that_quote_phones_and_texts_stay_at_debug(self, caplog):
+        """The warning names no phone nor text; each item's detail is at DEBUG."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        body = delivery(text_message("wamid.bad", sender=f"{LEAD}-x"))
+        service.handle_webhook(body, verify=False)
+
+        above = [one for one in caplog.records if one.levelno > logging.DEBUG]
+        seen = " ".join(f"{one.getMessage()} {fields(one)}" for one in above)
+        debug = " ".join(one.getMessage() for one in records(caplog, logging.DEBUG))
+        assert ([], True) == ([s for s in (LEAD, LEAD[2:], "4111") if s in seen], LEAD in debug)

@@ -126,7 +126,7 @@ class RecentValues:
     """
 
     MOST = 1024
-    LONGEST = 16_384
+    LONGEST = 4_096
     # Frozen all the way down: tuples, read-only mappings, frozen values.
     KEPT: frozenset[type] = frozenset(
         {Conversation, Lead, Opportunity, Transition, TurnRecord, User}

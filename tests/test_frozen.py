@@ -3,11 +3,15 @@ The checks frozen values and pure functions share.
 """
 
 import datetime as dt
+import zoneinfo
 
 import attrs
 import pytest
 
-from convroute._frozen import aware, require_aware
+from hypothesis import given
+from hypothesis import strategies as st
+
+from convroute._frozen import aware, fixed_offset, optional_fixed_offset, require_aware
 
 
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -45,3 +49,48 @@ class TestAware:
     def test_validator_lets_none_pass(self):
         """A field that may be empty takes None."""
         assert Stamped(None).at is None
+
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+
+
+class TestFixedOffset:
+    @given(st.datetimes(timezones=st.timezones()))
+    def test_the_same_instant_and_text_in_a_zone_of_its_offset(self, value):
+        """Any aware time becomes the same instant, offset and text, in a fixed zone."""
+        fixed = fixed_offset(value)
+
+        assert dt.timezone is type(fixed.tzinfo)
+        assert (value.utcoffset(), value.isoformat()) == (fixed.utcoffset(), fixed.isoformat())
+        assert value.astimezone(dt.UTC) == fixed.astimezone(dt.UTC)
+
+    @given(st.datetimes(timezones=st.timezones()), st.timedeltas())
+    def test_sums_and_differences_are_in_elapsed_time(self, value, span):
+        """A span added to the fixed time lands where it lands in UTC."""
+        fixed = fixed_offset(value)
+        try:
+            expected = value.astimezone(dt.UTC) + span
+        except OverflowError:
+            return
+
+        assert expected == fixed + span
+
+    def test_a_day_across_the_change_to_winter_time(self):
+        """From 12:00 the day before New York's change, 11:45 the next day is 24 h 45 min on."""
+        before = dt.datetime(2026, 10, 31, 12, 0, tzinfo=NEW_YORK)
+        after = dt.datetime(2026, 11, 1, 11, 45, tzinfo=NEW_YORK)
+
+        assert dt.timedelta(hours=23, minutes=45) == after - before
+        assert dt.timedelta(hours=24, minutes=45) == fixed_offset(after) - fixed_offset(before)
+
+    @pytest.mark.parametrize(
+        "value", [AT, AT.astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30))), NAIVE, "9:00"]
+    )
+    def test_fixed_zones_naive_times_and_others_pass_as_they_are(self, value):
+        """A time in a fixed zone already, a naive time and what is no time are given back."""
+        assert value is fixed_offset(value)
+
+    def test_none_passes(self):
+        """The optional form gives None back, and converts a time."""
+        assert optional_fixed_offset(None) is None
+        assert dt.timezone is type(optional_fixed_offset(AT.astimezone(NEW_YORK)).tzinfo)

@@ -239,6 +239,37 @@ def aware(value: dt.datetime, name: str) -> dt.datetime:
     return value
 
 
+def fixed_offset(value: dt.datetime) -> dt.datetime:
+    """
+    An aware datetime as the same instant, its zone its offset then: an attrs converter.
+
+    Python compares and subtracts two datetimes of one `zoneinfo.ZoneInfo`
+    by their wall clocks: from 12:00 on the day before a change to winter
+    time, 11:45 the next day is 23 h 45 min on, though 24 h 45 min have
+    passed.  With the offset as the zone, every comparison and sum is in
+    elapsed time, as with times in UTC, and as the stores give times back.
+    The offset, and so the text of the time, is unchanged.  Anything else
+    (no datetime, no zone, a fixed offset already) is given back as it is,
+    for the validators to judge.
+    """
+    if isinstance(value, dt.datetime) and type(value.tzinfo) not in _FIXED_ZONES:
+        offset = value.utcoffset()
+        if offset is not None:
+            return value.replace(tzinfo=dt.timezone(offset), fold=0)
+    return value
+
+
+def optional_fixed_offset(value: dt.datetime | None) -> dt.datetime | None:
+    """
+    `fixed_offset` of a datetime, or ``None``: an attrs converter.
+    """
+    return None if value is None else fixed_offset(value)
+
+
+# Zones that are an offset and nothing more; None is no zone.
+_FIXED_ZONES = (dt.timezone, type(None))
+
+
 def require_aware(
     instance: object, attribute: attrs.Attribute[Any], value: dt.datetime | None
 ) -> None:

@@ -31,7 +31,7 @@ import attrs
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._arguments import refuse_one_text, wrong_type
 from convroute._erasure import forget
-from convroute._frozen import aware, unicode_text
+from convroute._frozen import aware, fixed_offset, unicode_text
 from convroute._ids import action_id
 from convroute._known_numbers import KnownPhoneNumberIds
 from convroute._retention import prune
@@ -593,6 +593,10 @@ class Service:
             )
             raise
 
+    def _now(self) -> dt.datetime:
+        # The clock's time, its zone an offset: elapsed time, as events' (`fixed_offset`).
+        return fixed_offset(self._clock())
+
     def _process(self, event: Event) -> Handled:
         # process without logging a store failure: the caller does.
         if isinstance(event, Tick):
@@ -611,7 +615,7 @@ class Service:
         return handled
 
     def _process_once(self, event: Event) -> Handled:
-        now = self._clock()
+        now = self._now()
         _refuse_future(event, now)
         engine = self.engine
         with self.store.unit_of_work(self.account) as uow:
@@ -654,7 +658,7 @@ class Service:
             StoreError: When the store fails: the units committed before
                 are kept; the rest is done by the next tick.
         """
-        at = self._clock() if now is None else aware(now, "now")
+        at = self._now() if now is None else fixed_offset(aware(now, "now"))
         try:
             report = self._tick(at)
         except StoreError:
@@ -882,7 +886,7 @@ class Service:
     ) -> DispatchReport:
         # Claim the due items (those of *ids*, or any), deliver each, and
         # record its outcome.
-        now = self._clock()
+        now = self._now()
         try:
             with self.store.unit_of_work(self.account) as uow:
                 if ids is None:
@@ -925,7 +929,7 @@ class Service:
                         retry_at = None
                     else:
                         # From the failure, not the claim: a slow refusal counts.
-                        retry_at = max(now, self._clock()) + _retry_delay(attempts)
+                        retry_at = max(now, self._now()) + _retry_delay(attempts)
                         uow.outbox.release(item.id, error, retry_at)
             except UnknownOutboxItemError:
                 self._gone(item)
@@ -1007,7 +1011,7 @@ class Service:
         """
         try:
             processed, sent, closed = prune(
-                self.store, before, now=self._clock(), batch=batch, account=self.account
+                self.store, before, now=self._now(), batch=batch, account=self.account
             )
         except StoreError:
             _log.exception("prune failed: the store failed", extra=_fields(self.account))

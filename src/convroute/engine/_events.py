@@ -21,6 +21,8 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from convroute._frozen import (
+    fixed_offset,
+    optional_fixed_offset,
     optional_unicode_text,
     require_aware,
     require_event_time,
@@ -162,7 +164,9 @@ class IncomingMessage:
     """
 
     id: str = attrs.field(converter=_event_id)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
+    at: dt.datetime = attrs.field(
+        converter=fixed_offset, validator=[require_aware, require_event_time]
+    )
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
     text: str | None = attrs.field(default=None, converter=optional_unicode_text)
@@ -200,7 +204,9 @@ class OutgoingMessage:
     """
 
     id: str = attrs.field(converter=_event_id)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
+    at: dt.datetime = attrs.field(
+        converter=fixed_offset, validator=[require_aware, require_event_time]
+    )
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
     text: str = attrs.field(converter=unicode_text)
@@ -223,7 +229,9 @@ class SetStage:
     """
 
     id: str = attrs.field(converter=_event_id)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
+    at: dt.datetime = attrs.field(
+        converter=fixed_offset, validator=[require_aware, require_event_time]
+    )
     funnel: str = attrs.field(converter=unicode_text)
     lead: Phone = attrs.field(converter=_phone)
     stage: str = attrs.field(converter=unicode_text)
@@ -257,7 +265,9 @@ class CloseConversation:
     """
 
     id: str = attrs.field(converter=_event_id)
-    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
+    at: dt.datetime = attrs.field(
+        converter=fixed_offset, validator=[require_aware, require_event_time]
+    )
     lead: Phone = attrs.field(converter=_phone)
     number: Phone = attrs.field(converter=_phone)
 
@@ -278,7 +288,9 @@ class UpdateUser:
     id: str = attrs.field(converter=_event_id)
     user: User
     available: bool | None = None
-    at: dt.datetime | None = attrs.field(default=None, validator=_optional_event_time)
+    at: dt.datetime | None = attrs.field(
+        default=None, converter=optional_fixed_offset, validator=_optional_event_time
+    )
 
 
 @attrs.frozen
@@ -297,7 +309,9 @@ class SetPresence:
     id: str = attrs.field(converter=_event_id)
     user: str = attrs.field(converter=unicode_text)
     available: bool
-    at: dt.datetime | None = attrs.field(default=None, validator=_optional_event_time)
+    at: dt.datetime | None = attrs.field(
+        default=None, converter=optional_fixed_offset, validator=_optional_event_time
+    )
 
 
 @attrs.frozen
@@ -312,7 +326,9 @@ class Tick:
         at: The tick's time.
     """
 
-    at: dt.datetime = attrs.field(validator=[require_aware, require_event_time])
+    at: dt.datetime = attrs.field(
+        converter=fixed_offset, validator=[require_aware, require_event_time]
+    )
 
 
 @attrs.frozen

@@ -2,6 +2,7 @@
 A store the commands cannot use as they find it: exit 2 and one line, on SQLite and PostgreSQL.
 """
 
+import functools
 import hashlib
 import os
 import pathlib
@@ -184,6 +185,11 @@ def run_elsewhere(folder, *args):
             pytest.skip("running as root, which file modes do not hold for, and no setpriv")
         ids = [f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
         command = [setpriv, *ids, *command]
+        if not _runs_as_another_user(setpriv, *ids):
+            pytest.skip(
+                "running as root, and this interpreter, convroute or the examples cannot be used"
+                " by another user (a folder on their path only root may enter, as mktemp -d makes)"
+            )
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("COV_", "COVERAGE"))
     }
@@ -197,6 +203,22 @@ def run_elsewhere(folder, *args):
         timeout=120,
     )
     return completed.returncode, completed.stdout, completed.stderr
+
+
+@functools.cache
+def _runs_as_another_user(setpriv, *ids):
+    # Whether the interpreter, convroute and the example files can be used as that user at all.
+    reads = (
+        "import convroute.cli, pathlib, sys; [pathlib.Path(p).read_bytes() for p in sys.argv[1:]]"
+    )
+    probe = subprocess.run(
+        [setpriv, *ids, sys.executable, "-c", reads, CONFIG, EVENTS],
+        capture_output=True,
+        cwd="/",
+        check=False,
+        timeout=120,
+    )
+    return probe.returncode == 0
 
 
 @pytest.fixture

@@ -816,6 +816,14 @@ class Service:
         after 5 seconds, doubling at each failure up to an hour, and dead
         after the service's ``max_attempts``.
 
+        Interrupted (Ctrl-C, ``sys.exit``: an exception that is not an
+        `Exception`), it frees at once the items it claimed and had not
+        yet handed to the transport, through the outbox's ``unclaim`` when
+        it has one, and raises the interruption unchanged; the item being
+        delivered stays claimed until its lease lapses, since it may have
+        gone out.  `handle`, `handle_webhook` and `tick` deliver their own
+        actions the same way.
+
         Args:
             limit: The most items to deliver in this pass: 1 to
                 1 000 000 000.

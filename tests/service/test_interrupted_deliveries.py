@@ -17,6 +17,7 @@ from convroute.state import OutboxStatus
 from convroute.testing import RecordingTransport
 from service.conftest import AT, CONFIG, message
 from service.test_batches import webhook
+from service.test_outbox import REASSIGNING
 
 
 LEASE = dt.timedelta(minutes=5)
@@ -228,3 +229,22 @@ class TestHostStores:
         [error] = [record for record in caplog.records if record.levelno >= logging.ERROR]
         assert (interruption, failure) == (raised.value, error.exc_info[1])
         assert [] == claimable(store)
+
+
+class TestTickInterrupted:
+    def test_a_ticks_own_deliveries_free_what_they_had_not_sent(self, store):
+        """A tick's delivery of its reassignments frees the untried ones too."""
+        service = Service(REASSIGNING, store, RecordingTransport(), clock=lambda: AT)
+        for index, lead in enumerate(LEADS[:3]):
+            service.handle(message(f"wamid.{index}", lead=lead, text="Hi"))
+        later = AT + dt.timedelta(minutes=15)
+        ticking = Service(
+            REASSIGNING, store, Interrupting(1, KeyboardInterrupt()), clock=lambda: later
+        )
+
+        with pytest.raises(KeyboardInterrupt):
+            ticking.tick()
+
+        with store.unit_of_work() as uow:
+            free = uow.outbox.claim(100, later, later + LEASE)
+        assert ["reassign", "reassign"] == [item.type for item in free]

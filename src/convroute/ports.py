@@ -486,6 +486,16 @@ class ProcessedEvents(Protocol):
 class Outbox(Protocol):
     """
     **Protocol**: actions waiting for the transport.
+
+    An outbox may clear the claims a dispatch no longer needs with an
+    ``unclaim(ids, until)`` method (the shipped stores have one): the
+    pending items among *ids* whose claim lapses at *until* are free at
+    once, their attempts, last error and next attempt time unchanged
+    (they were never tried); other items, and ids no item has, are left
+    as they are.  A dispatch interrupted (Ctrl-C, a shutdown) releases
+    with it the items it had not yet handed to the transport.  It is no
+    part of the protocol: without it, those items wait for their claim
+    to lapse, as before.
     """
 
     def add(self, items: Sequence[OutboxItem]) -> None:

@@ -820,6 +820,14 @@ class Service:
         after 5 seconds, doubling at each failure up to an hour, and dead
         after the service's ``max_attempts``.
 
+        Interrupted (Ctrl-C, ``sys.exit``: an exception that is not an
+        `Exception`), it frees at once the items it claimed and had not
+        yet handed to the transport, through the outbox's ``unclaim`` when
+        it has one, and raises the interruption unchanged; the item being
+        delivered stays claimed until its lease lapses, since it may have
+        gone out.  `handle`, `handle_webhook` and `tick` deliver their own
+        actions the same way.
+
         Args:
             limit: The most items to deliver in this pass: 1 to
                 1 000 000 000.
@@ -887,17 +895,27 @@ class Service:
         # Claim the due items (those of *ids*, or any), deliver each, and
         # record its outcome.
         now = self._now()
+        until = now + self._lease
         try:
             with self.store.unit_of_work(self.account) as uow:
                 if ids is None:
-                    claimed = uow.outbox.claim(limit or 0, now, now + self._lease)
+                    claimed = uow.outbox.claim(limit or 0, now, until)
                 else:
-                    claimed = uow.outbox.claim(len(ids), now, now + self._lease, ids=ids)
+                    claimed = uow.outbox.claim(len(ids), now, until, ids=ids)
             sent: list[str] = []
             failed: list[tuple[str, str]] = []
             dead: list[str] = []
-            for item in claimed:
-                if self._deliver_one(item, now, failed):
+            for index, item in enumerate(claimed):
+                try:
+                    delivered = self._deliver_one(item, now, failed)
+                except BaseException as exc:
+                    if not isinstance(exc, Exception):
+                        # Interrupted (Ctrl-C, a shutdown): this item may
+                        # have gone out, so its lease keeps guarding it; the
+                        # others were never handed over: none need wait.
+                        self._release_untried(claimed[index + 1 :], until)
+                    raise
+                if delivered:
                     sent.append(item.id)
                 elif item.attempts + 1 >= self._max_attempts:
                     dead.append(item.id)
@@ -908,6 +926,47 @@ class Service:
                 )
             raise
         return DispatchReport(sent=sent, failed=failed, dead=dead)
+
+    def _release_untried(self, items: Sequence[OutboxItem], until: dt.datetime) -> None:
+        # Free the claimed *items*, never handed to the transport, through
+        # the outbox's unclaim when it has one; else they wait for *until*.
+        # Nothing here may replace the interruption being raised.
+        if not items:
+            return
+        ids = [item.id for item in items]
+        extra = _fields(self.account, items=ids, claimed_until=until.isoformat())
+        freed = False
+        try:
+            with self.store.unit_of_work(self.account) as uow:
+                unclaim: Callable[[Collection[str], dt.datetime], object] | None = getattr(
+                    uow.outbox, "unclaim", None
+                )
+                if callable(unclaim):
+                    unclaim(ids, until)
+                    freed = True
+        except Exception:  # noqa: BLE001 - any failure of the store: the interruption goes on
+            _log.exception(
+                "delivery interrupted: freeing the %d items not yet delivered failed; "
+                "they are taken again when their claim lapses at %s",
+                len(ids),
+                until.isoformat(),
+                extra=extra,
+            )
+            return
+        if freed:
+            _log.info(
+                "delivery interrupted: %d items not yet delivered were freed",
+                len(ids),
+                extra=extra,
+            )
+        else:
+            _log.info(
+                "delivery interrupted: %d items not yet delivered wait until their claim "
+                "lapses at %s (the store's outbox has no unclaim)",
+                len(ids),
+                until.isoformat(),
+                extra=extra,
+            )
 
     def _deliver_one(
         self, item: OutboxItem, now: dt.datetime, failed: list[tuple[str, str]]

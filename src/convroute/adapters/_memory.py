@@ -579,6 +579,26 @@ class _Outbox(_Repository):
             journal.put(state.outbox, item.id, item)
         return claimed
 
+    def unclaim(self, ids: Collection[str], until: dt.datetime) -> None:
+        """
+        Free the pending items among *ids* held until *until*, counting no attempt.
+
+        Items held until another instant (claimed since by another
+        dispatcher), items not pending, and ids no item has are left as
+        they are.
+
+        Raises:
+            ValueError: When *until* is naive.
+        """
+        aware(until, "until")
+        state, journal = self._unit.begin_write()
+        for ident in dict.fromkeys(ids):
+            if ident not in state.pending:
+                continue
+            stored = state.outbox[ident]
+            if stored.claimed_until == until:
+                journal.put(state.outbox, ident, attrs.evolve(stored, claimed_until=None))
+
     def mark_sent(self, item: str) -> None:
         state, journal = self._unit.begin_write()
         stored = _known(state, item)

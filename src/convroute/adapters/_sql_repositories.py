@@ -678,6 +678,27 @@ class SQLOutbox(_Repository):
         )
         return tuple(item for _, item in claimed)
 
+    def unclaim(self, ids: Collection[str], until: dt.datetime) -> None:
+        """
+        Free the pending items among *ids* held until *until*, counting no attempt.
+
+        Items held until another instant (claimed since by another
+        dispatcher), items not pending, and ids no item has are left as
+        they are.
+
+        Raises:
+            ValueError: When *until* is naive.
+        """
+        aware(until, "until")
+        self._unit.check_open()
+        for ident in dict.fromkeys(ids):
+            row = self._unit.row(self._sql.outbox_get, (self._account, ident))
+            if row is None:
+                continue
+            stored = self._values.loads(row[0], OutboxItem)
+            if stored.status == OutboxStatus.PENDING and stored.claimed_until == until:
+                self._replace(attrs.evolve(stored, claimed_until=None))
+
     def mark_sent(self, item: str) -> None:
         stored = self._known(item)
         self._replace(

@@ -5,10 +5,14 @@ What the PostgreSQL store's errors say: what failed, never a value of the row.
 # ruff: noqa: S608 - the schema names formatted into the statements are the tests' own.
 
 import datetime as dt
+import itertools
 import logging
 import traceback
 
 import pytest
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convroute.engine import IncomingMessage
 from convroute.errors import StoreConflictError, StoreError
@@ -241,3 +245,10 @@ class TestStatementKind:
     def test_the_first_word(self, sql, kind):
         """The first word in capitals; a statement that begins otherwise is unnamed."""
         assert kind == statement_kind(sql)
+
+    @settings(deadline=None)
+    @given(st.text())
+    def test_never_more_than_the_leading_letters(self, sql):
+        """Whatever the statement, its kind is its leading ASCII letters, or unnamed."""
+        letters = "".join(itertools.takewhile(lambda c: c.isascii() and c.isalpha(), sql.lstrip()))
+        assert (letters.upper() or "unnamed") == statement_kind(sql)

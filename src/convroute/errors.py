@@ -249,7 +249,22 @@ class ScenarioError(ConvrouteError, ValueError):
 class StoreError(ConvrouteError, RuntimeError):
     """
     A store that failed, or that holds state convroute cannot use.
+
+    Its message names the store and what it was doing, and never holds a
+    value of a row (a phone, a message text): a database's error text that
+    can quote one is left out, and the database's error is not its cause.
+
+    Attributes:
+        sqlstate: The SQLSTATE of the database's error behind it (PostgreSQL's
+            five characters, e.g. ``23505`` for a unique violation), or None
+            when the database gave none.
     """
+
+    sqlstate: str | None
+
+    def __init__(self, *args: object, sqlstate: str | None = None) -> None:
+        super().__init__(*args)
+        self.sqlstate = sqlstate
 
 
 class StoreUnusableError(StoreError):

@@ -44,12 +44,16 @@ _INTERRUPTED = (KeyboardInterrupt, SystemExit)
 # How long a cancel request may take to reach the server, in seconds.
 _CANCEL_TIMEOUT = 5.0
 _PLACEHOLDER = re.compile(r"%(.|$)", re.DOTALL)
+_KEYWORD = re.compile(r"\s*([A-Za-z]+)")
 # The SQLSTATE of a prepared statement's name the server does not know.
 _UNKNOWN_NAME = "26000"
 # The store's own statements are a few dozen, with their parameters' types;
 # past this many on one connection (statements a host sends through a unit),
 # a new one is sent unnamed rather than kept on the server for good.
 _MOST_PREPARED = 500
+# How a server's error names the kind of statement that failed, in a note
+# (PEP 678): a pipeline runs many, and only the sender knows which one.
+_STATEMENT_NOTE = "convroute statement: "
 
 
 class Sender:
@@ -118,7 +122,7 @@ class Sender:
                 raise
             finally:
                 _leave_pipeline(connection, synced=synced, read=read, interrupted=interrupted)
-        return prepared.settle(preparing, results, pgconn)
+        return prepared.settle(preparing, results, pgconn, [key[0] for _, key, _, _ in dumped])
 
     def rows(self, result: pq.abc.PGresult, connection: psycopg.Connection[Any]) -> list[Any]:
         """
@@ -232,30 +236,59 @@ class _Prepared:
         commands: list[tuple[tuple[str, tuple[int, ...]], bytes] | None],
         results: list[pq.abc.PGresult],
         pgconn: pq.abc.PGconn,
+        statements: Sequence[str],
     ) -> pq.abc.PGresult:
         """
         Keep the names the server prepared, and give the last result or raise the first error.
+
+        A server's error carries the kind of the statement that failed (of
+        *statements*, the texts sent), which `failed_statement` gives.
         """
         if len(results) != len(commands):
             raise psycopg.OperationalError(
                 f"the server answered {len(results)} of {len(commands)} commands"
             )
         failed = None
+        # The statement each command belongs to: a prepare, then its run.
+        ran = 0
         for command, result in zip(commands, results, strict=True):
             status = result.status
             if command is not None and status == pq.ExecStatus.COMMAND_OK:
                 self._names[command[0]] = command[1]
             elif status == _FATAL and failed is None:
                 failed = psycopg.errors.error_from_result(result, encoding=_encoding(pgconn))
+                failed.add_note(_STATEMENT_NOTE + statement_kind(statements[ran]))
             elif status not in _OK and status != pq.ExecStatus.PIPELINE_ABORTED:
                 failed = failed or psycopg.InterfaceError(
                     f"unexpected result: {pq.ExecStatus(status).name}"
                 )
+            if command is None:
+                ran += 1
         if failed is not None:
             if failed.sqlstate == _UNKNOWN_NAME:
                 self._names.clear()
             raise failed
         return results[-1]
+
+
+def failed_statement(exc: BaseException) -> str | None:
+    """
+    The kind of statement whose failure *exc* is (``INSERT``…), when the sender knows it.
+    """
+    for note in getattr(exc, "__notes__", ()):
+        if note.startswith(_STATEMENT_NOTE):
+            return str(note).removeprefix(_STATEMENT_NOTE)
+    return None
+
+
+def statement_kind(sql: str) -> str:
+    """
+    The kind of the statement *sql*: the letters it begins with, in capitals (``INSERT``…).
+
+    Never more: the rest can hold values a host wrote into it.
+    """
+    found = _KEYWORD.match(sql)
+    return found.group(1).upper() if found else "unnamed"
 
 
 def numbered(sql: str) -> bytes:

@@ -4,7 +4,8 @@ A unit of work of the PostgreSQL store: one transaction on one connection.
 Every statement goes through `PostgresUnit`, which sends it with the store's
 `Sender` (`convroute.adapters._postgres_send`) and turns `psycopg.Error`
 into `StoreError` (`StoreConflictError` for the failures that running the unit
-again can cure) and refuses to run once the transaction has failed.  The
+again can cure; told as `convroute.adapters._postgres_failure` tells them,
+with no value of a row) and refuses to run once the transaction has failed.  The
 unit runs at ``READ COMMITTED`` and takes transaction-level advisory locks
 where it must see what no other worker can change: a lead's state, a
 round-robin pool, a user's capacity.  Each statement after the lock then
@@ -22,6 +23,7 @@ import psycopg
 from psycopg import pq
 
 from convroute.adapters._codec import RecentValues
+from convroute.adapters._postgres_failure import store_error
 from convroute.adapters._postgres_schema import lock_key
 from convroute.adapters._postgres_send import Sender
 from convroute.adapters._sql_statements import Statements
@@ -149,7 +151,7 @@ class PostgresUnit(SQLRepositories):
                 self._send(connection, "COMMIT", ())
             except _FAILURES as failure:
                 self._rollback(connection)
-                raise self._error("cannot commit", failure) from failure
+                raise self._error("cannot commit", failure) from None
             except BaseException:
                 # A Ctrl-C: the server may have stopped the transaction
                 # short of its COMMIT, and left it open.
@@ -297,7 +299,7 @@ class PostgresUnit(SQLRepositories):
             return self._sender.rows(result, self.check_open())
         except _FAILURES as exc:
             # A value psycopg cannot load: the unit ends, as when a statement fails.
-            raise self._failed("a read failed", exc) from exc
+            raise self._failed("a read failed", exc) from None
 
     def row(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         """
@@ -314,7 +316,7 @@ class PostgresUnit(SQLRepositories):
         try:
             return self._send(connection, sql, parameters)
         except _FAILURES as exc:
-            raise self._failed(doing, exc) from exc
+            raise self._failed(doing, exc) from None
 
     def _send(
         self, connection: psycopg.Connection[Any], sql: str, parameters: Sequence[Any]
@@ -351,12 +353,7 @@ class PostgresUnit(SQLRepositories):
         return self._failure
 
     def _error(self, doing: str, exc: Exception) -> StoreError:
+        # Raised from None: psycopg's error, whose text can quote a row's
+        # values, is in no traceback of the store's.
         kind = StoreConflictError if isinstance(exc, _CONFLICTS) else StoreError
-        return kind(f"{self._describe}: {doing}: {one_line(exc)}")
-
-
-def one_line(exc: BaseException) -> str:
-    """
-    What *exc* says, on one line: libpq's messages run over several.
-    """
-    return " ".join(str(exc).split())
+        return store_error(kind, f"{self._describe}: {doing}", exc)

@@ -28,9 +28,10 @@ except ImportError as exc:  # pragma: no cover - the tests run with the extra
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._codec import RecentValues
+from convroute.adapters._postgres_failure import store_error
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_send import Sender
-from convroute.adapters._postgres_unit import PostgresUnit, one_line
+from convroute.adapters._postgres_unit import PostgresUnit
 from convroute.adapters._sql_accounts import accounts_query
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import ClosedOnExit
@@ -143,7 +144,7 @@ class PostgresStore(ClosedOnExit):
             # The store is not made: nobody could close what it opened.
             self.close()
             if isinstance(exc, psycopg.Error):
-                raise StoreError(f"cannot open the PostgreSQL store: {one_line(exc)}") from exc
+                raise store_error(StoreError, "cannot open the PostgreSQL store", exc) from None
             raise
         release()
 
@@ -207,9 +208,9 @@ class PostgresStore(ClosedOnExit):
             with connection.transaction():
                 rows = connection.execute(self._accounts).fetchall()
         except psycopg.Error as exc:
-            raise StoreError(
-                f"{self._describe}: cannot list its accounts: {one_line(exc)}"
-            ) from exc
+            raise store_error(
+                StoreError, f"{self._describe}: cannot list its accounts", exc
+            ) from None
         finally:
             release()
         return frozenset(name for (name,) in rows)
@@ -228,7 +229,9 @@ class PostgresStore(ClosedOnExit):
             with connection.transaction():
                 connection.execute(f"DROP SCHEMA IF EXISTS {quoted(self._schema)} CASCADE")
         except psycopg.Error as exc:
-            raise StoreError(f"{self._describe}: cannot drop the schema: {one_line(exc)}") from exc
+            raise store_error(
+                StoreError, f"{self._describe}: cannot drop the schema", exc
+            ) from None
         finally:
             release()
 
@@ -274,7 +277,7 @@ class PostgresStore(ClosedOnExit):
         try:
             connection = psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to the PostgreSQL store: {one_line(exc)}") from exc
+            raise store_error(StoreError, "cannot connect to the PostgreSQL store", exc) from None
         self._local.held = _Held(connection)
         return connection, _nothing
 
@@ -289,9 +292,9 @@ class PostgresStore(ClosedOnExit):
         try:
             connection: _Connection = lent.__enter__()
         except psycopg.Error as exc:
-            raise StoreError(
-                f"cannot borrow a connection for the PostgreSQL store: {one_line(exc)}"
-            ) from exc
+            raise store_error(
+                StoreError, "cannot borrow a connection for the PostgreSQL store", exc
+            ) from None
 
         def give_back() -> None:
             lent.__exit__(None, None, None)

@@ -467,7 +467,9 @@ class SQLUsers(_Repository):
         rows = (
             self._unit.rows(self._sql.users_all, (self._account,)) if state is None else state.users
         )
-        return {user: self._values.loads(data, User) for user, data in rows}
+        return {
+            user: _row(self._values.loads, "users", f"id {user}", data, User) for user, data in rows
+        }
 
     def presence(self) -> Mapping[str, bool]:
         state = _people_state(self._unit)

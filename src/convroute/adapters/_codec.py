@@ -188,29 +188,30 @@ class RecentValues:
 
 
 def _reads_back_as_given(value: object) -> bool:
-    # Whether every time of *value* is one its ISO 8601 text reads back as.
-    return all(_time_reads_back(getattr(value, name)) for name in _TIMES.get(type(value), ()))
-
-
-def _time_reads_back(time: dt.datetime | None) -> bool:
-    # Naive, or at a plain offset (`fromisoformat`'s unnamed `dt.timezone`):
-    # a zone's time (a `ZoneInfo`) reads back at its offset, and adding a
-    # day to it would then give another instant; a named offset reads back
-    # with another name.  (`fold` is not read back either, but changes
-    # nothing at a plain offset.)
-    if time is None:
-        return True
-    if type(time) is not dt.datetime:
-        return False
-    zone = time.tzinfo
-    if zone is None or zone is dt.UTC:
-        return True
-    return type(zone) is dt.timezone and zone.tzname(None) == _plain_name(zone)
-
-
-def _plain_name(zone: dt.tzinfo) -> str | None:
-    # The name of the unnamed offset *zone* is at (``UTC+05:30``).
-    return dt.timezone(zone.utcoffset(None) or dt.timedelta(0)).tzname(None)
+    # Whether every time of *value* is one its ISO 8601 text reads back as:
+    # naive, or at a plain offset (`fromisoformat`'s unnamed `dt.timezone`,
+    # whose pickling arguments are its offset alone).  A zone's time (a
+    # `ZoneInfo`) reads back at its offset, and adding a day to it would
+    # then give another instant; a named offset reads back with another
+    # name.  (`fold` is not read back either, but changes nothing at a
+    # plain offset.)  A value's times mostly share one zone: each zone is
+    # looked at once.
+    plain: object = dt.UTC
+    for name in _TIMES.get(type(value), ()):
+        time = getattr(value, name)
+        if time is None:
+            continue
+        if type(time) is not dt.datetime:
+            return False
+        zone = time.tzinfo
+        if zone is plain or zone is None:
+            continue
+        # (typeshed does not list `__getinitargs__`, which both datetime
+        # modules define: the cheapest way to see that no name was given)
+        if type(zone) is not dt.timezone or len(cast("Any", zone).__getinitargs__()) != 1:
+            return False
+        plain = zone
+    return True
 
 
 def _times_of(cls: type) -> tuple[str, ...]:

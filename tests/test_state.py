@@ -213,6 +213,10 @@ class TestRemoved:
         """The keys of the rows deleted unread are held as a tuple, whatever iterable gave them."""
         assert Removed(("a",), ("k1", "k2")) == Removed(("a",), ["k1", "k2"])
 
+    def test_values_are_kept_as_a_tuple(self):
+        """The values read back are held as a tuple, whatever iterable a host's store gave."""
+        assert Removed(("a", "b")) == Removed(["a", "b"])
+
     def test_nothing_unread_by_default(self):
         """A removal that read every row names none unread."""
         assert () == Removed(()).unread

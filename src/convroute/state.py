@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, Generic, TypeVar
 
 import attrs
@@ -455,6 +455,11 @@ def _unread_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
     return text_tuple(keys, "Removed.unread")
 
 
+def _removed_values(values: Iterable[Any]) -> tuple[Any, ...]:
+    # Any iterable a store gives (a host's store may give a list), frozen.
+    return tuple(values)
+
+
 @attrs.frozen
 class Removed(Generic[_T]):
     """
@@ -473,5 +478,5 @@ class Removed(Generic[_T]):
             that keeps values, not text (the memory store).
     """
 
-    values: tuple[_T, ...]
+    values: tuple[_T, ...] = attrs.field(converter=_removed_values)
     unread: tuple[str, ...] = attrs.field(default=(), converter=_unread_keys)

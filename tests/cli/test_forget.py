@@ -1,5 +1,7 @@
 """
 The ``convroute forget`` command: one JSON line of what went; bad phones and stores exit 2.
+
+A store that fails while it runs exits 1.
 """
 
 import datetime as dt
@@ -12,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convroute.adapters import SQLiteStore
-from convroute.cli import main
+from convroute.cli import _forget, main
 from convroute.config import load_config
 from convroute.engine import IncomingMessage
-from convroute.errors import PhoneNumberError
+from convroute.errors import PhoneNumberError, StoreError
 from convroute.service import Service
 from convroute.testing import MemoryStore, RecordingTransport
 from example_account import EXAMPLE_PATH
@@ -149,6 +151,20 @@ class TestForget:
         assert err.startswith("convroute: --store: ")
         assert "nothing was removed" in err
         assert "Traceback" not in err
+
+    def test_a_store_failing_as_it_runs_exits_1(self, path, capsys, monkeypatch):
+        """A store that fails mid-erasure (a disk error): one line, exit 1, to run again."""
+
+        def failing(*_, **__):
+            raise StoreError("SQLite store: committing: disk I/O error")
+
+        monkeypatch.setattr(_forget, "forget", failing)
+        status, out, err = run(capsys, LEAD, "--store", f"sqlite:{path}")
+
+        assert (1, "") == (status, out)
+        assert err.startswith("convroute: --store: ")
+        assert "nothing was removed" in err
+        assert [LEAD, OTHER] == leads(path)
 
     def test_a_memory_store_is_refused(self, capsys):
         """A memory store starts empty: there is nothing to forget in it."""

@@ -7,6 +7,7 @@ import enum
 import json
 import traceback
 import types
+import zoneinfo
 
 import attrs
 import cattrs
@@ -460,6 +461,42 @@ def mutable_parts(value, path="value"):
     return [f"{path}: {type(value).__name__}"]
 
 
+# Zones a host's times may come in: UTC, offsets plain and named, a zone
+# with daylight saving time, and UTC as a zone.
+WRITTEN_ZONES = (
+    dt.UTC,
+    IST,
+    dt.timezone(dt.timedelta(hours=5, minutes=30), "IST"),
+    dt.timezone(dt.timedelta(0), "GMT"),
+    zoneinfo.ZoneInfo("America/New_York"),
+    zoneinfo.ZoneInfo("UTC"),
+)
+
+
+def _in_zone(value, zone):
+    """*value* with each of its aware times given in *zone*."""
+    changes = {
+        field.name: time.astimezone(zone)
+        for field in attrs.fields(type(value))
+        if isinstance(time := getattr(value, field.name), dt.datetime) and time.tzinfo
+    }
+    return attrs.evolve(value, **changes)
+
+
+def _times_seen(value):
+    """What the engine sees of *value*'s times: class, zone name, offset, a half-year on."""
+    return {
+        field.name: (
+            type(time),
+            time.tzname(),
+            time.utcoffset(),
+            time + dt.timedelta(days=183),
+        )
+        for field in attrs.fields(type(value))
+        if isinstance(time := getattr(value, field.name), dt.datetime)
+    }
+
+
 class TestRecentValues:
     @given(values=kept_values())
     def test_what_is_kept_is_frozen_all_the_way_down(self, values):
@@ -551,6 +588,30 @@ class TestRecentValues:
             with pytest.raises(StoreError, match="a stored User cannot be read"):
                 recent.loads('{"id": 1, "name": "Asha"}', User)
         assert 0 == len(recent)
+
+    def test_a_time_in_a_zone_reads_back_as_its_text_does(self):
+        """A conversation written at a zone's time reads back as its text does, a day on too."""
+        recent = _codec.RecentValues()
+        # New York's clocks go forward the next night.
+        at = dt.datetime(2026, 3, 7, 12, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+        text = recent.dumps(attrs.evolve(VALUES[2], last_message_at=at))
+
+        expected = _codec.loads(text, Conversation).last_message_at + dt.timedelta(days=1)
+        actual = recent.loads(text, Conversation).last_message_at + dt.timedelta(days=1)
+
+        assert expected == actual
+
+    @given(value=st.sampled_from(VALUES[1:-1]), zone=st.sampled_from(WRITTEN_ZONES))
+    def test_times_read_back_as_their_text_gives_them(self, value, zone):
+        """Whatever zone a value's times were written in, a read gives them as the codec does."""
+        recent = _codec.RecentValues()
+        written = _in_zone(value, zone)
+        text = recent.dumps(written)
+
+        expected = _times_seen(_codec.loads(text, type(written)))
+        actual = _times_seen(recent.loads(text, type(written)))
+
+        assert expected == actual
 
     def test_forget_keeps_nothing(self):
         """After `forget`, nothing of what was kept is."""

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from convroute.adapters import SQLiteStore
+from convroute.adapters._sql_accounts import HOLDING_TABLES
 from convroute.errors import StoreError
 
 
@@ -39,3 +40,24 @@ class TestSQLiteAccounts:
             pytest.raises(StoreError, match="cannot list the accounts"),
         ):
             store.accounts()
+
+    def test_every_table_with_an_account_is_looked_through(self, path):
+        """Every table of the file with an account column is one accounts() looks through."""
+        with sqlite3.connect(path) as connection:
+            tables = [
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            ]
+            with_account = {
+                table
+                for table in tables
+                if any(
+                    column[1] == "account"
+                    for column in connection.execute(f"PRAGMA table_info({table})")
+                )
+            }
+        connection.close()
+
+        assert with_account == set(HOLDING_TABLES)

@@ -10,7 +10,7 @@ import pytest
 from convroute.adapters import SQLiteStore
 from convroute.errors import StoreError, UnreadableRowError
 from convroute.funnel import Cause, Transition
-from convroute.model import Phone
+from convroute.model import Phone, User
 from convroute.routing import TurnRecord
 from convroute.state import Conversation, OutboxItem, OutboxStatus
 
@@ -249,3 +249,17 @@ class TestTickReads:
             error = refusal(uow.turns.all)
 
         assert ("turns", "pool Desk") == (error.table, error.key)
+
+
+class TestUserReads:
+    def test_a_bad_user_is_named_by_its_id(self, damaged):
+        """users.all() meets a bad user: the table and the user's id."""
+        with damaged.store.unit_of_work() as uow:
+            uow.users.save(User(id="u-asha", name="Asha"))
+            uow.users.save(User(id="u-ravi", name="Ravi"))
+        damaged.execute("UPDATE {t}users SET data = '[]' WHERE id = ?", ("u-ravi",))
+
+        with damaged.store.unit_of_work() as uow:
+            error = refusal(uow.users.all)
+
+        assert ("users", "id u-ravi") == (error.table, error.key)

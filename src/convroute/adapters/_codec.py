@@ -18,10 +18,12 @@ import collections
 import contextlib
 import datetime as dt
 import json
+import typing
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
+import attrs
 import cattrs
 import cattrs.gen
 
@@ -122,7 +124,10 @@ class RecentValues:
     other text.  Only values frozen all the way down are kept (never an
     outbox item, whose body is a dict), their text at most `LONGEST`
     characters, at most `MOST` of them, the least lately used forgotten
-    first.  Safe to share between threads.
+    first.  A value written with a time its text would read back as
+    another (in a zone such as ``America/New_York``, whose day before a
+    change of clocks is not 24 hours) is not kept when written: its first
+    read keeps what its text reads as.  Safe to share between threads.
     """
 
     MOST = 1024
@@ -162,7 +167,8 @@ class RecentValues:
         Write a stored value as JSON text, as `dumps` does.
         """
         text = dumps(value)
-        self._keep((type(value), text), value)
+        if _reads_back_as_given(value):
+            self._keep((type(value), text), value)
         return text
 
     def forget(self) -> None:
@@ -179,6 +185,48 @@ class RecentValues:
         if len(values) > self.MOST:
             with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
                 values.popitem(last=False)
+
+
+def _reads_back_as_given(value: object) -> bool:
+    # Whether every time of *value* is one its ISO 8601 text reads back as:
+    # naive, or at a plain offset (`fromisoformat`'s unnamed `dt.timezone`,
+    # whose pickling arguments are its offset alone).  A zone's time (a
+    # `ZoneInfo`) reads back at its offset, and adding a day to it would
+    # then give another instant; a named offset reads back with another
+    # name.  (`fold` is not read back either, but changes nothing at a
+    # plain offset.)  A value's times mostly share one zone: each zone is
+    # looked at once.
+    plain: object = dt.UTC
+    for name in _TIMES.get(type(value), ()):
+        time = getattr(value, name)
+        if time is None:
+            continue
+        if type(time) is not dt.datetime:
+            return False
+        zone = time.tzinfo
+        if zone is plain or zone is None:
+            continue
+        # (typeshed does not list `__getinitargs__`, which both datetime
+        # modules define: the cheapest way to see that no name was given)
+        if type(zone) is not dt.timezone or len(cast("Any", zone).__getinitargs__()) != 1:
+            return False
+        plain = zone
+    return True
+
+
+def _times_of(cls: type) -> tuple[str, ...]:
+    # The fields of *cls* that hold a time, read from its type hints.
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        field.name
+        for field in attrs.fields(cls)
+        if dt.datetime in (hints[field.name], *typing.get_args(hints[field.name]))
+    )
+
+
+# The times of each kind kept (a conversation's, a record's, an
+# opportunity's); the values inside them (a menu) hold none.
+_TIMES: Mapping[type, tuple[str, ...]] = {cls: _times_of(cls) for cls in RecentValues.KEPT}
 
 
 class _WrongStoredValueError(TypeError):

@@ -25,7 +25,7 @@ import attrs
 
 from convroute._frozen import aware
 from convroute._ids import event_key
-from convroute.adapters._codec import RecentValues
+from convroute.adapters._codec import RecentValues, loads
 from convroute.adapters._instants import from_micros, to_micros
 from convroute.adapters._sql_statements import Statements
 from convroute.errors import StoreError, UnknownOutboxItemError, UnreadableRowError
@@ -437,7 +437,7 @@ class SQLTurns(_Repository):
     def all(self) -> Mapping[str, TurnRecord]:
         rows = self._unit.rows(self._sql.turns_all, (self._account,))
         return {
-            pool: _row(self._values, "turns", f"pool {pool}", data, TurnRecord)
+            pool: _row(self._values.loads, "turns", f"pool {pool}", data, TurnRecord)
             for pool, data in rows
         }
 
@@ -467,7 +467,9 @@ class SQLUsers(_Repository):
         rows = (
             self._unit.rows(self._sql.users_all, (self._account,)) if state is None else state.users
         )
-        return {user: self._values.loads(data, User) for user, data in rows}
+        return {
+            user: _row(self._values.loads, "users", f"id {user}", data, User) for user, data in rows
+        }
 
     def presence(self) -> Mapping[str, bool]:
         state = _people_state(self._unit)
@@ -569,8 +571,11 @@ class SQLFunnelRecords(_Repository):
         last = 0
         while True:
             rows = self._unit.rows(self._sql.records_page, (self._account, last, _PAGE))
+            # A report's scan reads every record once: none is kept, so
+            # that the values the workers read back stay kept, and a lead
+            # forgotten meanwhile leaves no copy behind.
             for seq, data in rows:
-                yield _row(self._values, "funnel_records", f"seq {seq}", data, Transition)
+                yield _row(loads, "funnel_records", f"seq {seq}", data, Transition)
             if len(rows) < _PAGE:
                 return
             last = rows[-1][0]
@@ -818,11 +823,12 @@ def _removed(unit: SQLUnit, lead: Phone, select: str, delete: str, cls: type[_T]
     return Removed(tuple(values), tuple(unread))
 
 
-def _row(values: RecentValues, table: str, key: str, data: Any, cls: type[_T]) -> _T:
-    # A row met by a read of many: one that cannot be read is named by its
-    # table and key, none of them a phone, so that it can be found.
+def _row(read: Callable[[str, type[_T]], _T], table: str, key: str, data: Any, cls: type[_T]) -> _T:
+    # A row met by a read of many, read by *read* (kept or not): one that
+    # cannot be read is named by its table and key, none of them a phone,
+    # so that it can be found.
     try:
-        return values.loads(data, cls)
+        return read(data, cls)
     except StoreError as error:
         raise UnreadableRowError(table, key, str(error)) from None
 
@@ -830,11 +836,13 @@ def _row(values: RecentValues, table: str, key: str, data: Any, cls: type[_T]) -
 def _conversation(values: RecentValues, last_message_at: int, data: Any) -> Conversation:
     # No key of a conversation's row is free of phones (its lead's and its
     # business number): the instant of its last message, as stored, finds it.
-    return _row(values, "conversations", f"last_message_at {last_message_at}", data, Conversation)
+    return _row(
+        values.loads, "conversations", f"last_message_at {last_message_at}", data, Conversation
+    )
 
 
 def _item(values: RecentValues, seq: int, ident: str, data: Any) -> OutboxItem:
-    return _row(values, "outbox", f"seq {seq}, id {ident}", data, OutboxItem)
+    return _row(values.loads, "outbox", f"seq {seq}, id {ident}", data, OutboxItem)
 
 
 def _micros(value: dt.datetime | None) -> int | None:

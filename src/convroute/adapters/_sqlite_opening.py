@@ -26,7 +26,7 @@ from convroute.adapters._sqlite_schema import (
 from convroute.errors import StoreError, StoreUnusableError
 
 
-__all__ = ["connect_read_only", "opening_error", "refuse_unwritable_file"]
+__all__ = ["connect_read_only", "opening_error", "refuse_unwritable_file", "unwritable_error"]
 
 _NEEDS_WRITE_ACCESS = (
     "a store opened to be written needs write access to its file and to the folder it is in "
@@ -93,10 +93,7 @@ def opening_error(path: str, exc: sqlite3.Error, *, read_only: bool) -> StoreErr
     """
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     if code == sqlite3.SQLITE_READONLY:
-        return StoreUnusableError(
-            f"cannot write the SQLite store {path!r}: the file or its folder is read-only for "
-            f"this user ({exc}); " + _NEEDS_WRITE_ACCESS
-        )
+        return unwritable_error(path, exc)
     if code == sqlite3.SQLITE_CANTOPEN and read_only and not pathlib.Path(path).exists():
         return StoreUnusableError(
             f"no SQLite store at {path!r}: no such file (a read-only store is never created)"
@@ -104,6 +101,21 @@ def opening_error(path: str, exc: sqlite3.Error, *, read_only: bool) -> StoreErr
     if code in {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_PERM}:
         return StoreUnusableError(f"cannot open the SQLite store {path!r}: {exc}")
     return StoreError(f"cannot open the SQLite store {path!r}: {exc}")
+
+
+def unwritable_error(path: str, exc: Exception, doing: str | None = None) -> StoreUnusableError:
+    """
+    The error for a write SQLite refused as read-only in a store opened to write.
+
+    The file, its write-ahead log or its folder is read-only for this
+    process: when the store opened it, or since (*doing* then says what
+    the unit was doing).
+    """
+    where = f"cannot write the SQLite store {path!r}" + ("" if doing is None else f": {doing}")
+    return StoreUnusableError(
+        f"{where}: the file or its folder is read-only for this user ({exc}); "
+        + _NEEDS_WRITE_ACCESS
+    )
 
 
 def _open(path: str, timeout: float, *, immutable: bool) -> sqlite3.Connection:

@@ -18,8 +18,9 @@ from typing import Any, Self, TypeVar
 from convroute.adapters._codec import RecentValues
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import SQLRepositories
+from convroute.adapters._sqlite_opening import unwritable_error
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
-from convroute.errors import StoreError, StoreUnusableError
+from convroute.errors import StoreError
 
 
 # sqlite3 raises these itself; a str that cannot be encoded as UTF-8 (a lone
@@ -243,8 +244,5 @@ class SQLiteUnit(SQLRepositories):
         if code == sqlite3.SQLITE_READONLY:
             # The file, its log or its folder became read-only to this
             # process after the store opened it.
-            return StoreUnusableError(
-                f"SQLite store {self._path!r}: {doing}: the file or its folder is read-only "
-                f"for this user ({exc}); writing needs write access to both"
-            )
+            return unwritable_error(self._path, exc, doing)
         return StoreError(f"SQLite store {self._path!r}: {doing}: {exc}")

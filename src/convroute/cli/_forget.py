@@ -13,10 +13,10 @@ import json
 import attrs
 
 from convroute._erasure import forget
-from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
+from convroute.cli._common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, CommandError, Commands
 from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
-from convroute.errors import PhoneNumberError, StoreError
+from convroute.errors import PhoneNumberError, StoreError, StoreUnusableError
 from convroute.model import Phone, full_phone
 from convroute.service import ForgetReport
 
@@ -40,7 +40,9 @@ def add_forget_command(commands: Commands) -> None:
         '{"leads": n, "conversations": n, "menus": n, "opportunities": n, "outbox": n, '
         '"funnel_records": n, "unread": n, "token": "forgotten-…" or null}. A phone the store '
         "does not know prints zero counts. Exit status 0 when it ran, 2 for a phone that is not "
-        "one or a store that cannot be opened or written (nothing is removed then).",
+        "one or a store that cannot be used as it is found (not there, not a store, of "
+        "another schema version, or a file this user may not write), 1 when the store fails "
+        "as it runs (nothing is removed then: run it again).",
     )
     command.add_argument(
         "phone",
@@ -60,7 +62,10 @@ def _forget(arguments: argparse.Namespace) -> int:
             note_unheld_account(store, arguments.account)
             report = ForgetReport(*forget(store, phone, account=arguments.account))
     except StoreError as error:
-        raise CommandError(EXIT_INVALID, f"--store: {error}; nothing was removed") from None
+        # A store that cannot be used is input that cannot be used; one
+        # that failed as it ran rolled the erasure back, to be run again.
+        status = EXIT_INVALID if isinstance(error, StoreUnusableError) else EXIT_FAILURE
+        raise CommandError(status, f"--store: {error}; nothing was removed") from None
     print(json.dumps(attrs.asdict(report)))  # noqa: T201 - the command's output
     return EXIT_OK
 

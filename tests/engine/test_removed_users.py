@@ -8,6 +8,9 @@ import textwrap
 import attrs
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from convroute.config import loads_config
 from convroute.engine import (
     ConversationContext,
@@ -320,3 +323,62 @@ def test_reassign_json(minutes):
     outcome = state.message(message("m2", minutes))
 
     assert "assignee_removed" == outcome.actions[0].to_json()["reason"]
+
+
+TEAM = ("u-1", "u-2", "u-3")
+
+
+def team_engine(members: tuple[str, ...]) -> Engine:
+    users = "".join(f'[[users]]\nid = "{user}"\nname = "{user}"\n' for user in members)
+    listed = ", ".join(f'"{user}"' for user in members)
+    text = (
+        f'{users}\n[[chat_groups]]\nname = "Team"\nmembers = [{listed}]\n\n'
+        '[[routing_rules]]\nname = "Desk"\n'
+        'targets = [{ kind = "chat_group", group = "Team" }]\n\n'
+        '[[numbers]]\nnumber = "918040001234"\ncreate_new_rule = "Desk"\n'
+    )
+    return Engine.from_config(loads_config(text))
+
+
+class TestProperties:
+    @settings(deadline=None)
+    @given(
+        leads=st.integers(min_value=1, max_value=6),
+        removed=st.sets(st.sampled_from(TEAM)),
+        by_tick=st.booleans(),
+    )
+    def test_nobody_unknown_keeps_a_conversation(self, leads, removed, by_tick):
+        """After a message or a tick, each conversation is held by a known user or waits."""
+        state = State(team_engine(TEAM))
+        phones = [Phone(f"9198000000{index:02d}") for index in range(leads)]
+        for index, phone in enumerate(phones):
+            state.message(message(f"m{index}", 0, lead=phone))
+        before = {key: c.assignee for key, c in state.conversations.items()}
+        kept = tuple(user for user in TEAM if user not in removed)
+        if kept:
+            state.engine = team_engine(kept)
+        else:
+            # Nobody of the team is left: the one newcomer is away.
+            state.engine = team_engine(("u-x",))
+            kept = ("u-x",)
+            state.presence["u-x"] = False
+
+        for user in sorted(removed):
+            if by_tick:
+                tick_over_held(state, 5 + sorted(removed).index(user), user)
+        if not by_tick:
+            for index, phone in enumerate(phones):
+                state.message(message(f"n{index}", 5, lead=phone))
+
+        for key, conversation in state.conversations.items():
+            # The oracle: an assignee kept keeps it; one removed loses it
+            # to someone known, or it waits.
+            if before[key] not in removed:
+                assert before[key] == conversation.assignee
+            elif conversation.status is ConversationStatus.ASSIGNED:
+                assert conversation.assignee in kept
+            else:
+                assert (ConversationStatus.UNROUTED, None) == (
+                    conversation.status,
+                    conversation.assignee,
+                )

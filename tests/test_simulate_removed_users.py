@@ -50,7 +50,7 @@ def line(**fields: object) -> str:
 
 class TestRemovedUser:
     def test_tick_line_shows_the_reassignment(self):
-        """A tick line that serves the conversation reassigns it from the removed user."""
+        """The first tick line of a run with the new config reassigns it from the removed user."""
         store = MemoryStore()
         first = list(
             simulate(
@@ -69,7 +69,7 @@ class TestRemovedUser:
         )
 
         again = list(
-            simulate(desk(one=False), store, [line(type="tick", at="2026-11-02T09:15:00+00:00")])
+            simulate(desk(one=False), store, [line(type="tick", at="2026-11-02T09:01:00+00:00")])
         )
 
         assert "u1" == first[0]["user"]

@@ -186,6 +186,20 @@ def load_tick_snapshot(
     return attrs.evolve(state, due=tuple(_context(uow, c) for c in found), last_tick=last_tick)
 
 
+def unknown_assignees(uow: UnitOfWork, engine: Engine, at: dt.datetime) -> list[str]:
+    """
+    The users holding open conversations at *at* whom neither *engine*'s config nor the host has.
+
+    One read through the index of who holds what, and the host's users.
+    """
+    since = _earlier(at, engine.config.conversation_timeout)
+    holders = uow.conversations.assignees(since)
+    if not holders:
+        return []
+    known = engine.all_users(uow.users.all())
+    return [user for user in holders if user not in known]
+
+
 def _presence_snapshot(
     uow: UnitOfWork, event: SetPresence | UpdateUser, engine: Engine, at: dt.datetime
 ) -> Snapshot:

@@ -35,7 +35,12 @@ from convroute._frozen import aware, fixed_offset, unicode_text
 from convroute._ids import action_id
 from convroute._known_numbers import KnownPhoneNumberIds
 from convroute._retention import prune
-from convroute._snapshots import WAITING_BATCH, load_snapshot, load_tick_snapshot
+from convroute._snapshots import (
+    WAITING_BATCH,
+    load_snapshot,
+    load_tick_snapshot,
+    unknown_assignees,
+)
 from convroute.config import Config
 from convroute.engine import (
     AddTransition,
@@ -419,8 +424,10 @@ class Service:
         # pass.  A new service's config may be new to the store.
         self._config_news: frozenset[str] | None = frozenset()
         # The users a new config removed since the last tick: that tick
-        # takes the conversations they hold.
-        self._removed_users: frozenset[str] = frozenset()
+        # takes the conversations they hold.  None when not known: a new
+        # service's config may be new to the store, so its first tick
+        # reads who holds open conversations.
+        self._removed_users: frozenset[str] | None = None
         # The numbers' Cloud API ids this service read or saved: an event
         # giving one the store holds already reads and saves nothing.
         self._phone_number_ids = KnownPhoneNumberIds()
@@ -450,7 +457,8 @@ class Service:
             removed = self._config_news or frozenset()
             self._config_news = (removed | (old - names)) - names
             before = frozenset(user.id for user in self.engine.config.users)
-            self._removed_users = (self._removed_users | (before - users)) - users
+            if self._removed_users is not None:
+                self._removed_users = (self._removed_users | (before - users)) - users
             self.engine = engine
 
     def _take_config_news(self) -> frozenset[str] | None:
@@ -458,14 +466,17 @@ class Service:
             news, self._config_news = self._config_news, None
             return news
 
-    def _take_removed_users(self) -> frozenset[str]:
+    def _take_removed_users(self) -> frozenset[str] | None:
         with self._config_lock:
             removed, self._removed_users = self._removed_users, frozenset()
             return removed
 
-    def _keep_removed_users(self, removed: frozenset[str]) -> None:
+    def _keep_removed_users(self, removed: frozenset[str] | None) -> None:
         # A tick that failed leaves them to the next one.
         with self._config_lock:
+            if removed is None or self._removed_users is None:
+                self._removed_users = None
+                return
             users = frozenset(user.id for user in self.engine.config.users)
             self._removed_users = (self._removed_users | removed) - users
 
@@ -758,7 +769,12 @@ class Service:
         # the user.  A failure leaves the users to the next tick.
         removed = self._take_removed_users()
         try:
-            return [self._tick_unit(at, last, held_by=user) for user in sorted(removed)]
+            if removed is None:
+                with self.store.unit_of_work(self.account) as uow:
+                    users = unknown_assignees(uow, self.engine, at)
+            else:
+                users = sorted(removed)
+            return [self._tick_unit(at, last, held_by=user) for user in users]
         except BaseException:
             self._keep_removed_users(removed)
             raise

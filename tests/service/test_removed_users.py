@@ -128,6 +128,30 @@ class TestConfigure:
 
 
 class TestNewServiceOnTheStore:
+    def test_first_tick_takes_them(self, store, transport):
+        """The first tick of a Service built with the new config reassigns them."""
+        held_by_one(Service(desk(), store, transport, clock=lambda: at(2)), 2)
+        service = Service(desk(one=False), store, transport, clock=lambda: at(2))
+
+        report = service.tick(at(2))
+
+        assert [("reassign", "assignee_removed")] * 2 == kinds(report.actions)
+        assert ["u2"] * 2 == assignees(store, 2)
+        assert [] == kinds(service.tick(at(3)).actions)
+
+    def test_first_tick_leaves_known_users(self, store, transport):
+        """A new Service whose config keeps the user, or whose host stored them, changes nothing."""
+        held_by_one(Service(desk(), store, transport, clock=lambda: at(2)), 2)
+        Service(desk(), store, transport).handle(
+            UpdateUser(id="host-u1", user=User(id="u1", name="One"), at=at(1))
+        )
+
+        kept = Service(desk(), store, transport, clock=lambda: at(2)).tick(at(2))
+        stored = Service(desk(one=False), store, transport, clock=lambda: at(3)).tick(at(3))
+
+        assert ([], []) == (kinds(kept.actions), kinds(stored.actions))
+        assert ["u1"] * 2 == assignees(store, 2)
+
     def test_lead_message_reassigns(self, store, transport):
         """A Service built with the new config reassigns at the lead's next message."""
         held_by_one(Service(desk(), store, transport, clock=lambda: at(2)), 1)

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterator,
+    KeysView,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from typing import Any, TypeVar, assert_never
 
 import attrs
@@ -151,6 +159,7 @@ def load_tick_snapshot(
     waiting: int = 0,
     rule: str | None = None,
     after: tuple[dt.datetime, Phone, Phone] | None = None,
+    held_by: str | None = None,
 ) -> Snapshot:
     """
     The stored state a tick at *at* needs: a batch of what is due, or of what waits.
@@ -165,10 +174,30 @@ def load_tick_snapshot(
         waiting: The most waiting conversations to read and claim.
         rule: Only the waits of this routing rule.
         after: Only the waits after this key: (waiting_since, lead, number).
+        held_by: A user a new config removed: the open conversations they
+            hold are served as due, whatever their due times.
     """
     state = _routing_state(uow, engine, at, waiting=waiting, rule=rule, after=after)
-    found = uow.conversations.due(at, due) if due > 0 else ()
+    found: Sequence[Conversation] = ()
+    if held_by is not None:
+        found = uow.conversations.held_by(held_by, _earlier(at, engine.config.conversation_timeout))
+    elif due > 0:
+        found = uow.conversations.due(at, due)
     return attrs.evolve(state, due=tuple(_context(uow, c) for c in found), last_tick=last_tick)
+
+
+def unknown_assignees(uow: UnitOfWork, engine: Engine, at: dt.datetime) -> list[str]:
+    """
+    The users holding open conversations at *at* whom neither *engine*'s config nor the host has.
+
+    One read through the index of who holds what, and the host's users.
+    """
+    since = _earlier(at, engine.config.conversation_timeout)
+    holders = uow.conversations.assignees(since)
+    if not holders:
+        return []
+    known = engine.all_users(uow.users.all())
+    return [user for user in holders if user not in known]
 
 
 def _presence_snapshot(

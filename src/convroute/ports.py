@@ -210,6 +210,20 @@ class ConversationRepository(Protocol):
         """
         ...
 
+    def assignees(self, since: dt.datetime) -> Sequence[str]:
+        """
+        The users who hold open conversations, in order.
+
+        Each user that `held_by` (with this *since*) gives any conversation
+        for, once; through the same index.  Read once by a new service's
+        first tick, to find conversations held by users its config no
+        longer has.
+
+        Raises:
+            ValueError: When *since* is naive.
+        """
+        ...
+
     def remove_for_lead(self, lead: Phone) -> Removed[Conversation]:
         """
         Delete the lead's conversations with every number, whatever their status.

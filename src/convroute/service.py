@@ -35,7 +35,12 @@ from convroute._frozen import aware, fixed_offset, unicode_text
 from convroute._ids import action_id
 from convroute._known_numbers import KnownPhoneNumberIds
 from convroute._retention import prune
-from convroute._snapshots import WAITING_BATCH, load_snapshot, load_tick_snapshot
+from convroute._snapshots import (
+    WAITING_BATCH,
+    load_snapshot,
+    load_tick_snapshot,
+    unknown_assignees,
+)
 from convroute.config import Config
 from convroute.engine import (
     AddTransition,
@@ -418,6 +423,11 @@ class Service:
         # owes nothing, else the names of the rules removed since the last
         # pass.  A new service's config may be new to the store.
         self._config_news: frozenset[str] | None = frozenset()
+        # The users a new config removed since the last tick: that tick
+        # takes the conversations they hold.  None when not known: a new
+        # service's config may be new to the store, so its first tick
+        # reads who holds open conversations.
+        self._removed_users: frozenset[str] | None = None
         # The numbers' Cloud API ids this service read or saved: an event
         # giving one the store holds already reads and saves nothing.
         self._phone_number_ids = KnownPhoneNumberIds()
@@ -431,23 +441,44 @@ class Service:
         with.  The next tick makes a waiting pass, so that what waits is
         routed by the new config (a rule that reaches someone new takes
         it), and ends with ``rule_removed`` every wait of a rule *config*
-        no longer has.
+        no longer has; and it routes again, by their rules, the open
+        conversations held by each user *config* removed (unless the host
+        stored them): ``reassign`` or ``unassign`` with the reason
+        ``assignee_removed``.
 
         Args:
             config: The account's new setup, or an engine compiled from it.
         """
         engine = config if isinstance(config, Engine) else Engine.from_config(config)
         names = frozenset(rule.name for rule in engine.config.routing_rules)
+        users = frozenset(user.id for user in engine.config.users)
         with self._config_lock:
             old = frozenset(rule.name for rule in self.engine.config.routing_rules)
             removed = self._config_news or frozenset()
             self._config_news = (removed | (old - names)) - names
+            before = frozenset(user.id for user in self.engine.config.users)
+            if self._removed_users is not None:
+                self._removed_users = (self._removed_users | (before - users)) - users
             self.engine = engine
 
     def _take_config_news(self) -> frozenset[str] | None:
         with self._config_lock:
             news, self._config_news = self._config_news, None
             return news
+
+    def _take_removed_users(self) -> frozenset[str] | None:
+        with self._config_lock:
+            removed, self._removed_users = self._removed_users, frozenset()
+            return removed
+
+    def _keep_removed_users(self, removed: frozenset[str] | None) -> None:
+        # A tick that failed leaves them to the next one.
+        with self._config_lock:
+            if removed is None or self._removed_users is None:
+                self._removed_users = None
+                return
+            users = frozenset(user.id for user in self.engine.config.users)
+            self._removed_users = (self._removed_users | removed) - users
 
     def _keep_config_news(self, news: frozenset[str]) -> None:
         # A pass that failed leaves what it owed to the next tick.
@@ -697,18 +728,10 @@ class Service:
         items: list[OutboxItem] = []
         notes: list[str] = []
         frees = False
-        served: set[tuple[str, str, dt.datetime | None]] = set()
-        while True:
-            batch = self._tick_unit(at, last, due=_TICK_BATCH)
+        for batch in [*self._due_pass(at, last), *self._removed_users_pass(at, last)]:
             items.extend(batch.items)
             notes.extend(batch.outcome.notes)
             frees = frees or batch.outcome.frees_someone
-            # A batch of only conversations served before cannot happen (a
-            # tick sets each one's next due time after it): stop all the same.
-            keys = {(c.lead, c.number, c.due_at) for c in batch.conversations}
-            if len(keys) < _TICK_BATCH or keys <= served:
-                break
-            served |= keys
         news = self._take_config_news()
         if frees or owed is not None or news is not None:
             try:
@@ -726,6 +749,35 @@ class Service:
             return TickReport(at=at, notes=notes)
         report = self._deliver([item.id for item in items], log_errors=False)
         return TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed)
+
+    def _due_pass(self, at: dt.datetime, last: dt.datetime | None) -> Iterator[_TickBatch]:
+        # What is due, a batch a unit of work, until a batch is not full.
+        served: set[tuple[str, str, dt.datetime | None]] = set()
+        while True:
+            batch = self._tick_unit(at, last, due=_TICK_BATCH)
+            yield batch
+            # A batch of only conversations served before cannot happen (a
+            # tick sets each one's next due time after it): stop all the same.
+            keys = {(c.lead, c.number, c.due_at) for c in batch.conversations}
+            if len(keys) < _TICK_BATCH or keys <= served:
+                break
+            served |= keys
+
+    def _removed_users_pass(self, at: dt.datetime, last: dt.datetime | None) -> list[_TickBatch]:
+        # The open conversations of each user a new config removed, one
+        # unit of work a user: each is routed again unless the host stored
+        # the user.  A failure leaves the users to the next tick.
+        removed = self._take_removed_users()
+        try:
+            if removed is None:
+                with self.store.unit_of_work(self.account) as uow:
+                    users = unknown_assignees(uow, self.engine, at)
+            else:
+                users = sorted(removed)
+            return [self._tick_unit(at, last, held_by=user) for user in users]
+        except BaseException:
+            self._keep_removed_users(removed)
+            raise
 
     def _waiting_pass(
         self, at: dt.datetime, last: dt.datetime | None, removed: frozenset[str]
@@ -769,17 +821,20 @@ class Service:
         waiting: int = 0,
         rule: str | None = None,
         after: tuple[dt.datetime, Phone, Phone] | None = None,
+        held_by: str | None = None,
     ) -> _TickBatch:
         # One batch of a tick in one unit of work, run again when it loses
         # a race with another worker's unit.
         for _ in range(_ATTEMPTS - 1):
             try:
                 return self._tick_unit_once(
-                    at, last, due=due, waiting=waiting, rule=rule, after=after
+                    at, last, due=due, waiting=waiting, rule=rule, after=after, held_by=held_by
                 )
             except StoreConflictError:
                 continue
-        return self._tick_unit_once(at, last, due=due, waiting=waiting, rule=rule, after=after)
+        return self._tick_unit_once(
+            at, last, due=due, waiting=waiting, rule=rule, after=after, held_by=held_by
+        )
 
     def _tick_unit_once(
         self,
@@ -790,6 +845,7 @@ class Service:
         waiting: int,
         rule: str | None,
         after: tuple[dt.datetime, Phone, Phone] | None,
+        held_by: str | None = None,
     ) -> _TickBatch:
         engine = self.engine
         with self.store.unit_of_work(self.account) as uow:
@@ -802,6 +858,7 @@ class Service:
                 waiting=waiting,
                 rule=rule,
                 after=after,
+                held_by=held_by,
             )
             outcome = engine.decide(snapshot, Tick(at), now=at)
             items = _store(uow, outcome, at)

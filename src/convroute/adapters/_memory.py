@@ -265,6 +265,19 @@ class _Conversations(_Repository):
         pairs = sorted((lead, number) for _, lead, number in held[start:])
         return tuple(map(state.conversations.__getitem__, pairs))
 
+    def assignees(self, since: dt.datetime) -> Sequence[str]:
+        since_micros = to_micros(aware(since, "since"))
+        state = self._unit.state()
+        # Each user's list is in last-message order: its last entry is the
+        # latest.
+        return tuple(
+            sorted(
+                user
+                for user, held in state.by_assignee.items()
+                if held and held[-1][0] >= since_micros
+            )
+        )
+
     def remove_for_lead(self, lead: Phone) -> Removed[Conversation]:
         state, journal = self._unit.begin_write()
         mine = sorted(

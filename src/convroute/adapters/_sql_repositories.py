@@ -392,6 +392,16 @@ class SQLConversations(_Repository):
             self._unit.lock(LEAD, sorted(leads - locked))
             locked |= leads
 
+    def assignees(self, since: dt.datetime) -> Sequence[str]:
+        parameters = (
+            self._account,
+            ConversationStatus.ASSIGNED.value,
+            to_micros(aware(since, "since")),
+        )
+        return tuple(
+            user for (user,) in self._unit.rows(self._sql.conversations_assignees, parameters)
+        )
+
     def remove_for_lead(self, lead: Phone) -> Removed[Conversation]:
         sql = self._sql
         return _removed(

@@ -55,6 +55,7 @@ class Statements:
     conversations_waiting_rule: str
     conversations_waiting_rule_after: str
     conversations_held: str
+    conversations_assignees: str
     conversations_prune_closed: str
     conversations_remove: str
     conversations_of_lead: str
@@ -234,6 +235,11 @@ def statements(
             f"SELECT lead, last_message_at, data FROM {conversations} "
             f"WHERE account = {m} AND status = {m} "
             f"AND assignee = {m} AND last_message_at >= {m}"
+        ),
+        conversations_assignees=(
+            f"SELECT DISTINCT assignee FROM {conversations} "
+            f"WHERE account = {m} AND status = {m} AND last_message_at >= {m} "
+            "ORDER BY assignee"
         ),
         # A prune's batch: the oldest rows it may delete, through their
         # partial index (its condition written out), rows another unit

@@ -53,6 +53,11 @@ class ReassignReason(enum.StrEnum):
     """
     The assignee left the lead unanswered for the rule's ``reply_within``.
     """
+    ASSIGNEE_REMOVED = "assignee_removed"
+    """
+    The assignee is no longer a known user: neither the config nor the
+    host has them.
+    """
 
 
 def _seconds(value: float) -> float | int:

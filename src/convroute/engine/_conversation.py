@@ -21,11 +21,18 @@ from convroute.engine._actions import (
     UnroutedReason,
     trace_of,
 )
-from convroute.engine._changes import SaveConversation, SaveTurn, Snapshot
+from convroute.engine._changes import ConversationContext, SaveConversation, SaveTurn, Snapshot
 from convroute.engine._compiled import Compiled
 from convroute.engine._effects import Effects
 from convroute.engine._events import IncomingMessage
-from convroute.engine._routing import due_when_assigned, hand_over, later, start_wait
+from convroute.engine._routing import (
+    RoutingState,
+    due_when_assigned,
+    hand_over,
+    later,
+    start_wait,
+)
+from convroute.engine._time import take_from_removed
 from convroute.menus import (
     BusinessNumber,
     InvalidReply,
@@ -85,6 +92,9 @@ def converse(message: MessageContext, effects: Effects) -> None:
         idle = at - conversation.last_message_at
         status = conversation.status
         if status is _ASSIGNED and idle < config.conversation_timeout:
+            if not _assignee_known(message, conversation):
+                _assignee_removed(message, effects, _heard(message, conversation))
+                return
             effects.change(SaveConversation(_heard(message, conversation)))
             effects.note(f"the conversation is open with {conversation.assignee}: not routed")
             return
@@ -108,6 +118,44 @@ def converse(message: MessageContext, effects: Effects) -> None:
         if status is not _UNROUTED:
             effects.note(f"the {status} conversation expired: it starts over")
     _start(message, effects)
+
+
+def _assignee_known(message: MessageContext, conversation: Conversation) -> bool:
+    # The config's users are looked at first: the host's stored ones are
+    # read only for an assignee the config does not have.
+    assignee = conversation.assignee
+    return (
+        assignee is None or assignee in message.compiled.users or assignee in message.snapshot.users
+    )
+
+
+def _assignee_removed(
+    message: MessageContext, effects: Effects, conversation: Conversation
+) -> None:
+    # The assignee is no longer a known user: the conversation's rule
+    # takes it again, as a tick would; without the rule, the message
+    # starts a new conversation.
+    compiled = message.compiled
+    snapshot = message.snapshot
+    rule_name = conversation.rule
+    if rule_name is None or rule_name not in compiled.rules:
+        effects.note(
+            f"user {conversation.assignee!r} and routing rule {rule_name!r} are unknown: "
+            "it starts over"
+        )
+        _start(message, effects)
+        return
+    router = RoutingState(
+        compiled,
+        compiled.all_users(snapshot.users),
+        snapshot.presence,
+        snapshot.open_conversations,
+        snapshot.turns,
+        message.event.at,
+        snapshot.away_since,
+    )
+    context = ConversationContext(conversation, message.lead, tuple(effects.opportunities))
+    take_from_removed(router, effects, context, message.event.at, now=message.now)
 
 
 def _heard(message: MessageContext, conversation: Conversation) -> Conversation:

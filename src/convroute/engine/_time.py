@@ -267,7 +267,9 @@ def _serve_due(
     unassigned: list[ConversationContext],
 ) -> None:
     conversation = context.conversation
-    _enter(effects, context, conversation.due_at)
+    # One read as held by a removed user may have no due time: its last
+    # message keys it then.
+    _enter(effects, context, conversation.due_at or conversation.last_message_at)
     assignee = conversation.assignee
     if conversation.status is not _ASSIGNED or assignee is None:
         if conversation.waiting_since is not None and not _open(router.compiled, conversation, at):
@@ -292,6 +294,11 @@ def _serve_due(
         # Over: its slot is free, and the lead's next message starts anew.
         _set_due(effects, conversation, None)
         effects.frees_someone = True
+        return
+    if assignee not in router.users:
+        waiting = take_from_removed(router, effects, context, at)
+        if waiting is not None:
+            unassigned.append(attrs.evolve(context, conversation=waiting))
         return
     rule = _rule_of(router, conversation)
     if rule is None and conversation.rule is not None:
@@ -326,6 +333,74 @@ def _reassign_reason(
     return None
 
 
+def take_from_removed(
+    router: RoutingState,
+    effects: Effects,
+    context: ConversationContext,
+    at: dt.datetime,
+    *,
+    now: dt.datetime | None = None,
+) -> Conversation | None:
+    """
+    Take an open conversation from an assignee who is no longer a known user.
+
+    Its rule is walked again, as by a reassignment, whatever the rule's
+    reassignment keys and ``max_reassignments`` say: a ``reassign`` to
+    whoever it picks, or an ``unassign`` and a wait.  Neither counts as
+    one of the rule's reassignments, nor is the removed user added to
+    those the conversation passes over.  Without its rule in the config,
+    it is unassigned and does not wait: the lead's next message starts
+    anew.
+
+    Args:
+        router: Who can take conversations, as this decision goes.
+        effects: The decision's changes and actions.
+        context: The conversation, assigned to an unknown user, with its
+            lead and the lead's opportunities.
+        at: The time of the routing (a message's, a tick's).
+        now: The time of the decision, to which WhatsApp's 24-hour window
+            is measured; *at* when not given.
+
+    Returns:
+        The conversation when it was unassigned and waits, else ``None``.
+    """
+    conversation = context.conversation
+    old = conversation.assignee
+    assert old is not None  # noqa: S101 - only assigned conversations are taken
+    effects.note(f"user {old!r} is unknown: the conversation is routed again without them")
+    rule = _rule_of(router, conversation)
+    if rule is not None:
+        return _reassign(
+            router, effects, context, rule, ReassignReason.ASSIGNEE_REMOVED, at, now=now
+        )
+    effects.note(f"routing rule {conversation.rule!r} is unknown: the conversation does not wait")
+    if conversation.rule is not None:
+        effects.act(
+            Unassign(
+                conversation.lead,
+                conversation.number,
+                conversation.opportunity,
+                old,
+                conversation.rule,
+                ReassignReason.ASSIGNEE_REMOVED,
+                (),
+            )
+        )
+    # Unrouted with no rule: the lead's next message starts anew.
+    ended = attrs.evolve(
+        conversation,
+        status=_UNROUTED,
+        assignee=None,
+        assigned_at=None,
+        reply_awaited_since=None,
+        rule=None,
+        waiting_since=None,
+        due_at=None,
+    )
+    effects.change(SaveConversation(ended))
+    return None
+
+
 def _reassign(  # noqa: PLR0917 - one reassignment's parts
     router: RoutingState,
     effects: Effects,
@@ -333,20 +408,27 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
     rule: RoutingRule,
     reason: ReassignReason,
     at: dt.datetime,
+    *,
+    now: dt.datetime | None = None,
 ) -> Conversation | None:
-    # Returns the conversation when it was unassigned and waits.
+    # Returns the conversation when it was unassigned and waits.  A user
+    # removed from the config is no holder the rule moved it from: not
+    # passed over later (they may come back), not counted, and the slot
+    # they held was nobody's.
     conversation = context.conversation
     old = conversation.assignee
     assert old is not None  # noqa: S101 - only assigned conversations are reassigned
+    removed = reason is ReassignReason.ASSIGNEE_REMOVED
     held = conversation.held_before
-    if old not in held:
+    if old not in held and not removed:
         held = (*held, old)
-    router.freed(old)
-    effects.frees_someone = True
+    if not removed:
+        router.freed(old)
+        effects.frees_someone = True
     opportunity = _find(context.opportunities, conversation.opportunity)
     decision = router.resolve(rule, context.lead, opportunity, frozenset(held))
     trace = trace_of(decision)
-    count = conversation.reassignments + 1
+    count = conversation.reassignments + (0 if removed else 1)
     assignee = decision.assignee
     if assignee is not None and decision.target is not None:
         if decision.turn is not None:
@@ -380,7 +462,7 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
             compiled=router.compiled,
             opportunity=opportunity,
             users=router.users,
-            at=at,
+            at=now or at,
         )
         return None
     effects.act(
@@ -413,7 +495,7 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
         compiled=router.compiled,
         opportunity=opportunity,
         users=router.users,
-        at=at,
+        at=now or at,
     )
 
 

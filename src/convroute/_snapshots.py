@@ -190,10 +190,16 @@ def unknown_assignees(uow: UnitOfWork, engine: Engine, at: dt.datetime) -> list[
     """
     The users holding open conversations at *at* whom neither *engine*'s config nor the host has.
 
-    One read through the index of who holds what, and the host's users.
+    One read through the index of who holds what, and the host's users;
+    none when the store's conversations have no ``assignees``.
     """
-    since = _earlier(at, engine.config.conversation_timeout)
-    holders = uow.conversations.assignees(since)
+    # Not part of the port: a host's store may not have it.
+    assignees: Callable[[dt.datetime], Sequence[str]] | None = getattr(
+        uow.conversations, "assignees", None
+    )
+    if not callable(assignees):
+        return []
+    holders = assignees(_earlier(at, engine.config.conversation_timeout))
     if not holders:
         return []
     known = engine.all_users(uow.users.all())

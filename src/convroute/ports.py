@@ -111,6 +111,15 @@ class OpportunityRepository(Protocol):
 class ConversationRepository(Protocol):
     """
     **Protocol**: conversations by lead and business number.
+
+    A repository may give the users who hold open conversations with an
+    ``assignees(since)`` method (the shipped stores have one): each user
+    that `held_by` (with this *since*) gives any conversation for, once,
+    in order.  A new service's first tick reads it once, to find the
+    conversations of users its config no longer has.  It is no part of
+    the protocol: without it, those conversations are found at their
+    lead's next message, or when a new config given to `Service.configure`
+    names the users it dropped.
     """
 
     def get(self, lead: Phone, number: Phone) -> Conversation | None:
@@ -204,20 +213,6 @@ class ConversationRepository(Protocol):
         *since*, the conversations `open_counts` counts; through the same
         index.  A store shared by workers holds their leads until the unit
         ends, as a read of each lead would.
-
-        Raises:
-            ValueError: When *since* is naive.
-        """
-        ...
-
-    def assignees(self, since: dt.datetime) -> Sequence[str]:
-        """
-        The users who hold open conversations, in order.
-
-        Each user that `held_by` (with this *since*) gives any conversation
-        for, once; through the same index.  Read once by a new service's
-        first tick, to find conversations held by users its config no
-        longer has.
 
         Raises:
             ValueError: When *since* is naive.

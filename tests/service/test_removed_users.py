@@ -2,6 +2,7 @@
 A user the account's config no longer has, holding conversations: on every store.
 """
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -160,6 +161,50 @@ class TestNewServiceOnTheStore:
             message("m-next", 2, lead(0))
         )
 
+        assert [("reassign", "assignee_removed")] == kinds(handled.actions)
+        assert ["u2"] == assignees(store, 1)
+
+
+class HostStore:
+    """A store whose conversations have no `assignees`, as a host's own store may not."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    @contextlib.contextmanager
+    def unit_of_work(self, account="default"):
+        with self.inner.unit_of_work(account) as uow:
+            conversations = Without(uow.conversations)
+
+            class _Unit:
+                def __getattr__(self, name):
+                    return conversations if name == "conversations" else getattr(uow, name)
+
+            yield _Unit()
+
+
+class Without:
+    """A repository with every method of *inner* but `assignees`."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        if name == "assignees":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+class TestHostStores:
+    def test_a_store_without_assignees_leaves_them_to_the_lead_s_message(self, store, transport):
+        """With no `assignees`, a new Service's tick finds nothing; the lead's message does."""
+        held_by_one(Service(desk(), store, transport, clock=lambda: at(2)), 1)
+        service = Service(desk(one=False), HostStore(store), transport, clock=lambda: at(2))
+
+        ticked = service.tick(at(2))
+        handled = service.handle(message("m-next", 3, lead(0)))
+
+        assert [] == kinds(ticked.actions)
         assert [("reassign", "assignee_removed")] == kinds(handled.actions)
         assert ["u2"] == assignees(store, 1)
 

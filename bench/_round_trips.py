@@ -20,7 +20,7 @@ every event its own unit of work through `Service.process`), processed by one
   same run: the same events through the in-memory store (the engine and the
   service, with no store to speak of), and a round trip that does nothing
   (``SELECT 1`` through the store's own sender, on the same server); and
-  the most events a second one worker could reach with each event's round
+  the most events per second one worker could reach with each event's round
   trips costing that much and its engine nothing more.
 """
 

@@ -58,6 +58,7 @@ from convroute.errors import (
     TextError,
     TimeRangeError,
     UnknownOutboxItemError,
+    UnreadableRowError,
     WebhookError,
 )
 from convroute.model import (
@@ -105,6 +106,7 @@ __all__ = [
     "TickReport",
     "TimeRangeError",
     "UnknownOutboxItemError",
+    "UnreadableRowError",
     "UpdateLead",
     "UpdateOpportunity",
     "UpdateUser",

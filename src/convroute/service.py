@@ -1003,24 +1003,24 @@ class Service:
                     freed = True
         except Exception:  # noqa: BLE001 - any failure of the store: the interruption goes on
             _log.exception(
-                "delivery interrupted: freeing the %d items not yet delivered failed; "
+                "delivery interrupted: freeing the %s not yet delivered failed; "
                 "they are taken again when their claim lapses at %s",
-                len(ids),
+                _counted(len(ids), "item"),
                 until.isoformat(),
                 extra=extra,
             )
             return
         if freed:
             _log.info(
-                "delivery interrupted: %d items not yet delivered were freed",
-                len(ids),
+                "delivery interrupted: %s not yet delivered freed",
+                _counted(len(ids), "item"),
                 extra=extra,
             )
         else:
             _log.info(
-                "delivery interrupted: %d items not yet delivered wait until their claim "
+                "delivery interrupted: %s not yet delivered wait until their claim "
                 "lapses at %s (the store's outbox has no unclaim)",
-                len(ids),
+                _counted(len(ids), "item"),
                 until.isoformat(),
                 extra=extra,
             )

@@ -5,6 +5,7 @@ The SQLite store's codec: stored values to JSON-ready values and back, exactly.
 import datetime as dt
 import enum
 import json
+import threading
 import traceback
 import types
 import zoneinfo
@@ -612,6 +613,37 @@ class TestRecentValues:
         actual = _times_seen(recent.loads(text, type(written)))
 
         assert expected == actual
+
+    def test_threads_sharing_it_read_what_the_codec_reads(self):
+        """Threads writing, reading and forgetting at once each read what the codec reads."""
+
+        class Small(_codec.RecentValues):
+            MOST = 4
+
+        recent = Small()
+        users = [User(id=f"u-{n}", name=f"User {n}") for n in range(12)]
+        texts = [_codec.dumps(user) for user in users]
+        wrong = []
+
+        def work(offset):
+            for step in range(600):
+                index = (offset + step) % len(users)
+                if step % 7 == 0:
+                    recent.forget()
+                elif step % 2:
+                    recent.dumps(users[index])
+                elif recent.loads(texts[index], User) != users[index]:
+                    wrong.append(index)
+                if len(recent) > Small.MOST:
+                    wrong.append(-1)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert [] == wrong
 
     def test_forget_keeps_nothing(self):
         """After `forget`, nothing of what was kept is."""

@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convroute._frozen import aware, fixed_offset, optional_fixed_offset, require_aware
+from convroute._frozen import (
+    aware,
+    fixed_offset,
+    optional_fixed_offset,
+    plain_offset,
+    require_aware,
+)
 
 
 AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -89,6 +95,16 @@ class TestFixedOffset:
     def test_fixed_zones_naive_times_and_others_pass_as_they_are(self, value):
         """A time in a fixed zone already, a naive time and what is no time are given back."""
         assert value is fixed_offset(value)
+
+    def test_a_named_offset_loses_its_name_as_its_text_read_back_would(self):
+        """A named fixed offset becomes the unnamed one of its offset; its text is unchanged."""
+        named = AT.astimezone(dt.timezone(dt.timedelta(hours=-5), "EST"))
+
+        fixed = fixed_offset(named)
+
+        assert (named, named.isoformat()) == (fixed, fixed.isoformat())
+        assert dt.datetime.fromisoformat(named.isoformat()).tzinfo == fixed.tzinfo
+        assert (False, True) == (plain_offset(named.tzinfo), plain_offset(fixed.tzinfo))
 
     def test_none_passes(self):
         """The optional form gives None back, and converts a time."""

@@ -9,7 +9,7 @@ import re
 import types
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -248,11 +248,12 @@ def fixed_offset(value: dt.datetime) -> dt.datetime:
     time, 11:45 the next day is 23 h 45 min on, though 24 h 45 min have
     passed.  With the offset as the zone, every comparison and sum is in
     elapsed time, as with times in UTC, and as the stores give times back.
-    The offset, and so the text of the time, is unchanged.  Anything else
-    (no datetime, no zone, a fixed offset already) is given back as it is,
+    The offset, and so the text of the time, is unchanged; a named offset
+    loses its name, as its text read back would.  Anything else (no
+    datetime, no zone, a `plain_offset` already) is given back as it is,
     for the validators to judge.
     """
-    if isinstance(value, dt.datetime) and type(value.tzinfo) not in _FIXED_ZONES:
+    if isinstance(value, dt.datetime) and not plain_offset(value.tzinfo):
         offset = value.utcoffset()
         if offset is not None:
             return value.replace(tzinfo=dt.timezone(offset), fold=0)
@@ -266,8 +267,18 @@ def optional_fixed_offset(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else fixed_offset(value)
 
 
-# Zones that are an offset and nothing more; None is no zone.
-_FIXED_ZONES = (dt.timezone, type(None))
+def plain_offset(zone: dt.tzinfo | None) -> bool:
+    """
+    Whether *zone* is an offset and nothing more, or no zone: what ISO 8601 text reads back as.
+
+    That is `datetime.timezone` with no name (`datetime.UTC` among them);
+    a `zoneinfo.ZoneInfo` has rules, a named offset a name.
+    """
+    if zone is None or zone is dt.UTC:
+        return True
+    # (typeshed does not list `__getinitargs__`, which both datetime
+    # modules define: the cheapest way to see that no name was given)
+    return type(zone) is dt.timezone and len(cast("Any", zone).__getinitargs__()) == 1
 
 
 def require_aware(

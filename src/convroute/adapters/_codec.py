@@ -28,6 +28,7 @@ import cattrs
 import cattrs.gen
 
 from convroute._describe import kind_of
+from convroute._frozen import plain_offset
 from convroute.errors import MenuError, StoreError
 from convroute.funnel import Transition
 from convroute.menus import Display, Menu, MenuOption, distinct_titles
@@ -192,13 +193,11 @@ class RecentValues:
 
 def _reads_back_as_given(value: object) -> bool:
     # Whether every time of *value* is one its ISO 8601 text reads back as:
-    # naive, or at a plain offset (`fromisoformat`'s unnamed `dt.timezone`,
-    # whose pickling arguments are its offset alone).  A zone's time (a
-    # `ZoneInfo`) reads back at its offset, and adding a day to it would
-    # then give another instant; a named offset reads back with another
-    # name.  (`fold` is not read back either, but changes nothing at a
-    # plain offset.)  A value's times mostly share one zone: each zone is
-    # looked at once.
+    # naive, or at a `plain_offset`.  A zone's time (a `ZoneInfo`) reads
+    # back at its offset, and adding a day to it would then give another
+    # instant; a named offset reads back with another name.  (`fold` is
+    # not read back either, but changes nothing at a plain offset.)  A
+    # value's times mostly share one zone: each zone is looked at once.
     plain: object = dt.UTC
     for name in _TIMES.get(type(value), ()):
         time = getattr(value, name)
@@ -207,11 +206,9 @@ def _reads_back_as_given(value: object) -> bool:
         if type(time) is not dt.datetime:
             return False
         zone = time.tzinfo
-        if zone is plain or zone is None:
+        if zone is plain:
             continue
-        # (typeshed does not list `__getinitargs__`, which both datetime
-        # modules define: the cheapest way to see that no name was given)
-        if type(zone) is not dt.timezone or len(cast("Any", zone).__getinitargs__()) != 1:
+        if not plain_offset(zone):
             return False
         plain = zone
     return True

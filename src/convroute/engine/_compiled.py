@@ -111,6 +111,12 @@ class Compiled:
             return self.users
         return {**self.users, **runtime}
 
+    def knows_user(self, user: str, runtime: Mapping[str, User]) -> bool:
+        """
+        Whether *user* is among `all_users` (*runtime* read only when the config lacks them).
+        """
+        return user in self.users or user in runtime
+
 
 def _by_label(number: BusinessNumber) -> dict[str, Product]:
     # The first product of each label, as a search in order finds it.

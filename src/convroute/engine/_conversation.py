@@ -121,12 +121,8 @@ def converse(message: MessageContext, effects: Effects) -> None:
 
 
 def _assignee_known(message: MessageContext, conversation: Conversation) -> bool:
-    # The config's users are looked at first: the host's stored ones are
-    # read only for an assignee the config does not have.
     assignee = conversation.assignee
-    return (
-        assignee is None or assignee in message.compiled.users or assignee in message.snapshot.users
-    )
+    return assignee is None or message.compiled.knows_user(assignee, message.snapshot.users)
 
 
 def _assignee_removed(

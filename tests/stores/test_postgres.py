@@ -602,3 +602,65 @@ class TestQueuedWrites:
         with store.unit_of_work() as uow:
             pass
         assert [] == uow._queued
+
+
+def _plan_nodes(plan):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+def _generic_plan(connection, pattern, arguments):
+    # The plan the server makes for the store's prepared statement LIKE
+    # *pattern*, from the statistics it has now, for no
+    # value in particular: the plan a connection keeps once it stops
+    # planning each call.
+    name = connection.execute(
+        "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
+        (pattern,),
+    ).fetchone()[0]
+    connection.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        literals = ", ".join(f"'{argument}'" for argument in arguments)
+        (explained,) = connection.execute(
+            f'EXPLAIN (FORMAT JSON) EXECUTE "{name}"({literals})'
+        ).fetchone()
+    finally:
+        connection.execute("RESET plan_cache_mode")
+    return list(_plan_nodes(explained[0]["Plan"]))
+
+
+class TestPlansOnAFreshStore:
+    """A fresh store's reads take the index that fits them, before the tables have statistics."""
+
+    @pytest.fixture
+    def connection(self, url, postgres_schema):
+        with psycopg.connect(url, autocommit=True) as connection:
+            store = PostgresStore(connection, schema=postgres_schema)
+            with store.unit_of_work() as uow:
+                counts_write(uow)
+            with store.unit_of_work() as uow:
+                uow.leads.get(LEAD)
+                uow.conversations.open_counts(["u-asha", "u-ravi"], T0)
+            yield connection
+
+    def test_a_lead_s_conversations_are_read_by_its_key(self, connection):
+        """The lead's state reads its conversations by the key, not all the account's."""
+        nodes = _generic_plan(connection, "SELECT (SELECT data FROM%", ("default", LEAD) * 4)
+        scans = {
+            node["Index Name"] for node in nodes if node.get("Relation Name") == "conversations"
+        }
+        filtered = [node for node in nodes if "Filter" in node]
+        assert ({"conversations_pkey"}, []) == (scans, filtered)
+
+    def test_open_conversations_are_counted_by_user_in_the_index(self, connection):
+        """The counts find each user's conversations in the index, passing over none."""
+        nodes = _generic_plan(
+            connection, "%COUNT(*)%assignee%", ("default", "assigned", "{u-asha}", 0)
+        )
+        (scan,) = [node for node in nodes if node.get("Relation Name") == "conversations"]
+        assert ("conversations_open", True, False) == (
+            scan["Index Name"],
+            "assignee" in scan["Index Cond"],
+            "Filter" in scan,
+        )

@@ -192,9 +192,23 @@ def statements(
             "last_message_at = excluded.last_message_at, due_at = excluded.due_at, "
             "waiting_since = excluded.waiting_since, rule = excluded.rule, data = excluded.data"
         ),
+        # PostgreSQL's counts go user by user, each an equality in
+        # conversations_open: with the users as a list (`= ANY`), a plan made
+        # before the table has statistics read every open conversation of the
+        # account since the date and passed over the other users' (a fresh
+        # store's connections keep such a plan until autovacuum analyses it).
         open_counts=(
             f"SELECT assignee, COUNT(*) FROM {conversations} WHERE account = {m} AND status = {m} "
             f"AND assignee {members} AND last_message_at >= {m} GROUP BY assignee"
+            if not arrays
+            else "SELECT listed.assignee, counted.open FROM "
+            f"(SELECT {m}::text AS account, {m}::text AS status, "
+            f"unnest({m}::text[]) AS assignee, {m}::bigint AS since) AS listed "
+            f"CROSS JOIN LATERAL (SELECT COUNT(*) AS open FROM {conversations} AS open_ones "
+            "WHERE open_ones.account = listed.account AND open_ones.status = listed.status "
+            "AND open_ones.assignee = listed.assignee "
+            "AND open_ones.last_message_at >= listed.since) AS counted "
+            "WHERE counted.open > 0"
         ),
         # The partial indexes' conditions are written out (not bound), so
         # that SQLite sees the query within them.
@@ -383,6 +397,11 @@ def statements(
         outbox_remove=f"DELETE FROM {outbox} WHERE account = {m} AND lead = {m}",
         # Each array in its rows' order of the one-table reads above; the
         # conversations' numbers and data in the same order, pair by pair.
+        # The lead's conversations in the key's order: the key then reads
+        # them with no sort, which makes it the cheapest plan whatever the
+        # statistics (a plan made on a fresh store's tables otherwise took
+        # conversations_open by the account alone and read every conversation
+        # of the account).
         lead_state=(
             (
                 f"SELECT (SELECT data FROM {leads} WHERE account = {m} AND phone = {m}), "
@@ -392,8 +411,9 @@ def statements(
                 f"(SELECT array_agg(data ORDER BY seq) FROM {records} "
                 f"WHERE account = {m} AND lead = {m}) "
                 "FROM (SELECT array_agg(number ORDER BY number) AS numbers, "
-                f"array_agg(data ORDER BY number) AS data FROM {conversations} "
-                f"WHERE account = {m} AND lead = {m}) AS lead_conversations"
+                "array_agg(data ORDER BY number) AS data FROM "
+                f"(SELECT number, data FROM {conversations} WHERE account = {m} AND lead = {m} "
+                "ORDER BY number) AS listed) AS lead_conversations"
             )
             if arrays
             else ""

@@ -60,6 +60,25 @@ The most waiting conversations one unit of work routes.
 """
 
 
+def prefetch_lead(uow: UnitOfWork, event: Event) -> None:
+    """
+    Tell *uow* the lead whose state `load_snapshot` reads for *event*, before it is read.
+
+    A store whose reads cost a round trip (PostgreSQL) then reads the
+    lead's state with the unit's next one, the event id's claim.  Not part
+    of the port: a unit of work without ``prefetch_lead`` reads the state
+    when asked, as always.
+    """
+    hint: Callable[[Phone], None] | None = getattr(uow, "prefetch_lead", None)
+    if not callable(hint):
+        return
+    match event:
+        case IncomingMessage(lead=lead) | OutgoingMessage(lead=lead) | SetStage(lead=lead):
+            hint(lead)
+        case _:
+            return
+
+
 def load_snapshot(  # noqa: C901, PLR0911 - one case an event
     uow: UnitOfWork,
     event: Event,

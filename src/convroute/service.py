@@ -39,6 +39,7 @@ from convroute._snapshots import (
     WAITING_BATCH,
     load_snapshot,
     load_tick_snapshot,
+    prefetch_lead,
     unknown_assignees,
 )
 from convroute.config import Config
@@ -650,6 +651,7 @@ class Service:
         _refuse_future(event, now)
         engine = self.engine
         with self.store.unit_of_work(self.account) as uow:
+            prefetch_lead(uow, event)
             if not uow.processed.claim(event.id, now):
                 return Handled(event=event.id, duplicate=True)
             numbers = self._phone_number_ids.for_event(uow, event)

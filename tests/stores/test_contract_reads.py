@@ -2,8 +2,9 @@
 The store contract for reads inside a unit: each read gives what the unit has written so far.
 
 PostgreSQL reads a lead's whole state, and every user's, at once, and answers the unit's later
-reads from what it read: these properties check that, whatever the order of reads and writes,
-every store answers as the in-memory store does.
+reads from what it read; told that a lead's state is read next, it reads it with the unit's next
+round trip, whatever that asks: these properties check that, whatever the order of hints, reads and
+writes, every store answers as the in-memory store does.
 """
 
 import contextlib
@@ -33,10 +34,18 @@ class UndoError(Exception):
     """Raised at the end of an example's unit, so that it is rolled back."""
 
 
+def _prefetch(uow, lead):
+    """The service's hint that the lead's state is read next, where the store takes it."""
+    hint = getattr(uow, "prefetch_lead", None)
+    if hint is not None:
+        hint(lead)
+
+
 def _readers():
     readers = []
     for lead in LEADS:
         readers += [
+            lambda uow, lead=lead: _prefetch(uow, lead),
             lambda uow, lead=lead: uow.leads.get(lead),
             lambda uow, lead=lead: uow.opportunities.for_lead(lead),
             lambda uow, lead=lead: uow.conversations.for_lead(lead),

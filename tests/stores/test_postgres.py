@@ -479,6 +479,14 @@ def lead_write(uow):
     uow.leads.save(Lead(phone=LEAD, name="written first"))
 
 
+def prefetched_lead_read(uow):
+    # As the service reads it: the hint, the event's claim (with which the
+    # lock and the read go), then the read, answered from what came back.
+    uow.prefetch_lead(LEAD)
+    uow.processed.claim(f"wamid.{threading.get_ident()}.{id(uow)}", T0)
+    return lead_read(uow)
+
+
 def turn_read(uow):
     return uow.turns.get("chat_group:AI")
 
@@ -510,6 +518,7 @@ class TestReadsUnderALock:
         ("lock", "case"),
         [
             (("lead", LEAD), (lead_read, lead_write, "written first")),
+            (("lead", LEAD), (prefetched_lead_read, lead_write, "written first")),
             (
                 ("pool", "chat_group:AI"),
                 (turn_read, turn_write, TurnRecord("chat_group:AI", ("u-asha",))),
@@ -517,7 +526,7 @@ class TestReadsUnderALock:
             # The users' locks are taken in order: the second waits at the first.
             (("user", "u-asha"), (counts_read, counts_write, {"u-ravi": 1})),
         ],
-        ids=["lead's state", "pool's turn", "users' counts"],
+        ids=["lead's state", "lead's state read ahead", "pool's turn", "users' counts"],
     )
     def test_the_second_unit_reads_what_the_first_committed_while_it_waited(
         self, store, url, lock, case

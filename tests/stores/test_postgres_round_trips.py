@@ -227,11 +227,42 @@ class TestPeople:
         assert ({"u-asha": True, "u-ravi": True}, {}) == people[1:]
 
 
-class TestAnEvent:
-    """An event that sends a menu waits for its claim, the lead's state and the commit: three."""
+class TestReadAhead:
+    """Told the lead's state is read next, the unit reads it with its next round trip."""
 
-    def test_a_first_message_costs_three_round_trips(self, wired):
-        """The sends' ids are recorded with the commit, not claimed in a round trip of their own."""
+    def test_the_state_comes_with_the_claim(self, wired):
+        """The claim's round trip brings the lead's state: reading it then waits for nothing."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow, count.counting():
+            uow.prefetch_lead(LEAD)
+            claimed = uow.processed.claim("wamid.1", T0)
+            state = read_lead_state(uow)
+        assert (1, True, "Ravi") == (count.waits(), claimed, state[0].name)
+
+    def test_a_write_before_the_round_trip_is_read(self, wired):
+        """A write queued after the hint goes before the read, which sees it."""
+        store, _ = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            uow.prefetch_lead(LEAD)
+            uow.leads.save(Lead(phone=LEAD, name="Renamed"))
+            uow.processed.claim("wamid.1", T0)
+            assert "Renamed" == uow.leads.get(LEAD).name
+
+    def test_a_unit_that_ends_sends_no_read_ahead(self, wired):
+        """A hint that no round trip followed costs none at the unit's end."""
+        store, count = wired
+        with store.unit_of_work() as uow, count.counting():
+            uow.prefetch_lead(LEAD)
+        assert 0 == count.waits()
+
+
+class TestAnEvent:
+    """An event that sends a menu waits for its claim with the lead's state, and the commit: two."""
+
+    def test_a_first_message_costs_two_round_trips(self, wired):
+        """The lead's state goes with the claim; the sends' ids are recorded with the commit."""
         store, count = wired
         transport = RecordingTransport()
         service = Service(routing_example(), store, transport, clock=lambda: T0)
@@ -239,7 +270,7 @@ class TestAnEvent:
             handled = service.process(
                 IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
             )
-        assert (3, ["send"]) == (count.waits(), [item.type for item in handled.actions])
+        assert (2, ["send"]) == (count.waits(), [item.type for item in handled.actions])
 
     def test_a_first_message_s_statements(self, wired):
         """BEGIN, the claim, the lead's lock and state, four writes and COMMIT: nine statements."""

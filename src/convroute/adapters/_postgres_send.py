@@ -78,9 +78,9 @@ class Sender:
         self,
         connection: psycopg.Connection[Any],
         statements: Sequence[tuple[str, Sequence[Any] | None]],
-    ) -> pq.abc.PGresult | None:
+    ) -> list[pq.abc.PGresult]:
         """
-        Run *statements* in order, in one round trip, and give the last one's result.
+        Run *statements* in order, in one round trip, and give their results, in order.
 
         Nothing is sent when a parameter cannot be: a str holding NUL, or
         a lone surrogate, fails first.
@@ -101,7 +101,7 @@ class Sender:
         dumper = Transformer(connection)
         dumped = [self._dump(dumper, sql, parameters) for sql, parameters in statements]
         if not dumped:
-            return None
+            return []
         pgconn = connection.pgconn
         with connection.lock:
             if pgconn.pipeline_status != pq.PipelineStatus.OFF:
@@ -237,9 +237,9 @@ class _Prepared:
         results: list[pq.abc.PGresult],
         pgconn: pq.abc.PGconn,
         statements: Sequence[str],
-    ) -> pq.abc.PGresult:
+    ) -> list[pq.abc.PGresult]:
         """
-        Keep the names the server prepared, and give the last result or raise the first error.
+        Keep the names the server prepared; give each statement's result, or raise the first error.
 
         A server's error carries the kind of the statement that failed (of
         *statements*, the texts sent), which `failed_statement` gives.
@@ -251,6 +251,7 @@ class _Prepared:
         failed = None
         # The statement each command belongs to: a prepare, then its run.
         ran = 0
+        runs = []
         for command, result in zip(commands, results, strict=True):
             status = result.status
             if command is not None and status == pq.ExecStatus.COMMAND_OK:
@@ -264,11 +265,12 @@ class _Prepared:
                 )
             if command is None:
                 ran += 1
+                runs.append(result)
         if failed is not None:
             if failed.sqlstate == _UNKNOWN_NAME:
                 self._names.clear()
             raise failed
-        return results[-1]
+        return runs
 
 
 def failed_statement(exc: BaseException) -> str | None:

@@ -138,9 +138,29 @@ class PeopleRows:
     away: Sequence[tuple[str, int]]
 
 
-def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
+@attrs.frozen
+class Read:
     """
-    The lead's state, under its lock, read whole the first time the unit reads any of it.
+    A read of a unit that it remembers, and the lock it is read under.
+
+    Attributes:
+        key: What the unit remembers it by.
+        lock: The lock's kind and key, taken before the read.
+        sql: The statement.
+        parameters: Its parameters.
+        rows: Makes the remembered value of the statement's rows.
+    """
+
+    key: tuple[str, str]
+    lock: tuple[str, str]
+    sql: str
+    parameters: Sequence[Any]
+    rows: Callable[[list[Any]], Any]
+
+
+def lead_state_read(unit: SQLUnit, phone: Phone) -> Read | None:
+    """
+    The read of a lead's whole state, under its lock.
 
     Returns:
         ``None`` where the dialect reads each part on its own (SQLite: in
@@ -149,10 +169,30 @@ def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
     statement = unit.sql.lead_state
     if not statement:
         return None
-    unit.lock(LEAD, (phone,))
-    return unit.remembered(
-        (LEAD, phone), lambda: _lead_rows_of(unit.row(statement, (unit.account, phone) * 4))
+    return Read(
+        key=(LEAD, phone),
+        lock=(LEAD, phone),
+        sql=statement,
+        parameters=(unit.account, phone) * 4,
+        rows=lambda rows: _lead_rows_of(rows[0]),
     )
+
+
+def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
+    """
+    The lead's state, under its lock, read whole the first time the unit reads any of it.
+
+    Returns:
+        ``None`` where the dialect reads each part on its own.
+    """
+    read = lead_state_read(unit, phone)
+    if read is None:
+        return None
+    unit.lock(read.lock[0], (read.lock[1],))
+    state: LeadRows = unit.remembered(
+        read.key, lambda: read.rows(unit.rows(read.sql, read.parameters))
+    )
+    return state
 
 
 def _people_state(unit: SQLUnit) -> PeopleRows | None:

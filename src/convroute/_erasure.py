@@ -40,14 +40,34 @@ How many times the unit is run when it keeps losing races.
 """
 
 
-Erased = tuple[int, int, int, int, int, int, int, str | None]
-"""
-What forgetting a lead removed: how many leads (0 or 1), conversations,
-pending menus among them, opportunities and outbox items were deleted, how
-many funnel records were kept under the token, how many rows were deleted
-unread, and the token (``None`` when no record was kept):
-`convroute.service.ForgetReport`'s fields, in order.
-"""
+@attrs.frozen(kw_only=True)
+class Erased:
+    """
+    What forgetting a lead removed, each count by its name.
+
+    `convroute.service.ForgetReport` is built from it field by field, by
+    name: the two name their counts alike.
+
+    Attributes:
+        leads: The leads deleted: 1, or 0 when the store held none.
+        conversations: The conversations deleted, with every number.
+        menus: The menus among them that awaited the lead's reply.
+        opportunities: The opportunities deleted.
+        outbox: The outbox items deleted, of every status.
+        funnel_records: The funnel records kept under the token.
+        unread: The rows deleted without being read, of any kind.
+        token: The token the kept records carry in the place of the
+            phone; ``None`` when no record was kept.
+    """
+
+    leads: int
+    conversations: int
+    menus: int
+    opportunities: int
+    outbox: int
+    funnel_records: int
+    unread: int
+    token: str | None
 
 
 def forget(store: Store, phone: Phone, *, account: str = DEFAULT_ACCOUNT) -> Erased:
@@ -98,15 +118,15 @@ def _forget_once(store: Store, phone: Phone, account: str) -> Erased:
         token = _rename(uow, records.values) if records.values else None
     removals = (conversations, opportunities, items, records)
     unread = sum(len(removed.unread) for removed in removals)
-    return (
-        leads,
-        len(conversations.values),
-        sum(c.status == ConversationStatus.MENU for c in conversations.values),
-        len(opportunities.values),
-        len(items.values),
-        len(records.values),
-        unread,
-        token,
+    return Erased(
+        leads=leads,
+        conversations=len(conversations.values),
+        menus=sum(c.status == ConversationStatus.MENU for c in conversations.values),
+        opportunities=len(opportunities.values),
+        outbox=len(items.values),
+        funnel_records=len(records.values),
+        unread=unread,
+        token=token,
     )
 
 

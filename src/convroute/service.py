@@ -1179,7 +1179,7 @@ class Service:
         """
         lead = full_phone(phone)
         try:
-            report = ForgetReport(*forget(self.store, lead, account=self.account))
+            report = ForgetReport(**attrs.asdict(forget(self.store, lead, account=self.account)))
         except StoreError:
             # The phone stays out of the record, as in every record above DEBUG.
             _log.exception(

@@ -3,11 +3,14 @@ The store contract for `accounts()`: the accounts a store holds a value of, and 
 """
 
 import datetime as dt
+import inspect
 import threading
+import typing
 
 import pytest
 
-from convroute.errors import StoreError
+from convroute import ports
+from convroute.errors import StoreError, UnknownOutboxItemError
 from convroute.funnel import Cause, Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.routing import TurnRecord
@@ -45,22 +48,91 @@ def conversation():
     return Conversation(lead=LEAD, number=NUMBER, status="closed", last_message_at=T0)
 
 
-# One write of each kind of value a store keeps: each alone makes its account held.
+# One write of each kind of value a store keeps, by the port method that stores it: each alone
+# makes its account held.
 WRITES = {
-    "lead": lambda uow: uow.leads.save(Lead(phone=LEAD)),
-    "opportunity": lambda uow: uow.opportunities.save(LEAD, Opportunity(id="opp-1", type="C")),
-    "conversation": lambda uow: uow.conversations.save(conversation()),
-    "turn": lambda uow: uow.turns.save(TurnRecord(pool="admin", assigned=("u-asha",))),
-    "user": lambda uow: uow.users.save(User(id="u-asha", name="Asha")),
-    "presence": lambda uow: uow.users.set_presence("u-asha", True),
-    "away": lambda uow: uow.users.set_away_since("u-asha", T0),
-    "tick": lambda uow: uow.ticks.advance(T0),
-    "funnel_record": lambda uow: uow.funnel_records.add(transition()),
-    "claimed_event": lambda uow: uow.processed.claim("wamid.1", T0),
-    "added_event": lambda uow: uow.processed.add(["wamid.1"], T0),
-    "outbox_item": lambda uow: uow.outbox.add([item()]),
-    "number": lambda uow: uow.numbers.save(NUMBER, "1065"),
+    "leads.save": lambda uow: uow.leads.save(Lead(phone=LEAD)),
+    "opportunities.save": lambda uow: uow.opportunities.save(
+        LEAD, Opportunity(id="opp-1", type="C")
+    ),
+    "conversations.save": lambda uow: uow.conversations.save(conversation()),
+    "turns.save": lambda uow: uow.turns.save(TurnRecord(pool="admin", assigned=("u-asha",))),
+    "users.save": lambda uow: uow.users.save(User(id="u-asha", name="Asha")),
+    "users.set_presence": lambda uow: uow.users.set_presence("u-asha", True),
+    "users.set_away_since": lambda uow: uow.users.set_away_since("u-asha", T0),
+    "ticks.advance": lambda uow: uow.ticks.advance(T0),
+    "funnel_records.add": lambda uow: uow.funnel_records.add(transition()),
+    "processed.claim": lambda uow: uow.processed.claim("wamid.1", T0),
+    "processed.add": lambda uow: uow.processed.add(["wamid.1"], T0),
+    "outbox.add": lambda uow: uow.outbox.add([item()]),
+    "numbers.save": lambda uow: uow.numbers.save(NUMBER, "1065"),
 }
+
+
+def refused(change, *args):
+    """Change an outbox item the account does not hold: refused, as the port says."""
+    with pytest.raises(UnknownOutboxItemError):
+        change(*args)
+
+
+# Every other port method, called in a fresh account: it reads, removes, or changes a value
+# already stored (a tick's passes, an item's status), and stores none of its own.
+STORES_NOTHING = {
+    "leads.get": lambda uow: uow.leads.get(LEAD),
+    "leads.remove": lambda uow: uow.leads.remove(LEAD),
+    "opportunities.for_lead": lambda uow: uow.opportunities.for_lead(LEAD),
+    "opportunities.get": lambda uow: uow.opportunities.get("opp-1"),
+    "opportunities.remove": lambda uow: uow.opportunities.remove(LEAD, "opp-1"),
+    "opportunities.remove_for_lead": lambda uow: uow.opportunities.remove_for_lead(LEAD),
+    "conversations.get": lambda uow: uow.conversations.get(LEAD, NUMBER),
+    "conversations.for_lead": lambda uow: uow.conversations.for_lead(LEAD),
+    "conversations.open_counts": lambda uow: uow.conversations.open_counts(["u-asha"], T0),
+    "conversations.due": lambda uow: uow.conversations.due(T0, 10),
+    "conversations.waiting": lambda uow: uow.conversations.waiting(T0, 10, rule="Sales"),
+    "conversations.held_by": lambda uow: uow.conversations.held_by("u-asha", T0),
+    "conversations.remove_for_lead": lambda uow: uow.conversations.remove_for_lead(LEAD),
+    "conversations.prune_closed": lambda uow: uow.conversations.prune_closed(T0, 10),
+    "turns.all": lambda uow: uow.turns.all(),
+    "turns.get": lambda uow: uow.turns.get("admin"),
+    "numbers.all": lambda uow: uow.numbers.all(),
+    "users.all": lambda uow: uow.users.all(),
+    "users.presence": lambda uow: uow.users.presence(),
+    "users.away_since": lambda uow: uow.users.away_since(),
+    "ticks.last": lambda uow: uow.ticks.last(),
+    "ticks.owe_waiting_pass": lambda uow: uow.ticks.owe_waiting_pass(),
+    "ticks.waiting_passes_owed": lambda uow: uow.ticks.waiting_passes_owed(),
+    "ticks.waiting_pass_done": lambda uow: uow.ticks.waiting_pass_done(1),
+    "funnel_records.for_lead": lambda uow: uow.funnel_records.for_lead(LEAD),
+    "funnel_records.get": lambda uow: uow.funnel_records.get("r-1"),
+    "funnel_records.remove": lambda uow: uow.funnel_records.remove(["r-1"]),
+    "funnel_records.remove_for_lead": lambda uow: uow.funnel_records.remove_for_lead(LEAD),
+    "funnel_records.scan": lambda uow: list(uow.funnel_records.scan()),
+    "processed.remove": lambda uow: uow.processed.remove(["wamid.1"]),
+    "processed.prune": lambda uow: uow.processed.prune(T0, 10),
+    "outbox.claim": lambda uow: uow.outbox.claim(10, T0, T0 + dt.timedelta(minutes=5)),
+    "outbox.mark_sent": lambda uow: refused(uow.outbox.mark_sent, "o-1"),
+    "outbox.release": lambda uow: refused(uow.outbox.release, "o-1", "down", T0),
+    "outbox.mark_dead": lambda uow: refused(uow.outbox.mark_dead, "o-1", "down"),
+    "outbox.requeue": lambda uow: uow.outbox.requeue(["o-1"]),
+    "outbox.counts": lambda uow: uow.outbox.counts(),
+    "outbox.items": lambda uow: uow.outbox.items(),
+    "outbox.remove_for_lead": lambda uow: uow.outbox.remove_for_lead(LEAD),
+    "outbox.prune_sent": lambda uow: uow.outbox.prune_sent(T0, 10),
+}
+
+
+def port_methods():
+    """Every method of every repository a unit of work gives, as "repository.method"."""
+    found = set()
+    for name, member in inspect.getmembers(ports.UnitOfWork):
+        if isinstance(member, property):
+            repository = typing.get_type_hints(member.fget)["return"]
+            found.update(
+                f"{name}.{method}"
+                for method, _ in inspect.getmembers(repository, inspect.isfunction)
+                if not method.startswith("_")
+            )
+    return found
 
 
 def read_everything(uow):
@@ -91,12 +163,29 @@ class TestAccountsHeld:
         held = store.accounts()
         assert (frozenset, frozenset({"acme", "zenith", "default"})) == (type(held), held)
 
-    @pytest.mark.parametrize("kind", sorted(WRITES))
-    def test_each_kind_of_value_alone_holds_its_account(self, store, kind):
+    def test_every_port_method_is_a_write_or_stores_nothing(self):
+        """Each method of the ports is either a write above or one storing nothing, not both."""
+        methods, listed = port_methods(), WRITES.keys() | STORES_NOTHING.keys()
+        unlisted, unknown, both = (
+            methods - listed,
+            listed - methods,
+            WRITES.keys() & STORES_NOTHING.keys(),
+        )
+        assert (set(), set(), set()) == (unlisted, unknown, both)
+
+    @pytest.mark.parametrize("method", sorted(WRITES))
+    def test_each_kind_of_value_alone_holds_its_account(self, store, method):
         """An account holding one value of any kind is listed, and no other account is."""
         with store.unit_of_work("acme") as uow:
-            WRITES[kind](uow)
+            WRITES[method](uow)
         assert frozenset({"acme"}) == store.accounts()
+
+    @pytest.mark.parametrize("method", sorted(STORES_NOTHING))
+    def test_a_method_storing_nothing_holds_no_account(self, store, method):
+        """Any other port method, called in a fresh account, leaves it not held."""
+        with store.unit_of_work("acme") as uow:
+            STORES_NOTHING[method](uow)
+        assert frozenset() == store.accounts()
 
     def test_a_unit_that_only_reads_holds_nothing(self, store):
         """Opening a unit of a name and reading through it does not make that account held."""

@@ -100,34 +100,50 @@ class MemoryGate:
         self.rolled_back = 0
 
 
+_VALUES = (
+    "away",
+    "conversations",
+    "last_tick",
+    "leads",
+    "numbers",
+    "opportunities",
+    "outbox",
+    "passes",
+    "presence",
+    "processed",
+    "records",
+    "turns",
+    "users",
+)
+"""
+What a `MemoryState` keeps of an account's values, one table each: a SQL
+store keeps each in rows (or columns of a row) of its own.
+"""
+
+_ORDERS = (
+    "by_assignee",
+    "by_due",
+    "by_waiting",
+    "by_waiting_rule",
+    "outbox_order",
+    "pending",
+    "records_by_lead",
+    "serial",
+)
+"""
+What a `MemoryState` keeps only to find and order those values: none holds
+an account's value, nor makes its account held.
+"""
+
+
 class MemoryState:
     """
     Everything a `MemoryStore` holds for one account.
     """
 
-    __slots__ = (
-        "away",
-        "by_assignee",
-        "by_due",
-        "by_waiting",
-        "by_waiting_rule",
-        "conversations",
-        "last_tick",
-        "leads",
-        "numbers",
-        "opportunities",
-        "outbox",
-        "outbox_order",
-        "passes",
-        "pending",
-        "presence",
-        "processed",
-        "records",
-        "records_by_lead",
-        "serial",
-        "turns",
-        "users",
-    )
+    # Every attribute is declared in one of the two: an attribute in
+    # neither cannot be set.
+    __slots__ = _VALUES + _ORDERS
 
     def __init__(self) -> None:
         self.leads: dict[Phone, Lead] = {}
@@ -168,20 +184,7 @@ class MemoryState:
         """
         Whether the account keeps any value: a row, were it a SQL store's.
 
-        The indexes are left out: they only order the conversations.
+        Every table of values is asked, and only those: the aids that
+        find and order them are left out.
         """
-        kept = (
-            self.leads,
-            self.opportunities,
-            self.conversations,
-            self.turns,
-            self.numbers,
-            self.users,
-            self.presence,
-            self.away,
-            self.last_tick,
-            self.records,
-            self.processed,
-            self.outbox,
-        )
-        return any(kept)
+        return any(getattr(self, name) for name in _VALUES)

@@ -60,7 +60,7 @@ def _forget(arguments: argparse.Namespace) -> int:
         with open_store(arguments.store, existing=True, writes=True) as store:
             # Asked before the erasure: the note is about what the store held.
             note_unheld_account(store, arguments.account)
-            report = ForgetReport(*forget(store, phone, account=arguments.account))
+            report = ForgetReport(**attrs.asdict(forget(store, phone, account=arguments.account)))
     except StoreError as error:
         # A store that cannot be used is input that cannot be used; one
         # that failed as it ran rolled the erasure back, to be run again.

@@ -262,7 +262,7 @@ class PostgresUnit(SQLRepositories):
         """
         self.check_open()
         read = lead_state_read(self, phone)
-        if read is not None and read.key not in self._remembered:
+        if read.key not in self._remembered:
             self._ahead[read.key] = read
 
     def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:

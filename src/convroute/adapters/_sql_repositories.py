@@ -158,21 +158,14 @@ class Read:
     rows: Callable[[list[Any]], Any]
 
 
-def lead_state_read(unit: SQLUnit, phone: Phone) -> Read | None:
+def lead_state_read(unit: SQLUnit, phone: Phone) -> Read:
     """
-    The read of a lead's whole state, under its lock.
-
-    Returns:
-        ``None`` where the dialect reads each part on its own (SQLite: in
-        process, a read costs no round trip).
+    The read of a lead's whole state under its lock, where the dialect has `lead_state`.
     """
-    statement = unit.sql.lead_state
-    if not statement:
-        return None
     return Read(
         key=(LEAD, phone),
         lock=(LEAD, phone),
-        sql=statement,
+        sql=unit.sql.lead_state,
         parameters=(unit.account, phone) * 4,
         rows=lambda rows: _lead_rows_of(rows[0]),
     )
@@ -183,15 +176,21 @@ def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
     The lead's state, under its lock, read whole the first time the unit reads any of it.
 
     Returns:
-        ``None`` where the dialect reads each part on its own.
+        ``None`` where the dialect reads each part on its own (SQLite: in
+        process, a read costs no round trip).
     """
-    read = lead_state_read(unit, phone)
-    if read is None:
+    if not unit.sql.lead_state:
         return None
-    unit.lock(read.lock[0], (read.lock[1],))
-    state: LeadRows = unit.remembered(
-        read.key, lambda: read.rows(unit.rows(read.sql, read.parameters))
-    )
+    # The lock and the key of `lead_state_read`, whose read is made only
+    # when the unit does not remember the state.
+    unit.lock(LEAD, (phone,))
+    state: LeadRows = unit.remembered((LEAD, phone), lambda: _fetched(unit, phone))
+    return state
+
+
+def _fetched(unit: SQLUnit, phone: Phone) -> LeadRows:
+    read = lead_state_read(unit, phone)
+    state: LeadRows = read.rows(unit.rows(read.sql, read.parameters))
     return state
 
 

@@ -1331,7 +1331,10 @@ def _log_passed_over(account: str, skipped: Sequence[SkippedItem]) -> None:
 
 def _log_handled(account: str, event: Event, handled: Handled) -> None:
     # One INFO record an event: ids, kind and counts only, no phone, no
-    # text; what the event held, at DEBUG.
+    # text; what the event held, at DEBUG.  Nothing is built for a logger
+    # that keeps neither.
+    if not _log.isEnabledFor(logging.INFO):
+        return
     kind = _kind(event)
     if handled.duplicate:
         _log.info(

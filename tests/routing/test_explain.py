@@ -218,3 +218,37 @@ class TestExplainProperties:
             shown = f"{names[decision.assignee]} ({decision.assignee})"
             assert f"picked {shown if with_names else decision.assignee}" in lines[-1]
             assert "picked" not in "\n".join(lines[:-1])
+
+
+# Every character str.splitlines breaks a line at.
+LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+class TestExplainOnOneLine:
+    @given(st.sampled_from(LINE_BREAKS))
+    def test_display_name_with_a_line_break(self, line_break):
+        """A display name holding a line break is shown on its step's line, the break a space."""
+        expected = ["specific_user:u-meera: picked Meera Iyer (u-meera)"]
+        actual = explain(
+            [SpecificUser("u-meera")], names={"u-meera": f"Meera{line_break}Iyer"}
+        ).splitlines()
+        assert expected == actual
+
+    def test_group_and_members_with_line_breaks(self):
+        """A chat group's name and the members passed over keep to the group's one line."""
+        users = {"u-a": User("u-a", "A"), "u-b": User("u-b", "B")}
+        groups = {"Sales\nteam": ChatGroup("Sales\nteam", ("u-a", "u-b"))}
+        availability = Availability(users, presence={"u-a": False})
+        decision = resolve(
+            RoutingRule("rule", (ChatGroupTarget("Sales\nteam"),)),
+            RoutingContext(availability, groups),
+        )
+        expected = ["chat_group:Sales team: picked Bee (u-b), passed over Ay (u-a) unavailable"]
+        assert expected == decision.explain({"u-a": "\nAy", "u-b": "Bee\r\n"}).splitlines()
+
+    @settings(deadline=None)
+    @given(decisions(), st.text())
+    def test_one_line_per_step_whatever_the_names(self, decision, name):
+        """Whatever text the display names hold, explain has one line per trace step."""
+        names = dict.fromkeys((step.user for step in decision.trace if step.user), name)
+        assert len(decision.trace) == len(decision.explain(names).splitlines())

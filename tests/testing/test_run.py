@@ -1,5 +1,6 @@
 import datetime as dt
 
+import attrs
 import pytest
 
 from convroute.config import load_config
@@ -244,3 +245,19 @@ class TestExpectationsFail:
         """A case runs on a Config as on an Engine compiled from it."""
         case = Case("c", expect=[NoneExpected("menu")])
         assert CaseResult("c") == run_case(load_config(EXAMPLE_PATH), case)
+
+
+class TestExplainLines:
+    def test_a_user_name_with_a_line_break(self, tmp_path):
+        """A user's name holding a line break keeps its explain line whole, the break a space."""
+        config = load_config(EXAMPLE_PATH)
+        users = [
+            attrs.evolve(user, name="Asha\nRao") if user.id == "u-asha" else user
+            for user in config.users
+        ]
+        engine = Engine.from_config(attrs.evolve(config, users=users))
+        expect = f'{{ assigned = {{ lead = "{PRIYA}", user = "u-ben" }} }}'
+        assert [
+            f'expected assigned {{lead = "{PRIYA}", user = "u-ben"}}, got {ASSIGN}',
+            *EXPLAINED,
+        ] == list(run(engine, tmp_path, expect).lines)

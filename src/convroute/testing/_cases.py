@@ -49,6 +49,9 @@ _KEYS_SHOWN = 5
 _PYTEST_ID_MARKS = ("::", "[", "]")
 # Control characters and lone surrogates: a case's name cannot be printed with them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
+# How `datetime.fromisoformat` begins its message for text that is no ISO
+# date and time at all, rather than one with a part out of range.
+_NOT_ISO = "Invalid isoformat string"
 
 
 def _steps(values: Iterable[Step]) -> tuple[Step, ...]:
@@ -167,11 +170,13 @@ def _file(
         _case(table, f"$.case[{index}]", problems, config) for index, table in enumerate(tables)
     ]
     seen: set[str] = set()
-    for index, case in enumerate(cases):
-        if case is not None and case.name in seen:
-            problems.append(f"a case named {case.name!r} is already above @ $.case[{index}].name")
-        elif case is not None:
-            seen.add(case.name)
+    for index, table in enumerate(tables):
+        # A case with other problems still takes its name: a repeat of it is found at once.
+        name = table.get("name") if isinstance(table, Mapping) else None
+        if isinstance(name, str) and name in seen:
+            problems.append(f"a case named {name!r} is already above @ $.case[{index}].name")
+        elif isinstance(name, str):
+            seen.add(name)
     return named, [case for case in cases if case is not None]
 
 
@@ -223,21 +228,34 @@ def _start(value: object, path: str, problems: list[str]) -> dt.datetime:
     if isinstance(value, str):
         try:
             start = dt.datetime.fromisoformat(value)
-        except ValueError:
+        except ValueError as error:
             start = None
+            # Written as one, but no day of the calendar: say which part is wrong.
+            if not str(error).startswith(_NOT_ISO):
+                problems.append(
+                    f"{described(value)} is no date and time: {_out_of_range(error)} @ {path}"
+                )
+                return DEFAULT_START
     if isinstance(start, dt.datetime) and start.utcoffset() is not None:
         return start
     # A date and time written without its offset is shown as written.
-    shown = (
-        f"{value.isoformat()}, which has none"
-        if isinstance(value, dt.datetime)
-        else described(value)
-    )
+    if isinstance(value, dt.datetime):
+        shown = f"{value.isoformat()}, which has none"
+    elif isinstance(start, dt.datetime):
+        shown = f"{described(value)}, which has none"
+    else:
+        shown = described(value)
     problems.append(
         "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, "
         f"not {shown} @ {path}"
     )
     return DEFAULT_START
+
+
+def _out_of_range(error: ValueError) -> str:
+    # Python words a too-large offset with its own reprs of timedeltas.
+    reason = str(error)
+    return "its offset must be less than 24 hours" if reason.startswith("offset") else reason
 
 
 def _step(raw: object, path: str, problems: list[str], config: Config | None) -> Step | None:
@@ -365,9 +383,25 @@ def _single_key(
         if isinstance(word, str):
             return word, value
     problems.append(
-        f"{what} is a table of one key, its word, such as {example}, not {described(raw)} @ {path}"
+        f"{what} is a table of one key, its word, such as {example}, not "
+        f"{_not_one_word(raw, what)} @ {path}"
     )
     return None, None
+
+
+def _not_one_word(raw: object, what: str) -> str:
+    # What was written instead of a table of one word, in the file's terms.
+    if not isinstance(raw, Mapping):
+        return described(raw)
+    if not raw:
+        return "an empty table"
+    if len(raw) == 1:
+        return f"a table keyed by {described(next(iter(raw)))}"
+    kind = what.split(" ", 1)[1]
+    return (
+        f"a table of {len(raw)} keys ({describe_keys(raw)}): write each {kind} in a table "
+        "of its own"
+    )
 
 
 def _unknown_word(what: str, word: str, known: Iterable[str], path: str) -> str:

@@ -393,6 +393,24 @@ class TestMalformed:
             )
         ] == problems(tmp_path, text, "cases.convroute.yaml")
 
+    def test_a_test_file_over_16_mib(self, tmp_path):
+        """A test file over the size limit is named a test file, not a configuration."""
+        path = tmp_path / "huge.convroute.toml"
+        with path.open("wb") as file:
+            file.truncate(16 * 1024 * 1024 + 1)
+        with pytest.raises(ConfigError) as caught:
+            load_cases(path)
+        assert (
+            "the file holds 16777217 bytes; a test file holds at most 16 MiB (16777216) @ $",
+        ) == caught.value.errors
+
+    @pytest.mark.parametrize(
+        ("name", "text"), [("a.convroute.json", "[]"), ("a.convroute.yaml", ""), ("a.yml", "- 1")]
+    )
+    def test_a_test_file_that_is_no_table(self, tmp_path, name, text):
+        """A test file whose top is no table is said to need its cases, not settings."""
+        assert ["expected a table of cases at the top @ $"] == problems(tmp_path, text, name)
+
     def test_no_case(self, tmp_path):
         """A file without cases, or with a config that is no path, is a problem."""
         assert [

@@ -122,7 +122,7 @@ def load_cases(path: str | os.PathLike[str], *, config: Config | None = None) ->
         MissingExtraError: For YAML without the ``yaml`` extra.
     """
     file = pathlib.Path(path)
-    raw = read_table(file)
+    raw = read_table(file, holding="test file")
     problems = repeated_keys(raw)
     named, cases = _file(raw, problems, config)
     if problems:

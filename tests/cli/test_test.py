@@ -243,6 +243,28 @@ class TestJunit:
             == capsys.readouterr().err
         )
 
+    @pytest.mark.parametrize("which", ["config", "test file"])
+    def test_a_report_over_a_file_read(self, capsys, files, tmp_path, which):
+        """A JUnit path naming the configuration or a test file exits 2 and leaves it whole."""
+        passing, _ = files
+        config = tmp_path / "account.toml"
+        config.write_text(EXAMPLE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+        target = config if which == "config" else passing
+        before = target.read_text(encoding="utf-8")
+        # Written another way, the path still names the same file.
+        report = tmp_path / "." / target.name
+        assert 2 == main(["test", str(config), str(passing), "--junit", str(report)])
+        printed = capsys.readouterr()
+        expected = (
+            f"convroute: --junit {report} is the {which} {target} itself: the report would "
+            "overwrite it; give another path\n"
+        )
+        assert (
+            expected,
+            "",
+            before,
+        ) == (printed.err, printed.out, target.read_text(encoding="utf-8"))
+
     def test_text_xml_cannot_hold(self, capsys, tmp_path):
         """A control character in a failure's lines (a user's name) is written as U+FFFD."""
         config = tmp_path / "bell.toml"

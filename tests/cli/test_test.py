@@ -179,6 +179,19 @@ class TestTestCommand:
         assert 2 == main(["test", str(EXAMPLE_PATH), str(tmp_path)])
         assert capsys.readouterr().err.startswith(f"convroute: cannot read {tmp_path}: ")
 
+    def test_a_folder_says_to_give_its_files(self, capsys, files, tmp_path):
+        """A folder among the test files is said to be one, with how to give the files in it."""
+        passing, _ = files
+        folder = tmp_path / "cases"
+        folder.mkdir()
+        assert 2 == main(["test", str(EXAMPLE_PATH), str(passing), str(folder)])
+        printed = capsys.readouterr()
+        expected = (
+            f"convroute: cannot read {folder}: it is a folder; give the test files in it, such "
+            f"as {folder / '*.convroute.toml'}\n"
+        )
+        assert ("", expected) == (printed.out, printed.err)
+
     def test_bad_config(self, capsys, files, tmp_path):
         """An unusable configuration exits 2 with its problems."""
         passing, _ = files

@@ -133,6 +133,13 @@ def _read_files(paths: Sequence[pathlib.Path], config: Config) -> list[CaseFile]
     files: list[CaseFile] = []
     problems: list[str] = []
     for path in paths:
+        if path.is_dir():
+            # A folder of cases is given by its files: the shell's pattern picks them.
+            problems.append(
+                f"cannot read {path}: it is a folder; give the test files in it, such as "
+                f"{path / '*.convroute.toml'}"
+            )
+            continue
         try:
             files.append(load_cases(path, config=config))
         except (ConvrouteError, OSError) as error:

@@ -461,6 +461,26 @@ class TestMalformed:
         assert line.startswith(f"unknown step {word!r}")
 
 
+class TestWrongTypes:
+    def test_a_configuration_given_by_its_path(self):
+        """load_cases's config is a Config: its path is refused, saying to load it."""
+        with pytest.raises(TypeError) as caught:
+            load_cases(EXAMPLE_PATH.with_suffix(".convroute.toml"), config=str(EXAMPLE_PATH))
+        assert str(caught.value).startswith(
+            "config must be a Config (see load_config) or None, not the str '"
+        )
+
+    @pytest.mark.parametrize(
+        ("path", "shown"), [(None, "None"), (3, "3"), (b"a.toml", "b'a.toml'")]
+    )
+    def test_a_path_that_is_no_path(self, path, shown):
+        """A path that is neither text nor a path object is refused with the library's words."""
+        for function in (load_cases, is_test_file):
+            with pytest.raises(TypeError) as caught:
+                function(path)
+            assert f"path must be a str or a path, not {shown}" == str(caught.value)
+
+
 class TestBlankExpectations:
     @pytest.mark.parametrize(
         ("expectation", "field"),

@@ -261,3 +261,45 @@ class TestExplainLines:
             f'expected assigned {{lead = "{PRIYA}", user = "u-ben"}}, got {ASSIGN}',
             *EXPLAINED,
         ] == list(run(engine, tmp_path, expect).lines)
+
+
+class TestWrongTypes:
+    @pytest.mark.parametrize(
+        ("case", "shown"),
+        [(None, "None"), ({"name": "c"}, "a dict {'name': 'c'}"), ("c", "the str 'c'")],
+    )
+    def test_a_case_that_is_no_case(self, engine, case, shown):
+        """run_case given something other than a Case says so, never failing inside."""
+        with pytest.raises(TypeError) as caught:
+            run_case(engine, case)
+        assert f"case must be a Case (see load_cases), not {shown}" == str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"name": None}, "Case.name must be a str, not None"),
+            (
+                {"given": "says"},
+                (
+                    "Case.given must be an iterable of steps, not the single str 'says': "
+                    "write ['says']"
+                ),
+            ),
+            (
+                {"given": [{"says": ["1", "Hi"]}]},
+                "Case.given[0] must be a step (see load_cases), not a dict {'says': ['1', 'Hi']}",
+            ),
+            (
+                {"expect": [{"none": "menu"}]},
+                (
+                    "Case.expect[0] must be an expectation (see load_cases), not a dict "
+                    "{'none': 'menu'}"
+                ),
+            ),
+        ],
+    )
+    def test_a_case_of_the_wrong_parts(self, changes, message):
+        """A Case made by hand of the wrong parts is refused when made, naming the field."""
+        with pytest.raises(TypeError) as caught:
+            Case(**{"name": "c", "expect": [NoneExpected("menu")], **changes})
+        assert message == str(caught.value)

@@ -16,12 +16,14 @@ import pathlib
 import unicodedata
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
+from convroute._arguments import iterable_argument, wrong_type
 from convroute._blank import is_blank
 from convroute._describe import described
+from convroute._frozen import unicode_text_field
 from convroute.config import Config
 from convroute.config._converter import structure
 from convroute.config._invalid import describe_keys
@@ -54,12 +56,28 @@ _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
 _NOT_ISO = "Invalid isoformat string"
 
 
+_Part = TypeVar("_Part")
+_STEP_CLASSES: tuple[type, ...] = tuple(STEPS.values())
+_EXPECTATION_CLASSES: tuple[type, ...] = (*EXPECTATIONS.values(), NoneExpected)
+
+
 def _steps(values: Iterable[Step]) -> tuple[Step, ...]:
-    return tuple(values)
+    return _parts(values, "Case.given", "steps", _STEP_CLASSES, "a step")
 
 
 def _expectations(values: Iterable[Expectation]) -> tuple[Expectation, ...]:
-    return tuple(values)
+    return _parts(values, "Case.expect", "expectations", _EXPECTATION_CLASSES, "an expectation")
+
+
+def _parts(
+    values: Iterable[_Part], field: str, items: str, kinds: tuple[type, ...], one: str
+) -> tuple[_Part, ...]:
+    # A case made by hand is checked as a file's is: a dict is no step.
+    parts = tuple(iterable_argument(values, field, items))
+    for at, part in enumerate(parts):
+        if not isinstance(part, kinds):
+            raise wrong_type(f"{field}[{at}]", part, f"{one} (see load_cases)")
+    return parts
 
 
 def _cases(values: Iterable[Case]) -> tuple[Case, ...]:
@@ -78,7 +96,7 @@ class Case:
         expect: The expectations, each of which must hold.
     """
 
-    name: str
+    name: str = attrs.field(validator=unicode_text_field)
     start: dt.datetime = DEFAULT_START
     given: tuple[Step, ...] = attrs.field(default=(), converter=_steps)
     expect: tuple[Expectation, ...] = attrs.field(default=(), converter=_expectations)
@@ -121,7 +139,9 @@ def load_cases(path: str | os.PathLike[str], *, config: Config | None = None) ->
         OSError: When the file cannot be opened.
         MissingExtraError: For YAML without the ``yaml`` extra.
     """
-    file = pathlib.Path(path)
+    file = _path_argument(path)
+    if config is not None and not isinstance(config, Config):
+        raise wrong_type("config", config, "a Config (see load_config) or None")
     raw = read_table(file, holding="test file")
     problems = repeated_keys(raw)
     named, cases = _file(raw, problems, config)
@@ -137,11 +157,19 @@ def is_test_file(path: str | os.PathLike[str]) -> bool:
     A configuration given in a test file's place, or the reverse, is then
     named for what it is rather than by its unknown keys.
     """
+    _path_argument(path)
     try:
         load_cases(path)
     except (ConvrouteError, OSError, ValueError):
         return False
     return True
+
+
+def _path_argument(path: str | os.PathLike[str]) -> pathlib.Path:
+    # pathlib's own error for None or bytes names no argument.
+    if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
+        raise wrong_type("path", path, "a str or a path")
+    return pathlib.Path(path)
 
 
 def _file(

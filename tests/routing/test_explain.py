@@ -1,6 +1,8 @@
 import datetime as dt
 import doctest
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -252,3 +254,14 @@ class TestExplainOnOneLine:
         """Whatever text the display names hold, explain has one line per trace step."""
         names = dict.fromkeys((step.user for step in decision.trace if step.user), name)
         assert len(decision.trace) == len(decision.explain(names).splitlines())
+
+
+class TestExplainNames:
+    @pytest.mark.parametrize(
+        ("key", "shown"), [(1, "1"), (None, "None"), (("u-meera",), "('u-meera',)")]
+    )
+    def test_a_key_that_is_no_user_id(self, key, shown):
+        """A display name keyed by anything but a user id is refused, not silently unused."""
+        with pytest.raises(TypeError) as caught:
+            explain([SpecificUser("u-meera")], names={key: "Meera"})
+        assert f"names' key {shown} must be a user id (a str)" == str(caught.value)

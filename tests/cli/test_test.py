@@ -179,6 +179,19 @@ class TestTestCommand:
         assert 2 == main(["test", str(EXAMPLE_PATH), str(tmp_path)])
         assert capsys.readouterr().err.startswith(f"convroute: cannot read {tmp_path}: ")
 
+    def test_a_folder_says_to_give_its_files(self, capsys, files, tmp_path):
+        """A folder among the test files is said to be one, with how to give the files in it."""
+        passing, _ = files
+        folder = tmp_path / "cases"
+        folder.mkdir()
+        assert 2 == main(["test", str(EXAMPLE_PATH), str(passing), str(folder)])
+        printed = capsys.readouterr()
+        expected = (
+            f"convroute: cannot read {folder}: it is a folder; give the test files in it, such "
+            f"as {folder / '*.convroute.toml'}\n"
+        )
+        assert ("", expected) == (printed.out, printed.err)
+
     def test_bad_config(self, capsys, files, tmp_path):
         """An unusable configuration exits 2 with its problems."""
         passing, _ = files
@@ -242,6 +255,28 @@ class TestJunit:
             f"convroute: cannot write the JUnit report {report}: No such file or directory\n"
             == capsys.readouterr().err
         )
+
+    @pytest.mark.parametrize("which", ["config", "test file"])
+    def test_a_report_over_a_file_read(self, capsys, files, tmp_path, which):
+        """A JUnit path naming the configuration or a test file exits 2 and leaves it whole."""
+        passing, _ = files
+        config = tmp_path / "account.toml"
+        config.write_text(EXAMPLE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+        target = config if which == "config" else passing
+        before = target.read_text(encoding="utf-8")
+        # Written another way, the path still names the same file.
+        report = tmp_path / "." / target.name
+        assert 2 == main(["test", str(config), str(passing), "--junit", str(report)])
+        printed = capsys.readouterr()
+        expected = (
+            f"convroute: --junit {report} is the {which} {target} itself: the report would "
+            "overwrite it; give another path\n"
+        )
+        assert (
+            expected,
+            "",
+            before,
+        ) == (printed.err, printed.out, target.read_text(encoding="utf-8"))
 
     def test_text_xml_cannot_hold(self, capsys, tmp_path):
         """A control character in a failure's lines (a user's name) is written as U+FFFD."""

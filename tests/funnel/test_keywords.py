@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from convroute._text import fold, original_span
 from convroute.errors import ConfigError
 from convroute.funnel import KeywordHit, KeywordMatcher, PhraseMatch, TriggerMatcher
+from convroute.funnel._matcher_accelerated import ACCELERATOR_INSTALLED
 
 
 # Characters whose folding changes the length of text (ß, ligatures, İ, a
@@ -224,6 +225,40 @@ class TestTriggerMatcherRefuses:
             TriggerMatcher.from_phrases(["", "a", "A", "\u200b"])
 
         assert 3 == len(caught.value.errors)
+
+
+# What the accelerator option is not, and how an error shows it.
+NOT_BOOLS = [
+    ("no", "the str 'no'"),
+    ("False", "the str 'False'"),
+    (None, "None"),
+    (0, "0"),
+    (1, "1"),
+]
+ENGINE = "ahocorasick_rs" if ACCELERATOR_INSTALLED else "python"
+
+
+class TestAccelerateIsABool:
+    @pytest.mark.parametrize(("accelerate", "shown"), NOT_BOOLS)
+    def test_keyword_matcher(self, accelerate, shown):
+        """An accelerate that is not a bool is refused, not read as true or false."""
+        with pytest.raises(TypeError) as caught:
+            KeywordMatcher.from_mapping({"price": 1}, accelerate=accelerate)
+
+        assert f"accelerate must be a bool, not {shown}" == str(caught.value)
+
+    @pytest.mark.parametrize(("accelerate", "shown"), NOT_BOOLS)
+    def test_trigger_matcher(self, accelerate, shown):
+        """The trigger matcher refuses an accelerate that is not a bool too."""
+        with pytest.raises(TypeError) as caught:
+            TriggerMatcher.from_phrases(["price"], accelerate=accelerate)
+
+        assert f"accelerate must be a bool, not {shown}" == str(caught.value)
+
+    @pytest.mark.parametrize(("accelerate", "engine"), [(False, "python"), (True, ENGINE)])
+    def test_a_bool_picks_the_engine(self, accelerate, engine):
+        """True takes the accelerator when installed, False the pure-Python engine."""
+        assert engine == KeywordMatcher.from_mapping({"a": 1}, accelerate=accelerate).matcher.engine
 
 
 class TestPhraseMatchSpan:

@@ -116,6 +116,13 @@ class TestMenuChecks:
         assert (problem,) == caught.value.problems
         assert isinstance(caught.value, ConvrouteError)
 
+    @pytest.mark.parametrize("layout", ["carousel", None, "Buttons"])
+    def test_an_unknown_layout_is_refused(self, layout):
+        """A layout other than buttons or list is refused, not rendered as a list."""
+        with pytest.raises(MenuError) as caught:
+            menu([option(1)], layout=layout)
+        assert (f"layout must be 'buttons' or 'list', not {layout!r}",) == caught.value.problems
+
     def test_menus_are_frozen(self):
         """A menu cannot be changed, only evolved (and checked again)."""
         built = menu([option(1)])
@@ -163,3 +170,61 @@ class TestDistinctTitles:
         )
 
         assert ["Data Science 2027 P", "Data Science 20… (2)"] == [o.title for o in options]
+
+
+class TestMenuTypes:
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"body": None}, "Menu.body must be a str, not None"),
+            ({"list_button": 5}, "Menu.list_button must be a str, not 5"),
+            ({"header": 5}, "Menu.header must be a str or None, not 5"),
+            ({"footer": b"x"}, "Menu.footer must be a str or None, not b'x'"),
+            (
+                {"options": "AI"},
+                (
+                    "Menu.options must be an iterable of MenuOption values, not the single str "
+                    "'AI': write ['AI']"
+                ),
+            ),
+            ({"options": ["AI"]}, "Menu.options[0] must be a MenuOption, not the str 'AI'"),
+            ({"kind": 1}, "Menu.kind must be a MenuKind or its value, not 1"),
+        ],
+    )
+    def test_a_menu_field_of_the_wrong_type(self, changes, message):
+        """A menu put together by hand names the field of the wrong type, never failing inside."""
+        fields = {"options": [option(1)], **changes}
+        with pytest.raises(TypeError) as caught:
+            menu(**fields)
+        assert message == str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"id": 5}, "MenuOption.id must be a str, not 5"),
+            ({"title": 5}, "MenuOption.title must be a str, not 5"),
+            ({"key": None}, "MenuOption.key must be a str, not None"),
+            ({"description": 5}, "MenuOption.description must be a str or None, not 5"),
+            ({"kind": None}, "MenuOption.kind must be an OptionKind or its value, not None"),
+        ],
+    )
+    def test_an_option_field_of_the_wrong_type(self, changes, message):
+        """An option of the wrong type names its field, never failing inside the menu's check."""
+        with pytest.raises(TypeError) as caught:
+            option(1, **changes)
+        assert message == str(caught.value)
+
+    def test_kinds_by_their_values(self):
+        """A kind may be given as its value, as the model's enums may."""
+        built = menu([option(1, kind="choice")], kind="simple")
+        assert (MenuKind.SIMPLE, MenuKind, OptionKind.CHOICE, OptionKind) == (
+            built.kind,
+            type(built.kind),
+            built.options[0].kind,
+            type(built.options[0].kind),
+        )
+
+    def test_an_unknown_kind(self):
+        """Text that is no kind's value is a ValueError listing the kinds."""
+        with pytest.raises(ValueError, match="unknown option kind 'button'; known: product"):
+            option(1, kind="button")

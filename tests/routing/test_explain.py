@@ -1,6 +1,8 @@
 import datetime as dt
 import doctest
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -218,3 +220,48 @@ class TestExplainProperties:
             shown = f"{names[decision.assignee]} ({decision.assignee})"
             assert f"picked {shown if with_names else decision.assignee}" in lines[-1]
             assert "picked" not in "\n".join(lines[:-1])
+
+
+# Every character str.splitlines breaks a line at.
+LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+class TestExplainOnOneLine:
+    @given(st.sampled_from(LINE_BREAKS))
+    def test_display_name_with_a_line_break(self, line_break):
+        """A display name holding a line break is shown on its step's line, the break a space."""
+        expected = ["specific_user:u-meera: picked Meera Iyer (u-meera)"]
+        actual = explain(
+            [SpecificUser("u-meera")], names={"u-meera": f"Meera{line_break}Iyer"}
+        ).splitlines()
+        assert expected == actual
+
+    def test_group_and_members_with_line_breaks(self):
+        """A chat group's name and the members passed over keep to the group's one line."""
+        users = {"u-a": User("u-a", "A"), "u-b": User("u-b", "B")}
+        groups = {"Sales\nteam": ChatGroup("Sales\nteam", ("u-a", "u-b"))}
+        availability = Availability(users, presence={"u-a": False})
+        decision = resolve(
+            RoutingRule("rule", (ChatGroupTarget("Sales\nteam"),)),
+            RoutingContext(availability, groups),
+        )
+        expected = ["chat_group:Sales team: picked Bee (u-b), passed over Ay (u-a) unavailable"]
+        assert expected == decision.explain({"u-a": "\nAy", "u-b": "Bee\r\n"}).splitlines()
+
+    @settings(deadline=None)
+    @given(decisions(), st.text())
+    def test_one_line_per_step_whatever_the_names(self, decision, name):
+        """Whatever text the display names hold, explain has one line per trace step."""
+        names = dict.fromkeys((step.user for step in decision.trace if step.user), name)
+        assert len(decision.trace) == len(decision.explain(names).splitlines())
+
+
+class TestExplainNames:
+    @pytest.mark.parametrize(
+        ("key", "shown"), [(1, "1"), (None, "None"), (("u-meera",), "('u-meera',)")]
+    )
+    def test_a_key_that_is_no_user_id(self, key, shown):
+        """A display name keyed by anything but a user id is refused, not silently unused."""
+        with pytest.raises(TypeError) as caught:
+            explain([SpecificUser("u-meera")], names={key: "Meera"})
+        assert f"names' key {shown} must be a user id (a str)" == str(caught.value)

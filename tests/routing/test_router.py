@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from hypothesis import given, settings
@@ -189,6 +191,20 @@ class TestCheck:
             "unknown user 'u-x' @ $.routing_rules[1].targets[1].user",
             "a routing rule needs at least one target @ $.routing_rules[2].targets",
         ] == problems
+
+    def test_durations_not_longer_than_zero(self):
+        """A rule's duration of zero or less is a problem, as a configuration's would be."""
+        router = Router([User("u-a", "A", admin=True)])
+        rule = RoutingRule(
+            "desk",
+            (Admin(),),
+            reassign_when_away=dt.timedelta(0),
+            reply_within=dt.timedelta(minutes=-5),
+        )
+        assert [
+            "must be longer than zero @ $.routing_rules[0].reassign_when_away",
+            "must be longer than zero @ $.routing_rules[0].reply_within",
+        ] == router.check([rule])
 
     def test_fine(self):
         """Rules that fit the users and groups have no problems."""

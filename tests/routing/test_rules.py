@@ -1,3 +1,5 @@
+import datetime as dt
+
 import attrs
 import pytest
 
@@ -71,3 +73,44 @@ class TestRuleObjects:
         assert (Admin(),) == rule.targets
         assert ("u-a",) == group.members
         assert hash(rule) == hash(RoutingRule(name="R", targets=(Admin(),)))
+
+
+class TestRuleFieldTypes:
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            (
+                {"reply_within": "30m"},
+                "RoutingRule.reply_within must be a timedelta or None, not the str '30m'",
+            ),
+            (
+                {"reassign_when_away": 900},
+                "RoutingRule.reassign_when_away must be a timedelta or None, not 900",
+            ),
+            (
+                {"max_reassignments": "2"},
+                "RoutingRule.max_reassignments must be an int, not the str '2'",
+            ),
+            ({"max_reassignments": True}, "RoutingRule.max_reassignments must be an int, not True"),
+        ],
+    )
+    def test_wrong_types_refused(self, changes, message):
+        """A rule's durations and count of the wrong type are refused when it is made."""
+        with pytest.raises(TypeError) as caught:
+            RoutingRule(name="R", targets=(Admin(),), **changes)
+        assert message == str(caught.value)
+
+    def test_right_types_kept(self):
+        """Durations as timedeltas and the count as an int are kept as given."""
+        rule = RoutingRule(
+            name="R",
+            targets=(Admin(),),
+            reassign_when_away=dt.timedelta(minutes=15),
+            reply_within=dt.timedelta(minutes=30),
+            max_reassignments=0,
+        )
+        assert (dt.timedelta(minutes=15), dt.timedelta(minutes=30), 0) == (
+            rule.reassign_when_away,
+            rule.reply_within,
+            rule.max_reassignments,
+        )

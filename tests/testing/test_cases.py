@@ -240,7 +240,7 @@ class TestMalformed:
             "required key missing @ $.case[0].expect",
             (
                 "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, not "
-                "the text '2026-01-05T09:00:00' @ $.case[1].start"
+                "the text '2026-01-05T09:00:00', which has none @ $.case[1].start"
             ),
             "a case needs at least one expectation @ $.case[1].expect",
             "a case named 'c' is already above @ $.case[3].name",
@@ -310,6 +310,41 @@ class TestMalformed:
         path.write_text(one_case("[]").replace('"c"', '"🎉 olá"'), encoding="utf-8")
         assert ["🎉 olá"] == [case.name for case in load_cases(path).cases]
 
+    @pytest.mark.parametrize(
+        ("start", "why"),
+        [
+            ("2026-02-30T09:00:00+00:00", "day is out of range for month"),
+            ("2026-01-05T25:00:00+00:00", "hour must be in 0..23"),
+            ("2026-01-05T09:00:00+25:00", "its offset must be less than 24 hours"),
+            ("0000-01-01T00:00:00+00:00", "year 0 is out of range"),
+        ],
+    )
+    def test_start_as_text_that_is_no_date(self, tmp_path, start, why):
+        """A start written as text, with its offset, that is no date and time says why."""
+        path = tmp_path / "a.convroute.json"
+        case = {"name": "c", "start": start, "expect": [{"none": "menu"}]}
+        path.write_text(json.dumps({"case": [case]}), encoding="utf-8")
+        with pytest.raises(ConfigError) as raised:
+            load_cases(path)
+        [line] = raised.value.errors
+        expected = f"the text {start!r} is no date and time: {why}"
+        assert expected == line[: len(expected)]
+        assert line.endswith(" @ $.case[0].start")
+
+    def test_start_as_text_without_its_offset(self, tmp_path):
+        """A start written as text without an offset says it has none."""
+        path = tmp_path / "a.convroute.json"
+        case = {"name": "c", "start": "2026-01-05 09:00", "expect": [{"none": "menu"}]}
+        path.write_text(json.dumps({"case": [case]}), encoding="utf-8")
+        with pytest.raises(ConfigError) as raised:
+            load_cases(path)
+        assert [
+            (
+                "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, not "
+                "the text '2026-01-05 09:00', which has none @ $.case[0].start"
+            )
+        ] == list(raised.value.errors)
+
     def test_start_without_its_offset(self, tmp_path):
         """A TOML date and time without an offset is shown as written, not as "a datetime"."""
         text = one_case("[]").replace('name = "c"\n', 'name = "c"\nstart = 2026-01-05T09:00:00\n')
@@ -321,17 +356,60 @@ class TestMalformed:
         ] == problems(tmp_path, text)
 
     def test_step_shape(self, tmp_path):
-        """A step is a table of one key."""
+        """A step is a table of one key; one of several keys names them and says to split it."""
         assert [
             (
-                "a step is a table of one key, its word, such as {says = [lead, text]}, not an "
-                "object @ $.case[0].given[0]"
+                "a step is a table of one key, its word, such as {says = [lead, text]}, not a "
+                "table of 2 keys (away, wait): write each step in a table of its own "
+                "@ $.case[0].given[0]"
             ),
             (
                 "an expectation is a table of one key, its word, such as {assigned = {lead = "
                 "…, user = …}}, not the text 'menu' @ $.case[0].expect[0]"
             ),
         ] == problems(tmp_path, one_case('[{ wait = "1m", away = "u" }]', '["menu"]'))
+
+    def test_an_empty_step(self, tmp_path):
+        """An empty table where a step or an expectation goes is said to be empty."""
+        assert [
+            (
+                "a step is a table of one key, its word, such as {says = [lead, text]}, not an "
+                "empty table @ $.case[0].given[0]"
+            ),
+            (
+                "an expectation is a table of one key, its word, such as {assigned = {lead = "
+                "…, user = …}}, not a table of 2 keys (menu, none): write each expectation in a "
+                "table of its own @ $.case[0].expect[0]"
+            ),
+        ] == problems(tmp_path, one_case("[{}]", '[{ none = "menu", menu = {} }]'))
+
+    def test_a_step_keyed_by_no_word(self, tmp_path):
+        """A YAML step keyed by a number, not a word, says so."""
+        text = "case:\n- name: c\n  given:\n  - 1: x\n  expect:\n  - none: menu\n"
+        assert [
+            (
+                "a step is a table of one key, its word, such as {says = [lead, text]}, not a "
+                "table keyed by the number 1 @ $.case[0].given[0]"
+            )
+        ] == problems(tmp_path, text, "cases.convroute.yaml")
+
+    def test_a_test_file_over_16_mib(self, tmp_path):
+        """A test file over the size limit is named a test file, not a configuration."""
+        path = tmp_path / "huge.convroute.toml"
+        with path.open("wb") as file:
+            file.truncate(16 * 1024 * 1024 + 1)
+        with pytest.raises(ConfigError) as caught:
+            load_cases(path)
+        assert (
+            "the file holds 16777217 bytes; a test file holds at most 16 MiB (16777216) @ $",
+        ) == caught.value.errors
+
+    @pytest.mark.parametrize(
+        ("name", "text"), [("a.convroute.json", "[]"), ("a.convroute.yaml", ""), ("a.yml", "- 1")]
+    )
+    def test_a_test_file_that_is_no_table(self, tmp_path, name, text):
+        """A test file whose top is no table is said to need its cases, not settings."""
+        assert ["expected a table of cases at the top @ $"] == problems(tmp_path, text, name)
 
     def test_no_case(self, tmp_path):
         """A file without cases, or with a config that is no path, is a problem."""
@@ -351,6 +429,14 @@ class TestMalformed:
             "opportunity_types and no [[case]] @ $"
         )
         assert [expected] == problems(tmp_path, text)
+
+    def test_a_repeated_name_beside_other_problems(self, tmp_path):
+        """A name used twice is a problem even when the case holding it first has others."""
+        text = one_case("[{ wat = 1 }]") + one_case("[]")
+        assert [
+            "$.case[0].given[0].wat",
+            "$.case[1].name",
+        ] == [line.rpartition(" @ ")[2] for line in problems(tmp_path, text)]
 
     def test_every_problem_at_once(self, tmp_path):
         """Problems of several cases are reported together."""
@@ -373,6 +459,26 @@ class TestMalformed:
                 load_cases(path)
         [line] = raised.value.errors
         assert line.startswith(f"unknown step {word!r}")
+
+
+class TestWrongTypes:
+    def test_a_configuration_given_by_its_path(self):
+        """load_cases's config is a Config: its path is refused, saying to load it."""
+        with pytest.raises(TypeError) as caught:
+            load_cases(EXAMPLE_PATH.with_suffix(".convroute.toml"), config=str(EXAMPLE_PATH))
+        assert str(caught.value).startswith(
+            "config must be a Config (see load_config) or None, not the str '"
+        )
+
+    @pytest.mark.parametrize(
+        ("path", "shown"), [(None, "None"), (3, "3"), (b"a.toml", "b'a.toml'")]
+    )
+    def test_a_path_that_is_no_path(self, path, shown):
+        """A path that is neither text nor a path object is refused with the library's words."""
+        for function in (load_cases, is_test_file):
+            with pytest.raises(TypeError) as caught:
+                function(path)
+            assert f"path must be a str or a path, not {shown}" == str(caught.value)
 
 
 class TestBlankExpectations:

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import attrs
 import pytest
 
 from convroute.config import load_config
@@ -244,3 +245,61 @@ class TestExpectationsFail:
         """A case runs on a Config as on an Engine compiled from it."""
         case = Case("c", expect=[NoneExpected("menu")])
         assert CaseResult("c") == run_case(load_config(EXAMPLE_PATH), case)
+
+
+class TestExplainLines:
+    def test_a_user_name_with_a_line_break(self, tmp_path):
+        """A user's name holding a line break keeps its explain line whole, the break a space."""
+        config = load_config(EXAMPLE_PATH)
+        users = [
+            attrs.evolve(user, name="Asha\nRao") if user.id == "u-asha" else user
+            for user in config.users
+        ]
+        engine = Engine.from_config(attrs.evolve(config, users=users))
+        expect = f'{{ assigned = {{ lead = "{PRIYA}", user = "u-ben" }} }}'
+        assert [
+            f'expected assigned {{lead = "{PRIYA}", user = "u-ben"}}, got {ASSIGN}',
+            *EXPLAINED,
+        ] == list(run(engine, tmp_path, expect).lines)
+
+
+class TestWrongTypes:
+    @pytest.mark.parametrize(
+        ("case", "shown"),
+        [(None, "None"), ({"name": "c"}, "a dict {'name': 'c'}"), ("c", "the str 'c'")],
+    )
+    def test_a_case_that_is_no_case(self, engine, case, shown):
+        """run_case given something other than a Case says so, never failing inside."""
+        with pytest.raises(TypeError) as caught:
+            run_case(engine, case)
+        assert f"case must be a Case (see load_cases), not {shown}" == str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"name": None}, "Case.name must be a str, not None"),
+            (
+                {"given": "says"},
+                (
+                    "Case.given must be an iterable of steps, not the single str 'says': "
+                    "write ['says']"
+                ),
+            ),
+            (
+                {"given": [{"says": ["1", "Hi"]}]},
+                "Case.given[0] must be a step (see load_cases), not a dict {'says': ['1', 'Hi']}",
+            ),
+            (
+                {"expect": [{"none": "menu"}]},
+                (
+                    "Case.expect[0] must be an expectation (see load_cases), not a dict "
+                    "{'none': 'menu'}"
+                ),
+            ),
+        ],
+    )
+    def test_a_case_of_the_wrong_parts(self, changes, message):
+        """A Case made by hand of the wrong parts is refused when made, naming the field."""
+        with pytest.raises(TypeError) as caught:
+            Case(**{"name": "c", "expect": [NoneExpected("menu")], **changes})
+        assert message == str(caught.value)

@@ -13,6 +13,11 @@ from example_account import EXAMPLE_PATH
 
 PRIYA = "+91 98000 00001"
 AI_COURSE = {"Course": "AI"}
+# Two products whose labels are cut alike: the second title gets a suffix besides.
+LONG_LABELS = {
+    'label = "AI"\n': 'label = "Artificial Intelligence and Machine Learning"\n',
+    'label = "Data Science"\n': 'label = "Artificial Intelligence for Business"\n',
+}
 
 
 def example(**changes):
@@ -82,6 +87,39 @@ class TestLeadsAndMenus:
             assert "Data Science and Ma…" == scenario.menu(PRIYA).titles[1]
             scenario.taps(PRIYA, tapped)
             assert "u-chen" == scenario.assignee(PRIYA)
+
+    @pytest.mark.parametrize(
+        ("tapped", "assignee"),
+        [
+            ("Artificial Inte… (2)", "u-chen"),
+            ("Artificial Intelligence for Business", "u-chen"),
+            ("Artificial Intellig…", "u-asha"),
+            ("Artificial Intelligence and Machine Learning", "u-asha"),
+        ],
+    )
+    def test_taps_cut_titles_alike_but_for_a_suffix(self, tapped, assignee):
+        """Two labels cut alike, the second given a suffix, are each tapped as shown or in full."""
+        scenario = Scenario(example(**LONG_LABELS))
+        scenario.says(PRIYA, "Hi")
+        assert ("Artificial Intellig…", "Artificial Inte… (2)", "Something else") == (
+            scenario.menu(PRIYA).titles
+        )
+        scenario.taps(PRIYA, tapped)
+        assert assignee == scenario.assignee(PRIYA)
+
+    @pytest.mark.parametrize("tapped", ["Artificial Intelligence", "Artificial Intelligence for"])
+    def test_a_text_that_starts_like_two_cut_titles(self, tapped):
+        """Text that starts like two cut titles taps neither: the error names both."""
+        scenario = Scenario(example(**LONG_LABELS))
+        scenario.says(PRIYA, "Hi")
+        with pytest.raises(ScenarioError) as caught:
+            scenario.taps(PRIYA, tapped)
+        assert (
+            f"{tapped!r} starts like more than one option of the last menu: "
+            "'Artificial Intellig…', 'Artificial Inte… (2)'; write the title as shown or the "
+            "full label"
+        ) == str(caught.value)
+        assert None is scenario.assignee(PRIYA)
 
     def test_taps_a_translated_title(self, scenario):
         """A lead with a language sees translated titles, and taps by them or by the originals."""

@@ -70,6 +70,8 @@ def _path(text: str) -> pathlib.Path:
 
 
 def _test(arguments: argparse.Namespace) -> int:
+    if arguments.junit is not None:
+        _refuse_report_over_input(arguments.junit, arguments.config, arguments.files)
     try:
         config = read_config(arguments.config)
     except CommandError:
@@ -93,6 +95,30 @@ def _test(arguments: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def _refuse_report_over_input(
+    report: pathlib.Path, config: pathlib.Path, files: Sequence[pathlib.Path]
+) -> None:
+    """
+    Refuse a JUnit path that names a file the command reads: writing would destroy it.
+    """
+    read = [("config", config), *(("test file", file) for file in files)]
+    for which, path in read:
+        if _same_file(report, path):
+            raise CommandError(
+                EXIT_INVALID,
+                f"--junit {report} is the {which} {path} itself: the report would overwrite it; "
+                "give another path",
+            )
+
+
+def _same_file(one: pathlib.Path, other: pathlib.Path) -> bool:
+    # Another spelling of the path, a link, a hard link: the same file all the same.
+    try:
+        return one.samefile(other)
+    except (OSError, ValueError):  # one of them missing or unreadable: read or written later
+        return False
+
+
 def _report_lines(result: CaseResult) -> list[str]:
     """
     How ``convroute test`` prints a case's result: ``ok NAME``, or ``FAIL NAME: …`` and more.
@@ -107,6 +133,13 @@ def _read_files(paths: Sequence[pathlib.Path], config: Config) -> list[CaseFile]
     files: list[CaseFile] = []
     problems: list[str] = []
     for path in paths:
+        if path.is_dir():
+            # A folder of cases is given by its files: the shell's pattern picks them.
+            problems.append(
+                f"cannot read {path}: it is a folder; give the test files in it, such as "
+                f"{path / '*.convroute.toml'}"
+            )
+            continue
         try:
             files.append(load_cases(path, config=config))
         except (ConvrouteError, OSError) as error:

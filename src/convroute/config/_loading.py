@@ -39,7 +39,15 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 The largest configuration file read, 16 MiB; a larger one is refused unread.
 """
 
+FileKind: TypeAlias = Literal["configuration", "test file"]
+"""
+What a file read holds: an account's configuration, or a test file's cases.
+"""
+
 _FORMATS: tuple[Format, ...] = ("toml", "json", "yaml")
+# How a problem names each kind of file, and what the table at its top holds.
+_ARTICLED: dict[FileKind, str] = {"configuration": "a configuration", "test file": "a test file"}
+_TOP: dict[FileKind, str] = {"configuration": "settings", "test file": "cases"}
 
 _SUFFIXES: dict[str, Format] = {
     ".toml": "toml",
@@ -142,12 +150,19 @@ def dump_config(config: Config, format: Format = "toml") -> str:  # noqa: A002 -
     raise ValueError(f"unknown format {format!r}: use 'toml', 'json' or 'yaml'")
 
 
-def read_table(path: pathlib.Path, format: Format | None = None) -> Mapping[Any, Any]:  # noqa: A002
+def read_table(
+    path: pathlib.Path,
+    format: Format | None = None,  # noqa: A002 - the API's word
+    *,
+    holding: FileKind = "configuration",
+) -> Mapping[Any, Any]:
     """
     Read a TOML, JSON or YAML file into the table at its top, unchecked.
 
     The format is *format*, or the one `load_config` takes from the file's
     suffix or text.  Keys given twice are left for `repeated_keys` to find.
+    *holding* says what the file is, for the problems to name it: a
+    configuration, or a test file of cases.
 
     Raises:
         ConfigError: For a file too large, not UTF-8 or not of its format.
@@ -155,10 +170,10 @@ def read_table(path: pathlib.Path, format: Format | None = None) -> Mapping[Any,
         MissingExtraError: For YAML without the ``yaml`` extra.
         ValueError: For an unknown format.
     """
-    text = _read(path)
+    text = _read(path, holding)
     if format is None:
         format = _SUFFIXES.get(path.suffix.lower()) or _guess_format(text)  # noqa: A001
-    return _parse(text, format)
+    return _parse(text, format, holding)
 
 
 def _build(raw: Mapping[Any, Any]) -> Config:
@@ -169,7 +184,7 @@ def _build(raw: Mapping[Any, Any]) -> Config:
     return config
 
 
-def _read(path: pathlib.Path) -> str:
+def _read(path: pathlib.Path, holding: FileKind) -> str:
     try:
         file = path.open("rb")
     except ValueError:  # a NUL in the path: no file has such a name
@@ -177,19 +192,19 @@ def _read(path: pathlib.Path) -> str:
     with file:
         size = os.fstat(file.fileno()).st_size
         if size > MAX_FILE_BYTES:
-            raise _too_large(str(size))
+            raise _too_large(str(size), holding)
         # A pipe or a device tells no size: read one byte past the limit.
         data = file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise _too_large(f"more than {MAX_FILE_BYTES}")
+        raise _too_large(f"more than {MAX_FILE_BYTES}", holding)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ConfigError([f"not UTF-8 text: {error.reason} at byte {error.start} @ $"]) from None
 
 
-def _too_large(size: str) -> ConfigError:
-    limit = f"a configuration holds at most 16 MiB ({MAX_FILE_BYTES})"
+def _too_large(size: str, holding: FileKind) -> ConfigError:
+    limit = f"{_ARTICLED[holding]} holds at most 16 MiB ({MAX_FILE_BYTES})"
     return ConfigError([f"the file holds {size} bytes; {limit} @ $"])
 
 
@@ -197,7 +212,11 @@ def _guess_format(text: str) -> Format:
     return "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "toml"
 
 
-def _parse(text: str, format: Format) -> Mapping[Any, Any]:  # noqa: A002
+def _parse(
+    text: str,
+    format: Format,  # noqa: A002 - the API's word
+    holding: FileKind = "configuration",
+) -> Mapping[Any, Any]:
     if format not in _FORMATS:
         raise ValueError(f"unknown format {format!r}: use 'toml', 'json' or 'yaml'")
     name = format.upper()
@@ -210,7 +229,7 @@ def _parse(text: str, format: Format) -> Mapping[Any, Any]:  # noqa: A002
     except ValueError as error:  # an integer longer than Python reads, a date out of range
         raise ConfigError([f"invalid {name}: {_explain(error)} @ $"]) from None
     if not isinstance(raw, Mapping):
-        raise ConfigError(["expected a table of settings at the top @ $"])
+        raise ConfigError([f"expected a table of {_TOP[holding]} at the top @ $"])
     return raw
 
 

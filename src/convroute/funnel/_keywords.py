@@ -73,8 +73,8 @@ class KeywordMatcher(Generic[T]):
             The matcher.
 
         Raises:
-            TypeError: When *keywords* is not a mapping, or a keyword is
-                not a string.
+            TypeError: When *keywords* is not a mapping, a keyword is not
+                a string, or *accelerate* is not a ``bool``.
             ConfigError: When a phrase is blank (empty, spaces or
                 invisible characters only) or repeats another once case
                 and normal form are set aside.

@@ -67,11 +67,15 @@ class TriggerMatcher:
 
         Raises:
             TypeError: When *phrases* is one string, a mapping or not
-                iterable, or a phrase is not a string.
+                iterable, a phrase is not a string, or *accelerate* is not
+                a ``bool``.
             ConfigError: When a phrase is blank (empty, spaces or invisible
                 characters only) or repeats an earlier one once folded,
                 with a line for each such phrase.
         """
+        if not isinstance(accelerate, bool):
+            # "no" or None would otherwise be read as true or false, unsaid.
+            raise wrong_type("accelerate", accelerate, "a bool")
         if isinstance(phrases, Mapping):
             raise wrong_type(
                 "phrases",

@@ -12,10 +12,12 @@ from __future__ import annotations
 import enum
 
 from collections.abc import Iterable, Iterator
+from typing import TypeVar, get_args
 
 import attrs
 
-from convroute._frozen import str_tuple
+from convroute._arguments import iterable_argument, wrong_type
+from convroute._frozen import optional_unicode_text_field, str_tuple, unicode_text_field
 from convroute._text import title_key
 from convroute._whatsapp_limits import (
     MAX_BODY_TEXT,
@@ -32,6 +34,9 @@ from convroute._whatsapp_limits import (
 from convroute.errors import MenuError
 from convroute.menus._fit import reads_as_other_number, unique_titles
 from convroute.menus._settings import Display
+
+
+_Kind = TypeVar("_Kind", bound=enum.StrEnum)
 
 
 class MenuKind(enum.StrEnum):
@@ -80,6 +85,28 @@ class OptionKind(enum.StrEnum):
     """
 
 
+_LAYOUTS = get_args(Display)
+
+
+def _member(kind: type[_Kind], value: object, field: str, what: str) -> _Kind:
+    # A kind is its member or the member's value, as the model's enums are.
+    if not isinstance(value, str):
+        raise wrong_type(field, value, f"{_articled(kind.__name__)} or its value")
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(kind)
+        raise ValueError(f"unknown {what} {value!r}; known: {known}") from None
+
+
+def _articled(name: str) -> str:
+    return f"an {name}" if name[0] in "AEIOU" else f"a {name}"
+
+
+def _option_kind(value: OptionKind | str) -> OptionKind:
+    return _member(OptionKind, value, "MenuOption.kind", "option kind")
+
+
 @attrs.frozen
 class MenuOption:
     """
@@ -99,16 +126,24 @@ class MenuOption:
             the default language, when the menu is a translation.
     """
 
-    id: str
-    title: str
-    kind: OptionKind
-    key: str = ""
-    description: str | None = None
+    id: str = attrs.field(validator=unicode_text_field)
+    title: str = attrs.field(validator=unicode_text_field)
+    kind: OptionKind = attrs.field(converter=_option_kind)
+    key: str = attrs.field(default="", validator=unicode_text_field)
+    description: str | None = attrs.field(default=None, validator=optional_unicode_text_field)
     aliases: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
 
 
 def _options(values: Iterable[MenuOption]) -> tuple[MenuOption, ...]:
-    return tuple(values)
+    options = tuple(iterable_argument(values, "Menu.options", "MenuOption values"))
+    for at, option in enumerate(options):
+        if not isinstance(option, MenuOption):
+            raise wrong_type(f"Menu.options[{at}]", option, "a MenuOption")
+    return options
+
+
+def _menu_kind(value: MenuKind | str) -> MenuKind:
+    return _member(MenuKind, value, "Menu.kind", "menu kind")
 
 
 @attrs.frozen
@@ -137,13 +172,13 @@ class Menu:
         MenuError: When WhatsApp would not accept the menu.
     """
 
-    kind: MenuKind
+    kind: MenuKind = attrs.field(converter=_menu_kind)
     layout: Display
-    body: str
+    body: str = attrs.field(validator=unicode_text_field)
     options: tuple[MenuOption, ...] = attrs.field(converter=_options)
-    list_button: str
-    header: str | None = None
-    footer: str | None = None
+    list_button: str = attrs.field(validator=unicode_text_field)
+    header: str | None = attrs.field(default=None, validator=optional_unicode_text_field)
+    footer: str | None = attrs.field(default=None, validator=optional_unicode_text_field)
     left_out: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
 
     def __attrs_post_init__(self) -> None:
@@ -198,6 +233,8 @@ def distinct_titles(options: Iterable[MenuOption], layout: Display) -> tuple[Men
 def _problems(menu: Menu) -> Iterator[str]:
     # Every reason WhatsApp would refuse *menu*, in order: the one check of
     # a menu, its problems listed when it is refused.
+    if menu.layout not in _LAYOUTS:
+        yield f"layout must be 'buttons' or 'list', not {menu.layout!r}"
     count = len(menu.options)
     if not 1 <= count <= MAX_MENU_OPTIONS:
         yield f"{count} options: a menu has 1 to {MAX_MENU_OPTIONS}"

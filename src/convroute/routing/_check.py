@@ -7,6 +7,8 @@ rule set reads the same problems wherever it is checked.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import Callable, Collection, Iterable
 
 from convroute._blank import is_blank
@@ -128,6 +130,14 @@ class RoutingCheck:
             self.unique(enumerate(target.label for target in rule.targets), path, "", "target")
             if rule.max_reassignments < 0:
                 self.report("must be 0 or more", f"$.routing_rules[{i}].max_reassignments")
+            # A configuration's durations are longer than zero once read; a rule
+            # made in code is checked for it here.
+            for name, duration in (
+                ("reassign_when_away", rule.reassign_when_away),
+                ("reply_within", rule.reply_within),
+            ):
+                if duration is not None and duration <= dt.timedelta(0):
+                    self.report("must be longer than zero", f"$.routing_rules[{i}].{name}")
             for j, target in enumerate(rule.targets):
                 if isinstance(target, ChatGroupTarget):
                     self.reference(

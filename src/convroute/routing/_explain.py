@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from convroute._text import one_line
 from convroute.routing._availability import SkipReason
 from convroute.routing._round_robin import Candidate
 from convroute.routing._rules import Admin, Target
@@ -48,8 +49,19 @@ def explain_step(
         names: Display names by user id; a user missing here is shown by id.
 
     Returns:
-        The line, without a line break.
+        The line, without a line break: one in a display name or a chat
+        group's name is a space, as a title's is.
     """
+    return one_line(_step_line(target, user, reason, skipped, names))
+
+
+def _step_line(
+    target: Target,
+    user: str | None,
+    reason: SkipReason | None,
+    skipped: tuple[Candidate, ...],
+    names: Mapping[str, str],
+) -> str:
     passed = _passed_over(skipped, names)
     if reason is None:
         said = f"picked {_person(user, names)}"

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, TypeAlias
 
 import attrs
 
-from convroute._arguments import wrong_type
+from convroute._arguments import shown, wrong_type
 from convroute.model import Lead, Opportunity
 from convroute.routing._availability import Availability, SkipReason
 from convroute.routing._explain import explain_step
@@ -146,10 +146,10 @@ class Decision:
         Raises:
             TypeError: When *names* is not a mapping of ids to ``str`` names.
         """
-        shown = {} if names is None else _display_names(names)
+        display = {} if names is None else _display_names(names)
         return "\n".join(
             [
-                explain_step(step.target, step.user, step.reason, step.skipped, shown)
+                explain_step(step.target, step.user, step.reason, step.skipped, display)
                 for step in self.trace
             ]
         )
@@ -159,6 +159,9 @@ def _display_names(names: Mapping[str, str]) -> Mapping[str, str]:
     if not isinstance(names, Mapping):
         raise wrong_type("names", names, "a mapping of user ids to display names, or None")
     for user, name in names.items():
+        if not isinstance(user, str):
+            # Keyed by anything else, a name would never be shown, unsaid.
+            raise TypeError(f"names' key {shown(user)} must be a user id (a str)")
         if not isinstance(name, str):
             raise wrong_type(f"names[{user!r}]", name, "a str")
     return names

@@ -11,7 +11,14 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from convroute._arguments import refuse_one_text, text_field, texts_field, wrong_type
+from convroute._arguments import (
+    field_name,
+    int_field,
+    refuse_one_text,
+    text_field,
+    texts_field,
+    wrong_type,
+)
 from convroute._frozen import str_tuple
 
 
@@ -159,6 +166,14 @@ class ChatGroup:
     description: str = ""
 
 
+def _duration_field(
+    instance: object, attribute: attrs.Attribute[dt.timedelta | None], value: object
+) -> None:
+    # "30m" is a configuration file's way to write it: here it is a timedelta.
+    if value is not None and not isinstance(value, dt.timedelta):
+        raise wrong_type(field_name(instance, attribute), value, "a timedelta or None")
+
+
 @attrs.frozen
 class RoutingRule:
     """
@@ -179,6 +194,6 @@ class RoutingRule:
 
     name: str = attrs.field(validator=text_field)
     targets: tuple[Target, ...] = attrs.field(converter=_targets)
-    reassign_when_away: dt.timedelta | None = None
-    reply_within: dt.timedelta | None = None
-    max_reassignments: int = 2
+    reassign_when_away: dt.timedelta | None = attrs.field(default=None, validator=_duration_field)
+    reply_within: dt.timedelta | None = attrs.field(default=None, validator=_duration_field)
+    max_reassignments: int = attrs.field(default=2, validator=int_field)

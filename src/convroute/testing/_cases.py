@@ -16,12 +16,14 @@ import pathlib
 import unicodedata
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
+from convroute._arguments import iterable_argument, wrong_type
 from convroute._blank import is_blank
 from convroute._describe import described
+from convroute._frozen import unicode_text_field
 from convroute.config import Config
 from convroute.config._converter import structure
 from convroute.config._invalid import describe_keys
@@ -49,14 +51,33 @@ _KEYS_SHOWN = 5
 _PYTEST_ID_MARKS = ("::", "[", "]")
 # Control characters and lone surrogates: a case's name cannot be printed with them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs"})
+# How `datetime.fromisoformat` begins its message for text that is no ISO
+# date and time at all, rather than one with a part out of range.
+_NOT_ISO = "Invalid isoformat string"
+
+
+_Part = TypeVar("_Part")
+_STEP_CLASSES: tuple[type, ...] = tuple(STEPS.values())
+_EXPECTATION_CLASSES: tuple[type, ...] = (*EXPECTATIONS.values(), NoneExpected)
 
 
 def _steps(values: Iterable[Step]) -> tuple[Step, ...]:
-    return tuple(values)
+    return _parts(values, "Case.given", "steps", _STEP_CLASSES, "a step")
 
 
 def _expectations(values: Iterable[Expectation]) -> tuple[Expectation, ...]:
-    return tuple(values)
+    return _parts(values, "Case.expect", "expectations", _EXPECTATION_CLASSES, "an expectation")
+
+
+def _parts(
+    values: Iterable[_Part], field: str, items: str, kinds: tuple[type, ...], one: str
+) -> tuple[_Part, ...]:
+    # A case made by hand is checked as a file's is: a dict is no step.
+    parts = tuple(iterable_argument(values, field, items))
+    for at, part in enumerate(parts):
+        if not isinstance(part, kinds):
+            raise wrong_type(f"{field}[{at}]", part, f"{one} (see load_cases)")
+    return parts
 
 
 def _cases(values: Iterable[Case]) -> tuple[Case, ...]:
@@ -75,7 +96,7 @@ class Case:
         expect: The expectations, each of which must hold.
     """
 
-    name: str
+    name: str = attrs.field(validator=unicode_text_field)
     start: dt.datetime = DEFAULT_START
     given: tuple[Step, ...] = attrs.field(default=(), converter=_steps)
     expect: tuple[Expectation, ...] = attrs.field(default=(), converter=_expectations)
@@ -118,8 +139,10 @@ def load_cases(path: str | os.PathLike[str], *, config: Config | None = None) ->
         OSError: When the file cannot be opened.
         MissingExtraError: For YAML without the ``yaml`` extra.
     """
-    file = pathlib.Path(path)
-    raw = read_table(file)
+    file = _path_argument(path)
+    if config is not None and not isinstance(config, Config):
+        raise wrong_type("config", config, "a Config (see load_config) or None")
+    raw = read_table(file, holding="test file")
     problems = repeated_keys(raw)
     named, cases = _file(raw, problems, config)
     if problems:
@@ -134,11 +157,19 @@ def is_test_file(path: str | os.PathLike[str]) -> bool:
     A configuration given in a test file's place, or the reverse, is then
     named for what it is rather than by its unknown keys.
     """
+    _path_argument(path)
     try:
         load_cases(path)
     except (ConvrouteError, OSError, ValueError):
         return False
     return True
+
+
+def _path_argument(path: str | os.PathLike[str]) -> pathlib.Path:
+    # pathlib's own error for None or bytes names no argument.
+    if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
+        raise wrong_type("path", path, "a str or a path")
+    return pathlib.Path(path)
 
 
 def _file(
@@ -167,11 +198,13 @@ def _file(
         _case(table, f"$.case[{index}]", problems, config) for index, table in enumerate(tables)
     ]
     seen: set[str] = set()
-    for index, case in enumerate(cases):
-        if case is not None and case.name in seen:
-            problems.append(f"a case named {case.name!r} is already above @ $.case[{index}].name")
-        elif case is not None:
-            seen.add(case.name)
+    for index, table in enumerate(tables):
+        # A case with other problems still takes its name: a repeat of it is found at once.
+        name = table.get("name") if isinstance(table, Mapping) else None
+        if isinstance(name, str) and name in seen:
+            problems.append(f"a case named {name!r} is already above @ $.case[{index}].name")
+        elif isinstance(name, str):
+            seen.add(name)
     return named, [case for case in cases if case is not None]
 
 
@@ -223,21 +256,34 @@ def _start(value: object, path: str, problems: list[str]) -> dt.datetime:
     if isinstance(value, str):
         try:
             start = dt.datetime.fromisoformat(value)
-        except ValueError:
+        except ValueError as error:
             start = None
+            # Written as one, but no day of the calendar: say which part is wrong.
+            if not str(error).startswith(_NOT_ISO):
+                problems.append(
+                    f"{described(value)} is no date and time: {_out_of_range(error)} @ {path}"
+                )
+                return DEFAULT_START
     if isinstance(start, dt.datetime) and start.utcoffset() is not None:
         return start
     # A date and time written without its offset is shown as written.
-    shown = (
-        f"{value.isoformat()}, which has none"
-        if isinstance(value, dt.datetime)
-        else described(value)
-    )
+    if isinstance(value, dt.datetime):
+        shown = f"{value.isoformat()}, which has none"
+    elif isinstance(start, dt.datetime):
+        shown = f"{described(value)}, which has none"
+    else:
+        shown = described(value)
     problems.append(
         "expected a date and time with its offset, such as 2026-01-05T09:00:00+00:00, "
         f"not {shown} @ {path}"
     )
     return DEFAULT_START
+
+
+def _out_of_range(error: ValueError) -> str:
+    # Python words a too-large offset with its own reprs of timedeltas.
+    reason = str(error)
+    return "its offset must be less than 24 hours" if reason.startswith("offset") else reason
 
 
 def _step(raw: object, path: str, problems: list[str], config: Config | None) -> Step | None:
@@ -365,9 +411,25 @@ def _single_key(
         if isinstance(word, str):
             return word, value
     problems.append(
-        f"{what} is a table of one key, its word, such as {example}, not {described(raw)} @ {path}"
+        f"{what} is a table of one key, its word, such as {example}, not "
+        f"{_not_one_word(raw, what)} @ {path}"
     )
     return None, None
+
+
+def _not_one_word(raw: object, what: str) -> str:
+    # What was written instead of a table of one word, in the file's terms.
+    if not isinstance(raw, Mapping):
+        return described(raw)
+    if not raw:
+        return "an empty table"
+    if len(raw) == 1:
+        return f"a table keyed by {described(next(iter(raw)))}"
+    kind = what.split(" ", 1)[1]
+    return (
+        f"a table of {len(raw)} keys ({describe_keys(raw)}): write each {kind} in a table "
+        "of its own"
+    )
 
 
 def _unknown_word(what: str, word: str, known: Iterable[str], path: str) -> str:

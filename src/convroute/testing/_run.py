@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from convroute._arguments import wrong_type
 from convroute.config import Config
 from convroute.engine import Engine
 from convroute.errors import ConvrouteError
@@ -64,7 +65,12 @@ def run_case(config: Config | Engine, case: Case) -> CaseResult:
 
     Returns:
         Whether it passed, and why not.
+
+    Raises:
+        TypeError: When *case* is not a `Case`.
     """
+    if not isinstance(case, Case):
+        raise wrong_type("case", case, "a Case (see load_cases)")
     scenario = Scenario(config, case.start)
     for index, step in enumerate(case.given):
         try:

@@ -45,12 +45,14 @@ class SentMenu:
         ignoring case, spacing, normal form, emoji variation selectors and
         zero-width characters.  An option answers to its title as shown, to its title in the default
         language (for a translated menu), to its product's full label, and
-        to any text that starts like a title cut short with ``…``, when
-        only one option starts so.
+        to any text that starts like a title cut short with ``…`` (the
+        title's text before it, a suffix such as `` (2)`` after it left
+        aside), when only one option starts so.
 
         Raises:
             ScenarioError: When no option, or more than one, answers to
-                *title*; the message lists the titles shown.
+                *title*; the message lists the titles shown, or those it
+                could be.
         """
         wanted = title_key(title)
         for option in self.menu.options:
@@ -59,12 +61,27 @@ class SentMenu:
         cut = [
             option
             for option in self.menu.options
-            if option.title.endswith("…") and wanted.startswith(title_key(option.title[:-1]))
+            if (stem := _cut_stem(option.title)) and wanted.startswith(stem)
         ]
         if len(cut) == 1:
             return cut[0]
+        if cut:
+            could_be = ", ".join([repr(option.title) for option in cut])
+            raise ScenarioError(
+                f"{title!r} starts like more than one option of the last menu: {could_be}; "
+                "write the title as shown or the full label"
+            )
         shown = ", ".join([repr(shown) for shown in self.titles])
         raise ScenarioError(f"no option {title!r} in the last menu: its titles are {shown}")
+
+
+def _cut_stem(title: str) -> str:
+    # What is left of a title cut to fit: its text before the ellipsis, as
+    # compared; a repeat's suffix ("… (2)") may follow the ellipsis.  Empty
+    # for a title that was not cut, or of which nothing was kept.
+    stem, ellipsis, after = title.rpartition("…")
+    suffixed = after.startswith(" (") and after.endswith(")")
+    return title_key(stem) if ellipsis and (not after or suffixed) else ""
 
 
 def _names(option: MenuOption) -> set[str]:

@@ -253,6 +253,16 @@ class _Checker:
             "schedule name",
             key=name_key,
         )
+        for i, schedule in schedules:
+            # Its users would be skipped as off_hours for ever: a mistake
+            # (a day misspelt away, hours left out), never a way to stop them.
+            if not any(schedule.hours.values()):
+                self.report(
+                    f"schedule {schedule.name!r} never opens: give it hours, e.g. "
+                    "mon = [\"09:00-18:00\"] (to stop a user's assignments, set the user's "
+                    "active = false)",
+                    f"$.schedules[{i}].hours",
+                )
 
     def check_users(self) -> None:
         self.routing.users(self.gaps.entries("users", self.config.users))

@@ -454,6 +454,7 @@ class _Checker:
         tags: dict[str, None] = {}
         for product in number.products:
             tags.update(dict.fromkeys(product.translations))
+        products = f"{at.rpartition('.')[0]}.products"
         for tag in tags:
             seen: dict[str, int] = {}
             for j, label in enumerate(_labels_in(number, tag)):
@@ -461,8 +462,8 @@ class _Checker:
                 if earlier != j and tag in number.products[j].translations:
                     self.report(
                         f"duplicate product label {label!r} in {tag!r}, "
-                        f"first at $.products[{earlier}]",
-                        f"{at.rpartition('.')[0]}.products[{j}].{translation_path(tag)}.label",
+                        f"first at {products}[{earlier}]",
+                        f"{products}[{j}].{translation_path(tag)}.label",
                     )
 
     def check_funnel(self, funnel: Funnel, path: str) -> None:

@@ -180,6 +180,29 @@ class TestEventLines:
 
         assert message == str(caught.value)
 
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            (
+                '{"type": "lead", "phone": "919800000001", "name": 5}',
+                "lead: 'name' must be a string",
+            ),
+            (
+                (
+                    '{"type": "outgoing", "id": "o", "at": "2026-01-01T00:00:00+00:00", '
+                    '"from": "918040001234", "to": "919800000001", "text": []}'
+                ),
+                "outgoing: 'text' must be a string",
+            ),
+        ],
+    )
+    def test_text_that_may_be_empty_asks_only_for_a_string(self, line, message):
+        """A field that may be empty is not said to need text, only to be a string."""
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert message == str(caught.value)
+
     def test_events_without_id_get_one_from_their_line(self):
         """The same close on another line is another event; on the same line, the same one."""
         line = json.dumps(

@@ -273,10 +273,10 @@ class _Fields:
         found = self.value.get(name)
         if found is None and not required:
             return None
-        if not isinstance(found, str) or (
-            not found.strip() and (required or name not in _MAY_BE_EMPTY)
-        ):
-            raise EventLineError(f"{self.where}: {name!r} must be a non-empty string")
+        may_be_empty = not required and name in _MAY_BE_EMPTY
+        if not isinstance(found, str) or (not found.strip() and not may_be_empty):
+            wanted = "a string" if may_be_empty else "a non-empty string"
+            raise EventLineError(f"{self.where}: {name!r} must be {wanted}")
         return found
 
     def phone_number_id(self) -> str | None:

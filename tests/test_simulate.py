@@ -131,7 +131,7 @@ class TestEventLines:
                 "'updated_at': 'soon' is not an ISO 8601 time",
             ),
             ('{"id": "o2", "type": "T", "fields": [1]}', "'fields' must map names to strings"),
-            ("7", "each opportunity is an object"),
+            ("7", "must be an object"),
         ],
     )
     def test_a_leads_opportunity_is_named_in_its_error(self, item, message):

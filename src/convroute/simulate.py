@@ -395,7 +395,7 @@ def _opportunity(value: Any, index: int) -> Opportunity:
     # Named by its place in the lead line: an opportunity line's fields differ.
     where = f"lead: opportunities[{index}]"
     if not isinstance(value, dict):
-        raise EventLineError(f"{where}: each opportunity is an object")
+        raise EventLineError(f"{where}: must be an object")
     _refuse_unknown_keys(value, _LEAD_OPPORTUNITY_KEYS, where)
     fields = _Fields(value, "", 0, where=where)
     return _opportunity_of(fields, value.get("type"), "type")

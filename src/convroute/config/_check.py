@@ -254,8 +254,8 @@ class _Checker:
             key=name_key,
         )
         for i, schedule in schedules:
-            # Its users would be skipped as off_hours for ever: a mistake
-            # (a day misspelt away, hours left out), never a way to stop them.
+            # Its users would be skipped as off_hours for ever: hours left
+            # out by mistake, never a way to stop them (that is active = false).
             if not any(schedule.hours.values()):
                 self.report(
                     f"schedule {schedule.name!r} never opens: give it hours, e.g. "

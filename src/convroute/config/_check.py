@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from convroute._blank import is_blank
 from convroute._frozen import language_tag
-from convroute._text import find_emoji, fold, name_key, title_key
+from convroute._text import find_emoji, fold, name_key, title_key, without_ignorable
 from convroute._whatsapp_limits import MAX_MENU_OPTIONS, MAX_PHONE_NUMBER_ID, is_phone_number_id
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
@@ -598,6 +598,16 @@ class _Checker:
         self.routing.blank(ad.source, f"{path}.source", "the source")
         if is_blank(ad.source_id):
             self.report("an ad's source_id must not be blank", f"{path}.source_id")
+            return
+        written = "".join(without_ignorable(ad.source_id).split())
+        if written != ad.source_id:
+            # The webhook's referral.source_id is compared as it comes: a
+            # pasted space would keep the ad from ever naming its source.
+            self.report(
+                "an ad's source_id holds spaces or invisible characters, which the webhook's "
+                f"never has: write {written!r}",
+                f"{path}.source_id",
+            )
             return
         in_stage = seen.setdefault(ad.source_id, path)
         source, earlier = self.ad_sources.setdefault(ad.source_id, (ad.source, path))

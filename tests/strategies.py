@@ -136,7 +136,7 @@ def schedules(
     holidays: st.SearchStrategy[dt.date] | None = None,
 ) -> Schedule:
     """
-    A valid schedule on quarter hours: intervals, overnight ones, holidays.
+    A valid schedule on quarter hours: intervals, overnight ones, holidays; open at least once.
 
     Quarter hours meet the changes of daylight-saving time (on the hour or
     the half hour) often.
@@ -164,6 +164,10 @@ def schedules(
         if overlap is None:
             break
         del hours[overlap[0]][overlap[1]]
+    if not any(hours.values()):
+        # A configuration's schedule opens at least once (check refuses one
+        # that never does); nothing else overlaps an empty week.
+        hours[draw(st.sampled_from(Weekday))] = [Interval(dt.time(9), dt.time(17))]
     dates = st.dates(dt.date(2020, 1, 1), dt.date(2035, 12, 31)) if holidays is None else holidays
     return Schedule(
         name=draw(names() if name is None else name),

@@ -43,6 +43,13 @@ class TestAware:
             caught.value
         )
 
+    def test_a_time_that_is_no_datetime_is_a_type_error(self):
+        """Text or a date given for a time is refused by name, not failed on inside."""
+        with pytest.raises(TypeError) as caught:
+            aware("2026-11-02", "now")
+
+        assert "now must be a datetime.datetime, not the str '2026-11-02'" == str(caught.value)
+
     def test_validator_says_the_same_of_a_field(self):
         """An attrs field refuses a naive time in the same words, naming the field."""
         with pytest.raises(ValueError, match="at must be") as caught:

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from convroute._ids import action_id, event_key, new_opportunity_id, transition_id
+from convroute._ids import action_id, event_key, line_id, new_opportunity_id, transition_id
 from convroute.menus import OptionKind, option_id
 from convroute.simulate import read_event_line
 
@@ -77,16 +77,17 @@ class TestKnownIds:
                 7,
                 "line-7-cf1963cabd62b6a0",
             ),
-            (
-                '{"type": "presence", "user": "ana", "available": true, "x": "\\ud800"}',
-                8,
-                "line-8-b884ea73ff7bc48a",
-            ),
         ],
     )
     def test_line_id(self, line, number, expected):
         """An event without an id gets the one its line has always given it."""
         assert expected == read_event_line(line, number)[0].id
+
+    def test_line_id_of_a_lone_surrogate(self):
+        """A line holding a lone surrogate is digested as it is, as in every other id."""
+        line = '{"type": "presence", "user": "ana", "available": true, "x": "\\ud800"}'
+
+        assert "line-8-b884ea73ff7bc48a" == line_id(8, line)
 
 
 class TestLoneSurrogates:

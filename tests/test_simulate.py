@@ -75,6 +75,134 @@ class TestEventLines:
         kind = json.loads(line)["type"]
         assert f"{kind}: 'id' must be a non-empty string" == str(caught.value)
 
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            (
+                '{"type": "user", "id": "u-ben", "avaliable": false}',
+                (
+                    "user: unknown key 'avaliable'; known: active, admin, at, available, id, "
+                    "max_open_conversations, name, schedule, type"
+                ),
+            ),
+            (
+                '{"type": "tick", "at": "2026-01-01T00:00:00+00:00", "when": "now", "why": 1}',
+                "tick: unknown keys 'when', 'why'; known: at, id, type",
+            ),
+            (
+                (
+                    '{"type": "outgoing", "id": "o", "at": "2026-01-01T00:00:00+00:00", '
+                    '"from": "918040001234", "to": "919800000001", "text": "Hi", "By": "u-ben"}'
+                ),
+                (
+                    "outgoing: unknown key 'By'; known: at, by, from, id, phone_number_id, text, "
+                    "to, type"
+                ),
+            ),
+            (
+                (
+                    '{"type": "lead", "phone": "919800000001", "opportunities": '
+                    '[{"id": "o1", "type": "T", "opportunity_type": "T"}]}'
+                ),
+                (
+                    "lead: opportunities[0]: unknown key 'opportunity_type'; known: fields, id, "
+                    "name, owner, stage, status, type, updated_at"
+                ),
+            ),
+        ],
+    )
+    def test_an_unknown_key_is_an_error_line(self, line, message):
+        """A misspelt key is an error line naming it, never a value silently left out."""
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert message == str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("item", "message"),
+        [
+            ('{"id": "o2", "type": 5}', "'type' must be a non-empty string"),
+            (
+                '{"id": "o2", "type": "T", "status": "done"}',
+                "'status' must be one of open, won, lost",
+            ),
+            (
+                '{"id": "o2", "type": "T", "updated_at": "soon"}',
+                "'updated_at': 'soon' is not an ISO 8601 time",
+            ),
+            ('{"id": "o2", "type": "T", "fields": [1]}', "'fields' must map names to strings"),
+            ("7", "must be an object"),
+        ],
+    )
+    def test_a_leads_opportunity_is_named_in_its_error(self, item, message):
+        """A lead line's opportunity at fault is named by its place, not as an opportunity line."""
+        line = (
+            '{"type": "lead", "phone": "919800000001", "opportunities": '
+            f'[{{"id": "o1", "type": "T"}}, {item}]}}'
+        )
+
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert f"lead: opportunities[1]: {message}" == str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            (
+                (
+                    '{"type": "outgoing", "id": "o", "at": "2026-01-01T00:00:00+00:00", '
+                    '"from": "918040001234", "to": "919800000001", "text": "Hi", "by": ""}'
+                ),
+                "outgoing: 'by' must be a non-empty string",
+            ),
+            (
+                '{"type": "user", "id": "u", "schedule": " "}',
+                "user: 'schedule' must be a non-empty string",
+            ),
+            (
+                '{"type": "lead", "phone": "919800000001", "owner": ""}',
+                "lead: 'owner' must be a non-empty string",
+            ),
+            (
+                (
+                    '{"type": "opportunity", "lead": "919800000001", "id": "o", '
+                    '"opportunity_type": "T", "stage": ""}'
+                ),
+                "opportunity: 'stage' must be a non-empty string",
+            ),
+        ],
+    )
+    def test_an_optional_text_given_blank_is_an_error_line(self, line, message):
+        """A field left blank is refused as its message says, not taken as a name nobody has."""
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert message == str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            (
+                '{"type": "lead", "phone": "919800000001", "name": 5}',
+                "lead: 'name' must be a string",
+            ),
+            (
+                (
+                    '{"type": "outgoing", "id": "o", "at": "2026-01-01T00:00:00+00:00", '
+                    '"from": "918040001234", "to": "919800000001", "text": []}'
+                ),
+                "outgoing: 'text' must be a string",
+            ),
+        ],
+    )
+    def test_text_that_may_be_empty_asks_only_for_a_string(self, line, message):
+        """A field that may be empty is not said to need text, only to be a string."""
+        with pytest.raises(EventLineError) as caught:
+            read_event_line(line)
+
+        assert message == str(caught.value)
+
     def test_events_without_id_get_one_from_their_line(self):
         """The same close on another line is another event; on the same line, the same one."""
         line = json.dumps(

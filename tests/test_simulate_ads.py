@@ -59,6 +59,12 @@ class TestReferralLines:
 
         assert (AdReferral(source_type="ad"), None) == (event.referral, event.ctwa_clid)
 
+    def test_an_empty_click_id_beside_the_referral_is_none(self):
+        """An empty ctwa_clid on the line is no click, as an empty one in the referral is."""
+        (event,) = read_event_line(ad_line({"source_type": "ad"}, ctwa_clid=""))
+
+        assert None is event.ctwa_clid
+
     def test_the_same_click_id_twice_is_accepted(self):
         """ctwa_clid beside the referral's same click id is one click."""
         (event,) = read_event_line(ad_line(ctwa_clid=REFERRAL["ctwa_clid"]))

@@ -86,7 +86,9 @@ class TestLeadStatus:
         with pytest.raises(EventLineError) as caught:
             read_event_line(written)
 
-        assert "opportunity: 'status' must be one of open, won, lost" == str(caught.value)
+        assert "lead: opportunities[0]: 'status' must be one of open, won, lost" == str(
+            caught.value
+        )
 
 
 def close(minute):
@@ -171,7 +173,7 @@ class TestHostRecords:
             ),
             (
                 line("opportunity", lead=LEAD, id="o", opportunity_type="T", replaces=""),
-                "opportunity: 'replaces' names an opportunity id: it must not be empty",
+                "opportunity: 'replaces' must be a non-empty string",
             ),
             (
                 line("opportunity", lead=LEAD, id="o", opportunity_type="T", replaces=5),

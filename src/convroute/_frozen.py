@@ -232,8 +232,11 @@ def aware(value: dt.datetime, name: str) -> dt.datetime:
         *value*.
 
     Raises:
+        TypeError: When *value* is no datetime (text, a date).
         ValueError: When *value* has no time zone.
     """
+    if not isinstance(value, dt.datetime):
+        raise wrong_type(name, value, "a datetime.datetime")
     if value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime (with a time zone): {value}")
     return value

@@ -115,17 +115,19 @@ def name_key(name: str) -> str:
     """
     Put a name in the form names of one kind are told apart in.
 
-    Two names that differ only by case, by Unicode normal form or by a
-    compatibility variant (full-width letters, ligatures) read as the same
+    Two names that differ only by case, by Unicode normal form, by a
+    compatibility variant (full-width letters, ligatures) or by characters
+    that show nothing (a zero-width space, a soft hyphen) read as the same
     name to people, so they may not name two things of one kind.
 
     Args:
         name: A user id or the name of a group, rule, type, funnel or stage.
 
     Returns:
-        *name* in Unicode NFKC, case-folded.
+        *name* without its ignorable characters, in Unicode NFKC, case-folded.
     """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return without_ignorable(folded)
 
 
 def find_emoji(text: str) -> str | None:

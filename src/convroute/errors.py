@@ -11,7 +11,7 @@ The hierarchy::
     ├── WebhookError (ValueError)         an inbound webhook that cannot be read
     ├── TextError (ValueError)            text that is not Unicode: a lone surrogate
     ├── TimeRangeError (ValueError)       a time too near the calendar's ends to reckon with
-    ├── FutureEventError (ValueError)     an event dated after the service's clock
+    ├── FutureEventError (ValueError)     an event or tick dated after the service's clock
     ├── EventLineError (ValueError)       a line of a simulate event file that is not an event
     ├── RetentionError (ValueError)       a prune that would forget what a webhook retry needs
     ├── AccountError (ValueError)         an account name a store cannot keep
@@ -154,7 +154,8 @@ class FutureEventError(ConvrouteError, ValueError):
 
     Nothing may hold a conversation, or a user's capacity, by a time to come:
     the service refuses such an event unprocessed, and processes it when it
-    comes again once its time has come.
+    comes again once its time has come.  A tick so dated is refused too
+    (its ``event`` is then ``tick:<its time>``).
 
     Attributes:
         event: The event's id.

@@ -687,11 +687,16 @@ class Service:
             transport refused (retried later).
 
         Raises:
+            TypeError: When *now* is no datetime.
             ValueError: When *now* is naive.
+            FutureEventError: When *now* is more than 5 minutes after the
+                service's clock: nothing is done (it would serve deadlines
+                early, and stand as the last tick until its time).
             StoreError: When the store fails: the units committed before
                 are kept; the rest is done by the next tick.
         """
         at = self._now() if now is None else fixed_offset(aware(now, "now"))
+        _refuse_future_tick(at, self._now())
         try:
             report = self._tick(at)
         except StoreError:
@@ -1369,6 +1374,13 @@ def _refuse_future(event: Event, now: dt.datetime) -> None:
     # A difference, not now + margin: that overflows at the calendar's end.
     if isinstance(at, dt.datetime) and at - now > _FUTURE_MARGIN:
         raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
+
+
+def _refuse_future_tick(at: dt.datetime, now: dt.datetime) -> None:
+    # A tick ahead of the clock would serve deadlines before they pass, and
+    # stand as the last tick: every tick until its time would do nothing.
+    if at - now > _FUTURE_MARGIN:
+        raise FutureEventError(f"tick:{at.isoformat()}", at, now, _FUTURE_MARGIN)
 
 
 def _apply(uow: UnitOfWork, change: Change) -> None:  # noqa: C901, PLR0912 - one case a change

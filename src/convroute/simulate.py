@@ -210,11 +210,12 @@ def read_event_line(
     if not isinstance(value, dict):
         raise EventLineError("an event is a JSON object with a type")
     kind = value.get("type")
-    reader = _READERS.get(kind) if isinstance(kind, str) else None
-    if reader is None:
+    if not isinstance(kind, str) or kind not in _READERS:
         known = ", ".join(sorted(_READERS))
         raise EventLineError(f"unknown event type: {described(kind)}; known: {known}")
+    reader = _READERS[kind]
     try:
+        _refuse_unknown_keys(value, _KEYS[kind], kind)
         return reader(_Fields(value, line, number, country_code, lead_fields))
     except (TextError, TimeRangeError) as error:
         # Refused by the event's own values: say which event.
@@ -223,6 +224,16 @@ def read_event_line(
         raise
     except ValueError as error:  # any other value an event refuses: never an internal error
         raise EventLineError(f"{kind}: {error}") from None
+
+
+def _refuse_unknown_keys(value: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    # A misspelt key would otherwise be a value silently left out (a user
+    # never made unavailable, a reply never counted as the assignee's).
+    unknown = sorted(str(key) for key in value if key not in known)
+    if unknown:
+        listed = ", ".join(repr(key) for key in unknown)
+        keys = "key" if len(unknown) == 1 else "keys"
+        raise EventLineError(f"{where}: unknown {keys} {listed}; known: {', '.join(sorted(known))}")
 
 
 def _integer(digits: str) -> int:
@@ -234,6 +245,12 @@ def _integer(digits: str) -> int:
     return int(digits)
 
 
+# Text that may be given empty, as when left out: a message's text, a
+# name, a click id.  Any other text given names something, and an empty
+# one would name nothing (an outgoing message by nobody, an owner no one is).
+_MAY_BE_EMPTY = frozenset({"ctwa_clid", "name", "text"})
+
+
 class _Fields:
     def __init__(
         self,
@@ -242,8 +259,11 @@ class _Fields:
         number: int,
         country_code: str | None = None,
         lead_fields: Iterable[str] | None = None,
+        *,
+        where: str | None = None,
     ) -> None:
         self.value = value
+        self.where = value["type"] if where is None else where
         self.line = line
         self.number = number
         self.country_code = country_code
@@ -253,14 +273,16 @@ class _Fields:
         found = self.value.get(name)
         if found is None and not required:
             return None
-        if not isinstance(found, str) or (required and not found.strip()):
-            raise EventLineError(f"{self.value['type']}: {name!r} must be a non-empty string")
+        may_be_empty = not required and name in _MAY_BE_EMPTY
+        if not isinstance(found, str) or (not found.strip() and not may_be_empty):
+            wanted = "a string" if may_be_empty else "a non-empty string"
+            raise EventLineError(f"{self.where}: {name!r} must be {wanted}")
         return found
 
     def phone_number_id(self) -> str | None:
         found = self.text("phone_number_id", required=False)
         if found is not None and not (found.isascii() and found.isdecimal()):
-            raise EventLineError(f"{self.value['type']}: 'phone_number_id' must be digits")
+            raise EventLineError(f"{self.where}: 'phone_number_id' must be digits")
         return found
 
     def need(self, name: str) -> str:
@@ -271,11 +293,11 @@ class _Fields:
     def flag(self, name: str, default: bool | None = None) -> bool | None:
         found = self.value.get(name, default)
         if found is not None and not isinstance(found, bool):
-            raise EventLineError(f"{self.value['type']}: {name!r} must be true or false")
+            raise EventLineError(f"{self.where}: {name!r} must be true or false")
         return found
 
     def at(self, name: str = "at") -> dt.datetime:
-        return _instant(self.need(name), f"{self.value['type']}: {name!r}")
+        return _instant(self.need(name), f"{self.where}: {name!r}")
 
     def optional_at(self, name: str = "at") -> dt.datetime | None:
         if self.value.get(name) is None:
@@ -287,7 +309,7 @@ class _Fields:
         try:
             return normalize_phone(written, country_code=self.country_code)
         except ConvrouteError as error:
-            raise EventLineError(f"{self.value['type']}: {name!r}: {error}") from None
+            raise EventLineError(f"{self.where}: {name!r}: {error}") from None
 
     def ident(self) -> str:
         # An id given must be one: an empty one would be every event's.
@@ -341,7 +363,7 @@ def _lead(fields: _Fields) -> tuple[Event, ...]:
     listed = fields.value.get("opportunities", [])
     if not isinstance(listed, list):
         raise EventLineError("lead: 'opportunities' must be a list")
-    opportunities = [_opportunity(item) for item in listed]
+    opportunities = [_opportunity(item, index) for index, item in enumerate(listed)]
     return (UpdateLead(id=fields.ident(), lead=lead, opportunities=opportunities),)
 
 
@@ -364,10 +386,18 @@ def _lead_fields(fields: _Fields) -> dict[str, str]:
     return raw
 
 
-def _opportunity(value: Any) -> Opportunity:
+_LEAD_OPPORTUNITY_KEYS = frozenset(
+    {"fields", "id", "name", "owner", "stage", "status", "type", "updated_at"}
+)
+
+
+def _opportunity(value: Any, index: int) -> Opportunity:
+    # Named by its place in the lead line: an opportunity line's fields differ.
+    where = f"lead: opportunities[{index}]"
     if not isinstance(value, dict):
-        raise EventLineError("lead: each opportunity is an object")
-    fields = _Fields({**value, "type": "opportunity"}, "", 0)
+        raise EventLineError(f"{where}: must be an object")
+    _refuse_unknown_keys(value, _LEAD_OPPORTUNITY_KEYS, where)
+    fields = _Fields(value, "", 0, where=where)
     return _opportunity_of(fields, value.get("type"), "type")
 
 
@@ -378,10 +408,10 @@ def _opportunity_of(fields: _Fields, kind: Any, type_key: str) -> Opportunity:
     if not isinstance(raw, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
     ):
-        raise EventLineError("opportunity: 'fields' must map names to strings")
+        raise EventLineError(f"{fields.where}: 'fields' must map names to strings")
     updated = fields.text("updated_at", required=False)
     if not isinstance(kind, str) or not kind:
-        raise EventLineError(f"opportunity: {type_key!r} must be a non-empty string")
+        raise EventLineError(f"{fields.where}: {type_key!r} must be a non-empty string")
     return Opportunity(
         id=fields.need("id"),
         type=kind,
@@ -389,18 +419,18 @@ def _opportunity_of(fields: _Fields, kind: Any, type_key: str) -> Opportunity:
         fields=raw,
         owner=fields.text("owner", required=False),
         stage=fields.text("stage", required=False),
-        updated_at=None if updated is None else _instant(updated, "opportunity: 'updated_at'"),
-        status=_status(fields.value.get("status", OpportunityStatus.OPEN.value)),
+        updated_at=None if updated is None else _instant(updated, f"{fields.where}: 'updated_at'"),
+        status=_status(fields.value.get("status", OpportunityStatus.OPEN.value), fields.where),
     )
 
 
 _STATUSES = frozenset(OpportunityStatus)
 
 
-def _status(value: Any) -> OpportunityStatus:
+def _status(value: Any, where: str) -> OpportunityStatus:
     if not isinstance(value, str) or value not in _STATUSES:
         known = ", ".join(OpportunityStatus)
-        raise EventLineError(f"opportunity: 'status' must be one of {known}")
+        raise EventLineError(f"{where}: 'status' must be one of {known}")
     return OpportunityStatus(value)
 
 
@@ -438,7 +468,7 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         raise EventLineError("incoming: give 'text' or 'media', not both (a caption is its text)")
     if text is None and reply_id is None and media is None:
         raise EventLineError("incoming: give 'text', 'reply_id' or 'media'")
-    click_id = fields.text("ctwa_clid", required=False)
+    click_id = fields.text("ctwa_clid", required=False) or None  # empty: no click
     referral, referred_click = _referral(fields.value.get("referral"))
     if None not in (click_id, referred_click) and click_id != referred_click:
         raise EventLineError("incoming: 'ctwa_clid' and 'referral.ctwa_clid' differ")
@@ -559,6 +589,54 @@ def _close(fields: _Fields) -> tuple[Event, ...]:
     return (event,)
 
 
+# The keys each line may have: its type, an id (the event's, or for
+# opportunity lines the opportunity's), and its fields (docs/simulate.md).
+_KEYS: Mapping[str, frozenset[str]] = {
+    kind: frozenset({"type", "id", *fields})
+    for kind, fields in {
+        "user": (
+            "name",
+            "admin",
+            "active",
+            "max_open_conversations",
+            "schedule",
+            "available",
+            "at",
+        ),
+        "lead": ("phone", "name", "owner", "language", "fields", "opportunities"),
+        "opportunity": (
+            "lead",
+            "opportunity_type",
+            "name",
+            "fields",
+            "owner",
+            "stage",
+            "status",
+            "updated_at",
+            "replaces",
+        ),
+        "opportunity_removed": (),
+        "presence": ("user", "available", "at"),
+        "incoming": (
+            "at",
+            "from",
+            "to",
+            "text",
+            "reply_id",
+            "media",
+            "name",
+            "ctwa_clid",
+            "referral",
+            "phone_number_id",
+        ),
+        "outgoing": ("at", "from", "to", "text", "by", "phone_number_id"),
+        "webhook": ("payload",),
+        "set_stage": ("funnel", "lead", "stage", "by", "at"),
+        "delete_transition": ("transition",),
+        "close": ("lead", "number", "at"),
+        "tick": ("at",),
+    }.items()
+}
 _READERS = {
     "user": _user,
     "lead": _lead,

@@ -449,6 +449,21 @@ CASES = [
         id="group-names-apart-only-by-width",
     ),
     pytest.param(
+        BASE + '[[chat_groups]]\nname = "Te\u00adam\u200d"\nmembers = ["u-a"]\n',
+        [
+            (
+                "duplicate chat group name 'Te\\xadam\\u200d', first at $.chat_groups[0] "
+                "@ $.chat_groups[1].name"
+            )
+        ],
+        id="group-names-apart-only-by-invisible-characters",
+    ),
+    pytest.param(
+        BASE.replace('id = "u-m"', 'id = "u-\u200ba"'),
+        ["duplicate user id 'u-\\u200ba', first at $.users[0] @ $.users[1].id"],
+        id="user-ids-apart-only-by-a-zero-width-space",
+    ),
+    pytest.param(
         BASE + '[[routing_rules]]\nname = "DESK"\ntargets = [{ kind = "admin" }]\n',
         ["duplicate rule name 'DESK', first at $.routing_rules[0] @ $.routing_rules[1].name"],
         id="rule-names-apart-only-by-case",

@@ -183,7 +183,7 @@ class TestTranslations:
         assert [expected] == problems(BASE + table)
 
     def test_product_label_problems(self):
-        """A blank translated label, and one repeating another's in its language, are refused."""
+        """A blank translated label, and one repeating another's (named by path), are refused."""
         text = BASE.replace(
             'label = "Data Science"\nopportunity_type = "Course"\nrule = "Desk"\n',
             'label = "Data Science"\nopportunity_type = "Course"\nrule = "Desk"\n'
@@ -194,7 +194,7 @@ class TestTranslations:
         assert [
             "the label must not be blank @ $.numbers[0].products[1].translations['es'].label",
             (
-                "duplicate product label 'ai' in 'pt', first at $.products[0] "
+                "duplicate product label 'ai' in 'pt', first at $.numbers[0].products[0] "
                 "@ $.numbers[0].products[1].translations['pt'].label"
             ),
         ] == problems(text)

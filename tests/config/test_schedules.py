@@ -32,6 +32,9 @@ schedule = "India office"
 """
 
 
+WORKING_DAY = 'mon = ["09:00-18:00"]\n'
+
+
 def problems_of(text):
     with pytest.raises(ConfigError) as caught:
         loads_config(textwrap.dedent(text))
@@ -40,7 +43,7 @@ def problems_of(text):
 
 def schedule_table(**lines):
     """One schedule's table, its keys replaced or added by *lines* (TOML values)."""
-    keys = {"name": '"Office"', "time_zone": '"Asia/Kolkata"'} | lines
+    keys = {"name": '"Office"', "time_zone": '"Asia/Kolkata"', "hours": WORKING_DAY} | lines
     hours = keys.pop("hours", None)
     text = "[[schedules]]\n" + "".join(f"{key} = {value}\n" for key, value in keys.items())
     if hours is not None:
@@ -80,17 +83,20 @@ class TestReading:
 
     def test_yaml_dates(self):
         """Holidays may be YAML dates, written unquoted."""
-        text = "schedules:\n  - name: Office\n    time_zone: UTC\n    holidays: [2026-12-25]\n"
+        text = (
+            "schedules:\n  - name: Office\n    time_zone: UTC\n    holidays: [2026-12-25]\n"
+            '    hours: {mon: ["09:00-18:00"]}\n'
+        )
 
         config = loads_config(text, format="yaml")
 
         assert frozenset({dt.date(2026, 12, 25)}) == config.schedules[0].holidays
 
-    def test_hours_and_holidays_optional(self):
-        """A schedule without hours is always closed; without holidays it has none."""
+    def test_holidays_optional(self):
+        """A schedule without holidays has none."""
         config = loads_config(schedule_table())
 
-        assert ({}, frozenset()) == (dict(config.schedules[0].hours), config.schedules[0].holidays)
+        assert frozenset() == config.schedules[0].holidays
 
     @pytest.mark.parametrize("fmt", ["toml", "json", "yaml"])
     def test_round_trip(self, fmt):
@@ -305,6 +311,20 @@ class TestProblems:
         ]
         assert expected == problems_of(text)
 
+    @pytest.mark.parametrize(
+        "hours",
+        [None, "", "mon = []\n", "mon = []\ntue = []\nsun = []\n"],
+        ids=["no-hours-key", "empty-table", "one-empty-day", "empty-days"],
+    )
+    def test_a_schedule_that_never_opens(self, hours):
+        """A schedule without a single interval is refused: its users would never be assigned."""
+        expected = (
+            "schedule 'Office' never opens: give it hours, e.g. mon = [\"09:00-18:00\"] (to stop"
+            " a user's assignments, set the user's active = false) @ $.schedules[0].hours"
+        )
+
+        assert [expected] == problems_of(schedule_table(hours=hours))
+
     def test_blank_name(self):
         """A schedule's name must not be blank."""
         assert ["schedule name must not be blank @ $.schedules[0].name"] == problems_of(
@@ -327,7 +347,9 @@ class TestProblems:
 
     def test_checked_when_built_by_hand(self):
         """check_config finds duplicate schedules and unknown names in a Config built by hand."""
-        office = Schedule(name="Office", time_zone="UTC")
+        office = Schedule(
+            name="Office", time_zone="UTC", hours={Weekday.MON: [Interval.parse("09:00-18:00")]}
+        )
         config = Config(
             schedules=[office, office],
             users=[User(id="u-a", name="A", schedule="Nights")],

@@ -96,3 +96,16 @@ class TestAdLeads:
         outcome = State(Engine.from_config(CONFIG)).message(from_ad("I came from Instagram", None))
 
         assert "ad" not in entry(outcome)
+
+    @pytest.mark.parametrize("blank", ["", "  "])
+    def test_an_empty_click_id_is_no_click(self, blank):
+        """An empty ctwa_clid attributes nothing: no Meta event carries it, as without a click."""
+        outcome = State(Engine.from_config(CONFIG)).message(
+            from_ad("I came from Instagram", None, blank)
+        )
+
+        assert (None, [], ("no Meta event LeadSubmitted for 'Lead Entry': no_click",)) == (
+            from_ad("Hi", None, blank).ctwa_clid,
+            [a for a in outcome.actions if a.to_json()["type"] == "meta_event"],
+            outcome.notes[:1],
+        )

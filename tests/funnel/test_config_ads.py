@@ -97,6 +97,22 @@ class TestChecks:
                 id="blank-id",
             ),
             pytest.param(
+                funnel(ad_sources=[ad(source_id=f" {AD} "), ad(source_id=f"\u200b{OTHER_AD}")]),
+                [
+                    (
+                        f"an ad's source_id holds spaces or invisible characters, which the "
+                        f"webhook's never has: write '{AD}'"
+                        " @ $.funnels[0].stages[0].ad_sources[0].source_id"
+                    ),
+                    (
+                        f"an ad's source_id holds spaces or invisible characters, which the "
+                        f"webhook's never has: write '{OTHER_AD}'"
+                        " @ $.funnels[0].stages[0].ad_sources[1].source_id"
+                    ),
+                ],
+                id="spaced-id",
+            ),
+            pytest.param(
                 funnel(ad_sources=[ad(source="")]),
                 ["the source must not be blank @ $.funnels[0].stages[0].ad_sources[0].source"],
                 id="blank-source",

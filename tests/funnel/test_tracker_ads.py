@@ -98,6 +98,12 @@ class TestAdEntries:
             sales.ad,
         )
 
+    def test_an_empty_click_id_is_kept_as_none(self):
+        """An empty ctwa_clid attributes nothing: the entry keeps no click id for Meta."""
+        sales, _, _ = TRACKER.incoming(message(ad=AdReferral(), ctwa_clid=""), [])
+
+        assert (None, None) == (message(ctwa_clid=" ").ctwa_clid, sales.transition.ctwa_clid)
+
     def test_phrase_in_the_same_message_wins(self):
         """A trigger phrase in the ad's message names the source; the ad is still reported."""
         ad = AdReferral(source_id=BLACK_FRIDAY)

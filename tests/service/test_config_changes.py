@@ -177,12 +177,14 @@ class TestConfigure:
 
     def test_assigned_conversation_of_a_removed_rule_stays(self, store, transport):
         """An assignee away past the removed rule's `reassign_when_away` keeps the conversation."""
-        service = Service(desk('"u1", "u2"'), store, transport, clock=lambda: at(1))
+        now = [at(1)]
+        service = Service(desk('"u1", "u2"'), store, transport, clock=lambda: now[0])
         service.tick(at(0))
         service.handle(message("m1", 0, text="Hi"))
         service.handle(SetPresence(id="away", user="u1", available=False, at=at(1)))
 
         service.configure(desk('"u1", "u2"', rule="Other", without="Desk"))
+        now[0] = at(30)
         report = service.tick(at(30))
 
         assert [] == reasons(report)

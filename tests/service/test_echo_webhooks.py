@@ -153,13 +153,16 @@ class TestEchoesAnswer:
         service.handle_webhook(
             echoes(echo("wamid.echo.1", "Hello! How can we help?", 120)), verify=False
         )
+        clock.now = AT + dt.timedelta(minutes=15)
 
         assert () == service.tick(AT + dt.timedelta(minutes=15)).actions
 
     def test_without_the_echo_the_lead_is_reassigned(self, store, transport):
         """The same conversation left unanswered is reassigned at the deadline."""
-        service = Service(REPLY_WITHIN, store, transport, clock=lambda: AT)
+        clock = Clock()
+        service = Service(REPLY_WITHIN, store, transport, clock=clock)
         service.handle(IncomingMessage("wamid.in.1", AT, LEAD, NUMBER, "Hi"))
+        clock.now = AT + dt.timedelta(minutes=15)
 
         report = service.tick(AT + dt.timedelta(minutes=15))
 

@@ -162,9 +162,11 @@ number = "918040001234"
 create_new_rule = "Desk"
 """
         )
-        service = Service(config, MemoryStore(), RecordingTransport(), clock=lambda: AT)
-        service.handle(message("wamid.1", text=TEXT))
         later = AT + dt.timedelta(minutes=15)
+        now = [AT]
+        service = Service(config, MemoryStore(), RecordingTransport(), clock=lambda: now[0])
+        service.handle(message("wamid.1", text=TEXT))
+        now[0] = later
         caplog.clear()
         report = service.tick(later)
 
@@ -305,10 +307,12 @@ class TestPersonalData:
     def test_phones_and_texts_only_at_debug(self, caplog):
         """No record above DEBUG holds a phone or a message's text, in its message or fields."""
         store = _BrokenStore()
-        service = Service(CONFIG, store, RecordingTransport(fail=3), clock=lambda: AT)
+        now = [AT]
+        service = Service(CONFIG, store, RecordingTransport(fail=3), clock=lambda: now[0])
         service.handle(message("wamid.1", text=TEXT))
         service.handle_webhook(webhook("wamid.2"), verify=False)
         service.handle(message("wamid.1", text=TEXT))
+        now[0] = AT + dt.timedelta(days=1)
         service.tick(AT + dt.timedelta(days=1))
         store.armed = True
         service.handle_webhook(webhook("wamid.3"), verify=False)

@@ -15,6 +15,7 @@ from convroute.engine import (
     Tick,
     UpdateUser,
 )
+from convroute.errors import FutureEventError
 from convroute.model import Phone, User
 from convroute.service import Service, TickReport
 from service.conftest import AT, DESK_TEAM, NUMBER
@@ -88,21 +89,40 @@ class TestTick:
         )
         assert [item.id] == [sent.id for sent in transport.sent[1:]]
 
-    def test_nothing_due_does_nothing(self, service):
+    def test_nothing_due_does_nothing(self, service, clock):
         """A tick before any deadline writes nothing."""
         service.handle(message(1, 0))
+        clock.now = at(14)
 
         assert [] == kinds(service.tick(at(14)))
 
-    def test_a_tick_at_or_before_the_last_does_nothing(self, service):
+    def test_a_tick_at_or_before_the_last_does_nothing(self, service, clock):
         """A second tick at the same time does nothing, and says so."""
         service.handle(message(1, 0))
+        clock.now = at(10)
         service.tick(at(10))
 
         report = service.tick(at(10))
 
         assert ((), 1) == (report.actions, len(report.notes))
         assert "not after the last tick" in report.notes[0]
+
+    def test_a_tick_ahead_of_the_clock_is_refused(self, service, clock):
+        """A tick dated over 5 minutes after the clock is refused, and later ticks still act."""
+        service.handle(message(1, 0))
+        clock.now = at(15)
+
+        with pytest.raises(FutureEventError, match="more than 5 minutes after the service's clock"):
+            service.tick(at(15) + dt.timedelta(hours=6))
+
+        assert ["reassign"] == kinds(service.tick())
+
+    def test_a_tick_within_the_margin_is_taken(self, service, clock):
+        """A worker whose clock runs a few minutes ahead still ticks."""
+        service.handle(message(1, 0))
+        clock.now = at(11)
+
+        assert ["reassign"] == kinds(service.tick(at(15)))
 
     def test_naive_time_refused(self, service):
         """A tick's time must carry its zone."""
@@ -114,33 +134,36 @@ class TestTick:
         with pytest.raises(TypeError, match=r"Service\.tick"):
             service.handle(Tick(AT))
 
-    def test_many_due_in_batches(self, service):
+    def test_many_due_in_batches(self, service, clock):
         """More due conversations than one batch holds are all served by one tick."""
         for index in range(130):
             service.process(message(index, 0))
+        clock.now = at(15)
 
         report = service.tick(at(15))
 
         assert ["reassign"] * 130 == kinds(report)
 
-    def test_two_ticks_at_one_time_act_once(self, store, transport):
+    def test_two_ticks_at_one_time_act_once(self, store, transport, clock):
         """Two services ticking one store at the same time act on a conversation once."""
-        one = Service(CONFIG, store, transport, clock=lambda: AT)
-        other = Service(CONFIG, store, transport, clock=lambda: AT)
+        one = Service(CONFIG, store, transport, clock=clock)
+        other = Service(CONFIG, store, transport, clock=clock)
         one.handle(message(1, 0))
+        clock.now = at(15)
 
         first = one.tick(at(15))
         second = other.tick(at(15))
 
         assert (["reassign"], []) == (kinds(first), kinds(second))
 
-    def test_answered_conversation_stays(self, service):
+    def test_answered_conversation_stays(self, service, clock):
         """The assignee's answer stops the reply clock: the tick leaves the conversation."""
         service.handle(message(1, 0))
         answer = OutgoingMessage(
             id="o1", at=at(2), lead=lead(1), number=NUMBER, text="Hello", by="u1"
         )
         service.handle(answer)
+        clock.now = at(15)
 
         assert [] == kinds(service.tick(at(15)))
 
@@ -158,7 +181,7 @@ class TestWaiting:
         (assign,) = handled.actions
         assert ("u3", 240) == (assign.body["user"], assign.body["waited"])
 
-    def test_a_tick_routes_what_waits_when_a_slot_is_freed(self, service):
+    def test_a_tick_routes_what_waits_when_a_slot_is_freed(self, service, clock):
         """A reassignment that frees a full user's slot lets a waiting conversation take it."""
         for user in ("u2", "u3", "u4"):
             service.handle(SetPresence(id=f"p-{user}", user=user, available=False, at=at(-1)))
@@ -166,6 +189,7 @@ class TestWaiting:
         service.handle(UpdateUser(id="full", user=full, at=at(-1)))
         service.handle(message(1, 0))
         waiting = service.handle(message(2, 1))
+        clock.now = at(15)
 
         report = service.tick(at(15))
 
@@ -179,6 +203,7 @@ class TestWaiting:
         for user in ("u2", "u3", "u4"):
             service.handle(SetPresence(id=f"p-{user}", user=user, available=False, at=at(-1)))
         service.handle(message(1, 0))
+        clock.now = at(15)
         service.tick(at(15))
         clock.now = at(20)
 
@@ -187,11 +212,12 @@ class TestWaiting:
         (assign,) = handled.actions
         assert ("u4", 300) == (assign.body["user"], assign.body["waited"])
 
-    def test_a_tick_past_the_expiry_ends_the_wait(self, service, store):
+    def test_a_tick_past_the_expiry_ends_the_wait(self, service, store, clock):
         """After the tick past its expiry, a wait is no longer read as waiting, nor stored."""
         for user in ("u1", "u2", "u3", "u4"):
             service.handle(SetPresence(id=f"p-{user}", user=user, available=False, at=at(-1)))
         service.handle(message(1, 0))
+        clock.now = at(24 * 60 + 1)
 
         report = service.tick(at(24 * 60 + 1))
 
@@ -236,11 +262,13 @@ create_new_rule = "Desk"
 
 
 class TestSchedules:
-    def test_a_tick_after_an_opening_routes_what_waits(self, store, transport):
+    def test_a_tick_after_an_opening_routes_what_waits(self, store, transport, clock):
         """Working hours beginning between two ticks let the second route the waiting ones."""
-        service = Service(SCHEDULED, store, transport, clock=lambda: at(60))
+        clock.now = at(60)
+        service = Service(SCHEDULED, store, transport, clock=clock)
         unrouted = service.handle(message(1, 0))
         service.tick(at(60))
+        clock.now = at(121)
 
         report = service.tick(at(121))
 

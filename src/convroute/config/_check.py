@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from convroute._blank import is_blank
 from convroute._frozen import language_tag
-from convroute._text import find_emoji, fold, name_key, title_key
+from convroute._text import find_emoji, fold, name_key, title_key, without_ignorable
 from convroute._whatsapp_limits import MAX_MENU_OPTIONS, MAX_PHONE_NUMBER_ID, is_phone_number_id
 from convroute.config._structuring import Gaps
 from convroute.errors import ConfigError, PhoneNumberError
@@ -253,6 +253,16 @@ class _Checker:
             "schedule name",
             key=name_key,
         )
+        for i, schedule in schedules:
+            # Its users would be skipped as off_hours for ever: hours left
+            # out by mistake, never a way to stop them (that is active = false).
+            if not any(schedule.hours.values()):
+                self.report(
+                    f"schedule {schedule.name!r} never opens: give it hours, e.g. "
+                    "mon = [\"09:00-18:00\"] (to stop a user's assignments, set the user's "
+                    "active = false)",
+                    f"$.schedules[{i}].hours",
+                )
 
     def check_users(self) -> None:
         self.routing.users(self.gaps.entries("users", self.config.users))
@@ -444,6 +454,7 @@ class _Checker:
         tags: dict[str, None] = {}
         for product in number.products:
             tags.update(dict.fromkeys(product.translations))
+        products = f"{at.rpartition('.')[0]}.products"
         for tag in tags:
             seen: dict[str, int] = {}
             for j, label in enumerate(_labels_in(number, tag)):
@@ -451,8 +462,8 @@ class _Checker:
                 if earlier != j and tag in number.products[j].translations:
                     self.report(
                         f"duplicate product label {label!r} in {tag!r}, "
-                        f"first at $.products[{earlier}]",
-                        f"{at.rpartition('.')[0]}.products[{j}].{translation_path(tag)}.label",
+                        f"first at {products}[{earlier}]",
+                        f"{products}[{j}].{translation_path(tag)}.label",
                     )
 
     def check_funnel(self, funnel: Funnel, path: str) -> None:
@@ -587,6 +598,16 @@ class _Checker:
         self.routing.blank(ad.source, f"{path}.source", "the source")
         if is_blank(ad.source_id):
             self.report("an ad's source_id must not be blank", f"{path}.source_id")
+            return
+        written = "".join(without_ignorable(ad.source_id).split())
+        if written != ad.source_id:
+            # The webhook's referral.source_id is compared as it comes: a
+            # pasted space would keep the ad from ever naming its source.
+            self.report(
+                "an ad's source_id holds spaces or invisible characters, which the webhook's "
+                f"never has: write {written!r}",
+                f"{path}.source_id",
+            )
             return
         in_stage = seen.setdefault(ad.source_id, path)
         source, earlier = self.ad_sources.setdefault(ad.source_id, (ad.source, path))

@@ -20,6 +20,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from convroute._click_ids import click_id
 from convroute._frozen import (
     fixed_offset,
     optional_fixed_offset,
@@ -153,7 +154,7 @@ class IncomingMessage:
         reply_id: The id of the button or list row tapped, if any.
         name: The lead's WhatsApp profile name, used when the lead is new.
         ctwa_clid: The click id of the click-to-WhatsApp ad that opened
-            the chat, if any.
+            the chat, if any (an empty or blank one is none).
         media: What a media message holds (an image, a voice note, a
             location…), in place of text: its caption is its text.
         referral: The click-to-WhatsApp ad (or post) that opened the chat,
@@ -172,7 +173,7 @@ class IncomingMessage:
     text: str | None = attrs.field(default=None, converter=optional_unicode_text)
     reply_id: str | None = attrs.field(default=None, converter=optional_unicode_text)
     name: str | None = attrs.field(default=None, converter=optional_unicode_text)
-    ctwa_clid: str | None = attrs.field(default=None, converter=optional_unicode_text)
+    ctwa_clid: str | None = attrs.field(default=None, converter=click_id)
     media: Media | None = attrs.field(default=None, validator=_text_or_media)
     referral: AdReferral | None = None
     phone_number_id: str | None = attrs.field(default=None, validator=_phone_number_id)

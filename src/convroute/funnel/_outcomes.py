@@ -9,6 +9,7 @@ import enum
 
 import attrs
 
+from convroute._click_ids import click_id
 from convroute._frozen import require_aware, unicode_text
 from convroute.funnel._ads import AdReferral
 from convroute.funnel._records import Transition
@@ -74,7 +75,7 @@ class FunnelMessage:
         text: The message's text; ``""`` for media without a caption.
         at: When it was sent (an aware datetime).
         ctwa_clid: The click-to-WhatsApp ad's click id of an incoming
-            message's referral, if any.
+            message's referral, if any (an empty or blank one is none).
         ad: The click-to-WhatsApp ad an incoming message came from, if
             any: an entry stage may name its source.
     """
@@ -84,7 +85,7 @@ class FunnelMessage:
     number: Phone
     text: str
     at: dt.datetime = attrs.field(validator=require_aware)
-    ctwa_clid: str | None = None
+    ctwa_clid: str | None = attrs.field(default=None, converter=click_id)
     ad: AdReferral | None = None
 
 

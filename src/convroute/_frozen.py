@@ -101,7 +101,7 @@ def optional_unicode_text_field(
         TypeError: Naming the class and field, when it holds neither.
         TextError: When the text holds a lone surrogate.
     """
-    if value is None:
+    if value is None or (type(value) is str and value.isascii()):
         return
     if not isinstance(value, str):
         raise wrong_type(field_name(instance, attribute), value, "a str or None")

@@ -90,6 +90,9 @@ _LAYOUTS = get_args(Display)
 
 def _member(kind: type[_Kind], value: object, field: str, what: str) -> _Kind:
     # A kind is its member or the member's value, as the model's enums are.
+    # The engine gives members: they are taken as they are.
+    if type(value) is kind:
+        return value
     if not isinstance(value, str):
         raise wrong_type(field, value, f"{_articled(kind.__name__)} or its value")
     try:
@@ -135,7 +138,13 @@ class MenuOption:
 
 
 def _options(values: Iterable[MenuOption]) -> tuple[MenuOption, ...]:
-    options = tuple(iterable_argument(values, "Menu.options", "MenuOption values"))
+    # The engine gives a tuple: no other kind of iterable to refuse.
+    given = (
+        values
+        if type(values) is tuple
+        else iterable_argument(values, "Menu.options", "MenuOption values")
+    )
+    options = tuple(given)
     for at, option in enumerate(options):
         if not isinstance(option, MenuOption):
             raise wrong_type(f"Menu.options[{at}]", option, "a MenuOption")

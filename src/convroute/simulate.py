@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from convroute._accounts import DEFAULT_ACCOUNT
+from convroute._click_ids import click_id
 from convroute._describe import INT64_MAX, INT64_MIN, described, quoted
 from convroute._ids import line_id
 from convroute.config import Config
@@ -468,9 +469,9 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         raise EventLineError("incoming: give 'text' or 'media', not both (a caption is its text)")
     if text is None and reply_id is None and media is None:
         raise EventLineError("incoming: give 'text', 'reply_id' or 'media'")
-    click_id = fields.text("ctwa_clid", required=False) or None  # empty: no click
+    clicked = click_id(fields.text("ctwa_clid", required=False))
     referral, referred_click = _referral(fields.value.get("referral"))
-    if None not in (click_id, referred_click) and click_id != referred_click:
+    if None not in (clicked, referred_click) and clicked != referred_click:
         raise EventLineError("incoming: 'ctwa_clid' and 'referral.ctwa_clid' differ")
     event = IncomingMessage(
         id=fields.need("id"),
@@ -480,7 +481,7 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         text=text,
         reply_id=reply_id,
         name=fields.text("name", required=False),
-        ctwa_clid=referred_click if click_id is None else click_id,
+        ctwa_clid=referred_click if clicked is None else clicked,
         media=media,
         referral=referral,
         phone_number_id=fields.phone_number_id(),
@@ -511,7 +512,7 @@ def _referral(value: Any) -> tuple[AdReferral | None, str | None]:
         source_type=value.get("source_type"),
         headline=value.get("headline"),
     )
-    return referral, value.get("ctwa_clid") or None
+    return referral, click_id(value.get("ctwa_clid"))
 
 
 _MEDIA_KEYS = frozenset({"type", "caption"})

@@ -101,7 +101,7 @@ class TestReferralLines:
                 {"source_url": "https://fb.me/x"},
                 {},
                 (
-                    "incoming: 'referral' has unknown keys 'source_url'; "
+                    "incoming: 'referral': unknown key 'source_url'; "
                     "known: ctwa_clid, headline, source_id, source_type"
                 ),
             ),

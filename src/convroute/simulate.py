@@ -229,7 +229,8 @@ def read_event_line(
 
 def _refuse_unknown_keys(value: Mapping[str, Any], known: frozenset[str], where: str) -> None:
     # A misspelt key would otherwise be a value silently left out (a user
-    # never made unavailable, a reply never counted as the assignee's).
+    # never made unavailable, a reply never counted as the assignee's): the
+    # one check of a line's keys, and of each object's in it.
     unknown = sorted(str(key) for key in value if key not in known)
     if unknown:
         listed = ", ".join(repr(key) for key in unknown)
@@ -489,7 +490,7 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
     return (event,)
 
 
-_REFERRAL_KEYS = ("ctwa_clid", "headline", "source_id", "source_type")
+_REFERRAL_KEYS = frozenset({"ctwa_clid", "headline", "source_id", "source_type"})
 
 
 def _referral(value: Any) -> tuple[AdReferral | None, str | None]:
@@ -498,12 +499,8 @@ def _referral(value: Any) -> tuple[AdReferral | None, str | None]:
         return None, None
     if not isinstance(value, dict):
         raise EventLineError("incoming: 'referral' must be an object")
-    unknown = sorted(str(key) for key in value if key not in _REFERRAL_KEYS)
-    if unknown:
-        listed = ", ".join(repr(key) for key in unknown)
-        known = ", ".join(_REFERRAL_KEYS)
-        raise EventLineError(f"incoming: 'referral' has unknown keys {listed}; known: {known}")
-    for key in _REFERRAL_KEYS:
+    _refuse_unknown_keys(value, _REFERRAL_KEYS, "incoming: 'referral'")
+    for key in sorted(_REFERRAL_KEYS):
         if value.get(key) is not None and not isinstance(value[key], str):
             raise EventLineError(f"incoming: 'referral.{key}' must be a string")
     # An empty id names no ad and an empty click id attributes nothing.
@@ -524,11 +521,7 @@ def _media(value: Any) -> Media | None:
         return None
     if not isinstance(value, dict):
         raise EventLineError("incoming: 'media' must be an object with a 'type'")
-    unknown = sorted(str(key) for key in value if key not in _MEDIA_KEYS)
-    if unknown:
-        listed = ", ".join(repr(key) for key in unknown)
-        known = ", ".join(sorted(_MEDIA_KEYS))
-        raise EventLineError(f"incoming: 'media' has unknown keys {listed}; known: {known}")
+    _refuse_unknown_keys(value, _MEDIA_KEYS, "incoming: 'media'")
     kind = value.get("type")
     if not isinstance(kind, str) or kind not in _MEDIA_KINDS:
         kinds = ", ".join(sorted(MediaKind))

@@ -90,6 +90,8 @@ _LAYOUTS = get_args(Display)
 
 def _member(kind: type[_Kind], value: object, field: str, what: str) -> _Kind:
     # A kind is its member or the member's value, as the model's enums are.
+    if type(value) is kind:  # as every menu the engine builds gives it
+        return value
     if not isinstance(value, str):
         raise wrong_type(field, value, f"{_articled(kind.__name__)} or its value")
     try:

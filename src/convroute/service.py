@@ -695,8 +695,9 @@ class Service:
             StoreError: When the store fails: the units committed before
                 are kept; the rest is done by the next tick.
         """
-        at = self._now() if now is None else fixed_offset(aware(now, "now"))
-        _refuse_future_tick(at, self._now())
+        clock = self._now()
+        at = clock if now is None else fixed_offset(aware(now, "now"))
+        _refuse_future_tick(at, clock)
         try:
             report = self._tick(at)
         except StoreError:

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from convroute.engine import IncomingMessage
+from convroute.engine import CloseConversation, IncomingMessage, UpdateOpportunity
 from convroute.funnel import Cause, Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.service import Service
@@ -281,6 +281,26 @@ class TestAnEvent:
                 IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
             )
         assert 9 == count.statements()
+
+    @pytest.mark.parametrize(
+        "event",
+        [
+            CloseConversation(id="close.1", at=T0, lead=LEAD, number=NUMBER),
+            UpdateOpportunity(id="crm.1", lead=LEAD, opportunity=Opportunity(id="o-1", type="AI")),
+            UpdateOpportunity(
+                id="crm.1", lead=LEAD, opportunity=Opportunity(id="o-2", type="AI"), replaces="o-1"
+            ),
+        ],
+        ids=["close", "opportunity", "opportunity replaced"],
+    )
+    def test_a_host_s_event_on_a_lead_reads_its_state_with_the_claim(self, wired, event):
+        """A close or an opportunity's update reads the lead's state with its claim: two waits."""
+        store, count = wired
+        service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
+        service.process(IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi"))
+        with count.counting():
+            handled = service.process(event)
+        assert (2, False) == (count.waits(), handled.duplicate)
 
     def test_the_sends_are_not_taken_for_the_lead_s(self, wired):
         """An echo of a send, by its id, is a duplicate: its id was recorded with the event."""

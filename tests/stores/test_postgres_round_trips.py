@@ -250,6 +250,14 @@ class TestReadAhead:
             uow.processed.claim("wamid.1", T0)
             assert "Renamed" == uow.leads.get(LEAD).name
 
+    def test_a_read_ahead_is_never_sent_with_the_commit(self, wired):
+        """A hint no read followed is dropped at the commit: BEGIN, the write and COMMIT alone."""
+        store, count = wired
+        with count.counting(), store.unit_of_work() as uow:
+            uow.prefetch_lead(LEAD)
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+        assert (1, 3) == (count.waits(), count.statements())
+
     def test_a_unit_that_ends_sends_no_read_ahead(self, wired):
         """A hint that no round trip followed costs none at the unit's end."""
         store, count = wired

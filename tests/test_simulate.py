@@ -294,7 +294,7 @@ class TestMediaLines:
             ),
             (
                 media_line({"type": "image", "captoin": "Hi"}),
-                "incoming: 'media' has unknown keys 'captoin'; known: caption, type",
+                "incoming: 'media': unknown key 'captoin'; known: caption, type",
             ),
             (media_line({"type": "image"}, text="Hi"), "give 'text' or 'media', not both"),
         ],

@@ -65,6 +65,20 @@ class TestReferralLines:
 
         assert None is event.ctwa_clid
 
+    @pytest.mark.parametrize("blank", [" ", "\u200b"])
+    def test_a_blank_click_id_beside_the_referral_s_is_none(self, blank):
+        """A blank ctwa_clid on the line is no click: the referral's click id is kept."""
+        (event,) = read_event_line(ad_line(ctwa_clid=blank))
+
+        assert REFERRAL["ctwa_clid"] == event.ctwa_clid
+
+    @pytest.mark.parametrize("blank", [" ", "\u200b"])
+    def test_a_blank_click_id_in_the_referral_is_none(self, blank):
+        """A blank referral.ctwa_clid is no click, and differs from none on the line."""
+        (event,) = read_event_line(ad_line({**REFERRAL, "ctwa_clid": blank}, ctwa_clid="abc"))
+
+        assert "abc" == event.ctwa_clid
+
     def test_the_same_click_id_twice_is_accepted(self):
         """ctwa_clid beside the referral's same click id is one click."""
         (event,) = read_event_line(ad_line(ctwa_clid=REFERRAL["ctwa_clid"]))
@@ -87,7 +101,7 @@ class TestReferralLines:
                 {"source_url": "https://fb.me/x"},
                 {},
                 (
-                    "incoming: 'referral' has unknown keys 'source_url'; "
+                    "incoming: 'referral': unknown key 'source_url'; "
                     "known: ctwa_clid, headline, source_id, source_type"
                 ),
             ),

@@ -4,6 +4,7 @@ A click-to-WhatsApp ad's click id (``ctwa_clid``), as every reader keeps it.
 
 from __future__ import annotations
 
+from convroute._blank import is_blank
 from convroute._frozen import optional_unicode_text
 
 
@@ -19,10 +20,11 @@ def click_id(value: str | None) -> str | None:
         value: The click id given, or ``None``.
 
     Returns:
-        *value*, or ``None`` when it holds nothing but spaces.
+        *value*, or ``None`` when it is blank: empty, spaces or invisible
+        characters only.
 
     Raises:
         TextError: When *value* holds a lone surrogate.
     """
     text = optional_unicode_text(value)
-    return text if text is not None and text.strip() else None
+    return None if text is None or is_blank(text) else text

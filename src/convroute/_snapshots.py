@@ -73,7 +73,15 @@ def prefetch_lead(uow: UnitOfWork, event: Event) -> None:
     if not callable(hint):
         return
     match event:
-        case IncomingMessage(lead=lead) | OutgoingMessage(lead=lead) | SetStage(lead=lead):
+        case (
+            IncomingMessage(lead=lead)
+            | OutgoingMessage(lead=lead)
+            | SetStage(lead=lead)
+            | CloseConversation(lead=lead)
+            | UpdateOpportunity(lead=lead)
+        ):
+            # Each reads its lead's state first, under the lead's lock: the
+            # lock comes no earlier among the unit's locks than it did.
             hint(lead)
         case _:
             return

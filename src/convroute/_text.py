@@ -126,7 +126,10 @@ def name_key(name: str) -> str:
     Returns:
         *name* without its ignorable characters, in Unicode NFKC, case-folded.
     """
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    # Left out before the normal form too: between a letter and its accent,
+    # a zero-width space would keep the two from composing.
+    shown = without_ignorable(name)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", shown).casefold())
     return without_ignorable(folded)
 
 

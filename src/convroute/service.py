@@ -648,7 +648,7 @@ class Service:
 
     def _process_once(self, event: Event) -> Handled:
         now = self._now()
-        _refuse_future(event, now)
+        _refuse_future(event.id, getattr(event, "at", None), now)
         engine = self.engine
         with self.store.unit_of_work(self.account) as uow:
             prefetch_lead(uow, event)
@@ -695,8 +695,9 @@ class Service:
             StoreError: When the store fails: the units committed before
                 are kept; the rest is done by the next tick.
         """
-        at = self._now() if now is None else fixed_offset(aware(now, "now"))
-        _refuse_future_tick(at, self._now())
+        clock = self._now()
+        at = clock if now is None else fixed_offset(aware(now, "now"))
+        _refuse_future(f"tick:{at.isoformat()}", at, clock)
         try:
             report = self._tick(at)
         except StoreError:
@@ -1367,20 +1368,14 @@ def _log_handled(account: str, event: Event, handled: Handled) -> None:
     _log.debug("event %s: %r; notes: %r", event.id, event, handled.notes)
 
 
-def _refuse_future(event: Event, now: dt.datetime) -> None:
-    # Any event's own time, whichever kinds carry one: a conversation, a
+def _refuse_future(what: str, at: object, now: dt.datetime) -> None:
+    # An event's own time, whichever kinds carry one: a conversation, a
     # capacity slot or a funnel record dated ahead would be held until then.
-    at = getattr(event, "at", None)
+    # A tick's: it would serve deadlines before they pass, and stand as the
+    # last tick, so that every tick until its time would do nothing.
     # A difference, not now + margin: that overflows at the calendar's end.
     if isinstance(at, dt.datetime) and at - now > _FUTURE_MARGIN:
-        raise FutureEventError(event.id, at, now, _FUTURE_MARGIN)
-
-
-def _refuse_future_tick(at: dt.datetime, now: dt.datetime) -> None:
-    # A tick ahead of the clock would serve deadlines before they pass, and
-    # stand as the last tick: every tick until its time would do nothing.
-    if at - now > _FUTURE_MARGIN:
-        raise FutureEventError(f"tick:{at.isoformat()}", at, now, _FUTURE_MARGIN)
+        raise FutureEventError(what, at, now, _FUTURE_MARGIN)
 
 
 def _apply(uow: UnitOfWork, change: Change) -> None:  # noqa: C901, PLR0912 - one case a change

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from convroute._accounts import DEFAULT_ACCOUNT
+from convroute._click_ids import click_id
 from convroute._describe import INT64_MAX, INT64_MIN, described, quoted
 from convroute._ids import line_id
 from convroute.config import Config
@@ -228,7 +229,8 @@ def read_event_line(
 
 def _refuse_unknown_keys(value: Mapping[str, Any], known: frozenset[str], where: str) -> None:
     # A misspelt key would otherwise be a value silently left out (a user
-    # never made unavailable, a reply never counted as the assignee's).
+    # never made unavailable, a reply never counted as the assignee's): the
+    # one check of a line's keys, and of each object's in it.
     unknown = sorted(str(key) for key in value if key not in known)
     if unknown:
         listed = ", ".join(repr(key) for key in unknown)
@@ -468,9 +470,9 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         raise EventLineError("incoming: give 'text' or 'media', not both (a caption is its text)")
     if text is None and reply_id is None and media is None:
         raise EventLineError("incoming: give 'text', 'reply_id' or 'media'")
-    click_id = fields.text("ctwa_clid", required=False) or None  # empty: no click
+    clicked = click_id(fields.text("ctwa_clid", required=False))
     referral, referred_click = _referral(fields.value.get("referral"))
-    if None not in (click_id, referred_click) and click_id != referred_click:
+    if None not in (clicked, referred_click) and clicked != referred_click:
         raise EventLineError("incoming: 'ctwa_clid' and 'referral.ctwa_clid' differ")
     event = IncomingMessage(
         id=fields.need("id"),
@@ -480,7 +482,7 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
         text=text,
         reply_id=reply_id,
         name=fields.text("name", required=False),
-        ctwa_clid=referred_click if click_id is None else click_id,
+        ctwa_clid=referred_click if clicked is None else clicked,
         media=media,
         referral=referral,
         phone_number_id=fields.phone_number_id(),
@@ -488,7 +490,7 @@ def _incoming(fields: _Fields) -> tuple[Event, ...]:
     return (event,)
 
 
-_REFERRAL_KEYS = ("ctwa_clid", "headline", "source_id", "source_type")
+_REFERRAL_KEYS = frozenset({"ctwa_clid", "headline", "source_id", "source_type"})
 
 
 def _referral(value: Any) -> tuple[AdReferral | None, str | None]:
@@ -497,12 +499,8 @@ def _referral(value: Any) -> tuple[AdReferral | None, str | None]:
         return None, None
     if not isinstance(value, dict):
         raise EventLineError("incoming: 'referral' must be an object")
-    unknown = sorted(str(key) for key in value if key not in _REFERRAL_KEYS)
-    if unknown:
-        listed = ", ".join(repr(key) for key in unknown)
-        known = ", ".join(_REFERRAL_KEYS)
-        raise EventLineError(f"incoming: 'referral' has unknown keys {listed}; known: {known}")
-    for key in _REFERRAL_KEYS:
+    _refuse_unknown_keys(value, _REFERRAL_KEYS, "incoming: 'referral'")
+    for key in sorted(_REFERRAL_KEYS):
         if value.get(key) is not None and not isinstance(value[key], str):
             raise EventLineError(f"incoming: 'referral.{key}' must be a string")
     # An empty id names no ad and an empty click id attributes nothing.
@@ -511,7 +509,7 @@ def _referral(value: Any) -> tuple[AdReferral | None, str | None]:
         source_type=value.get("source_type"),
         headline=value.get("headline"),
     )
-    return referral, value.get("ctwa_clid") or None
+    return referral, click_id(value.get("ctwa_clid"))
 
 
 _MEDIA_KEYS = frozenset({"type", "caption"})
@@ -523,11 +521,7 @@ def _media(value: Any) -> Media | None:
         return None
     if not isinstance(value, dict):
         raise EventLineError("incoming: 'media' must be an object with a 'type'")
-    unknown = sorted(str(key) for key in value if key not in _MEDIA_KEYS)
-    if unknown:
-        listed = ", ".join(repr(key) for key in unknown)
-        known = ", ".join(sorted(_MEDIA_KEYS))
-        raise EventLineError(f"incoming: 'media' has unknown keys {listed}; known: {known}")
+    _refuse_unknown_keys(value, _MEDIA_KEYS, "incoming: 'media'")
     kind = value.get("type")
     if not isinstance(kind, str) or kind not in _MEDIA_KINDS:
         kinds = ", ".join(sorted(MediaKind))

@@ -459,6 +459,17 @@ CASES = [
         id="group-names-apart-only-by-invisible-characters",
     ),
     pytest.param(
+        BASE + '[[chat_groups]]\nname = "Caf\u00e9"\nmembers = ["u-a"]\n'
+        '[[chat_groups]]\nname = "Cafe\u200b\u0301"\nmembers = ["u-a"]\n',
+        [
+            (
+                "duplicate chat group name 'Cafe\\u200b\u0301', first at $.chat_groups[1] "
+                "@ $.chat_groups[2].name"
+            )
+        ],
+        id="group-names-apart-only-by-an-invisible-character-before-an-accent",
+    ),
+    pytest.param(
         BASE.replace('id = "u-m"', 'id = "u-\u200ba"'),
         ["duplicate user id 'u-\\u200ba', first at $.users[0] @ $.users[1].id"],
         id="user-ids-apart-only-by-a-zero-width-space",

@@ -97,7 +97,7 @@ class TestAdLeads:
 
         assert "ad" not in entry(outcome)
 
-    @pytest.mark.parametrize("blank", ["", "  "])
+    @pytest.mark.parametrize("blank", ["", "  ", "\u200b"])
     def test_an_empty_click_id_is_no_click(self, blank):
         """An empty ctwa_clid attributes nothing: no Meta event carries it, as without a click."""
         outcome = State(Engine.from_config(CONFIG)).message(

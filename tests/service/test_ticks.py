@@ -124,6 +124,20 @@ class TestTick:
 
         assert ["reassign"] == kinds(service.tick(at(15)))
 
+    def test_a_tick_at_the_clock_s_time_reads_the_clock_once(self, store, transport):
+        """A tick given no time is taken at the clock's, read once, as an event's is."""
+        readings = []
+
+        def clock():
+            readings.append(AT)
+            return AT
+
+        service = Service(CONFIG, store, transport, clock=clock)
+
+        report = service.tick()
+
+        assert ([], 1) == (kinds(report), len(readings))
+
     def test_naive_time_refused(self, service):
         """A tick's time must carry its zone."""
         with pytest.raises(ValueError, match="now"):

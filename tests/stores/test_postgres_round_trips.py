@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from convroute.engine import IncomingMessage
+from convroute.engine import CloseConversation, IncomingMessage, UpdateOpportunity
 from convroute.funnel import Cause, Transition
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.service import Service
@@ -250,6 +250,14 @@ class TestReadAhead:
             uow.processed.claim("wamid.1", T0)
             assert "Renamed" == uow.leads.get(LEAD).name
 
+    def test_a_read_ahead_is_never_sent_with_the_commit(self, wired):
+        """A hint no read followed is dropped at the commit: BEGIN, the write and COMMIT alone."""
+        store, count = wired
+        with count.counting(), store.unit_of_work() as uow:
+            uow.prefetch_lead(LEAD)
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+        assert (1, 3) == (count.waits(), count.statements())
+
     def test_a_unit_that_ends_sends_no_read_ahead(self, wired):
         """A hint that no round trip followed costs none at the unit's end."""
         store, count = wired
@@ -281,6 +289,26 @@ class TestAnEvent:
                 IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
             )
         assert 9 == count.statements()
+
+    @pytest.mark.parametrize(
+        "event",
+        [
+            CloseConversation(id="close.1", at=T0, lead=LEAD, number=NUMBER),
+            UpdateOpportunity(id="crm.1", lead=LEAD, opportunity=Opportunity(id="o-1", type="AI")),
+            UpdateOpportunity(
+                id="crm.1", lead=LEAD, opportunity=Opportunity(id="o-2", type="AI"), replaces="o-1"
+            ),
+        ],
+        ids=["close", "opportunity", "opportunity replaced"],
+    )
+    def test_a_host_s_event_on_a_lead_reads_its_state_with_the_claim(self, wired, event):
+        """A close or an opportunity's update reads the lead's state with its claim: two waits."""
+        store, count = wired
+        service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
+        service.process(IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi"))
+        with count.counting():
+            handled = service.process(event)
+        assert (2, False) == (count.waits(), handled.duplicate)
 
     def test_the_sends_are_not_taken_for_the_lead_s(self, wired):
         """An echo of a send, by its id, is a duplicate: its id was recorded with the event."""

@@ -308,6 +308,25 @@ class TestInterrupted:
             monkeypatch.undo()
             assert AS_FOUND == left_as_found(connection)
 
+    def test_a_unit_carried_on_after_a_ctrl_c_keeps_nothing(self, store, monkeypatch):
+        """A Ctrl-C caught inside the unit ends it: what ran is unknown, so nothing is kept."""
+        real_send = _postgres_send.Sender.send
+
+        def interrupted(sender, connection, statements):
+            real_send(sender, connection, statements)
+            raise KeyboardInterrupt
+
+        with pytest.raises(StoreError, match="interrupted"), store.unit_of_work() as uow:  # noqa: PT012 - carried on inside the unit
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+            monkeypatch.setattr(_postgres_send.Sender, "send", interrupted)
+            with contextlib.suppress(KeyboardInterrupt):
+                uow.leads.get(LEAD)
+            monkeypatch.undo()
+            uow.leads.save(Lead(phone=LEAD, name="Meera"))
+        with store.unit_of_work() as uow:
+            found = uow.leads.get(LEAD)
+        assert None is found
+
     def test_interrupted_again_the_connection_is_closed(
         self, postgres_url, postgres_schema, monkeypatch
     ):

@@ -341,6 +341,13 @@ class PostgresUnit(SQLRepositories):
             return self._send(connection, sql, parameters)
         except _FAILURES as exc:
             raise self._failed(doing, exc) from None
+        except BaseException:
+            # A Ctrl-C: what the server ran of the round trip is unknown (the
+            # sender stopped it, or closed the connection), and what was
+            # queued is gone; a caller that carries on in the unit is refused,
+            # so that what the unit does is all or none.
+            self._failure = StoreError(f"{self._describe}: {doing}: interrupted")
+            raise
 
     def _send(
         self, connection: psycopg.Connection[Any], sql: str, parameters: Sequence[Any]

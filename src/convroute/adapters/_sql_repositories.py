@@ -181,16 +181,14 @@ def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
     """
     if not unit.sql.lead_state:
         return None
-    # The lock and the key of `lead_state_read`, whose read is made only
-    # when the unit does not remember the state.
-    unit.lock(LEAD, (phone,))
-    state: LeadRows = unit.remembered((LEAD, phone), lambda: _fetched(unit, phone))
-    return state
-
-
-def _fetched(unit: SQLUnit, phone: Phone) -> LeadRows:
     read = lead_state_read(unit, phone)
-    state: LeadRows = read.rows(unit.rows(read.sql, read.parameters))
+    kind, key = read.lock
+    unit.lock(kind, (key,))
+    # Read only when the unit does not remember the state (read ahead, or
+    # earlier in the unit).
+    state: LeadRows = unit.remembered(
+        read.key, lambda: read.rows(unit.rows(read.sql, read.parameters))
+    )
     return state
 
 

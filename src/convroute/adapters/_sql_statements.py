@@ -111,7 +111,6 @@ def statements(
     *,
     row_lock: str = "",
     skip_locked: str = "",
-    members: str = "IN ({marks})",
     greatest: str = "max",
     arrays: bool = False,
 ) -> Statements:
@@ -124,14 +123,13 @@ def statements(
         row_lock: What follows a read whose rows the unit will change.
         skip_locked: What follows the outbox claim's read, so that
             dispatchers pass over the items another holds.
-        members: How `open_counts` matches its list of users: ``IN
-            ({marks})``, filled with one mark per user, or ``= ANY(%s)``,
-            one parameter holding the list.
         greatest: The function giving the greater of two values: SQLite's
             ``max``, PostgreSQL's ``GREATEST``.
         arrays: Whether the database gathers rows into arrays
             (PostgreSQL's ``array_agg``): then a lead's state, and the
-            users', are each read in one statement.
+            users', are each read in one statement, and `open_counts`
+            takes its users as one array (else ``IN ({marks})``, filled
+            with one mark per user).
     """
     m = mark
     leads, opportunities, conversations = (
@@ -199,7 +197,7 @@ def statements(
         # store's connections keep such a plan until autovacuum analyses it).
         open_counts=(
             f"SELECT assignee, COUNT(*) FROM {conversations} WHERE account = {m} AND status = {m} "
-            f"AND assignee {members} AND last_message_at >= {m} GROUP BY assignee"
+            f"AND assignee IN ({{marks}}) AND last_message_at >= {m} GROUP BY assignee"
             if not arrays
             else "SELECT listed.assignee, counted.open FROM "
             f"(SELECT {m}::text AS account, {m}::text AS status, "
@@ -435,6 +433,6 @@ def statements(
             if arrays
             else ""
         ),
-        users_listed="{marks}" not in members,
+        users_listed=arrays,
         locks=bool(row_lock),
     )

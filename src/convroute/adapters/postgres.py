@@ -114,7 +114,6 @@ class PostgresStore(ClosedOnExit):
             "%s",
             row_lock=" FOR UPDATE",
             skip_locked=" SKIP LOCKED",
-            members="= ANY(%s)",
             greatest="GREATEST",
             arrays=True,
         )

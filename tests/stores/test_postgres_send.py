@@ -291,14 +291,14 @@ class TestInterrupted:
         real_wait = _postgres_send._wait
         waits = []
 
-        def interrupted_once(socket, *, write):
+        def interrupted_once(socket, *, write, timeout=None):
             waits.append(write)
             if not write and waits.count(False) == 1:
                 wait_for_the_lock_wait(holder, connection.info.backend_pid)
                 raise KeyboardInterrupt
             if not write and not select.select([socket], [], [], 10)[0]:
                 raise AssertionError("the interrupted statement was left running on the server")
-            return real_wait(socket, write=write)
+            return real_wait(socket, write=write, timeout=timeout)
 
         with psycopg.connect(postgres_url, autocommit=True) as holder:
             holder.execute("SELECT pg_advisory_lock(4242)")
@@ -342,6 +342,35 @@ class TestInterrupted:
         finally:
             store.close()
 
+    def test_a_server_that_answers_nothing_after_it_is_closed(
+        self, postgres_url, postgres_schema, monkeypatch
+    ):
+        """After a Ctrl-C, the rest of the round trip is awaited a bounded time, then closed."""
+        store = PostgresStore(postgres_url, schema=postgres_schema)
+        timeouts = []
+
+        def interrupted_then_silent(_socket, *, write, timeout=None):
+            if not timeouts and timeout is None and not write:
+                timeouts.append(None)
+                raise KeyboardInterrupt
+            if timeout is None:
+                raise AssertionError("after the interrupt, a wait without a bound")
+            timeouts.append(timeout)
+            return False, False  # the server answers nothing
+
+        try:
+            monkeypatch.setattr(_postgres_send, "_wait", interrupted_then_silent)
+            with pytest.raises(KeyboardInterrupt):
+                save_and_read(store)
+            monkeypatch.undo()
+            bounds = [timeout for timeout in timeouts[1:] if timeout is not None]
+            assert (True, "Ravi") == (
+                0 < max(bounds) <= _postgres_send._DRAIN_TIMEOUT,
+                save_and_read(store),
+            )
+        finally:
+            store.close()
+
     def test_a_rollback_interrupted(self, postgres_url, postgres_schema, monkeypatch):
         """A Ctrl-C while a failed unit rolls back: the store's next unit works."""
         store = PostgresStore(postgres_url, schema=postgres_schema)
@@ -367,7 +396,7 @@ class TestInterrupted:
         assert expected == str(refused.value)
 
 
-def always_interrupted(_socket, *, write):  # noqa: ARG001 - _wait's signature
+def always_interrupted(_socket, *, write, timeout=None):  # noqa: ARG001 - _wait's signature
     """A wait that a Ctrl-C ends, every time."""
     raise KeyboardInterrupt
 

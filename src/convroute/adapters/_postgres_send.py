@@ -24,6 +24,7 @@ import re
 import secrets
 import select
 import threading
+import time
 import weakref
 
 from collections.abc import Sequence
@@ -43,6 +44,9 @@ _FATAL = pq.ExecStatus.FATAL_ERROR
 _INTERRUPTED = (KeyboardInterrupt, SystemExit)
 # How long a cancel request may take to reach the server, in seconds.
 _CANCEL_TIMEOUT = 5.0
+# After a Ctrl-C, the longest wait for the rest of what was sent: a server
+# that answers nothing by then (a network gone) leaves the connection closed.
+_DRAIN_TIMEOUT = 10.0
 _PLACEHOLDER = re.compile(r"%(.|$)", re.DOTALL)
 _KEYWORD = re.compile(r"\s*([A-Za-z]+)")
 # The SQLSTATE of a prepared statement's name the server does not know.
@@ -319,28 +323,43 @@ def _encoding(pgconn: pq.abc.PGconn) -> str:
     return psycopg.ConnectionInfo(pgconn).encoding
 
 
-def _flush(pgconn: pq.abc.PGconn) -> None:
+def _flush(pgconn: pq.abc.PGconn, deadline: float | None = None) -> None:
     # The connection is non-blocking (psycopg leaves it so): send what
     # libpq holds, reading meanwhile when the server writes back.
     while pgconn.flush() != 0:
-        readable, _ = _wait(pgconn.socket, write=True)
+        readable, writable = _wait(pgconn.socket, write=True, timeout=_left(deadline))
+        if not (readable or writable):
+            raise _no_answer()
         if readable:
             pgconn.consume_input()
 
 
-def _next_result(pgconn: pq.abc.PGconn) -> pq.abc.PGresult | None:
-    # The next result, waiting for the server until libpq has it whole.
+def _next_result(pgconn: pq.abc.PGconn, deadline: float | None = None) -> pq.abc.PGresult | None:
+    # The next result, waiting for the server until libpq has it whole
+    # (until *deadline*, on the monotonic clock, when given).
     while pgconn.is_busy():
-        _wait(pgconn.socket, write=False)
+        readable, _ = _wait(pgconn.socket, write=False, timeout=_left(deadline))
+        if not readable:
+            raise _no_answer()
         pgconn.consume_input()
     return pgconn.get_result()
 
 
-def _until_sync(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _no_answer() -> psycopg.OperationalError:
+    return psycopg.OperationalError(
+        f"the server answered nothing in {_DRAIN_TIMEOUT:g} s after the interrupt"
+    )
+
+
+def _until_sync(pgconn: pq.abc.PGconn, deadline: float | None = None) -> list[pq.abc.PGresult]:
     # Every command's result, in order, up to the pipeline's sync.
     results: list[pq.abc.PGresult] = []
     while True:
-        result = _next_result(pgconn)
+        result = _next_result(pgconn, deadline)
         if result is None:
             if pgconn.status != pq.ConnStatus.OK:
                 raise psycopg.OperationalError(
@@ -360,19 +379,21 @@ def _leave_pipeline(
     # read to the sync first, so that psycopg finds the connection as it
     # left it; a connection lost has nothing left to read.  After a Ctrl-C,
     # the server is asked to stop the statement first (it may be waiting
-    # for a lock), as psycopg does.  When that reading fails or is
-    # interrupted again, the connection is closed: never left half in
-    # pipeline mode.
+    # for a lock), as psycopg does, and given _DRAIN_TIMEOUT to answer.
+    # When that reading fails, times out or is interrupted again, the
+    # connection is closed: never left half in pipeline mode.
     pgconn = connection.pgconn
     try:
         if not read and pgconn.status == pq.ConnStatus.OK:
+            deadline = None
             if interrupted:
                 with contextlib.suppress(psycopg.Error):
                     connection.cancel_safe(timeout=_CANCEL_TIMEOUT)
+                deadline = time.monotonic() + _DRAIN_TIMEOUT
             if not synced:
                 pgconn.pipeline_sync()
-            _flush(pgconn)
-            _until_sync(pgconn)
+            _flush(pgconn, deadline)
+            _until_sync(pgconn, deadline)
         pgconn.exit_pipeline_mode()
     except BaseException as exc:
         # finish, not close: closing a pool's connection may hand it back
@@ -382,17 +403,17 @@ def _leave_pipeline(
             raise
 
 
-def _wait(socket: int, *, write: bool) -> tuple[bool, bool]:
+def _wait(socket: int, *, write: bool, timeout: float | None = None) -> tuple[bool, bool]:
     # Block, with the GIL released, until the socket can be read (or
-    # written, when *write*).
+    # written, when *write*), or *timeout* seconds pass: then neither.
     if _POLL:
         poller = select.poll()
         poller.register(socket, select.POLLIN | (select.POLLOUT if write else 0))
         events = 0
-        for _, event in poller.poll():
+        for _, event in poller.poll(None if timeout is None else timeout * 1000):
             events |= event
         return bool(events & ~select.POLLOUT), bool(events & select.POLLOUT)
-    readable, writable, _ = select.select([socket], [socket] if write else [], [])
+    readable, writable, _ = select.select([socket], [socket] if write else [], [], timeout)
     return bool(readable), bool(writable)
 
 

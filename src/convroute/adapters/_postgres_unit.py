@@ -365,7 +365,8 @@ class PostgresUnit(SQLRepositories):
         if sql:
             statements.append((sql, parameters))
         waited = len(statements) - 1
-        locks = [read.lock for read in ahead.values() if read.lock not in self._held]
+        # In order, as `lock` asks of callers that take many.
+        locks = sorted({read.lock for read in ahead.values() if read.lock not in self._held})
         for kind, key in locks:
             statements.append((_LOCK_ONE, (lock_key(self._schema, self.account, kind, key),)))
         reads = len(statements)

@@ -61,6 +61,13 @@ class TestLeadsAndMenus:
         scenario.taps(PRIYA, "ai ")
         assert "u-asha" == scenario.assignee(PRIYA)
 
+    @pytest.mark.parametrize("reply", ["2", "2\ufe0f\u20e3", "2\u20e3", "option 2\ufe0f\u20e3"])
+    def test_says_a_number_as_the_engine_reads_it(self, scenario, reply):
+        """A number typed in digits or keycaps picks its option: 2 goes to Data Science."""
+        scenario.says(PRIYA, "Hi")
+        scenario.says(PRIYA, reply)
+        assert "u-chen" == scenario.assignee(PRIYA)
+
     @pytest.mark.parametrize(
         "title",
         ["data  science", "Data\u200b Science", "DATA SCIENCE\ufe0f", "Data\u00a0Science"],

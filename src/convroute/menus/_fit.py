@@ -74,7 +74,11 @@ def read_number(text: str, words: Iterable[str] = ()) -> int | None:
     Digits of any script, alone (``" 2 "``, ``"٢"``) or in the forms people
     type: after ``#`` (``#2``), before a dot or a closing bracket (``2.``,
     ``2)``), after one of *words* (``Option 2``, ``opção #2``), case,
-    spacing, variation selectors and zero-width characters aside.
+    spacing, variation selectors and zero-width characters aside.  The
+    number may be written in keycap emoji instead, as WhatsApp's keyboard
+    offers them: ``2️⃣`` (or ``2⃣``) is 2, ``1️⃣0️⃣`` and ``🔟`` are 10, in
+    the same forms (``#2️⃣``, ``Option 2️⃣``); one number is all keycaps or
+    all digits, and ``🔟`` stands alone.
 
     Args:
         text: The text typed.
@@ -90,7 +94,7 @@ def read_number(text: str, words: Iterable[str] = ()) -> int | None:
         # Every typed form ends with a digit, "." or ")": most titles are
         # known not to be a number from their last character.
         last = without_ignorable(stripped)[-1:]
-        if not (last.isdecimal() or last in _CLOSING):
+        if not (last.isdecimal() or last in _LAST_OF_FORMS):
             return None
         typed = title_key(stripped)
         for word in words:
@@ -102,16 +106,24 @@ def read_number(text: str, words: Iterable[str] = ()) -> int | None:
         if found is None:
             return None
         stripped = found.group(1)
+        if stripped == _KEYCAP_TEN:
+            return 10
+        stripped = stripped.replace(_KEYCAP, "")
     try:
         return int(stripped)
     except ValueError:  # more digits than int() reads: no option's number
         return None
 
 
-_CLOSING = frozenset(".)")
+# A keycap emoji is an ASCII digit, VS16 (ignorable, gone from a title key)
+# and the combining keycap; ten has a keycap of its own.
+_KEYCAP = "\N{COMBINING ENCLOSING KEYCAP}"
+_KEYCAP_TEN = "\N{KEYCAP TEN}"
+_LAST_OF_FORMS = frozenset((".", ")", _KEYCAP, _KEYCAP_TEN))
 # The forms a number is typed in, once the number word is taken off: "#2",
 # "2.", "2)"; \d is any script's decimal digit, exactly what int() reads.
-_TYPED_NUMBER = re.compile(r"\s*#?\s*(\d+)\s*[.)]?\s*")
+# The number is digits, or keycaps (only 0-9 have one), or the keycap ten.
+_TYPED_NUMBER = re.compile(rf"\s*#?\s*(\d+|(?:[0-9]{_KEYCAP})+|{_KEYCAP_TEN})\s*[.)]?\s*")
 
 
 def number_word(fallback_option: str) -> str:

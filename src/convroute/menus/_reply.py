@@ -104,11 +104,11 @@ def interpret_reply(
     Find the option of *menu* a lead's reply picks.
 
     A tapped button or row sends its id, and the id alone decides.  Typed
-    text picks by number (``2``, in any script's digits, and ``2.``,
-    ``2)``, ``#2``, ``Option 2``) or by title, case, normal form, spacing,
-    emoji variation selectors and zero-width characters aside; a product's full
-    label, and an option's default-language title (its aliases), pick it
-    too.
+    text picks by number (``2``, in any script's digits or in keycap
+    emoji, ``2️⃣``, and ``2.``, ``2)``, ``#2``, ``Option 2``) or by title,
+    case, normal form, spacing, emoji variation selectors and zero-width
+    characters aside; a product's full label, and an option's
+    default-language title (its aliases), pick it too.
 
     Args:
         menu: The menu replied to.

@@ -21,7 +21,7 @@ class PassedOver(enum.StrEnum):
     STATUS = "status"
     """
     A status update of a message the business sent: sent, delivered, read,
-    failed.
+    failed (its item's `SkippedItem.failed_status` says why).
     """
     OTHER_FIELD = "other_field"
     """

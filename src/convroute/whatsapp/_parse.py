@@ -94,8 +94,10 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookBatch:
     Statuses, other fields, the kinds convroute does not act on
     (reactions, system messages, orders, edits, revokes, flow replies,
     ``unsupported`` and unknown types) and malformed messages are passed
-    over, each with its path and reason.  Check the signature first, on
-    the same raw bytes, with `verify_signature`.
+    over, each with its path and reason; a ``failed`` status's item
+    carries the message id and WhatsApp's error codes and titles
+    (`SkippedItem.failed_status`).  Check the signature first, on the same
+    raw bytes, with `verify_signature`.
 
     Args:
         body: The raw request body (UTF-8 JSON), or its text, or the

@@ -532,7 +532,9 @@ class Service:
         handled.  Meta's redelivery of the whole batch changes nothing for
         the messages already processed.  Only the actions of the messages
         handled are delivered; those the transport refuses are reported in
-        `WebhookHandled.failed_deliveries` and retried later.
+        `WebhookHandled.failed_deliveries` and retried later.  A ``failed``
+        status (a message WhatsApp could not deliver) is passed over like
+        every status, and logged as a WARNING with its error codes.
 
         Args:
             raw_body: The request body, as received: the signature is over
@@ -1309,7 +1311,8 @@ def _counted(count: int, noun: str) -> str:
 
 # What a webhook delivery holds by design that convroute does not act on:
 # statuses of the business's own messages, other fields, reactions and the
-# like.  Routine, and frequent: no news above DEBUG.
+# like.  Routine, and frequent: no news above DEBUG (but a failed status,
+# told on its own).
 _ROUTINELY_PASSED_OVER = frozenset(
     (PassedOver.STATUS, PassedOver.OTHER_FIELD, PassedOver.UNSUPPORTED_TYPE)
 )
@@ -1319,7 +1322,7 @@ def _log_passed_over(account: str, skipped: Sequence[SkippedItem]) -> None:
     # A lead's message passed over for its shape (malformed, oversize, no
     # sender...) is lost: one WARNING a delivery, naming each by its path
     # and reason.  The details quote what was found (a phone, a text), so
-    # they are at DEBUG.
+    # they are at DEBUG.  A failed status is one WARNING of its own.
     for one in skipped:
         _log.debug("webhook %s passed over (%s): %s", one.path, one.reason, one.detail)
         if one.failed_status is not None:

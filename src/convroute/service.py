@@ -75,6 +75,8 @@ from convroute.model import Phone, full_phone
 from convroute.ports import Store, Transport, UnitOfWork
 from convroute.state import Conversation, OutboxItem, OutboxStatus, bounded_error
 from convroute.whatsapp import (
+    FailedStatus,
+    FailureCause,
     PassedOver,
     SkippedItem,
     WebhookBatch,
@@ -530,7 +532,9 @@ class Service:
         handled.  Meta's redelivery of the whole batch changes nothing for
         the messages already processed.  Only the actions of the messages
         handled are delivered; those the transport refuses are reported in
-        `WebhookHandled.failed_deliveries` and retried later.
+        `WebhookHandled.failed_deliveries` and retried later.  A ``failed``
+        status (a message WhatsApp could not deliver) is passed over like
+        every status, and logged as a WARNING with its error codes.
 
         Args:
             raw_body: The request body, as received: the signature is over
@@ -1308,7 +1312,8 @@ def _counted(count: int, noun: str) -> str:
 
 # What a webhook delivery holds by design that convroute does not act on:
 # statuses of the business's own messages, other fields, reactions and the
-# like.  Routine, and frequent: no news above DEBUG.
+# like.  Routine, and frequent: no news above DEBUG (but a failed status,
+# told on its own).
 _ROUTINELY_PASSED_OVER = frozenset(
     (PassedOver.STATUS, PassedOver.OTHER_FIELD, PassedOver.UNSUPPORTED_TYPE)
 )
@@ -1318,9 +1323,11 @@ def _log_passed_over(account: str, skipped: Sequence[SkippedItem]) -> None:
     # A lead's message passed over for its shape (malformed, oversize, no
     # sender...) is lost: one WARNING a delivery, naming each by its path
     # and reason.  The details quote what was found (a phone, a text), so
-    # they are at DEBUG.
+    # they are at DEBUG.  A failed status is one WARNING of its own.
     for one in skipped:
         _log.debug("webhook %s passed over (%s): %s", one.path, one.reason, one.detail)
+        if one.failed_status is not None:
+            _log_failed_status(account, one.failed_status)
     lost = {
         one.path: str(one.reason) for one in skipped if one.reason not in _ROUTINELY_PASSED_OVER
     }
@@ -1333,6 +1340,33 @@ def _log_passed_over(account: str, skipped: Sequence[SkippedItem]) -> None:
         ", ".join(f"{counts[reason]} {reason}" for reason in sorted(counts)),
         extra=_fields(account, passed_over=lost),
     )
+
+
+def _log_failed_status(account: str, failure: FailedStatus) -> None:
+    # The lead never got a message convroute sent (a menu, a notice): one
+    # WARNING a failed status, with WhatsApp's codes and titles only (the
+    # parser keeps neither the phone nor the errors' texts).
+    causes = ", ".join(_cause_words(cause) for cause in failure.causes) or "no error given"
+    if failure.causes_left_off:
+        causes = f"{causes}, and {failure.causes_left_off} more"
+    _log.warning(
+        "%s was not delivered: WhatsApp reported it failed: %s",
+        "a message (no id)" if failure.message_id is None else f"message {failure.message_id}",
+        causes,
+        extra=_fields(
+            account,
+            message_id=failure.message_id,
+            status="failed",
+            errors=[{"code": cause.code, "title": cause.title} for cause in failure.causes],
+            errors_left_off=failure.causes_left_off,
+        ),
+    )
+
+
+def _cause_words(cause: FailureCause) -> str:
+    code = "(no code)" if cause.code is None else str(cause.code)
+    title = "(no title)" if cause.title is None else repr(cause.title)
+    return f"error {code} {title}"
 
 
 def _log_handled(account: str, event: Event, handled: Handled) -> None:

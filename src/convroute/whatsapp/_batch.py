@@ -21,7 +21,7 @@ class PassedOver(enum.StrEnum):
     STATUS = "status"
     """
     A status update of a message the business sent: sent, delivered, read,
-    failed.
+    failed (its item's `SkippedItem.failed_status` says why).
     """
     OTHER_FIELD = "other_field"
     """
@@ -64,6 +64,51 @@ class PassedOver(enum.StrEnum):
 
 
 @attrs.frozen
+class FailureCause:
+    """
+    Why WhatsApp could not deliver a message: one item of a failed status's ``errors``.
+
+    Only the code and the title are read: an error's ``message`` and
+    ``error_data.details`` may quote the lead's phone or the message's text.
+
+    Attributes:
+        code: WhatsApp's error code, e.g. ``131047`` (more than 24 hours
+            since the lead's last message) or ``131026`` (undeliverable);
+            ``None`` when the item has no whole number there.
+        title: WhatsApp's short title, e.g. ``Re-engagement message``, cut
+            to 120 characters (and an ellipsis); ``None`` when the item has
+            no text there.
+    """
+
+    code: int | None
+    title: str | None
+
+
+def _causes(values: Iterable[FailureCause]) -> tuple[FailureCause, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class FailedStatus:
+    """
+    A ``failed`` status: a message WhatsApp accepted and then could not deliver.
+
+    The lead did not get it (a menu, a notice).  The status's
+    ``recipient_id`` (the lead's phone) is not kept.
+
+    Attributes:
+        message_id: The id of the message that failed (``wamid.…``), or
+            ``None`` when the status has no id WhatsApp would send.
+        causes: The first five of the status's ``errors``, in order.
+        causes_left_off: How many errors followed those five.
+    """
+
+    message_id: str | None
+    causes: tuple[FailureCause, ...] = attrs.field(default=(), converter=_causes)
+    causes_left_off: int = 0
+
+
+@attrs.frozen
 class SkippedItem:
     """
     A part of a webhook that gave no incoming message, and why.
@@ -74,11 +119,15 @@ class SkippedItem:
         reason: Why it was passed over.
         detail: A readable line saying what was found, e.g.
             ``timestamp: expected a string of Unix seconds, got 'soon'``.
+        failed_status: For a status whose ``status`` is ``failed``, the
+            message id and WhatsApp's error codes and titles; ``None`` for
+            everything else.
     """
 
     path: str
     reason: PassedOver
     detail: str
+    failed_status: FailedStatus | None = None
 
 
 def _events(

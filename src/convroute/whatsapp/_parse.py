@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 
-from convroute._describe import described, kind_of, quoted
+from convroute._describe import INT64_MAX, INT64_MIN, described, kind_of, quoted
 from convroute._frozen import unicode_text
 from convroute._whatsapp_limits import MAX_TEXT_BODY, is_phone_number_id
 from convroute.engine import (
@@ -27,7 +27,13 @@ from convroute.engine import (
 )
 from convroute.errors import PhoneNumberError, TextError, WebhookError
 from convroute.model import Phone, given_phone
-from convroute.whatsapp._batch import PassedOver, SkippedItem, WebhookBatch
+from convroute.whatsapp._batch import (
+    FailedStatus,
+    FailureCause,
+    PassedOver,
+    SkippedItem,
+    WebhookBatch,
+)
 
 
 # No id, name or click id WhatsApp sends comes near this; a longer one is
@@ -42,6 +48,11 @@ _ENVELOPE_OBJECT: Final = "whatsapp_business_account"
 _MESSAGES: Final = "messages"
 _ECHOES: Final = "smb_message_echoes"
 _INTERACTIVE_REPLIES: Final = frozenset({"button_reply", "list_reply"})
+_FAILED: Final = "failed"
+# What a failed status's errors are logged with: a few, each title short.
+# WhatsApp gives one error a status, with a title of a few words.
+_MAX_CAUSES: Final = 5
+_MAX_CAUSE_TITLE: Final = 120
 
 _Content: TypeAlias = tuple[str | None, str | None, Media | None]
 """
@@ -83,8 +94,10 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookBatch:
     Statuses, other fields, the kinds convroute does not act on
     (reactions, system messages, orders, edits, revokes, flow replies,
     ``unsupported`` and unknown types) and malformed messages are passed
-    over, each with its path and reason.  Check the signature first, on
-    the same raw bytes, with `verify_signature`.
+    over, each with its path and reason; a ``failed`` status's item
+    carries the message id and WhatsApp's error codes and titles
+    (`SkippedItem.failed_status`).  Check the signature first, on the same
+    raw bytes, with `verify_signature`.
 
     Args:
         body: The raw request body (UTF-8 JSON), or its text, or the
@@ -220,7 +233,47 @@ def _walk_statuses(path: str, statuses: Sequence[Any]) -> Iterator[_Item]:
     for index, status in enumerate(statuses):
         state = status.get("status") if isinstance(status, Mapping) else None
         detail = f"status {quoted(state)}" if isinstance(state, str) else "a status update"
-        yield SkippedItem(path=f"{path}[{index}]", reason=PassedOver.STATUS, detail=detail)
+        failure = _failed_status(status) if state == _FAILED else None
+        yield SkippedItem(
+            path=f"{path}[{index}]", reason=PassedOver.STATUS, detail=detail, failed_status=failure
+        )
+
+
+def _failed_status(status: Mapping[Any, Any]) -> FailedStatus:
+    # Whatever the status holds, a failed delivery is told: what cannot be
+    # read is None.  ``recipient_id`` and each error's ``message`` and
+    # ``error_data`` are never read: they may quote the lead's phone or text.
+    errors = status.get("errors")
+    if not isinstance(errors, list | tuple):
+        errors = ()
+    return FailedStatus(
+        message_id=_status_message_id(status.get("id")),
+        causes=[_failure_cause(error) for error in errors[:_MAX_CAUSES]],
+        causes_left_off=max(0, len(errors) - _MAX_CAUSES),
+    )
+
+
+def _status_message_id(value: Any) -> str | None:
+    try:
+        return _text(value, "id") or None
+    except _SkipError:
+        return None
+
+
+def _failure_cause(error: Any) -> FailureCause:
+    if not isinstance(error, Mapping):
+        return FailureCause(code=None, title=None)
+    code = error.get("code")
+    if not (type(code) is int and INT64_MIN <= code <= INT64_MAX):
+        code = None
+    title = error.get("title")
+    try:
+        title = unicode_text(title) if isinstance(title, str) else None
+    except TextError:
+        title = None
+    if title is not None and len(title) > _MAX_CAUSE_TITLE:
+        title = f"{title[:_MAX_CAUSE_TITLE]}\N{HORIZONTAL ELLIPSIS}"
+    return FailureCause(code=code, title=title)
 
 
 def _business(metadata: Any) -> _Business:

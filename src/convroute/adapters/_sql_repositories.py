@@ -158,13 +158,21 @@ class Read:
     rows: Callable[[list[Any]], Any]
 
 
+def lead_state_key(phone: Phone) -> tuple[str, str]:
+    """
+    The lock a lead's state is read under, which is also what a unit remembers it by.
+    """
+    return (LEAD, phone)
+
+
 def lead_state_read(unit: SQLUnit, phone: Phone) -> Read:
     """
     The read of a lead's whole state under its lock, where the dialect has `lead_state`.
     """
+    key = lead_state_key(phone)
     return Read(
-        key=(LEAD, phone),
-        lock=(LEAD, phone),
+        key=key,
+        lock=key,
         sql=unit.sql.lead_state,
         parameters=(unit.account, phone) * 4,
         rows=lambda rows: _lead_rows_of(rows[0]),
@@ -181,14 +189,18 @@ def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
     """
     if not unit.sql.lead_state:
         return None
+    key = lead_state_key(phone)
+    kind, name = key
+    unit.lock(kind, (name,))
+    # The read is made (and built: an event asks for the state four times)
+    # only when the unit does not remember the state, read ahead or earlier.
+    state: LeadRows = unit.remembered(key, lambda: _fetched(unit, phone))
+    return state
+
+
+def _fetched(unit: SQLUnit, phone: Phone) -> LeadRows:
     read = lead_state_read(unit, phone)
-    kind, key = read.lock
-    unit.lock(kind, (key,))
-    # Read only when the unit does not remember the state (read ahead, or
-    # earlier in the unit).
-    state: LeadRows = unit.remembered(
-        read.key, lambda: read.rows(unit.rows(read.sql, read.parameters))
-    )
+    state: LeadRows = read.rows(unit.rows(read.sql, read.parameters))
     return state
 
 

@@ -20,6 +20,7 @@ from convroute.engine._actions import (
     Assign,
     Reassign,
     ReassignReason,
+    TraceEntry,
     Unassign,
     Unrouted,
     UnroutedReason,
@@ -375,17 +376,7 @@ def take_from_removed(
         )
     effects.note(f"routing rule {conversation.rule!r} is unknown: the conversation does not wait")
     if conversation.rule is not None:
-        effects.act(
-            Unassign(
-                conversation.lead,
-                conversation.number,
-                conversation.opportunity,
-                old,
-                conversation.rule,
-                ReassignReason.ASSIGNEE_REMOVED,
-                (),
-            )
-        )
+        effects.act(_unassign(conversation, conversation.rule, ReassignReason.ASSIGNEE_REMOVED, ()))
     # Unrouted with no rule: the lead's next message starts anew.
     ended = attrs.evolve(
         conversation,
@@ -465,17 +456,7 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
             at=now or at,
         )
         return None
-    effects.act(
-        Unassign(
-            conversation.lead,
-            conversation.number,
-            conversation.opportunity,
-            old,
-            rule.name,
-            reason,
-            trace,
-        )
-    )
+    effects.act(_unassign(conversation, rule.name, reason, trace))
     waiting = attrs.evolve(
         conversation,
         status=_UNROUTED,
@@ -496,6 +477,25 @@ def _reassign(  # noqa: PLR0917 - one reassignment's parts
         opportunity=opportunity,
         users=router.users,
         at=now or at,
+    )
+
+
+def _unassign(
+    conversation: Conversation,
+    rule: str,
+    reason: ReassignReason,
+    trace: tuple[TraceEntry, ...],
+) -> Unassign:
+    # The action taking *conversation* from its assignee, for *rule*.
+    assert conversation.assignee is not None  # noqa: S101 - only assigned ones are taken
+    return Unassign(
+        conversation.lead,
+        conversation.number,
+        conversation.opportunity,
+        conversation.assignee,
+        rule,
+        reason,
+        trace,
     )
 
 

@@ -26,7 +26,7 @@ from convroute.ports import Store, UnitOfWork
 from convroute.state import ConversationStatus
 
 
-__all__ = ["FORGOTTEN_PREFIX", "ForgetReport", "forget"]
+__all__ = ["FORGOTTEN_PREFIX", "Erased", "forget"]
 
 FORGOTTEN_PREFIX = "forgotten-"
 """
@@ -40,39 +40,37 @@ How many times the unit is run when it keeps losing races.
 """
 
 
-@attrs.frozen
-class ForgetReport:
+@attrs.frozen(kw_only=True)
+class Erased:
     """
-    What forgetting a lead removed.
+    What forgetting a lead removed, each count by its name.
+
+    `convroute.service.ForgetReport` is built from it field by field, by
+    name: the two name their counts alike.
 
     Attributes:
-        leads: The leads deleted: 1, or 0 when the store held none of the
-            phone.
+        leads: The leads deleted: 1, or 0 when the store held none.
         conversations: The conversations deleted, with every number.
         menus: The menus among them that awaited the lead's reply.
         opportunities: The opportunities deleted.
-        outbox: The outbox items deleted, pending, sent and dead alike.
+        outbox: The outbox items deleted, of every status.
         funnel_records: The funnel records kept under the token.
-        unread: The rows of the lead deleted without being read, of any
-            kind (text that is not JSON, a value of the wrong shape): not
-            counted above; a funnel record among them is gone, not kept
-            under the token.
-        token: The token that stands for the lead in those records, the
-            same in each (``forgotten-`` and 32 random hex digits);
-            ``None`` when none was kept.
+        unread: The rows deleted without being read, of any kind.
+        token: The token the kept records carry in the place of the
+            phone; ``None`` when no record was kept.
     """
 
-    leads: int = 0
-    conversations: int = 0
-    menus: int = 0
-    opportunities: int = 0
-    outbox: int = 0
-    funnel_records: int = 0
-    unread: int = 0
-    token: str | None = None
+    leads: int
+    conversations: int
+    menus: int
+    opportunities: int
+    outbox: int
+    funnel_records: int
+    unread: int
+    token: str | None
 
 
-def forget(store: Store, phone: Phone, *, account: str = DEFAULT_ACCOUNT) -> ForgetReport:
+def forget(store: Store, phone: Phone, *, account: str = DEFAULT_ACCOUNT) -> Erased:
     """
     Forget the lead of *phone* in *store*, in one unit of work.
 
@@ -96,7 +94,7 @@ def forget(store: Store, phone: Phone, *, account: str = DEFAULT_ACCOUNT) -> For
     return _forget_once(store, phone, account)
 
 
-def _forget_once(store: Store, phone: Phone, account: str) -> ForgetReport:
+def _forget_once(store: Store, phone: Phone, account: str) -> Erased:
     with store.unit_of_work(account) as uow:
         # First: a store shared by workers holds the lead from here on.
         leads = int(uow.leads.remove(phone))
@@ -120,7 +118,7 @@ def _forget_once(store: Store, phone: Phone, account: str) -> ForgetReport:
         token = _rename(uow, records.values) if records.values else None
     removals = (conversations, opportunities, items, records)
     unread = sum(len(removed.unread) for removed in removals)
-    return ForgetReport(
+    return Erased(
         leads=leads,
         conversations=len(conversations.values),
         menus=sum(c.status == ConversationStatus.MENU for c in conversations.values),

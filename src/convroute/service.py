@@ -30,7 +30,7 @@ import attrs
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._arguments import refuse_one_text, wrong_type
-from convroute._erasure import ForgetReport, forget
+from convroute._erasure import forget
 from convroute._frozen import aware, fixed_offset, unicode_text
 from convroute._ids import action_id
 from convroute._known_numbers import KnownPhoneNumberIds
@@ -287,6 +287,38 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     # Past 11 doublings the hour is reached: no need for huge powers.
     delay: dt.timedelta = _FIRST_RETRY * 2 ** min(attempts - 1, 11)
     return min(delay, _LONGEST_RETRY)
+
+
+@attrs.frozen
+class ForgetReport:
+    """
+    What forgetting a lead removed.
+
+    Attributes:
+        leads: The leads deleted: 1, or 0 when the store held none of the
+            phone.
+        conversations: The conversations deleted, with every number.
+        menus: The menus among them that awaited the lead's reply.
+        opportunities: The opportunities deleted.
+        outbox: The outbox items deleted, pending, sent and dead alike.
+        funnel_records: The funnel records kept under the token.
+        unread: The rows of the lead deleted without being read, of any
+            kind (text that is not JSON, a value of the wrong shape): not
+            counted above; a funnel record among them is gone, not kept
+            under the token.
+        token: The token that stands for the lead in those records, the
+            same in each (``forgotten-`` and 32 random hex digits);
+            ``None`` when none was kept.
+    """
+
+    leads: int = 0
+    conversations: int = 0
+    menus: int = 0
+    opportunities: int = 0
+    outbox: int = 0
+    funnel_records: int = 0
+    unread: int = 0
+    token: str | None = None
 
 
 @attrs.frozen
@@ -1157,7 +1189,7 @@ class Service:
         """
         lead = full_phone(phone)
         try:
-            report = forget(self.store, lead, account=self.account)
+            report = ForgetReport(**attrs.asdict(forget(self.store, lead, account=self.account)))
         except StoreError:
             # The phone stays out of the record, as in every record above DEBUG.
             _log.exception(

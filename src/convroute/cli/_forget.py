@@ -18,6 +18,7 @@ from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.errors import PhoneNumberError, StoreError, StoreUnusableError
 from convroute.model import Phone, full_phone
+from convroute.service import ForgetReport
 
 
 __all__ = ["add_forget_command"]
@@ -59,7 +60,7 @@ def _forget(arguments: argparse.Namespace) -> int:
         with open_store(arguments.store, existing=True, writes=True) as store:
             # Asked before the erasure: the note is about what the store held.
             note_unheld_account(store, arguments.account)
-            report = forget(store, phone, account=arguments.account)
+            report = ForgetReport(**attrs.asdict(forget(store, phone, account=arguments.account)))
     except StoreError as error:
         # A store that cannot be used is input that cannot be used; one
         # that failed as it ran rolled the erasure back, to be run again.

@@ -39,6 +39,14 @@ class TestDescribed:
         """Long text shows its first 40 characters and its length."""
         assert "the text '" + "a" * 40 + "'… (5000 characters)" == described("a" * 5000)
 
+    def test_text_of_escapes_is_cut_by_its_quote(self):
+        """Characters shown escaped count by their escapes: the quote stays short."""
+        text = "00000000\x1f\x1f\x1f\U00012544\U00012544\U00018cd6\U00018cd6\U00018d09" * 2
+        assert (True, True) == (
+            len(described(text)) <= 100,
+            described(text).endswith("(32 characters)"),
+        )
+
     @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), st.lists))
     def test_never_long(self, value):
         """A description stays short, whatever the value."""

@@ -20,6 +20,8 @@ __all__ = ["described", "kind_of", "quoted"]
 
 
 _SHOWN_CHARACTERS = 40
+# The longest quote of them, escapes included.
+_SHOWN_QUOTE = 60
 # The whole numbers convroute takes (config, event lines, stores): a signed
 # 64-bit integer is the widest every store and host language holds.  One
 # beyond them is not shown: Python cannot even write one of more than 4 300
@@ -83,6 +85,11 @@ def quoted(text: str) -> str:
     Returns:
         E.g. ``'soon'`` or ``'aaaa…' (5000 characters)``.
     """
-    if len(text) <= _SHOWN_CHARACTERS:
+    # At most _SHOWN_CHARACTERS characters, and fewer where their escapes
+    # (``\U0001f600`` for a character that cannot be shown) make the quote long.
+    shown = text[:_SHOWN_CHARACTERS]
+    while len(repr(shown)) > _SHOWN_QUOTE:
+        shown = shown[:-1]
+    if shown == text:
         return repr(text)
-    return f"{text[:_SHOWN_CHARACTERS]!r}… ({len(text)} characters)"
+    return f"{shown!r}… ({len(text)} characters)"

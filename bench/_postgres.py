@@ -38,6 +38,7 @@ from typing import Any
 
 import attrs
 
+from bench._placement import cores, one_core, why_not_one_core
 from bench._timing import Timing, table
 from bench._workload import START, account, conversations
 from convroute.adapters import SQLiteStore
@@ -50,7 +51,10 @@ from convroute.testing import MemoryStore, RecordingTransport
 URL_ENV = "CONVROUTE_BENCH_POSTGRES"
 RUNS = 5
 WORKERS = (1, 2, 4)
-KINDS = ("postgres", "sqlite")
+# A worker of "postgres-one-core" runs on one core with its server process:
+# worker i on the i-th core this process may use, round the cores again
+# past the last.
+KINDS = ("postgres", "postgres-one-core", "sqlite")
 _CLOCK_AT = START + dt.timedelta(days=1)
 # A safety net: a worker silent this long has hung.
 _PATIENCE = 600.0
@@ -63,7 +67,8 @@ class StoreSpec:
     Where a run's state lives, as a worker opens it.
 
     Attributes:
-        kind: ``"postgres"`` or ``"sqlite"``.
+        kind: ``"postgres"``, ``"postgres-one-core"`` (each worker and its server
+            process pinned to one core) or ``"sqlite"``.
         where: The server's URL, or the SQLite file.
         schema: The PostgreSQL schema, for ``"postgres"``.
     """
@@ -81,6 +86,28 @@ class StoreSpec:
         from convroute.adapters.postgres import PostgresStore
 
         return PostgresStore(self.where, schema=self.schema)
+
+    @contextlib.contextmanager
+    def placed(self, worker: int) -> Iterator[Any]:
+        """
+        The store opened for *worker*; for "postgres-one-core", on one core with its server process.
+        """
+        if self.kind != "postgres-one-core":
+            store: Any = self.open()
+            try:
+                yield store
+            finally:
+                store.close()
+            return
+        import psycopg
+
+        from convroute.adapters.postgres import PostgresStore
+
+        with psycopg.connect(self.where, autocommit=True) as connection:
+            store = PostgresStore(connection, schema=self.schema)
+            usable = cores()
+            with one_core(connection.info.backend_pid, usable[worker % len(usable)]):
+                yield store
 
 
 def share(events: Sequence[Event], worker: int, workers: int) -> list[Event]:
@@ -107,8 +134,7 @@ def _work(tasks: Any, results: Any) -> None:
         spec, leads, worker, workers = task
         _, events = conversations(leads)
         mine = share(events, worker, workers)
-        store = spec.open()
-        try:
+        with spec.placed(worker) as store:
             service = Service(engine, store, RecordingTransport(), clock=lambda: _CLOCK_AT)
             results.put(("ready", worker))
             if tasks.get() != "go":
@@ -116,8 +142,6 @@ def _work(tasks: Any, results: Any) -> None:
             for event in mine:
                 service.process(event)
             results.put(("done", len(mine)))
-        finally:
-            store.close()
 
 
 class _Pool:
@@ -198,7 +222,7 @@ def _fresh(kind: str, url: str, folder: str) -> Iterator[tuple[StoreSpec, Any]]:
     if kind == "sqlite":
         spec = StoreSpec("sqlite", str(pathlib.Path(folder) / f"{secrets.token_hex(4)}.db"))
     else:
-        spec = StoreSpec("postgres", url, f"bench_{secrets.token_hex(4)}")
+        spec = StoreSpec(kind, url, f"bench_{secrets.token_hex(4)}")
     store: Any = spec.open()
     try:
         yield spec, store
@@ -210,6 +234,22 @@ def _fresh(kind: str, url: str, folder: str) -> Iterator[tuple[StoreSpec, Any]]:
         else:
             store.drop()
             store.close()
+
+
+_TITLES = {
+    "postgres": "PostgreSQL",
+    "postgres-one-core": "PostgreSQL, on one core each",
+    "sqlite": "SQLite",
+}
+
+
+def _kinds_here(url: str) -> tuple[list[str], str | None]:
+    # The kinds of store this machine can run, and why one of them cannot.
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        why = why_not_one_core(connection.info.backend_pid)
+    return [kind for kind in KINDS if why is None or kind != "postgres-one-core"], why
 
 
 def _kinds(store: Store) -> dict[str, int]:
@@ -267,12 +307,13 @@ def main(quick: bool) -> None:
     expected = _expected(engine, setup, events)
     runs: dict[tuple[str, int], list[float]] = {}
     with _server() as url, tempfile.TemporaryDirectory() as folder:
+        kinds, why = _kinds_here(url)
         pools = [_Pool(workers) for workers in WORKERS]
         try:
             # Rounds of every case in turn: the machine's drift falls on all of them alike.
             for round_ in range(repeat + 1):
                 for pool in pools:
-                    for kind in KINDS:
+                    for kind in kinds:
                         # The warm-up round checks that the workers wrote what one process
                         # would have, or the figures mean nothing.
                         seconds = _run(
@@ -289,17 +330,19 @@ def main(quick: bool) -> None:
             for pool in pools:
                 pool.close()
     rates = {key: Timing(runs=tuple(value), items=len(events)).rate for key, value in runs.items()}
-    rows = [
-        (
-            f"{workers} worker{'s' if workers > 1 else ''}",
-            f"{rates['postgres', workers]:,.0f}",
-            f"{rates['postgres', workers] / rates['postgres', 1]:.2f}x",
-            f"{rates['sqlite', workers]:,.0f}",
-            f"{rates['sqlite', workers] / rates['sqlite', 1]:.2f}x",
-            f"{rates['postgres', workers] / rates['sqlite', workers]:.2f}x",
-        )
-        for workers in WORKERS
-    ]
+    rows = []
+    for workers in WORKERS:
+        row = [f"{workers} worker{'s' if workers > 1 else ''}"]
+        for kind in kinds:
+            row += [
+                f"{rates[kind, workers]:,.0f}",
+                f"{rates[kind, workers] / rates[kind, 1]:.2f}x",
+            ]
+        row.append(f"{rates['postgres', workers] / rates['sqlite', workers]:.2f}x")
+        rows.append(tuple(row))
+    headers = ["workers"]
+    for kind in kinds:
+        headers += [f"{_TITLES[kind]} events/s", "vs 1"]
     server = "given" if os.environ.get(URL_ENV) else "throw-away"
     print()
     print(
@@ -307,16 +350,7 @@ def main(quick: bool) -> None:
         f"processes, one unit of work an event, medians of {repeat} ({server} server)"
     )
     print()
-    print(
-        table(
-            [
-                "workers",
-                "PostgreSQL events/s",
-                "vs 1",
-                "SQLite events/s",
-                "vs 1",
-                "PostgreSQL / SQLite",
-            ],
-            rows,
-        )
-    )
+    print(table([*headers, "PostgreSQL / SQLite"], rows))
+    if why is not None:
+        print()
+        print(f"PostgreSQL with each worker and its server process on one core: not run, {why}.")

@@ -12,14 +12,19 @@ every event its own unit of work through `Service.process`), processed by one
   messages in libpq's trace of the connection;
 - the statements of an event, queued ones included;
 - the same for delivering what the events wrote (`Service.dispatch_pending`);
-- in a second run, without counting: the rate, and each event's time split
-  into the worker's CPU, the server backend's CPU (read from ``/proc``, when
-  the server runs on this machine) and the rest (waiting for a core, the
-  network);
+- in further runs, without counting, on fresh stores: the rate, and each
+  event's time split into the worker's CPU, the server backend's CPU (read
+  from ``/proc``, when the server runs on this machine) and the rest
+  (waiting for a core, the network), for two placements in alternation
+  (three runs of each; one with ``--quick``): the worker and its server
+  process where the scheduler puts them, and both pinned to one core
+  (`bench._placement`; when the server runs on this machine and this
+  process may pin its processes, else the row says why not);
 - the floors below which no worker of this shape gets here, measured in the
   same run: the same events through the in-memory store (the engine and the
   service, with no store to speak of), and a round trip that does nothing
-  (``SELECT 1`` through the store's own sender, on the same server); and
+  (``SELECT 1`` through the store's own sender, on the same server), in
+  each placement; and
   the most events per second one worker could reach with each event's round
   trips costing that much and its engine nothing more.
 """
@@ -31,6 +36,7 @@ import contextlib
 import datetime as dt
 import os
 import secrets
+import statistics
 import tempfile
 import time
 
@@ -41,6 +47,7 @@ from typing import Any
 import attrs
 import psycopg
 
+from bench._placement import one_core, why_not_one_core
 from bench._postgres import _server
 from bench._timing import table
 from bench._workload import START, account, conversations
@@ -53,6 +60,8 @@ from convroute.testing import MemoryStore, RecordingTransport
 
 
 _CLOCK_AT = START + dt.timedelta(days=1)
+_SCHEDULER = "as the scheduler places them"
+_ONE_CORE = "the worker and its server process on one core"
 # Bare round trips timed for the floor.
 _BARE = 5_000
 _OTHER_NAMES = {
@@ -155,46 +164,158 @@ def _engine_alone(setup: list[Event], events: list[Event]) -> float:
     return (time.process_time() - cpu) / len(events)
 
 
-def _bare_round_trip(url: str) -> tuple[float, float, float | None]:
-    # Wall, worker CPU and server CPU of one round trip doing nothing, in seconds.
+def _bare_round_trip(url: str, *, one: bool = False) -> tuple[float, float, float | None] | None:
+    # Wall, worker CPU and server CPU of one round trip doing nothing, in
+    # seconds; on one core when *one* (None when they cannot be).
     sender = Sender()
     with psycopg.connect(url, autocommit=True) as connection:
         pid = connection.info.backend_pid
-        for _ in range(_BARE // 10):
-            sender.send(connection, [("SELECT 1", None)])
-        server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
-        for _ in range(_BARE):
-            sender.send(connection, [("SELECT 1", None)])
-        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        server_after = _backend_cpu(pid)
+        placed: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+        if one:
+            if why_not_one_core(pid) is not None:
+                return None
+            placed = one_core(pid)
+        with placed:
+            for _ in range(_BARE // 10):
+                sender.send(connection, [("SELECT 1", None)])
+            server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
+            for _ in range(_BARE):
+                sender.send(connection, [("SELECT 1", None)])
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            server_after = _backend_cpu(pid)
     busy = None if server is None or server_after is None else (server_after - server) / _BARE
     return wall / _BARE, cpu / _BARE, busy
 
 
 def _floors(
-    engine: float, bare: tuple[float, float, float | None], trips: float
+    engine: float,
+    bares: dict[str, tuple[float, float, float | None] | None],
+    trips: float,
 ) -> list[tuple[str, str, str]]:
-    wall, cpu, server = bare
     rows = [
-        ("the engine and service alone (in-memory store), an event", "—", f"{1e3 * engine:.3f}"),
-        (
-            "a round trip doing nothing (wall; worker CPU, server CPU)",
-            "—",
-            f"{1e3 * wall:.3f} ({1e3 * cpu:.3f}, "
-            + ("n/a" if server is None else f"{1e3 * server:.3f}")
-            + ")",
-        ),
+        ("the engine and service alone (in-memory store), an event", "—", f"{1e3 * engine:.3f}")
     ]
-    for label, count in (("this event's", trips), ("one to read, one to commit", 2.0)):
-        floor = engine + count * wall
+    for placement, bare in bares.items():
+        if bare is None:
+            continue
+        wall, cpu, server = bare
         rows.append(
             (
-                f"both, at {count:.2f} round trips ({label})",
-                f"{1 / floor:,.0f}",
-                f"{1e3 * floor:.3f}",
+                f"a round trip doing nothing, {placement} (wall; worker CPU, server CPU)",
+                "—",
+                f"{1e3 * wall:.3f} ({1e3 * cpu:.3f}, "
+                + ("n/a" if server is None else f"{1e3 * server:.3f}")
+                + ")",
             )
         )
+        for label, count in (("this event's", trips), ("one to read, one to commit", 2.0)):
+            floor = engine + count * wall
+            rows.append(
+                (
+                    f"both, {placement}, at {count:.2f} round trips ({label})",
+                    f"{1 / floor:,.0f}",
+                    f"{1e3 * floor:.3f}",
+                )
+            )
     return rows
+
+
+@attrs.frozen
+class _Run:
+    """One timed run of the events: seconds of wall, of the worker's CPU, of the server's CPU."""
+
+    wall: float
+    cpu: float
+    server: float | None
+
+
+def _timed(url: str, setup: list[Event], events: list[Event], *, one: bool) -> _Run | str:
+    # The events on a fresh store, timed; with the worker and its server
+    # process on one core when *one*, or why they cannot be.
+    with _service(url, setup) as (service, connection):
+        pid = connection.info.backend_pid
+        placed: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+        if one:
+            why = why_not_one_core(pid)
+            if why is not None:
+                return why
+            placed = one_core(pid)
+        with placed:
+            server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
+            for event in events:
+                service.process(event)
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            server_after = _backend_cpu(pid)
+    busy = None if server is None or server_after is None else server_after - server
+    return _Run(wall, cpu, busy)
+
+
+def _placements(
+    url: str, setup: list[Event], events: list[Event], *, rounds: int
+) -> dict[str, list[_Run] | str]:
+    # Each placement's runs, in alternation (or why it could not run).
+    runs: dict[str, list[_Run] | str] = {_SCHEDULER: [], _ONE_CORE: []}
+    for _ in range(rounds):
+        for label, done in list(runs.items()):
+            if isinstance(done, str):
+                continue
+            run = _timed(url, setup, events, one=label == _ONE_CORE)
+            if isinstance(run, str):
+                runs[label] = run
+            else:
+                done.append(run)
+    return runs
+
+
+def _print_placements(placements: dict[str, list[_Run] | str], n: int) -> None:
+    print(
+        "Without counting, ms an event, medians of the runs, the placements in alternation "
+        "(the rest: waiting for a core, the network):"
+    )
+    print()
+    rows = []
+    for label, runs in placements.items():
+        if isinstance(runs, str):
+            rows.append((label, f"n/a: {runs}", "", "", "", "", ""))
+            continue
+        wall = statistics.median(run.wall for run in runs)
+        cpu = statistics.median(run.cpu for run in runs)
+        servers = [run.server for run in runs if run.server is not None]
+        server = statistics.median(servers) if len(servers) == len(runs) else None
+        rows.append(
+            (
+                label,
+                ", ".join(f"{n / run.wall:,.0f}" for run in runs),
+                f"{n / wall:,.0f}",
+                f"{1e3 * wall / n:.2f}",
+                f"{1e3 * cpu / n:.2f}",
+                "n/a" if server is None else f"{1e3 * server / n:.2f}",
+                "n/a" if server is None else f"{1e3 * (wall - cpu - server) / n:.2f}",
+            )
+        )
+    print(
+        table(
+            [
+                "placement",
+                "events/s, each run",
+                "median",
+                "wall",
+                "worker CPU",
+                "server CPU",
+                "rest",
+            ],
+            rows,
+        )
+    )
+    scheduled, one = placements[_SCHEDULER], placements[_ONE_CORE]
+    if not isinstance(scheduled, str) and not isinstance(one, str):
+        ratios = [before.wall / after.wall for before, after in zip(scheduled, one, strict=True)]
+        print()
+        print(
+            "On one core against as placed, events/s, run by run: "
+            + ", ".join(f"{ratio:.2f}x" for ratio in ratios)
+        )
+    print()
 
 
 def _per_event(counter: collections.Counter[str], events: int) -> list[tuple[str, str]]:
@@ -218,14 +339,11 @@ def main(quick: bool) -> None:
             counts.clear()
             with _traced(connection) as delivery_wire:
                 report = service.dispatch_pending(limit=len(events))
-        with _service(url, setup) as (service, connection):
-            pid = connection.info.backend_pid
-            server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
-            for event in events:
-                service.process(event)
-            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-            server_after = _backend_cpu(pid)
-        bare = _bare_round_trip(url)
+        placements = _placements(url, setup, events, rounds=1 if quick else 3)
+        bares = {
+            _SCHEDULER: _bare_round_trip(url),
+            _ONE_CORE: _bare_round_trip(url, one=True),
+        }
     engine = _engine_alone(setup, events)
     n = len(events)
     print()
@@ -247,20 +365,7 @@ def main(quick: bool) -> None:
     print()
     print(table(["waited for", "round trips"], list(counts.waits.most_common())))
     print()
-    if server is None or server_after is None:
-        split = ["n/a (the server's process is not on this machine)"] * 2
-    else:
-        busy = server_after - server
-        split = [f"{1e3 * busy / n:.2f}", f"{1e3 * (wall - cpu - busy) / n:.2f}"]
-    print("Without counting, ms an event:")
-    print()
-    print(
-        table(
-            ["events/s", "wall", "worker CPU", "server CPU", "rest"],
-            [(f"{n / wall:,.0f}", f"{1e3 * wall / n:.2f}", f"{1e3 * cpu / n:.2f}", *split)],
-        )
-    )
-    print()
+    _print_placements(placements, n)
     print(
         "Floors, measured in this run: the most one worker could reach if its event cost only these"
     )
@@ -268,6 +373,6 @@ def main(quick: bool) -> None:
     print(
         table(
             ["floor", "events/s at most", "ms"],
-            _floors(engine, bare, sum(processed[0].values()) / n),
+            _floors(engine, bares, sum(processed[0].values()) / n),
         )
     )

@@ -252,7 +252,8 @@ class DispatchReport:
         sent: The ids of the items the transport took, in order.
         failed: ``(id, error)`` of the items it refused, in order: pending
             again, due after their back-off, or dead when that was their
-            last attempt (listed in *dead* too).  Each error is the
+            last attempt (listed in *dead* too), or gone when their lead
+            was forgotten while they were delivered (in neither).  Each error is the
             exception's type and message, at most 2 000 characters
             (`convroute.state.bounded_error`).
         dead: The ids of the failed items that will not be tried again.
@@ -981,7 +982,7 @@ class Service:
             dead: list[str] = []
             for index, item in enumerate(claimed):
                 try:
-                    delivered = self._deliver_one(item, now, failed)
+                    outcome = self._deliver_one(item, now, failed)
                 except BaseException as exc:
                     if not isinstance(exc, Exception):
                         # Interrupted (Ctrl-C, a shutdown): this item may
@@ -989,9 +990,9 @@ class Service:
                         # others were never handed over: none need wait.
                         self._release_untried(claimed[index + 1 :], until)
                     raise
-                if delivered:
+                if outcome == OutboxStatus.SENT:
                     sent.append(item.id)
-                elif item.attempts + 1 >= self._max_attempts:
+                elif outcome == OutboxStatus.DEAD:
                     dead.append(item.id)
         except StoreError:
             if log_errors:
@@ -1044,9 +1045,11 @@ class Service:
 
     def _deliver_one(
         self, item: OutboxItem, now: dt.datetime, failed: list[tuple[str, str]]
-    ) -> bool:
-        # Whether the transport took *item*; a refusal is recorded, logged
-        # and added to *failed*.
+    ) -> OutboxStatus | None:
+        # The status *item* has once delivered, or None when it was removed
+        # as the transport refused it (its lead forgotten): nothing is left
+        # of it to be pending or dead.  A refusal is recorded, logged and
+        # added to *failed*.
         try:
             # Typed to return None; a host's transport may still hand back more.
             returned: object = self.transport.deliver(item)  # type: ignore[func-returns-value]
@@ -1066,7 +1069,7 @@ class Service:
                         uow.outbox.release(item.id, error, retry_at)
             except UnknownOutboxItemError:
                 self._gone(item)
-                return False
+                return None
             event = _loggable_event(item.event)
             _log.warning(
                 "delivery of %s (%s, event %s) failed, attempt %d: %s",
@@ -1088,14 +1091,14 @@ class Service:
                     dead=retry_at is None,
                 ),
             )
-            return False
+            return OutboxStatus.PENDING if retry_at is not None else OutboxStatus.DEAD
         try:
             with self.store.unit_of_work(self.account) as uow:
                 uow.outbox.mark_sent(item.id)
         except UnknownOutboxItemError:
             self._gone(item)
         _log.debug("delivered %s: %r", item.id, item.body)
-        return True
+        return OutboxStatus.SENT
 
     def _gone(self, item: OutboxItem) -> None:
         # The item was removed while it was delivered (its lead forgotten):

@@ -704,7 +704,7 @@ class Service:
         at = clock if now is None else fixed_offset(aware(now, "now"))
         _refuse_future(f"tick:{at.isoformat()}", at, clock)
         try:
-            report = self._tick(at)
+            report, ran = self._tick(at)
         except StoreError:
             _log.exception(
                 "tick at %s failed: the store failed",
@@ -712,9 +712,10 @@ class Service:
                 extra=_fields(self.account, tick=at.isoformat()),
             )
             raise
-        # Hosts tick each account every minute or so: a tick that did
-        # nothing is no news at INFO.
-        did_something = report.actions or report.notes or report.failed_deliveries
+        # Hosts tick each account every minute or so, from each worker: a
+        # tick that did nothing, or that another worker's tick got ahead
+        # of (its note says so), is no news at INFO.
+        did_something = ran and (report.actions or report.notes or report.failed_deliveries)
         _log.log(
             logging.INFO if did_something else logging.DEBUG,
             "tick at %s: %s",
@@ -730,14 +731,15 @@ class Service:
         )
         return report
 
-    def _tick(self, at: dt.datetime) -> TickReport:
+    def _tick(self, at: dt.datetime) -> tuple[TickReport, bool]:
+        # The tick's report, and whether it ran: not at or before the latest.
         with self.store.unit_of_work(self.account) as uow:
             last = uow.ticks.last()
             owed = uow.ticks.waiting_passes_owed()
         if last is not None and at <= last:
             # Nothing is read: the engine says why nothing is done.
             stale = self.engine.decide(Snapshot(last_tick=last), Tick(at), now=at)
-            return TickReport(at=at, notes=stale.notes)
+            return TickReport(at=at, notes=stale.notes), False
         items: list[OutboxItem] = []
         notes: list[str] = []
         frees = False
@@ -759,9 +761,12 @@ class Service:
                 with self.store.unit_of_work(self.account) as uow:
                     uow.ticks.waiting_pass_done(owed)
         if not items:
-            return TickReport(at=at, notes=notes)
+            return TickReport(at=at, notes=notes), True
         report = self._deliver([item.id for item in items], log_errors=False)
-        return TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed)
+        return (
+            TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed),
+            True,
+        )
 
     def _due_pass(self, at: dt.datetime, last: dt.datetime | None) -> Iterator[_TickBatch]:
         # What is due, a batch a unit of work, until a batch is not full.

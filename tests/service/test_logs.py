@@ -150,6 +150,17 @@ class TestEvents:
         }
         assert (logging.DEBUG, expected) == (record.levelno, fields(record))
 
+    def test_a_tick_at_or_before_the_latest_gets_one_debug_record(self, caplog):
+        """A tick another worker's got ahead of did nothing: its record and note are DEBUG."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        service.tick(AT)
+        caplog.clear()
+
+        report = service.tick(AT - dt.timedelta(seconds=1))
+
+        [record] = [one for one in caplog.records if one.name.startswith("convroute")]
+        assert (1, logging.DEBUG, 1) == (len(report.notes), record.levelno, fields(record)["notes"])
+
     def test_a_tick_that_does_something_gets_one_info_record(self, caplog):
         """A tick that writes an action is logged once, at INFO, with its time and counts."""
         config = loads_config(

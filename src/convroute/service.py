@@ -357,7 +357,9 @@ class Service:
         config: The account's setup, or an engine compiled from it.
         store: Where the state lives.
         transport: How actions reach the host.
-        clock: Gives the current time (aware); the wall clock by default.
+        clock: Gives the current time, aware; the wall clock by default.
+            A time it gives without a zone (``datetime.now``) is refused
+            (`ValueError`) by each method that reads it.
         lease: How long a dispatch holds the items it delivers.
         app_secret: The Meta app's secret, with which `handle_webhook`
             checks each delivery's signature.
@@ -379,8 +381,8 @@ class Service:
             longer than nothing and 365 days at most.
         AccountError: When *account* is not an account name (a
             `ValueError` too).
-        TypeError: When *max_attempts* is not an ``int`` or *lease* not
-            a ``timedelta``; or when the transport's ``deliver`` is a
+        TypeError: When *max_attempts* is not an ``int``, *lease* not
+            a ``timedelta`` or *clock* not callable; or when the transport's ``deliver`` is a
             coroutine function: the service calls it and takes its return as done,
             so nothing would await it and every action would be lost.
     """
@@ -397,6 +399,8 @@ class Service:
         max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
         account: str = DEFAULT_ACCOUNT,
     ) -> None:
+        if not callable(clock):
+            raise wrong_type("clock", clock, "a callable giving the current time")
         if not isinstance(max_attempts, int) or isinstance(max_attempts, bool):
             raise wrong_type("max_attempts", max_attempts, "an int")
         if max_attempts < 1:
@@ -632,7 +636,8 @@ class Service:
 
     def _now(self) -> dt.datetime:
         # The clock's time, its zone an offset: elapsed time, as events' (`fixed_offset`).
-        return fixed_offset(self._clock())
+        # A naive time would fail far from here, comparing it with an event's.
+        return fixed_offset(aware(self._clock(), "the time the service's clock gave"))
 
     def _process(self, event: Event) -> Handled:
         # process without logging a store failure: the caller does.

@@ -960,8 +960,8 @@ class Service:
             raise
         requeued = [one for one in wanted if found.get(one) == OutboxStatus.DEAD]
         _log.info(
-            "requeued %d dead items",
-            len(requeued),
+            "requeued %s",
+            _counted(len(requeued), "dead item"),
             extra=_fields(self.account, requeued=requeued),
         )
         return RequeueReport(
@@ -1164,12 +1164,11 @@ class Service:
             raise
         report = PruneReport(processed=processed, sent=sent, closed=closed)
         _log.info(
-            "pruned what is older than %s: %d processed ids, %d sent items, "
-            "%d closed conversations",
+            "pruned what is older than %s: %s, %s, %s",
             before.isoformat(),
-            processed,
-            sent,
-            closed,
+            _counted(processed, "processed id"),
+            _counted(sent, "sent item"),
+            _counted(closed, "closed conversation"),
             extra=_fields(self.account, before=before.isoformat(), **attrs.asdict(report)),
         )
         return report
@@ -1217,13 +1216,12 @@ class Service:
         # Rows deleted unread are bad state the operator should look into.
         _log.log(
             logging.WARNING if report.unread else logging.INFO,
-            "forgot a lead: %d conversations, %d opportunities, %d outbox items, "
-            "%d funnel records kept under a token, %d rows removed unread",
-            report.conversations,
-            report.opportunities,
-            report.outbox,
-            report.funnel_records,
-            report.unread,
+            "forgot a lead: %s, %s, %s, %s kept under a token, %s removed unread",
+            _counted(report.conversations, "conversation"),
+            _counted(report.opportunities, "opportunity", "opportunities"),
+            _counted(report.outbox, "outbox item"),
+            _counted(report.funnel_records, "funnel record"),
+            _counted(report.unread, "row"),
             # The token stays out of the log: kept beside the request, it
             # would link the phone to the records again.
             extra=_fields(self.account, **attrs.asdict(report, filter=_not_token)),
@@ -1324,8 +1322,11 @@ def _outcome_words(
     return f"{words}, {len(failed)} failed {'delivery' if len(failed) == 1 else 'deliveries'}"
 
 
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _counted(count: int, noun: str, plural: str | None = None) -> str:
+    # "1 note", "2 notes": *plural* for a noun that takes no plain "s".
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {plural or noun + 's'}"
 
 
 # What a webhook delivery holds by design that convroute does not act on:

@@ -215,6 +215,31 @@ create_new_rule = "Desk"
         )
         assert (words, expected) == (record.getMessage(), fields(record))
 
+    def test_requeue_prune_and_erasure_counts_of_one_read_in_the_singular(self, caplog):
+        """A requeue, a prune and an erasure of one of a kind say so in the singular."""
+        now = {"at": AT}
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, MemoryStore(), transport, clock=lambda: now["at"], max_attempts=1)
+        [dead] = service.handle(message("wamid.1", text="Hi")).actions
+        service.handle(message("wamid.2", lead=convroute.Phone("919800000002"), text="Hi"))
+        now["at"] = AT + dt.timedelta(days=8)
+        caplog.clear()
+
+        service.requeue([dead.id])
+        service.prune(AT + dt.timedelta(seconds=1), batch=1)
+        service.forget(LEAD)
+
+        pruned = "4 processed ids, 1 sent item, 0 closed conversations"
+        forgot = (
+            "1 conversation, 0 opportunities, 1 outbox item, "
+            "0 funnel records kept under a token, 0 rows removed unread"
+        )
+        assert [
+            "requeued 1 dead item",
+            f"pruned what is older than {(AT + dt.timedelta(seconds=1)).isoformat()}: {pruned}",
+            f"forgot a lead: {forgot}",
+        ] == [record.getMessage() for record in records(caplog, logging.INFO)]
+
 
 class TestFailedDeliveries:
     def test_a_warning_with_the_exception_for_each(self, caplog):

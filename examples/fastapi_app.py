@@ -33,7 +33,7 @@ import convroute
 
 from convroute.adapters import SQLiteStore
 from convroute.errors import StoreError, WebhookError
-from convroute.service import Service, WebhookHandled
+from convroute.service import Service
 from convroute.state import OutboxItem
 from convroute.whatsapp import SIGNATURE_HEADER, verify_signature, verify_subscription
 
@@ -107,7 +107,9 @@ def webhook_app(
             # actions were delivered: they wait in the outbox for the worker.
             # convroute logged the failure at ERROR, with its traceback.
             return PlainTextResponse("", status_code=500)
-        log_outcome(handled)
+        # convroute logged what the delivery passed over, once: a lead's
+        # message lost to its shape, or a failed status, as a WARNING; the
+        # routine statuses and reactions at DEBUG.
         if handled.failed:
             # Meta redelivers the batch on any answer but 2xx: the messages
             # processed already are then passed over as duplicates, and the
@@ -130,20 +132,6 @@ def refusal_status(raw_body: bytes, signature: str | None, app_secret: str) -> i
     except WebhookError:
         return 403
     return 400
-
-
-def log_outcome(handled: WebhookHandled) -> None:
-    """
-    Log what a delivery passed over: the one outcome convroute does not log.
-
-    Statuses, reactions and malformed messages are answered 200: they would
-    be no better read the next time.  convroute logs the rest itself, once
-    each: every message handled (a duplicate too) at INFO, one that failed at
-    ERROR (its unit of work) or WARNING (dated ahead of the clock), and every
-    refused delivery at WARNING with its traceback.
-    """
-    for skipped in handled.batch.skipped:
-        logger.info("passed over %s: %s", skipped.path, skipped.reason)
 
 
 async def dispatch(service: Service) -> None:

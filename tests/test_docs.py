@@ -28,6 +28,8 @@ READ_BY_USERS = [
 MYPY_LINE = re.compile(r"^(?P<file>[^:\n]+\.py):(?P<line>\d+): (?P<message>.*)$", re.MULTILINE)
 # A citation of the design document, which users do not have.
 DESIGN_CITATION = re.compile(r"DESIGN|§|\b[Dd]esign,? section\b")
+# A link of a document to a file of the repository or a heading: ``](path#heading)``.
+RELATIVE_LINK = re.compile(r"\]\((?![a-z]+:)([^)\s#]*)(?:#([^)\s]*))?\)")
 
 
 def python_blocks():
@@ -83,6 +85,51 @@ def type_errors(python_blocks, folder):
     return found or ([output + errors] if status or errors else [])
 
 
+def markdown_lines(document):
+    """Each line of *document*, numbered, and what it is: prose, fence, code or stray fence.
+
+    A fence opens with any info string (```text) and closes with none: one with an info string
+    inside a block is a stray, meant to open a block when the one before never closed.
+    """
+    fenced = False
+    for number, line in enumerate(document.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.startswith("```"):
+            yield number, line, "code" if fenced else "prose"
+        elif fenced and line.rstrip() != "```":
+            yield number, line, "stray fence"
+        else:
+            fenced = not fenced
+            yield number, line, "fence"
+
+
+def heading_anchors(document):
+    """The anchors of *document*'s headings, as GitHub makes them."""
+    anchors = set()
+    seen: dict[str, int] = {}
+    for _, line, kind in markdown_lines(document):
+        heading = re.match(r"#{1,6} (.*)", line) if kind == "prose" else None
+        if heading is None:
+            continue
+        anchor = re.sub(r"[^\w\- ]", "", heading[1].strip().lower()).replace(" ", "-")
+        count = seen.get(anchor, 0)
+        seen[anchor] = count + 1
+        anchors.add(anchor if count == 0 else f"{anchor}-{count}")
+    return anchors
+
+
+def broken_links(document):
+    """Each link of *document* to a file that is not there, or to a heading it lacks."""
+    text = "\n".join(line for _, line, kind in markdown_lines(document) if kind == "prose")
+    broken = []
+    for path, heading in RELATIVE_LINK.findall(text):
+        target = (document.parent / path).resolve() if path else document
+        if not target.exists():
+            broken.append(f"{path}: no such file")
+        elif heading and target.suffix == ".md" and heading not in heading_anchors(target):
+            broken.append(f"{path}#{heading}: no such heading")
+    return broken
+
+
 def stripped_lines(text):
     # Blank lines and indents differ once an excerpt is dedented and formatted.
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -134,6 +181,22 @@ class TestDocumentation:
     def test_there_are_blocks(self):
         """The documents do have python blocks to run."""
         assert len(list(blocks())) >= 3
+
+    @pytest.mark.parametrize(
+        "document", DOCUMENTS, ids=[str(path.relative_to(ROOT)) for path in DOCUMENTS]
+    )
+    def test_links_name_files_and_headings_that_are_there(self, document):
+        """Every link of the README and docs to a file or a heading finds it."""
+        assert [] == broken_links(document)
+
+    @pytest.mark.parametrize(
+        "document", DOCUMENTS, ids=[str(path.relative_to(ROOT)) for path in DOCUMENTS]
+    )
+    def test_each_fenced_block_is_closed_before_the_next_opens(self, document):
+        """No fence such as ```text opens inside a block: the text between would read as code."""
+        assert [] == [
+            number for number, _, kind in markdown_lines(document) if kind == "stray fence"
+        ]
 
     @pytest.mark.parametrize(
         "path", READ_BY_USERS, ids=[str(path.relative_to(ROOT)) for path in READ_BY_USERS]

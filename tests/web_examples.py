@@ -73,6 +73,15 @@ def delivery(*messages, statuses=()):
     return json.dumps(envelope).encode()
 
 
+def passed_over_deliveries():
+    """
+    Two deliveries convroute passes over whole: three read statuses, and a malformed message.
+    """
+    status = {"id": "wamid.S1", "status": "read", "timestamp": "1793610000", "recipient_id": LEAD}
+    malformed = {**text_message("wamid.HBgL1"), "timestamp": "yesterday"}
+    return [delivery(statuses=[status] * 3), delivery(malformed)]
+
+
 def signed(body, secret=APP_SECRET):
     """
     The signature header Meta sends with *body*.

@@ -252,7 +252,8 @@ class DispatchReport:
         sent: The ids of the items the transport took, in order.
         failed: ``(id, error)`` of the items it refused, in order: pending
             again, due after their back-off, or dead when that was their
-            last attempt (listed in *dead* too).  Each error is the
+            last attempt (listed in *dead* too), or gone when their lead
+            was forgotten while they were delivered (in neither).  Each error is the
             exception's type and message, at most 2 000 characters
             (`convroute.state.bounded_error`).
         dead: The ids of the failed items that will not be tried again.
@@ -356,7 +357,9 @@ class Service:
         config: The account's setup, or an engine compiled from it.
         store: Where the state lives.
         transport: How actions reach the host.
-        clock: Gives the current time (aware); the wall clock by default.
+        clock: Gives the current time, aware; the wall clock by default.
+            A time it gives without a zone (``datetime.now``) is refused
+            (`ValueError`) by each method that reads it.
         lease: How long a dispatch holds the items it delivers.
         app_secret: The Meta app's secret, with which `handle_webhook`
             checks each delivery's signature.
@@ -378,8 +381,8 @@ class Service:
             longer than nothing and 365 days at most.
         AccountError: When *account* is not an account name (a
             `ValueError` too).
-        TypeError: When *max_attempts* is not an ``int`` or *lease* not
-            a ``timedelta``; or when the transport's ``deliver`` is a
+        TypeError: When *max_attempts* is not an ``int``, *lease* not
+            a ``timedelta`` or *clock* not callable; or when the transport's ``deliver`` is a
             coroutine function: the service calls it and takes its return as done,
             so nothing would await it and every action would be lost.
     """
@@ -396,6 +399,8 @@ class Service:
         max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
         account: str = DEFAULT_ACCOUNT,
     ) -> None:
+        if not callable(clock):
+            raise wrong_type("clock", clock, "a callable giving the current time")
         if not isinstance(max_attempts, int) or isinstance(max_attempts, bool):
             raise wrong_type("max_attempts", max_attempts, "an int")
         if max_attempts < 1:
@@ -631,7 +636,8 @@ class Service:
 
     def _now(self) -> dt.datetime:
         # The clock's time, its zone an offset: elapsed time, as events' (`fixed_offset`).
-        return fixed_offset(self._clock())
+        # A naive time would fail far from here, comparing it with an event's.
+        return fixed_offset(aware(self._clock(), "the time the service's clock gave"))
 
     def _process(self, event: Event) -> Handled:
         # process without logging a store failure: the caller does.
@@ -703,7 +709,7 @@ class Service:
         at = clock if now is None else fixed_offset(aware(now, "now"))
         _refuse_future(f"tick:{at.isoformat()}", at, clock)
         try:
-            report = self._tick(at)
+            report, ran = self._tick(at)
         except StoreError:
             _log.exception(
                 "tick at %s failed: the store failed",
@@ -711,9 +717,10 @@ class Service:
                 extra=_fields(self.account, tick=at.isoformat()),
             )
             raise
-        # Hosts tick each account every minute or so: a tick that did
-        # nothing is no news at INFO.
-        did_something = report.actions or report.notes or report.failed_deliveries
+        # Hosts tick each account every minute or so, from each worker: a
+        # tick that did nothing, or that another worker's tick got ahead
+        # of (its note says so), is no news at INFO.
+        did_something = ran and (report.actions or report.notes or report.failed_deliveries)
         _log.log(
             logging.INFO if did_something else logging.DEBUG,
             "tick at %s: %s",
@@ -729,14 +736,15 @@ class Service:
         )
         return report
 
-    def _tick(self, at: dt.datetime) -> TickReport:
+    def _tick(self, at: dt.datetime) -> tuple[TickReport, bool]:
+        # The tick's report, and whether it ran: not at or before the latest.
         with self.store.unit_of_work(self.account) as uow:
             last = uow.ticks.last()
             owed = uow.ticks.waiting_passes_owed()
         if last is not None and at <= last:
             # Nothing is read: the engine says why nothing is done.
             stale = self.engine.decide(Snapshot(last_tick=last), Tick(at), now=at)
-            return TickReport(at=at, notes=stale.notes)
+            return TickReport(at=at, notes=stale.notes), False
         items: list[OutboxItem] = []
         notes: list[str] = []
         frees = False
@@ -758,9 +766,12 @@ class Service:
                 with self.store.unit_of_work(self.account) as uow:
                     uow.ticks.waiting_pass_done(owed)
         if not items:
-            return TickReport(at=at, notes=notes)
+            return TickReport(at=at, notes=notes), True
         report = self._deliver([item.id for item in items], log_errors=False)
-        return TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed)
+        return (
+            TickReport(at=at, actions=items, notes=notes, failed_deliveries=report.failed),
+            True,
+        )
 
     def _due_pass(self, at: dt.datetime, last: dt.datetime | None) -> Iterator[_TickBatch]:
         # What is due, a batch a unit of work, until a batch is not full.
@@ -925,7 +936,8 @@ class Service:
 
         Returns:
             The ids requeued; those passed over, not being dead; and the
-            ids no item has.
+            ids no item has (one holding a NUL character among them, on
+            every store).
 
         Raises:
             TypeError: When *ids* is one string (write ``[id]``), or an id
@@ -936,16 +948,20 @@ class Service:
         """
         refuse_one_text(ids, "ids", "a sequence of outbox item ids")
         wanted = [unicode_text(one) for one in dict.fromkeys(ids)]
+        # No item the service writes has a NUL in its id, and PostgreSQL's
+        # text cannot hold one: asked for it, that store fails, where the
+        # others find nothing.  Such an id is unknown on every store.
+        asked = [one for one in wanted if "\x00" not in one]
         try:
             with self.store.unit_of_work(self.account) as uow:
-                found = uow.outbox.requeue(wanted)
+                found = uow.outbox.requeue(asked)
         except StoreError:
             _log.exception("requeue failed: the store failed", extra=_fields(self.account))
             raise
         requeued = [one for one in wanted if found.get(one) == OutboxStatus.DEAD]
         _log.info(
-            "requeued %d dead items",
-            len(requeued),
+            "requeued %s",
+            _counted(len(requeued), "dead item"),
             extra=_fields(self.account, requeued=requeued),
         )
         return RequeueReport(
@@ -976,7 +992,7 @@ class Service:
             dead: list[str] = []
             for index, item in enumerate(claimed):
                 try:
-                    delivered = self._deliver_one(item, now, failed)
+                    outcome = self._deliver_one(item, now, failed)
                 except BaseException as exc:
                     if not isinstance(exc, Exception):
                         # Interrupted (Ctrl-C, a shutdown): this item may
@@ -984,9 +1000,9 @@ class Service:
                         # others were never handed over: none need wait.
                         self._release_untried(claimed[index + 1 :], until)
                     raise
-                if delivered:
+                if outcome == OutboxStatus.SENT:
                     sent.append(item.id)
-                elif item.attempts + 1 >= self._max_attempts:
+                elif outcome == OutboxStatus.DEAD:
                     dead.append(item.id)
         except StoreError:
             if log_errors:
@@ -1039,9 +1055,11 @@ class Service:
 
     def _deliver_one(
         self, item: OutboxItem, now: dt.datetime, failed: list[tuple[str, str]]
-    ) -> bool:
-        # Whether the transport took *item*; a refusal is recorded, logged
-        # and added to *failed*.
+    ) -> OutboxStatus | None:
+        # The status *item* has once delivered, or None when it was removed
+        # as the transport refused it (its lead forgotten): nothing is left
+        # of it to be pending or dead.  A refusal is recorded, logged and
+        # added to *failed*.
         try:
             # Typed to return None; a host's transport may still hand back more.
             returned: object = self.transport.deliver(item)  # type: ignore[func-returns-value]
@@ -1061,7 +1079,7 @@ class Service:
                         uow.outbox.release(item.id, error, retry_at)
             except UnknownOutboxItemError:
                 self._gone(item)
-                return False
+                return None
             event = _loggable_event(item.event)
             _log.warning(
                 "delivery of %s (%s, event %s) failed, attempt %d: %s",
@@ -1083,14 +1101,14 @@ class Service:
                     dead=retry_at is None,
                 ),
             )
-            return False
+            return OutboxStatus.PENDING if retry_at is not None else OutboxStatus.DEAD
         try:
             with self.store.unit_of_work(self.account) as uow:
                 uow.outbox.mark_sent(item.id)
         except UnknownOutboxItemError:
             self._gone(item)
         _log.debug("delivered %s: %r", item.id, item.body)
-        return True
+        return OutboxStatus.SENT
 
     def _gone(self, item: OutboxItem) -> None:
         # The item was removed while it was delivered (its lead forgotten):
@@ -1146,12 +1164,11 @@ class Service:
             raise
         report = PruneReport(processed=processed, sent=sent, closed=closed)
         _log.info(
-            "pruned what is older than %s: %d processed ids, %d sent items, "
-            "%d closed conversations",
+            "pruned what is older than %s: %s, %s, %s",
             before.isoformat(),
-            processed,
-            sent,
-            closed,
+            _counted(processed, "processed id"),
+            _counted(sent, "sent item"),
+            _counted(closed, "closed conversation"),
             extra=_fields(self.account, before=before.isoformat(), **attrs.asdict(report)),
         )
         return report
@@ -1199,13 +1216,12 @@ class Service:
         # Rows deleted unread are bad state the operator should look into.
         _log.log(
             logging.WARNING if report.unread else logging.INFO,
-            "forgot a lead: %d conversations, %d opportunities, %d outbox items, "
-            "%d funnel records kept under a token, %d rows removed unread",
-            report.conversations,
-            report.opportunities,
-            report.outbox,
-            report.funnel_records,
-            report.unread,
+            "forgot a lead: %s, %s, %s, %s kept under a token, %s removed unread",
+            _counted(report.conversations, "conversation"),
+            _counted(report.opportunities, "opportunity", "opportunities"),
+            _counted(report.outbox, "outbox item"),
+            _counted(report.funnel_records, "funnel record"),
+            _counted(report.unread, "row"),
             # The token stays out of the log: kept beside the request, it
             # would link the phone to the records again.
             extra=_fields(self.account, **attrs.asdict(report, filter=_not_token)),
@@ -1306,8 +1322,11 @@ def _outcome_words(
     return f"{words}, {len(failed)} failed {'delivery' if len(failed) == 1 else 'deliveries'}"
 
 
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _counted(count: int, noun: str, plural: str | None = None) -> str:
+    # "1 note", "2 notes": *plural* for a noun that takes no plain "s".
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {plural or noun + 's'}"
 
 
 # What a webhook delivery holds by design that convroute does not act on:

@@ -19,6 +19,7 @@ from web_examples import (
     delivery,
     example_service,
     load_example,
+    passed_over_deliveries,
     signed,
     subscription,
     text_message,
@@ -186,6 +187,19 @@ class TestLogs:
             if not one.name.startswith("convroute") and one.levelno >= logging.WARNING
         ]
         assert (["ERROR", "INFO", "WARNING"], []) == (sorted(ours), again)
+
+    def test_what_a_delivery_passes_over_is_convroute_s_to_log(self, caplog):
+        """Statuses and a malformed message: convroute's one WARNING, nothing of the app's."""
+        caplog.set_level(logging.INFO)
+        for body in passed_over_deliveries():
+            client_of(example_service(RecordingTransport())).post(
+                "/webhook", content=body, headers=signed(body)
+            )
+
+        assert (["WARNING"], []) == (
+            [one.levelname for one in caplog.records if one.name.startswith("convroute")],
+            [one.getMessage() for one in caplog.records if one.name == fastapi_app.logger.name],
+        )
 
 
 class TestCreateApp:

@@ -15,6 +15,7 @@ from web_examples import (
     delivery,
     example_service,
     load_example,
+    passed_over_deliveries,
     signed,
     subscription,
     text_message,
@@ -175,6 +176,19 @@ class TestLogs:
             if not one.name.startswith("convroute") and one.levelno >= logging.WARNING
         ]
         assert (["ERROR", "INFO", "WARNING"], []) == (sorted(ours), again)
+
+    def test_what_a_delivery_passes_over_is_convroute_s_to_log(self, caplog):
+        """Statuses and a malformed message: convroute's one WARNING, nothing of the app's."""
+        caplog.set_level(logging.INFO)
+        for body in passed_over_deliveries():
+            app_of(example_service(RecordingTransport())).test_client().post(
+                "/webhook", data=body, headers=signed(body)
+            )
+
+        assert (["WARNING"], []) == (
+            [one.levelname for one in caplog.records if one.name.startswith("convroute")],
+            [one.getMessage() for one in caplog.records if one.name == flask_app.logger.name],
+        )
 
 
 class TestCreateApp:

@@ -402,6 +402,30 @@ class TestForgetWhileDelivering:
         )
         assert {(OTHER, OutboxStatus.SENT)} == set(left.values())
 
+    def test_an_item_gone_at_its_last_attempt_is_not_reported_dead(self, store):
+        """Refused at its last attempt as its lead was forgotten, an item is failed, never dead."""
+        transport = ForgettingTransport(fail=True)
+        service = Service(CONFIG, store, transport, clock=lambda: AT, max_attempts=1)
+        mine = service.handle(
+            IncomingMessage(id="wamid.1", at=AT, lead=LEAD, number=NUMBER, text="Hi")
+        )
+        with store.unit_of_work() as uow:
+            uow.outbox.add(
+                [attrs.evolve(mine.actions[0], id="mine-again", status=OutboxStatus.PENDING)]
+            )
+        transport.service = service
+
+        report = service.dispatch_pending()
+
+        with store.unit_of_work() as uow:
+            left = list(uow.outbox.items())
+        assert ((), ["mine-again"], (), []) == (
+            report.sent,
+            [item for item, _ in report.failed],
+            report.dead,
+            left,
+        )
+
 
 class TestNoDigitsLeft:
     """After forget, the phone's digits appear nowhere in the store."""

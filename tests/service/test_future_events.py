@@ -171,3 +171,25 @@ class TestWebhooks:
 
         assert ((), ["wamid.soon"]) == (first.handled, [event for event, _ in first.failed])
         assert ((), ["send"]) == (second.failed, [a.type for a in second.handled[0].actions])
+
+
+class TestTheClock:
+    def test_a_clock_that_cannot_be_called_is_refused_when_the_service_is_made(self):
+        """A clock that is not callable is a TypeError naming it, not a failure at an event."""
+        with pytest.raises(TypeError, match="clock must be a callable"):
+            Service(CONFIG, MemoryStore(), RecordingTransport(), clock=AT)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("time", "error"),
+        [(AT.replace(tzinfo=None), ValueError), ("2026-11-02T09:00:00", TypeError)],
+        ids=["naive", "text"],
+    )
+    def test_a_time_without_a_zone_is_refused_by_name(self, time, error):
+        """A clock such as datetime.now gives naive times: each is refused, naming the clock."""
+        store = MemoryStore()
+        service = Service(CONFIG, store, RecordingTransport(), clock=lambda: time)
+
+        with pytest.raises(error, match="the service's clock"):
+            service.handle(IncomingMessage(id="e1", at=AT, lead=LEAD, number=NUMBER, text="Hi"))
+
+        assert 0 == store.committed

@@ -150,6 +150,17 @@ class TestEvents:
         }
         assert (logging.DEBUG, expected) == (record.levelno, fields(record))
 
+    def test_a_tick_at_or_before_the_latest_gets_one_debug_record(self, caplog):
+        """A tick another worker's got ahead of did nothing: its record and note are DEBUG."""
+        service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+        service.tick(AT)
+        caplog.clear()
+
+        report = service.tick(AT - dt.timedelta(seconds=1))
+
+        [record] = [one for one in caplog.records if one.name.startswith("convroute")]
+        assert (1, logging.DEBUG, 1) == (len(report.notes), record.levelno, fields(record)["notes"])
+
     def test_a_tick_that_does_something_gets_one_info_record(self, caplog):
         """A tick that writes an action is logged once, at INFO, with its time and counts."""
         config = loads_config(
@@ -203,6 +214,31 @@ create_new_rule = "Desk"
             "2 sent items, 0 closed conversations"
         )
         assert (words, expected) == (record.getMessage(), fields(record))
+
+    def test_requeue_prune_and_erasure_counts_of_one_read_in_the_singular(self, caplog):
+        """A requeue, a prune and an erasure of one of a kind say so in the singular."""
+        now = {"at": AT}
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, MemoryStore(), transport, clock=lambda: now["at"], max_attempts=1)
+        [dead] = service.handle(message("wamid.1", text="Hi")).actions
+        service.handle(message("wamid.2", lead=convroute.Phone("919800000002"), text="Hi"))
+        now["at"] = AT + dt.timedelta(days=8)
+        caplog.clear()
+
+        service.requeue([dead.id])
+        service.prune(AT + dt.timedelta(seconds=1), batch=1)
+        service.forget(LEAD)
+
+        pruned = "4 processed ids, 1 sent item, 0 closed conversations"
+        forgot = (
+            "1 conversation, 0 opportunities, 1 outbox item, "
+            "0 funnel records kept under a token, 0 rows removed unread"
+        )
+        assert [
+            "requeued 1 dead item",
+            f"pruned what is older than {(AT + dt.timedelta(seconds=1)).isoformat()}: {pruned}",
+            f"forgot a lead: {forgot}",
+        ] == [record.getMessage() for record in records(caplog, logging.INFO)]
 
 
 class TestFailedDeliveries:

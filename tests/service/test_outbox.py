@@ -193,6 +193,20 @@ class TestRequeue:
         )
         assert expected == report
 
+    def test_an_id_holding_a_nul_is_unknown_on_every_store(self, store, clock, caplog):
+        """An id with a NUL character is no item's: named unknown, the others requeued, no error."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, store, transport, clock=clock, max_attempts=1)
+        [dead] = service.handle(message("wamid.1", text="Hi")).actions
+
+        report = service.requeue([f"{dead.id}\x00", dead.id])
+
+        expected = RequeueReport(requeued=[dead.id], unknown=[f"{dead.id}\x00"])
+        assert (expected, []) == (
+            report,
+            [one.getMessage() for one in caplog.records if one.levelno >= logging.ERROR],
+        )
+
     def test_one_id_as_a_string_is_refused(self, store, clock):
         """One id given as a string is a TypeError saying to write a list, not its letters."""
         service = Service(CONFIG, store, RecordingTransport(), clock=clock)

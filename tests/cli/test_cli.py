@@ -1,3 +1,4 @@
+import os
 import pathlib
 import subprocess
 import sys
@@ -186,6 +187,45 @@ class TestCommandLine:
         )
         assert 0 == result.returncode
         assert result.stdout.startswith(f"{SEED}: valid: ")
+
+
+class TestOutputThatCannotBeWritten:
+    """
+    What a command printed is written out before it exits, so that a failure is told as its own.
+    """
+
+    @staticmethod
+    def run_into(stdout):
+        """Run ``convroute check`` as a shell runs it, its output buffered, into *stdout*."""
+        environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+        return subprocess.run(
+            [sys.executable, "-m", "convroute", "check", str(SEED)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            check=False,
+        )
+
+    def test_a_reader_gone_exits_141_silently(self):
+        """A pipe nobody reads any more exits 141 with nothing on standard error."""
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            result = self.run_into(write_end)
+        finally:
+            os.close(write_end)
+        assert (141, "") == (result.returncode, result.stderr)
+
+    @pytest.mark.skipif(not pathlib.Path("/dev/full").exists(), reason="no /dev/full here")
+    def test_a_full_disk_is_one_line_and_exit_1(self):
+        """An output the disk has no room for is one line and exit status 1, not Python's own."""
+        with pathlib.Path("/dev/full").open("w", encoding="utf-8") as full:
+            result = self.run_into(full)
+        assert (1, "convroute: cannot write the output: No space left on device\n") == (
+            result.returncode,
+            result.stderr,
+        )
 
 
 class TestLink:

@@ -47,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines and status, a `StoreUnusableError` (a store that cannot be used as
     it is found) its line and status 2, any other `ConvrouteError` or an
     `OSError` one line and status 1, a usage error argparse's message and
-    status 2.
+    status 2.  Its output is written out before `main` returns: a reader
+    gone gives status 141, an output that cannot be written (a full disk)
+    one line and status 1.
 
     Args:
         argv: The arguments after the program name; ``sys.argv[1:]`` when
@@ -59,13 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
         status: int = arguments.run(arguments)
+        _write_output()
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`convroute demo | head`): say nothing more,
-        # and keep Python from complaining when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`convroute demo | head`): say nothing more.
+        _drop_output()
         return EXIT_BROKEN_PIPE
     except CommandError as error:
         for line in error.lines:
@@ -80,6 +81,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(f"internal error, please report it: {type(error).__name__}: {error}")
         return EXIT_INTERNAL
     return status
+
+
+def _write_output() -> None:
+    # What a command printed to a file or a pipe may still be in stdout's
+    # buffer: written here, a failure is told as a command's failures are,
+    # not by Python as it exits (its own message, and exit status 120).
+    if sys.stdout is None:  # started with standard output closed
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _drop_output()
+        raise CommandError(
+            EXIT_FAILURE, f"cannot write the output: {error.strerror or error}"
+        ) from None
+
+
+def _drop_output() -> None:
+    # What is left in stdout's buffer can never be written: send it to
+    # nowhere, so that Python's own flush at exit finds nothing to complain of.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:

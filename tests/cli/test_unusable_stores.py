@@ -25,6 +25,7 @@ CONFIG = str(EXAMPLES / "account.toml")
 EVENTS = str(EXAMPLES / "events.jsonl")
 LEAD = "919800000001"
 NEWER = SCHEMA_VERSION + 1
+POSTGRES_OLDER = 7
 # The user a root test run drops to, so that file modes hold: root ignores them.
 NOBODY = 65534
 
@@ -132,6 +133,53 @@ class TestOlderSchema:
 
         assert (0, '{"processed": 0, "sent": 0, "closed": 0}\n') == pruned[:2]
         assert (0, '{"pending": 0, "sent": 0, "dead": 0}\n') == counted[:2]
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("command", READERS.values(), ids=READERS.keys())
+    def test_a_reader_never_upgrades_a_postgres_schema(
+        self, capsys, postgres_url, postgres_schema, command
+    ):
+        """A reader refuses a schema an older convroute wrote, as a file: exit 2, left as it was."""
+        status, out, err = run(
+            capsys, *command, "--store", older_schema(postgres_url, postgres_schema)
+        )
+
+        assert (2, "", 1) == (status, out, len(err.splitlines()))
+        assert f"has version {POSTGRES_OLDER}, older than this convroute's" in err
+        assert POSTGRES_OLDER == postgres_version(postgres_url, postgres_schema)
+
+    @pytest.mark.postgres
+    def test_a_writer_upgrades_a_postgres_schema_and_readers_then_read_it(
+        self, capsys, postgres_url, postgres_schema
+    ):
+        """Once a command that writes has opened the schema, it is current and readers read it."""
+        spec = older_schema(postgres_url, postgres_schema)
+
+        pruned = run(capsys, "prune", "--older-than", "30d", "--store", spec)
+        counted = run(capsys, "outbox", "stats", "--store", spec)
+
+        assert (0, '{"processed": 0, "sent": 0, "closed": 0}\n') == pruned[:2]
+        assert (0, '{"pending": 0, "sent": 0, "dead": 0}\n') == counted[:2]
+
+
+def older_schema(url, schema):
+    """The store spec of a PostgreSQL schema one version older than this convroute's."""
+    import psycopg
+
+    from convroute.adapters._postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
+    from convroute.adapters._postgres_schema import migrate as postgres_migrate
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        postgres_migrate(connection, schema, POSTGRES_MIGRATIONS[:POSTGRES_OLDER])
+    return f"{url}?schema={schema}"
+
+
+def postgres_version(url, schema):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        row = connection.execute(f"SELECT version FROM {schema}.schema_version").fetchone()  # noqa: S608 - a test schema
+    return row[0]
 
 
 class TestMissingStore:

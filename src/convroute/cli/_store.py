@@ -126,7 +126,8 @@ def open_store(
             memory is refused, and a missing file or schema is an error
             rather than a new empty store.
         writes: Whether an existing store is opened to be written to (a
-            SQLite file then takes the write lock of its units).
+            SQLite file then takes the write lock of its units); a store
+            opened only to read is never upgraded.
 
     Raises:
         CommandError: When *spec* names no store, or no existing one.
@@ -144,7 +145,8 @@ def open_store(
         return contextlib.nullcontext(MemoryStore())
     postgres = postgres_spec(spec)
     if postgres is not None:
-        return _open_postgres(*postgres, existing=existing)
+        # A reader never upgrades a schema, as it never upgrades a file.
+        return _open_postgres(*postgres, existing=existing, upgrade=not existing or writes)
     kind, _, where = spec.partition(":")
     if kind != "sqlite" or not where:
         raise CommandError(EXIT_INVALID, f"unknown store {spec!r}: use {STORES}")
@@ -163,11 +165,13 @@ def open_store(
     return SQLiteStore(path, read_only=existing and not writes)
 
 
-def _open_postgres(url: str, schema: str, *, existing: bool) -> AbstractContextManager[Store]:
+def _open_postgres(
+    url: str, schema: str, *, existing: bool, upgrade: bool
+) -> AbstractContextManager[Store]:
     try:
         from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
 
-        return PostgresStore(url, schema=schema, create=not existing)
+        return PostgresStore(url, schema=schema, create=not existing, upgrade=upgrade)
     except ValueError as error:
         raise CommandError(EXIT_INVALID, str(error)) from None
 

@@ -372,3 +372,32 @@ class TestReadOnlyFiles:
 
         assert (2, "", 1) == (status, out, len(err.splitlines()))
         assert "read-only" in err
+
+
+@pytest.mark.postgres
+class TestReadOnlyRole:
+    @pytest.fixture
+    def read_only_store(self, postgres_url, postgres_schema, read_only_url):
+        """A PostgreSQL store with one lead and one pending item, as a role that may only read."""
+        from convroute.adapters.postgres import PostgresStore
+
+        with PostgresStore(postgres_url, schema=postgres_schema) as store:
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=Phone(LEAD), name="Ravi"))
+            store_outbox(store)
+        return f"{read_only_url(postgres_schema)}?schema={postgres_schema}"
+
+    @pytest.mark.parametrize(("command", "says"), READ.values(), ids=READ.keys())
+    def test_a_reader_reads(self, capsys, read_only_store, command, says):
+        """A role that may only read the tables reads the store: exit 0, nothing on stderr."""
+        status, out, err = run(capsys, *command, "--store", read_only_store)
+
+        assert (0, "", True) == (status, err, says in out)
+
+    @pytest.mark.parametrize("command", WRITERS.values(), ids=WRITERS.keys())
+    def test_a_writer_exits_2(self, capsys, read_only_store, command):
+        """A command that writes, as a role that may not, says so: exit 2, one line."""
+        status, out, err = run(capsys, *command, "--store", read_only_store)
+
+        assert (2, "", 1) == (status, out, len(err.splitlines()))
+        assert "permission denied" in err

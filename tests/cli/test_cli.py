@@ -228,6 +228,42 @@ class TestOutputThatCannotBeWritten:
         )
 
 
+@pytest.mark.skipif(not pathlib.Path("/bin/sh").exists(), reason="no POSIX shell here")
+class TestClosedStandardStreams:
+    """
+    A stream the command was started without (``2>&-``) goes nowhere, as ``/dev/null`` would.
+    """
+
+    @staticmethod
+    def run_without(stream, *args):
+        """Run ``convroute ARGS`` from a shell that closes *stream* (1 or 2) first."""
+        return subprocess.run(
+            ["/bin/sh", "-c", f'exec "$0" -m convroute "$@" {stream}>&-', sys.executable, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def test_an_error_never_goes_to_the_output(self, tmp_path):
+        """With standard error closed, an error line is dropped, not printed as output."""
+        result = self.run_without(2, "check", str(tmp_path / "missing.toml"))
+
+        assert (2, "") == (result.returncode, result.stdout)
+
+    def test_a_command_that_shows_progress_runs(self):
+        """With standard error closed, simulate prints its actions and exits 0."""
+        events = SEED.parent / "events.jsonl"
+        result = self.run_without(2, "simulate", str(SEED), str(events))
+
+        assert (0, True) == (result.returncode, '"type": "assign"' in result.stdout)
+
+    def test_the_demo_runs_with_its_output_closed(self):
+        """With standard output closed, the demo runs to its end and exits 0."""
+        result = self.run_without(1, "demo")
+
+        assert (0, "") == (result.returncode, result.stderr)
+
+
 class TestLink:
     def test_every_trigger_gets_its_link(self, capsys):
         """The seed's one trigger prints its wa.me link with the phrase encoded."""

@@ -9,10 +9,12 @@ on standard error and an exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import pathlib
 import sys
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from convroute.cli._check import add_check_command
 from convroute.cli._common import (
@@ -55,9 +57,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; ``sys.argv[1:]`` when
             ``None``.
 
+    A standard stream the process was started without (``2>&-``) goes
+    nowhere while the command runs, as ``/dev/null`` would.
+
     Returns:
         The exit status.
     """
+    with _closed_streams_to_nowhere():
+        return _run(argv)
+
+
+@contextlib.contextmanager
+def _closed_streams_to_nowhere() -> Iterator[None]:
+    # Python gives a stream the process was started without as None: print
+    # would then write an error line or a note to the other stream, into the
+    # output, and what writes to the stream itself (the demo, the progress
+    # of a report) would fail as an internal error.
+    closed = [name for name in ("stdout", "stderr") if getattr(sys, name) is None]
+    with contextlib.ExitStack() as stack:
+        for name in closed:
+            nowhere = stack.enter_context(pathlib.Path(os.devnull).open("w", encoding="utf-8"))
+            setattr(sys, name, nowhere)
+            stack.callback(setattr, sys, name, None)
+        yield
+
+
+def _run(argv: Sequence[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     try:
         status: int = arguments.run(arguments)
@@ -87,8 +112,6 @@ def _write_output() -> None:
     # What a command printed to a file or a pipe may still be in stdout's
     # buffer: written here, a failure is told as a command's failures are,
     # not by Python as it exits (its own message, and exit status 120).
-    if sys.stdout is None:  # started with standard output closed
-        return
     try:
         sys.stdout.flush()
     except BrokenPipeError:

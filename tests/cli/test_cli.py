@@ -228,6 +228,24 @@ class TestOutputThatCannotBeWritten:
         )
 
 
+class TestOutputOfALegacyEncoding:
+    def test_a_character_the_output_cannot_hold_is_one_line_and_exit_1(self):
+        """An output in ASCII cannot hold the demo's quotes: one line naming the cure, exit 1."""
+        environment = {**os.environ, "PYTHONIOENCODING": "ascii"}
+        result = subprocess.run(
+            [sys.executable, "-m", "convroute", "demo"],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=environment,
+            check=False,
+        )
+
+        assert (1, 1) == (result.returncode, len(result.stderr.splitlines()))
+        assert result.stderr.startswith("convroute: cannot write the output: its encoding, ascii")
+        assert "PYTHONIOENCODING=utf-8" in result.stderr
+
+
 @pytest.mark.skipif(not pathlib.Path("/bin/sh").exists(), reason="no POSIX shell here")
 class TestClosedStandardStreams:
     """

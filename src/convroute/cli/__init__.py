@@ -9,6 +9,7 @@ on standard error and an exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import os
 import pathlib
@@ -85,8 +86,7 @@ def _closed_streams_to_nowhere() -> Iterator[None]:
 def _run(argv: Sequence[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        status: int = arguments.run(arguments)
-        _write_output()
+        status = _run_command(arguments)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
@@ -106,6 +106,36 @@ def _run(argv: Sequence[str] | None) -> int:
         fail(f"internal error, please report it: {type(error).__name__}: {error}")
         return EXIT_INTERNAL
     return status
+
+
+def _run_command(arguments: argparse.Namespace) -> int:
+    # The command, its output written out.
+    try:
+        status: int = arguments.run(arguments)
+    except UnicodeEncodeError as error:
+        if not _of_the_output(error):
+            raise
+        # A locale or PYTHONIOENCODING of a legacy encoding: no bug, and
+        # nothing the command could write otherwise without changing it.
+        raise CommandError(
+            EXIT_FAILURE,
+            f"cannot write the output: its encoding, {error.encoding}, has no "
+            f"{error.object[error.start : error.end]!r}; set PYTHONIOENCODING=utf-8 or a "
+            "UTF-8 locale",
+        ) from None
+    _write_output()
+    return status
+
+
+def _of_the_output(error: UnicodeEncodeError) -> bool:
+    # Whether the encoding that failed is standard output's own.
+    output = getattr(sys.stdout, "encoding", None)
+    if not isinstance(output, str):  # an io.StringIO's is None
+        return False
+    try:
+        return codecs.lookup(error.encoding).name == codecs.lookup(output).name
+    except LookupError:
+        return False
 
 
 def _write_output() -> None:

@@ -111,3 +111,19 @@ class TestDemo:
         status, _, err = run(capsys, "demo", "--store", "sqlite:demo.db")
         assert 2 == status
         assert "convroute: not a PostgreSQL URL: 'sqlite:demo.db'\n" == err
+
+
+class TestURLParameters:
+    def test_a_value_with_spaces_reaches_postgres_whole(
+        self, capsys, postgres_url, postgres_schema
+    ):
+        """A URL parameter whose value holds spaces (options=-c …) reaches libpq as given."""
+        from convroute.adapters.postgres import PostgresStore
+
+        PostgresStore(postgres_url, schema=postgres_schema).close()
+        options = "options=-c%20statement_timeout%3D5s"
+        spec = f"{postgres_url}?{options}&schema={postgres_schema}"
+
+        status, out, _ = run(capsys, "outbox", "stats", "--store", spec)
+
+        assert (0, '{"pending": 0, "sent": 0, "dead": 0}\n') == (status, out)

@@ -109,7 +109,9 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
     if len(schemas) > 1:
         raise CommandError(EXIT_INVALID, "the store URL names its schema more than once")
     others = [(key, value) for key, value in query if key != "schema"]
-    url = parts._replace(query=urllib.parse.urlencode(others)).geturl()
+    # A space is %20: libpq reads no + as one (options=-c%20lock_timeout%3D5s).
+    encoded = urllib.parse.urlencode(others, quote_via=urllib.parse.quote)
+    url = parts._replace(query=encoded).geturl()
     _refuse_unknown_parameters(url, [key for key, _ in others])
     return url, (schemas[0] if schemas else "convroute")
 

@@ -26,6 +26,7 @@ from convroute.testing import MemoryStore
 
 
 __all__ = [
+    "LOCK_TIMEOUT",
     "STORES",
     "add_account_option",
     "add_existing_store_options",
@@ -36,6 +37,12 @@ __all__ = [
 STORES = "memory, sqlite:PATH or postgresql://USER@HOST/DB[?schema=NAME]"
 """
 The stores a ``--store`` option takes, for its help and errors.
+"""
+
+LOCK_TIMEOUT = "30s"
+"""
+How long a command waits for a PostgreSQL lock another session holds, as a
+SQLite store waits for its file's write lock, before it fails (exit status 1).
 """
 
 _POSTGRES = ("postgresql", "postgres")
@@ -173,9 +180,22 @@ def _open_postgres(
     try:
         from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
 
-        return PostgresStore(url, schema=schema, create=not existing, upgrade=upgrade)
+        return PostgresStore(
+            _waiting_at_most(url, LOCK_TIMEOUT), schema=schema, create=not existing, upgrade=upgrade
+        )
     except ValueError as error:
         raise CommandError(EXIT_INVALID, str(error)) from None
+
+
+def _waiting_at_most(url: str, timeout: str) -> str:
+    # PostgreSQL waits for a lock for ever: a unit stuck in a transaction
+    # (a worker hung, a session left open) would hang the command.  It
+    # gives up as a SQLite store does, and exits 1, a lock held too long.
+    # The URL's own options come after, so that its lock_timeout wins.
+    from psycopg import conninfo  # noqa: PLC0415 - an extra
+
+    given = conninfo.conninfo_to_dict(url).get("options") or ""
+    return conninfo.make_conninfo(url, options=f"-c lock_timeout={timeout} {given}".rstrip())
 
 
 def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:

@@ -137,6 +137,31 @@ class TestErrors:
         assert (2, [], 1) == (status, lines, len(err.splitlines()))
 
     @pytest.mark.parametrize(
+        "store",
+        [
+            "postgresql://crm:S3cretPass@[::1/crm",
+            "postgresql://crm:S3cret%ZZ@127.0.0.1:5432/crm",
+            "postgresqll://crm:S3cretPass@db.internal/crm",
+            "host=db.internal password=S3cretPass user=crm",
+        ],
+    )
+    def test_a_password_never_reaches_the_error_line(self, capsys, store):
+        """A --store the command cannot use is quoted with its password as ***: exit 2."""
+        status, _, err = run(capsys, "outbox", "stats", "--store", store)
+
+        assert (2, False, True) == (status, "S3cret" in err, "***" in err)
+
+    def test_the_demo_quotes_no_password_either(self, capsys):
+        """`demo --store` given no PostgreSQL URL quotes it with its password as ***."""
+        status = main(["demo", "--store", "sqlite://crm:S3cretPass@db.internal/crm"])
+        err = capsys.readouterr().err
+
+        assert (2, "convroute: not a PostgreSQL URL: 'sqlite://crm:***@db.internal/crm'\n") == (
+            status,
+            err,
+        )
+
+    @pytest.mark.parametrize(
         "args",
         [
             ["outbox"],

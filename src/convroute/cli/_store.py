@@ -15,6 +15,8 @@ import urllib.parse
 
 from contextlib import AbstractContextManager
 
+import regex
+
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._frozen import unicode_text
 from convroute._text import one_line
@@ -32,6 +34,7 @@ __all__ = [
     "add_existing_store_options",
     "open_store",
     "postgres_spec",
+    "shown_store",
 ]
 
 STORES = "memory, sqlite:PATH or postgresql://USER@HOST/DB[?schema=NAME]"
@@ -46,6 +49,7 @@ SQLite store waits for its file's write lock, before it fails (exit status 1).
 """
 
 _POSTGRES = ("postgresql", "postgres")
+_PASSWORD_PARAMETER = regex.compile(r"(?i)(\bpassword\s*=\s*)('[^']*'|[^&\s]*)")
 # What a URL's query may say that is no keyword of libpq's: ``ssl=true``
 # for ``sslmode=require``.
 _URI_ALIASES = frozenset({"ssl"})
@@ -109,7 +113,7 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
         if scheme not in _POSTGRES:
             return None
         raise CommandError(
-            EXIT_INVALID, f"--store: not a PostgreSQL URL {spec!r}: {error}"
+            EXIT_INVALID, f"--store: not a PostgreSQL URL {shown_store(spec)!r}: {error}"
         ) from None
     query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     schemas = [value for key, value in query if key == "schema"]
@@ -158,7 +162,7 @@ def open_store(
         return _open_postgres(*postgres, existing=existing, upgrade=not existing or writes)
     kind, _, where = spec.partition(":")
     if kind != "sqlite" or not where:
-        raise CommandError(EXIT_INVALID, f"unknown store {spec!r}: use {STORES}")
+        raise CommandError(EXIT_INVALID, f"unknown store {shown_store(spec)!r}: use {STORES}")
     path = pathlib.Path(where)
     # SQLiteStore creates a missing file: a mistyped path would give a
     # reader an empty store instead of failing, and leave it behind.
@@ -212,8 +216,10 @@ def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:
         known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
         unknown = [key for key in keys if key not in known | _URI_ALIASES]
         if not unknown:
+            # libpq may quote the token it refuses: the password, say.
+            said = _without_passwords(one_line(str(error)), url)
             raise CommandError(
-                EXIT_INVALID, f"--store: the PostgreSQL URL cannot be used: {one_line(str(error))}"
+                EXIT_INVALID, f"--store: the PostgreSQL URL cannot be used: {said}"
             ) from None
         names = ", ".join(repr(key) for key in unknown)
         raise CommandError(
@@ -221,6 +227,45 @@ def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:
             f"--store: the PostgreSQL URL has {_parameters(len(unknown))} PostgreSQL does "
             f"not know: {names}",
         ) from None
+
+
+def shown_store(spec: str) -> str:
+    """
+    The store *spec* as an error may quote it: its passwords as ``***``.
+
+    Errors go to logs (a cron job's): a URL's password (``user:secret@``, or
+    a ``password=`` parameter) never does.
+    """
+    shown = _PASSWORD_PARAMETER.sub(r"\1***", spec)
+    scheme, separator, rest = shown.partition("://")
+    if not separator:
+        return shown
+    end = min((found for found in map(rest.find, "/?#") if found >= 0), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not (at and colon):
+        return shown
+    return f"{scheme}://{user}:***@{host}{rest[end:]}"
+
+
+def _without_passwords(text: str, spec: str) -> str:
+    # Each password of *spec*, as written in it, taken out of *text*.
+    masked = shown_store(spec)
+    passwords = {
+        word
+        for word in _difference(spec, masked)
+        if word  # an empty password hides nothing
+    }
+    for password in sorted(passwords, key=len, reverse=True):
+        text = text.replace(password, "***")
+    return text
+
+
+def _difference(spec: str, masked: str) -> list[str]:
+    # What shown_store replaced by ***, in order.
+    pattern = "(.*?)".join(regex.escape(part) for part in masked.split("***"))
+    found = regex.fullmatch(pattern, spec, flags=regex.DOTALL)
+    return [] if found is None else list(found.groups())
 
 
 def _parameters(count: int) -> str:

@@ -49,6 +49,7 @@ SQLite store waits for its file's write lock, before it fails (exit status 1).
 """
 
 _POSTGRES = ("postgresql", "postgres")
+_LAST_PORT = 65535
 _PASSWORD_PARAMETER = regex.compile(r"(?i)(\bpassword\s*=\s*)('[^']*'|[^&\s]*)")
 # What a URL's query may say that is no keyword of libpq's: ``ssl=true``
 # for ``sslmode=require``.
@@ -119,6 +120,7 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
     schemas = [value for key, value in query if key == "schema"]
     if len(schemas) > 1:
         raise CommandError(EXIT_INVALID, "the store URL names its schema more than once")
+    _refuse_bad_ports(parts.netloc, [value for key, value in query if key == "port"])
     others = [(key, value) for key, value in query if key != "schema"]
     # A space is %20: libpq reads no + as one (options=-c%20lock_timeout%3D5s).
     encoded = urllib.parse.urlencode(others, quote_via=urllib.parse.quote)
@@ -200,6 +202,29 @@ def _waiting_at_most(url: str, timeout: str) -> str:
 
     given = conninfo.conninfo_to_dict(url).get("options") or ""
     return conninfo.make_conninfo(url, options=f"-c lock_timeout={timeout} {given}".rstrip())
+
+
+def _refuse_bad_ports(netloc: str, given: list[str]) -> None:
+    # libpq refuses a port that is no number only as it connects, which
+    # reads as a server that cannot be reached (exit 1): a slip is named.
+    # Each host of the URL may have its port (h1:5432,h2:5433), and a
+    # port= parameter may give a list of them.
+    hosts = netloc.rpartition("@")[2]
+    ports = [_port_of(host) for host in hosts.split(",")]
+    ports += [port for value in given for port in value.split(",")]
+    for port in ports:
+        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= _LAST_PORT):
+            raise CommandError(
+                EXIT_INVALID,
+                f"--store: the PostgreSQL URL's port {port!r} is no port: a whole number "
+                f"from 1 to {_LAST_PORT}",
+            )
+
+
+def _port_of(host: str) -> str:
+    # "h:5432" and "[::1]:5432" give "5432"; "h" and "[::1]" give "".
+    after = host.rpartition("]")[2] if host.startswith("[") else host
+    return after.rpartition(":")[2] if ":" in after else ""
 
 
 def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:

@@ -1,4 +1,5 @@
 import os
+import urllib.parse
 
 import pytest
 
@@ -110,3 +111,38 @@ def new_postgres_schema(postgres_url):
 def postgres_schema(new_postgres_schema):
     """One fresh PostgreSQL schema name, dropped at teardown."""
     return new_postgres_schema()
+
+
+@pytest.fixture
+def read_only_url(postgres_url):
+    """
+    A maker of URLs of roles that may only read a schema: ``read_only_url(schema)``.
+
+    The URL is the server's (a ``postgresql://`` URL), as the role, without a password.
+
+    Each role has ``USAGE`` on the schema and ``SELECT`` on its tables, nothing more; the roles are
+    dropped at teardown.  Skips when the server's user may not create roles.
+    """
+    import psycopg
+
+    roles = []
+
+    def make(schema):
+        role = f"reader_{schema}"
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            try:
+                connection.execute(f"CREATE ROLE {role} LOGIN")
+            except psycopg.errors.InsufficientPrivilege:
+                pytest.skip("the test server's user may not create roles")
+            roles.append(role)
+            connection.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {role}')
+            connection.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {role}')
+        parts = urllib.parse.urlsplit(postgres_url)
+        host = parts.netloc.rpartition("@")[2]
+        return urllib.parse.urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+    yield make
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        for role in roles:
+            connection.execute(f"DROP OWNED BY {role}")
+            connection.execute(f"DROP ROLE {role}")

@@ -245,6 +245,19 @@ class TestNormalizePhone:
 
         assert code + national == normalize_phone(written)
 
+    @pytest.mark.parametrize(
+        "copied",
+        [
+            "\N{LEFT-TO-RIGHT EMBEDDING}+91 98000 00001\N{POP DIRECTIONAL FORMATTING}",
+            "\N{LEFT-TO-RIGHT MARK}+91 98000 00001",
+            "\N{FIRST STRONG ISOLATE}+91\N{ZERO WIDTH SPACE}98000-00001\N{POP DIRECTIONAL ISOLATE}",
+            "\N{ZERO WIDTH NO-BREAK SPACE}919800000001",
+        ],
+    )
+    def test_invisible_format_marks_ignored(self, copied):
+        """The direction marks and zero-width characters of a copied number are dropped."""
+        assert "919800000001" == normalize_phone(copied)
+
     @given(country_phones(), st.data())
     def test_national_formatting_ignored(self, drawn, data):
         """A national number written with its trunk prefix and any spacing reads in its country."""

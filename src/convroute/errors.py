@@ -277,9 +277,11 @@ class StoreUnusableError(StoreError):
     schema with no store in it); a file that is no SQLite database, or
     another program's; a schema this convroute does not know (newer, or a
     negative version), or one older than its own when the store is opened
-    read-only (an upgrade writes); a SQLite file, or its folder, that the
-    process may not write when it opens the store to write.  The command
-    line exits with status 2 for it, as for any input that cannot be used.
+    read-only or not to upgrade (an upgrade writes); a SQLite file, or its
+    folder, that the process may not write when it opens the store to write;
+    a PostgreSQL role refused a privilege the store needs (SQLSTATE 42501).
+    The command line exits with status 2 for it, as for any input that
+    cannot be used.
     """
 
 

@@ -60,8 +60,10 @@ typed; `Phone("...")` itself checks nothing.
 _MIN_DIGITS: Final = 8
 _MAX_DIGITS: Final = 15
 _PLUS_SIGNS: Final = frozenset("+\N{FULLWIDTH PLUS SIGN}")
-# Spaces (Zs), dashes (Pd), opening and closing brackets (Ps, Pe).
-_SEPARATOR_CATEGORIES: Final = frozenset({"Zs", "Pd", "Ps", "Pe"})
+# Spaces (Zs), dashes (Pd), opening and closing brackets (Ps, Pe), and
+# invisible format marks (Cf): a number copied from a phone's contacts or a
+# chat often comes wrapped in direction marks (U+202A ... U+202C, U+200E).
+_SEPARATOR_CATEGORIES: Final = frozenset({"Zs", "Pd", "Ps", "Pe", "Cf"})
 _SEPARATOR_MARKS: Final = frozenset("./")
 # libphonenumber's region for calling codes that belong to no country (+800).
 _NON_GEOGRAPHIC: Final = "001"
@@ -85,9 +87,11 @@ def normalize_phone(text: str, *, country_code: str | None = None) -> Phone:
     """
     Read a phone number somebody typed as digits with country code.
 
-    Spaces, dashes, dots, slashes and brackets are dropped; digits of any
-    script count.  A leading ``+`` (bracketed too: ``(+91)``) or ``00`` marks
-    a number that starts with its country code.  Otherwise the number is read in the country of
+    Spaces, dashes, dots, slashes and brackets are dropped, and so are
+    invisible format marks (the direction marks around a number copied from
+    a phone's contacts); digits of any script count.  A leading ``+``
+    (bracketed too: ``(+91)``) or ``00`` marks a number that starts with its
+    country code.  Otherwise the number is read in the country of
     *country_code* when it is given (a trunk ``0`` dropped, the country code
     recognised when it is already there), and as international (WhatsApp's
     own ``wa_id`` form) when it is not.  A trunk ``0`` written after the

@@ -1,3 +1,4 @@
+import os
 import pathlib
 import subprocess
 import sys
@@ -186,6 +187,99 @@ class TestCommandLine:
         )
         assert 0 == result.returncode
         assert result.stdout.startswith(f"{SEED}: valid: ")
+
+
+class TestOutputThatCannotBeWritten:
+    """
+    What a command printed is written out before it exits, so that a failure is told as its own.
+    """
+
+    @staticmethod
+    def run_into(stdout):
+        """Run ``convroute check`` as a shell runs it, its output buffered, into *stdout*."""
+        environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+        return subprocess.run(
+            [sys.executable, "-m", "convroute", "check", str(SEED)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            check=False,
+        )
+
+    def test_a_reader_gone_exits_141_silently(self):
+        """A pipe nobody reads any more exits 141 with nothing on standard error."""
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            result = self.run_into(write_end)
+        finally:
+            os.close(write_end)
+        assert (141, "") == (result.returncode, result.stderr)
+
+    @pytest.mark.skipif(not pathlib.Path("/dev/full").exists(), reason="no /dev/full here")
+    def test_a_full_disk_is_one_line_and_exit_1(self):
+        """An output the disk has no room for is one line and exit status 1, not Python's own."""
+        with pathlib.Path("/dev/full").open("w", encoding="utf-8") as full:
+            result = self.run_into(full)
+        assert (1, "convroute: cannot write the output: No space left on device\n") == (
+            result.returncode,
+            result.stderr,
+        )
+
+
+class TestOutputOfALegacyEncoding:
+    def test_a_character_the_output_cannot_hold_is_one_line_and_exit_1(self):
+        """An output in ASCII cannot hold the demo's quotes: one line naming the cure, exit 1."""
+        environment = {**os.environ, "PYTHONIOENCODING": "ascii"}
+        result = subprocess.run(
+            [sys.executable, "-m", "convroute", "demo"],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=environment,
+            check=False,
+        )
+
+        assert (1, 1) == (result.returncode, len(result.stderr.splitlines()))
+        assert result.stderr.startswith("convroute: cannot write the output: its encoding, ascii")
+        assert "PYTHONIOENCODING=utf-8" in result.stderr
+
+
+@pytest.mark.skipif(not pathlib.Path("/bin/sh").exists(), reason="no POSIX shell here")
+class TestClosedStandardStreams:
+    """
+    A stream the command was started without (``2>&-``) goes nowhere, as ``/dev/null`` would.
+    """
+
+    @staticmethod
+    def run_without(stream, *args):
+        """Run ``convroute ARGS`` from a shell that closes *stream* (1 or 2) first."""
+        return subprocess.run(
+            ["/bin/sh", "-c", f'exec "$0" -m convroute "$@" {stream}>&-', sys.executable, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def test_an_error_never_goes_to_the_output(self, tmp_path):
+        """With standard error closed, an error line is dropped, not printed as output."""
+        result = self.run_without(2, "check", str(tmp_path / "missing.toml"))
+
+        assert (2, "") == (result.returncode, result.stdout)
+
+    def test_a_command_that_shows_progress_runs(self):
+        """With standard error closed, simulate prints its actions and exits 0."""
+        events = SEED.parent / "events.jsonl"
+        result = self.run_without(2, "simulate", str(SEED), str(events))
+
+        assert (0, True) == (result.returncode, '"type": "assign"' in result.stdout)
+
+    def test_the_demo_runs_with_its_output_closed(self):
+        """With standard output closed, the demo runs to its end and exits 0."""
+        result = self.run_without(1, "demo")
+
+        assert (0, "") == (result.returncode, result.stderr)
 
 
 class TestLink:

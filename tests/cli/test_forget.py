@@ -74,6 +74,15 @@ class TestForget:
         assert token.startswith("forgotten-")
         assert [OTHER] == leads(path)
 
+    def test_a_phone_copied_with_direction_marks_is_found(self, path, capsys):
+        """A number pasted from a phone's contacts, wrapped in invisible marks, is the lead's."""
+        copied = "\N{LEFT-TO-RIGHT EMBEDDING}+91 98123 45678\N{POP DIRECTIONAL FORMATTING}"
+
+        status, out, err = run(capsys, copied, "--store", f"sqlite:{path}")
+
+        assert (0, 1, "") == (status, json.loads(out)["leads"], err)
+        assert [OTHER] == leads(path)
+
     def test_a_phone_without_a_lead_prints_zero_counts(self, path, capsys):
         """A phone the store does not know: zero counts, exit 0."""
         status, out, _ = run(capsys, "919811111111", "--store", f"sqlite:{path}")

@@ -9,6 +9,7 @@ import pytest
 
 from convroute.adapters import SQLiteStore
 from convroute.cli import main
+from convroute.cli._store import postgres_spec
 from convroute.state import OutboxItem
 
 
@@ -135,6 +136,53 @@ class TestErrors:
         status, lines, err = run(capsys, "outbox", "stats", "--store", f"sqlite:{path}")
 
         assert (2, [], 1) == (status, lines, len(err.splitlines()))
+
+    @pytest.mark.parametrize(
+        "store",
+        [
+            "postgresql://crm:S3cretPass@[::1/crm",
+            "postgresql://crm:S3cret%ZZ@127.0.0.1:5432/crm",
+            "postgresqll://crm:S3cretPass@db.internal/crm",
+            "host=db.internal password=S3cretPass user=crm",
+        ],
+    )
+    def test_a_password_never_reaches_the_error_line(self, capsys, store):
+        """A --store the command cannot use is quoted with its password as ***: exit 2."""
+        status, _, err = run(capsys, "outbox", "stats", "--store", store)
+
+        assert (2, False, True) == (status, "S3cret" in err, "***" in err)
+
+    @pytest.mark.parametrize(
+        ("store", "port"),
+        [
+            ("postgresql://crm@db:54321x/crm", "54321x"),
+            ("postgresql://crm@db:99999/crm", "99999"),
+            ("postgresql://crm@db1:5432,[::1]:0/crm", "0"),
+            ("postgresql://crm@db/crm?port=5432,abc", "abc"),
+        ],
+    )
+    def test_a_port_that_is_no_port_exits_2_before_connecting(self, capsys, store, port):
+        """A URL's port that is no number from 1 to 65535 is a usage error, named: exit 2."""
+        status, _, err = run(capsys, "outbox", "stats", "--store", store)
+
+        said = f"convroute: --store: the PostgreSQL URL's port {port!r} is no port: a whole number"
+        assert (2, True) == (status, err.startswith(said))
+
+    def test_ports_of_several_hosts_are_taken(self):
+        """Each host's own port, an IPv6 host's too, and a port= list are all ports."""
+        spec = "postgresql://crm@db1:5432,[::1]:5433,db3/crm?port=5432,5433,"
+
+        assert "convroute" == postgres_spec(spec)[1]
+
+    def test_the_demo_quotes_no_password_either(self, capsys):
+        """`demo --store` given no PostgreSQL URL quotes it with its password as ***."""
+        status = main(["demo", "--store", "sqlite://crm:S3cretPass@db.internal/crm"])
+        err = capsys.readouterr().err
+
+        assert (2, "convroute: not a PostgreSQL URL: 'sqlite://crm:***@db.internal/crm'\n") == (
+            status,
+            err,
+        )
 
     @pytest.mark.parametrize(
         "args",

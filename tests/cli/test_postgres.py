@@ -111,3 +111,52 @@ class TestDemo:
         status, _, err = run(capsys, "demo", "--store", "sqlite:demo.db")
         assert 2 == status
         assert "convroute: not a PostgreSQL URL: 'sqlite:demo.db'\n" == err
+
+
+class TestLocksHeldTooLong:
+    def test_a_lead_another_session_holds_fails_forget_with_exit_1(
+        self, capsys, monkeypatch, postgres_url, postgres_schema
+    ):
+        """A lock held past the command's wait is exit 1, one line, and nothing removed."""
+        import psycopg
+
+        from convroute.adapters.postgres import PostgresStore
+        from convroute.model import Lead, Phone
+
+        lead = Phone("919800000001")
+        with (
+            PostgresStore(postgres_url, schema=postgres_schema) as store,
+            store.unit_of_work() as uow,
+        ):
+            uow.leads.save(Lead(phone=lead, name="Ravi"))
+        monkeypatch.setattr("convroute.cli._store.LOCK_TIMEOUT", "10ms")
+        spec = f"{postgres_url}?schema={postgres_schema}"
+
+        with psycopg.connect(postgres_url) as holder:
+            holder.execute(f"SELECT * FROM {postgres_schema}.leads FOR UPDATE")  # noqa: S608 - a test schema
+            status, out, err = run(capsys, "forget", lead, "--store", spec)
+            holder.rollback()
+
+        assert (1, "", 1) == (status, out, len(err.splitlines()))
+        assert "lock timeout (SQLSTATE 55P03" in err
+        with (
+            PostgresStore(postgres_url, schema=postgres_schema) as store,
+            store.unit_of_work() as uow,
+        ):
+            assert "Ravi" == uow.leads.get(lead).name
+
+
+class TestURLParameters:
+    def test_a_value_with_spaces_reaches_postgres_whole(
+        self, capsys, postgres_url, postgres_schema
+    ):
+        """A URL parameter whose value holds spaces (options=-c …) reaches libpq as given."""
+        from convroute.adapters.postgres import PostgresStore
+
+        PostgresStore(postgres_url, schema=postgres_schema).close()
+        options = "options=-c%20statement_timeout%3D5s"
+        spec = f"{postgres_url}?{options}&schema={postgres_schema}"
+
+        status, out, _ = run(capsys, "outbox", "stats", "--store", spec)
+
+        assert (0, '{"pending": 0, "sent": 0, "dead": 0}\n') == (status, out)

@@ -25,6 +25,7 @@ CONFIG = str(EXAMPLES / "account.toml")
 EVENTS = str(EXAMPLES / "events.jsonl")
 LEAD = "919800000001"
 NEWER = SCHEMA_VERSION + 1
+POSTGRES_OLDER = 7
 # The user a root test run drops to, so that file modes hold: root ignores them.
 NOBODY = 65534
 
@@ -132,6 +133,53 @@ class TestOlderSchema:
 
         assert (0, '{"processed": 0, "sent": 0, "closed": 0}\n') == pruned[:2]
         assert (0, '{"pending": 0, "sent": 0, "dead": 0}\n') == counted[:2]
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("command", READERS.values(), ids=READERS.keys())
+    def test_a_reader_never_upgrades_a_postgres_schema(
+        self, capsys, postgres_url, postgres_schema, command
+    ):
+        """A reader refuses a schema an older convroute wrote, as a file: exit 2, left as it was."""
+        status, out, err = run(
+            capsys, *command, "--store", older_schema(postgres_url, postgres_schema)
+        )
+
+        assert (2, "", 1) == (status, out, len(err.splitlines()))
+        assert f"has version {POSTGRES_OLDER}, older than this convroute's" in err
+        assert POSTGRES_OLDER == postgres_version(postgres_url, postgres_schema)
+
+    @pytest.mark.postgres
+    def test_a_writer_upgrades_a_postgres_schema_and_readers_then_read_it(
+        self, capsys, postgres_url, postgres_schema
+    ):
+        """Once a command that writes has opened the schema, it is current and readers read it."""
+        spec = older_schema(postgres_url, postgres_schema)
+
+        pruned = run(capsys, "prune", "--older-than", "30d", "--store", spec)
+        counted = run(capsys, "outbox", "stats", "--store", spec)
+
+        assert (0, '{"processed": 0, "sent": 0, "closed": 0}\n') == pruned[:2]
+        assert (0, '{"pending": 0, "sent": 0, "dead": 0}\n') == counted[:2]
+
+
+def older_schema(url, schema):
+    """The store spec of a PostgreSQL schema one version older than this convroute's."""
+    import psycopg
+
+    from convroute.adapters._postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
+    from convroute.adapters._postgres_schema import migrate as postgres_migrate
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        postgres_migrate(connection, schema, POSTGRES_MIGRATIONS[:POSTGRES_OLDER])
+    return f"{url}?schema={schema}"
+
+
+def postgres_version(url, schema):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        row = connection.execute(f"SELECT version FROM {schema}.schema_version").fetchone()  # noqa: S608 - a test schema
+    return row[0]
 
 
 class TestMissingStore:
@@ -324,3 +372,32 @@ class TestReadOnlyFiles:
 
         assert (2, "", 1) == (status, out, len(err.splitlines()))
         assert "read-only" in err
+
+
+@pytest.mark.postgres
+class TestReadOnlyRole:
+    @pytest.fixture
+    def read_only_store(self, postgres_url, postgres_schema, read_only_url):
+        """A PostgreSQL store with one lead and one pending item, as a role that may only read."""
+        from convroute.adapters.postgres import PostgresStore
+
+        with PostgresStore(postgres_url, schema=postgres_schema) as store:
+            with store.unit_of_work() as uow:
+                uow.leads.save(Lead(phone=Phone(LEAD), name="Ravi"))
+            store_outbox(store)
+        return f"{read_only_url(postgres_schema)}?schema={postgres_schema}"
+
+    @pytest.mark.parametrize(("command", "says"), READ.values(), ids=READ.keys())
+    def test_a_reader_reads(self, capsys, read_only_store, command, says):
+        """A role that may only read the tables reads the store: exit 0, nothing on stderr."""
+        status, out, err = run(capsys, *command, "--store", read_only_store)
+
+        assert (0, "", True) == (status, err, says in out)
+
+    @pytest.mark.parametrize("command", WRITERS.values(), ids=WRITERS.keys())
+    def test_a_writer_exits_2(self, capsys, read_only_store, command):
+        """A command that writes, as a role that may not, says so: exit 2, one line."""
+        status, out, err = run(capsys, *command, "--store", read_only_store)
+
+        assert (2, "", 1) == (status, out, len(err.splitlines()))
+        assert "permission denied" in err

@@ -14,7 +14,7 @@ import pytest
 
 from convroute.adapters import _codec
 from convroute.adapters._instants import to_micros
-from convroute.errors import StoreConflictError, StoreError
+from convroute.errors import StoreConflictError, StoreError, StoreUnusableError
 from convroute.model import Lead, Phone
 from convroute.routing import TurnRecord
 from convroute.state import Conversation, OutboxItem, OutboxStatus
@@ -225,6 +225,29 @@ class TestSchema:
             connection.execute(f"UPDATE {name}.schema_version SET version = 99")
         with pytest.raises(StoreError, match="version 99, newer than"):
             PostgresStore(url, schema=store.schema)
+
+    def test_an_older_schema_is_refused_unless_upgrading(self, url, postgres_schema):
+        """With upgrade=False, an older convroute's schema is refused and left at its version."""
+        with psycopg.connect(url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:-1])
+        with pytest.raises(StoreUnusableError, match="older than this convroute's"):
+            PostgresStore(url, schema=postgres_schema, create=False, upgrade=False)
+        with psycopg.connect(url, autocommit=True) as connection:
+            version = connection.execute(
+                f"SELECT version FROM {quoted(postgres_schema)}.schema_version"
+            ).fetchone()
+        assert (SCHEMA_VERSION - 1,) == version
+
+    def test_a_role_that_may_only_read_opens_a_current_schema(self, store, read_only_url):
+        """Opening a store of this version writes nothing: a role with SELECT alone reads it."""
+        with store.unit_of_work() as uow:
+            uow.leads.save(Lead(phone=LEAD, name="Ravi"))
+        reader = read_only_url(store.schema)
+        with (
+            PostgresStore(reader, schema=store.schema, create=False) as opened,
+            opened.unit_of_work() as uow,
+        ):
+            assert "Ravi" == uow.leads.get(LEAD).name
 
     def test_claimed_event_ids_become_digests_in_the_upgrade_to_version_2(
         self, url, postgres_schema

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convroute.engine import IncomingMessage
-from convroute.errors import StoreConflictError, StoreError
+from convroute.errors import StoreConflictError, StoreError, StoreUnusableError
 from convroute.model import Lead, Phone
 from convroute.service import Service
 from convroute.testing import RecordingTransport
@@ -202,6 +202,15 @@ class TestCallersStillSeeWhatTheyNeed:
             error.__cause__,
             error.__suppress_context__,
         )
+
+    def test_a_privilege_the_role_lacks_makes_the_store_unusable(self, store):
+        """Insufficient privilege (42501) is a StoreUnusableError: trying again changes nothing."""
+
+        def refused(uow, _schema):
+            uow.rows("DO $$ BEGIN RAISE EXCEPTION 'no' USING ERRCODE = '42501'; END $$")
+
+        error = failure_of(refused, store)
+        assert (StoreUnusableError, "42501") == (type(error), error.sqlstate)
 
 
 @pytest.mark.postgres

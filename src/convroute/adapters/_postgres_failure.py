@@ -19,7 +19,7 @@ import logging
 import psycopg
 
 from convroute.adapters._postgres_send import failed_statement
-from convroute.errors import StoreError
+from convroute.errors import StoreError, StoreUnusableError
 
 
 _log = logging.getLogger(__name__)
@@ -28,6 +28,9 @@ _log = logging.getLogger(__name__)
 # (``invalid input syntax for type integer: "…"``): what follows its
 # first colon, and whatever it puts in double quotes, is left out.
 _DATA_EXCEPTION = "22"
+# A role refused a privilege: trying again changes nothing until it is
+# granted, as with a SQLite file the process may not write.
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def store_error(kind: type[StoreError], doing: str, exc: BaseException) -> StoreError:
@@ -42,10 +45,13 @@ def store_error(kind: type[StoreError], doing: str, exc: BaseException) -> Store
 
     Returns:
         The error to raise ``from None``, carrying the SQLSTATE when the
-        server gave one.
+        server gave one: a `StoreUnusableError` when the role lacks a
+        privilege (SQLSTATE 42501), whatever *kind* is.
     """
     _log.debug("%s: %s", doing, one_line(str(exc)))
     sqlstate = exc.sqlstate if isinstance(exc, psycopg.Error) else None
+    if sqlstate == _INSUFFICIENT_PRIVILEGE:
+        kind = StoreUnusableError
     return kind(f"{doing}: {failure_text(exc)}", sqlstate=sqlstate)
 
 

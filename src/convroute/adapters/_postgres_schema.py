@@ -341,21 +341,27 @@ def migrate(
     steps: Sequence[Sequence[str]] = MIGRATIONS,
     *,
     create: bool = True,
+    upgrade: bool = True,
 ) -> None:
     """
     Bring *schema* to the steps' version, building it when it is missing.
+
+    A schema at the steps' version is only read: opening it needs no right
+    to change the schema (a role that may only read its tables opens it).
 
     Args:
         connection: A connection not inside a transaction.
         schema: The schema's plain name.
         steps: The steps to bring it to; all of them but in tests.
         create: Whether to build a store that is not there.
+        upgrade: Whether to upgrade a store of an older version.
 
     Raises:
         psycopg.Error: When a step fails; the schema keeps its version.
         StoreUnusableError: When the schema's version is one the steps do
             not know (newer than they are, or negative), or there is no
-            store and *create* is false.
+            store and *create* is false, or it is older and *upgrade* is
+            false.
     """
     name = quoted(schema)
     target = len(steps)
@@ -365,28 +371,16 @@ def migrate(
         # Read under the lock: another worker may have built it since.
         table = cursor.execute("SELECT to_regclass(%s)", (f"{name}.schema_version",))
         found = table.fetchone()
-        if not create and (found is None or found[0] is None):
-            raise StoreUnusableError(f"no convroute store in the PostgreSQL schema {schema!r}")
-        exists = cursor.execute("SELECT to_regnamespace(%s)", (name,)).fetchone()
-        if exists is None or exists[0] is None:
-            cursor.execute(f"CREATE SCHEMA {name}")
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {name}.schema_version ("
-            "single boolean PRIMARY KEY DEFAULT true CHECK (single), version integer NOT NULL)"
-        )
-        row = cursor.execute(f"SELECT version FROM {name}.schema_version").fetchone()
-        version = 0 if row is None else int(row[0])
-        if version > target:
-            raise StoreUnusableError(
-                f"the PostgreSQL schema {schema!r} has version {version}, newer than this "
-                f"convroute knows ({target}): upgrade convroute to open it"
-            )
-        if version < 0:
-            # convroute never writes one: the table was changed by hand.
-            raise StoreUnusableError(
-                f"the PostgreSQL schema {schema!r} has version {version}, which no "
-                f"convroute writes: versions run from 0 to {target}; it is left as it is"
-            )
+        if found is None or found[0] is None:
+            if not create:
+                raise StoreUnusableError(f"no convroute store in the PostgreSQL schema {schema!r}")
+            version = _built(cursor, name)
+        else:
+            row = cursor.execute(f"SELECT version FROM {name}.schema_version").fetchone()
+            version = 0 if row is None else int(row[0])
+        _check_version(schema, version, target, upgrade=upgrade)
+        if version == target:
+            return
         for step in steps[version:]:
             for statement in step:
                 cursor.execute(statement.replace("{s}", name))
@@ -394,4 +388,38 @@ def migrate(
             f"INSERT INTO {name}.schema_version (version) VALUES (%s) "
             "ON CONFLICT (single) DO UPDATE SET version = excluded.version",
             (target,),
+        )
+
+
+def _built(cursor: psycopg.Cursor[tuple[Any, ...]], name: str) -> int:
+    # The schema, when it is missing, and its version table: a store of
+    # version 0, which the steps then build.
+    exists = cursor.execute("SELECT to_regnamespace(%s)", (name,)).fetchone()
+    if exists is None or exists[0] is None:
+        cursor.execute(f"CREATE SCHEMA {name}")
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {name}.schema_version ("
+        "single boolean PRIMARY KEY DEFAULT true CHECK (single), version integer NOT NULL)"
+    )
+    return 0
+
+
+def _check_version(schema: str, version: int, target: int, *, upgrade: bool) -> None:
+    if version > target:
+        raise StoreUnusableError(
+            f"the PostgreSQL schema {schema!r} has version {version}, newer than this "
+            f"convroute knows ({target}): upgrade convroute to open it"
+        )
+    if version < 0:
+        # convroute never writes one: the table was changed by hand.
+        raise StoreUnusableError(
+            f"the PostgreSQL schema {schema!r} has version {version}, which no "
+            f"convroute writes: versions run from 0 to {target}; it is left as it is"
+        )
+    if version < target and not upgrade:
+        raise StoreUnusableError(
+            f"the PostgreSQL schema {schema!r} has version {version}, older than this "
+            f"convroute's ({target}), and a store opened only to read never upgrades it: "
+            "opening it to write upgrades it in place (the service does when it starts), "
+            "as a role that may change the schema; it is left as it is"
         )

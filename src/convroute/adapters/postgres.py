@@ -91,12 +91,19 @@ class PostgresStore(ClosedOnExit):
             with ``False``, a missing store is an error (for readers, such
             as reports, that a mistyped name should not send to an empty
             new store).
+        upgrade: Whether to upgrade a store an older convroute wrote;
+            with ``False``, such a store is an error and is left as it is
+            (for readers, such as reports, which should not change a
+            schema the service's workers use, nor need the right to).
+            A store of this version is opened by reading it alone, either
+            way: a role that may only read its tables opens it.
 
     Raises:
         StoreError: When the database cannot be reached.
         StoreUnusableError: When the schema's version is one this
             convroute does not know (newer, or negative), or (*create*
-            false) there is no store in the schema.
+            false) there is no store in the schema, or (*upgrade* false)
+            an older convroute wrote it.
         ValueError: When *schema* is not a plain lower-case name.
     """
 
@@ -106,6 +113,7 @@ class PostgresStore(ClosedOnExit):
         *,
         schema: str = "convroute",
         create: bool = True,
+        upgrade: bool = True,
     ) -> None:
         self._schema = schema
         name = quoted(schema)
@@ -137,7 +145,7 @@ class PostgresStore(ClosedOnExit):
             self._acquire = self._pooled_connection
         connection, release = self._acquire()
         try:
-            migrate(connection, schema, create=create)
+            migrate(connection, schema, create=create, upgrade=upgrade)
         except BaseException as exc:
             release()
             # The store is not made: nobody could close what it opened.

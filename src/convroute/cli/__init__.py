@@ -9,10 +9,13 @@ on standard error and an exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import os
+import pathlib
 import sys
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from convroute.cli._check import add_check_command
 from convroute.cli._common import (
@@ -47,25 +50,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines and status, a `StoreUnusableError` (a store that cannot be used as
     it is found) its line and status 2, any other `ConvrouteError` or an
     `OSError` one line and status 1, a usage error argparse's message and
-    status 2.
+    status 2.  Its output is written out before `main` returns: a reader
+    gone gives status 141, an output that cannot be written (a full disk)
+    one line and status 1.
 
     Args:
         argv: The arguments after the program name; ``sys.argv[1:]`` when
             ``None``.
 
+    A standard stream the process was started without (``2>&-``) goes
+    nowhere while the command runs, as ``/dev/null`` would.
+
     Returns:
         The exit status.
     """
+    with _closed_streams_to_nowhere():
+        return _run(argv)
+
+
+@contextlib.contextmanager
+def _closed_streams_to_nowhere() -> Iterator[None]:
+    # Python gives a stream the process was started without as None: print
+    # would then write an error line or a note to the other stream, into the
+    # output, and what writes to the stream itself (the demo, the progress
+    # of a report) would fail as an internal error.
+    closed = [name for name in ("stdout", "stderr") if getattr(sys, name) is None]
+    with contextlib.ExitStack() as stack:
+        for name in closed:
+            nowhere = stack.enter_context(pathlib.Path(os.devnull).open("w", encoding="utf-8"))
+            setattr(sys, name, nowhere)
+            stack.callback(setattr, sys, name, None)
+        yield
+
+
+def _run(argv: Sequence[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        status: int = arguments.run(arguments)
+        status = _run_command(arguments)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`convroute demo | head`): say nothing more,
-        # and keep Python from complaining when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`convroute demo | head`): say nothing more.
+        _drop_output()
         return EXIT_BROKEN_PIPE
     except CommandError as error:
         for line in error.lines:
@@ -80,6 +106,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(f"internal error, please report it: {type(error).__name__}: {error}")
         return EXIT_INTERNAL
     return status
+
+
+def _run_command(arguments: argparse.Namespace) -> int:
+    # The command, its output written out.
+    try:
+        status: int = arguments.run(arguments)
+    except UnicodeEncodeError as error:
+        if not _of_the_output(error):
+            raise
+        # A locale or PYTHONIOENCODING of a legacy encoding: no bug, and
+        # nothing the command could write otherwise without changing it.
+        raise CommandError(
+            EXIT_FAILURE,
+            f"cannot write the output: its encoding, {error.encoding}, has no "
+            f"{error.object[error.start : error.end]!r}; set PYTHONIOENCODING=utf-8 or a "
+            "UTF-8 locale",
+        ) from None
+    _write_output()
+    return status
+
+
+def _of_the_output(error: UnicodeEncodeError) -> bool:
+    # Whether the encoding that failed is standard output's own.
+    output = getattr(sys.stdout, "encoding", None)
+    if not isinstance(output, str):  # an io.StringIO's is None
+        return False
+    try:
+        return codecs.lookup(error.encoding).name == codecs.lookup(output).name
+    except LookupError:
+        return False
+
+
+def _write_output() -> None:
+    # What a command printed to a file or a pipe may still be in stdout's
+    # buffer: written here, a failure is told as a command's failures are,
+    # not by Python as it exits (its own message, and exit status 120).
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _drop_output()
+        raise CommandError(
+            EXIT_FAILURE, f"cannot write the output: {error.strerror or error}"
+        ) from None
+
+
+def _drop_output() -> None:
+    # What is left in stdout's buffer can never be written: send it to
+    # nowhere, so that Python's own flush at exit finds nothing to complain of.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -24,7 +24,7 @@ from convroute._accounts import DEFAULT_ACCOUNT
 from convroute._decisions import decision_of
 from convroute.adapters import SQLiteStore
 from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
-from convroute.cli._store import add_account_option, postgres_spec
+from convroute.cli._store import add_account_option, postgres_spec, shown_store
 from convroute.config import Config, loads_config
 from convroute.funnel import Transition, funnel_progress, funnel_report, render_funnel
 from convroute.menus import OptionKind, option_id
@@ -214,7 +214,7 @@ def _run_on_postgres(
 ) -> tuple[list[dict[str, Any]], list[Transition]]:
     found = postgres_spec(spec)
     if found is None:
-        raise CommandError(EXIT_INVALID, f"not a PostgreSQL URL: {spec!r}")
+        raise CommandError(EXIT_INVALID, f"not a PostgreSQL URL: {shown_store(spec)!r}")
     from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
 
     # A schema no one else uses: the demo's story needs an empty store.

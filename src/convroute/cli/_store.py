@@ -15,6 +15,8 @@ import urllib.parse
 
 from contextlib import AbstractContextManager
 
+import regex
+
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._frozen import unicode_text
 from convroute._text import one_line
@@ -26,11 +28,13 @@ from convroute.testing import MemoryStore
 
 
 __all__ = [
+    "LOCK_TIMEOUT",
     "STORES",
     "add_account_option",
     "add_existing_store_options",
     "open_store",
     "postgres_spec",
+    "shown_store",
 ]
 
 STORES = "memory, sqlite:PATH or postgresql://USER@HOST/DB[?schema=NAME]"
@@ -38,7 +42,15 @@ STORES = "memory, sqlite:PATH or postgresql://USER@HOST/DB[?schema=NAME]"
 The stores a ``--store`` option takes, for its help and errors.
 """
 
+LOCK_TIMEOUT = "30s"
+"""
+How long a command waits for a PostgreSQL lock another session holds, as a
+SQLite store waits for its file's write lock, before it fails (exit status 1).
+"""
+
 _POSTGRES = ("postgresql", "postgres")
+_LAST_PORT = 65535
+_PASSWORD_PARAMETER = regex.compile(r"(?i)(\bpassword\s*=\s*)('[^']*'|[^&\s]*)")
 # What a URL's query may say that is no keyword of libpq's: ``ssl=true``
 # for ``sslmode=require``.
 _URI_ALIASES = frozenset({"ssl"})
@@ -102,14 +114,17 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
         if scheme not in _POSTGRES:
             return None
         raise CommandError(
-            EXIT_INVALID, f"--store: not a PostgreSQL URL {spec!r}: {error}"
+            EXIT_INVALID, f"--store: not a PostgreSQL URL {shown_store(spec)!r}: {error}"
         ) from None
     query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     schemas = [value for key, value in query if key == "schema"]
     if len(schemas) > 1:
         raise CommandError(EXIT_INVALID, "the store URL names its schema more than once")
+    _refuse_bad_ports(parts.netloc, [value for key, value in query if key == "port"])
     others = [(key, value) for key, value in query if key != "schema"]
-    url = parts._replace(query=urllib.parse.urlencode(others)).geturl()
+    # A space is %20: libpq reads no + as one (options=-c%20lock_timeout%3D5s).
+    encoded = urllib.parse.urlencode(others, quote_via=urllib.parse.quote)
+    url = parts._replace(query=encoded).geturl()
     _refuse_unknown_parameters(url, [key for key, _ in others])
     return url, (schemas[0] if schemas else "convroute")
 
@@ -126,7 +141,8 @@ def open_store(
             memory is refused, and a missing file or schema is an error
             rather than a new empty store.
         writes: Whether an existing store is opened to be written to (a
-            SQLite file then takes the write lock of its units).
+            SQLite file then takes the write lock of its units); a store
+            opened only to read is never upgraded.
 
     Raises:
         CommandError: When *spec* names no store, or no existing one.
@@ -144,10 +160,11 @@ def open_store(
         return contextlib.nullcontext(MemoryStore())
     postgres = postgres_spec(spec)
     if postgres is not None:
-        return _open_postgres(*postgres, existing=existing)
+        # A reader never upgrades a schema, as it never upgrades a file.
+        return _open_postgres(*postgres, existing=existing, upgrade=not existing or writes)
     kind, _, where = spec.partition(":")
     if kind != "sqlite" or not where:
-        raise CommandError(EXIT_INVALID, f"unknown store {spec!r}: use {STORES}")
+        raise CommandError(EXIT_INVALID, f"unknown store {shown_store(spec)!r}: use {STORES}")
     path = pathlib.Path(where)
     # SQLiteStore creates a missing file: a mistyped path would give a
     # reader an empty store instead of failing, and leave it behind.
@@ -163,13 +180,51 @@ def open_store(
     return SQLiteStore(path, read_only=existing and not writes)
 
 
-def _open_postgres(url: str, schema: str, *, existing: bool) -> AbstractContextManager[Store]:
+def _open_postgres(
+    url: str, schema: str, *, existing: bool, upgrade: bool
+) -> AbstractContextManager[Store]:
     try:
         from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
 
-        return PostgresStore(url, schema=schema, create=not existing)
+        return PostgresStore(
+            _waiting_at_most(url, LOCK_TIMEOUT), schema=schema, create=not existing, upgrade=upgrade
+        )
     except ValueError as error:
         raise CommandError(EXIT_INVALID, str(error)) from None
+
+
+def _waiting_at_most(url: str, timeout: str) -> str:
+    # PostgreSQL waits for a lock for ever: a unit stuck in a transaction
+    # (a worker hung, a session left open) would hang the command.  It
+    # gives up as a SQLite store does, and exits 1, a lock held too long.
+    # The URL's own options come after, so that its lock_timeout wins.
+    from psycopg import conninfo  # noqa: PLC0415 - an extra
+
+    given = conninfo.conninfo_to_dict(url).get("options") or ""
+    return conninfo.make_conninfo(url, options=f"-c lock_timeout={timeout} {given}".rstrip())
+
+
+def _refuse_bad_ports(netloc: str, given: list[str]) -> None:
+    # libpq refuses a port that is no number only as it connects, which
+    # reads as a server that cannot be reached (exit 1): a slip is named.
+    # Each host of the URL may have its port (h1:5432,h2:5433), and a
+    # port= parameter may give a list of them.
+    hosts = netloc.rpartition("@")[2]
+    ports = [_port_of(host) for host in hosts.split(",")]
+    ports += [port for value in given for port in value.split(",")]
+    for port in ports:
+        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= _LAST_PORT):
+            raise CommandError(
+                EXIT_INVALID,
+                f"--store: the PostgreSQL URL's port {port!r} is no port: a whole number "
+                f"from 1 to {_LAST_PORT}",
+            )
+
+
+def _port_of(host: str) -> str:
+    # "h:5432" and "[::1]:5432" give "5432"; "h" and "[::1]" give "".
+    after = host.rpartition("]")[2] if host.startswith("[") else host
+    return after.rpartition(":")[2] if ":" in after else ""
 
 
 def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:
@@ -186,8 +241,10 @@ def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:
         known = {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
         unknown = [key for key in keys if key not in known | _URI_ALIASES]
         if not unknown:
+            # libpq may quote the token it refuses: the password, say.
+            said = _without_passwords(one_line(str(error)), url)
             raise CommandError(
-                EXIT_INVALID, f"--store: the PostgreSQL URL cannot be used: {one_line(str(error))}"
+                EXIT_INVALID, f"--store: the PostgreSQL URL cannot be used: {said}"
             ) from None
         names = ", ".join(repr(key) for key in unknown)
         raise CommandError(
@@ -195,6 +252,45 @@ def _refuse_unknown_parameters(url: str, keys: list[str]) -> None:
             f"--store: the PostgreSQL URL has {_parameters(len(unknown))} PostgreSQL does "
             f"not know: {names}",
         ) from None
+
+
+def shown_store(spec: str) -> str:
+    """
+    The store *spec* as an error may quote it: its passwords as ``***``.
+
+    Errors go to logs (a cron job's): a URL's password (``user:secret@``, or
+    a ``password=`` parameter) never does.
+    """
+    shown = _PASSWORD_PARAMETER.sub(r"\1***", spec)
+    scheme, separator, rest = shown.partition("://")
+    if not separator:
+        return shown
+    end = min((found for found in map(rest.find, "/?#") if found >= 0), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not (at and colon):
+        return shown
+    return f"{scheme}://{user}:***@{host}{rest[end:]}"
+
+
+def _without_passwords(text: str, spec: str) -> str:
+    # Each password of *spec*, as written in it, taken out of *text*.
+    masked = shown_store(spec)
+    passwords = {
+        word
+        for word in _difference(spec, masked)
+        if word  # an empty password hides nothing
+    }
+    for password in sorted(passwords, key=len, reverse=True):
+        text = text.replace(password, "***")
+    return text
+
+
+def _difference(spec: str, masked: str) -> list[str]:
+    # What shown_store replaced by ***, in order.
+    pattern = "(.*?)".join(regex.escape(part) for part in masked.split("***"))
+    found = regex.fullmatch(pattern, spec, flags=regex.DOTALL)
+    return [] if found is None else list(found.groups())
 
 
 def _parameters(count: int) -> str:

@@ -552,13 +552,18 @@ class Outbox(Protocol):
         """
         ...
 
-    def release(self, item: str, error: str, retry_at: dt.datetime) -> None:
+    def release(self, item: str, error: str, retry_at: dt.datetime) -> OutboxStatus | None:
         """
         Record a failed delivery, to be tried again at *retry_at*.
 
         The item is pending again, with one attempt more, *error* as its
         last error and *retry_at* as its ``next_attempt_at``.  An item
         already sent stays sent: another dispatcher delivered it.
+
+        Returns:
+            The item's status now: ``SENT`` for an item left sent, else
+            ``PENDING``.  A store of a host's own may return None, which
+            the service reads as ``PENDING``.
 
         Raises:
             UnknownOutboxItemError: When no item has this id (a
@@ -567,13 +572,18 @@ class Outbox(Protocol):
         """
         ...
 
-    def mark_dead(self, item: str, error: str) -> None:
+    def mark_dead(self, item: str, error: str) -> OutboxStatus | None:
         """
         Record a failed delivery after which the item is never tried again.
 
         The item is dead, with one attempt more and *error* as its last
         error; only `requeue` makes it pending again.  An item already sent
         stays sent.
+
+        Returns:
+            The item's status now: ``SENT`` for an item left sent, else
+            ``DEAD``.  A store of a host's own may return None, which the
+            service reads as ``DEAD``.
 
         Raises:
             UnknownOutboxItemError: When no item has this id (a

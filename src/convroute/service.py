@@ -253,7 +253,9 @@ class DispatchReport:
         failed: ``(id, error)`` of the items it refused, in order: pending
             again, due after their back-off, or dead when that was their
             last attempt (listed in *dead* too), or gone when their lead
-            was forgotten while they were delivered (in neither).  Each error is the
+            was forgotten while they were delivered (in neither), or sent
+            by another dispatcher meanwhile, once this one's lease lapsed
+            during the refusal (in neither: it stays sent).  Each error is the
             exception's type and message, at most 2 000 characters
             (`convroute.state.bounded_error`).
         dead: The ids of the failed items that will not be tried again.
@@ -1058,8 +1060,9 @@ class Service:
     ) -> OutboxStatus | None:
         # The status *item* has once delivered, or None when it was removed
         # as the transport refused it (its lead forgotten): nothing is left
-        # of it to be pending or dead.  A refusal is recorded, logged and
-        # added to *failed*.
+        # of it to be pending or dead; None too when another dispatcher
+        # delivered it meanwhile (this one's lease lapsed during a refusal).
+        # A refusal is recorded, logged and added to *failed*.
         try:
             # Typed to return None; a host's transport may still hand back more.
             returned: object = self.transport.deliver(item)  # type: ignore[func-returns-value]
@@ -1068,18 +1071,26 @@ class Service:
             error = _describe(exc)
             failed.append((item.id, error))
             attempts = item.attempts + 1
+            retry_at: dt.datetime | None = None
             try:
                 with self.store.unit_of_work(self.account) as uow:
+                    # What the item is now: a store of the host's own may say nothing.
+                    now_is: object
                     if attempts >= self._max_attempts:
-                        uow.outbox.mark_dead(item.id, error)
-                        retry_at = None
+                        now_is = uow.outbox.mark_dead(item.id, error)
                     else:
                         # From the failure, not the claim: a slow refusal counts.
                         retry_at = max(now, self._now()) + _retry_delay(attempts)
-                        uow.outbox.release(item.id, error, retry_at)
+                        now_is = uow.outbox.release(item.id, error, retry_at)
             except UnknownOutboxItemError:
                 self._gone(item)
                 return None
+            # Sent: this dispatcher's lease lapsed while the transport took
+            # its time, and another delivered the item meanwhile.
+            sent_meanwhile = now_is == OutboxStatus.SENT
+            if sent_meanwhile:
+                retry_at = None
+            dead = retry_at is None and not sent_meanwhile
             event = _loggable_event(item.event)
             _log.warning(
                 "delivery of %s (%s, event %s) failed, attempt %d: %s",
@@ -1087,7 +1098,9 @@ class Service:
                 item.type,
                 event,
                 attempts,
-                "dead, not tried again"
+                "another dispatcher delivered it meanwhile, it stays sent"
+                if sent_meanwhile
+                else "dead, not tried again"
                 if retry_at is None
                 else f"retried at {retry_at.isoformat()}",
                 exc_info=exc,
@@ -1098,10 +1111,13 @@ class Service:
                     type=item.type,
                     attempts=attempts,
                     retry_at=None if retry_at is None else retry_at.isoformat(),
-                    dead=retry_at is None,
+                    dead=dead,
                 ),
             )
-            return OutboxStatus.PENDING if retry_at is not None else OutboxStatus.DEAD
+            if sent_meanwhile:
+                # Neither this dispatcher's delivery nor a dead item: only failed.
+                return None
+            return OutboxStatus.DEAD if dead else OutboxStatus.PENDING
         try:
             with self.store.unit_of_work(self.account) as uow:
                 uow.outbox.mark_sent(item.id)

@@ -283,3 +283,45 @@ class TestOwnDeliveries:
         assert "reassign" == item.type
         assert [item.id] == [one.id for one in transport.failed[tried:]]
         assert [item.id] == [ident for ident, _ in report.failed_deliveries]
+
+
+class SentMeanwhile:
+    """A transport slower than its lease: another dispatcher delivers the item, then it fails."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def deliver(self, item):
+        with self.store.unit_of_work() as uow:
+            uow.outbox.mark_sent(item.id)
+        raise TimeoutError("the CRM did not answer in time")
+
+
+class TestALateFailure:
+    @pytest.mark.parametrize(
+        ("max_attempts", "was"),
+        [(2, "its last attempt"), (10, "an attempt with more to come")],
+    )
+    def test_an_item_another_dispatcher_delivered_is_neither_dead_nor_pending(
+        self, store, clock, caplog, max_attempts, was
+    ):
+        """A refusal that comes after another dispatcher's delivery reports the item failed only."""
+        first = Service(CONFIG, store, RecordingTransport(fail=1), clock=clock, max_attempts=2)
+        first.handle(message("wamid.1", text="Hi"))
+        [item] = outbox(store)
+        clock.at += dt.timedelta(minutes=1)
+        late = Service(CONFIG, store, SentMeanwhile(store), clock=clock, max_attempts=max_attempts)
+        caplog.clear()
+
+        with caplog.at_level(logging.WARNING, logger="convroute"):
+            report = late.dispatch_pending()
+
+        [record] = [one for one in caplog.records if one.levelno == logging.WARNING]
+        assert ((), [item.id], (), [OutboxStatus.SENT]) == (
+            report.sent,
+            [ident for ident, _error in report.failed],
+            report.dead,
+            [one.status for one in outbox(store)],
+        ), was
+        assert "another dispatcher delivered it meanwhile, it stays sent" in record.getMessage()
+        assert (False, None) == (record.convroute["dead"], record.convroute["retry_at"])

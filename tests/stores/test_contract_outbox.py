@@ -183,11 +183,22 @@ class TestOutcomes:
         with store.unit_of_work() as uow:
             uow.outbox.mark_sent("a1")
         with store.unit_of_work() as uow:
-            uow.outbox.release("a1", "timeout", LATER)
+            released = uow.outbox.release("a1", "timeout", LATER)
         with store.unit_of_work() as uow:
-            uow.outbox.mark_dead("a1", "timeout")
+            dead = uow.outbox.mark_dead("a1", "timeout")
 
         assert [item("a1", status=OutboxStatus.SENT)] == items(store)
+        assert (OutboxStatus.SENT, OutboxStatus.SENT) == (released, dead)
+
+    def test_a_failure_recorded_says_the_status_it_gave(self, store):
+        """release and mark_dead return the status the item has now: pending, dead."""
+        add(store, item("a1"), item("a2", 1))
+        claim(store, now=T0)
+        with store.unit_of_work() as uow:
+            released = uow.outbox.release("a1", "timeout", LATER)
+            dead = uow.outbox.mark_dead("a2", "HTTP 400")
+
+        assert (OutboxStatus.PENDING, OutboxStatus.DEAD) == (released, dead)
 
     @pytest.mark.parametrize(
         "outcome",

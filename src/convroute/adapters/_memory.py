@@ -621,21 +621,21 @@ class _Outbox(_Repository):
         journal.put(state.outbox, item, sent)
         journal.pop(state.pending, item)
 
-    def release(self, item: str, error: str, retry_at: dt.datetime) -> None:
+    def release(self, item: str, error: str, retry_at: dt.datetime) -> OutboxStatus:
         aware(retry_at, "retry_at")
-        self._fail(item, error, OutboxStatus.PENDING, retry_at)
+        return self._fail(item, error, OutboxStatus.PENDING, retry_at)
 
-    def mark_dead(self, item: str, error: str) -> None:
-        self._fail(item, error, OutboxStatus.DEAD, None)
+    def mark_dead(self, item: str, error: str) -> OutboxStatus:
+        return self._fail(item, error, OutboxStatus.DEAD, None)
 
     def _fail(
         self, item: str, error: str, status: OutboxStatus, retry_at: dt.datetime | None
-    ) -> None:
+    ) -> OutboxStatus:
         state, journal = self._unit.begin_write()
         stored = _known(state, item)
         if stored.status == OutboxStatus.SENT:
             # Another dispatcher delivered it after this one's claim lapsed.
-            return
+            return OutboxStatus.SENT
         failed = attrs.evolve(
             stored,
             status=status,
@@ -649,6 +649,7 @@ class _Outbox(_Repository):
             journal.put(state.pending, item, None)
         else:
             journal.pop(state.pending, item)
+        return status
 
     def requeue(self, ids: Collection[str]) -> Mapping[str, OutboxStatus]:
         state, journal = self._unit.begin_write()

@@ -769,12 +769,12 @@ class SQLOutbox(_Repository):
             attrs.evolve(stored, status=OutboxStatus.SENT, claimed_until=None, next_attempt_at=None)
         )
 
-    def release(self, item: str, error: str, retry_at: dt.datetime) -> None:
+    def release(self, item: str, error: str, retry_at: dt.datetime) -> OutboxStatus:
         aware(retry_at, "retry_at")
-        self._fail(item, error, OutboxStatus.PENDING, retry_at)
+        return self._fail(item, error, OutboxStatus.PENDING, retry_at)
 
-    def mark_dead(self, item: str, error: str) -> None:
-        self._fail(item, error, OutboxStatus.DEAD, None)
+    def mark_dead(self, item: str, error: str) -> OutboxStatus:
+        return self._fail(item, error, OutboxStatus.DEAD, None)
 
     def requeue(self, ids: Collection[str]) -> Mapping[str, OutboxStatus]:
         found: dict[str, OutboxStatus] = {}
@@ -819,11 +819,11 @@ class SQLOutbox(_Repository):
 
     def _fail(
         self, item: str, error: str, status: OutboxStatus, retry_at: dt.datetime | None
-    ) -> None:
+    ) -> OutboxStatus:
         stored = self._known(item)
         if stored.status == OutboxStatus.SENT:
             # Another dispatcher delivered it after this one's claim lapsed.
-            return
+            return OutboxStatus.SENT
         self._replace(
             attrs.evolve(
                 stored,
@@ -834,6 +834,7 @@ class SQLOutbox(_Repository):
                 next_attempt_at=retry_at,
             )
         )
+        return status
 
     def remove_for_lead(self, lead: Phone) -> Removed[OutboxItem]:
         sql = self._sql

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import attrs
+import phonenumbers
 import pytest
 
 from hypothesis import assume, given, settings
@@ -347,10 +348,12 @@ class TestFullPhone:
             ("919800000001", "919800000001"),
             ("+91 98000 00001", "919800000001"),
             ("0091 (98000) 00001", "919800000001"),
+            ("6834002", "6834002"),
+            ("+683 4002", "6834002"),
         ],
     )
     def test_a_full_number_is_taken_as_a_lead_s(self, text, expected):
-        """Eight digits or more, or a number typed with its country code: read as lead_phone."""
+        """Eight digits or more, seven of a country with numbers that short (Niue), or typed."""
         assert expected == full_phone(text)
 
     def test_digits_too_few_for_a_full_number_are_refused(self):
@@ -364,7 +367,9 @@ class TestFullPhone:
         )
         assert expected == str(caught.value)
 
-    @pytest.mark.parametrize("text", ["", "a lead", "+91 98", "1234567", "+1234567"])
+    @pytest.mark.parametrize(
+        "text", ["", "a lead", "+91 98", "1234567", "+1234567", "6830002", "+683 0002"]
+    )
     def test_what_is_no_full_phone_is_refused(self, text):
         """Text that is no phone, or digits of no full number, raise PhoneNumberError."""
         with pytest.raises(PhoneNumberError):
@@ -373,9 +378,13 @@ class TestFullPhone:
     @settings(deadline=None)
     @given(st.text(alphabet="0123456789", min_size=1, max_size=16))
     def test_digits_alone_are_full_from_eight(self, text):
-        """Digits alone are a full phone when lead_phone takes them and they are 8 or more."""
+        """Digits alone are full when lead_phone takes them: 8 or more, or a short number."""
         try:
-            expected = lead_phone(text) if len(text) >= 8 else None
+            short = len(text) < 8 and phonenumbers.is_valid_number(phonenumbers.parse(f"+{text}"))
+        except phonenumbers.NumberParseException:
+            short = False
+        try:
+            expected = lead_phone(text) if len(text) >= 8 or short else None
         except PhoneNumberError:
             expected = None
         try:

@@ -55,8 +55,11 @@ zero: ``5511912345678``.  Make one with `normalize_phone` from what somebody
 typed; `Phone("...")` itself checks nothing.
 """
 
-# E.164 allows at most 15 digits; the shortest full numbers in use (a 3-digit
-# country code and a 5-digit subscriber number) have 8.
+# E.164 allows at most 15 digits; full numbers have 8 or more but in a few
+# small countries (Niue's +683 4002: a 3-digit country code and a 4-digit
+# subscriber number), whose shorter numbers are taken when libphonenumber
+# holds them valid numbers of their country (`_short_in_use`): a number cut
+# short by a slip mostly is not.
 _MIN_DIGITS: Final = 8
 _MAX_DIGITS: Final = 15
 _PLUS_SIGNS: Final = frozenset("+\N{FULLWIDTH PLUS SIGN}")
@@ -195,16 +198,18 @@ def full_phone(text: str) -> Phone:
     Read a lead's phone as a person names one: a full international number.
 
     As `lead_phone` reads it, with one more rule for digits alone: they
-    must be at least 8, the fewest of any full number.  WhatsApp may give
-    fewer and `lead_phone` keeps them, but a person who names a lead to
-    act on (``convroute forget 12``) has slipped: asked again, they give
-    its country code.
+    must be at least 8, the fewest of a full number but in a few small
+    countries (7, Niue's ``6834002``, are taken when they are a valid
+    number of such a country).  WhatsApp may give fewer and `lead_phone`
+    keeps them, but a person who names a lead to act on (``convroute
+    forget 12``) has slipped: asked again, they give its country code.
 
     Args:
         text: The phone, e.g. ``5511912345678`` or ``+55 11 91234-5678``.
 
     Returns:
-        Its digits, 8 to 15 of them.
+        Its digits, 8 to 15 of them, or 7 for a number of a country whose
+        numbers are that short (Niue's ``6834002``).
 
     Raises:
         PhoneNumberError: When *text* is no phone, or digits too few for
@@ -212,7 +217,7 @@ def full_phone(text: str) -> Phone:
         TypeError: When *text* is not a string.
     """
     phone = lead_phone(text)
-    if len(phone) < _MIN_DIGITS:
+    if len(phone) < _MIN_DIGITS and not _short_in_use(phone):
         raise PhoneNumberError(
             text,
             f"it has {len(phone)} digits, fewer than a full international number's "
@@ -312,11 +317,21 @@ def _read(text: str, written: str, region: str | None) -> Phone:
             "was it written without its own country code?",
         )
     digits = f"{code}{national}"
-    if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
+    if len(digits) > _MAX_DIGITS or (len(digits) < _MIN_DIGITS and not _short_in_use(digits)):
         raise PhoneNumberError(
             text, f"it has {len(digits)} digits, not {_MIN_DIGITS} to {_MAX_DIGITS}"
         )
     return Phone(digits)
+
+
+def _short_in_use(digits: str) -> bool:
+    # Whether *digits*, fewer than _MIN_DIGITS with their country code, are
+    # a number of a country whose numbers are that short (Niue, Tokelau).
+    try:
+        number = phonenumbers.parse(f"+{digits}")
+    except NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
 
 
 def _may_start_with_zero(code: int, national: str) -> bool:

@@ -1208,7 +1208,8 @@ class Service:
 
         Args:
             phone: The lead's phone as events name it: its digits with
-                country code, 8 to 15 (``5511912345678``), or as typed, with its
+                country code, 8 to 15 (``5511912345678``; 7 for a country whose
+                numbers are that short, Niue's ``6834002``), or as typed, with its
                 ``+`` and country code (``+55 11 91234-5678``).
 
         Returns:

@@ -305,6 +305,15 @@ class TestForget:
             service.forget(typed)
         assert 0 == store.committed
 
+    def test_a_lead_of_a_country_with_7_digit_numbers_can_be_forgotten(self):
+        """A Niue lead (wa_id 6834002) is forgotten by its number as typed, or by its digits."""
+        for typed in ("+683 4002", "6834002"):
+            service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)
+            niue = IncomingMessage(id="wamid.1", at=AT, lead="6834002", number=NUMBER, text="Hi")
+            service.handle(niue)
+
+            assert 1 == service.forget(typed).leads, typed
+
     def test_digits_too_few_for_a_full_number_say_so(self):
         """Service.forget("12") is refused as the command is: naming the count and country code."""
         service = Service(CONFIG, MemoryStore(), RecordingTransport(), clock=lambda: AT)

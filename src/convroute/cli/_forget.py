@@ -47,8 +47,9 @@ def add_forget_command(commands: Commands) -> None:
     command.add_argument(
         "phone",
         metavar="PHONE",
-        help="the lead's phone: its digits with country code, 8 to 15 (5511912345678), or as typed "
-        "with + and country code (+55 11 91234-5678)",
+        help="the lead's phone: its digits with country code, 8 to 15 (5511912345678; 7 where "
+        "a country's numbers are that short), or as typed with + and country code "
+        "(+55 11 91234-5678)",
     )
     add_existing_store_options(command)
     command.set_defaults(run=_forget)

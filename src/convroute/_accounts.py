@@ -8,6 +8,8 @@ accounts.
 
 from __future__ import annotations
 
+import unicodedata
+
 from typing import Final
 
 from convroute._frozen import unicode_text
@@ -29,10 +31,13 @@ The longest account name, in characters, once stripped.
 
 def account_name(account: object) -> str:
     """
-    The account *account* names: the text stripped of the whitespace around it.
+    The account *account* names: the text stripped of the whitespace around it, in NFC.
 
     ``" acme "`` and ``"acme"`` name one account, so that a stray space in
-    a host's setting never splits a business in two.
+    a host's setting never splits a business in two; so do two names that
+    differ only in Unicode form (``"café"`` with a composed ``é``, or an
+    ``e`` and a combining accent, as some keyboards and files give it),
+    which look alike wherever they are shown.
 
     Raises:
         AccountError: When *account* is not text, is blank, holds a control
@@ -45,7 +50,7 @@ def account_name(account: object) -> str:
         unicode_text(account)
     except TextError as error:
         raise AccountError(account, str(error)) from None
-    name = account.strip()
+    name = unicodedata.normalize("NFC", account.strip())
     if not name:
         raise AccountError(account, "a name is not blank")
     if len(name) > MAX_ACCOUNT_LENGTH:

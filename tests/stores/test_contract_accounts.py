@@ -398,6 +398,18 @@ class TestAccountNames:
             read(store, name, lambda uow: uow.leads.get(LEAD).name) for name in ("acme", "a" * 64)
         ]
 
+    def test_names_that_differ_only_in_unicode_form_are_one_account(self, store):
+        """ "café" composed and "cafe" with a combining accent name one account, held as NFC."""
+        composed, decomposed = (
+            "caf\N{LATIN SMALL LETTER E WITH ACUTE}",
+            "cafe\N{COMBINING ACUTE ACCENT}",
+        )
+        write(store, decomposed, lambda uow: uow.leads.save(Lead(phone=LEAD, name="cafe")))
+
+        assert "cafe" == read(store, composed, lambda uow: uow.leads.get(LEAD).name)
+        if hasattr(store, "accounts"):
+            assert [composed] == list(store.accounts())
+
     def test_accounts_share_the_rule_of_one_unit_per_thread(self, store):
         """A unit of another account cannot be opened inside one in the same thread."""
         with store.unit_of_work("acme") as outer:

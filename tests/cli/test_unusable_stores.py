@@ -219,6 +219,24 @@ class TestNotAStore:
         assert b"not a database, just notes\n" * 100 == path.read_bytes()
 
 
+class TestDamagedStore:
+    @pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS.keys())
+    def test_sqlite(self, capsys, tmp_path, command):
+        """A store file cut short is damaged, and running again cannot cure it: exit 2, one line."""
+        path = tmp_path / "convroute.db"
+        with SQLiteStore(path) as store, store.unit_of_work() as uow:
+            for n in range(400):
+                uow.leads.save(Lead(phone=Phone(f"91980000{n:04d}"), name="Ravi " * 40))
+        os.truncate(path, path.stat().st_size // 2)
+        before = digest(path)
+
+        status, out, err = run(capsys, *command, "--store", f"sqlite:{path}")
+
+        assert (2, "", 1) == (status, out, len(err.splitlines()))
+        assert "the file is damaged (database disk image is malformed)" in err
+        assert before == digest(path)
+
+
 # Read-only files, for real.  Root may write any file whatever its mode, so
 # a root test run runs the command as another user; any other user's run
 # runs it as itself, and the modes hold.

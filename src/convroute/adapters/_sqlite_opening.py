@@ -87,7 +87,8 @@ def opening_error(path: str, exc: sqlite3.Error, *, read_only: bool) -> StoreErr
     The error that tells why SQLite could not open the store in *path*.
 
     A file that is not there (for a reader), cannot be read or made, is no
-    database, or may not be written by a writer is a `StoreUnusableError`;
+    database, is damaged, or may not be written by a writer is a
+    `StoreUnusableError`;
     anything else (a lock not had in time, a disk that fails) a plain
     `StoreError`.
     """
@@ -98,9 +99,24 @@ def opening_error(path: str, exc: sqlite3.Error, *, read_only: bool) -> StoreErr
         return StoreUnusableError(
             f"no SQLite store at {path!r}: no such file (a read-only store is never created)"
         )
+    if code == sqlite3.SQLITE_CORRUPT:
+        return damaged_error(path, exc)
     if code in {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_PERM}:
         return StoreUnusableError(f"cannot open the SQLite store {path!r}: {exc}")
     return StoreError(f"cannot open the SQLite store {path!r}: {exc}")
+
+
+def damaged_error(path: str, exc: Exception, doing: str | None = None) -> StoreUnusableError:
+    """
+    The error for a store whose file SQLite finds damaged (cut short, overwritten).
+
+    Running again cannot cure it: the file is to be restored from a backup.
+    """
+    where = f"SQLite store {path!r}" + ("" if doing is None else f": {doing}")
+    return StoreUnusableError(
+        f"{where}: the file is damaged ({exc}); restore it from a backup "
+        "(sqlite3's .recover may save some of it)"
+    )
 
 
 def unwritable_error(path: str, exc: Exception, doing: str | None = None) -> StoreUnusableError:

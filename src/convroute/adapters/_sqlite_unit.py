@@ -18,7 +18,7 @@ from typing import Any, Self, TypeVar
 from convroute.adapters._codec import RecentValues
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import SQLRepositories
-from convroute.adapters._sqlite_opening import unwritable_error
+from convroute.adapters._sqlite_opening import damaged_error, unwritable_error
 from convroute.adapters._unit_rules import nested, not_open, refuse_reuse
 from convroute.errors import StoreError
 
@@ -245,4 +245,7 @@ class SQLiteUnit(SQLRepositories):
             # The file, its log or its folder became read-only to this
             # process after the store opened it.
             return unwritable_error(self._path, exc, doing)
+        if code == sqlite3.SQLITE_CORRUPT:
+            # A page the opening never read: the damage shows only now.
+            return damaged_error(self._path, exc, doing)
         return StoreError(f"SQLite store {self._path!r}: {doing}: {exc}")

@@ -75,7 +75,7 @@ class SQLiteStore(ClosedOnExit):
 
     Raises:
         StoreUnusableError: When the file cannot be used as it is found: it
-            is not a database, or another program's; its schema is one
+            is not a database, or another program's, or is damaged; its schema is one
             this convroute does not know (newer, or negative), or, with
             *read_only*, an older one; it cannot be read; with
             *read_only*, it is not there; without, it (or its folder) may

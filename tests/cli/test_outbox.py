@@ -159,6 +159,9 @@ class TestErrors:
             ("postgresql://crm@db:99999/crm", "99999"),
             ("postgresql://crm@db1:5432,[::1]:0/crm", "0"),
             ("postgresql://crm@db/crm?port=5432,abc", "abc"),
+            ("postgresql://crm@db:\u0665\u0664\u0663\u0662/crm", "\u0665\u0664\u0663\u0662"),
+            ("postgresql://crm@db/crm?port=5_432", "5_432"),
+            (f"postgresql://crm@db:{'5' * 5000}/crm", "5" * 5000),
         ],
     )
     def test_a_port_that_is_no_port_exits_2_before_connecting(self, capsys, store, port):

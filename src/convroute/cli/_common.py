@@ -63,6 +63,33 @@ def error_line(error: ConvrouteError | OSError) -> str:
     return reason if error.filename is None else f"cannot read {error.filename}: {reason}"
 
 
+def whole_number(text: str, least: int, most: int) -> int | None:
+    """
+    *text* read as a whole number from *least* to *most*, or ``None``.
+
+    The one reading of a number the command line is given.  Plain ASCII
+    digits only: Python's ``int()`` also reads ``+5``, `` 5``, ``1_000``
+    and any script's decimal digits (Arabic-Indic ones), none of which a
+    careful user means; and it fails on more than 4 300 digits, so the
+    digits are counted first.
+
+    Args:
+        text: What was given.
+        least: The smallest number taken.
+        most: The largest number taken.
+
+    Returns:
+        The number, or ``None`` when *text* is no such number.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0") or "0"
+    if len(significant) > len(str(most)):
+        return None
+    number = int(significant)
+    return number if least <= number <= most else None
+
+
 def read_config(path: pathlib.Path) -> Config:
     """
     Load a command's configuration file.

@@ -21,7 +21,7 @@ from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._frozen import unicode_text
 from convroute._text import one_line
 from convroute.adapters import SQLiteStore
-from convroute.cli._common import EXIT_INVALID, CommandError
+from convroute.cli._common import EXIT_INVALID, CommandError, whole_number
 from convroute.errors import AccountError
 from convroute.ports import Store
 from convroute.testing import MemoryStore
@@ -213,7 +213,7 @@ def _refuse_bad_ports(netloc: str, given: list[str]) -> None:
     ports = [_port_of(host) for host in hosts.split(",")]
     ports += [port for value in given for port in value.split(",")]
     for port in ports:
-        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= _LAST_PORT):
+        if port and whole_number(port, 1, _LAST_PORT) is None:
             raise CommandError(
                 EXIT_INVALID,
                 f"--store: the PostgreSQL URL's port {port!r} is no port: a whole number "

@@ -175,7 +175,17 @@ class TestErrors:
         """Each host's own port, an IPv6 host's too, and a port= list are all ports."""
         spec = "postgresql://crm@db1:5432,[::1]:5433,db3/crm?port=5432,5433,"
 
-        assert "convroute" == postgres_spec(spec)[1]
+        assert postgres_spec(spec)[1] is None
+
+    @pytest.mark.parametrize("schema", ["crm", "convroute", ""])
+    def test_the_demo_refuses_a_schema_before_connecting(self, capsys, schema):
+        """The demo runs in a schema of its own: a URL naming one is a usage error, exit 2."""
+        store = f"postgresql://crm@127.0.0.1:1/crm?connect_timeout=2&schema={schema}"
+
+        status = main(["demo", "--store", store])
+
+        said = f"convroute: demo --store takes no ?schema= (it names {schema!r}): the demo runs"
+        assert (2, True) == (status, capsys.readouterr().err.startswith(said))
 
     def test_the_demo_quotes_no_password_either(self, capsys):
         """`demo --store` given no PostgreSQL URL quotes it with its password as ***."""

@@ -95,9 +95,12 @@ def _account(text: str) -> str:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def postgres_spec(spec: str) -> tuple[str, str] | None:
+def postgres_spec(spec: str) -> tuple[str, str | None] | None:
     """
     The connection URL and schema a PostgreSQL spec names, or ``None``.
+
+    The schema is ``None`` when the URL has no ``schema=`` parameter (the
+    store's own default then).
 
     Raises:
         CommandError: When the URL cannot be parsed (an unclosed ``[`` of
@@ -126,7 +129,7 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
     encoded = urllib.parse.urlencode(others, quote_via=urllib.parse.quote)
     url = parts._replace(query=encoded).geturl()
     _refuse_unknown_parameters(url, [key for key, _ in others])
-    return url, (schemas[0] if schemas else "convroute")
+    return url, (schemas[0] if schemas else None)
 
 
 def open_store(
@@ -181,13 +184,14 @@ def open_store(
 
 
 def _open_postgres(
-    url: str, schema: str, *, existing: bool, upgrade: bool
+    url: str, schema: str | None, *, existing: bool, upgrade: bool
 ) -> AbstractContextManager[Store]:
     try:
         from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
 
+        named = {} if schema is None else {"schema": schema}
         return PostgresStore(
-            _waiting_at_most(url, LOCK_TIMEOUT), schema=schema, create=not existing, upgrade=upgrade
+            _waiting_at_most(url, LOCK_TIMEOUT), **named, create=not existing, upgrade=upgrade
         )
     except ValueError as error:
         raise CommandError(EXIT_INVALID, str(error)) from None

@@ -7,6 +7,7 @@ Exit statuses, error lines, and reading the configuration.
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 
@@ -21,6 +22,11 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 """A configuration or input that cannot be used, or a usage error (argparse's own)."""
+EXIT_UNREPORTED = 3
+"""
+A change committed, but its report could not be written (``forget``'s, to a
+full disk or a reader gone): done, and not to be run again for it.
+"""
 EXIT_INTERNAL = 70
 """A bug in convroute (EX_SOFTWARE)."""
 EXIT_INTERRUPTED = 130
@@ -51,6 +57,18 @@ def fail(message: str) -> None:
     Print one error line on standard error, as every command does.
     """
     print(f"convroute: {message}", file=sys.stderr)  # noqa: T201 - the command's output
+
+
+def drop_output() -> None:
+    """
+    Send what is left in standard output's buffer to nowhere.
+
+    Called once writing it failed: it can never be written, and Python's
+    own flush at exit would otherwise complain of it (exit status 120).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def error_line(error: ConvrouteError | OSError) -> str:

@@ -2,8 +2,10 @@
 `convroute outbox stats|list|requeue --store S`: the outbox of a store, from the command line.
 """
 
+import contextlib
 import datetime as dt
 import json
+import sqlite3
 
 import pytest
 
@@ -98,6 +100,22 @@ class TestRequeue:
             "unknown": ["zz"],
         }
         assert (2, [expected]) == (status, lines)
+
+    def test_a_row_of_a_status_convroute_does_not_know_exits_1_as_stats_does(self, capsys, spec):
+        """A status column edited by hand: requeue names the row and exits 1, as stats does."""
+        path = spec.removeprefix("sqlite:")
+        with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+            connection.execute("UPDATE outbox SET status = 'weird' WHERE id = 'a3'")
+
+        requeued = run(capsys, "outbox", "requeue", "a2", "a3", "--store", spec)
+        counted = run(capsys, "outbox", "stats", "--store", spec)
+
+        said = "convroute: outbox row seq 3, id a3: its status is none of pending, sent, dead; "
+        assert ((1, []), True) == (requeued[:2], requeued[2].startswith(said))
+        assert requeued == counted
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            rows = connection.execute("SELECT id, status FROM outbox ORDER BY id").fetchall()
+        assert [("a1", "sent"), ("a2", "dead"), ("a3", "weird")] == rows
 
     def test_an_id_that_is_not_text_is_a_usage_error(self, capsys, spec):
         """An id of bytes that are not UTF-8 is a usage error (status 2), not a store failure."""

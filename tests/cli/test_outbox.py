@@ -189,6 +189,28 @@ class TestErrors:
         said = f"convroute: --store: the PostgreSQL URL's port {port!r} is no port: a whole number"
         assert (2, True) == (status, err.startswith(said))
 
+    @pytest.mark.parametrize(
+        ("parameter", "value"),
+        [
+            ("connect_timeout", "abc"),
+            ("connect_timeout", "%2B5"),
+            ("connect_timeout", ""),
+            ("keepalives", "\u0661"),
+            ("keepalives_idle", "x"),
+            ("keepalives_interval", "-1"),
+            ("keepalives_count", "99999999999"),
+            ("tcp_user_timeout", "1_000"),
+        ],
+    )
+    def test_a_whole_number_parameter_that_is_none_exits_2(self, capsys, parameter, value):
+        """libpq's whole-number parameters take digits 0-9 only: a usage error before connecting."""
+        store = f"postgresql://crm@127.0.0.1:1/crm?{parameter}={value}"
+
+        status, _, err = run(capsys, "outbox", "stats", "--store", store)
+
+        said = f"convroute: --store: the PostgreSQL URL's {parameter} "
+        assert (2, True, True) == (status, err.startswith(said), "is no whole number" in err)
+
     def test_ports_of_several_hosts_are_taken(self):
         """Each host's own port, an IPv6 host's too, and a port= list are all ports."""
         spec = "postgresql://crm@db1:5432,[::1]:5433,db3/crm?port=5432,5433,"

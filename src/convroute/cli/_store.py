@@ -50,6 +50,18 @@ SQLite store waits for its file's write lock, before it fails (exit status 1).
 
 _POSTGRES = ("postgresql", "postgres")
 _LAST_PORT = 65535
+# libpq's parameters that take a whole number (its C int), beside the port.
+_WHOLE_NUMBER_PARAMETERS = frozenset(
+    {
+        "connect_timeout",
+        "keepalives",
+        "keepalives_count",
+        "keepalives_idle",
+        "keepalives_interval",
+        "tcp_user_timeout",
+    }
+)
+_LARGEST_INT = 2_147_483_647
 _PASSWORD_PARAMETER = regex.compile(r"(?i)(\bpassword\s*=\s*)('[^']*'|[^&\s]*)")
 # What a URL's query may say that is no keyword of libpq's: ``ssl=true``
 # for ``sslmode=require``.
@@ -124,6 +136,7 @@ def postgres_spec(spec: str) -> tuple[str, str | None] | None:
     if len(schemas) > 1:
         raise CommandError(EXIT_INVALID, "the store URL names its schema more than once")
     _refuse_bad_ports(parts.netloc, [value for key, value in query if key == "port"])
+    _refuse_bad_whole_numbers(query)
     others = [(key, value) for key, value in query if key != "schema"]
     # A space is %20: libpq reads no + as one (options=-c%20lock_timeout%3D5s).
     encoded = urllib.parse.urlencode(others, quote_via=urllib.parse.quote)
@@ -222,6 +235,20 @@ def _refuse_bad_ports(netloc: str, given: list[str]) -> None:
                 EXIT_INVALID,
                 f"--store: the PostgreSQL URL's port {port!r} is no port: a whole number "
                 f"from 1 to {_LAST_PORT}",
+            )
+
+
+def _refuse_bad_whole_numbers(query: list[tuple[str, str]]) -> None:
+    # libpq's other whole-number parameters, checked as ports are: libpq
+    # refuses "x" only as it connects (exit 1, a server that cannot be
+    # reached), and psycopg reads connect_timeout by Python's int(), which
+    # takes "+5", "1_0" and other scripts' digits.
+    for key, value in query:
+        if key in _WHOLE_NUMBER_PARAMETERS and whole_number(value, 0, _LARGEST_INT) is None:
+            raise CommandError(
+                EXIT_INVALID,
+                f"--store: the PostgreSQL URL's {key} {value!r} is no whole number: digits 0-9, "
+                f"at most {_LARGEST_INT}",
             )
 
 

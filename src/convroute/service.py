@@ -29,9 +29,9 @@ from typing import Any, assert_never
 import attrs
 
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
-from convroute._arguments import refuse_one_text, wrong_type
+from convroute._arguments import iterable_argument, wrong_type
 from convroute._erasure import forget
-from convroute._frozen import aware, fixed_offset, unicode_text
+from convroute._frozen import aware, fixed_offset, named_text
 from convroute._ids import action_id
 from convroute._known_numbers import KnownPhoneNumberIds
 from convroute._retention import prune
@@ -942,14 +942,16 @@ class Service:
             every store).
 
         Raises:
-            TypeError: When *ids* is one string (write ``[id]``), or an id
-                is not text; nothing is requeued.
+            TypeError: When *ids* is one string (write ``[id]``), a
+                mapping, ``None`` or anything else that is no iterable of
+                ids, or an id is not text; nothing is requeued.
             TextError: When an id is not Unicode text (a ``ValueError``):
                 no item has it; nothing is requeued.
             StoreError: When the store fails; nothing is requeued.
         """
-        refuse_one_text(ids, "ids", "a sequence of outbox item ids")
-        wanted = [unicode_text(one) for one in dict.fromkeys(ids)]
+        given = iterable_argument(ids, "ids", "outbox item ids (a list of str)")
+        named = [named_text(one, f"ids[{at}]") for at, one in enumerate(given)]
+        wanted = list(dict.fromkeys(named))
         # No item the service writes has a NUL in its id, and PostgreSQL's
         # text cannot hold one: asked for it, that store fails, where the
         # others find nothing.  Such an id is unknown on every store.

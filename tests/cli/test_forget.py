@@ -6,7 +6,11 @@ A store that fails while it runs exits 1.
 
 import datetime as dt
 import json
+import os
+import pathlib
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -190,6 +194,55 @@ def typed_phones():
         st.text(alphabet="+0123456789 -()", max_size=18),
         st.text(max_size=10),
     )
+
+
+class TestAReportThatCannotBeWritten:
+    """
+    The erasure is committed before its report is written: losing the report is no failure of it.
+    """
+
+    @staticmethod
+    def forget_into(path, stdout):
+        """Run ``convroute forget`` as a shell runs it, its output buffered, into *stdout*."""
+        environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+        return subprocess.run(
+            [sys.executable, "-m", "convroute", "forget", LEAD, "--store", f"sqlite:{path}"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            check=False,
+        )
+
+    @pytest.mark.skipif(not pathlib.Path("/dev/full").exists(), reason="no /dev/full here")
+    def test_a_full_disk_exits_3_saying_the_lead_is_forgotten(self, path):
+        """No room for the report: exit 3 and a line saying the erasure is done, not exit 1."""
+        with pathlib.Path("/dev/full").open("w", encoding="utf-8") as full:
+            result = self.forget_into(path, full)
+
+        said = (
+            "convroute: the lead is forgotten (the erasure is committed), but what was removed "
+            "could not be written: No space left on device; running it again would find "
+            "nothing to remove\n"
+        )
+        assert (3, said, [OTHER]) == (result.returncode, result.stderr, leads(path))
+
+    def test_a_reader_gone_exits_3_saying_the_lead_is_forgotten(self, path):
+        """A pipe nobody reads: exit 3 and the same line, not a silent 141."""
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            result = self.forget_into(path, write_end)
+        finally:
+            os.close(write_end)
+
+        said = "but what was removed could not be written: the reader of the output went away;"
+        assert (3, 1, True, [OTHER]) == (
+            result.returncode,
+            len(result.stderr.splitlines()),
+            said in result.stderr,
+            leads(path),
+        )
 
 
 class TestForgetTakesWhatTheServiceTakes:

@@ -2,8 +2,10 @@
 `convroute outbox stats|list|requeue --store S`: the outbox of a store, from the command line.
 """
 
+import contextlib
 import datetime as dt
 import json
+import sqlite3
 
 import pytest
 
@@ -99,6 +101,22 @@ class TestRequeue:
         }
         assert (2, [expected]) == (status, lines)
 
+    def test_a_row_of_a_status_convroute_does_not_know_exits_1_as_stats_does(self, capsys, spec):
+        """A status column edited by hand: requeue names the row and exits 1, as stats does."""
+        path = spec.removeprefix("sqlite:")
+        with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+            connection.execute("UPDATE outbox SET status = 'weird' WHERE id = 'a3'")
+
+        requeued = run(capsys, "outbox", "requeue", "a2", "a3", "--store", spec)
+        counted = run(capsys, "outbox", "stats", "--store", spec)
+
+        said = "convroute: outbox row seq 3, id a3: its status is none of pending, sent, dead; "
+        assert ((1, []), True) == (requeued[:2], requeued[2].startswith(said))
+        assert requeued == counted
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            rows = connection.execute("SELECT id, status FROM outbox ORDER BY id").fetchall()
+        assert [("a1", "sent"), ("a2", "dead"), ("a3", "weird")] == rows
+
     def test_an_id_that_is_not_text_is_a_usage_error(self, capsys, spec):
         """An id of bytes that are not UTF-8 is a usage error (status 2), not a store failure."""
         with pytest.raises(SystemExit) as exit_:
@@ -159,6 +177,9 @@ class TestErrors:
             ("postgresql://crm@db:99999/crm", "99999"),
             ("postgresql://crm@db1:5432,[::1]:0/crm", "0"),
             ("postgresql://crm@db/crm?port=5432,abc", "abc"),
+            ("postgresql://crm@db:\u0665\u0664\u0663\u0662/crm", "\u0665\u0664\u0663\u0662"),
+            ("postgresql://crm@db/crm?port=5_432", "5_432"),
+            (f"postgresql://crm@db:{'5' * 5000}/crm", "5" * 5000),
         ],
     )
     def test_a_port_that_is_no_port_exits_2_before_connecting(self, capsys, store, port):
@@ -168,11 +189,43 @@ class TestErrors:
         said = f"convroute: --store: the PostgreSQL URL's port {port!r} is no port: a whole number"
         assert (2, True) == (status, err.startswith(said))
 
+    @pytest.mark.parametrize(
+        ("parameter", "value"),
+        [
+            ("connect_timeout", "abc"),
+            ("connect_timeout", "%2B5"),
+            ("connect_timeout", ""),
+            ("keepalives", "\u0661"),
+            ("keepalives_idle", "x"),
+            ("keepalives_interval", "-1"),
+            ("keepalives_count", "99999999999"),
+            ("tcp_user_timeout", "1_000"),
+        ],
+    )
+    def test_a_whole_number_parameter_that_is_none_exits_2(self, capsys, parameter, value):
+        """libpq's whole-number parameters take digits 0-9 only: a usage error before connecting."""
+        store = f"postgresql://crm@127.0.0.1:1/crm?{parameter}={value}"
+
+        status, _, err = run(capsys, "outbox", "stats", "--store", store)
+
+        said = f"convroute: --store: the PostgreSQL URL's {parameter} "
+        assert (2, True, True) == (status, err.startswith(said), "is no whole number" in err)
+
     def test_ports_of_several_hosts_are_taken(self):
         """Each host's own port, an IPv6 host's too, and a port= list are all ports."""
         spec = "postgresql://crm@db1:5432,[::1]:5433,db3/crm?port=5432,5433,"
 
-        assert "convroute" == postgres_spec(spec)[1]
+        assert postgres_spec(spec)[1] is None
+
+    @pytest.mark.parametrize("schema", ["crm", "convroute", ""])
+    def test_the_demo_refuses_a_schema_before_connecting(self, capsys, schema):
+        """The demo runs in a schema of its own: a URL naming one is a usage error, exit 2."""
+        store = f"postgresql://crm@127.0.0.1:1/crm?connect_timeout=2&schema={schema}"
+
+        status = main(["demo", "--store", store])
+
+        said = f"convroute: demo --store takes no ?schema= (it names {schema!r}): the demo runs"
+        assert (2, True) == (status, capsys.readouterr().err.startswith(said))
 
     def test_the_demo_quotes_no_password_either(self, capsys):
         """`demo --store` given no PostgreSQL URL quotes it with its password as ***."""

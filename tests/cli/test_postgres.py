@@ -106,6 +106,18 @@ class TestDemo:
         assert "run through the service on PostgreSQL" in out
         assert "assigned to Ben Thomas" in out
 
+    def test_a_schema_named_is_refused_and_never_created(
+        self, capsys, postgres_url, postgres_schema
+    ):
+        """`demo --store URL?schema=NAME` exits 2: the demo neither writes to nor drops NAME."""
+        store = f"{postgres_url}?schema={postgres_schema}"
+
+        status, out, err = run(capsys, "demo", "--store", store)
+
+        said = f"convroute: demo --store takes no ?schema= (it names {postgres_schema!r}): "
+        assert (2, "", True, 1) == (status, out, err.startswith(said), len(err.splitlines()))
+        assert [] == schemas(postgres_url, postgres_schema)
+
     def test_a_store_that_is_not_postgres_is_refused(self, capsys):
         """`demo --store` takes a PostgreSQL URL only: anything else is exit 2, one line."""
         status, _, err = run(capsys, "demo", "--store", "sqlite:demo.db")

@@ -124,11 +124,37 @@ class TestRefusals:
         assert (2, False) == (status, missing.exists())
         assert "no store" in err
 
-    @pytest.mark.parametrize("rows", ["0", "-1", "many", "1000000001", "99999999999999999999"])
-    def test_a_batch_under_1_exits_2(self, path, capsys, rows):
-        """A batch must be a whole number of rows, 1 to a billion: never an internal error."""
+    @pytest.mark.parametrize(
+        "rows",
+        [
+            "0",
+            "-1",
+            "many",
+            "1000000001",
+            "99999999999999999999",
+            "9" * 5000,
+            "+5",
+            "\u0665",
+            "\uff15",
+            "1_000",
+            " 5",
+            "5 ",
+            "",
+        ],
+    )
+    def test_a_batch_that_is_no_plain_number_of_rows_exits_2(self, path, capsys, rows):
+        """A batch is digits 0-9 only, 1 to a billion: not int()'s +5, 1_000 or other scripts."""
         with pytest.raises(SystemExit) as raised:
             main(["prune", "--older-than", "30d", "--store", f"sqlite:{path}", "--batch", rows])
 
-        assert 2 == raised.value.code
-        assert "--batch" in capsys.readouterr().err
+        said = "argument --batch: must be a whole number of rows from 1 to 1000000000"
+        assert (2, True) == (raised.value.code, said in capsys.readouterr().err)
+
+    @pytest.mark.parametrize("rows", ["1", "0005", "1000000000"])
+    def test_a_batch_of_ascii_digits_is_taken(self, path, capsys, rows):
+        """A batch of digits 0-9, leading zeros and all, from 1 to a billion, is a batch."""
+        status, out, _ = run(
+            capsys, "--older-than", "7d", "--store", f"sqlite:{path}", "--batch", rows
+        )
+
+        assert (0, True) == (status, out.startswith('{"processed": '))

@@ -211,8 +211,49 @@ class TestRequeue:
         """One id given as a string is a TypeError saying to write a list, not its letters."""
         service = Service(CONFIG, store, RecordingTransport(), clock=clock)
 
-        with pytest.raises(TypeError, match=r"write \['act-1'\]"):
+        with pytest.raises(
+            TypeError, match=r"^ids must be .*, not the single str 'act-1': write \['act-1'\]$"
+        ):
             service.requeue("act-1")
+
+    @pytest.mark.parametrize(
+        ("ids", "said"),
+        [
+            (None, r"^ids must be an iterable of outbox item ids \(a list of str\), not None$"),
+            (
+                {"act-1": 1},
+                (
+                    r"^ids must be an iterable of outbox item ids \(a list of str\),"
+                    r" not a dict \{'act-1': 1\}$"
+                ),
+            ),
+            (7, r"^ids must be an iterable of outbox item ids \(a list of str\), not 7$"),
+            (b"act-1", r"not the single bytes b'act-1'"),
+            (["act-1", 7], r"^ids\[1\] must be a str, not 7$"),
+            ([["act-1"]], r"^ids\[0\] must be a str, not \['act-1'\]$"),
+        ],
+    )
+    def test_ids_that_are_no_ids_are_refused_naming_ids(self, store, clock, ids, said):
+        """None, a mapping, a number or an id that is no str is a TypeError naming ids."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, store, transport, clock=clock, max_attempts=1)
+        service.handle(message("wamid.1", text="Hi"))
+
+        with pytest.raises(TypeError, match=said):
+            service.requeue(ids)
+
+        [item] = outbox(store)
+        assert OutboxStatus.DEAD == item.status
+
+    def test_any_iterable_of_ids_is_taken(self, store, clock):
+        """A generator or a set of ids is read as its ids."""
+        transport = RecordingTransport(fail=1)
+        service = Service(CONFIG, store, transport, clock=clock, max_attempts=1)
+        [dead] = service.handle(message("wamid.1", text="Hi")).actions
+
+        report = service.requeue(one for one in [dead.id, "nope"])
+
+        assert RequeueReport(requeued=[dead.id], unknown=["nope"]) == report
 
     @pytest.mark.parametrize(
         ("bad", "error"), [("\udcff", ValueError), (7, TypeError), (None, TypeError)]

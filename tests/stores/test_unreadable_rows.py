@@ -173,6 +173,43 @@ class TestOutboxReads:
         )
         assert (expected, []) == (str(error), no_phone_in(error))
 
+    @pytest.mark.parametrize("status", [OutboxStatus.PENDING, OutboxStatus.DEAD])
+    def test_requeue_names_a_row_of_a_status_convroute_does_not_know(self, damaged, status):
+        """requeue() of such a row refuses it as counts() does, not trusting its data's status."""
+        with damaged.store.unit_of_work() as uow:
+            uow.outbox.add([item("act-1", LEAD), item("act-2", OTHER, minutes=1)])
+            uow.outbox.mark_dead("act-1", "RuntimeError: refused")
+            uow.outbox.mark_dead("act-2", "RuntimeError: refused")
+            if status == OutboxStatus.PENDING:
+                uow.outbox.requeue(["act-1"])
+        ((seq,),) = damaged.execute("SELECT seq FROM {t}outbox WHERE id = ?", ("act-1",))
+        damaged.execute("UPDATE {t}outbox SET status = ? WHERE id = ?", ("weird", "act-1"))
+
+        with damaged.store.unit_of_work() as uow:
+            error = refusal(lambda: uow.outbox.requeue(["act-2", "act-1"]))
+
+        expected = (
+            f"outbox row seq {seq}, id act-1: its status is none of pending, sent, dead; "
+            "rows with such a status: 1"
+        )
+        rows = damaged.execute("SELECT id, status FROM {t}outbox ORDER BY id", ())
+        assert (expected, [("act-1", "weird"), ("act-2", "dead")]) == (
+            str(error),
+            [tuple(row) for row in rows],
+        )
+
+    def test_requeue_of_other_rows_is_not_stopped_by_one(self, damaged):
+        """Another item is requeued, a row of a status convroute does not know left as it is."""
+        with damaged.store.unit_of_work() as uow:
+            uow.outbox.add([item("act-1", LEAD), item("act-2", OTHER, minutes=1)])
+            uow.outbox.mark_dead("act-2", "RuntimeError: refused")
+        damaged.execute("UPDATE {t}outbox SET status = ? WHERE id = ?", ("weird", "act-1"))
+
+        with damaged.store.unit_of_work() as uow:
+            found = uow.outbox.requeue(["act-2", "act-9"])
+
+        assert {"act-2": OutboxStatus.DEAD} == found
+
 
 class TestFunnelRecordScan:
     def test_a_bad_record_is_named_by_its_seq(self, damaged):

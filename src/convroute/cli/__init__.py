@@ -25,6 +25,7 @@ from convroute.cli._common import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     CommandError,
+    drop_output,
     error_line,
     fail,
 )
@@ -91,7 +92,7 @@ def _run(argv: Sequence[str] | None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`convroute demo | head`): say nothing more.
-        _drop_output()
+        drop_output()
         return EXIT_BROKEN_PIPE
     except CommandError as error:
         for line in error.lines:
@@ -147,18 +148,10 @@ def _write_output() -> None:
     except BrokenPipeError:
         raise
     except OSError as error:
-        _drop_output()
+        drop_output()
         raise CommandError(
             EXIT_FAILURE, f"cannot write the output: {error.strerror or error}"
         ) from None
-
-
-def _drop_output() -> None:
-    # What is left in stdout's buffer can never be written: send it to
-    # nowhere, so that Python's own flush at exit finds nothing to complain of.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:

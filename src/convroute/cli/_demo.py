@@ -61,7 +61,8 @@ def add_demo_command(commands: Commands) -> None:
         "--store",
         metavar="URL",
         help="run on PostgreSQL instead, in a schema of its own dropped afterwards: "
-        "postgresql://USER@HOST/DB",
+        "postgresql://USER@HOST/DB, with no ?schema= (refused: the demo never runs in, nor "
+        "drops, a schema you name)",
     )
     add_account_option(demo)
     demo.set_defaults(run=_demo)
@@ -215,6 +216,16 @@ def _run_on_postgres(
     found = postgres_spec(spec)
     if found is None:
         raise CommandError(EXIT_INVALID, f"not a PostgreSQL URL: {shown_store(spec)!r}")
+    if found[1] is not None:
+        # The story needs an empty store, and its schema is dropped after:
+        # run in a schema a user named, it would write into their store,
+        # or drop it.
+        raise CommandError(
+            EXIT_INVALID,
+            f"demo --store takes no ?schema= (it names {found[1]!r}): the demo runs in a "
+            "schema of its own, dropped afterwards, and never touches another; give the URL "
+            "without it",
+        )
     from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
 
     # A schema no one else uses: the demo's story needs an empty store.

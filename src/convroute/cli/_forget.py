@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import attrs
 
 from convroute._erasure import forget
-from convroute.cli._common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, CommandError, Commands
+from convroute.cli._common import (
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNREPORTED,
+    CommandError,
+    Commands,
+    drop_output,
+)
 from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.errors import PhoneNumberError, StoreError, StoreUnusableError
@@ -42,7 +51,9 @@ def add_forget_command(commands: Commands) -> None:
         "does not know prints zero counts. Exit status 0 when it ran, 2 for a phone that is not "
         "one or a store that cannot be used as it is found (not there, not a store, of "
         "another schema version, or a file this user may not write), 1 when the store fails "
-        "as it runs (nothing is removed then: run it again).",
+        "as it runs (nothing is removed then: run it again), 3 when the lead was forgotten but "
+        "the JSON line could not be written (a full disk, a reader gone: said on standard "
+        "error; do not run it again for the counts, it would find nothing).",
     )
     command.add_argument(
         "phone",
@@ -67,8 +78,29 @@ def _forget(arguments: argparse.Namespace) -> int:
         # that failed as it ran rolled the erasure back, to be run again.
         status = EXIT_INVALID if isinstance(error, StoreUnusableError) else EXIT_FAILURE
         raise CommandError(status, f"--store: {error}; nothing was removed") from None
-    print(json.dumps(attrs.asdict(report)))  # noqa: T201 - the command's output
+    _print_report(report)
     return EXIT_OK
+
+
+def _print_report(report: ForgetReport) -> None:
+    # Written out here rather than as the command returns: the erasure is
+    # committed, so an output that cannot be written is no "nothing was
+    # removed" (exit 1, run it again), and a run again reports nothing.
+    try:
+        print(json.dumps(attrs.asdict(report)))  # noqa: T201 - the command's output
+        sys.stdout.flush()
+    except OSError as error:
+        drop_output()
+        reason = (
+            "the reader of the output went away"
+            if isinstance(error, BrokenPipeError)
+            else error.strerror or str(error)
+        )
+        raise CommandError(
+            EXIT_UNREPORTED,
+            f"the lead is forgotten (the erasure is committed), but what was removed could not "
+            f"be written: {reason}; running it again would find nothing to remove",
+        ) from None
 
 
 def _phone(text: str) -> Phone:

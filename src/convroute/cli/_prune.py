@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 from convroute._retention import LARGEST_BATCH, SHORTEST_WINDOW, prune
-from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands
+from convroute.cli._common import EXIT_INVALID, EXIT_OK, CommandError, Commands, whole_number
 from convroute.cli._held_accounts import note_unheld_account
 from convroute.cli._store import add_existing_store_options, open_store
 from convroute.config import parse_duration
@@ -54,7 +54,8 @@ def add_prune_command(commands: Commands) -> None:
         type=_batch,
         default=_DEFAULT_BATCH,
         metavar="ROWS",
-        help=f"the most rows of one kind a transaction deletes (default: {_DEFAULT_BATCH})",
+        help="the most rows of one kind a transaction deletes, 1 to "
+        f"{LARGEST_BATCH} in digits 0-9 (default: {_DEFAULT_BATCH})",
     )
     command.set_defaults(run=_prune)
 
@@ -94,12 +95,10 @@ def _window(text: str) -> dt.timedelta:
 
 
 def _batch(text: str) -> int:
-    try:
-        rows = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if rows < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more rows, not {rows}")
-    if rows > LARGEST_BATCH:
-        raise argparse.ArgumentTypeError(f"must be at most {LARGEST_BATCH} rows, not {rows}")
+    rows = whole_number(text, 1, LARGEST_BATCH)
+    if rows is None:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of rows from 1 to {LARGEST_BATCH} (digits 0-9 only), "
+            f"not {text!r}"
+        )
     return rows

@@ -21,7 +21,7 @@ from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute._frozen import unicode_text
 from convroute._text import one_line
 from convroute.adapters import SQLiteStore
-from convroute.cli._common import EXIT_INVALID, CommandError
+from convroute.cli._common import EXIT_INVALID, CommandError, whole_number
 from convroute.errors import AccountError
 from convroute.ports import Store
 from convroute.testing import MemoryStore
@@ -50,6 +50,18 @@ SQLite store waits for its file's write lock, before it fails (exit status 1).
 
 _POSTGRES = ("postgresql", "postgres")
 _LAST_PORT = 65535
+# libpq's parameters that take a whole number (its C int), beside the port.
+_WHOLE_NUMBER_PARAMETERS = frozenset(
+    {
+        "connect_timeout",
+        "keepalives",
+        "keepalives_count",
+        "keepalives_idle",
+        "keepalives_interval",
+        "tcp_user_timeout",
+    }
+)
+_LARGEST_INT = 2_147_483_647
 _PASSWORD_PARAMETER = regex.compile(r"(?i)(\bpassword\s*=\s*)('[^']*'|[^&\s]*)")
 # What a URL's query may say that is no keyword of libpq's: ``ssl=true``
 # for ``sslmode=require``.
@@ -95,9 +107,12 @@ def _account(text: str) -> str:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def postgres_spec(spec: str) -> tuple[str, str] | None:
+def postgres_spec(spec: str) -> tuple[str, str | None] | None:
     """
     The connection URL and schema a PostgreSQL spec names, or ``None``.
+
+    The schema is ``None`` when the URL has no ``schema=`` parameter (the
+    store's own default then).
 
     Raises:
         CommandError: When the URL cannot be parsed (an unclosed ``[`` of
@@ -121,12 +136,13 @@ def postgres_spec(spec: str) -> tuple[str, str] | None:
     if len(schemas) > 1:
         raise CommandError(EXIT_INVALID, "the store URL names its schema more than once")
     _refuse_bad_ports(parts.netloc, [value for key, value in query if key == "port"])
+    _refuse_bad_whole_numbers(query)
     others = [(key, value) for key, value in query if key != "schema"]
     # A space is %20: libpq reads no + as one (options=-c%20lock_timeout%3D5s).
     encoded = urllib.parse.urlencode(others, quote_via=urllib.parse.quote)
     url = parts._replace(query=encoded).geturl()
     _refuse_unknown_parameters(url, [key for key, _ in others])
-    return url, (schemas[0] if schemas else "convroute")
+    return url, (schemas[0] if schemas else None)
 
 
 def open_store(
@@ -181,13 +197,14 @@ def open_store(
 
 
 def _open_postgres(
-    url: str, schema: str, *, existing: bool, upgrade: bool
+    url: str, schema: str | None, *, existing: bool, upgrade: bool
 ) -> AbstractContextManager[Store]:
     try:
         from convroute.adapters.postgres import PostgresStore  # noqa: PLC0415 - an extra
 
+        named = {} if schema is None else {"schema": schema}
         return PostgresStore(
-            _waiting_at_most(url, LOCK_TIMEOUT), schema=schema, create=not existing, upgrade=upgrade
+            _waiting_at_most(url, LOCK_TIMEOUT), **named, create=not existing, upgrade=upgrade
         )
     except ValueError as error:
         raise CommandError(EXIT_INVALID, str(error)) from None
@@ -213,11 +230,25 @@ def _refuse_bad_ports(netloc: str, given: list[str]) -> None:
     ports = [_port_of(host) for host in hosts.split(",")]
     ports += [port for value in given for port in value.split(",")]
     for port in ports:
-        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= _LAST_PORT):
+        if port and whole_number(port, 1, _LAST_PORT) is None:
             raise CommandError(
                 EXIT_INVALID,
                 f"--store: the PostgreSQL URL's port {port!r} is no port: a whole number "
                 f"from 1 to {_LAST_PORT}",
+            )
+
+
+def _refuse_bad_whole_numbers(query: list[tuple[str, str]]) -> None:
+    # libpq's other whole-number parameters, checked as ports are: libpq
+    # refuses "x" only as it connects (exit 1, a server that cannot be
+    # reached), and psycopg reads connect_timeout by Python's int(), which
+    # takes "+5", "1_0" and other scripts' digits.
+    for key, value in query:
+        if key in _WHOLE_NUMBER_PARAMETERS and whole_number(value, 0, _LARGEST_INT) is None:
+            raise CommandError(
+                EXIT_INVALID,
+                f"--store: the PostgreSQL URL's {key} {value!r} is no whole number: digits 0-9, "
+                f"at most {_LARGEST_INT}",
             )
 
 

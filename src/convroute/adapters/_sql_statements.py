@@ -359,7 +359,10 @@ def statements(
         outbox_hold=(
             f"UPDATE {outbox} SET claimed_until = {m}, data = {m} WHERE account = {m} AND seq = {m}"
         ),
-        outbox_get=f"SELECT data FROM {outbox} WHERE account = {m} AND id = {m}{row_lock}",
+        # The status column too: claims, counts and lists go by it, not by the data's.
+        outbox_get=(
+            f"SELECT data, status, seq FROM {outbox} WHERE account = {m} AND id = {m}{row_lock}"
+        ),
         outbox_replace=(
             f"UPDATE {outbox} SET status = {m}, attempts = {m}, claimed_until = {m}, "
             f"next_attempt_at = {m}, data = {m} WHERE account = {m} AND id = {m}"

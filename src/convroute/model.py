@@ -58,7 +58,7 @@ typed; `Phone("...")` itself checks nothing.
 # E.164 allows at most 15 digits; full numbers have 8 or more but in a few
 # small countries (Niue's +683 4002: a 3-digit country code and a 4-digit
 # subscriber number), whose shorter numbers are taken when libphonenumber
-# holds them valid numbers of their country (`_short_in_use`): a number cut
+# holds them valid numbers of their country (`_too_short`): a number cut
 # short by a slip mostly is not.
 _MIN_DIGITS: Final = 8
 _MAX_DIGITS: Final = 15
@@ -217,7 +217,7 @@ def full_phone(text: str) -> Phone:
         TypeError: When *text* is not a string.
     """
     phone = lead_phone(text)
-    if len(phone) < _MIN_DIGITS and not _short_in_use(phone):
+    if _too_short(phone):
         raise PhoneNumberError(
             text,
             f"it has {len(phone)} digits, fewer than a full international number's "
@@ -317,21 +317,24 @@ def _read(text: str, written: str, region: str | None) -> Phone:
             "was it written without its own country code?",
         )
     digits = f"{code}{national}"
-    if len(digits) > _MAX_DIGITS or (len(digits) < _MIN_DIGITS and not _short_in_use(digits)):
+    if len(digits) > _MAX_DIGITS or _too_short(digits):
         raise PhoneNumberError(
             text, f"it has {len(digits)} digits, not {_MIN_DIGITS} to {_MAX_DIGITS}"
         )
     return Phone(digits)
 
 
-def _short_in_use(digits: str) -> bool:
-    # Whether *digits*, fewer than _MIN_DIGITS with their country code, are
-    # a number of a country whose numbers are that short (Niue, Tokelau).
+def _too_short(digits: str) -> bool:
+    # Whether *digits*, with their country code, are too few for a full
+    # number: fewer than _MIN_DIGITS, and no valid number of a country whose
+    # numbers are that short (Niue, Tokelau).
+    if len(digits) >= _MIN_DIGITS:
+        return False
     try:
         number = phonenumbers.parse(f"+{digits}")
     except NumberParseException:
-        return False
-    return phonenumbers.is_valid_number(number)
+        return True
+    return not phonenumbers.is_valid_number(number)
 
 
 def _may_start_with_zero(code: int, national: str) -> bool:

@@ -1087,12 +1087,17 @@ class Service:
             except UnknownOutboxItemError:
                 self._gone(item)
                 return None
-            # Sent: this dispatcher's lease lapsed while the transport took
-            # its time, and another delivered the item meanwhile.
-            sent_meanwhile = now_is == OutboxStatus.SENT
-            if sent_meanwhile:
-                retry_at = None
-            dead = retry_at is None and not sent_meanwhile
+            outcome: OutboxStatus | None
+            if now_is == OutboxStatus.SENT:
+                # This dispatcher's lease lapsed while the transport took its
+                # time, and another delivered the item meanwhile: neither a
+                # delivery of this one's nor a dead item, only a failure.
+                outcome, retry_at = None, None
+                said = "another dispatcher delivered it meanwhile, it stays sent"
+            elif retry_at is None:
+                outcome, said = OutboxStatus.DEAD, "dead, not tried again"
+            else:
+                outcome, said = OutboxStatus.PENDING, f"retried at {retry_at.isoformat()}"
             event = _loggable_event(item.event)
             _log.warning(
                 "delivery of %s (%s, event %s) failed, attempt %d: %s",
@@ -1100,11 +1105,7 @@ class Service:
                 item.type,
                 event,
                 attempts,
-                "another dispatcher delivered it meanwhile, it stays sent"
-                if sent_meanwhile
-                else "dead, not tried again"
-                if retry_at is None
-                else f"retried at {retry_at.isoformat()}",
+                said,
                 exc_info=exc,
                 extra=_fields(
                     self.account,
@@ -1113,13 +1114,10 @@ class Service:
                     type=item.type,
                     attempts=attempts,
                     retry_at=None if retry_at is None else retry_at.isoformat(),
-                    dead=dead,
+                    dead=outcome == OutboxStatus.DEAD,
                 ),
             )
-            if sent_meanwhile:
-                # Neither this dispatcher's delivery nor a dead item: only failed.
-                return None
-            return OutboxStatus.DEAD if dead else OutboxStatus.PENDING
+            return outcome
         try:
             with self.store.unit_of_work(self.account) as uow:
                 uow.outbox.mark_sent(item.id)

@@ -292,36 +292,41 @@ def shown_store(spec: str) -> str:
     Errors go to logs (a cron job's): a URL's password (``user:secret@``, or
     a ``password=`` parameter) never does.
     """
-    shown = _PASSWORD_PARAMETER.sub(r"\1***", spec)
-    scheme, separator, rest = shown.partition("://")
-    if not separator:
-        return shown
-    end = min((found for found in map(rest.find, "/?#") if found >= 0), default=len(rest))
-    userinfo, at, host = rest[:end].rpartition("@")
-    user, colon, _ = userinfo.partition(":")
-    if not (at and colon):
-        return shown
-    return f"{scheme}://{user}:***@{host}{rest[end:]}"
+    shown = spec
+    for start, end in reversed(_password_spans(spec)):
+        shown = f"{shown[:start]}***{shown[end:]}"
+    return shown
 
 
 def _without_passwords(text: str, spec: str) -> str:
-    # Each password of *spec*, as written in it, taken out of *text*.
-    masked = shown_store(spec)
-    passwords = {
-        word
-        for word in _difference(spec, masked)
-        if word  # an empty password hides nothing
-    }
+    # Each password of *spec*, as written in it, taken out of *text* (an
+    # empty password hides nothing).
+    passwords = {spec[start:end] for start, end in _password_spans(spec)} - {""}
     for password in sorted(passwords, key=len, reverse=True):
         text = text.replace(password, "***")
     return text
 
 
-def _difference(spec: str, masked: str) -> list[str]:
-    # What shown_store replaced by ***, in order.
-    pattern = "(.*?)".join(regex.escape(part) for part in masked.split("***"))
-    found = regex.fullmatch(pattern, spec, flags=regex.DOTALL)
-    return [] if found is None else list(found.groups())
+def _password_spans(spec: str) -> list[tuple[int, int]]:
+    # Where *spec* holds a password, in order, none overlapping: each
+    # password= parameter's value, and the password of the URL's
+    # user:password@ (the authority: up to the first /, ? or #).
+    spans = [found.span(2) for found in _PASSWORD_PARAMETER.finditer(spec)]
+    _, separator, rest = spec.partition("://")
+    if separator:
+        begin = len(spec) - len(rest)
+        end = min((found for found in map(rest.find, "/?#") if found >= 0), default=len(rest))
+        userinfo, at, _ = rest[:end].rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        if at and colon:
+            spans.append((begin + len(user) + 1, begin + len(userinfo)))
+    kept: list[tuple[int, int]] = []
+    for span in sorted(spans):
+        if kept and span[0] < kept[-1][1]:
+            kept[-1] = (kept[-1][0], max(kept[-1][1], span[1]))
+        else:
+            kept.append(span)
+    return kept
 
 
 def _parameters(count: int) -> str:

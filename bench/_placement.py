@@ -79,3 +79,16 @@ def one_core(pid: int, core: int | None = None) -> Iterator[int]:
         with contextlib.suppress(OSError):
             # The connection, and with it the process, may be gone.
             os.sched_setaffinity(pid, theirs)
+
+
+def placement(pid: int, *, one: bool) -> contextlib.AbstractContextManager[object] | str:
+    """
+    Where to run beside the server process *pid*: on one core with it when *one*, else as placed.
+
+    Returns:
+        The context to run in, or why the two cannot be put on one core.
+    """
+    if not one:
+        return contextlib.nullcontext()
+    why = why_not_one_core(pid)
+    return one_core(pid) if why is None else why

@@ -47,7 +47,7 @@ from typing import Any
 import attrs
 import psycopg
 
-from bench._placement import one_core, why_not_one_core
+from bench._placement import placement
 from bench._postgres import _server
 from bench._timing import table
 from bench._workload import START, account, conversations
@@ -170,11 +170,9 @@ def _bare_round_trip(url: str, *, one: bool = False) -> tuple[float, float, floa
     sender = Sender()
     with psycopg.connect(url, autocommit=True) as connection:
         pid = connection.info.backend_pid
-        placed: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
-        if one:
-            if why_not_one_core(pid) is not None:
-                return None
-            placed = one_core(pid)
+        placed = placement(pid, one=one)
+        if isinstance(placed, str):
+            return None
         with placed:
             for _ in range(_BARE // 10):
                 sender.send(connection, [("SELECT 1", None)])
@@ -195,13 +193,13 @@ def _floors(
     rows = [
         ("the engine and service alone (in-memory store), an event", "—", f"{1e3 * engine:.3f}")
     ]
-    for placement, bare in bares.items():
+    for where, bare in bares.items():
         if bare is None:
             continue
         wall, cpu, server = bare
         rows.append(
             (
-                f"a round trip doing nothing, {placement} (wall; worker CPU, server CPU)",
+                f"a round trip doing nothing, {where} (wall; worker CPU, server CPU)",
                 "—",
                 f"{1e3 * wall:.3f} ({1e3 * cpu:.3f}, "
                 + ("n/a" if server is None else f"{1e3 * server:.3f}")
@@ -212,7 +210,7 @@ def _floors(
             floor = engine + count * wall
             rows.append(
                 (
-                    f"both, {placement}, at {count:.2f} round trips ({label})",
+                    f"both, {where}, at {count:.2f} round trips ({label})",
                     f"{1 / floor:,.0f}",
                     f"{1e3 * floor:.3f}",
                 )
@@ -234,12 +232,9 @@ def _timed(url: str, setup: list[Event], events: list[Event], *, one: bool) -> _
     # process on one core when *one*, or why they cannot be.
     with _service(url, setup) as (service, connection):
         pid = connection.info.backend_pid
-        placed: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
-        if one:
-            why = why_not_one_core(pid)
-            if why is not None:
-                return why
-            placed = one_core(pid)
+        placed = placement(pid, one=one)
+        if isinstance(placed, str):
+            return placed
         with placed:
             server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
             for event in events:

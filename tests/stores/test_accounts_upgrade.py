@@ -244,5 +244,6 @@ class TestPostgresUpgrade:
 
         assert (EXPECTED, EMPTY, [False, True]) == (default, other, claims)
         # Every table has an account column, and none a default that a statement could lean
-        # on; the later steps run too (9: the numbers' Cloud API ids, a twelfth table).
-        assert ((9,), (12,)) == (version, defaults)
+        # on; the later steps run too (9: the numbers' Cloud API ids, a twelfth table; 10:
+        # the marks of the users' last change, a thirteenth).
+        assert ((10,), (13,)) == (version, defaults)

@@ -203,6 +203,7 @@ class TestSchema:
             "numbers",
             "opportunities",
             "outbox",
+            "people_changes",
             "presence",
             "processed_events",
             "schema_version",
@@ -678,7 +679,8 @@ class TestPlansOnAFreshStore:
 
     def test_a_lead_s_conversations_are_read_by_its_key(self, connection):
         """The lead's state reads its conversations by the key, not all the account's."""
-        nodes = _generic_plan(connection, "SELECT (SELECT data FROM%", ("default", LEAD) * 4)
+        arguments = (*("default", LEAD) * 3, "default", "default", LEAD)
+        nodes = _generic_plan(connection, "SELECT (SELECT data FROM%", arguments)
         scans = {
             node["Index Name"] for node in nodes if node.get("Relation Name") == "conversations"
         }

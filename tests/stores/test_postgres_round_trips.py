@@ -5,12 +5,15 @@ Each wait is one ``ReadyForQuery`` message from the server, which answers each s
 each ``Sync`` of the extended protocol: libpq's trace of the connection counts them.
 """
 
+# ruff: noqa: S608 - the schema names formatted into the statements are the tests' own.
+
 import contextlib
 import datetime as dt
 import tempfile
 
 import pytest
 
+from convroute.adapters import _codec
 from convroute.engine import CloseConversation, IncomingMessage, UpdateOpportunity
 from convroute.funnel import Cause, Transition
 from convroute.model import Lead, Opportunity, Phone, User
@@ -22,7 +25,8 @@ from example_account import routing_example
 
 psycopg = pytest.importorskip("psycopg")
 
-from convroute.adapters.postgres import PostgresStore  # noqa: E402 - after the extra is known
+from convroute.adapters._postgres_schema import quoted  # noqa: E402 - after the extra is known
+from convroute.adapters.postgres import PostgresStore  # noqa: E402
 
 
 pytestmark = pytest.mark.postgres
@@ -225,6 +229,110 @@ class TestPeople:
             uow.users.set_away_since("u-ravi", None)
             people = read_people(uow)
         assert ({"u-asha": True, "u-ravi": True}, {}) == people[1:]
+
+
+def read_with_its_lead(uow, ident="wamid.2"):
+    """As the service reads for a message: the lead's state with the claim, then the users."""
+    uow.prefetch_lead(LEAD)
+    uow.processed.claim(ident, T0)
+    read_lead_state(uow)
+    return read_people(uow)
+
+
+class TestPeopleSeen:
+    """A unit reading its lead's state is given the users the store read last, when unchanged."""
+
+    def test_unchanged_users_cost_no_round_trip(self, wired):
+        """The lead's state says the users are as the store read them: one wait, all told."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            expected = read_with_its_lead(uow, "wamid.1")
+        with store.unit_of_work() as uow, count.counting():
+            people = read_with_its_lead(uow)
+        assert (1, expected) == (count.waits(), people)
+
+    def test_a_change_by_another_store_is_read(self, wired, postgres_url, postgres_schema):
+        """Another worker's change of a presence makes the next unit read the users again."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            read_with_its_lead(uow, "wamid.1")
+        with (
+            PostgresStore(postgres_url, schema=postgres_schema) as other,
+            other.unit_of_work() as uow,
+        ):
+            uow.users.set_presence("u-ravi", True)
+        with store.unit_of_work() as uow, count.counting():
+            people = read_with_its_lead(uow)
+        assert (2, {"u-asha": True, "u-ravi": True}) == (count.waits(), people[1])
+
+    @pytest.mark.parametrize(
+        ("change", "expected"),
+        [
+            ("UPDATE {s}.presence SET available = false", {"u-asha": False}),
+            ("DELETE FROM {s}.presence", {}),
+            ("TRUNCATE {s}.presence", {}),
+            (
+                "INSERT INTO {s}.presence VALUES ('u-ravi', true, 'default')",
+                {"u-asha": True, "u-ravi": True},
+            ),
+        ],
+        ids=["update", "delete", "truncate", "insert"],
+    )
+    def test_a_change_by_hand_is_read(self, wired, postgres_url, change, expected):
+        """Triggers mark whatever changes the users' tables, a statement by hand included."""
+        store, _ = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            read_with_its_lead(uow, "wamid.1")
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(change.replace("{s}", quoted(store.schema)))
+        with store.unit_of_work() as uow:
+            people = read_with_its_lead(uow)
+        assert expected == people[1]
+
+    def test_a_read_after_the_unit_s_own_change_is_not_kept(self, wired):
+        """Read between two changes of its own, the users are not what the unit commits."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            uow.users.set_presence("u-ravi", True)
+            read_people(uow)
+            uow.users.set_presence("u-asha", False)
+        with store.unit_of_work() as uow, count.counting():
+            people = read_with_its_lead(uow)
+        assert (2, {"u-asha": False, "u-ravi": True}) == (count.waits(), people[1])
+
+    def test_users_stored_before_the_upgrade_are_marked(self, postgres_url, postgres_schema):
+        """An upgraded schema's users are marked as changed: a TRUNCATE after is seen."""
+        from convroute.adapters._postgres_schema import MIGRATIONS, migrate
+
+        name = quoted(postgres_schema)
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:9])
+            connection.execute(
+                f"INSERT INTO {name}.users (account, id, data) VALUES ('default', 'u-asha', %s)",
+                (_codec.dumps(User(id="u-asha", name="Asha")),),
+            )
+        with PostgresStore(postgres_url, schema=postgres_schema) as store:
+            with store.unit_of_work() as uow:
+                before = read_with_its_lead(uow, "wamid.1")
+            with psycopg.connect(postgres_url, autocommit=True) as connection:
+                connection.execute(f"TRUNCATE {name}.users")
+            with store.unit_of_work() as uow:
+                after = read_with_its_lead(uow)
+        assert (["u-asha"], {}) == (list(before[0]), after[0])
+
+    def test_two_accounts_are_told_apart(self, wired):
+        """One account's users are never given to a unit of another."""
+        store, _ = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            read_with_its_lead(uow, "wamid.1")
+        with store.unit_of_work("acme") as uow:
+            people = read_with_its_lead(uow)
+        assert ({}, {}, {}) == people
 
 
 class TestReadAhead:

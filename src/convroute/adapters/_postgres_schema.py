@@ -295,6 +295,53 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "phone_number_id text NOT NULL, PRIMARY KEY (account, number))"
         ),
     ),
+    # 10: the mark of each account's users' last change: the id of the last
+    # transaction that wrote one of its users, presences or absences (no two
+    # transactions of a cluster share one), kept by triggers whoever writes
+    # (this convroute, an older one still running, a host by hand; a
+    # TRUNCATE marks every account).  The accounts that hold any already
+    # are marked as changed by the upgrade.
+    (
+        "CREATE TABLE {s}.people_changes (account text PRIMARY KEY, xact bigint NOT NULL)",
+        """
+        CREATE FUNCTION {s}.people_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_LEVEL = 'STATEMENT' THEN
+                UPDATE {s}.people_changes SET xact = txid_current();
+                RETURN NULL;
+            END IF;
+            IF TG_OP <> 'INSERT' THEN
+                INSERT INTO {s}.people_changes (account, xact) VALUES (OLD.account, txid_current())
+                ON CONFLICT (account) DO UPDATE SET xact = excluded.xact;
+            END IF;
+            IF TG_OP <> 'DELETE' THEN
+                INSERT INTO {s}.people_changes (account, xact) VALUES (NEW.account, txid_current())
+                ON CONFLICT (account) DO UPDATE SET xact = excluded.xact;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
+        *(
+            statement
+            for table in ("users", "presence", "away")
+            for statement in (
+                (
+                    "CREATE TRIGGER people_changed AFTER INSERT OR UPDATE OR DELETE "
+                    f"ON {{s}}.{table} FOR EACH ROW EXECUTE FUNCTION {{s}}.people_changed()"
+                ),
+                (
+                    f"CREATE TRIGGER people_truncated AFTER TRUNCATE ON {{s}}.{table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION {s}.people_changed()"
+                ),
+            )
+        ),
+        (
+            "INSERT INTO {s}.people_changes (account, xact) SELECT account, txid_current() FROM "
+            "(SELECT account FROM {s}.users UNION SELECT account FROM {s}.presence "
+            "UNION SELECT account FROM {s}.away) AS holding"
+        ),
+    ),
 )
 """
 The migration steps, oldest first; step *n* takes a schema to version *n*.

@@ -14,6 +14,9 @@ reads what the lock's previous holder committed.
 
 from __future__ import annotations
 
+import collections
+import threading
+
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -26,7 +29,13 @@ from convroute.adapters._codec import RecentValues
 from convroute.adapters._postgres_failure import store_error
 from convroute.adapters._postgres_schema import lock_key
 from convroute.adapters._postgres_send import Sender
-from convroute.adapters._sql_repositories import Read, lead_state_read
+from convroute.adapters._sql_repositories import (
+    PEOPLE,
+    LeadRows,
+    PeopleRows,
+    Read,
+    lead_state_read,
+)
 from convroute.adapters._sql_statements import Statements
 from convroute.adapters._sql_unit import SQLRepositories
 from convroute.adapters._unit_rules import not_open, refuse_reuse
@@ -60,6 +69,57 @@ _TRY_LOCK_MANY = (
 )
 
 
+class PeopleSeen:
+    """
+    The users, presence and absences one store read last of each account, with their mark.
+
+    A unit that reads its lead's state reads the mark of its account's
+    users' last change with it (`LeadRows.people`): when the store read
+    them at that mark, the unit is given what it read, and is spared the
+    read (a round trip).  Only reads whose mark other units see are kept
+    (never one made after the unit changed them itself), of the `MOST`
+    accounts read latest.  Safe to share between threads.
+    """
+
+    MOST = 64
+
+    __slots__ = ("_lock", "_rows")
+
+    def __init__(self) -> None:
+        self._rows: collections.OrderedDict[str, PeopleRows] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def at(self, account: str, changed: int | None) -> PeopleRows | None:
+        """
+        What the store read of *account* at the mark *changed*, if it did.
+        """
+        with self._lock:
+            rows = self._rows.get(account)
+            if rows is None or rows.changed != changed:
+                return None
+            self._rows.move_to_end(account)
+            return rows
+
+    def keep(self, account: str, rows: PeopleRows) -> None:
+        """
+        Keep *rows* as *account*'s latest read, unless the unit that read them changed them.
+        """
+        if rows.own:
+            return
+        with self._lock:
+            self._rows[account] = rows
+            self._rows.move_to_end(account)
+            while len(self._rows) > self.MOST:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        """
+        Forget every read.
+        """
+        with self._lock:
+            self._rows.clear()
+
+
 class PostgresUnit(SQLRepositories):
     """
     The repositories of one transaction on one connection, on one account's rows.
@@ -76,6 +136,7 @@ class PostgresUnit(SQLRepositories):
         account: The account whose rows the unit sees, also in its lock keys.
         describe: The store, as error messages name it.
         values: The store's codec, which keeps what it wrote and read lately.
+        people: The store's latest reads of its accounts' users.
     """
 
     def __init__(
@@ -88,8 +149,10 @@ class PostgresUnit(SQLRepositories):
         account: str,
         describe: str,
         values: RecentValues,
+        people: PeopleSeen,
     ) -> None:
         super().__init__(sql, account, values)
+        self._people = people
         self._acquire = acquire
         self._sender = sender
         self._schema = schema
@@ -247,7 +310,7 @@ class PostgresUnit(SQLRepositories):
         # Read now: not again after the next round trip.
         self._ahead.pop(key, None)
         value = read()
-        self._remembered[key] = value
+        self._remember(key, value)
         return value
 
     def prefetch_lead(self, phone: Phone) -> None:
@@ -374,8 +437,19 @@ class PostgresUnit(SQLRepositories):
         results = self._sender.send(connection, statements)
         self._held.update(locks)
         for read, result in zip(ahead.values(), results[reads:], strict=True):
-            self._remembered[read.key] = read.rows(self._sender.rows(result, connection))
+            self._remember(read.key, read.rows(self._sender.rows(result, connection)))
         return results[waited] if sql else None
+
+    def _remember(self, key: tuple[str, str], value: object) -> None:
+        # A read of the account's users is the store's latest; a lead's
+        # state whose mark is that read's brings it, as if read then.
+        self._remembered[key] = value
+        if isinstance(value, PeopleRows):
+            self._people.keep(self.account, value)
+        elif isinstance(value, LeadRows) and PEOPLE not in self._remembered:
+            seen = self._people.at(self.account, value.people)
+            if seen is not None:
+                self._remembered[PEOPLE] = seen
 
     def _rollback(self, connection: psycopg.Connection[Any]) -> None:
         try:

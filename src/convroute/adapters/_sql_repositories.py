@@ -48,6 +48,11 @@ LEAD = "lead"
 The lock of a lead's state: its events are decided one at a time.
 """
 
+PEOPLE = ("people", "")
+"""
+What a unit remembers its account's users, presence and absences by.
+"""
+
 POOL = "pool"
 """
 The lock of a round-robin pool: its picks and their record, one at a time.
@@ -114,12 +119,14 @@ class LeadRows:
         opportunities: Its opportunities', in first-saved order.
         conversations: Its conversations' by business number, in number order.
         records: Its funnel records', in the order they were added.
+        people: The mark of the account's users' last change (`PeopleRows`).
     """
 
     lead: str | None
     opportunities: Sequence[str]
     conversations: Mapping[str, str]
     records: Sequence[str]
+    people: int | None
 
 
 @attrs.frozen
@@ -131,11 +138,19 @@ class PeopleRows:
         users: Each user's id and ``data``.
         presence: Each user's id and whether they are available.
         away: Each absent user's id and since when, in microseconds.
+        changed: The mark of their last change: the id of the last
+            transaction that changed any (kept by the schema's triggers),
+            ``None`` when none did since the store was built.  Two reads
+            with one mark, committed by others, read the same rows.
+        own: Whether the transaction that read them changed them, and has
+            not committed yet: then the mark is not yet one other units see.
     """
 
     users: Sequence[tuple[str, str]]
     presence: Sequence[tuple[str, bool]]
     away: Sequence[tuple[str, int]]
+    changed: int | None
+    own: bool
 
 
 @attrs.frozen
@@ -174,7 +189,9 @@ def lead_state_read(unit: SQLUnit, phone: Phone) -> Read:
         key=key,
         lock=key,
         sql=unit.sql.lead_state,
-        parameters=(unit.account, phone) * 4,
+        # In the statement's order: the lead's, opportunities', records',
+        # the users' mark, the conversations'.
+        parameters=(*(unit.account, phone) * 3, unit.account, unit.account, phone),
         rows=lambda rows: _lead_rows_of(rows[0]),
     )
 
@@ -215,27 +232,31 @@ def _people_state(unit: SQLUnit) -> PeopleRows | None:
     if not statement:
         return None
     return unit.remembered(
-        ("people", ""), lambda: _people_rows_of(unit.row(statement, (unit.account,) * 3))
+        PEOPLE, lambda: _people_rows_of(unit.row(statement, (unit.account,) * 4))
     )
 
 
 def _lead_rows_of(row: Sequence[Any]) -> LeadRows:
     # An array of no rows is NULL.
-    lead, opportunities, numbers, conversations, records = row
+    lead, opportunities, numbers, conversations, records, people = row
     return LeadRows(
         lead=lead,
         opportunities=tuple(opportunities or ()),
         conversations=dict(zip(numbers or (), conversations or (), strict=True)),
         records=tuple(records or ()),
+        people=people,
     )
 
 
 def _people_rows_of(row: Sequence[Any]) -> PeopleRows:
-    ids, users, present, available, away, since = (values or () for values in row)
+    *arrays, changed, transaction = row
+    ids, users, present, available, away, since = (values or () for values in arrays)
     return PeopleRows(
         users=tuple(zip(ids, users, strict=True)),
         presence=tuple(zip(present, available, strict=True)),
         away=tuple(zip(away, since, strict=True)),
+        changed=changed,
+        own=changed is not None and changed == transaction,
     )
 
 

@@ -26,10 +26,12 @@ class Statements:
 
     Attributes:
         lead_state: A lead's row, and its opportunities', conversations' and
-            funnel records' rows as arrays, in one statement (its phone
-            bound four times); ``""`` where the database has no arrays.
-        people: Every user's, presence's and absence's row, as arrays in
-            one statement; ``""`` where the database has no arrays.
+            funnel records' rows as arrays, and the mark of the account's
+            users' last change, in one statement; ``""`` where the database
+            has no arrays.
+        people: Every user's, presence's and absence's row, as arrays, and
+            the mark of their last change, in one statement; ``""`` where
+            the database has no arrays.
         users_listed: Whether `open_counts` takes its users as one list.
         locks: Whether units run at once, each taking the locks of what it
             reads (PostgreSQL), rather than one at a time (SQLite).
@@ -140,6 +142,7 @@ def statements(
     turns, users, presence = table("turns"), table("users"), table("presence")
     records, processed, outbox = table("funnel_records"), table("processed_events"), table("outbox")
     away, ticks, numbers = table("away"), table("ticks"), table("numbers")
+    people_changes = table("people_changes")
     # Claimed rows: held until the unit ends, passed over by other units.
     claim = f"{row_lock}{skip_locked}"
     return Statements(
@@ -410,7 +413,8 @@ def statements(
                 f"WHERE account = {m} AND lead = {m}), "
                 "lead_conversations.numbers, lead_conversations.data, "
                 f"(SELECT array_agg(data ORDER BY seq) FROM {records} "
-                f"WHERE account = {m} AND lead = {m}) "
+                f"WHERE account = {m} AND lead = {m}), "
+                f"(SELECT xact FROM {people_changes} WHERE account = {m}) "
                 "FROM (SELECT array_agg(number ORDER BY number) AS numbers, "
                 "array_agg(data ORDER BY number) AS data FROM "
                 f"(SELECT number, data FROM {conversations} WHERE account = {m} AND lead = {m} "
@@ -422,7 +426,9 @@ def statements(
         people=(
             (
                 "SELECT all_users.ids, all_users.data, all_presence.users, "
-                "all_presence.available, all_away.users, all_away.since FROM "
+                "all_presence.available, all_away.users, all_away.since, "
+                f"(SELECT xact FROM {people_changes} WHERE account = {m}), "
+                "txid_current_if_assigned() FROM "
                 "(SELECT array_agg(id ORDER BY id) AS ids, array_agg(data ORDER BY id) AS data "
                 f"FROM {users} WHERE account = {m}) AS all_users, "
                 '(SELECT array_agg("user" ORDER BY "user") AS users, '

@@ -31,7 +31,7 @@ from convroute.adapters._codec import RecentValues
 from convroute.adapters._postgres_failure import store_error
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_send import Sender
-from convroute.adapters._postgres_unit import PostgresUnit
+from convroute.adapters._postgres_unit import PeopleSeen, PostgresUnit
 from convroute.adapters._sql_accounts import accounts_query
 from convroute.adapters._sql_statements import statements
 from convroute.adapters._sql_unit import ClosedOnExit
@@ -128,6 +128,7 @@ class PostgresStore(ClosedOnExit):
         self._accounts = accounts_query(lambda table: f"{name}.{table}")
         self._sender = Sender()
         self._values = RecentValues()
+        self._people = PeopleSeen()
         self._source = source
         self._conninfo = source if isinstance(source, str) else ""
         self._lock = threading.Lock()
@@ -196,6 +197,7 @@ class PostgresStore(ClosedOnExit):
             account=account_name(account),
             describe=self._describe,
             values=self._values,
+            people=self._people,
         )
 
     def accounts(self) -> frozenset[str]:
@@ -235,6 +237,7 @@ class PostgresStore(ClosedOnExit):
         try:
             with connection.transaction():
                 connection.execute(f"DROP SCHEMA IF EXISTS {quoted(self._schema)} CASCADE")
+            self._people.clear()
         except psycopg.Error as exc:
             raise store_error(
                 StoreError, f"{self._describe}: cannot drop the schema", exc

@@ -687,6 +687,20 @@ class TestPlansOnAFreshStore:
         filtered = [node for node in nodes if "Filter" in node]
         assert ({"conversations_pkey"}, []) == (scans, filtered)
 
+    def test_the_counts_are_planned_once(self, connection, postgres_schema):
+        """After its first five runs on a connection, the counts run the plan made once."""
+        store = PostgresStore(connection, schema=postgres_schema)
+        for users in (["u-asha"], ["u-asha", "u-ravi"], ["u-ravi"]) * 4:
+            with store.unit_of_work() as uow:
+                uow.conversations.open_counts(users, T0)
+        plans = connection.execute(
+            "SELECT sum(generic_plans)::int, sum(custom_plans)::int FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ("%COUNT(*)%assignee%",),
+        ).fetchone()
+        # The fixture's store ran it once, under a name of its own.
+        assert (7, 6) == plans
+
     def test_open_conversations_are_counted_by_user_in_the_index(self, connection):
         """The counts find each user's conversations in the index, passing over none."""
         nodes = _generic_plan(

@@ -100,10 +100,12 @@ def _counting(counts: _Counts) -> Iterator[None]:
             counts.statements[names.get(statement, statement)] += 1
         if sql:
             counts.statements[names.get(sql, sql)] += 1
-        # The reads sent ahead, after it, each under its lock if not held yet.
+        # The reads sent ahead, after it, each under its locks (one statement
+        # a lock) not held yet.
         for read in unit._ahead.values():  # noqa: SLF001
-            if read.lock not in unit._held:  # noqa: SLF001
-                counts.statements[names[_postgres_unit._LOCK_ONE]] += 1  # noqa: SLF001
+            for lock in read.locks:
+                if lock not in unit._held:  # noqa: SLF001
+                    counts.statements[names[_postgres_unit._LOCK_ONE]] += 1  # noqa: SLF001
             counts.statements[names.get(read.sql, read.sql)] += 1
         return original(unit, connection, sql, parameters)
 

@@ -122,17 +122,15 @@ def load_snapshot(  # noqa: C901, PLR0911 - one case an event
     match event:
         case IncomingMessage(lead=lead, number=number, at=at):
             users: Mapping[str, User] = ReadOnFirstUse(uow.users.all)
-            since = _earlier(at, engine.config.conversation_timeout)
+            counts, turns = _counts_and_turns(uow, engine, users, at)
             return Snapshot(
                 lead=uow.leads.get(lead),
                 opportunities=uow.opportunities.for_lead(lead),
                 conversation=uow.conversations.get(lead, number),
                 users=users,
                 presence=ReadOnFirstUse(uow.users.presence),
-                open_conversations=ReadOnFirstUse(
-                    lambda: _open_counts(uow, engine.all_users(users), since)
-                ),
-                turns=TurnRecordsByPool(uow.turns.get, uow.turns.all),
+                open_conversations=counts,
+                turns=turns,
                 records=uow.funnel_records.for_lead(lead),
                 phone_number_ids=phone_number_ids,
             )
@@ -265,13 +263,12 @@ def _routing_state(
     users: Mapping[str, User] = ReadOnFirstUse(uow.users.all)
     since = _earlier(at, engine.config.conversation_timeout)
     found = uow.conversations.waiting(since, waiting, rule=rule, after=after) if waiting > 0 else ()
+    counts, turns = _counts_and_turns(uow, engine, users, at)
     return Snapshot(
         users=users,
         presence=ReadOnFirstUse(uow.users.presence),
-        open_conversations=ReadOnFirstUse(
-            lambda: _open_counts(uow, engine.all_users(users), since)
-        ),
-        turns=TurnRecordsByPool(uow.turns.get, uow.turns.all),
+        open_conversations=counts,
+        turns=turns,
         waiting=tuple(_context(uow, c) for c in found),
         away_since=ReadOnFirstUse(uow.users.away_since),
         phone_number_ids=ReadOnFirstUse(uow.numbers.all),
@@ -301,6 +298,13 @@ class ReadOnFirstUse(Mapping[_K, _V]):
     def __init__(self, read: Callable[[], Mapping[_K, _V]]) -> None:
         self._read: Callable[[], Mapping[_K, _V]] | None = read
         self._values: Mapping[_K, _V] = {}
+
+    @property
+    def was_read(self) -> bool:
+        """
+        Whether the mapping was read already.
+        """
+        return self._read is None
 
     def _loaded(self) -> Mapping[_K, _V]:
         read = self._read
@@ -402,12 +406,38 @@ class TurnRecordsByPool(Mapping[str, TurnRecord]):
         return f"TurnRecordsByPool(read={self._read!r})"
 
 
-def _open_counts(
-    uow: UnitOfWork, everyone: Mapping[str, User], since: dt.datetime
-) -> Mapping[str, int]:
-    # Only users with a capacity are counted: the others are never full.
-    limited = [u.id for u in everyone.values() if u.max_open_conversations is not None]
-    return uow.conversations.open_counts(limited, since) if limited else {}
+def _counts_and_turns(
+    uow: UnitOfWork, engine: Engine, users: Mapping[str, User], at: dt.datetime
+) -> tuple[ReadOnFirstUse[str, int], TurnRecordsByPool]:
+    # The users' open conversations (those with a capacity: the others are
+    # never full) and the pools' turns, each read when first looked at.
+    # Routing reads a pool's turn, then checks its members, capacities
+    # last: a unit that can read ahead (``prefetch_open_counts``, not part
+    # of the port) is told, when a turn is read before the counts, that
+    # the counts come next, and sends them with the turn's round trip.
+    since = _earlier(at, engine.config.conversation_timeout)
+
+    def limited() -> list[str]:
+        everyone = engine.all_users(users).values()
+        return [user.id for user in everyone if user.max_open_conversations is not None]
+
+    def count() -> Mapping[str, int]:
+        wanted = limited()
+        return uow.conversations.open_counts(wanted, since) if wanted else {}
+
+    counts: ReadOnFirstUse[str, int] = ReadOnFirstUse(count)
+    hint: Callable[[list[str], dt.datetime], None] | None = getattr(
+        uow, "prefetch_open_counts", None
+    )
+    if not callable(hint):
+        return counts, TurnRecordsByPool(uow.turns.get, uow.turns.all)
+
+    def turn(pool: str) -> TurnRecord | None:
+        if not counts.was_read and (wanted := limited()):
+            hint(wanted, since)
+        return uow.turns.get(pool)
+
+    return counts, TurnRecordsByPool(turn, uow.turns.all)
 
 
 def _earlier(at: dt.datetime, span: dt.timedelta) -> dt.datetime:

@@ -2,9 +2,10 @@
 The store contract for reads inside a unit: each read gives what the unit has written so far.
 
 PostgreSQL reads a lead's whole state, and every user's, at once, and answers the unit's later
-reads from what it read; told that a lead's state is read next, it reads it with the unit's next
-round trip, whatever that asks: these properties check that, whatever the order of hints, reads and
-writes, every store answers as the in-memory store does.
+reads from what it read; told that a lead's state, or the users' open conversations, are read
+next, it reads them with the unit's next round trip, whatever that asks; and it gives a unit the
+users it read in an earlier unit when nothing changed them since: these properties check that,
+whatever the order of hints, reads and writes, every store answers as the in-memory store does.
 """
 
 import contextlib
@@ -41,6 +42,13 @@ def _prefetch(uow, lead):
         hint(lead)
 
 
+def _prefetch_counts(uow, users, since):
+    """The service's hint that the users' open conversations are counted next."""
+    hint = getattr(uow, "prefetch_open_counts", None)
+    if hint is not None:
+        hint(users, since)
+
+
 def _readers():
     readers = []
     for lead in LEADS:
@@ -59,7 +67,14 @@ def _readers():
         lambda uow: dict(uow.users.all()),
         lambda uow: dict(uow.users.presence()),
         lambda uow: dict(uow.users.away_since()),
+        # A pool's turn: a round trip, which a hint's counts go with.
+        lambda uow: uow.turns.get("chat_group:AI"),
     ]
+    for users, since in ((USERS, T0), (USERS[:1], T0 + dt.timedelta(minutes=3))):
+        readers += [
+            lambda uow, users=users, since=since: _prefetch_counts(uow, users, since),
+            lambda uow, users=users, since=since: dict(uow.conversations.open_counts(users, since)),
+        ]
     return readers
 
 

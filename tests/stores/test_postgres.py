@@ -523,6 +523,14 @@ def counts_read(uow):
     return dict(uow.conversations.open_counts(["u-asha", "u-ravi"], T0))
 
 
+def prefetched_counts_read(uow):
+    # As routing reads them: the hint, a pool's turn (each unit's own pool,
+    # so that only the users' locks are waited for), then the counts.
+    uow.prefetch_open_counts(["u-asha", "u-ravi"], T0)
+    uow.turns.get(f"chat_group:{id(uow)}")
+    return counts_read(uow)
+
+
 def counts_write(uow):
     uow.conversations.save(
         Conversation(
@@ -549,8 +557,15 @@ class TestReadsUnderALock:
             ),
             # The users' locks are taken in order: the second waits at the first.
             (("user", "u-asha"), (counts_read, counts_write, {"u-ravi": 1})),
+            (("user", "u-asha"), (prefetched_counts_read, counts_write, {"u-ravi": 1})),
         ],
-        ids=["lead's state", "lead's state read ahead", "pool's turn", "users' counts"],
+        ids=[
+            "lead's state",
+            "lead's state read ahead",
+            "pool's turn",
+            "users' counts",
+            "users' counts read ahead",
+        ],
     )
     def test_the_second_unit_reads_what_the_first_committed_while_it_waited(
         self, store, url, lock, case

@@ -16,6 +16,7 @@ import pytest
 from convroute.adapters import _codec
 from convroute.engine import CloseConversation, IncomingMessage, UpdateOpportunity
 from convroute.funnel import Cause, Transition
+from convroute.menus import OptionKind, option_id
 from convroute.model import Lead, Opportunity, Phone, User
 from convroute.service import Service
 from convroute.state import Conversation
@@ -333,6 +334,54 @@ class TestPeopleSeen:
         with store.unit_of_work("acme") as uow:
             people = read_with_its_lead(uow)
         assert ({}, {}, {}) == people
+
+
+class TestCountsAhead:
+    """Told the counts come next, the unit sends them, under the users' locks, with its next."""
+
+    def test_the_counts_come_with_the_turn(self, wired):
+        """A pool's turn, then the counts of its users: one wait for both."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow:
+            expected = dict(uow.conversations.open_counts(["u-asha", "u-ravi"], T0))
+        with store.unit_of_work() as uow, count.counting():
+            uow.prefetch_open_counts(["u-ravi", "u-asha"], T0)
+            uow.turns.get("chat_group:AI")
+            counts = dict(uow.conversations.open_counts(["u-asha", "u-ravi"], T0))
+        assert (1, {"u-asha": 2}) == (count.waits(), counts)
+        assert expected == counts
+
+    def test_other_counts_are_read_as_asked(self, wired):
+        """Counts of other users, or since another date, than the hint's are read when asked."""
+        store, count = wired
+        fill(store)
+        with store.unit_of_work() as uow, count.counting():
+            uow.prefetch_open_counts(["u-ravi"], T0)
+            uow.turns.get("chat_group:AI")
+            counts = dict(uow.conversations.open_counts(["u-asha"], T0))
+        assert (2, {"u-asha": 2}) == (count.waits(), counts)
+
+    def test_a_message_routed_by_a_pool_s_turn_waits_three_times(self, wired):
+        """Its claim with the lead's state, the pool's turn with the counts, the commit."""
+        store, count = wired
+        service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
+        service.process(IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi"))
+        # The users, read once by the store: unchanged, they cost no round trip after.
+        with store.unit_of_work() as uow:
+            read_with_its_lead(uow, "wamid.3")
+        tap = IncomingMessage(
+            id="wamid.2",
+            at=T0,
+            lead=LEAD,
+            number=NUMBER,
+            reply_id=option_id(OptionKind.PRODUCT, "AI"),
+        )
+        with count.counting():
+            service.process(tap)
+        with store.unit_of_work() as uow:
+            assignee = uow.conversations.get(LEAD, NUMBER).assignee
+        assert (3, "u-asha") == (count.waits(), assignee)
 
 
 class TestReadAhead:

@@ -15,9 +15,10 @@ reads what the lock's previous holder committed.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import threading
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -35,6 +36,7 @@ from convroute.adapters._sql_repositories import (
     PeopleRows,
     Read,
     lead_state_read,
+    open_counts_read,
 )
 from convroute.adapters._sql_statements import Statements
 from convroute.adapters._sql_unit import SQLRepositories
@@ -328,6 +330,22 @@ class PostgresUnit(SQLRepositories):
         if read.key not in self._remembered:
             self._ahead[read.key] = read
 
+    def prefetch_open_counts(self, users: Collection[str], since: dt.datetime) -> None:
+        """
+        Count *users*' open conversations with the unit's next round trip, whatever that asks.
+
+        A hint from the service, which counts them next (after the turn of
+        a round-robin pool it reads now): the users' locks, in order, and
+        the count go after the statement the round trip waits for, as a
+        lead's state read ahead does (`prefetch_lead`), and what the count
+        gives is remembered.  Saves the round trip of a message that a
+        pool's turn routes to a user with a capacity.
+        """
+        self.check_open()
+        read = open_counts_read(self, users, since)
+        if read.key not in self._remembered:
+            self._ahead[read.key] = read
+
     def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:
         """
         Queue a write, to be sent with the unit's next read or its commit.
@@ -429,7 +447,9 @@ class PostgresUnit(SQLRepositories):
             statements.append((sql, parameters))
         waited = len(statements) - 1
         # In order, as `lock` asks of callers that take many.
-        locks = sorted({read.lock for read in ahead.values() if read.lock not in self._held})
+        locks = sorted(
+            {lock for read in ahead.values() for lock in read.locks if lock not in self._held}
+        )
         for kind, key in locks:
             statements.append((_LOCK_ONE, (lock_key(self._schema, self.account, kind, key),)))
         reads = len(statements)

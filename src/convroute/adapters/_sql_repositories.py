@@ -63,6 +63,11 @@ USER = "user"
 The lock of a user's capacity: their open conversations, counted and added to.
 """
 
+OPEN = "open"
+"""
+What a unit remembers the counts of open conversations by, with the users and the date.
+"""
+
 
 class SQLUnit(Protocol):
     """
@@ -156,18 +161,18 @@ class PeopleRows:
 @attrs.frozen
 class Read:
     """
-    A read of a unit that it remembers, and the lock it is read under.
+    A read of a unit that it remembers, and the locks it is read under.
 
     Attributes:
         key: What the unit remembers it by.
-        lock: The lock's kind and key, taken before the read.
+        locks: Each lock's kind and key, taken before the read, in order.
         sql: The statement.
         parameters: Its parameters.
         rows: Makes the remembered value of the statement's rows.
     """
 
     key: tuple[str, str]
-    lock: tuple[str, str]
+    locks: tuple[tuple[str, str], ...]
     sql: str
     parameters: Sequence[Any]
     rows: Callable[[list[Any]], Any]
@@ -187,12 +192,30 @@ def lead_state_read(unit: SQLUnit, phone: Phone) -> Read:
     key = lead_state_key(phone)
     return Read(
         key=key,
-        lock=key,
+        locks=(key,),
         sql=unit.sql.lead_state,
         # In the statement's order: the lead's, opportunities', records',
         # the users' mark, the conversations'.
         parameters=(*(unit.account, phone) * 3, unit.account, unit.account, phone),
         rows=lambda rows: _lead_rows_of(rows[0]),
+    )
+
+
+def open_counts_read(unit: SQLUnit, users: Collection[str], since: dt.datetime) -> Read:
+    """
+    The count of each of *users*' open conversations since *since*, under each user's lock.
+
+    Where the dialect takes the users as one list (`Statements.users_listed`).
+    """
+    since_micros = to_micros(aware(since, "since"))
+    # Sorted: the order the locks are taken in, and one key for one set.
+    wanted = sorted(dict.fromkeys(users))
+    return Read(
+        key=(OPEN, f"{since_micros} {wanted!r}"),
+        locks=tuple((USER, user) for user in wanted),
+        sql=unit.sql.open_counts,
+        parameters=(unit.account, ConversationStatus.ASSIGNED.value, wanted, since_micros),
+        rows=dict,
     )
 
 
@@ -384,18 +407,21 @@ class SQLConversations(_Repository):
         )
 
     def open_counts(self, users: Collection[str], since: dt.datetime) -> Mapping[str, int]:
-        since_micros = to_micros(aware(since, "since"))
-        wanted = list(dict.fromkeys(users))
         # Counted under each user's lock, held until the unit ends: a pick
         # that counts next waits until this unit's assignment is committed.
+        if self._sql.users_listed:
+            read = open_counts_read(self._unit, users, since)
+            self._unit.lock(USER, [user for _, user in read.locks])
+            # Remembered as a lead's state is: nobody else changes the
+            # counts while the unit holds the users' locks.
+            counted: Mapping[str, int] = self._unit.remembered(
+                read.key, lambda: read.rows(self._unit.rows(read.sql, read.parameters))
+            )
+            return counted
+        since_micros = to_micros(aware(since, "since"))
+        wanted = list(dict.fromkeys(users))
         self._unit.lock(USER, sorted(wanted))
         assigned = ConversationStatus.ASSIGNED.value
-        if self._sql.users_listed:
-            return dict(
-                self._unit.rows(
-                    self._sql.open_counts, (self._account, assigned, wanted, since_micros)
-                )
-            )
         counts: dict[str, int] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]

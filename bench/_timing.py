@@ -15,6 +15,7 @@ import sys
 import time
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import attrs
 
@@ -74,10 +75,38 @@ def measure(work: Callable[[], object], *, items: int = 1, repeat: int = 5) -> T
 
 def machine() -> str:
     """
-    One line on what ran the benchmark.
+    One line on what ran the benchmark, with how its idle cores wait when the system says.
     """
     python = f"Python {platform.python_version()} ({sys.implementation.name})"
-    return f"{python}, {platform.machine()}, {platform.system()}, {os.cpu_count()} CPUs"
+    line = f"{python}, {platform.machine()}, {platform.system()}, {os.cpu_count()} CPUs"
+    idle = idle_cores()
+    return f"{line}, {idle}" if idle else line
+
+
+def idle_cores() -> str | None:
+    """
+    How an idle core waits for work, as Linux tells, if it does.
+
+    Its cpuidle governor, and on a virtual machine with the haltpoll governor how long it
+    polls before it halts.  A process that waits for another's answer (a worker for its
+    PostgreSQL server process) is woken faster by a core that polls than by one that halted:
+    on a virtual machine, waking a halted core is the hypervisor's work, and takes tens of
+    microseconds.
+    """
+    governor = _read("/sys/devices/system/cpu/cpuidle/current_governor")
+    if governor is None:
+        return None
+    polls = _read("/sys/module/haltpoll/parameters/guest_halt_poll_ns")
+    if governor == "haltpoll" and polls is not None:
+        return f"idle cores: {governor}, polling {polls} ns before halting"
+    return f"idle cores: {governor}"
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -591,6 +591,33 @@ class TestReadsUnderALock:
         assert expected != before
 
 
+class TestLockOrder:
+    """A unit that routes takes the users' locks before any pool's: no circle over the two."""
+
+    def test_told_the_counts_come_next_a_unit_locks_the_users_before_the_pool(self, store, url):
+        """It waits for a user's lock holding no pool's lock, which another unit may then take."""
+        user = lock_key(store.schema, "default", "user", "u-asha")
+        pool = lock_key(store.schema, "default", "pool", "chat_group:AI")
+
+        def second():
+            with store.unit_of_work() as uow:
+                uow.prefetch_open_counts(["u-ravi", "u-asha"], T0)
+                uow.turns.get("chat_group:AI")
+            store.close()
+
+        with store.unit_of_work() as uow:
+            counts_read(uow)
+            thread = threading.Thread(target=second)
+            thread.start()
+            waited = _waits_for(url, user, thread)
+            with psycopg.connect(url, autocommit=True) as other:
+                (free,) = other.execute("SELECT pg_try_advisory_lock(%s)", (pool,)).fetchone()
+                if free:
+                    other.execute("SELECT pg_advisory_unlock(%s)", (pool,))
+        thread.join()
+        assert (True, True) == (waited, free)
+
+
 def _waits_for(url, number, thread, asks=100_000):
     # Whether a unit waits for the advisory lock *number*, asked until it
     # does, *thread* ends, or *asks* run out: a 64-bit key is held as its

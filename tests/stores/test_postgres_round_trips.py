@@ -240,6 +240,17 @@ def read_with_its_lead(uow, ident="wamid.2"):
     return read_people(uow)
 
 
+def around_a_change_by_hand(store, url, change):
+    """The users read with a lead before and after *change*, a statement ({s}: the schema)."""
+    with store.unit_of_work() as uow:
+        before = read_with_its_lead(uow, "wamid.1")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(change.replace("{s}", quoted(store.schema)))
+    with store.unit_of_work() as uow:
+        after = read_with_its_lead(uow)
+    return before, after
+
+
 class TestPeopleSeen:
     """A unit reading its lead's state is given the users the store read last, when unchanged."""
 
@@ -285,13 +296,8 @@ class TestPeopleSeen:
         """Triggers mark whatever changes the users' tables, a statement by hand included."""
         store, _ = wired
         fill(store)
-        with store.unit_of_work() as uow:
-            read_with_its_lead(uow, "wamid.1")
-        with psycopg.connect(postgres_url, autocommit=True) as connection:
-            connection.execute(change.replace("{s}", quoted(store.schema)))
-        with store.unit_of_work() as uow:
-            people = read_with_its_lead(uow)
-        assert expected == people[1]
+        _, after = around_a_change_by_hand(store, postgres_url, change)
+        assert expected == after[1]
 
     def test_a_read_after_the_unit_s_own_change_is_not_kept(self, wired):
         """Read between two changes of its own, the users are not what the unit commits."""
@@ -317,13 +323,73 @@ class TestPeopleSeen:
                 (_codec.dumps(User(id="u-asha", name="Asha")),),
             )
         with PostgresStore(postgres_url, schema=postgres_schema) as store:
-            with store.unit_of_work() as uow:
-                before = read_with_its_lead(uow, "wamid.1")
-            with psycopg.connect(postgres_url, autocommit=True) as connection:
-                connection.execute(f"TRUNCATE {name}.users")
-            with store.unit_of_work() as uow:
-                after = read_with_its_lead(uow)
+            before, after = around_a_change_by_hand(store, postgres_url, "TRUNCATE {s}.users")
         assert (["u-asha"], {}) == (list(before[0]), after[0])
+
+    def test_a_truncate_marks_the_accounts_it_empties(self, wired, postgres_url):
+        """Users held with no mark (the marks' row deleted by hand) are marked by a TRUNCATE."""
+        store, _ = wired
+        fill(store)
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(f"DELETE FROM {quoted(store.schema)}.people_changes")
+        before, after = around_a_change_by_hand(store, postgres_url, "TRUNCATE {s}.users")
+        assert (["u-asha", "u-ravi"], {}) == (sorted(before[0]), after[0])
+
+    def test_a_reader_granted_before_the_upgrade_reads_a_lead(
+        self, postgres_url, postgres_schema, read_only_url
+    ):
+        """The upgrade lets the roles that may read the leads or users read the marks too."""
+        from convroute.adapters._postgres_schema import MIGRATIONS, migrate
+
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:9])
+        reader = read_only_url(postgres_schema)
+        with PostgresStore(postgres_url, schema=postgres_schema) as store:
+            fill(store)
+        with (
+            PostgresStore(reader, schema=postgres_schema, upgrade=False) as store,
+            store.unit_of_work() as uow,
+        ):
+            state = read_lead_state(uow)
+            people = read_people(uow)
+        assert ("Ravi", ["u-asha", "u-ravi"]) == (state[0].name, sorted(people[0]))
+
+    def test_a_writer_needs_no_right_on_the_marks(self, postgres_url, postgres_schema):
+        """A role that may write the store's tables, granted before the upgrade, still writes."""
+        from convroute.adapters._postgres_schema import MIGRATIONS, migrate
+
+        name = quoted(postgres_schema)
+        role = f"writer_{postgres_schema}"
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            migrate(connection, postgres_schema, MIGRATIONS[:9])
+            try:
+                connection.execute(f"CREATE ROLE {role}")
+            except psycopg.errors.InsufficientPrivilege:
+                pytest.skip("the test server's user may not create roles")
+            connection.execute(f"GRANT USAGE ON SCHEMA {name} TO {role}")
+            connection.execute(
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {name} TO {role}"
+            )
+            connection.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {name} TO {role}")
+        with PostgresStore(postgres_url, schema=postgres_schema):
+            pass
+        try:
+            with psycopg.connect(postgres_url, autocommit=True) as connection:
+                connection.execute(f"SET ROLE {role}")
+                store = PostgresStore(connection, schema=postgres_schema)
+                service = Service(routing_example(), store, RecordingTransport(), clock=lambda: T0)
+                service.process(
+                    IncomingMessage(id="wamid.1", at=T0, lead=LEAD, number=NUMBER, text="Hi")
+                )
+                with store.unit_of_work() as uow:
+                    uow.users.set_presence("u-asha", False)
+                with store.unit_of_work() as uow:
+                    people = read_with_its_lead(uow)
+        finally:
+            with psycopg.connect(postgres_url, autocommit=True) as connection:
+                connection.execute(f"DROP OWNED BY {role}")
+                connection.execute(f"DROP ROLE {role}")
+        assert {"u-asha": False} == people[1]
 
     def test_two_accounts_are_told_apart(self, wired):
         """One account's users are never given to a unit of another."""

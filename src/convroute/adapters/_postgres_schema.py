@@ -298,16 +298,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 10: the mark of each account's users' last change: the id of the last
     # transaction that wrote one of its users, presences or absences (no two
     # transactions of a cluster share one), kept by triggers whoever writes
-    # (this convroute, an older one still running, a host by hand; a
-    # TRUNCATE marks every account).  The accounts that hold any already
-    # are marked as changed by the upgrade.
+    # (this convroute, an older one still running, a host by hand; a TRUNCATE
+    # marks every account the table held).  The triggers' function runs as
+    # the schema's owner, so that a role that may write the three tables
+    # needs no right on the marks; the roles that may read the leads or the
+    # users may read the marks, which a lead's state is read with.  The
+    # accounts that hold any already are marked as changed by the upgrade.
     (
         "CREATE TABLE {s}.people_changes (account text PRIMARY KEY, xact bigint NOT NULL)",
         """
-        CREATE FUNCTION {s}.people_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION {s}.people_changed() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
-            IF TG_LEVEL = 'STATEMENT' THEN
-                UPDATE {s}.people_changes SET xact = txid_current();
+            IF TG_OP = 'TRUNCATE' THEN
+                EXECUTE format(
+                    'INSERT INTO {s}.people_changes (account, xact) '
+                    'SELECT DISTINCT account, txid_current() FROM %I.%I '
+                    'ON CONFLICT (account) DO UPDATE SET xact = excluded.xact',
+                    TG_TABLE_SCHEMA, TG_TABLE_NAME
+                );
                 RETURN NULL;
             END IF;
             IF TG_OP <> 'INSERT' THEN
@@ -330,12 +339,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                     "CREATE TRIGGER people_changed AFTER INSERT OR UPDATE OR DELETE "
                     f"ON {{s}}.{table} FOR EACH ROW EXECUTE FUNCTION {{s}}.people_changed()"
                 ),
+                # Before: the rows still tell which accounts they held.
                 (
-                    f"CREATE TRIGGER people_truncated AFTER TRUNCATE ON {{s}}.{table} "
+                    f"CREATE TRIGGER people_truncated BEFORE TRUNCATE ON {{s}}.{table} "
                     "FOR EACH STATEMENT EXECUTE FUNCTION {s}.people_changed()"
                 ),
             )
         ),
+        """
+        DO $$
+        DECLARE
+            granted record;
+        BEGIN
+            FOR granted IN
+                SELECT DISTINCT listed.grantee, listed.privilege_type
+                FROM pg_class AS held, aclexplode(held.relacl) AS listed
+                WHERE held.oid IN ('{s}.leads'::regclass, '{s}.users'::regclass)
+                AND listed.grantee <> held.relowner AND listed.privilege_type = 'SELECT'
+            LOOP
+                EXECUTE format(
+                    'GRANT SELECT ON {s}.people_changes TO %s',
+                    CASE WHEN granted.grantee = 0 THEN 'PUBLIC'
+                    ELSE granted.grantee::regrole::text END
+                );
+            END LOOP;
+        END
+        $$
+        """,
         (
             "INSERT INTO {s}.people_changes (account, xact) SELECT account, txid_current() FROM "
             "(SELECT account FROM {s}.users UNION SELECT account FROM {s}.presence "

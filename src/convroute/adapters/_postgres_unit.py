@@ -32,6 +32,7 @@ from convroute.adapters._postgres_schema import lock_key
 from convroute.adapters._postgres_send import Sender
 from convroute.adapters._sql_repositories import (
     PEOPLE,
+    USER,
     LeadRows,
     PeopleRows,
     Read,
@@ -335,16 +336,21 @@ class PostgresUnit(SQLRepositories):
         Count *users*' open conversations with the unit's next round trip, whatever that asks.
 
         A hint from the service, which counts them next (after the turn of
-        a round-robin pool it reads now): the users' locks, in order, and
-        the count go after the statement the round trip waits for, as a
-        lead's state read ahead does (`prefetch_lead`), and what the count
-        gives is remembered.  Saves the round trip of a message that a
-        pool's turn routes to a user with a capacity.
+        a round-robin pool it reads now).  The users' locks are taken now,
+        in order, before the pool's lock that the turn's read takes next:
+        a unit that routes takes the users' locks before any pool's, so
+        two units never wait for each other in a circle over a pool and
+        its users.  The count goes after the statement the round trip
+        waits for, as a lead's state read ahead does (`prefetch_lead`),
+        and what it gives is remembered.  Saves the round trip of a
+        message that a pool's turn routes to a user with a capacity.
         """
         self.check_open()
         read = open_counts_read(self, users, since)
-        if read.key not in self._remembered:
-            self._ahead[read.key] = read
+        if read.key in self._remembered:
+            return
+        self.lock(USER, [user for _, user in read.locks])
+        self._ahead[read.key] = read
 
     def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:
         """

@@ -412,8 +412,10 @@ class SQLConversations(_Repository):
         if self._sql.users_listed:
             read = open_counts_read(self._unit, users, since)
             self._unit.lock(USER, [user for _, user in read.locks])
-            # Remembered as a lead's state is: nobody else changes the
-            # counts while the unit holds the users' locks.
+            # Remembered as a lead's state is: nobody else adds to the
+            # counts while the unit holds the users' locks (a close, under
+            # its lead's lock, may lower one: a count remembered is never
+            # too low).
             counted: Mapping[str, int] = self._unit.remembered(
                 read.key, lambda: read.rows(self._unit.rows(read.sql, read.parameters))
             )

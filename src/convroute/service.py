@@ -1336,7 +1336,7 @@ def _outcome_words(
     words = f"{_counted(len(actions), 'action')}, {_counted(len(notes), 'note')}"
     if not failed:
         return words
-    return f"{words}, {len(failed)} failed {'delivery' if len(failed) == 1 else 'deliveries'}"
+    return f"{words}, {_counted(len(failed), 'failed delivery', 'failed deliveries')}"
 
 
 def _counted(count: int, noun: str, plural: str | None = None) -> str:

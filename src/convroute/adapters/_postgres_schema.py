@@ -319,7 +319,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                 );
                 RETURN NULL;
             END IF;
-            IF TG_OP <> 'INSERT' THEN
+            -- An update marks its account once (twice only if it moved the row to another).
+            IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.account <> NEW.account) THEN
                 INSERT INTO {s}.people_changes (account, xact) VALUES (OLD.account, txid_current())
                 ON CONFLICT (account) DO UPDATE SET xact = excluded.xact;
             END IF;

@@ -416,14 +416,16 @@ def _counts_and_turns(
     # of the port) is told, when a turn is read before the counts, that
     # the counts come next, and sends them with the turn's round trip.
     since = _earlier(at, engine.config.conversation_timeout)
-
-    def limited() -> list[str]:
-        everyone = engine.all_users(users).values()
-        return [user.id for user in everyone if user.max_open_conversations is not None]
+    limited: ReadOnFirstUse[str, User] = ReadOnFirstUse(
+        lambda: {
+            user.id: user
+            for user in engine.all_users(users).values()
+            if user.max_open_conversations is not None
+        }
+    )
 
     def count() -> Mapping[str, int]:
-        wanted = limited()
-        return uow.conversations.open_counts(wanted, since) if wanted else {}
+        return uow.conversations.open_counts(list(limited), since) if limited else {}
 
     counts: ReadOnFirstUse[str, int] = ReadOnFirstUse(count)
     hint: Callable[[list[str], dt.datetime], None] | None = getattr(
@@ -431,10 +433,14 @@ def _counts_and_turns(
     )
     if not callable(hint):
         return counts, TurnRecordsByPool(uow.turns.get, uow.turns.all)
+    hinted = False
 
     def turn(pool: str) -> TurnRecord | None:
-        if not counts.was_read and (wanted := limited()):
-            hint(wanted, since)
+        # Told once, before the first turn read ahead of the counts.
+        nonlocal hinted
+        if not (hinted or counts.was_read) and limited:
+            hint(list(limited), since)
+        hinted = True
         return uow.turns.get(pool)
 
     return counts, TurnRecordsByPool(turn, uow.turns.all)

@@ -11,13 +11,16 @@ every event its own unit of work through `Service.process`), processed by one
   one pipeline), their total checked against the server's ``ReadyForQuery``
   messages in libpq's trace of the connection;
 - the statements of an event, queued ones included;
+- the round trips of an event through `Service.process_many`, 100 events a
+  call, each unit's COMMIT sent with the next unit's reads;
 - the same for delivering what the events wrote (`Service.dispatch_pending`);
 - in further runs, without counting, on fresh stores: the rate, and each
   event's time split into the worker's CPU, the server backend's CPU (read
   from ``/proc``, when the server runs on this machine) and the rest
   (waiting for a core, the network), for two placements in alternation
   (three runs of each; one with ``--quick``): the worker and its server
-  process where the scheduler puts them, and both pinned to one core
+  process where the scheduler puts them, and both pinned to one core,
+  each through `Service.process` and through `Service.process_many`
   (`bench._placement`; when the server runs on this machine and this
   process may pin its processes, else the row says why not);
 - the floors below which no worker of this shape gets here, measured in the
@@ -62,6 +65,11 @@ from convroute.testing import MemoryStore, RecordingTransport
 _CLOCK_AT = START + dt.timedelta(days=1)
 _SCHEDULER = "as the scheduler places them"
 _ONE_CORE = "the worker and its server process on one core"
+# Events a call of `Service.process_many`, in the runs that use it.
+_BATCH = 100
+_MANY = f"process_many, {_BATCH} a call: "
+_MANY_SCHEDULER = _MANY + _SCHEDULER
+_MANY_ONE_CORE = _MANY + "on one core"
 # Bare round trips timed for the floor.
 _BARE = 5_000
 _OTHER_NAMES = {
@@ -229,9 +237,22 @@ class _Run:
     server: float | None
 
 
-def _timed(url: str, setup: list[Event], events: list[Event], *, one: bool) -> _Run | str:
+def _process(service: Service, events: list[Event], *, many: bool) -> None:
+    # One call of `Service.process` an event, or of `process_many` a batch.
+    if not many:
+        for event in events:
+            service.process(event)
+        return
+    for start in range(0, len(events), _BATCH):
+        service.process_many(events[start : start + _BATCH])
+
+
+def _timed(
+    url: str, setup: list[Event], events: list[Event], *, one: bool, many: bool
+) -> _Run | str:
     # The events on a fresh store, timed; with the worker and its server
-    # process on one core when *one*, or why they cannot be.
+    # process on one core when *one*, or why they cannot be; through
+    # `Service.process_many` when *many*.
     with _service(url, setup) as (service, connection):
         pid = connection.info.backend_pid
         placed = placement(pid, one=one)
@@ -239,8 +260,7 @@ def _timed(url: str, setup: list[Event], events: list[Event], *, one: bool) -> _
             return placed
         with placed:
             server, cpu, start = _backend_cpu(pid), time.process_time(), time.perf_counter()
-            for event in events:
-                service.process(event)
+            _process(service, events, many=many)
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu
             server_after = _backend_cpu(pid)
     busy = None if server is None or server_after is None else server_after - server
@@ -251,12 +271,18 @@ def _placements(
     url: str, setup: list[Event], events: list[Event], *, rounds: int
 ) -> dict[str, list[_Run] | str]:
     # Each placement's runs, in alternation (or why it could not run).
-    runs: dict[str, list[_Run] | str] = {_SCHEDULER: [], _ONE_CORE: []}
+    runs: dict[str, list[_Run] | str] = {
+        _SCHEDULER: [],
+        _ONE_CORE: [],
+        _MANY_SCHEDULER: [],
+        _MANY_ONE_CORE: [],
+    }
     for _ in range(rounds):
         for label, done in list(runs.items()):
             if isinstance(done, str):
                 continue
-            run = _timed(url, setup, events, one=label == _ONE_CORE)
+            one = label in {_ONE_CORE, _MANY_ONE_CORE}
+            run = _timed(url, setup, events, one=one, many=label.startswith(_MANY))
             if isinstance(run, str):
                 runs[label] = run
             else:
@@ -304,14 +330,17 @@ def _print_placements(placements: dict[str, list[_Run] | str], n: int) -> None:
             rows,
         )
     )
-    scheduled, one = placements[_SCHEDULER], placements[_ONE_CORE]
-    if not isinstance(scheduled, str) and not isinstance(one, str):
-        ratios = [before.wall / after.wall for before, after in zip(scheduled, one, strict=True)]
-        print()
-        print(
-            "On one core against as placed, events/s, run by run: "
-            + ", ".join(f"{ratio:.2f}x" for ratio in ratios)
-        )
+    print()
+    for compared, against, label in (
+        (_ONE_CORE, _SCHEDULER, "On one core against as placed"),
+        (_MANY_SCHEDULER, _SCHEDULER, "process_many against process, as placed"),
+        (_MANY_ONE_CORE, _ONE_CORE, "process_many against process, on one core"),
+    ):
+        after, before = placements[compared], placements[against]
+        if isinstance(after, str) or isinstance(before, str):
+            continue
+        ratios = [old.wall / new.wall for old, new in zip(before, after, strict=True)]
+        print(f"{label}, events/s, run by run: " + ", ".join(f"{r:.2f}x" for r in ratios))
     print()
 
 
@@ -336,6 +365,8 @@ def main(quick: bool) -> None:
             counts.clear()
             with _traced(connection) as delivery_wire:
                 report = service.dispatch_pending(limit=len(events))
+        with _service(url, setup) as (service, connection), _traced(connection) as many_wire:
+            _process(service, events, many=True)
         placements = _placements(url, setup, events, rounds=1 if quick else 3)
         bares = {
             _SCHEDULER: _bare_round_trip(url),
@@ -353,6 +384,11 @@ def main(quick: bool) -> None:
     print("Statements an event:")
     print()
     print(table(["statement", "per event"], _per_event(processed[1], n)))
+    print()
+    print(
+        f"With `Service.process_many`, {_BATCH} events a call (each unit's COMMIT sent with "
+        f"the next unit's reads): {many_wire[0] / n:.2f} round trips an event (libpq's trace)."
+    )
     print()
     sent = len(report.sent)
     print(

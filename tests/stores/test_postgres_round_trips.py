@@ -543,3 +543,50 @@ class TestAnEvent:
         with store.unit_of_work() as uow:
             again = [uow.processed.claim(item.id, T0) for item in handled.actions]
         assert [False] == again
+
+
+RUN_LEADS = [Phone(f"9198000000{n:02}") for n in range(4)]
+
+
+def save_run_lead(uow, lead):
+    """A unit's work: read the lead, then write it."""
+    uow.leads.get(lead)
+    uow.leads.save(Lead(phone=lead, name="Ravi"))
+
+
+def run_leads_stored(store):
+    with store.unit_of_work() as uow:
+        return [uow.leads.get(lead) is not None for lead in RUN_LEADS]
+
+
+class TestPipelinedRuns:
+    """`PostgresStore.pipelined`: each unit's COMMIT goes with the next unit's first round trip."""
+
+    def test_each_unit_waits_once_and_the_last_commit_once_more(self, wired):
+        """Four units that read, then write: five round trips, not eight."""
+        store, count = wired
+        with count.counting(), store.pipelined() as run:
+            for lead in RUN_LEADS:
+                with run.unit_of_work() as uow:
+                    save_run_lead(uow, lead)
+        assert (5, 4) == (count.waits(), run.committed)
+
+    def test_a_unit_that_asks_nothing_sends_nothing_and_counts(self, wired):
+        """An empty unit between two: no round trip of its own, committed with the others."""
+        store, count = wired
+        with count.counting(), store.pipelined() as run:
+            with run.unit_of_work() as uow:
+                save_run_lead(uow, RUN_LEADS[0])
+            with run.unit_of_work():
+                pass
+            with run.unit_of_work() as uow:
+                save_run_lead(uow, RUN_LEADS[1])
+        assert (3, 3) == (count.waits(), run.committed)
+        assert [True, True, False, False] == run_leads_stored(store)
+
+    def test_a_run_with_no_unit_sends_nothing(self, wired):
+        """Opening and closing a run costs no round trip."""
+        store, count = wired
+        with count.counting(), store.pipelined() as run:
+            pass
+        assert (0, 0) == (count.waits(), run.committed)

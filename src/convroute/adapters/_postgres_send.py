@@ -58,6 +58,11 @@ _MOST_PREPARED = 500
 # How a server's error names the kind of statement that failed, in a note
 # (PEP 678): a pipeline runs many, and only the sender knows which one.
 _STATEMENT_NOTE = "convroute statement: "
+# The attribute of a server's error that holds the place, in the round
+# trip's statements, of the one that failed.
+_FAILED_AT = "convroute_failed_at"
+# The attribute of an error raised before anything of the round trip was sent.
+_SENT_NOTHING = "convroute_sent_nothing"
 
 
 class Sender:
@@ -91,7 +96,8 @@ class Sender:
 
         Raises:
             psycopg.Error: The first failed statement's error (PostgreSQL
-                skips the rest), or the connection's; an
+                skips the rest; `failed_at` gives its place), or the
+                connection's; an
                 `InvalidSqlStatementName` when the connection's prepared
                 statements were dropped behind the store's back (it prepares
                 them anew the next time).
@@ -103,7 +109,15 @@ class Sender:
         # adapters, its encoding), costs a few µs: keeping one with the
         # connection would keep the connection alive.
         dumper = Transformer(connection)
-        dumped = [self._dump(dumper, sql, parameters) for sql, parameters in statements]
+        dumped = []
+        for sql, parameters in statements:
+            try:
+                dumped.append(self._dump(dumper, sql, parameters))
+            except (psycopg.Error, UnicodeEncodeError) as exc:
+                # Before anything is sent: the statement is named all the same.
+                setattr(exc, _FAILED_AT, len(dumped))
+                setattr(exc, _SENT_NOTHING, True)
+                raise
         if not dumped:
             return []
         pgconn = connection.pgconn
@@ -263,6 +277,7 @@ class _Prepared:
             elif status == _FATAL and failed is None:
                 failed = psycopg.errors.error_from_result(result, encoding=_encoding(pgconn))
                 failed.add_note(_STATEMENT_NOTE + statement_kind(statements[ran]))
+                setattr(failed, _FAILED_AT, ran)
             elif status not in _OK and status != pq.ExecStatus.PIPELINE_ABORTED:
                 failed = failed or psycopg.InterfaceError(
                     f"unexpected result: {pq.ExecStatus(status).name}"
@@ -285,6 +300,24 @@ def failed_statement(exc: BaseException) -> str | None:
         if note.startswith(_STATEMENT_NOTE):
             return str(note).removeprefix(_STATEMENT_NOTE)
     return None
+
+
+def failed_at(exc: BaseException) -> int | None:
+    """
+    The place of the statement whose failure *exc* is, among those `Sender.send` was given.
+
+    None when the server did not say which (the connection was lost, a
+    value could not be sent): any of them may have failed.
+    """
+    place = getattr(exc, _FAILED_AT, None)
+    return place if isinstance(place, int) else None
+
+
+def sent_nothing(exc: BaseException) -> bool:
+    """
+    Whether *exc* was raised by `Sender.send` before it sent anything (a value it could not send).
+    """
+    return getattr(exc, _SENT_NOTHING, False) is True
 
 
 def statement_kind(sql: str) -> str:

@@ -28,8 +28,16 @@ from psycopg import pq
 
 from convroute.adapters._codec import RecentValues
 from convroute.adapters._postgres_failure import store_error
+from convroute.adapters._postgres_run import (
+    COMMIT,
+    PipelinedUnits,
+    Queued,
+    fresh_connection,
+    rollback_quietly,
+    statements_of,
+)
 from convroute.adapters._postgres_schema import lock_key
-from convroute.adapters._postgres_send import Sender
+from convroute.adapters._postgres_send import Sender, failed_at, sent_nothing
 from convroute.adapters._sql_repositories import (
     PEOPLE,
     USER,
@@ -140,6 +148,9 @@ class PostgresUnit(SQLRepositories):
         describe: The store, as error messages name it.
         values: The store's codec, which keeps what it wrote and read lately.
         people: The store's latest reads of its accounts' users.
+        run: The run of units the unit is one of, on the run's connection
+            (*acquire* is then not called): its COMMIT is left with the run
+            (`convroute.adapters._postgres_run`).
     """
 
     def __init__(
@@ -153,9 +164,14 @@ class PostgresUnit(SQLRepositories):
         describe: str,
         values: RecentValues,
         people: PeopleSeen,
+        run: PipelinedUnits | None = None,
     ) -> None:
         super().__init__(sql, account, values)
         self._people = people
+        self._run = run
+        # How many of the queued entries the units of the run before this
+        # one left, while they are not sent.
+        self._carried = 0
         self._acquire = acquire
         self._sender = sender
         self._schema = schema
@@ -165,7 +181,7 @@ class PostgresUnit(SQLRepositories):
         self._failure: StoreError | None = None
         self._held: set[tuple[str, str]] = set()
         # Writes and locks not sent yet: (once per row?, statement, values).
-        self._queued: list[tuple[bool, str, Any]] = []
+        self._queued: list[Queued] = []
         # What reads gave, until the unit next writes.
         self._remembered: dict[tuple[str, str], Any] = {}
         # Reads to send after the statement of the next round trip, and remember.
@@ -175,18 +191,16 @@ class PostgresUnit(SQLRepositories):
 
     def __enter__(self) -> Self:
         refuse_reuse(opened=self._open, ended=self._ended)
-        connection, release = self._acquire()
-        if connection.closed:
-            # A host's connection it closed, or one the sender closed after
-            # a second Ctrl-C: told as such, not as a transaction open.
-            release()
-            raise StoreError(f"{self._describe}: the connection is closed")
-        if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            release()
-            raise StoreError(
-                f"{self._describe}: the connection is inside a transaction already; "
-                "a unit of work is a transaction of its own, on a connection not in one"
-            )
+        if self._run is not None:
+            connection, carried = self._run.take()
+            self._queued = [*carried, (False, _BEGIN, None)]
+            self._carried = len(carried)
+            self._connection, self._release = connection, lambda: None
+            self._open = True
+            return self
+        connection, release = fresh_connection(
+            self._acquire, self._describe, "a unit of work is a transaction of its own"
+        )
         # Sent with the unit's first statement, whatever the connection's
         # autocommit: the sender goes below psycopg, which begins nothing.
         # The level is named: the locks rely on it, whatever the server's
@@ -208,9 +222,12 @@ class PostgresUnit(SQLRepositories):
         if connection is None or release is None:
             return
         self._connection = self._release = None
+        if self._run is not None:
+            self._end_in_run(connection, ok=exc_type is None)
+            return
         try:
             if exc_type is not None or self._failure is not None:
-                self._rollback(connection)
+                rollback_quietly(self._sender, connection)
                 if exc_type is None and self._failure is not None:
                     raise self._failure
                 return
@@ -222,17 +239,43 @@ class PostgresUnit(SQLRepositories):
                 # The queued writes and the COMMIT, in one round trip.
                 self._send(connection, "COMMIT", ())
             except _FAILURES as failure:
-                self._rollback(connection)
+                rollback_quietly(self._sender, connection)
                 raise self._error("cannot commit", failure) from None
             except BaseException:
                 # A Ctrl-C: the server may have stopped the transaction
                 # short of its COMMIT, and left it open.
-                self._rollback(connection)
+                rollback_quietly(self._sender, connection)
                 raise
         finally:
             self._queued = []
             self._ahead.clear()
             release()
+
+    def _end_in_run(self, connection: psycopg.Connection[Any], *, ok: bool) -> None:
+        # A unit of a run leaves its writes and its COMMIT with the run; one
+        # that failed, or whose block raised, rolls back what it sent, gives
+        # back what the units before it left, and ends the run.
+        run = self._run
+        assert run is not None  # noqa: S101 - only a unit of a run ends so
+        queued, self._queued = self._queued, []
+        self._ahead.clear()
+        carried, self._carried = queued[: self._carried], 0
+        own = queued[len(carried) :]
+        if ok and self._failure is None:
+            if own == [(False, _BEGIN, None)]:
+                run.put(carried, done=True)  # nothing was asked of the database
+            else:
+                run.put([*queued, COMMIT], done=True)
+            return
+        if carried or own == [(False, _BEGIN, None)]:
+            # Nothing of this unit reached the server: the transaction
+            # open there is the units' before it, to commit.
+            run.put(carried, done=False)
+        else:
+            rollback_quietly(self._sender, connection)
+            run.put([], done=False)
+        if ok and self._failure is not None:
+            raise self._failure
 
     def check_open(self) -> psycopg.Connection[Any]:
         """
@@ -443,12 +486,9 @@ class PostgresUnit(SQLRepositories):
         # ahead with their locks, in one round trip; the result is *sql*'s.
         queued, self._queued = self._queued, []
         ahead, self._ahead = self._ahead, {}
-        statements: list[tuple[str, Sequence[Any] | None]] = []
-        for many, statement, values in queued:
-            if many:
-                statements.extend((statement, row) for row in values)
-            else:
-                statements.append((statement, values))
+        carried_entries, self._carried = self._carried, 0
+        carried = len(statements_of(queued[:carried_entries]))
+        statements = statements_of(queued)
         if sql:
             statements.append((sql, parameters))
         waited = len(statements) - 1
@@ -460,11 +500,41 @@ class PostgresUnit(SQLRepositories):
             statements.append((_LOCK_ONE, (lock_key(self._schema, self.account, kind, key),)))
         reads = len(statements)
         statements.extend((read.sql, read.parameters) for read in ahead.values())
-        results = self._sender.send(connection, statements)
+        try:
+            results = self._sender.send(connection, statements)
+        except BaseException as exc:
+            if carried:
+                self._carried_failed(exc, carried, queued[:carried_entries])
+            raise
+        if carried:
+            self._sent_carried()
         self._held.update(locks)
         for read, result in zip(ahead.values(), results[reads:], strict=True):
             self._remember(read.key, read.rows(self._sender.rows(result, connection)))
         return results[waited] if sql else None
+
+    def _sent_carried(self) -> None:
+        # What the units of the run before this one left went through.
+        assert self._run is not None  # noqa: S101 - only a unit of a run carries
+        self._run.sent()
+
+    def _carried_failed(self, exc: BaseException, carried: int, entries: list[Queued]) -> None:
+        # The round trip that was to carry the run's earlier units' writes
+        # and COMMIT (*carried* statements, of *entries*) failed: theirs,
+        # unless the failure names one of this unit's.  When this unit's
+        # value could not be sent, nothing was: the unit keeps theirs, to
+        # give back to the run.
+        place = failed_at(exc)
+        if place is not None and place >= carried:
+            if sent_nothing(exc):
+                self._queued, self._carried = entries, len(entries)
+            else:
+                self._sent_carried()
+            return
+        assert self._run is not None  # noqa: S101 - only a unit of a run carries
+        self._run.lost()
+        if isinstance(exc, _FAILURES):
+            self._failure = self._error("the unit of work before it failed to commit", exc)
 
     def _remember(self, key: tuple[str, str], value: object) -> None:
         # A read of the account's users is the store's latest; a lead's
@@ -477,22 +547,13 @@ class PostgresUnit(SQLRepositories):
             if seen is not None:
                 self._remembered[PEOPLE] = seen
 
-    def _rollback(self, connection: psycopg.Connection[Any]) -> None:
-        try:
-            # Nothing to do when the transaction was never begun, or the
-            # server ended it (a failed COMMIT).
-            self._sender.rollback(connection)
-        except _FAILURES:
-            # The exception that brought us here says more; PostgreSQL rolls
-            # back an unfinished transaction when the connection closes.
-            return
-
     def _failed(self, doing: str, exc: Exception) -> StoreError:
         # The error of a failed statement, which ends the unit.
         # PostgreSQL refuses every later statement of a failed transaction;
         # a failure before the server saw the statement leaves it usable,
         # but the unit is ended alike, so that what it did is all or none.
-        self._failure = self._error(doing, exc)
+        # A failure known already (the run's earlier units') says more.
+        self._failure = self._failure or self._error(doing, exc)
         return self._failure
 
     def _error(self, doing: str, exc: Exception) -> StoreError:

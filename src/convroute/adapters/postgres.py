@@ -29,6 +29,7 @@ except ImportError as exc:  # pragma: no cover - the tests run with the extra
 from convroute._accounts import DEFAULT_ACCOUNT, account_name
 from convroute.adapters._codec import RecentValues
 from convroute.adapters._postgres_failure import store_error
+from convroute.adapters._postgres_run import PipelinedUnits
 from convroute.adapters._postgres_schema import SCHEMA_VERSION, migrate, quoted
 from convroute.adapters._postgres_send import Sender
 from convroute.adapters._postgres_unit import PeopleSeen, PostgresUnit
@@ -189,15 +190,55 @@ class PostgresStore(ClosedOnExit):
                 PostgreSQL ended the unit to break a deadlock: nothing of it
                 was kept, and it may be run again.
         """
+        return self._unit(account_name(account))
+
+    def _unit(self, account: str, run: PipelinedUnits | None = None) -> PostgresUnit:
         return PostgresUnit(
             self._nested_guard,
             self._sql,
             sender=self._sender,
             schema=self._schema,
-            account=account_name(account),
+            account=account,
             describe=self._describe,
             values=self._values,
             people=self._people,
+            run=run,
+        )
+
+    def pipelined(self, account: str = DEFAULT_ACCOUNT) -> PipelinedUnits:
+        """
+        Open a run of units of work on *account*'s rows, each COMMIT sent with the next one's reads.
+
+        For a worker with many events at hand, each to process in a unit of
+        work of its own (`convroute.service.Service.process_many`): the run
+        holds one connection, and a unit of it that ends does not wait for
+        its COMMIT, which PostgreSQL runs before the next unit begins. Each
+        unit is a transaction of its own, with its locks, as a unit of
+        `unit_of_work` is; the run's `PipelinedUnits.committed` tells how
+        many of them are known to be committed.
+
+            >>> with store.pipelined() as run:  # doctest: +SKIP
+            ...     for phone in phones:
+            ...         with run.unit_of_work() as uow:
+            ...             uow.users.set_presence(phone, True)
+            >>> run.committed  # doctest: +SKIP
+
+        Returns:
+            A context manager giving the run: sends the last unit's COMMIT
+            and gives the connection back when the block ends.
+
+        Raises:
+            AccountError: When *account* is not an account name.
+            StoreError: (on entering) When no connection can be had, or this
+                thread has a unit of this store open already; (on leaving)
+                when the last units' COMMIT fails.
+        """
+        name = account_name(account)
+        return PipelinedUnits(
+            self._nested_guard,
+            lambda run: self._unit(name, run),
+            self._sender,
+            self._describe,
         )
 
     def accounts(self) -> frozenset[str]:

@@ -621,7 +621,8 @@ class Service:
                 5 minutes after the service's clock; nothing of it is
                 kept, its id included.
             StoreError: When the store fails; nothing of the event is kept.
-            TypeError: When given a `Tick`: `tick` runs those.
+            TypeError: When given a `Tick` (`tick` runs those), or anything
+                that is no event.
         """
         try:
             return self._process(event)
@@ -650,15 +651,13 @@ class Service:
             What each event came to.
 
         Raises:
-            TypeError: When *events* is not an iterable of events, or holds
-                a `Tick` (`tick` runs those); nothing is processed.
+            TypeError: When *events* is not an iterable of events: text, a
+                mapping, or one holding a `Tick` (`tick` runs those) or
+                anything that is no event; nothing is processed.
         """
         given = list(iterable_argument(events, "events", "events"))
         for event in given:
-            if isinstance(event, Tick):
-                raise TypeError(
-                    "a Tick has no id and is not an event to process: call Service.tick"
-                )
+            _refuse_non_event(event, "each of events")
         handled, failed = self._process_each(given)
         return Processed(handled=handled, failed=failed)
 
@@ -727,8 +726,7 @@ class Service:
 
     def _process(self, event: Event) -> Handled:
         # process without logging a store failure: the caller does.
-        if isinstance(event, Tick):
-            raise TypeError("a Tick has no id and is not an event to process: call Service.tick")
+        _refuse_non_event(event, "event")
         for _ in range(_ATTEMPTS - 1):
             try:
                 handled = self._process_once(event)
@@ -1417,6 +1415,14 @@ def _loggable_event(event: str) -> str:
     # A tick's action names the conversation it serves, phones and all
     # (``tick:<lead>:<number>:<time>``): above DEBUG it is only "tick".
     return "tick" if event.startswith("tick:") else event
+
+
+def _refuse_non_event(event: object, name: str) -> None:
+    # A Tick is `tick`'s; anything else that is no event has no id to claim.
+    if isinstance(event, Tick):
+        raise TypeError("a Tick has no id and is not an event to process: call Service.tick")
+    if not isinstance(event, Event):
+        raise wrong_type(name, event, "an event of convroute.engine (IncomingMessage…)")
 
 
 def _kind(event: Event) -> str:

@@ -152,6 +152,21 @@ class TestArguments:
         with pytest.raises(TypeError, match="events"):
             service.process_many(events)
 
+    @pytest.mark.parametrize("other", ["m2", 5, None, {"id": "m2"}])
+    def test_anything_that_is_no_event_is_refused_and_nothing_processed(self, service, other):
+        """Among events, something else is a TypeError naming it, before any event is processed."""
+        with pytest.raises(TypeError, match="each of events must be an event"):
+            service.process_many([message("m1"), other])
+        assert not service.process(message("m1")).duplicate
+
+    @pytest.mark.parametrize("other", ["m2", 5, None])
+    def test_process_refuses_what_is_no_event(self, service, other):
+        """process, handle and process_many say the same of a value that is no event."""
+        with pytest.raises(TypeError, match="event must be an event"):
+            service.process(other)
+        with pytest.raises(TypeError, match="event must be an event"):
+            service.handle(other)
+
     def test_no_events_come_to_nothing(self, service):
         """An empty list processes nothing."""
         assert Processed(handled=()) == service.process_many([])

@@ -662,41 +662,59 @@ class Service:
         return Processed(handled=handled, failed=failed)
 
     def _process_each(self, events: Sequence[Event]) -> tuple[list[Handled], list[tuple[str, str]]]:
-        # Each event in a unit of its own, pipelined while every unit goes
-        # well; from the first that does not, one at a time, as `process`.
-        handled = self._pipelined(events)
+        # Each event in a unit of its own, pipelined while the units go
+        # well; the event a run stops at alone, as `process` does it, then
+        # the next ones alone too until one goes well, and pipelined again.
+        handled: list[Handled] = []
         failed: list[tuple[str, str]] = []
-        for event in events[len(handled) :]:
-            try:
-                handled.append(self._process(event))
-            except StoreError as exc:
-                # Nothing of it was kept; the host's error answer brings the
-                # message back with Meta's redelivery.
-                _log.error(
-                    "event %s failed: the store failed",
-                    event.id,
-                    exc_info=exc,
-                    extra=_fields(self.account, event=event.id, kind=_kind(event)),
-                )
-                failed.append((event.id, _describe(exc)))
-            except FutureEventError as exc:
-                # Kept for when the clock has caught up: Meta redelivers.
-                _log.warning(
-                    "event %s refused: dated after the service's clock",
-                    event.id,
-                    extra=_fields(self.account, event=event.id, kind=_kind(event)),
-                )
-                failed.append((event.id, _describe(exc)))
+        at = 0
+        while at < len(events):
+            done = self._pipelined(events[at:])
+            handled.extend(done)
+            at += len(done)
+            went_well = False
+            while at < len(events) and not went_well:
+                went_well = self._process_alone(events[at], handled, failed)
+                at += 1
         return handled, failed
+
+    def _process_alone(
+        self, event: Event, handled: list[Handled], failed: list[tuple[str, str]]
+    ) -> bool:
+        # *event* processed as `process` does it, its outcome added to
+        # *handled* or *failed*; whether it went well.
+        try:
+            handled.append(self._process(event))
+        except StoreError as exc:
+            # Nothing of it was kept; the host's error answer brings the
+            # message back with Meta's redelivery.
+            _log.error(
+                "event %s failed: the store failed",
+                event.id,
+                exc_info=exc,
+                extra=_fields(self.account, event=event.id, kind=_kind(event)),
+            )
+            failed.append((event.id, _describe(exc)))
+        except FutureEventError as exc:
+            # Kept for when the clock has caught up: Meta redelivers.
+            _log.warning(
+                "event %s refused: dated after the service's clock",
+                event.id,
+                extra=_fields(self.account, event=event.id, kind=_kind(event)),
+            )
+            failed.append((event.id, _describe(exc)))
+        else:
+            return True
+        return False
 
     def _pipelined(self, events: Sequence[Event]) -> list[Handled]:
         # The first events, as many as the store's run of units committed
         # one after another, each unit's COMMIT sent with the next one's
         # reads; none when the store has no such runs.  At the first event
         # that does not go well (its unit failed, or a unit before it
-        # failed to commit, or it is refused), the run ends: that event and
-        # those after it are left to `_process`, which retries conflicts
-        # and tells failures apart.
+        # failed to commit, or it is refused), the run ends: that event is
+        # left to `_process`, which retries conflicts and tells failures
+        # apart.
         pipelined = getattr(self.store, "pipelined", None)
         if pipelined is None or len(events) < 2:
             return []

@@ -260,6 +260,31 @@ class TestFailuresWithCommitsCarried:
                 not uow.processed.claim(f"m{n}", AT) for n in range(5)
             ]
 
+    def test_after_a_failing_event_the_rest_are_pipelined_again(self, postgres_store):
+        """The refused event alone, the next alone, then a new run for the rest."""
+
+        class _Runs:
+            def __init__(self):
+                self.runs = []
+
+            def unit_of_work(self, account="default"):
+                return postgres_store.unit_of_work(account)
+
+            def pipelined(self, account="default"):
+                run = postgres_store.pipelined(account)
+                self.runs.append(run)
+                return run
+
+        counted = _Runs()
+        service = Service(CONFIG, counted, RecordingTransport(), clock=lambda: AT)
+        events = [message("m0", 60), *(message(f"m{n}", n, lead=LEADS[n]) for n in range(1, 5))]
+
+        done = service.process_many(events)
+
+        assert ["m1", "m2", "m3", "m4"] == [handled.event for handled in done.handled]
+        assert ["m0"] == [event for event, _ in done.failed]
+        assert [0, 3] == [run.committed for run in counted.runs]
+
     def test_a_store_that_fails_every_unit_reports_every_event(self, postgres_store):
         """A schema gone: each event is reported failed, none is lost silently."""
         service = Service(CONFIG, postgres_store, RecordingTransport(), clock=lambda: AT)

@@ -145,7 +145,66 @@ class TestEnds:
         assert [False, False, False, True] == stored(store)
 
 
+def refuse_presence_of(store, url, user):
+    """A trigger that fails the write of *user*'s presence on the server."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            f"CREATE FUNCTION {store.schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+        )
+        connection.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON {store.schema}.presence "
+            f"""FOR EACH ROW WHEN (NEW."user" = '{user}') """
+            f"EXECUTE FUNCTION {store.schema}.refuse()"
+        )
+
+
+def present(store):
+    with store.unit_of_work() as uow:
+        return sorted(user for user, on in uow.users.presence().items() if on)
+
+
+class TestUnitsThatOnlyWrite:
+    """Units that read nothing send nothing: their COMMITs go together, and are counted apart."""
+
+    USERS = ("u0", "u1", "u2", "u3", "u4")
+
+    def test_a_failing_one_at_the_end_leaves_the_ones_before_it_counted(self, store, postgres_url):
+        """The server ran the COMMITs before the failing write: those units are committed."""
+        refuse_presence_of(store, postgres_url, "u3")
+        with pytest.raises(StoreError, match="cannot commit"), store.pipelined() as run:
+            for user in self.USERS:
+                with run.unit_of_work() as uow:
+                    uow.users.set_presence(user, True)
+        assert (3, ["u0", "u1", "u2"]) == (run.committed, present(store))
+
+    def test_a_failing_one_carried_by_a_unit_that_reads(self, store, postgres_url):
+        """Carried by the next unit's read: the units before it counted, it and the reader not."""
+        refuse_presence_of(store, postgres_url, "u3")
+        with store.pipelined() as run:
+            for user in self.USERS[:4]:
+                with run.unit_of_work() as uow:
+                    uow.users.set_presence(user, True)
+            with (
+                pytest.raises(StoreError, match="the unit of work before it failed to commit"),
+                run.unit_of_work() as uow,
+            ):
+                save_lead(uow, LEADS[0])
+        assert (3, ["u0", "u1", "u2"]) == (run.committed, present(store))
+        assert [False] * 4 == stored(store)
+
+
 class TestMisuse:
+    def test_a_unit_left_open_is_rolled_back_at_the_run_s_end(self, store):
+        """A unit never ended (its thread interrupted) leaves no transaction open."""
+        with store.pipelined() as run:
+            unit = run.unit_of_work()
+            uow = unit.__enter__()
+            uow.leads.get(LEADS[0])
+            uow.leads.save(Lead(phone=LEADS[0], name="Ravi"))
+        with store.unit_of_work() as uow:
+            assert uow.leads.get(LEADS[0]) is None
+
     def test_a_run_is_used_once(self, store):
         run = store.pipelined()
         with run:

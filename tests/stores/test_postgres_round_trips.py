@@ -590,3 +590,14 @@ class TestPipelinedRuns:
         with count.counting(), store.pipelined() as run:
             pass
         assert (0, 0) == (count.waits(), run.committed)
+
+    def test_units_that_only_write_commit_in_one_round_trip(self, wired):
+        """Five units that read nothing: one round trip, at the run's end."""
+        store, count = wired
+        with count.counting(), store.pipelined() as run:
+            for user in ("u0", "u1", "u2", "u3", "u4"):
+                with run.unit_of_work() as uow:
+                    uow.users.set_presence(user, True)
+        assert (1, 5) == (count.waits(), run.committed)
+        with store.unit_of_work() as uow:
+            assert {f"u{n}": True for n in range(5)} == dict(uow.users.presence())

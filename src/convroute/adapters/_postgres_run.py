@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Self
 import psycopg
 
 from convroute.adapters._postgres_failure import store_error
-from convroute.adapters._postgres_send import Sender
+from convroute.adapters._postgres_send import Sender, failed_at, sent_nothing
 from convroute.errors import StoreError
 
 
@@ -130,12 +130,12 @@ class PipelinedUnits:
         self._describe = describe
         self._connection: psycopg.Connection[Any] | None = None
         self._release: Callable[[], None] | None = None
-        # What the units ended and not sent wrote, with their COMMIT, and
-        # how many units that is.
-        self._pending: list[Queued] = []
-        self._pending_units = 0
-        # Taken by the open unit, and how many units they stand for.
-        self._in_flight = 0
+        # What the units ended and not sent left: a unit's writes ending
+        # with its COMMIT, each with the units that COMMIT completes (an
+        # empty unit after it rides on it).
+        self._pending: list[_Left] = []
+        # The same, taken by the open unit and not known sent yet.
+        self._in_flight: list[_Left] = []
         self._unit_open = False
         self._ended = False
         self._used = False
@@ -163,22 +163,26 @@ class PipelinedUnits:
             return
         pending, self._pending = self._pending, []
         try:
-            if pending:
-                try:
-                    self._sender.send(connection, statements_of(pending))
-                except _FAILURES as failure:
-                    rollback_quietly(self._sender, connection)
-                    if exc_type is None:
-                        raise store_error(
-                            StoreError, f"{self._describe}: cannot commit", failure
-                        ) from None
-                    return
-                except BaseException:
-                    rollback_quietly(self._sender, connection)
-                    raise
-                self.committed += self._pending_units
+            if not pending:
+                # Nothing is left to commit; a unit cut short by an
+                # interrupt may have left its transaction open.
+                rollback_quietly(self._sender, connection)
+                return
+            try:
+                self._sender.send(connection, statements_of(_entries(pending)))
+            except _FAILURES as failure:
+                self.committed += _committed_before(pending, failure)
+                rollback_quietly(self._sender, connection)
+                if exc_type is None:
+                    raise store_error(
+                        StoreError, f"{self._describe}: cannot commit", failure
+                    ) from None
+                return
+            except BaseException:
+                rollback_quietly(self._sender, connection)
+                raise
+            self.committed += sum(left.units for left in pending)
         finally:
-            self._pending_units = 0
             release()
 
     def unit_of_work(self) -> PostgresUnit:
@@ -206,36 +210,75 @@ class PipelinedUnits:
         if self._unit_open:
             raise StoreError(f"{self._describe}: the run has a unit of work open already")
         self._unit_open = True
-        pending, self._pending = self._pending, []
-        self._in_flight, self._pending_units = self._pending_units, 0
-        return self._connection, pending
+        self._in_flight, self._pending = self._pending, []
+        return self._connection, _entries(self._in_flight)
 
     def sent(self) -> None:
         """
-        The open unit's first round trip, with what the units before it left, went through.
+        What the units before the open one left went through: they are committed.
         """
-        self.committed += self._in_flight
-        self._in_flight = 0
+        self.committed += sum(left.units for left in self._in_flight)
+        self._in_flight = []
 
-    def lost(self) -> None:
+    def lost(self, failure: BaseException) -> None:
         """
-        What the units before the open one left failed, or may have: the run ends.
+        Sending what the units before the open one left failed: the run ends.
+
+        The units whose COMMIT the server ran before the statement that
+        failed are committed; when the failure does not say which failed
+        (a connection lost), none is counted.
         """
-        self._in_flight = 0
+        self.committed += _committed_before(self._in_flight, failure)
+        self._in_flight = []
         self._ended = True
 
-    def put(self, queued: list[Queued], *, done: bool) -> None:
+    def put(self, own: list[Queued] | None, *, done: bool) -> None:
         """
-        For a unit ending: what it leaves to send (with its COMMIT), and whether it ended well.
+        For a unit ending: its writes and COMMIT (None: it asked nothing); whether it ended well.
 
-        A unit that did not end well ends the run.
+        What the units before it left, unless the unit sent it, stays with
+        the run, to send with the next unit or at the end.  A unit that
+        did not end well ends the run.
         """
-        units = self._in_flight + done
-        self._in_flight = 0
+        pending, self._in_flight = self._in_flight, []
         self._unit_open = False
-        if queued:
-            self._pending, self._pending_units = queued, units
-        else:
-            self.committed += units
+        if done and own:
+            pending.append(_Left(own, 1))
+        elif done and pending:
+            pending[-1].units += 1
+        elif done:
+            self.committed += 1
+        self._pending = pending
         if not done:
             self._ended = True
+
+
+class _Left:
+    """
+    A unit's writes, ending with its COMMIT, and how many units that COMMIT completes.
+    """
+
+    __slots__ = ("entries", "units")
+
+    def __init__(self, entries: list[Queued], units: int) -> None:
+        self.entries = entries
+        self.units = units
+
+
+def _entries(left: list[_Left]) -> list[Queued]:
+    return [entry for one in left for entry in one.entries]
+
+
+def _committed_before(left: list[_Left], failure: BaseException) -> int:
+    # The units of *left* whose COMMIT the server ran before the statement
+    # *failure* names; none when it names none, or nothing was sent.
+    place = failed_at(failure)
+    if place is None or sent_nothing(failure):
+        return 0
+    units = sent = 0
+    for one in left:
+        sent += len(statements_of(one.entries))
+        if sent > place:
+            break
+        units += one.units
+    return units

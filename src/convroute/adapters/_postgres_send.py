@@ -306,8 +306,9 @@ def failed_at(exc: BaseException) -> int | None:
     """
     The place of the statement whose failure *exc* is, among those `Sender.send` was given.
 
-    None when the server did not say which (the connection was lost, a
-    value could not be sent): any of them may have failed.
+    A value that could not be sent names its statement too (nothing was
+    sent then: `sent_nothing`).  None when nothing says which (the
+    connection was lost): any of them may have failed.
     """
     place = getattr(exc, _FAILED_AT, None)
     return place if isinstance(place, int) else None
@@ -399,6 +400,10 @@ def _until_sync(pgconn: pq.abc.PGconn, deadline: float | None = None) -> list[pq
                     "the connection to the server was lost: "
                     + pgconn.get_error_message(_encoding(pgconn))
                 )
+            if deadline is not None and time.monotonic() > deadline:
+                # Draining after an interrupt that came once the sync was
+                # read: nothing more will come.
+                raise _no_answer()
             continue
         if result.status == _SYNC:
             return results

@@ -261,19 +261,15 @@ class PostgresUnit(SQLRepositories):
         self._ahead.clear()
         carried, self._carried = queued[: self._carried], 0
         own = queued[len(carried) :]
+        asked_nothing = own == [(False, _BEGIN, None)]
         if ok and self._failure is None:
-            if own == [(False, _BEGIN, None)]:
-                run.put(carried, done=True)  # nothing was asked of the database
-            else:
-                run.put([*queued, COMMIT], done=True)
+            run.put(None if asked_nothing else [*own, COMMIT], done=True)
             return
-        if carried or own == [(False, _BEGIN, None)]:
-            # Nothing of this unit reached the server: the transaction
-            # open there is the units' before it, to commit.
-            run.put(carried, done=False)
-        else:
+        if not (carried or asked_nothing):
             rollback_quietly(self._sender, connection)
-            run.put([], done=False)
+        # Otherwise nothing of this unit reached the server: the transaction
+        # open there is the units' before it, which the run commits.
+        run.put(None, done=False)
         if ok and self._failure is not None:
             raise self._failure
 
@@ -532,7 +528,7 @@ class PostgresUnit(SQLRepositories):
                 self._sent_carried()
             return
         assert self._run is not None  # noqa: S101 - only a unit of a run carries
-        self._run.lost()
+        self._run.lost(exc)
         if isinstance(exc, _FAILURES):
             self._failure = self._error("the unit of work before it failed to commit", exc)
 

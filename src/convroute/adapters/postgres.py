@@ -229,9 +229,10 @@ class PostgresStore(ClosedOnExit):
 
         Raises:
             AccountError: When *account* is not an account name.
-            StoreError: (on entering) When no connection can be had, or this
-                thread has a unit of this store open already; (on leaving)
-                when the last units' COMMIT fails.
+            StoreError: (on entering) When no connection can be had, the
+                connection given is inside a transaction, or this thread has
+                a unit of this store open already; (on leaving) when the last
+                units' COMMIT fails.
         """
         name = account_name(account)
         return PipelinedUnits(

@@ -626,12 +626,8 @@ class Service:
         """
         try:
             return self._process(event)
-        except StoreError:
-            _log.exception(
-                "event %s failed: the store failed",
-                event.id,
-                extra=_fields(self.account, event=event.id, kind=_kind(event)),
-            )
+        except StoreError as exc:
+            _log_store_failure(self.account, event, exc)
             raise
 
     def process_many(self, events: Iterable[Event]) -> Processed:
@@ -688,12 +684,7 @@ class Service:
         except StoreError as exc:
             # Nothing of it was kept; the host's error answer brings the
             # message back with Meta's redelivery.
-            _log.error(
-                "event %s failed: the store failed",
-                event.id,
-                exc_info=exc,
-                extra=_fields(self.account, event=event.id, kind=_kind(event)),
-            )
+            _log_store_failure(self.account, event, exc)
             failed.append((event.id, _describe(exc)))
         except FutureEventError as exc:
             # Kept for when the clock has caught up: Meta redelivers.
@@ -723,9 +714,7 @@ class Service:
         with contextlib.suppress(StoreError), run:
             for event in events:
                 try:
-                    now = self._now()
-                    _refuse_future(event.id, getattr(event, "at", None), now)
-                    engine = self.engine
+                    engine, now = self._before_unit(event)
                     with run.unit_of_work() as uow:
                         handled, changes = self._in_unit(uow, engine, event, now)
                 except Exception:  # noqa: BLE001 - `_process` runs it again, and tells
@@ -759,13 +748,18 @@ class Service:
         return handled
 
     def _process_once(self, event: Event) -> Handled:
-        now = self._now()
-        _refuse_future(event.id, getattr(event, "at", None), now)
-        engine = self.engine
+        engine, now = self._before_unit(event)
         with self.store.unit_of_work(self.account) as uow:
             handled, changes = self._in_unit(uow, engine, event, now)
         self._phone_number_ids.committed(changes)
         return handled
+
+    def _before_unit(self, event: Event) -> tuple[Engine, dt.datetime]:
+        # The engine of the config as the event begins, and the clock's
+        # time; an event dated past it is refused before any unit opens.
+        now = self._now()
+        _refuse_future(event.id, getattr(event, "at", None), now)
+        return self.engine, now
 
     def _in_unit(
         self, uow: UnitOfWork, engine: Engine, event: Event, now: dt.datetime
@@ -784,7 +778,7 @@ class Service:
             # More may wait than the event routed: the next tick makes
             # the full pass.
             uow.ticks.owe_waiting_pass()
-        return Handled(event=event.id, actions=items, notes=outcome.notes), tuple(outcome.changes)
+        return Handled(event=event.id, actions=items, notes=outcome.notes), outcome.changes
 
     def tick(self, now: dt.datetime | None = None) -> TickReport:
         """
@@ -1433,6 +1427,16 @@ def _loggable_event(event: str) -> str:
     # A tick's action names the conversation it serves, phones and all
     # (``tick:<lead>:<number>:<time>``): above DEBUG it is only "tick".
     return "tick" if event.startswith("tick:") else event
+
+
+def _log_store_failure(account: str, event: Event, exc: StoreError) -> None:
+    # One ERROR record, with the traceback, for an event the store failed.
+    _log.error(
+        "event %s failed: the store failed",
+        event.id,
+        exc_info=exc,
+        extra=_fields(account, event=event.id, kind=_kind(event)),
+    )
 
 
 def _refuse_non_event(event: object, name: str) -> None:

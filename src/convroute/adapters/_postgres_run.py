@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Self
 import psycopg
 
 from convroute.adapters._postgres_failure import store_error
-from convroute.adapters._postgres_send import Sender, failed_at, sent_nothing
+from convroute.adapters._postgres_send import FAILURES, Sender, failed_at, sent_nothing
 from convroute.errors import StoreError
 
 
@@ -39,8 +39,6 @@ A statement a unit has not sent yet: (once per row?, statement, values).
 """
 
 COMMIT: Queued = (False, "COMMIT", None)
-
-_FAILURES = (psycopg.Error, UnicodeEncodeError)
 
 
 def statements_of(queued: Sequence[Queued]) -> list[tuple[str, Sequence[Any] | None]]:
@@ -65,7 +63,7 @@ def rollback_quietly(sender: Sender, connection: psycopg.Connection[Any]) -> Non
     that brought the caller here says more, and PostgreSQL rolls back an
     unfinished transaction when the connection closes.
     """
-    with contextlib.suppress(*_FAILURES):
+    with contextlib.suppress(*FAILURES):
         sender.rollback(connection)
 
 
@@ -170,7 +168,7 @@ class PipelinedUnits:
                 return
             try:
                 self._sender.send(connection, statements_of(_entries(pending)))
-            except _FAILURES as failure:
+            except FAILURES as failure:
                 self.committed += _committed_before(pending, failure)
                 rollback_quietly(self._sender, connection)
                 if exc_type is None:

@@ -58,6 +58,13 @@ _MOST_PREPARED = 500
 # How a server's error names the kind of statement that failed, in a note
 # (PEP 678): a pipeline runs many, and only the sender knows which one.
 _STATEMENT_NOTE = "convroute statement: "
+FAILURES: tuple[type[Exception], ...] = (psycopg.Error, UnicodeEncodeError, ValueError)
+"""
+What sending a unit's statements raises when the store fails: psycopg's own
+errors, and a str that cannot be sent (a lone surrogate, which UTF-8 cannot
+encode; NUL, which PostgreSQL's text cannot hold) before the server sees it.
+"""
+
 # The attribute of a server's error that holds the place, in the round
 # trip's statements, of the one that failed.
 _FAILED_AT = "convroute_failed_at"
@@ -113,7 +120,7 @@ class Sender:
         for sql, parameters in statements:
             try:
                 dumped.append(self._dump(dumper, sql, parameters))
-            except (psycopg.Error, UnicodeEncodeError) as exc:
+            except FAILURES as exc:
                 # Before anything is sent: the statement is named all the same.
                 setattr(exc, _FAILED_AT, len(dumped))
                 setattr(exc, _SENT_NOTHING, True)

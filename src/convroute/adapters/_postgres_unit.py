@@ -37,10 +37,9 @@ from convroute.adapters._postgres_run import (
     statements_of,
 )
 from convroute.adapters._postgres_schema import lock_key
-from convroute.adapters._postgres_send import Sender, failed_at, sent_nothing
+from convroute.adapters._postgres_send import FAILURES, Sender, failed_at, sent_nothing
 from convroute.adapters._sql_repositories import (
     PEOPLE,
-    USER,
     LeadRows,
     PeopleRows,
     Read,
@@ -54,10 +53,6 @@ from convroute.errors import StoreConflictError, StoreError
 from convroute.model import Phone
 
 
-# psycopg raises these itself; a str that cannot be encoded as UTF-8 (a lone
-# surrogate) or that holds NUL, which PostgreSQL's text cannot, fails before
-# the server sees it.
-_FAILURES: tuple[type[Exception], ...] = (psycopg.Error, UnicodeEncodeError, ValueError)
 # What running the unit again can cure: it lost a race, and was rolled back;
 # or the connection's prepared statements were dropped behind the store's
 # back (a pool's reset, a host's DISCARD ALL), and the sender prepares them
@@ -238,7 +233,7 @@ class PostgresUnit(SQLRepositories):
             try:
                 # The queued writes and the COMMIT, in one round trip.
                 self._send(connection, "COMMIT", ())
-            except _FAILURES as failure:
+            except FAILURES as failure:
                 rollback_quietly(self._sender, connection)
                 raise self._error("cannot commit", failure) from None
             except BaseException:
@@ -365,10 +360,7 @@ class PostgresUnit(SQLRepositories):
         before them, and what the read gives is remembered as any read of
         the state is.  A round trip saved an event.
         """
-        self.check_open()
-        read = lead_state_read(self, phone)
-        if read.key not in self._remembered:
-            self._ahead[read.key] = read
+        self._read_ahead(lead_state_read(self, phone))
 
     def prefetch_open_counts(self, users: Collection[str], since: dt.datetime) -> None:
         """
@@ -384,11 +376,16 @@ class PostgresUnit(SQLRepositories):
         and what it gives is remembered.  Saves the round trip of a
         message that a pool's turn routes to a user with a capacity.
         """
+        self._read_ahead(open_counts_read(self, users, since), lock_now=True)
+
+    def _read_ahead(self, read: Read, *, lock_now: bool = False) -> None:
+        # *read* sent with the next round trip, unless remembered; its locks
+        # taken now when *lock_now* (else sent with it, before it).
         self.check_open()
-        read = open_counts_read(self, users, since)
         if read.key in self._remembered:
             return
-        self.lock(USER, [user for _, user in read.locks])
+        if lock_now:
+            read.take_locks(self)
         self._ahead[read.key] = read
 
     def write(self, sql: str, parameters: Sequence[Any] = ()) -> None:
@@ -447,7 +444,7 @@ class PostgresUnit(SQLRepositories):
             return []
         try:
             return self._sender.rows(result, self.check_open())
-        except _FAILURES as exc:
+        except FAILURES as exc:
             # A value psycopg cannot load: the unit ends, as when a statement fails.
             raise self._failed("a read failed", exc) from None
 
@@ -465,7 +462,7 @@ class PostgresUnit(SQLRepositories):
         connection = self.check_open()
         try:
             return self._send(connection, sql, parameters)
-        except _FAILURES as exc:
+        except FAILURES as exc:
             raise self._failed(doing, exc) from None
         except BaseException:
             # A Ctrl-C: what the server ran of the round trip is unknown (the
@@ -482,9 +479,10 @@ class PostgresUnit(SQLRepositories):
         # ahead with their locks, in one round trip; the result is *sql*'s.
         queued, self._queued = self._queued, []
         ahead, self._ahead = self._ahead, {}
-        carried_entries, self._carried = self._carried, 0
-        carried = len(statements_of(queued[:carried_entries]))
-        statements = statements_of(queued)
+        entries, self._carried = self._carried, 0
+        statements = statements_of(queued[:entries])
+        carried = len(statements)
+        statements += statements_of(queued[entries:])
         if sql:
             statements.append((sql, parameters))
         waited = len(statements) - 1
@@ -499,37 +497,32 @@ class PostgresUnit(SQLRepositories):
         try:
             results = self._sender.send(connection, statements)
         except BaseException as exc:
-            if carried:
-                self._carried_failed(exc, carried, queued[:carried_entries])
+            if sent_nothing(exc):
+                # The unit keeps what it queued (and what the run's units
+                # before it left): nothing of it reached the server.
+                self._queued, self._carried = queued, entries
+            if carried and self._run is not None:
+                self._carried_failed(exc, carried, self._run)
             raise
-        if carried:
-            self._sent_carried()
+        if carried and self._run is not None:
+            self._run.sent()
         self._held.update(locks)
         for read, result in zip(ahead.values(), results[reads:], strict=True):
             self._remember(read.key, read.rows(self._sender.rows(result, connection)))
         return results[waited] if sql else None
 
-    def _sent_carried(self) -> None:
-        # What the units of the run before this one left went through.
-        assert self._run is not None  # noqa: S101 - only a unit of a run carries
-        self._run.sent()
-
-    def _carried_failed(self, exc: BaseException, carried: int, entries: list[Queued]) -> None:
-        # The round trip that was to carry the run's earlier units' writes
-        # and COMMIT (*carried* statements, of *entries*) failed: theirs,
-        # unless the failure names one of this unit's.  When this unit's
-        # value could not be sent, nothing was: the unit keeps theirs, to
-        # give back to the run.
+    def _carried_failed(self, exc: BaseException, carried: int, run: PipelinedUnits) -> None:
+        # The round trip that was to carry the writes and COMMIT the run's
+        # earlier units left (its first *carried* statements) failed:
+        # theirs, unless the failure names one of this unit's (then they
+        # went through, or, when nothing was sent, still wait).
         place = failed_at(exc)
         if place is not None and place >= carried:
-            if sent_nothing(exc):
-                self._queued, self._carried = entries, len(entries)
-            else:
-                self._sent_carried()
+            if not sent_nothing(exc):
+                run.sent()
             return
-        assert self._run is not None  # noqa: S101 - only a unit of a run carries
-        self._run.lost(exc)
-        if isinstance(exc, _FAILURES):
+        run.lost(exc)
+        if isinstance(exc, FAILURES):
             self._failure = self._error("the unit of work before it failed to commit", exc)
 
     def _remember(self, key: tuple[str, str], value: object) -> None:

@@ -17,6 +17,8 @@ unit serves the later reads from what it read until it next writes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
@@ -177,6 +179,19 @@ class Read:
     parameters: Sequence[Any]
     rows: Callable[[list[Any]], Any]
 
+    def take_locks(self, unit: SQLUnit) -> None:
+        """
+        Take the read's locks in *unit*, in their order: those of a kind together.
+        """
+        for kind, locks in itertools.groupby(self.locks, key=operator.itemgetter(0)):
+            unit.lock(kind, [key for _, key in locks])
+
+    def fetch(self, unit: SQLUnit) -> Any:
+        """
+        Run the read in *unit* now, and make its value from its rows.
+        """
+        return self.rows(unit.rows(self.sql, self.parameters))
+
 
 def lead_state_key(phone: Phone) -> tuple[str, str]:
     """
@@ -239,8 +254,7 @@ def _lead_state(unit: SQLUnit, phone: Phone) -> LeadRows | None:
 
 
 def _fetched(unit: SQLUnit, phone: Phone) -> LeadRows:
-    read = lead_state_read(unit, phone)
-    state: LeadRows = read.rows(unit.rows(read.sql, read.parameters))
+    state: LeadRows = lead_state_read(unit, phone).fetch(unit)
     return state
 
 
@@ -411,13 +425,13 @@ class SQLConversations(_Repository):
         # that counts next waits until this unit's assignment is committed.
         if self._sql.users_listed:
             read = open_counts_read(self._unit, users, since)
-            self._unit.lock(USER, [user for _, user in read.locks])
+            read.take_locks(self._unit)
             # Remembered as a lead's state is: nobody else adds to the
             # counts while the unit holds the users' locks (a close, under
             # its lead's lock, may lower one: a count remembered is never
             # too low).
             counted: Mapping[str, int] = self._unit.remembered(
-                read.key, lambda: read.rows(self._unit.rows(read.sql, read.parameters))
+                read.key, lambda: read.fetch(self._unit)
             )
             return counted
         since_micros = to_micros(aware(since, "since"))
